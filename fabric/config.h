@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The YAML configuration: load, validate, print.
+ *
+ * Loading is a transaction: the whole file is parsed and every rule checked
+ * before a model is returned, and a file with any error returns no model,
+ * only the full list of errors, each with file, line and column. The printer
+ * writes the canonical form, which loads back to an equal model.
+ * docs/configuration.md describes the format.
+ */
+#ifndef PEERLAN_FABRIC_CONFIG_H
+#define PEERLAN_FABRIC_CONFIG_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "model.h"
+
+struct fab_config_error {
+	char file[FAB_PATH_MAX];
+	uint32_t line; /* 1-based; 0 when the error is about the whole file */
+	uint32_t col;  /* 1-based */
+	char msg[256];
+};
+
+struct fab_config_errors {
+	struct fab_config_error *v;
+	size_t n;
+	size_t cap;
+};
+
+/* Frees the list's storage and empties it. Accepts NULL. */
+void fab_config_errors_clear(struct fab_config_errors *e);
+/* Writes "file:line:col: message" lines, one per error. */
+void fab_config_errors_print(const struct fab_config_errors *e, FILE *out);
+
+/*
+ * Loads and validates a configuration. On success returns the model (the
+ * caller destroys it) and leaves errs empty; on any error returns NULL with
+ * every error found appended to errs. name is used in messages.
+ */
+struct fab_model *fab_config_load_file(const char *path, struct fab_config_errors *errs);
+struct fab_model *fab_config_load_string(const char *text, size_t len, const char *name,
+					 struct fab_config_errors *errs);
+
+/* Writes the canonical YAML form. Returns 0 or a negative errno. */
+int fab_config_print(const struct fab_model *m, FILE *out);
+
+#endif

@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Every per-port counter and every drop reason, declared once.
+ *
+ * The dataplane counts with the enums, the CLI prints the names, and the
+ * exporters (Prometheus, telemetry, sFlow) publish them with the help texts;
+ * adding a reason here adds it everywhere. Names are stable: they appear in
+ * exported metric labels that NOC graphs depend on, so rename nothing.
+ *
+ * Accounting invariant (DESIGN.md, invariant 5), per port on ingress:
+ *   rx_packets = forwarded + steered + answered + sum(drop reasons)
+ */
+#ifndef PEERLAN_FABRIC_COUNTERS_H
+#define PEERLAN_FABRIC_COUNTERS_H
+
+#include <stdint.h>
+
+/* X(name, help) */
+#define FAB_PORT_COUNTERS(X)                                                             \
+	X(rx_packets, "Frames received on the port")                                     \
+	X(rx_octets, "Octets received on the port, without FCS")                         \
+	X(rx_unicast, "Unicast frames received")                                         \
+	X(rx_multicast, "Multicast frames received (IPv6 ND and anything dropped)")      \
+	X(rx_broadcast, "Broadcast frames received (ARP and anything dropped)")          \
+	X(rx_discards, "Frames received and dropped, all reasons together")              \
+	X(rx_errors, "Frames received that were malformed (runt, truncated header)")     \
+	X(forwarded, "Received frames forwarded to their destination port")              \
+	X(steered, "ARP/ND requests sent only to the owner of the address")              \
+	X(answered, "ARP/ND requests the fabric answered itself (proxy or sponge)")      \
+	X(punted, "Copies sent to the control process (not part of the accounting sum)") \
+	X(tx_packets, "Frames transmitted on the port")                                  \
+	X(tx_octets, "Octets transmitted on the port, without FCS")                      \
+	X(tx_unicast, "Unicast frames transmitted")                                      \
+	X(tx_multicast, "Multicast frames transmitted")                                  \
+	X(tx_broadcast, "Broadcast frames transmitted")                                  \
+	X(tx_discards, "Frames for this port dropped because its transmit queue was full")
+
+/* X(name, help): one reason per rule, in the order the pipeline checks them. */
+#define FAB_DROP_REASONS(X)                                                                      \
+	X(port_down, "Ingress port is administratively down or err-disabled")                    \
+	X(runt, "Frame shorter than the 60-byte Ethernet minimum")                               \
+	X(oversize, "Frame longer than the port MTU allows")                                     \
+	X(truncated, "Header cut short: the frame ends inside a header the policy reads")        \
+	X(vlan_tagged_on_access, "802.1Q tagged frame on an access port")                        \
+	X(vlan_untagged_on_trunk, "Untagged frame on a trunk port")                              \
+	X(vlan_not_allowed, "VLAN tag not allowed on this port")                                 \
+	X(vlan_double_tag, "Second VLAN tag (QinQ or double tagging)")                           \
+	X(src_mac_violation, "Source MAC not provisioned on this port and LAN")                  \
+	X(link_local, "IEEE link-local destination 01:80:c2:00:00:0x (STP, LACP, 802.1X, LLDP)") \
+	X(cisco_discovery, "Cisco CDP/VTP/DTP/PVST+ destination 01:00:0c:cc:cc:cc/cd")           \
+	X(edp, "Extreme Discovery Protocol destination 00:e0:2b:00:00:00")                       \
+	X(lldp, "LLDP EtherType 0x88cc")                                                         \
+	X(vendor_discovery, "Vendor discovery EtherType (0x88bf, 0x9998, 0x999a)")               \
+	X(llc_snap, "802.3 length field instead of an EtherType (LLC/SNAP)")                     \
+	X(ethertype, "EtherType outside the allow-list")                                         \
+	X(ipv4_dhcp, "DHCP/BOOTP (UDP 67/68)")                                                   \
+	X(ipv4_igmp, "IGMP")                                                                     \
+	X(ipv4_pim, "PIM over IPv4")                                                             \
+	X(ipv4_ospf, "OSPF")                                                                     \
+	X(ipv4_vrrp, "VRRP over IPv4")                                                           \
+	X(ipv4_icmp_redirect, "ICMP redirect")                                                   \
+	X(ipv4_multicast, "IPv4 to a multicast destination")                                     \
+	X(ipv6_ra, "IPv6 router advertisement")                                                  \
+	X(ipv6_rs, "IPv6 router solicitation")                                                   \
+	X(ipv6_redirect, "IPv6 redirect")                                                        \
+	X(ipv6_mld, "IPv6 multicast listener discovery")                                         \
+	X(ipv6_ospf, "OSPFv3")                                                                   \
+	X(ipv6_pim, "PIM over IPv6")                                                             \
+	X(ipv6_dhcp, "DHCPv6 (UDP 546/547)")                                                     \
+	X(ipv6_vrrp, "VRRP over IPv6")                                                           \
+	X(ipv6_multicast, "IPv6 multicast other than neighbour discovery")                       \
+	X(arp_malformed, "ARP that is not Ethernet/IPv4 request or reply")                       \
+	X(arp_spoof, "ARP whose sender MAC or address does not belong to the sending member")    \
+	X(arp_unknown_target, "ARP request for an address no member owns")                       \
+	X(arp_owner_down, "ARP request for an address whose owner's port is down")               \
+	X(arp_dad, "ARP probe (sender 0.0.0.0) for an address other members own")                \
+	X(nd_malformed, "Neighbour discovery message that fails its checks")                     \
+	X(nd_spoof, "Neighbour advertisement for an address the member does not own")            \
+	X(nd_unknown_target, "Neighbour solicitation for an address no member owns")             \
+	X(nd_owner_down, "Neighbour solicitation for an address whose owner's port is down")     \
+	X(broadcast, "Broadcast other than ARP")                                                 \
+	X(multicast, "Multicast other than IPv6 neighbour discovery")                            \
+	X(unknown_unicast, "Destination MAC not provisioned on this LAN")                        \
+	X(hairpin, "Destination MAC is on the ingress port")                                     \
+	X(dst_port_down, "Destination port is down or err-disabled")                             \
+	X(dst_mtu, "Frame larger than the destination port's MTU")                               \
+	X(storm, "ARP/ND storm control: over the port's rate")                                   \
+	X(quarantine, "Port is in quarantine: nothing reaches production")                       \
+	X(no_buffer, "No buffer to build a reply or a copy")
+
+#define FAB_X_ENUM_CTR(name, help)  FAB_CTR_##name,
+#define FAB_X_ENUM_DROP(name, help) FAB_DROP_##name,
+
+enum fab_counter { FAB_PORT_COUNTERS(FAB_X_ENUM_CTR) FAB_CTR__COUNT };
+enum fab_drop_reason { FAB_DROP_REASONS(FAB_X_ENUM_DROP) FAB_DROP__COUNT };
+
+/*
+ * One port's counters as one worker keeps them. Each worker has its own
+ * array, so no two cores write one cache line; readers sum over workers.
+ */
+struct fab_port_stats {
+	uint64_t ctr[FAB_CTR__COUNT];
+	uint64_t drop[FAB_DROP__COUNT];
+	/* The last frame dropped for a source-MAC or protocol violation. */
+	uint64_t last_offender_mac;  /* fab_mac_t */
+	uint64_t last_offender_time; /* caller's clock, see fab_pipeline_ctx.now */
+	uint16_t last_offender_ethertype;
+	uint16_t last_offender_reason; /* enum fab_drop_reason */
+} __attribute__((aligned(64)));
+
+const char *fab_counter_name(enum fab_counter c);
+const char *fab_counter_help(enum fab_counter c);
+const char *fab_drop_name(enum fab_drop_reason r);
+const char *fab_drop_help(enum fab_drop_reason r);
+/* Reason by name, or -1. */
+int fab_drop_by_name(const char *name);
+
+/* dst += src, for summing per-worker copies on read. */
+void fab_port_stats_add(struct fab_port_stats *dst, const struct fab_port_stats *src);
+
+#endif

@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The fabric's domain model: LANs, ports, members and what each member may
+ * send on each LAN. It is plain data built by the configuration loader
+ * (config.h) and compiled into lookup tables (tables.h) for the pipeline.
+ *
+ * Nothing here depends on DPDK. The model is owned by whoever created it and
+ * is never shared between threads while it is being changed; the dataplane
+ * only ever reads the immutable tables compiled from it.
+ */
+#ifndef PEERLAN_FABRIC_MODEL_H
+#define PEERLAN_FABRIC_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define FAB_NAME_MAX      64  /* LAN, port and member names, with the NUL */
+#define FAB_DESC_MAX      128 /* free-text descriptions, with the NUL */
+#define FAB_DEVICE_MAX    256 /* DPDK device strings, with the NUL */
+#define FAB_PATH_MAX      256 /* file system paths, with the NUL */
+#define FAB_ETHERTYPE_MAX 16  /* entries in the EtherType allow-list */
+#define FAB_VLAN_MAX      4095
+#define FAB_MTU_MIN       576
+#define FAB_MTU_MAX       9216
+#define FAB_PORTS_MAX     1024 /* fabric port indexes fit in uint16_t with room */
+#define FAB_LANS_MAX      256
+
+/* A MAC address as a 48-bit number, first octet in bits 47..40. */
+typedef uint64_t fab_mac_t;
+
+/* Where a definition came from in its source file, for error messages. */
+struct fab_pos {
+	uint32_t line;
+	uint32_t col;
+};
+
+enum fab_lan_kind {
+	FAB_LAN_PEERING,
+	FAB_LAN_QUARANTINE,
+};
+
+enum fab_neigh_policy {
+	FAB_NEIGH_STEER, /* requests go only to the owner's port */
+	FAB_NEIGH_PROXY, /* the fabric answers for owners whose port is up */
+};
+
+enum fab_port_kind {
+	FAB_PORT_EDGE, /* one member's router */
+	FAB_PORT_CORE, /* a link to another switch; members behind it */
+};
+
+enum fab_port_mode {
+	FAB_PORT_ACCESS, /* untagged, exactly one LAN */
+	FAB_PORT_TRUNK,  /* 802.1Q tagged, one or more LANs */
+};
+
+enum fab_violation {
+	FAB_VIOLATION_PROTECT,  /* drop and count */
+	FAB_VIOLATION_RESTRICT, /* drop, count, log an event */
+	FAB_VIOLATION_SHUTDOWN, /* err-disable the port */
+};
+
+enum fab_sponge_state {
+	FAB_SPONGE_ALIVE,
+	FAB_SPONGE_PENDING,
+	FAB_SPONGE_DEAD,
+	FAB_SPONGE_STATIC,
+};
+
+struct fab_prefix4 {
+	bool set;
+	uint8_t len;
+	uint32_t addr; /* host byte order */
+};
+
+struct fab_prefix6 {
+	bool set;
+	uint8_t len;
+	uint8_t addr[16];
+};
+
+struct fab_ip6 {
+	uint8_t b[16];
+};
+
+struct fab_lan {
+	char name[FAB_NAME_MAX];
+	uint16_t vlan; /* 802.1Q id on trunk ports, 1..4094 */
+	enum fab_lan_kind kind;
+	struct fab_prefix4 ipv4;
+	struct fab_prefix6 ipv6;
+	enum fab_neigh_policy neigh; /* copied from the policy unless set */
+	struct fab_pos pos;
+};
+
+struct fab_port {
+	char name[FAB_NAME_MAX];
+	char device[FAB_DEVICE_MAX]; /* PCI address or vdev string */
+	char description[FAB_DESC_MAX];
+	enum fab_port_kind kind;
+	enum fab_port_mode mode;
+	uint16_t *lans; /* indexes into fab_model.lans; access ports have 1 */
+	size_t nlans;
+	bool admin_up;
+	uint16_t mtu;        /* largest IP packet, as on a router interface */
+	uint32_t speed_mbps; /* informational; 0 if unknown */
+	enum fab_violation violation;
+	struct fab_pos pos;
+};
+
+/* What one member may send on one LAN through one connection. */
+struct fab_binding {
+	uint16_t lan; /* index into fab_model.lans */
+	fab_mac_t *macs;
+	size_t nmacs;
+	uint32_t *ipv4; /* host byte order */
+	size_t nipv4;
+	struct fab_ip6 *ipv6;
+	size_t nipv6;
+	struct fab_pos pos;
+};
+
+struct fab_connection {
+	uint16_t port; /* index into fab_model.ports */
+	struct fab_binding *bindings;
+	size_t nbindings;
+	struct fab_pos pos;
+};
+
+struct fab_member {
+	uint32_t asn;
+	char name[FAB_NAME_MAX];
+	struct fab_connection *conns;
+	size_t nconns;
+	struct fab_pos pos;
+};
+
+struct fab_sponge_policy {
+	uint32_t queue_depth;       /* queries remembered per address */
+	uint32_t rate_per_min;      /* queries/min over which a full queue goes PENDING */
+	uint32_t flood_ms;          /* same-source queries closer than this are ignored */
+	uint32_t probes;            /* probes sent while PENDING */
+	uint32_t probe_interval_ms; /* between probes */
+	uint32_t learning_s;        /* quiet period after start */
+	enum fab_sponge_state init_state;
+	fab_mac_t mac;   /* MAC the fabric answers with for dead addresses */
+	bool gratuitous; /* announce a newly sponged address */
+	bool enabled;
+};
+
+struct fab_rate {
+	uint32_t pps;   /* tokens per second; 0 means no limit */
+	uint32_t burst; /* bucket size */
+};
+
+struct fab_policy {
+	uint16_t ethertypes[FAB_ETHERTYPE_MAX];
+	size_t nethertypes;
+	enum fab_neigh_policy neigh;
+	struct fab_sponge_policy sponge;
+	struct fab_rate storm_arp; /* per port */
+	struct fab_rate storm_nd;  /* per port */
+	struct fab_rate punt_port; /* frames copied to control, per port */
+	struct fab_rate punt_total;
+	enum fab_violation violation;
+	uint32_t errdisable_recovery_s; /* 0: no automatic recovery */
+	uint32_t flap_changes;          /* more than this many link changes ... */
+	uint32_t flap_window_s;         /* ... within this window ... */
+	uint32_t flap_hold_s;           /* ... err-disable the port this long */
+};
+
+struct fab_management {
+	char control_socket[FAB_PATH_MAX]; /* dataplane <-> control */
+	char cli_socket[FAB_PATH_MAX];     /* peerlanctl, read-write */
+	char cli_ro_socket[FAB_PATH_MAX];  /* show commands only */
+	char metrics_listen[FAB_NAME_MAX]; /* ADDRESS:PORT, "" disables */
+	char state_dir[FAB_PATH_MAX];
+	char cli_group[FAB_NAME_MAX];
+};
+
+struct fab_model {
+	char name[FAB_NAME_MAX];
+	struct fab_policy policy;
+	struct fab_management mgmt;
+	struct fab_lan *lans;
+	size_t nlans;
+	struct fab_port *ports;
+	size_t nports;
+	struct fab_member *members;
+	size_t nmembers;
+};
+
+/* Returns an empty model with every policy default set; NULL and errno. */
+struct fab_model *fab_model_create(void);
+/* Frees a model and all it owns. Accepts NULL. */
+void fab_model_destroy(struct fab_model *m);
+/* Sets the documented defaults of policy and management. */
+void fab_model_defaults(struct fab_model *m);
+/* A deep copy; NULL and errno on failure. The caller owns the result. */
+struct fab_model *fab_model_clone(const struct fab_model *m);
+/* True if both describe the same fabric (source positions ignored). */
+bool fab_model_equal(const struct fab_model *a, const struct fab_model *b);
+
+/* Index of the named object, or -1. */
+int fab_model_lan_by_name(const struct fab_model *m, const char *name);
+int fab_model_lan_by_vlan(const struct fab_model *m, uint16_t vlan);
+int fab_model_port_by_name(const struct fab_model *m, const char *name);
+int fab_model_member_by_asn(const struct fab_model *m, uint32_t asn);
+/* The member connected to an edge port, or -1 (also for core ports). */
+int fab_model_member_by_port(const struct fab_model *m, uint16_t port);
+
+/* Text forms. Each parser returns 0 or -EINVAL and leaves *out alone on error. */
+int fab_mac_parse(const char *s, fab_mac_t *out);
+void fab_mac_format(fab_mac_t mac, char *buf, size_t len); /* needs 18 bytes */
+static inline bool fab_mac_is_multicast(fab_mac_t mac)
+{
+	return (mac >> 40) & 1;
+}
+int fab_ip4_parse(const char *s, uint32_t *out);
+void fab_ip4_format(uint32_t addr, char *buf, size_t len); /* needs 16 bytes */
+int fab_ip6_parse(const char *s, struct fab_ip6 *out);
+void fab_ip6_format(const struct fab_ip6 *a, char *buf, size_t len); /* needs 46 */
+int fab_prefix4_parse(const char *s, struct fab_prefix4 *out);
+int fab_prefix6_parse(const char *s, struct fab_prefix6 *out);
+bool fab_prefix4_contains(const struct fab_prefix4 *p, uint32_t addr);
+bool fab_prefix6_contains(const struct fab_prefix6 *p, const struct fab_ip6 *addr);
+
+const char *fab_lan_kind_name(enum fab_lan_kind k);
+const char *fab_neigh_policy_name(enum fab_neigh_policy p);
+const char *fab_port_kind_name(enum fab_port_kind k);
+const char *fab_port_mode_name(enum fab_port_mode m);
+const char *fab_violation_name(enum fab_violation v);
+const char *fab_sponge_state_name(enum fab_sponge_state s);
+
+#endif

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Protocol constants the exchange's rules are written in.
+ *
+ * This header is shared by the pipeline (pipeline.c) and the XDP pre-filter
+ * (BPF C, compiled with clang -target bpf), so the two can never disagree on
+ * what a rule matches. It therefore holds only macros and must stay free of
+ * includes and of anything the BPF target cannot compile.
+ */
+#ifndef PEERLAN_FABRIC_PROTO_H
+#define PEERLAN_FABRIC_PROTO_H
+
+#define FAB_ETH_HLEN      14
+#define FAB_VLAN_HLEN     4
+#define FAB_ETH_MIN_LEN   60 /* without FCS */
+#define FAB_ETH_ADDR_LEN  6
+#define FAB_ETHERTYPE_MIN 0x0600 /* below: an 802.3 length field (LLC/SNAP) */
+
+#define FAB_ETH_P_IPV4    0x0800
+#define FAB_ETH_P_ARP     0x0806
+#define FAB_ETH_P_8021Q   0x8100
+#define FAB_ETH_P_8021AD  0x88a8
+#define FAB_ETH_P_QINQ1   0x9100 /* pre-standard QinQ tags */
+#define FAB_ETH_P_IPV6    0x86dd
+#define FAB_ETH_P_LLDP    0x88cc
+#define FAB_ETH_P_SLOW    0x8809 /* LACP, marker */
+#define FAB_ETH_P_PAE     0x888e /* 802.1X */
+#define FAB_ETH_P_MNDP    0x88bf /* MikroTik neighbour discovery */
+#define FAB_ETH_P_HUAWEI1 0x9998 /* Huawei/H3C discovery (HGMP/NDP) */
+#define FAB_ETH_P_HUAWEI2 0x999a
+
+/* Destination MAC ranges, as 48-bit numbers (see fab_mac_t). */
+#define FAB_MAC_BROADCAST       0xffffffffffffULL
+#define FAB_MAC_IEEE_LL_BASE    0x0180c2000000ULL /* ..00 to ..0f: STP, LACP, 802.1X, LLDP */
+#define FAB_MAC_IEEE_LL_MASK    0xfffffffffff0ULL
+#define FAB_MAC_CISCO_CDP       0x01000cccccccULL
+#define FAB_MAC_CISCO_PVST      0x01000ccccccdULL
+#define FAB_MAC_EDP             0x00e02b000000ULL
+#define FAB_MAC_IPV6_MCAST_BASE 0x333300000000ULL /* 33:33:xx:xx:xx:xx */
+#define FAB_MAC_IPV6_MCAST_MASK 0xffff00000000ULL
+#define FAB_MAC_IPV6_SNMC_BASE  0x3333ff000000ULL /* solicited-node multicast */
+#define FAB_MAC_IPV6_SNMC_MASK  0xffffff000000ULL
+#define FAB_MAC_IPV4_MCAST_BASE 0x01005e000000ULL
+#define FAB_MAC_IPV4_MCAST_MASK 0xffffff800000ULL
+
+/* IPv4 */
+#define FAB_IPV4_HLEN_MIN 20
+#define FAB_IPPROTO_ICMP  1
+#define FAB_IPPROTO_IGMP  2
+#define FAB_IPPROTO_TCP   6
+#define FAB_IPPROTO_UDP   17
+#define FAB_IPPROTO_OSPF  89
+#define FAB_IPPROTO_PIM   103
+#define FAB_IPPROTO_VRRP  112
+#define FAB_ICMP_REDIRECT 5
+#define FAB_UDP_BOOTPS    67
+#define FAB_UDP_BOOTPC    68
+
+/* IPv6 */
+#define FAB_IPV6_HLEN         40
+#define FAB_IPPROTO_HOPOPTS   0
+#define FAB_IPPROTO_ROUTING   43
+#define FAB_IPPROTO_FRAGMENT  44
+#define FAB_IPPROTO_ICMPV6    58
+#define FAB_IPPROTO_NONE      59
+#define FAB_IPPROTO_DSTOPTS   60
+#define FAB_IPV6_EXT_MAX      8 /* extension headers walked before giving up */
+#define FAB_ICMP6_MLD_QUERY   130
+#define FAB_ICMP6_MLD_REPORT  131
+#define FAB_ICMP6_MLD_DONE    132
+#define FAB_ICMP6_RS          133
+#define FAB_ICMP6_RA          134
+#define FAB_ICMP6_NS          135
+#define FAB_ICMP6_NA          136
+#define FAB_ICMP6_REDIRECT    137
+#define FAB_ICMP6_MLD2_REPORT 143
+#define FAB_UDP_DHCP6_CLIENT  546
+#define FAB_UDP_DHCP6_SERVER  547
+
+/* ARP, Ethernet/IPv4 only */
+#define FAB_ARP_LEN        28
+#define FAB_ARP_HTYPE_ETH  1
+#define FAB_ARP_OP_REQUEST 1
+#define FAB_ARP_OP_REPLY   2
+
+#endif
