@@ -15,6 +15,7 @@
 
 #define EXAMPLE SOURCE_ROOT "/docs/example.yaml"
 #define FULL    SOURCE_ROOT "/tests/unit/configs/full.yaml"
+#define DOC     SOURCE_ROOT "/docs/configuration.md"
 
 /*
  * A valid configuration of 35 lines. Tests append to it (their text starts
@@ -185,6 +186,35 @@ static void test_example_loads(void **state)
 	assert_int_equal(fab_model_member_by_port(m, (uint16_t)core), -1);
 	assert_int_equal(fab_model_member_by_port(m, m->members[rs].conns[0].port), rs);
 	fab_model_destroy(m);
+}
+
+static char *read_all(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+	char chunk[4096];
+	size_t n;
+
+	assert_non_null(f);
+	assert_non_null(m);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		fwrite(chunk, 1, n, m);
+	fclose(f);
+	fclose(m);
+	return buf;
+}
+
+/* The reference embeds the example; a change to one must be made to both. */
+static void test_doc_shows_example(void **state)
+{
+	char *doc = read_all(DOC), *ex = read_all(EXAMPLE);
+
+	(void)state;
+	assert_non_null(strstr(doc, ex));
+	free(doc);
+	free(ex);
 }
 
 /* Every key of the fixture is set to something other than its default. */
