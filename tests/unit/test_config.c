@@ -966,6 +966,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_base_loads),
 	    cmocka_unit_test(test_example_loads),
+	    cmocka_unit_test(test_doc_shows_example),
 	    cmocka_unit_test(test_full_config_fields),
 	    cmocka_unit_test(test_round_trip_example),
 	    cmocka_unit_test(test_round_trip_full),
