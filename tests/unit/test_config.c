@@ -71,15 +71,20 @@ static struct fab_model *load(const char *text, struct fab_config_errors *e)
 	return fab_config_load_string(text, strlen(text), "test.yaml", e);
 }
 
-static char *with_base(const char *extra)
+static char *cat2(const char *a, const char *b)
 {
-	size_t a = strlen(base), b = strlen(extra);
-	char *s = malloc(a + b + 1);
+	size_t la = strlen(a), lb = strlen(b);
+	char *s = malloc(la + lb + 1);
 
 	assert_non_null(s);
-	memcpy(s, base, a);
-	memcpy(s + a, extra, b + 1);
+	memcpy(s, a, la);
+	memcpy(s + la, b, lb + 1);
 	return s;
+}
+
+static char *with_base(const char *extra)
+{
+	return cat2(base, extra);
 }
 
 /*
@@ -116,16 +121,21 @@ static size_t expect_base_error(const char *extra, uint32_t line, uint32_t col, 
 	return n;
 }
 
+/* Asserts a load succeeded with no error, showing the errors if not. */
+static struct fab_model *loaded(struct fab_model *m, struct fab_config_errors *e)
+{
+	if (m == NULL)
+		fab_config_errors_print(e, stderr);
+	assert_non_null(m);
+	assert_int_equal(e->n, 0);
+	return m;
+}
+
 static struct fab_model *load_ok(const char *text)
 {
 	struct fab_config_errors e = {0};
-	struct fab_model *m = load(text, &e);
 
-	if (m == NULL)
-		fab_config_errors_print(&e, stderr);
-	assert_non_null(m);
-	assert_int_equal(e.n, 0);
-	return m;
+	return loaded(load(text, &e), &e);
 }
 
 static void test_base_loads(void **state)
@@ -158,13 +168,8 @@ static void test_base_loads(void **state)
 static struct fab_model *load_file_ok(const char *path)
 {
 	struct fab_config_errors e = {0};
-	struct fab_model *m = fab_config_load_file(path, &e);
 
-	if (m == NULL)
-		fab_config_errors_print(&e, stderr);
-	assert_non_null(m);
-	assert_int_equal(e.n, 0);
-	return m;
+	return loaded(fab_config_load_file(path, &e), &e);
 }
 
 static void test_example_loads(void **state)
@@ -626,17 +631,6 @@ static void test_missing_required(void **state)
 static const char lans_head[] = "fabric: {name: t}\n"       /* 1 */
 				"lans:\n"                   /* 2 */
 				"  - {name: a, vlan: 1}\n"; /* 3 */
-
-static char *cat2(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	char *s = malloc(la + lb + 1);
-
-	assert_non_null(s);
-	memcpy(s, a, la);
-	memcpy(s + la, b, lb + 1);
-	return s;
-}
 
 static void expect_lans_error(const char *extra, uint32_t line, uint32_t col, const char *sub)
 {
