@@ -18,16 +18,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
 
 #include <linux/bpf.h>
+#include <linux/if_link.h>
+#include <linux/if_packet.h>
+#include <linux/if_xdp.h>
 #include <linux/magic.h>
+#include <net/if.h>
+#include <poll.h>
 
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include <cmocka.h>
+#include <xdp/xsk.h>
 
 #include "dataplane/xdp/dp_xdp.h"
 #include "fabric/proto.h"
@@ -655,6 +664,188 @@ static void test_bad_options(void **state)
 	dp_xdp_destroy(NULL);
 }
 
+/* ---- end to end: take over from the PMD's program on a veth pair ---- */
+
+#define VETH_XDP       "plxdp0" /* the port: XDP program and AF_XDP socket */
+#define VETH_PEER      "plxdp1" /* the member: frames are written here */
+#define XSK_FRAMES     64
+#define XSK_FRAME_SIZE XSK_UMEM__DEFAULT_FRAME_SIZE
+
+static bool have_netns;
+
+/* What net_af_xdp does with xdp_prog=: load the object, attach it, bind a socket. */
+struct pmd_sim {
+	struct bpf_object *obj;
+	void *area;
+	struct xsk_umem *umem;
+	struct xsk_socket *xsk;
+	struct xsk_ring_prod fill;
+	struct xsk_ring_cons comp, rx;
+	struct xsk_ring_prod tx;
+};
+
+static int sh(const char *cmd)
+{
+	int ret = system(cmd);
+
+	if (ret != 0)
+		fprintf(stderr, "'%s' failed (%d)\n", cmd, ret);
+	return ret;
+}
+
+static void pmd_start(struct pmd_sim *p, int ifindex)
+{
+	struct xsk_socket_config xc = {
+	    .rx_size = XSK_RING_CONS__DEFAULT_NUM_DESCS,
+	    .tx_size = XSK_RING_PROD__DEFAULT_NUM_DESCS,
+	    .libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD,
+	    .bind_flags = XDP_COPY,
+	};
+	struct bpf_program *prog;
+	uint32_t idx = 0, q = 0;
+	int fd;
+
+	p->obj = bpf_object__open_file(dp_xdp_object_path(), NULL);
+	assert_non_null(p->obj);
+	assert_int_equal(bpf_object__load(p->obj), 0);
+	prog = bpf_object__next_program(p->obj, NULL);
+	assert_non_null(prog);
+	assert_int_equal(
+	    bpf_xdp_attach(ifindex, bpf_program__fd(prog), XDP_FLAGS_UPDATE_IF_NOEXIST, NULL), 0);
+
+	p->area = mmap(NULL, XSK_FRAMES * XSK_FRAME_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(p->area != MAP_FAILED);
+	assert_int_equal(xsk_umem__create(&p->umem, p->area, XSK_FRAMES * XSK_FRAME_SIZE, &p->fill,
+					  &p->comp, NULL),
+			 0);
+	assert_int_equal(xsk_socket__create(&p->xsk, VETH_XDP, 0, p->umem, &p->rx, &p->tx, &xc), 0);
+	assert_int_equal(xsk_ring_prod__reserve(&p->fill, XSK_FRAMES, &idx), XSK_FRAMES);
+	for (uint32_t i = 0; i < XSK_FRAMES; i++)
+		*xsk_ring_prod__fill_addr(&p->fill, idx + i) = (uint64_t)i * XSK_FRAME_SIZE;
+	xsk_ring_prod__submit(&p->fill, XSK_FRAMES);
+	fd = xsk_socket__fd(p->xsk);
+	assert_int_equal(
+	    bpf_map_update_elem(bpf_map__fd(bpf_object__find_map_by_name(p->obj, "xsks_map")), &q,
+				&fd, 0),
+	    0);
+}
+
+static void pmd_stop(struct pmd_sim *p)
+{
+	xsk_socket__delete(p->xsk);
+	xsk_umem__delete(p->umem);
+	munmap(p->area, XSK_FRAMES * XSK_FRAME_SIZE);
+	bpf_object__close(p->obj);
+}
+
+/* Frames the socket received within the timeout, as the PMD's RX would see them. */
+static unsigned pmd_receive(struct pmd_sim *p, unsigned want, uint64_t *srcs)
+{
+	struct pollfd pfd = {.fd = xsk_socket__fd(p->xsk), .events = POLLIN};
+	unsigned got = 0;
+	uint32_t idx = 0;
+
+	while (poll(&pfd, 1, got < want ? 1000 : 200) > 0) {
+		unsigned n = xsk_ring_cons__peek(&p->rx, XSK_FRAMES, &idx);
+
+		for (unsigned i = 0; i < n; i++, got++) {
+			const uint8_t *d = xsk_umem__get_data(
+			    p->area, xsk_ring_cons__rx_desc(&p->rx, idx + i)->addr);
+			uint64_t src = 0;
+
+			for (int k = 6; k < 12; k++)
+				src = (src << 8) | d[k];
+			if (got < want)
+				srcs[got] = src;
+		}
+		xsk_ring_cons__release(&p->rx, n);
+		if (n == 0)
+			break;
+	}
+	return got;
+}
+
+static void send_frames(int ifindex, struct frame *f, int count)
+{
+	struct sockaddr_ll sll = {.sll_family = AF_PACKET, .sll_ifindex = ifindex, .sll_halen = 6};
+	int s = socket(AF_PACKET, SOCK_RAW, 0);
+
+	assert_true(s >= 0);
+	for (int i = 0; i < count; i++)
+		assert_int_equal(sendto(s, f->b, f->len, 0, (struct sockaddr *)&sll, sizeof(sll)),
+				 f->len);
+	close(s);
+}
+
+/*
+ * A spoofed-MAC flood and forbidden frames never reach the socket, allowed
+ * frames do, and the counters rise, after the loader has replaced the
+ * PMD's instance of the program with its own (sharing the socket map).
+ */
+static void test_veth_takeover(void **state)
+{
+	struct env *e = env_of(state);
+	uint64_t before[FAB_DROP__COUNT], after[FAB_DROP__COUNT], srcs[8];
+	struct dp_xdp_opts o = {.port = "veth", .takeover = true};
+	uint32_t pmd_id = 0, our_id = 0;
+	struct pmd_sim pmd = {0};
+	struct dp_xdp *x;
+	struct frame f;
+	int ifx, ifp;
+
+	if (!have_netns)
+		skip();
+	if (sh("ip link add " VETH_XDP " type veth peer name " VETH_PEER) != 0)
+		skip();
+	/* No addresses, no IPv6: the kernel itself sends nothing on the pair. */
+	assert_int_equal(sh("sysctl -qw net.ipv6.conf." VETH_XDP ".disable_ipv6=1 "
+			    "net.ipv6.conf." VETH_PEER ".disable_ipv6=1 "
+			    "net.ipv4.conf." VETH_XDP ".arp_ignore=8 "
+			    "net.ipv4.conf." VETH_PEER ".arp_ignore=8"),
+			 0);
+	assert_int_equal(sh("ip link set " VETH_XDP " up && ip link set " VETH_PEER " up"), 0);
+	ifx = (int)if_nametoindex(VETH_XDP);
+	ifp = (int)if_nametoindex(VETH_PEER);
+	assert_true(ifx > 0 && ifp > 0);
+
+	pmd_start(&pmd, ifx);
+	assert_int_equal(bpf_xdp_query_id(ifx, 0, &pmd_id), 0);
+
+	o.ifindex = ifx;
+	x = dp_xdp_create(&o);
+	assert_non_null(x);
+	assert_int_equal(dp_xdp_update(x, e->m, PORT_EDGE), 0);
+	assert_int_equal(dp_xdp_attach(x), 0);
+	assert_int_equal(bpf_xdp_query_id(ifx, 0, &our_id), 0);
+	assert_true(our_id != 0 && our_id != pmd_id);
+	/* A second takeover of a program no longer there fails and changes nothing. */
+	assert_int_equal(dp_xdp_attach(x), -EEXIST);
+
+	assert_int_equal(dp_xdp_read_drops(x, before), 0);
+	eth(&f, MAC_GW, MAC_C, FAB_ETH_P_IPV4), ipv4(&f, FAB_IPPROTO_TCP, 192, 0), pad(&f);
+	send_frames(ifp, &f, 50);
+	eth(&f, FAB_MAC_IEEE_LL_BASE | 0x0e, MAC_A, FAB_ETH_P_LLDP), pad(&f);
+	send_frames(ifp, &f, 5);
+	eth(&f, MAC_GW, MAC_A, FAB_ETH_P_IPV4), ipv4(&f, FAB_IPPROTO_TCP, 192, 0), pad(&f);
+	send_frames(ifp, &f, 3);
+
+	assert_int_equal(pmd_receive(&pmd, 3, srcs), 3);
+	for (int i = 0; i < 3; i++)
+		assert_true(srcs[i] == MAC_A);
+	assert_int_equal(dp_xdp_read_drops(x, after), 0);
+	assert_int_equal(after[FAB_DROP_src_mac_violation] - before[FAB_DROP_src_mac_violation],
+			 50);
+	assert_int_equal(after[FAB_DROP_link_local] - before[FAB_DROP_link_local], 5);
+
+	assert_int_equal(dp_xdp_detach(x), 0);
+	assert_int_equal(bpf_xdp_query_id(ifx, 0, &our_id), 0);
+	assert_int_equal(our_id, 0);
+	dp_xdp_destroy(x);
+	pmd_stop(&pmd);
+	sh("ip link del " VETH_XDP);
+}
+
 /*
  * Private mounts, and no bpffs on /sys/fs/bpf in them, so the loader's own
  * mount is exercised and nothing outlives the test. 0, or 77 with a reason.
@@ -671,6 +862,11 @@ static int isolate(void)
 		fprintf(stderr, "skip: no private mount namespace: %s\n", strerror(errno));
 		return 77;
 	}
+	/* The veth test's interfaces live and die with this process's own netns. */
+	have_netns = unshare(CLONE_NEWNET) == 0;
+	if (!have_netns)
+		fprintf(stderr, "no private network namespace (%s): veth test skipped\n",
+			strerror(errno));
 	while (statfs("/sys/fs/bpf", &st) == 0 && st.f_type == BPF_FS_MAGIC)
 		if (umount2("/sys/fs/bpf", MNT_DETACH) < 0)
 			break;
@@ -709,6 +905,7 @@ int main(void)
 	    cmocka_unit_test(test_bad_update_changes_nothing),
 	    cmocka_unit_test(test_counters_survive_reload),
 	    cmocka_unit_test(test_bad_options),
+	    cmocka_unit_test(test_veth_takeover),
 	};
 	int ret = isolate();
 
