@@ -395,6 +395,16 @@ static void test_destination_and_ethertype_rules(void **state)
 static void test_ipv4_protocols(void **state)
 {
 	struct dp_xdp *x = env_of(state)->edge;
+	static const struct {
+		uint8_t proto;
+		uint8_t group; /* low octet of the group MAC */
+		enum fab_drop_reason r;
+	} mcast[] = {
+	    {FAB_IPPROTO_IGMP, 1, FAB_DROP_ipv4_igmp},
+	    {FAB_IPPROTO_PIM, 13, FAB_DROP_ipv4_pim},
+	    {FAB_IPPROTO_OSPF, 5, FAB_DROP_ipv4_ospf},
+	    {FAB_IPPROTO_VRRP, 18, FAB_DROP_ipv4_vrrp},
+	};
 	struct frame f;
 
 	eth(&f, FAB_MAC_BROADCAST, MAC_A, FAB_ETH_P_IPV4), ipv4(&f, FAB_IPPROTO_UDP, 255, 0);
@@ -404,18 +414,11 @@ static void test_ipv4_protocols(void **state)
 	udp(&f, FAB_UDP_BOOTPS, FAB_UDP_BOOTPC), pad(&f);
 	expect_drop(x, &f, FAB_DROP_ipv4_dhcp);
 	/* Multicast destinations: the protocol is the reason, before ipv4_multicast. */
-	eth(&f, FAB_MAC_IPV4_MCAST_BASE | 1, MAC_A, FAB_ETH_P_IPV4);
-	ipv4(&f, FAB_IPPROTO_IGMP, 224, 0), pad(&f);
-	expect_drop(x, &f, FAB_DROP_ipv4_igmp);
-	eth(&f, FAB_MAC_IPV4_MCAST_BASE | 13, MAC_A, FAB_ETH_P_IPV4);
-	ipv4(&f, FAB_IPPROTO_PIM, 224, 0), pad(&f);
-	expect_drop(x, &f, FAB_DROP_ipv4_pim);
-	eth(&f, FAB_MAC_IPV4_MCAST_BASE | 5, MAC_A, FAB_ETH_P_IPV4);
-	ipv4(&f, FAB_IPPROTO_OSPF, 224, 0), pad(&f);
-	expect_drop(x, &f, FAB_DROP_ipv4_ospf);
-	eth(&f, FAB_MAC_IPV4_MCAST_BASE | 18, MAC_A, FAB_ETH_P_IPV4);
-	ipv4(&f, FAB_IPPROTO_VRRP, 224, 0), pad(&f);
-	expect_drop(x, &f, FAB_DROP_ipv4_vrrp);
+	for (size_t i = 0; i < sizeof(mcast) / sizeof(mcast[0]); i++) {
+		eth(&f, FAB_MAC_IPV4_MCAST_BASE | mcast[i].group, MAC_A, FAB_ETH_P_IPV4);
+		ipv4(&f, mcast[i].proto, 224, 0), pad(&f);
+		expect_drop(x, &f, mcast[i].r);
+	}
 	eth(&f, MAC_GW, MAC_A, FAB_ETH_P_IPV4), ipv4(&f, FAB_IPPROTO_ICMP, 192, 0);
 	icmp(&f, FAB_ICMP_REDIRECT), pad(&f);
 	expect_drop(x, &f, FAB_DROP_ipv4_icmp_redirect);
