@@ -446,6 +446,17 @@ static int nd_options(const uint8_t *o, uint32_t len, fab_mac_t *sll, fab_mac_t 
 	return 0;
 }
 
+/*
+ * Link-local addresses (fe80::/10) are in no member database: every router
+ * has one, derived as it likes, and solicits from it or advertises it. They
+ * are accepted as sources and NA targets; what binds them to the member is
+ * the frame's checked source MAC, which any link-layer option must match.
+ */
+static inline bool ip6_is_link_local(const uint8_t *a)
+{
+	return a[0] == 0xfe && (a[1] & 0xc0) == 0x80;
+}
+
 /* A multicast destination ND may use: all-nodes or a solicited-node group, MAC to match. */
 static bool nd_group_ok(const uint8_t *dst, fab_mac_t mac)
 {
@@ -524,7 +535,8 @@ static int nd(struct burst *b, struct fab_frame *f, const struct meta *m, struct
 		return drop(v, FAB_DROP_nd_malformed);
 	owner = ip6_binding(b->t, m->lan, target);
 	if (icmp[0] == FAB_ICMP6_NA) {
-		if ((tll != NO_MAC && tll != m->src) || owner != b->binding)
+		if ((tll != NO_MAC && tll != m->src) ||
+		    (owner != b->binding && !ip6_is_link_local(target)))
 			return drop(v, FAB_DROP_nd_spoof);
 		if (!mc)
 			return OUT_L2;
@@ -537,8 +549,8 @@ static int nd(struct burst *b, struct fab_frame *f, const struct meta *m, struct
 	/* DAD goes to the solicited-node group and carries no link-layer address. */
 	if (dad && (sll != NO_MAC || !mc))
 		return drop(v, FAB_DROP_nd_malformed);
-	if (!dad &&
-	    ((sll != NO_MAC && sll != m->src) || ip6_binding(b->t, m->lan, src) != b->binding))
+	if (!dad && ((sll != NO_MAC && sll != m->src) ||
+		     (!ip6_is_link_local(src) && ip6_binding(b->t, m->lan, src) != b->binding)))
 		return drop(v, FAB_DROP_nd_spoof);
 	/* A solicitation to a group goes to its target's group, not all-nodes or another. */
 	if (mc && (memcmp(dst, ip6_snm_prefix, sizeof(ip6_snm_prefix)) != 0 ||

@@ -674,6 +674,9 @@ static void test_nd_steer(void **state)
 	expect_fwd(e, FX_P_A, f, FX_P_CORE);
 	assert_int_equal(fr_rd_mac(f->data), FX_MAC_D);
 	assert_int_equal(fr_rd16(f->data + 14), 100);
+	/* Routers solicit from their link-local address too. */
+	expect_fwd(e, FX_P_A, fr_ns(&fr, 0, FX_MAC_A, 0, "fe80::a", NULL, "2001:db8::b", FX_MAC_A),
+		   FX_P_B);
 	/* A solicited NA goes back unicast like any frame. */
 	expect_fwd(e, FX_P_B,
 		   fr_na(&fr, FX_MAC_A, FX_MAC_B, 0, "2001:db8::b", "2001:db8::a", "2001:db8::b",
@@ -682,6 +685,11 @@ static void test_nd_steer(void **state)
 	expect_fwd(e, FX_P_B,
 		   fr_na(&fr, FX_MAC_A, FX_MAC_B, 0, "2001:db8::b", "2001:db8::a", "2001:db8::b",
 			 FAB_ND_NA_SOLICITED, 0),
+		   FX_P_A);
+	/* An NA for the sender's own link-local address, answering a link-local NS. */
+	expect_fwd(e, FX_P_B,
+		   fr_na(&fr, FX_MAC_A, FX_MAC_B, 0, "fe80::b", "fe80::a", "fe80::b",
+			 FAB_ND_NA_SOLICITED, FX_MAC_B),
 		   FX_P_A);
 }
 
@@ -699,7 +707,8 @@ static void test_nd_policy_drops(void **state)
 	expect_drop(e, FX_P_A,
 		    fr_ns(&fr, 0, FX_MAC_A, 0, "2001:db8::c", NULL, "2001:db8::b", FX_MAC_A),
 		    FAB_DROP_nd_spoof);
-	expect_drop(e, FX_P_A, fr_ns(&fr, 0, FX_MAC_A, 0, "fe80::a", NULL, "2001:db8::b", FX_MAC_A),
+	/* A link-local source is every router's right, but not with another's MAC. */
+	expect_drop(e, FX_P_A, fr_ns(&fr, 0, FX_MAC_A, 0, "fe80::a", NULL, "2001:db8::b", FX_MAC_B),
 		    FAB_DROP_nd_spoof);
 	expect_drop(e, FX_P_B,
 		    fr_na(&fr, FX_MAC_A, FX_MAC_B, 0, "2001:db8::b", "2001:db8::a", "2001:db8::c",
