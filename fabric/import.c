@@ -781,6 +781,7 @@ int fab_import_format_parse(const char *s, enum fab_import_format *out)
 static void round_trip(struct imp *im)
 {
 	static const char name[] = "imported configuration";
+	struct imp_file gen = {.path = name};
 	struct fab_config_errors e = {0};
 	struct fab_model *back = NULL;
 	char *text = NULL;
@@ -791,17 +792,17 @@ static void round_trip(struct imp *im)
 		if (out != NULL)
 			fclose(out);
 		free(text);
-		imp_err(im, NULL, NULL, NULL, "cannot print the imported configuration");
+		imp_err(im, &gen, NULL, NULL, "cannot print the imported configuration");
 		return;
 	}
 	fclose(out);
 	back = fab_config_load_string(text, len, name, &e);
 	for (size_t i = 0; i < e.n; i++)
-		imp_err(im, NULL, NULL, NULL,
+		imp_err(im, &gen, NULL, NULL,
 			"the result would be rejected: %s (line %u of the generated configuration)",
 			e.v[i].msg, e.v[i].line);
 	if (back != NULL && !fab_model_equal(back, im->m))
-		imp_err(im, NULL, NULL, NULL,
+		imp_err(im, &gen, NULL, NULL,
 			"the printed configuration does not load back to the same fabric");
 	fab_model_destroy(back);
 	fab_config_errors_clear(&e);
@@ -847,9 +848,12 @@ struct fab_model *fab_import(const struct fab_import_files *files, struct fab_co
 	if (!imp_file_open(&im, &map, files->map))
 		goto out;
 	map_load(&im, &map);
+	/* Without a sound map every record would fail; with one, every record is checked. */
+	if (errs->n != n0)
+		goto out;
 	if (files->ixf != NULL && imp_file_open(&im, &im.ixf, files->ixf))
 		imp_ixf_prefixes(&im);
-	if (errs->n != n0)
+	else if (files->ixf != NULL)
 		goto out;
 	if (files->format == FAB_IMPORT_IXF)
 		imp_ixf(&im);

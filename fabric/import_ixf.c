@@ -451,7 +451,15 @@ static const struct imap_member *map_member(struct imp *im, uint32_t asn)
 	return NULL;
 }
 
-static void member(struct imp *im, yaml_node_t *mb, uint32_t ixp, long *port_user)
+/* Members already read, by ASN, to find one listed twice. */
+struct asn_seen {
+	uint32_t *asn;
+	uint32_t *line;
+	size_t n;
+};
+
+static void member(struct imp *im, yaml_node_t *mb, uint32_t ixp, long *port_user,
+		   struct asn_seen *as)
 {
 	struct imp_file *f = &im->ixf;
 	struct conn_ctx cc = {0};
@@ -472,10 +480,14 @@ static void member(struct imp *im, yaml_node_t *mb, uint32_t ixp, long *port_use
 	cc.name = imp_str(im, f, imp_get(f, mb, "name"), cc.rec, "'name'");
 	if (cc.name == NULL)
 		return;
-	if (fab_model_member_by_asn(im->m, cc.asn) >= 0) {
-		imp_err(im, f, mb, cc.rec, "listed twice in member_list");
-		return;
-	}
+	for (size_t i = 0; i < as->n; i++)
+		if (as->asn[i] == cc.asn) {
+			imp_err(im, f, mb, cc.rec, "listed twice in member_list (first at line %u)",
+				as->line[i]);
+			return;
+		}
+	as->asn[as->n] = cc.asn;
+	as->line[as->n++] = (uint32_t)mb->start_mark.line + 1;
 	snprintf(excl, sizeof(excl), "AS%u", cc.asn);
 	if (imp_excluded(im, excl)) {
 		imp_note(im, f, mb, cc.rec, "excluded by the import map");
@@ -522,6 +534,7 @@ static void member(struct imp *im, yaml_node_t *mb, uint32_t ixp, long *port_use
 void imp_ixf(struct imp *im)
 {
 	struct imp_file *f = &im->ixf;
+	struct asn_seen as = {0};
 	yaml_node_item_t *it;
 	long *port_user;
 	uint32_t ixp;
@@ -535,12 +548,14 @@ void imp_ixf(struct imp *im)
 		return;
 	}
 	port_user = calloc(im->map.nports + 1, sizeof(*port_user));
-	if (port_user == NULL) {
+	as.asn = calloc(cnt + 1, sizeof(*as.asn));
+	as.line = calloc(cnt + 1, sizeof(*as.line));
+	if (port_user == NULL || as.asn == NULL || as.line == NULL) {
 		im->nomem = true;
-		return;
+		goto out;
 	}
 	for (size_t i = 0; i < cnt; i++)
-		member(im, imp_item(f, it, i), ixp, port_user);
+		member(im, imp_item(f, it, i), ixp, port_user, &as);
 	for (size_t i = 0; i < im->map.nmembers; i++) {
 		const struct imap_member *mm = &im->map.members[i];
 
@@ -558,5 +573,8 @@ void imp_ixf(struct imp *im)
 			imp_add_port(im, mp, FAB_PORT_EDGE,
 				     mp->nlans > 1 ? FAB_PORT_TRUNK : FAB_PORT_ACCESS, 0, NULL);
 	}
+out:
+	free(as.asn);
+	free(as.line);
 	free(port_user);
 }
