@@ -456,8 +456,10 @@ static void map_load(struct imp *im, struct imp_file *f)
 
 	if (!map_keys(im, f, f->root, "the import map", keys, N, v))
 		return;
-	if (v[FABRIC] == NULL)
-		imp_err(im, f, f->root, NULL, "the import map needs 'fabric' (the fabric's name)");
+	if (v[FABRIC] == NULL || v[LANS] == NULL || v[PORTS] == NULL)
+		imp_err(im, f, f->root, NULL,
+			"the import map needs 'fabric' (the fabric's name), 'lans' (what the "
+			"export's VLANs are) and 'ports' (the DPDK devices)");
 	fab_config_load_sections(
 	    &f->doc,
 	    &(struct fab_config_sections){
@@ -553,10 +555,13 @@ static void clean_text(char *out, size_t size, const char *s)
 
 	for (; *s && n + 1 < size; s++)
 		out[n++] = ((unsigned char)*s < 0x20 || *s == 0x7f) ? ' ' : *s;
-	/* Never cut a UTF-8 sequence in half. */
-	if (*s)
-		while (n > 0 && ((unsigned char)out[n] & 0xc0) == 0x80)
+	/* Cut inside a UTF-8 sequence: drop its copied bytes, lead byte included. */
+	if (((unsigned char)*s & 0xc0) == 0x80) {
+		while (n > 0 && ((unsigned char)out[n - 1] & 0xc0) == 0x80)
 			n--;
+		if (n > 0)
+			n--;
+	}
 	out[n] = '\0';
 }
 

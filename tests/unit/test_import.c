@@ -335,6 +335,17 @@ static void test_ixpm_names_from_ixf(void **state)
 		drop(map[i]);
 }
 
+/* The reference embeds the IXP Manager map; a change to one must be made to both. */
+static void test_doc_shows_map(void **state)
+{
+	char *doc = slurp(SOURCE_ROOT "/docs/configuration.md"), *map = slurp(IXPM_MAP);
+
+	(void)state;
+	assert_non_null(strstr(doc, map));
+	free(doc);
+	free(map);
+}
+
 static void test_ixf_sample(void **state)
 {
 	struct fab_config_errors e = {0};
@@ -387,6 +398,19 @@ static void test_ixf_sample_lag(void **state)
 	assert_null(m);
 	expect(&e, IXF, 0, "AS64503 connection 1", "2 interfaces on edge port 'port3'", NULL);
 	fab_config_errors_clear(&e);
+	/* A name too long for the configuration is shortened, never mid-character. */
+	drop(map);
+	map = variant(IXF, "\"Example Transit\"", NULL,
+		      "\"Example Transit \u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9"
+		      "\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9"
+		      "\u00e9\u00e9\u00e9\u00e9\"");
+	m = ixf(map, IXF_MAP, &e);
+	fab_config_errors_print(&e, stderr);
+	assert_non_null(m);
+	/* 16 bytes, then 23 two-byte characters fit in 63 and the 24th does not. */
+	assert_int_equal(strlen(member(m, 64501)->name), 16 + 2 * 23);
+	assert_int_equal((unsigned char)member(m, 64501)->name[16 + 2 * 23 - 1], 0xa9);
+	fab_model_destroy(m);
 	/* The whole member can be excluded too. */
 	drop(map);
 	map = variant(IXF_MAP, "exclude: [AS64503/1]", NULL, "exclude: [AS64503]");
@@ -670,6 +694,7 @@ int main(void)
 	    cmocka_unit_test(test_ixpm_sample),
 	    cmocka_unit_test(test_ixpm_sample_lag),
 	    cmocka_unit_test(test_ixpm_names_from_ixf),
+	    cmocka_unit_test(test_doc_shows_map),
 	    cmocka_unit_test(test_ixf_sample),
 	    cmocka_unit_test(test_ixf_sample_lag),
 	    cmocka_unit_test(test_ixpm_errors),
