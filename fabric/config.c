@@ -1554,3 +1554,28 @@ struct fab_model *fab_config_load_file(const char *path, struct fab_config_error
 	free(buf);
 	return m;
 }
+
+int fab_config_recheck(const struct fab_model *m, const char *name, struct fab_config_errors *errs)
+{
+	struct fab_model *back;
+	char *text = NULL;
+	size_t len = 0, n0 = errs->n;
+	FILE *out = open_memstream(&text, &len);
+	int rc;
+
+	if (out == NULL)
+		return -errno;
+	rc = fab_config_print(m, out);
+	if (fclose(out) != 0 && rc == 0)
+		rc = -errno;
+	if (rc != 0) {
+		free(text);
+		return rc;
+	}
+	back = fab_config_load_string(text, len, name, errs);
+	free(text);
+	if (back != NULL && !fab_model_equal(back, m))
+		errors_add(errs, name, 0, 0, "does not load back to the same fabric");
+	fab_model_destroy(back);
+	return back != NULL && errs->n == n0 ? 0 : -EINVAL;
+}

@@ -65,4 +65,13 @@ bool fab_config_load_sections(struct yaml_document_s *doc, const struct fab_conf
 /* Writes the canonical YAML form. Returns 0 or a negative errno. */
 int fab_config_print(const struct fab_model *m, FILE *out);
 
+/*
+ * The loader's verdict on a model built another way (an import): prints it
+ * and loads the text back. Returns 0 if the loader accepts it and the
+ * result equals m; otherwise -EINVAL with the loader's errors, against the
+ * printed text called name, appended to errs; or a negative errno if it
+ * cannot be printed.
+ */
+int fab_config_recheck(const struct fab_model *m, const char *name, struct fab_config_errors *errs);
+
 #endif

@@ -187,20 +187,11 @@ static const struct fab_member *member(const struct fab_model *m, uint32_t asn)
 static void assert_loads(const struct fab_model *m)
 {
 	struct fab_config_errors e = {0};
-	struct fab_model *back;
-	char *text = NULL;
-	size_t len = 0;
-	FILE *out = open_memstream(&text, &len);
+	int rc = fab_config_recheck(m, "printed", &e);
 
-	assert_non_null(out);
-	assert_int_equal(fab_config_print(m, out), 0);
-	fclose(out);
-	back = fab_config_load_string(text, len, "printed", &e);
 	fab_config_errors_print(&e, stderr);
-	assert_non_null(back);
-	assert_true(fab_model_equal(m, back));
-	fab_model_destroy(back);
-	free(text);
+	assert_int_equal(rc, 0);
+	assert_int_equal(e.n, 0);
 }
 
 static void test_ixpm_sample(void **state)
