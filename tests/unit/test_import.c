@@ -115,6 +115,15 @@ static struct fab_model *ixf(const char *export, const char *map, struct fab_con
 	return fab_import(&f, e, NULL);
 }
 
+/* Imports the IXP Manager samples with `from` changed to `to` in the map, expecting rejection. */
+static char *map_rejected(const char *from, const char *to, struct fab_config_errors *e)
+{
+	char *map = variant(IXPM_MAP, from, NULL, to);
+
+	assert_null(ixpm(L2, map, NULL, e, NULL));
+	return map;
+}
+
 /*
  * The line of the YAML list item (indented by indent spaces) holding
  * needle: records start there, and errors about a whole record point at it.
@@ -262,11 +271,9 @@ static void test_ixpm_sample(void **state)
 static void test_ixpm_sample_lag(void **state)
 {
 	struct fab_config_errors e = {0};
-	char *map = variant(IXPM_MAP, "exclude: [bond3, port3, port4]", NULL, "");
-	struct fab_model *m = ixpm(L2, map, NULL, &e, NULL);
+	char *map = map_rejected("exclude: [bond3, port3, port4]", "", &e);
 
 	(void)state;
-	assert_null(m);
 	expect(&e, L2, item_line(L2, "name: bond3", 0), "interface bond3 (virtualinterfaceid 13)",
 	       "LAG bond3 with member ports port3, port4", "does not support LAGs", NULL);
 	/* One error for the LAG, not one per member port nor a duplicate MAC. */
@@ -275,9 +282,7 @@ static void test_ixpm_sample_lag(void **state)
 	drop(map);
 
 	/* Excluding only the master leaves its member ports, each reported. */
-	map = variant(IXPM_MAP, "exclude: [bond3, port3, port4]", NULL, "exclude: [bond3]");
-	m = ixpm(L2, map, NULL, &e, NULL);
-	assert_null(m);
+	map = map_rejected("exclude: [bond3, port3, port4]", "exclude: [bond3]", &e);
 	expect(&e, L2, item_line(L2, "name: port3", 0), "interface port3",
 	       "member port of LAG bond3", NULL);
 	expect(&e, L2, item_line(L2, "name: port4", 0), "interface port4",
@@ -526,26 +531,20 @@ static void test_file_and_map_errors(void **state)
 	drop(bad);
 
 	/* A typo in the map is an error with the valid keys, never ignored. */
-	map = variant(IXPM_MAP, "    mtu: 9000", NULL, "    mut: 9000");
-	m = ixpm(L2, map, NULL, &e, NULL);
-	assert_null(m);
+	map = map_rejected("    mtu: 9000", "    mut: 9000", &e);
 	expect(&e, map, line_of(map, "mut: 9000"), "unknown key 'mut'", "mtu", NULL);
 	fab_config_errors_clear(&e);
 	drop(map);
 
 	/* The map's configuration sections are checked as the loader checks them. */
-	map = variant(IXPM_MAP, "  violation: restrict", NULL, "  violation: loudly");
-	m = ixpm(L2, map, NULL, &e, NULL);
-	assert_null(m);
+	map = map_rejected("  violation: restrict", "  violation: loudly", &e);
 	expect(&e, map, line_of(map, "violation: loudly"), "invalid violation action 'loudly'",
 	       NULL);
 	fab_config_errors_clear(&e);
 	drop(map);
 
 	/* The map's lans must say what the prefix-less provisioner VLANs are. */
-	map = variant(IXPM_MAP, "    vlan: 101\n", NULL, "    vlan: 102\n");
-	m = ixpm(L2, map, NULL, &e, NULL);
-	assert_null(m);
+	map = map_rejected("    vlan: 101\n", "    vlan: 102\n", &e);
 	expect(&e, VLANS, item_line(VLANS, "- name: Quarantine LAN", 0), "VLAN 'Quarantine LAN'",
 	       "VLAN 101 is not in the import map's lans", NULL);
 	fab_config_errors_clear(&e);
