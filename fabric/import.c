@@ -419,7 +419,6 @@ static void map_member(struct imp *im, struct imp_file *f, yaml_node_t *e, struc
 	if (v[NAME])
 		mb->has_name = map_text(im, f, v[NAME], "member name", mb->name, sizeof(mb->name));
 	mb->ifaces = map_names(im, f, v[IFACES], "an interface name", IMP_IFACE_MAX, &mb->nifaces);
-	mb->has_conns = v[CONNS] != NULL;
 	mb->conns = map_array(im, f, v[CONNS], "'connections'", sizeof(*mb->conns), &it, &cnt);
 	for (size_t i = 0; i < cnt; i++) {
 		yaml_node_t *c = imp_item(f, it, i);

@@ -54,7 +54,6 @@ struct imap_member {
 	size_t nifaces;
 	struct imap_conn *conns; /* IX-F connections, in the export's order */
 	size_t nconns;
-	bool has_conns;
 	uint32_t line;
 };
 
