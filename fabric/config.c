@@ -18,6 +18,7 @@
 #include <yaml.h>
 
 #include "config.h"
+#include "import.h"
 
 /* A file larger than this is not a configuration; refuse it before parsing. */
 #define CONFIG_SIZE_MAX (64u << 20)
@@ -1408,6 +1409,28 @@ static void load_root(struct loader *l, yaml_node_t *root)
 		load_members(l, v[MEMBERS], l->m->policy.sponge.mac);
 }
 
+static void loader_free(struct loader *l);
+
+bool fab_config_load_sections(struct yaml_document_s *doc, const struct fab_config_sections *s,
+			      const char *file, struct fab_model *m, struct fab_config_errors *errs)
+{
+	struct loader l = {.file = file, .errs = errs, .doc = doc, .m = m};
+	size_t n0 = errs->n;
+
+	if (s->fabric)
+		load_fabric(&l, s->fabric);
+	if (s->policy)
+		load_policy(&l, s->policy);
+	if (s->management)
+		load_management(&l, s->management);
+	if (s->lans)
+		load_lans(&l, s->lans);
+	if (l.nomem)
+		errors_add(errs, file, 0, 0, "out of memory");
+	loader_free(&l);
+	return errs->n == n0;
+}
+
 static void loader_free(struct loader *l)
 {
 	free(l->macs);
@@ -1459,6 +1482,14 @@ struct fab_model *fab_config_load_string(const char *text, size_t len, const cha
 				   (uint32_t)r2->start_mark.column + 1,
 				   "a second YAML document; a configuration is one document");
 		yaml_document_delete(&extra);
+	}
+	/* A configuration made of exported files: the importer builds and validates it. */
+	if (fab_import_section(&doc, root) != NULL) {
+		m = fab_import_config(&doc, root, name, errs);
+		loader_free(&l);
+		yaml_document_delete(&doc);
+		yaml_parser_delete(&parser);
+		return m;
 	}
 	m = fab_model_create();
 	if (m == NULL) {
@@ -1522,4 +1553,29 @@ struct fab_model *fab_config_load_file(const char *path, struct fab_config_error
 	m = fab_config_load_string(buf, n, path, errs);
 	free(buf);
 	return m;
+}
+
+int fab_config_recheck(const struct fab_model *m, const char *name, struct fab_config_errors *errs)
+{
+	struct fab_model *back;
+	char *text = NULL;
+	size_t len = 0, n0 = errs->n;
+	FILE *out = open_memstream(&text, &len);
+	int rc;
+
+	if (out == NULL)
+		return -errno;
+	rc = fab_config_print(m, out);
+	if (fclose(out) != 0 && rc == 0)
+		rc = -errno;
+	if (rc != 0) {
+		free(text);
+		return rc;
+	}
+	back = fab_config_load_string(text, len, name, errs);
+	free(text);
+	if (back != NULL && !fab_model_equal(back, m))
+		errors_add(errs, name, 0, 0, "does not load back to the same fabric");
+	fab_model_destroy(back);
+	return back != NULL && errs->n == n0 ? 0 : -EINVAL;
 }

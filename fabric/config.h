@@ -43,7 +43,35 @@ struct fab_model *fab_config_load_file(const char *path, struct fab_config_error
 struct fab_model *fab_config_load_string(const char *text, size_t len, const char *name,
 					 struct fab_config_errors *errs);
 
+/*
+ * The parts of the format other files embed (the import map, import.h).
+ * Loads each given node of doc (NULL: absent) into m exactly as the loader
+ * loads the top-level key of the same name: fabric, policy, management,
+ * lans. Errors carry file and the nodes' positions. Returns true if none
+ * was added.
+ */
+struct yaml_document_s;
+struct yaml_node_s;
+struct fab_config_sections {
+	struct yaml_node_s *fabric;
+	struct yaml_node_s *policy;
+	struct yaml_node_s *management;
+	struct yaml_node_s *lans;
+};
+bool fab_config_load_sections(struct yaml_document_s *doc, const struct fab_config_sections *s,
+			      const char *file, struct fab_model *m,
+			      struct fab_config_errors *errs);
+
 /* Writes the canonical YAML form. Returns 0 or a negative errno. */
 int fab_config_print(const struct fab_model *m, FILE *out);
+
+/*
+ * The loader's verdict on a model built another way (an import): prints it
+ * and loads the text back. Returns 0 if the loader accepts it and the
+ * result equals m; otherwise -EINVAL with the loader's errors, against the
+ * printed text called name, appended to errs; or a negative errno if it
+ * cannot be printed.
+ */
+int fab_config_recheck(const struct fab_model *m, const char *name, struct fab_config_errors *errs);
 
 #endif

@@ -1,0 +1,316 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Each object is turned into named text fields and the fields are compared,
+ * so every kind of change prints the same way and the comparison cannot
+ * miss a field the printer shows.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include "diff.h"
+
+#define FIELDS_MAX 32
+#define VALUE_MAX  (FAB_DEVICE_MAX + 8)
+
+struct fields {
+	const char *key[FIELDS_MAX];
+	char val[FIELDS_MAX][VALUE_MAX];
+	size_t n;
+};
+
+__attribute__((format(printf, 3, 4))) static void put(struct fields *f, const char *key,
+						      const char *fmt, ...)
+{
+	va_list ap;
+
+	if (f->n >= FIELDS_MAX)
+		return;
+	f->key[f->n] = key;
+	va_start(ap, fmt);
+	vsnprintf(f->val[f->n], VALUE_MAX, fmt, ap);
+	va_end(ap);
+	f->n++;
+}
+
+static void rate(struct fields *f, const char *key, const struct fab_rate *r)
+{
+	put(f, key, "%u pps, burst %u", r->pps, r->burst);
+}
+
+static void policy_fields(const struct fab_model *m, struct fields *f)
+{
+	const struct fab_policy *p = &m->policy;
+	const struct fab_sponge_policy *s = &p->sponge;
+	const struct fab_management *g = &m->mgmt;
+	char et[FAB_ETHERTYPE_MAX * 8] = "", mac[18];
+	size_t o = 0;
+
+	for (size_t i = 0; i < p->nethertypes && o < sizeof(et); i++)
+		o += (size_t)snprintf(et + o, sizeof(et) - o, "%s0x%04x", i ? " " : "",
+				      p->ethertypes[i]);
+	fab_mac_format(s->mac, mac, sizeof(mac));
+	put(f, "fabric name", "%s", m->name);
+	put(f, "policy ethertypes", "%s", et);
+	put(f, "policy neighbor-policy", "%s", fab_neigh_policy_name(p->neigh));
+	put(f, "policy violation", "%s", fab_violation_name(p->violation));
+	put(f, "policy errdisable-recovery", "%u", p->errdisable_recovery_s);
+	put(f, "policy flap-dampening", "%u changes in %u s, hold %u s", p->flap_changes,
+	    p->flap_window_s, p->flap_hold_s);
+	rate(f, "policy storm-control arp", &p->storm_arp);
+	rate(f, "policy storm-control nd", &p->storm_nd);
+	rate(f, "policy punt port", &p->punt_port);
+	rate(f, "policy punt total", &p->punt_total);
+	put(f, "policy sponge enabled", "%s", s->enabled ? "true" : "false");
+	put(f, "policy sponge queue-depth", "%u", s->queue_depth);
+	put(f, "policy sponge rate", "%u", s->rate_per_min);
+	put(f, "policy sponge flood-protection", "%u", s->flood_ms);
+	put(f, "policy sponge probes", "%u", s->probes);
+	put(f, "policy sponge probe-interval", "%u", s->probe_interval_ms);
+	put(f, "policy sponge learning", "%u", s->learning_s);
+	put(f, "policy sponge init-state", "%s", fab_sponge_state_name(s->init_state));
+	put(f, "policy sponge mac", "%s", mac);
+	put(f, "policy sponge gratuitous", "%s", s->gratuitous ? "true" : "false");
+	put(f, "management control-socket", "%s", g->control_socket);
+	put(f, "management cli-socket", "%s", g->cli_socket);
+	put(f, "management cli-readonly-socket", "%s", g->cli_ro_socket);
+	put(f, "management cli-group", "%s", g->cli_group);
+	put(f, "management metrics", "%s", g->metrics_listen[0] ? g->metrics_listen : "off");
+	put(f, "management state-dir", "%s", g->state_dir);
+}
+
+static void lan_fields(const struct fab_lan *lan, struct fields *f)
+{
+	char a[INET6_ADDRSTRLEN];
+	struct fab_ip6 p;
+
+	put(f, "vlan", "%u", lan->vlan);
+	put(f, "kind", "%s", fab_lan_kind_name(lan->kind));
+	fab_ip4_format(lan->ipv4.addr, a, sizeof(a));
+	put(f, "ipv4", lan->ipv4.set ? "%s/%u" : "none", a, lan->ipv4.len);
+	memcpy(p.b, lan->ipv6.addr, sizeof(p.b));
+	fab_ip6_format(&p, a, sizeof(a));
+	put(f, "ipv6", lan->ipv6.set ? "%s/%u" : "none", a, lan->ipv6.len);
+	put(f, "neighbor-policy", "%s", fab_neigh_policy_name(lan->neigh));
+}
+
+static void port_fields(const struct fab_model *m, const struct fab_port *p, struct fields *f)
+{
+	char lans[VALUE_MAX] = "";
+	size_t o = 0;
+
+	for (size_t i = 0; i < p->nlans && o < sizeof(lans); i++)
+		o += (size_t)snprintf(lans + o, sizeof(lans) - o, "%s%s", i ? "," : "",
+				      m->lans[p->lans[i]].name);
+	put(f, "device", "%s", p->device);
+	put(f, "description", "\"%s\"", p->description);
+	put(f, "kind", "%s", fab_port_kind_name(p->kind));
+	put(f, "mode", "%s", fab_port_mode_name(p->mode));
+	put(f, "lans", "%s", lans);
+	put(f, "admin", "%s", p->admin_up ? "up" : "down");
+	put(f, "mtu", "%u", p->mtu);
+	put(f, "speed", "%u", p->speed_mbps);
+	put(f, "violation", "%s", fab_violation_name(p->violation));
+}
+
+/* "~ WHAT KEY: old -> new" for each field that differs; returns the count. */
+static size_t fields_diff(FILE *out, const char *what, const struct fields *a,
+			  const struct fields *b)
+{
+	size_t lines = 0;
+
+	for (size_t i = 0; i < a->n && i < b->n; i++)
+		if (strcmp(a->val[i], b->val[i]) != 0) {
+			fprintf(out, "~ %s%s%s: %s -> %s\n", what, what[0] ? " " : "", a->key[i],
+				a->val[i], b->val[i]);
+			lines++;
+		}
+	return lines;
+}
+
+static size_t diff_lans(const struct fab_model *a, const struct fab_model *b, FILE *out)
+{
+	size_t lines = 0;
+
+	for (size_t i = 0; i < a->nlans; i++) {
+		int j = fab_model_lan_by_name(b, a->lans[i].name);
+		struct fields fa = {0}, fb = {0};
+		char what[FAB_NAME_MAX + 8];
+
+		if (j < 0) {
+			fprintf(out, "- lan %s (vlan %u)\n", a->lans[i].name, a->lans[i].vlan);
+			lines++;
+			continue;
+		}
+		lan_fields(&a->lans[i], &fa);
+		lan_fields(&b->lans[j], &fb);
+		snprintf(what, sizeof(what), "lan %s", a->lans[i].name);
+		lines += fields_diff(out, what, &fa, &fb);
+	}
+	for (size_t j = 0; j < b->nlans; j++)
+		if (fab_model_lan_by_name(a, b->lans[j].name) < 0) {
+			fprintf(out, "+ lan %s (vlan %u, %s)\n", b->lans[j].name, b->lans[j].vlan,
+				fab_lan_kind_name(b->lans[j].kind));
+			lines++;
+		}
+	return lines;
+}
+
+static size_t diff_ports(const struct fab_model *a, const struct fab_model *b, FILE *out)
+{
+	size_t lines = 0;
+
+	for (size_t i = 0; i < a->nports; i++) {
+		int j = fab_model_port_by_name(b, a->ports[i].name);
+		struct fields fa = {0}, fb = {0};
+		char what[FAB_NAME_MAX + 8];
+
+		if (j < 0) {
+			fprintf(out, "- port %s (device %s)\n", a->ports[i].name,
+				a->ports[i].device);
+			lines++;
+			continue;
+		}
+		port_fields(a, &a->ports[i], &fa);
+		port_fields(b, &b->ports[j], &fb);
+		snprintf(what, sizeof(what), "port %s", a->ports[i].name);
+		lines += fields_diff(out, what, &fa, &fb);
+	}
+	for (size_t j = 0; j < b->nports; j++)
+		if (fab_model_port_by_name(a, b->ports[j].name) < 0) {
+			fprintf(out, "+ port %s (device %s)\n", b->ports[j].name,
+				b->ports[j].device);
+			lines++;
+		}
+	return lines;
+}
+
+/* The binding of a member on a port (by name) and LAN (by name), or NULL. */
+static const struct fab_binding *find_binding(const struct fab_model *m,
+					      const struct fab_member *mb, const char *port,
+					      const char *lan)
+{
+	for (size_t c = 0; mb != NULL && c < mb->nconns; c++) {
+		const struct fab_connection *cn = &mb->conns[c];
+
+		if (strcmp(m->ports[cn->port].name, port) != 0)
+			continue;
+		for (size_t k = 0; k < cn->nbindings; k++)
+			if (strcmp(m->lans[cn->bindings[k].lan].name, lan) == 0)
+				return &cn->bindings[k];
+	}
+	return NULL;
+}
+
+/* The binding's MACs and addresses as text, one entry per line of the diff. */
+static size_t binding_items(const struct fab_binding *b, char (*items)[INET6_ADDRSTRLEN + 8],
+			    size_t max)
+{
+	size_t n = 0;
+	char s[INET6_ADDRSTRLEN];
+
+	for (size_t i = 0; b != NULL && i < b->nmacs && n < max; i++) {
+		fab_mac_format(b->macs[i], s, sizeof(s));
+		snprintf(items[n++], INET6_ADDRSTRLEN + 8, "mac %s", s);
+	}
+	for (size_t i = 0; b != NULL && i < b->nipv4 && n < max; i++) {
+		fab_ip4_format(b->ipv4[i], s, sizeof(s));
+		snprintf(items[n++], INET6_ADDRSTRLEN + 8, "ipv4 %s", s);
+	}
+	for (size_t i = 0; b != NULL && i < b->nipv6 && n < max; i++) {
+		fab_ip6_format(&b->ipv6[i], s, sizeof(s));
+		snprintf(items[n++], INET6_ADDRSTRLEN + 8, "ipv6 %s", s);
+	}
+	return n;
+}
+
+#define ITEMS_MAX 256
+
+/* Lines for what `from` has and `to` lacks, marked with sign. */
+static size_t binding_minus(FILE *out, char sign, uint32_t asn, const char *port, const char *lan,
+			    const struct fab_binding *from, const struct fab_binding *to)
+{
+	char fi[ITEMS_MAX][INET6_ADDRSTRLEN + 8], ti[ITEMS_MAX][INET6_ADDRSTRLEN + 8];
+	size_t nf = binding_items(from, fi, ITEMS_MAX), nt = binding_items(to, ti, ITEMS_MAX);
+	size_t lines = 0;
+
+	for (size_t i = 0; i < nf; i++) {
+		size_t k;
+
+		for (k = 0; k < nt && strcmp(fi[i], ti[k]) != 0; k++)
+			;
+		if (k == nt) {
+			fprintf(out, "%c AS%u port %s lan %s: %s\n", sign, asn, port, lan, fi[i]);
+			lines++;
+		}
+	}
+	return lines;
+}
+
+/* Every binding of x that y lacks in part or whole, marked with sign. */
+static size_t member_minus(FILE *out, char sign, const struct fab_model *mx,
+			   const struct fab_member *x, const struct fab_model *my,
+			   const struct fab_member *y)
+{
+	size_t lines = 0;
+
+	for (size_t c = 0; x != NULL && c < x->nconns; c++) {
+		const struct fab_connection *cn = &x->conns[c];
+		const char *port = mx->ports[cn->port].name;
+
+		for (size_t k = 0; k < cn->nbindings; k++) {
+			const char *lan = mx->lans[cn->bindings[k].lan].name;
+
+			lines += binding_minus(out, sign, x->asn, port, lan, &cn->bindings[k],
+					       find_binding(my, y, port, lan));
+		}
+	}
+	return lines;
+}
+
+static size_t diff_members(const struct fab_model *a, const struct fab_model *b, FILE *out)
+{
+	size_t lines = 0;
+
+	for (size_t i = 0; i < a->nmembers; i++) {
+		const struct fab_member *x = &a->members[i];
+		int j = fab_model_member_by_asn(b, x->asn);
+		const struct fab_member *y = j >= 0 ? &b->members[j] : NULL;
+
+		if (y == NULL) {
+			fprintf(out, "- member AS%u (%s)\n", x->asn, x->name);
+			lines++;
+		} else if (strcmp(x->name, y->name) != 0) {
+			fprintf(out, "~ member AS%u name: %s -> %s\n", x->asn, x->name, y->name);
+			lines++;
+		}
+		lines += member_minus(out, '-', a, x, b, y);
+	}
+	for (size_t j = 0; j < b->nmembers; j++) {
+		const struct fab_member *y = &b->members[j];
+		int i = fab_model_member_by_asn(a, y->asn);
+
+		if (i < 0) {
+			fprintf(out, "+ member AS%u (%s)\n", y->asn, y->name);
+			lines++;
+		}
+		lines += member_minus(out, '+', b, y, a, i >= 0 ? &a->members[i] : NULL);
+	}
+	return lines;
+}
+
+size_t fab_model_diff(const struct fab_model *a, const struct fab_model *b, FILE *out)
+{
+	struct fields fa = {0}, fb = {0};
+	size_t lines;
+
+	policy_fields(a, &fa);
+	policy_fields(b, &fb);
+	lines = fields_diff(out, "", &fa, &fb);
+	lines += diff_lans(a, b, out);
+	lines += diff_ports(a, b, out);
+	lines += diff_members(a, b, out);
+	return lines;
+}

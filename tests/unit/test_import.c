@@ -1,0 +1,699 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The importers on the sample exports (tests/unit/import/), on exports with
+ * one record per kind of error, through the loader's `import:` section, and
+ * the diff of a re-import of a changed export.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "fabric/config.h"
+#include "fabric/diff.h"
+#include "fabric/import.h"
+
+#define DIR        SOURCE_ROOT "/tests/unit/import/"
+#define VLANS      DIR "ixpmanager-vlans.yaml"
+#define L2         DIR "ixpmanager-layer2interfaces.yaml"
+#define L2_CHANGED DIR "ixpmanager-layer2interfaces-changed.yaml"
+#define L2_ERRORS  DIR "ixpm-errors-layer2interfaces.yaml"
+#define IXPM_MAP   DIR "ixpm-map.yaml"
+#define IXF        DIR "ixf-member-export.json"
+#define IXF_MAP    DIR "ixf-map.yaml"
+#define IXF_ERRORS DIR "ixf-errors.json"
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *s;
+	long n;
+
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	assert_true(n >= 0);
+	rewind(f);
+	s = malloc((size_t)n + 1);
+	assert_non_null(s);
+	assert_int_equal(fread(s, 1, (size_t)n, f), (size_t)n);
+	s[n] = '\0';
+	fclose(f);
+	return s;
+}
+
+/*
+ * A temporary copy of a fixture with the text from `from` up to `until`
+ * (or just `from`, if until is NULL) replaced by `to`; the caller drops it.
+ */
+static char *variant(const char *path, const char *from, const char *until, const char *to)
+{
+	char *text = slurp(path), *at = strstr(text, from), *end;
+	char *tmp = strdup("/tmp/peerlan-test-import-XXXXXX.yaml");
+	FILE *f;
+	int fd;
+
+	assert_non_null(at);
+	end = until ? strstr(at, until) : at + strlen(from);
+	assert_non_null(end);
+	assert_non_null(tmp);
+	fd = mkstemps(tmp, 5);
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	assert_non_null(f);
+	fwrite(text, 1, (size_t)(at - text), f);
+	fputs(to, f);
+	fputs(end, f);
+	assert_int_equal(fclose(f), 0);
+	free(text);
+	return tmp;
+}
+
+static void drop(char *tmp)
+{
+	unlink(tmp);
+	free(tmp);
+}
+
+/* The 1-based line of the first occurrence of needle in the file. */
+static uint32_t line_of(const char *path, const char *needle)
+{
+	char *text = slurp(path), *at = strstr(text, needle);
+	uint32_t line = 1;
+
+	assert_non_null(at);
+	for (char *p = text; p < at; p++)
+		line += *p == '\n';
+	free(text);
+	return line;
+}
+
+static struct fab_model *ixpm(const char *l2, const char *map, const char *ixf,
+			      struct fab_config_errors *e, struct fab_config_errors *notes)
+{
+	struct fab_import_files f = {.format = FAB_IMPORT_IXP_MANAGER,
+				     .vlans = VLANS,
+				     .interfaces = l2,
+				     .map = map,
+				     .ixf = ixf};
+
+	return fab_import(&f, e, notes);
+}
+
+static struct fab_model *ixf(const char *export, const char *map, struct fab_config_errors *e)
+{
+	struct fab_import_files f = {.format = FAB_IMPORT_IXF, .ixf = export, .map = map};
+
+	return fab_import(&f, e, NULL);
+}
+
+/* Imports the IXP Manager samples with `from` changed to `to` in the map, expecting rejection. */
+static char *map_rejected(const char *from, const char *to, struct fab_config_errors *e)
+{
+	char *map = variant(IXPM_MAP, from, NULL, to);
+
+	assert_null(ixpm(L2, map, NULL, e, NULL));
+	return map;
+}
+
+/*
+ * The line of the YAML list item (indented by indent spaces) holding
+ * needle: records start there, and errors about a whole record point at it.
+ */
+static uint32_t item_line(const char *path, const char *needle, size_t indent)
+{
+	char *text = slurp(path), *at = strstr(text, needle);
+	uint32_t line = 1, item = 0;
+
+	assert_non_null(at);
+	for (char *p = text; p <= at; p++) {
+		if (p == text || p[-1] == '\n') {
+			if (strspn(p, " ") == indent && strncmp(p + indent, "- ", 2) == 0)
+				item = line;
+		}
+		line += *p == '\n';
+	}
+	free(text);
+	assert_true(item > 0);
+	return item;
+}
+
+/*
+ * Asserts an error in file (compared by its tail) at line (unless 0) whose
+ * message contains every one of the NULL-ended substrings.
+ */
+static void expect(const struct fab_config_errors *e, const char *path, uint32_t line, ...)
+{
+	const char *tail = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	bool found = false;
+
+	for (size_t i = 0; i < e->n && !found; i++) {
+		const struct fab_config_error *x = &e->v[i];
+		size_t lf = strlen(x->file), lt = strlen(tail);
+		va_list ap;
+		const char *sub;
+		bool all = lf >= lt && strcmp(x->file + lf - lt, tail) == 0 &&
+			   (line == 0 || x->line == line);
+
+		va_start(ap, line);
+		while ((sub = va_arg(ap, const char *)) != NULL)
+			all &= strstr(x->msg, sub) != NULL;
+		va_end(ap);
+		found = all;
+	}
+	if (!found) {
+		fprintf(stderr, "wanted an error in %s at line %u; got:\n", tail, line);
+		fab_config_errors_print(e, stderr);
+	}
+	assert_true(found);
+}
+
+static const struct fab_port *port(const struct fab_model *m, const char *name)
+{
+	int i = fab_model_port_by_name(m, name);
+
+	assert_true(i >= 0);
+	return &m->ports[i];
+}
+
+static const struct fab_member *member(const struct fab_model *m, uint32_t asn)
+{
+	int i = fab_model_member_by_asn(m, asn);
+
+	assert_true(i >= 0);
+	return &m->members[i];
+}
+
+/* The result loads through the configuration loader to the same fabric. */
+static void assert_loads(const struct fab_model *m)
+{
+	struct fab_config_errors e = {0};
+	int rc = fab_config_recheck(m, "printed", &e);
+
+	fab_config_errors_print(&e, stderr);
+	assert_int_equal(rc, 0);
+	assert_int_equal(e.n, 0);
+}
+
+static void test_ixpm_sample(void **state)
+{
+	struct fab_config_errors e = {0}, notes = {0};
+	struct fab_model *m = ixpm(L2, IXPM_MAP, NULL, &e, &notes);
+	const struct fab_port *p;
+	int peering, quarantine;
+
+	(void)state;
+	fab_config_errors_print(&e, stderr);
+	assert_non_null(m);
+	assert_int_equal(e.n, 0);
+	assert_loads(m);
+	assert_string_equal(m->name, "example-ix");
+	assert_true(m->policy.sponge.gratuitous); /* carried over from the map */
+	peering = fab_model_lan_by_name(m, "peering");
+	quarantine = fab_model_lan_by_name(m, "quarantine");
+	assert_int_equal(m->lans[quarantine].kind, FAB_LAN_QUARANTINE);
+	assert_int_equal(m->lans[quarantine].neigh, FAB_NEIGH_PROXY);
+	/* The LAG's three interfaces are left out, port7 is only in the map. */
+	assert_int_equal(m->nports, 5);
+	assert_int_equal(fab_model_port_by_name(m, "port3"), -1);
+	assert_int_equal(fab_model_port_by_name(m, "bond3"), -1);
+
+	p = port(m, "port1");
+	assert_string_equal(p->device, "0000:03:00.0");
+	assert_int_equal(p->mode, FAB_PORT_ACCESS);
+	assert_int_equal(p->speed_mbps, 10000);
+	assert_string_equal(p->description, "Example Transit - single port");
+	p = port(m, "port2");
+	assert_string_equal(p->device, "0000:03:00.1");
+	assert_int_equal(p->mode, FAB_PORT_TRUNK); /* dot1q: true */
+	assert_int_equal(p->mtu, 9000);
+	p = port(m, "port5");
+	assert_int_equal(p->nlans, 1);
+	assert_int_equal(p->lans[0], quarantine);
+	assert_int_equal(p->violation, FAB_VIOLATION_SHUTDOWN);
+	assert_true(p->admin_up);
+	p = port(m, "port6");
+	assert_false(p->admin_up);
+	assert_int_equal(p->lans[0], peering);
+	p = port(m, "core1"); /* interface port8 */
+	assert_int_equal(p->kind, FAB_PORT_CORE);
+	assert_int_equal(p->mode, FAB_PORT_TRUNK);
+	assert_int_equal(p->nlans, 2);
+	assert_int_equal(p->mtu, 9216);
+
+	/* Two MACs during a router swap, both on port2. */
+	assert_int_equal(member(m, 64502)->nconns, 1);
+	assert_int_equal(member(m, 64502)->conns[0].bindings[0].nmacs, 2);
+	assert_int_equal(member(m, 64502)->conns[0].bindings[0].macs[1], 0x02005e100022ULL);
+	assert_int_equal(member(m, 64502)->conns[0].bindings[0].ipv4[0], 0xc000020c);
+	/* The newcomer in quarantine has no MAC yet: a member without connections. */
+	assert_string_equal(member(m, 64504)->name, "Example Newcomer");
+	assert_int_equal(member(m, 64504)->nconns, 0);
+	/* The departed member's port is down but its MAC stays provisioned. */
+	assert_int_equal(member(m, 64505)->conns[0].bindings[0].macs[0], 0x02005e100005ULL);
+	assert_int_equal(fab_model_member_by_asn(m, 64503), -1);
+	expect(&notes, L2, item_line(L2, "name: bond3", 0),
+	       "interface bond3 (virtualinterfaceid 13)", "excluded", NULL);
+	expect(&notes, IXPM_MAP, 0, "port 'port7'", "not imported", NULL);
+	fab_model_destroy(m);
+	fab_config_errors_clear(&notes);
+}
+
+/* Without the exclusion the sample's LAG rejects the whole import, naming the LAG and its ports. */
+static void test_ixpm_sample_lag(void **state)
+{
+	struct fab_config_errors e = {0};
+	char *map = map_rejected("exclude: [bond3, port3, port4]", "", &e);
+
+	(void)state;
+	expect(&e, L2, item_line(L2, "name: bond3", 0), "interface bond3 (virtualinterfaceid 13)",
+	       "LAG bond3 with member ports port3, port4", "does not support LAGs", NULL);
+	/* One error for the LAG, not one per member port nor a duplicate MAC. */
+	assert_int_equal(e.n, 1);
+	fab_config_errors_clear(&e);
+	drop(map);
+
+	/* Excluding only the master leaves its member ports, each reported. */
+	map = map_rejected("exclude: [bond3, port3, port4]", "exclude: [bond3]", &e);
+	expect(&e, L2, item_line(L2, "name: port3", 0), "interface port3",
+	       "member port of LAG bond3", NULL);
+	expect(&e, L2, item_line(L2, "name: port4", 0), "interface port4",
+	       "member port of LAG bond3", NULL);
+	fab_config_errors_clear(&e);
+	drop(map);
+}
+
+/* ASNs and names from an IX-F export given alongside, matched by MAC and address. */
+static void test_ixpm_names_from_ixf(void **state)
+{
+	static const char *const members[] = {
+	    "members: []\n",
+	    "members: [{asn: 64505, interfaces: [port6]}]\n",
+	    "members: [{asn: 64505, name: Example Departed, interfaces: [port6]}]\n",
+	};
+	struct fab_config_errors e = {0};
+	struct fab_model *m;
+	char *map[3];
+
+	(void)state;
+	for (int i = 0; i < 3; i++)
+		map[i] = variant(IXPM_MAP, "# The provisioner names no ASN", "# bond3", members[i]);
+	/* port6's member is in neither the map nor the export. */
+	m = ixpm(L2, map[0], IXF, &e, NULL);
+	assert_null(m);
+	expect(&e, L2, item_line(L2, "name: port6", 0), "interface port6 (virtualinterfaceid 15)",
+	       "no member ASN", NULL);
+	fab_config_errors_clear(&e);
+	/* With an ASN but no name in the map, and none in the export, the member is reported. */
+	m = ixpm(L2, map[1], IXF, &e, NULL);
+	assert_null(m);
+	expect(&e, L2, item_line(L2, "name: port6", 0), "AS64505 has no name", NULL);
+	fab_config_errors_clear(&e);
+
+	m = ixpm(L2, map[2], IXF, &e, NULL);
+	fab_config_errors_print(&e, stderr);
+	assert_non_null(m);
+	assert_string_equal(member(m, 64501)->name, "Example Transit");
+	assert_string_equal(member(m, 64502)->name, "Example Content");
+	assert_string_equal(m->ports[member(m, 64502)->conns[0].port].name, "port2");
+	assert_string_equal(member(m, 64505)->name, "Example Departed");
+	assert_loads(m);
+	fab_model_destroy(m);
+	for (int i = 0; i < 3; i++)
+		drop(map[i]);
+}
+
+/* The reference embeds the IXP Manager map; a change to one must be made to both. */
+static void test_doc_shows_map(void **state)
+{
+	char *doc = slurp(SOURCE_ROOT "/docs/configuration.md"), *map = slurp(IXPM_MAP);
+
+	(void)state;
+	assert_non_null(strstr(doc, map));
+	free(doc);
+	free(map);
+}
+
+static void test_ixf_sample(void **state)
+{
+	struct fab_config_errors e = {0};
+	struct fab_model *m = ixf(IXF, IXF_MAP, &e);
+	const struct fab_lan *lan;
+	int peering;
+
+	(void)state;
+	fab_config_errors_print(&e, stderr);
+	assert_non_null(m);
+	assert_loads(m);
+	peering = fab_model_lan_by_name(m, "peering");
+	lan = &m->lans[peering];
+	/* The prefixes come from the export's ixp_list. */
+	assert_true(lan->ipv4.set);
+	assert_int_equal(lan->ipv4.addr, 0xc0000200);
+	assert_int_equal(lan->ipv4.len, 24);
+	assert_true(lan->ipv6.set);
+	assert_int_equal(lan->ipv6.len, 64);
+	assert_int_equal(m->nmembers, 3);
+	assert_string_equal(member(m, 64501)->name, "Example Transit");
+	assert_string_equal(member(m, 64510)->name, "Example IX Route Servers"); /* map's name */
+	assert_string_equal(port(m, "rs1")->device, "0000:05:00.0");
+	assert_string_equal(port(m, "rs1")->description, "Route servers");
+	assert_string_equal(port(m, "port1")->description, "AS64501 Example Transit");
+	assert_int_equal(port(m, "port2")->speed_mbps, 100000);
+	/* IX-F lists the MAC per family; it is bound once. */
+	assert_int_equal(member(m, 64501)->conns[0].bindings[0].nmacs, 1);
+	assert_int_equal(member(m, 64501)->conns[0].bindings[0].nipv6, 1);
+	/* A spare port the map gives LANs to. */
+	assert_int_equal(m->lans[port(m, "port9")->lans[0]].kind, FAB_LAN_QUARANTINE);
+	fab_model_destroy(m);
+}
+
+static void test_ixf_sample_lag(void **state)
+{
+	struct fab_config_errors e = {0};
+	char *map = variant(IXF_MAP, "exclude: [AS64503/1]", NULL, "");
+	char *map2 = variant(IXF_MAP, "[[port3, port4]]", NULL, "[port3]");
+	char *map3 = variant(map2, "exclude: [AS64503/1]", NULL, "");
+	struct fab_model *m = ixf(IXF, map, &e);
+
+	(void)state;
+	assert_null(m);
+	expect(&e, IXF, 0, "AS64503 connection 1", "a LAG of ports port3, port4",
+	       "does not support LAGs", NULL);
+	fab_config_errors_clear(&e);
+	/* Two interfaces in the export on one edge port of the map: still a LAG. */
+	m = ixf(IXF, map3, &e);
+	assert_null(m);
+	expect(&e, IXF, 0, "AS64503 connection 1", "2 interfaces on edge port 'port3'", NULL);
+	fab_config_errors_clear(&e);
+	/* A name too long for the configuration is shortened, never mid-character. */
+	drop(map);
+	map = variant(IXF, "\"Example Transit\"", NULL,
+		      "\"Example Transit \u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9"
+		      "\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9"
+		      "\u00e9\u00e9\u00e9\u00e9\"");
+	m = ixf(map, IXF_MAP, &e);
+	fab_config_errors_print(&e, stderr);
+	assert_non_null(m);
+	/* 16 bytes, then 23 two-byte characters fit in 63 and the 24th does not. */
+	assert_int_equal(strlen(member(m, 64501)->name), 16 + 2 * 23);
+	assert_int_equal((unsigned char)member(m, 64501)->name[16 + 2 * 23 - 1], 0xa9);
+	fab_model_destroy(m);
+	/* The whole member can be excluded too. */
+	drop(map);
+	map = variant(IXF_MAP, "exclude: [AS64503/1]", NULL, "exclude: [AS64503]");
+	m = ixf(IXF, map, &e);
+	assert_non_null(m);
+	assert_int_equal(fab_model_member_by_asn(m, 64503), -1);
+	fab_model_destroy(m);
+	drop(map);
+	drop(map2);
+	drop(map3);
+}
+
+/* One interface per kind of error; every one is reported against its record. */
+static void test_ixpm_errors(void **state)
+{
+	struct fab_config_errors e = {0};
+	struct fab_model *m = ixpm(L2_ERRORS, DIR "ixpm-errors-map.yaml", NULL, &e, NULL);
+
+	(void)state;
+	assert_null(m);
+	expect(&e, L2_ERRORS, line_of(L2_ERRORS, "02:00:5e:10:00:zz"),
+	       "interface e1 (virtualinterfaceid 21) VLAN 100",
+	       "malformed MAC address '02:00:5e:10:00:zz'", NULL);
+	expect(&e, L2_ERRORS, line_of(L2_ERRORS, "01:00:5e:00:00:01"), "interface e2",
+	       "must be unicast", NULL);
+	expect(&e, L2_ERRORS, line_of(L2_ERRORS, "- 02:00:5e:10:00:23\n- name: e5"), "interface e4",
+	       "MAC 02:00:5e:10:00:23 is already given to AS64523 by interface e3", NULL);
+	expect(&e, L2_ERRORS, line_of(L2_ERRORS, "{ipv4: 192.0.2.23}"), "interface e5",
+	       "address 192.0.2.23 is already given to AS64523 by interface e3", NULL);
+	expect(&e, L2_ERRORS, line_of(L2_ERRORS, "198.51.100.26"), "interface e6",
+	       "address 198.51.100.26 is outside LAN 'peering'", NULL);
+	expect(&e, L2_ERRORS, item_line(L2_ERRORS, "name: e7", 0),
+	       "interface e7 (virtualinterfaceid 27)", "not in the import map's ports", NULL);
+	expect(&e, L2_ERRORS, item_line(L2_ERRORS, "number: 300", 2), "interface e8",
+	       "VLAN 300 is not in the provisioner's vlans output", NULL);
+	expect(&e, L2_ERRORS, item_line(L2_ERRORS, "name: e9", 0), "interface e9", "type 'fanout'",
+	       NULL);
+	expect(&e, L2_ERRORS, item_line(L2_ERRORS, "name: e10", 0), "interface e10",
+	       "no member ASN", NULL);
+	expect(&e, L2_ERRORS, item_line(L2_ERRORS, "192.0.2.31", 2), "interface e11",
+	       "addresses but no MAC", NULL);
+	expect(&e, L2_ERRORS, item_line(L2_ERRORS, "name: e12", 0), "interface e12", "untagged",
+	       NULL);
+	expect(&e, L2_ERRORS, item_line(L2_ERRORS, "name: e13", 0), "LAG e13 with member ports e14",
+	       NULL);
+	expect(&e, L2_ERRORS, line_of(L2_ERRORS, "02:00:5e:00:00:fe"), "interface e15",
+	       "sponge's MAC", NULL);
+	assert_int_equal(e.n, 13);
+	fab_config_errors_clear(&e);
+}
+
+static void test_ixf_errors(void **state)
+{
+	struct fab_config_errors e = {0};
+	struct fab_model *m = ixf(IXF_ERRORS, DIR "ixf-errors-map.yaml", &e);
+
+	(void)state;
+	assert_null(m);
+	expect(&e, IXF_ERRORS, line_of(IXF_ERRORS, "{ \"id\": 200 }"), "ixp_id 1 vlan 200",
+	       "not in the import map", NULL);
+	expect(&e, IXF_ERRORS, line_of(IXF_ERRORS, "02:00:5e:10:00:4\""),
+	       "AS64541 connection 1 vlan_id 100", "malformed MAC", NULL);
+	expect(&e, IXF_ERRORS, line_of(IXF_ERRORS, "ff:ff:ff:ff:ff:ff"), "AS64542 connection 1",
+	       "must be unicast", NULL);
+	expect(
+	    &e, IXF_ERRORS,
+	    line_of(IXF_ERRORS, "\"192.0.2.43\", \"mac_addresses\": [ \"02:00:5e:10:00:43\" ] },"),
+	    "AS64544 connection 1 vlan_id 100", "MAC 02:00:5e:10:00:43 is already given to AS64543",
+	    NULL);
+	expect(&e, IXF_ERRORS, 0, "AS64544", "address 192.0.2.43 is already given to AS64543",
+	       NULL);
+	expect(&e, IXF_ERRORS, line_of(IXF_ERRORS, "2001:db8:999::44"), "AS64544",
+	       "outside LAN 'peering'", NULL);
+	expect(&e, IXF_ERRORS, 0, "AS64545 connection 1", "not in the map's members", NULL);
+	expect(&e, IXF_ERRORS, 0, "AS64546 connection 1", "port 'p46'", "not in the map's ports",
+	       NULL);
+	expect(&e, IXF_ERRORS, line_of(IXF_ERRORS, "{ \"vlan_id\": 200"),
+	       "AS64547 connection 1 vlan_id 200", "VLAN 200 is not in the import map's lans",
+	       NULL);
+	expect(&e, IXF_ERRORS, 0, "AS64548 connection 1 vlan_id 100", "no MAC address", NULL);
+	expect(&e, IXF_ERRORS, 0, "AS64549 connection 1",
+	       "edge port 'p43' is already used by AS64543", NULL);
+	expect(&e, IXF_ERRORS, 0, "AS64550 connection 1", "2 interfaces", "LAG", NULL);
+	expect(&e, IXF_ERRORS, 0, "AS64551", "listed twice in member_list", NULL);
+	assert_int_equal(e.n, 13);
+	fab_config_errors_clear(&e);
+}
+
+/* Errors in the files themselves and in the map, named with file and line. */
+static void test_file_and_map_errors(void **state)
+{
+	struct fab_config_errors e = {0};
+	char *map, *bad;
+	struct fab_model *m;
+
+	(void)state;
+	m = ixpm(DIR "missing.yaml", IXPM_MAP, NULL, &e, NULL);
+	assert_null(m);
+	expect(&e, DIR "missing.yaml", 0, "cannot open", NULL);
+	fab_config_errors_clear(&e);
+
+	bad = variant(L2, "  virtualinterfaceid: 11\n", NULL, "  virtualinterfaceid: [11\n");
+	m = ixpm(bad, IXPM_MAP, NULL, &e, NULL);
+	assert_null(m);
+	expect(&e, bad, 0, "syntax error", NULL);
+	assert_true(e.v[0].line > 0);
+	fab_config_errors_clear(&e);
+	drop(bad);
+
+	bad = variant(IXF, "\"version\": \"1.0\"", NULL, "\"version\": \"0.6\"");
+	m = ixf(bad, IXF_MAP, &e);
+	assert_null(m);
+	expect(&e, bad, line_of(bad, "\"version\""), "peerlan reads version 1.0", NULL);
+	fab_config_errors_clear(&e);
+	drop(bad);
+
+	bad = variant(IXF, "\"prefix\": \"192.0.2.0\"", NULL, "\"prefix\": \"192.0.2.1\"");
+	m = ixf(bad, IXF_MAP, &e);
+	assert_null(m);
+	expect(&e, bad, 0, "ixp_id 1 vlan 100", "host bits", NULL);
+	fab_config_errors_clear(&e);
+	drop(bad);
+
+	/* A typo in the map is an error with the valid keys, never ignored. */
+	map = map_rejected("    mtu: 9000", "    mut: 9000", &e);
+	expect(&e, map, line_of(map, "mut: 9000"), "unknown key 'mut'", "mtu", NULL);
+	fab_config_errors_clear(&e);
+	drop(map);
+
+	/* The map's configuration sections are checked as the loader checks them. */
+	map = map_rejected("  violation: restrict", "  violation: loudly", &e);
+	expect(&e, map, line_of(map, "violation: loudly"), "invalid violation action 'loudly'",
+	       NULL);
+	fab_config_errors_clear(&e);
+	drop(map);
+
+	/* The map's lans must say what the prefix-less provisioner VLANs are. */
+	map = map_rejected("    vlan: 101\n", "    vlan: 102\n", &e);
+	expect(&e, VLANS, item_line(VLANS, "- name: Quarantine LAN", 0), "VLAN 'Quarantine LAN'",
+	       "VLAN 101 is not in the import map's lans", NULL);
+	fab_config_errors_clear(&e);
+	drop(map);
+
+	/* What only the loader checks (identifiers) still rejects the import. */
+	map = variant(IXPM_MAP, "  - name: port1\n", NULL,
+		      "  - name: port 1\n    interface: port1\n");
+	m = ixpm(L2, map, NULL, &e, NULL);
+	assert_null(m);
+	expect(&e, "imported configuration", 0, "the result would be rejected", "'port 1'", NULL);
+	fab_config_errors_clear(&e);
+	drop(map);
+}
+
+/* The loader's `import:` section: the same model as the import, re-read on every load. */
+static void test_config_import_section(void **state)
+{
+	struct fab_config_errors e = {0};
+	struct fab_model *a = ixpm(L2, IXPM_MAP, NULL, &e, NULL);
+	struct fab_model *b = fab_config_load_file(DIR "ixpm-config.yaml", &e);
+	struct fab_model *c = ixf(IXF, IXF_MAP, &e);
+	struct fab_model *d = fab_config_load_file(DIR "ixf-config.yaml", &e);
+	const char *text;
+
+	(void)state;
+	fab_config_errors_print(&e, stderr);
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_true(fab_model_equal(a, b));
+	assert_non_null(c);
+	assert_non_null(d);
+	assert_true(fab_model_equal(c, d));
+	fab_model_destroy(a);
+	fab_model_destroy(b);
+	fab_model_destroy(c);
+	fab_model_destroy(d);
+
+	/* Everything else belongs in the map; a mixed file is rejected. */
+	text = "fabric: {name: x}\nimport: {format: ixf, export: e.json, map: m.yaml}\n";
+	assert_null(fab_config_load_string(text, strlen(text), "mixed.yaml", &e));
+	expect(&e, "mixed.yaml", 0, "unknown key 'fabric'", NULL);
+	fab_config_errors_clear(&e);
+
+	text = "import: {format: ixp-manger, map: m.yaml}\n";
+	assert_null(fab_config_load_string(text, strlen(text), "fmt.yaml", &e));
+	expect(&e, "fmt.yaml", 0, "invalid format 'ixp-manger'", NULL);
+	fab_config_errors_clear(&e);
+
+	/* Relative paths are relative to the configuration file; a missing file is named. */
+	text = "import: {format: ixf, export: nowhere.json, map: ixf-map.yaml}\n";
+	assert_null(fab_config_load_string(text, strlen(text), DIR "cfg.yaml", &e));
+	expect(&e, DIR "nowhere.json", 0, "cannot open", NULL);
+	fab_config_errors_clear(&e);
+}
+
+static char *diff_text(const struct fab_model *a, const struct fab_model *b, size_t *lines)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+
+	assert_non_null(out);
+	*lines = fab_model_diff(a, b, out);
+	fclose(out);
+	return text;
+}
+
+/* A re-import of a changed export: one MAC changed, one member added, and nothing else. */
+static void test_diff_changed_export(void **state)
+{
+	struct fab_config_errors e = {0};
+	struct fab_model *a = ixpm(L2, IXPM_MAP, NULL, &e, NULL);
+	struct fab_model *b = ixpm(L2_CHANGED, IXPM_MAP, NULL, &e, NULL);
+	size_t lines;
+	char *text;
+
+	(void)state;
+	fab_config_errors_print(&e, stderr);
+	assert_non_null(a);
+	assert_non_null(b);
+	text = diff_text(a, a, &lines);
+	assert_int_equal(lines, 0);
+	assert_string_equal(text, "");
+	free(text);
+	text = diff_text(a, b, &lines);
+	assert_string_equal(text, "+ port port7 (device 0000:05:00.0)\n"
+				  "- AS64501 port port1 lan peering: mac 02:00:5e:10:00:01\n"
+				  "+ AS64501 port port1 lan peering: mac 02:00:5e:10:00:11\n"
+				  "+ member AS64506 (Example Newer)\n"
+				  "+ AS64506 port port7 lan peering: mac 02:00:5e:10:00:07\n"
+				  "+ AS64506 port port7 lan peering: ipv4 192.0.2.17\n"
+				  "+ AS64506 port port7 lan peering: ipv6 2001:db8:100::17\n");
+	assert_int_equal(lines, 7);
+	free(text);
+	/* Backwards, the same changes undone. */
+	text = diff_text(b, a, &lines);
+	assert_int_equal(lines, 7);
+	assert_non_null(strstr(text, "- member AS64506 (Example Newer)\n"));
+	assert_non_null(strstr(text, "- port port7 (device 0000:05:00.0)\n"));
+	free(text);
+	fab_model_destroy(a);
+	fab_model_destroy(b);
+}
+
+/* Every kind of field change is reported where it is. */
+static void test_diff_fields(void **state)
+{
+	struct fab_config_errors e = {0};
+	struct fab_model *a = ixpm(L2, IXPM_MAP, NULL, &e, NULL);
+	struct fab_model *b;
+	size_t lines;
+	char *text;
+
+	(void)state;
+	assert_non_null(a);
+	b = fab_model_clone(a);
+	assert_non_null(b);
+	b->policy.violation = FAB_VIOLATION_SHUTDOWN;
+	b->ports[fab_model_port_by_name(b, "port6")].admin_up = true;
+	b->lans[fab_model_lan_by_name(b, "quarantine")].vlan = 102;
+	snprintf(b->members[fab_model_member_by_asn(b, 64502)].name, FAB_NAME_MAX, "Renamed");
+	text = diff_text(a, b, &lines);
+	assert_string_equal(text, "~ policy violation: restrict -> shutdown\n"
+				  "~ lan quarantine vlan: 101 -> 102\n"
+				  "~ port port6 admin: down -> up\n"
+				  "~ member AS64502 name: Example Content -> Renamed\n");
+	assert_int_equal(lines, 4);
+	free(text);
+	fab_model_destroy(a);
+	fab_model_destroy(b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_ixpm_sample),
+	    cmocka_unit_test(test_ixpm_sample_lag),
+	    cmocka_unit_test(test_ixpm_names_from_ixf),
+	    cmocka_unit_test(test_doc_shows_map),
+	    cmocka_unit_test(test_ixf_sample),
+	    cmocka_unit_test(test_ixf_sample_lag),
+	    cmocka_unit_test(test_ixpm_errors),
+	    cmocka_unit_test(test_ixf_errors),
+	    cmocka_unit_test(test_file_and_map_errors),
+	    cmocka_unit_test(test_config_import_section),
+	    cmocka_unit_test(test_diff_changed_export),
+	    cmocka_unit_test(test_diff_fields),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
