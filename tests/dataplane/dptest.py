@@ -140,6 +140,11 @@ def runtime_dir(prefix):
     return os.path.join(base, "dpdk", prefix)
 
 
+def remove_runtime_dir(prefix):
+    """DPDK leaves its runtime directory behind; remove ours by its exact name."""
+    shutil.rmtree(runtime_dir(prefix), ignore_errors=True)
+
+
 class Dataplane:
     """One peerlan-dataplane process; its stderr is collected line by line."""
 
@@ -186,12 +191,14 @@ class Dataplane:
         time.sleep(0.05)
         while not self.lines.empty():
             self.log.append(self.lines.get())
+        remove_runtime_dir(self.prefix)
         return rc
 
     def kill(self):
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+        remove_runtime_dir(self.prefix)
 
     def telemetry(self, cmd):
         """One DPDK telemetry command, as dpdk-telemetry.py sends it."""
@@ -691,9 +698,11 @@ def scenario_bad_device(exe, work):
     cfg = os.path.join(sub, "fabric.yaml")
     with open(cfg, "w") as f:
         f.write(config_yaml([("port1", good, "access", "up")], [(64501, "port1", [A1], [0x11])]))
+    prefix = f"peerlan-dpt-{os.getpid()}-nw"
     args = [exe] + [a if a != "0,1" else "0" for a in EAL] + [
-        "--file-prefix", f"peerlan-dpt-{os.getpid()}-nw", "--", "-c", cfg]
+        "--file-prefix", prefix, "--", "-c", cfg]
     r = subprocess.run(args, capture_output=True, text=True, timeout=30)
+    remove_runtime_dir(prefix)
     check(r.returncode != 0 and "no worker lcore" in r.stderr,
           f"one lcore: exit {r.returncode}, stderr:\n{r.stderr}")
     print(f"bad-device: {len(bad_devices)} bad devices and a missing worker refused cleanly")
