@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
 
 #include "config.h"
 #include "pipeline.h"
@@ -133,6 +135,49 @@ static uint8_t *reserve(struct fab_wire_buf *b, size_t n)
 	}
 	b->len += n;
 	return b->data + b->len - n;
+}
+
+int fab_wire_buf_read(struct fab_wire_buf *b, int fd)
+{
+	size_t room;
+	ssize_t n;
+
+	if (b->len >= FAB_WIRE_MSG_MAX + FAB_WIRE_HDR_LEN)
+		return -ENOBUFS;
+	if (b->cap - b->len < 4096 && b->cap < FAB_WIRE_MSG_MAX + FAB_WIRE_HDR_LEN) {
+		size_t cap = b->cap ? b->cap * 2 : 8192;
+		uint8_t *d;
+
+		if (cap > FAB_WIRE_MSG_MAX + FAB_WIRE_HDR_LEN)
+			cap = FAB_WIRE_MSG_MAX + FAB_WIRE_HDR_LEN;
+		d = realloc(b->data, cap);
+		if (d == NULL)
+			return -ENOMEM;
+		b->data = d;
+		b->cap = cap;
+	}
+	room = b->cap - b->len;
+	n = read(fd, b->data + b->len, room);
+	if (n < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? -EAGAIN : -errno;
+	if (n == 0)
+		return -ECONNRESET;
+	b->len += (size_t)n;
+	return 0;
+}
+
+int fab_wire_buf_write(struct fab_wire_buf *b, int fd)
+{
+	ssize_t n;
+
+	if (b->len == 0)
+		return 0;
+	/* send, not write: a peer gone away must not kill us with SIGPIPE. */
+	n = send(fd, b->data, b->len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (n < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? -EAGAIN : -errno;
+	fab_wire_buf_consume(b, (size_t)n);
+	return 0;
 }
 
 void fab_wire_begin(struct fab_wire_buf *b, uint8_t type, uint16_t flags, uint32_t id,

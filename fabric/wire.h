@@ -102,6 +102,16 @@ void fab_wire_buf_free(struct fab_wire_buf *b);
 /* Drops the first n bytes (sent). */
 void fab_wire_buf_consume(struct fab_wire_buf *b, size_t n);
 
+/*
+ * Stream helpers for non-blocking sockets, the same on every side. Reading
+ * appends at most what keeps the buffer under one whole message plus the
+ * header of the next, so a peer cannot make a receiver grow without bound.
+ * Both return 0 on progress, -EAGAIN when the socket has nothing to give or
+ * take, -ECONNRESET when the peer closed, or another negative errno.
+ */
+int fab_wire_buf_read(struct fab_wire_buf *b, int fd);
+int fab_wire_buf_write(struct fab_wire_buf *b, int fd);
+
 /* Starts a message: reserves the header. */
 void fab_wire_begin(struct fab_wire_buf *b, uint8_t type, uint16_t flags, uint32_t id,
 		    int32_t status);
