@@ -348,7 +348,7 @@ static void render_config_change(enum ctl_cmd cmd, const json_t *r, FILE *out)
 			fprintf(out, "no changes\n");
 		render_lines(diff, out);
 	}
-	if (cmd == CTL_CONFIG_DIFF)
+	if (cmd == CTL_CONFIG_DIFF || json_is_true(json_object_get(r, "unchanged")))
 		return;
 	if (json_object_get(r, "confirm_within_s"))
 		fprintf(out,

@@ -13,11 +13,12 @@
 #include "ctl_int.h"
 #include "sanitize.h"
 
-#define CALL_TIMEOUT_MS 10000
-#define POLL_MS         1000
-#define BACKOFF_MIN_MS  100
-#define BACKOFF_MAX_MS  5000
-#define COMMITTED_FILE  "committed.yaml"
+#define CALL_TIMEOUT_MS  10000
+#define POLL_MS          1000
+#define BACKOFF_MIN_MS   100
+#define BACKOFF_MAX_MS   5000
+#define COMMITTED_FILE   "committed.yaml"
+#define RATE_INTERVAL_NS 1000000000ULL
 
 uint64_t ctl_now_ns(void)
 {
@@ -468,12 +469,14 @@ int ctl_read_counters(struct ctl *c)
 	return 0;
 }
 
-/* Keeps a read every poll interval, for rates. */
+/* Keeps reads about a second apart, for rates. */
 static void poll_counters(struct ctl *c)
 {
 	struct ctl_sample *dst;
 
 	if (ctl_read_counters(c) != 0)
+		return;
+	if (c->nsamples > 0 && c->samples[c->sample_head]->t_ns + RATE_INTERVAL_NS > c->fresh->t_ns)
 		return;
 	c->sample_head = (c->sample_head + 1) % CTL_SAMPLES;
 	dst = c->samples[c->sample_head];
@@ -647,6 +650,15 @@ static int cmd_apply(struct ctl *c, const struct ctl_request *r, const struct fa
 	m = load_sent(r, w, out, &rc);
 	if (m == NULL)
 		return rc;
+	if (fab_model_equal(m, c->running)) {
+		/* Not a change: nothing to push, confirm or roll back to. */
+		fab_model_destroy(m);
+		*out = json_object();
+		json_object_set_new(*out, "diff", json_array());
+		json_object_set_new(*out, "unchanged", json_true());
+		set_generation(c, *out);
+		return 0;
+	}
 	diff = diff_json(c, m);
 	rc = change_to(c, m, &old, err, sizeof(err));
 	if (rc != 0) {
