@@ -14,7 +14,6 @@
 #include <string.h>
 
 #include "ctl.h"
-#include "sanitize.h"
 
 static volatile sig_atomic_t stop;
 
@@ -30,27 +29,13 @@ static void usage(FILE *out)
 		     "       peerlan-control --check FILE\n");
 }
 
-static void print_errors(const struct fab_config_errors *e)
-{
-	for (size_t i = 0; i < e->n; i++) {
-		char line[FAB_PATH_MAX + 300], clean[2 * sizeof(line)];
-
-		if (e->v[i].line)
-			snprintf(line, sizeof(line), "%s:%u:%u: %s", e->v[i].file, e->v[i].line,
-				 e->v[i].col, e->v[i].msg);
-		else
-			snprintf(line, sizeof(line), "%s: %s", e->v[i].file, e->v[i].msg);
-		fprintf(stderr, "%s\n", ctl_sanitize(line, clean, sizeof(clean)));
-	}
-}
-
 static int check(const char *path)
 {
 	struct fab_config_errors e = {0};
 	struct fab_model *m = fab_config_load_file(path, &e);
 
 	if (m == NULL) {
-		print_errors(&e);
+		fab_config_errors_print(&e, stderr);
 		if (e.n == 0)
 			fprintf(stderr, "%s: %s\n", path, strerror(errno));
 		fab_config_errors_clear(&e);
@@ -100,7 +85,7 @@ int main(int argc, char **argv)
 	}
 	c = ctl_create(&o, &e);
 	if (c == NULL) {
-		print_errors(&e);
+		fab_config_errors_print(&e, stderr);
 		if (e.n == 0)
 			fprintf(stderr, "peerlan-control: %s\n", strerror(errno));
 		fab_config_errors_clear(&e);

@@ -172,6 +172,34 @@ static json_t *exec_ok(struct env *e, const char *line, const char *file_text)
 	return out;
 }
 
+/* Runs a command that must fail with status and say msg in its error. */
+static void exec_fails(struct env *e, const char *line, const char *file_text, int status,
+		       const char *msg)
+{
+	json_t *out = NULL;
+	const char *err;
+
+	assert_int_equal(exec_line(e, line, file_text, &out), status);
+	err = json_string_value(json_object_get(out, "error"));
+	assert_non_null(err);
+	if (strstr(err, msg) == NULL)
+		fail_msg("%s: error '%s' does not say '%s'", line, err, msg);
+	json_decref(out);
+}
+
+/* Turns the loop until the dataplane saw these many pushes and we are synced. */
+static void run_until_pushed(struct env *e, unsigned config_sets, unsigned port_admins,
+			     struct fake_dp_view *v)
+{
+	for (int i = 0; i < 300; i++) {
+		ctl_run_once(e->ctl, 10);
+		fake_dp_view(e->dp, v);
+		if (v->config_sets == config_sets && v->port_admins == port_admins &&
+		    ctl_dp_connected(e->ctl))
+			return;
+	}
+}
+
 static void test_connect_same_config_pushes_nothing(void **state)
 {
 	struct env *e = *state;
@@ -222,12 +250,7 @@ static void test_resync_pushes_config_when_dataplane_differs(void **state)
 	fake_dp_restart(e->dp, other);
 	fake_dp_view(e->dp, &v);
 	assert_true(v.digest != digest);
-	for (int i = 0; i < 300; i++) {
-		ctl_run_once(e->ctl, 10);
-		fake_dp_view(e->dp, &v);
-		if (v.config_sets == 1 && ctl_dp_connected(e->ctl))
-			break;
-	}
+	run_until_pushed(e, 1, 0, &v);
 	fake_dp_view(e->dp, &v);
 	assert_int_equal(v.config_sets, 1);
 	assert_true(v.digest == digest);
@@ -293,9 +316,7 @@ static void test_bad_config_changes_nothing(void **state)
 	assert_non_null(strstr(json_string_value(json_array_get(json_object_get(o, "errors"), 0)),
 			       "bad.yaml:"));
 	json_decref(o);
-	o = NULL;
-	assert_int_equal(exec_line(e, "config check bad.yaml", bad, &o), -EINVAL);
-	json_decref(o);
+	exec_fails(e, "config check bad.yaml", bad, -EINVAL, "nothing changed");
 	fake_dp_view(e->dp, &v);
 	assert_int_equal(v.config_sets, 0);
 	assert_int_equal(ctl_running(e->ctl)->nports, 3);
@@ -305,12 +326,7 @@ static void test_bad_config_changes_nothing(void **state)
 		char *text = config_text(e, member2);
 
 		fake_dp_fail_config(e->dp, -EBUSY);
-		o = NULL;
-		rc = exec_line(e, "config apply new.yaml", text, &o);
-		assert_int_equal(rc, -EBUSY);
-		assert_non_null(
-		    strstr(json_string_value(json_object_get(o, "error")), "refused by the test"));
-		json_decref(o);
+		exec_fails(e, "config apply new.yaml", text, -EBUSY, "refused by the test");
 		assert_int_equal(ctl_running(e->ctl)->nmembers, 1);
 		fake_dp_fail_config(e->dp, 0);
 		free(text);
@@ -338,17 +354,13 @@ static void test_apply_confirm_times_out_and_rolls_back(void **state)
 	json_decref(o);
 	assert_int_equal(ctl_running(e->ctl)->nmembers, 2);
 	/* A second apply waits for the first to be settled. */
-	o = NULL;
-	assert_int_equal(exec_line(e, "config apply new.yaml", text, &o), -EBUSY);
-	json_decref(o);
+	exec_fails(e, "config apply new.yaml", text, -EBUSY, "waiting for `config confirm`");
 	assert_true(run_until(e, rolled_back, 3000));
 	fake_dp_view(e->dp, &v);
 	assert_true(v.digest == digest0);
 	assert_int_equal(v.generation, 3);
 	/* Nothing left to confirm. */
-	o = NULL;
-	assert_int_equal(exec_line(e, "config confirm", NULL, &o), -ENOENT);
-	json_decref(o);
+	exec_fails(e, "config confirm", NULL, -ENOENT, "nothing to confirm");
 	free(text);
 }
 
@@ -402,12 +414,7 @@ static void test_port_shutdown_across_restarts(void **state)
 
 	/* The dataplane restarts from its file (p2 up): control shuts p2 again. */
 	fake_dp_restart(e->dp, text);
-	for (int i = 0; i < 300; i++) {
-		ctl_run_once(e->ctl, 10);
-		fake_dp_view(e->dp, &v);
-		if (v.port_admins == 1 && ctl_dp_connected(e->ctl))
-			break;
-	}
+	run_until_pushed(e, 0, 1, &v);
 	assert_int_equal(v.admin[1], 0);
 	assert_int_equal(v.config_sets, 0);
 
@@ -415,9 +422,7 @@ static void test_port_shutdown_across_restarts(void **state)
 	json_decref(o);
 	fake_dp_view(e->dp, &v);
 	assert_int_equal(v.admin[1], 1);
-	o = NULL;
-	assert_int_equal(exec_line(e, "port nosuch shutdown", NULL, &o), -ENOENT);
-	json_decref(o);
+	exec_fails(e, "port nosuch shutdown", NULL, -ENOENT, "no such port: nosuch");
 	free(text);
 }
 
@@ -491,16 +496,9 @@ static void test_shows(void **state)
 	o = exec_ok(e, "show status", NULL);
 	assert_true(json_is_true(json_object_get(json_object_get(o, "dataplane"), "in_sync")));
 	json_decref(o);
-	o = NULL;
-	assert_int_equal(exec_line(e, "show member 64999", NULL, &o), -ENOENT);
-	json_decref(o);
-	o = NULL;
-	assert_int_equal(exec_line(e, "show mac-table nosuch", NULL, &o), -ENOENT);
-	json_decref(o);
-	o = NULL;
-	assert_int_equal(exec_line(e, "show po", NULL, &o), -EINVAL);
-	assert_non_null(strstr(json_string_value(json_object_get(o, "error")), "ambiguous"));
-	json_decref(o);
+	exec_fails(e, "show member 64999", NULL, -ENOENT, "no such member: AS64999");
+	exec_fails(e, "show mac-table nosuch", NULL, -ENOENT, "no such LAN: nosuch");
+	exec_fails(e, "show po", NULL, -EINVAL, "ambiguous argument: po");
 }
 
 /* Garbage and requests from the dataplane side are refused, not acted on. */
