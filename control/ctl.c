@@ -500,7 +500,11 @@ static void dp_tick(struct ctl *c, uint64_t now)
 		c->synced = false;
 		if (now < c->next_connect_ns)
 			return;
-		if (ctl_dp_connect(c->dp) != 0 || dp_sync(c) != 0) {
+		int rc = ctl_dp_connect(c->dp);
+
+		if (rc != 0)
+			snprintf(c->dp_error, sizeof(c->dp_error), "connect: %s", strerror(-rc));
+		if (rc != 0 || dp_sync(c) != 0) {
 			ctl_dp_close(c->dp);
 			c->next_connect_ns = now + (uint64_t)c->backoff_ms * 1000000ULL;
 			c->backoff_ms *= 2;
