@@ -227,8 +227,11 @@ static void test_dataplane_absent_then_present(void **state)
 	{
 		json_t *o = exec_ok(e, "show status", NULL);
 
-		assert_true(
-		    json_is_false(json_object_get(json_object_get(o, "dataplane"), "connected")));
+		json_t *dp = json_object_get(o, "dataplane");
+
+		assert_true(json_is_false(json_object_get(dp, "connected")));
+		assert_non_null(strstr(json_string_value(json_object_get(dp, "last_error")),
+				       "connect: No such file"));
 		json_decref(o);
 	}
 	e->dp = fake_dp_start(e->dp_sock, text);
