@@ -51,22 +51,11 @@ bool ctl_cred_allowed(uid_t uid, gid_t gid, const char *group)
 
 static int listen_on(const char *path, bool readonly, const char *group)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct group *gr = readonly ? NULL : getgrnam(group);
-	mode_t mode = readonly ? 0666 : (gr != NULL ? 0660 : 0600);
-	int fd;
+	unsigned int mode = readonly ? 0666 : (gr != NULL ? 0660 : 0600);
+	int fd = fab_wire_listen(path, mode);
 
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -errno;
-	/* A socket file left by a previous run would make bind fail. */
-	unlink(path);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
-	    (gr != NULL && chown(path, 0, gr->gr_gid) != 0) || chmod(path, mode) != 0 ||
-	    listen(fd, 16) != 0) {
+	if (fd >= 0 && gr != NULL && chown(path, 0, gr->gr_gid) != 0) {
 		int e = -errno;
 
 		close(fd);

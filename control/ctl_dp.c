@@ -54,21 +54,12 @@ void ctl_dp_destroy(struct ctl_dp *dp)
 
 int ctl_dp_connect(struct ctl_dp *dp)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int fd;
 
 	ctl_dp_close(dp);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	fd = fab_wire_connect(dp->path, true);
 	if (fd < 0)
-		return -errno;
-	memcpy(sa.sun_path, dp->path, strlen(dp->path) + 1);
-	/* A Unix stream connect completes at once or fails: no EINPROGRESS. */
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
-		int e = errno;
-
-		close(fd);
-		return e == EAGAIN ? -ECONNREFUSED : -e;
-	}
+		return fd;
 	dp->fd = fd;
 	return 0;
 }

@@ -48,37 +48,6 @@ struct dp_ctl {
 	struct fab_port_stats *stats;
 };
 
-static int listen_on(const char *path)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	char dir[sizeof(sa.sun_path)];
-	char *slash;
-	int fd;
-
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	/* /run/peerlan is not there after a reboot. */
-	snprintf(dir, sizeof(dir), "%s", path);
-	slash = strrchr(dir, '/');
-	if (slash != NULL && slash != dir) {
-		*slash = '\0';
-		(void)mkdir(dir, 0750);
-	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	unlink(path);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || chmod(path, 0600) != 0 ||
-	    listen(fd, 4) != 0) {
-		int e = -errno;
-
-		close(fd);
-		return e;
-	}
-	return fd;
-}
-
 int dp_ctl_init(struct dp *dp)
 {
 	struct dp_ctl *c = calloc(1, sizeof(*c));
@@ -97,7 +66,7 @@ int dp_ctl_init(struct dp *dp)
 		return -ENOMEM;
 	}
 	snprintf(c->path, sizeof(c->path), "%s", path);
-	fd = listen_on(path);
+	fd = fab_wire_listen(path, 0600);
 	if (fd < 0) {
 		dp_log("control socket %s: %s; forwarding without a control process", path,
 		       strerror(-fd));

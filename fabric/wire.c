@@ -5,6 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 
 #include "config.h"
 #include "pipeline.h"
@@ -178,6 +180,65 @@ int fab_wire_buf_write(struct fab_wire_buf *b, int fd)
 		return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? -EAGAIN : -errno;
 	fab_wire_buf_consume(b, (size_t)n);
 	return 0;
+}
+
+static int unix_addr(const char *path, struct sockaddr_un *sa)
+{
+	size_t n = strlen(path);
+
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	if (n == 0 || n >= sizeof(sa->sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sa->sun_path, path, n + 1);
+	return 0;
+}
+
+int fab_wire_listen(const char *path, unsigned int mode)
+{
+	struct sockaddr_un sa;
+	char dir[sizeof(sa.sun_path)];
+	char *slash;
+	int fd, rc = unix_addr(path, &sa);
+
+	if (rc != 0)
+		return rc;
+	memcpy(dir, sa.sun_path, sizeof(dir));
+	slash = strrchr(dir, '/');
+	if (slash != NULL && slash != dir) {
+		*slash = '\0';
+		(void)mkdir(dir, 0755);
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	unlink(path);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || chmod(path, (mode_t)mode) != 0 ||
+	    listen(fd, 16) != 0) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
+int fab_wire_connect(const char *path, bool nonblock)
+{
+	struct sockaddr_un sa;
+	int fd, rc = unix_addr(path, &sa);
+
+	if (rc != 0)
+		return rc;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | (nonblock ? SOCK_NONBLOCK : 0), 0);
+	if (fd < 0)
+		return -errno;
+	/* A Unix stream connect completes at once or fails; a full backlog says EAGAIN. */
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		rc = errno == EAGAIN ? -ECONNREFUSED : -errno;
+		close(fd);
+		return rc;
+	}
+	return fd;
 }
 
 void fab_wire_begin(struct fab_wire_buf *b, uint8_t type, uint16_t flags, uint32_t id,

@@ -112,6 +112,18 @@ void fab_wire_buf_consume(struct fab_wire_buf *b, size_t n);
 int fab_wire_buf_read(struct fab_wire_buf *b, int fd);
 int fab_wire_buf_write(struct fab_wire_buf *b, int fd);
 
+/*
+ * A non-blocking listening Unix stream socket at path, with the file's mode
+ * set to mode (a socket file left by an earlier run is removed first). A
+ * missing directory is created, mode 0755 as the socket's own mode guards
+ * it, since /run is empty after a boot. Returns the descriptor or a negative
+ * errno.
+ */
+int fab_wire_listen(const char *path, unsigned int mode);
+/* A Unix stream socket connected to path, non-blocking if asked; the
+ * descriptor or a negative errno (-ENOENT, -ECONNREFUSED when nobody listens). */
+int fab_wire_connect(const char *path, bool nonblock);
+
 /* Starts a message: reserves the header. */
 void fab_wire_begin(struct fab_wire_buf *b, uint8_t type, uint16_t flags, uint32_t id,
 		    int32_t status);
