@@ -9,31 +9,13 @@ command -v jq >/dev/null || { echo "jq is not installed: skipped"; exit 77; }
 [[ -n ${PL_TRACE:-} ]] && set -x
 
 control=$1 ctl=$2 fakedp=$3
-tmp=$(mktemp -d /tmp/pl-cli-XXXXXX)
-dp_pid= ctl_pid=
-
-cleanup() {
-	[[ -n $ctl_pid ]] && kill "$ctl_pid" 2>/dev/null || true
-	[[ -n $dp_pid ]] && kill "$dp_pid" 2>/dev/null || true
-	wait 2>/dev/null || true
-	rm -rf -- "$tmp"
-}
-trap cleanup EXIT
-
-fail() {
-	echo "FAIL: $*" >&2
-	[[ -f $tmp/control.log ]] && sed 's/^/  control: /' "$tmp/control.log" >&2
-	exit 1
-}
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
 
 config() { # config EXTRA_MEMBERS
 	cat <<YAML
 fabric: {name: test-ix}
-management:
-  control-socket: $tmp/dp.sock
-  cli-socket: $tmp/cli.sock
-  cli-readonly-socket: $tmp/cli-ro.sock
-  state-dir: $tmp/state
+$(management_yaml)
 lans:
   - {name: peering, vlan: 100, ipv4: 192.0.2.0/24, ipv6: "2001:db8:100::/64"}
 ports:
@@ -62,7 +44,6 @@ member() { # member ASN PORT N
 YAML
 }
 
-pl() { "$ctl" -s "$tmp/cli.sock" "$@"; }
 
 wait_connected() {
 	for _ in $(seq 100); do

@@ -15,25 +15,10 @@ for tool in jq python3; do
 	command -v $tool >/dev/null || { echo "$tool is not installed: skipped"; exit 77; }
 done
 
-tmp=$(mktemp -d /tmp/pl-dpctl-XXXXXX)
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
 prefix=pl-dpctl-$$
-dp_pid= ctl_pid=
-
-cleanup() {
-	[[ -n $ctl_pid ]] && kill "$ctl_pid" 2>/dev/null || true
-	[[ -n $dp_pid ]] && kill "$dp_pid" 2>/dev/null || true
-	wait 2>/dev/null || true
-	rm -rf -- "$tmp" "/var/run/dpdk/$prefix"
-}
-trap cleanup EXIT
-
-fail() {
-	echo "FAIL: $*" >&2
-	for log in dp ctl; do
-		[[ -f $tmp/$log.log ]] && sed "s/^/  $log: /" "$tmp/$log.log" >&2
-	done
-	exit 1
-}
+remove_on_exit+=("/var/run/dpdk/$prefix")
 
 # 64 copies of one UDP frame from AS64501's MAC to AS64502's.
 python3 - "$tmp/in.pcap" <<'PY'
@@ -55,11 +40,7 @@ PY
 config() { # config P3_DEVICE EXTRA_MEMBERS
 	cat <<YAML
 fabric: {name: dp-test}
-management:
-  control-socket: $tmp/dp.sock
-  cli-socket: $tmp/cli.sock
-  cli-readonly-socket: $tmp/cli-ro.sock
-  state-dir: $tmp/state
+$(management_yaml)
 lans:
   - {name: peering, vlan: 100, ipv4: 192.0.2.0/24}
 ports:
@@ -87,7 +68,6 @@ config "net_null1,no-rx=1" "$three" >"$tmp/new.yaml"
 config "net_null7,no-rx=1" "$three" >"$tmp/moved.yaml" # a port device changed: refused
 printf 'fabric: {name: x}\nports: 5\n' >"$tmp/bad.yaml"
 
-pl() { "$ctl" -s "$tmp/cli.sock" "$@"; }
 status() { pl --json show status | jq -r "$1"; }
 rx() { pl --json show port p1 | jq -r '.counters.rx_packets'; }
 
