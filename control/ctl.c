@@ -490,6 +490,26 @@ static void poll_counters(struct ctl *c)
 		c->nsamples++;
 }
 
+/*
+ * Something other than control changed the dataplane (a SIGHUP reload of its
+ * file, say): control owns the running configuration, so it puts it back.
+ */
+static void check_drift(struct ctl *c)
+{
+	char err[256];
+
+	if (ctl_dp_status(c, err, sizeof(err)) != 0)
+		return;
+	if (c->dp_status.hello.digest != c->running_digest)
+		ctl_log("the dataplane's generation %llu is not the running configuration; "
+			"pushing it again",
+			(unsigned long long)c->dp_status.hello.generation);
+	if (push_model(c, c->running, c->running_text, c->running_len, err, sizeof(err)) != 0) {
+		snprintf(c->dp_error, sizeof(c->dp_error), "%s", err);
+		ctl_log("cannot bring the dataplane back: %s", err);
+	}
+}
+
 static void dp_tick(struct ctl *c, uint64_t now)
 {
 	if (ctl_dp_fd(c->dp) >= 0 && ctl_dp_read_async(c->dp) != 0 && c->synced) {
@@ -517,6 +537,7 @@ static void dp_tick(struct ctl *c, uint64_t now)
 		c->next_poll_ns = now;
 	}
 	if (c->synced && now >= c->next_poll_ns) {
+		check_drift(c);
 		poll_counters(c);
 		c->next_poll_ns = now + (uint64_t)c->opts.poll_ms * 1000000ULL;
 	}
@@ -747,7 +768,19 @@ static void confirm_tick(struct ctl *c, uint64_t now)
 
 	if (c->confirm_from == NULL || now < c->confirm_deadline_ns)
 		return;
-	/* Failing here (dataplane away) is retried on the next turn. */
+	/* Without a dataplane the rollback is ours alone; the resync pushes it. */
+	if (!c->synced) {
+		struct fab_model *m = c->confirm_from;
+
+		if (set_running(c, m) == 0) {
+			c->confirm_from = NULL;
+			snprintf(c->source, sizeof(c->source), "rollback");
+			ctl_log("confirm time ran out: rolled back; the dataplane gets it when it "
+				"reconnects");
+		}
+		return;
+	}
+	/* Failing here is retried on the next turn. */
 	if (rollback(c, &out, "confirm time ran out") != 0 && out != NULL)
 		ctl_log("%s", json_string_value(json_object_get(out, "error")));
 	json_decref(out);

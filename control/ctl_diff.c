@@ -12,8 +12,9 @@
 
 #include "ctl_int.h"
 
-#define DIFF_CONTEXT 3
-#define DIFF_D_MAX   1000 /* past this many edits, the middle is shown as replaced */
+#define DIFF_CONTEXT   3
+#define DIFF_D_MAX     1000  /* past this many edits, the middle is shown as replaced */
+#define DIFF_LINES_MAX 20000 /* a reply must fit one message */
 
 struct line {
 	const char *s;
@@ -230,6 +231,10 @@ static json_t *hunks(const struct script *s, const struct lines *a, const struct
 		}
 		snprintf(head, sizeof(head), "@@ -%zu,%zu +%zu,%zu @@", a_start + 1, na,
 			 b_start + 1, nb);
+		if (json_array_size(out) >= DIFF_LINES_MAX) {
+			json_array_append_new(out, json_string("... (diff cut short)"));
+			break;
+		}
 		json_array_append_new(out, json_string(head));
 		for (size_t k = start; k < end; k++) {
 			const struct op *o = &s->v[k];

@@ -284,6 +284,16 @@ void fake_dp_restart(struct fake_dp *f, const char *text)
 	pthread_mutex_unlock(&f->lock);
 }
 
+void fake_dp_reload(struct fake_dp *f, const char *text)
+{
+	char msg[256];
+
+	pthread_mutex_lock(&f->lock);
+	if (load(f, text, strlen(text), msg, sizeof(msg)) == 0)
+		f->v.generation++;
+	pthread_mutex_unlock(&f->lock);
+}
+
 void fake_dp_drop_client(struct fake_dp *f)
 {
 	pthread_mutex_lock(&f->lock);

@@ -32,6 +32,8 @@ struct fake_dp *fake_dp_start(const char *path, const char *text);
 void fake_dp_stop(struct fake_dp *f);
 /* A restart: the client is dropped and the state goes back to text. */
 void fake_dp_restart(struct fake_dp *f, const char *text);
+/* A reload of another file, the client staying connected (a SIGHUP). */
+void fake_dp_reload(struct fake_dp *f, const char *text);
 /* Drops the connected client without changing state (a broken link). */
 void fake_dp_drop_client(struct fake_dp *f);
 /* Makes the next CONFIG_SET fail with status (0 to stop). */

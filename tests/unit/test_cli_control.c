@@ -261,6 +261,55 @@ static void test_resync_pushes_config_when_dataplane_differs(void **state)
 	free(other);
 }
 
+static bool rolled_back(struct env *e)
+{
+	return ctl_running(e->ctl)->nmembers == 1;
+}
+
+/* A reload behind control's back is undone within a poll interval. */
+static void test_drift_is_undone(void **state)
+{
+	struct env *e = *state;
+	char *other = config_text(e, member2);
+	struct fake_dp_view v;
+	uint64_t digest;
+
+	assert_true(run_until(e, synced, 2000));
+	fake_dp_view(e->dp, &v);
+	digest = v.digest;
+	fake_dp_reload(e->dp, other);
+	run_until_pushed(e, 1, 0, &v);
+	assert_int_equal(v.config_sets, 1);
+	assert_true(v.digest == digest);
+	assert_int_equal(v.generation, 3);
+	assert_int_equal(v.connections, 1);
+	free(other);
+}
+
+/* The confirm time runs out while the dataplane is away: the rollback waits for it. */
+static void test_confirm_runs_out_while_disconnected(void **state)
+{
+	struct env *e = *state;
+	char *text = config_text(e, member2);
+	struct fake_dp_view v;
+	uint64_t digest0;
+
+	assert_true(run_until(e, synced, 2000));
+	fake_dp_view(e->dp, &v);
+	digest0 = v.digest;
+	json_decref(exec_ok(e, "config apply new.yaml confirm 1", text));
+	fake_dp_stop(e->dp);
+	e->dp = NULL;
+	assert_true(run_until(e, rolled_back, 3000));
+	assert_false(ctl_dp_connected(e->ctl));
+	/* The dataplane comes back with the applied configuration; control fixes it. */
+	e->dp = fake_dp_start(e->dp_sock, text);
+	assert_non_null(e->dp);
+	run_until_pushed(e, 1, 0, &v);
+	assert_true(v.digest == digest0);
+	free(text);
+}
+
 static void test_apply_good_config(void **state)
 {
 	struct env *e = *state;
@@ -334,11 +383,6 @@ static void test_bad_config_changes_nothing(void **state)
 		fake_dp_fail_config(e->dp, 0);
 		free(text);
 	}
-}
-
-static bool rolled_back(struct env *e)
-{
-	return ctl_running(e->ctl)->nmembers == 1;
 }
 
 static void test_apply_confirm_times_out_and_rolls_back(void **state)
@@ -622,6 +666,9 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_dataplane_absent_then_present, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_resync_pushes_config_when_dataplane_differs, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_drift_is_undone, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_confirm_runs_out_while_disconnected, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_apply_good_config, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_config_changes_nothing, setup, teardown),
