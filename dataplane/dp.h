@@ -105,6 +105,8 @@ struct dp {
 	struct rte_mempool *punt_pool; /* copies to control; separate so punts cannot starve RX */
 	uint64_t punt_consumed;        /* copies taken off the punt rings by the main lcore */
 
+	struct dp_ctl *ctl; /* the control-socket server; NULL when it could not start */
+
 	uint64_t start_tsc;  /* for uptime */
 	uint64_t start_time; /* seconds since the epoch at start */
 	uint64_t tsc_hz;
@@ -149,6 +151,16 @@ void dp_port_stats(const struct dp *dp, uint16_t port, struct fab_port_stats *ou
 		   uint64_t *punt_dropped);
 /* Writes every port's summed counters as JSON; 0 or a negative errno. */
 int dp_stats_write_json(const struct dp *dp, const char *path);
+
+/*
+ * The control socket (management.control-socket), served by the main lcore:
+ * init listens, poll does whatever is ready without waiting (accept, read,
+ * serve, forward punted frames, write), fini closes it. Forwarding never
+ * depends on it: init failing only means no control process can connect.
+ */
+int dp_ctl_init(struct dp *dp);
+void dp_ctl_poll(struct dp *dp);
+void dp_ctl_fini(struct dp *dp);
 
 /* Registers the /peerlan/ telemetry commands; 0 or a negative errno. */
 int dp_telemetry_init(struct dp *dp);

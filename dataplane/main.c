@@ -336,6 +336,7 @@ static void main_loop(struct dp *dp, const struct options *o)
 				}
 			}
 		}
+		dp_ctl_poll(dp);
 		dp_punt_drain(dp);
 		if (got_hup) {
 			got_hup = 0;
@@ -439,9 +440,11 @@ int main(int argc, char **argv)
 	}
 	if (dp_telemetry_init(&dp) < 0)
 		dp_log("telemetry commands not registered; counters are still in --stats-json");
+	dp_ctl_init(&dp);
 
 	rc = run(&dp, &o);
 
+	dp_ctl_fini(&dp);
 	dp_telemetry_fini();
 	dp_ports_stop(&dp);
 	dp_free(&dp);

@@ -1,0 +1,36 @@
+# Sourced by the scripted control tests: a temporary directory, the two
+# processes a test starts (stopped by pid on exit), failing with their logs,
+# the management section of a test configuration, and peerlanctl on the
+# test's socket. The sourcing script sets $ctl to peerlanctl's path.
+
+tmp=$(mktemp -d /tmp/pl-ctltest-XXXXXX)
+dp_pid= ctl_pid=
+remove_on_exit=("$tmp")
+
+cleanup() {
+	[[ -n $ctl_pid ]] && kill "$ctl_pid" 2>/dev/null || true
+	[[ -n $dp_pid ]] && kill "$dp_pid" 2>/dev/null || true
+	wait 2>/dev/null || true
+	rm -rf -- "${remove_on_exit[@]}"
+}
+trap cleanup EXIT
+
+fail() {
+	echo "FAIL: $*" >&2
+	for log in "$tmp"/*.log; do
+		[[ -f $log ]] && sed "s/^/  $(basename "$log" .log): /" "$log" >&2
+	done
+	exit 1
+}
+
+management_yaml() {
+	cat <<YAML
+management:
+  control-socket: $tmp/dp.sock
+  cli-socket: $tmp/cli.sock
+  cli-readonly-socket: $tmp/cli-ro.sock
+  state-dir: $tmp/state
+YAML
+}
+
+pl() { "$ctl" -s "$tmp/cli.sock" "$@"; }
