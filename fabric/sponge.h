@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The sponge: finds addresses on a peering LAN that are asked for and never
+ * answer, and marks them dead so that the fabric answers for them with the
+ * sponge MAC instead of letting peers flood the LAN with requests forever.
+ *
+ * The algorithm follows AMS-IX's arpsponge, for IPv4 and IPv6 alike. Per
+ * target address the sponge keeps the times of the last queue_depth queries.
+ * A query from the same source as the previous one and closer to it than
+ * flood_ms is ignored, so one impatient peer counts at most 1000/flood_ms
+ * queries a second, whatever it sends.
+ * When the queue is full and its rate (queries per minute between its oldest
+ * and newest entry) exceeds rate_per_min, the address goes PENDING and the
+ * fabric probes it (probes requests, probe_interval_ms apart). If nothing
+ * comes from the address before one more interval after the last probe, it
+ * goes DEAD and is sponged. Anything heard from the address (a reply, a
+ * request it sends, a gratuitous ARP, an unsolicited NA) makes it ALIVE at
+ * once, from any state: a live router is never answered for. STATIC is DEAD
+ * set by hand; it too ends when the address speaks.
+ *
+ * For learning_s seconds after creation, queries are recorded but no address
+ * changes state, so that a restart does not sponge on a half-filled view.
+ *
+ * The module is pure: it does no I/O except the state file functions, and
+ * time is the caller's (milliseconds of a monotonic clock), so tests drive it
+ * with a fake clock. One sponge belongs to one thread.
+ */
+#ifndef PEERLAN_FABRIC_SPONGE_H
+#define PEERLAN_FABRIC_SPONGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model.h"
+
+/* Addresses are kept as 16 bytes; IPv4 as IPv4-mapped IPv6 (::ffff:a.b.c.d). */
+struct fab_naddr {
+	uint8_t b[16];
+};
+
+/* Addresses the sponge tracks at most; requests for more are counted, not kept. */
+#define FAB_SPONGE_ADDRS_MAX 65536
+
+/* v4 in network byte order as the 4 bytes of the frame. */
+void fab_naddr_from4(struct fab_naddr *a, const uint8_t v4[4]);
+void fab_naddr_from6(struct fab_naddr *a, const struct fab_ip6 *v6);
+bool fab_naddr_is4(const struct fab_naddr *a);
+/* The unspecified address (0.0.0.0 or ::): the source of a DAD probe. */
+bool fab_naddr_is_unspec(const struct fab_naddr *a);
+/* Text form, IPv4 dotted for mapped addresses. Returns buf. */
+const char *fab_naddr_str(const struct fab_naddr *a, char *buf, size_t size);
+/* Parses an IPv4 or IPv6 address. 0 or -EINVAL. */
+int fab_naddr_parse(struct fab_naddr *a, const char *s);
+
+struct fab_sponge;
+
+/*
+ * Creates an empty sponge with a copy of the policy, its learning period
+ * starting at now_ms. max_addrs bounds the addresses tracked (0: the
+ * default FAB_SPONGE_ADDRS_MAX). Returns NULL and sets errno (ENOMEM,
+ * EINVAL for a queue depth below 2). The caller owns the result.
+ */
+struct fab_sponge *fab_sponge_create(const struct fab_sponge_policy *p, size_t max_addrs,
+				     uint64_t now_ms);
+/* Frees a sponge. Accepts NULL. */
+void fab_sponge_destroy(struct fab_sponge *s);
+
+/* Takes new parameters (a reload); recorded queries and states stay. */
+int fab_sponge_set_policy(struct fab_sponge *s, const struct fab_sponge_policy *p);
+
+/*
+ * A request (ARP request, neighbour solicitation) for target from source.
+ * A DAD probe (unspecified source) is never counted. Returns the target's
+ * state after the query, or -ENOSPC when the table is full, -EINVAL for a
+ * DAD probe.
+ */
+int fab_sponge_query(struct fab_sponge *s, const struct fab_naddr *target,
+		     const struct fab_naddr *source, uint64_t now_ms);
+
+/*
+ * Something was heard from addr (any frame with it as sender). Makes it
+ * ALIVE and empties its queue. Returns the state it had before, or -ENOENT
+ * for an address the sponge never saw (then nothing is recorded).
+ */
+int fab_sponge_heard(struct fab_sponge *s, const struct fab_naddr *addr, uint64_t now_ms);
+
+/*
+ * Sets an address's state by hand (creating it if needed): ALIVE and PENDING
+ * empty the queue (PENDING starts probing), DEAD and STATIC sponge at once.
+ * 0, -ENOSPC or -EINVAL.
+ */
+int fab_sponge_set_state(struct fab_sponge *s, const struct fab_naddr *addr,
+			 enum fab_sponge_state st, uint64_t now_ms);
+
+enum fab_sponge_action_kind {
+	FAB_SPONGE_PROBE,    /* send a request for addr from the sponge MAC */
+	FAB_SPONGE_ANNOUNCE, /* addr was just sponged: gratuitous ARP / unsolicited NA */
+};
+
+struct fab_sponge_action {
+	enum fab_sponge_action_kind kind;
+	struct fab_naddr addr;
+};
+
+/*
+ * Advances time: sends due probes and turns PENDING addresses whose probes
+ * went unanswered into DEAD. Writes up to max actions into out and returns
+ * how many; actions that do not fit are taken by the next call.
+ */
+size_t fab_sponge_tick(struct fab_sponge *s, uint64_t now_ms, struct fab_sponge_action *out,
+		       size_t max);
+
+/* True while the learning period lasts. */
+bool fab_sponge_learning(const struct fab_sponge *s, uint64_t now_ms);
+
+/* Changes whenever the set of sponged (DEAD or STATIC) addresses changes. */
+uint64_t fab_sponge_generation(const struct fab_sponge *s);
+
+struct fab_sponge_info {
+	struct fab_naddr addr;
+	enum fab_sponge_state state;
+	uint32_t queued;       /* queries in the queue */
+	uint32_t rate_per_min; /* of the queue, 0 below two entries */
+	uint32_t probes_sent;  /* while PENDING */
+	uint64_t queries;      /* counted since tracked, flood-protected ones excluded */
+	uint64_t flood_ignored;
+	uint64_t last_query_ms; /* 0: never */
+	uint64_t last_heard_ms; /* 0: never */
+	uint64_t since_ms;      /* when the state last changed */
+};
+
+/* One address; 0 or -ENOENT. */
+int fab_sponge_get(const struct fab_sponge *s, const struct fab_naddr *addr, uint64_t now_ms,
+		   struct fab_sponge_info *out);
+/* Every tracked address in first-seen order: writes up to max, returns the total. */
+size_t fab_sponge_list(const struct fab_sponge *s, uint64_t now_ms, struct fab_sponge_info *out,
+		       size_t max);
+/* Sponged addresses (DEAD or STATIC): writes up to max, returns the total. */
+size_t fab_sponge_sponged(const struct fab_sponge *s, struct fab_naddr *out, size_t max);
+/* Queries refused because the table was full. */
+uint64_t fab_sponge_overflow(const struct fab_sponge *s);
+
+/*
+ * The state file: one line per sponged address, "dead ADDRESS" or "static
+ * ADDRESS". Saving writes path.tmp, syncs it and renames it over path, so a
+ * crash leaves the old file or the new one, never half of one. 0 or -errno.
+ */
+int fab_sponge_save(const struct fab_sponge *s, const char *path);
+/*
+ * Loads a state file into the sponge (the addresses in it become DEAD or
+ * STATIC). A missing file is an empty one. A bad line stops loading with
+ * -EINVAL and *bad_line set, having changed nothing. 0 or -errno.
+ */
+int fab_sponge_load(struct fab_sponge *s, const char *path, uint64_t now_ms, unsigned *bad_line);
+
+#endif

@@ -1,0 +1,324 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "fabric/sponge.h"
+
+#define T0 1000000ULL /* an arbitrary start, in ms */
+
+/* arpsponge's defaults but a queue of 10, so tests stay short. */
+static struct fab_sponge_policy policy(void)
+{
+	return (struct fab_sponge_policy){
+	    .queue_depth = 10,
+	    .rate_per_min = 50,
+	    .flood_ms = 333,
+	    .probes = 5,
+	    .probe_interval_ms = 1000,
+	    .learning_s = 5,
+	    .init_state = FAB_SPONGE_ALIVE,
+	    .mac = 0x02005e0000feULL,
+	    .enabled = true,
+	};
+}
+
+static struct fab_naddr addr(const char *s)
+{
+	struct fab_naddr a;
+
+	assert_int_equal(fab_naddr_parse(&a, s), 0);
+	return a;
+}
+
+/* n queries for target, gap ms apart from two alternating sources, starting at t. */
+static int storm(struct fab_sponge *s, const char *target, unsigned n, uint64_t t, uint64_t gap)
+{
+	struct fab_naddr tg = addr(target);
+	struct fab_naddr src[2] = {addr("192.0.2.1"), addr("192.0.2.2")};
+	int st = -1;
+
+	for (unsigned i = 0; i < n; i++)
+		st = fab_sponge_query(s, &tg, &src[i % 2], t + i * gap);
+	return st;
+}
+
+static void test_addresses(void **state)
+{
+	struct fab_naddr a;
+	char buf[64];
+
+	(void)state;
+	a = addr("192.0.2.10");
+	assert_true(fab_naddr_is4(&a));
+	assert_string_equal(fab_naddr_str(&a, buf, sizeof(buf)), "192.0.2.10");
+	a = addr("2001:db8::a");
+	assert_false(fab_naddr_is4(&a));
+	assert_string_equal(fab_naddr_str(&a, buf, sizeof(buf)), "2001:db8::a");
+	a = addr("0.0.0.0");
+	assert_true(fab_naddr_is_unspec(&a));
+	a = addr("::");
+	assert_true(fab_naddr_is_unspec(&a));
+	assert_int_equal(fab_naddr_parse(&a, "192.0.2"), -EINVAL);
+	assert_int_equal(fab_naddr_parse(&a, "2001:db8::g"), -EINVAL);
+	assert_int_equal(fab_naddr_parse(&a, ""), -EINVAL);
+}
+
+static void test_threshold(void **state)
+{
+	struct fab_sponge_policy p = policy();
+	struct fab_sponge *s = fab_sponge_create(&p, 0, T0);
+	uint64_t t = T0 + 10000;
+	struct fab_sponge_info info;
+	struct fab_naddr a = addr("192.0.2.99");
+
+	(void)state;
+	assert_non_null(s);
+	/* 9 queries a second apart: 60/min, but the queue is not full yet. */
+	assert_int_equal(storm(s, "192.0.2.99", 9, t, 1000), FAB_SPONGE_ALIVE);
+	assert_int_equal(fab_sponge_get(s, &a, t, &info), 0);
+	assert_int_equal(info.queued, 9);
+	assert_int_equal(info.rate_per_min, 60);
+	/* The tenth fills it, over 50/min: PENDING. */
+	assert_int_equal(storm(s, "192.0.2.99", 1, t + 9000, 0), FAB_SPONGE_PENDING);
+
+	/* Two seconds apart is 30/min: a full queue stays ALIVE. */
+	assert_int_equal(storm(s, "2001:db8::99", 30, t, 2000), FAB_SPONGE_ALIVE);
+	a = addr("2001:db8::99");
+	assert_int_equal(fab_sponge_get(s, &a, t, &info), 0);
+	assert_int_equal(info.queued, 10);
+	assert_int_equal(info.rate_per_min, 30);
+	assert_int_equal(info.queries, 30);
+	fab_sponge_destroy(s);
+}
+
+static void test_learning_period(void **state)
+{
+	struct fab_sponge_policy p = policy();
+	struct fab_sponge *s = fab_sponge_create(&p, 0, T0);
+
+	(void)state;
+	/* A storm inside the 5 s learning period changes nothing ... */
+	assert_true(fab_sponge_learning(s, T0 + 4999));
+	assert_int_equal(storm(s, "192.0.2.99", 40, T0, 100), FAB_SPONGE_ALIVE);
+	assert_false(fab_sponge_learning(s, T0 + 5000));
+	/* ... but it was recorded: the first query after it decides. */
+	assert_int_equal(storm(s, "192.0.2.99", 1, T0 + 5000, 0), FAB_SPONGE_PENDING);
+	fab_sponge_destroy(s);
+}
+
+static void test_flood_protection(void **state)
+{
+	struct fab_sponge_policy p = policy();
+	struct fab_sponge *s = fab_sponge_create(&p, 0, T0);
+	struct fab_naddr tg = addr("192.0.2.99"), src = addr("192.0.2.1");
+	struct fab_sponge_info info;
+	uint64_t t = T0 + 10000;
+
+	(void)state;
+	p.rate_per_min = 200;
+	fab_sponge_set_policy(s, &p);
+	/* One source every 100 ms for 10 s: only one in four counts (>= 333 ms apart). */
+	for (unsigned i = 0; i < 100; i++)
+		assert_int_equal(fab_sponge_query(s, &tg, &src, t + i * 100), FAB_SPONGE_ALIVE);
+	assert_int_equal(fab_sponge_get(s, &tg, t, &info), 0);
+	assert_int_equal(info.queries, 25);
+	assert_int_equal(info.flood_ignored, 75);
+	/* What is left is 400 ms apart: 150/min, under this test's 200. */
+	assert_int_equal(info.rate_per_min, 150);
+	assert_int_equal(info.queued, 10);
+	fab_sponge_destroy(s);
+}
+
+static void test_probes_then_dead(void **state)
+{
+	struct fab_sponge_policy p = policy();
+	struct fab_sponge *s;
+	struct fab_sponge_action act[8];
+	struct fab_naddr dead[4], a = addr("2001:db8::99");
+	uint64_t t = T0 + 10000, gen;
+
+	(void)state;
+	p.gratuitous = true;
+	s = fab_sponge_create(&p, 0, T0);
+	assert_int_equal(storm(s, "2001:db8::99", 10, t, 100), FAB_SPONGE_PENDING);
+	t += 900;
+	gen = fab_sponge_generation(s);
+	/* One probe at once, then one a second; a bounded out takes them in turns. */
+	assert_int_equal(fab_sponge_tick(s, t, act, 0), 0);
+	assert_int_equal(fab_sponge_tick(s, t, act, 8), 1);
+	assert_int_equal(act[0].kind, FAB_SPONGE_PROBE);
+	assert_memory_equal(&act[0].addr, &a, sizeof(a));
+	assert_int_equal(fab_sponge_tick(s, t + 999, act, 8), 0);
+	for (unsigned i = 1; i < 5; i++)
+		assert_int_equal(fab_sponge_tick(s, t + i * 1000, act, 8), 1);
+	assert_int_equal(fab_sponge_sponged(s, dead, 4), 0);
+	assert_int_equal(fab_sponge_generation(s), gen);
+	/* No answer one interval after the fifth probe: DEAD, announced. */
+	assert_int_equal(fab_sponge_tick(s, t + 5000, act, 8), 1);
+	assert_int_equal(act[0].kind, FAB_SPONGE_ANNOUNCE);
+	assert_int_equal(fab_sponge_sponged(s, dead, 4), 1);
+	assert_memory_equal(&dead[0], &a, sizeof(a));
+	assert_int_not_equal(fab_sponge_generation(s), gen);
+	/* Dead addresses are not probed any more. */
+	assert_int_equal(fab_sponge_tick(s, t + 60000, act, 8), 0);
+	fab_sponge_destroy(s);
+}
+
+static void test_answer_during_probes(void **state)
+{
+	struct fab_sponge_policy p = policy();
+	struct fab_sponge *s = fab_sponge_create(&p, 0, T0);
+	struct fab_sponge_action act[8];
+	struct fab_naddr a = addr("192.0.2.99");
+	struct fab_sponge_info info;
+	uint64_t t = T0 + 10000;
+
+	(void)state;
+	assert_int_equal(storm(s, "192.0.2.99", 10, t, 100), FAB_SPONGE_PENDING);
+	assert_int_equal(fab_sponge_tick(s, t + 1000, act, 8), 1);
+	assert_int_equal(fab_sponge_heard(s, &a, t + 1500), FAB_SPONGE_PENDING);
+	assert_int_equal(fab_sponge_get(s, &a, t, &info), 0);
+	assert_int_equal(info.state, FAB_SPONGE_ALIVE);
+	assert_int_equal(info.queued, 0);
+	assert_int_equal(info.last_heard_ms, t + 1500);
+	/* No further probes and never DEAD. */
+	assert_int_equal(fab_sponge_tick(s, t + 60000, act, 8), 0);
+	assert_int_equal(fab_sponge_sponged(s, NULL, 0), 0);
+	/* It takes a full queue again to go PENDING again. */
+	assert_int_equal(storm(s, "192.0.2.99", 9, t + 70000, 100), FAB_SPONGE_ALIVE);
+	fab_sponge_destroy(s);
+}
+
+static void test_unsponge_when_heard(void **state)
+{
+	struct fab_sponge_policy p = policy();
+	struct fab_sponge *s = fab_sponge_create(&p, 0, T0);
+	struct fab_naddr a = addr("192.0.2.99"), b = addr("2001:db8::1");
+	uint64_t gen;
+
+	(void)state;
+	assert_int_equal(fab_sponge_heard(s, &a, T0), -ENOENT);
+	assert_int_equal(fab_sponge_set_state(s, &a, FAB_SPONGE_DEAD, T0), 0);
+	assert_int_equal(fab_sponge_set_state(s, &b, FAB_SPONGE_STATIC, T0), 0);
+	assert_int_equal(fab_sponge_sponged(s, NULL, 0), 2);
+	gen = fab_sponge_generation(s);
+	/* A gratuitous ARP or any frame from it: ALIVE at once, from DEAD or STATIC. */
+	assert_int_equal(fab_sponge_heard(s, &a, T0 + 1), FAB_SPONGE_DEAD);
+	assert_int_equal(fab_sponge_heard(s, &b, T0 + 1), FAB_SPONGE_STATIC);
+	assert_int_equal(fab_sponge_sponged(s, NULL, 0), 0);
+	assert_int_not_equal(fab_sponge_generation(s), gen);
+	assert_int_equal(fab_sponge_set_state(s, &a, (enum fab_sponge_state)9, T0), -EINVAL);
+	fab_sponge_destroy(s);
+}
+
+static void test_dad_never_counts(void **state)
+{
+	struct fab_sponge_policy p = policy();
+	struct fab_sponge *s = fab_sponge_create(&p, 0, T0);
+	struct fab_naddr tg = addr("192.0.2.99"), z4 = addr("0.0.0.0"), z6 = addr("::");
+	struct fab_sponge_info info;
+
+	(void)state;
+	for (unsigned i = 0; i < 100; i++) {
+		assert_int_equal(fab_sponge_query(s, &tg, &z4, T0 + 10000 + i), -EINVAL);
+		assert_int_equal(fab_sponge_query(s, &tg, &z6, T0 + 10000 + i), -EINVAL);
+	}
+	assert_int_equal(fab_sponge_get(s, &tg, T0, &info), -ENOENT);
+	assert_int_equal(fab_sponge_list(s, T0, &info, 1), 0);
+	fab_sponge_destroy(s);
+}
+
+static void test_disabled_and_full(void **state)
+{
+	struct fab_sponge_policy p = policy();
+	struct fab_sponge *s;
+	struct fab_naddr a = addr("192.0.2.50"), src = addr("192.0.2.1");
+
+	(void)state;
+	p.enabled = false;
+	s = fab_sponge_create(&p, 2, T0);
+	assert_int_equal(storm(s, "192.0.2.99", 50, T0 + 10000, 100), FAB_SPONGE_ALIVE);
+	assert_int_equal(storm(s, "192.0.2.98", 1, T0 + 10000, 100), FAB_SPONGE_ALIVE);
+	/* A third address does not fit a table of two. */
+	assert_int_equal(fab_sponge_query(s, &a, &src, T0 + 20000), -ENOSPC);
+	assert_int_equal(fab_sponge_overflow(s), 1);
+	fab_sponge_destroy(s);
+	p.queue_depth = 1;
+	errno = 0;
+	assert_null(fab_sponge_create(&p, 0, T0));
+	assert_int_equal(errno, EINVAL);
+	fab_sponge_destroy(NULL);
+}
+
+static void test_persistence(void **state)
+{
+	struct fab_sponge_policy p = policy();
+	struct fab_sponge *s = fab_sponge_create(&p, 0, T0), *r;
+	struct fab_naddr a = addr("192.0.2.99"), b = addr("2001:db8::99"), c = addr("192.0.2.7");
+	struct fab_sponge_info info;
+	char dir[] = "/tmp/test_sponge.XXXXXX", path[128], tmp[140];
+	unsigned bad = 0;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/sponge.state", dir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	fab_sponge_set_state(s, &a, FAB_SPONGE_DEAD, T0);
+	fab_sponge_set_state(s, &b, FAB_SPONGE_STATIC, T0);
+	fab_sponge_set_state(s, &c, FAB_SPONGE_PENDING, T0);
+	assert_int_equal(fab_sponge_save(s, path), 0);
+	assert_int_equal(access(tmp, F_OK), -1);
+
+	r = fab_sponge_create(&p, 0, T0);
+	/* A missing file is an empty state. */
+	assert_int_equal(fab_sponge_load(r, tmp, T0, &bad), 0);
+	assert_int_equal(fab_sponge_load(r, path, T0, &bad), 0);
+	assert_int_equal(fab_sponge_sponged(r, NULL, 0), 2);
+	assert_int_equal(fab_sponge_get(r, &a, T0, &info), 0);
+	assert_int_equal(info.state, FAB_SPONGE_DEAD);
+	assert_int_equal(fab_sponge_get(r, &b, T0, &info), 0);
+	assert_int_equal(info.state, FAB_SPONGE_STATIC);
+	/* Only sponged addresses are saved. */
+	assert_int_equal(fab_sponge_get(r, &c, T0, &info), -ENOENT);
+	fab_sponge_destroy(r);
+
+	/* A bad line refuses the whole file and says where. */
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("dead 192.0.2.1\n\nstatic 192.0.2.2\nalive 192.0.2.3\n", f);
+	fclose(f);
+	r = fab_sponge_create(&p, 0, T0);
+	assert_int_equal(fab_sponge_load(r, path, T0, &bad), -EINVAL);
+	assert_int_equal(bad, 4);
+	assert_int_equal(fab_sponge_list(r, T0, &info, 1), 0);
+	fab_sponge_destroy(r);
+
+	/* Saving where the directory is gone fails cleanly. */
+	unlink(path);
+	rmdir(dir);
+	assert_int_equal(fab_sponge_save(s, path), -ENOENT);
+	fab_sponge_destroy(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_addresses),           cmocka_unit_test(test_threshold),
+	    cmocka_unit_test(test_learning_period),     cmocka_unit_test(test_flood_protection),
+	    cmocka_unit_test(test_probes_then_dead),    cmocka_unit_test(test_answer_during_probes),
+	    cmocka_unit_test(test_unsponge_when_heard), cmocka_unit_test(test_dad_never_counts),
+	    cmocka_unit_test(test_disabled_and_full),   cmocka_unit_test(test_persistence),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
