@@ -85,6 +85,7 @@
 	X(broadcast, "Broadcast other than ARP")                                                 \
 	X(multicast, "Multicast other than IPv6 neighbour discovery")                            \
 	X(unknown_unicast, "Destination MAC not provisioned on this LAN")                        \
+	X(sponge_mac, "Frame to the sponge's MAC (punted so control can correct the sender)")    \
 	X(hairpin, "Destination MAC is on the ingress port")                                     \
 	X(dst_port_down, "Destination port is down or err-disabled")                             \
 	X(dst_mtu, "Frame larger than the destination port's MTU")                               \

@@ -295,7 +295,10 @@ static int forward(const struct burst *b, struct fab_frame *f, const struct meta
 			    m->dst == FAB_MAC_BROADCAST ? FAB_DROP_broadcast : FAB_DROP_multicast);
 	e = fab_t_find(b->t->mac, b->t->mac_mask, fab_t_mac_key(m->lan, m->dst), m->hdst);
 	if (e == NULL)
-		return drop(v, FAB_DROP_unknown_unicast);
+		/* Someone thinks an address is dead (a probe's answer, or a stale
+		 * neighbour entry): control checks and corrects. */
+		return m->dst == b->t->sponge_mac ? drop_punt(v, FAB_DROP_sponge_mac)
+						  : drop(v, FAB_DROP_unknown_unicast);
 	if (e->port == b->in_port)
 		return drop(v, FAB_DROP_hairpin);
 	if (b->oper[e->port] != FAB_OPER_UP)
@@ -346,7 +349,11 @@ static int neigh_request(const struct burst *b, struct fab_frame *f, const struc
 		return drop(v, FAB_DROP_hairpin);
 	if (!probe && b->t->lans[m->lan].neigh == FAB_NEIGH_PROXY)
 		return OUT_ANSWER;
-	/* Steering: only the owner's port sees the request. */
+	/* Steering: only the owner's port sees the request. The sponge gets a copy
+	 * (policed by the dataplane) because an owner can be silent with its port up,
+	 * and only the requests show that. */
+	if (b->t->sponge_mac != 0)
+		v->flags |= FAB_VF_PUNT;
 	wr_mac(f->data, owner->mac);
 	return egress(b, f, m, owner->port, v, FAB_ACT_FORWARD, OUT_STEER);
 }
@@ -366,11 +373,19 @@ static uint32_t ip6_binding(const struct fab_tables *t, uint16_t lan, const uint
 	return e == NULL ? NO_BINDING : e->binding;
 }
 
-/* Turns an ARP request into the owner's reply, back to the requester. */
-static int arp_answer(const struct burst *b, struct fab_frame *f, const struct meta *m,
-		      struct fab_verdict *v, uint32_t binding)
+/* Whether the sponge answers for an IPv4 address, 4 bytes as in the frame. */
+static bool sponged4(const struct fab_tables *t, const uint8_t *a4)
 {
-	fab_mac_t owner = b->t->bindings[binding].mac;
+	uint8_t key[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+	memcpy(key + 12, a4, 4);
+	return fab_t_sponged(t, key);
+}
+
+/* Turns an ARP request into the owner's (or the sponge's) reply, back to the requester. */
+static int arp_answer(const struct burst *b, struct fab_frame *f, const struct meta *m,
+		      struct fab_verdict *v, fab_mac_t owner)
+{
 	uint8_t *a = f->data + m->l2len;
 	uint32_t spa = rd32(a + 14), tpa = rd32(a + 24);
 
@@ -404,13 +419,13 @@ static int arp(struct burst *b, struct fab_frame *f, const struct meta *m, struc
 	if (op != FAB_ARP_OP_REQUEST && op != FAB_ARP_OP_REPLY)
 		return drop(v, FAB_DROP_arp_malformed);
 	if (rd_mac(a + 8) != m->src)
-		return drop(v, FAB_DROP_arp_spoof);
+		return drop_punt(v, FAB_DROP_arp_spoof);
 	spa = rd32(a + 14);
 	tpa = rd32(a + 24);
 	probe = spa == 0 && op == FAB_ARP_OP_REQUEST;
 	if (!probe) {
 		if (ip4_binding(b->t, m->lan, spa) != b->binding)
-			return drop(v, FAB_DROP_arp_spoof);
+			return drop_punt(v, FAB_DROP_arp_spoof);
 		/* An announcement nobody needs to hear, but control learns the owner is alive. */
 		if (spa == tpa)
 			return drop_punt(v, FAB_DROP_arp_gratuitous);
@@ -419,9 +434,11 @@ static int arp(struct burst *b, struct fab_frame *f, const struct meta *m, struc
 		return OUT_L2;
 	if ((m->dst & MAC_MCAST) && m->dst != FAB_MAC_BROADCAST)
 		return drop(v, FAB_DROP_multicast);
+	if (!probe && b->t->nsponged != 0 && sponged4(b->t, a + 24))
+		return arp_answer(b, f, m, v, b->t->sponge_mac);
 	owner = ip4_binding(b->t, m->lan, tpa);
 	out = neigh_request(b, f, m, v, owner, probe, &arp_reasons);
-	return out == OUT_ANSWER ? arp_answer(b, f, m, v, owner) : out;
+	return out == OUT_ANSWER ? arp_answer(b, f, m, v, b->t->bindings[owner].mac) : out;
 }
 
 /* Finds the link-layer address options; -1 if the options do not parse. */
@@ -472,10 +489,9 @@ static bool nd_group_ok(const uint8_t *dst, fab_mac_t mac)
  * solicitation grows into the headroom, or is dropped if there is none.
  */
 static int nd_answer(const struct burst *b, struct fab_frame *f, const struct meta *m,
-		     struct fab_verdict *v, uint32_t binding, uint32_t icmp_off)
+		     struct fab_verdict *v, fab_mac_t owner, uint32_t icmp_off)
 {
 	enum { NA_LEN = FAB_ND_MSG_LEN + 8 };
-	fab_mac_t owner = b->t->bindings[binding].mac;
 	uint16_t need = (uint16_t)(m->l2len + FAB_IPV6_HLEN + NA_LEN);
 	uint8_t target[16], asker[16], *d = f->data, *ip, *icmp;
 
@@ -537,7 +553,7 @@ static int nd(struct burst *b, struct fab_frame *f, const struct meta *m, struct
 	if (icmp[0] == FAB_ICMP6_NA) {
 		if ((tll != NO_MAC && tll != m->src) ||
 		    (owner != b->binding && !ip6_is_link_local(target)))
-			return drop(v, FAB_DROP_nd_spoof);
+			return drop_punt(v, FAB_DROP_nd_spoof);
 		if (!mc)
 			return OUT_L2;
 		/* Solicited answers are unicast; to a group the flag is a protocol error. */
@@ -551,13 +567,15 @@ static int nd(struct burst *b, struct fab_frame *f, const struct meta *m, struct
 		return drop(v, FAB_DROP_nd_malformed);
 	if (!dad && ((sll != NO_MAC && sll != m->src) ||
 		     (!ip6_is_link_local(src) && ip6_binding(b->t, m->lan, src) != b->binding)))
-		return drop(v, FAB_DROP_nd_spoof);
+		return drop_punt(v, FAB_DROP_nd_spoof);
 	/* A solicitation to a group goes to its target's group, not all-nodes or another. */
 	if (mc && (memcmp(dst, ip6_snm_prefix, sizeof(ip6_snm_prefix)) != 0 ||
 		   memcmp(dst + 13, target + 13, 3) != 0))
 		return drop(v, FAB_DROP_nd_malformed);
+	if (!dad && b->t->nsponged != 0 && fab_t_sponged(b->t, target))
+		return nd_answer(b, f, m, v, b->t->sponge_mac, icmp_off);
 	out = neigh_request(b, f, m, v, owner, dad, &nd_reasons);
-	return out == OUT_ANSWER ? nd_answer(b, f, m, v, owner, icmp_off) : out;
+	return out == OUT_ANSWER ? nd_answer(b, f, m, v, b->t->bindings[owner].mac, icmp_off) : out;
 }
 
 static inline bool port_pair_in(const uint8_t *l4, uint16_t lo)
@@ -813,6 +831,8 @@ static void run_chunk(struct fab_pipeline_ctx *ctx, uint16_t in_port, struct fab
 		outs[out]++;
 		if (out == OUT_DROP)
 			count_drop(st, &meta[i], &verdicts[i], ctx->now);
+		else
+			st->ctr[FAB_CTR_punted] += verdicts[i].flags & FAB_VF_PUNT;
 	}
 	st->ctr[FAB_CTR_rx_packets] += n;
 	st->ctr[FAB_CTR_rx_octets] += octets;

@@ -298,6 +298,7 @@ void fab_tables_destroy(struct fab_tables *t)
 	free(t->ip6);
 	free(t->etype);
 	free(t->vlan2lan);
+	free(t->sponged);
 	free(t);
 }
 
@@ -331,6 +332,8 @@ struct fab_tables *fab_tables_build(const struct fab_model *m, uint64_t generati
 	t->nports = (uint16_t)m->nports;
 	t->nlans = (uint16_t)m->nlans;
 	t->nbindings = (uint32_t)nb;
+	/* 0 (no valid unicast MAC) marks the sponge off: nothing is answered or punted for it. */
+	t->sponge_mac = m->policy.sponge.enabled ? m->policy.sponge.mac : 0;
 	t->mac_mask = slots_for(nmac) - 1;
 	t->ip4_mask = slots_for(n4) - 1;
 	t->ip6_mask = slots_for(n6) - 1;

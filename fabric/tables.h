@@ -11,6 +11,7 @@
 #ifndef PEERLAN_FABRIC_TABLES_H
 #define PEERLAN_FABRIC_TABLES_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "model.h"
@@ -48,6 +49,15 @@ int fab_tables_lookup_ip4(const struct fab_tables *t, uint16_t lan, uint32_t add
 			  struct fab_owner *out);
 int fab_tables_lookup_ip6(const struct fab_tables *t, uint16_t lan, const struct fab_ip6 *addr,
 			  struct fab_owner *out);
+/*
+ * Sets the addresses the sponge answers for (tables_sponge.c), each 16 bytes
+ * with IPv4 mapped (::ffff:a.b.c.d); replaces any earlier set, and is empty
+ * whatever addrs holds while the model's policy disables the sponge. Only on
+ * tables no reader holds yet, before they are published. 0 or -ENOMEM.
+ */
+int fab_tables_set_sponged(struct fab_tables *t, const uint8_t (*addrs)[16], size_t n);
+size_t fab_tables_nsponged(const struct fab_tables *t);
+
 /* The LAN a frame with this 802.1Q id (0: untagged) belongs to on port, or -1. */
 int fab_tables_lan_of(const struct fab_tables *t, uint16_t port, uint16_t vlan);
 

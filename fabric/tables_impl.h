@@ -11,6 +11,7 @@
 #ifndef PEERLAN_FABRIC_TABLES_IMPL_H
 #define PEERLAN_FABRIC_TABLES_IMPL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -90,6 +91,11 @@ struct fab_tables {
 	uint32_t ip6_mask;
 	uint8_t *etype;     /* 65536 entries */
 	uint16_t *vlan2lan; /* the trunk ports' maps, 4096 entries each */
+	/* The sponge (tables_sponge.c): addresses it answers for, 16 bytes each with
+	 * IPv4 mapped (::ffff:a.b.c.d), sorted; none while the policy disables it. */
+	fab_mac_t sponge_mac;
+	uint8_t (*sponged)[16];
+	uint32_t nsponged;
 };
 
 static inline uint64_t fab_t_mac_key(uint16_t lan, fab_mac_t mac)
@@ -142,6 +148,25 @@ static inline const struct fab_t_ent6 *fab_t_find6(const struct fab_tables *t, u
 		if (e->lan == FAB_T_NO_LAN)
 			return NULL;
 	}
+}
+
+/* Whether the sponge answers for addr (16 bytes, IPv4 mapped). */
+static inline bool fab_t_sponged(const struct fab_tables *t, const uint8_t *addr)
+{
+	uint32_t lo = 0, hi = t->nsponged;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		int c = memcmp(t->sponged[mid], addr, 16);
+
+		if (c == 0)
+			return true;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
 }
 
 #endif

@@ -100,6 +100,18 @@ static void expect_fwd(struct env *e, uint16_t in, struct fab_frame *f, uint16_t
 	assert_int_equal(v.flags, 0);
 }
 
+/* A steered request: forwarded to the owner, with a copy for the sponge. */
+static void expect_steer(struct env *e, uint16_t in, struct fab_frame *f, uint16_t out)
+{
+	struct fab_verdict v = run1(e, in, f);
+
+	if (v.action == FAB_ACT_DROP)
+		fail_msg("dropped as %s", fab_drop_name(v.reason));
+	assert_int_equal(v.action, FAB_ACT_FORWARD);
+	assert_int_equal(v.port, out);
+	assert_int_equal(v.flags, FAB_VF_PUNT);
+}
+
 static struct fab_frame *tcp4(struct fr *fr, fab_mac_t dst, fab_mac_t src, uint16_t vid)
 {
 	return fr_ip4_frame(fr, dst, src, vid, FAB_IPPROTO_TCP, "192.0.2.10", "192.0.2.11", 20);
@@ -507,7 +519,7 @@ static void test_arp_steer(void **state)
 
 	f = who_has(&fr, FX_MAC_A, 0, "192.0.2.10", "192.0.2.11");
 	memcpy(before, f->data, sizeof(before));
-	expect_fwd(e, FX_P_A, f, FX_P_B);
+	expect_steer(e, FX_P_A, f, FX_P_B);
 	/* Only the destination MAC changed: now B's. */
 	assert_int_equal(fr_rd_mac(f->data), FX_MAC_B);
 	assert_memory_equal(f->data + 6, before + 6, sizeof(before) - 6);
@@ -515,19 +527,19 @@ static void test_arp_steer(void **state)
 	assert_int_equal(e->stats[FX_P_A].ctr[FAB_CTR_forwarded], 0);
 	assert_int_equal(e->stats[FX_P_A].ctr[FAB_CTR_rx_broadcast], 1);
 	/* Unicast requests (cache refresh) are steered as well. */
-	expect_fwd(e, FX_P_A,
-		   fr_arp_frame(&fr, FX_MAC_B, FX_MAC_A, 0, FAB_ARP_OP_REQUEST, "192.0.2.10",
-				"192.0.2.11"),
-		   FX_P_B);
+	expect_steer(e, FX_P_A,
+		     fr_arp_frame(&fr, FX_MAC_B, FX_MAC_A, 0, FAB_ARP_OP_REQUEST, "192.0.2.10",
+				  "192.0.2.11"),
+		     FX_P_B);
 	/* From a trunk to an access port: tag popped, destination rewritten. */
 	f = who_has(&fr, FX_MAC_C, 100, "192.0.2.12", "192.0.2.10");
-	expect_fwd(e, FX_P_C, f, FX_P_A);
+	expect_steer(e, FX_P_C, f, FX_P_A);
 	assert_int_equal(fr_rd_mac(f->data), FX_MAC_A);
 	assert_int_equal(fr_rd16(f->data + 12), FAB_ETH_P_ARP);
 	assert_int_equal(fr_rd32(f->data + 14 + 24), fx_parse4("192.0.2.10"));
 	/* To a member behind the core: out the core port, tagged. */
 	f = who_has(&fr, FX_MAC_A, 0, "192.0.2.10", "192.0.2.13");
-	expect_fwd(e, FX_P_A, f, FX_P_CORE);
+	expect_steer(e, FX_P_A, f, FX_P_CORE);
 	assert_int_equal(fr_rd_mac(f->data), FX_MAC_D);
 	assert_int_equal(fr_rd16(f->data + 12), FAB_ETH_P_8021Q);
 	assert_int_equal(fr_rd16(f->data + 14), 100);
@@ -607,7 +619,7 @@ static void test_arp_dad(void **state)
 		    FAB_DROP_arp_dad);
 	/* For another member's address: steered to it so it defends. */
 	f = who_has(&fr, FX_MAC_A, 0, "0.0.0.0", "192.0.2.11");
-	expect_fwd(e, FX_P_A, f, FX_P_B);
+	expect_steer(e, FX_P_A, f, FX_P_B);
 	assert_int_equal(fr_rd_mac(f->data), FX_MAC_B);
 	/* On the proxy LAN too: a probe is never answered by the fabric. */
 	f = who_has(&fr, FX_MAC_C2, 200, "0.0.0.0", "198.51.100.14");
@@ -658,25 +670,25 @@ static void test_nd_steer(void **state)
 
 	f = fr_ns(&fr, 0, FX_MAC_A, 0, "2001:db8::a", NULL, "2001:db8::b", FX_MAC_A);
 	memcpy(before, f->data, sizeof(before));
-	expect_fwd(e, FX_P_A, f, FX_P_B);
+	expect_steer(e, FX_P_A, f, FX_P_B);
 	assert_int_equal(e->stats[FX_P_A].ctr[FAB_CTR_steered], 1);
 	assert_int_equal(e->stats[FX_P_A].ctr[FAB_CTR_rx_multicast], 1);
 	/* The MAC is the owner's; the IPv6 destination stays the solicited-node group. */
 	assert_int_equal(fr_rd_mac(f->data), FX_MAC_B);
 	assert_memory_equal(f->data + 6, before + 6, sizeof(before) - 6);
 	/* Unicast NS (reachability) without a link-layer option. */
-	expect_fwd(
+	expect_steer(
 	    e, FX_P_A,
 	    fr_ns(&fr, FX_MAC_B, FX_MAC_A, 0, "2001:db8::a", "2001:db8::b", "2001:db8::b", 0),
 	    FX_P_B);
 	/* To the core, tagged. */
 	f = fr_ns(&fr, 0, FX_MAC_A, 0, "2001:db8::a", NULL, "2001:db8::d", FX_MAC_A);
-	expect_fwd(e, FX_P_A, f, FX_P_CORE);
+	expect_steer(e, FX_P_A, f, FX_P_CORE);
 	assert_int_equal(fr_rd_mac(f->data), FX_MAC_D);
 	assert_int_equal(fr_rd16(f->data + 14), 100);
 	/* Routers solicit from their link-local address too. */
-	expect_fwd(e, FX_P_A, fr_ns(&fr, 0, FX_MAC_A, 0, "fe80::a", NULL, "2001:db8::b", FX_MAC_A),
-		   FX_P_B);
+	expect_steer(e, FX_P_A,
+		     fr_ns(&fr, 0, FX_MAC_A, 0, "fe80::a", NULL, "2001:db8::b", FX_MAC_A), FX_P_B);
 	/* A solicited NA goes back unicast like any frame. */
 	expect_fwd(e, FX_P_B,
 		   fr_na(&fr, FX_MAC_A, FX_MAC_B, 0, "2001:db8::b", "2001:db8::a", "2001:db8::b",
@@ -782,11 +794,11 @@ static void test_nd_dad(void **state)
 	expect_drop(e, FX_P_A, fr_ns(&fr, 0, FX_MAC_A, 0, "::", NULL, "2001:db8::99", 0),
 		    FAB_DROP_nd_dad);
 	f = fr_ns(&fr, 0, FX_MAC_A, 0, "::", NULL, "2001:db8::b", 0);
-	expect_fwd(e, FX_P_A, f, FX_P_B);
+	expect_steer(e, FX_P_A, f, FX_P_B);
 	assert_int_equal(fr_rd_mac(f->data), FX_MAC_B);
 	/* Proxy LAN: steered, never answered. */
-	expect_fwd(e, FX_P_C, fr_ns(&fr, 0, FX_MAC_C2, 200, "::", NULL, "2001:db8:1::e", 0),
-		   FX_P_CORE);
+	expect_steer(e, FX_P_C, fr_ns(&fr, 0, FX_MAC_C2, 200, "::", NULL, "2001:db8:1::e", 0),
+		     FX_P_CORE);
 	/* DAD carries no link-layer option and goes to the group. */
 	expect_drop(e, FX_P_A, fr_ns(&fr, 0, FX_MAC_A, 0, "::", NULL, "2001:db8::b", FX_MAC_A),
 		    FAB_DROP_nd_malformed);
@@ -856,6 +868,113 @@ static void test_nd_proxy_answer(void **state)
 		  0);
 	f->headroom = 4;
 	expect_drop(e, FX_P_C, f, FAB_DROP_no_buffer);
+}
+
+#define SPONGE_MAC 0x02005e0000feULL /* the policy's default */
+
+static void sponge_set(struct env *e, const char *const *addrs, size_t n)
+{
+	uint8_t v[8][16];
+
+	assert_true(n <= 8);
+	for (size_t i = 0; i < n; i++) {
+		struct fab_ip6 a6;
+		uint32_t a4;
+
+		if (strchr(addrs[i], ':') != NULL) {
+			a6 = fx_parse6(addrs[i]);
+			memcpy(v[i], a6.b, 16);
+		} else {
+			a4 = fx_parse4(addrs[i]);
+			memset(v[i], 0, 10);
+			v[i][10] = v[i][11] = 0xff;
+			v[i][12] = (uint8_t)(a4 >> 24);
+			v[i][13] = (uint8_t)(a4 >> 16);
+			v[i][14] = (uint8_t)(a4 >> 8);
+			v[i][15] = (uint8_t)a4;
+		}
+	}
+	assert_int_equal(fab_tables_set_sponged(e->t, (const uint8_t(*)[16])v, n), 0);
+	assert_int_equal(fab_tables_nsponged(e->t), n);
+}
+
+/* Sponged addresses, known or not, owner up or not, are answered with the sponge MAC. */
+static void test_sponge_answers(void **state)
+{
+	static const char *const addrs[] = {"192.0.2.99", "192.0.2.11", "2001:db8:1::e"};
+	struct env *e = *state;
+	struct fab_verdict v;
+	struct fr fr;
+	struct fab_frame *f;
+	const uint8_t *a;
+
+	/* Before: B's address is steered, the unknown one punted. */
+	expect_steer(e, FX_P_A, who_has(&fr, FX_MAC_A, 0, "192.0.2.10", "192.0.2.11"), FX_P_B);
+	sponge_set(e, addrs, 3);
+	for (int i = 0; i < 2; i++) {
+		f = who_has(&fr, FX_MAC_A, 0, "192.0.2.10", addrs[i]);
+		v = run1(e, FX_P_A, f);
+		assert_int_equal(v.action, FAB_ACT_REPLY);
+		assert_int_equal(v.port, FX_P_A);
+		assert_int_equal(v.flags, 0);
+		assert_int_equal(fr_rd_mac(f->data), FX_MAC_A);
+		assert_int_equal(fr_rd_mac(f->data + 6), SPONGE_MAC);
+		a = f->data + 14;
+		assert_int_equal(fr_rd16(a + 6), FAB_ARP_OP_REPLY);
+		assert_int_equal(fr_rd_mac(a + 8), SPONGE_MAC);
+		assert_int_equal(fr_rd32(a + 14), fx_parse4(addrs[i]));
+		assert_int_equal(fr_rd32(a + 24), fx_parse4("192.0.2.10"));
+	}
+	assert_int_equal(e->stats[FX_P_A].ctr[FAB_CTR_answered], 2);
+	/* A DAD probe is never answered, sponged or not. */
+	expect_drop(e, FX_P_A, who_has(&fr, FX_MAC_A, 0, "0.0.0.0", "192.0.2.99"),
+		    FAB_DROP_arp_dad);
+	/* IPv6, on the proxy LAN: the sponge's NA comes before the owner's. */
+	f = fr_ns(&fr, 0, FX_MAC_C2, 200, "2001:db8:1::c", NULL, "2001:db8:1::e", FX_MAC_C2);
+	v = run1(e, FX_P_C, f);
+	assert_int_equal(v.action, FAB_ACT_REPLY);
+	check_na(f, FX_MAC_C2, "2001:db8:1::c", "2001:db8:1::e", SPONGE_MAC);
+	/* Addresses not in the set are untouched. */
+	expect_steer(e, FX_P_A, who_has(&fr, FX_MAC_A, 0, "192.0.2.10", "192.0.2.13"), FX_P_CORE);
+	/* Whatever is sent to the sponge MAC is dropped with a copy for control. */
+	v = run1(e, FX_P_B,
+		 fr_arp_frame(&fr, SPONGE_MAC, FX_MAC_B, 0, FAB_ARP_OP_REPLY, "192.0.2.11",
+			      "192.0.2.10"));
+	assert_int_equal(v.action, FAB_ACT_DROP);
+	assert_int_equal(v.reason, FAB_DROP_sponge_mac);
+	assert_int_equal(v.flags, FAB_VF_PUNT);
+	assert_int_equal(e->stats[FX_P_B].ctr[FAB_CTR_punted], 1);
+	/* An empty set ends it. */
+	sponge_set(e, NULL, 0);
+	expect_steer(e, FX_P_A, who_has(&fr, FX_MAC_A, 0, "192.0.2.10", "192.0.2.11"), FX_P_B);
+}
+
+/* With the sponge off nothing is answered or copied for it; spoofs are still copied. */
+static void test_sponge_off(void **state)
+{
+	static const uint8_t addrs[1][16] = {
+	    {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 192, 0, 2, 11}};
+	struct fab_model *m = fx_exchange();
+	struct env *e;
+	struct fab_verdict v;
+	struct fr fr;
+
+	(void)state;
+	m->policy.sponge.enabled = false;
+	e = env_new(m);
+	assert_int_equal(fab_tables_set_sponged(e->t, (const uint8_t(*)[16])addrs, 1), 0);
+	assert_int_equal(fab_tables_nsponged(e->t), 0);
+	expect_fwd(e, FX_P_A, who_has(&fr, FX_MAC_A, 0, "192.0.2.10", "192.0.2.11"), FX_P_B);
+	expect_drop(e, FX_P_B, tcp4(&fr, SPONGE_MAC, FX_MAC_B, 0), FAB_DROP_unknown_unicast);
+	v = run1(e, FX_P_A, who_has(&fr, FX_MAC_A, 0, "192.0.2.11", "192.0.2.12"));
+	assert_int_equal(v.reason, FAB_DROP_arp_spoof);
+	assert_int_equal(v.flags, FAB_VF_PUNT);
+	v = run1(e, FX_P_A,
+		 fr_na(&fr, FX_MAC_B, FX_MAC_A, 0, "2001:db8::a", "2001:db8::b", "2001:db8::b",
+		       FAB_ND_NA_SOLICITED, FX_MAC_A));
+	assert_int_equal(v.reason, FAB_DROP_nd_spoof);
+	assert_int_equal(v.flags, FAB_VF_PUNT);
+	teardown((void **)&e);
 }
 
 static void test_unicast_drops(void **state)
@@ -1025,7 +1144,8 @@ static void test_mixed_burst_accounting(void **state)
 	assert_int_equal(s->ctr[FAB_CTR_rx_multicast], mcast);
 	assert_int_equal(s->ctr[FAB_CTR_rx_unicast], N - bcast - mcast);
 	assert_int_equal(s->ctr[FAB_CTR_rx_errors], want_drop[FAB_DROP_runt]);
-	assert_int_equal(s->ctr[FAB_CTR_punted], want_drop[FAB_DROP_arp_unknown_target]);
+	/* Unknown targets, and the steered requests copied for the sponge. */
+	assert_int_equal(s->ctr[FAB_CTR_punted], want_drop[FAB_DROP_arp_unknown_target] + want[2]);
 	for (int r = 0; r < FAB_DROP__COUNT; r++)
 		assert_int_equal(s->drop[r], want_drop[r]);
 	free(fr);
@@ -1077,6 +1197,8 @@ int main(void)
 	    T(test_nd_policy_drops),
 	    T(test_nd_dad),
 	    T(test_nd_proxy_answer),
+	    T(test_sponge_answers),
+	    cmocka_unit_test(test_sponge_off),
 	    T(test_unicast_drops),
 	    T(test_egress_tags),
 	    T(test_mixed_burst_accounting),
