@@ -22,6 +22,7 @@
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
+#include "fabric/bucket.h"
 #include "fabric/counters.h"
 #include "fabric/model.h"
 #include "fabric/pipeline.h"
@@ -57,8 +58,13 @@ struct dp_worker {
 	struct fab_port_stats *stats;     /* what the pipeline and TX count */
 	struct fab_port_stats *tx_queued; /* TX counts of frames buffered this loop */
 	struct fab_port_stats *tx_unsent; /* ... and of those the TX queue refused */
-	uint64_t *punt_dropped;           /* copies lost: no buffer or ring full */
+	uint64_t *punt_dropped;           /* copies lost: policed, no buffer or ring full */
 	struct rte_ring *punt;            /* copies for the control process */
+	/* The punt policer (dp_worker.c): per port, and this worker's share of the
+	 * total; set again from each new table set's policy. */
+	struct fab_bucket *punt_port;
+	struct fab_bucket punt_total;
+	const struct fab_tables *punt_tables;
 } __rte_cache_aligned;
 
 /* A port of the fabric, fixed for the life of the process. */
@@ -71,6 +77,7 @@ struct dp_port {
 	uint16_t nrxq;
 	uint16_t ntxq;
 	uint16_t nic_mtu; /* MTU the NIC was configured with */
+	bool inject;      /* TX queue nworkers is the main lcore's (dp_inject.c) */
 };
 
 struct dp_reclaim {
@@ -107,6 +114,11 @@ struct dp {
 
 	struct dp_ctl *ctl; /* the control-socket server; NULL when it could not start */
 
+	/* The sponged set from control (dp_inject.c), kept across reloads. */
+	uint8_t (*sponged)[16];
+	uint32_t nsponged;
+	uint64_t injected; /* frames control had the main lcore send */
+
 	uint64_t start_tsc;  /* for uptime */
 	uint64_t start_time; /* seconds since the epoch at start */
 	uint64_t tsc_hz;
@@ -139,6 +151,21 @@ void dp_ports_stop(struct dp *dp);
 void dp_ports_poll_link(struct dp *dp);
 
 /* Allocates the workers' queues, buffers, counters and punt rings. */
+/* Builds tables for m with the sponged set and publishes them (RCU); 0 or -errno. */
+int dp_tables_publish(struct dp *dp, const struct fab_model *m, uint64_t gen);
+/* Replaces the sponged set (copied) and publishes it; 0 or -errno. */
+int dp_sponge_set(struct dp *dp, const uint8_t (*addrs)[16], uint32_t n);
+/*
+ * Sends one frame on a fabric port from the main lcore, through the TX queue
+ * that lcore owns on every port (queue index nworkers). 0, -EINVAL for a
+ * bad port or length, -EOPNOTSUPP for a device with no queue to spare,
+ * -ENETDOWN for a port not up, -ENOBUFS, -EAGAIN.
+ */
+int dp_inject(struct dp *dp, uint16_t port, const uint8_t *frame, uint16_t len);
+/* The INJECT and SPONGE_SET requests' payloads: 0, -EBADMSG or as above. */
+int dp_inject_msg(struct dp *dp, const uint8_t *p, size_t len);
+int dp_sponge_msg(struct dp *dp, const uint8_t *p, size_t len);
+
 int dp_workers_init(struct dp *dp);
 void dp_workers_free(struct dp *dp);
 /* The worker lcore's loop; arg is its struct dp_worker. */

@@ -214,6 +214,17 @@ static void port_admin(struct dp *dp, const struct fab_wire_hdr *h, const uint8_
 	fab_wire_empty_rep(&c->out, h);
 }
 
+/* The reply to a request whose handler returned rc (dp_inject.c). */
+static void reply_rc(struct dp_ctl *c, const struct fab_wire_hdr *h, int rc)
+{
+	if (rc == 0)
+		fab_wire_empty_rep(&c->out, h);
+	else if (rc == -EBADMSG)
+		fab_wire_refusal(&c->out, h, rc);
+	else
+		fab_wire_put_error(&c->out, h, rc, strerror(-rc));
+}
+
 static void serve(struct dp *dp, const struct fab_wire_hdr *h, const uint8_t *p)
 {
 	struct dp_ctl *c = dp->ctl;
@@ -271,9 +282,10 @@ static void serve(struct dp *dp, const struct fab_wire_hdr *h, const uint8_t *p)
 		port_admin(dp, h, p);
 		return;
 	case FAB_WIRE_INJECT:
-		/* The main lcore owns no TX queue; sending needs one of its own first. */
-		fab_wire_put_error(&c->out, h, -EOPNOTSUPP,
-				   "this dataplane does not inject frames yet");
+		reply_rc(c, h, dp_inject_msg(dp, p, h->length));
+		return;
+	case FAB_WIRE_SPONGE_SET:
+		reply_rc(c, h, dp_sponge_msg(dp, p, h->length));
 		return;
 	default:
 		fab_wire_refusal(&c->out, h, -EOPNOTSUPP);

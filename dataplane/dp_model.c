@@ -59,18 +59,14 @@ void dp_reclaim_poll(struct dp *dp)
 	dp->nreclaim = kept;
 }
 
-int dp_apply_model(struct dp *dp, struct fab_model *m)
+int dp_tables_publish(struct dp *dp, const struct fab_model *m, uint64_t gen)
 {
-	uint64_t gen = dp->generation + 1;
 	struct fab_tables *t, *old;
 	int rc;
 
-	rc = check_ports_fixed(dp, m);
-	if (rc < 0)
-		return rc;
 	dp_reclaim_poll(dp);
 	if (dp->nreclaim == DP_RECLAIM_MAX) {
-		dp_log("%u older table sets are still in use by a worker; not applying "
+		dp_log("%u older table sets are still in use by a worker; not publishing "
 		       "generation %" PRIu64,
 		       dp->nreclaim, gen);
 		return -EBUSY;
@@ -82,7 +78,11 @@ int dp_apply_model(struct dp *dp, struct fab_model *m)
 		       strerror(errno));
 		return rc;
 	}
-
+	rc = fab_tables_set_sponged(t, (const uint8_t(*)[16])dp->sponged, dp->nsponged);
+	if (rc < 0) {
+		fab_tables_destroy(t);
+		return rc;
+	}
 	old = dp->tables;
 	__atomic_store_n(&dp->tables, t, __ATOMIC_RELEASE);
 	if (old != NULL) {
@@ -90,6 +90,20 @@ int dp_apply_model(struct dp *dp, struct fab_model *m)
 		dp->reclaim[dp->nreclaim].token = rte_rcu_qsbr_start(dp->rcu);
 		dp->nreclaim++;
 	}
+	return 0;
+}
+
+int dp_apply_model(struct dp *dp, struct fab_model *m)
+{
+	uint64_t gen = dp->generation + 1;
+	int rc;
+
+	rc = check_ports_fixed(dp, m);
+	if (rc < 0)
+		return rc;
+	rc = dp_tables_publish(dp, m, gen);
+	if (rc < 0)
+		return rc;
 	for (uint16_t i = 0; i < dp->nports; i++) {
 		dp->admin_up[i] = m->ports[i].admin_up;
 		dp_port_oper_update(dp, i);

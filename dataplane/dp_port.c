@@ -101,7 +101,14 @@ static int port_configure(struct dp *dp, struct dp_port *p, uint16_t mtu)
 		       p->name, p->device, info.max_tx_queues, dp->nworkers);
 		return -ENOTSUP;
 	}
-	p->ntxq = dp->nworkers;
+	/* The main lcore gets one more, for frames control injects (dp_inject.c);
+	 * a device without it forwards all the same, and says why it cannot. */
+	p->inject = info.max_tx_queues > dp->nworkers;
+	p->ntxq = (uint16_t)(dp->nworkers + p->inject);
+	if (!p->inject)
+		dp_log("port %s (%s): no TX queue left for the main lcore; control cannot send "
+		       "probes or announcements on this port",
+		       p->name, p->device);
 	p->nrxq = RTE_MIN(dp->nworkers, info.max_rx_queues);
 	if (p->nrxq > 1) {
 		uint64_t rss = RTE_ETH_RSS_IP & info.flow_type_rss_offloads;

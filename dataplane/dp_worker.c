@@ -62,12 +62,39 @@ static void tx_flush_all(struct dp_worker *w)
 	}
 }
 
-/* The pipeline counted the copy as punted; one that cannot be made or queued
- * is counted here as lost, so punted = taken by the main lcore + punt_dropped. */
-static inline void punt(struct dp_worker *w, struct rte_mbuf *m, uint16_t in_port)
+/*
+ * The punt policer takes its rates from each new table set. Each worker
+ * polices its own ports' copies and takes an equal share of the total, so
+ * no two cores share a bucket; a storm costs at most one bucket check per
+ * frame, never a copy.
+ */
+static void punt_policer_set(struct dp_worker *w, const struct fab_tables *t, uint64_t now)
 {
-	struct rte_mbuf *c = rte_pktmbuf_copy(m, w->dp->punt_pool, 0, UINT32_MAX);
+	struct fab_rate port, total;
+	uint16_t k = w->dp->nworkers;
 
+	fab_tables_punt_rates(t, &port, &total);
+	for (uint16_t p = 0; p < w->dp->nports; p++)
+		fab_bucket_init(&w->punt_port[p], port.pps, port.burst, now);
+	/* A share rounded down to 0 would mean unlimited: at least 1/s. */
+	fab_bucket_init(&w->punt_total, total.pps ? RTE_MAX(total.pps / k, 1u) : 0, total.burst / k,
+			now);
+	w->punt_tables = t;
+}
+
+/* The pipeline counted the copy as punted; one that is policed or cannot be
+ * made or queued is counted here as lost, so punted = taken by the main
+ * lcore + punt_dropped. */
+static inline void punt(struct dp_worker *w, struct rte_mbuf *m, uint16_t in_port, uint64_t now)
+{
+	struct rte_mbuf *c;
+
+	if (!fab_bucket_take(&w->punt_port[in_port], now) ||
+	    !fab_bucket_take(&w->punt_total, now)) {
+		w->punt_dropped[in_port]++;
+		return;
+	}
+	c = rte_pktmbuf_copy(m, w->dp->punt_pool, 0, UINT32_MAX);
 	if (c == NULL) {
 		w->punt_dropped[in_port]++;
 		return;
@@ -102,6 +129,8 @@ static inline void handle_burst(struct dp_worker *w, const struct dp_rxq *rxq,
 	ctx.oper = dp->oper;
 	ctx.stats = w->stats;
 	ctx.now = dp_now_ns(dp);
+	if (unlikely(ctx.t != w->punt_tables))
+		punt_policer_set(w, ctx.t, ctx.now);
 	fab_pipeline_run(&ctx, rxq->fab_port, frames, verdicts, n);
 
 	for (uint16_t i = 0; i < n; i++) {
@@ -115,7 +144,7 @@ static inline void handle_burst(struct dp_worker *w, const struct dp_rxq *rxq,
 		m->pkt_len = frames[i].len;
 
 		if (unlikely(v->flags & FAB_VF_PUNT))
-			punt(w, m, rxq->fab_port);
+			punt(w, m, rxq->fab_port, ctx.now);
 		if (v->action == FAB_ACT_DROP || unlikely(out >= dp->nports)) {
 			rte_pktmbuf_free(m);
 			continue;
@@ -185,8 +214,10 @@ static int worker_alloc(struct dp *dp, struct dp_worker *w)
 	    rte_zmalloc_socket("dp_pd", sizeof(uint64_t) * dp->nports, RTE_CACHE_LINE_SIZE, socket);
 	w->txb =
 	    rte_zmalloc_socket("dp_txb", sizeof(*w->txb) * dp->nports, RTE_CACHE_LINE_SIZE, socket);
+	w->punt_port = rte_zmalloc_socket("dp_pb", sizeof(*w->punt_port) * dp->nports,
+					  RTE_CACHE_LINE_SIZE, socket);
 	if (w->stats == NULL || w->tx_queued == NULL || w->tx_unsent == NULL ||
-	    w->punt_dropped == NULL || w->txb == NULL)
+	    w->punt_dropped == NULL || w->txb == NULL || w->punt_port == NULL)
 		return -ENOMEM;
 	for (uint16_t p = 0; p < dp->nports; p++) {
 		w->txb[p] =
@@ -251,6 +282,7 @@ void dp_workers_free(struct dp *dp)
 		rte_free(w->tx_queued);
 		rte_free(w->tx_unsent);
 		rte_free(w->punt_dropped);
+		rte_free(w->punt_port);
 		memset(w, 0, sizeof(*w));
 	}
 }

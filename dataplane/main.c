@@ -283,6 +283,7 @@ static void dp_free(struct dp *dp)
 		fab_tables_destroy(dp->reclaim[i].tables);
 	fab_tables_destroy(dp->tables);
 	fab_model_destroy(dp->model);
+	free(dp->sponged);
 	rte_mempool_free(dp->pool);
 	rte_mempool_free(dp->punt_pool);
 	rte_free(dp->rcu);

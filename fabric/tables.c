@@ -334,6 +334,8 @@ struct fab_tables *fab_tables_build(const struct fab_model *m, uint64_t generati
 	t->nbindings = (uint32_t)nb;
 	/* 0 (no valid unicast MAC) marks the sponge off: nothing is answered or punted for it. */
 	t->sponge_mac = m->policy.sponge.enabled ? m->policy.sponge.mac : 0;
+	t->punt_port = m->policy.punt_port;
+	t->punt_total = m->policy.punt_total;
 	t->mac_mask = slots_for(nmac) - 1;
 	t->ip4_mask = slots_for(n4) - 1;
 	t->ip6_mask = slots_for(n6) - 1;

@@ -57,6 +57,9 @@ int fab_tables_lookup_ip6(const struct fab_tables *t, uint16_t lan, const struct
  */
 int fab_tables_set_sponged(struct fab_tables *t, const uint8_t (*addrs)[16], size_t n);
 size_t fab_tables_nsponged(const struct fab_tables *t);
+/* The policy's punt policer rates, per port and in total. */
+void fab_tables_punt_rates(const struct fab_tables *t, struct fab_rate *port,
+			   struct fab_rate *total);
 
 /* The LAN a frame with this 802.1Q id (0: untagged) belongs to on port, or -1. */
 int fab_tables_lan_of(const struct fab_tables *t, uint16_t port, uint16_t vlan);

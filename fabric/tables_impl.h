@@ -96,6 +96,8 @@ struct fab_tables {
 	fab_mac_t sponge_mac;
 	uint8_t (*sponged)[16];
 	uint32_t nsponged;
+	struct fab_rate punt_port; /* the policy's punt policer, for the dataplane */
+	struct fab_rate punt_total;
 };
 
 static inline uint64_t fab_t_mac_key(uint16_t lan, fab_mac_t mac)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The sponged addresses of a table set: a sorted array the pipeline searches
+ * The sponge's and the punt policer's part of a table set. The sponged
+ * addresses are a sorted array the pipeline searches
  * by halving, since the set is small (dead addresses of one exchange) and
  * changes seldom, each change being a new table set published under RCU.
  */
@@ -44,4 +45,11 @@ int fab_tables_set_sponged(struct fab_tables *t, const uint8_t (*addrs)[16], siz
 size_t fab_tables_nsponged(const struct fab_tables *t)
 {
 	return t->nsponged;
+}
+
+void fab_tables_punt_rates(const struct fab_tables *t, struct fab_rate *port,
+			   struct fab_rate *total)
+{
+	*port = t->punt_port;
+	*total = t->punt_total;
 }

@@ -792,6 +792,7 @@ const char *fab_wire_type_name(uint8_t type)
 	    [FAB_WIRE_PUNT] = "PUNT",
 	    [FAB_WIRE_INJECT] = "INJECT",
 	    [FAB_WIRE_CLI] = "CLI",
+	    [FAB_WIRE_SPONGE_SET] = "SPONGE_SET",
 	};
 
 	return type > 0 && type < FAB_WIRE_TYPE__MAX ? names[type] : "unknown";

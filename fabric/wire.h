@@ -48,6 +48,7 @@ enum fab_wire_type {
 	FAB_WIRE_PUNT = 6,         /* dataplane -> control, async: a copied frame */
 	FAB_WIRE_INJECT = 7,       /* control -> dataplane: send a frame */
 	FAB_WIRE_CLI = 8,          /* peerlanctl -> control: one command */
+	FAB_WIRE_SPONGE_SET = 9,   /* control -> dataplane: the whole sponged set (wire_sponge.c) */
 	FAB_WIRE_TYPE__MAX
 };
 
@@ -287,6 +288,20 @@ int fab_wire_blob_decode(const uint8_t *p, size_t len, const uint8_t **blob, siz
  * must not force a table rebuild. It detects change; it is not a defence
  * against anyone, as only trusted processes share the socket.
  */
+/*
+ * SPONGE_SET request (wire_sponge.c): every address the sponge answers for,
+ * 16 bytes each with IPv4 mapped (::ffff:a.b.c.d), replacing the previous
+ * set; the reply has no payload. addrs points into the payload after decode.
+ */
+#define FAB_WIRE_SPONGED_MAX 65536
+struct fab_wire_sponge_set {
+	const uint8_t (*addrs)[16];
+	uint32_t n;
+};
+int fab_wire_sponge_set_encode(struct fab_wire_buf *b, uint32_t id,
+			       const struct fab_wire_sponge_set *m);
+int fab_wire_sponge_set_decode(const uint8_t *p, size_t len, struct fab_wire_sponge_set *m);
+
 uint64_t fab_wire_config_digest(const struct fab_model *m);
 uint64_t fab_wire_fnv1a(const void *p, size_t n);
 

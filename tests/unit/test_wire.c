@@ -195,6 +195,38 @@ static void test_frames_and_admin(void **state)
 	fab_wire_buf_free(&b);
 }
 
+static void test_sponge_set(void **state)
+{
+	uint8_t addrs[3][16] = {{1}, {2}, {3}};
+	struct fab_wire_sponge_set m = {.addrs = (const uint8_t(*)[16])addrs, .n = 3}, m2;
+	struct fab_wire_buf b = {0};
+	struct fab_wire_hdr h;
+	const uint8_t *p;
+
+	(void)state;
+	assert_int_equal(fab_wire_sponge_set_encode(&b, 5, &m), 0);
+	p = one_message(&b, &h);
+	assert_int_equal(h.type, FAB_WIRE_SPONGE_SET);
+	assert_int_equal(fab_wire_sponge_set_decode(p, h.length, &m2), 0);
+	assert_int_equal(m2.n, 3);
+	assert_memory_equal(m2.addrs, addrs, sizeof(addrs));
+	/* Short by a byte, or a blob that is not whole addresses. */
+	assert_int_equal(fab_wire_sponge_set_decode(p, h.length - 1, &m2), -EBADMSG);
+	((uint8_t *)p)[3] = 47;
+	assert_int_equal(fab_wire_sponge_set_decode(p, h.length, &m2), -EBADMSG);
+	fab_wire_buf_consume(&b, b.len);
+	m.n = 0;
+	assert_int_equal(fab_wire_sponge_set_encode(&b, 6, &m), 0);
+	p = one_message(&b, &h);
+	assert_int_equal(fab_wire_sponge_set_decode(p, h.length, &m2), 0);
+	assert_int_equal(m2.n, 0);
+	fab_wire_buf_consume(&b, b.len);
+	m.n = FAB_WIRE_SPONGED_MAX + 1;
+	assert_int_equal(fab_wire_sponge_set_encode(&b, 7, &m), -E2BIG);
+	assert_int_equal(b.len, 0);
+	fab_wire_buf_free(&b);
+}
+
 static void test_cli_round_trip(void **state)
 {
 	struct fab_wire_cli c = {.argc = 3, .file = "a: 1\n", .file_len = 5};
@@ -451,10 +483,10 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_hello_round_trip),  cmocka_unit_test(test_counters_round_trip),
 	    cmocka_unit_test(test_status_round_trip), cmocka_unit_test(test_frames_and_admin),
-	    cmocka_unit_test(test_cli_round_trip),    cmocka_unit_test(test_error_reply),
-	    cmocka_unit_test(test_partial_reads),     cmocka_unit_test(test_bad_headers),
-	    cmocka_unit_test(test_oversized_encode),  cmocka_unit_test(test_random_payloads),
-	    cmocka_unit_test(test_config_digest),
+	    cmocka_unit_test(test_cli_round_trip),    cmocka_unit_test(test_sponge_set),
+	    cmocka_unit_test(test_error_reply),       cmocka_unit_test(test_partial_reads),
+	    cmocka_unit_test(test_bad_headers),       cmocka_unit_test(test_oversized_encode),
+	    cmocka_unit_test(test_random_payloads),   cmocka_unit_test(test_config_digest),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
