@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "cli_parse.h"
+#include "fabric/sponge.h"
 
 enum tok_type {
 	T_NONE,    /* ends a list */
@@ -15,6 +16,7 @@ enum tok_type {
 	T_ASN,     /* argument: an AS number */
 	T_FILE,    /* argument: a file name */
 	T_SECONDS, /* argument: a confirm timeout */
+	T_ADDR,    /* argument: an IPv4 or IPv6 address */
 };
 
 struct token {
@@ -211,6 +213,65 @@ static const struct token t_config[] = {
     {T_NONE, NULL, 0, NULL, NULL},
 };
 
+static const struct token t_show_sponge[] = {
+    {T_END, NULL, CTL_SHOW_SPONGE, NULL,
+     "Sponge parameters, sponged and pending addresses, spoofing events"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_end_sponge[] = {
+    {T_END, NULL, CTL_SPONGE, NULL, "Answer for an address with the sponge MAC (STATIC)"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_end_unsponge[] = {
+    {T_END, NULL, CTL_UNSPONGE, NULL, "Stop answering for an address (ALIVE)"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_sponge_addr[] = {
+    {T_ADDR, "ADDRESS", 0, t_end_sponge, "IPv4 or IPv6 address"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_unsponge_addr[] = {
+    {T_ADDR, "ADDRESS", 0, t_end_unsponge, "IPv4 or IPv6 address"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_end_neighbor_alive[] = {
+    {T_END, NULL, CTL_SET_NEIGHBOR_ALIVE, NULL, "Mark the address alive; stop answering for it"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_end_neighbor_dead[] = {
+    {T_END, NULL, CTL_SET_NEIGHBOR_DEAD, NULL,
+     "Mark the address dead: sponged until it is heard from"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_end_neighbor_pending[] = {
+    {T_END, NULL, CTL_SET_NEIGHBOR_PENDING, NULL, "Probe the address now; dead if it is silent"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_neighbor_state[] = {
+    {T_KEYWORD, "alive", 0, t_end_neighbor_alive, "ALIVE"},
+    {T_KEYWORD, "dead", 0, t_end_neighbor_dead, "DEAD"},
+    {T_KEYWORD, "pending", 0, t_end_neighbor_pending, "PENDING"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_neighbor_addr[] = {
+    {T_ADDR, "ADDRESS", 0, t_neighbor_state, "IPv4 or IPv6 address"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_set[] = {
+    {T_KEYWORD, "neighbor", 0, t_neighbor_addr, "A neighbour's sponge state"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
 static const struct token t_show[] = {
     {T_KEYWORD, "ports", 0, t_show_ports, "All ports: state, member, rates, drops"},
     {T_KEYWORD, "port", 0, t_show_port, "One port in detail"},
@@ -221,6 +282,7 @@ static const struct token t_show[] = {
     {T_KEYWORD, "drops", 0, t_show_drops, "Dropped frames by port and reason"},
     {T_KEYWORD, "status", 0, t_show_status, "Dataplane, configuration and control status"},
     {T_KEYWORD, "config", 0, t_show_config, "The running configuration"},
+    {T_KEYWORD, "sponge", 0, t_show_sponge, "The ARP/ND sponge"},
     {T_NONE, NULL, 0, NULL, NULL},
 };
 
@@ -229,6 +291,9 @@ static const struct token t_main[] = {
     {T_KEYWORD, "clear", 0, t_clear, "Reset display baselines"},
     {T_KEYWORD, "port", 0, t_port, "Change a port's administrative state"},
     {T_KEYWORD, "config", 0, t_config, "Check, compare, apply and roll back configuration"},
+    {T_KEYWORD, "sponge", 0, t_sponge_addr, "Sponge an address by hand"},
+    {T_KEYWORD, "unsponge", 0, t_unsponge_addr, "Stop sponging an address"},
+    {T_KEYWORD, "set", 0, t_set, "Set a neighbour's state"},
     {T_NONE, NULL, 0, NULL, NULL},
 };
 
@@ -250,6 +315,8 @@ static const char *type_what(enum tok_type t)
 		return "file name";
 	case T_SECONDS:
 		return "number of seconds";
+	case T_ADDR:
+		return "IPv4 or IPv6 address";
 	default:
 		return "word";
 	}
@@ -372,6 +439,14 @@ static int take_arg(const struct token *t, const char *w, struct ctl_request *re
 		if (parse_u32(w, 1, UINT32_MAX, &req->asn) != 0)
 			goto bad;
 		return 0;
+	case T_ADDR: {
+		struct fab_naddr a;
+
+		if (len >= sizeof(req->addr) || fab_naddr_parse(&a, w) != 0)
+			goto bad;
+		snprintf(req->addr, sizeof(req->addr), "%s", w);
+		return 0;
+	}
 	case T_SECONDS:
 		if (parse_u32(w, 1, CTL_CONFIRM_MAX_S, &req->seconds) != 0) {
 			snprintf(err, errlen, "bad number of seconds: %s (1 to %d)",
@@ -458,7 +533,8 @@ int ctl_cli_parse(int argc, char *const *argv, struct ctl_request *req, char *er
 
 		if (argc == 0)
 			snprintf(err, errlen,
-				 "missing command (one of: show, clear, port, config)");
+				 "missing command (one of: show, clear, port, config, sponge, "
+				 "unsponge, set)");
 		else if (a != NULL)
 			snprintf(err, errlen, "missing argument: %s (%s)", a->word,
 				 type_what(a->type));
@@ -474,7 +550,7 @@ int ctl_cli_parse(int argc, char *const *argv, struct ctl_request *req, char *er
 
 bool ctl_cmd_readonly(enum ctl_cmd cmd)
 {
-	return cmd >= CTL_SHOW_PORTS && cmd <= CTL_SHOW_CONFIG;
+	return (cmd >= CTL_SHOW_PORTS && cmd <= CTL_SHOW_CONFIG) || cmd == CTL_SHOW_SPONGE;
 }
 
 bool ctl_cmd_takes_file(enum ctl_cmd cmd)

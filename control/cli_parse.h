@@ -31,6 +31,12 @@ enum ctl_cmd {
 	CTL_SHOW_DROPS,
 	CTL_SHOW_STATUS,
 	CTL_SHOW_CONFIG,
+	CTL_SHOW_SPONGE, /* ctl_sponge.c, like the four below */
+	CTL_SPONGE,
+	CTL_UNSPONGE,
+	CTL_SET_NEIGHBOR_ALIVE,
+	CTL_SET_NEIGHBOR_DEAD,
+	CTL_SET_NEIGHBOR_PENDING,
 	CTL_CLEAR_COUNTERS,
 	CTL_PORT_SHUTDOWN,
 	CTL_PORT_NO_SHUTDOWN,
@@ -54,6 +60,7 @@ struct ctl_request {
 	uint32_t asn;
 	uint32_t seconds; /* config apply ... confirm SECONDS; 0: no confirm */
 	int family;       /* show neighbors: 0 both, 4 or 6 */
+	char addr[48];    /* sponge, unsponge, set neighbor: an IPv4 or IPv6 address */
 	/* The command in full words, keywords expanded: what travels to control. */
 	uint16_t argc;
 	char argv[FAB_WIRE_ARGS_MAX][FAB_PATH_MAX];

@@ -2,6 +2,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli_text.h"
 #include "fabric/counters.h"
@@ -256,19 +257,73 @@ static void render_neighbors(const json_t *r, FILE *out)
 	const json_t *e;
 	size_t i;
 
-	fprintf(out, "%-39s %-17s %-16s %-16s %-5s %-12s %s\n", "ADDRESS", "MAC", "LAN", "PORT",
-		"OPER", "ASN", "MEMBER");
+	fprintf(out, "%-39s %-17s %-16s %-16s %-5s %-7s %5s %-12s %s\n", "ADDRESS", "MAC", "LAN",
+		"PORT", "OPER", "STATE", "Q/MIN", "ASN", "MEMBER");
 	json_array_foreach(json_object_get(r, "neighbors"), i, e)
 	{
 		char b1[CLEAN_MAX], b2[CLEAN_MAX], b3[CLEAN_MAX], b4[CLEAN_MAX], b5[CLEAN_MAX];
-		char b6[CLEAN_MAX], asn[16];
+		char b6[CLEAN_MAX], b7[CLEAN_MAX], asn[16];
 		const json_t *macs = json_object_get(e, "macs");
 		const char *mac = json_string_value(json_array_get(macs, 0));
 
 		snprintf(asn, sizeof(asn), "AS%lld", num(e, "asn"));
-		fprintf(out, "%-39s %-17s %-16s %-16s %-5s %-12s %s\n", str(e, "address", b1),
-			ctl_sanitize(mac ? mac : "-", b2, sizeof(b2)), str(e, "lan", b3),
-			str(e, "port", b4), str(e, "oper", b5), asn, str(e, "member", b6));
+		fprintf(out, "%-39s %-17s %-16s %-16s %-5s %-7s %5lld %-12s %s\n",
+			str(e, "address", b1), ctl_sanitize(mac ? mac : "-", b2, sizeof(b2)),
+			str(e, "lan", b3), str(e, "port", b4), str(e, "oper", b5),
+			str(e, "state", b7), num(e, "queries_per_min"), asn, str(e, "member", b6));
+	}
+}
+
+/* Seconds ago as "12s", or "-" for never. */
+static const char *ago(const json_t *o, const char *key, char *buf, size_t len)
+{
+	if (json_object_get(o, key) == NULL)
+		return "-";
+	snprintf(buf, len, "%llds", num(o, key));
+	return buf;
+}
+
+static void render_sponge(const json_t *r, FILE *out)
+{
+	const json_t *p = json_object_get(r, "policy"), *e;
+	char b1[CLEAN_MAX], b2[CLEAN_MAX], t1[24], t2[24];
+	size_t i;
+
+	fprintf(out,
+		"sponge %s, MAC %s%s: %lld queries/min over a queue of %lld, flood protection "
+		"%lld ms, %lld probes %lld ms apart\n",
+		json_is_true(json_object_get(p, "enabled")) ? "on" : "off", str(p, "mac", b1),
+		json_is_true(json_object_get(p, "learning")) ? " (learning)" : "",
+		num(p, "rate_per_min"), num(p, "queue_depth"), num(p, "flood_ms"), num(p, "probes"),
+		num(p, "probe_interval_ms"));
+	fprintf(
+	    out,
+	    "%lld addresses tracked, %lld sponged%s; %lld punts read, %lld probes, %lld "
+	    "corrections, %lld inject errors\n",
+	    num(r, "tracked"), num(r, "sponged"),
+	    json_is_true(json_object_get(r, "in_dataplane")) ? "" : " (not yet in the dataplane)",
+	    num(r, "punts"), num(r, "probes_sent"), num(r, "corrections"), num(r, "inject_errors"));
+	if (json_object_get(r, "last_error"))
+		fprintf(out, "last error: %s\n", str(r, "last_error", b1));
+	fprintf(out, "\n%-39s %-7s %5s %8s %6s %10s %10s\n", "ADDRESS", "STATE", "Q/MIN", "QUERIES",
+		"PROBES", "LAST-QUERY", "LAST-HEARD");
+	json_array_foreach(json_object_get(r, "addresses"), i, e)
+	{
+		fprintf(out, "%-39s %-7s %5lld %8lld %6lld %10s %10s\n", str(e, "address", b1),
+			str(e, "state", b2), num(e, "queries_per_min"), num(e, "queries"),
+			num(e, "probes_sent"), ago(e, "last_query_s_ago", t1, sizeof(t1)),
+			ago(e, "last_heard_s_ago", t2, sizeof(t2)));
+	}
+	if (json_array_size(json_object_get(r, "events")) > 0)
+		fprintf(out, "\nevents (%lld in all, newest last):\n", num(r, "events_total"));
+	json_array_foreach(json_object_get(r, "events"), i, e)
+	{
+		time_t t = (time_t)num(e, "time");
+		struct tm tm;
+		char when[32];
+
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", gmtime_r(&t, &tm));
+		fprintf(out, "  %s  %s\n", when, str(e, "text", b1));
 	}
 }
 
@@ -411,6 +466,20 @@ void ctl_text_render(enum ctl_cmd cmd, const json_t *r, FILE *out)
 		fprintf(out, "counters cleared on %zu port%s (display baseline only)\n",
 			json_array_size(json_object_get(r, "cleared")),
 			json_array_size(json_object_get(r, "cleared")) == 1 ? "" : "s");
+		break;
+	case CTL_SHOW_SPONGE:
+		render_sponge(r, out);
+		break;
+	case CTL_SPONGE:
+	case CTL_UNSPONGE:
+	case CTL_SET_NEIGHBOR_ALIVE:
+	case CTL_SET_NEIGHBOR_DEAD:
+	case CTL_SET_NEIGHBOR_PENDING:
+		fprintf(out, "%s: %s%s\n", str(r, "address", b),
+			json_string_value(json_object_get(r, "state")) ?: "-",
+			json_is_true(json_object_get(r, "in_dataplane"))
+			    ? ""
+			    : " (the dataplane gets it when it is connected)");
 		break;
 	case CTL_PORT_SHUTDOWN:
 	case CTL_PORT_NO_SHUTDOWN:

@@ -173,9 +173,10 @@ static void on_punt(void *arg, const struct fab_wire_hdr *h, const uint8_t *payl
 	struct ctl *c = arg;
 	struct fab_wire_frame_msg f;
 
-	/* The neighbour sponge consumes these; until then they are counted. */
-	if (fab_wire_frame_decode(payload, h->length, &f) == 0)
+	if (fab_wire_frame_decode(payload, h->length, &f) == 0) {
 		c->punts++;
+		ctl_sponge_punt(c, &f);
+	}
 }
 
 static struct fab_model *load_start_config(const struct ctl_opts *o, struct fab_config_errors *e,
@@ -244,7 +245,8 @@ struct ctl *ctl_create(const struct ctl_opts *opts, struct fab_config_errors *er
 	for (int i = 0; i < CTL_SAMPLES; i++)
 		c->samples[i] = calloc(1, sizeof(*c->samples[i]));
 	c->dp = ctl_dp_create(m->mgmt.control_socket, on_punt, c);
-	if (c->fresh == NULL || c->samples[CTL_SAMPLES - 1] == NULL || c->dp == NULL) {
+	if (c->fresh == NULL || c->samples[CTL_SAMPLES - 1] == NULL || c->dp == NULL ||
+	    ctl_sponge_init(c) != 0) {
 		ctl_destroy(c);
 		errno = ENOMEM;
 		return NULL;
@@ -257,6 +259,7 @@ void ctl_destroy(struct ctl *c)
 	if (c == NULL)
 		return;
 	ctl_cli_close(c);
+	ctl_sponge_fini(c);
 	ctl_dp_destroy(c->dp);
 	fab_model_destroy(c->running);
 	fab_model_destroy(c->previous);
@@ -303,6 +306,14 @@ static int call(struct ctl *c, int build_rc, uint32_t id, const uint8_t **p, siz
 	if (rc != 0 && err[0] == '\0')
 		snprintf(err, errlen, "dataplane: %s", strerror(-rc));
 	return rc;
+}
+
+int ctl_dp_request(struct ctl *c, int build_rc, uint32_t id, char *err, size_t errlen)
+{
+	const uint8_t *p;
+	size_t len;
+
+	return call(c, build_rc, id, &p, &len, err, errlen);
 }
 
 int ctl_dp_status(struct ctl *c, char *err, size_t errlen)
@@ -431,6 +442,12 @@ static int dp_sync(struct ctl *c)
 			sizeof(c->dp_error));
 	if (rc != 0) {
 		ctl_log("cannot bring the dataplane to the running configuration: %s", c->dp_error);
+		return rc;
+	}
+	/* A restarted dataplane knows no sponged address: give it the whole set. */
+	rc = ctl_sponge_push(c, c->dp_error, sizeof(c->dp_error));
+	if (rc != 0) {
+		ctl_log("cannot give the dataplane the sponged set: %s", c->dp_error);
 		return rc;
 	}
 	c->synced = true;
@@ -885,6 +902,13 @@ int ctl_exec(struct ctl *c, const struct fab_wire_cli *w, bool readonly, json_t 
 		return cmd_port_admin(c, &r, out);
 	case CTL_CLEAR_COUNTERS:
 		return cmd_clear(c, &r, out);
+	case CTL_SHOW_SPONGE:
+	case CTL_SPONGE:
+	case CTL_UNSPONGE:
+	case CTL_SET_NEIGHBOR_ALIVE:
+	case CTL_SET_NEIGHBOR_DEAD:
+	case CTL_SET_NEIGHBOR_PENDING:
+		return ctl_sponge_cmd(c, &r, out);
 	default:
 		return ctl_show(c, &r, out);
 	}
@@ -903,6 +927,7 @@ int ctl_run_once(struct ctl *c, int timeout_ms)
 
 	dp_tick(c, now);
 	confirm_tick(c, now);
+	ctl_sponge_tick(c);
 	if (ctl_dp_fd(c->dp) >= 0)
 		pfd[n++] = (struct pollfd){.fd = ctl_dp_fd(c->dp), .events = POLLIN};
 	ncli = ctl_cli_pollfds(c, pfd + n, (int)(sizeof(pfd) / sizeof(pfd[0])) - n);

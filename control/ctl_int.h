@@ -74,6 +74,9 @@ struct ctl {
 	struct fab_port_stats *baseline; /* per running port, by index */
 	uint64_t *baseline_ns;           /* 0: never cleared */
 
+	/* The ARP/ND sponge and its events (ctl_sponge.c). */
+	struct ctl_sponge *sponge;
+
 	/* The CLI sockets. */
 	int cli_fd;
 	int cli_ro_fd;
@@ -86,6 +89,35 @@ void ctl_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* JSON helpers: an error object, and the error-returning shorthand. */
 int ctl_error(json_t **out, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/*
+ * Sends the request built in the dp's buffer (build_rc: the encoder's result)
+ * and waits for its reply, whose payload is ignored. 0 or a negative errno,
+ * with the reason in err.
+ */
+int ctl_dp_request(struct ctl *c, int build_rc, uint32_t id, char *err, size_t errlen);
+
+/* The sponge (ctl_sponge.c). init loads the state file; 0 or a negative errno. */
+int ctl_sponge_init(struct ctl *c);
+void ctl_sponge_fini(struct ctl *c);
+/* A punted frame: recorded only, never answered from here (we may be inside a call). */
+void ctl_sponge_punt(struct ctl *c, const struct fab_wire_frame_msg *f);
+/* Probes, announcements, corrections, the state file and SPONGE_SET when due. */
+void ctl_sponge_tick(struct ctl *c);
+/* A (re)connected dataplane gets the whole set at the next tick. */
+void ctl_sponge_resync(struct ctl *c);
+/* Pushes the sponged set now. 0 or a negative errno with the reason in err. */
+int ctl_sponge_push(struct ctl *c, char *err, size_t errlen);
+/* show sponge, sponge, unsponge, set neighbor. */
+int ctl_sponge_cmd(struct ctl *c, const struct ctl_request *r, json_t **out);
+/* Adds an address's sponge state to a show neighbors entry. */
+void ctl_sponge_annotate(const struct ctl *c, const char *addr, json_t *o);
+/*
+ * The text of a neighbour spoofing event, for every list that shows events:
+ * "member M on port P answered for address A (owned by O)". As snprintf.
+ */
+int ctl_neigh_event_text(char *buf, size_t len, const char *member, const char *port,
+			 const char *addr, const char *owner);
 
 /* Reads the dataplane's STATUS now into c->dp_status. 0 or a negative errno. */
 int ctl_dp_status(struct ctl *c, char *err, size_t errlen);

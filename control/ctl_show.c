@@ -454,6 +454,7 @@ static void neigh_entries(struct ctl *c, const struct fab_member *mb,
 			json_object_set_new(o, "family", json_string(v6 ? "ipv6" : "ipv4"));
 			json_object_set_new(o, "macs", binding_macs(c->running, b));
 			port_state(c, cn->port, o);
+			ctl_sponge_annotate(c, json_string_value(ad), o);
 			json_array_append_new(na->a, o);
 		}
 		json_decref(addrs);

@@ -133,6 +133,30 @@ static void serve(struct fake_dp *f, const struct fab_wire_hdr *h, const uint8_t
 		fab_wire_hello_rep_encode(&f->out, h, &hello);
 		return;
 	}
+	case FAB_WIRE_SPONGE_SET: {
+		struct fab_wire_sponge_set m;
+
+		if (fab_wire_sponge_set_decode(p, h->length, &m) != 0)
+			break;
+		f->v.sponge_sets++;
+		f->v.nsponged = m.n;
+		memcpy(f->v.sponged, m.addrs, (m.n < 16 ? m.n : 16) * 16u);
+		fab_wire_empty_rep(&f->out, h);
+		return;
+	}
+	case FAB_WIRE_INJECT: {
+		struct fab_wire_frame_msg m;
+
+		if (fab_wire_frame_decode(p, h->length, &m) != 0)
+			break;
+		f->v.injects++;
+		f->v.inject_port = m.port;
+		f->v.inject_len = m.len;
+		memcpy(f->v.inject_frame, m.frame,
+		       m.len < sizeof(f->v.inject_frame) ? m.len : sizeof(f->v.inject_frame));
+		fab_wire_empty_rep(&f->out, h);
+		return;
+	}
 	case FAB_WIRE_PORT_ADMIN: {
 		struct fab_wire_port_admin a;
 

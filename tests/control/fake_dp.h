@@ -23,6 +23,13 @@ struct fake_dp_view {
 	uint16_t nports;
 	uint8_t admin[FAB_PORTS_MAX];
 	uint64_t rx_packets[FAB_PORTS_MAX];
+	/* The sponge's side: the last SPONGE_SET (first 16 addresses) and INJECTs. */
+	unsigned sponge_sets, injects;
+	uint32_t nsponged;
+	uint8_t sponged[16][16];
+	uint16_t inject_port;
+	uint16_t inject_len;
+	uint8_t inject_frame[128];
 };
 
 /* Starts serving path with the configuration in text (as if loaded at

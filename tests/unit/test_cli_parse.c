@@ -83,6 +83,16 @@ static void test_every_command(void **state)
 	expect_cmd("config apply a.yaml confirm 60", CTL_CONFIG_APPLY);
 	expect_cmd("config confirm", CTL_CONFIG_CONFIRM);
 	expect_cmd("config rollback", CTL_CONFIG_ROLLBACK);
+	expect_cmd("show sponge", CTL_SHOW_SPONGE);
+	expect_cmd("sponge 192.0.2.99", CTL_SPONGE);
+	expect_cmd("unsponge 2001:db8::99", CTL_UNSPONGE);
+	expect_cmd("set neighbor 192.0.2.99 alive", CTL_SET_NEIGHBOR_ALIVE);
+	expect_cmd("set neighbor 192.0.2.99 dead", CTL_SET_NEIGHBOR_DEAD);
+	expect_cmd("set neighbor 2001:db8::99 pending", CTL_SET_NEIGHBOR_PENDING);
+	expect_error("sponge 192.0.2", "bad IPv4 or IPv6 address: 192.0.2");
+	expect_error("set neighbor 192.0.2.99 asleep", "unknown argument: asleep");
+	assert_int_equal(parse("unsp 192.0.2.7", &r, err, sizeof(err)), 0);
+	assert_string_equal(r.addr, "192.0.2.7");
 
 	/* Arguments land where they belong. */
 	assert_int_equal(parse("show member AS4200000001", &r, err, sizeof(err)), 0);
@@ -113,7 +123,9 @@ static void test_prefixes(void **state)
 {
 	(void)state;
 	expect_cmd("sh ports", CTL_SHOW_PORTS);
-	expect_cmd("s st", CTL_SHOW_STATUS);
+	expect_cmd("sh st", CTL_SHOW_STATUS);
+	/* show, sponge and set share their first letter. */
+	expect_error("s st", "ambiguous argument: s (show, sponge, set)");
 	/* An exact keyword wins over a longer one it is a prefix of. */
 	expect_cmd("show port x", CTL_SHOW_PORT);
 	expect_cmd("show member 1", CTL_SHOW_MEMBER);
@@ -174,7 +186,7 @@ static void test_readonly_and_file_commands(void **state)
 {
 	(void)state;
 	for (int c = CTL_CMD_NONE + 1; c < CTL_CMD__COUNT; c++) {
-		bool show = c >= CTL_SHOW_PORTS && c <= CTL_SHOW_CONFIG;
+		bool show = (c >= CTL_SHOW_PORTS && c <= CTL_SHOW_CONFIG) || c == CTL_SHOW_SPONGE;
 
 		assert_int_equal(ctl_cmd_readonly(c), show);
 	}
@@ -207,7 +219,7 @@ static void test_completion(void **state)
 	w.n = 0;
 	assert_int_equal(ctl_cli_complete(1, show, "mem", collect, &w), 2);
 	w.n = 0;
-	assert_int_equal(ctl_cli_complete(1, show, "", collect, &w), 9);
+	assert_int_equal(ctl_cli_complete(1, show, "", collect, &w), 10);
 	w.n = 0;
 	assert_int_equal(ctl_cli_complete(2, port, "", collect, &w), 2);
 	assert_string_equal(w.v[0], "shutdown");
@@ -237,7 +249,7 @@ static void test_help_lists_every_command(void **state)
 
 		for (const char *p = buf; *p; p++)
 			lines += *p == '\n';
-		assert_int_equal(lines, 22);
+		assert_int_equal(lines, 28);
 	}
 	free(buf);
 	buf = NULL;

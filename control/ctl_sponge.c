@@ -1,0 +1,768 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The sponge in peerlan-control: reads the ARP and ND frames the dataplane
+ * punts, feeds fabric/sponge.c, probes through INJECT, pushes the sponged set
+ * (SPONGE_SET) whenever it changes and on every (re)connect, keeps it in a
+ * state file so that it survives a restart of either process, and records
+ * neighbour spoofing events.
+ *
+ * Punts arrive while control waits for a reply from the dataplane too, so the
+ * punt handler only records; everything that sends (probes, announcements,
+ * corrections, the set) happens in ctl_sponge_tick, outside any call.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ctl_int.h"
+#include "fabric/proto.h"
+#include "fabric/sponge.h"
+#include "fabric/tables.h"
+
+#define STATE_FILE   "sponge.state"
+#define EVENTS_MAX   64
+#define CORRECT_MAX  32 /* corrections waiting for the next tick */
+#define ACTIONS_MAX  64
+#define SPONGED_SHOW 4096
+
+struct ctl_event {
+	uint64_t wall; /* seconds since the epoch */
+	char text[224];
+};
+
+struct correction {
+	uint16_t port;
+	uint16_t lan;
+	fab_mac_t to;          /* the sender that used the sponge MAC */
+	struct fab_naddr addr; /* the live address it sent to */
+	struct fab_naddr asker;
+};
+
+struct ctl_sponge {
+	struct fab_sponge *s;
+	struct fab_tables *t;       /* built from the running model, for owners */
+	const struct fab_model *of; /* the model t and the policy come from */
+	uint64_t pushed_gen;        /* sponge generation the dataplane has */
+	bool push_needed;
+	uint64_t saved_gen;
+	struct ctl_event events[EVENTS_MAX];
+	unsigned nevents, event_head;
+	uint64_t events_total;
+	struct correction corr[CORRECT_MAX];
+	unsigned ncorr;
+	/* What the NOC may want to know about the sponge itself. */
+	uint64_t punts, unparsed, probes, announced, corrections, inject_errors;
+	char last_error[FAB_PATH_MAX + 128];
+};
+
+static uint64_t now_ms(void)
+{
+	return ctl_now_ns() / 1000000;
+}
+
+static fab_mac_t rd_mac(const uint8_t *p)
+{
+	fab_mac_t m = 0;
+
+	for (int i = 0; i < 6; i++)
+		m = m << 8 | p[i];
+	return m;
+}
+
+static void wr_mac(uint8_t *p, fab_mac_t m)
+{
+	for (int i = 5; i >= 0; i--, m >>= 8)
+		p[i] = (uint8_t)m;
+}
+
+static uint16_t rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static void wr16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static uint32_t v4_of(const struct fab_naddr *a)
+{
+	return (uint32_t)a->b[12] << 24 | (uint32_t)a->b[13] << 16 | (uint32_t)a->b[14] << 8 |
+	       a->b[15];
+}
+
+int ctl_neigh_event_text(char *buf, size_t len, const char *member, const char *port,
+			 const char *addr, const char *owner)
+{
+	return snprintf(buf, len, "member %s on port %s answered for address %s (owned by %s)",
+			member, port, addr, owner);
+}
+
+static void event(struct ctl_sponge *sp, const char *text)
+{
+	struct ctl_event *e = &sp->events[sp->event_head];
+
+	e->wall = (uint64_t)time(NULL);
+	snprintf(e->text, sizeof(e->text), "%s", text);
+	sp->event_head = (sp->event_head + 1) % EVENTS_MAX;
+	if (sp->nevents < EVENTS_MAX)
+		sp->nevents++;
+	sp->events_total++;
+	ctl_log("%s", text);
+}
+
+/* Keeps the owner tables and the sponge policy in step with the running model. */
+static int follow_model(struct ctl *c)
+{
+	struct ctl_sponge *sp = c->sponge;
+	struct fab_tables *t;
+
+	if (sp->of == c->running)
+		return 0;
+	t = fab_tables_build(c->running, 0);
+	if (t == NULL)
+		return -errno;
+	fab_tables_destroy(sp->t);
+	sp->t = t;
+	sp->of = c->running;
+	fab_sponge_set_policy(sp->s, &c->running->policy.sponge);
+	return 0;
+}
+
+static void state_path(const struct ctl *c, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s", c->running->mgmt.state_dir, STATE_FILE);
+}
+
+int ctl_sponge_init(struct ctl *c)
+{
+	struct ctl_sponge *sp = calloc(1, sizeof(*sp));
+	char path[FAB_PATH_MAX + 16];
+	unsigned bad = 0;
+	int rc;
+
+	if (sp == NULL)
+		return -ENOMEM;
+	sp->s = fab_sponge_create(&c->running->policy.sponge, 0, now_ms());
+	if (sp->s == NULL) {
+		free(sp);
+		return -errno;
+	}
+	c->sponge = sp;
+	rc = follow_model(c);
+	if (rc < 0)
+		return rc;
+	state_path(c, path, sizeof(path));
+	rc = fab_sponge_load(sp->s, path, now_ms(), &bad);
+	if (rc == -EINVAL)
+		ctl_log("%s:%u: not a sponge state line; starting with nothing sponged", path, bad);
+	else if (rc < 0)
+		ctl_log("%s: %s; starting with nothing sponged", path, strerror(-rc));
+	else if (fab_sponge_sponged(sp->s, NULL, 0) > 0)
+		ctl_log("%s: %zu address(es) sponged", path, fab_sponge_sponged(sp->s, NULL, 0));
+	sp->saved_gen = fab_sponge_generation(sp->s);
+	sp->push_needed = true;
+	return 0;
+}
+
+void ctl_sponge_fini(struct ctl *c)
+{
+	if (c->sponge == NULL)
+		return;
+	fab_sponge_destroy(c->sponge->s);
+	fab_tables_destroy(c->sponge->t);
+	free(c->sponge);
+	c->sponge = NULL;
+}
+
+/* What a punted ARP or ND frame says, once its headers check out. */
+struct neigh_frame {
+	uint16_t port;
+	int lan;
+	fab_mac_t src, dst;
+	uint8_t kind; /* below */
+	bool solicited;
+	struct fab_naddr sender; /* ARP sender / IPv6 source; unspecified for DAD */
+	struct fab_naddr target; /* ARP target / ND target / the data's destination */
+};
+
+enum { K_ARP_REQ, K_ARP_REP, K_NS, K_NA, K_DATA };
+
+static int parse_ip6(const uint8_t *ip, size_t len, struct neigh_frame *nf)
+{
+	const uint8_t *icmp = ip + FAB_IPV6_HLEN;
+	struct fab_ip6 a;
+
+	if (len < FAB_IPV6_HLEN || (ip[0] >> 4) != 6)
+		return -EBADMSG;
+	memcpy(a.b, ip + 8, 16);
+	fab_naddr_from6(&nf->sender, &a);
+	memcpy(a.b, ip + 24, 16);
+	fab_naddr_from6(&nf->target, &a);
+	nf->kind = K_DATA;
+	/* The pipeline checked ND's hop limit, checksum and options before punting. */
+	if (ip[6] != FAB_IPPROTO_ICMPV6 || len < FAB_IPV6_HLEN + 24 ||
+	    (icmp[0] != FAB_ICMP6_NS && icmp[0] != FAB_ICMP6_NA))
+		return 0;
+	nf->kind = icmp[0] == FAB_ICMP6_NS ? K_NS : K_NA;
+	nf->solicited = (icmp[4] & 0x40) != 0;
+	memcpy(a.b, icmp + 8, 16);
+	fab_naddr_from6(&nf->target, &a);
+	return 0;
+}
+
+static int parse(const struct fab_tables *t, const struct fab_wire_frame_msg *f,
+		 struct neigh_frame *nf)
+{
+	const uint8_t *d = f->frame;
+	size_t off = FAB_ETH_HLEN, len = f->len;
+	uint16_t et, vlan = 0;
+
+	if (len < FAB_ETH_HLEN)
+		return -EBADMSG;
+	nf->port = f->port;
+	nf->dst = rd_mac(d);
+	nf->src = rd_mac(d + 6);
+	et = rd16(d + 12);
+	if (et == FAB_ETH_P_8021Q) {
+		if (len < FAB_ETH_HLEN + FAB_VLAN_HLEN)
+			return -EBADMSG;
+		vlan = rd16(d + 14) & 0xfff;
+		et = rd16(d + 16);
+		off += FAB_VLAN_HLEN;
+	}
+	nf->lan = fab_tables_lan_of(t, f->port, vlan);
+	if (nf->lan < 0)
+		return -ENOENT;
+	if (et == FAB_ETH_P_ARP) {
+		const uint8_t *a = d + off;
+
+		if (len < off + FAB_ARP_LEN)
+			return -EBADMSG;
+		nf->kind = rd16(a + 6) == FAB_ARP_OP_REQUEST ? K_ARP_REQ : K_ARP_REP;
+		fab_naddr_from4(&nf->sender, a + 14);
+		fab_naddr_from4(&nf->target, a + 24);
+		return 0;
+	}
+	if (et == FAB_ETH_P_IPV4) {
+		if (len < off + FAB_IPV4_HLEN_MIN)
+			return -EBADMSG;
+		nf->kind = K_DATA;
+		fab_naddr_from4(&nf->sender, d + off + 12);
+		fab_naddr_from4(&nf->target, d + off + 16);
+		return 0;
+	}
+	if (et == FAB_ETH_P_IPV6)
+		return parse_ip6(d + off, len - off, nf);
+	return -EPROTONOSUPPORT;
+}
+
+/* The owner of an address on a LAN; 0 or -ENOENT. */
+static int owner_of(const struct fab_tables *t, int lan, const struct fab_naddr *a,
+		    struct fab_owner *o)
+{
+	struct fab_ip6 v6;
+
+	if (fab_naddr_is4(a))
+		return fab_tables_lookup_ip4(t, (uint16_t)lan, v4_of(a), o);
+	memcpy(v6.b, a->b, 16);
+	return fab_tables_lookup_ip6(t, (uint16_t)lan, &v6, o);
+}
+
+static const char *member_name(const struct fab_model *m, uint32_t member, char *buf, size_t len)
+{
+	if (member >= m->nmembers)
+		snprintf(buf, len, "nobody");
+	else
+		snprintf(buf, len, "AS%u (%s)", m->members[member].asn, m->members[member].name);
+	return buf;
+}
+
+static bool link_local6(const struct fab_naddr *a)
+{
+	return !fab_naddr_is4(a) && a->b[0] == 0xfe && (a->b[1] & 0xc0) == 0x80;
+}
+
+/* A frame whose sender is not the member that sent it: one event, nothing learned. */
+static void spoof_event(struct ctl *c, const struct neigh_frame *nf, const struct fab_owner *from,
+			const struct fab_naddr *addr, const struct fab_owner *owner)
+{
+	const struct fab_model *m = c->running;
+	char who[FAB_NAME_MAX + 24], whose[FAB_NAME_MAX + 24], a[64], text[224];
+
+	ctl_neigh_event_text(
+	    text, sizeof(text), member_name(m, from->member, who, sizeof(who)),
+	    nf->port < m->nports ? m->ports[nf->port].name : "?", fab_naddr_str(addr, a, sizeof(a)),
+	    owner ? member_name(m, owner->member, whose, sizeof(whose)) : "nobody");
+	event(c->sponge, text);
+}
+
+static void want_correction(struct ctl_sponge *sp, const struct neigh_frame *nf)
+{
+	if (sp->ncorr == CORRECT_MAX)
+		return;
+	sp->corr[sp->ncorr++] = (struct correction){.port = nf->port,
+						    .lan = (uint16_t)nf->lan,
+						    .to = nf->src,
+						    .addr = nf->target,
+						    .asker = nf->sender};
+}
+
+void ctl_sponge_punt(struct ctl *c, const struct fab_wire_frame_msg *f)
+{
+	struct ctl_sponge *sp = c->sponge;
+	struct neigh_frame nf;
+	struct fab_owner from, owner;
+	uint64_t now = now_ms();
+	bool has_owner, legit;
+	const struct fab_naddr *claimed;
+
+	if (sp == NULL || follow_model(c) < 0)
+		return;
+	sp->punts++;
+	if (parse(sp->t, f, &nf) != 0 ||
+	    fab_tables_lookup_mac(sp->t, (uint16_t)nf.lan, nf.src, &from) != 0) {
+		sp->unparsed++;
+		return;
+	}
+	if (nf.kind == K_DATA) {
+		struct fab_sponge_info info;
+
+		/* Sent to the sponge MAC: correct the sender if the address lives. */
+		if (nf.dst == c->running->policy.sponge.mac &&
+		    owner_of(sp->t, nf.lan, &nf.target, &owner) == 0 &&
+		    (fab_sponge_get(sp->s, &nf.target, now, &info) != 0 ||
+		     info.state == FAB_SPONGE_ALIVE))
+			want_correction(sp, &nf);
+		return;
+	}
+	/* An NA speaks for its target; everything else for its sender. */
+	claimed = nf.kind == K_NA ? &nf.target : &nf.sender;
+	if (fab_naddr_is_unspec(claimed) || link_local6(claimed)) {
+		claimed = NULL;
+	} else {
+		has_owner = owner_of(sp->t, nf.lan, claimed, &owner) == 0;
+		legit = has_owner && owner.binding == from.binding;
+		if (!legit) {
+			spoof_event(c, &nf, &from, claimed, has_owner ? &owner : NULL);
+			return;
+		}
+		fab_sponge_heard(sp->s, claimed, now);
+	}
+	/* A request from a verified sender (never a DAD probe) counts as a query. */
+	if ((nf.kind == K_ARP_REQ || nf.kind == K_NS) && claimed != NULL &&
+	    memcmp(&nf.sender, &nf.target, sizeof(nf.target)) != 0)
+		fab_sponge_query(sp->s, &nf.target, &nf.sender, now);
+}
+
+/* Sends one frame through the dataplane; counts failures. */
+static void inject(struct ctl *c, uint16_t port, const uint8_t *frame, uint16_t len)
+{
+	struct ctl_sponge *sp = c->sponge;
+	struct fab_wire_frame_msg m = {.port = port, .frame = frame, .len = len};
+	uint32_t id = ctl_dp_next_id(c->dp);
+	char err[160] = "";
+	int rc;
+
+	rc = ctl_dp_request(c, fab_wire_frame_encode(ctl_dp_out(c->dp), FAB_WIRE_INJECT, id, &m),
+			    id, err, sizeof(err));
+	if (rc != 0) {
+		sp->inject_errors++;
+		snprintf(sp->last_error, sizeof(sp->last_error), "inject on port %u: %s", port,
+			 err);
+	}
+}
+
+/* Ethernet header with the LAN's tag on a trunk port; returns its length. */
+static size_t eth(const struct fab_model *m, uint16_t port, uint16_t lan, uint8_t *d, fab_mac_t dst,
+		  fab_mac_t src, uint16_t et)
+{
+	size_t off = 12;
+
+	wr_mac(d, dst);
+	wr_mac(d + 6, src);
+	if (m->ports[port].mode == FAB_PORT_TRUNK) {
+		wr16(d + 12, FAB_ETH_P_8021Q);
+		wr16(d + 14, m->lans[lan].vlan);
+		off += 4;
+	}
+	wr16(d + off, et);
+	return off + 2;
+}
+
+static size_t arp_frame(const struct fab_model *m, uint16_t port, uint16_t lan, uint8_t *d,
+			fab_mac_t dst, uint16_t op, fab_mac_t sha, const uint8_t spa[4],
+			fab_mac_t tha, const uint8_t tpa[4])
+{
+	size_t off = eth(m, port, lan, d, dst, sha, FAB_ETH_P_ARP);
+	uint8_t *a = d + off;
+
+	wr16(a, FAB_ARP_HTYPE_ETH);
+	wr16(a + 2, FAB_ETH_P_IPV4);
+	a[4] = 6;
+	a[5] = 4;
+	wr16(a + 6, op);
+	wr_mac(a + 8, sha);
+	memcpy(a + 14, spa, 4);
+	wr_mac(a + 18, tha);
+	memcpy(a + 24, tpa, 4);
+	return off + FAB_ARP_LEN;
+}
+
+static uint16_t icmp6_csum(const uint8_t *ip, const uint8_t *icmp, uint32_t len)
+{
+	uint32_t sum = len + FAB_IPPROTO_ICMPV6;
+
+	for (int i = 8; i < 40; i += 2)
+		sum += rd16(ip + i);
+	for (uint32_t i = 0; i + 1 < len; i += 2)
+		sum += rd16(icmp + i);
+	if (len & 1)
+		sum += (uint32_t)icmp[len - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* An NS (type 135) or NA (136) with one link-layer option, unless lla is 0. */
+static size_t nd_frame(const struct fab_model *m, uint16_t port, uint16_t lan, uint8_t *d,
+		       fab_mac_t dst, fab_mac_t src, uint8_t type, uint8_t flags,
+		       const uint8_t sip[16], const uint8_t dip[16], const uint8_t target[16],
+		       fab_mac_t lla)
+{
+	size_t off = eth(m, port, lan, d, dst, src, FAB_ETH_P_IPV6);
+	uint8_t *ip = d + off, *icmp = ip + FAB_IPV6_HLEN;
+	uint16_t ilen = lla ? 32 : 24;
+
+	memset(ip, 0, FAB_IPV6_HLEN + ilen);
+	ip[0] = 0x60;
+	wr16(ip + 4, ilen);
+	ip[6] = FAB_IPPROTO_ICMPV6;
+	ip[7] = 255;
+	memcpy(ip + 8, sip, 16);
+	memcpy(ip + 24, dip, 16);
+	icmp[0] = type;
+	icmp[4] = flags;
+	memcpy(icmp + 8, target, 16);
+	if (lla) {
+		icmp[24] = type == FAB_ICMP6_NS ? 1 : 2;
+		icmp[25] = 1;
+		wr_mac(icmp + 26, lla);
+	}
+	wr16(icmp + 2, icmp6_csum(ip, icmp, ilen));
+	return off + FAB_IPV6_HLEN + ilen;
+}
+
+static const uint8_t zero16[16];
+
+/* A probe to the owner's port: an ARP probe or a DAD solicitation, which any
+ * live owner answers and which claims no address of the fabric's own. */
+static void probe(struct ctl *c, const struct fab_naddr *a)
+{
+	const struct fab_model *m = c->running;
+	fab_mac_t smac = m->policy.sponge.mac;
+	struct fab_owner o;
+	uint8_t d[128], snm[16] = {0xff, 0x02, [11] = 1, [12] = 0xff};
+	size_t n;
+	int lan;
+
+	/* An address nobody owns has nobody to answer: it is silent by definition. */
+	for (lan = 0; lan < (int)m->nlans; lan++)
+		if (owner_of(c->sponge->t, lan, a, &o) == 0)
+			break;
+	if (lan == (int)m->nlans)
+		return;
+	if (fab_naddr_is4(a)) {
+		n = arp_frame(m, o.port, o.lan, d, o.mac, FAB_ARP_OP_REQUEST, smac, zero16, 0,
+			      a->b + 12);
+	} else {
+		/* The solicited-node group and its MAC: ff02::1:ffXX:XXXX, 33:33:ff:XX:XX:XX. */
+		fab_mac_t group = FAB_MAC_IPV6_SNMC_BASE | (fab_mac_t)a->b[13] << 16 |
+				  (fab_mac_t)a->b[14] << 8 | a->b[15];
+
+		memcpy(snm + 13, a->b + 13, 3);
+		n = nd_frame(m, o.port, o.lan, d, group, smac, FAB_ICMP6_NS, 0, zero16, snm, a->b,
+			     0);
+	}
+	c->sponge->probes++;
+	inject(c, o.port, d, (uint16_t)n);
+}
+
+/* Tells every other port of the address's LAN that the sponge has it now. */
+static void announce(struct ctl *c, const struct fab_naddr *a)
+{
+	const struct fab_model *m = c->running;
+	fab_mac_t smac = m->policy.sponge.mac;
+	static const uint8_t all_nodes[16] = {0xff, 0x02, [15] = 1};
+	struct fab_owner o;
+	uint8_t d[128];
+
+	for (size_t lan = 0; lan < m->nlans; lan++) {
+		if (owner_of(c->sponge->t, (int)lan, a, &o) != 0)
+			continue;
+		for (size_t p = 0; p < m->nports; p++) {
+			size_t n;
+			bool carries = false;
+
+			for (size_t k = 0; k < m->ports[p].nlans; k++)
+				carries |= m->ports[p].lans[k] == lan;
+			if (!carries || p == o.port || m->ports[p].kind != FAB_PORT_EDGE)
+				continue;
+			if (fab_naddr_is4(a))
+				n = arp_frame(m, (uint16_t)p, (uint16_t)lan, d, FAB_MAC_BROADCAST,
+					      FAB_ARP_OP_REQUEST, smac, a->b + 12, 0, a->b + 12);
+			else
+				n = nd_frame(m, (uint16_t)p, (uint16_t)lan, d,
+					     FAB_MAC_IPV6_MCAST_BASE | 1, smac, FAB_ICMP6_NA, 0x20,
+					     a->b, all_nodes, a->b, smac);
+			inject(c, (uint16_t)p, d, (uint16_t)n);
+		}
+	}
+	c->sponge->announced++;
+}
+
+/* Puts a sender that used the sponge MAC for a live address right, unicast. */
+static void correct(struct ctl *c, const struct correction *k)
+{
+	const struct fab_model *m = c->running;
+	struct fab_owner o;
+	uint8_t d[128];
+	size_t n;
+
+	if (owner_of(c->sponge->t, k->lan, &k->addr, &o) != 0 || k->port >= m->nports)
+		return;
+	if (fab_naddr_is4(&k->addr))
+		n = arp_frame(m, k->port, k->lan, d, k->to, FAB_ARP_OP_REPLY, o.mac, k->addr.b + 12,
+			      k->to, k->asker.b + 12);
+	else
+		n = nd_frame(m, k->port, k->lan, d, k->to, o.mac, FAB_ICMP6_NA, 0x20, k->addr.b,
+			     k->asker.b, k->addr.b, o.mac);
+	c->sponge->corrections++;
+	inject(c, k->port, d, (uint16_t)n);
+}
+
+int ctl_sponge_push(struct ctl *c, char *err, size_t errlen)
+{
+	struct ctl_sponge *sp = c->sponge;
+	size_t n = fab_sponge_sponged(sp->s, NULL, 0);
+	struct fab_naddr *v = calloc(n ? n : 1, sizeof(*v));
+	struct fab_wire_sponge_set m;
+	uint64_t gen = fab_sponge_generation(sp->s);
+	uint32_t id;
+	int rc;
+
+	if (v == NULL)
+		return -ENOMEM;
+	fab_sponge_sponged(sp->s, v, n);
+	m = (struct fab_wire_sponge_set){.addrs = (const uint8_t(*)[16])v, .n = (uint32_t)n};
+	id = ctl_dp_next_id(c->dp);
+	rc = ctl_dp_request(c, fab_wire_sponge_set_encode(ctl_dp_out(c->dp), id, &m), id, err,
+			    errlen);
+	free(v);
+	if (rc == 0) {
+		sp->pushed_gen = gen;
+		sp->push_needed = false;
+	}
+	return rc;
+}
+
+static void save(struct ctl *c)
+{
+	struct ctl_sponge *sp = c->sponge;
+	char path[FAB_PATH_MAX + 16];
+	int rc;
+
+	state_path(c, path, sizeof(path));
+	rc = fab_sponge_save(sp->s, path);
+	if (rc < 0) {
+		snprintf(sp->last_error, sizeof(sp->last_error), "cannot save %s: %s", path,
+			 strerror(-rc));
+		ctl_log("%s", sp->last_error);
+		return;
+	}
+	sp->saved_gen = fab_sponge_generation(sp->s);
+}
+
+void ctl_sponge_tick(struct ctl *c)
+{
+	struct ctl_sponge *sp = c->sponge;
+	struct fab_sponge_action act[ACTIONS_MAX];
+	struct correction corr[CORRECT_MAX];
+	unsigned ncorr;
+	size_t n;
+
+	if (sp == NULL || follow_model(c) < 0)
+		return;
+	n = fab_sponge_tick(sp->s, now_ms(), act, ACTIONS_MAX);
+	/* Corrections are copied first: sending lets new punts queue more. */
+	ncorr = sp->ncorr;
+	memcpy(corr, sp->corr, ncorr * sizeof(corr[0]));
+	sp->ncorr = 0;
+	for (size_t i = 0; i < n && c->synced; i++) {
+		if (act[i].kind == FAB_SPONGE_PROBE)
+			probe(c, &act[i].addr);
+		else
+			announce(c, &act[i].addr);
+	}
+	for (unsigned i = 0; i < ncorr && c->synced; i++)
+		correct(c, &corr[i]);
+	if (fab_sponge_generation(sp->s) != sp->saved_gen)
+		save(c);
+	if (c->synced && (sp->push_needed || fab_sponge_generation(sp->s) != sp->pushed_gen)) {
+		char err[160] = "";
+
+		if (ctl_sponge_push(c, err, sizeof(err)) != 0)
+			snprintf(sp->last_error, sizeof(sp->last_error), "SPONGE_SET: %s", err);
+	}
+}
+
+void ctl_sponge_resync(struct ctl *c)
+{
+	if (c->sponge != NULL)
+		c->sponge->push_needed = true;
+}
+
+static json_t *info_json(const struct ctl *c, const struct fab_sponge_info *in, uint64_t now)
+{
+	json_t *o = json_object();
+	char a[64];
+
+	(void)c;
+	json_object_set_new(o, "address", json_string(fab_naddr_str(&in->addr, a, sizeof(a))));
+	json_object_set_new(o, "state", json_string(fab_sponge_state_name(in->state)));
+	json_object_set_new(o, "queries_per_min", json_integer(in->rate_per_min));
+	json_object_set_new(o, "queued", json_integer(in->queued));
+	json_object_set_new(o, "queries", json_integer((json_int_t)in->queries));
+	json_object_set_new(o, "flood_ignored", json_integer((json_int_t)in->flood_ignored));
+	json_object_set_new(o, "probes_sent", json_integer(in->probes_sent));
+	if (in->last_query_ms)
+		json_object_set_new(o, "last_query_s_ago",
+				    json_integer((json_int_t)((now - in->last_query_ms) / 1000)));
+	if (in->last_heard_ms)
+		json_object_set_new(o, "last_heard_s_ago",
+				    json_integer((json_int_t)((now - in->last_heard_ms) / 1000)));
+	json_object_set_new(o, "state_for_s",
+			    json_integer((json_int_t)((now - in->since_ms) / 1000)));
+	return o;
+}
+
+void ctl_sponge_annotate(const struct ctl *c, const char *addr, json_t *o)
+{
+	struct fab_sponge_info in;
+	struct fab_naddr a;
+	uint64_t now = now_ms();
+	json_t *s;
+
+	if (c->sponge == NULL || fab_naddr_parse(&a, addr) != 0)
+		return;
+	if (fab_sponge_get(c->sponge->s, &a, now, &in) != 0) {
+		json_object_set_new(o, "state",
+				    json_string(fab_sponge_state_name(FAB_SPONGE_ALIVE)));
+		return;
+	}
+	s = info_json(c, &in, now);
+	json_object_update(o, s);
+	json_object_del(o, "address");
+	json_decref(s);
+}
+
+static int show_sponge(struct ctl *c, json_t **out)
+{
+	struct ctl_sponge *sp = c->sponge;
+	const struct fab_sponge_policy *p = &c->running->policy.sponge;
+	size_t n = fab_sponge_list(sp->s, 0, NULL, 0);
+	struct fab_sponge_info *v = calloc(n ? n : 1, sizeof(*v));
+	json_t *o = json_object(), *pol = json_object(), *list = json_array(), *ev = json_array();
+	uint64_t now = now_ms();
+	char mac[24];
+
+	if (v == NULL)
+		return ctl_error(out, -ENOMEM, "out of memory");
+	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", (unsigned)(p->mac >> 40) & 0xff,
+		 (unsigned)(p->mac >> 32) & 0xff, (unsigned)(p->mac >> 24) & 0xff,
+		 (unsigned)(p->mac >> 16) & 0xff, (unsigned)(p->mac >> 8) & 0xff,
+		 (unsigned)p->mac & 0xff);
+	json_object_set_new(pol, "enabled", json_boolean(p->enabled));
+	json_object_set_new(pol, "mac", json_string(mac));
+	json_object_set_new(pol, "queue_depth", json_integer(p->queue_depth));
+	json_object_set_new(pol, "rate_per_min", json_integer(p->rate_per_min));
+	json_object_set_new(pol, "flood_ms", json_integer(p->flood_ms));
+	json_object_set_new(pol, "probes", json_integer(p->probes));
+	json_object_set_new(pol, "probe_interval_ms", json_integer(p->probe_interval_ms));
+	json_object_set_new(pol, "learning", json_boolean(fab_sponge_learning(sp->s, now)));
+	json_object_set_new(pol, "gratuitous", json_boolean(p->gratuitous));
+	json_object_set_new(o, "policy", pol);
+	fab_sponge_list(sp->s, now, v, n);
+	/* The addresses worth a look: sponged, being probed, or asked for now. */
+	for (size_t i = 0; i < n && json_array_size(list) < SPONGED_SHOW; i++)
+		if (v[i].state != FAB_SPONGE_ALIVE || v[i].rate_per_min > 0)
+			json_array_append_new(list, info_json(c, &v[i], now));
+	free(v);
+	json_object_set_new(o, "addresses", list);
+	json_object_set_new(o, "tracked", json_integer((json_int_t)n));
+	json_object_set_new(o, "sponged",
+			    json_integer((json_int_t)fab_sponge_sponged(sp->s, NULL, 0)));
+	json_object_set_new(o, "in_dataplane",
+			    json_boolean(c->synced && !sp->push_needed &&
+					 sp->pushed_gen == fab_sponge_generation(sp->s)));
+	json_object_set_new(o, "punts", json_integer((json_int_t)sp->punts));
+	json_object_set_new(o, "unparsed", json_integer((json_int_t)sp->unparsed));
+	json_object_set_new(o, "probes_sent", json_integer((json_int_t)sp->probes));
+	json_object_set_new(o, "announced", json_integer((json_int_t)sp->announced));
+	json_object_set_new(o, "corrections", json_integer((json_int_t)sp->corrections));
+	json_object_set_new(o, "inject_errors", json_integer((json_int_t)sp->inject_errors));
+	json_object_set_new(o, "table_full", json_integer((json_int_t)fab_sponge_overflow(sp->s)));
+	if (sp->last_error[0] != '\0')
+		json_object_set_new(o, "last_error", json_string(sp->last_error));
+	for (unsigned i = 0; i < sp->nevents; i++) {
+		const struct ctl_event *e =
+		    &sp->events[(sp->event_head + EVENTS_MAX - sp->nevents + i) % EVENTS_MAX];
+		json_t *j = json_object();
+
+		json_object_set_new(j, "time", json_integer((json_int_t)e->wall));
+		json_object_set_new(j, "text", json_string(e->text));
+		json_array_append_new(ev, j);
+	}
+	json_object_set_new(o, "events", ev);
+	json_object_set_new(o, "events_total", json_integer((json_int_t)sp->events_total));
+	*out = o;
+	return 0;
+}
+
+int ctl_sponge_cmd(struct ctl *c, const struct ctl_request *r, json_t **out)
+{
+	static const enum fab_sponge_state to[] = {
+	    [CTL_SPONGE] = FAB_SPONGE_STATIC,
+	    [CTL_UNSPONGE] = FAB_SPONGE_ALIVE,
+	    [CTL_SET_NEIGHBOR_ALIVE] = FAB_SPONGE_ALIVE,
+	    [CTL_SET_NEIGHBOR_DEAD] = FAB_SPONGE_DEAD,
+	    [CTL_SET_NEIGHBOR_PENDING] = FAB_SPONGE_PENDING,
+	};
+	struct fab_naddr a;
+	int rc;
+
+	if (c->sponge == NULL)
+		return ctl_error(out, -ENOTSUP, "the sponge is not running");
+	if (r->cmd == CTL_SHOW_SPONGE)
+		return show_sponge(c, out);
+	if (r->cmd < CTL_SPONGE || r->cmd > CTL_SET_NEIGHBOR_PENDING ||
+	    fab_naddr_parse(&a, r->addr) != 0)
+		return ctl_error(out, -EINVAL, "bad address: %s", r->addr);
+	rc = fab_sponge_set_state(c->sponge->s, &a, to[r->cmd], now_ms());
+	if (rc != 0)
+		return ctl_error(out, rc, "cannot set %s: %s", r->addr, strerror(-rc));
+	ctl_log("neighbour %s set %s by hand", r->addr, fab_sponge_state_name(to[r->cmd]));
+	/* Pushed and saved at once, so the answer the NOC gets is already true. */
+	ctl_sponge_tick(c);
+	*out = json_object();
+	json_object_set_new(*out, "address", json_string(r->addr));
+	json_object_set_new(*out, "state", json_string(fab_sponge_state_name(to[r->cmd])));
+	json_object_set_new(
+	    *out, "in_dataplane",
+	    json_boolean(c->synced && !c->sponge->push_needed &&
+			 c->sponge->pushed_gen == fab_sponge_generation(c->sponge->s)));
+	return 0;
+}
