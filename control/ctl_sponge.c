@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 
 #include "ctl_int.h"
 #include "fabric/proto.h"
@@ -576,14 +577,15 @@ static void save(struct ctl *c)
 	int rc;
 
 	state_path(c, path, sizeof(path));
+	(void)mkdir(c->running->mgmt.state_dir, 0750);
 	rc = fab_sponge_save(sp->s, path);
+	/* Tried once per change: a full disk is reported, not retried every tick. */
+	sp->saved_gen = fab_sponge_generation(sp->s);
 	if (rc < 0) {
 		snprintf(sp->last_error, sizeof(sp->last_error), "cannot save %s: %s", path,
 			 strerror(-rc));
 		ctl_log("%s", sp->last_error);
-		return;
 	}
-	sp->saved_gen = fab_sponge_generation(sp->s);
 }
 
 void ctl_sponge_tick(struct ctl *c)

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 #include <sys/stat.h>
 
 #include <cmocka.h>
@@ -659,6 +660,142 @@ static void test_cli_sockets(void **state)
 	assert_true(ctl_running(e->ctl)->ports[0].admin_up);
 }
 
+/* ---- the sponge ---- */
+
+static const char sponge_policy[] = "policy:\n"
+				    "  sponge: {queue-depth: 5, rate: 50, flood-protection: 0, "
+				    "probes: 2, probe-interval: 100, learning: 0}\n";
+
+/* An ARP frame as the dataplane punts it, from port with sender (mac, spa). */
+static void punt_arp(struct env *e, uint16_t port, uint16_t op, uint8_t mac, const char *spa,
+		     const char *tpa)
+{
+	uint8_t f[60] = {0xff, 0xff,        0xff, 0xff, 0xff, 0xff, 2, 0,  0, 0,
+			 0,    mac,         0x08, 0x06, 0,    1,    8, 0,  6, 4,
+			 0,    (uint8_t)op, 2,    0,    0,    0,    0, mac};
+	struct fab_wire_frame_msg m = {.port = port, .frame = f, .len = sizeof(f)};
+	struct fab_wire_buf b = {0};
+
+	assert_int_equal(inet_pton(AF_INET, spa, f + 28), 1);
+	assert_int_equal(inet_pton(AF_INET, tpa, f + 38), 1);
+	assert_int_equal(fab_wire_frame_encode(&b, FAB_WIRE_PUNT, 0, &m), 0);
+	assert_int_equal(fake_dp_send(e->dp, b.data, b.len), 0);
+	fab_wire_buf_free(&b);
+}
+
+static struct fake_dp_view sp_view;
+
+static bool sponged1(struct env *e)
+{
+	fake_dp_view(e->dp, &sp_view);
+	return sp_view.nsponged == 1;
+}
+
+static bool sponged2(struct env *e)
+{
+	fake_dp_view(e->dp, &sp_view);
+	return sp_view.nsponged == 2;
+}
+
+static bool has_event(struct env *e)
+{
+	json_t *o = exec_ok(e, "show sponge", NULL);
+	bool yes = json_array_size(json_object_get(o, "events")) > 0;
+
+	json_decref(o);
+	return yes;
+}
+
+static void restart_ctl(struct env *e)
+{
+	ctl_destroy(e->ctl);
+	e->ctl = start_ctl(e);
+	assert_true(run_until(e, synced, 2000));
+}
+
+static void test_sponge(void **state)
+{
+	struct env *e = *state;
+	char *extra = NULL, *text, path[160], line[64];
+	static const uint8_t a99[16] = {[10] = 0xff, [11] = 0xff, 192, 0, 2, 99};
+	json_t *o;
+	FILE *f;
+
+	assert_true(asprintf(&extra, "%s%s", member2, sponge_policy) > 0);
+	text = config_text(e, extra);
+	write_file(e->cfg, text);
+	fake_dp_reload(e->dp, text);
+	restart_ctl(e);
+
+	/* By hand: pushed at once and written to the state file. */
+	o = exec_ok(e, "sponge 192.0.2.99", NULL);
+	assert_string_equal(json_string_value(json_object_get(o, "state")), "static");
+	assert_true(json_is_true(json_object_get(o, "in_dataplane")));
+	json_decref(o);
+	assert_true(run_until(e, sponged1, 1000));
+	assert_memory_equal(sp_view.sponged[0], a99, 16);
+	snprintf(path, sizeof(path), "%s/state/sponge.state", e->dir);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(line, sizeof(line), f));
+	fclose(f);
+	assert_string_equal(line, "static 192.0.2.99\n");
+
+	/* A restarted control gives the dataplane the same set when it connects. */
+	fake_dp_view(e->dp, &sp_view);
+	{
+		unsigned sets = sp_view.sponge_sets;
+
+		restart_ctl(e);
+		assert_true(run_until(e, sponged1, 1000));
+		assert_true(sp_view.sponge_sets > sets);
+	}
+
+	/* Two asks for One's 192.0.2.1 again and again: probed on p1, then sponged. */
+	for (int i = 0; i < 5; i++)
+		punt_arp(e, 1, 1, 2, "192.0.2.2", "192.0.2.1");
+	assert_true(run_until(e, sponged2, 2000));
+	assert_true(sp_view.injects >= 2);
+	assert_int_equal(sp_view.inject_port, 0);
+	/* An ARP probe: to One's MAC, from the sponge MAC, sender 0.0.0.0, for 192.0.2.1. */
+	assert_int_equal(sp_view.inject_frame[5], 1);
+	assert_int_equal(sp_view.inject_frame[11], 0xfe);
+	assert_int_equal(sp_view.inject_frame[21], 1);
+	assert_int_equal(sp_view.inject_frame[28], 0);
+	assert_int_equal(sp_view.inject_frame[41], 1);
+	o = exec_ok(e, "show neighbors ipv4", NULL);
+	assert_string_equal(json_string_value(json_object_get(
+				json_array_get(json_object_get(o, "neighbors"), 0), "state")),
+			    "dead");
+	json_decref(o);
+
+	/* One announces itself: alive at once, the dataplane stops answering for it. */
+	punt_arp(e, 0, 1, 1, "192.0.2.1", "192.0.2.1");
+	assert_true(run_until(e, sponged1, 1000));
+	assert_memory_equal(sp_view.sponged[0], a99, 16);
+
+	/* Two answers for One's address: dropped by the dataplane, an event here. */
+	punt_arp(e, 1, 2, 2, "192.0.2.1", "192.0.2.2");
+	assert_true(run_until(e, has_event, 1000));
+	o = exec_ok(e, "show sponge", NULL);
+	assert_non_null(strstr(json_string_value(json_object_get(
+				   json_array_get(json_object_get(o, "events"), 0), "text")),
+			       "member AS64502"));
+	assert_non_null(
+	    strstr(json_string_value(
+		       json_object_get(json_array_get(json_object_get(o, "events"), 0), "text")),
+		   "on port p2 answered for address 192.0.2.1 (owned by AS64501 (One))"));
+	json_decref(o);
+
+	/* Unsponged by hand, and a bad address changes nothing. */
+	exec_fails(e, "unsponge 192.0.2.999", NULL, -EINVAL, "bad IPv4 or IPv6 address");
+	json_decref(exec_ok(e, "unsponge 192.0.2.99", NULL));
+	fake_dp_view(e->dp, &sp_view);
+	assert_int_equal(sp_view.nsponged, 0);
+	free(extra);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -680,6 +817,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_shows, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_dataplane_sends_garbage, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_cli_sockets, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_sponge, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
