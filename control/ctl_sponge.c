@@ -666,8 +666,8 @@ void ctl_sponge_annotate(const struct ctl *c, const char *addr, json_t *o)
 		return;
 	}
 	s = info_json(c, &in, now);
+	json_object_del(s, "address");
 	json_object_update(o, s);
-	json_object_del(o, "address");
 	json_decref(s);
 }
 
