@@ -79,6 +79,7 @@ int dp_stats_write_json(const struct dp *dp, const char *path)
 	    root, "generation",
 	    json_integer((json_int_t)__atomic_load_n(&dp->generation, __ATOMIC_ACQUIRE)));
 	json_object_set_new(root, "punt_consumed", json_integer((json_int_t)dp->punt_consumed));
+	json_object_set_new(root, "injected", json_integer((json_int_t)dp->injected));
 	for (uint16_t p = 0; p < dp->nports; p++) {
 		json_t *o = port_json(dp, p);
 

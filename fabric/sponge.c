@@ -189,6 +189,12 @@ static void set_state(struct fab_sponge *s, struct entry *e, enum fab_sponge_sta
 	e->state = st;
 }
 
+/* A queue of one has no rate: the configuration may say 1, the rings hold 2. */
+static uint32_t depth_of(const struct fab_sponge_policy *p)
+{
+	return p->queue_depth < 2 ? 2 : p->queue_depth;
+}
+
 static uint32_t ring_rate(const struct entry *e, uint32_t depth)
 {
 	uint64_t oldest, newest, span;
@@ -218,7 +224,7 @@ struct fab_sponge *fab_sponge_create(const struct fab_sponge_policy *p, size_t m
 {
 	struct fab_sponge *s;
 
-	if (p->queue_depth < 2) {
+	if (p->queue_depth == 0) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -253,10 +259,10 @@ void fab_sponge_destroy(struct fab_sponge *s)
 
 int fab_sponge_set_policy(struct fab_sponge *s, const struct fab_sponge_policy *p)
 {
-	if (p->queue_depth < 2)
+	if (p->queue_depth == 0)
 		return -EINVAL;
 	/* Rings are sized by the depth; a new depth starts them afresh. */
-	if (p->queue_depth != s->p.queue_depth)
+	if (depth_of(p) != depth_of(&s->p))
 		free_rings(s);
 	s->p = *p;
 	return 0;
@@ -270,7 +276,7 @@ bool fab_sponge_learning(const struct fab_sponge *s, uint64_t now_ms)
 int fab_sponge_query(struct fab_sponge *s, const struct fab_naddr *target,
 		     const struct fab_naddr *source, uint64_t now_ms)
 {
-	uint32_t depth = s->p.queue_depth;
+	uint32_t depth = depth_of(&s->p);
 	struct entry *e;
 
 	if (fab_naddr_is_unspec(source))
@@ -370,7 +376,7 @@ static void info_of(const struct fab_sponge *s, const struct entry *e, struct fa
 	    .addr = e->addr,
 	    .state = e->state,
 	    .queued = e->count,
-	    .rate_per_min = ring_rate(e, s->p.queue_depth),
+	    .rate_per_min = ring_rate(e, depth_of(&s->p)),
 	    .probes_sent = e->probes_sent,
 	    .queries = e->queries,
 	    .flood_ignored = e->flood_ignored,

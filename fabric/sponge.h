@@ -59,7 +59,8 @@ struct fab_sponge;
  * Creates an empty sponge with a copy of the policy, its learning period
  * starting at now_ms. max_addrs bounds the addresses tracked (0: the
  * default FAB_SPONGE_ADDRS_MAX). Returns NULL and sets errno (ENOMEM,
- * EINVAL for a queue depth below 2). The caller owns the result.
+ * EINVAL for a queue depth of 0; a depth of 1 is taken as 2, the least that
+ * has a rate). The caller owns the result.
  */
 struct fab_sponge *fab_sponge_create(const struct fab_sponge_policy *p, size_t max_addrs,
 				     uint64_t now_ms);

@@ -131,6 +131,7 @@ jq -e '.ports.p1 as $p | $p.rx_packets == $p.forwarded + $p.steered + $p.answere
 	([$p.drops[]] | add)' "$stats" >/dev/null || fail "p1 does not add up: $(jq -c .ports.p1 "$stats")"
 (($(jq '.ports.p1.punt_dropped' "$stats") > 0)) || fail "the punt policer dropped nothing"
 (($(jq '.ports.p1.answered' "$stats") > 0)) || fail "nothing answered"
+(($(jq '.injected' "$stats") >= 2)) || fail "the dataplane injected $(jq .injected "$stats") frames"
 python3 - "$tmp" "$sponge_mac" <<'PY' || fail "no answer from the sponge MAC or no probe on p2"
 import struct, sys
 d, smac = sys.argv[1], bytes.fromhex(sys.argv[2].replace(":", ""))

@@ -252,7 +252,7 @@ static void test_disabled_and_full(void **state)
 	assert_int_equal(fab_sponge_query(s, &a, &src, T0 + 20000), -ENOSPC);
 	assert_int_equal(fab_sponge_overflow(s), 1);
 	fab_sponge_destroy(s);
-	p.queue_depth = 1;
+	p.queue_depth = 0;
 	errno = 0;
 	assert_null(fab_sponge_create(&p, 0, T0));
 	assert_int_equal(errno, EINVAL);
