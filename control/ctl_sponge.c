@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 
 #include "ctl_int.h"
+#include "fabric/pipeline.h"
 #include "fabric/proto.h"
 #include "fabric/sponge.h"
 #include "fabric/tables.h"
@@ -413,21 +414,6 @@ static size_t arp_frame(const struct fab_model *m, uint16_t port, uint16_t lan, 
 	return off + FAB_ARP_LEN;
 }
 
-static uint16_t icmp6_csum(const uint8_t *ip, const uint8_t *icmp, uint32_t len)
-{
-	uint32_t sum = len + FAB_IPPROTO_ICMPV6;
-
-	for (int i = 8; i < 40; i += 2)
-		sum += rd16(ip + i);
-	for (uint32_t i = 0; i + 1 < len; i += 2)
-		sum += rd16(icmp + i);
-	if (len & 1)
-		sum += (uint32_t)icmp[len - 1] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
 /* An NS (type 135) or NA (136) with one link-layer option, unless lla is 0. */
 static size_t nd_frame(const struct fab_model *m, uint16_t port, uint16_t lan, uint8_t *d,
 		       fab_mac_t dst, fab_mac_t src, uint8_t type, uint8_t flags,
@@ -453,7 +439,7 @@ static size_t nd_frame(const struct fab_model *m, uint16_t port, uint16_t lan, u
 		icmp[25] = 1;
 		wr_mac(icmp + 26, lla);
 	}
-	wr16(icmp + 2, icmp6_csum(ip, icmp, ilen));
+	wr16(icmp + 2, fab_icmp6_csum(ip, icmp, ilen));
 	return off + FAB_IPV6_HLEN + ilen;
 }
 

@@ -221,8 +221,7 @@ static inline unsigned dst_class(const uint8_t *d, uint16_t len)
 	return (unsigned)((dst >> 40) & 1) + (dst == FAB_MAC_BROADCAST);
 }
 
-/* The ones' complement sum of the ICMPv6 message and its pseudo-header, complemented. */
-static uint16_t icmp6_csum(const uint8_t *ip, const uint8_t *icmp, uint32_t len)
+uint16_t fab_icmp6_csum(const uint8_t *ip, const uint8_t *icmp, uint32_t len)
 {
 	uint32_t s = len + FAB_IPPROTO_ICMPV6;
 	const uint8_t *p = ip + IP6_SRC_OFF;
@@ -525,7 +524,7 @@ static int nd_answer(const struct burst *b, struct fab_frame *f, const struct me
 	icmp[FAB_ND_MSG_LEN] = FAB_ND_OPT_TLLA;
 	icmp[FAB_ND_MSG_LEN + 1] = 1;
 	wr_mac(icmp + FAB_ND_MSG_LEN + 2, owner);
-	wr16(icmp + 2, icmp6_csum(ip, icmp, NA_LEN));
+	wr16(icmp + 2, fab_icmp6_csum(ip, icmp, NA_LEN));
 	return egress(b, f, m, b->in_port, v, FAB_ACT_REPLY, OUT_ANSWER);
 }
 
@@ -546,7 +545,7 @@ static int nd(struct burst *b, struct fab_frame *f, const struct meta *m, struct
 	if (mc && !nd_group_ok(dst, m->dst))
 		return drop(v, FAB_DROP_ipv6_multicast);
 	if (frag || ip[7] != FAB_ND_HOP_LIMIT || icmp[1] != 0 || len < FAB_ND_MSG_LEN ||
-	    target[0] == 0xff || icmp6_csum(ip, icmp, len) != 0 ||
+	    target[0] == 0xff || fab_icmp6_csum(ip, icmp, len) != 0 ||
 	    nd_options(icmp + FAB_ND_MSG_LEN, len - FAB_ND_MSG_LEN, &sll, &tll) != 0)
 		return drop(v, FAB_DROP_nd_malformed);
 	owner = ip6_binding(b->t, m->lan, target);

@@ -76,6 +76,14 @@ struct fab_pipeline_ctx {
 void fab_pipeline_run(struct fab_pipeline_ctx *ctx, uint16_t in_port, struct fab_frame *frames,
 		      struct fab_verdict *verdicts, uint16_t n);
 
+/*
+ * The ICMPv6 checksum of the len bytes at icmp under the IPv6 header at ip
+ * (its pseudo-header): what goes into the checksum field, or 0 when checking
+ * a message whose field is filled in. For the pipeline's answers and for
+ * frames control builds.
+ */
+uint16_t fab_icmp6_csum(const uint8_t *ip, const uint8_t *icmp, uint32_t len);
+
 /* Counts one transmitted frame (caller side of the accounting). */
 void fab_stats_count_tx(struct fab_port_stats *s, const uint8_t *data, uint16_t len);
 

@@ -89,7 +89,8 @@ static void expect_drop(struct env *e, uint16_t in, struct fab_frame *f, int rea
 	assert_string_equal(fab_drop_name(v.reason), fab_drop_name(reason));
 }
 
-static void expect_fwd(struct env *e, uint16_t in, struct fab_frame *f, uint16_t out)
+static void expect_fwd_flags(struct env *e, uint16_t in, struct fab_frame *f, uint16_t out,
+			     uint8_t flags)
 {
 	struct fab_verdict v = run1(e, in, f);
 
@@ -97,19 +98,18 @@ static void expect_fwd(struct env *e, uint16_t in, struct fab_frame *f, uint16_t
 		fail_msg("dropped as %s", fab_drop_name(v.reason));
 	assert_int_equal(v.action, FAB_ACT_FORWARD);
 	assert_int_equal(v.port, out);
-	assert_int_equal(v.flags, 0);
+	assert_int_equal(v.flags, flags);
+}
+
+static void expect_fwd(struct env *e, uint16_t in, struct fab_frame *f, uint16_t out)
+{
+	expect_fwd_flags(e, in, f, out, 0);
 }
 
 /* A steered request: forwarded to the owner, with a copy for the sponge. */
 static void expect_steer(struct env *e, uint16_t in, struct fab_frame *f, uint16_t out)
 {
-	struct fab_verdict v = run1(e, in, f);
-
-	if (v.action == FAB_ACT_DROP)
-		fail_msg("dropped as %s", fab_drop_name(v.reason));
-	assert_int_equal(v.action, FAB_ACT_FORWARD);
-	assert_int_equal(v.port, out);
-	assert_int_equal(v.flags, FAB_VF_PUNT);
+	expect_fwd_flags(e, in, f, out, FAB_VF_PUNT);
 }
 
 static struct fab_frame *tcp4(struct fr *fr, fab_mac_t dst, fab_mac_t src, uint16_t vid)
