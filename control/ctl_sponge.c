@@ -584,7 +584,8 @@ void ctl_sponge_tick(struct ctl *c)
 
 	if (sp == NULL || follow_model(c) < 0)
 		return;
-	n = fab_sponge_tick(sp->s, now_ms(), act, ACTIONS_MAX);
+	/* Without a dataplane no probe can leave: time must not run out on one. */
+	n = c->synced ? fab_sponge_tick(sp->s, now_ms(), act, ACTIONS_MAX) : 0;
 	/* Corrections are copied first: sending lets new punts queue more. */
 	ncorr = sp->ncorr;
 	memcpy(corr, sp->corr, ncorr * sizeof(corr[0]));
