@@ -23,13 +23,16 @@ prefix=$id
 remove_on_exit+=("/var/run/dpdk/$prefix")
 sponge_mac=02:00:5e:00:00:fe
 
+pings=()
 netns_cleanup() {
+	# The pings first, by pid: the common clean-up waits for every child.
+	for p in "${pings[@]}"; do kill "$p" 2>/dev/null || true; done
 	for i in 1 2 3; do
 		ip link del "${id}h$i" 2>/dev/null || true
 		ip netns del "${id}m$i" 2>/dev/null || true
 	done
 }
-trap 'cleanup; netns_cleanup' EXIT
+trap 'netns_cleanup; cleanup' EXIT
 
 # A veth sends ARP in 42-byte frames, which the fabric drops as runts as it
 # should; a member's side pads to the Ethernet minimum, as a NIC would, with
@@ -115,11 +118,11 @@ ip netns exec "${id}m2" sysctl -qw net.ipv4.conf.eth0.arp_ignore=8 net.ipv4.conf
 ip -n "${id}m1" neigh flush dev eth0
 ip -n "${id}m3" neigh flush dev eth0
 ip netns exec "${id}m1" ping -i 0.2 -W 1 192.0.2.2 >/dev/null 2>&1 &
-p1=$!
+pings+=($!)
 ip netns exec "${id}m3" ping -i 0.2 -W 1 192.0.2.2 >/dev/null 2>&1 &
-p3=$!
+pings+=($!)
 ip netns exec "${id}m3" ping -i 0.5 192.0.2.1 >/dev/null 2>&1 &
-p31=$!
+pings+=($!)
 t0=$(date +%s)
 for _ in $(seq 600); do
 	[[ $(state 192.0.2.2) == dead ]] && break
@@ -146,7 +149,7 @@ for _ in $(seq 20); do
 	sleep 0.1
 done
 [[ $(state 192.0.2.2) == alive ]] || fail "192.0.2.2 is $(state 192.0.2.2) after it spoke"
-kill "$p1" "$p3" "$p31" 2>/dev/null || true
+kill "${pings[@]}" 2>/dev/null || true
 ip -n "${id}m1" neigh flush dev eth0
 ip netns exec "${id}m1" ping -c 2 -W 2 192.0.2.2 >/dev/null || fail "m1 cannot reach m2 again"
 [[ $(lladdr 1 192.0.2.2) == 02:00:00:00:00:02 ]] || fail "m1 still has $(lladdr 1 192.0.2.2)"
