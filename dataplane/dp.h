@@ -33,6 +33,7 @@
 #define DP_RX_DESC     1024 /* descriptors per RX queue, before driver limits */
 #define DP_TX_DESC     1024
 #define DP_PUNT_RING   1024 /* copies one worker may queue towards the main lcore */
+#define DP_INJECT_RING 256  /* frames the main lcore may queue for a worker to send */
 #define DP_RECLAIM_MAX 8    /* retired table sets awaiting their RCU grace period */
 
 /* One RX queue a worker polls. */
@@ -60,6 +61,7 @@ struct dp_worker {
 	struct fab_port_stats *tx_unsent; /* ... and of those the TX queue refused */
 	uint64_t *punt_dropped;           /* copies lost: policed, no buffer or ring full */
 	struct rte_ring *punt;            /* copies for the control process */
+	struct rte_ring *inject; /* frames from the main lcore to send, mbuf->port = fabric port */
 	/* The punt policer (dp_worker.c): per port, and this worker's share of the
 	 * total; set again from each new table set's policy. */
 	struct fab_bucket *punt_port;
@@ -157,9 +159,9 @@ int dp_tables_publish(struct dp *dp, const struct fab_model *m, uint64_t gen);
 int dp_sponge_set(struct dp *dp, const uint8_t (*addrs)[16], uint32_t n);
 /*
  * Sends one frame on a fabric port from the main lcore, through the TX queue
- * that lcore owns on every port (queue index nworkers). 0, -EINVAL for a
- * bad port or length, -EOPNOTSUPP for a device with no queue to spare,
- * -ENETDOWN for a port not up, -ENOBUFS, -EAGAIN.
+ * that lcore owns on the port (queue index nworkers), or where the device has
+ * no queue to spare through the first worker's inject ring. 0, -EINVAL for a
+ * bad port or length, -ENETDOWN for a port not up, -ENOBUFS, -EAGAIN.
  */
 int dp_inject(struct dp *dp, uint16_t port, const uint8_t *frame, uint16_t len);
 /* The INJECT and SPONGE_SET requests' payloads: 0, -EBADMSG or as above. */

@@ -25,8 +25,6 @@ int dp_inject(struct dp *dp, uint16_t port, const uint8_t *frame, uint16_t len)
 
 	if (port >= dp->nports || len < 14 || len > FAB_WIRE_FRAME_MAX)
 		return -EINVAL;
-	if (!dp->ports[port].inject)
-		return -EOPNOTSUPP;
 	if (__atomic_load_n(&dp->oper[port], __ATOMIC_ACQUIRE) != FAB_OPER_UP)
 		return -ENETDOWN;
 	m = rte_pktmbuf_alloc(dp->punt_pool);
@@ -39,8 +37,12 @@ int dp_inject(struct dp *dp, uint16_t port, const uint8_t *frame, uint16_t len)
 	}
 	memcpy(d, frame, len);
 	memset(d + len, 0, padded - len);
-	/* The main lcore's own TX queue is the last one of every port (dp_port.c). */
-	if (rte_eth_tx_burst(dp->ports[port].eth_port, dp->nworkers, &m, 1) != 1) {
+	/* The main lcore's own TX queue is the last one of a port (dp_port.c); a
+	 * device without it gets the frame from a worker, on that worker's queue. */
+	m->port = port;
+	if (dp->ports[port].inject
+		? rte_eth_tx_burst(dp->ports[port].eth_port, dp->nworkers, &m, 1) != 1
+		: rte_ring_sp_enqueue(dp->workers[0].inject, m) != 0) {
 		rte_pktmbuf_free(m);
 		return -EAGAIN;
 	}

@@ -102,13 +102,9 @@ static int port_configure(struct dp *dp, struct dp_port *p, uint16_t mtu)
 		return -ENOTSUP;
 	}
 	/* The main lcore gets one more, for frames control injects (dp_inject.c);
-	 * a device without it forwards all the same, and says why it cannot. */
+	 * on a device without it a worker sends them. */
 	p->inject = info.max_tx_queues > dp->nworkers;
 	p->ntxq = (uint16_t)(dp->nworkers + p->inject);
-	if (!p->inject)
-		dp_log("port %s (%s): no TX queue left for the main lcore; control cannot send "
-		       "probes or announcements on this port",
-		       p->name, p->device);
 	p->nrxq = RTE_MIN(dp->nworkers, info.max_rx_queues);
 	if (p->nrxq > 1) {
 		uint64_t rss = RTE_ETH_RSS_IP & info.flow_type_rss_offloads;

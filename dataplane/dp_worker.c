@@ -154,6 +154,22 @@ static inline void handle_burst(struct dp_worker *w, const struct dp_rxq *rxq,
 	}
 }
 
+/* Frames the main lcore could not send itself (dp_inject.c): rare, so the
+ * loop only looks at the ring when it holds something. */
+static void inject_drain(struct dp_worker *w)
+{
+	struct rte_mbuf *pkts[DP_BURST];
+	unsigned int n = rte_ring_sc_dequeue_burst(w->inject, (void **)pkts, DP_BURST, NULL);
+
+	for (unsigned int i = 0; i < n; i++) {
+		uint16_t out = pkts[i]->port;
+
+		fab_stats_count_tx(&w->tx_queued[out], rte_pktmbuf_mtod(pkts[i], const uint8_t *),
+				   rte_pktmbuf_data_len(pkts[i]));
+		rte_eth_tx_buffer(w->dp->ports[out].eth_port, w->index, w->txb[out], pkts[i]);
+	}
+}
+
 int dp_worker_main(void *arg)
 {
 	struct dp_worker *w = arg;
@@ -171,6 +187,8 @@ int dp_worker_main(void *arg)
 			if (n > 0)
 				handle_burst(w, rxq, pkts, n);
 		}
+		if (unlikely(!rte_ring_empty(w->inject)))
+			inject_drain(w);
 		tx_flush_all(w);
 		rte_rcu_qsbr_quiescent(dp->rcu, w->index);
 	}
@@ -231,6 +249,10 @@ static int worker_alloc(struct dp *dp, struct dp_worker *w)
 	w->punt = rte_ring_create(name, DP_PUNT_RING, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
 	if (w->punt == NULL)
 		return -rte_errno;
+	snprintf(name, sizeof(name), "dp_inject_%u", w->index);
+	w->inject = rte_ring_create(name, DP_INJECT_RING, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (w->inject == NULL)
+		return -rte_errno;
 	return 0;
 }
 
@@ -275,6 +297,13 @@ void dp_workers_free(struct dp *dp)
 		struct dp_worker *w = &dp->workers[i];
 
 		rte_ring_free(w->punt);
+		if (w->inject != NULL) {
+			struct rte_mbuf *m;
+
+			while (rte_ring_dequeue(w->inject, (void **)&m) == 0)
+				rte_pktmbuf_free(m);
+		}
+		rte_ring_free(w->inject);
 		for (uint16_t p = 0; w->txb != NULL && p < dp->nports; p++)
 			rte_free(w->txb[p]);
 		rte_free(w->txb);

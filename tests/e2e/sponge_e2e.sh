@@ -137,6 +137,9 @@ done
 [[ $(lladdr 1 192.0.2.2) == "$sponge_mac" ]] ||
 	fail "m1's entry for 192.0.2.2 is '$(lladdr 1 192.0.2.2)', not the sponge MAC"
 [[ $(state 192.0.2.1) == alive ]] || fail "192.0.2.1 is $(state 192.0.2.1)"
+# The probes left through a worker: af_packet has no queue for the main lcore.
+[[ $(pl --json show sponge | jq '.probes_sent > 0 and .inject_errors == 0') == true ]] ||
+	fail "probes: $(pl show sponge)"
 
 echo "== m2 comes back and speaks: unsponged at once"
 ip netns exec "${id}m2" sysctl -qw net.ipv4.conf.eth0.arp_ignore=0 net.ipv4.conf.all.arp_ignore=0
