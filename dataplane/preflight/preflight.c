@@ -1032,7 +1032,7 @@ static void check_workers_in(struct pf *p, const struct dp_cpuset *set, const ch
 
 static void check_isolation(struct pf *p)
 {
-	struct dp_cpuset isolated, nohz;
+	struct dp_cpuset isolated = {{0}}, nohz = {{0}};
 	char text[TEXT_MAX];
 
 	if (!p->have_lcores || cpuset_empty(&p->workers))
