@@ -772,7 +772,7 @@ static void check_iommu(struct pf *p)
 		    requested ? " although the kernel command line asks for the IOMMU" : "",
 		    p->vfio_needed ? ": vfio-pci cannot drive the NICs" : "");
 	else
-		add(p, DP_PREFLIGHT_OK, "iommu", NULL, "IOMMU active, %zu groups", groups);
+		add(p, DP_PREFLIGHT_OK, "iommu", NULL, "IOMMU active, %zu group(s)", groups);
 	if (!cmdline_param(p, "iommu", val, sizeof(val)) || strcmp(val, "pt") != 0)
 		add(p, DP_PREFLIGHT_WARN, "iommu", "add iommu=pt to the kernel command line",
 		    "iommu=pt not set: devices left to kernel drivers (mlx5, af_xdp ports, the "

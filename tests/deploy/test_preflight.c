@@ -329,7 +329,7 @@ static void test_good_server(void **state)
 	expect(e, DP_PREFLIGHT_OK, "hugepages", "node0: 4 x 1G (4 free)");
 	expect(e, DP_PREFLIGHT_OK, "hugepages", "node1: 4 x 1G (4 free)");
 	expect(e, DP_PREFLIGHT_OK, "hugepages", "1G pages mounted on /dev/hugepages1G");
-	expect(e, DP_PREFLIGHT_OK, "iommu", "2 groups");
+	expect(e, DP_PREFLIGHT_OK, "iommu", "IOMMU active, 2 group(s)");
 	expect(e, DP_PREFLIGHT_OK, "vfio", "vfio-pci loaded");
 	expect(e, DP_PREFLIGHT_OK, "device", "port p1: 0000:03:00.0 bound to vfio-pci");
 	expect(e, DP_PREFLIGHT_OK, "device", "port p2: 0000:03:00.1 bound to vfio-pci");
