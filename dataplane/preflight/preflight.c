@@ -644,9 +644,18 @@ static void report_node_hugepages(struct pf *p, const struct node *n, const char
 	add(p, DP_PREFLIGHT_OK, "hugepages", NULL, "%s: %s", name, text);
 }
 
-/* The hugetlbfs mount for pages of kb kilobytes, if any. */
-static bool hugetlbfs_mount(const struct pf *p, unsigned long kb, unsigned long default_kb,
-			    char *where, size_t len)
+/* What a mount matcher is given: one line of /proc/mounts. */
+struct mount_entry {
+	const char *dir;
+	const char *type;
+	const char *opts;
+};
+
+typedef bool mount_match_fn(const struct mount_entry *e, void *arg);
+
+/* Copies into where the first mount that match accepts; false if none does. */
+static bool find_mount(const struct pf *p, mount_match_fn *match, void *arg, char *where,
+		       size_t len)
 {
 	char path[PATH_MAX], line[1024];
 	bool found = false;
@@ -655,29 +664,48 @@ static bool hugetlbfs_mount(const struct pf *p, unsigned long kb, unsigned long 
 	if (under(p, path, sizeof(path), "/proc/mounts") != 0 || (f = fopen(path, "re")) == NULL)
 		return false;
 	while (!found && fgets(line, sizeof(line), f) != NULL) {
-		char dev[256], dir[512], type[64], opts[512], *ps;
-		unsigned long size;
-		char unit = 'K';
+		char dev[256], dir[512], type[64], opts[512];
+		struct mount_entry e = {.dir = dir, .type = type, .opts = opts};
 
-		if (sscanf(line, "%255s %511s %63s %511s", dev, dir, type, opts) != 4 ||
-		    strcmp(type, "hugetlbfs") != 0)
-			continue;
-		ps = strstr(opts, "pagesize=");
-		if (ps == NULL)
-			size = default_kb;
-		else if (sscanf(ps, "pagesize=%lu%c", &size, &unit) < 1)
-			continue;
-		else if (unit == 'M')
-			size *= 1024;
-		else if (unit == 'G')
-			size *= 1024 * 1024;
-		if (size == kb) {
-			snprintf(where, len, "%s", dir);
+		if (sscanf(line, "%255s %511s %63s %511s", dev, dir, type, opts) == 4 &&
+		    match(&e, arg)) {
+			copy_str(where, len, dir);
 			found = true;
 		}
 	}
 	fclose(f);
 	return found;
+}
+
+struct hugetlbfs_want {
+	unsigned long kb;
+	unsigned long default_kb; /* of a mount without pagesize= */
+};
+
+static bool is_hugetlbfs_of(const struct mount_entry *e, void *arg)
+{
+	const struct hugetlbfs_want *w = arg;
+	const char *ps = strstr(e->opts, "pagesize=");
+	unsigned long size = w->default_kb;
+	char unit = 'K';
+
+	if (strcmp(e->type, "hugetlbfs") != 0)
+		return false;
+	if (ps != NULL) {
+		if (sscanf(ps, "pagesize=%lu%c", &size, &unit) < 1)
+			return false;
+		if (unit == 'M')
+			size *= 1024;
+		else if (unit == 'G')
+			size *= 1024 * 1024;
+	}
+	return size == w->kb;
+}
+
+static bool is_bpffs(const struct mount_entry *e, void *arg)
+{
+	(void)arg;
+	return strcmp(e->type, "bpf") == 0 && strcmp(e->dir, "/sys/fs/bpf") == 0;
 }
 
 static unsigned long default_hugepage_kb(const struct pf *p)
@@ -723,11 +751,12 @@ static void check_hugepages(struct pf *p)
 				      &nsizes);
 	}
 	for (size_t i = 0; i < nsizes; i++) {
+		struct hugetlbfs_want w = {.kb = sizes[i], .default_kb = default_kb};
 		char where[512], sz[24], todo[256];
 
 		size_name(sizes[i], sz, sizeof(sz));
 		big |= sizes[i] >= 1024 * 1024;
-		if (hugetlbfs_mount(p, sizes[i], default_kb, where, sizeof(where))) {
+		if (find_mount(p, is_hugetlbfs_of, &w, where, sizeof(where))) {
 			add(p, DP_PREFLIGHT_OK, "hugepages", NULL, "%s pages mounted on %s", sz,
 			    where);
 			continue;
@@ -1052,25 +1081,14 @@ static void check_isolation(struct pf *p)
 
 static void check_bpffs(struct pf *p)
 {
-	char path[PATH_MAX], line[1024], where[512] = "";
+	char where[512];
 	bool xdp = false;
-	FILE *f;
 
 	for (size_t i = 0; i < p->m->nports; i++)
 		xdp |= is_af_xdp(p->m->ports[i].device);
 	if (!xdp)
 		return;
-	if (under(p, path, sizeof(path), "/proc/mounts") == 0 && (f = fopen(path, "re")) != NULL) {
-		while (where[0] == '\0' && fgets(line, sizeof(line), f) != NULL) {
-			char dev[256], dir[512], type[64];
-
-			if (sscanf(line, "%255s %511s %63s", dev, dir, type) == 3 &&
-			    strcmp(type, "bpf") == 0 && strcmp(dir, "/sys/fs/bpf") == 0)
-				snprintf(where, sizeof(where), "%s", dir);
-		}
-		fclose(f);
-	}
-	if (where[0] != '\0') {
+	if (find_mount(p, is_bpffs, NULL, where, sizeof(where))) {
 		add(p, DP_PREFLIGHT_OK, "bpffs", NULL, "bpffs mounted on %s for the af_xdp ports",
 		    where);
 		return;

@@ -207,17 +207,26 @@ static const char config_text[] = "fabric:\n"
 				  "    device: \"net_af_xdp0,iface=ens5f0,start_queue=0\"\n"
 				  "    lans: [peering]\n";
 
+/* A model from configuration text that must be valid; the caller destroys it. */
+static struct fab_model *load_model(const char *text)
+{
+	struct fab_config_errors errs = {0};
+	struct fab_model *m = fab_config_load_string(text, strlen(text), "t.yaml", &errs);
+
+	fab_config_errors_print(&errs, stderr);
+	fab_config_errors_clear(&errs);
+	assert_non_null(m);
+	return m;
+}
+
 static int setup(void **state)
 {
 	struct env *e = calloc(1, sizeof(*e));
-	struct fab_config_errors errs = {0};
 
 	assert_non_null(e);
 	snprintf(e->root, sizeof(e->root), "/tmp/peerlan-preflight-XXXXXX");
 	assert_non_null(mkdtemp(e->root));
-	e->m = fab_config_load_string(config_text, strlen(config_text), "t.yaml", &errs);
-	fab_config_errors_print(&errs, stderr);
-	assert_non_null(e->m);
+	e->m = load_model(config_text);
 	good_server(e);
 	*state = e;
 	return 0;
@@ -658,19 +667,14 @@ static void test_device_af_xdp(void **state)
 				   "    lans: [peering]\n"
 				   "  - name: v1\n    device: \"net_pcap0,rx_pcap=a.pcap\"\n"
 				   "    lans: [peering]\n";
-	struct fab_config_errors errs = {0};
+	struct dp_preflight_opts o = {.lcores = "1-7"};
 	struct fab_model *m;
 
 	tree_rm(e, "/sys/class/net/ens5f0");
 	expect_only(e, run(e), DP_PREFLIGHT_FAIL, "device", "port x1: no interface ens5f0");
 
-	m = fab_config_load_string(text, strlen(text), "x.yaml", &errs);
-	assert_non_null(m);
-	{
-		struct dp_preflight_opts o = {.lcores = "1-7"};
-
-		assert_int_equal(run_opts(e, m, &o), DP_PREFLIGHT_FAIL);
-	}
+	m = load_model(text);
+	assert_int_equal(run_opts(e, m, &o), DP_PREFLIGHT_FAIL);
 	expect(e, DP_PREFLIGHT_FAIL, "device", "port x2: net_af_xdp1 names no interface");
 	expect(e, DP_PREFLIGHT_OK, "device", "port v1: virtual device net_pcap0, no hardware");
 	fab_model_destroy(m);
@@ -743,7 +747,6 @@ static void test_bpffs(void **state)
 				   "ports:\n  - name: p1\n    device: \"0000:03:00.0\"\n"
 				   "    lans: [peering]\n";
 	struct dp_preflight_opts o = {.lcores = "1-7"};
-	struct fab_config_errors errs = {0};
 	const struct dp_preflight_finding *f;
 	struct fab_model *m;
 
@@ -752,8 +755,7 @@ static void test_bpffs(void **state)
 	assert_non_null(strstr(f->todo, "mount -t bpf bpf /sys/fs/bpf"));
 
 	/* Without af_xdp ports, bpffs does not matter. */
-	m = fab_config_load_string(text, strlen(text), "p.yaml", &errs);
-	assert_non_null(m);
+	m = load_model(text);
 	assert_int_equal(run_opts(e, m, &o), DP_PREFLIGHT_OK);
 	assert_null(find(e, DP_PREFLIGHT_OK, "bpffs", ""));
 	fab_model_destroy(m);

@@ -26,23 +26,7 @@
 
 #include "privdrop.h"
 
-/* The hexadecimal value of a "Name:\tvalue" line of a status file. */
-static uint64_t status_hex(const char *path, const char *name)
-{
-	char line[256];
-	uint64_t v = UINT64_MAX;
-	FILE *f = fopen(path, "re");
-
-	if (f == NULL)
-		return UINT64_MAX;
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (strncmp(line, name, strlen(name)) == 0 && line[strlen(name)] == ':')
-			v = strtoull(line + strlen(name) + 1, NULL, 16);
-	fclose(f);
-	return v;
-}
-
-/* The real, effective, saved and file-system uid of a status file, as text. */
+/* The value of a "Name:\tvalue" line of a status file, as text ("" if none). */
 static void status_line(const char *path, const char *name, char *out, size_t len)
 {
 	char line[256];
@@ -55,6 +39,15 @@ static void status_line(const char *path, const char *name, char *out, size_t le
 		if (strncmp(line, name, strlen(name)) == 0 && line[strlen(name)] == ':')
 			snprintf(out, len, "%s", line + strlen(name) + 1);
 	fclose(f);
+}
+
+/* The same as a hexadecimal number (capability sets); UINT64_MAX if none. */
+static uint64_t status_hex(const char *path, const char *name)
+{
+	char text[256];
+
+	status_line(path, name, text, sizeof(text));
+	return text[0] != '\0' ? strtoull(text, NULL, 16) : UINT64_MAX;
 }
 
 struct worker {
