@@ -172,8 +172,12 @@ int main(void)
 	    cmocka_unit_test(test_errors),
 	};
 
-	if (geteuid() != 0 || status_hex("/proc/self/status", "CapEff") == 0) {
-		printf("skip: dropping privileges needs root with capabilities\n");
+	const uint64_t need =
+	    UINT64_C(1) << CAP_SETUID | UINT64_C(1) << CAP_SETGID | UINT64_C(1) << CAP_NET_RAW;
+
+	if (geteuid() != 0 || (status_hex("/proc/self/status", "CapEff") & need) != need) {
+		printf("skip: dropping privileges needs root with CAP_SETUID, CAP_SETGID and "
+		       "CAP_NET_RAW\n");
 		return 77;
 	}
 	if (getpwnam("nobody") == NULL) {
