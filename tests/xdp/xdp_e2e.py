@@ -146,10 +146,10 @@ members:
 
 
 def proc_cpu_ticks(pid):
-    """utime + stime of a process, in clock ticks (/proc/PID/stat fields 14 and 15)."""
+    """(utime, stime) of a process, in clock ticks (/proc/PID/stat fields 14 and 15)."""
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])
+    return int(fields[11]), int(fields[12])
 
 
 class Dataplane:
@@ -219,7 +219,34 @@ def skip_reason(text):
     return None
 
 
+def refuses_without_filter(exe, work, lab):
+    """A filter that cannot load (an incompatible pinned map) stops the start."""
+    pin = "/sys/fs/bpf/peerlan/edge1"
+    os.makedirs(pin, exist_ok=True)
+    run("bpftool", "map", "create", f"{pin}/cfg", "type", "array", "key", "4", "value", "4",
+        "entries", "1", "name", "cfg")
+    dp = Dataplane(exe, work, 0)
+    try:
+        rc = dp.proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        dp.stop()
+        raise Failed("the dataplane started with a pre-filter it could not load")
+    dp.stop()
+    text = dp.text()
+    if "cannot load the XDP pre-filter" not in text:
+        why = skip_reason(text)
+        if why:
+            raise Skip(f"net_af_xdp cannot run on a veth here: {why}")
+    check(rc != 0 and "cannot load the XDP pre-filter" in text and "not started" in text,
+          f"exit {rc} without the expected reason:\n{text}")
+    link = run("ip", "-d", "link", "show", "dev", lab.host[0]).stdout
+    check("prog/xdp" not in link, f"an XDP program stayed on {lab.host[0]}:\n{link}")
+    os.unlink(f"{pin}/cfg")
+    print("run 0: an incompatible pinned map stops the start, nothing left attached")
+
+
 def scenario(exe, work, lab):
+    refuses_without_filter(exe, work, lab)
     # Run 1: a flood with the pre-filter, then legal frames.
     dp = Dataplane(exe, work, 1)
     try:
@@ -282,28 +309,52 @@ def scenario(exe, work, lab):
           "XDP counted frames while detached")
 
 
+def perf_shares(path):
+    """Shares of the dataplane's cpu-clock samples: pipeline (fab_*), everything else."""
+    r = run("perf", "report", "-i", path, "--stdio", "--sort", "sym", "--no-children", "-q",
+            check_rc=False)
+    fab = total = 0.0
+    print("\n".join(r.stdout.splitlines()[:12]))
+    for line in r.stdout.splitlines():
+        m = re.match(r"\s*([0-9.]+)%\s+\[.\]\s+(\S+)", line)
+        if m:
+            total += float(m.group(1))
+            if m.group(2).startswith("fab_"):
+                fab += float(m.group(1))
+    return fab, total
+
+
 def bench(exe, work, lab, n, runs):
-    """CPU time of the dataplane and wall time of the sender over an n-frame flood."""
-    rows = []
+    """Per run and mode: the sender's time for an n-frame spoofed flood, the frames
+    the port counted (received by DPDK or dropped in XDP), the dataplane's user
+    and system CPU ticks over the flood, and the share of its cpu-clock samples
+    in the pipeline (perf record)."""
     for r in range(runs):
         for mode, extra in (("xdp", []), ("noxdp", ["--no-xdp-filter"])):
+            shutil.rmtree("/sys/fs/bpf/peerlan/edge1", ignore_errors=True)
             dp = Dataplane(exe, work, f"b{r}{mode}", extra)
             dp.wait_started()
             time.sleep(0.5)
-            t0, c0 = time.time(), proc_cpu_ticks(dp.proc.pid)
+            data = os.path.join(work, "perf.data")
+            rec = subprocess.Popen(["perf", "record", "-q", "-e", "cpu-clock", "-o", data,
+                                    "-p", str(dp.proc.pid), "--", "sleep", "600"],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            u0, s0 = proc_cpu_ticks(dp.proc.pid)
             w0 = time.time()
             lab.send("spoof", n, A, B)
             w1 = time.time()
             time.sleep(0.5)
-            c1 = proc_cpu_ticks(dp.proc.pid)
-            idle = 1.0 + (w1 - t0)
+            u1, s1 = proc_cpu_ticks(dp.proc.pid)
+            rec.send_signal(2)
+            rec.wait()
             dp.stop()
+            fab, total = perf_shares(data)
             p = dp.read_stats()["ports"]["edge1"]
-            rows.append((mode, w1 - w0, c1 - c0, idle, p["rx_packets"],
-                         p["drops"]["src_mac_violation"]))
-            print(f"{mode} run {r}: send {w1 - w0:.3f} s, dataplane CPU {c1 - c0} ticks "
-                  f"over {idle:.2f} s, rx_packets {p['rx_packets']}")
-    return rows
+            print(f"BENCH mode={mode} run={r} frames={n} send_s={w1 - w0:.3f} "
+                  f"counted={p['rx_packets']} reached_dpdk="
+                  f"{p['rx_packets'] - p.get('xdp_dropped', 0)} utime={u1 - u0} "
+                  f"stime={s1 - s0} window_s={w1 - w0 + 0.5:.3f} "
+                  f"pipeline_pct={fab:.1f} of_pct={total:.1f}", flush=True)
 
 
 def main():
