@@ -282,31 +282,32 @@ def scenario(exe, work, lab):
         check(invariant(p), f"{name}: rx_packets != forwarded + steered + answered + drops")
 
     # Run 2 on the same pins: the counters go on from run 1, once.
-    dp = Dataplane(exe, work, 2)
-    dp.wait_started()
-    lab.send("spoof", 1000, A, B)
-    time.sleep(1)
-    check(dp.stop() == 0, f"second run failed:\n{dp.text()}")
-    e1 = dp.read_stats()["ports"]["edge1"]
+    e1, text = flood_run(exe, work, lab, 2, 1000)
     print(f"run 2: xdp_dropped {e1['xdp_dropped']}, rx_packets {e1['rx_packets']}")
     check(e1["xdp_dropped"] == FLOOD + 1000,
           f"after a restart xdp_dropped is {e1['xdp_dropped']}, not {FLOOD + 1000}")
     check(e1["rx_packets"] == FLOOD + 1000 and invariant(e1), "run 2 counters")
-    check("XDP pre-filter attached" in dp.text(), "no takeover logged")
+    check("XDP pre-filter attached" in text, "no takeover logged")
 
     # Run 3 without the filter: the same flood now reaches the pipeline.
-    dp = Dataplane(exe, work, 3, ["--no-xdp-filter"])
-    dp.wait_started()
-    lab.send("spoof", 1000, A, B)
-    time.sleep(1)
-    check(dp.stop() == 0, f"third run failed:\n{dp.text()}")
-    e1 = dp.read_stats()["ports"]["edge1"]
+    e1, _ = flood_run(exe, work, lab, 3, 1000, ["--no-xdp-filter"])
     print(f"run 3 (--no-xdp-filter): src_mac_violation {e1['drops']['src_mac_violation']}")
     check("xdp_dropped" not in e1, "xdp_dropped reported without the filter")
     check(e1["drops"]["src_mac_violation"] == 1000 and e1["rx_packets"] == 1000,
           "without the filter the pipeline should drop the flood itself")
     check(pinned_drop("edge1", SRC_MAC_VIOLATION) == FLOOD + 1000,
           "XDP counted frames while detached")
+
+
+def flood_run(exe, work, lab, run_id, n, extra=()):
+    """Starts the dataplane, floods edge1 with n spoofed frames, stops it:
+    edge1's counters and the dataplane's log."""
+    dp = Dataplane(exe, work, run_id, extra)
+    dp.wait_started()
+    lab.send("spoof", n, A, B)
+    time.sleep(1)
+    check(dp.stop() == 0, f"run {run_id} failed:\n{dp.text()}")
+    return dp.read_stats()["ports"]["edge1"], dp.text()
 
 
 def perf_shares(path):
