@@ -310,26 +310,17 @@ def flood_run(exe, work, lab, run_id, n, extra=()):
     return dp.read_stats()["ports"]["edge1"], dp.text()
 
 
-def perf_shares(path):
-    """Shares of the dataplane's cpu-clock samples: pipeline (fab_*), everything else."""
+def perf_top(path, n=6):
+    """The symbols with the most of the dataplane's cpu-clock samples, as perf reports them."""
     r = run("perf", "report", "-i", path, "--stdio", "--sort", "sym", "--no-children", "-q",
             check_rc=False)
-    fab = total = 0.0
-    print("\n".join(r.stdout.splitlines()[:12]))
-    for line in r.stdout.splitlines():
-        m = re.match(r"\s*([0-9.]+)%\s+\[.\]\s+(\S+)", line)
-        if m:
-            total += float(m.group(1))
-            if m.group(2).startswith("fab_"):
-                fab += float(m.group(1))
-    return fab, total
+    return "; ".join(" ".join(line.split()) for line in r.stdout.splitlines()[:n])
 
 
 def bench(exe, work, lab, n, runs):
     """Per run and mode: the sender's time for an n-frame spoofed flood, the frames
     the port counted (received by DPDK or dropped in XDP), the dataplane's user
-    and system CPU ticks over the flood, and the share of its cpu-clock samples
-    in the pipeline (perf record)."""
+    and system CPU ticks over the flood, and where its time went (perf record)."""
     for r in range(runs):
         for mode, extra in (("xdp", []), ("noxdp", ["--no-xdp-filter"])):
             shutil.rmtree("/sys/fs/bpf/peerlan/edge1", ignore_errors=True)
@@ -349,13 +340,12 @@ def bench(exe, work, lab, n, runs):
             rec.send_signal(2)
             rec.wait()
             dp.stop()
-            fab, total = perf_shares(data)
             p = dp.read_stats()["ports"]["edge1"]
             print(f"BENCH mode={mode} run={r} frames={n} send_s={w1 - w0:.3f} "
                   f"counted={p['rx_packets']} reached_dpdk="
                   f"{p['rx_packets'] - p.get('xdp_dropped', 0)} utime={u1 - u0} "
-                  f"stime={s1 - s0} window_s={w1 - w0 + 0.5:.3f} "
-                  f"pipeline_pct={fab:.1f} of_pct={total:.1f}", flush=True)
+                  f"stime={s1 - s0} window_s={w1 - w0 + 0.5:.3f}\n  top: {perf_top(data)}",
+                  flush=True)
 
 
 def main():
