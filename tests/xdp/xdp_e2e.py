@@ -122,12 +122,12 @@ class Lab:
             ipv4_frame(src, dst, 1).hex(), ns=self.ns)
 
 
-def config(lab):
+def config(lab, mac_a=A, admin="up"):
     return f"""fabric: {{name: test-ix}}
 lans:
   - {{name: peering, vlan: 100, kind: peering, ipv4: 192.0.2.0/24, ipv6: "2001:db8:100::/64"}}
 ports:
-  - {{name: edge1, device: "net_af_xdp0,iface={lab.host[0]}", mode: access, lans: [peering], admin: up, mtu: 1500}}
+  - {{name: edge1, device: "net_af_xdp0,iface={lab.host[0]}", mode: access, lans: [peering], admin: {admin}, mtu: 1500}}
   - {{name: edge2, device: "net_af_packet0,iface={lab.host[1]}", mode: access, lans: [peering], admin: up, mtu: 1500}}
 members:
   - asn: 64500
@@ -135,7 +135,7 @@ members:
     connections:
       - port: edge1
         lans:
-          - {{lan: peering, macs: ["{A}"], ipv4: [192.0.2.11], ipv6: ["2001:db8:100::11"]}}
+          - {{lan: peering, macs: ["{mac_a}"], ipv4: [192.0.2.11], ipv6: ["2001:db8:100::11"]}}
   - asn: 64501
     name: Member B
     connections:
@@ -297,6 +297,43 @@ def scenario(exe, work, lab):
           "without the filter the pipeline should drop the flood itself")
     check(pinned_drop("edge1", SRC_MAC_VIOLATION) == FLOOD + 1000,
           "XDP counted frames while detached")
+    reloads(exe, work, lab)
+
+
+def reloads(exe, work, lab):
+    """Reloads move the filter: a MAC added passes, a port set admin down drops."""
+    path = os.path.join(work, "fabric.yaml")
+    shutil.rmtree("/sys/fs/bpf/peerlan/edge1", ignore_errors=True)
+    with open(path, "w") as f:
+        f.write(config(lab, mac_a="02:00:5e:20:00:99"))
+    dp = Dataplane(exe, work, 4)
+    try:
+        dp.wait_started()
+        lab.send("legal", 50, A, B)  # A's MAC is not provisioned yet
+        for gen, text in ((2, config(lab)), (3, config(lab, admin="down"))):
+            time.sleep(0.5)
+            with open(path, "w") as f:
+                f.write(text)
+            dp.proc.send_signal(1)
+            deadline = time.time() + 10
+            while f"generation {gen} applied" not in dp.text():
+                check(time.time() < deadline, f"reload {gen} not applied:\n{dp.text()}")
+                time.sleep(0.1)
+            lab.send("legal", 50, A, B)
+        time.sleep(1)
+    finally:
+        rc = dp.stop()
+        with open(path, "w") as f:
+            f.write(config(lab))
+    check(rc == 0, f"run 4 failed:\n{dp.text()}")
+    e1 = dp.read_stats()["ports"]["edge1"]
+    d = e1["drops"]
+    print(f"run 4 (reloads): src_mac_violation {d['src_mac_violation']}, forwarded "
+          f"{e1['forwarded']}, port_down {d['port_down']}, xdp_dropped {e1['xdp_dropped']}")
+    check(d["src_mac_violation"] == 50 and e1["forwarded"] == 50 and d["port_down"] == 50,
+          "the filter did not follow the reloads")
+    check(e1["xdp_dropped"] == 100 and e1["rx_packets"] == 150 and invariant(e1),
+          "the unprovisioned and admin-down frames were not all dropped in XDP")
 
 
 def flood_run(exe, work, lab, run_id, n, extra=()):
