@@ -365,23 +365,27 @@ def bench(exe, work, lab, n, runs):
             dp.wait_started()
             time.sleep(0.5)
             data = os.path.join(work, "perf.data")
-            rec = subprocess.Popen(["perf", "record", "-q", "-e", "cpu-clock", "-o", data,
-                                    "-p", str(dp.proc.pid), "--", "sleep", "600"],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            # perf (Debian: linux-perf) is optional: without it, no "top:" line.
+            rec = shutil.which("perf") and subprocess.Popen(
+                ["perf", "record", "-q", "-e", "cpu-clock", "-o", data, "-p",
+                 str(dp.proc.pid), "--", "sleep", "600"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             u0, s0 = proc_cpu_ticks(dp.proc.pid)
             w0 = time.time()
             lab.send("spoof", n, A, B)
             w1 = time.time()
             time.sleep(0.5)
             u1, s1 = proc_cpu_ticks(dp.proc.pid)
-            rec.send_signal(2)
-            rec.wait()
+            if rec:
+                rec.send_signal(2)
+                rec.wait()
             dp.stop()
             p = dp.read_stats()["ports"]["edge1"]
             print(f"BENCH mode={mode} run={r} frames={n} send_s={w1 - w0:.3f} "
                   f"counted={p['rx_packets']} reached_dpdk="
                   f"{p['rx_packets'] - p.get('xdp_dropped', 0)} utime={u1 - u0} "
-                  f"stime={s1 - s0} window_s={w1 - w0 + 0.5:.3f}\n  top: {perf_top(data)}",
+                  f"stime={s1 - s0} window_s={w1 - w0 + 0.5:.3f}"
+                  + (f"\n  top: {perf_top(data)}" if rec else ""),
                   flush=True)
 
 
