@@ -153,7 +153,10 @@ def proc_cpu_ticks(pid):
 
 
 class Dataplane:
+    started = []  # every instance, so that a failure on any path stops them all
+
     def __init__(self, exe, work, run_id, extra=()):
+        Dataplane.started.append(self)
         self.prefix = f"peerlan-xdp-{os.getpid()}-{run_id}"
         self.stats = os.path.join(work, f"stats-{run_id}.json")
         self.logpath = os.path.join(work, f"log-{run_id}.txt")
@@ -180,6 +183,8 @@ class Dataplane:
         raise Failed(f"the dataplane did not start within {timeout} s:\n{self.text()}")
 
     def stop(self):
+        if self.log.closed:
+            return self.proc.returncode
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -432,6 +437,8 @@ def main():
         print(f"FAIL: {e}")
         return 1
     finally:
+        for dp in Dataplane.started:
+            dp.stop()
         lab.down()
         shutil.rmtree(work, ignore_errors=True)
 
