@@ -436,6 +436,24 @@ lab_stop_dataplane() {
 	lab_stop "$@" dataplane
 }
 
+# Takes the fabric away as a crash would (peerlan-dataplane killed with
+# SIGKILL; the comparison bridge set down), and brings it back.
+lab_fabric_kill() {
+	if [[ $LAB_FABRIC == bridge ]]; then
+		ip -n "$(lab_fabns)" link set fabric0 down
+	else
+		lab_stop_dataplane -KILL
+	fi
+}
+
+lab_fabric_start() {
+	if [[ $LAB_FABRIC == bridge ]]; then
+		ip -n "$(lab_fabns)" link set fabric0 up
+	else
+		lab_start_dataplane
+	fi
+}
+
 # Sends commands to the dataplane's telemetry socket; prints one JSON
 # reply per line.
 lab_telemetry() {
