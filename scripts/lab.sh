@@ -48,6 +48,8 @@ commands:
   up       build the lab and leave it running
   demo     build the lab, show reachability and BGP state, tear it down
   status   show a running lab: nodes, ports, BGP sessions
+  restart  stop peerlan-dataplane of a running lab and start it again
+           (--kill: with SIGKILL, as a crash would)
   down     tear a running lab down (the only one, or --id ID, or --all)
 
 options:
@@ -57,6 +59,7 @@ options:
                      place of peerlan, to compare what members see
   --id ID            the lab to show or tear down
   --all              with down: every lab on this machine
+  --kill             with restart: kill the dataplane with SIGKILL
   --no-setup         do not install packages or build (already done)
 EOF
 }
@@ -233,11 +236,12 @@ lab_pid() {
 }
 
 # Starts a command in its own session (so a terminal's ^C reaches only the
-# script, whose trap then tears down in order), output to a log file.
+# script, whose trap then tears down in order), output appended to a log
+# file, which so keeps the story of a restarted process.
 lab_spawn() {
 	local name=$1 log=$2 pid
 	shift 2
-	setsid "$@" >"$log" 2>&1 </dev/null &
+	setsid "$@" >>"$log" 2>&1 </dev/null &
 	pid=$!
 	lab_record_pid "$name" "$pid"
 }
@@ -247,31 +251,31 @@ lab_spawn() {
 # sessions politely, so stopping them in turn would add up.
 lab_stop() {
 	local sig=TERM name pid i left
-	local -A pids=()
+	local -A procs=()
 	if [[ ${1:-} == -* ]]; then
 		sig=${1#-}
 		shift
 	fi
 	for name in "$@"; do
 		if pid=$(lab_pid "$name"); then
-			pids[$name]=$pid
+			procs[$name]=$pid
 			kill "-$sig" "$pid" 2>/dev/null || true
 		fi
 	done
 	for ((i = 0; i < 50; i++)); do
 		left=0
-		for name in "${!pids[@]}"; do
+		for name in "${!procs[@]}"; do
 			# A child of this shell stays a zombie until reaped.
-			wait "${pids[$name]}" 2>/dev/null || true
+			wait "${procs[$name]}" 2>/dev/null || true
 			lab_pid "$name" >/dev/null && left=1
 		done
 		((left)) || break
 		sleep 0.1
 	done
-	for name in "${!pids[@]}"; do
+	for name in "${!procs[@]}"; do
 		if lab_pid "$name" >/dev/null; then
-			kill -KILL "${pids[$name]}" 2>/dev/null || true
-			wait "${pids[$name]}" 2>/dev/null || true
+			kill -KILL "${procs[$name]}" 2>/dev/null || true
+			wait "${procs[$name]}" 2>/dev/null || true
 		fi
 	done
 	for name in "$@"; do
@@ -802,7 +806,9 @@ lab_teardown() {
 	fi
 	if [[ -f $LAB_DIR/netns ]]; then
 		while read -r ns; do
-			[[ -n $ns ]] && ip netns del "$ns" 2>/dev/null || true
+			if [[ -n $ns ]]; then
+				ip netns del "$ns" 2>/dev/null || true
+			fi
 		done <"$LAB_DIR/netns"
 	fi
 	if [[ $LAB_ID =~ ^pl[0-9a-f]{4}$ ]]; then
@@ -841,7 +847,7 @@ lab_preflight() {
 # --- the command ---------------------------------------------------------------
 
 lab_main() {
-	local cmd=${1:-} n=4 ptype=af_packet fabric=peerlan id= all=0 setup=1 why
+	local cmd=${1:-} n=4 ptype=af_packet fabric=peerlan id='' all=0 kill=0 setup=1 why
 	if [[ -z $cmd || $cmd == -h || $cmd == --help ]]; then
 		lab_usage
 		[[ -n $cmd ]]
@@ -855,6 +861,7 @@ lab_main() {
 		--fabric) fabric=${2:-} && shift ;;
 		--id) id=${2:-} && shift ;;
 		--all) all=1 ;;
+		--kill) kill=1 ;;
 		--no-setup) setup=0 ;;
 		*)
 			lab_usage >&2
@@ -867,7 +874,7 @@ lab_main() {
 
 	case $cmd in
 	up | demo) ;;
-	status | down)
+	status | down | restart)
 		if [[ -z $id ]]; then
 			local labs
 			labs=$(lab_list)
@@ -879,17 +886,29 @@ lab_main() {
 			fi
 			[[ -n $labs ]] || lab_die "no lab is running" || return
 			[[ $(wc -w <<<"$labs") -eq 1 ]] ||
-				lab_die "several labs are running ($(echo $labs)); say which with --id" || return
+				lab_die "several labs are running ($(tr '\n' ' ' <<<"$labs")); say which with --id" || return
 			id=$labs
 		fi
 		lab_load "$id" || return
-		if [[ $cmd == status ]]; then
+		case $cmd in
+		status)
 			lab_show_status
 			echo
 			lab_show_attach
-		else
-			lab_teardown
-		fi
+			;;
+		restart)
+			[[ $LAB_FABRIC == peerlan ]] || lab_die "lab $LAB_ID has no dataplane" || return
+			if ((kill)); then
+				lab_stop_dataplane -KILL
+			else
+				lab_stop_dataplane
+			fi
+			lab_start_dataplane || return
+			lab_log "peerlan-dataplane of lab $LAB_ID started again (pid $(lab_pid dataplane))"
+			lab_show_ports
+			;;
+		down) lab_teardown ;;
+		esac
 		return
 		;;
 	*)

@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # Shared by the end-to-end tests: they build their labs with scripts/lab.sh's
