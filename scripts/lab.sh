@@ -474,7 +474,9 @@ for cmd in sys.argv[2:]:
 EOF
 }
 
-# The ports' state as the dataplane sees it: link and counters per port.
+# The ports' state as the dataplane sees it: state, the accounting counters
+# and every drop reason that counted something. Falls back to DPDK's own
+# ethdev telemetry if the dataplane has no /peerlan commands.
 lab_show_ports_telemetry() {
 	python3 - "$(lab_telemetry_sock)" <<'EOF'
 import json, socket, sys
@@ -485,21 +487,26 @@ size = int(json.loads(s.recv(65536).decode()).get("max_output_len", 65536))
 def ask(cmd):
     s.send(cmd.encode())
     return json.loads(s.recv(size).decode()).get(cmd.split(",")[0])
-commands = ask("/") or []
-ports = ask("/ethdev/list") or []
-print("%-4s %-22s %-5s %12s %12s %10s %10s" %
-      ("port", "device", "link", "rx_packets", "tx_packets", "rx_missed", "rx_errors"))
-for p in ports:
-    info = ask("/ethdev/info,%d" % p) or {}
-    link = ask("/ethdev/link_status,%d" % p) or {}
-    st = ask("/ethdev/stats,%d" % p) or {}
-    print("%-4d %-22s %-5s %12d %12d %10d %10d" %
-          (p, str(info.get("name", "?"))[:22], link.get("status", "?"),
-           st.get("ipackets", 0), st.get("opackets", 0), st.get("imissed", 0),
-           st.get("ierrors", 0)))
-for cmd in commands:
-    if cmd == "/peerlan/ports":
-        print(json.dumps(ask(cmd), indent=1))
+if "/peerlan/ports" in (ask("/") or []):
+    cols = ("rx_packets", "forwarded", "steered", "answered", "rx_discards", "tx_packets")
+    print("%-6s %-5s %-5s %-8s" % ("port", "admin", "link", "oper") +
+          "".join(" %11s" % c for c in cols) + "  drops by reason")
+    for name in ask("/peerlan/ports") or []:
+        p = ask("/peerlan/port," + name) or {}
+        drops = " ".join("%s=%d" % (r, n) for r, n in sorted((p.get("drops") or {}).items()) if n)
+        print("%-6s %-5s %-5s %-8s" % (name, p.get("admin", "?"), p.get("link", "?"),
+                                       p.get("oper", "?")) +
+              "".join(" %11d" % p.get(c, 0) for c in cols) + "  " + (drops or "-"))
+else:
+    print("%-4s %-22s %-5s %12s %12s %10s" %
+          ("port", "device", "link", "rx_packets", "tx_packets", "rx_missed"))
+    for p in ask("/ethdev/list") or []:
+        info = ask("/ethdev/info,%d" % p) or {}
+        link = ask("/ethdev/link_status,%d" % p) or {}
+        st = ask("/ethdev/stats,%d" % p) or {}
+        print("%-4d %-22s %-5s %12d %12d %10d" %
+              (p, str(info.get("name", "?"))[:22], link.get("status", "?"),
+               st.get("ipackets", 0), st.get("opackets", 0), st.get("imissed", 0)))
 EOF
 }
 
