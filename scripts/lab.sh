@@ -418,6 +418,8 @@ lab_start_dataplane() {
 	local bin sock i
 	bin=$(lab_dataplane_bin)
 	[[ -x $bin ]] || lab_die "$bin is not built (does 'ninja -C $LAB_BUILD' build the dataplane?)" || return
+	"$bin" -- --check -c "$LAB_DIR/peerlan.yaml" >/dev/null ||
+		lab_die "peerlan-dataplane rejects the lab's configuration $LAB_DIR/peerlan.yaml" || return
 	sock=$(lab_telemetry_sock)
 	rm -f "$sock"
 	lab_spawn dataplane "$LAB_DIR/dataplane.log" "$bin" \
