@@ -321,6 +321,7 @@ lab_make_node() {
 		ip link set "$hif" up
 	fi
 
+	lab_make_wire "$node"
 	ip -n "$ns" link set ixp0 address "$mac"
 	ip -n "$ns" addr add "$(lab_ip4 "$node")/24" dev ixp0
 	ip -n "$ns" addr add "$(lab_ip6 "$node")/64" dev ixp0 nodad
@@ -329,6 +330,41 @@ lab_make_node() {
 		ip -n "$ns" addr add "$(lab_lo4 "$node")/32" dev lo
 		ip -n "$ns" addr add "$(lab_lo6 "$node")/128" dev lo nodad
 	fi
+}
+
+# A veth is not a wire, and left alone it hands the other end what no NIC
+# would put on one: checksums left for an offload that never happens (the
+# AF_PACKET socket at the other end forwards them as they are), TCP segments
+# larger than the MTU, and frames under the Ethernet minimum of 60 bytes,
+# which the fabric rightly drops as runts. The member's side is made to send
+# as a NIC does: checksums and segmentation in software, and short frames
+# padded to 60 bytes by a small tc program.
+lab_make_wire() {
+	local node=$1
+	lab_in "$node" ethtool -K ixp0 tx off sg off tso off gso off >/dev/null
+	lab_in "$node" tc qdisc add dev ixp0 clsact
+	lab_in "$node" tc filter add dev ixp0 egress bpf direct-action obj "$LAB_DIR/pad60.o" sec tc
+}
+
+# Compiles the padding program of lab_make_wire into the state directory.
+lab_build_pad() {
+	clang -O2 -target bpf -I"/usr/include/$(gcc -print-multiarch)" -x c - \
+		-c -o "$LAB_DIR/pad60.o" <<'EOF'
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf_helpers.h>
+
+/* Pads every frame sent to the 60-byte Ethernet minimum, as a NIC does. */
+SEC("tc")
+int pad60(struct __sk_buff *skb)
+{
+	if (skb->len < 60)
+		bpf_skb_change_tail(skb, 60, 0);
+	return TC_ACT_OK;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+EOF
 }
 
 # The comparison fabric: one Linux bridge in a namespace of its own, with no
@@ -775,6 +811,7 @@ EOF
 # Builds a lab in LAB_DIR (after lab_init): namespaces, veths, fabric, bird.
 lab_build() {
 	local node
+	lab_build_pad
 	if [[ $LAB_FABRIC == bridge ]]; then
 		lab_make_bridge
 	fi
@@ -835,7 +872,7 @@ lab_preflight() {
 		return 1
 	}
 	local tool
-	for tool in ip bird birdc ping python3; do
+	for tool in ip bird birdc ping python3 ethtool tc clang gcc; do
 		command -v "$tool" >/dev/null || {
 			echo "'$tool' is not installed (scripts/setup.sh --test installs it)"
 			return 1

@@ -15,7 +15,7 @@ build_pkgs=(
 	iproute2 procps
 )
 test_pkgs=(
-	python3 python3-scapy tcpdump tshark bird2 thc-ipv6 valgrind iputils-ping
+	python3 python3-scapy tcpdump tshark bird2 thc-ipv6 valgrind iputils-ping ethtool
 )
 
 want=("${build_pkgs[@]}")
