@@ -8,7 +8,7 @@
 # route server and bilaterally, and each announces a documentation prefix of
 # its own. docs/lab.md shows the picture and the exercises.
 #
-# Run as root:   scripts/lab.sh up|down|demo|status [options]   (see lab_usage)
+# Run as root:   scripts/lab.sh up|demo|status|restart|down [options]   (lab_usage)
 #
 # The file is also a library: tests/e2e source it and build their labs with
 # these same functions, so what the tests prove is what the lab builds.
