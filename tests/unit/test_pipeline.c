@@ -491,6 +491,13 @@ static void test_ipv6_fragments(void **state)
 		    FAB_DROP_nd_malformed);
 }
 
+/* A broadcast ARP request with the frame's source as sender. */
+static struct fab_frame *who_has(struct fr *fr, fab_mac_t src, uint16_t vid, const char *spa,
+				 const char *tpa)
+{
+	return fr_arp_frame(fr, FAB_MAC_BROADCAST, src, vid, FAB_ARP_OP_REQUEST, spa, tpa);
+}
+
 static void test_arp_steer(void **state)
 {
 	struct env *e = *state;
@@ -498,8 +505,7 @@ static void test_arp_steer(void **state)
 	struct fab_frame *f;
 	uint8_t before[60];
 
-	f = fr_arp_frame(&fr, FAB_MAC_BROADCAST, FX_MAC_A, 0, FAB_ARP_OP_REQUEST, "192.0.2.10",
-			 "192.0.2.11");
+	f = who_has(&fr, FX_MAC_A, 0, "192.0.2.10", "192.0.2.11");
 	memcpy(before, f->data, sizeof(before));
 	expect_fwd(e, FX_P_A, f, FX_P_B);
 	/* Only the destination MAC changed: now B's. */
@@ -514,15 +520,13 @@ static void test_arp_steer(void **state)
 				"192.0.2.11"),
 		   FX_P_B);
 	/* From a trunk to an access port: tag popped, destination rewritten. */
-	f = fr_arp_frame(&fr, FAB_MAC_BROADCAST, FX_MAC_C, 100, FAB_ARP_OP_REQUEST, "192.0.2.12",
-			 "192.0.2.10");
+	f = who_has(&fr, FX_MAC_C, 100, "192.0.2.12", "192.0.2.10");
 	expect_fwd(e, FX_P_C, f, FX_P_A);
 	assert_int_equal(fr_rd_mac(f->data), FX_MAC_A);
 	assert_int_equal(fr_rd16(f->data + 12), FAB_ETH_P_ARP);
 	assert_int_equal(fr_rd32(f->data + 14 + 24), fx_parse4("192.0.2.10"));
 	/* To a member behind the core: out the core port, tagged. */
-	f = fr_arp_frame(&fr, FAB_MAC_BROADCAST, FX_MAC_A, 0, FAB_ARP_OP_REQUEST, "192.0.2.10",
-			 "192.0.2.13");
+	f = who_has(&fr, FX_MAC_A, 0, "192.0.2.10", "192.0.2.13");
 	expect_fwd(e, FX_P_A, f, FX_P_CORE);
 	assert_int_equal(fr_rd_mac(f->data), FX_MAC_D);
 	assert_int_equal(fr_rd16(f->data + 12), FAB_ETH_P_8021Q);
@@ -551,28 +555,22 @@ static void test_arp_policy_drops(void **state)
 	struct fab_frame *f;
 
 	/* Unknown target: dropped, a copy for the sponge. */
-	v = run1(e, FX_P_A,
-		 fr_arp_frame(&fr, FAB_MAC_BROADCAST, FX_MAC_A, 0, FAB_ARP_OP_REQUEST, "192.0.2.10",
-			      "192.0.2.99"));
+	v = run1(e, FX_P_A, who_has(&fr, FX_MAC_A, 0, "192.0.2.10", "192.0.2.99"));
 	assert_int_equal(v.action, FAB_ACT_DROP);
 	assert_int_equal(v.reason, FAB_DROP_arp_unknown_target);
 	assert_int_equal(v.flags, FAB_VF_PUNT);
 	assert_int_equal(s->ctr[FAB_CTR_punted], 1);
 	/* Owner down (F, proxy LAN): not answered, copied. */
-	v = run1(e, FX_P_C,
-		 fr_arp_frame(&fr, FAB_MAC_BROADCAST, FX_MAC_C2, 200, FAB_ARP_OP_REQUEST,
-			      "198.51.100.12", "198.51.100.15"));
+	v = run1(e, FX_P_C, who_has(&fr, FX_MAC_C2, 200, "198.51.100.12", "198.51.100.15"));
 	assert_int_equal(v.reason, FAB_DROP_arp_owner_down);
 	assert_int_equal(v.flags, FAB_VF_PUNT);
 	/* Malformed. */
-	f = fr_arp_frame(&fr, FAB_MAC_BROADCAST, FX_MAC_A, 0, FAB_ARP_OP_REQUEST, "192.0.2.10",
-			 "192.0.2.11");
+	f = who_has(&fr, FX_MAC_A, 0, "192.0.2.10", "192.0.2.11");
 	f->data[15] = 6; /* htype IEEE 802 */
 	expect_drop(e, FX_P_A, f, FAB_DROP_arp_malformed);
 	f = fr_arp_frame(&fr, FAB_MAC_BROADCAST, FX_MAC_A, 0, 3, "192.0.2.10", "192.0.2.11");
 	expect_drop(e, FX_P_A, f, FAB_DROP_arp_malformed);
-	f = fr_arp_frame(&fr, FAB_MAC_BROADCAST, FX_MAC_A, 0, FAB_ARP_OP_REQUEST, "192.0.2.10",
-			 "192.0.2.11");
+	f = who_has(&fr, FX_MAC_A, 0, "192.0.2.10", "192.0.2.11");
 	f->data[14 + 5] = 16; /* protocol address length */
 	expect_drop(e, FX_P_A, f, FAB_DROP_arp_malformed);
 	/* Spoofs: sender MAC not the frame's, or an address that is not A's. */
@@ -580,22 +578,16 @@ static void test_arp_policy_drops(void **state)
 	fr_arp(&fr, FAB_ARP_OP_REQUEST, FX_MAC_B, "192.0.2.10", 0, "192.0.2.11");
 	expect_drop(e, FX_P_A, fr_done(&fr), FAB_DROP_arp_spoof);
 	assert_int_equal(s->last_offender_reason, FAB_DROP_arp_spoof);
-	expect_drop(e, FX_P_A,
-		    fr_arp_frame(&fr, FAB_MAC_BROADCAST, FX_MAC_A, 0, FAB_ARP_OP_REQUEST,
-				 "192.0.2.11", "192.0.2.12"),
+	expect_drop(e, FX_P_A, who_has(&fr, FX_MAC_A, 0, "192.0.2.11", "192.0.2.12"),
 		    FAB_DROP_arp_spoof);
-	expect_drop(e, FX_P_A,
-		    fr_arp_frame(&fr, FAB_MAC_BROADCAST, FX_MAC_A, 0, FAB_ARP_OP_REQUEST,
-				 "192.0.2.200", "192.0.2.12"),
+	expect_drop(e, FX_P_A, who_has(&fr, FX_MAC_A, 0, "192.0.2.200", "192.0.2.12"),
 		    FAB_DROP_arp_spoof);
 	expect_drop(
 	    e, FX_P_A,
 	    fr_arp_frame(&fr, FX_MAC_B, FX_MAC_A, 0, FAB_ARP_OP_REPLY, "192.0.2.11", "192.0.2.11"),
 	    FAB_DROP_arp_spoof);
 	/* Gratuitous ARP from the owner: dropped, copied so control sees it alive. */
-	v = run1(e, FX_P_A,
-		 fr_arp_frame(&fr, FAB_MAC_BROADCAST, FX_MAC_A, 0, FAB_ARP_OP_REQUEST, "192.0.2.10",
-			      "192.0.2.10"));
+	v = run1(e, FX_P_A, who_has(&fr, FX_MAC_A, 0, "192.0.2.10", "192.0.2.10"));
 	assert_int_equal(v.reason, FAB_DROP_arp_gratuitous);
 	assert_int_equal(v.flags, FAB_VF_PUNT);
 }
@@ -608,23 +600,17 @@ static void test_arp_dad(void **state)
 	struct fab_frame *f;
 
 	/* A probe for the prober's own address: nobody may answer. */
-	expect_drop(e, FX_P_A,
-		    fr_arp_frame(&fr, FAB_MAC_BROADCAST, FX_MAC_A, 0, FAB_ARP_OP_REQUEST, "0.0.0.0",
-				 "192.0.2.10"),
+	expect_drop(e, FX_P_A, who_has(&fr, FX_MAC_A, 0, "0.0.0.0", "192.0.2.10"),
 		    FAB_DROP_arp_dad);
 	/* For an address nobody owns: no one to defend it. */
-	expect_drop(e, FX_P_A,
-		    fr_arp_frame(&fr, FAB_MAC_BROADCAST, FX_MAC_A, 0, FAB_ARP_OP_REQUEST, "0.0.0.0",
-				 "192.0.2.99"),
+	expect_drop(e, FX_P_A, who_has(&fr, FX_MAC_A, 0, "0.0.0.0", "192.0.2.99"),
 		    FAB_DROP_arp_dad);
 	/* For another member's address: steered to it so it defends. */
-	f = fr_arp_frame(&fr, FAB_MAC_BROADCAST, FX_MAC_A, 0, FAB_ARP_OP_REQUEST, "0.0.0.0",
-			 "192.0.2.11");
+	f = who_has(&fr, FX_MAC_A, 0, "0.0.0.0", "192.0.2.11");
 	expect_fwd(e, FX_P_A, f, FX_P_B);
 	assert_int_equal(fr_rd_mac(f->data), FX_MAC_B);
 	/* On the proxy LAN too: a probe is never answered by the fabric. */
-	f = fr_arp_frame(&fr, FAB_MAC_BROADCAST, FX_MAC_C2, 200, FAB_ARP_OP_REQUEST, "0.0.0.0",
-			 "198.51.100.14");
+	f = who_has(&fr, FX_MAC_C2, 200, "0.0.0.0", "198.51.100.14");
 	v = run1(e, FX_P_C, f);
 	assert_int_equal(v.action, FAB_ACT_FORWARD);
 	assert_int_equal(v.port, FX_P_CORE);
@@ -639,8 +625,7 @@ static void test_arp_proxy_answer(void **state)
 	struct fab_frame *f;
 	uint8_t *a;
 
-	f = fr_arp_frame(&fr, FAB_MAC_BROADCAST, FX_MAC_C2, 200, FAB_ARP_OP_REQUEST,
-			 "198.51.100.12", "198.51.100.14");
+	f = who_has(&fr, FX_MAC_C2, 200, "198.51.100.12", "198.51.100.14");
 	v = run1(e, FX_P_C, f);
 	assert_int_equal(v.action, FAB_ACT_REPLY);
 	assert_int_equal(v.port, FX_P_C);
@@ -966,12 +951,10 @@ static void test_mixed_burst_accounting(void **state)
 			f = tcp4(&fr[i], FX_MAC_C, FX_MAC_A, 0);
 			break;
 		case 2:
-			f = fr_arp_frame(&fr[i], FAB_MAC_BROADCAST, FX_MAC_A, 0, FAB_ARP_OP_REQUEST,
-					 "192.0.2.10", "192.0.2.11");
+			f = who_has(&fr[i], FX_MAC_A, 0, "192.0.2.10", "192.0.2.11");
 			break;
 		case 3:
-			f = fr_arp_frame(&fr[i], FAB_MAC_BROADCAST, FX_MAC_A, 0, FAB_ARP_OP_REQUEST,
-					 "192.0.2.10", "192.0.2.99");
+			f = who_has(&fr[i], FX_MAC_A, 0, "192.0.2.10", "192.0.2.99");
 			break;
 		case 4:
 			f = fr_ns(&fr[i], 0, FX_MAC_A, 0, "2001:db8::a", NULL, "2001:db8::b",
