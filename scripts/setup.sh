@@ -16,7 +16,7 @@ build_pkgs=(
 )
 test_pkgs=(
 	python3 python3-scapy tcpdump tshark bird2 thc-ipv6 valgrind jq
-	systemd groff-base man-db
+	iputils-ping ethtool systemd groff-base man-db
 )
 
 want=("${build_pkgs[@]}")
