@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * peerlanctl's end of the CLI socket: one request, one reply, blocking.
+ */
+#ifndef PEERLAN_CONTROL_CLI_CLIENT_H
+#define PEERLAN_CONTROL_CLI_CLIENT_H
+
+#include <jansson.h>
+
+#include "cli_parse.h"
+
+/* A connected socket, or a negative errno. */
+int ctl_client_connect(const char *path);
+
+/*
+ * Sends a parsed command (with the text of its file, if it takes one) and
+ * waits for the reply. Returns the command's status (0 or a negative errno)
+ * with *reply set (the caller releases it), or a negative errno of the
+ * transport with *reply NULL and a message in err.
+ */
+int ctl_client_call(int fd, const struct ctl_request *r, const char *file, size_t file_len,
+		    json_t **reply, char *err, size_t errlen);
+
+/* Reads a whole file of at most max bytes. 0 or a negative errno. */
+int ctl_client_read_file(const char *path, size_t max, char **text, size_t *len);
+
+#endif

@@ -1,0 +1,563 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cli_parse.h"
+
+enum tok_type {
+	T_NONE,    /* ends a list */
+	T_END,     /* the command may end here; value is the command */
+	T_KEYWORD, /* a fixed word; value (if not 0) sets the family */
+	T_PORT,    /* argument: a port name */
+	T_LAN,     /* argument: a LAN name */
+	T_ASN,     /* argument: an AS number */
+	T_FILE,    /* argument: a file name */
+	T_SECONDS, /* argument: a confirm timeout */
+};
+
+struct token {
+	enum tok_type type;
+	const char *word; /* keyword, or the placeholder of an argument */
+	int value;
+	const struct token *next;
+	const char *help;
+};
+
+static const struct token t_show_ports[] = {
+    {T_END, NULL, CTL_SHOW_PORTS, NULL,
+     "Every port with its state, member, receive and transmit rates and drops"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_end_show_port[] = {
+    {T_END, NULL, CTL_SHOW_PORT, NULL,
+     "One port: state, member, MACs, VLANs, every counter, drops by reason, last offender, "
+     "rates"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_show_port[] = {
+    {T_PORT, "NAME", 0, t_end_show_port, "Port name"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_show_members[] = {
+    {T_END, NULL, CTL_SHOW_MEMBERS, NULL, "Every member with its ports and address counts"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_end_show_member[] = {
+    {T_END, NULL, CTL_SHOW_MEMBER, NULL,
+     "One member: its connections, LANs, MACs and addresses, port states"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_show_member[] = {
+    {T_ASN, "ASN", 0, t_end_show_member, "AS number, as 64500 or AS64500"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_end_show_mac_table_lan[] = {
+    {T_END, NULL, CTL_SHOW_MAC_TABLE, NULL, "The MAC addresses provisioned on one LAN"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_show_mac_table[] = {
+    {T_END, NULL, CTL_SHOW_MAC_TABLE, NULL,
+     "Every provisioned MAC address with its LAN, VLAN, port and member"},
+    {T_LAN, "LAN", 0, t_end_show_mac_table_lan, "LAN name"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_end_show_neighbors_v4[] = {
+    {T_END, NULL, CTL_SHOW_NEIGHBORS, NULL, "Provisioned IPv4 addresses"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_end_show_neighbors_v6[] = {
+    {T_END, NULL, CTL_SHOW_NEIGHBORS, NULL, "Provisioned IPv6 addresses"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_show_neighbors[] = {
+    {T_END, NULL, CTL_SHOW_NEIGHBORS, NULL,
+     "Every provisioned address with its MAC, member, port and the port's state"},
+    {T_KEYWORD, "ipv4", 4, t_end_show_neighbors_v4, "IPv4 only"},
+    {T_KEYWORD, "ipv6", 6, t_end_show_neighbors_v6, "IPv6 only"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_show_drops[] = {
+    {T_END, NULL, CTL_SHOW_DROPS, NULL, "Non-zero drop counters by port and reason"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_show_status[] = {
+    {T_END, NULL, CTL_SHOW_STATUS, NULL,
+     "Dataplane connection, configuration generation, uptime, versions, pending confirm"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_show_config[] = {
+    {T_END, NULL, CTL_SHOW_CONFIG, NULL, "The running configuration in canonical YAML"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_end_clear_port[] = {
+    {T_END, NULL, CTL_CLEAR_COUNTERS, NULL, "Set the display baseline of one port"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_clear_counters[] = {
+    {T_END, NULL, CTL_CLEAR_COUNTERS, NULL,
+     "Set the display baseline of every port (exported counters never go back)"},
+    {T_PORT, "NAME", 0, t_end_clear_port, "Port name"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_clear[] = {
+    {T_KEYWORD, "counters", 0, t_clear_counters, "Counters shown by the CLI"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_end_shutdown[] = {
+    {T_END, NULL, CTL_PORT_SHUTDOWN, NULL, "Shut the port down (kept across restarts)"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_end_no_shutdown[] = {
+    {T_END, NULL, CTL_PORT_NO_SHUTDOWN, NULL, "Bring the port administratively up"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_port_no[] = {
+    {T_KEYWORD, "shutdown", 0, t_end_no_shutdown, "Undo shutdown"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_port_action[] = {
+    {T_KEYWORD, "shutdown", 0, t_end_shutdown, "Administratively down"},
+    {T_KEYWORD, "no", 0, t_port_no, "Negate"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_port[] = {
+    {T_PORT, "NAME", 0, t_port_action, "Port name"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_end_check[] = {
+    {T_END, NULL, CTL_CONFIG_CHECK, NULL, "Load and validate a file; list every error"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_end_diff[] = {
+    {T_END, NULL, CTL_CONFIG_DIFF, NULL, "What applying a file would change"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_end_apply_confirm[] = {
+    {T_END, NULL, CTL_CONFIG_APPLY, NULL,
+     "Apply a file; roll back by itself unless `config confirm` follows within SECONDS"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_apply_confirm[] = {
+    {T_SECONDS, "SECONDS", 0, t_end_apply_confirm, "Seconds to wait for `config confirm`"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_apply_file[] = {
+    {T_END, NULL, CTL_CONFIG_APPLY, NULL,
+     "Validate a file and apply it as one atomic change, committed at once"},
+    {T_KEYWORD, "confirm", 0, t_apply_confirm, "Commit only if confirmed in time"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_config_file_check[] = {
+    {T_FILE, "FILE", 0, t_end_check, "Configuration file"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_config_file_diff[] = {
+    {T_FILE, "FILE", 0, t_end_diff, "Configuration file"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_config_file_apply[] = {
+    {T_FILE, "FILE", 0, t_apply_file, "Configuration file"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_end_confirm[] = {
+    {T_END, NULL, CTL_CONFIG_CONFIRM, NULL, "Commit the configuration applied with confirm"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_end_rollback[] = {
+    {T_END, NULL, CTL_CONFIG_ROLLBACK, NULL,
+     "Undo an unconfirmed apply, or else go back to the previous configuration"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_config[] = {
+    {T_KEYWORD, "check", 0, t_config_file_check, "Validate a file"},
+    {T_KEYWORD, "diff", 0, t_config_file_diff, "Compare a file with the running configuration"},
+    {T_KEYWORD, "apply", 0, t_config_file_apply, "Apply a file"},
+    {T_KEYWORD, "confirm", 0, t_end_confirm, "Confirm an apply"},
+    {T_KEYWORD, "rollback", 0, t_end_rollback, "Go back"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_show[] = {
+    {T_KEYWORD, "ports", 0, t_show_ports, "All ports: state, member, rates, drops"},
+    {T_KEYWORD, "port", 0, t_show_port, "One port in detail"},
+    {T_KEYWORD, "members", 0, t_show_members, "All members"},
+    {T_KEYWORD, "member", 0, t_show_member, "One member in detail"},
+    {T_KEYWORD, "mac-table", 0, t_show_mac_table, "Provisioned MAC addresses"},
+    {T_KEYWORD, "neighbors", 0, t_show_neighbors, "Provisioned IPv4 and IPv6 addresses"},
+    {T_KEYWORD, "drops", 0, t_show_drops, "Dropped frames by port and reason"},
+    {T_KEYWORD, "status", 0, t_show_status, "Dataplane, configuration and control status"},
+    {T_KEYWORD, "config", 0, t_show_config, "The running configuration"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_main[] = {
+    {T_KEYWORD, "show", 0, t_show, "Show state, counters and configuration"},
+    {T_KEYWORD, "clear", 0, t_clear, "Reset display baselines"},
+    {T_KEYWORD, "port", 0, t_port, "Change a port's administrative state"},
+    {T_KEYWORD, "config", 0, t_config, "Check, compare, apply and roll back configuration"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static bool is_arg(enum tok_type t)
+{
+	return t >= T_PORT;
+}
+
+static const char *type_what(enum tok_type t)
+{
+	switch (t) {
+	case T_PORT:
+		return "port name";
+	case T_LAN:
+		return "LAN name";
+	case T_ASN:
+		return "AS number";
+	case T_FILE:
+		return "file name";
+	case T_SECONDS:
+		return "number of seconds";
+	default:
+		return "word";
+	}
+}
+
+/*
+ * The keyword matching word in list: exact match first, else the only one
+ * it is a prefix of. *ambiguous is set when several share the prefix.
+ */
+static const struct token *match_keyword(const struct token *list, const char *word,
+					 bool *ambiguous)
+{
+	const struct token *found = NULL;
+	size_t len = strlen(word);
+	int n = 0;
+
+	*ambiguous = false;
+	if (len == 0)
+		return NULL;
+	for (const struct token *t = list; t->type != T_NONE; t++)
+		if (t->type == T_KEYWORD && strcmp(t->word, word) == 0)
+			return t;
+	for (const struct token *t = list; t->type != T_NONE; t++)
+		if (t->type == T_KEYWORD && strncmp(t->word, word, len) == 0) {
+			found = t;
+			n++;
+		}
+	if (n > 1) {
+		*ambiguous = true;
+		return NULL;
+	}
+	return found;
+}
+
+static const struct token *arg_token(const struct token *list)
+{
+	for (const struct token *t = list; t->type != T_NONE; t++)
+		if (is_arg(t->type))
+			return t;
+	return NULL;
+}
+
+static const struct token *end_token(const struct token *list)
+{
+	for (const struct token *t = list; t->type != T_NONE; t++)
+		if (t->type == T_END)
+			return t;
+	return NULL;
+}
+
+/* "a, b, c" of what may come next (keywords and placeholders). */
+static void list_choices(const struct token *list, const char *prefix, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (const struct token *t = list; t->type != T_NONE && o < len; t++) {
+		if (t->type == T_END)
+			continue;
+		if (prefix != NULL &&
+		    (t->type != T_KEYWORD || strncmp(t->word, prefix, strlen(prefix)) != 0))
+			continue;
+		o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? ", " : "", t->word);
+	}
+}
+
+/* A word from a socket or terminal, quoted in an error only when printable. */
+static const char *quotable(const char *w, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	for (; *w && o + 5 < len; w++) {
+		unsigned char c = (unsigned char)*w;
+
+		if (c < 0x20 || c >= 0x7f)
+			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", c);
+		else
+			buf[o++] = (char)c;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+static int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (*s < '0' || *s > '9' || strlen(s) > 10)
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -EINVAL;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int take_arg(const struct token *t, const char *w, struct ctl_request *req, char *err,
+		    size_t errlen)
+{
+	char q[64];
+	size_t len = strlen(w);
+
+	switch (t->type) {
+	case T_PORT:
+	case T_LAN:
+		if (len == 0 || len >= FAB_NAME_MAX)
+			goto bad;
+		snprintf(t->type == T_PORT ? req->port : req->lan, FAB_NAME_MAX, "%s", w);
+		return 0;
+	case T_FILE:
+		if (len == 0 || len >= sizeof(req->file))
+			goto bad;
+		snprintf(req->file, sizeof(req->file), "%s", w);
+		return 0;
+	case T_ASN:
+		if (strncasecmp(w, "as", 2) == 0)
+			w += 2;
+		if (parse_u32(w, 1, UINT32_MAX, &req->asn) != 0)
+			goto bad;
+		return 0;
+	case T_SECONDS:
+		if (parse_u32(w, 1, CTL_CONFIRM_MAX_S, &req->seconds) != 0) {
+			snprintf(err, errlen, "bad number of seconds: %s (1 to %d)",
+				 quotable(w, q, sizeof(q)), CTL_CONFIRM_MAX_S);
+			return -EINVAL;
+		}
+		return 0;
+	default:
+		break;
+	}
+bad:
+	snprintf(err, errlen, "bad %s: %s", type_what(t->type), quotable(w, q, sizeof(q)));
+	return -EINVAL;
+}
+
+/*
+ * Walks the words; *level is the list reached. Returns 0, or -EINVAL with
+ * the error in err. req may be NULL (completion only checks the prefix).
+ */
+static int walk(int argc, char *const *argv, const struct token **level, struct ctl_request *req,
+		char *err, size_t errlen)
+{
+	const struct token *list = t_main;
+	struct ctl_request scratch;
+	char q[64], choices[256];
+
+	if (req == NULL)
+		req = &scratch;
+	memset(req, 0, sizeof(*req));
+	if (argc > FAB_WIRE_ARGS_MAX) {
+		snprintf(err, errlen, "too many words (at most %d)", FAB_WIRE_ARGS_MAX);
+		return -EINVAL;
+	}
+	for (int i = 0; i < argc; i++) {
+		const char *w = argv[i];
+		bool amb;
+		const struct token *t = match_keyword(list, w, &amb);
+
+		if (amb) {
+			list_choices(list, w, choices, sizeof(choices));
+			snprintf(err, errlen, "ambiguous argument: %s (%s)",
+				 quotable(w, q, sizeof(q)), choices);
+			return -EINVAL;
+		}
+		if (t == NULL)
+			t = arg_token(list);
+		if (t == NULL) {
+			bool at_end = end_token(list) != NULL;
+
+			list_choices(list, NULL, choices, sizeof(choices));
+			if (at_end && choices[0] == '\0')
+				snprintf(err, errlen, "unexpected argument: %s",
+					 quotable(w, q, sizeof(q)));
+			else
+				snprintf(err, errlen, "unknown argument: %s (expected %s)",
+					 quotable(w, q, sizeof(q)), choices);
+			return -EINVAL;
+		}
+		if (t->type == T_KEYWORD) {
+			if (t->value != 0)
+				req->family = t->value;
+			snprintf(req->argv[req->argc++], sizeof(req->argv[0]), "%s", t->word);
+		} else {
+			if (take_arg(t, w, req, err, errlen) != 0)
+				return -EINVAL;
+			snprintf(req->argv[req->argc++], sizeof(req->argv[0]), "%s", w);
+		}
+		list = t->next;
+	}
+	*level = list;
+	return 0;
+}
+
+int ctl_cli_parse(int argc, char *const *argv, struct ctl_request *req, char *err, size_t errlen)
+{
+	const struct token *list, *end;
+	char choices[256];
+
+	if (walk(argc, argv, &list, req, err, errlen) != 0)
+		return -EINVAL;
+	end = end_token(list);
+	if (end == NULL) {
+		const struct token *a = arg_token(list);
+
+		if (argc == 0)
+			snprintf(err, errlen,
+				 "missing command (one of: show, clear, port, config)");
+		else if (a != NULL)
+			snprintf(err, errlen, "missing argument: %s (%s)", a->word,
+				 type_what(a->type));
+		else {
+			list_choices(list, NULL, choices, sizeof(choices));
+			snprintf(err, errlen, "missing argument: one of %s", choices);
+		}
+		return -EINVAL;
+	}
+	req->cmd = (enum ctl_cmd)end->value;
+	return 0;
+}
+
+bool ctl_cmd_readonly(enum ctl_cmd cmd)
+{
+	return cmd >= CTL_SHOW_PORTS && cmd <= CTL_SHOW_CONFIG;
+}
+
+bool ctl_cmd_takes_file(enum ctl_cmd cmd)
+{
+	return cmd == CTL_CONFIG_CHECK || cmd == CTL_CONFIG_DIFF || cmd == CTL_CONFIG_APPLY;
+}
+
+int ctl_cli_complete(int argc, char *const *argv, const char *partial,
+		     void (*fn)(void *arg, const char *word, bool placeholder), void *arg)
+{
+	const struct token *list;
+	char err[256];
+	size_t len = strlen(partial);
+	int n = 0;
+
+	if (walk(argc, argv, &list, NULL, err, sizeof(err)) != 0)
+		return -EINVAL;
+	for (const struct token *t = list; t->type != T_NONE; t++) {
+		if (t->type == T_KEYWORD && strncmp(t->word, partial, len) == 0) {
+			fn(arg, t->word, false);
+			n++;
+		} else if (is_arg(t->type)) {
+			fn(arg, t->word, true);
+			n++;
+		}
+	}
+	return n;
+}
+
+int ctl_cli_help_at(int argc, char *const *argv, FILE *out)
+{
+	const struct token *list;
+	char err[256];
+
+	if (walk(argc, argv, &list, NULL, err, sizeof(err)) != 0) {
+		fprintf(out, "%s\n", err);
+		return -EINVAL;
+	}
+	for (const struct token *t = list; t->type != T_NONE; t++)
+		fprintf(out, "  %-12s %s\n", t->type == T_END ? "<cr>" : t->word, t->help);
+	return 0;
+}
+
+/* Calls fn for each complete command: its words and its help. */
+static void each_command(const struct token *list, char *path, size_t len, size_t used,
+			 void (*fn)(void *arg, const char *path, const char *help), void *arg)
+{
+	for (const struct token *t = list; t->type != T_NONE; t++) {
+		int n;
+
+		if (t->type == T_END) {
+			fn(arg, path, t->help);
+			continue;
+		}
+		n = snprintf(path + used, len - used, "%s%s", used ? " " : "", t->word);
+		if (n < 0 || (size_t)n >= len - used)
+			continue;
+		each_command(t->next, path, len, used + (size_t)n, fn, arg);
+		path[used] = '\0';
+	}
+}
+
+static void list_one(void *arg, const char *path, const char *help)
+{
+	fprintf(arg, "  %-40s %s\n", path, help);
+}
+
+void ctl_cli_list(FILE *out)
+{
+	char path[256] = "";
+
+	each_command(t_main, path, sizeof(path), 0, list_one, out);
+}
+
+static void markdown_one(void *arg, const char *path, const char *help)
+{
+	fprintf(arg, "| `%s` | %s |\n", path, help);
+}
+
+void ctl_cli_markdown(FILE *out)
+{
+	char path[256] = "";
+
+	fprintf(out, "| Command | What it does |\n|---|---|\n");
+	each_command(t_main, path, sizeof(path), 0, markdown_one, out);
+}

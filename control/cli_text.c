@@ -1,0 +1,434 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli_text.h"
+#include "fabric/counters.h"
+#include "sanitize.h"
+
+#define CLEAN_MAX 512
+
+/* A string member made safe for the terminal; "-" when absent. */
+static const char *str(const json_t *o, const char *key, char *buf)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return ctl_sanitize(s ? s : "-", buf, CLEAN_MAX);
+}
+
+static long long num(const json_t *o, const char *key)
+{
+	return (long long)json_integer_value(json_object_get(o, key));
+}
+
+const char *ctl_text_si(double v, char *buf, size_t len)
+{
+	static const char *const unit[] = {"", "k", "M", "G", "T", "P"};
+	int u = 0;
+
+	while (v >= 1000.0 && u < 5) {
+		v /= 1000.0;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, len, "%.0f", v);
+	else
+		snprintf(buf, len, "%.*f%s", v < 10 ? 2 : v < 100 ? 1 : 0, v, unit[u]);
+	return buf;
+}
+
+/* "AS64500 Name, AS64501 Other" of a members array. */
+static const char *members(const json_t *a, char *buf, size_t len)
+{
+	size_t o = 0, i;
+	const json_t *m;
+	char b[CLEAN_MAX];
+
+	buf[0] = '\0';
+	json_array_foreach(a, i, m)
+	{
+		int n = snprintf(buf + o, len - o, "%sAS%lld %s", o ? ", " : "", num(m, "asn"),
+				 str(m, "name", b));
+
+		if (n < 0 || (size_t)n >= len - o)
+			break;
+		o += (size_t)n;
+	}
+	if (o == 0)
+		snprintf(buf, len, "-");
+	return buf;
+}
+
+static const char *lans(const json_t *a, char *buf, size_t len)
+{
+	size_t o = 0, i;
+	const json_t *l;
+	char b[CLEAN_MAX];
+
+	buf[0] = '\0';
+	json_array_foreach(a, i, l)
+	{
+		int n = snprintf(buf + o, len - o, "%s%s(%lld)", o ? ", " : "", str(l, "lan", b),
+				 num(l, "vlan"));
+
+		if (n < 0 || (size_t)n >= len - o)
+			break;
+		o += (size_t)n;
+	}
+	return buf;
+}
+
+static const char *rate(const json_t *rates, const char *key, char *buf)
+{
+	const json_t *v = json_object_get(rates, key);
+
+	if (!json_is_integer(v))
+		return "-";
+	return ctl_text_si((double)json_integer_value(v), buf, 16);
+}
+
+static void render_ports(const json_t *r, FILE *out)
+{
+	const json_t *p;
+	size_t i;
+
+	fprintf(out, "%-16s %-5s %-12s %9s %9s %9s %9s %12s  %s\n", "PORT", "ADMIN", "OPER",
+		"RX pps", "TX pps", "RX bps", "TX bps", "DROPS", "MEMBERS");
+	json_array_foreach(json_object_get(r, "ports"), i, p)
+	{
+		char b1[CLEAN_MAX], b2[CLEAN_MAX], b3[CLEAN_MAX], mb[1024];
+		char r1[16], r2[16], r3[16], r4[16], drops[24] = "-";
+		const json_t *rt = json_object_get(p, "rates");
+
+		if (json_object_get(p, "drops"))
+			snprintf(drops, sizeof(drops), "%lld", num(p, "drops"));
+		fprintf(out, "%-16s %-5s %-12s %9s %9s %9s %9s %12s  %s\n", str(p, "name", b1),
+			str(p, "admin", b2), str(p, "oper", b3), rate(rt, "rx_pps", r1),
+			rate(rt, "tx_pps", r2), rate(rt, "rx_bps", r3), rate(rt, "tx_bps", r4),
+			drops, members(json_object_get(p, "members"), mb, sizeof(mb)));
+	}
+}
+
+static void render_offender(const json_t *o, FILE *out)
+{
+	char b1[CLEAN_MAX], b2[CLEAN_MAX], b3[CLEAN_MAX];
+
+	if (!json_is_object(o)) {
+		fprintf(out, "  last offender: none\n");
+		return;
+	}
+	fprintf(out, "  last offender: %s ethertype %s reason %s, %.1f s ago\n", str(o, "mac", b1),
+		str(o, "ethertype", b2), str(o, "reason", b3),
+		json_real_value(json_object_get(o, "age_s")));
+}
+
+static void render_port(const json_t *r, FILE *out)
+{
+	char b1[CLEAN_MAX], b2[CLEAN_MAX], b3[CLEAN_MAX], big[2048];
+	char r1[16], r2[16], r3[16], r4[16];
+	const json_t *rt = json_object_get(r, "rates"), *m, *ctr, *drops, *v;
+	const char *k;
+	size_t i, j;
+
+	fprintf(out, "port %s: admin %s, oper %s\n", str(r, "name", b1), str(r, "admin", b2),
+		str(r, "oper", b3));
+	fprintf(out, "  description: %s\n", str(r, "description", b1));
+	fprintf(out, "  device: %s, %s %s port, mtu %lld, speed %lld Mb/s, violation %s\n",
+		str(r, "device", b1), str(r, "kind", b2), str(r, "mode", b3), num(r, "mtu"),
+		num(r, "speed_mbps"), str(r, "violation", big));
+	fprintf(out, "  members: %s\n", members(json_object_get(r, "members"), big, sizeof(big)));
+	fprintf(out, "  lans: %s\n", lans(json_object_get(r, "lans"), big, sizeof(big)));
+	json_array_foreach(json_object_get(r, "macs"), i, m)
+	{
+		const json_t *mac;
+
+		fprintf(out, "  macs on %s (AS%lld):", str(m, "lan", b1), num(m, "asn"));
+		json_array_foreach(json_object_get(m, "macs"), j, mac)
+		    fprintf(out, " %s",
+			    ctl_sanitize(json_string_value(mac) ? json_string_value(mac) : "", b2,
+					 sizeof(b2)));
+		fputc('\n', out);
+	}
+	ctr = json_object_get(r, "counters");
+	if (ctr == NULL) {
+		fprintf(out, "  counters: dataplane not connected\n");
+		return;
+	}
+	fprintf(out, "  rates: rx %s pps %s bps, tx %s pps %s bps\n", rate(rt, "rx_pps", r1),
+		rate(rt, "rx_bps", r2), rate(rt, "tx_pps", r3), rate(rt, "tx_bps", r4));
+	if (json_object_get(r, "cleared_s_ago"))
+		fprintf(out, "  counters cleared %.0f s ago\n",
+			json_real_value(json_object_get(r, "cleared_s_ago")));
+	fprintf(out, "  counters:\n");
+	json_object_foreach((json_t *)ctr, k, v)
+	    fprintf(out, "    %-24s %20lld\n", ctl_sanitize(k, b1, sizeof(b1)),
+		    (long long)json_integer_value(v));
+	drops = json_object_get(r, "drops");
+	fprintf(out, "  drops by reason (non-zero):\n");
+	json_object_foreach((json_t *)drops, k, v) if (json_integer_value(v) != 0)
+	{
+		int reason = fab_drop_by_name(k);
+
+		fprintf(out, "    %-24s %20lld  %s\n", ctl_sanitize(k, b1, sizeof(b1)),
+			(long long)json_integer_value(v), reason >= 0 ? fab_drop_help(reason) : "");
+	}
+	render_offender(json_object_get(r, "last_offender"), out);
+}
+
+static void render_members(const json_t *r, FILE *out)
+{
+	const json_t *m, *p;
+	size_t i, j;
+
+	fprintf(out, "%-12s %-32s %5s %5s %5s  %s\n", "ASN", "NAME", "MACS", "IPV4", "IPV6",
+		"PORTS");
+	json_array_foreach(json_object_get(r, "members"), i, m)
+	{
+		char b[CLEAN_MAX], asn[16];
+
+		snprintf(asn, sizeof(asn), "AS%lld", num(m, "asn"));
+		fprintf(out, "%-12s %-32s %5lld %5lld %5lld ", asn, str(m, "name", b),
+			num(m, "macs"), num(m, "ipv4"), num(m, "ipv6"));
+		json_array_foreach(json_object_get(m, "ports"), j, p) fprintf(
+		    out, " %s",
+		    ctl_sanitize(json_string_value(p) ? json_string_value(p) : "", b, sizeof(b)));
+		fputc('\n', out);
+	}
+}
+
+static void print_list(const char *label, const json_t *a, FILE *out)
+{
+	const json_t *v;
+	size_t i;
+	char b[CLEAN_MAX];
+
+	fprintf(out, "      %s:", label);
+	json_array_foreach(a, i, v)
+	    fprintf(out, " %s",
+		    ctl_sanitize(json_string_value(v) ? json_string_value(v) : "", b, sizeof(b)));
+	if (json_array_size(a) == 0)
+		fprintf(out, " -");
+	fputc('\n', out);
+}
+
+static void render_member(const json_t *r, FILE *out)
+{
+	const json_t *cn, *l;
+	size_t i, j;
+	char b1[CLEAN_MAX], b2[CLEAN_MAX], b3[CLEAN_MAX];
+
+	fprintf(out, "AS%lld %s\n", num(r, "asn"), str(r, "name", b1));
+	json_array_foreach(json_object_get(r, "connections"), i, cn)
+	{
+		fprintf(out, "  port %s: admin %s, oper %s\n", str(cn, "port", b1),
+			str(cn, "admin", b2), str(cn, "oper", b3));
+		json_array_foreach(json_object_get(cn, "lans"), j, l)
+		{
+			fprintf(out, "    lan %s (vlan %lld)\n", str(l, "lan", b1), num(l, "vlan"));
+			print_list("macs", json_object_get(l, "macs"), out);
+			print_list("ipv4", json_object_get(l, "ipv4"), out);
+			print_list("ipv6", json_object_get(l, "ipv6"), out);
+		}
+	}
+}
+
+static void render_macs(const json_t *r, FILE *out)
+{
+	const json_t *e;
+	size_t i;
+
+	fprintf(out, "%-17s %-16s %5s %-16s %-12s %s\n", "MAC", "LAN", "VLAN", "PORT", "ASN",
+		"MEMBER");
+	json_array_foreach(json_object_get(r, "macs"), i, e)
+	{
+		char b1[CLEAN_MAX], b2[CLEAN_MAX], b3[CLEAN_MAX], b4[CLEAN_MAX], asn[16];
+
+		snprintf(asn, sizeof(asn), "AS%lld", num(e, "asn"));
+		fprintf(out, "%-17s %-16s %5lld %-16s %-12s %s\n", str(e, "mac", b1),
+			str(e, "lan", b2), num(e, "vlan"), str(e, "port", b3), asn,
+			str(e, "member", b4));
+	}
+}
+
+static void render_neighbors(const json_t *r, FILE *out)
+{
+	const json_t *e;
+	size_t i;
+
+	fprintf(out, "%-39s %-17s %-16s %-16s %-5s %-12s %s\n", "ADDRESS", "MAC", "LAN", "PORT",
+		"OPER", "ASN", "MEMBER");
+	json_array_foreach(json_object_get(r, "neighbors"), i, e)
+	{
+		char b1[CLEAN_MAX], b2[CLEAN_MAX], b3[CLEAN_MAX], b4[CLEAN_MAX], b5[CLEAN_MAX];
+		char b6[CLEAN_MAX], asn[16];
+		const json_t *macs = json_object_get(e, "macs");
+		const char *mac = json_string_value(json_array_get(macs, 0));
+
+		snprintf(asn, sizeof(asn), "AS%lld", num(e, "asn"));
+		fprintf(out, "%-39s %-17s %-16s %-16s %-5s %-12s %s\n", str(e, "address", b1),
+			ctl_sanitize(mac ? mac : "-", b2, sizeof(b2)), str(e, "lan", b3),
+			str(e, "port", b4), str(e, "oper", b5), asn, str(e, "member", b6));
+	}
+}
+
+static void render_drops(const json_t *r, FILE *out)
+{
+	const json_t *e, *p;
+	size_t i, j;
+	char b1[CLEAN_MAX], b2[CLEAN_MAX];
+
+	fprintf(out, "%-24s %20s  %s\n", "REASON", "DROPS", "MEANING");
+	json_array_foreach(json_object_get(r, "total"), i, e) fprintf(
+	    out, "%-24s %20lld  %s\n", str(e, "reason", b1), num(e, "count"), str(e, "help", b2));
+	if (json_array_size(json_object_get(r, "total")) == 0)
+		fprintf(out, "no drops\n");
+	json_array_foreach(json_object_get(r, "ports"), i, p)
+	{
+		if (json_array_size(json_object_get(p, "drops")) == 0)
+			continue;
+		fprintf(out, "\nport %s\n", str(p, "port", b1));
+		json_array_foreach(json_object_get(p, "drops"), j, e)
+		    fprintf(out, "  %-22s %20lld\n", str(e, "reason", b1), num(e, "count"));
+		render_offender(json_object_get(p, "last_offender"), out);
+	}
+}
+
+static void render_status(const json_t *r, FILE *out)
+{
+	const json_t *dp = json_object_get(r, "dataplane");
+	char b1[CLEAN_MAX], b2[CLEAN_MAX], b3[CLEAN_MAX];
+
+	fprintf(out, "fabric %s: %lld ports, %lld members\n", str(r, "fabric", b1), num(r, "ports"),
+		num(r, "members"));
+	fprintf(out, "control %s, up %lld s, configuration from %s (digest %s)\n",
+		str(r, "version", b1), num(r, "uptime_s"), str(r, "config_source", b2),
+		str(r, "config_digest", b3));
+	if (json_object_get(r, "confirm_left_s"))
+		fprintf(out, "pending apply: rolls back in %lld s unless `config confirm`\n",
+			num(r, "confirm_left_s"));
+	if (!json_is_true(json_object_get(dp, "connected"))) {
+		fprintf(out, "dataplane: not connected (%s)", str(dp, "socket", b1));
+		if (json_object_get(dp, "last_error"))
+			fprintf(out, ": %s", str(dp, "last_error", b1));
+		fprintf(out, "\n");
+		return;
+	}
+	fprintf(out, "dataplane %s: connected, up %lld s, %lld workers\n", str(dp, "version", b1),
+		num(dp, "uptime_s"), num(dp, "workers"));
+	fprintf(out, "  configuration generation %lld, digest %s, %s\n", num(dp, "generation"),
+		str(dp, "config_digest", b1),
+		json_is_true(json_object_get(dp, "in_sync")) ? "in sync" : "NOT IN SYNC");
+	fprintf(out, "  punted frames: %lld received, %lld dropped without control\n",
+		num(dp, "punts_received"), num(dp, "punts_dropped"));
+}
+
+static void render_lines(const json_t *a, FILE *out)
+{
+	const json_t *v;
+	size_t i;
+	char b[CLEAN_MAX * 2];
+
+	json_array_foreach(a, i, v)
+	    fprintf(out, "%s\n",
+		    ctl_sanitize(json_string_value(v) ? json_string_value(v) : "", b, sizeof(b)));
+}
+
+static void render_config_change(enum ctl_cmd cmd, const json_t *r, FILE *out)
+{
+	char b[CLEAN_MAX];
+	const json_t *diff = json_object_get(r, "diff");
+
+	if (cmd == CTL_CONFIG_CHECK) {
+		fprintf(out, "%s: configuration OK\n", str(r, "file", b));
+		return;
+	}
+	if (diff != NULL) {
+		if (json_array_size(diff) == 0)
+			fprintf(out, "no changes\n");
+		render_lines(diff, out);
+	}
+	if (cmd == CTL_CONFIG_DIFF || json_is_true(json_object_get(r, "unchanged")))
+		return;
+	if (json_object_get(r, "confirm_within_s"))
+		fprintf(out,
+			"applied as generation %lld; rolls back in %lld s unless `config "
+			"confirm`\n",
+			num(r, "generation"), num(r, "confirm_within_s"));
+	else if (cmd == CTL_CONFIG_CONFIRM)
+		fprintf(out, "confirmed generation %lld\n", num(r, "generation"));
+	else if (cmd == CTL_CONFIG_ROLLBACK)
+		fprintf(out, "rolled back; now generation %lld\n", num(r, "generation"));
+	else
+		fprintf(out, "applied and committed as generation %lld\n", num(r, "generation"));
+}
+
+void ctl_text_render(enum ctl_cmd cmd, const json_t *r, FILE *out)
+{
+	char b[CLEAN_MAX];
+
+	switch (cmd) {
+	case CTL_SHOW_PORTS:
+		render_ports(r, out);
+		break;
+	case CTL_SHOW_PORT:
+		render_port(r, out);
+		break;
+	case CTL_SHOW_MEMBERS:
+		render_members(r, out);
+		break;
+	case CTL_SHOW_MEMBER:
+		render_member(r, out);
+		break;
+	case CTL_SHOW_MAC_TABLE:
+		render_macs(r, out);
+		break;
+	case CTL_SHOW_NEIGHBORS:
+		render_neighbors(r, out);
+		break;
+	case CTL_SHOW_DROPS:
+		render_drops(r, out);
+		break;
+	case CTL_SHOW_STATUS:
+		render_status(r, out);
+		break;
+	case CTL_SHOW_CONFIG: {
+		/* Line by line, so that a long configuration is not cut at CLEAN_MAX. */
+		const char *t = json_string_value(json_object_get(r, "text"));
+
+		while (t != NULL && *t) {
+			const char *nl = strchr(t, '\n');
+			size_t n = nl ? (size_t)(nl - t) : strlen(t);
+			char line[CLEAN_MAX];
+
+			snprintf(line, sizeof(line), "%.*s", (int)n, t);
+			fprintf(out, "%s\n", ctl_sanitize(line, b, sizeof(b)));
+			t += n + (nl ? 1 : 0);
+		}
+		break;
+	}
+	case CTL_CLEAR_COUNTERS:
+		fprintf(out, "counters cleared on %zu port%s (display baseline only)\n",
+			json_array_size(json_object_get(r, "cleared")),
+			json_array_size(json_object_get(r, "cleared")) == 1 ? "" : "s");
+		break;
+	case CTL_PORT_SHUTDOWN:
+	case CTL_PORT_NO_SHUTDOWN:
+		fprintf(out, "port %s: admin %s\n", str(r, "port", b),
+			json_string_value(json_object_get(r, "admin")) ?: "-");
+		break;
+	default:
+		render_config_change(cmd, r, out);
+		break;
+	}
+	if (json_object_get(r, "warning"))
+		fprintf(out, "warning: %s\n", str(r, "warning", b));
+}
+
+void ctl_text_error(const json_t *r, FILE *out)
+{
+	char b[CLEAN_MAX];
+
+	fprintf(out, "peerlanctl: %s\n", str(r, "error", b));
+	render_lines(json_object_get(r, "errors"), out);
+}

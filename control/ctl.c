@@ -1,0 +1,885 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include "ctl_int.h"
+#include "sanitize.h"
+
+#define CALL_TIMEOUT_MS  10000
+#define POLL_MS          1000
+#define BACKOFF_MIN_MS   100
+#define BACKOFF_MAX_MS   5000
+#define COMMITTED_FILE   "committed.yaml"
+#define RATE_INTERVAL_NS 1000000000ULL
+
+uint64_t ctl_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+void ctl_log(const char *fmt, ...)
+{
+	char raw[1024], clean[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "peerlan-control: %s\n", ctl_sanitize(raw, clean, sizeof(clean)));
+}
+
+int ctl_error(json_t **out, int status, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (*out == NULL)
+		*out = json_object();
+	if (*out != NULL)
+		json_object_set_new(*out, "error", json_string(msg));
+	return status < 0 ? status : -EINVAL;
+}
+
+/* The canonical text of a model, which is what travels and what is saved. */
+static int model_text(const struct fab_model *m, char **text, size_t *len)
+{
+	FILE *f;
+	int rc;
+
+	*text = NULL;
+	*len = 0;
+	f = open_memstream(text, len);
+	if (f == NULL)
+		return -errno;
+	rc = fab_config_print(m, f);
+	if (fclose(f) != 0 && rc == 0)
+		rc = -errno;
+	if (rc != 0) {
+		free(*text);
+		*text = NULL;
+	}
+	return rc;
+}
+
+/* Carries display baselines over to a new port list, by port name. */
+static int remap_baselines(struct ctl *c, const struct fab_model *m)
+{
+	struct fab_port_stats *b = calloc(m->nports ? m->nports : 1, sizeof(*b));
+	uint64_t *ns = calloc(m->nports ? m->nports : 1, sizeof(*ns));
+
+	if (b == NULL || ns == NULL) {
+		free(b);
+		free(ns);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; c->running != NULL && i < m->nports; i++) {
+		int old = fab_model_port_by_name(c->running, m->ports[i].name);
+
+		if (old >= 0 && c->baseline_ns[old] != 0) {
+			b[i] = c->baseline[old];
+			ns[i] = c->baseline_ns[old];
+		}
+	}
+	free(c->baseline);
+	free(c->baseline_ns);
+	c->baseline = b;
+	c->baseline_ns = ns;
+	return 0;
+}
+
+/* Makes m (owned by c from now on) the running configuration. */
+static int set_running(struct ctl *c, struct fab_model *m)
+{
+	char *text;
+	size_t len;
+	int rc = model_text(m, &text, &len);
+
+	if (rc == 0)
+		rc = remap_baselines(c, m);
+	if (rc != 0) {
+		free(text);
+		return rc;
+	}
+	fab_model_destroy(c->running);
+	free(c->running_text);
+	c->running = m;
+	c->running_text = text;
+	c->running_len = len;
+	c->running_digest = fab_wire_config_digest(m);
+	return 0;
+}
+
+static void committed_path(const struct fab_model *m, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s", m->mgmt.state_dir, COMMITTED_FILE);
+}
+
+/*
+ * Saves what a restarted control must push: the committed configuration,
+ * which is the running one unless an apply still waits for confirm. Written
+ * beside and renamed over, so a crash leaves the old file or the new one.
+ */
+static int persist(struct ctl *c, char *err, size_t errlen)
+{
+	const struct fab_model *m = c->confirm_from ? c->confirm_from : c->running;
+	char path[FAB_PATH_MAX + 32], tmp[FAB_PATH_MAX + 40];
+	char *text;
+	size_t len;
+	int fd, rc = model_text(m, &text, &len);
+
+	if (rc != 0)
+		goto out;
+	(void)mkdir(m->mgmt.state_dir, 0750);
+	committed_path(m, path, sizeof(path));
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	if (fd < 0) {
+		rc = -errno;
+		goto out;
+	}
+	if (write(fd, text, len) != (ssize_t)len || fsync(fd) != 0)
+		rc = errno ? -errno : -EIO;
+	close(fd);
+	if (rc == 0 && rename(tmp, path) != 0)
+		rc = -errno;
+	if (rc != 0)
+		unlink(tmp);
+out:
+	free(text);
+	if (rc != 0) {
+		snprintf(err, errlen, "applied, but not saved to %s/%s: %s", m->mgmt.state_dir,
+			 COMMITTED_FILE, strerror(-rc));
+		ctl_log("%s", err);
+	}
+	return rc;
+}
+
+static void on_punt(void *arg, const struct fab_wire_hdr *h, const uint8_t *payload)
+{
+	struct ctl *c = arg;
+	struct fab_wire_frame_msg f;
+
+	/* The neighbour sponge consumes these; until then they are counted. */
+	if (fab_wire_frame_decode(payload, h->length, &f) == 0)
+		c->punts++;
+}
+
+static struct fab_model *load_start_config(const struct ctl_opts *o, struct fab_config_errors *e,
+					   char *source, size_t srclen)
+{
+	struct fab_model *m = fab_config_load_file(o->config_path, e);
+	struct fab_config_errors ce = {0};
+	struct fab_model *saved;
+	char path[FAB_PATH_MAX + 32];
+
+	if (m == NULL)
+		return NULL;
+	snprintf(source, srclen, "%s", o->config_path);
+	committed_path(m, path, sizeof(path));
+	if (o->ignore_committed || access(path, F_OK) != 0)
+		return m;
+	/* A later commit wins over the start file, or a restart would undo it. */
+	saved = fab_config_load_file(path, &ce);
+	if (saved == NULL) {
+		ctl_log("ignoring %s, which does not load:", path);
+		for (size_t i = 0; i < ce.n; i++)
+			ctl_log("  %s:%u:%u: %s", ce.v[i].file, ce.v[i].line, ce.v[i].col,
+				ce.v[i].msg);
+		fab_config_errors_clear(&ce);
+		return m;
+	}
+	if (!fab_model_equal(saved, m))
+		ctl_log("running the committed configuration %s, not %s (see --ignore-committed)",
+			path, o->config_path);
+	snprintf(source, srclen, "%s", path);
+	fab_model_destroy(m);
+	return saved;
+}
+
+struct ctl *ctl_create(const struct ctl_opts *opts, struct fab_config_errors *errs)
+{
+	struct ctl *c = calloc(1, sizeof(*c));
+	struct fab_model *m;
+
+	if (c == NULL)
+		return NULL;
+	c->opts = *opts;
+	if (c->opts.call_timeout_ms == 0)
+		c->opts.call_timeout_ms = CALL_TIMEOUT_MS;
+	if (c->opts.poll_ms == 0)
+		c->opts.poll_ms = POLL_MS;
+	if (c->opts.backoff_max_ms == 0)
+		c->opts.backoff_max_ms = BACKOFF_MAX_MS;
+	snprintf(c->config_path, sizeof(c->config_path), "%s", opts->config_path);
+	c->opts.config_path = c->config_path;
+	c->cli_fd = c->cli_ro_fd = -1;
+	for (int i = 0; i < CTL_CLIENTS_MAX; i++)
+		c->clients[i].fd = -1;
+	c->start_ns = ctl_now_ns();
+	c->backoff_ms = BACKOFF_MIN_MS;
+	c->dp_status.ports = c->dp_ports;
+	m = load_start_config(&c->opts, errs, c->source, sizeof(c->source));
+	if (m == NULL || set_running(c, m) != 0) {
+		if (m != NULL)
+			fab_model_destroy(m);
+		ctl_destroy(c);
+		errno = EINVAL;
+		return NULL;
+	}
+	c->fresh = calloc(1, sizeof(*c->fresh));
+	for (int i = 0; i < CTL_SAMPLES; i++)
+		c->samples[i] = calloc(1, sizeof(*c->samples[i]));
+	c->dp = ctl_dp_create(m->mgmt.control_socket, on_punt, c);
+	if (c->fresh == NULL || c->samples[CTL_SAMPLES - 1] == NULL || c->dp == NULL) {
+		ctl_destroy(c);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return c;
+}
+
+void ctl_destroy(struct ctl *c)
+{
+	if (c == NULL)
+		return;
+	ctl_cli_close(c);
+	ctl_dp_destroy(c->dp);
+	fab_model_destroy(c->running);
+	fab_model_destroy(c->previous);
+	fab_model_destroy(c->confirm_from);
+	free(c->running_text);
+	free(c->baseline);
+	free(c->baseline_ns);
+	free(c->fresh);
+	for (int i = 0; i < CTL_SAMPLES; i++)
+		free(c->samples[i]);
+	free(c);
+}
+
+bool ctl_dp_connected(const struct ctl *c)
+{
+	return c->synced;
+}
+
+uint64_t ctl_dp_generation(const struct ctl *c)
+{
+	return c->dp_status.hello.generation;
+}
+
+const struct fab_model *ctl_running(const struct ctl *c)
+{
+	return c->running;
+}
+
+/* Sends the request built in the dp's buffer; err gets the reason on failure. */
+static int call(struct ctl *c, int build_rc, uint32_t id, const uint8_t **p, size_t *len, char *err,
+		size_t errlen)
+{
+	int rc;
+
+	if (build_rc != 0) {
+		snprintf(err, errlen, "cannot build the request: %s", strerror(-build_rc));
+		return build_rc;
+	}
+	rc = ctl_dp_call(c->dp, id, (int)c->opts.call_timeout_ms, p, len, err, errlen);
+	if (ctl_dp_fd(c->dp) < 0 && c->synced) {
+		c->synced = false;
+		ctl_log("lost the dataplane: %s", strerror(-rc));
+	}
+	if (rc != 0 && err[0] == '\0')
+		snprintf(err, errlen, "dataplane: %s", strerror(-rc));
+	return rc;
+}
+
+int ctl_dp_status(struct ctl *c, char *err, size_t errlen)
+{
+	uint32_t id = ctl_dp_next_id(c->dp);
+	struct fab_wire_buf *b = ctl_dp_out(c->dp);
+	const uint8_t *p;
+	size_t len;
+	int rc;
+
+	fab_wire_begin(b, FAB_WIRE_STATUS, 0, id, 0);
+	rc = call(c, fab_wire_finish(b), id, &p, &len, err, errlen);
+	if (rc == 0 && fab_wire_status_decode(p, len, &c->dp_status) != 0) {
+		snprintf(err, errlen, "dataplane sent a malformed STATUS reply");
+		rc = -EBADMSG;
+	}
+	if (rc == 0)
+		c->dp_status_ns = ctl_now_ns();
+	return rc;
+}
+
+static int dp_config_set(struct ctl *c, const char *text, size_t tlen, char *err, size_t errlen)
+{
+	uint32_t id = ctl_dp_next_id(c->dp);
+	struct fab_wire_config m = {.text = text, .len = tlen};
+	struct fab_wire_hello_rep rep;
+	const uint8_t *p;
+	size_t len;
+	int rc;
+
+	rc = call(c, fab_wire_config_encode(ctl_dp_out(c->dp), id, &m), id, &p, &len, err, errlen);
+	if (rc != 0)
+		return rc;
+	if (fab_wire_hello_rep_decode(p, len, &rep) != 0) {
+		snprintf(err, errlen, "dataplane sent a malformed CONFIG_SET reply");
+		return -EBADMSG;
+	}
+	c->dp_status.hello = rep;
+	return 0;
+}
+
+static int dp_port_admin(struct ctl *c, uint16_t port, bool up, char *err, size_t errlen)
+{
+	uint32_t id = ctl_dp_next_id(c->dp);
+	struct fab_wire_port_admin m = {.port = port, .up = up};
+	const uint8_t *p;
+	size_t len;
+	int rc;
+
+	rc = call(c, fab_wire_port_admin_encode(ctl_dp_out(c->dp), id, &m), id, &p, &len, err,
+		  errlen);
+	if (rc == 0 && port < FAB_PORTS_MAX)
+		c->dp_ports[port].admin_up = up;
+	return rc;
+}
+
+/* Pushes the admin state of every port of m that the dataplane has otherwise. */
+static int reconcile_admin(struct ctl *c, const struct fab_model *m, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < m->nports && i < c->dp_status.hello.nports; i++) {
+		int rc;
+
+		if (c->dp_ports[i].admin_up == m->ports[i].admin_up)
+			continue;
+		rc = dp_port_admin(c, (uint16_t)i, m->ports[i].admin_up, err, errlen);
+		if (rc != 0)
+			return rc;
+		ctl_log("port %s: admin %s pushed to the dataplane", m->ports[i].name,
+			m->ports[i].admin_up ? "up" : "down");
+	}
+	return 0;
+}
+
+/*
+ * Brings the dataplane to m: the whole configuration if the digests differ
+ * (one RCU swap over there), then the admin states that still differ. A
+ * dataplane that already runs m sees only the PORT_ADMINs it needs, or
+ * nothing at all.
+ */
+static int push_model(struct ctl *c, const struct fab_model *m, const char *text, size_t len,
+		      char *err, size_t errlen)
+{
+	int rc;
+
+	if (fab_wire_config_digest(m) != c->dp_status.hello.digest) {
+		rc = dp_config_set(c, text, len, err, errlen);
+		if (rc != 0)
+			return rc;
+	}
+	rc = ctl_dp_status(c, err, errlen);
+	if (rc == 0)
+		rc = reconcile_admin(c, m, err, errlen);
+	return rc;
+}
+
+static int dp_hello(struct ctl *c, char *err, size_t errlen)
+{
+	struct fab_wire_hello_req rq = {.pid = (uint32_t)getpid()};
+	uint32_t id = ctl_dp_next_id(c->dp);
+	const uint8_t *p;
+	size_t len;
+	int rc;
+
+	snprintf(rq.software, sizeof(rq.software), "%s", PEERLAN_VERSION);
+	rc = call(c, fab_wire_hello_req_encode(ctl_dp_out(c->dp), id, &rq), id, &p, &len, err,
+		  errlen);
+	if (rc == 0 && fab_wire_hello_rep_decode(p, len, &c->dp_status.hello) != 0) {
+		snprintf(err, errlen, "dataplane sent a malformed HELLO reply");
+		rc = -EBADMSG;
+	}
+	return rc;
+}
+
+/* On every (re)connect: say hello, then bring the dataplane to the running state. */
+static int dp_sync(struct ctl *c)
+{
+	uint64_t gen0;
+	int rc;
+
+	c->dp_error[0] = '\0';
+	rc = dp_hello(c, c->dp_error, sizeof(c->dp_error));
+	if (rc != 0)
+		return rc;
+	gen0 = c->dp_status.hello.generation;
+	rc = push_model(c, c->running, c->running_text, c->running_len, c->dp_error,
+			sizeof(c->dp_error));
+	if (rc != 0) {
+		ctl_log("cannot bring the dataplane to the running configuration: %s", c->dp_error);
+		return rc;
+	}
+	c->synced = true;
+	c->connects++;
+	ctl_log("dataplane %s connected: generation %llu%s", c->dp_status.hello.software,
+		(unsigned long long)c->dp_status.hello.generation,
+		c->dp_status.hello.generation != gen0 ? " (configuration pushed)"
+						      : ", configuration already in place");
+	return 0;
+}
+
+int ctl_read_counters(struct ctl *c)
+{
+	uint32_t id = ctl_dp_next_id(c->dp);
+	struct fab_wire_buf *b = ctl_dp_out(c->dp);
+	struct ctl_sample *s = c->fresh;
+	const uint8_t *p;
+	size_t len;
+	char err[256];
+	int rc;
+
+	if (!c->synced)
+		return -ENOTCONN;
+	fab_wire_begin(b, FAB_WIRE_COUNTERS_GET, 0, id, 0);
+	rc = call(c, fab_wire_finish(b), id, &p, &len, err, sizeof(err));
+	if (rc != 0)
+		return rc;
+	s->c.ports = s->ports;
+	s->c.stats = s->stats;
+	if (fab_wire_counters_decode(p, len, &s->c) != 0) {
+		s->c.nports = 0;
+		return -EBADMSG;
+	}
+	s->t_ns = ctl_now_ns();
+	memcpy(c->dp_ports, s->ports, s->c.nports * sizeof(s->ports[0]));
+	return 0;
+}
+
+/* Keeps reads about a second apart, for rates. */
+static void poll_counters(struct ctl *c)
+{
+	struct ctl_sample *dst;
+
+	if (ctl_read_counters(c) != 0)
+		return;
+	if (c->nsamples > 0 && c->samples[c->sample_head]->t_ns + RATE_INTERVAL_NS > c->fresh->t_ns)
+		return;
+	c->sample_head = (c->sample_head + 1) % CTL_SAMPLES;
+	dst = c->samples[c->sample_head];
+	dst->t_ns = c->fresh->t_ns;
+	dst->c = c->fresh->c;
+	dst->c.ports = dst->ports;
+	dst->c.stats = dst->stats;
+	memcpy(dst->ports, c->fresh->ports, c->fresh->c.nports * sizeof(dst->ports[0]));
+	memcpy(dst->stats, c->fresh->stats, c->fresh->c.nports * sizeof(dst->stats[0]));
+	if (c->nsamples < CTL_SAMPLES)
+		c->nsamples++;
+}
+
+static void dp_tick(struct ctl *c, uint64_t now)
+{
+	if (ctl_dp_fd(c->dp) >= 0 && ctl_dp_read_async(c->dp) != 0 && c->synced) {
+		c->synced = false;
+		ctl_log("lost the dataplane; forwarding goes on with its last tables");
+	}
+	if (ctl_dp_fd(c->dp) < 0) {
+		c->synced = false;
+		if (now < c->next_connect_ns)
+			return;
+		if (ctl_dp_connect(c->dp) != 0 || dp_sync(c) != 0) {
+			ctl_dp_close(c->dp);
+			c->next_connect_ns = now + (uint64_t)c->backoff_ms * 1000000ULL;
+			c->backoff_ms *= 2;
+			if (c->backoff_ms > c->opts.backoff_max_ms)
+				c->backoff_ms = c->opts.backoff_max_ms;
+			return;
+		}
+		c->backoff_ms = BACKOFF_MIN_MS;
+		c->nsamples = 0;
+		c->next_poll_ns = now;
+	}
+	if (c->synced && now >= c->next_poll_ns) {
+		poll_counters(c);
+		c->next_poll_ns = now + (uint64_t)c->opts.poll_ms * 1000000ULL;
+	}
+}
+
+/*
+ * Applies m (owned by c from now on, or freed on failure): pushes it and makes
+ * it the running configuration. *old receives the configuration it replaced.
+ */
+static int change_to(struct ctl *c, struct fab_model *m, struct fab_model **old, char *err,
+		     size_t errlen)
+{
+	struct fab_model *prev;
+	char *text;
+	size_t len;
+	int rc;
+
+	if (!c->synced) {
+		fab_model_destroy(m);
+		snprintf(err, errlen, "dataplane not connected: nothing changed");
+		return -ENOTCONN;
+	}
+	rc = model_text(m, &text, &len);
+	if (rc == 0)
+		rc = push_model(c, m, text, len, err, errlen);
+	free(text);
+	if (rc != 0) {
+		fab_model_destroy(m);
+		return rc;
+	}
+	prev = fab_model_clone(c->running);
+	rc = prev != NULL ? set_running(c, m) : -ENOMEM;
+	if (rc != 0) {
+		/* The dataplane runs m; resync it to what we still call running. */
+		fab_model_destroy(prev);
+		fab_model_destroy(m);
+		ctl_dp_close(c->dp);
+		c->synced = false;
+		snprintf(err, errlen, "out of memory; the dataplane is being resynchronised");
+		return rc;
+	}
+	if (old != NULL)
+		*old = prev;
+	else
+		fab_model_destroy(prev);
+	c->nsamples = 0;
+	return 0;
+}
+
+static json_t *errors_json(const struct fab_config_errors *e)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a != NULL && i < e->n; i++) {
+		char line[FAB_PATH_MAX + 300];
+
+		if (e->v[i].line)
+			snprintf(line, sizeof(line), "%s:%u:%u: %s", e->v[i].file, e->v[i].line,
+				 e->v[i].col, e->v[i].msg);
+		else
+			snprintf(line, sizeof(line), "%s: %s", e->v[i].file, e->v[i].msg);
+		json_array_append_new(a, json_string(line));
+	}
+	return a;
+}
+
+/* Loads the file text sent with a command; every error goes into *out. */
+static struct fab_model *load_sent(const struct ctl_request *r, const struct fab_wire_cli *w,
+				   json_t **out, int *rc)
+{
+	struct fab_config_errors e = {0};
+	struct fab_model *m;
+
+	if (w->file == NULL) {
+		*rc = ctl_error(out, -EINVAL, "%s: no file text sent with the command", r->file);
+		return NULL;
+	}
+	m = fab_config_load_string(w->file, w->file_len, r->file, &e);
+	if (m == NULL) {
+		*rc = ctl_error(out, -EINVAL, "%s: %zu error%s; nothing changed", r->file, e.n,
+				e.n == 1 ? "" : "s");
+		json_object_set_new(*out, "errors", errors_json(&e));
+	}
+	fab_config_errors_clear(&e);
+	return m;
+}
+
+static json_t *diff_json(const struct ctl *c, const struct fab_model *m)
+{
+	char *text;
+	size_t len;
+	json_t *d;
+
+	if (model_text(m, &text, &len) != 0)
+		return NULL;
+	d = ctl_diff_lines(c->running_text, c->running_len, text, len);
+	free(text);
+	return d;
+}
+
+static int cmd_check_diff(struct ctl *c, const struct ctl_request *r, const struct fab_wire_cli *w,
+			  json_t **out)
+{
+	int rc = 0;
+	struct fab_model *m = load_sent(r, w, out, &rc);
+
+	if (m == NULL)
+		return rc;
+	*out = json_object();
+	json_object_set_new(*out, "file", json_string(r->file));
+	json_object_set_new(*out, "valid", json_true());
+	if (r->cmd == CTL_CONFIG_DIFF)
+		json_object_set_new(*out, "diff", diff_json(c, m));
+	fab_model_destroy(m);
+	return 0;
+}
+
+static void set_generation(struct ctl *c, json_t *o)
+{
+	json_object_set_new(o, "generation", json_integer((json_int_t)ctl_dp_generation(c)));
+}
+
+static int cmd_apply(struct ctl *c, const struct ctl_request *r, const struct fab_wire_cli *w,
+		     json_t **out)
+{
+	struct fab_model *m, *old = NULL;
+	char err[1024] = "";
+	json_t *diff;
+	int rc = 0;
+
+	if (c->confirm_from != NULL)
+		return ctl_error(out, -EBUSY,
+				 "an apply is waiting for `config confirm`; confirm or roll it "
+				 "back first");
+	m = load_sent(r, w, out, &rc);
+	if (m == NULL)
+		return rc;
+	if (fab_model_equal(m, c->running)) {
+		/* Not a change: nothing to push, confirm or roll back to. */
+		fab_model_destroy(m);
+		*out = json_object();
+		json_object_set_new(*out, "diff", json_array());
+		json_object_set_new(*out, "unchanged", json_true());
+		set_generation(c, *out);
+		return 0;
+	}
+	diff = diff_json(c, m);
+	rc = change_to(c, m, &old, err, sizeof(err));
+	if (rc != 0) {
+		json_decref(diff);
+		return ctl_error(out, rc, "%s", err);
+	}
+	*out = json_object();
+	json_object_set_new(*out, "diff", diff);
+	if (r->seconds > 0) {
+		c->confirm_from = old;
+		c->confirm_deadline_ns = ctl_now_ns() + (uint64_t)r->seconds * 1000000000ULL;
+		json_object_set_new(*out, "confirm_within_s", json_integer(r->seconds));
+		ctl_log("applied %s, rolls back in %u s unless confirmed", r->file, r->seconds);
+	} else {
+		fab_model_destroy(c->previous);
+		c->previous = old;
+		if (persist(c, err, sizeof(err)) != 0)
+			json_object_set_new(*out, "warning", json_string(err));
+		ctl_log("applied and committed %s", r->file);
+	}
+	snprintf(c->source, sizeof(c->source), "%s (applied)", r->file);
+	set_generation(c, *out);
+	return 0;
+}
+
+static int cmd_confirm(struct ctl *c, json_t **out)
+{
+	char err[512];
+
+	if (c->confirm_from == NULL)
+		return ctl_error(out, -ENOENT, "nothing to confirm");
+	fab_model_destroy(c->previous);
+	c->previous = c->confirm_from;
+	c->confirm_from = NULL;
+	*out = json_object();
+	if (persist(c, err, sizeof(err)) != 0)
+		json_object_set_new(*out, "warning", json_string(err));
+	set_generation(c, *out);
+	ctl_log("configuration confirmed");
+	return 0;
+}
+
+/* Goes back to the configuration before the pending apply, or the last commit. */
+static int rollback(struct ctl *c, json_t **out, const char *why)
+{
+	bool pending = c->confirm_from != NULL;
+	struct fab_model *target = pending ? c->confirm_from : c->previous;
+	struct fab_model *copy, *old = NULL;
+	char err[1024] = "";
+	int rc;
+
+	if (target == NULL)
+		return ctl_error(out, -ENOENT, "no previous configuration to roll back to");
+	copy = fab_model_clone(target);
+	if (copy == NULL)
+		return ctl_error(out, -ENOMEM, "out of memory");
+	rc = change_to(c, copy, &old, err, sizeof(err));
+	if (rc != 0) {
+		fab_model_destroy(old);
+		return ctl_error(out, rc, "rollback failed: %s", err);
+	}
+	if (pending) {
+		fab_model_destroy(c->confirm_from);
+		c->confirm_from = NULL;
+		fab_model_destroy(old);
+	} else {
+		fab_model_destroy(c->previous);
+		c->previous = old;
+	}
+	snprintf(c->source, sizeof(c->source), "rollback");
+	*out = json_object();
+	if (persist(c, err, sizeof(err)) != 0)
+		json_object_set_new(*out, "warning", json_string(err));
+	set_generation(c, *out);
+	ctl_log("rolled back: %s", why);
+	return 0;
+}
+
+static void confirm_tick(struct ctl *c, uint64_t now)
+{
+	json_t *out = NULL;
+
+	if (c->confirm_from == NULL || now < c->confirm_deadline_ns)
+		return;
+	/* Failing here (dataplane away) is retried on the next turn. */
+	if (rollback(c, &out, "confirm time ran out") != 0 && out != NULL)
+		ctl_log("%s", json_string_value(json_object_get(out, "error")));
+	json_decref(out);
+}
+
+static int find_port(struct ctl *c, const char *name, json_t **out)
+{
+	int i = fab_model_port_by_name(c->running, name);
+
+	if (i < 0)
+		return ctl_error(out, -ENOENT, "no such port: %s", name);
+	return i;
+}
+
+/*
+ * A shutdown is a change of the running configuration like any other (it
+ * shows in `show config` and `config diff`), pushed with one PORT_ADMIN and
+ * saved, so neither a restart of control nor of the dataplane undoes it.
+ */
+static int cmd_port_admin(struct ctl *c, const struct ctl_request *r, json_t **out)
+{
+	bool up = r->cmd == CTL_PORT_NO_SHUTDOWN;
+	int i = find_port(c, r->port, out);
+	struct fab_model *m;
+	char err[512] = "";
+	int rc;
+
+	if (i < 0)
+		return i;
+	m = fab_model_clone(c->running);
+	if (m == NULL)
+		return ctl_error(out, -ENOMEM, "out of memory");
+	m->ports[i].admin_up = up;
+	rc = change_to(c, m, NULL, err, sizeof(err));
+	if (rc != 0)
+		return ctl_error(out, rc, "%s", err);
+	/* A rollback of a pending apply must not undo the shutdown. */
+	if (c->confirm_from != NULL) {
+		int j = fab_model_port_by_name(c->confirm_from, r->port);
+
+		if (j >= 0)
+			c->confirm_from->ports[j].admin_up = up;
+	}
+	*out = json_object();
+	json_object_set_new(*out, "port", json_string(r->port));
+	json_object_set_new(*out, "admin", json_string(up ? "up" : "down"));
+	if (persist(c, err, sizeof(err)) != 0)
+		json_object_set_new(*out, "warning", json_string(err));
+	ctl_log("port %s: admin %s", r->port, up ? "up" : "down");
+	return 0;
+}
+
+static int cmd_clear(struct ctl *c, const struct ctl_request *r, json_t **out)
+{
+	int only = -1;
+	json_t *list;
+	int rc;
+
+	if (r->port[0] != '\0' && (only = find_port(c, r->port, out)) < 0)
+		return only;
+	rc = ctl_read_counters(c);
+	if (rc != 0)
+		return ctl_error(out, rc, "cannot read counters: %s", strerror(-rc));
+	list = json_array();
+	for (size_t i = 0; i < c->running->nports && i < c->fresh->c.nports; i++) {
+		if (only >= 0 && (size_t)only != i)
+			continue;
+		c->baseline[i] = c->fresh->stats[i];
+		c->baseline_ns[i] = c->fresh->t_ns;
+		json_array_append_new(list, json_string(c->running->ports[i].name));
+	}
+	*out = json_object();
+	json_object_set_new(*out, "cleared", list);
+	return 0;
+}
+
+int ctl_exec(struct ctl *c, const struct fab_wire_cli *w, bool readonly, json_t **out)
+{
+	struct ctl_request r;
+	char *argv[FAB_WIRE_ARGS_MAX];
+	char err[256];
+
+	*out = NULL;
+	for (int i = 0; i < w->argc && i < FAB_WIRE_ARGS_MAX; i++)
+		argv[i] = (char *)w->argv[i];
+	if (ctl_cli_parse(w->argc, argv, &r, err, sizeof(err)) != 0)
+		return ctl_error(out, -EINVAL, "%s", err);
+	if (readonly && !ctl_cmd_readonly(r.cmd))
+		return ctl_error(out, -EPERM, "this socket answers show commands only");
+	switch (r.cmd) {
+	case CTL_CONFIG_CHECK:
+	case CTL_CONFIG_DIFF:
+		return cmd_check_diff(c, &r, w, out);
+	case CTL_CONFIG_APPLY:
+		return cmd_apply(c, &r, w, out);
+	case CTL_CONFIG_CONFIRM:
+		return cmd_confirm(c, out);
+	case CTL_CONFIG_ROLLBACK:
+		return rollback(c, out, "requested");
+	case CTL_PORT_SHUTDOWN:
+	case CTL_PORT_NO_SHUTDOWN:
+		return cmd_port_admin(c, &r, out);
+	case CTL_CLEAR_COUNTERS:
+		return cmd_clear(c, &r, out);
+	default:
+		return ctl_show(c, &r, out);
+	}
+}
+
+int ctl_listen(struct ctl *c)
+{
+	return ctl_cli_open(c);
+}
+
+int ctl_run_once(struct ctl *c, int timeout_ms)
+{
+	struct pollfd pfd[2 + 2 + CTL_CLIENTS_MAX];
+	int n = 0, ncli, rc;
+	uint64_t now = ctl_now_ns();
+
+	dp_tick(c, now);
+	confirm_tick(c, now);
+	if (ctl_dp_fd(c->dp) >= 0)
+		pfd[n++] = (struct pollfd){.fd = ctl_dp_fd(c->dp), .events = POLLIN};
+	ncli = ctl_cli_pollfds(c, pfd + n, (int)(sizeof(pfd) / sizeof(pfd[0])) - n);
+	/* Wake up in time for the next connect attempt, counter read or rollback. */
+	if (timeout_ms > (int)c->opts.poll_ms)
+		timeout_ms = (int)c->opts.poll_ms;
+	if (ctl_dp_fd(c->dp) < 0 && c->next_connect_ns > now &&
+	    (c->next_connect_ns - now) / 1000000 < (uint64_t)timeout_ms)
+		timeout_ms = (int)((c->next_connect_ns - now) / 1000000) + 1;
+	rc = poll(pfd, (nfds_t)(n + ncli), timeout_ms);
+	if (rc < 0)
+		return errno == EINTR ? 0 : -errno;
+	if (n > 0 && (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)))
+		dp_tick(c, ctl_now_ns());
+	ctl_cli_serve(c, pfd + n, ncli);
+	return 0;
+}

@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The CLI sockets. The read-write socket is mode 0660, owned by the CLI
+ * group when it exists (else root only), and each peer's credentials are
+ * checked again with SO_PEERCRED, so a socket file with loose permissions
+ * cannot open it up. The read-only socket, for monitoring tools, is open
+ * to every local user and answers show commands only.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include "ctl_int.h"
+
+/* A client that sends more than one whole request before reading replies
+ * is throttled here: we stop reading until its replies have gone out. */
+#define CLIENT_OUT_MAX (8u << 20)
+
+bool ctl_cred_allowed(uid_t uid, gid_t gid, const char *group)
+{
+	struct group *gr;
+	struct passwd *pw;
+	gid_t groups[256];
+	int n = (int)(sizeof(groups) / sizeof(groups[0]));
+
+	if (uid == 0)
+		return true;
+	gr = group[0] ? getgrnam(group) : NULL;
+	if (gr == NULL)
+		return false;
+	if (gid == gr->gr_gid)
+		return true;
+	pw = getpwuid(uid);
+	if (pw == NULL)
+		return false;
+	if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) < 0)
+		return false;
+	for (int i = 0; i < n; i++)
+		if (groups[i] == gr->gr_gid)
+			return true;
+	return false;
+}
+
+static int listen_on(const char *path, bool readonly, const char *group)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct group *gr = readonly ? NULL : getgrnam(group);
+	mode_t mode = readonly ? 0666 : (gr != NULL ? 0660 : 0600);
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	/* A socket file left by a previous run would make bind fail. */
+	unlink(path);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+	    (gr != NULL && chown(path, 0, gr->gr_gid) != 0) || chmod(path, mode) != 0 ||
+	    listen(fd, 16) != 0) {
+		int e = -errno;
+
+		close(fd);
+		return e;
+	}
+	return fd;
+}
+
+int ctl_cli_open(struct ctl *c)
+{
+	const struct fab_management *g = &c->running->mgmt;
+	int fd;
+
+	fd = listen_on(g->cli_socket, false, g->cli_group);
+	if (fd < 0) {
+		ctl_log("cannot listen on %s: %s", g->cli_socket, strerror(-fd));
+		return fd;
+	}
+	c->cli_fd = fd;
+	if (g->cli_ro_socket[0] != '\0') {
+		fd = listen_on(g->cli_ro_socket, true, g->cli_group);
+		if (fd < 0) {
+			ctl_log("cannot listen on %s: %s", g->cli_ro_socket, strerror(-fd));
+			return fd;
+		}
+		c->cli_ro_fd = fd;
+	}
+	return 0;
+}
+
+static void client_close(struct ctl_client *cl)
+{
+	if (cl->fd >= 0)
+		close(cl->fd);
+	cl->fd = -1;
+	fab_wire_buf_free(&cl->in);
+	fab_wire_buf_free(&cl->out);
+}
+
+void ctl_cli_close(struct ctl *c)
+{
+	for (int i = 0; i < CTL_CLIENTS_MAX; i++)
+		client_close(&c->clients[i]);
+	if (c->cli_fd >= 0)
+		close(c->cli_fd);
+	if (c->cli_ro_fd >= 0)
+		close(c->cli_ro_fd);
+	c->cli_fd = c->cli_ro_fd = -1;
+}
+
+int ctl_cli_pollfds(struct ctl *c, struct pollfd *pfd, int max)
+{
+	int n = 0;
+
+	if (c->cli_fd >= 0 && n < max)
+		pfd[n++] = (struct pollfd){.fd = c->cli_fd, .events = POLLIN};
+	if (c->cli_ro_fd >= 0 && n < max)
+		pfd[n++] = (struct pollfd){.fd = c->cli_ro_fd, .events = POLLIN};
+	for (int i = 0; i < CTL_CLIENTS_MAX && n < max; i++) {
+		struct ctl_client *cl = &c->clients[i];
+
+		if (cl->fd < 0)
+			continue;
+		pfd[n] = (struct pollfd){.fd = cl->fd, .events = 0};
+		if (cl->out.len < CLIENT_OUT_MAX)
+			pfd[n].events |= POLLIN;
+		if (cl->out.len > 0)
+			pfd[n].events |= POLLOUT;
+		n++;
+	}
+	return n;
+}
+
+static void accept_one(struct ctl *c, int lfd, bool readonly)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+	if (fd < 0)
+		return;
+	if (!readonly && (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 ||
+			  !ctl_cred_allowed(cred.uid, cred.gid, c->running->mgmt.cli_group))) {
+		ctl_log("refused a CLI connection from uid %u: not root nor in group %s",
+			(unsigned)cred.uid, c->running->mgmt.cli_group);
+		close(fd);
+		return;
+	}
+	for (int i = 0; i < CTL_CLIENTS_MAX; i++)
+		if (c->clients[i].fd < 0) {
+			c->clients[i].fd = fd;
+			c->clients[i].readonly = readonly;
+			return;
+		}
+	close(fd);
+}
+
+static void reply_json(struct ctl_client *cl, const struct fab_wire_hdr *h, int status, json_t *o)
+{
+	char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+
+	fab_wire_begin(&cl->out, h->type, FAB_WIRE_F_REPLY, h->id, status);
+	fab_wire_put_blob(&cl->out, text ? text : "{}", text ? strlen(text) : 2);
+	if (fab_wire_finish(&cl->out) != 0)
+		fab_wire_put_error(&cl->out, h, -ENOMEM, "reply too large");
+	free(text);
+}
+
+/* Handles every whole request in the client's buffer; false to close it. */
+static bool handle(struct ctl *c, struct ctl_client *cl)
+{
+	struct fab_wire_cli req;
+	struct fab_wire_hdr h;
+	long n;
+
+	while ((n = fab_wire_frame(cl->in.data, cl->in.len, &h)) > 0) {
+		const uint8_t *p = cl->in.data + FAB_WIRE_HDR_LEN;
+		int rc = fab_wire_check(&h);
+
+		if (rc == 0 && (h.type != FAB_WIRE_CLI || (h.flags & FAB_WIRE_F_REPLY)))
+			rc = -EOPNOTSUPP;
+		if (rc == 0 && fab_wire_cli_decode(p, h.length, &req) != 0)
+			rc = -EBADMSG;
+		if (rc != 0) {
+			fab_wire_refusal(&cl->out, &h, rc);
+		} else {
+			json_t *o = NULL;
+
+			rc = ctl_exec(c, &req, cl->readonly, &o);
+			reply_json(cl, &h, rc, o);
+			json_decref(o);
+		}
+		fab_wire_buf_consume(&cl->in, (size_t)n);
+	}
+	return n == 0;
+}
+
+void ctl_cli_serve(struct ctl *c, const struct pollfd *pfd, int n)
+{
+	for (int i = 0; i < n; i++) {
+		struct ctl_client *cl = NULL;
+		int rc;
+
+		if (pfd[i].revents == 0)
+			continue;
+		if (pfd[i].fd == c->cli_fd || pfd[i].fd == c->cli_ro_fd) {
+			accept_one(c, pfd[i].fd, pfd[i].fd == c->cli_ro_fd);
+			continue;
+		}
+		for (int k = 0; k < CTL_CLIENTS_MAX; k++)
+			if (c->clients[k].fd == pfd[i].fd)
+				cl = &c->clients[k];
+		if (cl == NULL)
+			continue;
+		if (pfd[i].revents & POLLOUT) {
+			rc = fab_wire_buf_write(&cl->out, cl->fd);
+			if (rc != 0 && rc != -EAGAIN) {
+				client_close(cl);
+				continue;
+			}
+		}
+		if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR)) {
+			rc = fab_wire_buf_read(&cl->in, cl->fd);
+			if ((rc != 0 && rc != -EAGAIN) || !handle(c, cl)) {
+				/* Whatever replies are ready go out before the close. */
+				if (rc != -ECONNRESET)
+					fab_wire_buf_write(&cl->out, cl->fd);
+				client_close(cl);
+				continue;
+			}
+			fab_wire_buf_write(&cl->out, cl->fd);
+		}
+	}
+}

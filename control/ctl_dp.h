@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The client end of the dataplane's control socket. Calls are synchronous
+ * with a deadline: control has nothing else to do while the dataplane swaps
+ * a configuration, and a dataplane that does not answer in time is treated
+ * as gone (closed, reconnected, resynchronised), never as half-updated.
+ * Messages the dataplane sends by itself (PUNT) are handed to a callback
+ * whenever they arrive, also while waiting for a reply.
+ */
+#ifndef PEERLAN_CONTROL_CTL_DP_H
+#define PEERLAN_CONTROL_CTL_DP_H
+
+#include <stdint.h>
+
+#include "fabric/wire.h"
+
+struct ctl_dp;
+
+typedef void (*ctl_dp_async_fn)(void *arg, const struct fab_wire_hdr *h, const uint8_t *payload);
+
+/* path is copied. NULL and errno on failure. */
+struct ctl_dp *ctl_dp_create(const char *path, ctl_dp_async_fn fn, void *arg);
+void ctl_dp_destroy(struct ctl_dp *dp);
+
+/* One connection attempt. 0, or a negative errno (-ENOENT, -ECONNREFUSED). */
+int ctl_dp_connect(struct ctl_dp *dp);
+void ctl_dp_close(struct ctl_dp *dp);
+/* The socket, or -1 when not connected. */
+int ctl_dp_fd(const struct ctl_dp *dp);
+
+/* The buffer to build the next request in, and the id to give it. */
+struct fab_wire_buf *ctl_dp_out(struct ctl_dp *dp);
+uint32_t ctl_dp_next_id(struct ctl_dp *dp);
+
+/*
+ * Sends the request built in ctl_dp_out (with id) and waits for its reply.
+ * Returns the reply's status (0 or a negative errno from the dataplane) with
+ * *payload and *len valid until the next call, or a negative errno of the
+ * transport (-ETIMEDOUT, -ECONNRESET, -EBADMSG), after which the connection
+ * is closed. err receives the dataplane's error message when there is one.
+ */
+int ctl_dp_call(struct ctl_dp *dp, uint32_t id, int timeout_ms, const uint8_t **payload,
+		size_t *len, char *err, size_t errlen);
+
+/* Reads whatever arrived without waiting and dispatches async messages.
+ * 0, or a negative errno after which the connection is closed. */
+int ctl_dp_read_async(struct ctl_dp *dp);
+
+#endif

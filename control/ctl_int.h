@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * What the parts of peerlan-control share: the state behind struct ctl.
+ * Only control/ctl*.c include this; everyone else sees ctl.h.
+ */
+#ifndef PEERLAN_CONTROL_CTL_INT_H
+#define PEERLAN_CONTROL_CTL_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <poll.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+#include "cli_parse.h"
+#include "ctl.h"
+#include "ctl_dp.h"
+#include "fabric/counters.h"
+#include "fabric/wire.h"
+
+#define CTL_SAMPLES     4  /* counter reads kept for rates */
+#define CTL_CLIENTS_MAX 32 /* CLI connections at once */
+
+/* One read of every port's counters. */
+struct ctl_sample {
+	uint64_t t_ns; /* control's monotonic clock */
+	struct fab_wire_counters c;
+	struct fab_wire_port_state ports[FAB_PORTS_MAX];
+	struct fab_port_stats stats[FAB_PORTS_MAX];
+};
+
+struct ctl_client {
+	int fd;
+	bool readonly;
+	struct fab_wire_buf in;
+	struct fab_wire_buf out;
+};
+
+struct ctl {
+	struct ctl_opts opts;
+	char config_path[FAB_PATH_MAX];
+	char source[FAB_PATH_MAX + 48]; /* where the running configuration came from */
+	uint64_t start_ns;
+
+	/* The running configuration (admin states included) and its text as pushed. */
+	struct fab_model *running;
+	char *running_text;
+	size_t running_len;
+	uint64_t running_digest;
+	/* The configuration before the last commit, for `config rollback`. */
+	struct fab_model *previous;
+	/* An apply waiting for `config confirm`: what to go back to, and when. */
+	struct fab_model *confirm_from;
+	uint64_t confirm_deadline_ns;
+
+	/* The dataplane. */
+	struct ctl_dp *dp;
+	bool synced; /* connected and brought to the running state */
+	uint64_t next_connect_ns;
+	unsigned backoff_ms;
+	struct fab_wire_status dp_status;
+	struct fab_wire_port_state dp_ports[FAB_PORTS_MAX];
+	uint64_t dp_status_ns; /* when dp_status was read */
+	char dp_error[256];    /* last failure to bring the dataplane in line */
+	uint64_t connects;
+	uint64_t punts;
+	uint64_t next_poll_ns;
+
+	/* Counter reads: a ring for rates, the newest read, and display baselines. */
+	struct ctl_sample *samples[CTL_SAMPLES];
+	unsigned nsamples, sample_head;
+	struct ctl_sample *fresh;
+	struct fab_port_stats *baseline; /* per running port, by index */
+	uint64_t *baseline_ns;           /* 0: never cleared */
+
+	/* The CLI sockets. */
+	int cli_fd;
+	int cli_ro_fd;
+	struct ctl_client clients[CTL_CLIENTS_MAX];
+};
+
+uint64_t ctl_now_ns(void);
+/* Log a line to stderr with the program name; the text is sanitised. */
+void ctl_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* JSON helpers: an error object, and the error-returning shorthand. */
+int ctl_error(json_t **out, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Reads the dataplane's STATUS now into c->dp_status. 0 or a negative errno. */
+int ctl_dp_status(struct ctl *c, char *err, size_t errlen);
+/* Reads every port's counters now into c->fresh. 0 or a negative errno. */
+int ctl_read_counters(struct ctl *c);
+
+/* show commands (ctl_show.c). */
+int ctl_show(struct ctl *c, const struct ctl_request *r, json_t **out);
+/* The display value of a port's stats: the fresh read minus the baseline. */
+void ctl_port_display(const struct ctl *c, size_t port, struct fab_port_stats *out);
+
+/* The unified diff of two texts, as a JSON array of lines. NULL on ENOMEM. */
+json_t *ctl_diff_lines(const char *a, size_t alen, const char *b, size_t blen);
+
+/* CLI sockets (ctl_cli.c). */
+int ctl_cli_open(struct ctl *c);
+void ctl_cli_close(struct ctl *c);
+/* Adds the CLI descriptors to a poll set; returns how many were added. */
+int ctl_cli_pollfds(struct ctl *c, struct pollfd *pfd, int max);
+void ctl_cli_serve(struct ctl *c, const struct pollfd *pfd, int n);
+/* Whether a peer with these credentials may use the read-write socket. */
+bool ctl_cred_allowed(uid_t uid, gid_t gid, const char *group);
+
+#endif

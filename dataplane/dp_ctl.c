@@ -1,0 +1,420 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The control socket: the server end of the control protocol (fabric/wire.h),
+ * polled by the main lcore between its other slow-path chores.
+ *
+ * Everything here is non-blocking and bounded: one client at a time (a new
+ * connection replaces the old one, so a restarted control takes over from a
+ * hung one), input limited to one whole message, output limited to
+ * CTL_OUT_MAX. Punted frames go to the client while there is room and are
+ * counted as dropped otherwise, so a slow or absent control process costs
+ * copies, never forwarding. A configuration from control is loaded and
+ * validated here like the start file and applied with dp_apply_model: one
+ * RCU swap, or nothing.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "fabric/config.h"
+#include "fabric/wire.h"
+
+#include "dp.h"
+
+/* Replies are small but counters of many ports are not; punts stop first. */
+#define CTL_OUT_MAX  (8u << 20)
+#define CTL_PUNT_MAX (1u << 20) /* punts queue only while output is below this */
+
+struct dp_ctl {
+	char path[FAB_PATH_MAX];
+	int lfd;
+	int cfd;
+	struct fab_wire_buf in;
+	struct fab_wire_buf out;
+	uint64_t digest;     /* of dp->model ... */
+	uint64_t digest_gen; /* ... at this generation (a SIGHUP reload changes both) */
+	uint64_t punt_sent;
+	uint64_t punt_unsent; /* taken off the rings with no control to send them to */
+	struct fab_wire_port_state *states;
+	struct fab_port_stats *stats;
+};
+
+static int listen_on(const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	char dir[sizeof(sa.sun_path)];
+	char *slash;
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	/* /run/peerlan is not there after a reboot. */
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash != NULL && slash != dir) {
+		*slash = '\0';
+		(void)mkdir(dir, 0750);
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	unlink(path);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || chmod(path, 0600) != 0 ||
+	    listen(fd, 4) != 0) {
+		int e = -errno;
+
+		close(fd);
+		return e;
+	}
+	return fd;
+}
+
+int dp_ctl_init(struct dp *dp)
+{
+	struct dp_ctl *c = calloc(1, sizeof(*c));
+	const char *path = dp->model->mgmt.control_socket;
+	int fd;
+
+	if (c == NULL)
+		return -ENOMEM;
+	c->cfd = -1;
+	c->states = calloc(dp->nports ? dp->nports : 1, sizeof(*c->states));
+	c->stats = calloc(dp->nports ? dp->nports : 1, sizeof(*c->stats));
+	if (c->states == NULL || c->stats == NULL) {
+		free(c->states);
+		free(c->stats);
+		free(c);
+		return -ENOMEM;
+	}
+	snprintf(c->path, sizeof(c->path), "%s", path);
+	fd = listen_on(path);
+	if (fd < 0) {
+		dp_log("control socket %s: %s; forwarding without a control process", path,
+		       strerror(-fd));
+		free(c->states);
+		free(c->stats);
+		free(c);
+		return fd;
+	}
+	c->lfd = fd;
+	dp->ctl = c;
+	dp_log("control socket %s", path);
+	return 0;
+}
+
+static void client_close(struct dp_ctl *c)
+{
+	if (c->cfd >= 0)
+		close(c->cfd);
+	c->cfd = -1;
+	c->in.len = 0;
+	c->out.len = c->out.start = 0;
+}
+
+void dp_ctl_fini(struct dp *dp)
+{
+	struct dp_ctl *c = dp->ctl;
+
+	if (c == NULL)
+		return;
+	client_close(c);
+	close(c->lfd);
+	unlink(c->path);
+	fab_wire_buf_free(&c->in);
+	fab_wire_buf_free(&c->out);
+	free(c->states);
+	free(c->stats);
+	free(c);
+	dp->ctl = NULL;
+}
+
+static uint64_t digest(struct dp *dp)
+{
+	struct dp_ctl *c = dp->ctl;
+	uint64_t gen = __atomic_load_n(&dp->generation, __ATOMIC_ACQUIRE);
+
+	if (c->digest_gen != gen) {
+		c->digest = fab_wire_config_digest(dp->model);
+		c->digest_gen = gen;
+	}
+	return c->digest;
+}
+
+static void hello_of(struct dp *dp, struct fab_wire_hello_rep *h)
+{
+	memset(h, 0, sizeof(*h));
+	snprintf(h->software, sizeof(h->software), "%s", PEERLAN_VERSION);
+	h->generation = __atomic_load_n(&dp->generation, __ATOMIC_ACQUIRE);
+	h->digest = digest(dp);
+	h->nports = dp->nports;
+}
+
+static void port_states(struct dp *dp)
+{
+	for (uint16_t i = 0; i < dp->nports; i++) {
+		dp->ctl->states[i].admin_up = dp->admin_up[i] != 0;
+		dp->ctl->states[i].oper = __atomic_load_n(&dp->oper[i], __ATOMIC_ACQUIRE);
+	}
+}
+
+static uint64_t punt_dropped(struct dp *dp)
+{
+	uint64_t total = dp->ctl->punt_unsent;
+
+	for (uint16_t i = 0; i < dp->nworkers; i++)
+		for (uint16_t p = 0; p < dp->nports; p++)
+			total += __atomic_load_n(&dp->workers[i].punt_dropped[p], __ATOMIC_RELAXED);
+	return total;
+}
+
+/* Every error of a configuration control sent, in one reply message. */
+static void config_errors(struct dp_ctl *c, const struct fab_wire_hdr *h,
+			  const struct fab_config_errors *e)
+{
+	char msg[FAB_WIRE_STR_MAX / 4];
+	size_t o = 0;
+
+	o += (size_t)snprintf(msg, sizeof(msg), "configuration refused, %zu error(s):", e->n);
+	for (size_t i = 0; i < e->n && o < sizeof(msg); i++)
+		o += (size_t)snprintf(msg + o, sizeof(msg) - o, "\n%s:%u:%u: %s", e->v[i].file,
+				      e->v[i].line, e->v[i].col, e->v[i].msg);
+	fab_wire_put_error(&c->out, h, -EINVAL, msg);
+}
+
+static void config_set(struct dp *dp, const struct fab_wire_hdr *h, const uint8_t *p)
+{
+	struct dp_ctl *c = dp->ctl;
+	struct fab_config_errors e = {0};
+	struct fab_wire_config cfg;
+	struct fab_wire_hello_rep rep;
+	struct fab_model *m;
+	char msg[128];
+	int rc;
+
+	if (fab_wire_config_decode(p, h->length, &cfg) != 0) {
+		fab_wire_refusal(&c->out, h, -EBADMSG);
+		return;
+	}
+	m = fab_config_load_string(cfg.text, cfg.len, "control", &e);
+	if (m == NULL) {
+		dp_log("configuration from control refused: %zu error(s)", e.n);
+		config_errors(c, h, &e);
+		fab_config_errors_clear(&e);
+		return;
+	}
+	rc = dp_apply_model(dp, m);
+	if (rc < 0) {
+		fab_model_destroy(m);
+		snprintf(msg, sizeof(msg), "dataplane kept generation %llu: %s (its log says why)",
+			 (unsigned long long)dp->generation, strerror(-rc));
+		fab_wire_put_error(&c->out, h, rc, msg);
+		return;
+	}
+	hello_of(dp, &rep);
+	fab_wire_hello_rep_encode(&c->out, h, &rep);
+}
+
+static void port_admin(struct dp *dp, const struct fab_wire_hdr *h, const uint8_t *p)
+{
+	struct dp_ctl *c = dp->ctl;
+	struct fab_wire_port_admin a;
+
+	if (fab_wire_port_admin_decode(p, h->length, &a) != 0) {
+		fab_wire_refusal(&c->out, h, -EBADMSG);
+		return;
+	}
+	if (a.port >= dp->nports) {
+		fab_wire_put_error(&c->out, h, -ENOENT, "no such port");
+		return;
+	}
+	dp->admin_up[a.port] = a.up;
+	/* The model is what a later reload or digest starts from: keep it in step. */
+	dp->model->ports[a.port].admin_up = a.up;
+	dp_port_oper_update(dp, a.port);
+	dp_log("port %s: admin %s (control)", dp->ports[a.port].name, a.up ? "up" : "down");
+	fab_wire_empty_rep(&c->out, h);
+}
+
+static void serve(struct dp *dp, const struct fab_wire_hdr *h, const uint8_t *p)
+{
+	struct dp_ctl *c = dp->ctl;
+	int rc = fab_wire_check(h);
+
+	if (rc == 0 && (h->flags & (FAB_WIRE_F_REPLY | FAB_WIRE_F_ASYNC)))
+		return; /* nothing we asked for: ignore, never act */
+	if (rc != 0) {
+		fab_wire_refusal(&c->out, h, rc);
+		return;
+	}
+	switch (h->type) {
+	case FAB_WIRE_HELLO: {
+		struct fab_wire_hello_req rq;
+		struct fab_wire_hello_rep rep;
+
+		if (fab_wire_hello_req_decode(p, h->length, &rq) != 0)
+			break;
+		hello_of(dp, &rep);
+		fab_wire_hello_rep_encode(&c->out, h, &rep);
+		dp_log("control %u (%s) connected", rq.pid, rq.software);
+		return;
+	}
+	case FAB_WIRE_STATUS: {
+		struct fab_wire_status st = {.ports = c->states};
+
+		if (h->length != 0)
+			break;
+		hello_of(dp, &st.hello);
+		st.uptime_ns = (rte_get_tsc_cycles() - dp->start_tsc) * 1000000000ULL / dp->tsc_hz;
+		st.punt_dropped = punt_dropped(dp);
+		st.nworkers = dp->nworkers;
+		port_states(dp);
+		fab_wire_status_encode(&c->out, h, &st);
+		return;
+	}
+	case FAB_WIRE_COUNTERS_GET: {
+		struct fab_wire_counters cn = {.now = dp_now_ns(dp),
+					       .nports = dp->nports,
+					       .ports = c->states,
+					       .stats = c->stats};
+
+		if (h->length != 0)
+			break;
+		for (uint16_t i = 0; i < dp->nports; i++)
+			dp_port_stats(dp, i, &c->stats[i], NULL);
+		port_states(dp);
+		fab_wire_counters_encode(&c->out, h, &cn);
+		return;
+	}
+	case FAB_WIRE_CONFIG_SET:
+		config_set(dp, h, p);
+		return;
+	case FAB_WIRE_PORT_ADMIN:
+		port_admin(dp, h, p);
+		return;
+	case FAB_WIRE_INJECT:
+		/* The main lcore owns no TX queue; sending needs one of its own first. */
+		fab_wire_put_error(&c->out, h, -EOPNOTSUPP,
+				   "this dataplane does not inject frames yet");
+		return;
+	default:
+		fab_wire_refusal(&c->out, h, -EOPNOTSUPP);
+		return;
+	}
+	fab_wire_refusal(&c->out, h, -EBADMSG);
+}
+
+static uint16_t fab_port_of(const struct dp *dp, uint16_t eth_port)
+{
+	for (uint16_t i = 0; i < dp->nports; i++)
+		if (dp->ports[i].eth_port == eth_port)
+			return i;
+	return UINT16_MAX;
+}
+
+/* Takes every copy off the punt rings: to control if it can take it, else counted. */
+static void punts(struct dp *dp)
+{
+	struct dp_ctl *c = dp->ctl;
+	struct rte_mbuf *pkts[DP_BURST];
+	uint8_t frame[FAB_WIRE_FRAME_MAX];
+
+	for (uint16_t w = 0; w < dp->nworkers && dp->workers[w].punt != NULL; w++) {
+		unsigned int n;
+
+		while ((n = rte_ring_sc_dequeue_burst(dp->workers[w].punt, (void **)pkts, DP_BURST,
+						      NULL)) > 0) {
+			for (unsigned int i = 0; i < n; i++) {
+				struct fab_wire_frame_msg f = {
+				    .port = fab_port_of(dp, pkts[i]->port),
+				    .time = dp_now_ns(dp),
+				    .len = (uint16_t)RTE_MIN(rte_pktmbuf_pkt_len(pkts[i]),
+							     (uint32_t)sizeof(frame)),
+				};
+
+				f.frame = rte_pktmbuf_read(pkts[i], 0, f.len, frame);
+				if (c->cfd < 0 || c->out.len >= CTL_PUNT_MAX || f.frame == NULL ||
+				    f.port == UINT16_MAX ||
+				    fab_wire_frame_encode(&c->out, FAB_WIRE_PUNT, 0, &f) != 0)
+					c->punt_unsent++;
+				else
+					c->punt_sent++;
+			}
+			rte_pktmbuf_free_bulk(pkts, n);
+			dp->punt_consumed += n;
+		}
+	}
+}
+
+static void accept_client(struct dp *dp)
+{
+	struct dp_ctl *c = dp->ctl;
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	int fd = accept4(c->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 ||
+	    (cred.uid != 0 && cred.uid != geteuid())) {
+		dp_log("refused a control connection from uid %u", (unsigned)cred.uid);
+		close(fd);
+		return;
+	}
+	if (c->cfd >= 0)
+		dp_log("a new control connection replaces the current one");
+	client_close(c);
+	c->cfd = fd;
+}
+
+void dp_ctl_poll(struct dp *dp)
+{
+	struct dp_ctl *c = dp->ctl;
+	struct pollfd pfd[2];
+	int rc;
+
+	if (c == NULL)
+		return;
+	pfd[0] = (struct pollfd){.fd = c->lfd, .events = POLLIN};
+	pfd[1] = (struct pollfd){.fd = c->cfd, .events = POLLIN | (c->out.len ? POLLOUT : 0)};
+	if (poll(pfd, c->cfd >= 0 ? 2 : 1, 0) > 0 && (pfd[0].revents & POLLIN))
+		accept_client(dp);
+	if (c->cfd >= 0 && c->out.len < CTL_OUT_MAX &&
+	    (pfd[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+		struct fab_wire_hdr h;
+		long n;
+
+		rc = fab_wire_buf_read(&c->in, c->cfd);
+		if (rc != 0 && rc != -EAGAIN) {
+			dp_log("control disconnected; forwarding goes on");
+			client_close(c);
+		}
+		while (c->cfd >= 0 && c->out.len < CTL_OUT_MAX &&
+		       (n = fab_wire_frame(c->in.data, c->in.len, &h)) != 0) {
+			if (n < 0) {
+				dp_log("control sent bytes that are not the protocol; closing");
+				client_close(c);
+				break;
+			}
+			serve(dp, &h, c->in.data + FAB_WIRE_HDR_LEN);
+			fab_wire_buf_consume(&c->in, (size_t)n);
+		}
+	}
+	punts(dp);
+	if (c->cfd >= 0 && c->out.len > 0) {
+		rc = fab_wire_buf_write(&c->out, c->cfd);
+		if (rc != 0 && rc != -EAGAIN) {
+			dp_log("control disconnected; forwarding goes on");
+			client_close(c);
+		}
+	}
+}

@@ -1,0 +1,283 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The control protocol: messages between peerlan-dataplane (server) and
+ * peerlan-control (client), and between peerlanctl and peerlan-control, over
+ * Unix stream sockets.
+ *
+ * Every message is a fixed header followed by `length` payload bytes. All
+ * integers are big-endian. A request carries an id that its reply echoes; a
+ * reply carries the status (0 or a negative errno) and, when the status is
+ * not 0, a payload that is one string: the error message. The receiver checks
+ * the magic, the version, the length against FAB_WIRE_PAYLOAD_MAX and, for
+ * each payload, every length before it reads: a message it does not
+ * understand is answered with an error reply and never acted on.
+ *
+ * Everything here is a pure function on byte buffers, so the decoders are
+ * unit-tested and fuzzed without sockets. A stream delivers messages in
+ * pieces: fab_wire_frame tells how much of a buffer is one whole message.
+ */
+#ifndef PEERLAN_FABRIC_WIRE_H
+#define PEERLAN_FABRIC_WIRE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "counters.h"
+#include "model.h"
+
+#define FAB_WIRE_MAGIC   0x504c414eu /* "PLAN" */
+#define FAB_WIRE_VERSION 1
+#define FAB_WIRE_HDR_LEN 20
+/* A canonical configuration of a large exchange is a few hundred KiB; the
+ * counters of FAB_PORTS_MAX ports are about 600 KiB. */
+#define FAB_WIRE_PAYLOAD_MAX (4u << 20)
+#define FAB_WIRE_MSG_MAX     (FAB_WIRE_HDR_LEN + FAB_WIRE_PAYLOAD_MAX)
+/* Largest frame carried by PUNT or INJECT: a jumbo frame with two tags. */
+#define FAB_WIRE_FRAME_MAX 9238
+#define FAB_WIRE_STR_MAX   65535 /* strings carry a 16-bit length */
+#define FAB_WIRE_SOFTWARE  32    /* software version strings, with the NUL */
+#define FAB_WIRE_ARGS_MAX  16    /* words in one CLI request */
+
+enum fab_wire_type {
+	FAB_WIRE_HELLO = 1,        /* both: version and who runs what */
+	FAB_WIRE_STATUS = 2,       /* generation, uptime, port states */
+	FAB_WIRE_COUNTERS_GET = 3, /* every port's summed counters */
+	FAB_WIRE_CONFIG_SET = 4,   /* a whole canonical configuration, one RCU swap */
+	FAB_WIRE_PORT_ADMIN = 5,   /* one port administratively up or down */
+	FAB_WIRE_PUNT = 6,         /* dataplane -> control, async: a copied frame */
+	FAB_WIRE_INJECT = 7,       /* control -> dataplane: send a frame */
+	FAB_WIRE_CLI = 8,          /* peerlanctl -> control: one command */
+	FAB_WIRE_TYPE__MAX
+};
+
+/* hdr.flags */
+#define FAB_WIRE_F_REPLY 0x0001 /* an answer to the request with the same id */
+#define FAB_WIRE_F_ASYNC 0x0002 /* expects no reply */
+#define FAB_WIRE_F_KNOWN (FAB_WIRE_F_REPLY | FAB_WIRE_F_ASYNC)
+
+struct fab_wire_hdr {
+	uint32_t magic;
+	uint8_t version;
+	uint8_t type; /* enum fab_wire_type */
+	uint16_t flags;
+	uint32_t length; /* payload bytes after the header */
+	uint32_t id;     /* chosen by the requester, echoed by the reply */
+	int32_t status;  /* replies: 0 or a negative errno; requests: 0 */
+};
+
+/* Writes a header into buf (FAB_WIRE_HDR_LEN bytes). */
+void fab_wire_hdr_encode(const struct fab_wire_hdr *h, uint8_t *buf);
+
+/*
+ * Looks at the start of a received byte stream. Returns the length of the
+ * first whole message (header and payload) and fills *h; 0 if more bytes are
+ * needed; -EBADMSG if the bytes are not this protocol (bad magic, unknown
+ * flags) and -EMSGSIZE if the length is over FAB_WIRE_PAYLOAD_MAX: after
+ * either the stream cannot be resynchronised and must be closed. A message
+ * with another version or an unknown type is still framed, so that the
+ * receiver can answer it with fab_wire_refusal and go on.
+ */
+long fab_wire_frame(const uint8_t *buf, size_t len, struct fab_wire_hdr *h);
+
+/* 0 if this side can act on the message, else -EPROTONOSUPPORT (version)
+ * or -EOPNOTSUPP (type). */
+int fab_wire_check(const struct fab_wire_hdr *h);
+
+/*
+ * A growable output buffer for building messages. Writers never fail
+ * halfway: on allocation failure or overflow of FAB_WIRE_MSG_MAX the buffer
+ * remembers the error and fab_wire_finish returns it.
+ */
+struct fab_wire_buf {
+	uint8_t *data;
+	size_t len;
+	size_t cap;
+	size_t start; /* offset of the message being built */
+	int err;      /* 0 or a negative errno */
+};
+
+/* Frees the storage. Accepts NULL. */
+void fab_wire_buf_free(struct fab_wire_buf *b);
+/* Drops the first n bytes (sent). */
+void fab_wire_buf_consume(struct fab_wire_buf *b, size_t n);
+
+/*
+ * Stream helpers for non-blocking sockets, the same on every side. Reading
+ * appends at most what keeps the buffer under one whole message plus the
+ * header of the next, so a peer cannot make a receiver grow without bound.
+ * Both return 0 on progress, -EAGAIN when the socket has nothing to give or
+ * take, -ECONNRESET when the peer closed, or another negative errno.
+ */
+int fab_wire_buf_read(struct fab_wire_buf *b, int fd);
+int fab_wire_buf_write(struct fab_wire_buf *b, int fd);
+
+/* Starts a message: reserves the header. */
+void fab_wire_begin(struct fab_wire_buf *b, uint8_t type, uint16_t flags, uint32_t id,
+		    int32_t status);
+/* Completes the header of the message begun last. 0 or a negative errno
+ * (then the partial message is removed). */
+int fab_wire_finish(struct fab_wire_buf *b);
+
+void fab_wire_put_u8(struct fab_wire_buf *b, uint8_t v);
+void fab_wire_put_u16(struct fab_wire_buf *b, uint16_t v);
+void fab_wire_put_u32(struct fab_wire_buf *b, uint32_t v);
+void fab_wire_put_u64(struct fab_wire_buf *b, uint64_t v);
+void fab_wire_put_bytes(struct fab_wire_buf *b, const void *p, size_t n);
+/* A 16-bit length and the bytes, no NUL. */
+void fab_wire_put_str(struct fab_wire_buf *b, const char *s);
+/* A 32-bit length and the bytes (long text: configurations, JSON). */
+void fab_wire_put_blob(struct fab_wire_buf *b, const void *p, size_t n);
+
+/*
+ * A reader over one payload. Reads past the end or malformed strings set
+ * err; the fab_wire_*_decode functions check it once at the end and also
+ * refuse trailing bytes, so a length field that lies is always caught.
+ */
+struct fab_wire_rd {
+	const uint8_t *p;
+	size_t len;
+	size_t off;
+	bool err;
+};
+
+void fab_wire_rd_init(struct fab_wire_rd *r, const uint8_t *p, size_t len);
+uint8_t fab_wire_get_u8(struct fab_wire_rd *r);
+uint16_t fab_wire_get_u16(struct fab_wire_rd *r);
+uint32_t fab_wire_get_u32(struct fab_wire_rd *r);
+uint64_t fab_wire_get_u64(struct fab_wire_rd *r);
+/* Copies a string into out (size outlen, NUL-terminated); err if it is
+ * longer than outlen - 1 or holds a NUL byte. */
+void fab_wire_get_str(struct fab_wire_rd *r, char *out, size_t outlen);
+/* Points *p at a 32-bit-length blob inside the payload (not copied). */
+size_t fab_wire_get_blob(struct fab_wire_rd *r, const uint8_t **p);
+/* 0 if the whole payload was read without error, else -EBADMSG. */
+int fab_wire_rd_end(const struct fab_wire_rd *r);
+
+/*
+ * Messages. Each payload has an encoder that appends a whole message to a
+ * buffer (returning fab_wire_finish's result) and a decoder that takes the
+ * payload and returns 0 or -EBADMSG, leaving *out unspecified on error.
+ */
+
+/* An error reply: status and a message. */
+int fab_wire_put_error(struct fab_wire_buf *b, const struct fab_wire_hdr *req, int status,
+		       const char *msg);
+/* The reply to a message fab_wire_check refused: its type and id, our version. */
+int fab_wire_refusal(struct fab_wire_buf *b, const struct fab_wire_hdr *req, int status);
+/* A reply with status 0 and no payload. */
+int fab_wire_empty_rep(struct fab_wire_buf *b, const struct fab_wire_hdr *req);
+/* The message of an error reply; "" if the payload is not one. */
+void fab_wire_error_decode(const uint8_t *p, size_t len, char *out, size_t outlen);
+
+/* HELLO request: who asks. */
+struct fab_wire_hello_req {
+	char software[FAB_WIRE_SOFTWARE];
+	uint32_t pid;
+};
+/* HELLO reply, and the first part of STATUS. */
+struct fab_wire_hello_rep {
+	char software[FAB_WIRE_SOFTWARE];
+	uint64_t generation; /* of the configuration in use, from 1 */
+	uint64_t digest;     /* fab_wire_config_digest of it */
+	uint16_t nports;
+};
+int fab_wire_hello_req_encode(struct fab_wire_buf *b, uint32_t id,
+			      const struct fab_wire_hello_req *m);
+int fab_wire_hello_req_decode(const uint8_t *p, size_t len, struct fab_wire_hello_req *m);
+/* Replies take the request's header, whose type and id they echo. */
+int fab_wire_hello_rep_encode(struct fab_wire_buf *b, const struct fab_wire_hdr *req,
+			      const struct fab_wire_hello_rep *m);
+int fab_wire_hello_rep_decode(const uint8_t *p, size_t len, struct fab_wire_hello_rep *m);
+
+/* One port's state as the dataplane applies it. */
+struct fab_wire_port_state {
+	uint8_t admin_up; /* as configured or set by PORT_ADMIN */
+	uint8_t oper;     /* enum fab_port_oper */
+};
+
+/* STATUS reply; the request has no payload. ports points at nports entries
+ * (owned by the caller; decode needs room for FAB_PORTS_MAX). */
+struct fab_wire_status {
+	struct fab_wire_hello_rep hello;
+	uint64_t uptime_ns;
+	uint64_t punt_dropped; /* punted frames dropped for want of a control */
+	uint16_t nworkers;
+	struct fab_wire_port_state *ports;
+};
+int fab_wire_status_encode(struct fab_wire_buf *b, const struct fab_wire_hdr *req,
+			   const struct fab_wire_status *m);
+int fab_wire_status_decode(const uint8_t *p, size_t len, struct fab_wire_status *m);
+
+/* COUNTERS_GET reply; the request has no payload. ports and stats point at
+ * nports entries each, owned by the caller (decode needs FAB_PORTS_MAX). */
+struct fab_wire_counters {
+	uint64_t now; /* the dataplane clock, to age the last offenders */
+	uint16_t nports;
+	struct fab_wire_port_state *ports;
+	struct fab_port_stats *stats;
+};
+int fab_wire_counters_encode(struct fab_wire_buf *b, const struct fab_wire_hdr *req,
+			     const struct fab_wire_counters *m);
+int fab_wire_counters_decode(const uint8_t *p, size_t len, struct fab_wire_counters *m);
+
+/* CONFIG_SET request: the canonical YAML text (not NUL-terminated, points
+ * into the payload after decode). The reply is a fab_wire_hello_rep with the
+ * new generation (fab_wire_hello_rep_encode); an invalid configuration gets -EINVAL and every error. */
+struct fab_wire_config {
+	const char *text;
+	size_t len;
+};
+int fab_wire_config_encode(struct fab_wire_buf *b, uint32_t id, const struct fab_wire_config *m);
+int fab_wire_config_decode(const uint8_t *p, size_t len, struct fab_wire_config *m);
+
+/* PORT_ADMIN request; the reply has no payload (fab_wire_empty_rep). */
+struct fab_wire_port_admin {
+	uint16_t port;
+	uint8_t up;
+};
+int fab_wire_port_admin_encode(struct fab_wire_buf *b, uint32_t id,
+			       const struct fab_wire_port_admin *m);
+int fab_wire_port_admin_decode(const uint8_t *p, size_t len, struct fab_wire_port_admin *m);
+
+/* PUNT (async, port is the ingress) and INJECT (port is the egress). The
+ * frame points into the payload after decode. */
+struct fab_wire_frame_msg {
+	uint16_t port;
+	uint64_t time; /* PUNT: dataplane clock when received; INJECT: 0 */
+	const uint8_t *frame;
+	uint16_t len;
+};
+int fab_wire_frame_encode(struct fab_wire_buf *b, uint8_t type, uint32_t id,
+			  const struct fab_wire_frame_msg *m);
+int fab_wire_frame_decode(const uint8_t *p, size_t len, struct fab_wire_frame_msg *m);
+
+/* CLI request: the words of one command, and a file's text for the
+ * commands that take one (read by peerlanctl with its user's rights). The
+ * reply payload is one blob of JSON. */
+struct fab_wire_cli {
+	uint16_t argc;
+	char argv[FAB_WIRE_ARGS_MAX][FAB_PATH_MAX];
+	const char *file; /* NULL when none */
+	size_t file_len;
+};
+int fab_wire_cli_encode(struct fab_wire_buf *b, uint32_t id, const struct fab_wire_cli *m);
+int fab_wire_cli_decode(const uint8_t *p, size_t len, struct fab_wire_cli *m);
+int fab_wire_blob_rep_encode(struct fab_wire_buf *b, const struct fab_wire_hdr *req, const void *p,
+			     size_t n);
+/* The blob of a reply (points into p). */
+int fab_wire_blob_decode(const uint8_t *p, size_t len, const uint8_t **blob, size_t *n);
+
+/*
+ * What a configuration is, for deciding whether both sides run the same one:
+ * a 64-bit FNV-1a hash of the canonical YAML text with every port's admin
+ * state left out, because admin states travel separately (PORT_ADMIN) and
+ * must not force a table rebuild. It detects change; it is not a defence
+ * against anyone, as only trusted processes share the socket.
+ */
+uint64_t fab_wire_config_digest(const struct fab_model *m);
+uint64_t fab_wire_fnv1a(const void *p, size_t n);
+
+const char *fab_wire_type_name(uint8_t type);
+
+#endif

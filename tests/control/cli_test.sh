@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# peerlan-control and peerlanctl as programs, against the fake dataplane:
+# check, apply, a bad file, shutdown, clear counters, the read-only socket,
+# apply with confirm timing out, and kill -9 of control with a restart that
+# resyncs without pushing anything. Usage: cli_test.sh CONTROL CTL FAKE_DP
+# Needs jq to read --json output.
+set -euo pipefail
+command -v jq >/dev/null || { echo "jq is not installed: skipped"; exit 77; }
+[[ -n ${PL_TRACE:-} ]] && set -x
+
+control=$1 ctl=$2 fakedp=$3
+tmp=$(mktemp -d /tmp/pl-cli-XXXXXX)
+dp_pid= ctl_pid=
+
+cleanup() {
+	[[ -n $ctl_pid ]] && kill "$ctl_pid" 2>/dev/null || true
+	[[ -n $dp_pid ]] && kill "$dp_pid" 2>/dev/null || true
+	wait 2>/dev/null || true
+	rm -rf -- "$tmp"
+}
+trap cleanup EXIT
+
+fail() {
+	echo "FAIL: $*" >&2
+	[[ -f $tmp/control.log ]] && sed 's/^/  control: /' "$tmp/control.log" >&2
+	exit 1
+}
+
+config() { # config EXTRA_MEMBERS
+	cat <<YAML
+fabric: {name: test-ix}
+management:
+  control-socket: $tmp/dp.sock
+  cli-socket: $tmp/cli.sock
+  cli-readonly-socket: $tmp/cli-ro.sock
+  state-dir: $tmp/state
+lans:
+  - {name: peering, vlan: 100, ipv4: 192.0.2.0/24, ipv6: "2001:db8:100::/64"}
+ports:
+  - {name: p1, device: net_null0, lans: [peering]}
+  - {name: p2, device: net_null1, lans: [peering]}
+  - {name: p3, device: net_null2, lans: [peering]}
+members:
+  - asn: 64501
+    name: "Evil \"quoted\" \u202egnp.exe"
+    connections:
+      - port: p1
+        lans:
+          - {lan: peering, macs: [02:00:00:00:00:01], ipv4: [192.0.2.1], ipv6: ["2001:db8:100::1"]}
+$1
+YAML
+}
+
+member() { # member ASN PORT N
+	cat <<YAML
+  - asn: $1
+    name: Member $1
+    connections:
+      - port: $2
+        lans:
+          - {lan: peering, macs: ["02:00:00:00:00:0$3"], ipv4: [192.0.2.$3]}
+YAML
+}
+
+pl() { "$ctl" -s "$tmp/cli.sock" "$@"; }
+
+wait_connected() {
+	for _ in $(seq 100); do
+		if pl --json show status 2>/dev/null | grep -q '"connected": true'; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	fail "control did not connect to the dataplane"
+}
+
+json_get() { # json_get FILTER: reads JSON on stdin, prints what the jq filter selects
+	jq -r "$1"
+}
+
+config "" >"$tmp/peerlan.yaml"
+config "$(member 64502 p2 2)" >"$tmp/new.yaml"
+config "$(member 64503 p3 3)" >"$tmp/confirm.yaml"
+printf 'fabric: {name: x}\nports:\n  - {name: p1, mtu: 99999}\nwhat: 1\n' >"$tmp/bad.yaml"
+
+echo "== --check ($SECONDS s)"
+[[ $("$control" --check "$tmp/peerlan.yaml") == "configuration OK" ]] || fail "--check good"
+if "$control" --check "$tmp/bad.yaml" 2>"$tmp/err"; then fail "--check bad exited 0"; fi
+grep -q "bad.yaml:3:" "$tmp/err" || fail "--check: no file:line:col error"
+[[ $(wc -l <"$tmp/err") -ge 2 ]] || fail "--check: not every error listed"
+
+echo "== start ($SECONDS s)"
+"$fakedp" "$tmp/dp.sock" "$tmp/peerlan.yaml" &
+dp_pid=$!
+"$control" -c "$tmp/peerlan.yaml" 2>"$tmp/control.log" &
+ctl_pid=$!
+wait_connected
+[[ $(stat -c %a "$tmp/cli.sock") == 600 ]] || fail "cli socket mode (no group) is not 0600"
+[[ $(stat -c %a "$tmp/cli-ro.sock") == 666 ]] || fail "read-only socket mode is not 0666"
+
+echo "== show ($SECONDS s)"
+pl show ports | grep -q '^p1 ' || fail "show ports has no p1"
+pl --json show ports | json_get '.ports | length' | grep -qx 3 || fail "show ports --json"
+out=$(pl show member 64501)
+grep -qF '\u{202e}gnp.exe' <<<"$out" || fail "member name not escaped: $out"
+if grep -q $'\u202e' <<<"$out"; then fail "raw direction override reached the terminal"; fi
+pl --json show member AS64501 | grep -qi '\\u202e' || fail "--json did not escape"
+for c in "show members" "show mac-table" "show mac-table peering" "show neighbors" \
+	"show neighbors ipv4" "show drops" "show status" "show config" "show port p1"; do
+	# shellcheck disable=SC2086
+	pl $c >/dev/null || fail "$c"
+	# shellcheck disable=SC2086
+	pl --json $c | json_get 'type' | grep -qx object || fail "--json $c"
+done
+
+echo "== errors ($SECONDS s)"
+if pl sh po 2>"$tmp/err"; then fail "ambiguous command exited 0"; fi
+grep -q "ambiguous argument: po" "$tmp/err" || fail "no ambiguous error"
+[[ $(wc -l <"$tmp/err") -eq 1 ]] || fail "error is not one line"
+if pl show port nosuch 2>"$tmp/err"; then fail "unknown port exited 0"; fi
+grep -q "no such port: nosuch" "$tmp/err" || fail "unknown port message"
+
+echo "== apply ($SECONDS s)"
+pl config diff "$tmp/new.yaml" | grep -q '^+  - asn: 64502' || fail "config diff"
+pl config apply "$tmp/new.yaml" | grep -q "committed as generation 2" || fail "apply"
+pl show members | grep -q "AS64502" || fail "member not added"
+if pl config apply "$tmp/bad.yaml" 2>"$tmp/err"; then fail "bad apply exited 0"; fi
+grep -q "nothing changed" "$tmp/err" || fail "bad apply message"
+grep -q "bad.yaml:3:" "$tmp/err" || fail "bad apply: no error list"
+pl --json show status | json_get '.dataplane.generation' | grep -qx 2 ||
+	fail "bad apply changed the generation"
+
+echo "== shutdown, clear counters ($SECONDS s)"
+pl port p2 shutdown >/dev/null
+pl show port p2 | grep -q "admin down" || fail "p2 not down"
+kill -USR1 "$dp_pid"
+sleep 0.3
+pl --json show port p1 | json_get '.counters.rx_packets' | grep -qx 1000 ||
+	fail "rx_packets is not 1000"
+pl clear counters p1 | grep -q "1 port" || fail "clear counters"
+pl --json show port p1 | json_get '.counters.rx_packets' | grep -qx 0 ||
+	fail "display baseline not applied"
+kill -USR1 "$dp_pid"
+sleep 0.3
+pl --json show port p1 | json_get '.counters.rx_packets' | grep -qx 1000 ||
+	fail "counting after clear"
+
+echo "== read-only socket ($SECONDS s)"
+"$ctl" -s "$tmp/cli-ro.sock" show ports >/dev/null || fail "ro socket show"
+if "$ctl" -s "$tmp/cli-ro.sock" port p1 shutdown 2>"$tmp/err"; then fail "ro socket changed"; fi
+grep -q "show commands only" "$tmp/err" || fail "ro socket message"
+
+echo "== kill -9 control, restart: resync without a push ($SECONDS s)"
+kill -9 "$ctl_pid"
+wait "$ctl_pid" 2>/dev/null || true
+"$control" -c "$tmp/peerlan.yaml" 2>>"$tmp/control.log" &
+ctl_pid=$!
+wait_connected
+pl --json show status | json_get '.dataplane.generation' | grep -qx 2 ||
+	fail "restart pushed a configuration"
+pl show port p2 | grep -q "admin down" || fail "shutdown lost over a restart"
+pl show members | grep -q "AS64502" || fail "commit lost over a restart"
+
+echo "== apply with confirm, not confirmed ($SECONDS s)"
+pl config apply "$tmp/confirm.yaml" confirm 1 | grep -q "rolls back in 1 s" || fail "apply confirm"
+pl show members | grep -q "AS64503" || fail "confirm apply not applied"
+sleep 2.5
+if pl show members | grep -q "AS64503"; then fail "not rolled back"; fi
+pl show members | grep -q "AS64502" || fail "rolled back too far"
+echo "all control CLI tests passed"

@@ -1,0 +1,178 @@
+#!/usr/bin/env bash
+# peerlan-control with the real peerlan-dataplane on virtual ports: p1 replays
+# a pcap of unicast frames to p2 without end (net_pcap infinite_rx), p2 and
+# p3 are net_null ports. Applies a configuration that adds a member, shows
+# that a bad file and a file the dataplane refuses change nothing, shuts a
+# port and reads why frames drop, kills control with -9 under traffic and
+# restarts it (it resyncs without a push, forwarding never stops), checks
+# from the dataplane's own final counters that no frame went unaccounted,
+# and restarts the dataplane (control pushes the committed configuration).
+# Usage: dataplane_test.sh DATAPLANE CONTROL CTL
+set -euo pipefail
+
+dataplane=$1 control=$2 ctl=$3
+for tool in jq python3; do
+	command -v $tool >/dev/null || { echo "$tool is not installed: skipped"; exit 77; }
+done
+
+tmp=$(mktemp -d /tmp/pl-dpctl-XXXXXX)
+prefix=pl-dpctl-$$
+dp_pid= ctl_pid=
+
+cleanup() {
+	[[ -n $ctl_pid ]] && kill "$ctl_pid" 2>/dev/null || true
+	[[ -n $dp_pid ]] && kill "$dp_pid" 2>/dev/null || true
+	wait 2>/dev/null || true
+	rm -rf -- "$tmp" "/var/run/dpdk/$prefix"
+}
+trap cleanup EXIT
+
+fail() {
+	echo "FAIL: $*" >&2
+	for log in dp ctl; do
+		[[ -f $tmp/$log.log ]] && sed "s/^/  $log: /" "$tmp/$log.log" >&2
+	done
+	exit 1
+}
+
+# 64 copies of one UDP frame from AS64501's MAC to AS64502's.
+python3 - "$tmp/in.pcap" <<'PY'
+import struct, sys
+def csum(h):
+    s = sum(struct.unpack("!10H", h)); s = (s >> 16) + (s & 0xffff); s += s >> 16
+    return (~s) & 0xffff
+udp = struct.pack("!HHHH", 5000, 5000, 26, 0) + b"x" * 18
+ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 1, 0, 64, 17, 0,
+                 bytes([192, 0, 2, 1]), bytes([192, 0, 2, 2]))
+ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+f = bytes([2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1]) + b"\x08\x00" + ip + udp
+with open(sys.argv[1], "wb") as o:
+    o.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+    for i in range(64):
+        o.write(struct.pack("<IIII", 0, i, len(f), len(f)) + f)
+PY
+
+config() { # config P3_DEVICE EXTRA_MEMBERS
+	cat <<YAML
+fabric: {name: dp-test}
+management:
+  control-socket: $tmp/dp.sock
+  cli-socket: $tmp/cli.sock
+  cli-readonly-socket: $tmp/cli-ro.sock
+  state-dir: $tmp/state
+lans:
+  - {name: peering, vlan: 100, ipv4: 192.0.2.0/24}
+ports:
+  - {name: p1, device: "net_pcap0,rx_pcap=$tmp/in.pcap,infinite_rx=1", lans: [peering]}
+  - {name: p2, device: "net_null0,no-rx=1", lans: [peering]}
+  - {name: p3, device: "$1", lans: [peering]}
+members:
+  - asn: 64501
+    name: One
+    connections:
+      - {port: p1, lans: [{lan: peering, macs: ["02:00:00:00:00:01"], ipv4: [192.0.2.1]}]}
+  - asn: 64502
+    name: Two
+    connections:
+      - {port: p2, lans: [{lan: peering, macs: ["02:00:00:00:00:02"], ipv4: [192.0.2.2]}]}
+$2
+YAML
+}
+three='  - asn: 64503
+    name: Three
+    connections:
+      - {port: p3, lans: [{lan: peering, macs: ["02:00:00:00:00:03"], ipv4: [192.0.2.3]}]}'
+config "net_null1,no-rx=1" "" >"$tmp/peerlan.yaml"
+config "net_null1,no-rx=1" "$three" >"$tmp/new.yaml"
+config "net_null7,no-rx=1" "$three" >"$tmp/moved.yaml" # a port device changed: refused
+printf 'fabric: {name: x}\nports: 5\n' >"$tmp/bad.yaml"
+
+pl() { "$ctl" -s "$tmp/cli.sock" "$@"; }
+status() { pl --json show status | jq -r "$1"; }
+rx() { pl --json show port p1 | jq -r '.counters.rx_packets'; }
+
+start_dataplane() {
+	"$dataplane" --no-huge -m 512 --no-pci --file-prefix "$prefix" -l 0,1 \
+		--log-level='*:warning' -- -c "$tmp/peerlan.yaml" --stats-json "$tmp/stats.json" \
+		>>"$tmp/dp.log" 2>&1 &
+	dp_pid=$!
+}
+
+start_control() {
+	"$control" -c "$tmp/peerlan.yaml" 2>>"$tmp/ctl.log" &
+	ctl_pid=$!
+}
+
+wait_synced() {
+	for _ in $(seq 150); do
+		kill -0 "$dp_pid" 2>/dev/null || fail "the dataplane exited"
+		if [[ $(status '.dataplane.in_sync' 2>/dev/null) == true ]]; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	fail "control and dataplane did not get in sync"
+}
+
+echo "== start"
+start_dataplane
+start_control
+wait_synced
+[[ $(status .dataplane.generation) == 1 ]] || fail "generation is not 1"
+r0=$(rx)
+sleep 0.5
+(($(rx) > r0)) || fail "p1 receives nothing"
+
+echo "== apply a configuration that adds a member"
+pl config apply "$tmp/new.yaml" | grep -q "generation 2" || fail "apply"
+[[ $(status .dataplane.generation) == 2 ]] || fail "generation is not 2"
+[[ $(status .dataplane.in_sync) == true ]] || fail "not in sync after apply"
+pl show member 64503 | grep -q "port p3: admin up, oper up" || fail "new member's port"
+grep -q "generation 2 applied: 1 LANs, 3 ports, 3 members" "$tmp/dp.log" ||
+	fail "the dataplane did not apply generation 2"
+
+echo "== a bad file and a refused file change nothing"
+if pl config apply "$tmp/bad.yaml" 2>/dev/null; then fail "bad file applied"; fi
+if pl config apply "$tmp/moved.yaml" 2>"$tmp/err"; then fail "moved port applied"; fi
+grep -q "dataplane kept generation 2" "$tmp/err" || fail "refusal not reported: $(cat "$tmp/err")"
+[[ $(status .dataplane.generation) == 2 ]] || fail "generation changed"
+[[ $(status .dataplane.in_sync) == true ]] || fail "not in sync after a refused file"
+[[ $(pl --json show port p1 | jq '[.drops[]] | add') == 0 ]] || fail "drops on p1"
+
+echo "== shut the destination port: drops by reason"
+pl port p2 shutdown >/dev/null
+sleep 0.3
+pl show drops | grep -q "^dst_port_down" || fail "no dst_port_down drops"
+pl show port p2 | grep -q "admin down, oper down" || fail "p2 not down"
+pl port p2 no shutdown >/dev/null
+pl show port p2 | grep -q "admin up, oper up" || fail "p2 not up again"
+
+echo "== kill -9 control under traffic; restart resyncs without a push"
+r1=$(rx)
+kill -9 "$ctl_pid"
+wait "$ctl_pid" 2>/dev/null || true
+sleep 0.5
+start_control
+wait_synced
+[[ $(status .dataplane.generation) == 2 ]] || fail "the restart pushed a configuration"
+(($(rx) > r1)) || fail "forwarding stopped"
+grep -q "control disconnected; forwarding goes on" "$tmp/dp.log" || fail "dp did not see the loss"
+
+echo "== stop the dataplane: its final counters account for every frame"
+kill "$dp_pid"
+wait "$dp_pid" 2>/dev/null || true
+dp_pid=
+jq -e '.ports.p1 as $p | $p.rx_packets > 0 and
+	$p.rx_packets == $p.forwarded + $p.steered + $p.answered + ([$p.drops[]] | add)' \
+	"$tmp/stats.json" >/dev/null || fail "p1 does not add up: $(jq -c .ports.p1 "$tmp/stats.json")"
+jq -e '.ports.p2.tx_packets + .ports.p2.tx_discards == .ports.p1.forwarded' "$tmp/stats.json" \
+	>/dev/null || fail "p2 transmitted $(jq .ports.p2.tx_packets "$tmp/stats.json") of \
+$(jq .ports.p1.forwarded "$tmp/stats.json") forwarded"
+
+echo "== restart the dataplane from its file: control pushes the committed configuration"
+rm -f "$tmp/stats.json"
+start_dataplane
+wait_synced
+[[ $(status .dataplane.generation) == 2 ]] || fail "committed configuration not pushed"
+[[ $(grep -c "3 ports, 3 members" "$tmp/dp.log") == 2 ]] || fail "dp did not get member 3 again"
+echo "all control and dataplane tests passed"

@@ -1,0 +1,636 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * peerlan-control's logic against a fake dataplane on a Unix socket:
+ * connect and resync, transactions (apply, confirm, rollback, time-out),
+ * bad configurations, port admin state across restarts of either side,
+ * counters and their display baseline, the CLI sockets.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include <cmocka.h>
+
+#include "control/cli_client.h"
+#include "control/cli_parse.h"
+#include "control/ctl.h"
+#include "tests/control/fake_dp.h"
+
+struct env {
+	char dir[64];
+	char dp_sock[128];
+	char cfg[128];
+	struct fake_dp *dp;
+	struct ctl *ctl;
+};
+
+/* The base configuration: two ports, one member. %s is the test directory. */
+static const char base_fmt[] = "fabric: {name: t}\n"
+			       "management:\n"
+			       "  control-socket: %s/dp.sock\n"
+			       "  cli-socket: %s/cli.sock\n"
+			       "  cli-readonly-socket: %s/cli-ro.sock\n"
+			       "  state-dir: %s/state\n"
+			       "  cli-group: peerlan-test-none\n"
+			       "lans:\n"
+			       "  - {name: peering, vlan: 100, ipv4: 192.0.2.0/24}\n"
+			       "ports:\n"
+			       "  - {name: p1, device: net_null0, lans: [peering]}\n"
+			       "  - {name: p2, device: net_null1, lans: [peering]}\n"
+			       "  - {name: p3, device: net_null2, lans: [peering]}\n"
+			       "members:\n"
+			       "  - asn: 64501\n"
+			       "    name: One\n"
+			       "    connections:\n"
+			       "      - port: p1\n"
+			       "        lans:\n"
+			       "          - {lan: peering, macs: [02:00:00:00:00:01], ipv4: "
+			       "[192.0.2.1]}\n"
+			       "%s";
+
+static const char member2[] = "  - asn: 64502\n"
+			      "    name: \"Two \\\"q\\\" \\u202ex\"\n"
+			      "    connections:\n"
+			      "      - port: p2\n"
+			      "        lans:\n"
+			      "          - {lan: peering, macs: [02:00:00:00:00:02], ipv4: "
+			      "[192.0.2.2]}\n";
+
+static char *config_text(const struct env *e, const char *extra)
+{
+	char *t = NULL;
+
+	assert_true(asprintf(&t, base_fmt, e->dir, e->dir, e->dir, e->dir, extra) > 0);
+	return t;
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static struct ctl *start_ctl(struct env *e)
+{
+	struct ctl_opts o = {.config_path = e->cfg, .poll_ms = 100, .backoff_max_ms = 50};
+	struct fab_config_errors errs = {0};
+	struct ctl *c = ctl_create(&o, &errs);
+
+	if (c == NULL)
+		fab_config_errors_print(&errs, stderr);
+	assert_non_null(c);
+	fab_config_errors_clear(&errs);
+	return c;
+}
+
+/* Turns the control loop until cond holds or about ms pass. */
+static bool run_until(struct env *e, bool (*cond)(struct env *), int ms)
+{
+	for (int i = 0; i < ms / 10; i++) {
+		ctl_run_once(e->ctl, 10);
+		if (cond(e))
+			return true;
+	}
+	return cond(e);
+}
+
+static bool synced(struct env *e)
+{
+	return ctl_dp_connected(e->ctl);
+}
+
+static int setup(void **state)
+{
+	struct env *e = calloc(1, sizeof(*e));
+	char *text;
+
+	snprintf(e->dir, sizeof(e->dir), "/tmp/pl-ctl-XXXXXX");
+	assert_non_null(mkdtemp(e->dir));
+	snprintf(e->dp_sock, sizeof(e->dp_sock), "%s/dp.sock", e->dir);
+	snprintf(e->cfg, sizeof(e->cfg), "%s/peerlan.yaml", e->dir);
+	text = config_text(e, "");
+	write_file(e->cfg, text);
+	e->dp = fake_dp_start(e->dp_sock, text);
+	assert_non_null(e->dp);
+	free(text);
+	e->ctl = start_ctl(e);
+	*state = e;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct env *e = *state;
+	char cmd[256];
+
+	ctl_destroy(e->ctl);
+	fake_dp_stop(e->dp);
+	/* Only what this test made, by its exact name. */
+	snprintf(cmd, sizeof(cmd), "rm -rf -- '%s'", e->dir);
+	assert_int_equal(system(cmd), 0);
+	free(e);
+	return 0;
+}
+
+/* Runs a command line against control, as the read-write socket would. */
+static int exec_line(struct env *e, const char *line, const char *file_text, json_t **out)
+{
+	struct fab_wire_cli *w = calloc(1, sizeof(*w));
+	char *copy = strdup(line), *save = NULL;
+	int rc;
+
+	for (char *t = strtok_r(copy, " ", &save); t; t = strtok_r(NULL, " ", &save))
+		snprintf(w->argv[w->argc++], sizeof(w->argv[0]), "%s", t);
+	w->file = file_text;
+	w->file_len = file_text ? strlen(file_text) : 0;
+	rc = ctl_exec(e->ctl, w, false, out);
+	free(copy);
+	free(w);
+	return rc;
+}
+
+static json_t *exec_ok(struct env *e, const char *line, const char *file_text)
+{
+	json_t *out = NULL;
+	int rc = exec_line(e, line, file_text, &out);
+
+	if (rc != 0)
+		fprintf(stderr, "%s: %s\n", line, json_dumps(out, 0));
+	assert_int_equal(rc, 0);
+	assert_non_null(out);
+	return out;
+}
+
+/* Runs a command that must fail with status and say msg in its error. */
+static void exec_fails(struct env *e, const char *line, const char *file_text, int status,
+		       const char *msg)
+{
+	json_t *out = NULL;
+	const char *err;
+
+	assert_int_equal(exec_line(e, line, file_text, &out), status);
+	err = json_string_value(json_object_get(out, "error"));
+	assert_non_null(err);
+	if (strstr(err, msg) == NULL)
+		fail_msg("%s: error '%s' does not say '%s'", line, err, msg);
+	json_decref(out);
+}
+
+/* Turns the loop until the dataplane saw these many pushes and we are synced. */
+static void run_until_pushed(struct env *e, unsigned config_sets, unsigned port_admins,
+			     struct fake_dp_view *v)
+{
+	for (int i = 0; i < 300; i++) {
+		ctl_run_once(e->ctl, 10);
+		fake_dp_view(e->dp, v);
+		if (v->config_sets == config_sets && v->port_admins == port_admins &&
+		    ctl_dp_connected(e->ctl))
+			return;
+	}
+}
+
+static void test_connect_same_config_pushes_nothing(void **state)
+{
+	struct env *e = *state;
+	struct fake_dp_view v;
+
+	assert_true(run_until(e, synced, 2000));
+	fake_dp_view(e->dp, &v);
+	assert_int_equal(v.hellos, 1);
+	assert_int_equal(v.config_sets, 0);
+	assert_int_equal(v.port_admins, 0);
+	assert_int_equal(ctl_dp_generation(e->ctl), 1);
+}
+
+static void test_dataplane_absent_then_present(void **state)
+{
+	struct env *e = *state;
+	char *text = config_text(e, "");
+
+	fake_dp_stop(e->dp);
+	e->dp = NULL;
+	for (int i = 0; i < 20; i++)
+		ctl_run_once(e->ctl, 10);
+	assert_false(ctl_dp_connected(e->ctl));
+	/* show works without a dataplane, and says so. */
+	{
+		json_t *o = exec_ok(e, "show status", NULL);
+
+		assert_true(
+		    json_is_false(json_object_get(json_object_get(o, "dataplane"), "connected")));
+		json_decref(o);
+	}
+	e->dp = fake_dp_start(e->dp_sock, text);
+	assert_true(run_until(e, synced, 2000));
+	free(text);
+}
+
+static void test_resync_pushes_config_when_dataplane_differs(void **state)
+{
+	struct env *e = *state;
+	char *other = config_text(e, member2);
+	struct fake_dp_view v;
+	uint64_t digest;
+
+	assert_true(run_until(e, synced, 2000));
+	fake_dp_view(e->dp, &v);
+	digest = v.digest;
+	/* The dataplane restarts with another file: control brings it back. */
+	fake_dp_restart(e->dp, other);
+	fake_dp_view(e->dp, &v);
+	assert_true(v.digest != digest);
+	run_until_pushed(e, 1, 0, &v);
+	fake_dp_view(e->dp, &v);
+	assert_int_equal(v.config_sets, 1);
+	assert_true(v.digest == digest);
+	assert_int_equal(v.generation, 2);
+	free(other);
+}
+
+static void test_apply_good_config(void **state)
+{
+	struct env *e = *state;
+	char *text = config_text(e, member2);
+	struct fake_dp_view v;
+	json_t *o;
+	char path[160];
+	struct stat st;
+
+	assert_true(run_until(e, synced, 2000));
+	o = exec_ok(e, "config diff new.yaml", text);
+	assert_true(json_array_size(json_object_get(o, "diff")) > 0);
+	json_decref(o);
+	fake_dp_view(e->dp, &v);
+	assert_int_equal(v.config_sets, 0); /* diff changes nothing */
+
+	o = exec_ok(e, "config apply new.yaml", text);
+	assert_int_equal(json_integer_value(json_object_get(o, "generation")), 2);
+	json_decref(o);
+	fake_dp_view(e->dp, &v);
+	assert_int_equal(v.config_sets, 1);
+	assert_int_equal(v.generation, 2);
+	assert_int_equal(ctl_running(e->ctl)->nmembers, 2);
+	snprintf(path, sizeof(path), "%s/state/committed.yaml", e->dir);
+	assert_int_equal(stat(path, &st), 0);
+
+	/* The same file again: nothing to push. */
+	o = exec_ok(e, "config apply new.yaml", text);
+	json_decref(o);
+	fake_dp_view(e->dp, &v);
+	assert_int_equal(v.config_sets, 1);
+
+	/* Rollback goes to the configuration before the last commit. */
+	o = exec_ok(e, "config rollback", NULL);
+	json_decref(o);
+	assert_int_equal(ctl_running(e->ctl)->nmembers, 1);
+	fake_dp_view(e->dp, &v);
+	assert_int_equal(v.config_sets, 2);
+	free(text);
+}
+
+static void test_bad_config_changes_nothing(void **state)
+{
+	struct env *e = *state;
+	struct fake_dp_view v;
+	json_t *o = NULL;
+	const char *bad = "fabric: {name: t}\nports:\n  - {name: p1, mtu: 99999}\nbogus: 1\n";
+	int rc;
+
+	assert_true(run_until(e, synced, 2000));
+	rc = exec_line(e, "config apply bad.yaml", bad, &o);
+	assert_int_equal(rc, -EINVAL);
+	assert_non_null(json_object_get(o, "error"));
+	/* Every error, each with file:line:col. */
+	assert_true(json_array_size(json_object_get(o, "errors")) >= 2);
+	assert_non_null(strstr(json_string_value(json_array_get(json_object_get(o, "errors"), 0)),
+			       "bad.yaml:"));
+	json_decref(o);
+	exec_fails(e, "config check bad.yaml", bad, -EINVAL, "nothing changed");
+	fake_dp_view(e->dp, &v);
+	assert_int_equal(v.config_sets, 0);
+	assert_int_equal(ctl_running(e->ctl)->nports, 3);
+
+	/* A valid file the dataplane refuses also changes nothing here. */
+	{
+		char *text = config_text(e, member2);
+
+		fake_dp_fail_config(e->dp, -EBUSY);
+		exec_fails(e, "config apply new.yaml", text, -EBUSY, "refused by the test");
+		assert_int_equal(ctl_running(e->ctl)->nmembers, 1);
+		fake_dp_fail_config(e->dp, 0);
+		free(text);
+	}
+}
+
+static bool rolled_back(struct env *e)
+{
+	return ctl_running(e->ctl)->nmembers == 1;
+}
+
+static void test_apply_confirm_times_out_and_rolls_back(void **state)
+{
+	struct env *e = *state;
+	char *text = config_text(e, member2);
+	struct fake_dp_view v;
+	uint64_t digest0;
+	json_t *o = NULL;
+
+	assert_true(run_until(e, synced, 2000));
+	fake_dp_view(e->dp, &v);
+	digest0 = v.digest;
+	o = exec_ok(e, "config apply new.yaml confirm 1", text);
+	assert_int_equal(json_integer_value(json_object_get(o, "confirm_within_s")), 1);
+	json_decref(o);
+	assert_int_equal(ctl_running(e->ctl)->nmembers, 2);
+	/* A second apply waits for the first to be settled. */
+	exec_fails(e, "config apply new.yaml", text, -EBUSY, "waiting for `config confirm`");
+	assert_true(run_until(e, rolled_back, 3000));
+	fake_dp_view(e->dp, &v);
+	assert_true(v.digest == digest0);
+	assert_int_equal(v.generation, 3);
+	/* Nothing left to confirm. */
+	exec_fails(e, "config confirm", NULL, -ENOENT, "nothing to confirm");
+	free(text);
+}
+
+static void test_apply_confirm_confirmed_stays(void **state)
+{
+	struct env *e = *state;
+	char *text = config_text(e, member2);
+	json_t *o;
+
+	assert_true(run_until(e, synced, 2000));
+	json_decref(exec_ok(e, "config apply new.yaml confirm 1", text));
+	json_decref(exec_ok(e, "config confirm", NULL));
+	for (int i = 0; i < 150; i++)
+		ctl_run_once(e->ctl, 10);
+	assert_int_equal(ctl_running(e->ctl)->nmembers, 2);
+	o = exec_ok(e, "show status", NULL);
+	assert_null(json_object_get(o, "confirm_left_s"));
+	json_decref(o);
+
+	/* An explicit rollback of a pending apply. */
+	json_decref(exec_ok(e, "config rollback", NULL));
+	assert_int_equal(ctl_running(e->ctl)->nmembers, 1);
+	free(text);
+}
+
+/* A shutdown survives a restart of control and a restart of the dataplane. */
+static void test_port_shutdown_across_restarts(void **state)
+{
+	struct env *e = *state;
+	struct fake_dp_view v;
+	char *text = config_text(e, "");
+	json_t *o;
+
+	assert_true(run_until(e, synced, 2000));
+	o = exec_ok(e, "port p2 shutdown", NULL);
+	json_decref(o);
+	fake_dp_view(e->dp, &v);
+	assert_int_equal(v.admin[1], 0);
+	assert_int_equal(v.port_admins, 1);
+	assert_int_equal(v.config_sets, 0); /* no table rebuild for an admin change */
+
+	/* Control restarts (kill -9 would do the same): nothing to push. */
+	ctl_destroy(e->ctl);
+	e->ctl = start_ctl(e);
+	assert_false(ctl_running(e->ctl)->ports[1].admin_up);
+	assert_true(run_until(e, synced, 2000));
+	fake_dp_view(e->dp, &v);
+	assert_int_equal(v.port_admins, 1);
+	assert_int_equal(v.config_sets, 0);
+	assert_int_equal(v.connections, 2);
+
+	/* The dataplane restarts from its file (p2 up): control shuts p2 again. */
+	fake_dp_restart(e->dp, text);
+	run_until_pushed(e, 0, 1, &v);
+	assert_int_equal(v.admin[1], 0);
+	assert_int_equal(v.config_sets, 0);
+
+	o = exec_ok(e, "port p2 no shutdown", NULL);
+	json_decref(o);
+	fake_dp_view(e->dp, &v);
+	assert_int_equal(v.admin[1], 1);
+	exec_fails(e, "port nosuch shutdown", NULL, -ENOENT, "no such port: nosuch");
+	free(text);
+}
+
+static void test_counters_and_clear(void **state)
+{
+	struct env *e = *state;
+	struct fake_dp_view v;
+	json_t *o, *ctr;
+
+	assert_true(run_until(e, synced, 2000));
+	fake_dp_traffic(e->dp, 0, 100, 100);
+	o = exec_ok(e, "show port p1", NULL);
+	ctr = json_object_get(o, "counters");
+	assert_int_equal(json_integer_value(json_object_get(ctr, "rx_packets")), 100);
+	/* Every counter and every drop reason is there by name. */
+	assert_int_equal(json_object_size(ctr), FAB_CTR__COUNT);
+	assert_int_equal(json_object_size(json_object_get(o, "drops")), FAB_DROP__COUNT);
+	json_decref(o);
+
+	json_decref(exec_ok(e, "clear counters p1", NULL));
+	fake_dp_traffic(e->dp, 0, 5, 100);
+	o = exec_ok(e, "show port p1", NULL);
+	ctr = json_object_get(o, "counters");
+	assert_int_equal(json_integer_value(json_object_get(ctr, "rx_packets")), 5);
+	json_decref(o);
+	/* The dataplane's counter did not go back. */
+	fake_dp_view(e->dp, &v);
+	assert_int_equal(v.rx_packets[0], 105);
+
+	/* Rates appear once two reads are a second apart: 1000 frames in ~1 s. */
+	for (int i = 0; i < 120; i++)
+		ctl_run_once(e->ctl, 10);
+	fake_dp_traffic(e->dp, 0, 1000, 100);
+	o = exec_ok(e, "show ports", NULL);
+	{
+		json_t *p1 = json_array_get(json_object_get(o, "ports"), 0);
+		json_t *rates = json_object_get(p1, "rates");
+
+		assert_true(json_is_object(rates));
+		assert_true(json_integer_value(json_object_get(rates, "rx_pps")) > 100);
+		assert_true(json_integer_value(json_object_get(rates, "rx_bps")) > 8 * 100 * 100);
+	}
+	json_decref(o);
+}
+
+static void test_shows(void **state)
+{
+	struct env *e = *state;
+	static const char *const lines[] = {
+	    "show ports",        "show port p1",        "show members",
+	    "show member 64501", "show mac-table",      "show mac-table peering",
+	    "show neighbors",    "show neighbors ipv6", "show drops",
+	    "show status",       "show config",
+	};
+	json_t *o = NULL;
+
+	assert_true(run_until(e, synced, 2000));
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		o = exec_ok(e, lines[i], NULL);
+		assert_true(json_is_object(o));
+		json_decref(o);
+	}
+	o = exec_ok(e, "show mac-table", NULL);
+	assert_string_equal(json_string_value(json_object_get(
+				json_array_get(json_object_get(o, "macs"), 0), "mac")),
+			    "02:00:00:00:00:01");
+	json_decref(o);
+	o = exec_ok(e, "show neighbors ipv6", NULL);
+	assert_int_equal(json_array_size(json_object_get(o, "neighbors")), 0);
+	json_decref(o);
+	o = exec_ok(e, "show status", NULL);
+	assert_true(json_is_true(json_object_get(json_object_get(o, "dataplane"), "in_sync")));
+	json_decref(o);
+	exec_fails(e, "show member 64999", NULL, -ENOENT, "no such member: AS64999");
+	exec_fails(e, "show mac-table nosuch", NULL, -ENOENT, "no such LAN: nosuch");
+	exec_fails(e, "show po", NULL, -EINVAL, "ambiguous argument: po");
+}
+
+/* Garbage and requests from the dataplane side are refused, not acted on. */
+static void test_dataplane_sends_garbage(void **state)
+{
+	struct env *e = *state;
+	struct fab_wire_buf b = {0};
+	struct fab_wire_frame_msg f = {
+	    .port = 0, .frame = (const uint8_t *)"0123456789abcdef", .len = 16};
+	json_t *o;
+
+	assert_true(run_until(e, synced, 2000));
+	/* A punted frame is taken. */
+	assert_int_equal(fab_wire_frame_encode(&b, FAB_WIRE_PUNT, 0, &f), 0);
+	assert_int_equal(fake_dp_send(e->dp, b.data, b.len), 0);
+	for (int i = 0; i < 10; i++)
+		ctl_run_once(e->ctl, 10);
+	o = exec_ok(e, "show status", NULL);
+	assert_int_equal(
+	    json_integer_value(json_object_get(json_object_get(o, "dataplane"), "punts_received")),
+	    1);
+	json_decref(o);
+	/* Bytes that are not the protocol: control drops the link and reconnects. */
+	assert_int_equal(fake_dp_send(e->dp, "GET / HTTP/1.0\r\n\r\n", 18), 0);
+	for (int i = 0; i < 10; i++)
+		ctl_run_once(e->ctl, 10);
+	assert_true(run_until(e, synced, 2000));
+	fab_wire_buf_free(&b);
+}
+
+/* The CLI sockets, served by a control loop in another thread. */
+static volatile int loop_stop;
+
+static void *loop(void *arg)
+{
+	struct env *e = arg;
+
+	while (!loop_stop)
+		ctl_run_once(e->ctl, 10);
+	return NULL;
+}
+
+static void test_cli_sockets(void **state)
+{
+	struct env *e = *state;
+	struct ctl_request r;
+	char path[160], err[256];
+	char *words[] = {"port", "p1", "shutdown"};
+	char *show[] = {"show", "ports"};
+	json_t *reply = NULL;
+	pthread_t th;
+	struct stat st;
+	int fd, rc;
+
+	assert_true(run_until(e, synced, 2000));
+	assert_int_equal(ctl_listen(e->ctl), 0);
+	snprintf(path, sizeof(path), "%s/cli.sock", e->dir);
+	/* The group does not exist: root only. */
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	loop_stop = 0;
+	assert_int_equal(pthread_create(&th, NULL, loop, e), 0);
+
+	fd = ctl_client_connect(path);
+	assert_true(fd >= 0);
+	assert_int_equal(ctl_cli_parse(2, show, &r, err, sizeof(err)), 0);
+	rc = ctl_client_call(fd, &r, NULL, 0, &reply, err, sizeof(err));
+	assert_int_equal(rc, 0);
+	assert_int_equal(json_array_size(json_object_get(reply, "ports")), 3);
+	json_decref(reply);
+	close(fd);
+
+	/* The read-only socket answers show and refuses the rest. */
+	snprintf(path, sizeof(path), "%s/cli-ro.sock", e->dir);
+	fd = ctl_client_connect(path);
+	assert_true(fd >= 0);
+	rc = ctl_client_call(fd, &r, NULL, 0, &reply, err, sizeof(err));
+	assert_int_equal(rc, 0);
+	json_decref(reply);
+	assert_int_equal(ctl_cli_parse(3, words, &r, err, sizeof(err)), 0);
+	rc = ctl_client_call(fd, &r, NULL, 0, &reply, err, sizeof(err));
+	assert_int_equal(rc, -EPERM);
+	assert_non_null(strstr(json_string_value(json_object_get(reply, "error")), "show"));
+	json_decref(reply);
+	/* A message of another protocol version gets an error and the link stays. */
+	{
+		struct fab_wire_buf b = {0};
+		struct fab_wire_hdr h;
+		uint8_t in[512];
+		ssize_t n;
+
+		fab_wire_begin(&b, FAB_WIRE_CLI, 0, 7, 0);
+		fab_wire_put_u16(&b, 0);
+		fab_wire_put_u8(&b, 0);
+		assert_int_equal(fab_wire_finish(&b), 0);
+		b.data[4] = 9;
+		assert_int_equal(write(fd, b.data, b.len), (ssize_t)b.len);
+		n = read(fd, in, sizeof(in));
+		assert_true(n >= FAB_WIRE_HDR_LEN);
+		assert_true(fab_wire_frame(in, (size_t)n, &h) > 0);
+		assert_int_equal(h.status, -EPROTONOSUPPORT);
+		assert_int_equal(h.id, 7);
+		fab_wire_buf_free(&b);
+		assert_int_equal(ctl_cli_parse(2, show, &r, err, sizeof(err)), 0);
+		assert_int_equal(ctl_client_call(fd, &r, NULL, 0, &reply, err, sizeof(err)), 0);
+		json_decref(reply);
+	}
+	close(fd);
+	loop_stop = 1;
+	pthread_join(th, NULL);
+	assert_true(ctl_running(e->ctl)->ports[0].admin_up);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_connect_same_config_pushes_nothing, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_dataplane_absent_then_present, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_resync_pushes_config_when_dataplane_differs, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_apply_good_config, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bad_config_changes_nothing, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_apply_confirm_times_out_and_rolls_back, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_apply_confirm_confirmed_stays, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_port_shutdown_across_restarts, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_counters_and_clear, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_shows, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_dataplane_sends_garbage, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_cli_sockets, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
