@@ -27,7 +27,7 @@ fi
 
 targets=(fuzz_pipeline fuzz_config fuzz_import fuzz_wire)
 # The CLI parser is built with the control process, when its libraries are installed.
-if ninja -C "$build" -t targets all | grep -q '^tests/fuzz/fuzz_cli:'; then
+if ninja -C "$build" -t targets all | grep '^tests/fuzz/fuzz_cli:' >/dev/null; then
 	targets+=(fuzz_cli)
 fi
 ninja -C "$build" -j2 "${targets[@]/#/tests/fuzz/}" >/dev/null
@@ -52,6 +52,8 @@ for t in "${targets[@]}"; do
 		echo "fuzz: $t failed; reproduce with: $build/tests/fuzz/$t $build/fuzz-artifacts/$t-*" >&2
 		exit 1
 	fi
-	grep -E '^stat::number_of_executed_units|^#[0-9]+ +DONE' "$log" | tail -n 2
+	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
+	cov=$(grep -E '^#[0-9]+[[:space:]]+DONE' "$log" | tail -n 1 | sed -E 's/.*cov: ([0-9]+) ft: ([0-9]+).*/\1 edges, \2 features/')
+	echo "$t: ${execs:-?} executions, $cov, $(find "$corpus" -type f | wc -l) inputs kept, no crash"
 done
 echo "== fuzzing found nothing in ${seconds}s per target"
