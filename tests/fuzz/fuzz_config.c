@@ -13,16 +13,7 @@
 
 #include "fabric/config.h"
 #include "fabric/model.h"
-
-#define CHECK(cond)                                                                             \
-	do {                                                                                    \
-		if (!(cond)) {                                                                  \
-			fprintf(stderr, "fuzz_config: %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-			abort();                                                                \
-		}                                                                               \
-	} while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "tests/fuzz/fuzz.h"
 
 /* The canonical text of m, NUL-terminated; the caller frees it. */
 static char *print(const struct fab_model *m, size_t *len)

@@ -16,18 +16,9 @@
 
 #include "fabric/config.h"
 #include "fabric/import.h"
+#include "tests/fuzz/fuzz.h"
 
 #define DIR SOURCE_ROOT "/tests/unit/import/"
-
-#define CHECK(cond)                                                                             \
-	do {                                                                                    \
-		if (!(cond)) {                                                                  \
-			fprintf(stderr, "fuzz_import: %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-			abort();                                                                \
-		}                                                                               \
-	} while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 enum { IXPM_VLANS, IXPM_IFACES, IXPM_MAP, IXF_EXPORT, IXF_MAP, NCASES };
 

@@ -27,6 +27,7 @@
 #include "fabric/proto.h"
 #include "fabric/tables.h"
 #include "tests/unit/fixture.h"
+#include "tests/fuzz/fuzz.h"
 
 #define HEADROOM   8
 #define MAX_FRAMES (2 * FAB_BURST_MAX + 3) /* past one burst, to cross chunks */
@@ -36,18 +37,6 @@ static struct fab_tables *tables;
 static uint16_t nports;
 /* FUZZ_PIPELINE_VERBOSE=1 prints every verdict, to see what the seeds reach. */
 static bool verbose;
-
-/* Aborts with what broke: libFuzzer saves the input that did it. */
-#define CHECK(cond)                                                                               \
-	do {                                                                                      \
-		if (!(cond)) {                                                                    \
-			fprintf(stderr, "fuzz_pipeline: %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-			abort();                                                                  \
-		}                                                                                 \
-	} while (0)
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -109,7 +98,11 @@ static void check_egress_shape(uint16_t port, const uint8_t *d, uint16_t len, ui
 	CHECK(rd16(d + l2len - 2) != FAB_ETH_P_8021Q);
 }
 
-/* The ones' complement checksum of an ICMPv6 message with its pseudo-header. */
+/*
+ * The ones' complement sum of an ICMPv6 message with its pseudo-header
+ * (0xffff when the checksum is right). The oracle computes it itself: the
+ * pipeline's own routine cannot judge the answers it was used to build.
+ */
 static uint16_t icmp6_sum(const uint8_t *ip, const uint8_t *icmp, uint32_t len)
 {
 	uint32_t s = len + FAB_IPPROTO_ICMPV6;

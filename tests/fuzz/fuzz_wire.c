@@ -16,16 +16,7 @@
 #include <string.h>
 
 #include "fabric/wire.h"
-
-#define CHECK(cond)                                                                           \
-	do {                                                                                  \
-		if (!(cond)) {                                                                \
-			fprintf(stderr, "fuzz_wire: %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-			abort();                                                              \
-		}                                                                             \
-	} while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "tests/fuzz/fuzz.h"
 
 static struct fab_wire_port_state ports[FAB_PORTS_MAX], ports2[FAB_PORTS_MAX];
 static struct fab_port_stats stats[FAB_PORTS_MAX], stats2[FAB_PORTS_MAX];
