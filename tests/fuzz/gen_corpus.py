@@ -416,6 +416,14 @@ def main():
                              b'            macs: [02:00:00:00:00:0a, 01:00:5e:00:00:01]\n'
                              b'            ipv4: [203.0.113.1]\n'),
         'anchors.yaml': b'a: &x [*x]\nb: !!binary AAAA\n',
+        # Once printed so that it did not load back (an address ending in '::' in a flow list).
+        'ipv6-ending-in-colons.yaml': (b'fabric: {name: x}\n'
+                                       b'lans: [{name: p, vlan: 100, ipv6: 2001:db8::/48}]\n'
+                                       b'ports: [{name: a, device: net_null0, lans: [p]}]\n'
+                                       b'members:\n  - asn: 64501\n    name: A\n'
+                                       b'    connections:\n      - port: a\n        lans:\n'
+                                       b'          - lan: p\n            macs: [02:00:00:00:00:0a]\n'
+                                       b'            ipv6: ["2001:db8:0:1::", 2001:db8::1]\n'),
         'empty.yaml': b'',
     })
     imp = {}
