@@ -238,6 +238,19 @@ static int dp_alloc(struct dp *dp, const struct fab_model *m, const char *path)
 	return 0;
 }
 
+/*
+ * Buffers one RX queue of this device may hold. net_af_xdp keeps its fill
+ * and completion rings (2048 each in DPDK 22.11, whatever nb_rx_desc says)
+ * stocked from the pool; too few buffers and the last ports to start receive
+ * nothing, with no error from the driver.
+ */
+static unsigned int port_rx_reserve(const char *device)
+{
+	enum { AF_XDP_RINGS = 2 * 2048 };
+
+	return strncmp(device, "net_af_xdp", 10) == 0 ? AF_XDP_RINGS : DP_RX_DESC;
+}
+
 static int dp_eal_resources(struct dp *dp)
 {
 	unsigned int lcore;
@@ -278,8 +291,10 @@ static int dp_eal_resources(struct dp *dp)
 	if (room < RTE_MBUF_DEFAULT_BUF_SIZE)
 		room = RTE_MBUF_DEFAULT_BUF_SIZE;
 	/* Every RX and TX ring full, every TX buffer full, and the per-lcore caches. */
-	nb_mbuf = dp->nports * dp->nworkers * (DP_RX_DESC + DP_TX_DESC + DP_BURST) +
-		  rte_lcore_count() * (POOL_CACHE + DP_BURST);
+	nb_mbuf = rte_lcore_count() * (POOL_CACHE + DP_BURST);
+	for (size_t p = 0; p < dp->nports; p++)
+		nb_mbuf +=
+		    dp->nworkers * (port_rx_reserve(dp->ports[p].device) + DP_TX_DESC + DP_BURST);
 	dp->pool = rte_pktmbuf_pool_create("dp_rx", nb_mbuf, POOL_CACHE, 0, (uint16_t)room,
 					   (int)rte_socket_id());
 	dp->punt_pool = rte_pktmbuf_pool_create("dp_punt", PUNT_POOL, POOL_CACHE, 0, (uint16_t)room,

@@ -16,7 +16,8 @@ build_pkgs=(
 )
 test_pkgs=(
 	python3 python3-scapy tcpdump tshark bird2 thc-ipv6 valgrind jq
-	systemd groff-base man-db
+	iputils-ping ethtool systemd groff-base man-db
+	libclang-rt-dev # libFuzzer and the sanitizer runtimes for tests/fuzz
 )
 
 want=("${build_pkgs[@]}")
