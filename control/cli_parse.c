@@ -100,6 +100,31 @@ static const struct token t_show_status[] = {
     {T_NONE, NULL, 0, NULL, NULL},
 };
 
+static const struct token t_end_show_psec_port[] = {
+    {T_END, NULL, CTL_SHOW_PORT_SECURITY, NULL,
+     "One port's violation action, state, cause, violation count and last violation"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_show_psec[] = {
+    {T_END, NULL, CTL_SHOW_PORT_SECURITY, NULL,
+     "Every port: violation action, enabled or err-disabled and why, violations, last one"},
+    {T_PORT, "NAME", 0, t_end_show_psec_port, "Port name"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_end_show_events_port[] = {
+    {T_END, NULL, CTL_SHOW_EVENTS, NULL, "The kept events of one port"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_show_events[] = {
+    {T_END, NULL, CTL_SHOW_EVENTS, NULL,
+     "Port-security events, oldest first: err-disables, recoveries, restrict violations"},
+    {T_PORT, "NAME", 0, t_end_show_events_port, "Port name"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
 static const struct token t_show_config[] = {
     {T_END, NULL, CTL_SHOW_CONFIG, NULL, "The running configuration in canonical YAML"},
     {T_NONE, NULL, 0, NULL, NULL},
@@ -220,6 +245,8 @@ static const struct token t_show[] = {
     {T_KEYWORD, "neighbors", 0, t_show_neighbors, "Provisioned IPv4 and IPv6 addresses"},
     {T_KEYWORD, "drops", 0, t_show_drops, "Dropped frames by port and reason"},
     {T_KEYWORD, "status", 0, t_show_status, "Dataplane, configuration and control status"},
+    {T_KEYWORD, "port-security", 0, t_show_psec, "Violation actions and err-disabled ports"},
+    {T_KEYWORD, "events", 0, t_show_events, "Port-security state changes with their times"},
     {T_KEYWORD, "config", 0, t_show_config, "The running configuration"},
     {T_NONE, NULL, 0, NULL, NULL},
 };

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "ctl_int.h"
+#include "fabric/pipeline.h"
 #include "sanitize.h"
 
 #define CALL_TIMEOUT_MS  10000
@@ -25,6 +26,14 @@ uint64_t ctl_now_ns(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t ctl_wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
@@ -113,6 +122,10 @@ static int set_running(struct ctl *c, struct fab_model *m)
 	if (rc != 0) {
 		free(text);
 		return rc;
+	}
+	if (c->psec != NULL && ctl_psec_set_model(c->psec, m) != 0) {
+		free(text);
+		return -ENOMEM;
 	}
 	fab_model_destroy(c->running);
 	free(c->running_text);
@@ -210,6 +223,8 @@ static struct fab_model *load_start_config(const struct ctl_opts *o, struct fab_
 	return saved;
 }
 
+static int push_errdisable(void *arg, uint16_t port, bool on);
+
 struct ctl *ctl_create(const struct ctl_opts *opts, struct fab_config_errors *errs)
 {
 	struct ctl *c = calloc(1, sizeof(*c));
@@ -232,6 +247,13 @@ struct ctl *ctl_create(const struct ctl_opts *opts, struct fab_config_errors *er
 	c->start_ns = ctl_now_ns();
 	c->backoff_ms = BACKOFF_MIN_MS;
 	c->dp_status.ports = c->dp_ports;
+	c->events = ctl_events_create(0);
+	c->psec = c->events ? ctl_psec_create(c->events, push_errdisable, c) : NULL;
+	if (c->psec == NULL) {
+		ctl_destroy(c);
+		errno = ENOMEM;
+		return NULL;
+	}
 	m = load_start_config(&c->opts, errs, c->source, sizeof(c->source));
 	if (m == NULL || set_running(c, m) != 0) {
 		if (m != NULL)
@@ -258,6 +280,8 @@ void ctl_destroy(struct ctl *c)
 		return;
 	ctl_cli_close(c);
 	ctl_dp_destroy(c->dp);
+	ctl_psec_destroy(c->psec);
+	ctl_events_destroy(c->events);
 	fab_model_destroy(c->running);
 	fab_model_destroy(c->previous);
 	fab_model_destroy(c->confirm_from);
@@ -359,6 +383,32 @@ static int dp_port_admin(struct ctl *c, uint16_t port, bool up, char *err, size_
 	return rc;
 }
 
+/* Port security's way to the dataplane (ctl_psec_push_fn). */
+static int push_errdisable(void *arg, uint16_t port, bool on)
+{
+	struct ctl *c = arg;
+	uint32_t id;
+	struct fab_wire_port_errdisable m = {.port = port, .on = on};
+	const uint8_t *p;
+	size_t len;
+	char err[256] = "";
+	int rc;
+
+	if (!c->synced)
+		return -ENOTCONN;
+	if (port >= c->dp_status.hello.nports)
+		return 0; /* the dataplane has no such port: nothing to keep in step */
+	id = ctl_dp_next_id(c->dp);
+	rc = call(c, fab_wire_port_errdisable_encode(ctl_dp_out(c->dp), id, &m), id, &p, &len, err,
+		  sizeof(err));
+	if (rc != 0)
+		ctl_log("port %s: cannot set err-disable %s: %s", c->running->ports[port].name,
+			on ? "on" : "off", err);
+	else if (port < FAB_PORTS_MAX)
+		c->dp_ports[port].oper = on ? FAB_OPER_ERRDISABLED : FAB_OPER_DOWN;
+	return rc;
+}
+
 /* Pushes the admin state of every port of m that the dataplane has otherwise. */
 static int reconcile_admin(struct ctl *c, const struct fab_model *m, char *err, size_t errlen)
 {
@@ -435,6 +485,9 @@ static int dp_sync(struct ctl *c)
 	}
 	c->synced = true;
 	c->connects++;
+	/* A restarted dataplane forgot err-disabled ports and counts from 0. */
+	ctl_psec_rebase(c->psec);
+	ctl_psec_sync(c->psec, c->dp_ports, c->dp_status.hello.nports);
 	ctl_log("dataplane %s connected: generation %llu%s", c->dp_status.hello.software,
 		(unsigned long long)c->dp_status.hello.generation,
 		c->dp_status.hello.generation != gen0 ? " (configuration pushed)"
@@ -466,6 +519,8 @@ int ctl_read_counters(struct ctl *c)
 	}
 	s->t_ns = ctl_now_ns();
 	memcpy(c->dp_ports, s->ports, s->c.nports * sizeof(s->ports[0]));
+	ctl_psec_observe(c->psec, s->t_ns, ctl_wall_ns(), s->ports, s->stats, s->c.nports);
+	ctl_psec_sync(c->psec, s->ports, s->c.nports);
 	return 0;
 }
 
@@ -827,6 +882,10 @@ static int cmd_port_admin(struct ctl *c, const struct ctl_request *r, json_t **o
 	*out = json_object();
 	json_object_set_new(*out, "port", json_string(r->port));
 	json_object_set_new(*out, "admin", json_string(up ? "up" : "down"));
+	/* As on a switch, no shutdown also ends an err-disable. */
+	if (up &&
+	    ctl_psec_clear(c->psec, (uint16_t)i, ctl_now_ns(), ctl_wall_ns(), "no shutdown") > 0)
+		json_object_set_new(*out, "errdisable_cleared", json_true());
 	if (persist(c, err, sizeof(err)) != 0)
 		json_object_set_new(*out, "warning", json_string(err));
 	ctl_log("port %s: admin %s", r->port, up ? "up" : "down");
@@ -903,6 +962,7 @@ int ctl_run_once(struct ctl *c, int timeout_ms)
 
 	dp_tick(c, now);
 	confirm_tick(c, now);
+	ctl_psec_tick(c->psec, now, ctl_wall_ns());
 	if (ctl_dp_fd(c->dp) >= 0)
 		pfd[n++] = (struct pollfd){.fd = ctl_dp_fd(c->dp), .events = POLLIN};
 	ncli = ctl_cli_pollfds(c, pfd + n, (int)(sizeof(pfd) / sizeof(pfd[0])) - n);

@@ -16,6 +16,8 @@
 #include "cli_parse.h"
 #include "ctl.h"
 #include "ctl_dp.h"
+#include "ctl_events.h"
+#include "ctl_portsec.h"
 #include "fabric/counters.h"
 #include "fabric/wire.h"
 
@@ -74,6 +76,10 @@ struct ctl {
 	struct fab_port_stats *baseline; /* per running port, by index */
 	uint64_t *baseline_ns;           /* 0: never cleared */
 
+	/* Port security and the events it logs (ctl_portsec.h, ctl_events.h). */
+	struct ctl_events *events;
+	struct ctl_psec *psec;
+
 	/* The CLI sockets. */
 	int cli_fd;
 	int cli_ro_fd;
@@ -81,6 +87,8 @@ struct ctl {
 };
 
 uint64_t ctl_now_ns(void);
+/* Nanoseconds since the epoch, for event times. */
+uint64_t ctl_wall_ns(void);
 /* Log a line to stderr with the program name; the text is sanitised. */
 void ctl_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -124,7 +124,7 @@ static void test_prefixes(void **state)
 static void test_ambiguous_unknown_missing(void **state)
 {
 	(void)state;
-	expect_error("show po", "ambiguous argument: po (ports, port)");
+	expect_error("show po", "ambiguous argument: po (ports, port, port-security)");
 	expect_error("c", "ambiguous argument: c (clear, config)");
 	expect_error("show m", "ambiguous");
 	expect_error("config c a.yaml", "ambiguous argument: c (check, confirm)");
@@ -207,7 +207,7 @@ static void test_completion(void **state)
 	w.n = 0;
 	assert_int_equal(ctl_cli_complete(1, show, "mem", collect, &w), 2);
 	w.n = 0;
-	assert_int_equal(ctl_cli_complete(1, show, "", collect, &w), 9);
+	assert_int_equal(ctl_cli_complete(1, show, "", collect, &w), 11);
 	w.n = 0;
 	assert_int_equal(ctl_cli_complete(2, port, "", collect, &w), 2);
 	assert_string_equal(w.v[0], "shutdown");
@@ -237,7 +237,7 @@ static void test_help_lists_every_command(void **state)
 
 		for (const char *p = buf; *p; p++)
 			lines += *p == '\n';
-		assert_int_equal(lines, 22);
+		assert_int_equal(lines, 26);
 	}
 	free(buf);
 	buf = NULL;
