@@ -117,15 +117,16 @@ static void errdisable(struct ctl_psec *ps, size_t i, enum ctl_psec_cause cause,
 			       ctl_psec_cause_name(cause), detail);
 }
 
-/* "AS64500 (name)" of the member on port i, or "core port". */
+/* "member AS64500 (name)" of the member on port i, or "core port". */
 static void member_of(const struct ctl_psec *ps, size_t i, char *buf, size_t len)
 {
 	int k = fab_model_member_by_port(ps->m, (uint16_t)i);
 
 	if (k < 0)
-		snprintf(buf, len, "%s", "no single member");
+		snprintf(buf, len, "%s", "core port");
 	else
-		snprintf(buf, len, "AS%u (%s)", ps->m->members[k].asn, ps->m->members[k].name);
+		snprintf(buf, len, "member AS%u (%s)", ps->m->members[k].asn,
+			 ps->m->members[k].name);
 }
 
 static void violation(struct ctl_psec *ps, size_t i, uint64_t delta, const struct fab_port_stats *s,
@@ -155,9 +156,8 @@ static void violation(struct ctl_psec *ps, size_t i, uint64_t delta, const struc
 		p->suppressed += delta;
 		return;
 	}
-	ctl_events_add(ps->ev, wall_ns, "violation", p->name,
-		       "member %s: %llu frame%s dropped, last %s%s", member,
-		       (unsigned long long)(delta + p->suppressed),
+	ctl_events_add(ps->ev, wall_ns, "violation", p->name, "%s: %llu frame%s dropped, last %s%s",
+		       member, (unsigned long long)(delta + p->suppressed),
 		       delta + p->suppressed == 1 ? "" : "s", what,
 		       p->suppressed ? " (includes ones not logged singly)" : "");
 	p->suppressed = 0;
