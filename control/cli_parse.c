@@ -125,6 +125,17 @@ static const struct token t_show_events[] = {
     {T_NONE, NULL, 0, NULL, NULL},
 };
 
+static const struct token t_end_show_quarantine[] = {
+    {T_END, NULL, CTL_SHOW_QUARANTINE, NULL,
+     "What a port in quarantine sent, and pass or fail against each rule"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_show_quarantine[] = {
+    {T_PORT, "NAME", 0, t_end_show_quarantine, "Port name"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
 static const struct token t_show_config[] = {
     {T_END, NULL, CTL_SHOW_CONFIG, NULL, "The running configuration in canonical YAML"},
     {T_NONE, NULL, 0, NULL, NULL},
@@ -162,9 +173,23 @@ static const struct token t_port_no[] = {
     {T_NONE, NULL, 0, NULL, NULL},
 };
 
+static const struct token t_end_promote_lock[] = {
+    {T_END, NULL, CTL_PORT_PROMOTE_LOCK, NULL,
+     "Promote, and make the one MAC seen in quarantine the member's only MAC"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_port_promote[] = {
+    {T_END, NULL, CTL_PORT_PROMOTE, NULL,
+     "Move a port that passes its quarantine report to production (saved)"},
+    {T_KEYWORD, "lock-mac", 0, t_end_promote_lock, "Keep only the MAC seen in quarantine"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
 static const struct token t_port_action[] = {
     {T_KEYWORD, "shutdown", 0, t_end_shutdown, "Administratively down"},
     {T_KEYWORD, "no", 0, t_port_no, "Negate"},
+    {T_KEYWORD, "promote", 0, t_port_promote, "From quarantine to production"},
     {T_NONE, NULL, 0, NULL, NULL},
 };
 
@@ -247,6 +272,7 @@ static const struct token t_show[] = {
     {T_KEYWORD, "status", 0, t_show_status, "Dataplane, configuration and control status"},
     {T_KEYWORD, "port-security", 0, t_show_psec, "Violation actions and err-disabled ports"},
     {T_KEYWORD, "events", 0, t_show_events, "Port-security state changes with their times"},
+    {T_KEYWORD, "quarantine", 0, t_show_quarantine, "A quarantined port's report"},
     {T_KEYWORD, "config", 0, t_show_config, "The running configuration"},
     {T_NONE, NULL, 0, NULL, NULL},
 };
@@ -254,7 +280,7 @@ static const struct token t_show[] = {
 static const struct token t_main[] = {
     {T_KEYWORD, "show", 0, t_show, "Show state, counters and configuration"},
     {T_KEYWORD, "clear", 0, t_clear, "Reset display baselines"},
-    {T_KEYWORD, "port", 0, t_port, "Change a port's administrative state"},
+    {T_KEYWORD, "port", 0, t_port, "Change a port's state: shutdown, promotion"},
     {T_KEYWORD, "config", 0, t_config, "Check, compare, apply and roll back configuration"},
     {T_NONE, NULL, 0, NULL, NULL},
 };

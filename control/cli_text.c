@@ -372,6 +372,24 @@ static void render_events(const json_t *r, FILE *out)
 		fprintf(out, "no events\n");
 }
 
+static void render_quarantine(const json_t *r, FILE *out)
+{
+	char b1[CLEAN_MAX], b2[CLEAN_MAX];
+	const json_t *c;
+	size_t i;
+
+	fprintf(out, "port %s: quarantine report %s, %lld frames recorded\n", str(r, "port", b1),
+		json_is_true(json_object_get(r, "pass")) ? "PASS" : "FAIL", num(r, "frames"));
+	json_array_foreach(json_object_get(r, "checks"), i, c) fprintf(
+	    out, "  %-4s %-36s %s\n", json_is_true(json_object_get(c, "pass")) ? "ok" : "FAIL",
+	    str(c, "check", b1), str(c, "detail", b2));
+	json_array_foreach(json_object_get(r, "ethertypes"), i, c) fprintf(
+	    out, "  ethertype %s: %lld frames\n", str(c, "ethertype", b1), num(c, "frames"));
+	json_array_foreach(json_object_get(r, "arp_nd_targets"), i, c) fprintf(
+	    out, "  asked for %s: %lld times%s\n", str(c, "address", b1), num(c, "requests"),
+	    json_is_true(json_object_get(c, "on_lan")) ? "" : " (not on any LAN)");
+}
+
 static void render_lines(const json_t *a, FILE *out)
 {
 	const json_t *v;
@@ -446,6 +464,16 @@ void ctl_text_render(enum ctl_cmd cmd, const json_t *r, FILE *out)
 		break;
 	case CTL_SHOW_EVENTS:
 		render_events(r, out);
+		break;
+	case CTL_SHOW_QUARANTINE:
+		render_quarantine(r, out);
+		break;
+	case CTL_PORT_PROMOTE:
+	case CTL_PORT_PROMOTE_LOCK:
+		fprintf(out, "port %s promoted to production as generation %lld%s%s\n",
+			str(r, "port", b), num(r, "generation"),
+			json_object_get(r, "locked_mac") ? ", MAC locked to " : "",
+			json_string_value(json_object_get(r, "locked_mac")) ?: "");
 		break;
 	case CTL_SHOW_CONFIG: {
 		/* Line by line, so that a long configuration is not cut at CLEAN_MAX. */

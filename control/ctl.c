@@ -123,7 +123,8 @@ static int set_running(struct ctl *c, struct fab_model *m)
 		free(text);
 		return rc;
 	}
-	if (c->psec != NULL && ctl_psec_set_model(c->psec, m) != 0) {
+	if ((c->psec != NULL && ctl_psec_set_model(c->psec, m) != 0) ||
+	    (c->quar != NULL && ctl_quar_set_model(c->quar, m) != 0)) {
 		free(text);
 		return -ENOMEM;
 	}
@@ -187,8 +188,10 @@ static void on_punt(void *arg, const struct fab_wire_hdr *h, const uint8_t *payl
 	struct fab_wire_frame_msg f;
 
 	/* The neighbour sponge consumes these; until then they are counted. */
-	if (fab_wire_frame_decode(payload, h->length, &f) == 0)
+	if (fab_wire_frame_decode(payload, h->length, &f) == 0) {
 		c->punts++;
+		ctl_quar_frame(c->quar, f.port, f.frame, f.len, ctl_now_ns());
+	}
 }
 
 static struct fab_model *load_start_config(const struct ctl_opts *o, struct fab_config_errors *e,
@@ -249,7 +252,8 @@ struct ctl *ctl_create(const struct ctl_opts *opts, struct fab_config_errors *er
 	c->dp_status.ports = c->dp_ports;
 	c->events = ctl_events_create(0);
 	c->psec = c->events ? ctl_psec_create(c->events, push_errdisable, c) : NULL;
-	if (c->psec == NULL) {
+	c->quar = ctl_quar_create();
+	if (c->psec == NULL || c->quar == NULL) {
 		ctl_destroy(c);
 		errno = ENOMEM;
 		return NULL;
@@ -281,6 +285,7 @@ void ctl_destroy(struct ctl *c)
 	ctl_cli_close(c);
 	ctl_dp_destroy(c->dp);
 	ctl_psec_destroy(c->psec);
+	ctl_quar_destroy(c->quar);
 	ctl_events_destroy(c->events);
 	fab_model_destroy(c->running);
 	fab_model_destroy(c->previous);
@@ -892,6 +897,78 @@ static int cmd_port_admin(struct ctl *c, const struct ctl_request *r, json_t **o
 	return 0;
 }
 
+/*
+ * Quarantine to production: refused with the report's failing points unless
+ * every check passes; otherwise a configuration change like `config apply`
+ * (validated, pushed, saved), and an event.
+ */
+static int cmd_promote(struct ctl *c, const struct ctl_request *r, json_t **out)
+{
+	int i = find_port(c, r->port, out), rc;
+	struct fab_config_errors e = {0};
+	struct fab_port_stats s;
+	struct fab_model *m;
+	fab_mac_t mac;
+	char err[512] = "", macs[18];
+	json_t *rep, *ck, *fails;
+	size_t k;
+
+	if (i < 0)
+		return i;
+	rc = ctl_read_counters(c);
+	if (rc != 0)
+		return ctl_error(out, rc, "cannot read counters: %s", strerror(-rc));
+	ctl_port_display(c, (size_t)i, &s);
+	rep = ctl_quar_report(c->quar, (uint16_t)i, &s, ctl_now_ns(), &mac);
+	if (rep == NULL)
+		return ctl_error(out, -ENOMEM, "out of memory");
+	if (!json_is_true(json_object_get(rep, "pass"))) {
+		fails = json_array();
+		json_array_foreach(json_object_get(rep, "checks"), k,
+				   ck) if (!json_is_true(json_object_get(ck, "pass")))
+		    json_array_append_new(
+			fails,
+			json_sprintf("%s: %s", json_string_value(json_object_get(ck, "check")),
+				     json_string_value(json_object_get(ck, "detail"))));
+		json_decref(rep);
+		rc =
+		    ctl_error(out, -EPERM,
+			      "port %s does not pass its quarantine report: not promoted", r->port);
+		json_object_set_new(*out, "errors", fails);
+		return rc;
+	}
+	json_decref(rep);
+	m = ctl_quar_promoted(c->running, (uint16_t)i, r->cmd == CTL_PORT_PROMOTE_LOCK, mac, err,
+			      sizeof(err));
+	if (m == NULL)
+		return ctl_error(out, -EINVAL, "%s", err);
+	if (fab_config_recheck(m, "promotion", &e) != 0) {
+		fab_model_destroy(m);
+		rc = ctl_error(out, -EINVAL,
+			       "the promoted configuration is not valid; nothing changed");
+		json_object_set_new(*out, "errors", errors_json(&e));
+		fab_config_errors_clear(&e);
+		return rc;
+	}
+	rc = change_to(c, m, NULL, err, sizeof(err));
+	if (rc != 0)
+		return ctl_error(out, rc, "%s", err);
+	*out = json_object();
+	json_object_set_new(*out, "port", json_string(r->port));
+	json_object_set_new(*out, "promoted", json_true());
+	fab_mac_format(mac, macs, sizeof(macs));
+	if (r->cmd == CTL_PORT_PROMOTE_LOCK)
+		json_object_set_new(*out, "locked_mac", json_string(macs));
+	if (persist(c, err, sizeof(err)) != 0)
+		json_object_set_new(*out, "warning", json_string(err));
+	set_generation(c, *out);
+	ctl_events_add(c->events, ctl_wall_ns(), "promotion", r->port,
+		       "moved from quarantine to production%s%s",
+		       r->cmd == CTL_PORT_PROMOTE_LOCK ? ", MAC locked to " : "",
+		       r->cmd == CTL_PORT_PROMOTE_LOCK ? macs : "");
+	return 0;
+}
+
 static int cmd_clear(struct ctl *c, const struct ctl_request *r, json_t **out)
 {
 	int only = -1;
@@ -909,6 +986,8 @@ static int cmd_clear(struct ctl *c, const struct ctl_request *r, json_t **out)
 			continue;
 		c->baseline[i] = c->fresh->stats[i];
 		c->baseline_ns[i] = c->fresh->t_ns;
+		/* A quarantine report starts again with the counters it reads. */
+		ctl_quar_reset(c->quar, (uint16_t)i);
 		json_array_append_new(list, json_string(c->running->ports[i].name));
 	}
 	*out = json_object();
@@ -944,6 +1023,9 @@ int ctl_exec(struct ctl *c, const struct fab_wire_cli *w, bool readonly, json_t 
 		return cmd_port_admin(c, &r, out);
 	case CTL_CLEAR_COUNTERS:
 		return cmd_clear(c, &r, out);
+	case CTL_PORT_PROMOTE:
+	case CTL_PORT_PROMOTE_LOCK:
+		return cmd_promote(c, &r, out);
 	default:
 		return ctl_show(c, &r, out);
 	}

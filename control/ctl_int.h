@@ -18,6 +18,7 @@
 #include "ctl_dp.h"
 #include "ctl_events.h"
 #include "ctl_portsec.h"
+#include "ctl_quarantine.h"
 #include "fabric/counters.h"
 #include "fabric/wire.h"
 
@@ -79,6 +80,7 @@ struct ctl {
 	/* Port security and the events it logs (ctl_portsec.h, ctl_events.h). */
 	struct ctl_events *events;
 	struct ctl_psec *psec;
+	struct ctl_quar *quar;
 
 	/* The CLI sockets. */
 	int cli_fd;

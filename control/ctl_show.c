@@ -588,6 +588,22 @@ static int show_port_security(struct ctl *c, const struct ctl_request *r, json_t
 	return 0;
 }
 
+static int show_quarantine(struct ctl *c, const struct ctl_request *r, json_t **out)
+{
+	int i = fab_model_port_by_name(c->running, r->port);
+	struct fab_port_stats s;
+	fab_mac_t mac;
+
+	if (i < 0)
+		return ctl_error(out, -ENOENT, "no such port: %s", r->port);
+	(void)ctl_read_counters(c);
+	if (have_counters(c, (size_t)i))
+		ctl_port_display(c, (size_t)i, &s);
+	*out = ctl_quar_report(c->quar, (uint16_t)i, have_counters(c, (size_t)i) ? &s : NULL,
+			       ctl_now_ns(), &mac);
+	return *out != NULL ? 0 : ctl_error(out, -ENOMEM, "out of memory");
+}
+
 static int show_events(struct ctl *c, const struct ctl_request *r, json_t **out)
 {
 	if (r->port[0] != '\0' && fab_model_port_by_name(c->running, r->port) < 0)
@@ -624,6 +640,8 @@ int ctl_show(struct ctl *c, const struct ctl_request *r, json_t **out)
 		return show_port_security(c, r, out);
 	case CTL_SHOW_EVENTS:
 		return show_events(c, r, out);
+	case CTL_SHOW_QUARANTINE:
+		return show_quarantine(c, r, out);
 	case CTL_SHOW_STATUS:
 		return show_status(c, out);
 	case CTL_SHOW_CONFIG:

@@ -688,8 +688,9 @@ static inline int admit(struct burst *b, const struct meta *m, uint8_t ec, struc
 		if (!fab_bucket_take(bk, b->now))
 			return drop(v, FAB_DROP_storm);
 	}
+	/* A copy tells control what the port sends, for the quarantine report. */
 	if (b->t->lans[m->lan].kind == FAB_LAN_QUARANTINE)
-		return drop(v, FAB_DROP_quarantine);
+		return drop_punt(v, FAB_DROP_quarantine);
 	return out;
 }
 

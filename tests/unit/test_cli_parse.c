@@ -135,7 +135,7 @@ static void test_ambiguous_unknown_missing(void **state)
 	expect_error("show", "missing argument: one of ports");
 	expect_error("show port", "missing argument: NAME");
 	expect_error("show member", "missing argument: ASN");
-	expect_error("port p1", "missing argument: one of shutdown, no");
+	expect_error("port p1", "missing argument: one of shutdown, no, promote");
 	expect_error("port p1 no", "missing argument: one of shutdown");
 	expect_error("config apply", "missing argument: FILE");
 	expect_error("config apply a.yaml confirm", "missing argument: SECONDS");
@@ -207,9 +207,9 @@ static void test_completion(void **state)
 	w.n = 0;
 	assert_int_equal(ctl_cli_complete(1, show, "mem", collect, &w), 2);
 	w.n = 0;
-	assert_int_equal(ctl_cli_complete(1, show, "", collect, &w), 11);
+	assert_int_equal(ctl_cli_complete(1, show, "", collect, &w), 12);
 	w.n = 0;
-	assert_int_equal(ctl_cli_complete(2, port, "", collect, &w), 2);
+	assert_int_equal(ctl_cli_complete(2, port, "", collect, &w), 3);
 	assert_string_equal(w.v[0], "shutdown");
 	w.n = 0;
 	/* Where an argument is expected, its placeholder is offered. */
@@ -237,7 +237,7 @@ static void test_help_lists_every_command(void **state)
 
 		for (const char *p = buf; *p; p++)
 			lines += *p == '\n';
-		assert_int_equal(lines, 26);
+		assert_int_equal(lines, 29);
 	}
 	free(buf);
 	buf = NULL;

@@ -16,6 +16,7 @@
 
 #include "control/ctl_events.h"
 #include "control/ctl_portsec.h"
+#include "control/ctl_quarantine.h"
 #include "fabric/pipeline.h"
 #include "tests/unit/fixture.h"
 
@@ -304,16 +305,152 @@ static void test_events_ring(void **state)
 	ctl_events_destroy(ev);
 }
 
+/* Port A moved to a quarantine LAN, its binding with it. */
+static struct fab_model *quarantined(uint16_t *qlan)
+{
+	struct fab_model *m = fx_exchange();
+
+	assert_int_equal(fab_prefix4_parse("192.0.2.0/24", &m->lans[FX_LAN_STEER].ipv4), 0);
+	*qlan = fx_lan(m, "quarantine", 999, FAB_NEIGH_STEER);
+	m->lans[*qlan].kind = FAB_LAN_QUARANTINE;
+	m->ports[FX_P_A].lans[0] = *qlan;
+	for (size_t k = 0; k < m->nmembers; k++)
+		for (size_t c = 0; c < m->members[k].nconns; c++)
+			if (m->members[k].conns[c].port == FX_P_A)
+				m->members[k].conns[c].bindings[0].lan = *qlan;
+	return m;
+}
+
+/* A broadcast ARP request from mac for tpa (four bytes). */
+static size_t arp_from(uint8_t *f, fab_mac_t mac, const uint8_t *tpa)
+{
+	memset(f, 0, 60);
+	memset(f, 0xff, 6);
+	for (int k = 0; k < 6; k++)
+		f[6 + k] = f[22 + k] = (uint8_t)(mac >> (40 - 8 * k));
+	f[12] = 0x08, f[13] = 0x06;
+	f[14 + 1] = 1, f[14 + 2] = 8, f[14 + 4] = 6, f[14 + 5] = 4, f[14 + 7] = 1;
+	memcpy(f + 14 + 24, tpa, 4);
+	return 60;
+}
+
+static const char *check_detail(json_t *rep, const char *name, bool *pass)
+{
+	size_t i;
+	json_t *c;
+
+	json_array_foreach(json_object_get(rep, "checks"), i,
+			   c) if (strcmp(json_string_value(json_object_get(c, "check")), name) == 0)
+	{
+		*pass = json_is_true(json_object_get(c, "pass"));
+		return json_string_value(json_object_get(c, "detail"));
+	}
+	fail_msg("no check %s", name);
+	return NULL;
+}
+
+static void test_quarantine_report(void **state)
+{
+	uint16_t q;
+	struct fab_model *m = quarantined(&q);
+	struct ctl_quar *qr = ctl_quar_create();
+	struct fab_port_stats st = {0};
+	static const uint8_t b_addr[4] = {192, 0, 2, 11}, stray[4] = {198, 51, 100, 77};
+	uint8_t f[64];
+	fab_mac_t mac;
+	json_t *rep;
+	bool pass;
+
+	(void)state;
+	assert_int_equal(ctl_quar_set_model(qr, m), 0);
+	assert_true(ctl_quar_port(qr, FX_P_A));
+	assert_false(ctl_quar_port(qr, FX_P_B));
+	/* Nothing seen yet: fails. */
+	rep = ctl_quar_report(qr, FX_P_A, &st, 0, &mac);
+	assert_false(json_is_true(json_object_get(rep, "pass")));
+	check_detail(rep, "traffic seen", &pass);
+	assert_false(pass);
+	json_decref(rep);
+	/* One MAC asking for an address on the LAN: passes, and names the MAC. */
+	ctl_quar_frame(qr, FX_P_A, f, arp_from(f, FX_MAC_A, b_addr), 1);
+	ctl_quar_frame(qr, FX_P_A, f, 10, 2);                            /* too short: ignored */
+	ctl_quar_frame(qr, FX_P_B, f, arp_from(f, FX_MAC_B, b_addr), 2); /* not quarantined */
+	rep = ctl_quar_report(qr, FX_P_A, &st, 3, &mac);
+	assert_true(json_is_true(json_object_get(rep, "pass")));
+	assert_int_equal(mac, FX_MAC_A);
+	assert_int_equal(json_integer_value(json_object_get(rep, "frames")), 1);
+	json_decref(rep);
+	/* Forbidden frames in the counters fail it, by name. */
+	st.drop[FAB_DROP_ipv6_ra] = 4;
+	rep = ctl_quar_report(qr, FX_P_A, &st, 3, &mac);
+	assert_false(json_is_true(json_object_get(rep, "pass")));
+	assert_string_equal(check_detail(rep, "no forbidden frames", &pass), "ipv6_ra 4");
+	assert_false(pass);
+	json_decref(rep);
+	st.drop[FAB_DROP_ipv6_ra] = 0;
+	/* A second MAC, and a request for an address on no LAN, fail it. */
+	ctl_quar_frame(qr, FX_P_A, f, arp_from(f, 0x0200000000eeULL, stray), 4);
+	rep = ctl_quar_report(qr, FX_P_A, &st, 5, &mac);
+	assert_false(json_is_true(json_object_get(rep, "pass")));
+	assert_int_equal(mac, 0);
+	check_detail(rep, "one source MAC", &pass);
+	assert_false(pass);
+	assert_string_equal(check_detail(rep, "ARP/ND only for the LANs' addresses", &pass),
+			    "198.51.100.77");
+	assert_false(pass);
+	json_decref(rep);
+	/* A new observation starts clean. */
+	ctl_quar_reset(qr, FX_P_A);
+	rep = ctl_quar_report(qr, FX_P_A, &st, 6, &mac);
+	assert_int_equal(json_integer_value(json_object_get(rep, "frames")), 0);
+	json_decref(rep);
+	ctl_quar_destroy(qr);
+	fab_model_destroy(m);
+}
+
+static void test_quarantine_promoted(void **state)
+{
+	uint16_t q;
+	struct fab_model *m = quarantined(&q), *p;
+	char err[256];
+	int k = fab_model_member_by_port(m, FX_P_A);
+	const struct fab_binding *b;
+
+	(void)state;
+	assert_true(k >= 0);
+	p = ctl_quar_promoted(m, FX_P_A, true, 0x020000000a0aULL, err, sizeof(err));
+	assert_non_null(p);
+	assert_int_equal(p->ports[FX_P_A].lans[0], FX_LAN_STEER);
+	b = &p->members[k].conns[0].bindings[0];
+	assert_int_equal(b->lan, FX_LAN_STEER);
+	assert_int_equal(b->nmacs, 1);
+	assert_int_equal(b->macs[0], 0x020000000a0aULL);
+	/* The original is untouched. */
+	assert_int_equal(m->ports[FX_P_A].lans[0], q);
+	fab_model_destroy(p);
+	/* A port with nothing in quarantine cannot be promoted. */
+	assert_null(ctl_quar_promoted(m, FX_P_B, false, 0, err, sizeof(err)));
+	assert_non_null(strstr(err, "no member binding on a quarantine LAN"));
+	fab_model_destroy(m);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
-	    T(test_protect_counts_only),         T(test_restrict_logs_rate_limited),
-	    T(test_shutdown_and_recovery_timer), T(test_shutdown_without_recovery_and_clear),
-	    T(test_core_port_never_shut),        T(test_flap_dampening),
-	    T(test_storm_errdisable_after),      T(test_storm_without_action_only_drops),
-	    T(test_push_retried_and_resynced),   T(test_state_follows_port_names),
+	    T(test_protect_counts_only),
+	    T(test_restrict_logs_rate_limited),
+	    T(test_shutdown_and_recovery_timer),
+	    T(test_shutdown_without_recovery_and_clear),
+	    T(test_core_port_never_shut),
+	    T(test_flap_dampening),
+	    T(test_storm_errdisable_after),
+	    T(test_storm_without_action_only_drops),
+	    T(test_push_retried_and_resynced),
+	    T(test_state_follows_port_names),
 	    cmocka_unit_test(test_events_ring),
+	    cmocka_unit_test(test_quarantine_report),
+	    cmocka_unit_test(test_quarantine_promoted),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
