@@ -24,6 +24,7 @@ source "$(dirname "$0")/lib.sh"
 prefix=pl-psec-$$
 ns=pl-psec-$$
 tap=plpsec$$
+qtap=plpsq$$
 remove_on_exit+=("/var/run/dpdk/$prefix")
 ip netns add "$ns" || { echo "cannot create a network namespace: skipped"; exit 77; }
 trap 'cleanup; ip netns delete "$ns" 2>/dev/null || true' EXIT
@@ -50,18 +51,21 @@ cat >"$tmp/peerlan.yaml" <<YAML
 fabric: {name: psec-test}
 $(management_yaml)
 policy:
-  errdisable-recovery: 2
+  errdisable-recovery: 4
   flap-dampening: {changes: 3, window: 5, hold: 3}
   storm-control:
     arp: {pps: 200, burst: 20}
 lans:
   - {name: peering, vlan: 100, ipv4: 192.0.2.0/24}
+  - {name: quarantine, vlan: 999, kind: quarantine, ipv4: 192.0.2.0/24}
 ports:
   - {name: p1, device: "net_pcap0,rx_pcap=$tmp/spoof.pcap,infinite_rx=1", lans: [peering],
      violation: shutdown}
   - {name: p2, device: "net_null0,no-rx=1", lans: [peering]}
   - {name: p3, device: "net_pcap1,rx_pcap=$tmp/arp.pcap,infinite_rx=1", lans: [peering]}
   - {name: p4, device: "net_tap0,iface=$tap", lans: [peering]}
+  - {name: p5, device: "net_tap1,iface=$qtap", lans: [quarantine]}
+  - {name: p6, device: "net_null1,no-rx=1", lans: [quarantine]}
 members:
   - asn: 64501
     name: One
@@ -79,6 +83,15 @@ members:
     name: Four
     connections:
       - {port: p4, lans: [{lan: peering, macs: ["02:00:00:00:00:04"], ipv4: [192.0.2.4]}]}
+  - asn: 64505
+    name: Five
+    connections:
+      - {port: p5, lans: [{lan: quarantine, macs: ["02:00:00:00:00:05", "02:00:00:00:00:55"],
+                           ipv4: [192.0.2.5]}]}
+  - asn: 64510
+    name: Test host
+    connections:
+      - {port: p6, lans: [{lan: quarantine, macs: ["02:00:00:00:00:fa"], ipv4: [192.0.2.250]}]}
 YAML
 
 status() { pl --json show status | jq -r "$1"; }
@@ -107,15 +120,15 @@ wait_for 5 "p1 not err-disabled" is_state p1 err-disabled
 pl show port p1 | grep -q "oper err-disabled (err-disabled by violation)" ||
 	fail "show port: $(pl show port p1 | head -1)"
 # The dataplane drops everything on it now, as port_down, and no longer
-# looks at the frames.
-v1=$(pl --json show port p1 | jq .drops.src_mac_violation)
-d1=$(pl --json show port p1 | jq .drops.port_down)
-sleep 0.3
-(($(pl --json show port p1 | jq .drops.port_down) > d1)) || fail "p1 does not drop as port_down"
-[[ $(pl --json show port p1 | jq .drops.src_mac_violation) == "$v1" ]] ||
-	fail "violations still counted while err-disabled"
+# looks at the frames: both counters read twice, 0.5 s apart.
+drops() { pl --json show port-security >/dev/null; pl --json show port p1 | jq -r ".drops.$1"; }
+v1=$(drops src_mac_violation) d1=$(drops port_down)
+sleep 0.5
+v2=$(drops src_mac_violation) d2=$(drops port_down)
+((d2 > d1)) || fail "p1 does not drop as port_down"
+[[ $v1 == "$v2" ]] || fail "violations still counted while err-disabled: $v1 then $v2"
 
-echo "== it recovers after errdisable-recovery (2 s), and is shut again by the next frame"
+echo "== it recovers after errdisable-recovery, and is shut again by the next frame"
 wait_for 5 "no recovery event" bash -c "$(declare -f pl); ctl=$ctl tmp=$tmp; \
 	pl --json show events p1 | jq -e '[.events[].type] | index(\"recovery\")' >/dev/null"
 wait_for 5 "p1 not err-disabled again" is_state p1 err-disabled
@@ -151,4 +164,51 @@ wait_for 3 "p4 not err-disabled" is_state p4 err-disabled
 [[ $(psec p4 cause) == link-flap ]] || fail "p4 cause is $(psec p4 cause)"
 wait_for 6 "p4 did not recover after hold" is_state p4 enabled
 pl show events | grep -q "err-disabled by link-flap" || fail "flap event not shown"
+echo "== quarantine: the report fails on a forbidden frame, passes on clean ARP; promotion"
+ip netns exec "$ns" sysctl -qw "net.ipv6.conf.$qtap.disable_ipv6=1"
+send() { # send KIND [LAST_OCTET]: frames from member five on its tap, in the namespace
+	ip netns exec "$ns" python3 - "$qtap" "$1" "${2:-250}" <<'PY'
+import socket, struct, sys
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind((sys.argv[1], 0))
+me = bytes([2, 0, 0, 0, 0, 5])
+if sys.argv[2] == "lldp":
+    s.send(bytes([0x01, 0x80, 0xc2, 0, 0, 0x0e]) + me + b"\x88\xcc" + b"\0" * 46)
+else:
+    for _ in range(3):
+        s.send(b"\xff" * 6 + me + b"\x08\x06" + struct.pack("!HHBBH", 1, 0x0800, 6, 4, 1) +
+               me + bytes([192, 0, 2, 5]) + b"\0" * 6 + bytes([192, 0, 2, int(sys.argv[3])]) +
+               b"\0" * 18)
+PY
+}
+pass_is() { [[ $(pl --json show quarantine p5 | jq -r .pass) == "$1" ]]; }
+frames_at_least() { (($(pl --json show quarantine p5 | jq .frames) >= $1)); }
+sleep 0.5
+pl clear counters p5 >/dev/null
+send lldp
+send arp
+wait_for 3 "quarantine frames not recorded" frames_at_least 3
+pass_is false || fail "report passes with an LLDP frame: $(pl show quarantine p5)"
+pl show quarantine p5 | grep -q "FAIL no forbidden frames .*link_local 1" ||
+	fail "report does not name the LLDP frame: $(pl show quarantine p5)"
+q_drops() { (($(pl --json show port p5 | jq .drops.quarantine) >= 3)); }
+wait_for 3 "no quarantine drops" q_drops
+if pl port p5 promote 2>"$tmp/err"; then fail "promoted a failing port"; fi
+grep -q "no forbidden frames" "$tmp/err" || fail "refusal does not say why: $(cat "$tmp/err")"
+pl clear counters p5 >/dev/null
+send arp
+wait_for 3 "quarantine frames not recorded" frames_at_least 3
+pass_is true || fail "clean report does not pass: $(pl show quarantine p5)"
+pl show quarantine p5 | grep -q "asked for 192.0.2.250: 3 times" || fail "ARP target not recorded"
+pl port p5 promote lock-mac | grep -q "MAC locked to 02:00:00:00:00:05" || fail "promote"
+pl --json show port p5 | jq -e '.lans | tostring | test("peering") and (test("quarantine") | not)' \
+	>/dev/null || fail "p5 not on peering: $(pl --json show port p5 | jq -c .lans)"
+pl --json show member 64505 | grep -q '02:00:00:00:00:55' && fail "second MAC kept after lock-mac"
+pl show events | grep -q "promotion .*p5.*moved from quarantine to production" ||
+	fail "no promotion event: $(pl show events)"
+# Now in production: the member's ARP request is steered to its owner.
+st=$(pl --json show port p5 | jq .counters.steered)
+send arp 2
+wait_for 3 "p5 not steering after promotion" \
+	bash -c "(( \$($(declare -f pl); ctl=$ctl tmp=$tmp; pl --json show port p5 | jq .counters.steered) > $st ))"
 echo "all port-security tests passed"
