@@ -153,6 +153,9 @@ static void render_port(const json_t *r, FILE *out)
 					 sizeof(b2)));
 		fputc('\n', out);
 	}
+	json_array_foreach(json_object_get(r, "swap_windows"), i, m)
+	    fprintf(out, "  swap window: %s allowed, expires in %lld s\n", str(m, "mac", b1),
+		    num(m, "expires_in_s"));
 	ctr = json_object_get(r, "counters");
 	if (ctr == NULL) {
 		fprintf(out, "  counters: dataplane not connected\n");
@@ -467,6 +470,10 @@ void ctl_text_render(enum ctl_cmd cmd, const json_t *r, FILE *out)
 		break;
 	case CTL_SHOW_QUARANTINE:
 		render_quarantine(r, out);
+		break;
+	case CTL_PORT_ALLOW_MAC:
+		fprintf(out, "port %s: %s allowed for %lld s\n", str(r, "port", b),
+			json_string_value(json_object_get(r, "mac")) ?: "-", num(r, "for_s"));
 		break;
 	case CTL_PORT_PROMOTE:
 	case CTL_PORT_PROMOTE_LOCK:

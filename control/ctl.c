@@ -149,11 +149,12 @@ static void committed_path(const struct fab_model *m, char *buf, size_t len)
  */
 static int persist(struct ctl *c, char *err, size_t errlen)
 {
-	const struct fab_model *m = c->confirm_from ? c->confirm_from : c->running;
+	/* A swap window's MAC is never saved: a restart closes the window. */
+	struct fab_model *m = ctl_swap_strip(c, c->confirm_from ? c->confirm_from : c->running);
 	char path[FAB_PATH_MAX + 32], tmp[FAB_PATH_MAX + 40];
-	char *text;
+	char *text = NULL;
 	size_t len;
-	int fd, rc = model_text(m, &text, &len);
+	int fd, rc = m != NULL ? model_text(m, &text, &len) : -ENOMEM;
 
 	if (rc != 0)
 		goto out;
@@ -175,10 +176,11 @@ static int persist(struct ctl *c, char *err, size_t errlen)
 out:
 	free(text);
 	if (rc != 0) {
-		snprintf(err, errlen, "applied, but not saved to %s/%s: %s", m->mgmt.state_dir,
-			 COMMITTED_FILE, strerror(-rc));
+		snprintf(err, errlen, "applied, but not saved to %s/%s: %s",
+			 c->running->mgmt.state_dir, COMMITTED_FILE, strerror(-rc));
 		ctl_log("%s", err);
 	}
+	fab_model_destroy(m);
 	return rc;
 }
 
@@ -969,6 +971,15 @@ static int cmd_promote(struct ctl *c, const struct ctl_request *r, json_t **out)
 	return 0;
 }
 
+int ctl_commit(struct ctl *c, struct fab_model *m, char *err, size_t errlen)
+{
+	int rc = change_to(c, m, NULL, err, errlen);
+
+	if (rc != 0)
+		return rc;
+	return persist(c, err, errlen) != 0 ? -EIO : 0;
+}
+
 static int cmd_clear(struct ctl *c, const struct ctl_request *r, json_t **out)
 {
 	int only = -1;
@@ -1026,6 +1037,8 @@ int ctl_exec(struct ctl *c, const struct fab_wire_cli *w, bool readonly, json_t 
 	case CTL_PORT_PROMOTE:
 	case CTL_PORT_PROMOTE_LOCK:
 		return cmd_promote(c, &r, out);
+	case CTL_PORT_ALLOW_MAC:
+		return ctl_swap_open(c, &r, out);
 	default:
 		return ctl_show(c, &r, out);
 	}
@@ -1045,6 +1058,7 @@ int ctl_run_once(struct ctl *c, int timeout_ms)
 	dp_tick(c, now);
 	confirm_tick(c, now);
 	ctl_psec_tick(c->psec, now, ctl_wall_ns());
+	ctl_swap_tick(c, now);
 	if (ctl_dp_fd(c->dp) >= 0)
 		pfd[n++] = (struct pollfd){.fd = ctl_dp_fd(c->dp), .events = POLLIN};
 	ncli = ctl_cli_pollfds(c, pfd + n, (int)(sizeof(pfd) / sizeof(pfd[0])) - n);

@@ -267,6 +267,7 @@ static int show_port(struct ctl *c, const struct ctl_request *r, json_t **out)
 			}
 		}
 	json_object_set_new(o, "macs", macs);
+	json_object_set_new(o, "swap_windows", ctl_swap_json(c, p->name));
 	if (have_counters(c, (size_t)i)) {
 		struct fab_port_stats s;
 		json_t *ctr = json_object(), *drops = json_object();

@@ -598,6 +598,55 @@ static void test_port_security(void **state)
 	free(text);
 }
 
+static bool swap_mac_gone(struct env *e)
+{
+	const struct fab_binding *b = &ctl_running(e->ctl)->members[0].conns[0].bindings[0];
+
+	return b->nmacs == 1;
+}
+
+/* A swap window adds a MAC to the running configuration, never to the saved
+ * one, and takes it out by itself. */
+static void test_mac_swap_window(void **state)
+{
+	struct env *e = *state;
+	char path[256], *saved;
+	json_t *o;
+	FILE *f;
+	long n;
+
+	assert_true(run_until(e, synced, 2000));
+	o = exec_ok(e, "port p1 allow-mac 02:00:00:00:00:11 for 1", NULL);
+	json_decref(o);
+	assert_int_equal(ctl_running(e->ctl)->members[0].conns[0].bindings[0].nmacs, 2);
+	o = exec_ok(e, "show port p1", NULL);
+	assert_string_equal(json_string_value(json_object_get(
+				json_array_get(json_object_get(o, "swap_windows"), 0), "mac")),
+			    "02:00:00:00:00:11");
+	json_decref(o);
+	o = exec_ok(e, "show config", NULL);
+	assert_non_null(strstr(json_string_value(json_object_get(o, "text")), "02:00:00:00:00:11"));
+	json_decref(o);
+	snprintf(path, sizeof(path), "%s/state/committed.yaml", e->dir);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	saved = calloc(1, 65536);
+	n = (long)fread(saved, 1, 65535, f);
+	fclose(f);
+	assert_true(n > 0);
+	assert_null(strstr(saved, "02:00:00:00:00:11"));
+	free(saved);
+	exec_fails(e, "port p1 allow-mac 02:00:00:00:00:11 for 1", NULL, -EEXIST,
+		   "already allowed");
+	exec_fails(e, "port p2 allow-mac 02:00:00:00:00:12 for 60", NULL, -EINVAL,
+		   "no single member");
+	/* Expiry: the MAC goes, and both ends are events. */
+	assert_true(run_until(e, swap_mac_gone, 3000));
+	o = exec_ok(e, "show events p1", NULL);
+	assert_int_equal(json_array_size(json_object_get(o, "events")), 2);
+	json_decref(o);
+}
+
 static void test_shows(void **state)
 {
 	struct env *e = *state;
@@ -762,6 +811,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_counters_and_clear, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_shows, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_port_security, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_mac_swap_window, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_dataplane_sends_garbage, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_cli_sockets, setup, teardown),
 	};
