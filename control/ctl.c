@@ -752,6 +752,7 @@ static int cmd_apply(struct ctl *c, const struct ctl_request *r, const struct fa
 		json_decref(diff);
 		return ctl_error(out, rc, "%s", err);
 	}
+	ctl_swap_forget(c, "config apply");
 	*out = json_object();
 	json_object_set_new(*out, "diff", diff);
 	if (r->seconds > 0) {
@@ -807,6 +808,7 @@ static int rollback(struct ctl *c, json_t **out, const char *why)
 		fab_model_destroy(old);
 		return ctl_error(out, rc, "rollback failed: %s", err);
 	}
+	ctl_swap_forget(c, "rollback");
 	if (pending) {
 		fab_model_destroy(c->confirm_from);
 		c->confirm_from = NULL;

@@ -124,6 +124,9 @@ int ctl_commit(struct ctl *c, struct fab_model *m, char *err, size_t errlen);
 int ctl_swap_open(struct ctl *c, const struct ctl_request *r, json_t **out);
 void ctl_swap_tick(struct ctl *c, uint64_t now_ns);
 json_t *ctl_swap_json(const struct ctl *c, const char *port);
+/* Closes every window without touching the configuration: a whole new
+ * configuration (apply, rollback) decides the MACs from now on. */
+void ctl_swap_forget(struct ctl *c, const char *why);
 /* A copy of m without the windows' MACs: what is saved. NULL on ENOMEM. */
 struct fab_model *ctl_swap_strip(const struct ctl *c, const struct fab_model *m);
 

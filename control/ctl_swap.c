@@ -153,6 +153,19 @@ void ctl_swap_tick(struct ctl *c, uint64_t now_ns)
 	}
 }
 
+void ctl_swap_forget(struct ctl *c, const char *why)
+{
+	for (size_t i = 0; i < c->nswaps; i++) {
+		char mac[18];
+
+		fab_mac_format(c->swaps[i].mac, mac, sizeof(mac));
+		ctl_events_add(c->events, ctl_wall_ns(), "swap-close", c->swaps[i].port,
+			       "MAC swap window for %s ended by %s, which decides the port's MACs",
+			       mac, why);
+	}
+	c->nswaps = 0;
+}
+
 json_t *ctl_swap_json(const struct ctl *c, const char *port)
 {
 	json_t *a = json_array();

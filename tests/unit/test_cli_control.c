@@ -645,6 +645,23 @@ static void test_mac_swap_window(void **state)
 	o = exec_ok(e, "show events p1", NULL);
 	assert_int_equal(json_array_size(json_object_get(o, "events")), 2);
 	json_decref(o);
+	/* A config apply closes a window and keeps what its file says. */
+	json_decref(exec_ok(e, "port p1 allow-mac 02:00:00:00:00:12 for 1", NULL));
+	{
+		char text[4096], *at;
+
+		snprintf(text, sizeof(text), base_fmt, e->dir, e->dir, e->dir, e->dir, "");
+		at = strstr(text, "02:00:00:00:00:01]");
+		assert_non_null(at);
+		at[15] = '1';
+		at[16] = '2';
+		json_decref(exec_ok(e, "config apply new.yaml", text));
+	}
+	for (int i = 0; i < 150; i++)
+		ctl_run_once(e->ctl, 10);
+	assert_int_equal(ctl_running(e->ctl)->members[0].conns[0].bindings[0].nmacs, 1);
+	assert_int_equal(ctl_running(e->ctl)->members[0].conns[0].bindings[0].macs[0],
+			 0x020000000012ULL);
 }
 
 static void test_shows(void **state)
