@@ -51,7 +51,7 @@ cat >"$tmp/peerlan.yaml" <<YAML
 fabric: {name: psec-test}
 $(management_yaml)
 policy:
-  errdisable-recovery: 4
+  errdisable-recovery: 10
   flap-dampening: {changes: 3, window: 5, hold: 3}
   storm-control:
     arp: {pps: 200, burst: 200}
@@ -120,7 +120,8 @@ wait_for 5 "p1 not err-disabled" is_state p1 err-disabled
 pl show port p1 | grep -q "oper err-disabled (err-disabled by violation)" ||
 	fail "show port: $(pl show port p1 | head -1)"
 # The dataplane drops everything on it now, as port_down, and no longer
-# looks at the frames: both counters read twice, 0.5 s apart.
+# looks at the frames: both counters read twice, 0.5 s apart (recovery is
+# 10 s away, long enough for slow CLI calls on a busy machine).
 drops() { pl --json show port-security >/dev/null; pl --json show port p1 | jq -r ".drops.$1"; }
 v1=$(drops src_mac_violation) d1=$(drops port_down)
 sleep 0.5
@@ -129,7 +130,7 @@ v2=$(drops src_mac_violation) d2=$(drops port_down)
 [[ $v1 == "$v2" ]] || fail "violations still counted while err-disabled: $v1 then $v2"
 
 echo "== it recovers after errdisable-recovery, and is shut again by the next frame"
-wait_for 5 "no recovery event" bash -c "$(declare -f pl); ctl=$ctl tmp=$tmp; \
+wait_for 15 "no recovery event" bash -c "$(declare -f pl); ctl=$ctl tmp=$tmp; \
 	pl --json show events p1 | jq -e '[.events[].type] | index(\"recovery\")' >/dev/null"
 wait_for 5 "p1 not err-disabled again" is_state p1 err-disabled
 (($(pl --json show events p1 | jq '[.events[] | select(.type == "err-disable")] | length') >= 2)) ||
