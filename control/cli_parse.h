@@ -30,10 +30,16 @@ enum ctl_cmd {
 	CTL_SHOW_NEIGHBORS,
 	CTL_SHOW_DROPS,
 	CTL_SHOW_STATUS,
+	CTL_SHOW_PORT_SECURITY,
+	CTL_SHOW_EVENTS,
+	CTL_SHOW_QUARANTINE,
 	CTL_SHOW_CONFIG,
 	CTL_CLEAR_COUNTERS,
 	CTL_PORT_SHUTDOWN,
 	CTL_PORT_NO_SHUTDOWN,
+	CTL_PORT_PROMOTE,
+	CTL_PORT_PROMOTE_LOCK,
+	CTL_PORT_ALLOW_MAC,
 	CTL_CONFIG_CHECK,
 	CTL_CONFIG_DIFF,
 	CTL_CONFIG_APPLY,
@@ -41,6 +47,9 @@ enum ctl_cmd {
 	CTL_CONFIG_ROLLBACK,
 	CTL_CMD__COUNT
 };
+
+/* Longest MAC swap window: a week. */
+#define CTL_SWAP_MAX_S (7 * 86400)
 
 /* Longest time a `config apply ... confirm` may wait: one day. */
 #define CTL_CONFIRM_MAX_S 86400
@@ -52,8 +61,10 @@ struct ctl_request {
 	char lan[FAB_NAME_MAX];
 	char file[FAB_PATH_MAX];
 	uint32_t asn;
-	uint32_t seconds; /* config apply ... confirm SECONDS; 0: no confirm */
-	int family;       /* show neighbors: 0 both, 4 or 6 */
+	uint32_t seconds;    /* config apply ... confirm SECONDS; 0: no confirm */
+	int family;          /* show neighbors: 0 both, 4 or 6 */
+	fab_mac_t mac;       /* port ... allow-mac MAC */
+	uint32_t duration_s; /* ... for DURATION */
 	/* The command in full words, keywords expanded: what travels to control. */
 	uint16_t argc;
 	char argv[FAB_WIRE_ARGS_MAX][FAB_PATH_MAX];

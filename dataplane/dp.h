@@ -59,6 +59,7 @@ struct dp_worker {
 	struct fab_port_stats *tx_unsent; /* ... and of those the TX queue refused */
 	uint64_t *punt_dropped;           /* copies lost: no buffer or ring full */
 	struct rte_ring *punt;            /* copies for the control process */
+	struct fab_bucket *storm;         /* FAB_STORM__COUNT per port, the pipeline's */
 } __rte_cache_aligned;
 
 /* A port of the fabric, fixed for the life of the process. */
@@ -95,7 +96,9 @@ struct dp {
 	uint8_t *admin_up;    /* from the model, or set by the control process */
 	uint8_t *errdisabled; /* set by the control process */
 	uint8_t *link_up;     /* polled by the main lcore */
-	uint8_t *oper;        /* enum fab_port_oper, what the pipeline reads */
+	/* Link state changes seen by the poll, per port, for flap dampening. */
+	uint32_t *link_changes;
+	uint8_t *oper; /* enum fab_port_oper, what the pipeline reads */
 
 	/* Workers. */
 	struct dp_worker *workers;

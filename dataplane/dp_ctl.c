@@ -158,6 +158,7 @@ static void port_states(struct dp *dp)
 	for (uint16_t i = 0; i < dp->nports; i++) {
 		dp->ctl->states[i].admin_up = dp->admin_up[i] != 0;
 		dp->ctl->states[i].oper = __atomic_load_n(&dp->oper[i], __ATOMIC_ACQUIRE);
+		dp->ctl->states[i].link_changes = dp->link_changes[i];
 	}
 }
 
@@ -239,6 +240,27 @@ static void port_admin(struct dp *dp, const struct fab_wire_hdr *h, const uint8_
 	fab_wire_empty_rep(&c->out, h);
 }
 
+/* Port security: control decides, the dataplane only applies the state. */
+static void port_errdisable(struct dp *dp, const struct fab_wire_hdr *h, const uint8_t *p)
+{
+	struct dp_ctl *c = dp->ctl;
+	struct fab_wire_port_errdisable a;
+
+	if (fab_wire_port_errdisable_decode(p, h->length, &a) != 0) {
+		fab_wire_refusal(&c->out, h, -EBADMSG);
+		return;
+	}
+	if (a.port >= dp->nports) {
+		fab_wire_put_error(&c->out, h, -ENOENT, "no such port");
+		return;
+	}
+	dp->errdisabled[a.port] = a.on;
+	dp_port_oper_update(dp, a.port);
+	dp_log("port %s: %s (control)", dp->ports[a.port].name,
+	       a.on ? "err-disabled" : "err-disable cleared");
+	fab_wire_empty_rep(&c->out, h);
+}
+
 static void serve(struct dp *dp, const struct fab_wire_hdr *h, const uint8_t *p)
 {
 	struct dp_ctl *c = dp->ctl;
@@ -294,6 +316,9 @@ static void serve(struct dp *dp, const struct fab_wire_hdr *h, const uint8_t *p)
 		return;
 	case FAB_WIRE_PORT_ADMIN:
 		port_admin(dp, h, p);
+		return;
+	case FAB_WIRE_PORT_ERRDISABLE:
+		port_errdisable(dp, h, p);
 		return;
 	case FAB_WIRE_INJECT:
 		/* The main lcore owns no TX queue; sending needs one of its own first. */

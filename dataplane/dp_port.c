@@ -236,8 +236,10 @@ void dp_ports_poll_link(struct dp *dp)
 		memset(&link, 0, sizeof(link));
 		up = rte_eth_link_get_nowait(dp->ports[i].eth_port, &link) == 0 &&
 		     link.link_status == RTE_ETH_LINK_UP;
-		if (up != dp->link_up[i])
+		if (up != dp->link_up[i]) {
 			dp_log("port %s: link %s", dp->ports[i].name, up ? "up" : "down");
+			dp->link_changes[i]++;
+		}
 		dp->link_up[i] = up;
 		dp_port_oper_update(dp, i);
 	}

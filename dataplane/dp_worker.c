@@ -102,6 +102,7 @@ static inline void handle_burst(struct dp_worker *w, const struct dp_rxq *rxq,
 	ctx.oper = dp->oper;
 	ctx.stats = w->stats;
 	ctx.now = dp_now_ns(dp);
+	ctx.storm = w->storm;
 	fab_pipeline_run(&ctx, rxq->fab_port, frames, verdicts, n);
 
 	for (uint16_t i = 0; i < n; i++) {
@@ -185,8 +186,10 @@ static int worker_alloc(struct dp *dp, struct dp_worker *w)
 	    rte_zmalloc_socket("dp_pd", sizeof(uint64_t) * dp->nports, RTE_CACHE_LINE_SIZE, socket);
 	w->txb =
 	    rte_zmalloc_socket("dp_txb", sizeof(*w->txb) * dp->nports, RTE_CACHE_LINE_SIZE, socket);
+	w->storm = rte_zmalloc_socket("dp_storm", sizeof(*w->storm) * FAB_STORM__COUNT * dp->nports,
+				      RTE_CACHE_LINE_SIZE, socket);
 	if (w->stats == NULL || w->tx_queued == NULL || w->tx_unsent == NULL ||
-	    w->punt_dropped == NULL || w->txb == NULL)
+	    w->punt_dropped == NULL || w->txb == NULL || w->storm == NULL)
 		return -ENOMEM;
 	for (uint16_t p = 0; p < dp->nports; p++) {
 		w->txb[p] =
@@ -251,6 +254,7 @@ void dp_workers_free(struct dp *dp)
 		rte_free(w->tx_queued);
 		rte_free(w->tx_unsent);
 		rte_free(w->punt_dropped);
+		rte_free(w->storm);
 		memset(w, 0, sizeof(*w));
 	}
 }

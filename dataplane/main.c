@@ -221,9 +221,11 @@ static int dp_alloc(struct dp *dp, const struct fab_model *m, const char *path)
 	dp->admin_up = calloc(m->nports, 1);
 	dp->errdisabled = calloc(m->nports, 1);
 	dp->link_up = calloc(m->nports, 1);
+	dp->link_changes = calloc(m->nports, sizeof(*dp->link_changes));
 	dp->oper = calloc(m->nports, 1);
 	if (dp->ports == NULL || dp->admin_up == NULL || dp->errdisabled == NULL ||
-	    dp->link_up == NULL || dp->oper == NULL || dp_xdpport_init(dp) < 0)
+	    dp->link_up == NULL || dp->link_changes == NULL || dp->oper == NULL ||
+	    dp_xdpport_init(dp) < 0)
 		return -ENOMEM;
 	for (size_t i = 0; i < m->nports; i++) {
 		struct dp_port *p = &dp->ports[i];
@@ -323,6 +325,7 @@ static void dp_free(struct dp *dp)
 	free(dp->admin_up);
 	free(dp->errdisabled);
 	free(dp->link_up);
+	free(dp->link_changes);
 	free(dp->oper);
 }
 

@@ -724,7 +724,8 @@ static void load_policy(struct loader *l, yaml_node_t *n)
 	};
 	static const struct key flap_keys[] = {
 	    {"changes", false}, {"window", false}, {"hold", false}};
-	static const struct key storm_keys[] = {{"arp", false}, {"nd", false}};
+	static const struct key storm_keys[] = {
+	    {"arp", false}, {"nd", false}, {"errdisable-after", false}};
 	static const struct key punt_keys[] = {{"port", false}, {"total", false}};
 	struct fab_policy *p = &l->m->policy;
 	yaml_node_t *v[N], *w[3];
@@ -750,11 +751,14 @@ static void load_policy(struct loader *l, yaml_node_t *n)
 			get_u32(l, w[2], "'hold'", false, 1, 604800, &p->flap_hold_s);
 	}
 	if (v[STORM] &&
-	    map_fields(l, v[STORM], "'storm-control'", "storm-control", storm_keys, 2, w)) {
+	    map_fields(l, v[STORM], "'storm-control'", "storm-control", storm_keys, 3, w)) {
 		if (w[0])
 			get_rate(l, w[0], "storm-control arp", &p->storm_arp);
 		if (w[1])
 			get_rate(l, w[1], "storm-control nd", &p->storm_nd);
+		if (w[2])
+			get_u32(l, w[2], "'errdisable-after'", false, 0, 86400,
+				&p->storm_errdisable_s);
 	}
 	if (v[PUNT] && map_fields(l, v[PUNT], "'punt'", "punt", punt_keys, 2, w)) {
 		if (w[0])

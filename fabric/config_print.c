@@ -61,6 +61,7 @@ static void print_policy(const struct fab_policy *p, FILE *out)
 	fputs("  storm-control:\n", out);
 	put_rate(out, "    ", "arp", &p->storm_arp);
 	put_rate(out, "    ", "nd", &p->storm_nd);
+	fprintf(out, "    errdisable-after: %u\n", p->storm_errdisable_s);
 	fputs("  punt:\n", out);
 	put_rate(out, "    ", "port", &p->punt_port);
 	put_rate(out, "    ", "total", &p->punt_total);

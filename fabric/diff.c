@@ -61,6 +61,7 @@ static void policy_fields(const struct fab_model *m, struct fields *f)
 	    p->flap_window_s, p->flap_hold_s);
 	rate(f, "policy storm-control arp", &p->storm_arp);
 	rate(f, "policy storm-control nd", &p->storm_nd);
+	put(f, "policy storm-control errdisable-after", "%u", p->storm_errdisable_s);
 	rate(f, "policy punt port", &p->punt_port);
 	rate(f, "policy punt total", &p->punt_total);
 	put(f, "policy sponge enabled", "%s", s->enabled ? "true" : "false");

@@ -239,7 +239,9 @@ static bool policy_equal(const struct fab_policy *a, const struct fab_policy *b)
 	       memcmp(a->ethertypes, b->ethertypes, a->nethertypes * sizeof(a->ethertypes[0])) ==
 		   0 &&
 	       a->neigh == b->neigh && rate_equal(&a->storm_arp, &b->storm_arp) &&
-	       rate_equal(&a->storm_nd, &b->storm_nd) && rate_equal(&a->punt_port, &b->punt_port) &&
+	       rate_equal(&a->storm_nd, &b->storm_nd) &&
+	       a->storm_errdisable_s == b->storm_errdisable_s &&
+	       rate_equal(&a->punt_port, &b->punt_port) &&
 	       rate_equal(&a->punt_total, &b->punt_total) && a->violation == b->violation &&
 	       a->errdisable_recovery_s == b->errdisable_recovery_s &&
 	       a->flap_changes == b->flap_changes && a->flap_window_s == b->flap_window_s &&

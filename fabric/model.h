@@ -159,9 +159,10 @@ struct fab_policy {
 	size_t nethertypes;
 	enum fab_neigh_policy neigh;
 	struct fab_sponge_policy sponge;
-	struct fab_rate storm_arp; /* per port */
-	struct fab_rate storm_nd;  /* per port */
-	struct fab_rate punt_port; /* frames copied to control, per port */
+	struct fab_rate storm_arp;   /* per port */
+	struct fab_rate storm_nd;    /* per port */
+	uint32_t storm_errdisable_s; /* over a storm rate this long err-disables; 0: never */
+	struct fab_rate punt_port;   /* frames copied to control, per port */
 	struct fab_rate punt_total;
 	enum fab_violation violation;
 	uint32_t errdisable_recovery_s; /* 0: no automatic recovery */

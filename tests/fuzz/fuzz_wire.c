@@ -66,6 +66,7 @@ static void decode_request(struct fab_wire_buf *b, const struct fab_wire_hdr *h,
 		struct fab_wire_hello_req hello;
 		struct fab_wire_config config;
 		struct fab_wire_port_admin admin;
+		struct fab_wire_port_errdisable errdisable;
 		struct fab_wire_frame_msg frame;
 		struct fab_wire_cli cli;
 	} u;
@@ -82,6 +83,11 @@ static void decode_request(struct fab_wire_buf *b, const struct fab_wire_hdr *h,
 	case FAB_WIRE_PORT_ADMIN:
 		if (fab_wire_port_admin_decode(p, h->length, &u.admin) == 0)
 			check_same(b, fab_wire_port_admin_encode(b, h->id, &u.admin), h, p);
+		break;
+	case FAB_WIRE_PORT_ERRDISABLE:
+		if (fab_wire_port_errdisable_decode(p, h->length, &u.errdisable) == 0)
+			check_same(b, fab_wire_port_errdisable_encode(b, h->id, &u.errdisable), h,
+				   p);
 		break;
 	case FAB_WIRE_PUNT:
 	case FAB_WIRE_INJECT:
@@ -120,6 +126,7 @@ static void decode_reply(struct fab_wire_buf *b, const struct fab_wire_hdr *h, c
 		check_counters(b, h, p);
 		break;
 	case FAB_WIRE_PORT_ADMIN:
+	case FAB_WIRE_PORT_ERRDISABLE:
 		if (h->length == 0)
 			check_same(b, fab_wire_empty_rep(b, h), h, p);
 		break;

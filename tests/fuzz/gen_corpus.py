@@ -335,7 +335,7 @@ def wire_seeds():
     ndrop = len(re.findall(r'^\s*X\((\w+), "', counters_h.split('FAB_DROP_REASONS(X)')[1], re.M))
     REP, ASYNC = 1, 2
     hello_rep = s16('peerlan-dataplane 0.1.0') + struct.pack('>QQH', 3, 0x1234567890abcdef, 2)
-    port = b'\x01\x00' + struct.pack('>%dQ' % (nctr + ndrop), *range(nctr + ndrop)) + \
+    port = b'\x01\x00\x00\x00\x00\x02' + struct.pack('>%dQ' % (nctr + ndrop), *range(nctr + ndrop)) + \
         struct.pack('>QQHH', 0x02000000000a, 99, 0x88cc, 9)
     frame = bytes(Ether(src=mac(A), dst=BCAST) / ARP(psrc=ip4(A), pdst=ip4(99)))
     cli = struct.pack('>H', 3) + s16('config') + s16('apply') + s16('new.yaml') + b'\x01' + \
@@ -344,17 +344,21 @@ def wire_seeds():
         'hello-req': msg(1, s16('peerlan-control 0.1.0') + struct.pack('>I', 4242)),
         'hello-rep': msg(1, hello_rep, REP),
         'status-req': msg(2, b''),
-        'status-rep': msg(2, hello_rep + struct.pack('>QQH', 10**9, 0, 2) + b'\x01\x00\x00\x01',
+        'status-rep': msg(2, hello_rep + struct.pack('>QQH', 10**9, 0, 2) +
+                          b'\x01\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x07',
                           REP),
         'counters-req': msg(3, b''),
         'counters-rep': msg(3, struct.pack('>QHHH', 77, 1, nctr, ndrop) + port, REP),
-        'counters-rep-short-lists': msg(3, struct.pack('>QHHH', 77, 1, 2, 1) + b'\x01\x00' +
+        'counters-rep-short-lists': msg(3, struct.pack('>QHHH', 77, 1, 2, 1) +
+                                        b'\x01\x00\x00\x00\x00\x00' +
                                         struct.pack('>QQQ', 1, 2, 3) +
                                         struct.pack('>QQHH', 0, 0, 0, 0), REP),
         'config-set': msg(4, blob(open(os.path.join(ROOT, 'docs', 'example.yaml'), 'rb').read())),
         'config-rep': msg(4, hello_rep, REP),
         'port-admin': msg(5, struct.pack('>HB', 3, 0)),
         'port-admin-rep': msg(5, b'', REP),
+        'port-errdisable': msg(9, struct.pack('>HB', 3, 1)),
+        'port-errdisable-rep': msg(9, b'', REP),
         'punt': msg(6, struct.pack('>HQH', 0, 123456789, len(frame)) + frame, ASYNC),
         'inject': msg(7, struct.pack('>HQH', 1, 0, len(frame)) + frame),
         'cli-req': msg(8, cli),
@@ -379,7 +383,10 @@ def cli_seeds():
              'config diff "new config.yaml"', 'config apply new.yaml',
              'config apply new.yaml confirm 300', 'config confirm', 'config rollback',
              'show', 's', 'show member 4294967296', 'port "a b" shutdown', "show port 'x",
-             'config apply f confirm 86401', 'show neighbors ipv5', '']
+             'config apply f confirm 86401', 'show neighbors ipv5', '',
+             'show port-security', 'show port-security port1', 'show events',
+             'show quarantine port1', 'port port1 promote', 'port port1 promote lock-mac',
+             'port port1 allow-mac 02:00:00:00:00:11 for 4h', 'port p allow-mac 02:00:00:00:00:11 for 8d']
     return {'line-%02d' % i: (l + '\n').encode() for i, l in enumerate(lines)}
 
 

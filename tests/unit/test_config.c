@@ -247,6 +247,7 @@ static void test_full_config_fields(void **state)
 	assert_int_equal(p->storm_arp.burst, 22);
 	assert_int_equal(p->storm_nd.pps, 0);
 	assert_int_equal(p->storm_nd.burst, 1);
+	assert_int_equal(p->storm_errdisable_s, 30);
 	assert_int_equal(p->punt_port.pps, 33);
 	assert_int_equal(p->punt_port.burst, 44);
 	assert_int_equal(p->punt_total.pps, 5555);
@@ -591,6 +592,8 @@ static void test_number_errors(void **state)
 	expect_base_error("policy: {flap-dampening: {window: 99999999999}}\n", 36, 35,
 			  "'window' 99999999999 is out of range");
 	expect_base_error("policy: {sponge: {probes: 0}}\n", 36, 27, "'probes' 0 is out of range");
+	expect_base_error("policy: {storm-control: {errdisable-after: 86401}}\n", 36, 44,
+			  "'errdisable-after' 86401 is out of range");
 	expect_base_error("policy: {sponge: {enabled: maybe}}\n", 36, 28,
 			  "'enabled' must be true or false, not 'maybe'");
 	expect_error("fabric: {name: t}\nlans: [{name: a, vlan: 1}]\nports:\n"
