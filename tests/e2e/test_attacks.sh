@@ -17,27 +17,9 @@ e2e_require tcpdump tcpreplay atk6-flood_router6 /usr/bin/python3
 e2e_lab_up 4
 e2e_wait_converged
 
-ATTACKER=m4
+ATTACKER="m4"
 HONEST=(rs m1 m2 m3)
 HERE=$(cd "$(dirname "$0")" && pwd)
-
-start_captures() {
-	local n i
-	for n in "${HONEST[@]}"; do
-		lab_spawn "capture-$n" "$LAB_DIR/capture-$n.log" ip netns exec "$(lab_ns "$n")" \
-			tcpdump -i ixp0 -Q in -nn -U -w "$LAB_DIR/capture-$n.pcap"
-	done
-	for n in "${HONEST[@]}"; do
-		for ((i = 0; i < 100; i++)); do
-			grep -q "listening on" "$LAB_DIR/capture-$n.log" 2>/dev/null && break
-			sleep 0.1
-		done
-		grep -q "listening on" "$LAB_DIR/capture-$n.log" || {
-			cat "$LAB_DIR/capture-$n.log"
-			return 1
-		}
-	done
-}
 
 # BGP sessions between honest nodes, "node protocol state"; the attacker's
 # own sessions may fall when it is cut off, and are not asked about.
@@ -97,7 +79,7 @@ EOF
 lab_in "$ATTACKER" ip link set ixp0 mtu 2000
 ip link set "$(lab_hostif "$ATTACKER")" mtu 2000
 
-e2e_check "tcpdump listens on every honest node" start_captures || e2e_finish
+e2e_check "tcpdump listens on every honest node" e2e_start_captures "" "${HONEST[@]}" || e2e_finish
 sessions_since | sort >"$LAB_DIR/sessions-before"
 
 t0=$SECONDS
