@@ -113,9 +113,9 @@ def send_paced(frames, pps=20000, bypass=False):
     return len(frames)
 
 
-def eth_ipv4(dst_ip, payload, proto_layer, dst_mac=None, src_ip=None, ttl=64):
+def eth_ipv4(dst_ip, payload, proto_layer, dst_mac=None):
     return bytes(Ether(src=A_MAC, dst=dst_mac or V_MAC) /
-                 IP(src=src_ip or A_IP4, dst=dst_ip, ttl=ttl) / proto_layer / Raw(payload))
+                 IP(src=A_IP4, dst=dst_ip) / proto_layer / Raw(payload))
 
 
 def mcast_mac4(ip):
