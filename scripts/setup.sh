@@ -15,7 +15,7 @@ build_pkgs=(
 	iproute2 procps
 )
 test_pkgs=(
-	python3 python3-scapy tcpdump tshark bird2 thc-ipv6 valgrind jq
+	python3 python3-scapy tcpdump tshark bird2 thc-ipv6 tcpreplay valgrind jq
 	iputils-ping ethtool systemd groff-base man-db
 	libclang-rt-dev # libFuzzer and the sanitizer runtimes for tests/fuzz
 )

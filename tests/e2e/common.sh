@@ -90,6 +90,29 @@ e2e_wait_converged() {
 	echo "# converged in $((SECONDS - t0)) s"
 }
 
+# Starts tcpdump on ixp0 in each node named after the filter $1 ("" for
+# everything), writing what the node receives to LAB_DIR/capture-NODE.pcap,
+# and waits until each listens.
+e2e_start_captures() {
+	local filter=$1 n i
+	shift
+	for n in "$@"; do
+		lab_spawn "capture-$n" "$LAB_DIR/capture-$n.log" ip netns exec "$(lab_ns "$n")" \
+			tcpdump -i ixp0 -Q in -nn -U -w "$LAB_DIR/capture-$n.pcap" ${filter:+"$filter"}
+	done
+	for n in "$@"; do
+		for ((i = 0; i < 100; i++)); do
+			grep -q "listening on" "$LAB_DIR/capture-$n.log" 2>/dev/null && break
+			sleep 0.1
+		done
+		grep -q "listening on" "$LAB_DIR/capture-$n.log" || {
+			echo "tcpdump in $n did not start:"
+			cat "$LAB_DIR/capture-$n.log"
+			return 1
+		}
+	done
+}
+
 e2e_finish() {
 	echo "$E2E_PASSED passed, $E2E_FAILED failed"
 	((E2E_FAILED == 0))

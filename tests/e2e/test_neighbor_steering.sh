@@ -25,23 +25,7 @@ addresses() {
 addresses >"$LAB_DIR/addresses"
 
 start_captures() {
-	local n i
-	for n in "${LAB_NODES[@]}"; do
-		lab_spawn "capture-$n" "$LAB_DIR/capture-$n.log" ip netns exec "$(lab_ns "$n")" \
-			tcpdump -i ixp0 -Q in -nn -U -w "$LAB_DIR/capture-$n.pcap" \
-			'(arp and arp[6:2] == 1) or (icmp6 and ip6[40] == 135)'
-	done
-	for n in "${LAB_NODES[@]}"; do
-		for ((i = 0; i < 100; i++)); do
-			grep -q "listening on" "$LAB_DIR/capture-$n.log" 2>/dev/null && break
-			sleep 0.1
-		done
-		grep -q "listening on" "$LAB_DIR/capture-$n.log" || {
-			echo "tcpdump in $n did not start:"
-			cat "$LAB_DIR/capture-$n.log"
-			return 1
-		}
-	done
+	e2e_start_captures '(arp and arp[6:2] == 1) or (icmp6 and ip6[40] == 135)' "${LAB_NODES[@]}"
 }
 
 # Each node forgets each other node's addresses and asks for them again.
