@@ -16,6 +16,7 @@
 #include "cli_parse.h"
 #include "ctl.h"
 #include "ctl_dp.h"
+#include "ctl_metrics.h"
 #include "fabric/counters.h"
 #include "fabric/wire.h"
 
@@ -73,6 +74,12 @@ struct ctl {
 	struct ctl_sample *fresh;
 	struct fab_port_stats *baseline; /* per running port, by index */
 	uint64_t *baseline_ns;           /* 0: never cleared */
+
+	/* Outcome of configuration changes, for the exporter. */
+	bool last_change_ok;
+	int64_t last_change_time; /* Unix seconds; control's start before any change */
+	uint64_t changes_ok, changes_failed;
+	struct ctl_metrics *metrics; /* NULL when management.metrics is off */
 
 	/* The CLI sockets. */
 	int cli_fd;

@@ -16,6 +16,7 @@ build_pkgs=(
 )
 test_pkgs=(
 	python3 python3-scapy tcpdump tshark bird2 thc-ipv6 valgrind jq
+	prometheus curl
 )
 
 want=("${build_pkgs[@]}")
