@@ -380,6 +380,54 @@ static void test_round_trip_defaults_and_edges(void **state)
 	fab_model_destroy(m);
 }
 
+static void test_sflow(void **state)
+{
+	struct fab_model *m = load_ok("fabric: {name: x}\n"
+				      "management:\n"
+				      "  sflow:\n"
+				      "    collectors: [192.0.2.10:6343, \"[2001:db8::10]:6343\"]\n"
+				      "    agent-address: 2001:db8::1\n"
+				      "    sampling-rate: 2048\n"
+				      "    polling-interval: 30\n"
+				      "    header-bytes: 64\n");
+	char *text;
+
+	(void)state;
+	assert_int_equal(m->mgmt.sflow.ncollectors, 2);
+	assert_string_equal(m->mgmt.sflow.collectors[1], "[2001:db8::10]:6343");
+	assert_string_equal(m->mgmt.sflow.agent, "2001:db8::1");
+	assert_int_equal(m->mgmt.sflow.sampling_rate, 2048);
+	assert_int_equal(m->mgmt.sflow.polling_interval_s, 30);
+	assert_int_equal(m->mgmt.sflow.header_bytes, 64);
+	text = round_trip(m);
+	assert_non_null(strstr(text, "    sampling-rate: 2048\n"));
+	free(text);
+	fab_model_destroy(m);
+
+	/* Defaults: no collector (export off), 1 in 8192, 20 s, 128 bytes. */
+	m = load_ok("fabric: {name: x}\n");
+	assert_int_equal(m->mgmt.sflow.ncollectors, 0);
+	assert_int_equal(m->mgmt.sflow.sampling_rate, 8192);
+	assert_int_equal(m->mgmt.sflow.polling_interval_s, 20);
+	assert_int_equal(m->mgmt.sflow.header_bytes, 128);
+	fab_model_destroy(m);
+
+	expect_error("fabric: {name: x}\nmanagement:\n  sflow: {collectors: [192.0.2.10]}\n", 3, 0,
+		     "sFlow collector must be ADDRESS:PORT");
+	expect_error("fabric: {name: x}\nmanagement:\n  sflow: {collectors: [192.0.2.10:6343]}\n",
+		     3, 0, "need an 'agent-address'");
+	expect_error("fabric: {name: x}\nmanagement:\n  sflow: {agent-address: example}\n", 3, 0,
+		     "must be an IPv4 or IPv6 address");
+	expect_error("fabric: {name: x}\nmanagement:\n  sflow: {header-bytes: 1500}\n", 3, 0,
+		     "header-bytes");
+	expect_error("fabric: {name: x}\nmanagement:\n  sflow: {sampling-rate: 0}\n", 3, 0,
+		     "sampling-rate");
+	expect_error("fabric: {name: x}\nmanagement:\n  sflow: {collectors: [192.0.2.1:1, "
+		     "192.0.2.1:2, 192.0.2.1:3, 192.0.2.1:4, 192.0.2.1:5], agent-address: "
+		     "192.0.2.1}\n",
+		     3, 0, "collectors");
+}
+
 static void test_load_twice_equal(void **state)
 {
 	struct fab_model *a = load_file_ok(FULL), *b = load_file_ok(FULL);
@@ -999,6 +1047,7 @@ int main(void)
 	    cmocka_unit_test(test_too_many_lans),
 	    cmocka_unit_test(test_too_many_ports),
 	    cmocka_unit_test(test_errors_accumulate),
+	    cmocka_unit_test(test_sflow),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
