@@ -59,6 +59,7 @@ struct dp_worker {
 	struct fab_port_stats *tx_unsent; /* ... and of those the TX queue refused */
 	uint64_t *punt_dropped;           /* copies lost: no buffer or ring full */
 	struct rte_ring *punt;            /* copies for the control process */
+	struct dp_sflow_worker *sflow;    /* sampling state (dp_sflow.h) */
 } __rte_cache_aligned;
 
 /* A port of the fabric, fixed for the life of the process. */
@@ -105,7 +106,8 @@ struct dp {
 	struct rte_mempool *punt_pool; /* copies to control; separate so punts cannot starve RX */
 	uint64_t punt_consumed;        /* copies taken off the punt rings by the main lcore */
 
-	struct dp_ctl *ctl; /* the control-socket server; NULL when it could not start */
+	struct dp_ctl *ctl;     /* the control-socket server; NULL when it could not start */
+	struct dp_sflow *sflow; /* sFlow export (dp_sflow.h); NULL when off */
 
 	uint64_t start_tsc;  /* for uptime */
 	uint64_t start_time; /* seconds since the epoch at start */
