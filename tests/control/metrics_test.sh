@@ -4,14 +4,15 @@
 # fabric/counters.h is there with its labels, label values are escaped,
 # `clear counters` does not reach the exporter, and a counter never goes
 # backwards across a restart of control. Usage:
-# metrics_test.sh CONTROL CTL FAKE_DP COUNTERS_H
+# metrics_test.sh CONTROL CTL FAKE_DP COUNTERS_H MONITORING_MD
+# (docs/monitoring.md is checked to name every metric and drop reason).
 set -euo pipefail
 for tool in promtool curl jq; do
 	command -v "$tool" >/dev/null || { echo "$tool is not installed: skipped"; exit 77; }
 done
 [[ -n ${PL_TRACE:-} ]] && set -x
 
-control=$1 ctl=$2 fakedp=$3 counters_h=$4
+control=$1 ctl=$2 fakedp=$3 counters_h=$4 doc=$5
 # A port of our own on loopback, so parallel runs do not collide.
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 metrics_listen="127.0.0.1:$port"
@@ -93,6 +94,13 @@ done
 for r in $reasons; do
 	[[ $(grep -c "^peerlan_port_drops_total{.*reason=\"$r\"}" "$tmp/metrics.txt") -eq 3 ]] ||
 		fail "drop reason $r: not one sample per port"
+done
+# Every metric family the exporter writes is documented, and every reason.
+for name in $(awk '/^# TYPE/ { print $3 }' "$tmp/metrics.txt"); do
+	grep -qF "\`$name" "$doc" || fail "$name is not in $(basename "$doc")"
+done
+for r in $reasons; do
+	grep -qF "| \`$r\` |" "$doc" || fail "reason $r is not in $(basename "$doc")"
 done
 for g in peerlan_config_generation peerlan_control_uptime_seconds peerlan_dataplane_uptime_seconds \
 	peerlan_config_last_change_success; do
