@@ -125,10 +125,22 @@ static void port_counters(struct ctl *c, FILE *out)
 		}
 }
 
+/* One series per port: 1 when the dataplane reports the port in state oper. */
+static void oper_gauge(struct ctl *c, FILE *out, const char *name, uint8_t oper, const char *help)
+{
+	size_t n = counted_ports(c);
+
+	family(out, name, "gauge", help);
+	for (size_t i = 0; i < n; i++) {
+		fprintf(out, "%s{", name);
+		port_labels(out, c->running, i);
+		fprintf(out, "} %d\n", c->fresh->ports[i].oper == oper ? 1 : 0);
+	}
+}
+
 static void port_states(struct ctl *c, FILE *out)
 {
 	const struct fab_model *m = c->running;
-	size_t n = counted_ports(c);
 
 	family(out, "peerlan_port_admin_up", "gauge",
 	       "1 if the port is administratively up in the running configuration");
@@ -137,20 +149,10 @@ static void port_states(struct ctl *c, FILE *out)
 		port_labels(out, m, i);
 		fprintf(out, "} %d\n", m->ports[i].admin_up ? 1 : 0);
 	}
-	family(out, "peerlan_port_oper_up", "gauge",
-	       "1 if the port forwards: administratively up, link up, not err-disabled");
-	for (size_t i = 0; i < n; i++) {
-		fputs("peerlan_port_oper_up{", out);
-		port_labels(out, m, i);
-		fprintf(out, "} %d\n", c->fresh->ports[i].oper == FAB_OPER_UP ? 1 : 0);
-	}
-	family(out, "peerlan_port_errdisabled", "gauge",
-	       "1 if the port is err-disabled by a violation or flap dampening");
-	for (size_t i = 0; i < n; i++) {
-		fputs("peerlan_port_errdisabled{", out);
-		port_labels(out, m, i);
-		fprintf(out, "} %d\n", c->fresh->ports[i].oper == FAB_OPER_ERRDISABLED ? 1 : 0);
-	}
+	oper_gauge(c, out, "peerlan_port_oper_up", FAB_OPER_UP,
+		   "1 if the port forwards: administratively up, link up, not err-disabled");
+	oper_gauge(c, out, "peerlan_port_errdisabled", FAB_OPER_ERRDISABLED,
+		   "1 if the port is err-disabled by a violation or flap dampening");
 }
 
 int ctl_metrics_render(struct ctl *c, FILE *out)

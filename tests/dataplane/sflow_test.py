@@ -16,12 +16,12 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 # dptest exits 77 itself when scapy is missing.
+import dptest  # noqa: E402
 from dptest import (A1, B, NOBODY, SKIP, Dataplane, Failed, check, config_yaml,  # noqa: E402
                     eal_unusable, udp4, write_pcap)
 
@@ -265,24 +265,7 @@ def scenario_telemetry(exe, work):
     return 0
 
 
-SCENARIOS = {"sflow": scenario_sflow, "telemetry": scenario_telemetry}
-
-
-def main():
-    if len(sys.argv) != 3 or sys.argv[2] not in SCENARIOS:
-        print(f"usage: {sys.argv[0]} DATAPLANE {{{','.join(SCENARIOS)}}}", file=sys.stderr)
-        return 2
-    exe = os.path.abspath(sys.argv[1])
-    work = tempfile.mkdtemp(prefix=f"peerlan-dp-{sys.argv[2]}-")
-    try:
-        rc = SCENARIOS[sys.argv[2]](exe, work)
-    except Failed as e:
-        print(f"FAIL ({sys.argv[2]}): {e}")
-        print(f"files kept in {work}")
-        return 1
-    shutil.rmtree(work, ignore_errors=True)
-    return rc
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    # dptest's runner, with these scenarios.
+    dptest.SCENARIOS = {"sflow": scenario_sflow, "telemetry": scenario_telemetry}
+    sys.exit(dptest.main())

@@ -382,6 +382,20 @@ static void test_round_trip_defaults_and_edges(void **state)
 
 static void test_sflow(void **state)
 {
+	static const struct {
+		const char *sflow, *msg;
+	} bad[] = {
+	    {"{collectors: [192.0.2.10]}", "sFlow collector must be ADDRESS:PORT"},
+	    {"{collectors: [192.0.2.10:6343]}", "need an 'agent-address'"},
+	    {"{agent-address: example}", "must be an IPv4 or IPv6 address"},
+	    {"{header-bytes: 1500}", "header-bytes"},
+	    {"{header-bytes: 63}", "header-bytes"},
+	    {"{sampling-rate: 0}", "sampling-rate"},
+	    {"{polling-interval: 3601}", "polling-interval"},
+	    {"{collectors: [192.0.2.1:1, 192.0.2.1:2, 192.0.2.1:3, 192.0.2.1:4, 192.0.2.1:5], "
+	     "agent-address: 192.0.2.1}",
+	     "collectors"},
+	};
 	struct fab_model *m = load_ok("fabric: {name: x}\n"
 				      "management:\n"
 				      "  sflow:\n"
@@ -412,20 +426,13 @@ static void test_sflow(void **state)
 	assert_int_equal(m->mgmt.sflow.header_bytes, 128);
 	fab_model_destroy(m);
 
-	expect_error("fabric: {name: x}\nmanagement:\n  sflow: {collectors: [192.0.2.10]}\n", 3, 0,
-		     "sFlow collector must be ADDRESS:PORT");
-	expect_error("fabric: {name: x}\nmanagement:\n  sflow: {collectors: [192.0.2.10:6343]}\n",
-		     3, 0, "need an 'agent-address'");
-	expect_error("fabric: {name: x}\nmanagement:\n  sflow: {agent-address: example}\n", 3, 0,
-		     "must be an IPv4 or IPv6 address");
-	expect_error("fabric: {name: x}\nmanagement:\n  sflow: {header-bytes: 1500}\n", 3, 0,
-		     "header-bytes");
-	expect_error("fabric: {name: x}\nmanagement:\n  sflow: {sampling-rate: 0}\n", 3, 0,
-		     "sampling-rate");
-	expect_error("fabric: {name: x}\nmanagement:\n  sflow: {collectors: [192.0.2.1:1, "
-		     "192.0.2.1:2, 192.0.2.1:3, 192.0.2.1:4, 192.0.2.1:5], agent-address: "
-		     "192.0.2.1}\n",
-		     3, 0, "collectors");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char bad_text[256];
+
+		snprintf(bad_text, sizeof(bad_text),
+			 "fabric: {name: x}\nmanagement:\n  sflow: %s\n", bad[i].sflow);
+		expect_error(bad_text, 3, 0, bad[i].msg);
+	}
 }
 
 static void test_load_twice_equal(void **state)
