@@ -30,6 +30,7 @@
 
 #include "dp.h"
 #include "dp_sflow.h"
+#include "preflight/preflight.h"
 
 #define LINK_POLL_MS  100 /* how often link state and idle time are looked at */
 #define MAIN_SLEEP_US 1000
@@ -41,6 +42,7 @@ struct options {
 	const char *stats_json;
 	uint64_t idle_exit_ms; /* 0: run until a signal */
 	bool check;
+	bool preflight;
 };
 
 static volatile sig_atomic_t got_stop;
@@ -73,6 +75,10 @@ static void usage(FILE *out)
 	    "  -c, --config FILE    configuration file (required); SIGHUP reloads it\n"
 	    "      --check          load and validate the configuration, print every\n"
 	    "                       error or \"configuration OK\", and exit\n"
+	    "      --preflight      check this server for running the configuration (hugepages,\n"
+	    "                       IOMMU, NIC drivers, NUMA, isolated cores, bpffs) without\n"
+	    "                       changing anything, print one line per finding, and exit\n"
+	    "                       (1 if anything would stop the dataplane)\n"
 	    "      --stats-json FILE  on exit, write every port's counters (summed over\n"
 	    "                       workers) and drops by reason to FILE as JSON\n"
 	    "      --idle-exit MS   exit once frames have been received and no port has\n"
@@ -101,10 +107,11 @@ static int parse_ms(const char *s, uint64_t *out)
 /* 0 to run, 1 to exit successfully (--help), -1 on a usage error. */
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_STATS_JSON = 256, OPT_IDLE_EXIT, OPT_CHECK };
+	enum { OPT_STATS_JSON = 256, OPT_IDLE_EXIT, OPT_CHECK, OPT_PREFLIGHT };
 	static const struct option longopts[] = {
 	    {"config", required_argument, NULL, 'c'},
 	    {"check", no_argument, NULL, OPT_CHECK},
+	    {"preflight", no_argument, NULL, OPT_PREFLIGHT},
 	    {"stats-json", required_argument, NULL, OPT_STATS_JSON},
 	    {"idle-exit", required_argument, NULL, OPT_IDLE_EXIT},
 	    {"help", no_argument, NULL, 'h'},
@@ -120,6 +127,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_CHECK:
 			o->check = true;
+			break;
+		case OPT_PREFLIGHT:
+			o->preflight = true;
 			break;
 		case OPT_STATS_JSON:
 			o->stats_json = optarg;
@@ -222,6 +232,19 @@ static int dp_alloc(struct dp *dp, const struct fab_model *m, const char *path)
 	return 0;
 }
 
+/*
+ * Buffers one RX queue of this device may hold. net_af_xdp keeps its fill
+ * and completion rings (2048 each in DPDK 22.11, whatever nb_rx_desc says)
+ * stocked from the pool; too few buffers and the last ports to start receive
+ * nothing, with no error from the driver.
+ */
+static unsigned int port_rx_reserve(const char *device)
+{
+	enum { AF_XDP_RINGS = 2 * 2048 };
+
+	return strncmp(device, "net_af_xdp", 10) == 0 ? AF_XDP_RINGS : DP_RX_DESC;
+}
+
 static int dp_eal_resources(struct dp *dp)
 {
 	unsigned int lcore;
@@ -262,8 +285,10 @@ static int dp_eal_resources(struct dp *dp)
 	if (room < RTE_MBUF_DEFAULT_BUF_SIZE)
 		room = RTE_MBUF_DEFAULT_BUF_SIZE;
 	/* Every RX and TX ring full, every TX buffer full, and the per-lcore caches. */
-	nb_mbuf = dp->nports * dp->nworkers * (DP_RX_DESC + DP_TX_DESC + DP_BURST) +
-		  rte_lcore_count() * (POOL_CACHE + DP_BURST);
+	nb_mbuf = rte_lcore_count() * (POOL_CACHE + DP_BURST);
+	for (size_t p = 0; p < dp->nports; p++)
+		nb_mbuf +=
+		    dp->nworkers * (port_rx_reserve(dp->ports[p].device) + DP_TX_DESC + DP_BURST);
 	dp->pool = rte_pktmbuf_pool_create("dp_rx", nb_mbuf, POOL_CACHE, 0, (uint16_t)room,
 					   (int)rte_socket_id());
 	dp->punt_pool = rte_pktmbuf_pool_create("dp_punt", PUNT_POOL, POOL_CACHE, 0, (uint16_t)room,
@@ -378,6 +403,18 @@ static int run(struct dp *dp, const struct options *o)
 	return rc;
 }
 
+/* The -l (or --lcores) value among the EAL arguments before "--", or NULL. */
+static const char *eal_lcores(int sep, char **argv)
+{
+	for (int i = 1; i < sep; i++) {
+		if ((strcmp(argv[i], "-l") == 0 || strcmp(argv[i], "--lcores") == 0) && i + 1 < sep)
+			return argv[i + 1];
+		if (strncmp(argv[i], "-l", 2) == 0 && argv[i][2] != '\0')
+			return argv[i] + 2;
+	}
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o = {0};
@@ -398,6 +435,18 @@ int main(int argc, char **argv)
 		       m->nlans, m->nports, m->nmembers);
 		fab_model_destroy(m);
 		return EXIT_SUCCESS;
+	}
+	if (o.preflight) {
+		const struct dp_preflight_opts po = {.config_path = o.config,
+						     .lcores = eal_lcores(sep, argv)};
+
+		rc = dp_preflight_run("/", m, &po, dp_preflight_print, stdout);
+		fab_model_destroy(m);
+		if (rc == -EINVAL)
+			dp_log("--preflight: the EAL -l list '%s' is not a list of cores",
+			       po.lcores ? po.lcores : "");
+		return rc == DP_PREFLIGHT_OK || rc == DP_PREFLIGHT_WARN ? EXIT_SUCCESS
+									: EXIT_FAILURE;
 	}
 	if (dp_alloc(&dp, m, o.config) < 0) {
 		dp_log("out of memory");
