@@ -12,6 +12,7 @@
 #include <rte_ethdev.h>
 #include <rte_malloc.h>
 #include <rte_random.h>
+#include <rte_telemetry.h>
 
 #include "dp.h"
 #include "dp_sflow.h"
@@ -40,7 +41,7 @@ struct dp_sflow {
 	uint32_t *flow_seq;    /* per port */
 	uint32_t *counter_seq; /* per port */
 	struct fab_sflow_dgram d;
-	uint64_t sent, send_errors;
+	uint64_t samples, sent, send_errors;
 };
 
 static uint64_t xorshift64(uint64_t *s)
@@ -306,6 +307,7 @@ static void add_flow(struct dp *dp, const struct dp_sflow_sample *s)
 	}
 	fl.drops = (uint32_t)drops;
 	fl.pool = (uint32_t)pool;
+	f->samples++;
 	if (fab_sflow_add_flow(&f->d, &fl) == -ENOSPC) {
 		flush(dp);
 		fab_sflow_add_flow(&f->d, &fl);
@@ -363,4 +365,31 @@ void dp_sflow_poll(struct dp *dp)
 	/* A datagram per poll with samples in it: collectors see them within a millisecond. */
 	if (f->d.nsamples > 0)
 		flush(dp);
+}
+
+int dp_sflow_telemetry(const struct dp *dp, const char *params, struct rte_tel_data *d)
+{
+	const struct fab_sflow *cfg = &dp->model->mgmt.sflow;
+	const struct dp_sflow *f = dp->sflow;
+	uint64_t lost = 0;
+
+	(void)params;
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "state", f != NULL ? "on" : "off");
+	if (f == NULL)
+		return 0;
+	for (uint16_t i = 0; i < dp->nworkers; i++)
+		for (uint16_t p = 0; p < dp->nports; p++)
+			lost +=
+			    __atomic_load_n(&dp->workers[i].sflow->dropped[p], __ATOMIC_RELAXED);
+	rte_tel_data_add_dict_string(d, "agent_address", cfg->agent);
+	rte_tel_data_add_dict_u64(d, "sampling_rate", f->rate);
+	rte_tel_data_add_dict_u64(d, "collectors", f->ncoll);
+	rte_tel_data_add_dict_u64(d, "flow_samples",
+				  __atomic_load_n(&f->samples, __ATOMIC_RELAXED));
+	rte_tel_data_add_dict_u64(d, "samples_lost", lost);
+	rte_tel_data_add_dict_u64(d, "datagrams_sent", __atomic_load_n(&f->sent, __ATOMIC_RELAXED));
+	rte_tel_data_add_dict_u64(d, "send_errors",
+				  __atomic_load_n(&f->send_errors, __ATOMIC_RELAXED));
+	return 0;
 }

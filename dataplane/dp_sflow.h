@@ -60,6 +60,10 @@ void dp_sflow_fini(struct dp *dp);
 /* Main lcore: drains the rings, sends datagrams, counter samples when due. */
 void dp_sflow_poll(struct dp *dp);
 
+struct rte_tel_data;
+/* The /peerlan/sflow telemetry answer: settings and what was sent. */
+int dp_sflow_telemetry(const struct dp *dp, const char *params, struct rte_tel_data *d);
+
 /* Slow path of a sample: copies the header, returns the next skip count. */
 uint32_t dp_sflow_take(struct dp_sflow_worker *s, uint16_t idx, uint16_t port, const uint8_t *data,
 		       uint16_t len);

@@ -125,6 +125,15 @@ def scenario_sflow(exe, work):
                     f"    header-bytes: {HEADER}\n")
     # --idle-exit longer than the polling interval, so counter samples go out too.
     dp = Dataplane(exe, work, cfg, ["--idle-exit", "2500"])
+    tel, deadline = None, time.time() + 10
+    while time.time() < deadline and dp.proc.poll() is None:
+        try:
+            tel = dp.telemetry("/peerlan/sflow")
+            if tel and tel.get("datagrams_sent", 0) > 0:
+                break
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.05)
     rc = dp.wait()
     coll.close()
     if eal_unusable(dp):
@@ -132,6 +141,10 @@ def scenario_sflow(exe, work):
         return SKIP
     check(rc == 0, f"dataplane exited with {rc}:\n  " + "\n  ".join(dp.log))
     check(any("sFlow: sampling 1 in" in line for line in dp.log), "no sFlow start line")
+    check(tel is not None and tel.get("state") == "on" and tel["sampling_rate"] == RATE and
+          tel["collectors"] == 1 and tel["agent_address"] == AGENT and
+          tel["datagrams_sent"] > 0 and tel["send_errors"] == 0,
+          f"/peerlan/sflow while running: {tel}")
     stats = dp.read_stats()["ports"]["port1"]
     check(stats["rx_packets"] == FRAMES, f"port1 received {stats['rx_packets']}")
     check(coll.datagrams, "no datagram reached the collector")
@@ -223,7 +236,7 @@ def scenario_telemetry(exe, work):
         deadline = time.time() + 10
         while time.time() < deadline:
             cmds = ["/peerlan/status", "/peerlan/ports", "/peerlan/port,port1",
-                    "/peerlan/port,1"]
+                    "/peerlan/port,1", "/peerlan/sflow"]
             r = subprocess.run([sys.executable, tool, "-f", dp.prefix],
                                input="\n".join(cmds) + "\n", capture_output=True, text=True,
                                timeout=30)
@@ -235,7 +248,8 @@ def scenario_telemetry(exe, work):
             if p1.get("rx_packets") == len(frames):
                 break
             time.sleep(0.1)
-        check(len(r.stdout.splitlines()) == 4, f"four answers wanted, got:\n{r.stdout}")
+        check(len(r.stdout.splitlines()) == 5, f"five answers wanted, got:\n{r.stdout}")
+        check(answers["/peerlan/sflow"] == {"state": "off"}, f"sflow {answers['/peerlan/sflow']}")
         status = answers["/peerlan/status"]
         check(status["generation"] == 1 and status["ports"] == 2 and status["workers"] == 1,
               f"/peerlan/status {status}")
