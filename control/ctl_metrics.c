@@ -213,6 +213,14 @@ static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, char 
 	return rc;
 }
 
+/* A short plain-text answer (errors). */
+static enum MHD_Result reply_text(struct MHD_Connection *conn, unsigned status, const char *msg)
+{
+	char *body = strdup(msg);
+
+	return body != NULL ? reply(conn, status, body, strlen(body), "text/plain") : MHD_NO;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version, const char *upload,
 				  size_t *upload_len, void **state)
@@ -229,10 +237,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (*upload_len != 0)
 		return MHD_NO; /* nothing here takes a body */
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-		return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED, strdup("only GET\n"), 9,
-			     "text/plain");
+		return reply_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET\n");
 	if (strcmp(url, "/metrics") != 0)
-		return reply(conn, MHD_HTTP_NOT_FOUND, strdup("try /metrics\n"), 13, "text/plain");
+		return reply_text(conn, MHD_HTTP_NOT_FOUND, "try /metrics\n");
 	/* Fresh counters for every scrape; a failed read leaves the last ones. */
 	if (m->c->synced)
 		ctl_read_counters(m->c);
@@ -242,8 +249,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	rc = ctl_metrics_render(m->c, f);
 	if (fclose(f) != 0 || rc != 0) {
 		free(body);
-		return reply(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, strdup("render failed\n"), 14,
-			     "text/plain");
+		return reply_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "render failed\n");
 	}
 	return reply(conn, MHD_HTTP_OK, body, len, CONTENT_TYPE);
 }
