@@ -17,7 +17,7 @@ build_pkgs=(
 test_pkgs=(
 	python3 python3-scapy tcpdump tshark bird2 thc-ipv6 valgrind jq
 	iputils-ping ethtool systemd groff-base man-db
-	prometheus curl
+	prometheus curl pmacct
 )
 
 want=("${build_pkgs[@]}")

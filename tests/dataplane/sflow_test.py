@@ -215,6 +215,68 @@ def scenario_sflow(exe, work):
     return 0
 
 
+def free_udp_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def scenario_sfacctd(exe, work):
+    """pmacct's sfacctd, configured as docs/monitoring.md says, builds the
+    member-to-member matrix from what the dataplane sends it."""
+    sfacctd = shutil.which("sfacctd") or shutil.which("sfacctd", path="/usr/sbin")
+    if sfacctd is None:
+        print("SKIP: sfacctd (Debian's pmacct) is not installed")
+        return SKIP
+    port = free_udp_port()
+    csv = os.path.join(work, "matrix.csv")
+    conf = os.path.join(work, "sfacctd.conf")
+    with open(conf, "w") as f:
+        f.write(f"sfacctd_ip: 127.0.0.1\nsfacctd_port: {port}\nsfacctd_renormalize: true\n"
+                "aggregate: src_mac, dst_mac, in_iface, out_iface\nplugins: print\n"
+                f"print_output: csv\nprint_output_file: {csv}\nprint_refresh_time: 1\n"
+                f"pidfile: {work}/sfacctd.pid\n")
+    coll = subprocess.Popen([sfacctd, "-f", conf], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    frames = [udp4(A1, B, size=FRAME_LEN)] * (FRAMES // 2)
+    cfg = two_ports(work, frames, "  sflow:\n"
+                    f"    collectors: [\"127.0.0.1:{port}\"]\n"
+                    f"    agent-address: {AGENT}\n"
+                    f"    sampling-rate: {RATE}\n")
+    time.sleep(0.5)  # sfacctd binds its socket
+    dp = Dataplane(exe, work, cfg, ["--idle-exit", "500"])
+    rc = dp.wait()
+    time.sleep(2.5)  # two refreshes of the print plugin
+    coll.send_signal(signal.SIGINT)
+    try:
+        out, _ = coll.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        coll.kill()
+        out, _ = coll.communicate()
+    if eal_unusable(dp):
+        print("SKIP: " + eal_unusable(dp))
+        return SKIP
+    check(rc == 0, f"dataplane exited with {rc}:\n  " + "\n  ".join(dp.log))
+    check(os.path.exists(csv), f"sfacctd wrote no {csv}; it said:\n{out}")
+    with open(csv) as f:
+        rows = [line.strip().split(",") for line in f if line.strip()]
+    check(rows and rows[0][:2] == ["SRC_MAC", "DST_MAC"], f"sfacctd's CSV: {rows[:2]}")
+    head = rows[0]
+    total = {}
+    for r in rows[1:]:
+        key = (r[head.index("SRC_MAC")], r[head.index("DST_MAC")],
+               r[head.index("IN_IFACE")], r[head.index("OUT_IFACE")])
+        total[key] = total.get(key, 0) + int(r[head.index("PACKETS")])
+    pkts = total.get((A1, B, "1", "2"), 0)
+    check(set(total) == {(A1, B, "1", "2")}, f"sfacctd's matrix: {total}")
+    # Renormalised by the sampling rate: about the frames sent, within 30%.
+    want = FRAMES // 2
+    check(abs(pkts - want) <= 0.3 * want, f"sfacctd counted {pkts} packets A->B, want ~{want}")
+    print(f"sfacctd: {pkts} packets from {A1} on ifIndex 1 to {B} on ifIndex 2 "
+          f"(sent {want})")
+    return 0
+
+
 def scenario_telemetry(exe, work):
     tool = shutil.which("dpdk-telemetry.py")
     if tool is None:
@@ -281,5 +343,6 @@ def scenario_telemetry(exe, work):
 
 if __name__ == "__main__":
     # dptest's runner, with these scenarios.
-    dptest.SCENARIOS = {"sflow": scenario_sflow, "telemetry": scenario_telemetry}
+    dptest.SCENARIOS = {"sflow": scenario_sflow, "sfacctd": scenario_sfacctd,
+                        "telemetry": scenario_telemetry}
     sys.exit(dptest.main())
