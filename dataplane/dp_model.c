@@ -83,6 +83,12 @@ int dp_apply_model(struct dp *dp, struct fab_model *m)
 		return rc;
 	}
 
+	/* The pre-filter first allows what either table set allows, then narrows to t's. */
+	rc = dp_xdpport_update_begin(dp, m);
+	if (rc < 0) {
+		fab_tables_destroy(t);
+		return rc;
+	}
 	old = dp->tables;
 	__atomic_store_n(&dp->tables, t, __ATOMIC_RELEASE);
 	if (old != NULL) {
@@ -96,6 +102,7 @@ int dp_apply_model(struct dp *dp, struct fab_model *m)
 	}
 	fab_model_destroy(dp->model);
 	dp->model = m;
+	dp_xdpport_update_end(dp, m);
 	__atomic_store_n(&dp->generation, gen, __ATOMIC_RELEASE);
 	dp_log("configuration generation %" PRIu64 " applied: %zu LANs, %zu ports, %zu members",
 	       gen, m->nlans, m->nports, m->nmembers);

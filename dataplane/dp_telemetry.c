@@ -103,6 +103,9 @@ static int port(const struct dp *dp, const char *params, struct rte_tel_data *d)
 	for (unsigned int c = 0; c < FAB_CTR__COUNT; c++)
 		rte_tel_data_add_dict_u64(d, fab_counter_name(c), s.ctr[c]);
 	rte_tel_data_add_dict_u64(d, "punt_dropped", punt_dropped);
+	if (dp_xdpport_dropped(dp, (uint16_t)p) >= 0)
+		rte_tel_data_add_dict_u64(d, "xdp_dropped",
+					  (uint64_t)dp_xdpport_dropped(dp, (uint16_t)p));
 	rte_tel_data_start_dict(drops);
 	for (unsigned int r = 0; r < FAB_DROP__COUNT; r++)
 		rte_tel_data_add_dict_u64(drops, fab_drop_name(r), s.drop[r]);

@@ -43,6 +43,7 @@ struct options {
 	uint64_t idle_exit_ms; /* 0: run until a signal */
 	bool check;
 	bool preflight;
+	bool no_xdp_filter;
 };
 
 static volatile sig_atomic_t got_stop;
@@ -83,6 +84,8 @@ static void usage(FILE *out)
 	    "                       workers) and drops by reason to FILE as JSON\n"
 	    "      --idle-exit MS   exit once frames have been received and no port has\n"
 	    "                       received one for MS milliseconds (for tests on pcap files)\n"
+	    "      --no-xdp-filter  run net_af_xdp ports without the XDP pre-filter (without\n"
+	    "                       it, a port whose filter cannot be loaded stops the start)\n"
 	    "  -h, --help           this text\n"
 	    "\n"
 	    "Signals: SIGHUP reloads the configuration (a file that fails validation\n"
@@ -107,13 +110,14 @@ static int parse_ms(const char *s, uint64_t *out)
 /* 0 to run, 1 to exit successfully (--help), -1 on a usage error. */
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_STATS_JSON = 256, OPT_IDLE_EXIT, OPT_CHECK, OPT_PREFLIGHT };
+	enum { OPT_STATS_JSON = 256, OPT_IDLE_EXIT, OPT_CHECK, OPT_PREFLIGHT, OPT_NO_XDP };
 	static const struct option longopts[] = {
 	    {"config", required_argument, NULL, 'c'},
 	    {"check", no_argument, NULL, OPT_CHECK},
 	    {"preflight", no_argument, NULL, OPT_PREFLIGHT},
 	    {"stats-json", required_argument, NULL, OPT_STATS_JSON},
 	    {"idle-exit", required_argument, NULL, OPT_IDLE_EXIT},
+	    {"no-xdp-filter", no_argument, NULL, OPT_NO_XDP},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -130,6 +134,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_PREFLIGHT:
 			o->preflight = true;
+			break;
+		case OPT_NO_XDP:
+			o->no_xdp_filter = true;
 			break;
 		case OPT_STATS_JSON:
 			o->stats_json = optarg;
@@ -217,7 +224,7 @@ static int dp_alloc(struct dp *dp, const struct fab_model *m, const char *path)
 	dp->link_up = calloc(m->nports, 1);
 	dp->oper = calloc(m->nports, 1);
 	if (dp->ports == NULL || dp->admin_up == NULL || dp->errdisabled == NULL ||
-	    dp->link_up == NULL || dp->oper == NULL)
+	    dp->link_up == NULL || dp->oper == NULL || dp_xdpport_init(dp) < 0)
 		return -ENOMEM;
 	for (size_t i = 0; i < m->nports; i++) {
 		struct dp_port *p = &dp->ports[i];
@@ -313,6 +320,7 @@ static void dp_free(struct dp *dp)
 	rte_mempool_free(dp->pool);
 	rte_mempool_free(dp->punt_pool);
 	rte_free(dp->rcu);
+	dp_xdpport_free(dp);
 	free(dp->ports);
 	free(dp->admin_up);
 	free(dp->errdisabled);
@@ -448,6 +456,7 @@ int main(int argc, char **argv)
 		return rc == DP_PREFLIGHT_OK || rc == DP_PREFLIGHT_WARN ? EXIT_SUCCESS
 									: EXIT_FAILURE;
 	}
+	dp.xdp_off = o.no_xdp_filter;
 	if (dp_alloc(&dp, m, o.config) < 0) {
 		dp_log("out of memory");
 		fab_model_destroy(m);

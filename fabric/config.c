@@ -64,8 +64,10 @@ static int grow(void **v, size_t n, size_t *cap, size_t size)
 	return 0;
 }
 
-static void errors_vadd(struct fab_config_errors *e, const char *file, uint32_t line, uint32_t col,
-			const char *fmt, va_list ap)
+__attribute__((format(printf, 5, 0))) static void errors_vadd(struct fab_config_errors *e,
+							      const char *file, uint32_t line,
+							      uint32_t col, const char *fmt,
+							      va_list ap)
 {
 	struct fab_config_error *x;
 

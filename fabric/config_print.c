@@ -177,8 +177,13 @@ static void put_list(FILE *out, const char *key, const void *v, size_t n, size_t
 
 	fprintf(out, "            %s: [", key);
 	for (size_t i = 0; i < n; i++) {
+		size_t l;
+
 		fmt((const char *)v + i * size, a, sizeof(a));
-		fprintf(out, "%s%s", i ? ", " : "", a);
+		l = strlen(a);
+		/* In a flow list a plain scalar cannot end in ':' ("2001:db8::" before ',' or
+		 * ']' reads as a mapping key), so such an address is quoted. */
+		fprintf(out, l > 0 && a[l - 1] == ':' ? "%s\"%s\"" : "%s%s", i ? ", " : "", a);
 	}
 	fputs("]\n", out);
 }

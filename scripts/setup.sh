@@ -18,6 +18,7 @@ test_pkgs=(
 	python3 python3-scapy tcpdump tshark bird2 thc-ipv6 valgrind jq
 	iputils-ping ethtool systemd groff-base man-db
 	prometheus curl pmacct
+	libclang-rt-dev # libFuzzer and the sanitizer runtimes for tests/fuzz
 )
 
 want=("${build_pkgs[@]}")
