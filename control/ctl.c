@@ -250,6 +250,8 @@ struct ctl *ctl_create(const struct ctl_opts *opts, struct fab_config_errors *er
 	for (int i = 0; i < CTL_CLIENTS_MAX; i++)
 		c->clients[i].fd = -1;
 	c->start_ns = ctl_now_ns();
+	c->last_change_ok = true;
+	c->last_change_time = (int64_t)time(NULL);
 	c->backoff_ms = BACKOFF_MIN_MS;
 	c->dp_status.ports = c->dp_ports;
 	c->events = ctl_events_create(0);
@@ -285,6 +287,7 @@ void ctl_destroy(struct ctl *c)
 	if (c == NULL)
 		return;
 	ctl_cli_close(c);
+	ctl_metrics_destroy(c->metrics);
 	ctl_dp_destroy(c->dp);
 	ctl_psec_destroy(c->psec);
 	ctl_quar_destroy(c->quar);
@@ -609,8 +612,26 @@ static void dp_tick(struct ctl *c, uint64_t now)
  * Applies m (owned by c from now on, or freed on failure): pushes it and makes
  * it the running configuration. *old receives the configuration it replaced.
  */
+static int change_to_locked(struct ctl *c, struct fab_model *m, struct fab_model **old, char *err,
+			    size_t errlen);
+
+/* Every change counts for the exporter: its result and when it was tried. */
 static int change_to(struct ctl *c, struct fab_model *m, struct fab_model **old, char *err,
 		     size_t errlen)
+{
+	int rc = change_to_locked(c, m, old, err, errlen);
+
+	c->last_change_ok = rc == 0;
+	c->last_change_time = (int64_t)time(NULL);
+	if (rc == 0)
+		c->changes_ok++;
+	else
+		c->changes_failed++;
+	return rc;
+}
+
+static int change_to_locked(struct ctl *c, struct fab_model *m, struct fab_model **old, char *err,
+			    size_t errlen)
 {
 	struct fab_model *prev;
 	char *text;
@@ -1048,13 +1069,24 @@ int ctl_exec(struct ctl *c, const struct fab_wire_cli *w, bool readonly, json_t 
 
 int ctl_listen(struct ctl *c)
 {
-	return ctl_cli_open(c);
+	const char *addr = c->running->mgmt.metrics_listen;
+	int rc = ctl_cli_open(c);
+
+	if (rc != 0 || addr[0] == '\0')
+		return rc;
+	c->metrics = ctl_metrics_create(c, addr);
+	if (c->metrics == NULL) {
+		rc = -errno;
+		ctl_log("cannot serve metrics on %s: %s", addr, strerror(errno));
+		ctl_cli_close(c);
+	}
+	return rc;
 }
 
 int ctl_run_once(struct ctl *c, int timeout_ms)
 {
-	struct pollfd pfd[2 + 2 + CTL_CLIENTS_MAX];
-	int n = 0, ncli, rc;
+	struct pollfd pfd[2 + 2 + 1 + CTL_CLIENTS_MAX];
+	int n = 0, ncli, nmet, rc;
 	uint64_t now = ctl_now_ns();
 
 	dp_tick(c, now);
@@ -1063,18 +1095,21 @@ int ctl_run_once(struct ctl *c, int timeout_ms)
 	ctl_swap_tick(c, now);
 	if (ctl_dp_fd(c->dp) >= 0)
 		pfd[n++] = (struct pollfd){.fd = ctl_dp_fd(c->dp), .events = POLLIN};
-	ncli = ctl_cli_pollfds(c, pfd + n, (int)(sizeof(pfd) / sizeof(pfd[0])) - n);
+	ncli = ctl_cli_pollfds(c, pfd + n, (int)(sizeof(pfd) / sizeof(pfd[0])) - n - 1);
+	nmet = ctl_metrics_pollfds(c->metrics, pfd + n + ncli, 1);
 	/* Wake up in time for the next connect attempt, counter read or rollback. */
 	if (timeout_ms > (int)c->opts.poll_ms)
 		timeout_ms = (int)c->opts.poll_ms;
 	if (ctl_dp_fd(c->dp) < 0 && c->next_connect_ns > now &&
 	    (c->next_connect_ns - now) / 1000000 < (uint64_t)timeout_ms)
 		timeout_ms = (int)((c->next_connect_ns - now) / 1000000) + 1;
-	rc = poll(pfd, (nfds_t)(n + ncli), timeout_ms);
+	rc = poll(pfd, (nfds_t)(n + ncli + nmet), timeout_ms);
 	if (rc < 0)
 		return errno == EINTR ? 0 : -errno;
 	if (n > 0 && (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)))
 		dp_tick(c, ctl_now_ns());
+	/* Every turn, so that MHD also closes connections that timed out. */
+	ctl_metrics_serve(c->metrics);
 	ctl_cli_serve(c, pfd + n, ncli);
 	return 0;
 }

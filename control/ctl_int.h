@@ -19,6 +19,7 @@
 #include "ctl_events.h"
 #include "ctl_portsec.h"
 #include "ctl_quarantine.h"
+#include "ctl_metrics.h"
 #include "fabric/counters.h"
 #include "fabric/wire.h"
 
@@ -92,6 +93,11 @@ struct ctl {
 	/* Open MAC swap windows (ctl_swap.c). */
 	struct ctl_swap_window swaps[CTL_SWAPS_MAX];
 	size_t nswaps;
+	/* Outcome of configuration changes, for the exporter. */
+	bool last_change_ok;
+	int64_t last_change_time; /* Unix seconds; control's start before any change */
+	uint64_t changes_ok, changes_failed;
+	struct ctl_metrics *metrics; /* NULL when management.metrics is off */
 
 	/* The CLI sockets. */
 	int cli_fd;

@@ -60,6 +60,7 @@ struct dp_worker {
 	uint64_t *punt_dropped;           /* copies lost: no buffer or ring full */
 	struct rte_ring *punt;            /* copies for the control process */
 	struct fab_bucket *storm;         /* FAB_STORM__COUNT per port, the pipeline's */
+	struct dp_sflow_worker *sflow;    /* sampling state (dp_sflow.h) */
 } __rte_cache_aligned;
 
 /* A port of the fabric, fixed for the life of the process. */
@@ -108,7 +109,8 @@ struct dp {
 	struct rte_mempool *punt_pool; /* copies to control; separate so punts cannot starve RX */
 	uint64_t punt_consumed;        /* copies taken off the punt rings by the main lcore */
 
-	struct dp_ctl *ctl; /* the control-socket server; NULL when it could not start */
+	struct dp_ctl *ctl;     /* the control-socket server; NULL when it could not start */
+	struct dp_sflow *sflow; /* sFlow export (dp_sflow.h); NULL when off */
 
 	/* The XDP pre-filter of net_af_xdp ports (dp_xdpport.c), indexed by fabric port. */
 	struct dp_xdp **xdp;      /* NULL where a port has none */

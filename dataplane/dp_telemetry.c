@@ -19,6 +19,7 @@
 #include <rte_telemetry.h>
 
 #include "dp.h"
+#include "dp_sflow.h"
 
 static pthread_mutex_t tel_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct dp *tel_dp;
@@ -131,6 +132,12 @@ static int tel_port(const char *cmd, const char *params, struct rte_tel_data *d)
 	return with_dp(port, params, d);
 }
 
+static int tel_sflow(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	return with_dp(dp_sflow_telemetry, params, d);
+}
+
 int dp_telemetry_init(struct dp *dp)
 {
 	int rc;
@@ -148,6 +155,10 @@ int dp_telemetry_init(struct dp *dp)
 		rc = rte_telemetry_register_cmd(
 		    "/peerlan/port", tel_port,
 		    "A port's state, counters and drops by reason. Parameter: name or index.");
+	if (rc == 0)
+		rc = rte_telemetry_register_cmd(
+		    "/peerlan/sflow", tel_sflow,
+		    "sFlow export: settings, samples and datagrams sent. No parameters.");
 	return rc;
 }
 

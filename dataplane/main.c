@@ -29,6 +29,7 @@
 #include "fabric/config.h"
 
 #include "dp.h"
+#include "dp_sflow.h"
 #include "preflight/preflight.h"
 
 #define LINK_POLL_MS  100 /* how often link state and idle time are looked at */
@@ -311,6 +312,7 @@ static int dp_eal_resources(struct dp *dp)
 
 static void dp_free(struct dp *dp)
 {
+	dp_sflow_fini(dp);
 	dp_workers_free(dp);
 	rte_free(dp->workers);
 	for (unsigned int i = 0; i < dp->nreclaim; i++)
@@ -374,6 +376,7 @@ static void main_loop(struct dp *dp, const struct options *o)
 		}
 		dp_ctl_poll(dp);
 		dp_punt_drain(dp);
+		dp_sflow_poll(dp);
 		if (got_hup) {
 			got_hup = 0;
 			dp_reload(dp);
@@ -402,6 +405,7 @@ static int run(struct dp *dp, const struct options *o)
 	__atomic_store_n(&dp->stop, true, __ATOMIC_RELEASE);
 	rte_eal_mp_wait_lcore();
 	dp_punt_drain(dp);
+	dp_sflow_poll(dp); /* the last samples still reach the collectors */
 	if (o->stats_json != NULL) {
 		rc = dp_stats_write_json(dp, o->stats_json);
 		if (rc < 0)
@@ -487,6 +491,11 @@ int main(int argc, char **argv)
 	}
 	if (rc == 0) {
 		rc = dp_apply_model(&dp, m);
+		if (rc < 0)
+			dp_ports_stop(&dp);
+	}
+	if (rc == 0) {
+		rc = dp_sflow_init(&dp);
 		if (rc < 0)
 			dp_ports_stop(&dp);
 	}

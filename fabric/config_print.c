@@ -92,6 +92,14 @@ static void print_management(const struct fab_management *g, FILE *out)
 	put_key_str(out, "  ", "cli-group", g->cli_group);
 	put_key_str(out, "  ", "metrics", g->metrics_listen[0] ? g->metrics_listen : "off");
 	put_key_str(out, "  ", "state-dir", g->state_dir);
+	fputs("  sflow:\n    collectors: [", out);
+	for (size_t i = 0; i < g->sflow.ncollectors; i++)
+		fprintf(out, "%s\"%s\"", i ? ", " : "", g->sflow.collectors[i]);
+	fputs("]\n", out);
+	if (g->sflow.agent[0] != '\0')
+		put_key_str(out, "    ", "agent-address", g->sflow.agent);
+	fprintf(out, "    sampling-rate: %u\n    polling-interval: %u\n    header-bytes: %u\n",
+		g->sflow.sampling_rate, g->sflow.polling_interval_s, g->sflow.header_bytes);
 }
 
 static void print_lans(const struct fab_model *m, FILE *out)

@@ -171,6 +171,20 @@ struct fab_policy {
 	uint32_t flap_hold_s;           /* ... err-disable the port this long */
 };
 
+#define FAB_SFLOW_COLLECTORS_MAX 4
+#define FAB_SFLOW_HEADER_MIN     64
+#define FAB_SFLOW_HEADER_MAX     256
+
+/* sFlow version 5 export from the dataplane; off while no collector is set. */
+struct fab_sflow {
+	char collectors[FAB_SFLOW_COLLECTORS_MAX][FAB_NAME_MAX]; /* ADDRESS:PORT */
+	size_t ncollectors;
+	char agent[FAB_NAME_MAX];    /* agent address (IPv4 or IPv6), required with collectors */
+	uint32_t sampling_rate;      /* one in N ingress frames per port */
+	uint32_t polling_interval_s; /* counter samples; 0: none */
+	uint32_t header_bytes;       /* of each sampled frame */
+};
+
 struct fab_management {
 	char control_socket[FAB_PATH_MAX]; /* dataplane <-> control */
 	char cli_socket[FAB_PATH_MAX];     /* peerlanctl, read-write */
@@ -178,6 +192,7 @@ struct fab_management {
 	char metrics_listen[FAB_NAME_MAX]; /* ADDRESS:PORT, "" disables */
 	char state_dir[FAB_PATH_MAX];
 	char cli_group[FAB_NAME_MAX];
+	struct fab_sflow sflow;
 };
 
 struct fab_model {

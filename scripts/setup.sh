@@ -17,6 +17,7 @@ build_pkgs=(
 test_pkgs=(
 	python3 python3-scapy tcpdump tshark bird2 thc-ipv6 tcpreplay valgrind jq
 	iputils-ping ethtool systemd groff-base man-db
+	prometheus curl pmacct
 	libclang-rt-dev # libFuzzer and the sanitizer runtimes for tests/fuzz
 )
 

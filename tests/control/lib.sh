@@ -1,6 +1,7 @@
 # Sourced by the scripted control tests: a temporary directory, the two
 # processes a test starts (stopped by pid on exit), failing with their logs,
-# the management section of a test configuration, and peerlanctl on the
+# the management section of a test configuration (metrics off unless
+# $metrics_listen names an address), and peerlanctl on the
 # test's socket. The sourcing script sets $ctl to peerlanctl's path.
 
 tmp=$(mktemp -d /tmp/pl-ctltest-XXXXXX)
@@ -30,6 +31,7 @@ management:
   cli-socket: $tmp/cli.sock
   cli-readonly-socket: $tmp/cli-ro.sock
   state-dir: $tmp/state
+  metrics: ${metrics_listen:-off}
 YAML
 }
 

@@ -381,6 +381,61 @@ static void test_round_trip_defaults_and_edges(void **state)
 	fab_model_destroy(m);
 }
 
+static void test_sflow(void **state)
+{
+	static const struct {
+		const char *sflow, *msg;
+	} bad[] = {
+	    {"{collectors: [192.0.2.10]}", "sFlow collector must be ADDRESS:PORT"},
+	    {"{collectors: [192.0.2.10:6343]}", "need an 'agent-address'"},
+	    {"{agent-address: example}", "must be an IPv4 or IPv6 address"},
+	    {"{header-bytes: 1500}", "header-bytes"},
+	    {"{header-bytes: 63}", "header-bytes"},
+	    {"{sampling-rate: 0}", "sampling-rate"},
+	    {"{polling-interval: 3601}", "polling-interval"},
+	    {"{collectors: [192.0.2.1:1, 192.0.2.1:2, 192.0.2.1:3, 192.0.2.1:4, 192.0.2.1:5], "
+	     "agent-address: 192.0.2.1}",
+	     "collectors"},
+	};
+	struct fab_model *m = load_ok("fabric: {name: x}\n"
+				      "management:\n"
+				      "  sflow:\n"
+				      "    collectors: [192.0.2.10:6343, \"[2001:db8::10]:6343\"]\n"
+				      "    agent-address: \"2001:db8::\"\n"
+				      "    sampling-rate: 2048\n"
+				      "    polling-interval: 30\n"
+				      "    header-bytes: 64\n");
+	char *text;
+
+	(void)state;
+	assert_int_equal(m->mgmt.sflow.ncollectors, 2);
+	assert_string_equal(m->mgmt.sflow.collectors[1], "[2001:db8::10]:6343");
+	assert_string_equal(m->mgmt.sflow.agent, "2001:db8::");
+	assert_int_equal(m->mgmt.sflow.sampling_rate, 2048);
+	assert_int_equal(m->mgmt.sflow.polling_interval_s, 30);
+	assert_int_equal(m->mgmt.sflow.header_bytes, 64);
+	text = round_trip(m);
+	assert_non_null(strstr(text, "    sampling-rate: 2048\n"));
+	free(text);
+	fab_model_destroy(m);
+
+	/* Defaults: no collector (export off), 1 in 8192, 20 s, 128 bytes. */
+	m = load_ok("fabric: {name: x}\n");
+	assert_int_equal(m->mgmt.sflow.ncollectors, 0);
+	assert_int_equal(m->mgmt.sflow.sampling_rate, 8192);
+	assert_int_equal(m->mgmt.sflow.polling_interval_s, 20);
+	assert_int_equal(m->mgmt.sflow.header_bytes, 128);
+	fab_model_destroy(m);
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char bad_text[256];
+
+		snprintf(bad_text, sizeof(bad_text),
+			 "fabric: {name: x}\nmanagement:\n  sflow: %s\n", bad[i].sflow);
+		expect_error(bad_text, 3, 0, bad[i].msg);
+	}
+}
+
 /* An IPv6 address ending in "::" closes a flow list; printed plain it would not load back. */
 static void test_round_trip_ipv6_ending_in_colons(void **state)
 {
@@ -1029,6 +1084,7 @@ int main(void)
 	    cmocka_unit_test(test_too_many_lans),
 	    cmocka_unit_test(test_too_many_ports),
 	    cmocka_unit_test(test_errors_accumulate),
+	    cmocka_unit_test(test_sflow),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
