@@ -222,12 +222,48 @@ static bool member_equal(const struct fab_member *a, const struct fab_member *b)
 	return true;
 }
 
+static bool rate_equal(const struct fab_rate *a, const struct fab_rate *b)
+{
+	return a->pps == b->pps && a->burst == b->burst;
+}
+
+/*
+ * Field by field: memcmp of the structs would compare padding and the bytes
+ * after each string's NUL, which differ between equal models.
+ */
+static bool policy_equal(const struct fab_policy *a, const struct fab_policy *b)
+{
+	const struct fab_sponge_policy *x = &a->sponge, *y = &b->sponge;
+
+	return a->nethertypes == b->nethertypes && a->nethertypes <= FAB_ETHERTYPE_MAX &&
+	       memcmp(a->ethertypes, b->ethertypes, a->nethertypes * sizeof(a->ethertypes[0])) ==
+		   0 &&
+	       a->neigh == b->neigh && rate_equal(&a->storm_arp, &b->storm_arp) &&
+	       rate_equal(&a->storm_nd, &b->storm_nd) && rate_equal(&a->punt_port, &b->punt_port) &&
+	       rate_equal(&a->punt_total, &b->punt_total) && a->violation == b->violation &&
+	       a->errdisable_recovery_s == b->errdisable_recovery_s &&
+	       a->flap_changes == b->flap_changes && a->flap_window_s == b->flap_window_s &&
+	       a->flap_hold_s == b->flap_hold_s && x->queue_depth == y->queue_depth &&
+	       x->rate_per_min == y->rate_per_min && x->flood_ms == y->flood_ms &&
+	       x->probes == y->probes && x->probe_interval_ms == y->probe_interval_ms &&
+	       x->learning_s == y->learning_s && x->init_state == y->init_state &&
+	       x->mac == y->mac && x->gratuitous == y->gratuitous && x->enabled == y->enabled;
+}
+
+static bool mgmt_equal(const struct fab_management *a, const struct fab_management *b)
+{
+	return strcmp(a->control_socket, b->control_socket) == 0 &&
+	       strcmp(a->cli_socket, b->cli_socket) == 0 &&
+	       strcmp(a->cli_ro_socket, b->cli_ro_socket) == 0 &&
+	       strcmp(a->metrics_listen, b->metrics_listen) == 0 &&
+	       strcmp(a->state_dir, b->state_dir) == 0 && strcmp(a->cli_group, b->cli_group) == 0;
+}
+
 bool fab_model_equal(const struct fab_model *a, const struct fab_model *b)
 {
-	if (strcmp(a->name, b->name) != 0 ||
-	    memcmp(&a->policy, &b->policy, sizeof(a->policy)) != 0 ||
-	    memcmp(&a->mgmt, &b->mgmt, sizeof(a->mgmt)) != 0 || a->nlans != b->nlans ||
-	    a->nports != b->nports || a->nmembers != b->nmembers)
+	if (strcmp(a->name, b->name) != 0 || !policy_equal(&a->policy, &b->policy) ||
+	    !mgmt_equal(&a->mgmt, &b->mgmt) || a->nlans != b->nlans || a->nports != b->nports ||
+	    a->nmembers != b->nmembers)
 		return false;
 	for (size_t i = 0; i < a->nlans; i++)
 		if (!lan_equal(&a->lans[i], &b->lans[i]))

@@ -1,0 +1,1552 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The configuration loader. libyaml's document API gives the whole tree with
+ * source positions; the loader walks it once, building the model and checking
+ * every rule as it goes, and keeps going after an error so that one run shows
+ * the operator everything that is wrong with the file.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <arpa/inet.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <yaml.h>
+
+#include "config.h"
+
+/* A file larger than this is not a configuration; refuse it before parsing. */
+#define CONFIG_SIZE_MAX (64u << 20)
+/* Past this many errors the rest is noise; the list ends with a note. */
+#define CONFIG_ERRORS_MAX 1000
+
+void fab_config_errors_clear(struct fab_config_errors *e)
+{
+	if (e == NULL)
+		return;
+	free(e->v);
+	e->v = NULL;
+	e->n = 0;
+	e->cap = 0;
+}
+
+void fab_config_errors_print(const struct fab_config_errors *e, FILE *out)
+{
+	for (size_t i = 0; i < e->n; i++) {
+		const struct fab_config_error *x = &e->v[i];
+
+		if (x->line == 0)
+			fprintf(out, "%s: %s\n", x->file, x->msg);
+		else
+			fprintf(out, "%s:%u:%u: %s\n", x->file, x->line, x->col, x->msg);
+	}
+}
+
+static void errors_vadd(struct fab_config_errors *e, const char *file, uint32_t line, uint32_t col,
+			const char *fmt, va_list ap)
+{
+	struct fab_config_error *x;
+
+	if (e->n > CONFIG_ERRORS_MAX)
+		return;
+	if (e->n == e->cap) {
+		size_t cap = e->cap ? e->cap * 2 : 16;
+		struct fab_config_error *v = realloc(e->v, cap * sizeof(*v));
+
+		if (v == NULL)
+			return;
+		e->v = v;
+		e->cap = cap;
+	}
+	x = &e->v[e->n++];
+	snprintf(x->file, sizeof(x->file), "%s", file);
+	x->line = line;
+	x->col = col;
+	if (e->n > CONFIG_ERRORS_MAX)
+		snprintf(x->msg, sizeof(x->msg), "too many errors; stopped after %d",
+			 CONFIG_ERRORS_MAX);
+	else
+		vsnprintf(x->msg, sizeof(x->msg), fmt, ap);
+}
+
+__attribute__((format(printf, 5, 6))) static void errors_add(struct fab_config_errors *e,
+							     const char *file, uint32_t line,
+							     uint32_t col, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	errors_vadd(e, file, line, col, fmt, ap);
+	va_end(ap);
+}
+
+/* Stable, so errors on one line keep the order they were found in. */
+static void errors_sort(struct fab_config_errors *e)
+{
+	for (size_t i = 1; i < e->n; i++) {
+		struct fab_config_error x = e->v[i];
+		size_t j = i;
+
+		while (j > 0 && (e->v[j - 1].line > x.line ||
+				 (e->v[j - 1].line == x.line && e->v[j - 1].col > x.col))) {
+			e->v[j] = e->v[j - 1];
+			j--;
+		}
+		e->v[j] = x;
+	}
+}
+
+/* One MAC or address seen so far, to find the same one given twice. */
+struct seen_mac {
+	fab_mac_t mac;
+	size_t member, conn, binding;
+	uint32_t line;
+};
+
+struct seen_ip {
+	struct fab_ip6 addr; /* IPv4 as ::ffff:a.b.c.d so both families share a table */
+	uint32_t line;
+};
+
+struct loader {
+	const char *file;
+	struct fab_config_errors *errs;
+	yaml_document_t *doc;
+	struct fab_model *m;
+	size_t nerrs_at_start;
+	bool nomem;
+	struct seen_mac *macs;
+	size_t nmacs, capmacs;
+	struct seen_ip *ips;
+	size_t nips, capips;
+	/* Where things were defined, for "already at line N" messages. */
+	uint32_t *lan_vlan_line;
+	uint32_t *port_device_line;
+	long *port_conn_member; /* member using an edge port, -1 if none */
+	uint32_t *port_conn_line;
+};
+
+static uint32_t line_of(const yaml_node_t *n)
+{
+	return (uint32_t)n->start_mark.line + 1;
+}
+
+__attribute__((format(printf, 3, 4))) static void err(struct loader *l, const yaml_node_t *n,
+						      const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	errors_vadd(l->errs, l->file, line_of(n), (uint32_t)n->start_mark.column + 1, fmt, ap);
+	va_end(ap);
+}
+
+/* A value from the file, made safe to quote in a message: short, printable. */
+static const char *show(const char *s, char *buf, size_t len)
+{
+	size_t o = 0, max = len < 44 ? len : 44;
+
+	for (; *s && o + 4 < max; s++)
+		buf[o++] = ((unsigned char)*s < 0x20 || *s == 0x7f) ? '?' : *s;
+	if (*s)
+		o += (size_t)snprintf(buf + o, len - o, "...");
+	buf[o < len ? o : len - 1] = '\0';
+	return buf;
+}
+
+static yaml_node_t *node(struct loader *l, int index)
+{
+	return yaml_document_get_node(l->doc, index);
+}
+
+static const char *type_name(yaml_node_type_t t)
+{
+	switch (t) {
+	case YAML_SEQUENCE_NODE:
+		return "list";
+	case YAML_MAPPING_NODE:
+		return "mapping";
+	default:
+		return "single value";
+	}
+}
+
+static bool expect(struct loader *l, const yaml_node_t *n, yaml_node_type_t t, const char *what)
+{
+	if (n->type == t)
+		return true;
+	err(l, n, "%s must be a %s, not a %s", what, type_name(t), type_name(n->type));
+	return false;
+}
+
+/* The text of a scalar, or NULL (reported) for other nodes or embedded NULs. */
+static const char *scalar(struct loader *l, const yaml_node_t *n, const char *what)
+{
+	const char *s;
+
+	if (!expect(l, n, YAML_SCALAR_NODE, what))
+		return NULL;
+	s = (const char *)n->data.scalar.value;
+	if (strlen(s) != n->data.scalar.length) {
+		err(l, n, "%s contains a NUL character", what);
+		return NULL;
+	}
+	return s;
+}
+
+static bool is_null(const yaml_node_t *n)
+{
+	const char *s = (const char *)n->data.scalar.value;
+
+	return n->type == YAML_SCALAR_NODE && n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+	       (s[0] == '\0' || strcmp(s, "~") == 0 || strcmp(s, "null") == 0 ||
+		strcmp(s, "Null") == 0 || strcmp(s, "NULL") == 0);
+}
+
+/* Edit distance with transpositions, for "did you mean" on unknown keys. */
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	size_t d[34][34];
+
+	if (la > 32 || lb > 32)
+		return 99;
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (size_t j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		for (size_t j = 1; j <= lb; j++) {
+			size_t cost = a[i - 1] != b[j - 1];
+			size_t v = d[i - 1][j] + 1;
+
+			if (d[i][j - 1] + 1 < v)
+				v = d[i][j - 1] + 1;
+			if (d[i - 1][j - 1] + cost < v)
+				v = d[i - 1][j - 1] + cost;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    d[i - 2][j - 2] + 1 < v)
+				v = d[i - 2][j - 2] + 1;
+			d[i][j] = v;
+		}
+	}
+	return d[la][lb];
+}
+
+struct key {
+	const char *name;
+	bool required;
+};
+
+/*
+ * Sorts a mapping's values into vals[] by their key's index in keys[], and
+ * reports unknown, duplicate and missing keys. An empty (null) value counts
+ * as absent. Returns false if n is not a mapping.
+ */
+static bool map_fields(struct loader *l, yaml_node_t *n, const char *what, const char *where,
+		       const struct key *keys, size_t nkeys, yaml_node_t **vals)
+{
+	yaml_node_t *keynode[32] = {0};
+	char buf[64];
+
+	memset(vals, 0, nkeys * sizeof(*vals));
+	if (!expect(l, n, YAML_MAPPING_NODE, what))
+		return false;
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
+	     p++) {
+		yaml_node_t *k = node(l, p->key), *v = node(l, p->value);
+		const char *name;
+		size_t i, best = 0, bestd = 99;
+
+		if (k->type != YAML_SCALAR_NODE) {
+			err(l, k, "a key in %s must be a plain name, not a %s", where,
+			    type_name(k->type));
+			continue;
+		}
+		name = (const char *)k->data.scalar.value;
+		for (i = 0; i < nkeys && strcmp(keys[i].name, name) != 0; i++) {
+			size_t d = edit_distance(name, keys[i].name);
+
+			if (d < bestd) {
+				bestd = d;
+				best = i;
+			}
+		}
+		if (i == nkeys) {
+			if (bestd <= 2 || bestd * 3 <= strlen(keys[best].name))
+				err(l, k, "unknown key '%s' in %s; did you mean '%s'?",
+				    show(name, buf, sizeof(buf)), where, keys[best].name);
+			else
+				err(l, k, "unknown key '%s' in %s", show(name, buf, sizeof(buf)),
+				    where);
+			continue;
+		}
+		if (keynode[i] != NULL) {
+			err(l, k, "duplicate key '%s' in %s (first given at line %u)", keys[i].name,
+			    where, line_of(keynode[i]));
+			continue;
+		}
+		keynode[i] = k;
+		if (is_null(v)) {
+			if (keys[i].required)
+				err(l, k, "'%s' in %s has no value", keys[i].name, where);
+			continue;
+		}
+		vals[i] = v;
+	}
+	for (size_t i = 0; i < nkeys; i++)
+		if (keys[i].required && keynode[i] == NULL)
+			err(l, n, "missing required key '%s' in %s", keys[i].name, where);
+	return true;
+}
+
+/* Items of a sequence node; NULL and *n = 0 (reported) for other nodes. */
+static yaml_node_item_t *seq_items(struct loader *l, yaml_node_t *n, const char *what, size_t *cnt)
+{
+	*cnt = 0;
+	if (!expect(l, n, YAML_SEQUENCE_NODE, what))
+		return NULL;
+	*cnt = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+	return n->data.sequence.items.start;
+}
+
+enum text_kind {
+	TEXT_FREE,  /* descriptions and member names: any printable text */
+	TEXT_IDENT, /* names used as CLI words and metric labels */
+	TEXT_PATH,  /* absolute file system paths */
+};
+
+static bool get_text(struct loader *l, yaml_node_t *n, const char *what, enum text_kind kind,
+		     char *out, size_t size)
+{
+	const char *s = scalar(l, n, what);
+	char buf[64];
+	size_t len;
+
+	if (s == NULL)
+		return false;
+	len = strlen(s);
+	if (len >= size) {
+		err(l, n, "%s is too long (%zu bytes; at most %zu)", what, len, size - 1);
+		return false;
+	}
+	for (const char *p = s; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c < 0x20 || c == 0x7f) {
+			err(l, n, "%s contains a control character (newline, tab or similar)",
+			    what);
+			return false;
+		}
+		if (kind == TEXT_IDENT && !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+					    (c >= '0' && c <= '9') || strchr("-_./:", c))) {
+			err(l, n,
+			    "%s '%s' may contain only letters, digits and the characters - _ . / :",
+			    what, show(s, buf, sizeof(buf)));
+			return false;
+		}
+	}
+	if (kind != TEXT_FREE && len == 0) {
+		err(l, n, "%s must not be empty", what);
+		return false;
+	}
+	if (kind == TEXT_PATH && s[0] != '/') {
+		err(l, n, "%s '%s' must be an absolute path", what, show(s, buf, sizeof(buf)));
+		return false;
+	}
+	memset(out, 0, size);
+	memcpy(out, s, len);
+	return true;
+}
+
+/* Decimal, or 0x hex where allow_hex; no sign, no spaces. */
+static bool get_u32(struct loader *l, yaml_node_t *n, const char *what, bool allow_hex,
+		    uint32_t min, uint32_t max, uint32_t *out)
+{
+	const char *s = scalar(l, n, what), *p;
+	uint64_t v = 0;
+	unsigned base = 10;
+	char buf[64];
+
+	if (s == NULL)
+		return false;
+	p = s;
+	if (allow_hex && p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+		base = 16;
+		p += 2;
+	}
+	if (*p == '\0')
+		goto bad;
+	for (; *p; p++) {
+		unsigned d;
+
+		if (*p >= '0' && *p <= '9')
+			d = (unsigned)(*p - '0');
+		else if (base == 16 && *p >= 'a' && *p <= 'f')
+			d = (unsigned)(*p - 'a' + 10);
+		else if (base == 16 && *p >= 'A' && *p <= 'F')
+			d = (unsigned)(*p - 'A' + 10);
+		else
+			goto bad;
+		v = v * base + d;
+		if (v > UINT32_MAX) {
+			err(l, n, "%s %s is out of range (%u to %u)", what,
+			    show(s, buf, sizeof(buf)), min, max);
+			return false;
+		}
+	}
+	if (v < min || v > max) {
+		err(l, n, "%s %s is out of range (%u to %u)", what, show(s, buf, sizeof(buf)), min,
+		    max);
+		return false;
+	}
+	*out = (uint32_t)v;
+	return true;
+bad:
+	err(l, n, "%s must be a %snumber, not '%s'", what, allow_hex ? "decimal or 0x hex " : "",
+	    show(s, buf, sizeof(buf)));
+	return false;
+}
+
+static bool get_bool(struct loader *l, yaml_node_t *n, const char *what, bool *out)
+{
+	const char *s = scalar(l, n, what);
+	char buf[64];
+
+	if (s == NULL)
+		return false;
+	if (strcasecmp(s, "true") == 0 || strcasecmp(s, "yes") == 0) {
+		*out = true;
+		return true;
+	}
+	if (strcasecmp(s, "false") == 0 || strcasecmp(s, "no") == 0) {
+		*out = false;
+		return true;
+	}
+	err(l, n, "%s must be true or false, not '%s'", what, show(s, buf, sizeof(buf)));
+	return false;
+}
+
+struct enum_name {
+	const char *name;
+	int value;
+};
+
+static bool get_enum(struct loader *l, yaml_node_t *n, const char *what,
+		     const struct enum_name *names, size_t count, int *out)
+{
+	const char *s = scalar(l, n, what);
+	char valid[128] = "", buf[64];
+	size_t o = 0;
+
+	if (s == NULL)
+		return false;
+	for (size_t i = 0; i < count; i++) {
+		if (strcmp(s, names[i].name) == 0) {
+			*out = names[i].value;
+			return true;
+		}
+		o += (size_t)snprintf(valid + o, sizeof(valid) - o, "%s%s", i ? ", " : "",
+				      names[i].name);
+		if (o >= sizeof(valid))
+			o = sizeof(valid) - 1;
+	}
+	err(l, n, "invalid %s '%s'; valid values: %s", what, show(s, buf, sizeof(buf)), valid);
+	return false;
+}
+
+#define GET_ENUM(l, n, what, table, outp)                                                      \
+	({                                                                                     \
+		int v_;                                                                        \
+		bool ok_ = get_enum(l, n, what, table, sizeof(table) / sizeof(table[0]), &v_); \
+		if (ok_)                                                                       \
+			*(outp) = v_;                                                          \
+		ok_;                                                                           \
+	})
+
+static const struct enum_name neigh_names[] = {{"steer", FAB_NEIGH_STEER},
+					       {"proxy", FAB_NEIGH_PROXY}};
+static const struct enum_name violation_names[] = {{"protect", FAB_VIOLATION_PROTECT},
+						   {"restrict", FAB_VIOLATION_RESTRICT},
+						   {"shutdown", FAB_VIOLATION_SHUTDOWN}};
+static const struct enum_name sponge_state_names[] = {
+    {"alive", FAB_SPONGE_ALIVE}, {"dead", FAB_SPONGE_DEAD}, {"pending", FAB_SPONGE_PENDING}};
+static const struct enum_name lan_kind_names[] = {{"peering", FAB_LAN_PEERING},
+						  {"quarantine", FAB_LAN_QUARANTINE}};
+static const struct enum_name port_kind_names[] = {{"edge", FAB_PORT_EDGE},
+						   {"core", FAB_PORT_CORE}};
+static const struct enum_name port_mode_names[] = {{"access", FAB_PORT_ACCESS},
+						   {"trunk", FAB_PORT_TRUNK}};
+static const struct enum_name admin_names[] = {{"up", 1}, {"down", 0}};
+
+/* A unicast MAC a member or the sponge may own. */
+static bool get_mac(struct loader *l, yaml_node_t *n, const char *what, fab_mac_t *out)
+{
+	const char *s = scalar(l, n, what);
+	char buf[64];
+
+	if (s == NULL)
+		return false;
+	if (fab_mac_parse(s, out) != 0) {
+		err(l, n,
+		    "malformed MAC address '%s' (use 02:00:5e:10:00:01, 02-00-5e-10-00-01, "
+		    "0200.5e10.0001 or 02005e100001)",
+		    show(s, buf, sizeof(buf)));
+		return false;
+	}
+	if (*out == 0xffffffffffffULL) {
+		err(l, n, "%s %s is the broadcast address", what, show(s, buf, sizeof(buf)));
+		return false;
+	}
+	if (fab_mac_is_multicast(*out)) {
+		err(l, n, "%s %s is a multicast address (lowest bit of the first octet set)", what,
+		    show(s, buf, sizeof(buf)));
+		return false;
+	}
+	if (*out == 0) {
+		err(l, n, "%s %s is all zeros", what, show(s, buf, sizeof(buf)));
+		return false;
+	}
+	return true;
+}
+
+/* Says which part of a bad prefix is wrong, and the right prefix if only host bits are. */
+static void prefix_error(struct loader *l, yaml_node_t *n, const char *s, bool v6)
+{
+	const char *slash = strchr(s, '/');
+	char buf[64], fixed[64];
+	char addr[INET6_ADDRSTRLEN + 1];
+	unsigned long len;
+	char *end;
+
+	if (slash == NULL || (size_t)(slash - s) >= sizeof(addr) || slash[1] < '0' ||
+	    slash[1] > '9')
+		goto malformed;
+	memcpy(addr, s, (size_t)(slash - s));
+	addr[slash - s] = '\0';
+	len = strtoul(slash + 1, &end, 10);
+	if (*end != '\0' || len > (v6 ? 128u : 32u))
+		goto malformed;
+	if (!v6) {
+		uint32_t a;
+
+		if (fab_ip4_parse(addr, &a) != 0)
+			goto malformed;
+		a &= len == 0 ? 0 : 0xffffffffu << (32 - len);
+		fab_ip4_format(a, fixed, sizeof(fixed));
+	} else {
+		struct fab_ip6 a;
+
+		if (fab_ip6_parse(addr, &a) != 0)
+			goto malformed;
+		for (unsigned bit = (unsigned)len; bit < 128; bit++)
+			a.b[bit / 8] &= (uint8_t) ~(0x80 >> (bit % 8));
+		fab_ip6_format(&a, fixed, sizeof(fixed));
+	}
+	err(l, n, "prefix %s has host bits set; did you mean %s/%lu?", show(s, buf, sizeof(buf)),
+	    fixed, len);
+	return;
+malformed:
+	err(l, n, "malformed IPv%d prefix '%s' (expected ADDRESS/LENGTH)", v6 ? 6 : 4,
+	    show(s, buf, sizeof(buf)));
+}
+
+static bool get_prefix4(struct loader *l, yaml_node_t *n, struct fab_prefix4 *out)
+{
+	const char *s = scalar(l, n, "'ipv4'");
+
+	if (s == NULL)
+		return false;
+	if (fab_prefix4_parse(s, out) == 0)
+		return true;
+	prefix_error(l, n, s, false);
+	return false;
+}
+
+static bool get_prefix6(struct loader *l, yaml_node_t *n, struct fab_prefix6 *out)
+{
+	const char *s = scalar(l, n, "'ipv6'");
+
+	if (s == NULL)
+		return false;
+	if (fab_prefix6_parse(s, out) == 0)
+		return true;
+	prefix_error(l, n, s, true);
+	return false;
+}
+
+static bool get_rate(struct loader *l, yaml_node_t *n, const char *where, struct fab_rate *r)
+{
+	static const struct key keys[] = {{"pps", false}, {"burst", false}};
+	yaml_node_t *v[2];
+	bool ok = true;
+
+	if (!map_fields(l, n, where, where, keys, 2, v))
+		return false;
+	if (v[0])
+		ok &= get_u32(l, v[0], "'pps'", false, 0, UINT32_MAX, &r->pps);
+	if (v[1])
+		ok &= get_u32(l, v[1], "'burst'", false, 1, UINT32_MAX, &r->burst);
+	return ok;
+}
+
+static void load_fabric(struct loader *l, yaml_node_t *n)
+{
+	static const struct key keys[] = {{"name", true}};
+	yaml_node_t *v[1];
+
+	if (!map_fields(l, n, "'fabric'", "fabric", keys, 1, v))
+		return;
+	if (v[0])
+		get_text(l, v[0], "fabric name", TEXT_IDENT, l->m->name, sizeof(l->m->name));
+}
+
+static void load_ethertypes(struct loader *l, yaml_node_t *n)
+{
+	struct fab_policy *p = &l->m->policy;
+	size_t cnt;
+	yaml_node_item_t *it = seq_items(l, n, "'ethertypes'", &cnt);
+	uint16_t et[FAB_ETHERTYPE_MAX] = {0};
+	size_t k = 0;
+
+	if (it == NULL)
+		return;
+	if (cnt == 0) {
+		err(l, n, "'ethertypes' is empty: no frame could pass; list at least 0x0800");
+		return;
+	}
+	for (size_t i = 0; i < cnt; i++) {
+		yaml_node_t *e = node(l, it[i]);
+		uint32_t v;
+
+		if (i == FAB_ETHERTYPE_MAX) {
+			err(l, e, "too many EtherTypes (at most %d)", FAB_ETHERTYPE_MAX);
+			break;
+		}
+		if (!get_u32(l, e, "EtherType", true, 0, 0xffff, &v))
+			continue;
+		if (v < 0x0600) {
+			err(l, e,
+			    "EtherType 0x%04x is below 0x0600: values under 0x0600 are 802.3 "
+			    "lengths, not EtherTypes",
+			    v);
+			continue;
+		}
+		for (size_t j = 0; j < k; j++)
+			if (et[j] == v) {
+				err(l, e, "EtherType 0x%04x is listed twice", v);
+				v = 0;
+				break;
+			}
+		if (v != 0)
+			et[k++] = (uint16_t)v;
+	}
+	memcpy(p->ethertypes, et, sizeof(et));
+	p->nethertypes = k;
+}
+
+static void load_sponge(struct loader *l, yaml_node_t *n)
+{
+	enum { EN, QD, RATE, FLOOD, PROBES, PINT, LEARN, INIT, MAC, GRAT, N };
+	static const struct key keys[N] = {
+	    [EN] = {"enabled", false},     [QD] = {"queue-depth", false},
+	    [RATE] = {"rate", false},      [FLOOD] = {"flood-protection", false},
+	    [PROBES] = {"probes", false},  [PINT] = {"probe-interval", false},
+	    [LEARN] = {"learning", false}, [INIT] = {"init-state", false},
+	    [MAC] = {"mac", false},        [GRAT] = {"gratuitous", false},
+	};
+	struct fab_sponge_policy *s = &l->m->policy.sponge;
+	yaml_node_t *v[N];
+
+	if (!map_fields(l, n, "'sponge'", "sponge", keys, N, v))
+		return;
+	if (v[EN])
+		get_bool(l, v[EN], "'enabled'", &s->enabled);
+	if (v[QD])
+		get_u32(l, v[QD], "'queue-depth'", false, 1, 1000000, &s->queue_depth);
+	if (v[RATE])
+		get_u32(l, v[RATE], "'rate'", false, 1, 1000000, &s->rate_per_min);
+	if (v[FLOOD])
+		get_u32(l, v[FLOOD], "'flood-protection'", false, 0, 3600000, &s->flood_ms);
+	if (v[PROBES])
+		get_u32(l, v[PROBES], "'probes'", false, 1, 1000, &s->probes);
+	if (v[PINT])
+		get_u32(l, v[PINT], "'probe-interval'", false, 1, 3600000, &s->probe_interval_ms);
+	if (v[LEARN])
+		get_u32(l, v[LEARN], "'learning'", false, 0, 86400, &s->learning_s);
+	if (v[INIT])
+		GET_ENUM(l, v[INIT], "sponge init-state", sponge_state_names, &s->init_state);
+	if (v[MAC]) {
+		fab_mac_t mac;
+
+		if (get_mac(l, v[MAC], "sponge MAC", &mac))
+			s->mac = mac;
+	}
+	if (v[GRAT])
+		get_bool(l, v[GRAT], "'gratuitous'", &s->gratuitous);
+}
+
+static void load_policy(struct loader *l, yaml_node_t *n)
+{
+	enum { ET, NP, VIOL, EDR, FLAP, STORM, PUNT, SPONGE, N };
+	static const struct key keys[N] = {
+	    [ET] = {"ethertypes", false},       [NP] = {"neighbor-policy", false},
+	    [VIOL] = {"violation", false},      [EDR] = {"errdisable-recovery", false},
+	    [FLAP] = {"flap-dampening", false}, [STORM] = {"storm-control", false},
+	    [PUNT] = {"punt", false},           [SPONGE] = {"sponge", false},
+	};
+	static const struct key flap_keys[] = {
+	    {"changes", false}, {"window", false}, {"hold", false}};
+	static const struct key storm_keys[] = {{"arp", false}, {"nd", false}};
+	static const struct key punt_keys[] = {{"port", false}, {"total", false}};
+	struct fab_policy *p = &l->m->policy;
+	yaml_node_t *v[N], *w[3];
+
+	if (!map_fields(l, n, "'policy'", "policy", keys, N, v))
+		return;
+	if (v[ET])
+		load_ethertypes(l, v[ET]);
+	if (v[NP])
+		GET_ENUM(l, v[NP], "neighbor-policy", neigh_names, &p->neigh);
+	if (v[VIOL])
+		GET_ENUM(l, v[VIOL], "violation action", violation_names, &p->violation);
+	if (v[EDR])
+		get_u32(l, v[EDR], "'errdisable-recovery'", false, 0, 604800,
+			&p->errdisable_recovery_s);
+	if (v[FLAP] &&
+	    map_fields(l, v[FLAP], "'flap-dampening'", "flap-dampening", flap_keys, 3, w)) {
+		if (w[0])
+			get_u32(l, w[0], "'changes'", false, 1, 1000, &p->flap_changes);
+		if (w[1])
+			get_u32(l, w[1], "'window'", false, 1, 86400, &p->flap_window_s);
+		if (w[2])
+			get_u32(l, w[2], "'hold'", false, 1, 604800, &p->flap_hold_s);
+	}
+	if (v[STORM] &&
+	    map_fields(l, v[STORM], "'storm-control'", "storm-control", storm_keys, 2, w)) {
+		if (w[0])
+			get_rate(l, w[0], "storm-control arp", &p->storm_arp);
+		if (w[1])
+			get_rate(l, w[1], "storm-control nd", &p->storm_nd);
+	}
+	if (v[PUNT] && map_fields(l, v[PUNT], "'punt'", "punt", punt_keys, 2, w)) {
+		if (w[0])
+			get_rate(l, w[0], "punt port", &p->punt_port);
+		if (w[1])
+			get_rate(l, w[1], "punt total", &p->punt_total);
+	}
+	if (v[SPONGE])
+		load_sponge(l, v[SPONGE]);
+}
+
+/* ADDRESS:PORT with a dotted quad or a bracketed IPv6 address. */
+static bool metrics_valid(const char *s)
+{
+	char addr[INET6_ADDRSTRLEN + 1];
+	const char *colon = strrchr(s, ':'), *a = s;
+	size_t alen;
+	uint32_t a4;
+	struct fab_ip6 a6;
+	char *end;
+	unsigned long port;
+
+	if (colon == NULL || colon[1] < '0' || colon[1] > '9')
+		return false;
+	port = strtoul(colon + 1, &end, 10);
+	if (*end != '\0' || port == 0 || port > 65535)
+		return false;
+	alen = (size_t)(colon - s);
+	if (s[0] == '[') {
+		if (alen < 2 || colon[-1] != ']')
+			return false;
+		a = s + 1;
+		alen -= 2;
+	}
+	if (alen >= sizeof(addr))
+		return false;
+	memcpy(addr, a, alen);
+	addr[alen] = '\0';
+	return s[0] == '[' ? fab_ip6_parse(addr, &a6) == 0 : fab_ip4_parse(addr, &a4) == 0;
+}
+
+static void load_management(struct loader *l, yaml_node_t *n)
+{
+	enum { CTL, CLI, CLIRO, GROUP, METRICS, STATE, N };
+	static const struct key keys[N] = {
+	    [CTL] = {"control-socket", false},        [CLI] = {"cli-socket", false},
+	    [CLIRO] = {"cli-readonly-socket", false}, [GROUP] = {"cli-group", false},
+	    [METRICS] = {"metrics", false},           [STATE] = {"state-dir", false},
+	};
+	struct fab_management *g = &l->m->mgmt;
+	/* A socket path must fit sockaddr_un.sun_path with its NUL. */
+	size_t sun_max = sizeof(((struct sockaddr_un *)0)->sun_path);
+	yaml_node_t *v[N];
+
+	if (!map_fields(l, n, "'management'", "management", keys, N, v))
+		return;
+	if (v[CTL])
+		get_text(l, v[CTL], "'control-socket'", TEXT_PATH, g->control_socket, sun_max);
+	if (v[CLI])
+		get_text(l, v[CLI], "'cli-socket'", TEXT_PATH, g->cli_socket, sun_max);
+	if (v[CLIRO])
+		get_text(l, v[CLIRO], "'cli-readonly-socket'", TEXT_PATH, g->cli_ro_socket,
+			 sun_max);
+	if (v[GROUP])
+		get_text(l, v[GROUP], "'cli-group'", TEXT_IDENT, g->cli_group,
+			 sizeof(g->cli_group));
+	if (v[STATE])
+		get_text(l, v[STATE], "'state-dir'", TEXT_PATH, g->state_dir, sizeof(g->state_dir));
+	if (v[METRICS]) {
+		char tmp[FAB_NAME_MAX], buf[64];
+
+		if (!get_text(l, v[METRICS], "'metrics'", TEXT_FREE, tmp, sizeof(tmp)))
+			return;
+		if (strcmp(tmp, "off") == 0)
+			tmp[0] = '\0';
+		if (tmp[0] != '\0' && !metrics_valid(tmp)) {
+			err(l, v[METRICS],
+			    "'metrics' must be ADDRESS:PORT (127.0.0.1:9712, [::1]:9712), \"\" or "
+			    "off, not '%s'",
+			    show(tmp, buf, sizeof(buf)));
+			return;
+		}
+		memset(g->metrics_listen, 0, sizeof(g->metrics_listen));
+		memcpy(g->metrics_listen, tmp, strlen(tmp));
+	}
+}
+
+static void load_lans(struct loader *l, yaml_node_t *n)
+{
+	enum { NAME, VLAN, KIND, V4, V6, NP, N };
+	static const struct key keys[N] = {
+	    [NAME] = {"name", true}, [VLAN] = {"vlan", true}, [KIND] = {"kind", false},
+	    [V4] = {"ipv4", false},  [V6] = {"ipv6", false},  [NP] = {"neighbor-policy", false},
+	};
+	struct fab_model *m = l->m;
+	size_t cnt;
+	yaml_node_item_t *it = seq_items(l, n, "'lans'", &cnt);
+
+	if (it == NULL || cnt == 0)
+		return;
+	if (cnt > FAB_LANS_MAX) {
+		err(l, node(l, it[FAB_LANS_MAX]), "too many LANs (at most %d)", FAB_LANS_MAX);
+		cnt = FAB_LANS_MAX;
+	}
+	m->lans = calloc(cnt, sizeof(*m->lans));
+	l->lan_vlan_line = calloc(cnt, sizeof(*l->lan_vlan_line));
+	if (m->lans == NULL || l->lan_vlan_line == NULL) {
+		l->nomem = true;
+		return;
+	}
+	for (size_t i = 0; i < cnt; i++) {
+		yaml_node_t *e = node(l, it[i]), *v[N];
+		struct fab_lan *lan = &m->lans[m->nlans];
+		uint32_t vlan;
+		int dup;
+
+		bool named;
+
+		/* A LAN without a valid, new name is still checked, but not added. */
+		memset(lan, 0, sizeof(*lan));
+		if (!map_fields(l, e, "each entry of 'lans'", "LAN", keys, N, v))
+			continue;
+		named = v[NAME] != NULL &&
+			get_text(l, v[NAME], "LAN name", TEXT_IDENT, lan->name, sizeof(lan->name));
+		dup = named ? fab_model_lan_by_name(m, lan->name) : -1;
+		if (dup >= 0) {
+			err(l, v[NAME], "LAN '%s' is already defined at line %u", lan->name,
+			    m->lans[dup].pos.line);
+			named = false;
+		}
+		lan->pos = (struct fab_pos){line_of(e), (uint32_t)e->start_mark.column + 1};
+		lan->neigh = m->policy.neigh;
+		if (v[VLAN] && get_u32(l, v[VLAN], "VLAN id", false, 1, 4094, &vlan)) {
+			dup = fab_model_lan_by_vlan(m, (uint16_t)vlan);
+			if (dup >= 0)
+				err(l, v[VLAN], "VLAN %u is already used by LAN '%s' at line %u",
+				    vlan, m->lans[dup].name, l->lan_vlan_line[dup]);
+			else
+				lan->vlan = (uint16_t)vlan;
+			l->lan_vlan_line[m->nlans] = line_of(v[VLAN]);
+		}
+		if (v[KIND])
+			GET_ENUM(l, v[KIND], "LAN kind", lan_kind_names, &lan->kind);
+		if (v[V4])
+			get_prefix4(l, v[V4], &lan->ipv4);
+		if (v[V6])
+			get_prefix6(l, v[V6], &lan->ipv6);
+		if (v[NP])
+			GET_ENUM(l, v[NP], "neighbor-policy", neigh_names, &lan->neigh);
+		if (named)
+			m->nlans++;
+	}
+}
+
+static void load_port_lans(struct loader *l, struct fab_port *port, yaml_node_t *n)
+{
+	struct fab_model *m = l->m;
+	size_t cnt;
+	yaml_node_item_t *it = seq_items(l, n, "'lans' of a port", &cnt);
+	char buf[64];
+
+	if (it == NULL)
+		return;
+	if (cnt == 0) {
+		err(l, n, "port '%s' carries no LAN", port->name);
+		return;
+	}
+	if (port->mode == FAB_PORT_ACCESS && cnt != 1)
+		err(l, n,
+		    "access port '%s' must carry exactly one LAN, not %zu (make it 'mode: trunk' "
+		    "to "
+		    "carry several)",
+		    port->name, cnt);
+	port->lans = calloc(cnt, sizeof(*port->lans));
+	if (port->lans == NULL) {
+		l->nomem = true;
+		return;
+	}
+	for (size_t i = 0; i < cnt; i++) {
+		yaml_node_t *e = node(l, it[i]);
+		const char *name = scalar(l, e, "a LAN name");
+		int lan;
+		bool dup = false;
+
+		if (name == NULL)
+			continue;
+		lan = fab_model_lan_by_name(m, name);
+		if (lan < 0) {
+			err(l, e, "port '%s' refers to LAN '%s', which is not defined", port->name,
+			    show(name, buf, sizeof(buf)));
+			continue;
+		}
+		for (size_t j = 0; j < port->nlans; j++)
+			dup |= port->lans[j] == lan;
+		if (dup) {
+			err(l, e, "LAN '%s' is listed twice on port '%s'", name, port->name);
+			continue;
+		}
+		port->lans[port->nlans++] = (uint16_t)lan;
+	}
+}
+
+static void load_ports(struct loader *l, yaml_node_t *n)
+{
+	enum { NAME, DEV, DESC, KIND, MODE, LANS, ADMIN, MTU, SPEED, VIOL, N };
+	static const struct key keys[N] = {
+	    [NAME] = {"name", true},         [DEV] = {"device", true},
+	    [DESC] = {"description", false}, [KIND] = {"kind", false},
+	    [MODE] = {"mode", false},        [LANS] = {"lans", true},
+	    [ADMIN] = {"admin", false},      [MTU] = {"mtu", false},
+	    [SPEED] = {"speed", false},      [VIOL] = {"violation", false},
+	};
+	struct fab_model *m = l->m;
+	size_t cnt;
+	yaml_node_item_t *it = seq_items(l, n, "'ports'", &cnt);
+
+	if (it == NULL || cnt == 0)
+		return;
+	if (cnt > FAB_PORTS_MAX) {
+		err(l, node(l, it[FAB_PORTS_MAX]), "too many ports (at most %d)", FAB_PORTS_MAX);
+		cnt = FAB_PORTS_MAX;
+	}
+	m->ports = calloc(cnt, sizeof(*m->ports));
+	l->port_device_line = calloc(cnt, sizeof(*l->port_device_line));
+	l->port_conn_member = calloc(cnt, sizeof(*l->port_conn_member));
+	l->port_conn_line = calloc(cnt, sizeof(*l->port_conn_line));
+	if (m->ports == NULL || l->port_device_line == NULL || l->port_conn_member == NULL ||
+	    l->port_conn_line == NULL) {
+		l->nomem = true;
+		return;
+	}
+	for (size_t i = 0; i < cnt; i++) {
+		yaml_node_t *e = node(l, it[i]), *v[N];
+		struct fab_port *port = &m->ports[m->nports];
+		uint32_t num;
+		int dup, up;
+
+		bool named;
+
+		/* As for LANs: a port without a valid, new name is checked, not added. */
+		free(port->lans);
+		memset(port, 0, sizeof(*port));
+		if (!map_fields(l, e, "each entry of 'ports'", "port", keys, N, v))
+			continue;
+		named = v[NAME] != NULL && get_text(l, v[NAME], "port name", TEXT_IDENT, port->name,
+						    sizeof(port->name));
+		dup = named ? fab_model_port_by_name(m, port->name) : -1;
+		if (dup >= 0) {
+			err(l, v[NAME], "port '%s' is already defined at line %u", port->name,
+			    m->ports[dup].pos.line);
+			named = false;
+		}
+		port->pos = (struct fab_pos){line_of(e), (uint32_t)e->start_mark.column + 1};
+		port->admin_up = true;
+		port->mtu = 1500;
+		port->violation = m->policy.violation;
+		l->port_conn_member[m->nports] = -1;
+		if (v[DEV] &&
+		    get_text(l, v[DEV], "device", TEXT_FREE, port->device, sizeof(port->device))) {
+			if (port->device[0] == '\0')
+				err(l, v[DEV], "device of port '%s' is empty", port->name);
+			for (size_t j = 0; j < m->nports; j++)
+				if (strcmp(m->ports[j].device, port->device) == 0)
+					err(l, v[DEV],
+					    "device of port '%s' is already used by port '%s' at "
+					    "line %u",
+					    port->name, m->ports[j].name, l->port_device_line[j]);
+			l->port_device_line[m->nports] = line_of(v[DEV]);
+		}
+		if (v[DESC])
+			get_text(l, v[DESC], "description", TEXT_FREE, port->description,
+				 sizeof(port->description));
+		if (v[KIND])
+			GET_ENUM(l, v[KIND], "port kind", port_kind_names, &port->kind);
+		if (v[MODE])
+			GET_ENUM(l, v[MODE], "port mode", port_mode_names, &port->mode);
+		if (v[ADMIN] && GET_ENUM(l, v[ADMIN], "admin state", admin_names, &up))
+			port->admin_up = up;
+		if (v[MTU] && get_u32(l, v[MTU], "MTU", false, FAB_MTU_MIN, FAB_MTU_MAX, &num))
+			port->mtu = (uint16_t)num;
+		if (v[SPEED])
+			get_u32(l, v[SPEED], "'speed'", false, 0, UINT32_MAX, &port->speed_mbps);
+		if (v[VIOL])
+			GET_ENUM(l, v[VIOL], "violation action", violation_names, &port->violation);
+		if (v[LANS])
+			load_port_lans(l, port, v[LANS]);
+		if (named)
+			m->nports++;
+	}
+	if (m->nports < cnt) {
+		free(m->ports[m->nports].lans);
+		m->ports[m->nports].lans = NULL;
+	}
+}
+
+static bool port_carries(const struct fab_port *p, int lan)
+{
+	for (size_t i = 0; i < p->nlans; i++)
+		if (p->lans[i] == lan)
+			return true;
+	return false;
+}
+
+/* Where one binding sits, for the MAC and address checks. */
+struct place {
+	size_t member, conn, binding;
+	const struct fab_member *mb;
+	const struct fab_port *port;
+	const struct fab_lan *lan;
+	fab_mac_t sponge_mac;
+};
+
+static void check_mac(struct loader *l, yaml_node_t *e, fab_mac_t mac, const struct place *pl)
+{
+	char buf[18];
+	struct seen_mac *s;
+
+	fab_mac_format(mac, buf, sizeof(buf));
+	if (mac == pl->sponge_mac)
+		err(l, e, "MAC %s of AS%u is the sponge's MAC (policy sponge mac)", buf,
+		    pl->mb->asn);
+	for (size_t i = 0; i < l->nmacs; i++) {
+		const struct seen_mac *o = &l->macs[i];
+		const struct fab_member *om = &l->m->members[o->member];
+
+		if (o->mac != mac)
+			continue;
+		if (o->member != pl->member)
+			err(l, e, "MAC %s is already assigned to AS%u (%s) at line %u", buf,
+			    om->asn, om->name, o->line);
+		else if (o->conn != pl->conn)
+			err(l, e,
+			    "MAC %s of AS%u is already used on port '%s' at line %u; one MAC "
+			    "belongs to one port",
+			    buf, om->asn, l->m->ports[om->conns[o->conn].port].name, o->line);
+		else if (o->binding == pl->binding)
+			err(l, e, "MAC %s is listed twice (first at line %u)", buf, o->line);
+		else
+			continue;
+		return;
+	}
+	if (l->nmacs == l->capmacs) {
+		size_t cap = l->capmacs ? l->capmacs * 2 : 64;
+		struct seen_mac *v = realloc(l->macs, cap * sizeof(*v));
+
+		if (v == NULL) {
+			l->nomem = true;
+			return;
+		}
+		l->macs = v;
+		l->capmacs = cap;
+	}
+	s = &l->macs[l->nmacs++];
+	*s = (struct seen_mac){mac, pl->member, pl->conn, pl->binding, line_of(e)};
+}
+
+static void check_ip(struct loader *l, yaml_node_t *e, const struct fab_ip6 *a, const char *text)
+{
+	for (size_t i = 0; i < l->nips; i++)
+		if (memcmp(&l->ips[i].addr, a, sizeof(*a)) == 0) {
+			err(l, e, "address %s is already assigned at line %u", text,
+			    l->ips[i].line);
+			return;
+		}
+	if (l->nips == l->capips) {
+		size_t cap = l->capips ? l->capips * 2 : 64;
+		struct seen_ip *v = realloc(l->ips, cap * sizeof(*v));
+
+		if (v == NULL) {
+			l->nomem = true;
+			return;
+		}
+		l->ips = v;
+		l->capips = cap;
+	}
+	l->ips[l->nips++] = (struct seen_ip){*a, line_of(e)};
+}
+
+static void load_binding_macs(struct loader *l, struct fab_binding *b, yaml_node_t *n,
+			      const struct place *pl)
+{
+	size_t cnt;
+	yaml_node_item_t *it = seq_items(l, n, "'macs'", &cnt);
+
+	if (it == NULL)
+		return;
+	if (cnt == 0) {
+		err(l, n, "AS%u has no MAC address on LAN '%s'", pl->mb->asn, pl->lan->name);
+		return;
+	}
+	b->macs = calloc(cnt, sizeof(*b->macs));
+	if (b->macs == NULL) {
+		l->nomem = true;
+		return;
+	}
+	for (size_t i = 0; i < cnt; i++) {
+		yaml_node_t *e = node(l, it[i]);
+		fab_mac_t mac;
+
+		if (!get_mac(l, e, "MAC", &mac))
+			continue;
+		check_mac(l, e, mac, pl);
+		b->macs[b->nmacs++] = mac;
+	}
+}
+
+static void load_binding_ipv4(struct loader *l, struct fab_binding *b, yaml_node_t *n,
+			      const struct place *pl)
+{
+	size_t cnt;
+	yaml_node_item_t *it = seq_items(l, n, "'ipv4'", &cnt);
+	char buf[64];
+
+	if (it == NULL || cnt == 0)
+		return;
+	b->ipv4 = calloc(cnt, sizeof(*b->ipv4));
+	if (b->ipv4 == NULL) {
+		l->nomem = true;
+		return;
+	}
+	for (size_t i = 0; i < cnt; i++) {
+		yaml_node_t *e = node(l, it[i]);
+		const char *s = scalar(l, e, "an IPv4 address");
+		struct fab_ip6 mapped = {{0}};
+		uint32_t a;
+
+		if (s == NULL)
+			continue;
+		if (fab_ip4_parse(s, &a) != 0) {
+			err(l, e, "malformed IPv4 address '%s'", show(s, buf, sizeof(buf)));
+			continue;
+		}
+		if (!pl->lan->ipv4.set) {
+			err(l, e, "LAN '%s' has no IPv4 prefix, so %s cannot be assigned on it",
+			    pl->lan->name, s);
+			continue;
+		}
+		if (!fab_prefix4_contains(&pl->lan->ipv4, a)) {
+			char pfx[16];
+
+			fab_ip4_format(pl->lan->ipv4.addr, pfx, sizeof(pfx));
+			err(l, e, "address %s is outside LAN '%s' (%s/%u)", s, pl->lan->name, pfx,
+			    pl->lan->ipv4.len);
+			continue;
+		}
+		mapped.b[10] = mapped.b[11] = 0xff;
+		mapped.b[12] = (uint8_t)(a >> 24);
+		mapped.b[13] = (uint8_t)(a >> 16);
+		mapped.b[14] = (uint8_t)(a >> 8);
+		mapped.b[15] = (uint8_t)a;
+		check_ip(l, e, &mapped, s);
+		b->ipv4[b->nipv4++] = a;
+	}
+}
+
+static void load_binding_ipv6(struct loader *l, struct fab_binding *b, yaml_node_t *n,
+			      const struct place *pl)
+{
+	size_t cnt;
+	yaml_node_item_t *it = seq_items(l, n, "'ipv6'", &cnt);
+	char buf[64];
+
+	if (it == NULL || cnt == 0)
+		return;
+	b->ipv6 = calloc(cnt, sizeof(*b->ipv6));
+	if (b->ipv6 == NULL) {
+		l->nomem = true;
+		return;
+	}
+	for (size_t i = 0; i < cnt; i++) {
+		yaml_node_t *e = node(l, it[i]);
+		const char *s = scalar(l, e, "an IPv6 address");
+		struct fab_ip6 a;
+
+		if (s == NULL)
+			continue;
+		if (fab_ip6_parse(s, &a) != 0) {
+			err(l, e, "malformed IPv6 address '%s'", show(s, buf, sizeof(buf)));
+			continue;
+		}
+		if (!pl->lan->ipv6.set) {
+			err(l, e, "LAN '%s' has no IPv6 prefix, so %s cannot be assigned on it",
+			    pl->lan->name, s);
+			continue;
+		}
+		if (!fab_prefix6_contains(&pl->lan->ipv6, &a)) {
+			struct fab_ip6 p;
+			char pfx[INET6_ADDRSTRLEN];
+
+			memcpy(p.b, pl->lan->ipv6.addr, sizeof(p.b));
+			fab_ip6_format(&p, pfx, sizeof(pfx));
+			err(l, e, "address %s is outside LAN '%s' (%s/%u)", s, pl->lan->name, pfx,
+			    pl->lan->ipv6.len);
+			continue;
+		}
+		check_ip(l, e, &a, s);
+		b->ipv6[b->nipv6++] = a;
+	}
+}
+
+static void load_bindings(struct loader *l, struct fab_connection *c, yaml_node_t *n,
+			  struct place *pl)
+{
+	enum { LAN, MACS, V4, V6, N };
+	static const struct key keys[N] = {
+	    [LAN] = {"lan", true},
+	    [MACS] = {"macs", true},
+	    [V4] = {"ipv4", false},
+	    [V6] = {"ipv6", false},
+	};
+	struct fab_model *m = l->m;
+	size_t cnt;
+	yaml_node_item_t *it = seq_items(l, n, "'lans' of a connection", &cnt);
+	char buf[64];
+
+	if (it == NULL)
+		return;
+	if (cnt == 0) {
+		err(l, n, "connection of AS%u on port '%s' has no LAN", pl->mb->asn,
+		    pl->port->name);
+		return;
+	}
+	c->bindings = calloc(cnt, sizeof(*c->bindings));
+	if (c->bindings == NULL) {
+		l->nomem = true;
+		return;
+	}
+	for (size_t i = 0; i < cnt; i++) {
+		yaml_node_t *e = node(l, it[i]), *v[N];
+		struct fab_binding *b = &c->bindings[c->nbindings];
+		const char *name;
+		int lan;
+		bool dup = false;
+
+		if (!map_fields(l, e, "each entry of a connection's 'lans'", "LAN binding", keys, N,
+				v) ||
+		    v[LAN] == NULL || (name = scalar(l, v[LAN], "'lan'")) == NULL)
+			continue;
+		lan = fab_model_lan_by_name(m, name);
+		if (lan < 0) {
+			err(l, v[LAN], "LAN '%s' is not defined", show(name, buf, sizeof(buf)));
+			continue;
+		}
+		if (!port_carries(pl->port, lan)) {
+			err(l, v[LAN], "port '%s' does not carry LAN '%s'", pl->port->name, name);
+			continue;
+		}
+		for (size_t j = 0; j < c->nbindings; j++)
+			dup |= c->bindings[j].lan == lan;
+		if (dup) {
+			err(l, v[LAN], "LAN '%s' appears twice in this connection of AS%u", name,
+			    pl->mb->asn);
+			continue;
+		}
+		b->lan = (uint16_t)lan;
+		b->pos = (struct fab_pos){line_of(e), (uint32_t)e->start_mark.column + 1};
+		pl->binding = c->nbindings;
+		pl->lan = &m->lans[lan];
+		c->nbindings++;
+		if (v[MACS])
+			load_binding_macs(l, b, v[MACS], pl);
+		if (v[V4])
+			load_binding_ipv4(l, b, v[V4], pl);
+		if (v[V6])
+			load_binding_ipv6(l, b, v[V6], pl);
+	}
+}
+
+static void load_connections(struct loader *l, struct fab_member *mb, yaml_node_t *n,
+			     struct place *pl)
+{
+	enum { PORT, LANS, N };
+	static const struct key keys[N] = {[PORT] = {"port", true}, [LANS] = {"lans", true}};
+	struct fab_model *m = l->m;
+	size_t cnt;
+	yaml_node_item_t *it = seq_items(l, n, "'connections'", &cnt);
+	char buf[64];
+
+	if (it == NULL || cnt == 0)
+		return;
+	mb->conns = calloc(cnt, sizeof(*mb->conns));
+	if (mb->conns == NULL) {
+		l->nomem = true;
+		return;
+	}
+	for (size_t i = 0; i < cnt; i++) {
+		yaml_node_t *e = node(l, it[i]), *v[N];
+		struct fab_connection *c = &mb->conns[mb->nconns];
+		const char *name;
+		int port;
+
+		if (!map_fields(l, e, "each entry of 'connections'", "connection", keys, N, v) ||
+		    v[PORT] == NULL || (name = scalar(l, v[PORT], "'port'")) == NULL)
+			continue;
+		port = fab_model_port_by_name(m, name);
+		if (port < 0) {
+			err(l, v[PORT], "AS%u is connected to port '%s', which is not defined",
+			    mb->asn, show(name, buf, sizeof(buf)));
+			continue;
+		}
+		for (size_t j = 0; j < mb->nconns; j++)
+			if (mb->conns[j].port == port) {
+				err(l, v[PORT],
+				    "AS%u already has a connection on port '%s' at line %u; list "
+				    "all its LANs there",
+				    mb->asn, name, mb->conns[j].pos.line);
+				port = -1;
+				break;
+			}
+		if (port < 0)
+			continue;
+		if (m->ports[port].kind == FAB_PORT_EDGE) {
+			long other = l->port_conn_member[port];
+
+			if (other >= 0) {
+				err(l, v[PORT],
+				    "edge port '%s' is already used by AS%u at line %u; only core "
+				    "ports carry several connections",
+				    name, m->members[other].asn, l->port_conn_line[port]);
+				continue;
+			}
+			l->port_conn_member[port] = (long)pl->member;
+			l->port_conn_line[port] = line_of(v[PORT]);
+		}
+		c->port = (uint16_t)port;
+		c->pos = (struct fab_pos){line_of(e), (uint32_t)e->start_mark.column + 1};
+		pl->conn = mb->nconns;
+		pl->port = &m->ports[port];
+		mb->nconns++;
+		if (v[LANS])
+			load_bindings(l, c, v[LANS], pl);
+	}
+}
+
+static void load_members(struct loader *l, yaml_node_t *n, fab_mac_t sponge_mac)
+{
+	enum { ASN, NAME, CONNS, N };
+	static const struct key keys[N] = {
+	    [ASN] = {"asn", true}, [NAME] = {"name", true}, [CONNS] = {"connections", false}};
+	struct fab_model *m = l->m;
+	size_t cnt;
+	yaml_node_item_t *it = seq_items(l, n, "'members'", &cnt);
+
+	if (it == NULL || cnt == 0)
+		return;
+	m->members = calloc(cnt, sizeof(*m->members));
+	if (m->members == NULL) {
+		l->nomem = true;
+		return;
+	}
+	for (size_t i = 0; i < cnt; i++) {
+		yaml_node_t *e = node(l, it[i]), *v[N];
+		struct fab_member *mb = &m->members[m->nmembers];
+		struct place pl = {.member = m->nmembers, .mb = mb, .sponge_mac = sponge_mac};
+		uint32_t asn;
+		int dup;
+
+		if (!map_fields(l, e, "each entry of 'members'", "member", keys, N, v) ||
+		    v[ASN] == NULL || !get_u32(l, v[ASN], "ASN", false, 1, UINT32_MAX, &asn))
+			continue;
+		dup = fab_model_member_by_asn(m, asn);
+		if (dup >= 0) {
+			err(l, v[ASN], "AS%u is already defined at line %u (%s)", asn,
+			    m->members[dup].pos.line, m->members[dup].name);
+			continue;
+		}
+		mb->asn = asn;
+		mb->pos = (struct fab_pos){line_of(e), (uint32_t)e->start_mark.column + 1};
+		m->nmembers++;
+		if (v[NAME])
+			get_text(l, v[NAME], "member name", TEXT_FREE, mb->name, sizeof(mb->name));
+		if (v[CONNS])
+			load_connections(l, mb, v[CONNS], &pl);
+	}
+}
+
+static void load_root(struct loader *l, yaml_node_t *root)
+{
+	enum { FABRIC, POLICY, MGMT, LANS, PORTS, MEMBERS, N };
+	static const struct key keys[N] = {
+	    [FABRIC] = {"fabric", true},    [POLICY] = {"policy", false},
+	    [MGMT] = {"management", false}, [LANS] = {"lans", false},
+	    [PORTS] = {"ports", false},     [MEMBERS] = {"members", false},
+	};
+	yaml_node_t *v[N];
+
+	if (!map_fields(l, root, "the configuration", "the top level", keys, N, v))
+		return;
+	/* Order matters: LANs and ports take their defaults from the policy. */
+	if (v[FABRIC])
+		load_fabric(l, v[FABRIC]);
+	if (v[POLICY])
+		load_policy(l, v[POLICY]);
+	if (v[MGMT])
+		load_management(l, v[MGMT]);
+	if (v[LANS])
+		load_lans(l, v[LANS]);
+	if (v[PORTS])
+		load_ports(l, v[PORTS]);
+	if (v[MEMBERS])
+		load_members(l, v[MEMBERS], l->m->policy.sponge.mac);
+}
+
+static void loader_free(struct loader *l)
+{
+	free(l->macs);
+	free(l->ips);
+	free(l->lan_vlan_line);
+	free(l->port_device_line);
+	free(l->port_conn_member);
+	free(l->port_conn_line);
+}
+
+struct fab_model *fab_config_load_string(const char *text, size_t len, const char *name,
+					 struct fab_config_errors *errs)
+{
+	struct loader l = {.file = name, .errs = errs, .nerrs_at_start = errs->n};
+	yaml_parser_t parser;
+	yaml_document_t doc, extra;
+	yaml_node_t *root;
+	struct fab_model *m = NULL;
+
+	if (!yaml_parser_initialize(&parser)) {
+		errors_add(errs, name, 0, 0, "out of memory");
+		return NULL;
+	}
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	if (!yaml_parser_load(&parser, &doc)) {
+		errors_add(errs, name, (uint32_t)parser.problem_mark.line + 1,
+			   (uint32_t)parser.problem_mark.column + 1, "YAML syntax error: %s%s%s",
+			   parser.problem ? parser.problem : "unknown problem",
+			   parser.context ? " " : "", parser.context ? parser.context : "");
+		yaml_parser_delete(&parser);
+		return NULL;
+	}
+	root = yaml_document_get_root_node(&doc);
+	if (root == NULL) {
+		errors_add(errs, name, 0, 0, "the file is empty");
+		goto out;
+	}
+	/* A second document would be ignored silently; say so instead. */
+	if (!yaml_parser_load(&parser, &extra)) {
+		errors_add(errs, name, (uint32_t)parser.problem_mark.line + 1,
+			   (uint32_t)parser.problem_mark.column + 1, "YAML syntax error: %s%s%s",
+			   parser.problem ? parser.problem : "unknown problem",
+			   parser.context ? " " : "", parser.context ? parser.context : "");
+	} else {
+		yaml_node_t *r2 = yaml_document_get_root_node(&extra);
+
+		if (r2 != NULL)
+			errors_add(errs, name, (uint32_t)r2->start_mark.line + 1,
+				   (uint32_t)r2->start_mark.column + 1,
+				   "a second YAML document; a configuration is one document");
+		yaml_document_delete(&extra);
+	}
+	m = fab_model_create();
+	if (m == NULL) {
+		errors_add(errs, name, 0, 0, "out of memory");
+		goto out;
+	}
+	l.doc = &doc;
+	l.m = m;
+	load_root(&l, root);
+	if (l.nomem)
+		errors_add(errs, name, 0, 0, "out of memory");
+out:
+	loader_free(&l);
+	yaml_document_delete(&doc);
+	yaml_parser_delete(&parser);
+	if (errs->n > l.nerrs_at_start) {
+		errors_sort(errs);
+		fab_model_destroy(m);
+		return NULL;
+	}
+	return m;
+}
+
+struct fab_model *fab_config_load_file(const char *path, struct fab_config_errors *errs)
+{
+	FILE *f = fopen(path, "rb");
+	struct fab_model *m;
+	struct stat st;
+	char *buf;
+	size_t n;
+
+	if (f == NULL) {
+		errors_add(errs, path, 0, 0, "cannot open: %s", strerror(errno));
+		return NULL;
+	}
+	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+		errors_add(errs, path, 0, 0, "not a regular file");
+		fclose(f);
+		return NULL;
+	}
+	if ((uint64_t)st.st_size > CONFIG_SIZE_MAX) {
+		errors_add(errs, path, 0, 0, "too large for a configuration (over %u MiB)",
+			   CONFIG_SIZE_MAX >> 20);
+		fclose(f);
+		return NULL;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (buf == NULL) {
+		errors_add(errs, path, 0, 0, "out of memory");
+		fclose(f);
+		return NULL;
+	}
+	n = fread(buf, 1, (size_t)st.st_size, f);
+	if (ferror(f)) {
+		errors_add(errs, path, 0, 0, "cannot read: %s", strerror(errno));
+		free(buf);
+		fclose(f);
+		return NULL;
+	}
+	fclose(f);
+	m = fab_config_load_string(buf, n, path, errs);
+	free(buf);
+	return m;
+}

@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The canonical YAML form of a model: every policy and management key written
+ * out, lists in model order, so that what the fabric runs can be read whole
+ * and loads back to an equal model.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include "config.h"
+
+/* A double-quoted YAML string; any byte below 0x20 is escaped, so nothing breaks a line. */
+static void put_str(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(out, "\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", out);
+		else if (c == '\t')
+			fputs("\\t", out);
+		else if (c < 0x20 || c == 0x7f)
+			fprintf(out, "\\x%02x", c);
+		else
+			fputc(c, out);
+	}
+	fputc('"', out);
+}
+
+static void put_key_str(FILE *out, const char *indent, const char *key, const char *s)
+{
+	fprintf(out, "%s%s: ", indent, key);
+	put_str(out, s);
+	fputc('\n', out);
+}
+
+static void put_rate(FILE *out, const char *indent, const char *key, const struct fab_rate *r)
+{
+	fprintf(out, "%s%s: {pps: %u, burst: %u}\n", indent, key, r->pps, r->burst);
+}
+
+static void print_policy(const struct fab_policy *p, FILE *out)
+{
+	const struct fab_sponge_policy *s = &p->sponge;
+	char mac[18];
+
+	fputs("policy:\n  ethertypes: [", out);
+	for (size_t i = 0; i < p->nethertypes; i++)
+		fprintf(out, "%s0x%04x", i ? ", " : "", p->ethertypes[i]);
+	fputs("]\n", out);
+	fprintf(out, "  neighbor-policy: %s\n", fab_neigh_policy_name(p->neigh));
+	fprintf(out, "  violation: %s\n", fab_violation_name(p->violation));
+	fprintf(out, "  errdisable-recovery: %u\n", p->errdisable_recovery_s);
+	fprintf(out, "  flap-dampening: {changes: %u, window: %u, hold: %u}\n", p->flap_changes,
+		p->flap_window_s, p->flap_hold_s);
+	fputs("  storm-control:\n", out);
+	put_rate(out, "    ", "arp", &p->storm_arp);
+	put_rate(out, "    ", "nd", &p->storm_nd);
+	fputs("  punt:\n", out);
+	put_rate(out, "    ", "port", &p->punt_port);
+	put_rate(out, "    ", "total", &p->punt_total);
+	fab_mac_format(s->mac, mac, sizeof(mac));
+	fprintf(out,
+		"  sponge:\n"
+		"    enabled: %s\n"
+		"    queue-depth: %u\n"
+		"    rate: %u\n"
+		"    flood-protection: %u\n"
+		"    probes: %u\n"
+		"    probe-interval: %u\n"
+		"    learning: %u\n"
+		"    init-state: %s\n"
+		"    mac: %s\n"
+		"    gratuitous: %s\n",
+		s->enabled ? "true" : "false", s->queue_depth, s->rate_per_min, s->flood_ms,
+		s->probes, s->probe_interval_ms, s->learning_s,
+		fab_sponge_state_name(s->init_state), mac, s->gratuitous ? "true" : "false");
+}
+
+static void print_management(const struct fab_management *g, FILE *out)
+{
+	fputs("management:\n", out);
+	put_key_str(out, "  ", "control-socket", g->control_socket);
+	put_key_str(out, "  ", "cli-socket", g->cli_socket);
+	put_key_str(out, "  ", "cli-readonly-socket", g->cli_ro_socket);
+	put_key_str(out, "  ", "cli-group", g->cli_group);
+	put_key_str(out, "  ", "metrics", g->metrics_listen[0] ? g->metrics_listen : "off");
+	put_key_str(out, "  ", "state-dir", g->state_dir);
+}
+
+static void print_lans(const struct fab_model *m, FILE *out)
+{
+	fputs(m->nlans ? "lans:\n" : "lans: []\n", out);
+	for (size_t i = 0; i < m->nlans; i++) {
+		const struct fab_lan *lan = &m->lans[i];
+		char a[INET6_ADDRSTRLEN];
+
+		fputs("  - ", out);
+		put_key_str(out, "", "name", lan->name);
+		fprintf(out, "    vlan: %u\n    kind: %s\n", lan->vlan,
+			fab_lan_kind_name(lan->kind));
+		if (lan->ipv4.set) {
+			fab_ip4_format(lan->ipv4.addr, a, sizeof(a));
+			fprintf(out, "    ipv4: %s/%u\n", a, lan->ipv4.len);
+		}
+		if (lan->ipv6.set) {
+			struct fab_ip6 p;
+
+			memcpy(p.b, lan->ipv6.addr, sizeof(p.b));
+			fab_ip6_format(&p, a, sizeof(a));
+			fprintf(out, "    ipv6: %s/%u\n", a, lan->ipv6.len);
+		}
+		fprintf(out, "    neighbor-policy: %s\n", fab_neigh_policy_name(lan->neigh));
+	}
+}
+
+static void print_ports(const struct fab_model *m, FILE *out)
+{
+	fputs(m->nports ? "ports:\n" : "ports: []\n", out);
+	for (size_t i = 0; i < m->nports; i++) {
+		const struct fab_port *p = &m->ports[i];
+
+		fputs("  - ", out);
+		put_key_str(out, "", "name", p->name);
+		put_key_str(out, "    ", "device", p->device);
+		if (p->description[0] != '\0')
+			put_key_str(out, "    ", "description", p->description);
+		fprintf(out, "    kind: %s\n    mode: %s\n    lans: [", fab_port_kind_name(p->kind),
+			fab_port_mode_name(p->mode));
+		for (size_t k = 0; k < p->nlans; k++) {
+			fputs(k ? ", " : "", out);
+			put_str(out, m->lans[p->lans[k]].name);
+		}
+		fprintf(out, "]\n    admin: %s\n    mtu: %u\n", p->admin_up ? "up" : "down",
+			p->mtu);
+		if (p->speed_mbps != 0)
+			fprintf(out, "    speed: %u\n", p->speed_mbps);
+		fprintf(out, "    violation: %s\n", fab_violation_name(p->violation));
+	}
+}
+
+static void print_binding(const struct fab_model *m, const struct fab_binding *b, FILE *out)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	fputs("          - ", out);
+	put_key_str(out, "", "lan", m->lans[b->lan].name);
+	fputs("            macs: [", out);
+	for (size_t i = 0; i < b->nmacs; i++) {
+		fab_mac_format(b->macs[i], a, sizeof(a));
+		fprintf(out, "%s%s", i ? ", " : "", a);
+	}
+	fputs("]\n", out);
+	if (b->nipv4 != 0) {
+		fputs("            ipv4: [", out);
+		for (size_t i = 0; i < b->nipv4; i++) {
+			fab_ip4_format(b->ipv4[i], a, sizeof(a));
+			fprintf(out, "%s%s", i ? ", " : "", a);
+		}
+		fputs("]\n", out);
+	}
+	if (b->nipv6 != 0) {
+		fputs("            ipv6: [", out);
+		for (size_t i = 0; i < b->nipv6; i++) {
+			fab_ip6_format(&b->ipv6[i], a, sizeof(a));
+			fprintf(out, "%s%s", i ? ", " : "", a);
+		}
+		fputs("]\n", out);
+	}
+}
+
+static void print_members(const struct fab_model *m, FILE *out)
+{
+	fputs(m->nmembers ? "members:\n" : "members: []\n", out);
+	for (size_t i = 0; i < m->nmembers; i++) {
+		const struct fab_member *mb = &m->members[i];
+
+		fprintf(out, "  - asn: %u\n", mb->asn);
+		put_key_str(out, "    ", "name", mb->name);
+		fputs(mb->nconns ? "    connections:\n" : "    connections: []\n", out);
+		for (size_t c = 0; c < mb->nconns; c++) {
+			const struct fab_connection *cn = &mb->conns[c];
+
+			fputs("      - ", out);
+			put_key_str(out, "", "port", m->ports[cn->port].name);
+			fputs(cn->nbindings ? "        lans:\n" : "        lans: []\n", out);
+			for (size_t b = 0; b < cn->nbindings; b++)
+				print_binding(m, &cn->bindings[b], out);
+		}
+	}
+}
+
+int fab_config_print(const struct fab_model *m, FILE *out)
+{
+	fputs("# peerlan configuration (canonical form)\nfabric:\n", out);
+	put_key_str(out, "  ", "name", m->name);
+	print_policy(&m->policy, out);
+	print_management(&m->mgmt, out);
+	print_lans(m, out);
+	print_ports(m, out);
+	print_members(m, out);
+	if (fflush(out) != 0 || ferror(out))
+		return -(errno ? errno : EIO);
+	return 0;
+}

@@ -1,0 +1,980 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "fabric/config.h"
+
+#define EXAMPLE SOURCE_ROOT "/docs/example.yaml"
+#define FULL    SOURCE_ROOT "/tests/unit/configs/full.yaml"
+
+/*
+ * A valid configuration of 35 lines. Tests append to it (their text starts
+ * on line 36) or use their own, so every expected line number is exact.
+ */
+static const char base[] = "fabric:\n"                               /* 1 */
+			   "  name: t\n"                             /* 2 */
+			   "lans:\n"                                 /* 3 */
+			   "  - name: peering\n"                     /* 4 */
+			   "    vlan: 100\n"                         /* 5 */
+			   "    ipv4: 192.0.2.0/24\n"                /* 6 */
+			   "    ipv6: 2001:db8:100::/64\n"           /* 7 */
+			   "  - name: quarantine\n"                  /* 8 */
+			   "    vlan: 999\n"                         /* 9 */
+			   "ports:\n"                                /* 10 */
+			   "  - name: p1\n"                          /* 11 */
+			   "    device: net_null0\n"                 /* 12 */
+			   "    lans: [peering]\n"                   /* 13 */
+			   "  - name: p2\n"                          /* 14 */
+			   "    device: net_null1\n"                 /* 15 */
+			   "    lans: [peering]\n"                   /* 16 */
+			   "  - name: trunk\n"                       /* 17 */
+			   "    device: net_null2\n"                 /* 18 */
+			   "    mode: trunk\n"                       /* 19 */
+			   "    lans: [peering, quarantine]\n"       /* 20 */
+			   "  - name: core\n"                        /* 21 */
+			   "    device: net_null3\n"                 /* 22 */
+			   "    kind: core\n"                        /* 23 */
+			   "    mode: trunk\n"                       /* 24 */
+			   "    lans: [peering, quarantine]\n"       /* 25 */
+			   "members:\n"                              /* 26 */
+			   "  - asn: 64501\n"                        /* 27 */
+			   "    name: A\n"                           /* 28 */
+			   "    connections:\n"                      /* 29 */
+			   "      - port: p1\n"                      /* 30 */
+			   "        lans:\n"                         /* 31 */
+			   "          - lan: peering\n"              /* 32 */
+			   "            macs: [02:00:5e:10:00:01]\n" /* 33 */
+			   "            ipv4: [192.0.2.11]\n"        /* 34 */
+			   "            ipv6: [2001:db8:100::11]\n"; /* 35 */
+
+/* The head of a second member on port p2, LAN peering: lines 36 to 41. */
+#define MEMBER_B             \
+	"  - asn: 64502\n"   \
+	"    name: B\n"      \
+	"    connections:\n" \
+	"      - port: p2\n" \
+	"        lans:\n"    \
+	"          - lan: peering\n"
+
+static struct fab_model *load(const char *text, struct fab_config_errors *e)
+{
+	return fab_config_load_string(text, strlen(text), "test.yaml", e);
+}
+
+static char *with_base(const char *extra)
+{
+	size_t a = strlen(base), b = strlen(extra);
+	char *s = malloc(a + b + 1);
+
+	assert_non_null(s);
+	memcpy(s, base, a);
+	memcpy(s + a, extra, b + 1);
+	return s;
+}
+
+/*
+ * Asserts that text is rejected with an error at line (and col, unless 0)
+ * whose message contains sub; returns the number of errors.
+ */
+static size_t expect_error(const char *text, uint32_t line, uint32_t col, const char *sub)
+{
+	struct fab_config_errors e = {0};
+	struct fab_model *m = load(text, &e);
+	bool found = false;
+	size_t n = e.n;
+
+	for (size_t i = 0; i < e.n; i++)
+		if (strstr(e.v[i].msg, sub) != NULL && e.v[i].line == line &&
+		    (col == 0 || e.v[i].col == col) && strcmp(e.v[i].file, "test.yaml") == 0)
+			found = true;
+	if (!found) {
+		fprintf(stderr, "wanted %u:%u: %s\ngot:\n", line, col, sub);
+		fab_config_errors_print(&e, stderr);
+	}
+	assert_null(m);
+	assert_true(found);
+	fab_config_errors_clear(&e);
+	return n;
+}
+
+static size_t expect_base_error(const char *extra, uint32_t line, uint32_t col, const char *sub)
+{
+	char *text = with_base(extra);
+	size_t n = expect_error(text, line, col, sub);
+
+	free(text);
+	return n;
+}
+
+static struct fab_model *load_ok(const char *text)
+{
+	struct fab_config_errors e = {0};
+	struct fab_model *m = load(text, &e);
+
+	if (m == NULL)
+		fab_config_errors_print(&e, stderr);
+	assert_non_null(m);
+	assert_int_equal(e.n, 0);
+	return m;
+}
+
+static void test_base_loads(void **state)
+{
+	struct fab_model *m = load_ok(base);
+	const struct fab_binding *b;
+
+	(void)state;
+	assert_string_equal(m->name, "t");
+	assert_int_equal(m->nlans, 2);
+	assert_int_equal(m->nports, 4);
+	assert_int_equal(m->nmembers, 1);
+	assert_int_equal(m->lans[0].pos.line, 4);
+	assert_int_equal(m->ports[1].pos.line, 14);
+	assert_int_equal(m->ports[1].mtu, 1500);
+	assert_true(m->ports[1].admin_up);
+	assert_int_equal(m->ports[1].violation, FAB_VIOLATION_RESTRICT);
+	assert_int_equal(m->ports[2].nlans, 2);
+	assert_int_equal(m->members[0].pos.line, 27);
+	b = &m->members[0].conns[0].bindings[0];
+	assert_int_equal(b->nmacs, 1);
+	assert_true(b->macs[0] == 0x02005e100001ULL);
+	assert_int_equal(b->nipv4, 1);
+	assert_true(b->ipv4[0] == 0xc000020bu);
+	assert_int_equal(b->nipv6, 1);
+	assert_int_equal(b->pos.line, 32);
+	fab_model_destroy(m);
+}
+
+static struct fab_model *load_file_ok(const char *path)
+{
+	struct fab_config_errors e = {0};
+	struct fab_model *m = fab_config_load_file(path, &e);
+
+	if (m == NULL)
+		fab_config_errors_print(&e, stderr);
+	assert_non_null(m);
+	assert_int_equal(e.n, 0);
+	return m;
+}
+
+static void test_example_loads(void **state)
+{
+	struct fab_model *m = load_file_ok(EXAMPLE);
+	int rs, core;
+
+	(void)state;
+	assert_string_equal(m->name, "example-ix");
+	assert_int_equal(m->nlans, 2);
+	assert_int_equal(m->lans[1].kind, FAB_LAN_QUARANTINE);
+	assert_int_equal(m->lans[1].neigh, FAB_NEIGH_PROXY);
+	assert_true(m->nmembers >= 4 && m->nmembers <= 6);
+	rs = fab_model_member_by_asn(m, 64500);
+	assert_true(rs >= 0);
+	core = fab_model_port_by_name(m, "core1");
+	assert_true(core >= 0);
+	assert_int_equal(m->ports[core].kind, FAB_PORT_CORE);
+	assert_int_equal(fab_model_member_by_port(m, (uint16_t)core), -1);
+	assert_int_equal(fab_model_member_by_port(m, m->members[rs].conns[0].port), rs);
+	fab_model_destroy(m);
+}
+
+/* Every key of the fixture is set to something other than its default. */
+static void test_full_config_fields(void **state)
+{
+	struct fab_model *m = load_file_ok(FULL);
+	const struct fab_policy *p = &m->policy;
+	const struct fab_port *pt;
+	const struct fab_member *mb;
+	const struct fab_binding *b;
+
+	(void)state;
+	assert_string_equal(m->name, "test-ix.example");
+	assert_int_equal(p->nethertypes, 4);
+	assert_int_equal(p->ethertypes[0], 0x86dd);
+	assert_int_equal(p->ethertypes[1], 0x0800);
+	assert_int_equal(p->ethertypes[3], 0x88b5);
+	assert_int_equal(p->neigh, FAB_NEIGH_PROXY);
+	assert_int_equal(p->violation, FAB_VIOLATION_PROTECT);
+	assert_int_equal(p->errdisable_recovery_s, 0);
+	assert_int_equal(p->flap_changes, 7);
+	assert_int_equal(p->flap_window_s, 60);
+	assert_int_equal(p->flap_hold_s, 600);
+	assert_int_equal(p->storm_arp.pps, 11);
+	assert_int_equal(p->storm_arp.burst, 22);
+	assert_int_equal(p->storm_nd.pps, 0);
+	assert_int_equal(p->storm_nd.burst, 1);
+	assert_int_equal(p->punt_port.pps, 33);
+	assert_int_equal(p->punt_port.burst, 44);
+	assert_int_equal(p->punt_total.pps, 5555);
+	assert_int_equal(p->punt_total.burst, 6666);
+	assert_false(p->sponge.enabled);
+	assert_int_equal(p->sponge.queue_depth, 77);
+	assert_int_equal(p->sponge.rate_per_min, 88);
+	assert_int_equal(p->sponge.flood_ms, 99);
+	assert_int_equal(p->sponge.probes, 3);
+	assert_int_equal(p->sponge.probe_interval_ms, 250);
+	assert_int_equal(p->sponge.learning_s, 0);
+	assert_int_equal(p->sponge.init_state, FAB_SPONGE_PENDING);
+	assert_true(p->sponge.mac == 0x02005e0000aaULL);
+	assert_true(p->sponge.gratuitous);
+	assert_string_equal(m->mgmt.control_socket, "/tmp/pl/dp.sock");
+	assert_string_equal(m->mgmt.cli_socket, "/tmp/pl/cli.sock");
+	assert_string_equal(m->mgmt.cli_ro_socket, "/tmp/pl/ro.sock");
+	assert_string_equal(m->mgmt.cli_group, "noc");
+	assert_string_equal(m->mgmt.metrics_listen, "[::1]:9100");
+	assert_string_equal(m->mgmt.state_dir, "/tmp/pl/state");
+
+	assert_int_equal(m->nlans, 3);
+	assert_int_equal(m->lans[0].vlan, 4094);
+	assert_int_equal(m->lans[0].ipv4.len, 25);
+	assert_int_equal(m->lans[0].neigh, FAB_NEIGH_STEER); /* set, overriding policy */
+	assert_int_equal(m->lans[1].neigh, FAB_NEIGH_PROXY); /* from policy */
+	assert_false(m->lans[1].ipv6.set);
+	assert_false(m->lans[2].ipv4.set);
+	assert_int_equal(m->lans[2].ipv6.len, 48);
+
+	pt = &m->ports[0];
+	assert_string_equal(pt->name, "et-0/0/1");
+	assert_string_equal(pt->device, "net_pcap0,rx_pcap=in.pcap,tx_pcap=out.pcap");
+	assert_string_equal(pt->description, "Says \"hello\": colon, quotes \\ and more");
+	assert_false(pt->admin_up);
+	assert_int_equal(pt->mtu, 9000);
+	assert_int_equal(pt->speed_mbps, 25000);
+	assert_int_equal(pt->violation, FAB_VIOLATION_SHUTDOWN);
+	assert_int_equal(m->ports[1].violation, FAB_VIOLATION_PROTECT); /* from policy */
+	assert_int_equal(m->ports[1].mtu, 576);
+	assert_int_equal(m->ports[1].nlans, 3);
+	assert_int_equal(m->ports[1].lans[0], 1);
+	assert_int_equal(m->ports[2].kind, FAB_PORT_CORE);
+
+	assert_int_equal(m->nmembers, 3);
+	mb = &m->members[0];
+	assert_true(mb->asn == 4294967295u);
+	assert_string_equal(mb->name, "Quote \" and backslash \\ and colon: \xc3\xa9");
+	b = &mb->conns[0].bindings[0];
+	assert_int_equal(b->nmacs, 2);
+	assert_true(b->macs[1] == 0x02005e100002ULL);
+	assert_int_equal(b->nipv4, 2);
+	assert_int_equal(b->nipv6, 2);
+	mb = &m->members[1];
+	assert_string_equal(mb->name, "");
+	assert_int_equal(mb->nconns, 2);
+	assert_int_equal(mb->conns[0].nbindings, 2);
+	assert_int_equal(mb->conns[0].bindings[0].lan, 2);
+	assert_int_equal(mb->conns[0].bindings[1].nipv4, 0);
+	assert_int_equal(m->members[2].nconns, 0);
+	fab_model_destroy(m);
+}
+
+/* Prints m, loads the text back and checks it is equal; returns the text. */
+static char *round_trip(const struct fab_model *m)
+{
+	struct fab_config_errors e = {0};
+	struct fab_model *back;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	assert_non_null(f);
+	assert_int_equal(fab_config_print(m, f), 0);
+	fclose(f);
+	back = fab_config_load_string(text, len, "printed", &e);
+	if (back == NULL) {
+		fab_config_errors_print(&e, stderr);
+		fputs(text, stderr);
+	}
+	assert_non_null(back);
+	assert_true(fab_model_equal(m, back));
+	fab_model_destroy(back);
+	return text;
+}
+
+static void round_trip_file(const char *path)
+{
+	struct fab_model *m = load_file_ok(path), *again;
+	char *first = round_trip(m), *second;
+	struct fab_config_errors e = {0};
+
+	/* The canonical form is a fixed point: printing it again changes nothing. */
+	again = load(first, &e);
+	assert_non_null(again);
+	second = round_trip(again);
+	assert_string_equal(first, second);
+	free(first);
+	free(second);
+	fab_model_destroy(again);
+	fab_model_destroy(m);
+}
+
+static void test_round_trip_example(void **state)
+{
+	(void)state;
+	round_trip_file(EXAMPLE);
+}
+
+static void test_round_trip_full(void **state)
+{
+	(void)state;
+	round_trip_file(FULL);
+}
+
+static void test_round_trip_defaults_and_edges(void **state)
+{
+	struct fab_model *m = load_ok("fabric: {name: x}\n"
+				      "management: {metrics: \"\"}\n");
+	char *text;
+
+	(void)state;
+	assert_string_equal(m->mgmt.metrics_listen, "");
+	text = round_trip(m);
+	assert_non_null(strstr(text, "metrics: \"off\""));
+	assert_non_null(strstr(text, "lans: []"));
+	free(text);
+	fab_model_destroy(m);
+	m = load_ok("fabric: {name: x}\nmanagement: {metrics: off}\n");
+	assert_string_equal(m->mgmt.metrics_listen, "");
+	fab_model_destroy(m);
+}
+
+static void test_load_twice_equal(void **state)
+{
+	struct fab_model *a = load_file_ok(FULL), *b = load_file_ok(FULL);
+
+	(void)state;
+	assert_true(fab_model_equal(a, b));
+	fab_model_destroy(a);
+	fab_model_destroy(b);
+	a = load_file_ok(EXAMPLE);
+	b = load_file_ok(EXAMPLE);
+	assert_true(fab_model_equal(a, b));
+	fab_model_destroy(a);
+	fab_model_destroy(b);
+}
+
+static void test_nonexistent_file(void **state)
+{
+	struct fab_config_errors e = {0};
+	const char *path = "/nonexistent/peerlan.yaml";
+
+	(void)state;
+	assert_null(fab_config_load_file(path, &e));
+	assert_int_equal(e.n, 1);
+	assert_string_equal(e.v[0].file, path);
+	assert_int_equal(e.v[0].line, 0);
+	assert_non_null(strstr(e.v[0].msg, strerror(ENOENT)));
+	fab_config_errors_clear(&e);
+	assert_null(e.v);
+	assert_int_equal(e.n, 0);
+}
+
+static void test_errors_print_format(void **state)
+{
+	struct fab_config_errors e = {0};
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	(void)state;
+	assert_null(load("fabric: {name: x}\npolicy: {violation: nope}\n", &e));
+	assert_int_equal(e.n, 1);
+	fab_config_errors_print(&e, f);
+	fclose(f);
+	assert_string_equal(out, "test.yaml:2:21: invalid violation action 'nope'; valid values: "
+				 "protect, restrict, shutdown\n");
+	free(out);
+	fab_config_errors_clear(&e);
+}
+
+static void test_yaml_syntax_error(void **state)
+{
+	(void)state;
+	expect_error("fabric:\n  name: t\nlans: [a, b\nports: []\n", 4, 0, "YAML syntax error");
+	expect_error("fabric:\n  name: t\n\tlans: []\n", 3, 1, "YAML syntax error");
+	expect_error("fabric: {name: t}\n---\nfabric: {name: u}\n", 3, 1, "second YAML document");
+}
+
+static void test_empty_file(void **state)
+{
+	(void)state;
+	expect_error("", 0, 0, "empty");
+	expect_error("lans: []\n", 1, 1, "missing required key 'fabric' in the top level");
+}
+
+static void test_unknown_key_suggests(void **state)
+{
+	(void)state;
+	expect_base_error(MEMBER_B "            mca: [02:00:5e:10:00:02]\n", 42, 13,
+			  "unknown key 'mca' in LAN binding; did you mean 'macs'?");
+	expect_base_error("policy:\n  neighbour-policy: proxy\n", 37, 3,
+			  "unknown key 'neighbour-policy' in policy; did you mean "
+			  "'neighbor-policy'?");
+	/* Nothing close: no suggestion. */
+	expect_base_error("frobnicate: 1\n", 36, 1, "unknown key 'frobnicate' in the top level");
+	expect_base_error("policy:\n  sponge: {ttl: 3}\n", 37, 12, "unknown key 'ttl' in sponge");
+}
+
+static void test_unknown_key_without_close_match(void **state)
+{
+	struct fab_config_errors e = {0};
+	char *text = with_base("frobnicate: 1\n");
+
+	(void)state;
+	assert_null(load(text, &e));
+	assert_int_equal(e.n, 1);
+	assert_null(strstr(e.v[0].msg, "did you mean"));
+	fab_config_errors_clear(&e);
+	free(text);
+}
+
+static void test_duplicate_key(void **state)
+{
+	(void)state;
+	expect_error("fabric:\n  name: t\n  name: u\n", 3, 3,
+		     "duplicate key 'name' in fabric (first given at line 2)");
+	expect_base_error("fabric: {name: u}\n", 36, 1, "duplicate key 'fabric' in the top level");
+}
+
+static void test_wrong_node_type(void **state)
+{
+	(void)state;
+	expect_base_error(MEMBER_B "            macs: 02:00:5e:10:00:02\n", 42, 19,
+			  "'macs' must be a list, not a single value");
+	expect_base_error("policy: [1, 2]\n", 36, 9, "'policy' must be a mapping, not a list");
+	expect_base_error(MEMBER_B "            macs: [[02:00:5e:10:00:02]]\n", 42, 20,
+			  "MAC must be a single value, not a list");
+	expect_error("fabric: {name: t}\nlans:\n  - peering\n", 3, 5,
+		     "each entry of 'lans' must be a mapping, not a single value");
+	expect_error("- a\n- b\n", 1, 1, "the configuration must be a mapping");
+}
+
+static void test_malformed_mac(void **state)
+{
+	(void)state;
+	expect_base_error(MEMBER_B "            macs: [02:00:5e:10:00]\n", 42, 20,
+			  "malformed MAC address '02:00:5e:10:00'");
+	expect_base_error(MEMBER_B "            macs: [\"02:00:5e:10:00:0g\"]\n", 42, 20,
+			  "malformed MAC address");
+}
+
+static void test_special_macs(void **state)
+{
+	(void)state;
+	expect_base_error(MEMBER_B "            macs: [01:00:5e:00:00:01]\n", 42, 20,
+			  "MAC 01:00:5e:00:00:01 is a multicast address");
+	expect_base_error(MEMBER_B "            macs: [ff:ff:ff:ff:ff:ff]\n", 42, 20,
+			  "is the broadcast address");
+	expect_base_error(MEMBER_B "            macs: [00:00:00:00:00:00]\n", 42, 20,
+			  "is all zeros");
+}
+
+static void test_malformed_ip(void **state)
+{
+	(void)state;
+	expect_base_error(MEMBER_B "            macs: [02:00:5e:10:00:02]\n"
+				   "            ipv4: [192.0.2.300]\n",
+			  43, 20, "malformed IPv4 address '192.0.2.300'");
+	expect_base_error(MEMBER_B "            macs: [02:00:5e:10:00:02]\n"
+				   "            ipv6: [\"2001:db8:100::1::2\"]\n",
+			  43, 20, "malformed IPv6 address");
+}
+
+static void test_prefix_errors(void **state)
+{
+	(void)state;
+	expect_error("fabric: {name: t}\nlans:\n  - name: a\n    vlan: 1\n    ipv4: 192.0.2.1/24\n",
+		     5, 11, "prefix 192.0.2.1/24 has host bits set; did you mean 192.0.2.0/24?");
+	expect_error("fabric: {name: t}\nlans:\n  - name: a\n    vlan: 1\n"
+		     "    ipv6: 2001:db8:100::1/64\n",
+		     5, 11, "did you mean 2001:db8:100::/64?");
+	expect_error("fabric: {name: t}\nlans:\n  - name: a\n    vlan: 1\n    ipv4: 192.0.2.0\n", 5,
+		     11, "malformed IPv4 prefix '192.0.2.0'");
+	expect_error("fabric: {name: t}\nlans:\n  - name: a\n    vlan: 1\n    ipv4: 192.0.2.0/33\n",
+		     5, 11, "malformed IPv4 prefix");
+}
+
+static void test_asn_errors(void **state)
+{
+	(void)state;
+	expect_base_error("  - asn: AS64502\n    name: B\n", 36, 10,
+			  "ASN must be a number, not 'AS64502'");
+	expect_base_error("  - asn: 0\n    name: B\n", 36, 10,
+			  "ASN 0 is out of range (1 to 4294967295)");
+	expect_base_error("  - asn: 4294967296\n    name: B\n", 36, 10,
+			  "ASN 4294967296 is out of range");
+	expect_base_error("  - asn: 64501\n    name: B\n", 36, 10,
+			  "AS64501 is already defined at line 27 (A)");
+}
+
+static void test_number_errors(void **state)
+{
+	(void)state;
+	expect_error("fabric: {name: t}\nlans:\n  - {name: a, vlan: ten}\n", 3, 21,
+		     "VLAN id must be a number, not 'ten'");
+	expect_error("fabric: {name: t}\nlans:\n  - {name: a, vlan: -1}\n", 3, 21,
+		     "VLAN id must be a number");
+	expect_error("fabric: {name: t}\nlans:\n  - {name: a, vlan: 0x10}\n", 3, 21,
+		     "VLAN id must be a number");
+	expect_error("fabric: {name: t}\nlans:\n  - {name: a, vlan: 4095}\n", 3, 21,
+		     "VLAN id 4095 is out of range (1 to 4094)");
+	expect_error("fabric: {name: t}\nlans:\n  - {name: a, vlan: 0}\n", 3, 21,
+		     "VLAN id 0 is out of range");
+	expect_base_error("policy: {flap-dampening: {window: 99999999999}}\n", 36, 35,
+			  "'window' 99999999999 is out of range");
+	expect_base_error("policy: {sponge: {probes: 0}}\n", 36, 27, "'probes' 0 is out of range");
+	expect_base_error("policy: {sponge: {enabled: maybe}}\n", 36, 28,
+			  "'enabled' must be true or false, not 'maybe'");
+	expect_error("fabric: {name: t}\nlans: [{name: a, vlan: 1}]\nports:\n"
+		     "  - {name: p, device: d, lans: [a], mtu: 575}\n",
+		     4, 42, "MTU 575 is out of range (576 to 9216)");
+	expect_error("fabric: {name: t}\nlans: [{name: a, vlan: 1}]\nports:\n"
+		     "  - {name: p, device: d, lans: [a], mtu: 9217}\n",
+		     4, 42, "MTU 9217 is out of range");
+}
+
+static void test_enum_errors(void **state)
+{
+	(void)state;
+	expect_base_error("policy: {violation: kill}\n", 36, 21,
+			  "invalid violation action 'kill'; valid values: protect, restrict, "
+			  "shutdown");
+	expect_base_error("policy: {neighbor-policy: flood}\n", 36, 27,
+			  "valid values: steer, proxy");
+	expect_base_error("policy: {sponge: {init-state: static}}\n", 36, 31,
+			  "valid values: alive, dead, pending");
+	expect_error("fabric: {name: t}\nlans: [{name: a, vlan: 1, kind: transit}]\n", 2, 33,
+		     "invalid LAN kind 'transit'; valid values: peering, quarantine");
+	expect_error("fabric: {name: t}\nlans: [{name: a, vlan: 1}]\nports:\n"
+		     "  - {name: p, device: d, lans: [a], mode: hybrid, kind: edge, admin: off}\n",
+		     4, 43, "invalid port mode 'hybrid'; valid values: access, trunk");
+	expect_error("fabric: {name: t}\nlans: [{name: a, vlan: 1}]\nports:\n"
+		     "  - {name: p, device: d, lans: [a], kind: spine}\n",
+		     4, 43, "invalid port kind 'spine'; valid values: edge, core");
+	expect_error("fabric: {name: t}\nlans: [{name: a, vlan: 1}]\nports:\n"
+		     "  - {name: p, device: d, lans: [a], admin: off}\n",
+		     4, 44, "invalid admin state 'off'; valid values: up, down");
+}
+
+static void test_missing_required(void **state)
+{
+	(void)state;
+	expect_error("fabric: {}\n", 1, 9, "missing required key 'name' in fabric");
+	expect_error("fabric: {name: t}\nlans:\n  - vlan: 1\n", 3, 5,
+		     "missing required key 'name' in LAN");
+	expect_error("fabric: {name: t}\nlans:\n  - name: a\n", 3, 5,
+		     "missing required key 'vlan' in LAN");
+	expect_error("fabric: {name: t}\nlans:\n  - name: a\n    vlan:\n", 4, 5,
+		     "'vlan' in LAN has no value");
+	expect_error("fabric: {name: t}\nlans: [{name: a, vlan: 1}]\nports:\n  - name: p9\n"
+		     "    lans: [a]\n",
+		     4, 5, "missing required key 'device' in port");
+	expect_error("fabric: {name: t}\nports:\n  - name: p9\n    device: net_null9\n", 3, 5,
+		     "missing required key 'lans' in port");
+	expect_base_error("  - name: B\n", 36, 5, "missing required key 'asn' in member");
+	expect_base_error("  - asn: 64502\n", 36, 5, "missing required key 'name' in member");
+	expect_base_error("  - asn: 64502\n    name: B\n    connections:\n      - lans: []\n", 39,
+			  9, "missing required key 'port' in connection");
+	expect_base_error("  - asn: 64502\n    name: B\n    connections:\n      - port: p2\n", 39,
+			  9, "missing required key 'lans' in connection");
+	expect_base_error(MEMBER_B "            ipv4: [192.0.2.12]\n"
+				   "          - macs: [02:00:5e:10:00:02]\n",
+			  41, 13, "missing required key 'macs' in LAN binding");
+	expect_base_error(MEMBER_B "            macs: [02:00:5e:10:00:02]\n"
+				   "          - macs: [02:00:5e:10:00:03]\n",
+			  43, 13, "missing required key 'lan' in LAN binding");
+}
+
+/* A port or LAN added at the end of the base's list: these texts replace it. */
+static const char lans_head[] = "fabric: {name: t}\n"       /* 1 */
+				"lans:\n"                   /* 2 */
+				"  - {name: a, vlan: 1}\n"; /* 3 */
+
+static char *cat2(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	char *s = malloc(la + lb + 1);
+
+	assert_non_null(s);
+	memcpy(s, a, la);
+	memcpy(s + la, b, lb + 1);
+	return s;
+}
+
+static void expect_lans_error(const char *extra, uint32_t line, uint32_t col, const char *sub)
+{
+	char *text = cat2(lans_head, extra);
+
+	expect_error(text, line, col, sub);
+	free(text);
+}
+
+static void test_lan_defined_twice(void **state)
+{
+	(void)state;
+	expect_lans_error("  - {name: a, vlan: 2}\n", 4, 12,
+			  "LAN 'a' is already defined at line 3");
+	expect_lans_error("  - {name: b, vlan: 1}\n", 4, 21,
+			  "VLAN 1 is already used by LAN 'a' at line 3");
+}
+
+static void test_lan_names_checked(void **state)
+{
+	(void)state;
+	expect_lans_error("  - {name: \"a b\", vlan: 2}\n", 4, 12,
+			  "LAN name 'a b' may contain only letters, digits");
+	expect_lans_error("  - {name: \"\", vlan: 2}\n", 4, 12, "LAN name must not be empty");
+	expect_lans_error("  - {name: "
+			  "a123456789012345678901234567890123456789012345678901234567890123, "
+			  "vlan: 2}\n",
+			  4, 12, "LAN name is too long (64 bytes; at most 63)");
+}
+
+static void test_port_errors(void **state)
+{
+	(void)state;
+	expect_lans_error("ports:\n"
+			  "  - {name: p, device: d, lans: [a]}\n"
+			  "  - {name: p, device: e, lans: [a]}\n",
+			  6, 12, "port 'p' is already defined at line 5");
+	expect_lans_error("ports:\n"
+			  "  - {name: p, device: d, lans: [a]}\n"
+			  "  - {name: q, device: d, lans: [a]}\n",
+			  6, 23, "device of port 'q' is already used by port 'p' at line 5");
+	expect_lans_error("ports:\n"
+			  "  - {name: p, device: d, lans: [a, nope]}\n",
+			  5, 36, "port 'p' refers to LAN 'nope', which is not defined");
+	expect_lans_error("  - {name: b, vlan: 2}\nports:\n"
+			  "  - {name: p, device: d, lans: [a, b]}\n",
+			  6, 32, "access port 'p' must carry exactly one LAN, not 2");
+	expect_lans_error("ports:\n"
+			  "  - {name: p, device: d, lans: []}\n",
+			  5, 32, "port 'p' carries no LAN");
+	expect_lans_error("ports:\n"
+			  "  - {name: p, device: d, mode: trunk, lans: [a, a]}\n",
+			  5, 49, "LAN 'a' is listed twice on port 'p'");
+	expect_lans_error("ports:\n"
+			  "  - {name: p, device: \"\", lans: [a]}\n",
+			  5, 23, "device of port 'p' is empty");
+	expect_lans_error("ports:\n"
+			  "  - {name: p, device: d, lans: [a], description: \"x\\ny\"}\n",
+			  5, 50, "description contains a control character");
+}
+
+static void test_connection_errors(void **state)
+{
+	(void)state;
+	expect_base_error("  - asn: 64502\n    name: B\n    connections:\n      - port: p7\n"
+			  "        lans: []\n",
+			  39, 15, "AS64502 is connected to port 'p7', which is not defined");
+	expect_base_error("  - asn: 64502\n    name: B\n    connections:\n      - port: p1\n"
+			  "        lans:\n          - lan: peering\n"
+			  "            macs: [02:00:5e:10:00:02]\n",
+			  39, 15,
+			  "edge port 'p1' is already used by AS64501 at line 30; only core ports");
+	expect_base_error(MEMBER_B "            macs: [02:00:5e:10:00:02]\n"
+				   "      - port: p2\n        lans: []\n",
+			  43, 15, "AS64502 already has a connection on port 'p2' at line 39");
+	expect_base_error("  - asn: 64502\n    name: B\n    connections:\n      - port: p2\n"
+			  "        lans: []\n",
+			  40, 15, "connection of AS64502 on port 'p2' has no LAN");
+}
+
+static void test_core_port_carries_several_members(void **state)
+{
+	char *text = with_base("  - asn: 64502\n    name: B\n    connections:\n      - port: core\n"
+			       "        lans:\n          - lan: peering\n"
+			       "            macs: [02:00:5e:10:00:02]\n"
+			       "  - asn: 64503\n    name: C\n    connections:\n      - port: core\n"
+			       "        lans:\n          - lan: quarantine\n"
+			       "            macs: [02:00:5e:10:00:03]\n");
+	struct fab_model *m = load_ok(text);
+
+	(void)state;
+	assert_int_equal(m->nmembers, 3);
+	assert_int_equal(m->members[1].conns[0].port, m->members[2].conns[0].port);
+	fab_model_destroy(m);
+	free(text);
+}
+
+static void test_binding_errors(void **state)
+{
+	(void)state;
+	expect_base_error("  - asn: 64502\n    name: B\n    connections:\n      - port: p2\n"
+			  "        lans:\n          - lan: quarantine\n"
+			  "            macs: [02:00:5e:10:00:02]\n",
+			  41, 18, "port 'p2' does not carry LAN 'quarantine'");
+	expect_base_error("  - asn: 64502\n    name: B\n    connections:\n      - port: p2\n"
+			  "        lans:\n          - lan: nowhere\n"
+			  "            macs: [02:00:5e:10:00:02]\n",
+			  41, 18, "LAN 'nowhere' is not defined");
+	expect_base_error(MEMBER_B "            macs: [02:00:5e:10:00:02]\n"
+				   "          - lan: peering\n"
+				   "            macs: [02:00:5e:10:00:02]\n",
+			  43, 18, "LAN 'peering' appears twice in this connection of AS64502");
+	expect_base_error(MEMBER_B "            macs: []\n", 42, 19,
+			  "AS64502 has no MAC address on LAN 'peering'");
+}
+
+static void test_mac_conflicts(void **state)
+{
+	char *text;
+	struct fab_model *m;
+
+	(void)state;
+	/* Two members. */
+	expect_base_error(MEMBER_B "            macs: [02:00:5e:10:00:01]\n", 42, 20,
+			  "MAC 02:00:5e:10:00:01 is already assigned to AS64501 (A) at line 33");
+	/* The same member on two ports. */
+	expect_base_error(
+	    "  - asn: 64502\n    name: B\n    connections:\n      - port: p2\n"
+	    "        lans:\n          - lan: peering\n"
+	    "            macs: [02:00:5e:10:00:02]\n"
+	    "      - port: core\n        lans:\n          - lan: peering\n"
+	    "            macs: [02:00:5e:10:00:02]\n",
+	    46, 20, "MAC 02:00:5e:10:00:02 of AS64502 is already used on port 'p2' at line 42");
+	/* The same MAC twice in one binding. */
+	expect_base_error(MEMBER_B "            macs: [02:00:5e:10:00:02, 0200.5e10.0002]\n", 42,
+			  39, "MAC 02:00:5e:10:00:02 is listed twice (first at line 42)");
+	/* Fine: one MAC in two LANs of one connection. */
+	text = with_base("  - asn: 64502\n    name: B\n    connections:\n      - port: trunk\n"
+			 "        lans:\n          - lan: peering\n"
+			 "            macs: [02:00:5e:10:00:02]\n"
+			 "          - lan: quarantine\n"
+			 "            macs: [02:00:5e:10:00:02]\n");
+	m = load_ok(text);
+	assert_int_equal(m->members[1].conns[0].nbindings, 2);
+	fab_model_destroy(m);
+	free(text);
+}
+
+static void test_ip_placement(void **state)
+{
+	(void)state;
+	expect_base_error(MEMBER_B "            macs: [02:00:5e:10:00:02]\n"
+				   "            ipv4: [198.51.100.1]\n",
+			  43, 20, "address 198.51.100.1 is outside LAN 'peering' (192.0.2.0/24)");
+	expect_base_error(MEMBER_B "            macs: [02:00:5e:10:00:02]\n"
+				   "            ipv6: [\"2001:db8:101::1\"]\n",
+			  43, 20,
+			  "address 2001:db8:101::1 is outside LAN 'peering' (2001:db8:100::/64)");
+	expect_base_error("  - asn: 64502\n    name: B\n    connections:\n      - port: trunk\n"
+			  "        lans:\n          - lan: quarantine\n"
+			  "            macs: [02:00:5e:10:00:02]\n"
+			  "            ipv4: [198.51.100.1]\n",
+			  43, 20, "LAN 'quarantine' has no IPv4 prefix");
+	expect_base_error("  - asn: 64502\n    name: B\n    connections:\n      - port: trunk\n"
+			  "        lans:\n          - lan: quarantine\n"
+			  "            macs: [02:00:5e:10:00:02]\n"
+			  "            ipv6: [\"2001:db8:101::1\"]\n",
+			  43, 20, "LAN 'quarantine' has no IPv6 prefix");
+}
+
+static void test_ip_assigned_twice(void **state)
+{
+	(void)state;
+	expect_base_error(MEMBER_B "            macs: [02:00:5e:10:00:02]\n"
+				   "            ipv4: [192.0.2.11]\n",
+			  43, 20, "address 192.0.2.11 is already assigned at line 34");
+	expect_base_error(MEMBER_B "            macs: [02:00:5e:10:00:02]\n"
+				   "            ipv6: [\"2001:db8:100:0::11\"]\n",
+			  43, 20, "address 2001:db8:100:0::11 is already assigned at line 35");
+	expect_base_error(MEMBER_B "            macs: [02:00:5e:10:00:02]\n"
+				   "            ipv4: [192.0.2.12, 192.0.2.12]\n",
+			  43, 32, "address 192.0.2.12 is already assigned at line 43");
+}
+
+static void test_sponge_mac(void **state)
+{
+	(void)state;
+	expect_base_error("policy: {sponge: {mac: 03:00:5e:00:00:fe}}\n", 36, 24,
+			  "sponge MAC 03:00:5e:00:00:fe is a multicast address");
+	expect_base_error("policy: {sponge: {mac: 00:00:00:00:00:00}}\n", 36, 24,
+			  "sponge MAC 00:00:00:00:00:00 is all zeros");
+	expect_base_error("policy: {sponge: {mac: 02:00:5e:10:00:01}}\n", 33, 20,
+			  "MAC 02:00:5e:10:00:01 of AS64501 is the sponge's MAC");
+	/* The default sponge MAC is reserved too. */
+	expect_base_error(MEMBER_B "            macs: [02:00:5e:00:00:fe]\n", 42, 20,
+			  "is the sponge's MAC");
+}
+
+static void test_ethertypes(void **state)
+{
+	(void)state;
+	expect_base_error("policy: {ethertypes: []}\n", 36, 22, "'ethertypes' is empty");
+	expect_base_error("policy: {ethertypes: [0x0800, 0x05dc]}\n", 36, 31,
+			  "EtherType 0x05dc is below 0x0600");
+	expect_base_error("policy: {ethertypes: [0x0800, 0x0800]}\n", 36, 31,
+			  "EtherType 0x0800 is listed twice");
+	expect_base_error("policy: {ethertypes: [0x0800, 0x10000]}\n", 36, 31,
+			  "EtherType 0x10000 is out of range");
+	expect_base_error("policy: {ethertypes: [0x0800, 0xzz]}\n", 36, 31,
+			  "EtherType must be a decimal or 0x hex number, not '0xzz'");
+	expect_base_error("policy:\n  ethertypes: [0x0800, 0x0806, 0x86dd, 0x0801, 0x0802, 0x0803, "
+			  "0x0804, 0x0805, 0x0807, 0x0808, 0x0809, 0x080a, 0x080b, 0x080c, "
+			  "0x080d, 0x080e, 0x080f]\n",
+			  37, 144, "too many EtherTypes (at most 16)");
+}
+
+static void test_management(void **state)
+{
+	(void)state;
+	expect_base_error("management: {metrics: localhost}\n", 36, 23,
+			  "'metrics' must be ADDRESS:PORT");
+	expect_base_error("management: {metrics: \"127.0.0.1:0\"}\n", 36, 23,
+			  "'metrics' must be ADDRESS:PORT");
+	expect_base_error("management: {cli-socket: run/cli.sock}\n", 36, 26,
+			  "'cli-socket' 'run/cli.sock' must be an absolute path");
+	expect_base_error(
+	    "management:\n  control-socket: /run/"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.sock\n",
+	    37, 19, "'control-socket' is too long");
+}
+
+/* Names and descriptions are shown on the NOC's terminal: no control characters. */
+static void test_control_characters_rejected(void **state)
+{
+	(void)state;
+	expect_base_error("  - asn: 64502\n    name: \"B\\nforged: line\"\n", 37, 11,
+			  "member name contains a control character");
+	expect_base_error("  - asn: 64502\n    name: \"B\\e[2J\"\n", 37, 11,
+			  "member name contains a control character");
+	expect_base_error("  - asn: 64502\n    name: \"B\\0C\"\n", 37, 11,
+			  "member name contains a NUL character");
+	expect_base_error("  - asn: 64502\n    name: \"B\\tC\"\n", 37, 11, "control character");
+}
+
+static void test_several_errors_all_reported_sorted(void **state)
+{
+	struct fab_config_errors e = {0};
+	static const char text[] = "fabric: {name: t}\n"                    /* 1 */
+				   "members:\n"                             /* 2 */
+				   "  - asn: 64501\n"                       /* 3 */
+				   "    name: A\n"                          /* 4 */
+				   "    connections:\n"                     /* 5 */
+				   "      - port: p9\n"                     /* 6 */
+				   "        lans: []\n"                     /* 7 */
+				   "lans:\n"                                /* 8 */
+				   "  - {name: a, vlan: 5000}\n"            /* 9 */
+				   "policy: {violation: maybe, flap: 1}\n"; /* 10 */
+
+	(void)state;
+	assert_null(load(text, &e));
+	if (e.n != 4)
+		fab_config_errors_print(&e, stderr);
+	assert_int_equal(e.n, 4);
+	assert_int_equal(e.v[0].line, 6);
+	assert_non_null(strstr(e.v[0].msg, "port 'p9', which is not defined"));
+	assert_int_equal(e.v[1].line, 9);
+	assert_non_null(strstr(e.v[1].msg, "VLAN id 5000"));
+	assert_int_equal(e.v[2].line, 10);
+	assert_int_equal(e.v[2].col, 21);
+	assert_non_null(strstr(e.v[2].msg, "violation action 'maybe'"));
+	assert_int_equal(e.v[3].line, 10);
+	assert_int_equal(e.v[3].col, 28);
+	assert_non_null(strstr(e.v[3].msg, "unknown key 'flap' in policy"));
+	fab_config_errors_clear(&e);
+}
+
+static void test_too_many_lans(void **state)
+{
+	size_t cap = 64 + (FAB_LANS_MAX + 1) * 32, o;
+	char *text = malloc(cap);
+
+	(void)state;
+	assert_non_null(text);
+	o = (size_t)snprintf(text, cap, "fabric: {name: t}\nlans:\n");
+	for (int i = 0; i <= FAB_LANS_MAX; i++)
+		o += (size_t)snprintf(text + o, cap - o, "  - {name: l%d, vlan: %d}\n", i, i + 1);
+	/* Entry FAB_LANS_MAX (0-based) sits on line FAB_LANS_MAX + 3. */
+	expect_error(text, FAB_LANS_MAX + 3, 5, "too many LANs (at most 256)");
+	free(text);
+}
+
+static void test_too_many_ports(void **state)
+{
+	size_t cap = 128 + (FAB_PORTS_MAX + 1) * 64, o;
+	char *text = malloc(cap);
+
+	(void)state;
+	assert_non_null(text);
+	o = (size_t)snprintf(text, cap, "fabric: {name: t}\nlans: [{name: a, vlan: 1}]\nports:\n");
+	for (int i = 0; i <= FAB_PORTS_MAX; i++)
+		o += (size_t)snprintf(text + o, cap - o,
+				      "  - {name: p%d, device: net_null%d, lans: [a]}\n", i, i);
+	expect_error(text, FAB_PORTS_MAX + 4, 5, "too many ports (at most 1024)");
+	free(text);
+}
+
+/* Errors from two loads into one list stay, and each load reports its own failure. */
+static void test_errors_accumulate(void **state)
+{
+	struct fab_config_errors e = {0};
+	struct fab_model *m;
+
+	(void)state;
+	assert_null(load("fabric: {name: t}\npolicy: {violation: x}\n", &e));
+	assert_int_equal(e.n, 1);
+	m = load(base, &e);
+	assert_non_null(m);
+	assert_int_equal(e.n, 1);
+	fab_model_destroy(m);
+	fab_config_errors_clear(&e);
+	fab_config_errors_clear(NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_base_loads),
+	    cmocka_unit_test(test_example_loads),
+	    cmocka_unit_test(test_full_config_fields),
+	    cmocka_unit_test(test_round_trip_example),
+	    cmocka_unit_test(test_round_trip_full),
+	    cmocka_unit_test(test_round_trip_defaults_and_edges),
+	    cmocka_unit_test(test_load_twice_equal),
+	    cmocka_unit_test(test_nonexistent_file),
+	    cmocka_unit_test(test_errors_print_format),
+	    cmocka_unit_test(test_yaml_syntax_error),
+	    cmocka_unit_test(test_empty_file),
+	    cmocka_unit_test(test_unknown_key_suggests),
+	    cmocka_unit_test(test_unknown_key_without_close_match),
+	    cmocka_unit_test(test_duplicate_key),
+	    cmocka_unit_test(test_wrong_node_type),
+	    cmocka_unit_test(test_malformed_mac),
+	    cmocka_unit_test(test_special_macs),
+	    cmocka_unit_test(test_malformed_ip),
+	    cmocka_unit_test(test_prefix_errors),
+	    cmocka_unit_test(test_asn_errors),
+	    cmocka_unit_test(test_number_errors),
+	    cmocka_unit_test(test_enum_errors),
+	    cmocka_unit_test(test_missing_required),
+	    cmocka_unit_test(test_lan_defined_twice),
+	    cmocka_unit_test(test_lan_names_checked),
+	    cmocka_unit_test(test_port_errors),
+	    cmocka_unit_test(test_connection_errors),
+	    cmocka_unit_test(test_core_port_carries_several_members),
+	    cmocka_unit_test(test_binding_errors),
+	    cmocka_unit_test(test_mac_conflicts),
+	    cmocka_unit_test(test_ip_placement),
+	    cmocka_unit_test(test_ip_assigned_twice),
+	    cmocka_unit_test(test_sponge_mac),
+	    cmocka_unit_test(test_ethertypes),
+	    cmocka_unit_test(test_management),
+	    cmocka_unit_test(test_control_characters_rejected),
+	    cmocka_unit_test(test_several_errors_all_reported_sorted),
+	    cmocka_unit_test(test_too_many_lans),
+	    cmocka_unit_test(test_too_many_ports),
+	    cmocka_unit_test(test_errors_accumulate),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
