@@ -554,11 +554,11 @@ def parse_args(argv):
     p.add_argument("--profile-lines", type=int, default=12)
     p.add_argument("--json", help="also write the results here")
     p.add_argument("--smoke", action="store_true",
-                   help="one short peerlan and testpmd run on a small mix-c pcap, no "
-                        "callgrind: checks the harness and the accounting")
+                   help="one short round on small pcaps of mixes b, c and d for M=10, no "
+                        "callgrind: checks the harness and peerlan's accounting")
     opts = p.parse_args(argv)
     if opts.smoke:
-        opts.members, opts.mixes, opts.frames = "10", "c", 1024
+        opts.members, opts.mixes, opts.frames = "10", "bcd", 1024
         opts.rounds, opts.warmup, opts.duration, opts.callgrind = 1, 0.2, 0.5, ""
     opts.members = [int(x) for x in opts.members.split(",") if x]
     opts.dataplane = opts.dataplane or os.path.join(opts.build, "dataplane", "peerlan-dataplane")
