@@ -60,6 +60,7 @@
 	X(ipv4_vrrp, "VRRP over IPv4")                                                           \
 	X(ipv4_icmp_redirect, "ICMP redirect")                                                   \
 	X(ipv4_multicast, "IPv4 to a multicast destination")                                     \
+	X(ipv6_ext_chain, "IPv6 extension header chain longer than the policy walks")            \
 	X(ipv6_ra, "IPv6 router advertisement")                                                  \
 	X(ipv6_rs, "IPv6 router solicitation")                                                   \
 	X(ipv6_redirect, "IPv6 redirect")                                                        \
@@ -73,11 +74,14 @@
 	X(arp_spoof, "ARP whose sender MAC or address does not belong to the sending member")    \
 	X(arp_unknown_target, "ARP request for an address no member owns")                       \
 	X(arp_owner_down, "ARP request for an address whose owner's port is down")               \
-	X(arp_dad, "ARP probe (sender 0.0.0.0) for an address other members own")                \
+	X(arp_dad, "ARP probe (sender 0.0.0.0) for its own address or one nobody owns")          \
+	X(arp_gratuitous, "Gratuitous ARP from the address owner (punted)")                      \
 	X(nd_malformed, "Neighbour discovery message that fails its checks")                     \
-	X(nd_spoof, "Neighbour advertisement for an address the member does not own")            \
+	X(nd_spoof, "Neighbour discovery with an address or MAC the member does not own")        \
 	X(nd_unknown_target, "Neighbour solicitation for an address no member owns")             \
 	X(nd_owner_down, "Neighbour solicitation for an address whose owner's port is down")     \
+	X(nd_dad, "DAD solicitation (from ::) for its own address or one nobody owns")           \
+	X(nd_unsolicited, "Unsolicited neighbour advertisement to multicast (punted)")           \
 	X(broadcast, "Broadcast other than ARP")                                                 \
 	X(multicast, "Multicast other than IPv6 neighbour discovery")                            \
 	X(unknown_unicast, "Destination MAC not provisioned on this LAN")                        \

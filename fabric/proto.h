@@ -83,4 +83,25 @@
 #define FAB_ARP_OP_REQUEST 1
 #define FAB_ARP_OP_REPLY   2
 
+/* Header sizes, bit fields and ranges the pipeline's rules read. */
+#define FAB_IPV4_FRAG_OFF   0x1fff     /* fragment offset bits of the flags word */
+#define FAB_IPV4_MCAST_NET  0xe0000000 /* 224.0.0.0/4 */
+#define FAB_IPV4_MCAST_MASK 0xf0000000
+#define FAB_UDP_HLEN        8
+#define FAB_ICMP_HLEN       8
+#define FAB_IPPROTO_AH      51 /* walked like an IPv6 extension header, length in 4-byte units */
+#define FAB_IPV6_FRAG_HLEN  8
+#define FAB_IPV6_FRAG_OFF   0xfff8 /* fragment offset bits of the fragment header */
+#define FAB_ICMP6_HLEN      4
+#define FAB_ARP_PTYPE_IPV4  0x0800
+
+/* Neighbour discovery (RFC 4861) */
+#define FAB_ND_HOP_LIMIT    255
+#define FAB_ND_MSG_LEN      24 /* NS/NA: ICMPv6 header, flags or reserved, target */
+#define FAB_ND_OPT_SLLA     1
+#define FAB_ND_OPT_TLLA     2
+#define FAB_ND_NA_ROUTER    0x80 /* first byte of the NA flags word */
+#define FAB_ND_NA_SOLICITED 0x40
+#define FAB_ND_NA_OVERRIDE  0x20
+
 #endif

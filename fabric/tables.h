@@ -29,4 +29,26 @@ void fab_tables_destroy(struct fab_tables *t);
 uint64_t fab_tables_generation(const struct fab_tables *t);
 uint16_t fab_tables_nports(const struct fab_tables *t);
 
+/* Who a MAC or an address belongs to on one LAN, as the pipeline sees it. */
+struct fab_owner {
+	fab_mac_t mac;    /* for an address: the first MAC of its binding */
+	uint16_t port;    /* fabric port index (a core port for members behind it) */
+	uint16_t lan;     /* LAN index */
+	uint32_t member;  /* index into the model's members */
+	uint32_t binding; /* dense number of the (member, connection, LAN) binding */
+};
+
+/*
+ * Lookups for the control process, the CLI and tests; the pipeline uses its
+ * own inlined bulk versions. Each returns 0 and fills *out, or -ENOENT.
+ */
+int fab_tables_lookup_mac(const struct fab_tables *t, uint16_t lan, fab_mac_t mac,
+			  struct fab_owner *out);
+int fab_tables_lookup_ip4(const struct fab_tables *t, uint16_t lan, uint32_t addr,
+			  struct fab_owner *out);
+int fab_tables_lookup_ip6(const struct fab_tables *t, uint16_t lan, const struct fab_ip6 *addr,
+			  struct fab_owner *out);
+/* The LAN a frame with this 802.1Q id (0: untagged) belongs to on port, or -1. */
+int fab_tables_lan_of(const struct fab_tables *t, uint16_t port, uint16_t vlan);
+
 #endif

@@ -1,0 +1,807 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The exchange's per-frame policy.
+ *
+ * A burst is decided in three passes: the first parses every frame's
+ * Ethernet and VLAN headers, applies the checks that need no table and
+ * prefetches the MAC-table slots of its source and destination; the second
+ * takes each surviving frame through the source check, the protocol rules
+ * and the forwarding decision while those slots arrive; the third counts.
+ * Counters are summed per burst and written once, except per-reason drops.
+ *
+ * Rules are checked in the order of FAB_DROP_REASONS, and the first that
+ * matches decides: a frame is counted under exactly one reason.
+ */
+#include <stdbool.h>
+#include <string.h>
+
+#include "pipeline.h"
+#include "proto.h"
+#include "tables_impl.h"
+
+_Static_assert((int)FAB_DROP__COUNT < (int)FAB_EC_DROP, "reasons must fit beside the class flag");
+_Static_assert(FAB_CTR_rx_multicast == FAB_CTR_rx_unicast + 1 &&
+		   FAB_CTR_rx_broadcast == FAB_CTR_rx_unicast + 2 &&
+		   FAB_CTR_tx_multicast == FAB_CTR_tx_unicast + 1 &&
+		   FAB_CTR_tx_broadcast == FAB_CTR_tx_unicast + 2,
+	       "unicast, multicast, broadcast counters are consecutive");
+
+/* How a frame ends, besides its verdict; OUT_L2 means "forward by destination MAC". */
+enum { OUT_DROP, OUT_FORWARD, OUT_STEER, OUT_ANSWER, OUT_L2 };
+
+#define DROP_CLASS  0x80 /* in the protocol tables below: drop under the low bits */
+#define NO_MAC      UINT64_MAX
+#define NO_BINDING  UINT32_MAX
+#define NO_CLASS    3 /* frame too short to have a destination MAC */
+#define MAC_MCAST   0x010000000000ULL
+#define IP6_DST_OFF 24
+#define IP6_SRC_OFF 8
+
+/* Per-frame state from the parse pass to the decision pass. */
+struct meta {
+	fab_mac_t dst;
+	fab_mac_t src;
+	uint32_t hdst; /* fab_t_hash of the destination and source MAC keys */
+	uint32_t hsrc;
+	uint16_t l2len; /* Ethernet header with its tag, if any */
+	uint16_t etype; /* after the tag */
+	uint16_t lan;
+	uint8_t out;
+};
+
+/* What every frame of a burst shares, and the sender of the current one. */
+struct burst {
+	const struct fab_tables *t;
+	const uint8_t *oper;
+	uint16_t in_port;
+	uint32_t binding;
+};
+
+/* Drops that name a sender's violation; the port remembers the last offender. */
+static const bool offender_reason[FAB_DROP__COUNT] = {
+    [FAB_DROP_vlan_tagged_on_access] = true,
+    [FAB_DROP_vlan_untagged_on_trunk] = true,
+    [FAB_DROP_vlan_not_allowed] = true,
+    [FAB_DROP_vlan_double_tag] = true,
+    [FAB_DROP_src_mac_violation] = true,
+    [FAB_DROP_link_local] = true,
+    [FAB_DROP_cisco_discovery] = true,
+    [FAB_DROP_edp] = true,
+    [FAB_DROP_lldp] = true,
+    [FAB_DROP_vendor_discovery] = true,
+    [FAB_DROP_llc_snap] = true,
+    [FAB_DROP_ethertype] = true,
+    [FAB_DROP_ipv4_dhcp] = true,
+    [FAB_DROP_ipv4_igmp] = true,
+    [FAB_DROP_ipv4_pim] = true,
+    [FAB_DROP_ipv4_ospf] = true,
+    [FAB_DROP_ipv4_vrrp] = true,
+    [FAB_DROP_ipv4_icmp_redirect] = true,
+    [FAB_DROP_ipv4_multicast] = true,
+    [FAB_DROP_ipv6_ext_chain] = true,
+    [FAB_DROP_ipv6_ra] = true,
+    [FAB_DROP_ipv6_rs] = true,
+    [FAB_DROP_ipv6_redirect] = true,
+    [FAB_DROP_ipv6_mld] = true,
+    [FAB_DROP_ipv6_ospf] = true,
+    [FAB_DROP_ipv6_pim] = true,
+    [FAB_DROP_ipv6_dhcp] = true,
+    [FAB_DROP_ipv6_vrrp] = true,
+    [FAB_DROP_ipv6_multicast] = true,
+    [FAB_DROP_arp_spoof] = true,
+    [FAB_DROP_nd_spoof] = true,
+    [FAB_DROP_broadcast] = true,
+    [FAB_DROP_multicast] = true,
+};
+
+/* Drops of frames that are broken rather than forbidden: rx_errors. */
+static const bool error_reason[FAB_DROP__COUNT] = {
+    [FAB_DROP_runt] = true,
+    [FAB_DROP_truncated] = true,
+    [FAB_DROP_arp_malformed] = true,
+    [FAB_DROP_nd_malformed] = true,
+};
+
+/* IPv4 protocol numbers: pass, look at the ICMP or UDP header, or drop. */
+enum { P_PASS, P_ICMP, P_UDP, P_EXT };
+static const uint8_t ipv4_proto[256] = {
+    [FAB_IPPROTO_ICMP] = P_ICMP,
+    [FAB_IPPROTO_UDP] = P_UDP,
+    [FAB_IPPROTO_IGMP] = DROP_CLASS | FAB_DROP_ipv4_igmp,
+    [FAB_IPPROTO_PIM] = DROP_CLASS | FAB_DROP_ipv4_pim,
+    [FAB_IPPROTO_OSPF] = DROP_CLASS | FAB_DROP_ipv4_ospf,
+    [FAB_IPPROTO_VRRP] = DROP_CLASS | FAB_DROP_ipv4_vrrp,
+};
+
+/* IPv6 next-header values, with the extension headers walked to reach the upper layer. */
+static const uint8_t ipv6_proto[256] = {
+    [FAB_IPPROTO_HOPOPTS] = P_EXT,
+    [FAB_IPPROTO_ROUTING] = P_EXT,
+    [FAB_IPPROTO_FRAGMENT] = P_EXT,
+    [FAB_IPPROTO_DSTOPTS] = P_EXT,
+    [FAB_IPPROTO_AH] = P_EXT,
+    [FAB_IPPROTO_ICMPV6] = P_ICMP,
+    [FAB_IPPROTO_UDP] = P_UDP,
+    [FAB_IPPROTO_OSPF] = DROP_CLASS | FAB_DROP_ipv6_ospf,
+    [FAB_IPPROTO_PIM] = DROP_CLASS | FAB_DROP_ipv6_pim,
+    [FAB_IPPROTO_VRRP] = DROP_CLASS | FAB_DROP_ipv6_vrrp,
+};
+
+/* ICMPv6 types: 1 for neighbour discovery, a drop, or 0 for anything else. */
+#define ICMP6_ND 1
+static const uint8_t icmp6_type[256] = {
+    [FAB_ICMP6_NS] = ICMP6_ND,
+    [FAB_ICMP6_NA] = ICMP6_ND,
+    [FAB_ICMP6_RA] = DROP_CLASS | FAB_DROP_ipv6_ra,
+    [FAB_ICMP6_RS] = DROP_CLASS | FAB_DROP_ipv6_rs,
+    [FAB_ICMP6_REDIRECT] = DROP_CLASS | FAB_DROP_ipv6_redirect,
+    [FAB_ICMP6_MLD_QUERY] = DROP_CLASS | FAB_DROP_ipv6_mld,
+    [FAB_ICMP6_MLD_REPORT] = DROP_CLASS | FAB_DROP_ipv6_mld,
+    [FAB_ICMP6_MLD_DONE] = DROP_CLASS | FAB_DROP_ipv6_mld,
+    [FAB_ICMP6_MLD2_REPORT] = DROP_CLASS | FAB_DROP_ipv6_mld,
+};
+
+static const uint8_t ip6_all_nodes[16] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+/* ff02::1:ff00:0/104, the solicited-node prefix */
+static const uint8_t ip6_snm_prefix[13] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff};
+static const uint8_t ip6_zero[16];
+
+static inline uint16_t rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline uint32_t rd32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline fab_mac_t rd_mac(const uint8_t *p)
+{
+	return (uint64_t)rd16(p) << 32 | rd32(p + 2);
+}
+
+static inline void wr16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static inline void wr32(uint8_t *p, uint32_t v)
+{
+	wr16(p, (uint16_t)(v >> 16));
+	wr16(p + 2, (uint16_t)v);
+}
+
+static inline void wr_mac(uint8_t *p, fab_mac_t mac)
+{
+	wr16(p, (uint16_t)(mac >> 32));
+	wr32(p + 2, (uint32_t)mac);
+}
+
+static inline int drop(struct fab_verdict *v, unsigned reason)
+{
+	v->action = FAB_ACT_DROP;
+	v->reason = (uint16_t)reason;
+	return OUT_DROP;
+}
+
+/* A drop the control process wants to see: the sponge, liveness of owners. */
+static inline int drop_punt(struct fab_verdict *v, unsigned reason)
+{
+	v->flags |= FAB_VF_PUNT;
+	return drop(v, reason);
+}
+
+/* 0 unicast, 1 multicast, 2 broadcast, NO_CLASS for a frame without a whole destination. */
+static inline unsigned dst_class(const uint8_t *d, uint16_t len)
+{
+	fab_mac_t dst;
+
+	if (len < FAB_ETH_ADDR_LEN)
+		return NO_CLASS;
+	dst = rd_mac(d);
+	return (unsigned)((dst >> 40) & 1) + (dst == FAB_MAC_BROADCAST);
+}
+
+/* The ones' complement sum of the ICMPv6 message and its pseudo-header, complemented. */
+static uint16_t icmp6_csum(const uint8_t *ip, const uint8_t *icmp, uint32_t len)
+{
+	uint32_t s = len + FAB_IPPROTO_ICMPV6;
+	const uint8_t *p = ip + IP6_SRC_OFF;
+
+	for (int i = 0; i < 32; i += 2)
+		s += rd16(p + i);
+	for (uint32_t i = 0; i + 1 < len; i += 2)
+		s += rd16(icmp + i);
+	if (len & 1)
+		s += (uint32_t)icmp[len - 1] << 8;
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)~s;
+}
+
+/*
+ * Puts the frame into the shape out_port sends: on a trunk one 802.1Q tag
+ * with the LAN's VLAN and PCP 0, on an access port no tag. A tag is pushed
+ * into the headroom and popped by moving the addresses, except that a frame
+ * that would fall under the Ethernet minimum keeps its length and closes the
+ * gap from the tail, ending in zero padding.
+ */
+static int egress(const struct burst *b, struct fab_frame *f, const struct meta *m,
+		  uint16_t out_port, struct fab_verdict *v, uint8_t action, int out)
+{
+	const struct fab_t_port *op = &b->t->ports[out_port];
+	uint8_t *d = f->data;
+
+	if ((uint32_t)(f->len - m->l2len) > op->mtu)
+		return drop(v, FAB_DROP_dst_mtu);
+	if (op->mode == FAB_PORT_TRUNK) {
+		if (m->l2len == FAB_ETH_HLEN) {
+			if (f->headroom < FAB_VLAN_HLEN)
+				return drop(v, FAB_DROP_no_buffer);
+			d -= FAB_VLAN_HLEN;
+			memmove(d, d + FAB_VLAN_HLEN, 2 * FAB_ETH_ADDR_LEN);
+			wr16(d + 2 * FAB_ETH_ADDR_LEN, FAB_ETH_P_8021Q);
+			f->data = d;
+			f->len += FAB_VLAN_HLEN;
+			f->headroom -= FAB_VLAN_HLEN;
+		}
+		wr16(d + FAB_ETH_HLEN, b->t->lans[m->lan].vlan);
+	} else if (m->l2len != FAB_ETH_HLEN) {
+		if (f->len >= FAB_ETH_MIN_LEN + FAB_VLAN_HLEN) {
+			memmove(d + FAB_VLAN_HLEN, d, 2 * FAB_ETH_ADDR_LEN);
+			f->data = d + FAB_VLAN_HLEN;
+			f->len -= FAB_VLAN_HLEN;
+			f->headroom += FAB_VLAN_HLEN;
+		} else {
+			memmove(d + 2 * FAB_ETH_ADDR_LEN, d + 2 * FAB_ETH_ADDR_LEN + FAB_VLAN_HLEN,
+				f->len - 2 * FAB_ETH_ADDR_LEN - FAB_VLAN_HLEN);
+			memset(d + f->len - FAB_VLAN_HLEN, 0, FAB_VLAN_HLEN);
+		}
+	}
+	v->action = action;
+	v->port = out_port;
+	return out;
+}
+
+/* Unicast by destination MAC: the static MAC table, never a flood. */
+static int forward(const struct burst *b, struct fab_frame *f, const struct meta *m,
+		   struct fab_verdict *v)
+{
+	const struct fab_t_ent *e;
+
+	if (m->dst & MAC_MCAST)
+		return drop(v,
+			    m->dst == FAB_MAC_BROADCAST ? FAB_DROP_broadcast : FAB_DROP_multicast);
+	e = fab_t_find(b->t->mac, b->t->mac_mask, fab_t_mac_key(m->lan, m->dst), m->hdst);
+	if (e == NULL)
+		return drop(v, FAB_DROP_unknown_unicast);
+	if (e->port == b->in_port)
+		return drop(v, FAB_DROP_hairpin);
+	if (b->oper[e->port] != FAB_OPER_UP)
+		return drop(v, FAB_DROP_dst_port_down);
+	return egress(b, f, m, e->port, v, FAB_ACT_FORWARD, OUT_FORWARD);
+}
+
+struct neigh_reasons {
+	uint16_t dad;
+	uint16_t unknown;
+	uint16_t owner_down;
+};
+
+static const struct neigh_reasons arp_reasons = {FAB_DROP_arp_dad, FAB_DROP_arp_unknown_target,
+						 FAB_DROP_arp_owner_down};
+static const struct neigh_reasons nd_reasons = {FAB_DROP_nd_dad, FAB_DROP_nd_unknown_target,
+						FAB_DROP_nd_owner_down};
+
+/*
+ * Decides an ARP request or neighbour solicitation for an address whose
+ * owner is binding (NO_BINDING if nobody owns it). Returns OUT_ANSWER when
+ * the caller should turn the frame into the owner's answer, otherwise the
+ * frame's final outcome (steered to the owner, or dropped).
+ *
+ * A duplicate-address probe is never answered: an answer would tell the
+ * prober its address is taken. If another member owns the address the probe
+ * is steered to that owner so it defends it and the misconfigured prober
+ * backs off; a probe for the prober's own address or for one nobody owns has
+ * no one to defend it, so it is dropped and the prober, hearing nothing,
+ * uses its address as it should. Requests for addresses nobody owns, or whose
+ * owner is down, are copied to the control process, whose sponge answers
+ * them when they become a storm.
+ */
+static int neigh_request(const struct burst *b, struct fab_frame *f, const struct meta *m,
+			 struct fab_verdict *v, uint32_t binding, bool probe,
+			 const struct neigh_reasons *r)
+{
+	const struct fab_t_binding *owner;
+
+	if (binding == NO_BINDING)
+		return probe ? drop(v, r->dad) : drop_punt(v, r->unknown);
+	if (binding == b->binding)
+		return drop(v, probe ? r->dad : FAB_DROP_hairpin);
+	owner = &b->t->bindings[binding];
+	if (b->oper[owner->port] != FAB_OPER_UP)
+		return drop_punt(v, r->owner_down);
+	if (owner->port == b->in_port)
+		return drop(v, FAB_DROP_hairpin);
+	if (!probe && b->t->lans[m->lan].neigh == FAB_NEIGH_PROXY)
+		return OUT_ANSWER;
+	/* Steering: only the owner's port sees the request. */
+	wr_mac(f->data, owner->mac);
+	return egress(b, f, m, owner->port, v, FAB_ACT_FORWARD, OUT_STEER);
+}
+
+static uint32_t ip4_binding(const struct fab_tables *t, uint16_t lan, uint32_t addr)
+{
+	uint64_t key = fab_t_ip4_key(lan, addr);
+	const struct fab_t_ent *e = fab_t_find(t->ip4, t->ip4_mask, key, fab_t_hash(key));
+
+	return e == NULL ? NO_BINDING : e->binding;
+}
+
+static uint32_t ip6_binding(const struct fab_tables *t, uint16_t lan, const uint8_t *addr)
+{
+	const struct fab_t_ent6 *e = fab_t_find6(t, lan, addr);
+
+	return e == NULL ? NO_BINDING : e->binding;
+}
+
+/* Turns an ARP request into the owner's reply, back to the requester. */
+static int arp_answer(const struct burst *b, struct fab_frame *f, const struct meta *m,
+		      struct fab_verdict *v, uint32_t binding)
+{
+	fab_mac_t owner = b->t->bindings[binding].mac;
+	uint8_t *a = f->data + m->l2len;
+	uint32_t spa = rd32(a + 14), tpa = rd32(a + 24);
+
+	wr_mac(f->data, m->src);
+	wr_mac(f->data + FAB_ETH_ADDR_LEN, owner);
+	wr16(a + 6, FAB_ARP_OP_REPLY);
+	wr_mac(a + 8, owner);
+	wr32(a + 14, tpa);
+	wr_mac(a + 18, m->src);
+	wr32(a + 24, spa);
+	memset(a + FAB_ARP_LEN, 0, (size_t)(f->len - m->l2len - FAB_ARP_LEN));
+	return egress(b, f, m, b->in_port, v, FAB_ACT_REPLY, OUT_ANSWER);
+}
+
+/*
+ * ARP, Ethernet/IPv4 only. The sender must be who the frame says and own
+ * the address it claims; a request is steered or answered, never broadcast.
+ */
+static int arp(struct burst *b, struct fab_frame *f, const struct meta *m, struct fab_verdict *v)
+{
+	const uint8_t *a = f->data + m->l2len;
+	uint32_t spa, tpa, owner;
+	uint16_t op;
+	bool probe;
+	int out;
+
+	if (f->len - m->l2len < FAB_ARP_LEN || rd16(a) != FAB_ARP_HTYPE_ETH ||
+	    rd16(a + 2) != FAB_ARP_PTYPE_IPV4 || a[4] != FAB_ETH_ADDR_LEN || a[5] != 4)
+		return drop(v, FAB_DROP_arp_malformed);
+	op = rd16(a + 6);
+	if (op != FAB_ARP_OP_REQUEST && op != FAB_ARP_OP_REPLY)
+		return drop(v, FAB_DROP_arp_malformed);
+	if (rd_mac(a + 8) != m->src)
+		return drop(v, FAB_DROP_arp_spoof);
+	spa = rd32(a + 14);
+	tpa = rd32(a + 24);
+	probe = spa == 0 && op == FAB_ARP_OP_REQUEST;
+	if (!probe) {
+		if (ip4_binding(b->t, m->lan, spa) != b->binding)
+			return drop(v, FAB_DROP_arp_spoof);
+		/* An announcement nobody needs to hear, but control learns the owner is alive. */
+		if (spa == tpa)
+			return drop_punt(v, FAB_DROP_arp_gratuitous);
+	}
+	if (op == FAB_ARP_OP_REPLY)
+		return OUT_L2;
+	if ((m->dst & MAC_MCAST) && m->dst != FAB_MAC_BROADCAST)
+		return drop(v, FAB_DROP_multicast);
+	owner = ip4_binding(b->t, m->lan, tpa);
+	out = neigh_request(b, f, m, v, owner, probe, &arp_reasons);
+	return out == OUT_ANSWER ? arp_answer(b, f, m, v, owner) : out;
+}
+
+/* Finds the link-layer address options; -1 if the options do not parse. */
+static int nd_options(const uint8_t *o, uint32_t len, fab_mac_t *sll, fab_mac_t *tll)
+{
+	*sll = *tll = NO_MAC;
+	while (len > 0) {
+		uint32_t olen;
+
+		if (len < 2)
+			return -1;
+		olen = (uint32_t)o[1] * 8;
+		if (olen == 0 || olen > len)
+			return -1;
+		if (olen == 8 && o[0] == FAB_ND_OPT_SLLA)
+			*sll = rd_mac(o + 2);
+		else if (olen == 8 && o[0] == FAB_ND_OPT_TLLA)
+			*tll = rd_mac(o + 2);
+		o += olen;
+		len -= olen;
+	}
+	return 0;
+}
+
+/* A multicast destination ND may use: all-nodes or a solicited-node group, MAC to match. */
+static bool nd_group_ok(const uint8_t *dst, fab_mac_t mac)
+{
+	return (memcmp(dst, ip6_all_nodes, sizeof(ip6_all_nodes)) == 0 ||
+		memcmp(dst, ip6_snm_prefix, sizeof(ip6_snm_prefix)) == 0) &&
+	       mac == (FAB_MAC_IPV6_MCAST_BASE | rd32(dst + 12));
+}
+
+/*
+ * Turns a neighbour solicitation into the owner's solicited advertisement
+ * (router flag clear, override set since the answer is the owner's own MAC,
+ * target link-layer option). The answer is 32 bytes of ICMPv6; a shorter
+ * solicitation grows into the headroom, or is dropped if there is none.
+ */
+static int nd_answer(const struct burst *b, struct fab_frame *f, const struct meta *m,
+		     struct fab_verdict *v, uint32_t binding, uint32_t icmp_off)
+{
+	enum { NA_LEN = FAB_ND_MSG_LEN + 8 };
+	fab_mac_t owner = b->t->bindings[binding].mac;
+	uint16_t need = (uint16_t)(m->l2len + FAB_IPV6_HLEN + NA_LEN);
+	uint8_t target[16], asker[16], *d = f->data, *ip, *icmp;
+
+	memcpy(target, d + m->l2len + icmp_off + 8, sizeof(target));
+	memcpy(asker, d + m->l2len + IP6_SRC_OFF, sizeof(asker));
+	if (need > f->len) {
+		uint16_t grow = (uint16_t)(need - f->len);
+
+		if (f->headroom < grow)
+			return drop(v, FAB_DROP_no_buffer);
+		memmove(d - grow, d, m->l2len);
+		d -= grow;
+		f->data = d;
+		f->headroom = (uint16_t)(f->headroom - grow);
+	}
+	f->len = need;
+	wr_mac(d, m->src);
+	wr_mac(d + FAB_ETH_ADDR_LEN, owner);
+	ip = d + m->l2len;
+	wr32(ip, 0x60000000);
+	wr16(ip + 4, NA_LEN);
+	ip[6] = FAB_IPPROTO_ICMPV6;
+	ip[7] = FAB_ND_HOP_LIMIT;
+	memcpy(ip + IP6_SRC_OFF, target, sizeof(target));
+	memcpy(ip + IP6_DST_OFF, asker, sizeof(asker));
+	icmp = ip + FAB_IPV6_HLEN;
+	memset(icmp, 0, NA_LEN);
+	icmp[0] = FAB_ICMP6_NA;
+	icmp[4] = FAB_ND_NA_SOLICITED | FAB_ND_NA_OVERRIDE;
+	memcpy(icmp + 8, target, sizeof(target));
+	icmp[FAB_ND_MSG_LEN] = FAB_ND_OPT_TLLA;
+	icmp[FAB_ND_MSG_LEN + 1] = 1;
+	wr_mac(icmp + FAB_ND_MSG_LEN + 2, owner);
+	wr16(icmp + 2, icmp6_csum(ip, icmp, NA_LEN));
+	return egress(b, f, m, b->in_port, v, FAB_ACT_REPLY, OUT_ANSWER);
+}
+
+/*
+ * Neighbour solicitation and advertisement (RFC 4861), at icmp_off from the
+ * IPv6 header and ending at end. Fragmented ND is malformed (RFC 6980).
+ */
+static int nd(struct burst *b, struct fab_frame *f, const struct meta *m, struct fab_verdict *v,
+	      uint32_t icmp_off, uint32_t end, bool frag, bool mc)
+{
+	const uint8_t *ip = f->data + m->l2len, *icmp = ip + icmp_off, *target = icmp + 8;
+	const uint8_t *src = ip + IP6_SRC_OFF, *dst = ip + IP6_DST_OFF;
+	uint32_t len = end - icmp_off, owner;
+	fab_mac_t sll, tll;
+	bool dad;
+	int out;
+
+	if (mc && !nd_group_ok(dst, m->dst))
+		return drop(v, FAB_DROP_ipv6_multicast);
+	if (frag || ip[7] != FAB_ND_HOP_LIMIT || icmp[1] != 0 || len < FAB_ND_MSG_LEN ||
+	    target[0] == 0xff || icmp6_csum(ip, icmp, len) != 0 ||
+	    nd_options(icmp + FAB_ND_MSG_LEN, len - FAB_ND_MSG_LEN, &sll, &tll) != 0)
+		return drop(v, FAB_DROP_nd_malformed);
+	owner = ip6_binding(b->t, m->lan, target);
+	if (icmp[0] == FAB_ICMP6_NA) {
+		if ((tll != NO_MAC && tll != m->src) || owner != b->binding)
+			return drop(v, FAB_DROP_nd_spoof);
+		if (!mc)
+			return OUT_L2;
+		/* Solicited answers are unicast; to a group the flag is a protocol error. */
+		if (icmp[4] & FAB_ND_NA_SOLICITED)
+			return drop(v, FAB_DROP_nd_malformed);
+		return drop_punt(v, FAB_DROP_nd_unsolicited);
+	}
+	dad = memcmp(src, ip6_zero, sizeof(ip6_zero)) == 0;
+	/* DAD goes to the solicited-node group and carries no link-layer address. */
+	if (dad && (sll != NO_MAC || !mc))
+		return drop(v, FAB_DROP_nd_malformed);
+	if (!dad &&
+	    ((sll != NO_MAC && sll != m->src) || ip6_binding(b->t, m->lan, src) != b->binding))
+		return drop(v, FAB_DROP_nd_spoof);
+	/* A solicitation to a group goes to its target's group, not all-nodes or another. */
+	if (mc && (memcmp(dst, ip6_snm_prefix, sizeof(ip6_snm_prefix)) != 0 ||
+		   memcmp(dst + 13, target + 13, 3) != 0))
+		return drop(v, FAB_DROP_nd_malformed);
+	out = neigh_request(b, f, m, v, owner, dad, &nd_reasons);
+	return out == OUT_ANSWER ? nd_answer(b, f, m, v, owner, icmp_off) : out;
+}
+
+static inline bool port_pair_in(const uint8_t *l4, uint16_t lo)
+{
+	return (uint16_t)(rd16(l4) - lo) <= 1 || (uint16_t)(rd16(l4 + 2) - lo) <= 1;
+}
+
+static int ipv4(const struct meta *m, const struct fab_frame *f, struct fab_verdict *v)
+{
+	const uint8_t *ip = f->data + m->l2len;
+	uint32_t avail = (uint32_t)(f->len - m->l2len), ihl, tot;
+	uint8_t cls;
+
+	if (avail < FAB_IPV4_HLEN_MIN)
+		return drop(v, FAB_DROP_truncated);
+	ihl = (uint32_t)(ip[0] & 0xf) * 4;
+	tot = rd16(ip + 2);
+	if ((ip[0] >> 4) != 4 || ihl < FAB_IPV4_HLEN_MIN || tot < ihl || tot > avail)
+		return drop(v, FAB_DROP_truncated);
+	cls = ipv4_proto[ip[9]];
+	if (cls & DROP_CLASS)
+		return drop(v, cls & ~DROP_CLASS);
+	/* Only a first fragment carries the ICMP or UDP header; later ones have none to judge. */
+	if (cls != P_PASS && (rd16(ip + 6) & FAB_IPV4_FRAG_OFF) == 0) {
+		const uint8_t *l4 = ip + ihl;
+
+		if (tot - ihl < FAB_UDP_HLEN) /* == FAB_ICMP_HLEN */
+			return drop(v, FAB_DROP_truncated);
+		if (cls == P_ICMP && l4[0] == FAB_ICMP_REDIRECT)
+			return drop(v, FAB_DROP_ipv4_icmp_redirect);
+		if (cls == P_UDP && port_pair_in(l4, FAB_UDP_BOOTPS))
+			return drop(v, FAB_DROP_ipv4_dhcp);
+	}
+	if ((rd32(ip + 16) & FAB_IPV4_MCAST_MASK) == FAB_IPV4_MCAST_NET ||
+	    (m->dst & FAB_MAC_IPV4_MCAST_MASK) == FAB_MAC_IPV4_MCAST_BASE)
+		return drop(v, FAB_DROP_ipv4_multicast);
+	return OUT_L2;
+}
+
+/*
+ * IPv6: walks up to FAB_IPV6_EXT_MAX extension headers so that nothing the
+ * rules forbid hides behind them. A non-first fragment carries no upper
+ * header: it is judged by its destination alone (multicast dropped, unicast
+ * forwarded), since the first fragment, which must hold the whole header
+ * chain (RFC 7112) or is dropped as truncated, was judged in full.
+ */
+static int ipv6(struct burst *b, struct fab_frame *f, const struct meta *m, struct fab_verdict *v)
+{
+	const uint8_t *ip = f->data + m->l2len;
+	uint32_t off = FAB_IPV6_HLEN, end;
+	bool frag = false, mc;
+	uint8_t nh, cls;
+
+	if (f->len - m->l2len < FAB_IPV6_HLEN || (ip[0] >> 4) != 6)
+		return drop(v, FAB_DROP_truncated);
+	end = FAB_IPV6_HLEN + rd16(ip + 4);
+	if (end > (uint32_t)(f->len - m->l2len))
+		return drop(v, FAB_DROP_truncated);
+	mc = ip[IP6_DST_OFF] == 0xff ||
+	     (m->dst & FAB_MAC_IPV6_MCAST_MASK) == FAB_MAC_IPV6_MCAST_BASE;
+	nh = ip[6];
+	cls = ipv6_proto[nh];
+	for (int n = 0; cls == P_EXT; n++) {
+		const uint8_t *h = ip + off;
+		uint32_t hlen;
+
+		if (n == FAB_IPV6_EXT_MAX)
+			return drop(v, FAB_DROP_ipv6_ext_chain);
+		if (off + 8 > end)
+			return drop(v, FAB_DROP_truncated);
+		if (nh == FAB_IPPROTO_FRAGMENT) {
+			if (rd16(h + 2) & FAB_IPV6_FRAG_OFF)
+				return mc ? drop(v, FAB_DROP_ipv6_multicast) : OUT_L2;
+			frag = true;
+			hlen = FAB_IPV6_FRAG_HLEN;
+		} else {
+			hlen = nh == FAB_IPPROTO_AH ? ((uint32_t)h[1] + 2) * 4
+						    : ((uint32_t)h[1] + 1) * 8;
+		}
+		if (off + hlen > end)
+			return drop(v, FAB_DROP_truncated);
+		nh = h[0];
+		off += hlen;
+		cls = ipv6_proto[nh];
+	}
+	if (cls & DROP_CLASS)
+		return drop(v, cls & ~DROP_CLASS);
+	if (cls == P_ICMP) {
+		uint8_t t;
+
+		if (off + FAB_ICMP6_HLEN > end)
+			return drop(v, FAB_DROP_truncated);
+		t = icmp6_type[ip[off]];
+		if (t & DROP_CLASS)
+			return drop(v, t & ~DROP_CLASS);
+		if (t == ICMP6_ND)
+			return nd(b, f, m, v, off, end, frag, mc);
+	} else if (cls == P_UDP) {
+		if (off + FAB_UDP_HLEN > end)
+			return drop(v, FAB_DROP_truncated);
+		if (port_pair_in(ip + off, FAB_UDP_DHCP6_CLIENT))
+			return drop(v, FAB_DROP_ipv6_dhcp);
+	}
+	return mc ? drop(v, FAB_DROP_ipv6_multicast) : OUT_L2;
+}
+
+/* Everything after the parse pass: source, link-local, EtherType, protocol, forwarding. */
+static int decide(struct burst *b, struct fab_frame *f, const struct meta *m, struct fab_verdict *v)
+{
+	const struct fab_tables *t = b->t;
+	const struct fab_t_ent *e;
+	uint8_t ec;
+	int out;
+
+	e = fab_t_find(t->mac, t->mac_mask, fab_t_mac_key(m->lan, m->src), m->hsrc);
+	if (e == NULL || e->port != b->in_port)
+		return drop(v, FAB_DROP_src_mac_violation);
+	b->binding = e->binding;
+	if ((m->dst & MAC_MCAST) || m->dst == FAB_MAC_EDP) {
+		if ((m->dst & FAB_MAC_IEEE_LL_MASK) == FAB_MAC_IEEE_LL_BASE)
+			return drop(v, FAB_DROP_link_local);
+		if (m->dst == FAB_MAC_CISCO_CDP || m->dst == FAB_MAC_CISCO_PVST)
+			return drop(v, FAB_DROP_cisco_discovery);
+		if (m->dst == FAB_MAC_EDP)
+			return drop(v, FAB_DROP_edp);
+	}
+	ec = t->etype[m->etype];
+	switch (ec) {
+	case FAB_EC_IPV4:
+		out = ipv4(m, f, v);
+		break;
+	case FAB_EC_IPV6:
+		out = ipv6(b, f, m, v);
+		break;
+	case FAB_EC_ARP:
+		out = arp(b, f, m, v);
+		break;
+	case FAB_EC_OTHER:
+		out = OUT_L2;
+		break;
+	default:
+		return drop(v, ec & ~FAB_EC_DROP);
+	}
+	return out == OUT_L2 ? forward(b, f, m, v) : out;
+}
+
+/*
+ * Parse pass for one frame: size and VLAN checks, then the MAC-table keys,
+ * whose slots are prefetched for the decision pass. Returns OUT_DROP or OUT_L2.
+ */
+static int parse(const struct fab_tables *t, const struct fab_t_port *p, struct fab_frame *f,
+		 struct meta *m, struct fab_verdict *v)
+{
+	const uint8_t *d = f->data;
+	uint16_t outer, lan;
+	bool tagged;
+
+	if (f->len < FAB_ETH_MIN_LEN)
+		return drop(v, FAB_DROP_runt);
+	m->dst = rd_mac(d);
+	m->src = rd_mac(d + FAB_ETH_ADDR_LEN);
+	outer = rd16(d + 2 * FAB_ETH_ADDR_LEN);
+	m->etype = outer;
+	tagged = outer == FAB_ETH_P_8021Q;
+	if (f->len > p->max_len[tagged])
+		return drop(v, FAB_DROP_oversize);
+	if (tagged) {
+		if (p->mode != FAB_PORT_TRUNK)
+			return drop(v, FAB_DROP_vlan_tagged_on_access);
+		m->etype = rd16(d + FAB_ETH_HLEN + 2);
+		if (m->etype == FAB_ETH_P_8021Q || m->etype == FAB_ETH_P_8021AD ||
+		    m->etype == FAB_ETH_P_QINQ1)
+			return drop(v, FAB_DROP_vlan_double_tag);
+		lan = p->vlan2lan[rd16(d + FAB_ETH_HLEN) & 0xfff];
+		if (lan == FAB_T_NO_LAN)
+			return drop(v, FAB_DROP_vlan_not_allowed);
+		m->l2len = FAB_ETH_HLEN + FAB_VLAN_HLEN;
+	} else {
+		/* An 802.1ad or pre-standard outer tag is QinQ whatever the port. */
+		if (outer == FAB_ETH_P_8021AD || outer == FAB_ETH_P_QINQ1)
+			return drop(v, FAB_DROP_vlan_double_tag);
+		if (p->mode == FAB_PORT_TRUNK)
+			return drop(v, FAB_DROP_vlan_untagged_on_trunk);
+		lan = p->access_lan;
+		m->l2len = FAB_ETH_HLEN;
+	}
+	m->lan = lan;
+	m->hsrc = fab_t_hash(fab_t_mac_key(lan, m->src));
+	m->hdst = fab_t_hash(fab_t_mac_key(lan, m->dst));
+	__builtin_prefetch(&t->mac[m->hsrc & t->mac_mask]);
+	__builtin_prefetch(&t->mac[m->hdst & t->mac_mask]);
+	return OUT_L2;
+}
+
+static void run_chunk(struct fab_pipeline_ctx *ctx, uint16_t in_port, struct fab_frame *frames,
+		      struct fab_verdict *verdicts, uint16_t n)
+{
+	struct burst b = {.t = ctx->t, .oper = ctx->oper, .in_port = in_port};
+	const struct fab_t_port *p = &b.t->ports[in_port];
+	struct fab_port_stats *st = &ctx->stats[in_port];
+	bool down = ctx->oper[in_port] != FAB_OPER_UP;
+	uint64_t cls[NO_CLASS + 1] = {0}, outs[OUT_L2] = {0}, octets = 0, errors = 0, punted = 0;
+	struct meta meta[FAB_BURST_MAX];
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct fab_frame *f = &frames[i];
+		struct fab_verdict *v = &verdicts[i];
+		struct meta *m = &meta[i];
+
+		if (i + 1 < n)
+			__builtin_prefetch(frames[i + 1].data);
+		*v = (struct fab_verdict){.action = FAB_ACT_DROP};
+		m->src = f->len >= 2 * FAB_ETH_ADDR_LEN ? rd_mac(f->data + FAB_ETH_ADDR_LEN) : 0;
+		m->etype = 0;
+		octets += f->len;
+		cls[dst_class(f->data, f->len)]++;
+		m->out = (uint8_t)(down ? drop(v, FAB_DROP_port_down) : parse(b.t, p, f, m, v));
+	}
+	for (uint16_t i = 0; i < n; i++)
+		if (meta[i].out != OUT_DROP)
+			meta[i].out = (uint8_t)decide(&b, &frames[i], &meta[i], &verdicts[i]);
+	for (uint16_t i = 0; i < n; i++) {
+		const struct fab_verdict *v = &verdicts[i];
+		const struct meta *m = &meta[i];
+
+		outs[m->out]++;
+		punted += v->flags & FAB_VF_PUNT;
+		if (m->out != OUT_DROP)
+			continue;
+		st->drop[v->reason]++;
+		errors += error_reason[v->reason];
+		if (offender_reason[v->reason]) {
+			st->last_offender_mac = m->src;
+			st->last_offender_ethertype = m->etype;
+			st->last_offender_time = ctx->now;
+			st->last_offender_reason = v->reason;
+		}
+	}
+	st->ctr[FAB_CTR_rx_packets] += n;
+	st->ctr[FAB_CTR_rx_octets] += octets;
+	for (int c = 0; c < NO_CLASS; c++)
+		st->ctr[FAB_CTR_rx_unicast + c] += cls[c];
+	st->ctr[FAB_CTR_rx_discards] += outs[OUT_DROP];
+	st->ctr[FAB_CTR_rx_errors] += errors;
+	st->ctr[FAB_CTR_forwarded] += outs[OUT_FORWARD];
+	st->ctr[FAB_CTR_steered] += outs[OUT_STEER];
+	st->ctr[FAB_CTR_answered] += outs[OUT_ANSWER];
+	st->ctr[FAB_CTR_punted] += punted;
+}
+
+void fab_pipeline_run(struct fab_pipeline_ctx *ctx, uint16_t in_port, struct fab_frame *frames,
+		      struct fab_verdict *verdicts, uint16_t n)
+{
+	/* A port the tables do not know has no counters to write: drop, count nothing. */
+	if (in_port >= ctx->t->nports) {
+		for (uint16_t i = 0; i < n; i++) {
+			verdicts[i] = (struct fab_verdict){.action = FAB_ACT_DROP};
+			drop(&verdicts[i], FAB_DROP_port_down);
+		}
+		return;
+	}
+	/* Callers may pass more than a burst; decide it a burst at a time. */
+	for (uint32_t i = 0; i < n; i += FAB_BURST_MAX) {
+		uint16_t k = (uint16_t)(n - i < FAB_BURST_MAX ? n - i : FAB_BURST_MAX);
+
+		run_chunk(ctx, in_port, frames + i, verdicts + i, k);
+	}
+}
+
+void fab_stats_count_tx(struct fab_port_stats *s, const uint8_t *data, uint16_t len)
+{
+	unsigned c = dst_class(data, len);
+
+	s->ctr[FAB_CTR_tx_packets]++;
+	s->ctr[FAB_CTR_tx_octets] += len;
+	if (c != NO_CLASS)
+		s->ctr[FAB_CTR_tx_unicast + c]++;
+}

@@ -1,0 +1,440 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "counters.h"
+#include "proto.h"
+#include "tables_impl.h"
+
+#define VLAN_IDS 4096
+
+static bool mac_valid(fab_mac_t mac)
+{
+	return mac != 0 && mac <= FAB_MAC_BROADCAST && !fab_mac_is_multicast(mac);
+}
+
+static bool ip4_valid(uint32_t a)
+{
+	/* Not 0.0.0.0 (the DAD sender), not multicast, broadcast or class E. */
+	return a != 0 && a < 0xe0000000u;
+}
+
+static bool ip6_valid(const struct fab_ip6 *a)
+{
+	static const uint8_t zero[16];
+
+	return a->b[0] != 0xff && memcmp(a->b, zero, sizeof(zero)) != 0;
+}
+
+static bool port_has_lan(const struct fab_port *p, uint16_t lan)
+{
+	for (size_t i = 0; i < p->nlans; i++)
+		if (p->lans[i] == lan)
+			return true;
+	return false;
+}
+
+static int check_policy(const struct fab_model *m)
+{
+	const struct fab_policy *p = &m->policy;
+
+	if (p->nethertypes > FAB_ETHERTYPE_MAX ||
+	    (p->neigh != FAB_NEIGH_STEER && p->neigh != FAB_NEIGH_PROXY))
+		return -EINVAL;
+	for (size_t i = 0; i < p->nethertypes; i++)
+		if (p->ethertypes[i] < FAB_ETHERTYPE_MIN)
+			return -EINVAL;
+	return 0;
+}
+
+static int check_lans(const struct fab_model *m)
+{
+	if (m->nlans > FAB_LANS_MAX || (m->nlans > 0 && m->lans == NULL))
+		return -EINVAL;
+	for (size_t i = 0; i < m->nlans; i++) {
+		const struct fab_lan *l = &m->lans[i];
+
+		if (l->vlan < 1 || l->vlan > FAB_VLAN_MAX - 1 ||
+		    (l->neigh != FAB_NEIGH_STEER && l->neigh != FAB_NEIGH_PROXY))
+			return -EINVAL;
+		for (size_t j = 0; j < i; j++)
+			if (m->lans[j].vlan == l->vlan)
+				return -EINVAL;
+	}
+	return 0;
+}
+
+static int check_ports(const struct fab_model *m)
+{
+	if (m->nports > FAB_PORTS_MAX || (m->nports > 0 && m->ports == NULL))
+		return -EINVAL;
+	for (size_t i = 0; i < m->nports; i++) {
+		const struct fab_port *p = &m->ports[i];
+
+		if ((p->mode != FAB_PORT_ACCESS && p->mode != FAB_PORT_TRUNK) ||
+		    (p->kind != FAB_PORT_EDGE && p->kind != FAB_PORT_CORE) ||
+		    p->mtu < FAB_MTU_MIN || p->mtu > FAB_MTU_MAX || p->nlans == 0 ||
+		    p->lans == NULL || (p->mode == FAB_PORT_ACCESS && p->nlans != 1))
+			return -EINVAL;
+		for (size_t k = 0; k < p->nlans; k++) {
+			if (p->lans[k] >= m->nlans)
+				return -EINVAL;
+			for (size_t j = 0; j < k; j++)
+				if (p->lans[j] == p->lans[k])
+					return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* Checks the members and counts what the hash tables must hold. */
+static int check_members(const struct fab_model *m, size_t *nb, size_t *nmac, size_t *n4,
+			 size_t *n6)
+{
+	int *edge_owner = malloc((m->nports ? m->nports : 1) * sizeof(*edge_owner));
+	int rc = 0;
+
+	if (edge_owner == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < m->nports; i++)
+		edge_owner[i] = -1;
+	*nb = *nmac = *n4 = *n6 = 0;
+	if (m->nmembers > 0 && m->members == NULL)
+		rc = -EINVAL;
+	for (size_t i = 0; rc == 0 && i < m->nmembers; i++) {
+		const struct fab_member *mb = &m->members[i];
+
+		if (mb->nconns > 0 && mb->conns == NULL)
+			rc = -EINVAL;
+		for (size_t c = 0; rc == 0 && c < mb->nconns; c++) {
+			const struct fab_connection *cn = &mb->conns[c];
+			const struct fab_port *p;
+
+			if (cn->port >= m->nports || (cn->nbindings > 0 && cn->bindings == NULL)) {
+				rc = -EINVAL;
+				break;
+			}
+			p = &m->ports[cn->port];
+			/* An edge port is one member's router; only core ports are shared. */
+			if (p->kind == FAB_PORT_EDGE) {
+				if (edge_owner[cn->port] >= 0 && edge_owner[cn->port] != (int)i) {
+					rc = -EINVAL;
+					break;
+				}
+				edge_owner[cn->port] = (int)i;
+			}
+			for (size_t b = 0; rc == 0 && b < cn->nbindings; b++) {
+				const struct fab_binding *bd = &cn->bindings[b];
+
+				if (bd->lan >= m->nlans || !port_has_lan(p, bd->lan) ||
+				    bd->nmacs == 0 || bd->macs == NULL ||
+				    (bd->nipv4 > 0 && bd->ipv4 == NULL) ||
+				    (bd->nipv6 > 0 && bd->ipv6 == NULL)) {
+					rc = -EINVAL;
+					break;
+				}
+				for (size_t k = 0; k < bd->nmacs; k++)
+					if (!mac_valid(bd->macs[k]))
+						rc = -EINVAL;
+				for (size_t k = 0; k < bd->nipv4; k++)
+					if (!ip4_valid(bd->ipv4[k]))
+						rc = -EINVAL;
+				for (size_t k = 0; k < bd->nipv6; k++)
+					if (!ip6_valid(&bd->ipv6[k]))
+						rc = -EINVAL;
+				*nb += 1;
+				*nmac += bd->nmacs;
+				*n4 += bd->nipv4;
+				*n6 += bd->nipv6;
+			}
+		}
+	}
+	free(edge_owner);
+	if (rc == 0 && *nb > UINT32_MAX)
+		rc = -EINVAL;
+	return rc;
+}
+
+/* Slots for n keys at a load factor of at most one half; a power of two. */
+static uint32_t slots_for(size_t n)
+{
+	uint32_t s = 16;
+
+	while (s < 2 * n)
+		s <<= 1;
+	return s;
+}
+
+/* Inserts a unique key; -EINVAL if it is already there (the same MAC or address twice). */
+static int ent_insert(struct fab_t_ent *tab, uint32_t mask, uint64_t key, uint32_t binding,
+		      uint16_t port)
+{
+	uint32_t i = fab_t_hash(key) & mask;
+
+	while (tab[i].key != FAB_T_EMPTY) {
+		if (tab[i].key == key)
+			return -EINVAL;
+		i = (i + 1) & mask;
+	}
+	tab[i] = (struct fab_t_ent){.key = key, .binding = binding, .port = port};
+	return 0;
+}
+
+static int ent6_insert(struct fab_tables *t, uint16_t lan, const struct fab_ip6 *a,
+		       uint32_t binding, uint16_t port)
+{
+	struct fab_t_ent6 e = {.binding = binding, .lan = lan, .port = port};
+	uint32_t i;
+
+	if (fab_t_find6(t, lan, a->b) != NULL)
+		return -EINVAL;
+	memcpy(&e.hi, a->b, 8);
+	memcpy(&e.lo, a->b + 8, 8);
+	i = fab_t_hash6(e.hi, e.lo, lan) & t->ip6_mask;
+	while (t->ip6[i].lan != FAB_T_NO_LAN)
+		i = (i + 1) & t->ip6_mask;
+	t->ip6[i] = e;
+	return 0;
+}
+
+static void build_etype(struct fab_tables *t, const struct fab_policy *p)
+{
+	static const uint16_t tags[] = {FAB_ETH_P_8021Q, FAB_ETH_P_8021AD, FAB_ETH_P_QINQ1};
+	static const uint16_t vendor[] = {FAB_ETH_P_MNDP, FAB_ETH_P_HUAWEI1, FAB_ETH_P_HUAWEI2};
+
+	for (uint32_t e = 0; e < 65536; e++)
+		t->etype[e] =
+		    FAB_EC_DROP | (e < FAB_ETHERTYPE_MIN ? FAB_DROP_llc_snap : FAB_DROP_ethertype);
+	for (size_t i = 0; i < p->nethertypes; i++) {
+		uint16_t e = p->ethertypes[i];
+
+		t->etype[e] = e == FAB_ETH_P_IPV4   ? FAB_EC_IPV4
+			      : e == FAB_ETH_P_ARP  ? FAB_EC_ARP
+			      : e == FAB_ETH_P_IPV6 ? FAB_EC_IPV6
+						    : FAB_EC_OTHER;
+	}
+	/* These stay forbidden whatever the allow-list says. */
+	t->etype[FAB_ETH_P_LLDP] = FAB_EC_DROP | FAB_DROP_lldp;
+	for (size_t i = 0; i < sizeof(vendor) / sizeof(vendor[0]); i++)
+		t->etype[vendor[i]] = FAB_EC_DROP | FAB_DROP_vendor_discovery;
+	/* Seen after the first tag: a second one. */
+	for (size_t i = 0; i < sizeof(tags) / sizeof(tags[0]); i++)
+		t->etype[tags[i]] = FAB_EC_DROP | FAB_DROP_vlan_double_tag;
+}
+
+static void build_ports(struct fab_tables *t, const struct fab_model *m)
+{
+	uint16_t *map = t->vlan2lan;
+
+	for (size_t i = 0; i < m->nports; i++) {
+		const struct fab_port *p = &m->ports[i];
+		struct fab_t_port *tp = &t->ports[i];
+
+		tp->mode = (uint8_t)p->mode;
+		tp->kind = (uint8_t)p->kind;
+		tp->mtu = p->mtu;
+		tp->max_len[0] = (uint16_t)(p->mtu + FAB_ETH_HLEN);
+		tp->max_len[1] = (uint16_t)(p->mtu + FAB_ETH_HLEN + FAB_VLAN_HLEN);
+		tp->access_lan = p->mode == FAB_PORT_ACCESS ? p->lans[0] : FAB_T_NO_LAN;
+		tp->vlan2lan = NULL;
+		if (p->mode != FAB_PORT_TRUNK)
+			continue;
+		for (size_t v = 0; v < VLAN_IDS; v++)
+			map[v] = FAB_T_NO_LAN;
+		for (size_t k = 0; k < p->nlans; k++)
+			map[m->lans[p->lans[k]].vlan] = p->lans[k];
+		tp->vlan2lan = map;
+		map += VLAN_IDS;
+	}
+}
+
+static int build_members(struct fab_tables *t, const struct fab_model *m)
+{
+	uint32_t nb = 0;
+	int rc = 0;
+
+	for (size_t i = 0; i < m->nmembers; i++) {
+		const struct fab_member *mb = &m->members[i];
+
+		for (size_t c = 0; c < mb->nconns; c++) {
+			const struct fab_connection *cn = &mb->conns[c];
+
+			for (size_t b = 0; b < cn->nbindings; b++, nb++) {
+				const struct fab_binding *bd = &cn->bindings[b];
+
+				t->bindings[nb] = (struct fab_t_binding){.mac = bd->macs[0],
+									 .port = cn->port,
+									 .lan = bd->lan,
+									 .member = (uint32_t)i};
+				for (size_t k = 0; rc == 0 && k < bd->nmacs; k++)
+					rc = ent_insert(t->mac, t->mac_mask,
+							fab_t_mac_key(bd->lan, bd->macs[k]), nb,
+							cn->port);
+				for (size_t k = 0; rc == 0 && k < bd->nipv4; k++)
+					rc = ent_insert(t->ip4, t->ip4_mask,
+							fab_t_ip4_key(bd->lan, bd->ipv4[k]), nb,
+							cn->port);
+				for (size_t k = 0; rc == 0 && k < bd->nipv6; k++)
+					rc = ent6_insert(t, bd->lan, &bd->ipv6[k], nb, cn->port);
+				if (rc != 0)
+					return rc;
+			}
+		}
+	}
+	return 0;
+}
+
+void fab_tables_destroy(struct fab_tables *t)
+{
+	if (t == NULL)
+		return;
+	free(t->ports);
+	free(t->lans);
+	free(t->bindings);
+	free(t->mac);
+	free(t->ip4);
+	free(t->ip6);
+	free(t->etype);
+	free(t->vlan2lan);
+	free(t);
+}
+
+struct fab_tables *fab_tables_build(const struct fab_model *m, uint64_t generation)
+{
+	size_t nb, nmac, n4, n6, ntrunks = 0;
+	struct fab_tables *t;
+	int rc;
+
+	if (m == NULL) {
+		errno = EINVAL;
+		return NULL;
+	}
+	rc = check_policy(m);
+	if (rc == 0)
+		rc = check_lans(m);
+	if (rc == 0)
+		rc = check_ports(m);
+	if (rc == 0)
+		rc = check_members(m, &nb, &nmac, &n4, &n6);
+	if (rc != 0) {
+		errno = -rc;
+		return NULL;
+	}
+	t = calloc(1, sizeof(*t));
+	if (t == NULL)
+		return NULL;
+	for (size_t i = 0; i < m->nports; i++)
+		ntrunks += m->ports[i].mode == FAB_PORT_TRUNK;
+	t->generation = generation;
+	t->nports = (uint16_t)m->nports;
+	t->nlans = (uint16_t)m->nlans;
+	t->nbindings = (uint32_t)nb;
+	t->mac_mask = slots_for(nmac) - 1;
+	t->ip4_mask = slots_for(n4) - 1;
+	t->ip6_mask = slots_for(n6) - 1;
+	t->ports = calloc(m->nports ? m->nports : 1, sizeof(*t->ports));
+	t->lans = calloc(m->nlans ? m->nlans : 1, sizeof(*t->lans));
+	t->bindings = calloc(nb ? nb : 1, sizeof(*t->bindings));
+	t->mac = malloc(((size_t)t->mac_mask + 1) * sizeof(*t->mac));
+	t->ip4 = malloc(((size_t)t->ip4_mask + 1) * sizeof(*t->ip4));
+	t->ip6 = malloc(((size_t)t->ip6_mask + 1) * sizeof(*t->ip6));
+	t->etype = malloc(65536);
+	t->vlan2lan = malloc((ntrunks ? ntrunks : 1) * VLAN_IDS * sizeof(*t->vlan2lan));
+	if (t->ports == NULL || t->lans == NULL || t->bindings == NULL || t->mac == NULL ||
+	    t->ip4 == NULL || t->ip6 == NULL || t->etype == NULL || t->vlan2lan == NULL) {
+		fab_tables_destroy(t);
+		errno = ENOMEM;
+		return NULL;
+	}
+	/* All-ones bytes are the empty key and the empty LAN. */
+	memset(t->mac, 0xff, ((size_t)t->mac_mask + 1) * sizeof(*t->mac));
+	memset(t->ip4, 0xff, ((size_t)t->ip4_mask + 1) * sizeof(*t->ip4));
+	memset(t->ip6, 0xff, ((size_t)t->ip6_mask + 1) * sizeof(*t->ip6));
+	for (size_t i = 0; i < m->nlans; i++)
+		t->lans[i] = (struct fab_t_lan){.vlan = m->lans[i].vlan,
+						.neigh = (uint8_t)m->lans[i].neigh,
+						.kind = (uint8_t)m->lans[i].kind};
+	build_etype(t, &m->policy);
+	build_ports(t, m);
+	rc = build_members(t, m);
+	if (rc != 0) {
+		fab_tables_destroy(t);
+		errno = -rc;
+		return NULL;
+	}
+	return t;
+}
+
+uint64_t fab_tables_generation(const struct fab_tables *t)
+{
+	return t->generation;
+}
+
+uint16_t fab_tables_nports(const struct fab_tables *t)
+{
+	return t->nports;
+}
+
+static int owner_of(const struct fab_tables *t, uint32_t binding, struct fab_owner *out)
+{
+	const struct fab_t_binding *b = &t->bindings[binding];
+
+	*out = (struct fab_owner){
+	    .mac = b->mac, .port = b->port, .lan = b->lan, .member = b->member, .binding = binding};
+	return 0;
+}
+
+int fab_tables_lookup_mac(const struct fab_tables *t, uint16_t lan, fab_mac_t mac,
+			  struct fab_owner *out)
+{
+	uint64_t key = fab_t_mac_key(lan, mac);
+	const struct fab_t_ent *e;
+
+	if (lan >= t->nlans || mac > FAB_MAC_BROADCAST)
+		return -ENOENT;
+	e = fab_t_find(t->mac, t->mac_mask, key, fab_t_hash(key));
+	if (e == NULL)
+		return -ENOENT;
+	owner_of(t, e->binding, out);
+	out->mac = mac;
+	return 0;
+}
+
+int fab_tables_lookup_ip4(const struct fab_tables *t, uint16_t lan, uint32_t addr,
+			  struct fab_owner *out)
+{
+	uint64_t key = fab_t_ip4_key(lan, addr);
+	const struct fab_t_ent *e;
+
+	if (lan >= t->nlans)
+		return -ENOENT;
+	e = fab_t_find(t->ip4, t->ip4_mask, key, fab_t_hash(key));
+	return e == NULL ? -ENOENT : owner_of(t, e->binding, out);
+}
+
+int fab_tables_lookup_ip6(const struct fab_tables *t, uint16_t lan, const struct fab_ip6 *addr,
+			  struct fab_owner *out)
+{
+	const struct fab_t_ent6 *e;
+
+	if (lan >= t->nlans)
+		return -ENOENT;
+	e = fab_t_find6(t, lan, addr->b);
+	return e == NULL ? -ENOENT : owner_of(t, e->binding, out);
+}
+
+int fab_tables_lan_of(const struct fab_tables *t, uint16_t port, uint16_t vlan)
+{
+	const struct fab_t_port *p;
+	uint16_t lan;
+
+	if (port >= t->nports || vlan >= VLAN_IDS)
+		return -1;
+	p = &t->ports[port];
+	if (p->mode == FAB_PORT_ACCESS)
+		return vlan == 0 ? p->access_lan : -1;
+	lan = vlan == 0 ? FAB_T_NO_LAN : p->vlan2lan[vlan];
+	return lan == FAB_T_NO_LAN ? -1 : lan;
+}

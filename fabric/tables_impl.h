@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The layout of a compiled table set, shared by tables.c (which builds it)
+ * and pipeline.c (which reads it on every frame). Nothing else includes this
+ * header: other modules go through tables.h.
+ *
+ * Every hash table is open addressing with linear probing, a power-of-two
+ * number of slots and a load factor of at most one half, so a lookup touches
+ * one or two cache lines and always finds an empty slot to stop at.
+ */
+#ifndef PEERLAN_FABRIC_TABLES_IMPL_H
+#define PEERLAN_FABRIC_TABLES_IMPL_H
+
+#include <stdint.h>
+#include <string.h>
+
+#include "tables.h"
+
+#define FAB_T_EMPTY  UINT64_MAX /* no real key has lan bits 0xffff */
+#define FAB_T_NO_LAN 0xffff
+
+/*
+ * One slot of the MAC table (key: lan << 48 | mac) or of the IPv4 table
+ * (key: lan << 32 | address). binding indexes fab_tables.bindings.
+ */
+struct fab_t_ent {
+	uint64_t key;
+	uint32_t binding;
+	uint16_t port;
+	uint16_t pad;
+};
+
+/* One slot of the IPv6 table; lan == FAB_T_NO_LAN marks it empty. */
+struct fab_t_ent6 {
+	uint64_t hi; /* address bytes 0..7, as memcpy reads them */
+	uint64_t lo; /* address bytes 8..15 */
+	uint32_t binding;
+	uint16_t lan;
+	uint16_t port;
+};
+
+/* What one member may use on one LAN through one port. */
+struct fab_t_binding {
+	fab_mac_t mac; /* the first MAC: the one answers and steering use */
+	uint16_t port;
+	uint16_t lan;
+	uint32_t member;
+};
+
+struct fab_t_port {
+	const uint16_t *vlan2lan; /* trunk ports: 4096 entries, FAB_T_NO_LAN if not carried */
+	uint16_t access_lan;      /* access ports: the one LAN */
+	uint16_t mtu;
+	uint16_t max_len[2]; /* largest frame: [0] untagged, [1] with one 802.1Q tag */
+	uint8_t mode;        /* enum fab_port_mode */
+	uint8_t kind;        /* enum fab_port_kind */
+};
+
+struct fab_t_lan {
+	uint16_t vlan;
+	uint8_t neigh; /* enum fab_neigh_policy */
+	uint8_t kind;  /* enum fab_lan_kind */
+};
+
+/*
+ * EtherType classes in fab_tables.etype: small values pick the parser,
+ * FAB_EC_DROP | reason drops the frame under that reason.
+ */
+enum {
+	FAB_EC_OTHER = 0, /* allowed, no layer-3 rule applies */
+	FAB_EC_IPV4 = 1,
+	FAB_EC_ARP = 2,
+	FAB_EC_IPV6 = 3,
+	FAB_EC_DROP = 0x80,
+};
+
+struct fab_tables {
+	uint64_t generation;
+	uint16_t nports;
+	uint16_t nlans;
+	uint32_t nbindings;
+	struct fab_t_port *ports;
+	struct fab_t_lan *lans;
+	struct fab_t_binding *bindings;
+	struct fab_t_ent *mac;
+	struct fab_t_ent *ip4;
+	struct fab_t_ent6 *ip6;
+	uint32_t mac_mask;
+	uint32_t ip4_mask;
+	uint32_t ip6_mask;
+	uint8_t *etype;     /* 65536 entries */
+	uint16_t *vlan2lan; /* the trunk ports' maps, 4096 entries each */
+};
+
+static inline uint64_t fab_t_mac_key(uint16_t lan, fab_mac_t mac)
+{
+	return (uint64_t)lan << 48 | mac;
+}
+
+static inline uint64_t fab_t_ip4_key(uint16_t lan, uint32_t addr)
+{
+	return (uint64_t)lan << 32 | addr;
+}
+
+/* Folds the high half down before a Fibonacci multiply, so every key bit counts. */
+static inline uint32_t fab_t_hash(uint64_t k)
+{
+	return (uint32_t)(((k ^ (k >> 32)) * 0x9e3779b97f4a7c15ULL) >> 32);
+}
+
+static inline uint32_t fab_t_hash6(uint64_t hi, uint64_t lo, uint16_t lan)
+{
+	return fab_t_hash(hi ^ (lo * 0xff51afd7ed558ccdULL) ^ (lo >> 29) ^ lan);
+}
+
+/* The slot holding key, or NULL. h is fab_t_hash(key). */
+static inline const struct fab_t_ent *fab_t_find(const struct fab_t_ent *tab, uint32_t mask,
+						 uint64_t key, uint32_t h)
+{
+	for (uint32_t i = h & mask;; i = (i + 1) & mask) {
+		const struct fab_t_ent *e = &tab[i];
+
+		if (e->key == key)
+			return e;
+		if (e->key == FAB_T_EMPTY)
+			return NULL;
+	}
+}
+
+static inline const struct fab_t_ent6 *fab_t_find6(const struct fab_tables *t, uint16_t lan,
+						   const uint8_t *addr)
+{
+	uint64_t hi, lo;
+
+	memcpy(&hi, addr, 8);
+	memcpy(&lo, addr + 8, 8);
+	for (uint32_t i = fab_t_hash6(hi, lo, lan) & t->ip6_mask;; i = (i + 1) & t->ip6_mask) {
+		const struct fab_t_ent6 *e = &t->ip6[i];
+
+		if (e->hi == hi && e->lo == lo && e->lan == lan)
+			return e;
+		if (e->lan == FAB_T_NO_LAN)
+			return NULL;
+	}
+}
+
+#endif
