@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The dataplane's state, in one place.
+ *
+ * Everything the main lcore, the workers, the telemetry thread and the
+ * control-socket server share lives in struct dp. Ownership is simple: the
+ * main lcore owns struct dp and is the only writer of everything except the
+ * per-worker counters (each written by its worker only) and the punt rings
+ * (one producer: the worker; one consumer: the main lcore). Workers read the
+ * table set through an RCU-protected pointer and the per-port oper states as
+ * plain bytes.
+ */
+#ifndef PEERLAN_DATAPLANE_DP_H
+#define PEERLAN_DATAPLANE_DP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_mempool.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+
+#include "fabric/counters.h"
+#include "fabric/model.h"
+#include "fabric/pipeline.h"
+#include "fabric/tables.h"
+
+#define DP_BURST       32   /* frames per RX burst and per TX buffer */
+#define DP_RXQ_MAX     64   /* (port, queue) pairs one worker polls */
+#define DP_RX_DESC     1024 /* descriptors per RX queue, before driver limits */
+#define DP_TX_DESC     1024
+#define DP_PUNT_RING   1024 /* copies one worker may queue towards the main lcore */
+#define DP_RECLAIM_MAX 8    /* retired table sets awaiting their RCU grace period */
+
+/* One RX queue a worker polls. */
+struct dp_rxq {
+	uint16_t eth_port;
+	uint16_t queue;
+	uint16_t fab_port; /* index in the model and the tables */
+};
+
+/*
+ * A worker lcore. It owns its RX queues, TX queue number `index` on every
+ * port, its counters and its punt ring. Aligned so that the fields a worker
+ * writes never share a cache line with another worker's.
+ */
+struct dp_worker {
+	struct dp *dp;
+	unsigned int lcore;
+	uint16_t index; /* also its TX queue id and its RCU thread id */
+	uint16_t nrxq;
+	struct dp_rxq rxq[DP_RXQ_MAX];
+	/* Indexed by fabric port. */
+	struct rte_eth_dev_tx_buffer **txb;
+	struct fab_port_stats *stats;     /* what the pipeline and TX count */
+	struct fab_port_stats *tx_queued; /* TX counts of frames buffered this loop */
+	struct fab_port_stats *tx_unsent; /* ... and of those the TX queue refused */
+	uint64_t *punt_dropped;           /* copies lost: no buffer or ring full */
+	struct rte_ring *punt;            /* copies for the control process */
+} __rte_cache_aligned;
+
+/* A port of the fabric, fixed for the life of the process. */
+struct dp_port {
+	char name[FAB_NAME_MAX];
+	char device[FAB_DEVICE_MAX];
+	uint16_t eth_port;
+	bool hotplugged; /* we probed it, so we remove it on exit */
+	bool started;
+	uint16_t nrxq;
+	uint16_t ntxq;
+	uint16_t nic_mtu; /* MTU the NIC was configured with */
+};
+
+struct dp_reclaim {
+	struct fab_tables *tables;
+	uint64_t token; /* rte_rcu_qsbr_start() when it was retired */
+};
+
+struct dp {
+	/* Configuration. */
+	char config_path[FAB_PATH_MAX];
+	struct fab_model *model;   /* the model the current tables came from */
+	struct fab_tables *tables; /* RCU: workers load it once per burst */
+	uint64_t generation;       /* of the current tables; read atomically */
+	struct dp_reclaim reclaim[DP_RECLAIM_MAX];
+	unsigned int nreclaim;
+	struct rte_rcu_qsbr *rcu;
+
+	/* Ports, indexed by fabric port. */
+	struct dp_port *ports;
+	uint16_t nports;
+	uint16_t mtu_max;     /* largest MTU the buffers and NICs were set up for */
+	uint8_t *admin_up;    /* from the model, or set by the control process */
+	uint8_t *errdisabled; /* set by the control process */
+	uint8_t *link_up;     /* polled by the main lcore */
+	uint8_t *oper;        /* enum fab_port_oper, what the pipeline reads */
+
+	/* Workers. */
+	struct dp_worker *workers;
+	uint16_t nworkers;
+
+	struct rte_mempool *pool;      /* RX buffers */
+	struct rte_mempool *punt_pool; /* copies to control; separate so punts cannot starve RX */
+	uint64_t punt_consumed;        /* copies taken off the punt rings by the main lcore */
+
+	uint64_t start_tsc;  /* for uptime */
+	uint64_t start_time; /* seconds since the epoch at start */
+	uint64_t tsc_hz;
+	uint64_t ns_mult; /* TSC cycles to nanoseconds: (cycles * ns_mult) >> 32 */
+	volatile bool stop;
+};
+
+/* Sets oper[port] from admin, errdisabled and link. Main lcore only. */
+void dp_port_oper_update(struct dp *dp, uint16_t port);
+
+/*
+ * Makes m the running configuration: checks that it keeps the ports fixed at
+ * start, builds its tables, publishes them with one pointer swap and retires
+ * the old set for freeing after every worker has passed a quiescent state.
+ * On success takes ownership of m and returns 0; on error logs why, changes
+ * nothing, leaves m to the caller and returns a negative errno. Main lcore
+ * only.
+ */
+int dp_apply_model(struct dp *dp, struct fab_model *m);
+/* Loads the configuration file again and applies it; errors are logged. */
+int dp_reload(struct dp *dp);
+/* Frees retired table sets whose grace period has passed. */
+void dp_reclaim_poll(struct dp *dp);
+
+/* Brings up every port of m; on error logs which and stops them all. */
+int dp_ports_start(struct dp *dp, const struct fab_model *m);
+/* Stops, closes and (if hotplugged) removes every port. Safe on partial starts. */
+void dp_ports_stop(struct dp *dp);
+/* Refreshes link_up and oper of every port. */
+void dp_ports_poll_link(struct dp *dp);
+
+/* Allocates the workers' queues, buffers, counters and punt rings. */
+int dp_workers_init(struct dp *dp);
+void dp_workers_free(struct dp *dp);
+/* The worker lcore's loop; arg is its struct dp_worker. */
+int dp_worker_main(void *arg);
+/* Frees every copy waiting on the punt rings; returns how many. */
+unsigned int dp_punt_drain(struct dp *dp);
+
+/* Sums every worker's counters for one port. */
+void dp_port_stats(const struct dp *dp, uint16_t port, struct fab_port_stats *out,
+		   uint64_t *punt_dropped);
+/* Writes every port's summed counters as JSON; 0 or a negative errno. */
+int dp_stats_write_json(const struct dp *dp, const char *path);
+
+/* Registers the /peerlan/ telemetry commands; 0 or a negative errno. */
+int dp_telemetry_init(struct dp *dp);
+/* Makes the telemetry commands answer "not running" before dp goes away. */
+void dp_telemetry_fini(void);
+
+/* Monotonic nanoseconds from the TSC: no system call, so workers may call it. */
+static inline uint64_t dp_now_ns(const struct dp *dp)
+{
+	return (uint64_t)(((unsigned __int128)rte_get_tsc_cycles() * dp->ns_mult) >> 32);
+}
+uint64_t dp_uptime_s(const struct dp *dp);
+/* "up", "down" or "err-disabled". */
+const char *dp_oper_name(uint8_t oper);
+
+/* Messages of the main lcore (never of workers), to stderr. */
+void dp_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Changing the running configuration. A new table set is built beside the
+ * one in use, published with one pointer swap, and the old one is freed only
+ * after every worker has reported a quiescent state (RCU), so no worker ever
+ * sees half a configuration or a freed table.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "fabric/config.h"
+
+#include "dp.h"
+
+/* The ports were brought up from the configuration at start; a reload keeps them. */
+static int check_ports_fixed(const struct dp *dp, const struct fab_model *m)
+{
+	int bad = 0;
+
+	if (m->nports != dp->nports) {
+		dp_log("configuration has %zu ports but the dataplane runs %u; ports are fixed at "
+		       "start, restart the dataplane to add or remove one",
+		       m->nports, dp->nports);
+		return -EINVAL;
+	}
+	for (uint16_t i = 0; i < dp->nports; i++) {
+		const struct fab_port *p = &m->ports[i];
+		const struct dp_port *run = &dp->ports[i];
+
+		if (strcmp(p->name, run->name) != 0 || strcmp(p->device, run->device) != 0) {
+			dp_log(
+			    "port %zu is now '%s' (%s) but runs as '%s' (%s); ports are fixed at "
+			    "start, restart the dataplane to change one",
+			    (size_t)i + 1, p->name, p->device, run->name, run->device);
+			bad = -EINVAL;
+		} else if (p->mtu > run->nic_mtu) {
+			dp_log("port %s: MTU %u is over the %u the port was started with; restart "
+			       "the dataplane to raise it",
+			       p->name, p->mtu, run->nic_mtu);
+			bad = -EINVAL;
+		}
+	}
+	return bad;
+}
+
+void dp_reclaim_poll(struct dp *dp)
+{
+	unsigned int kept = 0;
+
+	for (unsigned int i = 0; i < dp->nreclaim; i++) {
+		struct dp_reclaim *r = &dp->reclaim[i];
+
+		if (rte_rcu_qsbr_check(dp->rcu, r->token, false) == 1)
+			fab_tables_destroy(r->tables);
+		else
+			dp->reclaim[kept++] = *r;
+	}
+	dp->nreclaim = kept;
+}
+
+int dp_apply_model(struct dp *dp, struct fab_model *m)
+{
+	uint64_t gen = dp->generation + 1;
+	struct fab_tables *t, *old;
+	int rc;
+
+	rc = check_ports_fixed(dp, m);
+	if (rc < 0)
+		return rc;
+	dp_reclaim_poll(dp);
+	if (dp->nreclaim == DP_RECLAIM_MAX) {
+		dp_log("%u older table sets are still in use by a worker; not applying "
+		       "generation %" PRIu64,
+		       dp->nreclaim, gen);
+		return -EBUSY;
+	}
+	t = fab_tables_build(m, gen);
+	if (t == NULL) {
+		rc = -errno;
+		dp_log("cannot build the tables of generation %" PRIu64 ": %s", gen,
+		       strerror(errno));
+		return rc;
+	}
+
+	old = dp->tables;
+	__atomic_store_n(&dp->tables, t, __ATOMIC_RELEASE);
+	if (old != NULL) {
+		dp->reclaim[dp->nreclaim].tables = old;
+		dp->reclaim[dp->nreclaim].token = rte_rcu_qsbr_start(dp->rcu);
+		dp->nreclaim++;
+	}
+	for (uint16_t i = 0; i < dp->nports; i++) {
+		dp->admin_up[i] = m->ports[i].admin_up;
+		dp_port_oper_update(dp, i);
+	}
+	fab_model_destroy(dp->model);
+	dp->model = m;
+	__atomic_store_n(&dp->generation, gen, __ATOMIC_RELEASE);
+	dp_log("configuration generation %" PRIu64 " applied: %zu LANs, %zu ports, %zu members",
+	       gen, m->nlans, m->nports, m->nmembers);
+	return 0;
+}
+
+int dp_reload(struct dp *dp)
+{
+	struct fab_config_errors errs = {0};
+	struct fab_model *m;
+	int rc;
+
+	dp_log("reloading %s", dp->config_path);
+	m = fab_config_load_file(dp->config_path, &errs);
+	if (m == NULL) {
+		dp_log("%s has %zu error(s); keeping generation %" PRIu64 ":", dp->config_path,
+		       errs.n, dp->generation);
+		fab_config_errors_print(&errs, stderr);
+		fab_config_errors_clear(&errs);
+		return -EINVAL;
+	}
+	rc = dp_apply_model(dp, m);
+	if (rc < 0) {
+		dp_log("%s not applied; keeping generation %" PRIu64, dp->config_path,
+		       dp->generation);
+		fab_model_destroy(m);
+	}
+	return rc;
+}

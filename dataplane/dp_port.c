@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Bringing ports up and down. A configured port either comes up completely
+ * or the dataplane does not start: half an exchange forwarding is worse than
+ * none, because members would see some peers and not others.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_bus.h>
+#include <rte_dev.h>
+#include <rte_ethdev.h>
+#include <rte_pci.h>
+
+#include "dp.h"
+
+void dp_port_oper_update(struct dp *dp, uint16_t port)
+{
+	uint8_t oper;
+
+	if (dp->errdisabled[port])
+		oper = FAB_OPER_ERRDISABLED;
+	else if (dp->admin_up[port] && dp->link_up[port])
+		oper = FAB_OPER_UP;
+	else
+		oper = FAB_OPER_DOWN;
+	__atomic_store_n(&dp->oper[port], oper, __ATOMIC_RELEASE);
+}
+
+/*
+ * The ethdev name of a device string: its first comma-separated field, with
+ * a PCI address written the way the PCI bus names devices (0000:03:00.0).
+ */
+static void device_name(const char *device, char *name, size_t len)
+{
+	struct rte_pci_addr addr;
+	size_t n = strcspn(device, ",");
+
+	if (n >= len)
+		n = len - 1;
+	memcpy(name, device, n);
+	name[n] = '\0';
+	if (rte_pci_addr_parse(name, &addr) == 0)
+		rte_pci_device_name(&addr, name, len);
+}
+
+/* Finds the port's ethdev, probing the device if no one has yet. */
+static int port_attach(struct dp *dp, struct dp_port *p)
+{
+	char name[FAB_DEVICE_MAX];
+	uint16_t id;
+	int rc;
+
+	device_name(p->device, name, sizeof(name));
+	if (rte_eth_dev_get_port_by_name(name, &id) != 0) {
+		rc = rte_dev_probe(p->device);
+		if (rc < 0) {
+			dp_log("port %s (%s): cannot probe the device: %s", p->name, p->device,
+			       strerror(-rc));
+			return rc;
+		}
+		p->hotplugged = true;
+		if (rte_eth_dev_get_port_by_name(name, &id) != 0) {
+			dp_log("port %s (%s): device probed but no ethdev port is named '%s'",
+			       p->name, p->device, name);
+			return -ENODEV;
+		}
+	}
+	for (const struct dp_port *q = dp->ports; q < p; q++) {
+		if (q->eth_port == id) {
+			dp_log("port %s (%s): ethdev port %u is already port %s", p->name,
+			       p->device, id, q->name);
+			return -EEXIST;
+		}
+	}
+	p->eth_port = id;
+	return 0;
+}
+
+static int port_configure(struct dp *dp, struct dp_port *p, uint16_t mtu)
+{
+	struct rte_eth_conf conf;
+	struct rte_eth_dev_info info;
+	uint16_t nb_rxd = DP_RX_DESC, nb_txd = DP_TX_DESC;
+	int socket = rte_eth_dev_socket_id(p->eth_port);
+	int rc;
+
+	memset(&conf, 0, sizeof(conf));
+	rc = rte_eth_dev_info_get(p->eth_port, &info);
+	if (rc < 0) {
+		dp_log("port %s (%s): cannot read device info: %s", p->name, p->device,
+		       strerror(-rc));
+		return rc;
+	}
+	/* Every worker may transmit on every port and TX queues are not shared. */
+	if (info.max_tx_queues < dp->nworkers) {
+		dp_log("port %s (%s): the device has %u TX queue(s) but each of the %u worker "
+		       "lcores needs its own; use fewer worker lcores",
+		       p->name, p->device, info.max_tx_queues, dp->nworkers);
+		return -ENOTSUP;
+	}
+	p->ntxq = dp->nworkers;
+	p->nrxq = RTE_MIN(dp->nworkers, info.max_rx_queues);
+	if (p->nrxq > 1) {
+		uint64_t rss = RTE_ETH_RSS_IP & info.flow_type_rss_offloads;
+
+		if (rss == 0) {
+			p->nrxq = 1;
+		} else {
+			conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+			conf.rx_adv_conf.rss_conf.rss_hf = rss;
+		}
+	}
+	if (p->nrxq == 0) {
+		dp_log("port %s (%s): the device has no RX queue", p->name, p->device);
+		return -ENOTSUP;
+	}
+	/*
+	 * Frames up to the largest MTU of any port reach the pipeline, which drops
+	 * those over this port's own MTU under a counted reason; a reload may raise
+	 * a port's MTU up to that size.
+	 */
+	if (info.max_mtu < mtu) {
+		dp_log("port %s (%s): MTU %u is over the device's maximum %u", p->name, p->device,
+		       mtu, info.max_mtu);
+		return -EINVAL;
+	}
+	p->nic_mtu = RTE_MIN(dp->mtu_max, info.max_mtu);
+	conf.rxmode.mtu = p->nic_mtu;
+
+	rc = rte_eth_dev_configure(p->eth_port, p->nrxq, p->ntxq, &conf);
+	if (rc == 0)
+		rc = rte_eth_dev_adjust_nb_rx_tx_desc(p->eth_port, &nb_rxd, &nb_txd);
+	if (rc < 0) {
+		dp_log("port %s (%s): cannot configure %u RX and %u TX queues: %s", p->name,
+		       p->device, p->nrxq, p->ntxq, strerror(-rc));
+		return rc;
+	}
+	for (uint16_t q = 0; q < p->nrxq; q++) {
+		rc = rte_eth_rx_queue_setup(p->eth_port, q, nb_rxd, socket, NULL, dp->pool);
+		if (rc < 0) {
+			dp_log("port %s (%s): cannot set up RX queue %u: %s", p->name, p->device, q,
+			       strerror(-rc));
+			return rc;
+		}
+	}
+	for (uint16_t q = 0; q < p->ntxq; q++) {
+		rc = rte_eth_tx_queue_setup(p->eth_port, q, nb_txd, socket, NULL);
+		if (rc < 0) {
+			dp_log("port %s (%s): cannot set up TX queue %u: %s", p->name, p->device, q,
+			       strerror(-rc));
+			return rc;
+		}
+	}
+	/* Member MACs are not the NIC's own: the port must see every frame. */
+	rc = rte_eth_promiscuous_enable(p->eth_port);
+	if (rc < 0 && rc != -ENOTSUP) {
+		dp_log("port %s (%s): cannot enable promiscuous mode: %s", p->name, p->device,
+		       strerror(-rc));
+		return rc;
+	}
+	return 0;
+}
+
+int dp_ports_start(struct dp *dp, const struct fab_model *m)
+{
+	int rc;
+
+	for (uint16_t i = 0; i < dp->nports; i++) {
+		struct dp_port *p = &dp->ports[i];
+
+		rc = port_attach(dp, p);
+		if (rc == 0)
+			rc = port_configure(dp, p, m->ports[i].mtu);
+		if (rc == 0) {
+			rc = rte_eth_dev_start(p->eth_port);
+			if (rc < 0)
+				dp_log("port %s (%s): cannot start: %s", p->name, p->device,
+				       strerror(-rc));
+		}
+		if (rc < 0) {
+			dp_log("port %s (%s) did not come up; stopping every port", p->name,
+			       p->device);
+			dp_ports_stop(dp);
+			return rc;
+		}
+		p->started = true;
+	}
+	dp_ports_poll_link(dp);
+	return 0;
+}
+
+void dp_ports_stop(struct dp *dp)
+{
+	for (uint16_t i = 0; i < dp->nports; i++) {
+		struct dp_port *p = &dp->ports[i];
+		struct rte_eth_dev_info info;
+		struct rte_device *dev = NULL;
+
+		if (!rte_eth_dev_is_valid_port(p->eth_port) || (!p->started && !p->hotplugged))
+			continue;
+		if (rte_eth_dev_info_get(p->eth_port, &info) == 0)
+			dev = info.device;
+		if (p->started) {
+			int rc = rte_eth_dev_stop(p->eth_port);
+
+			if (rc < 0)
+				dp_log("port %s: stop failed: %s", p->name, strerror(-rc));
+		}
+		rte_eth_dev_close(p->eth_port);
+		if (p->hotplugged && dev != NULL)
+			rte_dev_remove(dev);
+		p->started = false;
+		p->hotplugged = false;
+		p->eth_port = RTE_MAX_ETHPORTS;
+	}
+}
+
+void dp_ports_poll_link(struct dp *dp)
+{
+	for (uint16_t i = 0; i < dp->nports; i++) {
+		struct rte_eth_link link;
+		uint8_t up;
+
+		if (!dp->ports[i].started)
+			continue;
+		memset(&link, 0, sizeof(link));
+		up = rte_eth_link_get_nowait(dp->ports[i].eth_port, &link) == 0 &&
+		     link.link_status == RTE_ETH_LINK_UP;
+		if (up != dp->link_up[i])
+			dp_log("port %s: link %s", dp->ports[i].name, up ? "up" : "down");
+		dp->link_up[i] = up;
+		dp_port_oper_update(dp, i);
+	}
+}

@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * DPDK telemetry commands, so the state and counters can be read with
+ * dpdk-telemetry.py while the dataplane runs, with or without the control
+ * process:
+ *   /peerlan/status                generation, uptime, version
+ *   /peerlan/ports                 the ports, by index, with their names
+ *   /peerlan/port,<name|index>     a port's state, counters and drops by reason
+ *
+ * The callbacks run on DPDK's telemetry thread. The telemetry library takes
+ * no user data, so the dataplane is reached through a file-scope pointer
+ * that the main lcore clears under a mutex before tearing the state down.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_telemetry.h>
+
+#include "dp.h"
+
+static pthread_mutex_t tel_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct dp *tel_dp;
+
+static int tel_status(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	int rc = -ENODEV;
+
+	(void)cmd;
+	(void)params;
+	pthread_mutex_lock(&tel_lock);
+	if (tel_dp != NULL) {
+		rte_tel_data_start_dict(d);
+		rte_tel_data_add_dict_string(d, "version", PEERLAN_VERSION);
+		rte_tel_data_add_dict_u64(d, "generation",
+					  __atomic_load_n(&tel_dp->generation, __ATOMIC_ACQUIRE));
+		rte_tel_data_add_dict_u64(d, "uptime_s", dp_uptime_s(tel_dp));
+		rte_tel_data_add_dict_u64(d, "start_time", tel_dp->start_time);
+		rte_tel_data_add_dict_int(d, "ports", tel_dp->nports);
+		rte_tel_data_add_dict_int(d, "workers", tel_dp->nworkers);
+		rte_tel_data_add_dict_u64(d, "punt_consumed", tel_dp->punt_consumed);
+		rc = 0;
+	}
+	pthread_mutex_unlock(&tel_lock);
+	return rc;
+}
+
+static int tel_ports(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	int rc = -ENODEV;
+
+	(void)cmd;
+	(void)params;
+	pthread_mutex_lock(&tel_lock);
+	if (tel_dp != NULL) {
+		rte_tel_data_start_array(d, RTE_TEL_STRING_VAL);
+		for (uint16_t i = 0; i < tel_dp->nports; i++)
+			rte_tel_data_add_array_string(d, tel_dp->ports[i].name);
+		rc = 0;
+	}
+	pthread_mutex_unlock(&tel_lock);
+	return rc;
+}
+
+/* A port by name, or by its index in /peerlan/ports; -1 if none. */
+static int port_lookup(const struct dp *dp, const char *arg)
+{
+	char *end;
+	unsigned long idx;
+
+	if (arg == NULL || *arg == '\0')
+		return -1;
+	for (uint16_t i = 0; i < dp->nports; i++) {
+		if (strcmp(dp->ports[i].name, arg) == 0)
+			return i;
+	}
+	errno = 0;
+	idx = strtoul(arg, &end, 10);
+	if (errno != 0 || *end != '\0' || idx >= dp->nports)
+		return -1;
+	return (int)idx;
+}
+
+static int tel_port(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct rte_tel_data *drops;
+	struct fab_port_stats s;
+	uint64_t punt_dropped;
+	int port, rc = -ENODEV;
+
+	(void)cmd;
+	drops = rte_tel_data_alloc();
+	if (drops == NULL)
+		return -ENOMEM;
+	pthread_mutex_lock(&tel_lock);
+	if (tel_dp == NULL)
+		goto out;
+	port = port_lookup(tel_dp, params);
+	if (port < 0) {
+		rc = -EINVAL;
+		goto out;
+	}
+	dp_port_stats(tel_dp, (uint16_t)port, &s, &punt_dropped);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "name", tel_dp->ports[port].name);
+	rte_tel_data_add_dict_string(d, "device", tel_dp->ports[port].device);
+	rte_tel_data_add_dict_int(d, "ethdev_port", tel_dp->ports[port].eth_port);
+	rte_tel_data_add_dict_string(d, "admin", tel_dp->admin_up[port] ? "up" : "down");
+	rte_tel_data_add_dict_string(d, "link", tel_dp->link_up[port] ? "up" : "down");
+	rte_tel_data_add_dict_string(d, "oper", dp_oper_name(tel_dp->oper[port]));
+	for (unsigned int c = 0; c < FAB_CTR__COUNT; c++)
+		rte_tel_data_add_dict_u64(d, fab_counter_name(c), s.ctr[c]);
+	rte_tel_data_add_dict_u64(d, "punt_dropped", punt_dropped);
+	rte_tel_data_start_dict(drops);
+	for (unsigned int r = 0; r < FAB_DROP__COUNT; r++)
+		rte_tel_data_add_dict_u64(drops, fab_drop_name(r), s.drop[r]);
+	/* keep = 0: the container now belongs to d. */
+	rte_tel_data_add_dict_container(d, "drops", drops, 0);
+	drops = NULL;
+	rc = 0;
+out:
+	pthread_mutex_unlock(&tel_lock);
+	rte_tel_data_free(drops);
+	return rc;
+}
+
+int dp_telemetry_init(struct dp *dp)
+{
+	int rc;
+
+	pthread_mutex_lock(&tel_lock);
+	tel_dp = dp;
+	pthread_mutex_unlock(&tel_lock);
+	rc = rte_telemetry_register_cmd(
+	    "/peerlan/status", tel_status,
+	    "Dataplane status: version, generation, uptime. No parameters.");
+	if (rc == 0)
+		rc = rte_telemetry_register_cmd("/peerlan/ports", tel_ports,
+						"Fabric port names, by index. No parameters.");
+	if (rc == 0)
+		rc = rte_telemetry_register_cmd(
+		    "/peerlan/port", tel_port,
+		    "A port's state, counters and drops by reason. Parameter: name or index.");
+	return rc;
+}
+
+void dp_telemetry_fini(void)
+{
+	pthread_mutex_lock(&tel_lock);
+	tel_dp = NULL;
+	pthread_mutex_unlock(&tel_lock);
+}

@@ -1,0 +1,451 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * peerlan-dataplane: the DPDK primary process.
+ *
+ *   peerlan-dataplane [EAL options] -- -c FILE [options]
+ *
+ * The main lcore brings the ports up from the configuration, launches the
+ * workers and then only does slow-path work: link polling, draining the punt
+ * rings, reloads on SIGHUP and freeing retired tables. It forwards with no
+ * control process at all.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+
+#include "fabric/config.h"
+
+#include "dp.h"
+
+#define LINK_POLL_MS  100 /* how often link state and idle time are looked at */
+#define MAIN_SLEEP_US 1000
+#define POOL_CACHE    256
+#define PUNT_POOL     4095
+
+struct options {
+	const char *config;
+	const char *stats_json;
+	uint64_t idle_exit_ms; /* 0: run until a signal */
+	bool check;
+};
+
+static volatile sig_atomic_t got_stop;
+static volatile sig_atomic_t got_hup;
+
+void dp_log(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("peerlan-dataplane: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	fflush(stderr);
+}
+
+static void usage(FILE *out)
+{
+	fprintf(
+	    out,
+	    "Usage: peerlan-dataplane [EAL options] -- -c FILE [options]\n"
+	    "\n"
+	    "The peerlan forwarding plane: a DPDK primary process that brings up the\n"
+	    "ports named in the configuration and forwards by the exchange's rules.\n"
+	    "EAL options (before --) are DPDK's: -l CORES, -a PCI, --vdev, --file-prefix,\n"
+	    "--no-huge -m MB, ... The first lcore is the main lcore, every other one a worker.\n"
+	    "\n"
+	    "Options (after --):\n"
+	    "  -c, --config FILE    configuration file (required); SIGHUP reloads it\n"
+	    "  -n, --check          load and validate the configuration, print every\n"
+	    "                       error or \"configuration OK\", and exit\n"
+	    "      --stats-json FILE  on exit, write every port's counters (summed over\n"
+	    "                       workers) and drops by reason to FILE as JSON\n"
+	    "      --idle-exit MS   exit once frames have been received and no port has\n"
+	    "                       received one for MS milliseconds (for tests on pcap files)\n"
+	    "  -h, --help           this text\n"
+	    "\n"
+	    "Signals: SIGHUP reloads the configuration (a file that fails validation\n"
+	    "changes nothing); SIGINT and SIGTERM stop the dataplane.\n"
+	    "Telemetry (dpdk-telemetry.py -f PREFIX): /peerlan/status, /peerlan/ports,\n"
+	    "/peerlan/port,NAME.\n");
+}
+
+static int parse_ms(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || s[0] == '-')
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+/* 0 to run, 1 to exit successfully (--help), -1 on a usage error. */
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	enum { OPT_STATS_JSON = 256, OPT_IDLE_EXIT };
+	static const struct option longopts[] = {
+	    {"config", required_argument, NULL, 'c'},
+	    {"check", no_argument, NULL, 'n'},
+	    {"stats-json", required_argument, NULL, OPT_STATS_JSON},
+	    {"idle-exit", required_argument, NULL, OPT_IDLE_EXIT},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "c:nh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			o->config = optarg;
+			break;
+		case 'n':
+			o->check = true;
+			break;
+		case OPT_STATS_JSON:
+			o->stats_json = optarg;
+			break;
+		case OPT_IDLE_EXIT:
+			if (parse_ms(optarg, &o->idle_exit_ms) < 0 || o->idle_exit_ms == 0) {
+				dp_log(
+				    "--idle-exit needs a positive number of milliseconds, not '%s'",
+				    optarg);
+				return -1;
+			}
+			break;
+		case 'h':
+			usage(stdout);
+			return 1;
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		dp_log("unexpected argument '%s'", argv[optind]);
+		return -1;
+	}
+	if (o->config == NULL) {
+		dp_log("no configuration file: use -c FILE after --");
+		usage(stderr);
+		return -1;
+	}
+	return 0;
+}
+
+/* The peerlan options are those after the first "--"; with none, all of them. */
+static int app_args_start(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			return i;
+	}
+	return 0;
+}
+
+static void on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		got_hup = 1;
+	else
+		got_stop = 1;
+}
+
+static int setup_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGINT, &sa, NULL) < 0 || sigaction(SIGTERM, &sa, NULL) < 0 ||
+	    sigaction(SIGHUP, &sa, NULL) < 0)
+		return -errno;
+	return 0;
+}
+
+static struct fab_model *load_config(const char *path)
+{
+	struct fab_config_errors errs = {0};
+	struct fab_model *m = fab_config_load_file(path, &errs);
+
+	if (m == NULL) {
+		dp_log("%s has %zu error(s):", path, errs.n);
+		fab_config_errors_print(&errs, stderr);
+	}
+	fab_config_errors_clear(&errs);
+	return m;
+}
+
+/* State sized by the model, before any DPDK resource is taken. */
+static int dp_alloc(struct dp *dp, const struct fab_model *m, const char *path)
+{
+	snprintf(dp->config_path, sizeof(dp->config_path), "%s", path);
+	dp->nports = (uint16_t)m->nports;
+	dp->ports = calloc(m->nports, sizeof(*dp->ports));
+	dp->admin_up = calloc(m->nports, 1);
+	dp->errdisabled = calloc(m->nports, 1);
+	dp->link_up = calloc(m->nports, 1);
+	dp->oper = calloc(m->nports, 1);
+	if (dp->ports == NULL || dp->admin_up == NULL || dp->errdisabled == NULL ||
+	    dp->link_up == NULL || dp->oper == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < m->nports; i++) {
+		struct dp_port *p = &dp->ports[i];
+
+		snprintf(p->name, sizeof(p->name), "%s", m->ports[i].name);
+		snprintf(p->device, sizeof(p->device), "%s", m->ports[i].device);
+		p->eth_port = RTE_MAX_ETHPORTS;
+		dp->oper[i] = FAB_OPER_DOWN;
+		if (m->ports[i].mtu > dp->mtu_max)
+			dp->mtu_max = m->ports[i].mtu;
+	}
+	return 0;
+}
+
+static int dp_eal_resources(struct dp *dp)
+{
+	unsigned int lcore;
+	uint16_t i = 0;
+	size_t rcu_size;
+	/* Room for the largest frame: Ethernet header, two tags (a double-tagged
+	 * frame must still arrive whole to be counted) and the FCS some NICs keep. */
+	uint32_t room = RTE_PKTMBUF_HEADROOM + dp->mtu_max + RTE_ETHER_HDR_LEN + 8 + 4;
+	unsigned int nb_mbuf;
+
+	dp->tsc_hz = rte_get_tsc_hz();
+	dp->ns_mult = (uint64_t)(((unsigned __int128)1000000000 << 32) / dp->tsc_hz);
+	dp->start_tsc = rte_get_tsc_cycles();
+	dp->start_time = (uint64_t)time(NULL);
+
+	dp->nworkers = (uint16_t)rte_lcore_count() - 1;
+	if (dp->nworkers == 0) {
+		dp_log("no worker lcore: give at least two lcores (-l 0,1), the first is the "
+		       "main lcore");
+		return -EINVAL;
+	}
+	dp->workers =
+	    rte_zmalloc("dp_workers", sizeof(*dp->workers) * dp->nworkers, RTE_CACHE_LINE_SIZE);
+	if (dp->workers == NULL)
+		return -ENOMEM;
+	RTE_LCORE_FOREACH_WORKER(lcore)
+	{
+		dp->workers[i].lcore = lcore;
+		dp->workers[i].index = i;
+		i++;
+	}
+
+	rcu_size = rte_rcu_qsbr_get_memsize(dp->nworkers);
+	dp->rcu = rte_zmalloc("dp_rcu", rcu_size, RTE_CACHE_LINE_SIZE);
+	if (dp->rcu == NULL || rte_rcu_qsbr_init(dp->rcu, dp->nworkers) != 0)
+		return -ENOMEM;
+
+	if (room < RTE_MBUF_DEFAULT_BUF_SIZE)
+		room = RTE_MBUF_DEFAULT_BUF_SIZE;
+	/* Every RX and TX ring full, every TX buffer full, and the per-lcore caches. */
+	nb_mbuf = dp->nports * dp->nworkers * (DP_RX_DESC + DP_TX_DESC + DP_BURST) +
+		  rte_lcore_count() * (POOL_CACHE + DP_BURST);
+	dp->pool = rte_pktmbuf_pool_create("dp_rx", nb_mbuf, POOL_CACHE, 0, (uint16_t)room,
+					   (int)rte_socket_id());
+	dp->punt_pool = rte_pktmbuf_pool_create("dp_punt", PUNT_POOL, POOL_CACHE, 0, (uint16_t)room,
+						(int)rte_socket_id());
+	if (dp->pool == NULL || dp->punt_pool == NULL) {
+		dp_log("cannot create the buffer pools (%u buffers of %u bytes): %s", nb_mbuf, room,
+		       rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void dp_free(struct dp *dp)
+{
+	dp_workers_free(dp);
+	rte_free(dp->workers);
+	for (unsigned int i = 0; i < dp->nreclaim; i++)
+		fab_tables_destroy(dp->reclaim[i].tables);
+	fab_tables_destroy(dp->tables);
+	fab_model_destroy(dp->model);
+	rte_mempool_free(dp->pool);
+	rte_mempool_free(dp->punt_pool);
+	rte_free(dp->rcu);
+	free(dp->ports);
+	free(dp->admin_up);
+	free(dp->errdisabled);
+	free(dp->link_up);
+	free(dp->oper);
+}
+
+static uint64_t rx_total(const struct dp *dp)
+{
+	uint64_t total = 0;
+
+	for (uint16_t i = 0; i < dp->nworkers; i++) {
+		for (uint16_t p = 0; p < dp->nports; p++)
+			total += __atomic_load_n(&dp->workers[i].stats[p].ctr[FAB_CTR_rx_packets],
+						 __ATOMIC_RELAXED);
+	}
+	return total;
+}
+
+/*
+ * The main lcore's loop: each step is slow-path work, none of which may
+ * stall the workers. Servers that run on the main lcore (the control socket)
+ * are polled from here too, between the punt rings and the reload.
+ */
+static void main_loop(struct dp *dp, const struct options *o)
+{
+	uint64_t poll_cycles = dp->tsc_hz * LINK_POLL_MS / 1000;
+	uint64_t next_poll = rte_get_tsc_cycles() + poll_cycles;
+	uint64_t last_rx = 0, last_rx_change = rte_get_tsc_cycles();
+
+	while (!got_stop) {
+		uint64_t now = rte_get_tsc_cycles();
+
+		if (now >= next_poll) {
+			next_poll = now + poll_cycles;
+			dp_ports_poll_link(dp);
+			if (o->idle_exit_ms > 0) {
+				uint64_t rx = rx_total(dp);
+
+				if (rx != last_rx) {
+					last_rx = rx;
+					last_rx_change = now;
+				} else if (rx > 0 && now - last_rx_change >=
+							 o->idle_exit_ms * dp->tsc_hz / 1000) {
+					dp_log("no frame received for %" PRIu64 " ms; exiting",
+					       o->idle_exit_ms);
+					break;
+				}
+			}
+		}
+		dp_punt_drain(dp);
+		if (got_hup) {
+			got_hup = 0;
+			dp_reload(dp);
+		}
+		dp_reclaim_poll(dp);
+		rte_delay_us_sleep(MAIN_SLEEP_US);
+	}
+}
+
+static int run(struct dp *dp, const struct options *o)
+{
+	unsigned int lcore;
+	int rc = 0;
+
+	RTE_LCORE_FOREACH_WORKER(lcore)
+	{
+		for (uint16_t i = 0; i < dp->nworkers; i++) {
+			if (dp->workers[i].lcore == lcore)
+				rte_eal_remote_launch(dp_worker_main, &dp->workers[i], lcore);
+		}
+	}
+	dp_log("forwarding on %u port(s) with %u worker(s), generation %" PRIu64, dp->nports,
+	       dp->nworkers, dp->generation);
+	main_loop(dp, o);
+
+	__atomic_store_n(&dp->stop, true, __ATOMIC_RELEASE);
+	rte_eal_mp_wait_lcore();
+	dp_punt_drain(dp);
+	if (o->stats_json != NULL) {
+		rc = dp_stats_write_json(dp, o->stats_json);
+		if (rc < 0)
+			dp_log("cannot write %s: %s", o->stats_json, strerror(-rc));
+	}
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = {0};
+	struct dp dp = {0};
+	struct fab_model *m;
+	int sep = app_args_start(argc, argv), rc;
+
+	/* Options are checked and the configuration validated before the EAL
+	 * takes any resource, so a mistake costs nothing. */
+	rc = sep > 0 ? parse_options(argc - sep, argv + sep, &o) : parse_options(argc, argv, &o);
+	if (rc != 0)
+		return rc > 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	m = load_config(o.config);
+	if (m == NULL)
+		return EXIT_FAILURE;
+	if (o.check) {
+		printf("%s: configuration OK: %zu LANs, %zu ports, %zu members\n", o.config,
+		       m->nlans, m->nports, m->nmembers);
+		fab_model_destroy(m);
+		return EXIT_SUCCESS;
+	}
+	if (dp_alloc(&dp, m, o.config) < 0) {
+		dp_log("out of memory");
+		fab_model_destroy(m);
+		dp_free(&dp);
+		return EXIT_FAILURE;
+	}
+	if (setup_signals() < 0) {
+		dp_log("cannot install signal handlers: %s", strerror(errno));
+		fab_model_destroy(m);
+		dp_free(&dp);
+		return EXIT_FAILURE;
+	}
+
+	rc = rte_eal_init(sep > 0 ? sep : 1, argv);
+	if (rc < 0) {
+		dp_log("cannot initialise the EAL: %s", rte_strerror(rte_errno));
+		fab_model_destroy(m);
+		dp_free(&dp);
+		return EXIT_FAILURE;
+	}
+
+	rc = dp_eal_resources(&dp);
+	if (rc == 0)
+		rc = dp_ports_start(&dp, m);
+	if (rc == 0) {
+		rc = dp_workers_init(&dp);
+		if (rc < 0)
+			dp_ports_stop(&dp);
+	}
+	if (rc == 0) {
+		rc = dp_apply_model(&dp, m);
+		if (rc < 0)
+			dp_ports_stop(&dp);
+	}
+	if (rc < 0) {
+		/* dp_apply_model() takes m only on success. */
+		if (dp.model != m)
+			fab_model_destroy(m);
+		dp_log("not started");
+		dp_free(&dp);
+		rte_eal_cleanup();
+		return EXIT_FAILURE;
+	}
+	if (dp_telemetry_init(&dp) < 0)
+		dp_log("telemetry commands not registered; counters are still in --stats-json");
+
+	rc = run(&dp, &o);
+
+	dp_telemetry_fini();
+	dp_ports_stop(&dp);
+	dp_free(&dp);
+	rte_eal_cleanup();
+	dp_log("stopped");
+	return rc < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}
