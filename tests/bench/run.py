@@ -562,7 +562,9 @@ def parse_args(argv):
         opts.rounds, opts.warmup, opts.duration, opts.callgrind = 1, 0.2, 0.5, ""
     opts.members = [int(x) for x in opts.members.split(",") if x]
     opts.dataplane = opts.dataplane or os.path.join(opts.build, "dataplane", "peerlan-dataplane")
-    opts.out = opts.out or os.path.join(opts.build, "bench-smoke" if opts.smoke else "bench")
+    # Absolute: the configuration's socket paths and the device strings need it.
+    opts.out = os.path.abspath(opts.out or os.path.join(opts.build,
+                                                        "bench-smoke" if opts.smoke else "bench"))
     opts.cg_cases = []
     for c in opts.callgrind.split(","):
         if c:
