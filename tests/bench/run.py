@@ -136,6 +136,7 @@ class Program:
         self.proc = None
         self.tel = Telemetry(self.prefix)
         self.port = None
+        self.worker_stat = None
 
     def start(self):
         self.logf = open(self.log_path, "w")
@@ -160,11 +161,31 @@ class Program:
     def rx_packets(self):
         return self.tel.query("/ethdev/stats,%d" % self.port)["ipackets"]
 
-    def sample(self):
-        """(time, frames received on net_pcap0), time taken mid-query."""
+    def find_worker(self):
+        """The thread of the one worker lcore; the EAL names it rte-worker-N."""
+        task = "/proc/%d/task" % self.proc.pid
+        for tid in os.listdir(task):
+            try:
+                with open(os.path.join(task, tid, "comm")) as f:
+                    if f.read().startswith("rte-worker-"):
+                        self.worker_stat = os.path.join(task, tid, "schedstat")
+                        return
+            except OSError:
+                pass
+        self.fail("no rte-worker thread")
+
+    def worker_cpu(self):
+        """Seconds the worker thread has spent running on a CPU (ns resolution)."""
+        with open(self.worker_stat) as f:
+            return int(f.read().split()[0]) / 1e9
+
+    def sample(self, cpu=True):
+        """(time, frames received on net_pcap0, worker CPU seconds), taken mid-query."""
         t0 = time.monotonic()
+        c0 = self.worker_cpu() if cpu else 0.0
         n = self.rx_packets()
-        return (t0 + time.monotonic()) / 2, n
+        c1 = self.worker_cpu() if cpu else 0.0
+        return (t0 + time.monotonic()) / 2, n, (c0 + c1) / 2
 
     def wait_forwarding(self, timeout):
         """Waits until frames flow on net_pcap0; finds its ethdev port id."""
@@ -299,15 +320,20 @@ def timed_run(kind, opts, case):
     p.start()
     try:
         p.wait_forwarding(opts.start_timeout)
+        p.find_worker()
         time.sleep(opts.warmup)
-        t0, n0 = p.sample()
+        t0, n0, c0 = p.sample()
         time.sleep(opts.duration)
-        t1, n1 = p.sample()
+        t1, n1, c1 = p.sample()
     except BaseException:
         p.kill()
         raise
     p.stop()
-    rate = (n1 - n0) / (t1 - t0)
+    if c1 - c0 < 0.05 * (t1 - t0):
+        raise BenchError("%s ran for only %.3f s of %.1f s; the machine is too busy to measure" %
+                         (kind, c1 - c0, t1 - t0))
+    rate = {"cpu": (n1 - n0) / (c1 - c0), "wall": (n1 - n0) / (t1 - t0),
+            "share": (c1 - c0) / (t1 - t0)}
     note = ""
     if kind == "peerlan":
         stats = p.stats()
@@ -403,15 +429,15 @@ def callgrind_run(kind, opts, case):
         # Warm up over the whole pcap twice, so that every table entry and
         # every code path of the mix has been seen before counting.
         p.wait_frames(max(2 * opts.frames, 20000), 300)
-        _, before_zero = p.sample()
+        _, before_zero, _ = p.sample(cpu=False)
         subprocess.run(["callgrind_control", "--zero", str(p.proc.pid)], check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        _, after_zero = p.sample()
+        _, after_zero, _ = p.sample(cpu=False)
         p.wait_frames(after_zero + opts.callgrind_frames, 600)
-        _, before_dump = p.sample()
+        _, before_dump, _ = p.sample(cpu=False)
         subprocess.run(["callgrind_control", "--dump", str(p.proc.pid)], check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        _, after_dump = p.sample()
+        _, after_dump, _ = p.sample(cpu=False)
     except BaseException:
         p.kill()
         raise
@@ -483,19 +509,28 @@ def report(opts, cases, rates, ipf):
     out = []
     w = out.append
     w("")
-    w("Throughput, one worker lcore, Mpps (median of %d runs of %.1f s; min-max)" %
-      (opts.rounds, opts.duration))
+    w("Throughput of one worker lcore, Mpps per second of the worker's CPU time")
+    w("(median of %d runs of %.1f s; min-max)" % (opts.rounds, opts.duration))
     w("%-5s %-3s %-21s %-21s %-21s %-6s %-9s" %
       ("M", "mix", "peerlan", "testpmd io", "testpmd macswap", "R_io", "R_macswap"))
     summary = {}
     for (m, mix), r in sorted(rates.items()):
-        med = {k: median(v) for k, v in r.items()}
+        cpu = {k: [x["cpu"] for x in v] for k, v in r.items()}
+        med = {k: median(v) for k, v in cpu.items()}
         summary[(m, mix)] = med
-        cells = ["%s (%s-%s)" % (fmt_rate(med[k]), fmt_rate(min(r[k])), fmt_rate(max(r[k])))
+        cells = ["%s (%s-%s)" % (fmt_rate(med[k]), fmt_rate(min(cpu[k])), fmt_rate(max(cpu[k])))
                  for k in PROGRAMS]
         w("%-5d %-3s %-21s %-21s %-21s %-6.3f %-9.3f" %
           (m, mix, cells[0], cells[1], cells[2], med["peerlan"] / med["testpmd-io"],
            med["peerlan"] / med["testpmd-macswap"]))
+    w("")
+    w("Wall-clock rates, Mpps, and the share of the wall time the worker ran (medians)")
+    w("%-5s %-3s %-17s %-17s %-17s" % ("M", "mix", "peerlan", "testpmd io", "testpmd macswap"))
+    for (m, mix), r in sorted(rates.items()):
+        w("%-5d %-3s %s" % (m, mix, " ".join(
+            "%-17s" % ("%s (%3.0f%%)" % (fmt_rate(median([x["wall"] for x in r[k]])),
+                                        100 * median([x["share"] for x in r[k]])))
+            for k in PROGRAMS)))
     targets = []
     for (m, mix), med in sorted(summary.items()):
         if mix == "a":
@@ -636,8 +671,10 @@ def main(argv=None):
                 for kind in PROGRAMS:
                     rate, note = timed_run(kind, opts, case)
                     rates[key][kind].append(rate)
-                    log("m%d-%s round %d %-16s %7s Mpps  %s" %
-                        (key[0], key[1], rnd + 1, kind, fmt_rate(rate), note))
+                    log("m%d-%s round %d %-16s %7s Mpps per worker CPU second, %7s Mpps "
+                        "wall (%3.0f%% CPU)  %s" %
+                        (key[0], key[1], rnd + 1, kind, fmt_rate(rate["cpu"]),
+                         fmt_rate(rate["wall"]), 100 * rate["share"], note))
         ipf = []
         for i, key in enumerate(opts.cg_cases):
             if key not in cases:
