@@ -26,7 +26,6 @@ docs/performance.md for the reasons.
 
 import argparse
 import json
-import math
 import os
 import re
 import shutil
@@ -43,7 +42,7 @@ import gen  # noqa: E402
 PROGRAMS = ("peerlan", "testpmd-io", "testpmd-macswap")
 RX_DEVICE = "net_pcap0"
 TX_DEVICE = "net_null0,no-rx=1"
-BURST_CANDIDATES = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512)
+TESTPMD_BURST = 32
 SOURCE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
@@ -130,7 +129,8 @@ class Program:
             mode = kind.split("-", 1)[1]
             cmd = [opts.testpmd] + eal + ["--vdev", rx, "--vdev", TX_DEVICE, "--",
                                           "--forward-mode=" + mode, "--nb-cores=1",
-                                          "--burst=32", "--rxd=1024", "--txd=1024",
+                                          "--burst=%d" % TESTPMD_BURST,
+                                          "--rxd=1024", "--txd=1024",
                                           "--mbcache=256",
                                           "--total-num-mbufs=%d" % (opts.frames + 4096)]
         self.cmd = list(wrapper) + cmd
@@ -397,6 +397,17 @@ def parse_callgrind(path):
     return total, self_ir, lines, calls
 
 
+def burst_size(kind):
+    """Frames per receive call: testpmd's is ours to set, peerlan's is DP_BURST."""
+    if kind != "peerlan":
+        return TESTPMD_BURST
+    with open(os.path.join(SOURCE_ROOT, "dataplane", "dp.h")) as f:
+        mt = re.search(r"^#define\s+DP_BURST\s+(\d+)", f.read(), re.M)
+    if mt is None:
+        raise BenchError("no DP_BURST in dataplane/dp.h")
+    return int(mt.group(1))
+
+
 def source_line(path, n):
     try:
         with open(path) as f:
@@ -459,17 +470,15 @@ def callgrind_run(kind, opts, case):
                          (kind, outbase))
     path, total, self_ir, lines, (rx_calls, rx_fn) = best
     # The receive function returns a full burst on every call (the replay ring
-    # always holds more frames than a burst), so frames = calls * burst. The
-    # telemetry readings bracket the true count; the burst is the size that
-    # fits between them, the one nearest their middle if several do.
+    # always holds more frames than a burst), so frames = calls * burst; the
+    # telemetry readings around the zero and the dump must bracket that.
+    burst = burst_size(kind)
     lo, hi = before_dump - after_zero, after_dump - before_zero
-    fits = [b for b in BURST_CANDIDATES if lo <= rx_calls * b <= hi]
-    if not fits:
-        raise BenchError("%s: %d receive calls fit no burst size between %d and %d frames" %
-                         (kind, rx_calls, lo, hi))
-    mid = (lo + hi) / 2 / rx_calls
-    burst = [min(fits, key=lambda b: abs(math.log(b / mid)))]
-    frames = rx_calls * burst[0]
+    frames = rx_calls * burst
+    if not lo <= frames <= hi:
+        raise BenchError("%s: %d receive calls of %d frames are %d frames, not between the "
+                         "%d and %d counted by the driver" % (kind, rx_calls, burst, frames,
+                                                              lo, hi))
     top = sorted(self_ir.items(), key=lambda kv: -kv[1])[:opts.profile_lines]
     own = [(k, v) for k, v in lines.items() if (k[0] or "").startswith(SOURCE_ROOT + os.sep)]
     top_lines = sorted(own, key=lambda kv: -kv[1])[:opts.profile_lines]
@@ -479,7 +488,7 @@ def callgrind_run(kind, opts, case):
         "members": case["members"],
         "mix": case["mix"],
         "frames": frames,
-        "burst": burst[0],
+        "burst": burst,
         "instructions": total,
         "per_frame": total / frames,
         "profile_file": path,
