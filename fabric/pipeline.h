@@ -66,6 +66,10 @@ struct fab_pipeline_ctx {
  * one verdict per frame and counts every frame on the ingress port's stats
  * (receive counters, then forwarded, steered, answered or one drop reason).
  * Transmit counters are the caller's, as only it knows what was sent.
+ * punted counts the verdicts that carry FAB_VF_PUNT; they are all drops, so
+ * the copy is of the frame as received. A larger n is decided FAB_BURST_MAX
+ * frames at a time; an in_port the tables do not know drops every frame as
+ * port_down without counting, since there are no counters to write.
  */
 void fab_pipeline_run(struct fab_pipeline_ctx *ctx, uint16_t in_port, struct fab_frame *frames,
 		      struct fab_verdict *verdicts, uint16_t n);

@@ -1,0 +1,1078 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "fabric/pipeline.h"
+#include "fabric/proto.h"
+#include "fixture.h"
+#include "frames.h"
+
+/* The fixture exchange with port F down, and one worker's counters. */
+struct env {
+	struct fab_tables *t;
+	uint8_t oper[FX_NPORTS];
+	struct fab_port_stats stats[FX_NPORTS];
+	struct fab_pipeline_ctx ctx;
+};
+
+static struct env *env_new(struct fab_model *m)
+{
+	struct env *e = calloc(1, sizeof(*e));
+
+	assert_non_null(e);
+	e->t = fab_tables_build(m, 1);
+	assert_non_null(e->t);
+	fab_model_destroy(m);
+	e->oper[FX_P_F] = FAB_OPER_DOWN;
+	e->ctx = (struct fab_pipeline_ctx){.t = e->t, .oper = e->oper, .stats = e->stats, .now = 7};
+	return e;
+}
+
+static int setup(void **state)
+{
+	*state = env_new(fx_exchange());
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct env *e = *state;
+
+	fab_tables_destroy(e->t);
+	free(e);
+	return 0;
+}
+
+static uint64_t drops(const struct fab_port_stats *s)
+{
+	uint64_t n = 0;
+
+	for (int r = 0; r < FAB_DROP__COUNT; r++)
+		n += s->drop[r];
+	return n;
+}
+
+/* DESIGN.md invariant 5, on every port, after every run. */
+static void check_accounting(const struct env *e)
+{
+	for (int p = 0; p < FX_NPORTS; p++) {
+		const uint64_t *c = e->stats[p].ctr;
+
+		assert_int_equal(c[FAB_CTR_rx_packets], c[FAB_CTR_forwarded] + c[FAB_CTR_steered] +
+							    c[FAB_CTR_answered] +
+							    drops(&e->stats[p]));
+		assert_int_equal(c[FAB_CTR_rx_discards], drops(&e->stats[p]));
+	}
+}
+
+static struct fab_verdict run1(struct env *e, uint16_t in, struct fab_frame *f)
+{
+	struct fab_verdict v;
+
+	memset(&v, 0xaa, sizeof(v));
+	fab_pipeline_run(&e->ctx, in, f, &v, 1);
+	check_accounting(e);
+	return v;
+}
+
+static void expect_drop(struct env *e, uint16_t in, struct fab_frame *f, int reason)
+{
+	struct fab_verdict v = run1(e, in, f);
+
+	assert_int_equal(v.action, FAB_ACT_DROP);
+	assert_string_equal(fab_drop_name(v.reason), fab_drop_name(reason));
+}
+
+static void expect_fwd(struct env *e, uint16_t in, struct fab_frame *f, uint16_t out)
+{
+	struct fab_verdict v = run1(e, in, f);
+
+	if (v.action == FAB_ACT_DROP)
+		fail_msg("dropped as %s", fab_drop_name(v.reason));
+	assert_int_equal(v.action, FAB_ACT_FORWARD);
+	assert_int_equal(v.port, out);
+	assert_int_equal(v.flags, 0);
+}
+
+static struct fab_frame *tcp4(struct fr *fr, fab_mac_t dst, fab_mac_t src, uint16_t vid)
+{
+	return fr_ip4_frame(fr, dst, src, vid, FAB_IPPROTO_TCP, "192.0.2.10", "192.0.2.11", 20);
+}
+
+static void test_forward_unicast(void **state)
+{
+	struct env *e = *state;
+	struct fr fr;
+	struct fab_frame *f = tcp4(&fr, FX_MAC_B, FX_MAC_A, 0);
+	uint8_t before[64];
+
+	memcpy(before, f->data, sizeof(before));
+	expect_fwd(e, FX_P_A, f, FX_P_B);
+	/* Access to access: not a byte changes. */
+	assert_int_equal(f->len, 60);
+	assert_memory_equal(f->data, before, sizeof(before));
+	assert_int_equal(e->stats[FX_P_A].ctr[FAB_CTR_forwarded], 1);
+	assert_int_equal(e->stats[FX_P_A].ctr[FAB_CTR_rx_unicast], 1);
+	assert_int_equal(e->stats[FX_P_A].ctr[FAB_CTR_rx_octets], 60);
+	/* Members behind a core port are reached through it, tagged. */
+	expect_fwd(e, FX_P_A, tcp4(&fr, FX_MAC_D, FX_MAC_A, 0), FX_P_CORE);
+	expect_fwd(e, FX_P_CORE, tcp4(&fr, FX_MAC_A, FX_MAC_D, 100), FX_P_A);
+}
+
+static void test_port_down_and_size(void **state)
+{
+	struct env *e = *state;
+	struct fr fr;
+
+	expect_drop(e, FX_P_F, tcp4(&fr, FX_MAC_E2, FX_MAC_F2, 0), FAB_DROP_port_down);
+	assert_int_equal(e->stats[FX_P_F].ctr[FAB_CTR_rx_packets], 1);
+	e->oper[FX_P_B] = FAB_OPER_ERRDISABLED;
+	expect_drop(e, FX_P_B, tcp4(&fr, FX_MAC_A, FX_MAC_B, 0), FAB_DROP_port_down);
+	e->oper[FX_P_B] = FAB_OPER_UP;
+
+	tcp4(&fr, FX_MAC_B, FX_MAC_A, 0);
+	fr.len = 59;
+	expect_drop(e, FX_P_A, fr_raw(&fr), FAB_DROP_runt);
+	assert_int_equal(e->stats[FX_P_A].ctr[FAB_CTR_rx_errors], 1);
+	fr.len = 3; /* too short even for a destination: counted, not classified */
+	expect_drop(e, FX_P_A, fr_raw(&fr), FAB_DROP_runt);
+
+	/* MTU 1500 on A: 1514 bytes untagged pass, 1515 do not. */
+	fr_ip4_frame(&fr, FX_MAC_B, FX_MAC_A, 0, FAB_IPPROTO_TCP, "192.0.2.10", "192.0.2.11", 1480);
+	assert_int_equal(fr.len, 1514);
+	expect_fwd(e, FX_P_A, fr_raw(&fr), FX_P_B);
+	fr_ip4_frame(&fr, FX_MAC_B, FX_MAC_A, 0, FAB_IPPROTO_TCP, "192.0.2.10", "192.0.2.11", 1481);
+	expect_drop(e, FX_P_A, fr_raw(&fr), FAB_DROP_oversize);
+	/* MTU 9000 on the trunk C: 9018 bytes tagged pass, 9019 do not. */
+	fr_ip4_frame(&fr, FX_MAC_D, FX_MAC_C, 100, FAB_IPPROTO_TCP, "192.0.2.12", "192.0.2.13",
+		     8980);
+	assert_int_equal(fr.len, 9018);
+	expect_fwd(e, FX_P_C, fr_raw(&fr), FX_P_CORE);
+	fr_ip4_frame(&fr, FX_MAC_D, FX_MAC_C, 100, FAB_IPPROTO_TCP, "192.0.2.12", "192.0.2.13",
+		     8981);
+	expect_drop(e, FX_P_C, fr_raw(&fr), FAB_DROP_oversize);
+}
+
+static void test_vlan(void **state)
+{
+	struct env *e = *state;
+	struct fr fr;
+
+	expect_drop(e, FX_P_A, tcp4(&fr, FX_MAC_B, FX_MAC_A, 100), FAB_DROP_vlan_tagged_on_access);
+	expect_drop(e, FX_P_C, tcp4(&fr, FX_MAC_A, FX_MAC_C, 0), FAB_DROP_vlan_untagged_on_trunk);
+	expect_drop(e, FX_P_C, tcp4(&fr, FX_MAC_A, FX_MAC_C, 300), FAB_DROP_vlan_not_allowed);
+	expect_fwd(e, FX_P_C, tcp4(&fr, FX_MAC_A, FX_MAC_C, 100), FX_P_A);
+	/* A second tag of any kind, or an 802.1ad/0x9100 outer tag. */
+	for (int i = 0; i < 3; i++) {
+		static const uint16_t tags[] = {FAB_ETH_P_8021Q, FAB_ETH_P_8021AD, FAB_ETH_P_QINQ1};
+
+		fr_eth(&fr, FX_MAC_A, FX_MAC_C, 100, tags[i]);
+		fr_u16(&fr, 100);
+		fr_u16(&fr, FAB_ETH_P_IPV4);
+		expect_drop(e, FX_P_C, fr_done(&fr), FAB_DROP_vlan_double_tag);
+	}
+	fr_eth(&fr, FX_MAC_B, FX_MAC_A, 0, FAB_ETH_P_8021AD);
+	fr_u16(&fr, 100);
+	fr_u16(&fr, FAB_ETH_P_IPV4);
+	expect_drop(e, FX_P_A, fr_done(&fr), FAB_DROP_vlan_double_tag);
+	fr_eth(&fr, FX_MAC_A, FX_MAC_C, 0, FAB_ETH_P_QINQ1);
+	fr_u16(&fr, 100);
+	fr_u16(&fr, FAB_ETH_P_IPV4);
+	expect_drop(e, FX_P_C, fr_done(&fr), FAB_DROP_vlan_double_tag);
+	assert_int_equal(e->stats[FX_P_C].last_offender_reason, FAB_DROP_vlan_double_tag);
+	assert_int_equal(e->stats[FX_P_C].last_offender_ethertype, FAB_ETH_P_QINQ1);
+}
+
+static void test_source_mac(void **state)
+{
+	struct env *e = *state;
+	struct fab_port_stats *s = &e->stats[FX_P_A];
+	struct fr fr;
+
+	e->ctx.now = 1234;
+	expect_drop(e, FX_P_A, tcp4(&fr, FX_MAC_A, FX_MAC_B, 0), FAB_DROP_src_mac_violation);
+	assert_int_equal(s->last_offender_mac, FX_MAC_B);
+	assert_int_equal(s->last_offender_ethertype, FAB_ETH_P_IPV4);
+	assert_int_equal(s->last_offender_time, 1234);
+	assert_int_equal(s->last_offender_reason, FAB_DROP_src_mac_violation);
+	expect_drop(e, FX_P_A, tcp4(&fr, FX_MAC_B, 0x020000000099ULL, 0),
+		    FAB_DROP_src_mac_violation);
+	/* C's MAC for VLAN 100 is not valid on VLAN 200. */
+	expect_drop(e, FX_P_C, tcp4(&fr, FX_MAC_E2, FX_MAC_C, 200), FAB_DROP_src_mac_violation);
+	expect_fwd(e, FX_P_C, tcp4(&fr, FX_MAC_E2, FX_MAC_C2, 200), FX_P_CORE);
+	/* Behind a core port: any MAC provisioned behind it, on its own LAN. */
+	expect_fwd(e, FX_P_CORE, tcp4(&fr, FX_MAC_C2, FX_MAC_E2, 200), FX_P_C);
+	expect_drop(e, FX_P_CORE, tcp4(&fr, FX_MAC_A, FX_MAC_E2, 100), FAB_DROP_src_mac_violation);
+	expect_drop(e, FX_P_CORE, tcp4(&fr, FX_MAC_D, FX_MAC_A, 100), FAB_DROP_src_mac_violation);
+	e->ctx.now = 7;
+}
+
+static void test_link_local_and_ethertypes(void **state)
+{
+	static const struct {
+		fab_mac_t dst;
+		uint16_t etype;
+		int reason;
+	} cases[] = {
+	    {0x0180c2000000ULL, FAB_ETH_P_IPV4, FAB_DROP_link_local}, /* STP */
+	    {0x0180c2000002ULL, FAB_ETH_P_SLOW, FAB_DROP_link_local}, /* LACP */
+	    {0x0180c200000eULL, FAB_ETH_P_LLDP, FAB_DROP_link_local},
+	    {0x0180c200000fULL, FAB_ETH_P_IPV4, FAB_DROP_link_local},
+	    {0x01000cccccccULL, 0x0100, FAB_DROP_cisco_discovery},
+	    {0x01000ccccccdULL, 0x0100, FAB_DROP_cisco_discovery},
+	    {0x00e02b000000ULL, FAB_ETH_P_IPV4, FAB_DROP_edp},
+	    {FX_MAC_B, FAB_ETH_P_LLDP, FAB_DROP_lldp},
+	    {FX_MAC_B, FAB_ETH_P_MNDP, FAB_DROP_vendor_discovery},
+	    {FX_MAC_B, FAB_ETH_P_HUAWEI1, FAB_DROP_vendor_discovery},
+	    {FX_MAC_B, FAB_ETH_P_HUAWEI2, FAB_DROP_vendor_discovery},
+	    {FX_MAC_B, 0x0040, FAB_DROP_llc_snap},
+	    {FX_MAC_B, 0x05ff, FAB_DROP_llc_snap},
+	    {FX_MAC_B, 0x8847, FAB_DROP_ethertype}, /* MPLS */
+	    {FX_MAC_B, FAB_ETH_P_SLOW, FAB_DROP_ethertype},
+	    {0x030000000001ULL, 0x0600, FAB_DROP_ethertype},
+	};
+	struct env *e = *state;
+	struct fr fr;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		fr_eth(&fr, cases[i].dst, FX_MAC_A, 0, cases[i].etype);
+		expect_drop(e, FX_P_A, fr_done(&fr), cases[i].reason);
+		assert_int_equal(e->stats[FX_P_A].last_offender_reason, cases[i].reason);
+		assert_int_equal(e->stats[FX_P_A].last_offender_ethertype, cases[i].etype);
+	}
+	/* Just outside the IEEE range: an ordinary multicast. */
+	expect_drop(e, FX_P_A, tcp4(&fr, 0x0180c2000010ULL, FX_MAC_A, 0), FAB_DROP_multicast);
+}
+
+/* An EtherType added to the allow-list is forwarded, but not to multicast. */
+static void test_allowed_other_ethertype(void **state)
+{
+	struct fab_model *m = fx_exchange();
+	struct env *e;
+	struct fr fr;
+
+	(void)state;
+	m->policy.ethertypes[m->policy.nethertypes++] = 0x88b5;
+	m->policy.ethertypes[m->policy.nethertypes++] = FAB_ETH_P_LLDP;
+	e = env_new(m);
+	fr_eth(&fr, FX_MAC_B, FX_MAC_A, 0, 0x88b5);
+	expect_fwd(e, FX_P_A, fr_done(&fr), FX_P_B);
+	fr_eth(&fr, 0x030000000001ULL, FX_MAC_A, 0, 0x88b5);
+	expect_drop(e, FX_P_A, fr_done(&fr), FAB_DROP_multicast);
+	fr_eth(&fr, FAB_MAC_BROADCAST, FX_MAC_A, 0, 0x88b5);
+	expect_drop(e, FX_P_A, fr_done(&fr), FAB_DROP_broadcast);
+	/* LLDP stays forbidden whatever the allow-list says. */
+	fr_eth(&fr, FX_MAC_B, FX_MAC_A, 0, FAB_ETH_P_LLDP);
+	expect_drop(e, FX_P_A, fr_done(&fr), FAB_DROP_lldp);
+	teardown((void **)&e);
+}
+
+static void test_ipv4_rules(void **state)
+{
+	struct env *e = *state;
+	struct fr fr;
+	struct fab_frame *f;
+
+	expect_fwd(e, FX_P_A,
+		   fr_udp4_frame(&fr, FX_MAC_B, FX_MAC_A, 0, "192.0.2.10", "192.0.2.11", 5353, 53),
+		   FX_P_B);
+	expect_drop(e, FX_P_A,
+		    fr_udp4_frame(&fr, FAB_MAC_BROADCAST, FX_MAC_A, 0, "0.0.0.0", "255.255.255.255",
+				  68, 67),
+		    FAB_DROP_ipv4_dhcp);
+	expect_drop(e, FX_P_A,
+		    fr_udp4_frame(&fr, FX_MAC_B, FX_MAC_A, 0, "192.0.2.10", "192.0.2.11", 67, 68),
+		    FAB_DROP_ipv4_dhcp);
+	expect_drop(e, FX_P_A,
+		    fr_udp4_frame(&fr, FX_MAC_B, FX_MAC_A, 0, "192.0.2.10", "192.0.2.11", 68, 4000),
+		    FAB_DROP_ipv4_dhcp);
+	expect_drop(e, FX_P_A,
+		    fr_ip4_frame(&fr, 0x01005e000001ULL, FX_MAC_A, 0, FAB_IPPROTO_IGMP,
+				 "192.0.2.10", "224.0.0.1", 8),
+		    FAB_DROP_ipv4_igmp);
+	expect_drop(e, FX_P_A,
+		    fr_ip4_frame(&fr, FX_MAC_B, FX_MAC_A, 0, FAB_IPPROTO_PIM, "192.0.2.10",
+				 "192.0.2.11", 8),
+		    FAB_DROP_ipv4_pim);
+	expect_drop(e, FX_P_A,
+		    fr_ip4_frame(&fr, 0x01005e000005ULL, FX_MAC_A, 0, FAB_IPPROTO_OSPF,
+				 "192.0.2.10", "224.0.0.5", 8),
+		    FAB_DROP_ipv4_ospf);
+	expect_drop(e, FX_P_A,
+		    fr_ip4_frame(&fr, 0x01005e000012ULL, FX_MAC_A, 0, FAB_IPPROTO_VRRP,
+				 "192.0.2.10", "224.0.0.18", 8),
+		    FAB_DROP_ipv4_vrrp);
+	f = fr_ip4_frame(&fr, FX_MAC_B, FX_MAC_A, 0, FAB_IPPROTO_ICMP, "192.0.2.10", "192.0.2.11",
+			 8);
+	f->data[14 + 20] = FAB_ICMP_REDIRECT;
+	expect_drop(e, FX_P_A, f, FAB_DROP_ipv4_icmp_redirect);
+	f = fr_ip4_frame(&fr, FX_MAC_B, FX_MAC_A, 0, FAB_IPPROTO_ICMP, "192.0.2.10", "192.0.2.11",
+			 8);
+	f->data[14 + 20] = 8; /* echo request */
+	expect_fwd(e, FX_P_A, f, FX_P_B);
+	/* Multicast by IP destination or by MAC. */
+	expect_drop(
+	    e, FX_P_A,
+	    fr_udp4_frame(&fr, FX_MAC_B, FX_MAC_A, 0, "192.0.2.10", "239.1.2.3", 5000, 5000),
+	    FAB_DROP_ipv4_multicast);
+	expect_drop(e, FX_P_A,
+		    fr_udp4_frame(&fr, 0x01005e010203ULL, FX_MAC_A, 0, "192.0.2.10", "192.0.2.11",
+				  5000, 5000),
+		    FAB_DROP_ipv4_multicast);
+	expect_drop(e, FX_P_A,
+		    fr_udp4_frame(&fr, FAB_MAC_BROADCAST, FX_MAC_A, 0, "192.0.2.10", "192.0.2.255",
+				  5000, 5000),
+		    FAB_DROP_broadcast);
+	/* Broken headers. */
+	f = tcp4(&fr, FX_MAC_B, FX_MAC_A, 0);
+	f->data[14] = 0x44;
+	expect_drop(e, FX_P_A, f, FAB_DROP_truncated);
+	f = tcp4(&fr, FX_MAC_B, FX_MAC_A, 0);
+	f->data[14] = 0x65;
+	expect_drop(e, FX_P_A, f, FAB_DROP_truncated);
+	f = tcp4(&fr, FX_MAC_B, FX_MAC_A, 0);
+	f->data[14 + 3] = 47; /* total length beyond the 46 bytes the frame holds */
+	expect_drop(e, FX_P_A, f, FAB_DROP_truncated);
+	f = tcp4(&fr, FX_MAC_B, FX_MAC_A, 0);
+	f->data[14 + 3] = 19;
+	expect_drop(e, FX_P_A, f, FAB_DROP_truncated);
+	f = fr_ip4_frame(&fr, FX_MAC_B, FX_MAC_A, 0, FAB_IPPROTO_UDP, "192.0.2.10", "192.0.2.11",
+			 6);
+	expect_drop(e, FX_P_A, f, FAB_DROP_truncated);
+	assert_int_equal(e->stats[FX_P_A].ctr[FAB_CTR_rx_errors], 5);
+	/* A later fragment has no UDP header to judge: only its destination counts. */
+	f = fr_udp4_frame(&fr, FX_MAC_B, FX_MAC_A, 0, "192.0.2.10", "192.0.2.11", 68, 67);
+	f->data[14 + 6] = 0x00;
+	f->data[14 + 7] = 0x10;
+	expect_fwd(e, FX_P_A, f, FX_P_B);
+}
+
+static struct fab_frame *icmp6(struct fr *fr, fab_mac_t dst, const char *dip, uint8_t type, int ext,
+			       uint8_t ext_type)
+{
+	fr_eth(fr, dst, FX_MAC_A, 0, FAB_ETH_P_IPV6);
+	fr_ipv6(fr, ext ? ext_type : FAB_IPPROTO_ICMPV6, "2001:db8::a", dip, 255,
+		(size_t)ext * 8 + 8);
+	for (int i = 0; i < ext; i++)
+		fr_ext(fr, i + 1 < ext ? ext_type : FAB_IPPROTO_ICMPV6);
+	fr_icmp6(fr, type);
+	fr_zero(fr, 4);
+	fr_icmp6_sum(fr);
+	return fr_done(fr);
+}
+
+static void test_ipv6_rules(void **state)
+{
+	static const struct {
+		uint8_t type;
+		int reason;
+	} icmp[] = {
+	    {FAB_ICMP6_RA, FAB_DROP_ipv6_ra},
+	    {FAB_ICMP6_RS, FAB_DROP_ipv6_rs},
+	    {FAB_ICMP6_REDIRECT, FAB_DROP_ipv6_redirect},
+	    {FAB_ICMP6_MLD_QUERY, FAB_DROP_ipv6_mld},
+	    {FAB_ICMP6_MLD_REPORT, FAB_DROP_ipv6_mld},
+	    {FAB_ICMP6_MLD_DONE, FAB_DROP_ipv6_mld},
+	    {FAB_ICMP6_MLD2_REPORT, FAB_DROP_ipv6_mld},
+	};
+	static const uint8_t exts[] = {FAB_IPPROTO_HOPOPTS, FAB_IPPROTO_DSTOPTS,
+				       FAB_IPPROTO_ROUTING};
+	struct env *e = *state;
+	struct fr fr;
+	struct fab_frame *f;
+
+	for (size_t i = 0; i < sizeof(icmp) / sizeof(icmp[0]); i++) {
+		expect_drop(e, FX_P_A, icmp6(&fr, 0x333300000001ULL, "ff02::1", icmp[i].type, 0, 0),
+			    icmp[i].reason);
+		/* Unicast, and behind each kind of extension header. */
+		expect_drop(e, FX_P_A, icmp6(&fr, FX_MAC_B, "2001:db8::b", icmp[i].type, 0, 0),
+			    icmp[i].reason);
+		for (size_t k = 0; k < sizeof(exts); k++)
+			expect_drop(
+			    e, FX_P_A,
+			    icmp6(&fr, 0x333300000001ULL, "ff02::1", icmp[i].type, 3, exts[k]),
+			    icmp[i].reason);
+	}
+	/* Echo request unicast passes, to a group it does not. */
+	expect_fwd(e, FX_P_A, icmp6(&fr, FX_MAC_B, "2001:db8::b", 128, 2, FAB_IPPROTO_HOPOPTS),
+		   FX_P_B);
+	expect_drop(e, FX_P_A, icmp6(&fr, 0x333300000001ULL, "ff02::1", 128, 0, 0),
+		    FAB_DROP_ipv6_multicast);
+	expect_drop(e, FX_P_A, icmp6(&fr, FX_MAC_B, "ff0e::1", 128, 0, 0), FAB_DROP_ipv6_multicast);
+	expect_drop(e, FX_P_A, icmp6(&fr, 0x333300000001ULL, "2001:db8::b", 128, 0, 0),
+		    FAB_DROP_ipv6_multicast);
+	/* Eight extension headers are walked; a ninth is too many. */
+	expect_fwd(e, FX_P_A, icmp6(&fr, FX_MAC_B, "2001:db8::b", 128, 8, FAB_IPPROTO_DSTOPTS),
+		   FX_P_B);
+	expect_drop(e, FX_P_A, icmp6(&fr, FX_MAC_B, "2001:db8::b", 128, 9, FAB_IPPROTO_DSTOPTS),
+		    FAB_DROP_ipv6_ext_chain);
+
+	static const struct {
+		uint8_t nh;
+		uint16_t port;
+		int reason;
+	} l4[] = {
+	    {FAB_IPPROTO_OSPF, 0, FAB_DROP_ipv6_ospf},
+	    {FAB_IPPROTO_PIM, 0, FAB_DROP_ipv6_pim},
+	    {FAB_IPPROTO_VRRP, 0, FAB_DROP_ipv6_vrrp},
+	    {FAB_IPPROTO_UDP, FAB_UDP_DHCP6_SERVER, FAB_DROP_ipv6_dhcp},
+	    {FAB_IPPROTO_UDP, FAB_UDP_DHCP6_CLIENT, FAB_DROP_ipv6_dhcp},
+	};
+	for (size_t i = 0; i < sizeof(l4) / sizeof(l4[0]); i++) {
+		f = fr_ip6_frame(&fr, FX_MAC_B, FX_MAC_A, 0, l4[i].nh, "2001:db8::a", "2001:db8::b",
+				 16);
+		f->data[14 + 40 + 2] = (uint8_t)(l4[i].port >> 8);
+		f->data[14 + 40 + 3] = (uint8_t)l4[i].port;
+		expect_drop(e, FX_P_A, f, l4[i].reason);
+	}
+	f = fr_ip6_frame(&fr, FX_MAC_B, FX_MAC_A, 0, FAB_IPPROTO_UDP, "2001:db8::a", "2001:db8::b",
+			 16);
+	f->data[14 + 40 + 3] = 53;
+	expect_fwd(e, FX_P_A, f, FX_P_B);
+	expect_fwd(e, FX_P_A,
+		   fr_ip6_frame(&fr, FX_MAC_B, FX_MAC_A, 0, FAB_IPPROTO_TCP, "2001:db8::a",
+				"2001:db8::b", 20),
+		   FX_P_B);
+
+	/* Truncation: payload length beyond the frame, an extension header cut short. */
+	f = fr_ip6_frame(&fr, FX_MAC_B, FX_MAC_A, 0, FAB_IPPROTO_TCP, "2001:db8::a", "2001:db8::b",
+			 20);
+	f->data[14 + 5] = 21;
+	expect_drop(e, FX_P_A, f, FAB_DROP_truncated);
+	f = fr_ip6_frame(&fr, FX_MAC_B, FX_MAC_A, 0, FAB_IPPROTO_HOPOPTS, "2001:db8::a",
+			 "2001:db8::b", 8);
+	f->data[14 + 40 + 1] = 1; /* 16 bytes of header in 8 bytes of payload */
+	expect_drop(e, FX_P_A, f, FAB_DROP_truncated);
+	f = fr_ip6_frame(&fr, FX_MAC_B, FX_MAC_A, 0, FAB_IPPROTO_TCP, "2001:db8::a", "2001:db8::b",
+			 20);
+	f->data[14] = 0x40;
+	expect_drop(e, FX_P_A, f, FAB_DROP_truncated);
+}
+
+/* A fragment header, then an ICMPv6 message of the given type. */
+static struct fab_frame *frag6(struct fr *fr, fab_mac_t dst, const char *dip, uint16_t offset,
+			       uint8_t type)
+{
+	fr_eth(fr, dst, FX_MAC_A, 0, FAB_ETH_P_IPV6);
+	fr_ipv6(fr, FAB_IPPROTO_FRAGMENT, "2001:db8::a", dip, 255, 8 + 16);
+	fr_frag(fr, FAB_IPPROTO_ICMPV6, offset);
+	fr_icmp6(fr, type);
+	fr_zero(fr, 12);
+	return fr_done(fr);
+}
+
+static void test_ipv6_fragments(void **state)
+{
+	struct env *e = *state;
+	struct fr fr;
+	struct fab_frame *f;
+
+	/* The first fragment carries the upper header, so an RA in it is an RA. */
+	expect_drop(e, FX_P_A, frag6(&fr, 0x333300000001ULL, "ff02::1", 0, FAB_ICMP6_RA),
+		    FAB_DROP_ipv6_ra);
+	expect_drop(e, FX_P_A, frag6(&fr, FX_MAC_B, "2001:db8::b", 0, FAB_ICMP6_RA),
+		    FAB_DROP_ipv6_ra);
+	/* Later fragments: unicast passes, multicast does not. */
+	expect_fwd(e, FX_P_A, frag6(&fr, FX_MAC_B, "2001:db8::b", 0x100, FAB_ICMP6_RA), FX_P_B);
+	expect_drop(e, FX_P_A, frag6(&fr, 0x333300000001ULL, "ff02::1", 0x100, FAB_ICMP6_RA),
+		    FAB_DROP_ipv6_multicast);
+	/* A first fragment whose header chain ends before the upper header. */
+	f = frag6(&fr, FX_MAC_B, "2001:db8::b", 0, FAB_ICMP6_RA);
+	f->data[14 + 5] = 10;
+	expect_drop(e, FX_P_A, f, FAB_DROP_truncated);
+	/* ND is never fragmented (RFC 6980). */
+	expect_drop(e, FX_P_A, frag6(&fr, FX_MAC_B, "2001:db8::b", 0, FAB_ICMP6_NS),
+		    FAB_DROP_nd_malformed);
+}
+
+/* A broadcast ARP request with the frame's source as sender. */
+static struct fab_frame *who_has(struct fr *fr, fab_mac_t src, uint16_t vid, const char *spa,
+				 const char *tpa)
+{
+	return fr_arp_frame(fr, FAB_MAC_BROADCAST, src, vid, FAB_ARP_OP_REQUEST, spa, tpa);
+}
+
+static void test_arp_steer(void **state)
+{
+	struct env *e = *state;
+	struct fr fr;
+	struct fab_frame *f;
+	uint8_t before[60];
+
+	f = who_has(&fr, FX_MAC_A, 0, "192.0.2.10", "192.0.2.11");
+	memcpy(before, f->data, sizeof(before));
+	expect_fwd(e, FX_P_A, f, FX_P_B);
+	/* Only the destination MAC changed: now B's. */
+	assert_int_equal(fr_rd_mac(f->data), FX_MAC_B);
+	assert_memory_equal(f->data + 6, before + 6, sizeof(before) - 6);
+	assert_int_equal(e->stats[FX_P_A].ctr[FAB_CTR_steered], 1);
+	assert_int_equal(e->stats[FX_P_A].ctr[FAB_CTR_forwarded], 0);
+	assert_int_equal(e->stats[FX_P_A].ctr[FAB_CTR_rx_broadcast], 1);
+	/* Unicast requests (cache refresh) are steered as well. */
+	expect_fwd(e, FX_P_A,
+		   fr_arp_frame(&fr, FX_MAC_B, FX_MAC_A, 0, FAB_ARP_OP_REQUEST, "192.0.2.10",
+				"192.0.2.11"),
+		   FX_P_B);
+	/* From a trunk to an access port: tag popped, destination rewritten. */
+	f = who_has(&fr, FX_MAC_C, 100, "192.0.2.12", "192.0.2.10");
+	expect_fwd(e, FX_P_C, f, FX_P_A);
+	assert_int_equal(fr_rd_mac(f->data), FX_MAC_A);
+	assert_int_equal(fr_rd16(f->data + 12), FAB_ETH_P_ARP);
+	assert_int_equal(fr_rd32(f->data + 14 + 24), fx_parse4("192.0.2.10"));
+	/* To a member behind the core: out the core port, tagged. */
+	f = who_has(&fr, FX_MAC_A, 0, "192.0.2.10", "192.0.2.13");
+	expect_fwd(e, FX_P_A, f, FX_P_CORE);
+	assert_int_equal(fr_rd_mac(f->data), FX_MAC_D);
+	assert_int_equal(fr_rd16(f->data + 12), FAB_ETH_P_8021Q);
+	assert_int_equal(fr_rd16(f->data + 14), 100);
+	/* Replies go to their unicast destination. */
+	expect_fwd(
+	    e, FX_P_B,
+	    fr_arp_frame(&fr, FX_MAC_A, FX_MAC_B, 0, FAB_ARP_OP_REPLY, "192.0.2.11", "192.0.2.10"),
+	    FX_P_A);
+	expect_drop(e, FX_P_B,
+		    fr_arp_frame(&fr, FAB_MAC_BROADCAST, FX_MAC_B, 0, FAB_ARP_OP_REPLY,
+				 "192.0.2.11", "192.0.2.10"),
+		    FAB_DROP_broadcast);
+	expect_drop(e, FX_P_A,
+		    fr_arp_frame(&fr, 0x030000000001ULL, FX_MAC_A, 0, FAB_ARP_OP_REQUEST,
+				 "192.0.2.10", "192.0.2.11"),
+		    FAB_DROP_multicast);
+}
+
+static void test_arp_policy_drops(void **state)
+{
+	struct env *e = *state;
+	struct fab_port_stats *s = &e->stats[FX_P_A];
+	struct fab_verdict v;
+	struct fr fr;
+	struct fab_frame *f;
+
+	/* Unknown target: dropped, a copy for the sponge. */
+	v = run1(e, FX_P_A, who_has(&fr, FX_MAC_A, 0, "192.0.2.10", "192.0.2.99"));
+	assert_int_equal(v.action, FAB_ACT_DROP);
+	assert_int_equal(v.reason, FAB_DROP_arp_unknown_target);
+	assert_int_equal(v.flags, FAB_VF_PUNT);
+	assert_int_equal(s->ctr[FAB_CTR_punted], 1);
+	/* Owner down (F, proxy LAN): not answered, copied. */
+	v = run1(e, FX_P_C, who_has(&fr, FX_MAC_C2, 200, "198.51.100.12", "198.51.100.15"));
+	assert_int_equal(v.reason, FAB_DROP_arp_owner_down);
+	assert_int_equal(v.flags, FAB_VF_PUNT);
+	/* Malformed. */
+	f = who_has(&fr, FX_MAC_A, 0, "192.0.2.10", "192.0.2.11");
+	f->data[15] = 6; /* htype IEEE 802 */
+	expect_drop(e, FX_P_A, f, FAB_DROP_arp_malformed);
+	f = fr_arp_frame(&fr, FAB_MAC_BROADCAST, FX_MAC_A, 0, 3, "192.0.2.10", "192.0.2.11");
+	expect_drop(e, FX_P_A, f, FAB_DROP_arp_malformed);
+	f = who_has(&fr, FX_MAC_A, 0, "192.0.2.10", "192.0.2.11");
+	f->data[14 + 5] = 16; /* protocol address length */
+	expect_drop(e, FX_P_A, f, FAB_DROP_arp_malformed);
+	/* Spoofs: sender MAC not the frame's, or an address that is not A's. */
+	fr_eth(&fr, FAB_MAC_BROADCAST, FX_MAC_A, 0, FAB_ETH_P_ARP);
+	fr_arp(&fr, FAB_ARP_OP_REQUEST, FX_MAC_B, "192.0.2.10", 0, "192.0.2.11");
+	expect_drop(e, FX_P_A, fr_done(&fr), FAB_DROP_arp_spoof);
+	assert_int_equal(s->last_offender_reason, FAB_DROP_arp_spoof);
+	expect_drop(e, FX_P_A, who_has(&fr, FX_MAC_A, 0, "192.0.2.11", "192.0.2.12"),
+		    FAB_DROP_arp_spoof);
+	expect_drop(e, FX_P_A, who_has(&fr, FX_MAC_A, 0, "192.0.2.200", "192.0.2.12"),
+		    FAB_DROP_arp_spoof);
+	expect_drop(
+	    e, FX_P_A,
+	    fr_arp_frame(&fr, FX_MAC_B, FX_MAC_A, 0, FAB_ARP_OP_REPLY, "192.0.2.11", "192.0.2.11"),
+	    FAB_DROP_arp_spoof);
+	/* Gratuitous ARP from the owner: dropped, copied so control sees it alive. */
+	v = run1(e, FX_P_A, who_has(&fr, FX_MAC_A, 0, "192.0.2.10", "192.0.2.10"));
+	assert_int_equal(v.reason, FAB_DROP_arp_gratuitous);
+	assert_int_equal(v.flags, FAB_VF_PUNT);
+}
+
+static void test_arp_dad(void **state)
+{
+	struct env *e = *state;
+	struct fr fr;
+	struct fab_verdict v;
+	struct fab_frame *f;
+
+	/* A probe for the prober's own address: nobody may answer. */
+	expect_drop(e, FX_P_A, who_has(&fr, FX_MAC_A, 0, "0.0.0.0", "192.0.2.10"),
+		    FAB_DROP_arp_dad);
+	/* For an address nobody owns: no one to defend it. */
+	expect_drop(e, FX_P_A, who_has(&fr, FX_MAC_A, 0, "0.0.0.0", "192.0.2.99"),
+		    FAB_DROP_arp_dad);
+	/* For another member's address: steered to it so it defends. */
+	f = who_has(&fr, FX_MAC_A, 0, "0.0.0.0", "192.0.2.11");
+	expect_fwd(e, FX_P_A, f, FX_P_B);
+	assert_int_equal(fr_rd_mac(f->data), FX_MAC_B);
+	/* On the proxy LAN too: a probe is never answered by the fabric. */
+	f = who_has(&fr, FX_MAC_C2, 200, "0.0.0.0", "198.51.100.14");
+	v = run1(e, FX_P_C, f);
+	assert_int_equal(v.action, FAB_ACT_FORWARD);
+	assert_int_equal(v.port, FX_P_CORE);
+	assert_int_equal(e->stats[FX_P_C].ctr[FAB_CTR_answered], 0);
+}
+
+static void test_arp_proxy_answer(void **state)
+{
+	struct env *e = *state;
+	struct fr fr;
+	struct fab_verdict v;
+	struct fab_frame *f;
+	uint8_t *a;
+
+	f = who_has(&fr, FX_MAC_C2, 200, "198.51.100.12", "198.51.100.14");
+	v = run1(e, FX_P_C, f);
+	assert_int_equal(v.action, FAB_ACT_REPLY);
+	assert_int_equal(v.port, FX_P_C);
+	assert_int_equal(v.flags, 0);
+	assert_int_equal(e->stats[FX_P_C].ctr[FAB_CTR_answered], 1);
+	assert_int_equal(f->len, 60);
+	assert_int_equal(fr_rd_mac(f->data), FX_MAC_C2);
+	assert_int_equal(fr_rd_mac(f->data + 6), FX_MAC_E2);
+	assert_int_equal(fr_rd16(f->data + 12), FAB_ETH_P_8021Q);
+	assert_int_equal(fr_rd16(f->data + 14), 200);
+	assert_int_equal(fr_rd16(f->data + 16), FAB_ETH_P_ARP);
+	a = f->data + 18;
+	assert_int_equal(fr_rd16(a), FAB_ARP_HTYPE_ETH);
+	assert_int_equal(fr_rd16(a + 2), FAB_ETH_P_IPV4);
+	assert_int_equal(fr_rd16(a + 6), FAB_ARP_OP_REPLY);
+	assert_int_equal(fr_rd_mac(a + 8), FX_MAC_E2);
+	assert_int_equal(fr_rd32(a + 14), fx_parse4("198.51.100.14"));
+	assert_int_equal(fr_rd_mac(a + 18), FX_MAC_C2);
+	assert_int_equal(fr_rd32(a + 24), fx_parse4("198.51.100.12"));
+	for (int i = 18 + 28; i < 60; i++)
+		assert_int_equal(f->data[i], 0);
+}
+
+static void test_nd_steer(void **state)
+{
+	struct env *e = *state;
+	struct fr fr;
+	struct fab_frame *f;
+	uint8_t before[86];
+
+	f = fr_ns(&fr, 0, FX_MAC_A, 0, "2001:db8::a", NULL, "2001:db8::b", FX_MAC_A);
+	memcpy(before, f->data, sizeof(before));
+	expect_fwd(e, FX_P_A, f, FX_P_B);
+	assert_int_equal(e->stats[FX_P_A].ctr[FAB_CTR_steered], 1);
+	assert_int_equal(e->stats[FX_P_A].ctr[FAB_CTR_rx_multicast], 1);
+	/* The MAC is the owner's; the IPv6 destination stays the solicited-node group. */
+	assert_int_equal(fr_rd_mac(f->data), FX_MAC_B);
+	assert_memory_equal(f->data + 6, before + 6, sizeof(before) - 6);
+	/* Unicast NS (reachability) without a link-layer option. */
+	expect_fwd(
+	    e, FX_P_A,
+	    fr_ns(&fr, FX_MAC_B, FX_MAC_A, 0, "2001:db8::a", "2001:db8::b", "2001:db8::b", 0),
+	    FX_P_B);
+	/* To the core, tagged. */
+	f = fr_ns(&fr, 0, FX_MAC_A, 0, "2001:db8::a", NULL, "2001:db8::d", FX_MAC_A);
+	expect_fwd(e, FX_P_A, f, FX_P_CORE);
+	assert_int_equal(fr_rd_mac(f->data), FX_MAC_D);
+	assert_int_equal(fr_rd16(f->data + 14), 100);
+	/* A solicited NA goes back unicast like any frame. */
+	expect_fwd(e, FX_P_B,
+		   fr_na(&fr, FX_MAC_A, FX_MAC_B, 0, "2001:db8::b", "2001:db8::a", "2001:db8::b",
+			 FAB_ND_NA_SOLICITED | FAB_ND_NA_OVERRIDE, FX_MAC_B),
+		   FX_P_A);
+	expect_fwd(e, FX_P_B,
+		   fr_na(&fr, FX_MAC_A, FX_MAC_B, 0, "2001:db8::b", "2001:db8::a", "2001:db8::b",
+			 FAB_ND_NA_SOLICITED, 0),
+		   FX_P_A);
+}
+
+static void test_nd_policy_drops(void **state)
+{
+	struct env *e = *state;
+	struct fab_verdict v;
+	struct fr fr;
+	struct fab_frame *f;
+
+	/* Spoofs: link-layer option, source address or NA target not the sender's. */
+	expect_drop(e, FX_P_A,
+		    fr_ns(&fr, 0, FX_MAC_A, 0, "2001:db8::a", NULL, "2001:db8::b", FX_MAC_B),
+		    FAB_DROP_nd_spoof);
+	expect_drop(e, FX_P_A,
+		    fr_ns(&fr, 0, FX_MAC_A, 0, "2001:db8::c", NULL, "2001:db8::b", FX_MAC_A),
+		    FAB_DROP_nd_spoof);
+	expect_drop(e, FX_P_A, fr_ns(&fr, 0, FX_MAC_A, 0, "fe80::a", NULL, "2001:db8::b", FX_MAC_A),
+		    FAB_DROP_nd_spoof);
+	expect_drop(e, FX_P_B,
+		    fr_na(&fr, FX_MAC_A, FX_MAC_B, 0, "2001:db8::b", "2001:db8::a", "2001:db8::c",
+			  FAB_ND_NA_SOLICITED, FX_MAC_B),
+		    FAB_DROP_nd_spoof);
+	expect_drop(e, FX_P_B,
+		    fr_na(&fr, FX_MAC_A, FX_MAC_B, 0, "2001:db8::b", "2001:db8::a", "2001:db8::b",
+			  FAB_ND_NA_SOLICITED, FX_MAC_A),
+		    FAB_DROP_nd_spoof);
+	/* Unknown target and owner down: dropped with a copy. */
+	v = run1(e, FX_P_A,
+		 fr_ns(&fr, 0, FX_MAC_A, 0, "2001:db8::a", NULL, "2001:db8::99", FX_MAC_A));
+	assert_int_equal(v.reason, FAB_DROP_nd_unknown_target);
+	assert_int_equal(v.flags, FAB_VF_PUNT);
+	v = run1(e, FX_P_C,
+		 fr_ns(&fr, 0, FX_MAC_C2, 200, "2001:db8:1::c", NULL, "2001:db8:1::f", FX_MAC_C2));
+	assert_int_equal(v.reason, FAB_DROP_nd_owner_down);
+	assert_int_equal(v.flags, FAB_VF_PUNT);
+	/* Unsolicited NA to all-nodes: liveness for control, nothing for the LAN. */
+	v = run1(e, FX_P_B,
+		 fr_na(&fr, 0x333300000001ULL, FX_MAC_B, 0, "2001:db8::b", "ff02::1", "2001:db8::b",
+		       FAB_ND_NA_OVERRIDE, FX_MAC_B));
+	assert_int_equal(v.reason, FAB_DROP_nd_unsolicited);
+	assert_int_equal(v.flags, FAB_VF_PUNT);
+	expect_drop(e, FX_P_B,
+		    fr_na(&fr, 0x333300000001ULL, FX_MAC_B, 0, "2001:db8::b", "ff02::1",
+			  "2001:db8::b", FAB_ND_NA_SOLICITED, FX_MAC_B),
+		    FAB_DROP_nd_malformed);
+	/* Malformed: hop limit, checksum, length, code, group of another target. */
+	f = fr_ns(&fr, 0, FX_MAC_A, 0, "2001:db8::a", NULL, "2001:db8::b", FX_MAC_A);
+	f->data[14 + 7] = 64;
+	expect_drop(e, FX_P_A, f, FAB_DROP_nd_malformed);
+	f = fr_ns(&fr, 0, FX_MAC_A, 0, "2001:db8::a", NULL, "2001:db8::b", FX_MAC_A);
+	f->data[14 + 40 + 2] ^= 1;
+	expect_drop(e, FX_P_A, f, FAB_DROP_nd_malformed);
+	f = fr_ns(&fr, 0, FX_MAC_A, 0, "2001:db8::a", NULL, "2001:db8::b", FX_MAC_A);
+	f->data[14 + 40 + 1] = 1;
+	expect_drop(e, FX_P_A, f, FAB_DROP_nd_malformed);
+	fr_eth(&fr, FX_MAC_B, FX_MAC_A, 0, FAB_ETH_P_IPV6);
+	fr_ipv6(&fr, FAB_IPPROTO_ICMPV6, "2001:db8::a", "2001:db8::b", 255, 20);
+	fr_icmp6(&fr, FAB_ICMP6_NS);
+	fr_zero(&fr, 16);
+	fr_icmp6_sum(&fr);
+	expect_drop(e, FX_P_A, fr_done(&fr), FAB_DROP_nd_malformed);
+	f = fr_ns(&fr, 0x3333ff00000cULL, FX_MAC_A, 0, "2001:db8::a", "ff02::1:ff00:c",
+		  "2001:db8::b", FX_MAC_A);
+	expect_drop(e, FX_P_A, f, FAB_DROP_nd_malformed);
+	/* A bad option length. */
+	f = fr_ns(&fr, 0, FX_MAC_A, 0, "2001:db8::a", NULL, "2001:db8::b", FX_MAC_A);
+	f->data[14 + 40 + 25] = 0;
+	expect_drop(e, FX_P_A, f, FAB_DROP_nd_malformed);
+	/* Groups other than all-nodes and solicited-node, or a MAC that does not match. */
+	expect_drop(e, FX_P_A,
+		    fr_ns(&fr, 0x333300000002ULL, FX_MAC_A, 0, "2001:db8::a", "ff02::2",
+			  "2001:db8::b", FX_MAC_A),
+		    FAB_DROP_ipv6_multicast);
+	expect_drop(e, FX_P_A,
+		    fr_ns(&fr, 0x3333ff000099ULL, FX_MAC_A, 0, "2001:db8::a", NULL, "2001:db8::b",
+			  FX_MAC_A),
+		    FAB_DROP_ipv6_multicast);
+}
+
+static void test_nd_dad(void **state)
+{
+	struct env *e = *state;
+	struct fr fr;
+	struct fab_frame *f;
+
+	expect_drop(e, FX_P_A, fr_ns(&fr, 0, FX_MAC_A, 0, "::", NULL, "2001:db8::a", 0),
+		    FAB_DROP_nd_dad);
+	expect_drop(e, FX_P_A, fr_ns(&fr, 0, FX_MAC_A, 0, "::", NULL, "2001:db8::99", 0),
+		    FAB_DROP_nd_dad);
+	f = fr_ns(&fr, 0, FX_MAC_A, 0, "::", NULL, "2001:db8::b", 0);
+	expect_fwd(e, FX_P_A, f, FX_P_B);
+	assert_int_equal(fr_rd_mac(f->data), FX_MAC_B);
+	/* Proxy LAN: steered, never answered. */
+	expect_fwd(e, FX_P_C, fr_ns(&fr, 0, FX_MAC_C2, 200, "::", NULL, "2001:db8:1::e", 0),
+		   FX_P_CORE);
+	/* DAD carries no link-layer option and goes to the group. */
+	expect_drop(e, FX_P_A, fr_ns(&fr, 0, FX_MAC_A, 0, "::", NULL, "2001:db8::b", FX_MAC_A),
+		    FAB_DROP_nd_malformed);
+	expect_drop(e, FX_P_A,
+		    fr_ns(&fr, FX_MAC_B, FX_MAC_A, 0, "::", "2001:db8::b", "2001:db8::b", 0),
+		    FAB_DROP_nd_malformed);
+}
+
+/* Checks an NA built by the proxy, every field an NS sender looks at. */
+static void check_na(const struct fab_frame *f, fab_mac_t to, const char *asker, const char *target,
+		     fab_mac_t owner)
+{
+	const uint8_t *ip = f->data + 18, *icmp = ip + 40;
+	struct fab_ip6 a = fx_parse6(asker), t = fx_parse6(target);
+
+	assert_int_equal(f->len, 18 + 40 + 32);
+	assert_int_equal(fr_rd_mac(f->data), to);
+	assert_int_equal(fr_rd_mac(f->data + 6), owner);
+	assert_int_equal(fr_rd16(f->data + 12), FAB_ETH_P_8021Q);
+	assert_int_equal(fr_rd16(f->data + 14), 200);
+	assert_int_equal(fr_rd16(f->data + 16), FAB_ETH_P_IPV6);
+	assert_int_equal(ip[0] >> 4, 6);
+	assert_int_equal(fr_rd16(ip + 4), 32);
+	assert_int_equal(ip[6], FAB_IPPROTO_ICMPV6);
+	assert_int_equal(ip[7], 255);
+	assert_memory_equal(ip + 8, t.b, 16);
+	assert_memory_equal(ip + 24, a.b, 16);
+	assert_int_equal(icmp[0], FAB_ICMP6_NA);
+	assert_int_equal(icmp[1], 0);
+	assert_int_equal(icmp[4], FAB_ND_NA_SOLICITED | FAB_ND_NA_OVERRIDE);
+	assert_int_equal(icmp[4] & FAB_ND_NA_ROUTER, 0);
+	assert_memory_equal(icmp + 8, t.b, 16);
+	assert_int_equal(icmp[24], FAB_ND_OPT_TLLA);
+	assert_int_equal(icmp[25], 1);
+	assert_int_equal(fr_rd_mac(icmp + 26), owner);
+	assert_int_equal(fr_icmp6_check(ip), 0);
+}
+
+static void test_nd_proxy_answer(void **state)
+{
+	struct env *e = *state;
+	struct fr fr;
+	struct fab_verdict v;
+	struct fab_frame *f;
+	uint8_t *start;
+
+	/* NS with its option (94 bytes tagged): the NA fits in place. */
+	f = fr_ns(&fr, 0, FX_MAC_C2, 200, "2001:db8:1::c", NULL, "2001:db8:1::e", FX_MAC_C2);
+	start = f->data;
+	v = run1(e, FX_P_C, f);
+	assert_int_equal(v.action, FAB_ACT_REPLY);
+	assert_int_equal(v.port, FX_P_C);
+	assert_ptr_equal(f->data, start);
+	check_na(f, FX_MAC_C2, "2001:db8:1::c", "2001:db8:1::e", FX_MAC_E2);
+	assert_int_equal(e->stats[FX_P_C].ctr[FAB_CTR_answered], 1);
+	/* Unicast NS without an option is 8 bytes short: the NA grows into the headroom. */
+	f = fr_ns(&fr, FX_MAC_E2, FX_MAC_C2, 200, "2001:db8:1::c", "2001:db8:1::e", "2001:db8:1::e",
+		  0);
+	start = f->data;
+	v = run1(e, FX_P_C, f);
+	assert_int_equal(v.action, FAB_ACT_REPLY);
+	assert_ptr_equal(f->data, start - 8);
+	assert_int_equal(f->headroom, FR_HEADROOM - 8);
+	check_na(f, FX_MAC_C2, "2001:db8:1::c", "2001:db8:1::e", FX_MAC_E2);
+	/* ... and without headroom it cannot. */
+	f = fr_ns(&fr, FX_MAC_E2, FX_MAC_C2, 200, "2001:db8:1::c", "2001:db8:1::e", "2001:db8:1::e",
+		  0);
+	f->headroom = 4;
+	expect_drop(e, FX_P_C, f, FAB_DROP_no_buffer);
+}
+
+static void test_unicast_drops(void **state)
+{
+	struct env *e = *state;
+	struct fr fr;
+
+	expect_drop(e, FX_P_A, tcp4(&fr, 0x020000000099ULL, FX_MAC_A, 0), FAB_DROP_unknown_unicast);
+	expect_drop(e, FX_P_A, tcp4(&fr, FX_MAC_C2, FX_MAC_A, 0), FAB_DROP_unknown_unicast);
+	expect_drop(e, FX_P_A, tcp4(&fr, FX_MAC_A, FX_MAC_A, 0), FAB_DROP_hairpin);
+	expect_drop(e, FX_P_C, tcp4(&fr, FX_MAC_F2, FX_MAC_C2, 200), FAB_DROP_dst_port_down);
+	e->oper[FX_P_B] = FAB_OPER_ERRDISABLED;
+	expect_drop(e, FX_P_A, tcp4(&fr, FX_MAC_B, FX_MAC_A, 0), FAB_DROP_dst_port_down);
+	e->oper[FX_P_B] = FAB_OPER_UP;
+	/* G's MTU is 1280: a 1281-byte packet does not fit, 1280 does. */
+	fr_ip4_frame(&fr, FX_MAC_G, FX_MAC_A, 0, FAB_IPPROTO_TCP, "192.0.2.10", "192.0.2.7", 1261);
+	expect_drop(e, FX_P_A, fr_raw(&fr), FAB_DROP_dst_mtu);
+	fr_ip4_frame(&fr, FX_MAC_G, FX_MAC_A, 0, FAB_IPPROTO_TCP, "192.0.2.10", "192.0.2.7", 1260);
+	expect_fwd(e, FX_P_A, fr_raw(&fr), FX_P_G);
+	expect_drop(e, FX_P_A,
+		    fr_ip6_frame(&fr, FAB_MAC_BROADCAST, FX_MAC_A, 0, FAB_IPPROTO_TCP,
+				 "2001:db8::a", "2001:db8::b", 20),
+		    FAB_DROP_broadcast);
+	assert_int_equal(e->stats[FX_P_A].ctr[FAB_CTR_rx_broadcast], 1);
+}
+
+static void test_egress_tags(void **state)
+{
+	struct env *e = *state;
+	struct fr fr;
+	struct fab_frame *f;
+	uint8_t payload[46];
+
+	/* Access to trunk: a tag pushed into the headroom, PCP 0. */
+	f = tcp4(&fr, FX_MAC_C, FX_MAC_A, 0);
+	memcpy(payload, f->data + 14, sizeof(payload));
+	expect_fwd(e, FX_P_A, f, FX_P_C);
+	assert_int_equal(f->len, 64);
+	assert_int_equal(f->headroom, FR_HEADROOM - 4);
+	assert_ptr_equal(f->data, fr.buf + FR_HEADROOM - 4);
+	assert_int_equal(fr_rd_mac(f->data), FX_MAC_C);
+	assert_int_equal(fr_rd_mac(f->data + 6), FX_MAC_A);
+	assert_int_equal(fr_rd16(f->data + 12), FAB_ETH_P_8021Q);
+	assert_int_equal(fr_rd16(f->data + 14), 100);
+	assert_int_equal(fr_rd16(f->data + 16), FAB_ETH_P_IPV4);
+	assert_memory_equal(f->data + 18, payload, sizeof(payload));
+	/* Trunk to trunk: the tag is rewritten to PCP 0, the frame stays. */
+	f = tcp4(&fr, FX_MAC_D, FX_MAC_C, 100);
+	f->data[14] = 0xa0; /* PCP 5 */
+	expect_fwd(e, FX_P_C, f, FX_P_CORE);
+	assert_int_equal(fr_rd16(f->data + 14), 100);
+	assert_int_equal(f->len, 60);
+	/* Trunk to access, long enough: the addresses move 4 bytes in. */
+	fr_ip4_frame(&fr, FX_MAC_A, FX_MAC_C, 100, FAB_IPPROTO_TCP, "192.0.2.12", "192.0.2.10",
+		     100);
+	f = fr_raw(&fr);
+	memcpy(payload, f->data + 18, sizeof(payload));
+	expect_fwd(e, FX_P_C, f, FX_P_A);
+	assert_int_equal(f->len, 18 + 120 - 4);
+	assert_int_equal(f->headroom, FR_HEADROOM + 4);
+	assert_int_equal(fr_rd_mac(f->data), FX_MAC_A);
+	assert_int_equal(fr_rd_mac(f->data + 6), FX_MAC_C);
+	assert_int_equal(fr_rd16(f->data + 12), FAB_ETH_P_IPV4);
+	assert_memory_equal(f->data + 14, payload, sizeof(payload));
+	/* A minimum-size tagged frame keeps 60 bytes: the payload moves, zeros pad it. */
+	f = tcp4(&fr, FX_MAC_A, FX_MAC_C, 100);
+	memset(f->data + 38, 0x5a, 22); /* TCP bytes to the end, so stale ones would show */
+	memcpy(payload, f->data + 18, 42);
+	expect_fwd(e, FX_P_C, f, FX_P_A);
+	assert_int_equal(f->len, 60);
+	assert_ptr_equal(f->data, fr.buf + FR_HEADROOM);
+	assert_int_equal(fr_rd16(f->data + 12), FAB_ETH_P_IPV4);
+	assert_memory_equal(f->data + 14, payload, 42);
+	for (int i = 56; i < 60; i++)
+		assert_int_equal(f->data[i], 0);
+	/* No headroom for a push: dropped, counted. */
+	f = tcp4(&fr, FX_MAC_C, FX_MAC_A, 0);
+	f->headroom = 3;
+	expect_drop(e, FX_P_A, f, FAB_DROP_no_buffer);
+}
+
+/* A burst of every kind at once, longer than FAB_BURST_MAX: the books balance. */
+static void test_mixed_burst_accounting(void **state)
+{
+	enum { N = 150 };
+	struct env *e = *state;
+	struct fr *fr = calloc(N, sizeof(*fr));
+	struct fab_frame frames[N];
+	struct fab_verdict v[N];
+	const struct fab_port_stats *s = &e->stats[FX_P_A];
+	uint64_t want[4] = {0}, want_drop[FAB_DROP__COUNT] = {0}, bcast = 0, mcast = 0, octets = 0;
+
+	assert_non_null(fr);
+	for (int i = 0; i < N; i++) {
+		struct fab_frame *f;
+
+		switch (i % 10) {
+		case 0:
+			f = tcp4(&fr[i], FX_MAC_B, FX_MAC_A, 0);
+			break;
+		case 1:
+			f = tcp4(&fr[i], FX_MAC_C, FX_MAC_A, 0);
+			break;
+		case 2:
+			f = who_has(&fr[i], FX_MAC_A, 0, "192.0.2.10", "192.0.2.11");
+			break;
+		case 3:
+			f = who_has(&fr[i], FX_MAC_A, 0, "192.0.2.10", "192.0.2.99");
+			break;
+		case 4:
+			f = fr_ns(&fr[i], 0, FX_MAC_A, 0, "2001:db8::a", NULL, "2001:db8::b",
+				  FX_MAC_A);
+			break;
+		case 5:
+			f = icmp6(&fr[i], 0x333300000001ULL, "ff02::1", FAB_ICMP6_RA, 1,
+				  FAB_IPPROTO_HOPOPTS);
+			break;
+		case 6:
+			fr_eth(&fr[i], 0x0180c2000000ULL, FX_MAC_A, 0, 0x0026);
+			f = fr_done(&fr[i]);
+			break;
+		case 7:
+			f = tcp4(&fr[i], FX_MAC_B, FX_MAC_A, 0);
+			f->len = 40;
+			break;
+		case 8:
+			f = tcp4(&fr[i], FX_MAC_B, FX_MAC_B, 0);
+			break;
+		default:
+			f = tcp4(&fr[i], 0x020000000099ULL, FX_MAC_A, 0);
+			break;
+		}
+		frames[i] = *f;
+		octets += f->len;
+	}
+	fab_pipeline_run(&e->ctx, FX_P_A, frames, v, N);
+	for (int i = 0; i < N; i++) {
+		static const int expect[10] = {-1,
+					       -1,
+					       -2,
+					       FAB_DROP_arp_unknown_target,
+					       -2,
+					       FAB_DROP_ipv6_ra,
+					       FAB_DROP_link_local,
+					       FAB_DROP_runt,
+					       FAB_DROP_src_mac_violation,
+					       FAB_DROP_unknown_unicast};
+		int x = expect[i % 10];
+
+		if (x >= 0) {
+			assert_int_equal(v[i].action, FAB_ACT_DROP);
+			assert_int_equal(v[i].reason, x);
+			want_drop[x]++;
+		} else {
+			assert_int_equal(v[i].action, FAB_ACT_FORWARD);
+			want[-x]++;
+		}
+		bcast += i % 10 == 2 || i % 10 == 3;
+		mcast += i % 10 == 4 || i % 10 == 5 || i % 10 == 6;
+	}
+	check_accounting(e);
+	assert_int_equal(s->ctr[FAB_CTR_rx_packets], N);
+	assert_int_equal(s->ctr[FAB_CTR_rx_octets], octets);
+	assert_int_equal(s->ctr[FAB_CTR_forwarded], want[1]);
+	assert_int_equal(s->ctr[FAB_CTR_steered], want[2]);
+	assert_int_equal(s->ctr[FAB_CTR_rx_broadcast], bcast);
+	assert_int_equal(s->ctr[FAB_CTR_rx_multicast], mcast);
+	assert_int_equal(s->ctr[FAB_CTR_rx_unicast], N - bcast - mcast);
+	assert_int_equal(s->ctr[FAB_CTR_rx_errors], want_drop[FAB_DROP_runt]);
+	assert_int_equal(s->ctr[FAB_CTR_punted], want_drop[FAB_DROP_arp_unknown_target]);
+	for (int r = 0; r < FAB_DROP__COUNT; r++)
+		assert_int_equal(s->drop[r], want_drop[r]);
+	free(fr);
+}
+
+static void test_tx_count_and_unknown_port(void **state)
+{
+	struct env *e = *state;
+	struct fab_port_stats s;
+	struct fab_verdict v[2];
+	struct fr fr[2];
+	struct fab_frame f[2];
+	uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+
+	memset(&s, 0, sizeof(s));
+	fab_stats_count_tx(&s, bcast, 60);
+	fab_stats_count_tx(&s, fr[0].buf, 0);
+	assert_int_equal(s.ctr[FAB_CTR_tx_packets], 2);
+	assert_int_equal(s.ctr[FAB_CTR_tx_octets], 60);
+	assert_int_equal(s.ctr[FAB_CTR_tx_broadcast], 1);
+	assert_int_equal(s.ctr[FAB_CTR_tx_unicast], 0);
+	/* A port the tables do not know: dropped, no counters written out of bounds. */
+	f[0] = *tcp4(&fr[0], FX_MAC_B, FX_MAC_A, 0);
+	f[1] = *tcp4(&fr[1], FX_MAC_B, FX_MAC_A, 0);
+	fab_pipeline_run(&e->ctx, FX_NPORTS, f, v, 2);
+	assert_int_equal(v[0].action, FAB_ACT_DROP);
+	assert_int_equal(v[1].reason, FAB_DROP_port_down);
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    T(test_forward_unicast),
+	    T(test_port_down_and_size),
+	    T(test_vlan),
+	    T(test_source_mac),
+	    T(test_link_local_and_ethertypes),
+	    cmocka_unit_test(test_allowed_other_ethertype),
+	    T(test_ipv4_rules),
+	    T(test_ipv6_rules),
+	    T(test_ipv6_fragments),
+	    T(test_arp_steer),
+	    T(test_arp_policy_drops),
+	    T(test_arp_dad),
+	    T(test_arp_proxy_answer),
+	    T(test_nd_steer),
+	    T(test_nd_policy_drops),
+	    T(test_nd_dad),
+	    T(test_nd_proxy_answer),
+	    T(test_unicast_drops),
+	    T(test_egress_tags),
+	    T(test_mixed_burst_accounting),
+	    T(test_tx_count_and_unknown_port),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
