@@ -56,8 +56,9 @@ static int port_attach(struct dp *dp, struct dp_port *p)
 	if (rte_eth_dev_get_port_by_name(name, &id) != 0) {
 		rc = rte_dev_probe(p->device);
 		if (rc < 0) {
-			dp_log("port %s (%s): cannot probe the device: %s", p->name, p->device,
-			       strerror(-rc));
+			dp_log("port %s (%s): the device cannot be probed (%s); the driver's "
+			       "reason, if it gave one, is logged above",
+			       p->name, p->device, strerror(-rc));
 			return rc;
 		}
 		p->hotplugged = true;

@@ -23,44 +23,41 @@
 static pthread_mutex_t tel_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct dp *tel_dp;
 
-static int tel_status(const char *cmd, const char *params, struct rte_tel_data *d)
+/* Each answer is written with the dataplane held, so it cannot go away mid-way. */
+static int with_dp(int (*fn)(const struct dp *, const char *, struct rte_tel_data *),
+		   const char *params, struct rte_tel_data *d)
 {
 	int rc = -ENODEV;
 
-	(void)cmd;
-	(void)params;
 	pthread_mutex_lock(&tel_lock);
-	if (tel_dp != NULL) {
-		rte_tel_data_start_dict(d);
-		rte_tel_data_add_dict_string(d, "version", PEERLAN_VERSION);
-		rte_tel_data_add_dict_u64(d, "generation",
-					  __atomic_load_n(&tel_dp->generation, __ATOMIC_ACQUIRE));
-		rte_tel_data_add_dict_u64(d, "uptime_s", dp_uptime_s(tel_dp));
-		rte_tel_data_add_dict_u64(d, "start_time", tel_dp->start_time);
-		rte_tel_data_add_dict_int(d, "ports", tel_dp->nports);
-		rte_tel_data_add_dict_int(d, "workers", tel_dp->nworkers);
-		rte_tel_data_add_dict_u64(d, "punt_consumed", tel_dp->punt_consumed);
-		rc = 0;
-	}
+	if (tel_dp != NULL)
+		rc = fn(tel_dp, params, d);
 	pthread_mutex_unlock(&tel_lock);
 	return rc;
 }
 
-static int tel_ports(const char *cmd, const char *params, struct rte_tel_data *d)
+static int status(const struct dp *dp, const char *params, struct rte_tel_data *d)
 {
-	int rc = -ENODEV;
-
-	(void)cmd;
 	(void)params;
-	pthread_mutex_lock(&tel_lock);
-	if (tel_dp != NULL) {
-		rte_tel_data_start_array(d, RTE_TEL_STRING_VAL);
-		for (uint16_t i = 0; i < tel_dp->nports; i++)
-			rte_tel_data_add_array_string(d, tel_dp->ports[i].name);
-		rc = 0;
-	}
-	pthread_mutex_unlock(&tel_lock);
-	return rc;
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "version", PEERLAN_VERSION);
+	rte_tel_data_add_dict_u64(d, "generation",
+				  __atomic_load_n(&dp->generation, __ATOMIC_ACQUIRE));
+	rte_tel_data_add_dict_u64(d, "uptime_s", dp_uptime_s(dp));
+	rte_tel_data_add_dict_u64(d, "start_time", dp->start_time);
+	rte_tel_data_add_dict_int(d, "ports", dp->nports);
+	rte_tel_data_add_dict_int(d, "workers", dp->nworkers);
+	rte_tel_data_add_dict_u64(d, "punt_consumed", dp->punt_consumed);
+	return 0;
+}
+
+static int ports(const struct dp *dp, const char *params, struct rte_tel_data *d)
+{
+	(void)params;
+	rte_tel_data_start_array(d, RTE_TEL_STRING_VAL);
+	for (uint16_t i = 0; i < dp->nports; i++)
+		rte_tel_data_add_array_string(d, dp->ports[i].name);
+	return 0;
 }
 
 /* A port by name, or by its index in /peerlan/ports; -1 if none. */
@@ -82,33 +79,26 @@ static int port_lookup(const struct dp *dp, const char *arg)
 	return (int)idx;
 }
 
-static int tel_port(const char *cmd, const char *params, struct rte_tel_data *d)
+static int port(const struct dp *dp, const char *params, struct rte_tel_data *d)
 {
 	struct rte_tel_data *drops;
 	struct fab_port_stats s;
 	uint64_t punt_dropped;
-	int port, rc = -ENODEV;
+	int p = port_lookup(dp, params);
 
-	(void)cmd;
+	if (p < 0)
+		return -EINVAL;
 	drops = rte_tel_data_alloc();
 	if (drops == NULL)
 		return -ENOMEM;
-	pthread_mutex_lock(&tel_lock);
-	if (tel_dp == NULL)
-		goto out;
-	port = port_lookup(tel_dp, params);
-	if (port < 0) {
-		rc = -EINVAL;
-		goto out;
-	}
-	dp_port_stats(tel_dp, (uint16_t)port, &s, &punt_dropped);
+	dp_port_stats(dp, (uint16_t)p, &s, &punt_dropped);
 	rte_tel_data_start_dict(d);
-	rte_tel_data_add_dict_string(d, "name", tel_dp->ports[port].name);
-	rte_tel_data_add_dict_string(d, "device", tel_dp->ports[port].device);
-	rte_tel_data_add_dict_int(d, "ethdev_port", tel_dp->ports[port].eth_port);
-	rte_tel_data_add_dict_string(d, "admin", tel_dp->admin_up[port] ? "up" : "down");
-	rte_tel_data_add_dict_string(d, "link", tel_dp->link_up[port] ? "up" : "down");
-	rte_tel_data_add_dict_string(d, "oper", dp_oper_name(tel_dp->oper[port]));
+	rte_tel_data_add_dict_string(d, "name", dp->ports[p].name);
+	rte_tel_data_add_dict_string(d, "device", dp->ports[p].device);
+	rte_tel_data_add_dict_int(d, "ethdev_port", dp->ports[p].eth_port);
+	rte_tel_data_add_dict_string(d, "admin", dp->admin_up[p] ? "up" : "down");
+	rte_tel_data_add_dict_string(d, "link", dp->link_up[p] ? "up" : "down");
+	rte_tel_data_add_dict_string(d, "oper", dp_oper_name(dp->oper[p]));
 	for (unsigned int c = 0; c < FAB_CTR__COUNT; c++)
 		rte_tel_data_add_dict_u64(d, fab_counter_name(c), s.ctr[c]);
 	rte_tel_data_add_dict_u64(d, "punt_dropped", punt_dropped);
@@ -117,12 +107,25 @@ static int tel_port(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(drops, fab_drop_name(r), s.drop[r]);
 	/* keep = 0: the container now belongs to d. */
 	rte_tel_data_add_dict_container(d, "drops", drops, 0);
-	drops = NULL;
-	rc = 0;
-out:
-	pthread_mutex_unlock(&tel_lock);
-	rte_tel_data_free(drops);
-	return rc;
+	return 0;
+}
+
+static int tel_status(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	return with_dp(status, params, d);
+}
+
+static int tel_ports(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	return with_dp(ports, params, d);
+}
+
+static int tel_port(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	return with_dp(port, params, d);
 }
 
 int dp_telemetry_init(struct dp *dp)

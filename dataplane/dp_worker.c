@@ -62,6 +62,8 @@ static void tx_flush_all(struct dp_worker *w)
 	}
 }
 
+/* The pipeline counted the copy as punted; one that cannot be made or queued
+ * is counted here as lost, so punted = taken by the main lcore + punt_dropped. */
 static inline void punt(struct dp_worker *w, struct rte_mbuf *m, uint16_t in_port)
 {
 	struct rte_mbuf *c = rte_pktmbuf_copy(m, w->dp->punt_pool, 0, UINT32_MAX);
@@ -73,9 +75,7 @@ static inline void punt(struct dp_worker *w, struct rte_mbuf *m, uint16_t in_por
 	if (rte_ring_sp_enqueue(w->punt, c) != 0) {
 		rte_pktmbuf_free(c);
 		w->punt_dropped[in_port]++;
-		return;
 	}
-	w->stats[in_port].ctr[FAB_CTR_punted]++;
 }
 
 static inline void handle_burst(struct dp_worker *w, const struct dp_rxq *rxq,

@@ -70,7 +70,7 @@ static void usage(FILE *out)
 	    "\n"
 	    "Options (after --):\n"
 	    "  -c, --config FILE    configuration file (required); SIGHUP reloads it\n"
-	    "  -n, --check          load and validate the configuration, print every\n"
+	    "      --check          load and validate the configuration, print every\n"
 	    "                       error or \"configuration OK\", and exit\n"
 	    "      --stats-json FILE  on exit, write every port's counters (summed over\n"
 	    "                       workers) and drops by reason to FILE as JSON\n"
@@ -100,10 +100,10 @@ static int parse_ms(const char *s, uint64_t *out)
 /* 0 to run, 1 to exit successfully (--help), -1 on a usage error. */
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_STATS_JSON = 256, OPT_IDLE_EXIT };
+	enum { OPT_STATS_JSON = 256, OPT_IDLE_EXIT, OPT_CHECK };
 	static const struct option longopts[] = {
 	    {"config", required_argument, NULL, 'c'},
-	    {"check", no_argument, NULL, 'n'},
+	    {"check", no_argument, NULL, OPT_CHECK},
 	    {"stats-json", required_argument, NULL, OPT_STATS_JSON},
 	    {"idle-exit", required_argument, NULL, OPT_IDLE_EXIT},
 	    {"help", no_argument, NULL, 'h'},
@@ -112,12 +112,12 @@ static int parse_options(int argc, char **argv, struct options *o)
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:nh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			o->config = optarg;
 			break;
-		case 'n':
+		case OPT_CHECK:
 			o->check = true;
 			break;
 		case OPT_STATS_JSON:

@@ -46,6 +46,23 @@ void fab_config_errors_print(const struct fab_config_errors *e, FILE *out)
 	}
 }
 
+/* Makes room for element n of a doubling array; 0 or -ENOMEM (the array is kept). */
+static int grow(void **v, size_t n, size_t *cap, size_t size)
+{
+	size_t ncap;
+	void *nv;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 16;
+	nv = realloc(*v, ncap * size);
+	if (nv == NULL)
+		return -ENOMEM;
+	*v = nv;
+	*cap = ncap;
+	return 0;
+}
+
 static void errors_vadd(struct fab_config_errors *e, const char *file, uint32_t line, uint32_t col,
 			const char *fmt, va_list ap)
 {
@@ -53,15 +70,8 @@ static void errors_vadd(struct fab_config_errors *e, const char *file, uint32_t 
 
 	if (e->n > CONFIG_ERRORS_MAX)
 		return;
-	if (e->n == e->cap) {
-		size_t cap = e->cap ? e->cap * 2 : 16;
-		struct fab_config_error *v = realloc(e->v, cap * sizeof(*v));
-
-		if (v == NULL)
-			return;
-		e->v = v;
-		e->cap = cap;
-	}
+	if (grow((void **)&e->v, e->n, &e->cap, sizeof(*e->v)) != 0)
+		return;
 	x = &e->v[e->n++];
 	snprintf(x->file, sizeof(x->file), "%s", file);
 	x->line = line;
@@ -312,6 +322,19 @@ static yaml_node_item_t *seq_items(struct loader *l, yaml_node_t *n, const char 
 		return NULL;
 	*cnt = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
 	return n->data.sequence.items.start;
+}
+
+/* As seq_items, for lists with a size limit: entries past max are reported and ignored. */
+static yaml_node_item_t *seq_items_max(struct loader *l, yaml_node_t *n, const char *what,
+				       size_t max, const char *plural, size_t *cnt)
+{
+	yaml_node_item_t *it = seq_items(l, n, what, cnt);
+
+	if (*cnt > max) {
+		err(l, node(l, it[max]), "too many %s (at most %zu)", plural, max);
+		*cnt = max;
+	}
+	return it;
 }
 
 enum text_kind {
@@ -609,7 +632,8 @@ static void load_ethertypes(struct loader *l, yaml_node_t *n)
 {
 	struct fab_policy *p = &l->m->policy;
 	size_t cnt;
-	yaml_node_item_t *it = seq_items(l, n, "'ethertypes'", &cnt);
+	yaml_node_item_t *it =
+	    seq_items_max(l, n, "'ethertypes'", FAB_ETHERTYPE_MAX, "EtherTypes", &cnt);
 	uint16_t et[FAB_ETHERTYPE_MAX] = {0};
 	size_t k = 0;
 
@@ -623,10 +647,6 @@ static void load_ethertypes(struct loader *l, yaml_node_t *n)
 		yaml_node_t *e = node(l, it[i]);
 		uint32_t v;
 
-		if (i == FAB_ETHERTYPE_MAX) {
-			err(l, e, "too many EtherTypes (at most %d)", FAB_ETHERTYPE_MAX);
-			break;
-		}
 		if (!get_u32(l, e, "EtherType", true, 0, 0xffff, &v))
 			continue;
 		if (v < 0x0600) {
@@ -828,14 +848,10 @@ static void load_lans(struct loader *l, yaml_node_t *n)
 	};
 	struct fab_model *m = l->m;
 	size_t cnt;
-	yaml_node_item_t *it = seq_items(l, n, "'lans'", &cnt);
+	yaml_node_item_t *it = seq_items_max(l, n, "'lans'", FAB_LANS_MAX, "LANs", &cnt);
 
 	if (it == NULL || cnt == 0)
 		return;
-	if (cnt > FAB_LANS_MAX) {
-		err(l, node(l, it[FAB_LANS_MAX]), "too many LANs (at most %d)", FAB_LANS_MAX);
-		cnt = FAB_LANS_MAX;
-	}
 	m->lans = calloc(cnt, sizeof(*m->lans));
 	l->lan_vlan_line = calloc(cnt, sizeof(*l->lan_vlan_line));
 	if (m->lans == NULL || l->lan_vlan_line == NULL) {
@@ -946,14 +962,10 @@ static void load_ports(struct loader *l, yaml_node_t *n)
 	};
 	struct fab_model *m = l->m;
 	size_t cnt;
-	yaml_node_item_t *it = seq_items(l, n, "'ports'", &cnt);
+	yaml_node_item_t *it = seq_items_max(l, n, "'ports'", FAB_PORTS_MAX, "ports", &cnt);
 
 	if (it == NULL || cnt == 0)
 		return;
-	if (cnt > FAB_PORTS_MAX) {
-		err(l, node(l, it[FAB_PORTS_MAX]), "too many ports (at most %d)", FAB_PORTS_MAX);
-		cnt = FAB_PORTS_MAX;
-	}
 	m->ports = calloc(cnt, sizeof(*m->ports));
 	l->port_device_line = calloc(cnt, sizeof(*l->port_device_line));
 	l->port_conn_member = calloc(cnt, sizeof(*l->port_conn_member));
@@ -1073,16 +1085,9 @@ static void check_mac(struct loader *l, yaml_node_t *e, fab_mac_t mac, const str
 			continue;
 		return;
 	}
-	if (l->nmacs == l->capmacs) {
-		size_t cap = l->capmacs ? l->capmacs * 2 : 64;
-		struct seen_mac *v = realloc(l->macs, cap * sizeof(*v));
-
-		if (v == NULL) {
-			l->nomem = true;
-			return;
-		}
-		l->macs = v;
-		l->capmacs = cap;
+	if (grow((void **)&l->macs, l->nmacs, &l->capmacs, sizeof(*l->macs)) != 0) {
+		l->nomem = true;
+		return;
 	}
 	s = &l->macs[l->nmacs++];
 	*s = (struct seen_mac){mac, pl->member, pl->conn, pl->binding, line_of(e)};
@@ -1096,16 +1101,9 @@ static void check_ip(struct loader *l, yaml_node_t *e, const struct fab_ip6 *a, 
 			    l->ips[i].line);
 			return;
 		}
-	if (l->nips == l->capips) {
-		size_t cap = l->capips ? l->capips * 2 : 64;
-		struct seen_ip *v = realloc(l->ips, cap * sizeof(*v));
-
-		if (v == NULL) {
-			l->nomem = true;
-			return;
-		}
-		l->ips = v;
-		l->capips = cap;
+	if (grow((void **)&l->ips, l->nips, &l->capips, sizeof(*l->ips)) != 0) {
+		l->nomem = true;
+		return;
 	}
 	l->ips[l->nips++] = (struct seen_ip){*a, line_of(e)};
 }
@@ -1138,97 +1136,72 @@ static void load_binding_macs(struct loader *l, struct fab_binding *b, yaml_node
 	}
 }
 
-static void load_binding_ipv4(struct loader *l, struct fab_binding *b, yaml_node_t *n,
-			      const struct place *pl)
+/* A member's addresses of one family on one LAN: well formed, inside the LAN's prefix, unique. */
+static void load_binding_ips(struct loader *l, struct fab_binding *b, yaml_node_t *n,
+			     const struct place *pl, bool v6)
 {
+	const struct fab_lan *lan = pl->lan;
+	bool has_prefix = v6 ? lan->ipv6.set : lan->ipv4.set;
+	unsigned plen = v6 ? lan->ipv6.len : lan->ipv4.len;
+	int fam = v6 ? 6 : 4;
 	size_t cnt;
-	yaml_node_item_t *it = seq_items(l, n, "'ipv4'", &cnt);
-	char buf[64];
+	yaml_node_item_t *it = seq_items(l, n, v6 ? "'ipv6'" : "'ipv4'", &cnt);
+	char buf[64], pfx[INET6_ADDRSTRLEN];
+	void *store;
 
 	if (it == NULL || cnt == 0)
 		return;
-	b->ipv4 = calloc(cnt, sizeof(*b->ipv4));
-	if (b->ipv4 == NULL) {
+	if (v6) {
+		struct fab_ip6 p;
+
+		memcpy(p.b, lan->ipv6.addr, sizeof(p.b));
+		fab_ip6_format(&p, pfx, sizeof(pfx));
+		store = b->ipv6 = calloc(cnt, sizeof(*b->ipv6));
+	} else {
+		fab_ip4_format(lan->ipv4.addr, pfx, sizeof(pfx));
+		store = b->ipv4 = calloc(cnt, sizeof(*b->ipv4));
+	}
+	if (store == NULL) {
 		l->nomem = true;
 		return;
 	}
 	for (size_t i = 0; i < cnt; i++) {
 		yaml_node_t *e = node(l, it[i]);
-		const char *s = scalar(l, e, "an IPv4 address");
-		struct fab_ip6 mapped = {{0}};
-		uint32_t a;
+		const char *s = scalar(l, e, v6 ? "an IPv6 address" : "an IPv4 address");
+		/* IPv4 as ::ffff:a.b.c.d, so one table finds duplicates of both families. */
+		struct fab_ip6 a = {.b = {[10] = 0xff, [11] = 0xff}};
+		uint32_t a4 = 0;
+		bool inside;
 
 		if (s == NULL)
 			continue;
-		if (fab_ip4_parse(s, &a) != 0) {
-			err(l, e, "malformed IPv4 address '%s'", show(s, buf, sizeof(buf)));
+		if (v6 ? fab_ip6_parse(s, &a) != 0 : fab_ip4_parse(s, &a4) != 0) {
+			err(l, e, "malformed IPv%d address '%s'", fam, show(s, buf, sizeof(buf)));
 			continue;
 		}
-		if (!pl->lan->ipv4.set) {
-			err(l, e, "LAN '%s' has no IPv4 prefix, so %s cannot be assigned on it",
-			    pl->lan->name, s);
+		if (!has_prefix) {
+			err(l, e, "LAN '%s' has no IPv%d prefix, so %s cannot be assigned on it",
+			    lan->name, fam, s);
 			continue;
 		}
-		if (!fab_prefix4_contains(&pl->lan->ipv4, a)) {
-			char pfx[16];
-
-			fab_ip4_format(pl->lan->ipv4.addr, pfx, sizeof(pfx));
-			err(l, e, "address %s is outside LAN '%s' (%s/%u)", s, pl->lan->name, pfx,
-			    pl->lan->ipv4.len);
+		inside = v6 ? fab_prefix6_contains(&lan->ipv6, &a)
+			    : fab_prefix4_contains(&lan->ipv4, a4);
+		if (!inside) {
+			err(l, e, "address %s is outside LAN '%s' (%s/%u)", s, lan->name, pfx,
+			    plen);
 			continue;
 		}
-		mapped.b[10] = mapped.b[11] = 0xff;
-		mapped.b[12] = (uint8_t)(a >> 24);
-		mapped.b[13] = (uint8_t)(a >> 16);
-		mapped.b[14] = (uint8_t)(a >> 8);
-		mapped.b[15] = (uint8_t)a;
-		check_ip(l, e, &mapped, s);
-		b->ipv4[b->nipv4++] = a;
-	}
-}
-
-static void load_binding_ipv6(struct loader *l, struct fab_binding *b, yaml_node_t *n,
-			      const struct place *pl)
-{
-	size_t cnt;
-	yaml_node_item_t *it = seq_items(l, n, "'ipv6'", &cnt);
-	char buf[64];
-
-	if (it == NULL || cnt == 0)
-		return;
-	b->ipv6 = calloc(cnt, sizeof(*b->ipv6));
-	if (b->ipv6 == NULL) {
-		l->nomem = true;
-		return;
-	}
-	for (size_t i = 0; i < cnt; i++) {
-		yaml_node_t *e = node(l, it[i]);
-		const char *s = scalar(l, e, "an IPv6 address");
-		struct fab_ip6 a;
-
-		if (s == NULL)
-			continue;
-		if (fab_ip6_parse(s, &a) != 0) {
-			err(l, e, "malformed IPv6 address '%s'", show(s, buf, sizeof(buf)));
-			continue;
-		}
-		if (!pl->lan->ipv6.set) {
-			err(l, e, "LAN '%s' has no IPv6 prefix, so %s cannot be assigned on it",
-			    pl->lan->name, s);
-			continue;
-		}
-		if (!fab_prefix6_contains(&pl->lan->ipv6, &a)) {
-			struct fab_ip6 p;
-			char pfx[INET6_ADDRSTRLEN];
-
-			memcpy(p.b, pl->lan->ipv6.addr, sizeof(p.b));
-			fab_ip6_format(&p, pfx, sizeof(pfx));
-			err(l, e, "address %s is outside LAN '%s' (%s/%u)", s, pl->lan->name, pfx,
-			    pl->lan->ipv6.len);
-			continue;
+		if (!v6) {
+			a.b[12] = (uint8_t)(a4 >> 24);
+			a.b[13] = (uint8_t)(a4 >> 16);
+			a.b[14] = (uint8_t)(a4 >> 8);
+			a.b[15] = (uint8_t)a4;
 		}
 		check_ip(l, e, &a, s);
-		b->ipv6[b->nipv6++] = a;
+		if (v6)
+			b->ipv6[b->nipv6++] = a;
+		else
+			b->ipv4[b->nipv4++] = a4;
 	}
 }
 
@@ -1294,9 +1267,9 @@ static void load_bindings(struct loader *l, struct fab_connection *c, yaml_node_
 		if (v[MACS])
 			load_binding_macs(l, b, v[MACS], pl);
 		if (v[V4])
-			load_binding_ipv4(l, b, v[V4], pl);
+			load_binding_ips(l, b, v[V4], pl, false);
 		if (v[V6])
-			load_binding_ipv6(l, b, v[V6], pl);
+			load_binding_ips(l, b, v[V6], pl, true);
 	}
 }
 

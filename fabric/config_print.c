@@ -144,34 +144,46 @@ static void print_ports(const struct fab_model *m, FILE *out)
 	}
 }
 
-static void print_binding(const struct fab_model *m, const struct fab_binding *b, FILE *out)
+typedef void (*format_fn)(const void *item, char *buf, size_t len);
+
+static void format_mac(const void *item, char *buf, size_t len)
+{
+	fab_mac_format(*(const fab_mac_t *)item, buf, len);
+}
+
+static void format_ip4(const void *item, char *buf, size_t len)
+{
+	fab_ip4_format(*(const uint32_t *)item, buf, len);
+}
+
+static void format_ip6(const void *item, char *buf, size_t len)
+{
+	fab_ip6_format(item, buf, len);
+}
+
+/* A binding's list as one flow sequence: "key: [a, b]". */
+static void put_list(FILE *out, const char *key, const void *v, size_t n, size_t size,
+		     format_fn fmt)
 {
 	char a[INET6_ADDRSTRLEN];
 
-	fputs("          - ", out);
-	put_key_str(out, "", "lan", m->lans[b->lan].name);
-	fputs("            macs: [", out);
-	for (size_t i = 0; i < b->nmacs; i++) {
-		fab_mac_format(b->macs[i], a, sizeof(a));
+	fprintf(out, "            %s: [", key);
+	for (size_t i = 0; i < n; i++) {
+		fmt((const char *)v + i * size, a, sizeof(a));
 		fprintf(out, "%s%s", i ? ", " : "", a);
 	}
 	fputs("]\n", out);
-	if (b->nipv4 != 0) {
-		fputs("            ipv4: [", out);
-		for (size_t i = 0; i < b->nipv4; i++) {
-			fab_ip4_format(b->ipv4[i], a, sizeof(a));
-			fprintf(out, "%s%s", i ? ", " : "", a);
-		}
-		fputs("]\n", out);
-	}
-	if (b->nipv6 != 0) {
-		fputs("            ipv6: [", out);
-		for (size_t i = 0; i < b->nipv6; i++) {
-			fab_ip6_format(&b->ipv6[i], a, sizeof(a));
-			fprintf(out, "%s%s", i ? ", " : "", a);
-		}
-		fputs("]\n", out);
-	}
+}
+
+static void print_binding(const struct fab_model *m, const struct fab_binding *b, FILE *out)
+{
+	fputs("          - ", out);
+	put_key_str(out, "", "lan", m->lans[b->lan].name);
+	put_list(out, "macs", b->macs, b->nmacs, sizeof(*b->macs), format_mac);
+	if (b->nipv4 != 0)
+		put_list(out, "ipv4", b->ipv4, b->nipv4, sizeof(*b->ipv4), format_ip4);
+	if (b->nipv6 != 0)
+		put_list(out, "ipv6", b->ipv6, b->nipv6, sizeof(*b->ipv6), format_ip6);
 }
 
 static void print_members(const struct fab_model *m, FILE *out)

@@ -15,6 +15,7 @@
 
 #define EXAMPLE SOURCE_ROOT "/docs/example.yaml"
 #define FULL    SOURCE_ROOT "/tests/unit/configs/full.yaml"
+#define DOC     SOURCE_ROOT "/docs/configuration.md"
 
 /*
  * A valid configuration of 35 lines. Tests append to it (their text starts
@@ -70,15 +71,20 @@ static struct fab_model *load(const char *text, struct fab_config_errors *e)
 	return fab_config_load_string(text, strlen(text), "test.yaml", e);
 }
 
-static char *with_base(const char *extra)
+static char *cat2(const char *a, const char *b)
 {
-	size_t a = strlen(base), b = strlen(extra);
-	char *s = malloc(a + b + 1);
+	size_t la = strlen(a), lb = strlen(b);
+	char *s = malloc(la + lb + 1);
 
 	assert_non_null(s);
-	memcpy(s, base, a);
-	memcpy(s + a, extra, b + 1);
+	memcpy(s, a, la);
+	memcpy(s + la, b, lb + 1);
 	return s;
+}
+
+static char *with_base(const char *extra)
+{
+	return cat2(base, extra);
 }
 
 /*
@@ -115,16 +121,21 @@ static size_t expect_base_error(const char *extra, uint32_t line, uint32_t col, 
 	return n;
 }
 
+/* Asserts a load succeeded with no error, showing the errors if not. */
+static struct fab_model *loaded(struct fab_model *m, struct fab_config_errors *e)
+{
+	if (m == NULL)
+		fab_config_errors_print(e, stderr);
+	assert_non_null(m);
+	assert_int_equal(e->n, 0);
+	return m;
+}
+
 static struct fab_model *load_ok(const char *text)
 {
 	struct fab_config_errors e = {0};
-	struct fab_model *m = load(text, &e);
 
-	if (m == NULL)
-		fab_config_errors_print(&e, stderr);
-	assert_non_null(m);
-	assert_int_equal(e.n, 0);
-	return m;
+	return loaded(load(text, &e), &e);
 }
 
 static void test_base_loads(void **state)
@@ -157,13 +168,8 @@ static void test_base_loads(void **state)
 static struct fab_model *load_file_ok(const char *path)
 {
 	struct fab_config_errors e = {0};
-	struct fab_model *m = fab_config_load_file(path, &e);
 
-	if (m == NULL)
-		fab_config_errors_print(&e, stderr);
-	assert_non_null(m);
-	assert_int_equal(e.n, 0);
-	return m;
+	return loaded(fab_config_load_file(path, &e), &e);
 }
 
 static void test_example_loads(void **state)
@@ -185,6 +191,35 @@ static void test_example_loads(void **state)
 	assert_int_equal(fab_model_member_by_port(m, (uint16_t)core), -1);
 	assert_int_equal(fab_model_member_by_port(m, m->members[rs].conns[0].port), rs);
 	fab_model_destroy(m);
+}
+
+static char *read_all(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+	char chunk[4096];
+	size_t n;
+
+	assert_non_null(f);
+	assert_non_null(m);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		fwrite(chunk, 1, n, m);
+	fclose(f);
+	fclose(m);
+	return buf;
+}
+
+/* The reference embeds the example; a change to one must be made to both. */
+static void test_doc_shows_example(void **state)
+{
+	char *doc = read_all(DOC), *ex = read_all(EXAMPLE);
+
+	(void)state;
+	assert_non_null(strstr(doc, ex));
+	free(doc);
+	free(ex);
 }
 
 /* Every key of the fixture is set to something other than its default. */
@@ -597,17 +632,6 @@ static const char lans_head[] = "fabric: {name: t}\n"       /* 1 */
 				"lans:\n"                   /* 2 */
 				"  - {name: a, vlan: 1}\n"; /* 3 */
 
-static char *cat2(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	char *s = malloc(la + lb + 1);
-
-	assert_non_null(s);
-	memcpy(s, a, la);
-	memcpy(s + la, b, lb + 1);
-	return s;
-}
-
 static void expect_lans_error(const char *extra, uint32_t line, uint32_t col, const char *sub)
 {
 	char *text = cat2(lans_head, extra);
@@ -936,6 +960,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_base_loads),
 	    cmocka_unit_test(test_example_loads),
+	    cmocka_unit_test(test_doc_shows_example),
 	    cmocka_unit_test(test_full_config_fields),
 	    cmocka_unit_test(test_round_trip_example),
 	    cmocka_unit_test(test_round_trip_full),

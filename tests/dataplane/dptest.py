@@ -1,0 +1,733 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Dataplane tests: the real peerlan-dataplane on net_pcap virtual ports.
+
+Each scenario writes a configuration and input pcaps, runs the dataplane
+with --no-huge on its own --file-prefix, and checks the exact frames every
+port transmitted and the counters it reports, including the accounting
+invariant rx_packets = forwarded + steered + answered + sum(drops).
+
+    dptest.py DATAPLANE SCENARIO      SCENARIO: policy, reload, bad-device
+
+Exit status: 0 passed, 1 failed, 77 cannot run here (the reason is printed).
+"""
+
+import fcntl
+import json
+import os
+import queue
+import re
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+try:
+    from scapy.layers.dhcp import BOOTP, DHCP
+    from scapy.layers.dhcp6 import DHCP6_Solicit
+    from scapy.layers.inet import ICMP, IP, TCP, UDP
+    from scapy.layers.inet6 import (ICMPv6EchoRequest, ICMPv6MLReport2, ICMPv6ND_NA,
+                                    ICMPv6ND_NS, ICMPv6ND_RA, ICMPv6ND_Redirect,
+                                    ICMPv6ND_RS, ICMPv6NDOptDstLLAddr,
+                                    ICMPv6NDOptSrcLLAddr, IPv6, IPv6ExtHdrDestOpt,
+                                    IPv6ExtHdrFragment, IPv6ExtHdrHopByHop, RouterAlert)
+    from scapy.layers.l2 import ARP, LLC, SNAP, STP, Dot1Q, Dot3, Ether
+    from scapy.packet import Raw
+except ImportError as e:
+    print(f"SKIP: scapy is not available to {sys.executable}: {e}")
+    sys.exit(77)
+
+SKIP = 77
+EAL = ["--no-huge", "-m", "512", "--no-pci", "-l", "0,1", "--log-level=*:warning"]
+RUN_TIMEOUT = 60
+BURST = 32  # the dataplane's RX burst size
+
+# Members, one MAC (and IPv4/IPv6 host number) each, on the ports of the test fabric.
+A1, A2 = "02:00:5e:10:00:11", "02:00:5e:10:00:21"  # member A, port1 (access)
+B = "02:00:5e:10:00:12"  # member B, port2 (access)
+C = "02:00:5e:10:00:13"  # member C, port3 (trunk, VLAN 100)
+D = "02:00:5e:10:00:14"  # member D, port4 (access, admin down)
+NOBODY = "02:00:5e:10:00:99"
+BCAST = "ff:ff:ff:ff:ff:ff"
+VLAN = 100
+
+
+def ip4(n):
+    return f"192.0.2.{n}"
+
+
+def ip6(n):
+    return f"2001:db8:100::{n:x}"
+
+
+class Failed(Exception):
+    pass
+
+
+def check(cond, what):
+    if not cond:
+        raise Failed(what)
+
+
+# ---------------------------------------------------------------- pcap files
+
+PCAP_HEADER = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)
+
+
+def pcap_record(frame):
+    return struct.pack("<IIII", 0, 0, len(frame), len(frame)) + frame
+
+
+def write_pcap(path, frames):
+    with open(path, "wb") as f:
+        f.write(PCAP_HEADER)
+        for fr in frames:
+            f.write(pcap_record(fr))
+
+
+def read_pcap(path):
+    """The frames of a classic little-endian pcap file; checks its framing."""
+    with open(path, "rb") as f:
+        data = f.read()
+    check(len(data) >= 24, f"{path}: no pcap header")
+    magic, = struct.unpack_from("<I", data, 0)
+    check(magic in (0xA1B2C3D4, 0xA1B23C4D), f"{path}: not a pcap file")
+    off, frames = 24, []
+    while off < len(data):
+        check(off + 16 <= len(data), f"{path}: truncated record header")
+        _, _, caplen, wirelen = struct.unpack_from("<IIII", data, off)
+        off += 16
+        check(off + caplen <= len(data) and caplen == wirelen, f"{path}: truncated frame")
+        frames.append(data[off:off + caplen])
+        off += caplen
+    return frames
+
+
+# ---------------------------------------------------------------- configuration
+
+def config_yaml(ports, members, lans=None):
+    """ports: [(name, device, mode, admin)], members: [(asn, port, [macs], [n])]."""
+    lans = lans or [("peering", VLAN, "192.0.2.0/24", "2001:db8:100::/64")]
+    out = ["fabric: {name: test-ix}", "lans:"]
+    for name, vlan, v4, v6 in lans:
+        out.append(f"  - {{name: {name}, vlan: {vlan}, kind: peering, ipv4: {v4}, "
+                   f"ipv6: \"{v6}\"}}")
+    out.append("ports:")
+    for name, device, mode, admin in ports:
+        out.append(f"  - {{name: {name}, device: \"{device}\", mode: {mode}, "
+                   f"lans: [peering], admin: {admin}, mtu: 1500}}")
+    out.append("members:")
+    for asn, port, macs, hosts in members:
+        mac_list = ", ".join(f"\"{m}\"" for m in macs)
+        v4 = ", ".join(ip4(h) for h in hosts)
+        v6 = ", ".join(f"\"{ip6(h)}\"" for h in hosts)
+        out += [f"  - asn: {asn}", f"    name: Member {asn}", "    connections:",
+                f"      - port: {port}", "        lans:",
+                f"          - {{lan: peering, macs: [{mac_list}], ipv4: [{v4}], "
+                f"ipv6: [{v6}]}}"]
+    return "\n".join(out) + "\n"
+
+
+# ---------------------------------------------------------------- running it
+
+def runtime_dir(prefix):
+    base = "/var/run" if os.geteuid() == 0 else os.environ.get("XDG_RUNTIME_DIR", "/tmp")
+    return os.path.join(base, "dpdk", prefix)
+
+
+def remove_runtime_dir(prefix):
+    """DPDK leaves its runtime directory behind; remove ours by its exact name."""
+    shutil.rmtree(runtime_dir(prefix), ignore_errors=True)
+
+
+class Dataplane:
+    """One peerlan-dataplane process; its stderr is collected line by line."""
+
+    def __init__(self, exe, workdir, config, extra=()):
+        self.prefix = f"peerlan-dpt-{os.getpid()}-{os.path.basename(workdir)}"
+        self.stats = os.path.join(workdir, "stats.json")
+        args = [exe] + EAL + ["--file-prefix", self.prefix, "--", "-c", config,
+                              "--stats-json", self.stats] + list(extra)
+        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                     text=True)
+        self.lines = queue.Queue()
+        self.log = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.proc.stderr:
+            self.lines.put(line.rstrip("\n"))
+
+    def wait_line(self, pattern, timeout=10):
+        """Waits for a stderr line matching pattern; returns the lines up to it."""
+        deadline = time.time() + timeout
+        seen = []
+        while time.time() < deadline:
+            try:
+                line = self.lines.get(timeout=0.1)
+            except queue.Empty:
+                if self.proc.poll() is not None and self.lines.empty():
+                    break
+                continue
+            self.log.append(line)
+            seen.append(line)
+            if re.search(pattern, line):
+                return seen
+        raise Failed(f"no line matching /{pattern}/ from the dataplane; it said:\n  " +
+                     "\n  ".join(self.log))
+
+    def wait(self, timeout=RUN_TIMEOUT):
+        try:
+            rc = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise Failed(f"the dataplane did not exit within {timeout} s")
+        time.sleep(0.05)
+        while not self.lines.empty():
+            self.log.append(self.lines.get())
+        remove_runtime_dir(self.prefix)
+        return rc
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        remove_runtime_dir(self.prefix)
+
+    def telemetry(self, cmd):
+        """One DPDK telemetry command, as dpdk-telemetry.py sends it."""
+        path = os.path.join(runtime_dir(self.prefix), "dpdk_telemetry.v2")
+        with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as s:
+            s.settimeout(5)
+            s.connect(path)
+            json.loads(s.recv(16384).decode())
+            s.send(cmd.encode())
+            reply = json.loads(s.recv(1 << 16).decode())
+        return reply[cmd.split(",")[0]]
+
+    def read_stats(self):
+        with open(self.stats) as f:
+            return json.load(f)
+
+
+def eal_unusable(dp):
+    for line in dp.log:
+        if "cannot initialise the EAL" in line:
+            return line
+    return None
+
+
+# ---------------------------------------------------------------- frames
+
+def pad(p):
+    """Bytes of a frame, zero-padded to the 60-byte Ethernet minimum."""
+    b = bytes(p)
+    return b + bytes(max(0, 60 - len(b)))
+
+
+def of_len(p, length):
+    """A frame of exactly length bytes: the payload of p's last layer grows."""
+    b = bytes(p)
+    check(len(b) <= length, "frame template longer than wanted")
+    return bytes(p / Raw(b"\x00" * (length - len(b))))
+
+
+def push_tag(frame, vlan=VLAN):
+    return frame[:12] + struct.pack(">HH", 0x8100, vlan) + frame[12:]
+
+
+def pop_tag(frame):
+    return frame[:12] + frame[16:]
+
+
+def with_dst(frame, mac):
+    return bytes.fromhex(mac.replace(":", "")) + frame[6:]
+
+
+def udp4(src, dst, sport=40000, dport=53, size=80):
+    return of_len(Ether(src=src, dst=dst) / IP(src=ip4(int(src[-2:], 16)), dst=ip4(
+        int(dst[-2:], 16))) / UDP(sport=sport, dport=dport), size)
+
+
+def tagged(frame, vlan=VLAN):
+    return push_tag(frame, vlan)
+
+
+def arp_req(src_mac, sender, target, dst=BCAST):
+    return pad(Ether(src=src_mac, dst=dst) / ARP(op=1, hwsrc=src_mac, psrc=ip4(sender),
+                                                  hwdst="00:00:00:00:00:00",
+                                                  pdst=ip4(target)))
+
+
+def ns(src_mac, sender, target):
+    snm = f"33:33:ff:00:00:{target:02x}"
+    return pad(Ether(src=src_mac, dst=snm) /
+               IPv6(src=ip6(sender), dst=f"ff02::1:ff00:{target:x}", hlim=255) /
+               ICMPv6ND_NS(tgt=ip6(target)) / ICMPv6NDOptSrcLLAddr(lladdr=src_mac))
+
+
+def mcast4(group, proto, payload, ttl=1):
+    last = int(group.split(".")[-1])
+    return pad(Ether(src=A1, dst=f"01:00:5e:00:00:{last:02x}") /
+               IP(src=ip4(0x11), dst=group, ttl=ttl, proto=proto) / Raw(payload))
+
+
+def all_nodes6(payload, dst="ff02::1", dst_mac="33:33:00:00:00:01"):
+    return pad(Ether(src=A1, dst=dst_mac) / IPv6(src="fe80::11", dst=dst, hlim=255) / payload)
+
+
+# ---------------------------------------------------------------- policy scenario
+
+PORTS = ["port1", "port2", "port3", "port4"]
+
+
+def policy_cases():
+    """(name, ingress port, frame, expectation); expectation is
+    ("fwd", port, bytes), ("steer", port, bytes) or ("drop", reason)."""
+    cases = []
+
+    def fwd(name, port, frame, out_port, out=None):
+        cases.append((name, port, frame, ("fwd", out_port, frame if out is None else out)))
+
+    def drop(name, port, frame, reason):
+        cases.append((name, port, frame, ("drop", reason)))
+
+    def steer(name, port, frame, out_port, out):
+        cases.append((name, port, frame, ("steer", out_port, out)))
+
+    # Unicast between provisioned MACs, and the ways it must not go.
+    fwd("unicast A->B", "port1", udp4(A1, B), "port2")
+    fwd("unicast B->A", "port2", udp4(B, A1), "port1")
+    fwd("unicast B->A's second MAC", "port2", udp4(B, A2), "port1")
+    fwd("BGP over IPv6", "port1", pad(Ether(src=A1, dst=B) / IPv6(src=ip6(0x11), dst=ip6(
+        0x12)) / TCP(sport=40000, dport=179, flags="S")), "port2")
+    fwd("ICMP echo", "port1", pad(Ether(src=A1, dst=B) / IP(src=ip4(0x11), dst=ip4(0x12)) /
+                                  ICMP(type=8)), "port2")
+    fwd("ICMPv6 echo", "port1", pad(Ether(src=A1, dst=B) / IPv6(src=ip6(0x11), dst=ip6(
+        0x12)) / ICMPv6EchoRequest()), "port2")
+    drop("unknown unicast", "port1", udp4(A1, NOBODY), "unknown_unicast")
+    drop("hairpin", "port1", udp4(A1, A2), "hairpin")
+    drop("destination port admin down", "port1", udp4(A1, D), "dst_port_down")
+    drop("ingress port admin down", "port4", udp4(D, A1), "port_down")
+    drop("spoofed source MAC", "port1", udp4(B, A1), "src_mac_violation")
+
+    # Sizes: the Ethernet minimum and port1/port2's MTU of 1500.
+    fwd("exactly 60 bytes", "port1", udp4(A1, B, size=60), "port2")
+    drop("runt (59 bytes)", "port1", udp4(A1, B, size=59), "runt")
+    fwd("full-size frame (1514 bytes)", "port2", udp4(B, A1, size=1514), "port1")
+    drop("oversize (1515 bytes)", "port2", udp4(B, A1, size=1515), "oversize")
+
+    # VLANs: port1 is access, port3 a trunk carrying VLAN 100.
+    frame = udp4(A1, C)
+    fwd("tag pushed towards a trunk", "port1", frame, "port3", push_tag(frame))
+    frame = udp4(C, A1)
+    fwd("tag popped towards an access port", "port3", tagged(frame), "port1", frame)
+    frame = udp4(C, B)
+    fwd("trunk to access", "port3", tagged(frame), "port2", frame)
+    drop("tagged on access", "port1", tagged(udp4(A1, B)), "vlan_tagged_on_access")
+    drop("untagged on trunk", "port3", udp4(C, A1), "vlan_untagged_on_trunk")
+    drop("wrong tag on trunk", "port3", tagged(udp4(C, A1), 200), "vlan_not_allowed")
+    drop("double tag", "port3", tagged(tagged(udp4(C, A1))), "vlan_double_tag")
+
+    # Link-local and vendor protocols.
+    drop("BPDU", "port1", pad(Dot3(src=A1, dst="01:80:c2:00:00:00") / LLC() / STP()),
+         "link_local")
+    drop("LACP", "port1", pad(Ether(src=A1, dst="01:80:c2:00:00:02", type=0x8809) /
+                              Raw(b"\x01\x01" + bytes(50))), "link_local")
+    drop("LLDP", "port1", pad(Ether(src=A1, dst="01:80:c2:00:00:0e", type=0x88CC) /
+                              Raw(bytes(40))), "link_local")
+    drop("LLDP EtherType to a member", "port1",
+         pad(Ether(src=A1, dst=B, type=0x88CC) / Raw(bytes(40))), "lldp")
+    drop("CDP", "port1", pad(Dot3(src=A1, dst="01:00:0c:cc:cc:cc") /
+                             LLC(dsap=0xAA, ssap=0xAA, ctrl=3) / SNAP(OUI=0x0C, code=0x2000) /
+                             Raw(bytes(30))), "cisco_discovery")
+    drop("PVST+", "port1", pad(Dot3(src=A1, dst="01:00:0c:cc:cc:cd") /
+                               LLC(dsap=0xAA, ssap=0xAA, ctrl=3) /
+                               SNAP(OUI=0x0C, code=0x010B) / Raw(bytes(40))),
+         "cisco_discovery")
+    drop("EDP", "port1", pad(Dot3(src=A1, dst="00:e0:2b:00:00:00") /
+                             LLC(dsap=0xAA, ssap=0xAA, ctrl=3) / SNAP(OUI=0xE02B, code=0x00BB) /
+                             Raw(bytes(30))), "edp")
+    for et in (0x88BF, 0x9998, 0x999A):
+        drop(f"vendor EtherType {et:#06x}", "port1",
+             pad(Ether(src=A1, dst=B, type=et) / Raw(bytes(40))), "vendor_discovery")
+    drop("LLC/SNAP to a member", "port1", pad(Dot3(src=A1, dst=B) /
+                                              LLC(dsap=0xAA, ssap=0xAA, ctrl=3) /
+                                              SNAP(OUI=0, code=0x0800) / Raw(bytes(30))),
+         "llc_snap")
+    drop("EtherType not allowed", "port1", pad(Ether(src=A1, dst=B, type=0x88B5) /
+                                               Raw(bytes(40))), "ethertype")
+
+    # IPv4 protocols of the rules.
+    drop("DHCP discover", "port1",
+         pad(Ether(src=A1, dst=BCAST) / IP(src="0.0.0.0", dst="255.255.255.255") /
+             UDP(sport=68, dport=67) / BOOTP(chaddr=bytes.fromhex("02005e100011")) /
+             DHCP(options=[("message-type", "discover"), "end"])), "ipv4_dhcp")
+    fwd("UDP 53 is not DHCP", "port1", udp4(A1, B, sport=53, dport=53), "port2")
+    drop("IGMP report", "port1", mcast4("224.0.0.22", 2, b"\x22\x00\xf9\x02" + bytes(4)),
+         "ipv4_igmp")
+    drop("OSPF hello", "port1", mcast4("224.0.0.5", 89, b"\x02\x01" + bytes(42)), "ipv4_ospf")
+    drop("PIM hello", "port1", mcast4("224.0.0.13", 103, b"\x20\x00" + bytes(10)), "ipv4_pim")
+    drop("VRRP", "port1", mcast4("224.0.0.18", 112, b"\x21\x01\x64\x01" + bytes(12), ttl=255),
+         "ipv4_vrrp")
+    drop("ICMP redirect", "port1", pad(Ether(src=A1, dst=B) / IP(src=ip4(0x11), dst=ip4(0x12)) /
+                                       ICMP(type=5, code=1, gw=ip4(0x99)) / Raw(bytes(28))),
+         "ipv4_icmp_redirect")
+    drop("IPv4 multicast", "port1", pad(Ether(src=A1, dst="01:00:5e:01:01:01") /
+                                        IP(src=ip4(0x11), dst="239.1.1.1") /
+                                        UDP(sport=5000, dport=5000)), "ipv4_multicast")
+    drop("IPv4 broadcast", "port1", pad(Ether(src=A1, dst=BCAST) /
+                                        IP(src=ip4(0x11), dst="192.0.2.255") /
+                                        UDP(sport=9, dport=9)), "broadcast")
+
+    # IPv6 protocols of the rules, also behind extension headers.
+    drop("RA", "port1", all_nodes6(ICMPv6ND_RA()), "ipv6_ra")
+    drop("RA behind hop-by-hop", "port1", all_nodes6(IPv6ExtHdrHopByHop() / ICMPv6ND_RA()),
+         "ipv6_ra")
+    drop("RA behind destination options", "port1",
+         all_nodes6(IPv6ExtHdrDestOpt() / ICMPv6ND_RA()), "ipv6_ra")
+    drop("RA in an atomic fragment", "port1",
+         all_nodes6(IPv6ExtHdrFragment(id=7) / ICMPv6ND_RA()), "ipv6_ra")
+    drop("RS", "port1", all_nodes6(ICMPv6ND_RS(), "ff02::2", "33:33:00:00:00:02"), "ipv6_rs")
+    drop("IPv6 redirect", "port1", pad(Ether(src=A1, dst=B) / IPv6(src="fe80::11", dst=ip6(
+        0x12), hlim=255) / ICMPv6ND_Redirect(tgt="fe80::99", dst=ip6(0x99))), "ipv6_redirect")
+    drop("MLDv2 report", "port1",
+         pad(Ether(src=A1, dst="33:33:00:00:00:16") /
+             IPv6(src="fe80::11", dst="ff02::16", hlim=1) /
+             IPv6ExtHdrHopByHop(options=[RouterAlert()]) / ICMPv6MLReport2()), "ipv6_mld")
+    drop("DHCPv6 solicit", "port1",
+         pad(Ether(src=A1, dst="33:33:00:01:00:02") / IPv6(src="fe80::11", dst="ff02::1:2") /
+             UDP(sport=546, dport=547) / DHCP6_Solicit()), "ipv6_dhcp")
+    drop("IPv6 multicast", "port1",
+         pad(Ether(src=A1, dst="33:33:00:00:01:01") / IPv6(src=ip6(0x11), dst="ff0e::101") /
+             UDP(sport=5000, dport=5000)), "ipv6_multicast")
+
+    # ARP and neighbour discovery: steered to the owner only, never flooded.
+    frame = arp_req(A1, 0x11, 0x12)
+    steer("ARP request steered to its owner", "port1", frame, "port2", with_dst(frame, B))
+    frame = arp_req(A1, 0x11, 0x13)
+    steer("ARP request steered onto a trunk", "port1", frame, "port3",
+          push_tag(with_dst(frame, C)))
+    drop("ARP for an address nobody owns", "port1", arp_req(A1, 0x11, 0x99),
+         "arp_unknown_target")
+    drop("ARP for an owner whose port is down", "port1", arp_req(A1, 0x11, 0x14),
+         "arp_owner_down")
+    drop("ARP spoof (sender address of another member)", "port1", arp_req(A1, 0x12, 0x13),
+         "arp_spoof")
+    fwd("ARP reply to its asker", "port1",
+        pad(Ether(src=A1, dst=B) / ARP(op=2, hwsrc=A1, psrc=ip4(0x11), hwdst=B,
+                                       pdst=ip4(0x12))), "port2")
+    frame = ns(A1, 0x11, 0x12)
+    steer("NS steered to its owner", "port1", frame, "port2", with_dst(frame, B))
+    drop("NS for an address nobody owns", "port1", ns(A1, 0x11, 0x99), "nd_unknown_target")
+    fwd("NA to its asker", "port1",
+        pad(Ether(src=A1, dst=B) / IPv6(src=ip6(0x11), dst=ip6(0x12), hlim=255) /
+            ICMPv6ND_NA(tgt=ip6(0x11), R=1, S=1, O=1) / ICMPv6NDOptDstLLAddr(lladdr=A1)),
+        "port2")
+    return cases
+
+
+def scenario_policy(exe, work):
+    ports = [("port1", "access", "up"), ("port2", "access", "up"), ("port3", "trunk", "up"),
+             ("port4", "access", "down")]
+    cases = policy_cases()
+    inputs = {p: [] for p in PORTS}
+    for _, port, frame, _ in cases:
+        inputs[port].append(frame)
+    devices = []
+    for i, (name, mode, admin) in enumerate(ports):
+        rx, tx = os.path.join(work, f"in-{name}.pcap"), os.path.join(work, f"out-{name}.pcap")
+        write_pcap(rx, inputs[name])
+        devices.append((name, f"net_pcap{i},rx_pcap={rx},tx_pcap={tx}", mode, admin))
+    members = [(64501, "port1", [A1, A2], [0x11]), (64502, "port2", [B], [0x12]),
+               (64503, "port3", [C], [0x13]), (64504, "port4", [D], [0x14])]
+    cfg = os.path.join(work, "fabric.yaml")
+    with open(cfg, "w") as f:
+        f.write(config_yaml(devices, members))
+
+    dp = Dataplane(exe, work, cfg, ["--idle-exit", "500"])
+    rc = dp.wait()
+    if eal_unusable(dp):
+        print("SKIP: " + eal_unusable(dp))
+        return SKIP
+    check(rc == 0, f"dataplane exited with {rc}:\n  " + "\n  ".join(dp.log))
+    stats = dp.read_stats()["ports"]
+
+    errors = []
+    for port in PORTS:
+        got = read_pcap(os.path.join(work, f"out-{port}.pcap"))
+        want = [e[2] for _, _, _, e in cases if e[0] in ("fwd", "steer") and e[1] == port]
+        missing = [f for f in want if f not in got]
+        extra = list(got)
+        for f in want:
+            if f in extra:
+                extra.remove(f)
+        for f in missing:
+            name = next(n for n, _, _, e in cases if e[0] != "drop" and e[2] == f)
+            errors.append(f"{port} did not transmit the frame of '{name}'")
+        for f in extra:
+            names = [n for n, _, fr, _ in cases if fr == f or bytes(fr) == pop_tag(f)]
+            errors.append(f"{port} transmitted an unexpected frame ({len(f)} bytes, "
+                          f"{f[:20].hex()}...; input of {names or 'no case'})")
+        s = stats[port]
+        if s["tx_packets"] != len(got):
+            errors.append(f"{port}: tx_packets {s['tx_packets']}, pcap has {len(got)}")
+        if s["tx_octets"] != sum(len(f) for f in got):
+            errors.append(f"{port}: tx_octets {s['tx_octets']} != {sum(len(f) for f in got)}")
+
+        mine = [c for c in cases if c[1] == port]
+        want_ctr = {
+            "rx_packets": len(mine),
+            "rx_octets": sum(len(c[2]) for c in mine),
+            "forwarded": sum(1 for c in mine if c[3][0] == "fwd"),
+            "steered": sum(1 for c in mine if c[3][0] == "steer"),
+            "answered": 0,
+            "rx_discards": sum(1 for c in mine if c[3][0] == "drop"),
+        }
+        for k, v in want_ctr.items():
+            if s[k] != v:
+                errors.append(f"{port}: {k} is {s[k]}, expected {v}")
+        want_drops = {}
+        for n, _, _, e in mine:
+            if e[0] == "drop":
+                want_drops.setdefault(e[1], []).append(n)
+        for reason, n in s["drops"].items():
+            if n != len(want_drops.get(reason, [])):
+                errors.append(f"{port}: drops.{reason} is {n}, expected "
+                              f"{len(want_drops.get(reason, []))} "
+                              f"({', '.join(want_drops.get(reason, [])) or 'none'})")
+        for reason in want_drops:
+            if reason not in s["drops"]:
+                errors.append(f"{port}: no drop reason named {reason}")
+        total = s["forwarded"] + s["steered"] + s["answered"] + sum(s["drops"].values())
+        if s["rx_packets"] != total:
+            errors.append(f"{port}: accounting broken: rx_packets {s['rx_packets']} != "
+                          f"forwarded + steered + answered + drops = {total}")
+    punted = sum(stats[p]["punted"] for p in PORTS)
+    lost = sum(stats[p]["punt_dropped"] for p in PORTS)
+    consumed = dp.read_stats()["punt_consumed"]
+    if punted != consumed + lost:
+        errors.append(f"{punted} copies punted but {consumed} taken off the punt rings "
+                      f"and {lost} lost")
+    check(not errors, f"{len(errors)} problem(s) in {len(cases)} cases:\n  " +
+          "\n  ".join(errors))
+    print(f"policy: {len(cases)} cases on {len(PORTS)} ports as expected")
+    return 0
+
+
+# ---------------------------------------------------------------- reload scenario
+
+class FifoWriter:
+    """The writing end of a named pipe that net_pcap reads as its rx_pcap, so
+    frames can be sent after the dataplane has started (a file is read at once)."""
+
+    def __init__(self, path, proc, timeout=10):
+        deadline = time.time() + timeout
+        while True:
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+                break
+            except OSError:
+                check(proc.poll() is None, "dataplane exited before opening its input")
+                check(time.time() < deadline, "dataplane never opened its input pipe")
+                time.sleep(0.02)
+        fcntl.fcntl(fd, fcntl.F_SETFL, 0)
+        self.f = os.fdopen(fd, "wb", buffering=0)
+        self.f.write(PCAP_HEADER)
+
+    def send_burst(self, frames, filler):
+        """net_pcap returns a burst only when it is full (or at the end of the
+        file), so frames go in whole bursts of BURST, completed with filler."""
+        check(len(frames) <= BURST, "too many frames for one burst")
+        for fr in frames + [filler] * (BURST - len(frames)):
+            self.f.write(pcap_record(fr))
+
+    def close(self):
+        self.f.close()
+
+
+def wait_telemetry(dp, cmd, key, want, timeout=10):
+    deadline = time.time() + timeout
+    last = None
+    while time.time() < deadline:
+        try:
+            last = dp.telemetry(cmd)
+            if last is not None and last.get(key) == want:
+                return last
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.05)
+    raise Failed(f"telemetry {cmd}: {key} never became {want} (last answer: {last})")
+
+
+def scenario_reload(exe, work):
+    fifo = os.path.join(work, "in-port1.pipe")
+    os.mkfifo(fifo)
+    empty = os.path.join(work, "in-port2.pcap")
+    write_pcap(empty, [])
+    out1, out2 = os.path.join(work, "out-port1.pcap"), os.path.join(work, "out-port2.pcap")
+    ports = [("port1", f"net_pcap0,rx_pcap={fifo},tx_pcap={out1}", "access", "up"),
+             ("port2", f"net_pcap1,rx_pcap={empty},tx_pcap={out2}", "access", "up")]
+    B_NEW = "02:00:5e:10:00:22"
+    cfg = os.path.join(work, "fabric.yaml")
+    with open(cfg, "w") as f:
+        f.write(config_yaml(ports, [(64501, "port1", [A1], [0x11]),
+                                    (64502, "port2", [B], [0x12])]))
+    to_b, to_b_new = udp4(A1, B), udp4(A1, B_NEW)
+    runt = udp4(A1, B, size=59)
+
+    dp = Dataplane(exe, work, cfg)
+    try:
+        try:
+            pipe = FifoWriter(fifo, dp.proc)
+        except Failed:
+            dp.wait(5)
+            if eal_unusable(dp):
+                print("SKIP: " + eal_unusable(dp))
+                return SKIP
+            raise
+        dp.wait_line(r"forwarding on 2 port")
+        status = wait_telemetry(dp, "/peerlan/status", "generation", 1)
+        check(status.get("version"), f"/peerlan/status has no version: {status}")
+        check(dp.telemetry("/peerlan/ports") == ["port1", "port2"], "/peerlan/ports")
+
+        # Generation 1: B's MAC is provisioned, the new one is not.
+        pipe.send_burst([to_b, to_b_new], runt)
+        wait_telemetry(dp, "/peerlan/port,port1", "rx_packets", BURST)
+
+        # Generation 2: B moved to a new MAC.
+        with open(cfg, "w") as f:
+            f.write(config_yaml(ports, [(64501, "port1", [A1], [0x11]),
+                                        (64502, "port2", [B_NEW], [0x12])]))
+        dp.proc.send_signal(signal.SIGHUP)
+        dp.wait_line(r"generation 2 applied")
+        wait_telemetry(dp, "/peerlan/status", "generation", 2)
+        pipe.send_burst([to_b, to_b_new], runt)
+        wait_telemetry(dp, "/peerlan/port,0", "rx_packets", 2 * BURST)
+
+        # A file with errors changes nothing and every error is logged with its place.
+        with open(cfg, "w") as f:
+            f.write(config_yaml(ports, [(64501, "port1", ["02:00:5e:zz:00:11"], [0x11]),
+                                        (64502, "port9", [B], [0x12])]))
+        dp.proc.send_signal(signal.SIGHUP)
+        seen = dp.wait_line(r"keeping generation 2")
+        time.sleep(0.3)
+        while not dp.lines.empty():
+            seen.append(dp.lines.get())
+            dp.log.append(seen[-1])
+        located = [ln for ln in seen if re.match(re.escape(cfg) + r":\d+:\d+: ", ln)]
+        check(len(located) >= 2, "expected both errors as FILE:LINE:COL lines, got:\n  " +
+              "\n  ".join(seen))
+        check(any("port9" in ln for ln in located), "the unknown port is not named")
+        check(dp.telemetry("/peerlan/status")["generation"] == 2, "generation changed")
+        pipe.send_burst([to_b, to_b_new], runt)
+        wait_telemetry(dp, "/peerlan/port,port1", "rx_packets", 3 * BURST)
+        pipe.close()
+
+        # A port added by a reload is refused: ports are fixed at start.
+        with open(cfg, "w") as f:
+            f.write(config_yaml(ports + [("port3", "net_null0", "access", "up")],
+                                [(64501, "port1", [A1], [0x11]),
+                                 (64502, "port2", [B_NEW], [0x12])]))
+        dp.proc.send_signal(signal.SIGHUP)
+        dp.wait_line(r"ports are fixed at start")
+        dp.wait_line(r"keeping generation 2")
+
+        dp.proc.send_signal(signal.SIGTERM)
+        rc = dp.wait()
+    finally:
+        dp.kill()
+    check(rc == 0, f"dataplane exited with {rc}")
+    got = read_pcap(out2)
+    want = [to_b, to_b_new, to_b_new]
+    check(sorted(got) == sorted(want),
+          f"port2 transmitted {len(got)} frames, expected {len(want)}: one to B's old MAC "
+          f"under generation 1, one to the new MAC under each of generations 2 and 2-kept")
+    s = dp.read_stats()
+    check(s["generation"] == 2, f"generation {s['generation']}, expected 2")
+    p1 = s["ports"]["port1"]
+    want = {"rx_packets": 3 * BURST, "forwarded": 3, "unknown_unicast": 3,
+            "runt": 3 * (BURST - 2)}
+    got = {k: p1["drops"][k] if k in p1["drops"] else p1[k] for k in want}
+    check(got == want, f"port1 counters {got}, expected {want}")
+    print("reload: new configuration applied, invalid one and port change refused")
+    return 0
+
+
+# ---------------------------------------------------------------- bad device
+
+def scenario_bad_device(exe, work):
+    good_rx = os.path.join(work, "in-port1.pcap")
+    write_pcap(good_rx, [udp4(A1, B)])
+    good = f"net_pcap0,rx_pcap={good_rx},tx_pcap={os.path.join(work, 'out-port1.pcap')}"
+    bad_devices = [
+        f"net_pcap1,rx_pcap={os.path.join(work, 'missing.pcap')},tx_pcap=/dev/null",
+        "net_nosuchdriver0",
+        "0000:7f:1f.7",
+    ]
+    for i, bad in enumerate(bad_devices):
+        sub = os.path.join(work, f"run{i}")
+        os.mkdir(sub)
+        cfg = os.path.join(sub, "fabric.yaml")
+        with open(cfg, "w") as f:
+            f.write(config_yaml([("port1", good, "access", "up"),
+                                 ("port2", bad, "access", "up")],
+                                [(64501, "port1", [A1], [0x11]),
+                                 (64502, "port2", [B], [0x12])]))
+        dp = Dataplane(exe, sub, cfg, ["--idle-exit", "200"])
+        rc = dp.wait(30)
+        if eal_unusable(dp):
+            print("SKIP: " + eal_unusable(dp))
+            return SKIP
+        log = "\n  ".join(dp.log)
+        check(rc != 0, f"dataplane started with port2 on '{bad}':\n  {log}")
+        check(any(f"port port2 ({bad})" in ln for ln in dp.log),
+              f"no message naming port2 and its device '{bad}':\n  {log}")
+        check(not any("forwarding on" in ln for ln in dp.log),
+              f"dataplane forwarded with a port missing:\n  {log}")
+        check(not os.path.exists(dp.stats), "stats written by a dataplane that never ran")
+    # Without a worker lcore there is nothing to forward with: a clear error too.
+    sub = os.path.join(work, "noworker")
+    os.mkdir(sub)
+    cfg = os.path.join(sub, "fabric.yaml")
+    with open(cfg, "w") as f:
+        f.write(config_yaml([("port1", good, "access", "up")], [(64501, "port1", [A1], [0x11])]))
+    prefix = f"peerlan-dpt-{os.getpid()}-nw"
+    args = [exe] + [a if a != "0,1" else "0" for a in EAL] + [
+        "--file-prefix", prefix, "--", "-c", cfg]
+    r = subprocess.run(args, capture_output=True, text=True, timeout=30)
+    remove_runtime_dir(prefix)
+    check(r.returncode != 0 and "no worker lcore" in r.stderr,
+          f"one lcore: exit {r.returncode}, stderr:\n{r.stderr}")
+    print(f"bad-device: {len(bad_devices)} bad devices and a missing worker refused cleanly")
+    return 0
+
+
+SCENARIOS = {"policy": scenario_policy, "reload": scenario_reload,
+             "bad-device": scenario_bad_device}
+
+
+def main():
+    if len(sys.argv) != 3 or sys.argv[2] not in SCENARIOS:
+        print(f"usage: {sys.argv[0]} DATAPLANE {{{','.join(SCENARIOS)}}}", file=sys.stderr)
+        return 2
+    exe = os.path.abspath(sys.argv[1])
+    work = tempfile.mkdtemp(prefix=f"peerlan-dp-{sys.argv[2]}-")
+    try:
+        rc = SCENARIOS[sys.argv[2]](exe, work)
+    except Failed as e:
+        print(f"FAIL ({sys.argv[2]}): {e}")
+        print(f"files kept in {work}")
+        return 1
+    shutil.rmtree(work, ignore_errors=True)
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(main())
