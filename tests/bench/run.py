@@ -105,6 +105,7 @@ class Program:
     """One DPDK primary process with its own --file-prefix and log."""
 
     seq = 0
+    running = set()  # killed on the way out, whatever way that is
 
     def __init__(self, kind, opts, case, wrapper=()):
         Program.seq += 1
@@ -146,6 +147,7 @@ class Program:
         # testpmd without -i forwards until a line arrives on its stdin.
         self.proc = subprocess.Popen(self.cmd, stdin=subprocess.PIPE, stdout=self.logf,
                                      stderr=subprocess.STDOUT)
+        Program.running.add(self)
 
     def log_tail(self, n=15):
         try:
@@ -233,6 +235,7 @@ class Program:
         except subprocess.TimeoutExpired:
             self.fail("did not stop within %d s" % timeout)
         self.logf.close()
+        Program.running.discard(self)
         if self.proc.returncode != 0:
             raise BenchError("%s (%s) exited with status %d\n--- last lines of %s:\n%s" %
                              (self.kind, self.prefix, self.proc.returncode, self.log_path,
@@ -244,6 +247,7 @@ class Program:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+        Program.running.discard(self)
         self.cleanup()
 
     def cleanup(self):
@@ -517,7 +521,8 @@ def fmt_rate(v):
     return "%.2f" % (v / 1e6)
 
 
-def report(opts, rates, ipf):
+def rate_report(opts, rates):
+    """The throughput tables; returns them and the medians per case and program."""
     out = []
     w = out.append
     w("")
@@ -543,6 +548,13 @@ def report(opts, rates, ipf):
             "%-17s" % ("%s (%3.0f%%)" % (fmt_rate(median([x["wall"] for x in r[k]])),
                                         100 * median([x["share"] for x in r[k]])))
             for k in PROGRAMS)))
+    return out, summary
+
+
+def final_report(opts, summary, ipf):
+    """The instruction tables and profiles, and every target; returns both."""
+    out = []
+    w = out.append
     targets = []
 
     def target(text, value, limit, at_most=False):
@@ -580,8 +592,9 @@ def report(opts, rates, ipf):
                 w("peerlan M=%d mix %s - testpmd io: %+.1f instructions per frame" % (m, mix, d))
                 target("M=%d mix %s: instructions per frame over testpmd io <= 60" % (m, mix),
                        d, 60, at_most=True)
+        first = min(k[0] for k in own) if own else 0
         for (m, mix), v in sorted(own.items()):
-            ref = (min(ms) if mix == "a" and m != min(ms) else m, "a")
+            ref = (first if mix == "a" else m, "a")
             if ref != (m, mix) and ref in own:
                 target("peerlan instructions per frame, M=%d mix %s / M=%d mix a <= 1.05" %
                        (m, mix, ref[0]), v / own[ref], 1.05, at_most=True)
@@ -600,8 +613,20 @@ def report(opts, rates, ipf):
         w("Targets")
         for text, value, met in targets:
             w("  %-66s %8.3f  %s" % (text, value, "met" if met else "MISSED"))
-    log("\n".join(out))
-    return summary, targets
+    return out, targets
+
+
+def save(opts, rates, summary, ipf, targets):
+    if opts.json:
+        with open(opts.json, "w") as f:
+            json.dump({
+                "command": " ".join(sys.argv),
+                "machine": machine_summary(),
+                "rates": {"m%d-%s" % k: v for k, v in rates.items()},
+                "medians": {"m%d-%s" % k: v for k, v in summary.items()},
+                "instructions": ipf,
+                "targets": [{"target": t, "value": v, "met": met} for t, v, met in targets],
+            }, f, indent=1)
 
 
 def machine_summary():
@@ -672,14 +697,30 @@ def rereport(path):
         rates[(int(mt.group(1)), mt.group(2))] = v
     log("bench: results of: %s" % saved["command"])
     log(saved["machine"])
-    report(opts, rates, saved["instructions"])
+    lines, summary = rate_report(opts, rates)
+    log("\n".join(lines + final_report(opts, summary, saved["instructions"])[0]))
     return 0
+
+
+def on_term(sig, frame):
+    raise SystemExit(128 + sig)
 
 
 def main(argv=None):
     opts = parse_args(argv)
     if opts.report:
         return rereport(opts.report)
+    # A busy-polling child left behind would eat a core: on SIGTERM (from
+    # timeout or meson) unwind, and kill whatever is still running.
+    signal.signal(signal.SIGTERM, on_term)
+    try:
+        return bench(opts)
+    finally:
+        for p in list(Program.running):
+            p.kill()
+
+
+def bench(opts):
     missing = [x for x in (opts.dataplane, opts.testpmd) if shutil.which(x) is None]
     if opts.cg_cases:
         missing += [x for x in ("valgrind", "callgrind_control") if shutil.which(x) is None]
@@ -710,6 +751,10 @@ def main(argv=None):
                         "wall (%3.0f%% CPU)  %s" %
                         (key[0], key[1], rnd + 1, kind, fmt_rate(rate["cpu"]),
                          fmt_rate(rate["wall"]), 100 * rate["share"], note))
+        # Printed and saved now, so that a run stopped under callgrind keeps them.
+        lines, summary = rate_report(opts, rates)
+        log("\n".join(lines))
+        save(opts, rates, summary, ipf, [])
         for i, key in enumerate(opts.cg_cases):
             if key not in cases:
                 raise BenchError("callgrind case %d%s is not among the cases run" % key)
@@ -726,20 +771,13 @@ def main(argv=None):
             log("bench: FAILED: %s" % e)
             return 1
     # A failure under callgrind still leaves complete throughput figures.
-    summary, targets = report(opts, rates, ipf)
+    lines, targets = final_report(opts, summary, ipf)
+    if lines:
+        log("\n".join(lines))
+    save(opts, rates, summary, ipf, targets)
     log("\nbench: finished in %.0f s" % (time.monotonic() - started))
     if failed is not None:
         log("bench: FAILED: %s" % failed)
-    if opts.json:
-        with open(opts.json, "w") as f:
-            json.dump({
-                "command": " ".join(sys.argv),
-                "machine": machine_summary(),
-                "rates": {"m%d-%s" % k: v for k, v in rates.items()},
-                "medians": {"m%d-%s" % k: v for k, v in summary.items()},
-                "instructions": ipf,
-                "targets": [{"target": t, "value": v, "met": met} for t, v, met in targets],
-            }, f, indent=1)
     return 0 if failed is None else 1
 
 
