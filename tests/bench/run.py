@@ -3,8 +3,9 @@
 """peerlan benchmark: frames per second and instructions per frame, beside
 dpdk-testpmd on the same ports and pcaps, in one run.
 
-    tests/bench/run.py --build build            the full benchmark (about 10 minutes)
+    tests/bench/run.py --build build            the full benchmark (10 to 15 minutes)
     tests/bench/run.py --build build --smoke    a short check of the harness (seconds)
+    tests/bench/run.py --report results.json    the tables of an earlier --json run
 
 Every program runs with one worker lcore (-l 0,1: lcore 0 is the main lcore,
 lcore 1 forwards), --no-huge, on two ports: net_pcap0 replays a pcap forever
@@ -12,8 +13,10 @@ lcore 1 forwards), --no-huge, on two ports: net_pcap0 replays a pcap forever
 net_null0 (no-rx=1) takes everything transmitted. peerlan, testpmd io and
 testpmd macswap alternate, round after round. A program's rate is the number
 of frames net_pcap0 delivered (ethdev ipackets, read over DPDK telemetry)
-between two readings taken after a warm-up, divided by the time between them,
-so start-up and shutdown never count. After every peerlan run its own
+between two readings taken after a warm-up, divided by the CPU time the
+worker thread ran between them (a shared machine gives it only part of the
+wall time), so start-up, shutdown and neighbours never count. After every
+peerlan run its own
 counters must account for every frame with the outcome the generator wrote
 down for it, or the benchmark fails.
 
