@@ -97,7 +97,7 @@ e2e_check "IPv4 and IPv6 reachability between every pair after no shutdown" \
 echo "# a configuration with errors"
 gen1=$(lab_control_status .dataplane.generation)
 conf1=$(lab_peerlanctl show config)
-e2e_check "config apply of a file with 3 errors fails and lists exactly those 3" \
+e2e_check "config apply of a file with 3 mistakes fails and names exactly their 4 errors" \
 	bad_apply
 e2e_check "the generation is unchanged ($gen1)" \
 	e2e_same "$gen1" "$(lab_control_status .dataplane.generation)"
