@@ -484,6 +484,16 @@ lab_start_dataplane() {
 		-- -c "$LAB_DIR/peerlan.yaml" --stats-json "$LAB_DIR/stats.json"
 	for ((i = 0; i < 300; i++)); do
 		if ! lab_pid dataplane >/dev/null; then
+			# DPDK's af_packet driver names its fanout group after the
+			# process id, which may collide with a group of another
+			# process on this machine; a new process gets a new id.
+			if grep -q "could not set PACKET_FANOUT" "$LAB_DIR/dataplane.log" &&
+				((${LAB_FANOUT_RETRY:-0} < 3)); then
+				lab_log "af_packet fanout group taken; starting the dataplane again"
+				mv "$LAB_DIR/dataplane.log" "$LAB_DIR/dataplane.log.$((${LAB_FANOUT_RETRY:-0} + 1))"
+				LAB_FANOUT_RETRY=$((${LAB_FANOUT_RETRY:-0} + 1)) lab_start_dataplane
+				return
+			fi
 			tail -n 20 "$LAB_DIR/dataplane.log" >&2
 			lab_die "peerlan-dataplane exited; its log is above and in $LAB_DIR/dataplane.log"
 			return
