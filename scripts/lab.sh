@@ -39,6 +39,10 @@ LAB_N=
 LAB_PORT_TYPE=
 LAB_FABRIC=
 LAB_NODES=()
+# Spare ports: nodes built and wired to a peerlan port that no member holds
+# yet, so that a member can be added by a live configuration change (ports
+# are fixed while the dataplane runs). Set before lab_init.
+LAB_SPARE=${LAB_SPARE:-0}
 
 lab_usage() {
 	cat <<'EOF'
@@ -151,11 +155,19 @@ lab_set_nodes() {
 	done
 }
 
+# The nodes on spare ports: the members that come after the lab's N.
+lab_spares() {
+	local i
+	for ((i = LAB_N + 1; i <= LAB_N + LAB_SPARE; i++)); do
+		echo "m$i"
+	done
+}
+
 # Picks a fresh id and creates the state directory. mkdir is the lock: two
 # labs started at once cannot get the same id.
 lab_init() {
 	local n=$1 ptype=$2 fabric=$3 tries id
-	[[ $n =~ ^[0-9]+$ ]] && ((n >= 2 && n <= LAB_MEMBERS_MAX)) ||
+	[[ $n =~ ^[0-9]+$ ]] && ((n >= 2 && n + LAB_SPARE <= LAB_MEMBERS_MAX)) ||
 		lab_die "--members must be 2..$LAB_MEMBERS_MAX, not '$n'" || return
 	[[ $ptype == af_packet || $ptype == af_xdp ]] ||
 		lab_die "--port-type must be af_packet or af_xdp, not '$ptype'" || return
@@ -174,8 +186,8 @@ lab_init() {
 			mkdir -p "$LAB_DIR/pid"
 			: >"$LAB_DIR/netns"
 			: >"$LAB_DIR/links"
-			printf 'LAB_ID=%s\nLAB_N=%s\nLAB_PORT_TYPE=%s\nLAB_FABRIC=%s\n' \
-				"$LAB_ID" "$LAB_N" "$LAB_PORT_TYPE" "$LAB_FABRIC" >"$LAB_DIR/lab.env"
+			printf 'LAB_ID=%s\nLAB_N=%s\nLAB_SPARE=%s\nLAB_PORT_TYPE=%s\nLAB_FABRIC=%s\n' \
+				"$LAB_ID" "$LAB_N" "$LAB_SPARE" "$LAB_PORT_TYPE" "$LAB_FABRIC" >"$LAB_DIR/lab.env"
 			return 0
 		fi
 	done
@@ -190,6 +202,8 @@ lab_load() {
 	[[ -f $dir/lab.env ]] || lab_die "no lab $id here ($dir/lab.env missing)" || return
 	LAB_ID=$(sed -n 's/^LAB_ID=//p' "$dir/lab.env")
 	LAB_N=$(sed -n 's/^LAB_N=//p' "$dir/lab.env")
+	LAB_SPARE=$(sed -n 's/^LAB_SPARE=//p' "$dir/lab.env")
+	LAB_SPARE=${LAB_SPARE:-0}
 	LAB_PORT_TYPE=$(sed -n 's/^LAB_PORT_TYPE=//p' "$dir/lab.env")
 	LAB_FABRIC=$(sed -n 's/^LAB_FABRIC=//p' "$dir/lab.env")
 	[[ $LAB_ID == "$id" && $LAB_N =~ ^[0-9]+$ ]] || lab_die "$dir/lab.env is damaged" || return
@@ -395,10 +409,11 @@ lab_port_device() {
 	esac
 }
 
-# The peerlan configuration: one peering LAN, one access port per node, and
-# each node a member with the one MAC and the addresses it was given.
+# The peerlan configuration: one peering LAN, one access port per node and
+# spare, and each node (not the spares) a member with the one MAC and the
+# addresses it was given. Written to $1 (default the lab's peerlan.yaml).
 lab_write_config() {
-	local f=$LAB_DIR/peerlan.yaml node idx=0
+	local f=${1:-$LAB_DIR/peerlan.yaml} node idx=0
 	{
 		echo "# The peerlan configuration of lab $LAB_ID, written by scripts/lab.sh."
 		echo "fabric:"
@@ -415,7 +430,7 @@ lab_write_config() {
 		echo "    ipv4: $LAB_LAN4"
 		echo "    ipv6: $LAB_LAN6"
 		echo "ports:"
-		for node in "${LAB_NODES[@]}"; do
+		for node in "${LAB_NODES[@]}" $(lab_spares); do
 			echo "  - name: $node"
 			echo "    device: $(lab_port_device "$node" "$idx")"
 			if [[ $node == rs ]]; then
@@ -469,6 +484,16 @@ lab_start_dataplane() {
 		-- -c "$LAB_DIR/peerlan.yaml" --stats-json "$LAB_DIR/stats.json"
 	for ((i = 0; i < 300; i++)); do
 		if ! lab_pid dataplane >/dev/null; then
+			# DPDK's af_packet driver names its fanout group after the
+			# process id, which may collide with a group of another
+			# process on this machine; a new process gets a new id.
+			if grep -q "could not set PACKET_FANOUT" "$LAB_DIR/dataplane.log" &&
+				((${LAB_FANOUT_RETRY:-0} < 3)); then
+				lab_log "af_packet fanout group taken; starting the dataplane again"
+				mv "$LAB_DIR/dataplane.log" "$LAB_DIR/dataplane.log.$((${LAB_FANOUT_RETRY:-0} + 1))"
+				LAB_FANOUT_RETRY=$((${LAB_FANOUT_RETRY:-0} + 1)) lab_start_dataplane
+				return
+			fi
 			tail -n 20 "$LAB_DIR/dataplane.log" >&2
 			lab_die "peerlan-dataplane exited; its log is above and in $LAB_DIR/dataplane.log"
 			return
@@ -477,6 +502,44 @@ lab_start_dataplane() {
 		sleep 0.1
 	done
 	lab_die "peerlan-dataplane did not answer on $sock within 30 s"
+}
+
+lab_control_bin() {
+	echo "$LAB_BUILD/control/peerlan-control"
+}
+
+lab_cli_sock() {
+	echo "$LAB_DIR/cli.sock"
+}
+
+# peerlanctl on the lab's read-write CLI socket.
+lab_peerlanctl() {
+	"$LAB_BUILD/control/peerlanctl" -s "$(lab_cli_sock)" "$@"
+}
+
+# A field of peerlanctl's "show status" JSON, as jq prints it raw.
+lab_control_status() {
+	lab_peerlanctl --json show status 2>/dev/null | jq -r "$1"
+}
+
+# Starts peerlan-control on the lab's configuration (its committed copy in
+# the state directory once there is one, as after any restart) and waits up
+# to 30 s until it is connected to the dataplane and in sync with it.
+lab_start_control() {
+	local bin i
+	bin=$(lab_control_bin)
+	[[ -x $bin ]] || lab_die "$bin is not built" || return
+	lab_spawn control "$LAB_DIR/control.log" "$bin" -c "$LAB_DIR/peerlan.yaml"
+	for ((i = 0; i < 300; i++)); do
+		if ! lab_pid control >/dev/null; then
+			tail -n 20 "$LAB_DIR/control.log" >&2
+			lab_die "peerlan-control exited; its log is above and in $LAB_DIR/control.log"
+			return
+		fi
+		[[ $(lab_control_status .dataplane.in_sync) == true ]] && return 0
+		sleep 0.1
+	done
+	lab_die "peerlan-control is not in sync with the dataplane after 30 s (see $LAB_DIR/control.log)"
 }
 
 # Stops the dataplane; "-KILL" as argument kills it as a crash would.
@@ -775,6 +838,9 @@ lab_show_nodes() {
 lab_show_ports() {
 	if [[ $LAB_FABRIC == bridge ]]; then
 		ip -n "$(lab_fabns)" -s link show master fabric0
+	elif lab_pid control >/dev/null; then
+		echo "\$ peerlanctl -s $(lab_cli_sock) show ports"
+		lab_peerlanctl show ports
 	elif lab_pid dataplane >/dev/null; then
 		lab_show_ports_telemetry
 	else
@@ -810,7 +876,10 @@ lab_show_attach() {
 EOF
 	if [[ $LAB_FABRIC == peerlan ]]; then
 		cat <<EOF
+  the exchange's CLI:       peerlanctl -s $(lab_cli_sock)
+  one port, its drops:      peerlanctl -s $(lab_cli_sock) show port m1
   the dataplane:            dpdk-telemetry.py -f $LAB_ID
+  the control's log:        $LAB_DIR/control.log
   its log and config:       $LAB_DIR/dataplane.log  $LAB_DIR/peerlan.yaml
 EOF
 	fi
@@ -830,12 +899,13 @@ lab_build() {
 	if [[ $LAB_FABRIC == bridge ]]; then
 		lab_make_bridge
 	fi
-	for node in "${LAB_NODES[@]}"; do
+	for node in "${LAB_NODES[@]}" $(lab_spares); do
 		lab_make_node "$node"
 	done
 	if [[ $LAB_FABRIC == peerlan ]]; then
 		lab_write_config
-		lab_start_dataplane
+		lab_start_dataplane || return
+		lab_start_control || return
 	fi
 	for node in "${LAB_NODES[@]}"; do
 		lab_start_bird "$node"
@@ -887,15 +957,19 @@ lab_preflight() {
 		return 1
 	}
 	local tool
-	for tool in ip bird birdc ping python3 ethtool tc clang gcc; do
+	for tool in ip bird birdc ping python3 jq ethtool tc clang gcc; do
 		command -v "$tool" >/dev/null || {
 			echo "'$tool' is not installed (scripts/setup.sh --test installs it)"
 			return 1
 		}
 	done
-	if [[ ${LAB_FABRIC:-peerlan} == peerlan && ! -x $(lab_dataplane_bin) ]]; then
-		echo "$(lab_dataplane_bin) is not built"
-		return 1
+	if [[ ${LAB_FABRIC:-peerlan} == peerlan ]]; then
+		for tool in "$(lab_dataplane_bin)" "$(lab_control_bin)" "$LAB_BUILD/control/peerlanctl"; do
+			[[ -x $tool ]] || {
+				echo "$tool is not built"
+				return 1
+			}
+		done
 	fi
 	if [[ ${LAB_PORT_TYPE:-af_packet} == af_xdp ]] &&
 		! python3 -c 'import socket; socket.socket(44, socket.SOCK_RAW)' 2>/dev/null; then

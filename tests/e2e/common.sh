@@ -113,6 +113,79 @@ e2e_start_captures() {
 	done
 }
 
+# Succeeds if $1 and $2 are the same text; else shows both.
+e2e_same() {
+	[[ $1 == "$2" ]] && return 0
+	echo "expected:"
+	sed 's/^/  /' <<<"$1"
+	echo "got:"
+	sed 's/^/  /' <<<"$2"
+	return 1
+}
+
+# Continuous traffic: $3 echo requests, 20 a second, from node $1 to address
+# $2 (further arguments go to ping), in the background. Pings are numbered 1, 2, ... in the order started
+# since the last e2e_pings_done.
+E2E_PINGS=()
+e2e_start_ping() {
+	local node=$1 dst=$2 count=$3 out
+	shift 3
+	out=$LAB_DIR/ping-${#E2E_PINGS[@]}.out
+	lab_in "$node" ping -n -q -i 0.05 -W 2 -c "$count" "$@" "$dst" >"$out" 2>&1 &
+	E2E_PINGS+=("$count $out $node $dst")
+}
+
+# Waits for ping number $1 to finish; succeeds if it sent every request and
+# received an answer to each. e2e_check runs this in a subshell, which cannot
+# wait for the ping, so it waits for ping's closing summary instead.
+e2e_ping_lost_nothing() {
+	local count out node dst sent got i
+	read -r count out node dst <<<"${E2E_PINGS[$1 - 1]}"
+	for ((i = 0; i < count / 20 + 60; i++)); do
+		grep -q 'packets transmitted' "$out" && break
+		sleep 1
+	done
+	sent=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$out")
+	got=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$out")
+	echo "$node -> $dst: ${got:-?} of ${sent:-?} answered, $count sent"
+	[[ $sent == "$count" && $got == "$count" ]] && return 0
+	cat "$out"
+	return 1
+}
+
+# Forgets the pings started, once each was checked.
+e2e_pings_done() {
+	E2E_PINGS=()
+}
+
+# Prints "node protocol state since info" for every BGP session end that
+# does not involve node $1 (all of them without $1): the time a session
+# last changed state shows whether it flapped between two calls.
+e2e_sessions_since() {
+	local node
+	for node in "${LAB_NODES[@]}"; do
+		[[ $node == "${1:-}" ]] && continue
+		lab_birdc "$node" show protocols 2>/dev/null |
+			awk -v n="$node" -v x="${1:-}" '$2 == "BGP" && (x == "" || index($1, x "_") != 1) {
+				print n, $1, $4, $5, $6 }'
+	done
+}
+
+# Succeeds if the sessions listed by e2e_sessions_since in $2 are those of
+# $1, in the same state since the same time. bird shows that time from a
+# monotonic clock converted anew each time, so it may differ by a
+# millisecond or two; a flap moves it by seconds.
+e2e_no_flap() {
+	awk 'function ms(t, a) { split(t, a, ":"); return (a[1] * 60 + a[2]) * 60000 + a[3] * 1000 }
+		NR == FNR { was[$1 " " $2] = $0; t[$1 " " $2] = ms($4); next }
+		{ k = $1 " " $2; d = ms($4) - t[k]; if (d < 0) d = -d
+		  if (!(k in was)) { print "new: " $0; bad = 1 }
+		  else if (was[k] != $0 && ($3 != "up" || d > 20)) { print "was: " was[k]; print "now: " $0; bad = 1 }
+		  delete was[k] }
+		END { for (k in was) { print "gone: " was[k]; bad = 1 } exit bad }' \
+		<(echo "$1") <(echo "$2")
+}
+
 e2e_finish() {
 	echo "$E2E_PASSED passed, $E2E_FAILED failed"
 	((E2E_FAILED == 0))

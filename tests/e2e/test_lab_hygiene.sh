@@ -75,6 +75,31 @@ id=$(logged_id)
 ids+=("$id")
 procs=$(recorded_pids "$id")
 
+# up prints the ports as peerlanctl shows them, every one up, and how to
+# attach the CLI; and it recorded peerlan-control among its processes.
+up_shows_ports() {
+	local sock=$LAB_RUN/peerlan-lab-$id/cli.sock node
+	grep -qF "\$ peerlanctl -s $sock show ports" "$LOG" || {
+		echo "no 'peerlanctl -s $sock show ports' in the output"
+		return 1
+	}
+	for node in rs m1 m2; do
+		grep -qE "^$node +up +up " "$LOG" || {
+			echo "port $node is not shown admin up, oper up"
+			return 1
+		}
+	done
+	grep -qF "peerlanctl -s $sock" <(grep -A30 "== attach" "$LOG") || {
+		echo "the attach section does not name peerlanctl"
+		return 1
+	}
+	[[ -s $LAB_RUN/peerlan-lab-$id/pid/control ]] || {
+		echo "peerlan-control was not recorded"
+		return 1
+	}
+}
+e2e_check "up shows peerlanctl show ports, every port up, and how to attach the CLI" up_shows_ports
+
 host_side_inert() {
 	local node hif bad=0
 	lab_load "$id" || return 1
