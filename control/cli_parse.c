@@ -8,15 +8,17 @@
 #include "fabric/sponge.h"
 
 enum tok_type {
-	T_NONE,    /* ends a list */
-	T_END,     /* the command may end here; value is the command */
-	T_KEYWORD, /* a fixed word; value (if not 0) sets the family */
-	T_PORT,    /* argument: a port name */
-	T_LAN,     /* argument: a LAN name */
-	T_ASN,     /* argument: an AS number */
-	T_FILE,    /* argument: a file name */
-	T_SECONDS, /* argument: a confirm timeout */
-	T_ADDR,    /* argument: an IPv4 or IPv6 address */
+	T_NONE,     /* ends a list */
+	T_END,      /* the command may end here; value is the command */
+	T_KEYWORD,  /* a fixed word; value (if not 0) sets the family */
+	T_PORT,     /* argument: a port name */
+	T_LAN,      /* argument: a LAN name */
+	T_ASN,      /* argument: an AS number */
+	T_FILE,     /* argument: a file name */
+	T_SECONDS,  /* argument: a confirm timeout */
+	T_MAC,      /* argument: a MAC address */
+	T_DURATION, /* argument: 90, 90s, 30m, 4h or 2d */
+	T_ADDR,     /* argument: an IPv4 or IPv6 address */
 };
 
 struct token {
@@ -102,6 +104,42 @@ static const struct token t_show_status[] = {
     {T_NONE, NULL, 0, NULL, NULL},
 };
 
+static const struct token t_end_show_psec_port[] = {
+    {T_END, NULL, CTL_SHOW_PORT_SECURITY, NULL,
+     "One port's violation action, state, cause, violation count and last violation"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_show_psec[] = {
+    {T_END, NULL, CTL_SHOW_PORT_SECURITY, NULL,
+     "Every port: violation action, enabled or err-disabled and why, violations, last one"},
+    {T_PORT, "NAME", 0, t_end_show_psec_port, "Port name"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_end_show_events_port[] = {
+    {T_END, NULL, CTL_SHOW_EVENTS, NULL, "The kept events of one port"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_show_events[] = {
+    {T_END, NULL, CTL_SHOW_EVENTS, NULL,
+     "Port-security events, oldest first: err-disables, recoveries, restrict violations"},
+    {T_PORT, "NAME", 0, t_end_show_events_port, "Port name"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_end_show_quarantine[] = {
+    {T_END, NULL, CTL_SHOW_QUARANTINE, NULL,
+     "What a port in quarantine sent, and pass or fail against each rule"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_show_quarantine[] = {
+    {T_PORT, "NAME", 0, t_end_show_quarantine, "Port name"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
 static const struct token t_show_config[] = {
     {T_END, NULL, CTL_SHOW_CONFIG, NULL, "The running configuration in canonical YAML"},
     {T_NONE, NULL, 0, NULL, NULL},
@@ -139,9 +177,45 @@ static const struct token t_port_no[] = {
     {T_NONE, NULL, 0, NULL, NULL},
 };
 
+static const struct token t_end_promote_lock[] = {
+    {T_END, NULL, CTL_PORT_PROMOTE_LOCK, NULL,
+     "Promote, and make the one MAC seen in quarantine the member's only MAC"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_port_promote[] = {
+    {T_END, NULL, CTL_PORT_PROMOTE, NULL,
+     "Move a port that passes its quarantine report to production (saved)"},
+    {T_KEYWORD, "lock-mac", 0, t_end_promote_lock, "Keep only the MAC seen in quarantine"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_end_allow_mac[] = {
+    {T_END, NULL, CTL_PORT_ALLOW_MAC, NULL,
+     "Admit a second MAC for the port's member (router swap); removed by itself at expiry"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_allow_mac_duration[] = {
+    {T_DURATION, "DURATION", 0, t_end_allow_mac, "How long: 90, 90s, 30m, 4h or 2d (at most 7d)"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_allow_mac_for[] = {
+    {T_KEYWORD, "for", 0, t_allow_mac_duration, "For how long"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_allow_mac[] = {
+    {T_MAC, "MAC", 0, t_allow_mac_for, "The new router's MAC address"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
 static const struct token t_port_action[] = {
     {T_KEYWORD, "shutdown", 0, t_end_shutdown, "Administratively down"},
     {T_KEYWORD, "no", 0, t_port_no, "Negate"},
+    {T_KEYWORD, "promote", 0, t_port_promote, "From quarantine to production"},
+    {T_KEYWORD, "allow-mac", 0, t_allow_mac, "A MAC swap window"},
     {T_NONE, NULL, 0, NULL, NULL},
 };
 
@@ -281,6 +355,9 @@ static const struct token t_show[] = {
     {T_KEYWORD, "neighbors", 0, t_show_neighbors, "Provisioned IPv4 and IPv6 addresses"},
     {T_KEYWORD, "drops", 0, t_show_drops, "Dropped frames by port and reason"},
     {T_KEYWORD, "status", 0, t_show_status, "Dataplane, configuration and control status"},
+    {T_KEYWORD, "port-security", 0, t_show_psec, "Violation actions and err-disabled ports"},
+    {T_KEYWORD, "events", 0, t_show_events, "Port-security state changes with their times"},
+    {T_KEYWORD, "quarantine", 0, t_show_quarantine, "A quarantined port's report"},
     {T_KEYWORD, "config", 0, t_show_config, "The running configuration"},
     {T_KEYWORD, "sponge", 0, t_show_sponge, "The ARP/ND sponge"},
     {T_NONE, NULL, 0, NULL, NULL},
@@ -289,7 +366,7 @@ static const struct token t_show[] = {
 static const struct token t_main[] = {
     {T_KEYWORD, "show", 0, t_show, "Show state, counters and configuration"},
     {T_KEYWORD, "clear", 0, t_clear, "Reset display baselines"},
-    {T_KEYWORD, "port", 0, t_port, "Change a port's administrative state"},
+    {T_KEYWORD, "port", 0, t_port, "Change a port's state: shutdown, promotion, MAC swap"},
     {T_KEYWORD, "config", 0, t_config, "Check, compare, apply and roll back configuration"},
     {T_KEYWORD, "sponge", 0, t_sponge_addr, "Sponge an address by hand"},
     {T_KEYWORD, "unsponge", 0, t_unsponge_addr, "Stop sponging an address"},
@@ -315,6 +392,10 @@ static const char *type_what(enum tok_type t)
 		return "file name";
 	case T_SECONDS:
 		return "number of seconds";
+	case T_MAC:
+		return "MAC address";
+	case T_DURATION:
+		return "duration";
 	case T_ADDR:
 		return "IPv4 or IPv6 address";
 	default:
@@ -415,6 +496,40 @@ static int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
 	return 0;
 }
 
+/* "90", "90s", "30m", "4h", "2d": 1 s to CTL_SWAP_MAX_S. */
+static int parse_duration(const char *w, uint32_t *out)
+{
+	char num[16];
+	size_t len = strlen(w);
+	uint32_t unit = 1, v;
+
+	if (len == 0 || len >= sizeof(num))
+		return -EINVAL;
+	memcpy(num, w, len + 1);
+	switch (num[len - 1]) {
+	case 's':
+		unit = 1;
+		break;
+	case 'm':
+		unit = 60;
+		break;
+	case 'h':
+		unit = 3600;
+		break;
+	case 'd':
+		unit = 86400;
+		break;
+	default:
+		len++;
+		break;
+	}
+	num[len - 1] = '\0';
+	if (parse_u32(num, 1, CTL_SWAP_MAX_S, &v) != 0 || (uint64_t)v * unit > CTL_SWAP_MAX_S)
+		return -EINVAL;
+	*out = v * unit;
+	return 0;
+}
+
 static int take_arg(const struct token *t, const char *w, struct ctl_request *req, char *err,
 		    size_t errlen)
 {
@@ -438,6 +553,19 @@ static int take_arg(const struct token *t, const char *w, struct ctl_request *re
 			w += 2;
 		if (parse_u32(w, 1, UINT32_MAX, &req->asn) != 0)
 			goto bad;
+		return 0;
+	case T_MAC:
+		if (fab_mac_parse(w, &req->mac) != 0 || fab_mac_is_multicast(req->mac) ||
+		    req->mac == 0)
+			goto bad;
+		return 0;
+	case T_DURATION:
+		if (parse_duration(w, &req->duration_s) != 0) {
+			snprintf(err, errlen,
+				 "bad duration: %s (as 90, 90s, 30m, 4h or 2d; at most 7d)",
+				 quotable(w, q, sizeof(q)));
+			return -EINVAL;
+		}
 		return 0;
 	case T_ADDR: {
 		struct fab_naddr a;
@@ -550,7 +678,7 @@ int ctl_cli_parse(int argc, char *const *argv, struct ctl_request *req, char *er
 
 bool ctl_cmd_readonly(enum ctl_cmd cmd)
 {
-	return (cmd >= CTL_SHOW_PORTS && cmd <= CTL_SHOW_CONFIG) || cmd == CTL_SHOW_SPONGE;
+	return cmd >= CTL_SHOW_PORTS && cmd <= CTL_SHOW_CONFIG;
 }
 
 bool ctl_cmd_takes_file(enum ctl_cmd cmd)

@@ -20,6 +20,8 @@
 #include "fabric/model.h"
 #include "fabric/wire.h"
 
+/* The show commands come first, up to CTL_SHOW_CONFIG: ctl_cmd_readonly
+ * takes that range, so a new show command goes inside it. */
 enum ctl_cmd {
 	CTL_CMD_NONE,
 	CTL_SHOW_PORTS,
@@ -30,8 +32,11 @@ enum ctl_cmd {
 	CTL_SHOW_NEIGHBORS,
 	CTL_SHOW_DROPS,
 	CTL_SHOW_STATUS,
+	CTL_SHOW_PORT_SECURITY,
+	CTL_SHOW_EVENTS,
+	CTL_SHOW_QUARANTINE,
+	CTL_SHOW_SPONGE, /* ctl_sponge.c, like the five after CTL_SHOW_CONFIG */
 	CTL_SHOW_CONFIG,
-	CTL_SHOW_SPONGE, /* ctl_sponge.c, like the four below */
 	CTL_SPONGE,
 	CTL_UNSPONGE,
 	CTL_SET_NEIGHBOR_ALIVE,
@@ -40,6 +45,9 @@ enum ctl_cmd {
 	CTL_CLEAR_COUNTERS,
 	CTL_PORT_SHUTDOWN,
 	CTL_PORT_NO_SHUTDOWN,
+	CTL_PORT_PROMOTE,
+	CTL_PORT_PROMOTE_LOCK,
+	CTL_PORT_ALLOW_MAC,
 	CTL_CONFIG_CHECK,
 	CTL_CONFIG_DIFF,
 	CTL_CONFIG_APPLY,
@@ -47,6 +55,9 @@ enum ctl_cmd {
 	CTL_CONFIG_ROLLBACK,
 	CTL_CMD__COUNT
 };
+
+/* Longest MAC swap window: a week. */
+#define CTL_SWAP_MAX_S (7 * 86400)
 
 /* Longest time a `config apply ... confirm` may wait: one day. */
 #define CTL_CONFIRM_MAX_S 86400
@@ -58,9 +69,11 @@ struct ctl_request {
 	char lan[FAB_NAME_MAX];
 	char file[FAB_PATH_MAX];
 	uint32_t asn;
-	uint32_t seconds; /* config apply ... confirm SECONDS; 0: no confirm */
-	int family;       /* show neighbors: 0 both, 4 or 6 */
-	char addr[48];    /* sponge, unsponge, set neighbor: an IPv4 or IPv6 address */
+	uint32_t seconds;    /* config apply ... confirm SECONDS; 0: no confirm */
+	int family;          /* show neighbors: 0 both, 4 or 6 */
+	fab_mac_t mac;       /* port ... allow-mac MAC */
+	uint32_t duration_s; /* ... for DURATION */
+	char addr[48];       /* sponge, unsponge, set neighbor: an IPv4 or IPv6 address */
 	/* The command in full words, keywords expanded: what travels to control. */
 	uint16_t argc;
 	char argv[FAB_WIRE_ARGS_MAX][FAB_PATH_MAX];

@@ -132,8 +132,11 @@ static void render_port(const json_t *r, FILE *out)
 	const char *k;
 	size_t i, j;
 
-	fprintf(out, "port %s: admin %s, oper %s\n", str(r, "name", b1), str(r, "admin", b2),
+	fprintf(out, "port %s: admin %s, oper %s", str(r, "name", b1), str(r, "admin", b2),
 		str(r, "oper", b3));
+	if (json_object_get(r, "errdisabled"))
+		fprintf(out, " (err-disabled by %s)", str(r, "errdisabled", b1));
+	fputc('\n', out);
 	fprintf(out, "  description: %s\n", str(r, "description", b1));
 	fprintf(out, "  device: %s, %s %s port, mtu %lld, speed %lld Mb/s, violation %s\n",
 		str(r, "device", b1), str(r, "kind", b2), str(r, "mode", b3), num(r, "mtu"),
@@ -151,6 +154,9 @@ static void render_port(const json_t *r, FILE *out)
 					 sizeof(b2)));
 		fputc('\n', out);
 	}
+	json_array_foreach(json_object_get(r, "swap_windows"), i, m)
+	    fprintf(out, "  swap window: %s allowed, expires in %lld s\n", str(m, "mac", b1),
+		    num(m, "expires_in_s"));
 	ctr = json_object_get(r, "counters");
 	if (ctr == NULL) {
 		fprintf(out, "  counters: dataplane not connected\n");
@@ -378,6 +384,70 @@ static void render_status(const json_t *r, FILE *out)
 		num(dp, "punts_received"), num(dp, "punts_dropped"));
 }
 
+static void render_port_security(const json_t *r, FILE *out)
+{
+	char b1[CLEAN_MAX], b2[CLEAN_MAX], b3[CLEAN_MAX], b4[CLEAN_MAX];
+	const json_t *p;
+	size_t i;
+
+	fprintf(out, "%-16s %-9s %-13s %10s %8s  %s\n", "port", "action", "state", "violations",
+		"flaps", "last violation / cause");
+	json_array_foreach(json_object_get(r, "ports"), i, p)
+	{
+		const json_t *l = json_object_get(p, "last_violation");
+
+		fprintf(out, "%-16s %-9s %-13s %10lld %8lld  ", str(p, "name", b1),
+			str(p, "action", b2), str(p, "state", b3), num(p, "violations"),
+			num(p, "link_changes"));
+		if (json_is_object(l))
+			fprintf(out, "%s %s ethertype %s, %lld s ago", str(l, "reason", b1),
+				str(l, "mac", b2), str(l, "ethertype", b3), num(l, "age_s"));
+		else
+			fputc('-', out);
+		fputc('\n', out);
+		if (json_object_get(p, "cause") == NULL)
+			continue;
+		fprintf(out, "  err-disabled by %s for %lld s: %s; ", str(p, "cause", b1),
+			num(p, "for_s"), str(p, "detail", b4));
+		if (json_is_integer(json_object_get(p, "recovers_in_s")))
+			fprintf(out, "recovers in %lld s\n", num(p, "recovers_in_s"));
+		else
+			fprintf(out, "no automatic recovery: port %s no shutdown\n",
+				str(p, "name", b2));
+	}
+}
+
+static void render_events(const json_t *r, FILE *out)
+{
+	char b1[CLEAN_MAX], b2[CLEAN_MAX], b3[CLEAN_MAX], b4[CLEAN_MAX];
+	const json_t *e;
+	size_t i;
+
+	json_array_foreach(json_object_get(r, "events"), i, e)
+	    fprintf(out, "%s %-11s %-16s %s\n", str(e, "time", b1), str(e, "type", b2),
+		    str(e, "port", b3), str(e, "text", b4));
+	if (json_array_size(json_object_get(r, "events")) == 0)
+		fprintf(out, "no events\n");
+}
+
+static void render_quarantine(const json_t *r, FILE *out)
+{
+	char b1[CLEAN_MAX], b2[CLEAN_MAX];
+	const json_t *c;
+	size_t i;
+
+	fprintf(out, "port %s: quarantine report %s, %lld frames recorded\n", str(r, "port", b1),
+		json_is_true(json_object_get(r, "pass")) ? "PASS" : "FAIL", num(r, "frames"));
+	json_array_foreach(json_object_get(r, "checks"), i, c) fprintf(
+	    out, "  %-4s %-36s %s\n", json_is_true(json_object_get(c, "pass")) ? "ok" : "FAIL",
+	    str(c, "check", b1), str(c, "detail", b2));
+	json_array_foreach(json_object_get(r, "ethertypes"), i, c) fprintf(
+	    out, "  ethertype %s: %lld frames\n", str(c, "ethertype", b1), num(c, "frames"));
+	json_array_foreach(json_object_get(r, "arp_nd_targets"), i, c) fprintf(
+	    out, "  asked for %s: %lld times%s\n", str(c, "address", b1), num(c, "requests"),
+	    json_is_true(json_object_get(c, "on_lan")) ? "" : " (not on any LAN)");
+}
+
 static void render_lines(const json_t *a, FILE *out)
 {
 	const json_t *v;
@@ -447,6 +517,26 @@ void ctl_text_render(enum ctl_cmd cmd, const json_t *r, FILE *out)
 	case CTL_SHOW_STATUS:
 		render_status(r, out);
 		break;
+	case CTL_SHOW_PORT_SECURITY:
+		render_port_security(r, out);
+		break;
+	case CTL_SHOW_EVENTS:
+		render_events(r, out);
+		break;
+	case CTL_SHOW_QUARANTINE:
+		render_quarantine(r, out);
+		break;
+	case CTL_PORT_ALLOW_MAC:
+		fprintf(out, "port %s: %s allowed for %lld s\n", str(r, "port", b),
+			json_string_value(json_object_get(r, "mac")) ?: "-", num(r, "for_s"));
+		break;
+	case CTL_PORT_PROMOTE:
+	case CTL_PORT_PROMOTE_LOCK:
+		fprintf(out, "port %s promoted to production as generation %lld%s%s\n",
+			str(r, "port", b), num(r, "generation"),
+			json_object_get(r, "locked_mac") ? ", MAC locked to " : "",
+			json_string_value(json_object_get(r, "locked_mac")) ?: "");
+		break;
 	case CTL_SHOW_CONFIG: {
 		/* Line by line, so that a long configuration is not cut at CLEAN_MAX. */
 		const char *t = json_string_value(json_object_get(r, "text"));
@@ -485,6 +575,8 @@ void ctl_text_render(enum ctl_cmd cmd, const json_t *r, FILE *out)
 	case CTL_PORT_NO_SHUTDOWN:
 		fprintf(out, "port %s: admin %s\n", str(r, "port", b),
 			json_string_value(json_object_get(r, "admin")) ?: "-");
+		if (json_is_true(json_object_get(r, "errdisable_cleared")))
+			fprintf(out, "port %s: err-disable cleared\n", str(r, "port", b));
 		break;
 	default:
 		render_config_change(cmd, r, out);

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "ctl_int.h"
+#include "fabric/pipeline.h"
 #include "sanitize.h"
 
 #define CALL_TIMEOUT_MS  10000
@@ -25,6 +26,14 @@ uint64_t ctl_now_ns(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t ctl_wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
@@ -114,6 +123,11 @@ static int set_running(struct ctl *c, struct fab_model *m)
 		free(text);
 		return rc;
 	}
+	if ((c->psec != NULL && ctl_psec_set_model(c->psec, m) != 0) ||
+	    (c->quar != NULL && ctl_quar_set_model(c->quar, m) != 0)) {
+		free(text);
+		return -ENOMEM;
+	}
 	fab_model_destroy(c->running);
 	free(c->running_text);
 	c->running = m;
@@ -135,11 +149,12 @@ static void committed_path(const struct fab_model *m, char *buf, size_t len)
  */
 static int persist(struct ctl *c, char *err, size_t errlen)
 {
-	const struct fab_model *m = c->confirm_from ? c->confirm_from : c->running;
+	/* A swap window's MAC is never saved: a restart closes the window. */
+	struct fab_model *m = ctl_swap_strip(c, c->confirm_from ? c->confirm_from : c->running);
 	char path[FAB_PATH_MAX + 32], tmp[FAB_PATH_MAX + 40];
-	char *text;
+	char *text = NULL;
 	size_t len;
-	int fd, rc = model_text(m, &text, &len);
+	int fd, rc = m != NULL ? model_text(m, &text, &len) : -ENOMEM;
 
 	if (rc != 0)
 		goto out;
@@ -161,10 +176,11 @@ static int persist(struct ctl *c, char *err, size_t errlen)
 out:
 	free(text);
 	if (rc != 0) {
-		snprintf(err, errlen, "applied, but not saved to %s/%s: %s", m->mgmt.state_dir,
-			 COMMITTED_FILE, strerror(-rc));
+		snprintf(err, errlen, "applied, but not saved to %s/%s: %s",
+			 c->running->mgmt.state_dir, COMMITTED_FILE, strerror(-rc));
 		ctl_log("%s", err);
 	}
+	fab_model_destroy(m);
 	return rc;
 }
 
@@ -173,8 +189,11 @@ static void on_punt(void *arg, const struct fab_wire_hdr *h, const uint8_t *payl
 	struct ctl *c = arg;
 	struct fab_wire_frame_msg f;
 
+	/* The quarantine watches its own ports' frames; the sponge reads the
+	 * neighbour discovery of every other one. */
 	if (fab_wire_frame_decode(payload, h->length, &f) == 0) {
 		c->punts++;
+		ctl_quar_frame(c->quar, f.port, f.frame, f.len, ctl_now_ns());
 		ctl_sponge_punt(c, &f);
 	}
 }
@@ -211,6 +230,8 @@ static struct fab_model *load_start_config(const struct ctl_opts *o, struct fab_
 	return saved;
 }
 
+static int push_errdisable(void *arg, uint16_t port, bool on);
+
 struct ctl *ctl_create(const struct ctl_opts *opts, struct fab_config_errors *errs)
 {
 	struct ctl *c = calloc(1, sizeof(*c));
@@ -231,8 +252,18 @@ struct ctl *ctl_create(const struct ctl_opts *opts, struct fab_config_errors *er
 	for (int i = 0; i < CTL_CLIENTS_MAX; i++)
 		c->clients[i].fd = -1;
 	c->start_ns = ctl_now_ns();
+	c->last_change_ok = true;
+	c->last_change_time = (int64_t)time(NULL);
 	c->backoff_ms = BACKOFF_MIN_MS;
 	c->dp_status.ports = c->dp_ports;
+	c->events = ctl_events_create(0);
+	c->psec = c->events ? ctl_psec_create(c->events, push_errdisable, c) : NULL;
+	c->quar = ctl_quar_create();
+	if (c->psec == NULL || c->quar == NULL) {
+		ctl_destroy(c);
+		errno = ENOMEM;
+		return NULL;
+	}
 	m = load_start_config(&c->opts, errs, c->source, sizeof(c->source));
 	if (m == NULL || set_running(c, m) != 0) {
 		if (m != NULL)
@@ -260,7 +291,11 @@ void ctl_destroy(struct ctl *c)
 		return;
 	ctl_cli_close(c);
 	ctl_sponge_fini(c);
+	ctl_metrics_destroy(c->metrics);
 	ctl_dp_destroy(c->dp);
+	ctl_psec_destroy(c->psec);
+	ctl_quar_destroy(c->quar);
+	ctl_events_destroy(c->events);
 	fab_model_destroy(c->running);
 	fab_model_destroy(c->previous);
 	fab_model_destroy(c->confirm_from);
@@ -370,6 +405,32 @@ static int dp_port_admin(struct ctl *c, uint16_t port, bool up, char *err, size_
 	return rc;
 }
 
+/* Port security's way to the dataplane (ctl_psec_push_fn). */
+static int push_errdisable(void *arg, uint16_t port, bool on)
+{
+	struct ctl *c = arg;
+	uint32_t id;
+	struct fab_wire_port_errdisable m = {.port = port, .on = on};
+	const uint8_t *p;
+	size_t len;
+	char err[256] = "";
+	int rc;
+
+	if (!c->synced)
+		return -ENOTCONN;
+	if (port >= c->dp_status.hello.nports)
+		return 0; /* the dataplane has no such port: nothing to keep in step */
+	id = ctl_dp_next_id(c->dp);
+	rc = call(c, fab_wire_port_errdisable_encode(ctl_dp_out(c->dp), id, &m), id, &p, &len, err,
+		  sizeof(err));
+	if (rc != 0)
+		ctl_log("port %s: cannot set err-disable %s: %s", c->running->ports[port].name,
+			on ? "on" : "off", err);
+	else if (port < FAB_PORTS_MAX)
+		c->dp_ports[port].oper = on ? FAB_OPER_ERRDISABLED : FAB_OPER_DOWN;
+	return rc;
+}
+
 /* Pushes the admin state of every port of m that the dataplane has otherwise. */
 static int reconcile_admin(struct ctl *c, const struct fab_model *m, char *err, size_t errlen)
 {
@@ -452,6 +513,9 @@ static int dp_sync(struct ctl *c)
 	}
 	c->synced = true;
 	c->connects++;
+	/* A restarted dataplane forgot err-disabled ports and counts from 0. */
+	ctl_psec_rebase(c->psec);
+	ctl_psec_sync(c->psec, c->dp_ports, c->dp_status.hello.nports);
 	ctl_log("dataplane %s connected: generation %llu%s", c->dp_status.hello.software,
 		(unsigned long long)c->dp_status.hello.generation,
 		c->dp_status.hello.generation != gen0 ? " (configuration pushed)"
@@ -483,6 +547,8 @@ int ctl_read_counters(struct ctl *c)
 	}
 	s->t_ns = ctl_now_ns();
 	memcpy(c->dp_ports, s->ports, s->c.nports * sizeof(s->ports[0]));
+	ctl_psec_observe(c->psec, s->t_ns, ctl_wall_ns(), s->ports, s->stats, s->c.nports);
+	ctl_psec_sync(c->psec, s->ports, s->c.nports);
 	return 0;
 }
 
@@ -564,8 +630,26 @@ static void dp_tick(struct ctl *c, uint64_t now)
  * Applies m (owned by c from now on, or freed on failure): pushes it and makes
  * it the running configuration. *old receives the configuration it replaced.
  */
+static int change_to_locked(struct ctl *c, struct fab_model *m, struct fab_model **old, char *err,
+			    size_t errlen);
+
+/* Every change counts for the exporter: its result and when it was tried. */
 static int change_to(struct ctl *c, struct fab_model *m, struct fab_model **old, char *err,
 		     size_t errlen)
+{
+	int rc = change_to_locked(c, m, old, err, errlen);
+
+	c->last_change_ok = rc == 0;
+	c->last_change_time = (int64_t)time(NULL);
+	if (rc == 0)
+		c->changes_ok++;
+	else
+		c->changes_failed++;
+	return rc;
+}
+
+static int change_to_locked(struct ctl *c, struct fab_model *m, struct fab_model **old, char *err,
+			    size_t errlen)
 {
 	struct fab_model *prev;
 	char *text;
@@ -707,6 +791,7 @@ static int cmd_apply(struct ctl *c, const struct ctl_request *r, const struct fa
 		json_decref(diff);
 		return ctl_error(out, rc, "%s", err);
 	}
+	ctl_swap_forget(c, "config apply");
 	*out = json_object();
 	json_object_set_new(*out, "diff", diff);
 	if (r->seconds > 0) {
@@ -762,6 +847,7 @@ static int rollback(struct ctl *c, json_t **out, const char *why)
 		fab_model_destroy(old);
 		return ctl_error(out, rc, "rollback failed: %s", err);
 	}
+	ctl_swap_forget(c, "rollback");
 	if (pending) {
 		fab_model_destroy(c->confirm_from);
 		c->confirm_from = NULL;
@@ -844,10 +930,95 @@ static int cmd_port_admin(struct ctl *c, const struct ctl_request *r, json_t **o
 	*out = json_object();
 	json_object_set_new(*out, "port", json_string(r->port));
 	json_object_set_new(*out, "admin", json_string(up ? "up" : "down"));
+	/* As on a switch, no shutdown also ends an err-disable. */
+	if (up &&
+	    ctl_psec_clear(c->psec, (uint16_t)i, ctl_now_ns(), ctl_wall_ns(), "no shutdown") > 0)
+		json_object_set_new(*out, "errdisable_cleared", json_true());
 	if (persist(c, err, sizeof(err)) != 0)
 		json_object_set_new(*out, "warning", json_string(err));
 	ctl_log("port %s: admin %s", r->port, up ? "up" : "down");
 	return 0;
+}
+
+/*
+ * Quarantine to production: refused with the report's failing points unless
+ * every check passes; otherwise a configuration change like `config apply`
+ * (validated, pushed, saved), and an event.
+ */
+static int cmd_promote(struct ctl *c, const struct ctl_request *r, json_t **out)
+{
+	int i = find_port(c, r->port, out), rc;
+	struct fab_config_errors e = {0};
+	struct fab_port_stats s;
+	struct fab_model *m;
+	fab_mac_t mac;
+	char err[512] = "", macs[18];
+	json_t *rep, *ck, *fails;
+	size_t k;
+
+	if (i < 0)
+		return i;
+	rc = ctl_read_counters(c);
+	if (rc != 0)
+		return ctl_error(out, rc, "cannot read counters: %s", strerror(-rc));
+	ctl_port_display(c, (size_t)i, &s);
+	rep = ctl_quar_report(c->quar, (uint16_t)i, &s, ctl_now_ns(), &mac);
+	if (rep == NULL)
+		return ctl_error(out, -ENOMEM, "out of memory");
+	if (!json_is_true(json_object_get(rep, "pass"))) {
+		fails = json_array();
+		json_array_foreach(json_object_get(rep, "checks"), k,
+				   ck) if (!json_is_true(json_object_get(ck, "pass")))
+		    json_array_append_new(
+			fails,
+			json_sprintf("%s: %s", json_string_value(json_object_get(ck, "check")),
+				     json_string_value(json_object_get(ck, "detail"))));
+		json_decref(rep);
+		rc =
+		    ctl_error(out, -EPERM,
+			      "port %s does not pass its quarantine report: not promoted", r->port);
+		json_object_set_new(*out, "errors", fails);
+		return rc;
+	}
+	json_decref(rep);
+	m = ctl_quar_promoted(c->running, (uint16_t)i, r->cmd == CTL_PORT_PROMOTE_LOCK, mac, err,
+			      sizeof(err));
+	if (m == NULL)
+		return ctl_error(out, -EINVAL, "%s", err);
+	if (fab_config_recheck(m, "promotion", &e) != 0) {
+		fab_model_destroy(m);
+		rc = ctl_error(out, -EINVAL,
+			       "the promoted configuration is not valid; nothing changed");
+		json_object_set_new(*out, "errors", errors_json(&e));
+		fab_config_errors_clear(&e);
+		return rc;
+	}
+	rc = change_to(c, m, NULL, err, sizeof(err));
+	if (rc != 0)
+		return ctl_error(out, rc, "%s", err);
+	*out = json_object();
+	json_object_set_new(*out, "port", json_string(r->port));
+	json_object_set_new(*out, "promoted", json_true());
+	fab_mac_format(mac, macs, sizeof(macs));
+	if (r->cmd == CTL_PORT_PROMOTE_LOCK)
+		json_object_set_new(*out, "locked_mac", json_string(macs));
+	if (persist(c, err, sizeof(err)) != 0)
+		json_object_set_new(*out, "warning", json_string(err));
+	set_generation(c, *out);
+	ctl_events_add(c->events, ctl_wall_ns(), "promotion", r->port,
+		       "moved from quarantine to production%s%s",
+		       r->cmd == CTL_PORT_PROMOTE_LOCK ? ", MAC locked to " : "",
+		       r->cmd == CTL_PORT_PROMOTE_LOCK ? macs : "");
+	return 0;
+}
+
+int ctl_commit(struct ctl *c, struct fab_model *m, char *err, size_t errlen)
+{
+	int rc = change_to(c, m, NULL, err, errlen);
+
+	if (rc != 0)
+		return rc;
+	return persist(c, err, errlen) != 0 ? -EIO : 0;
 }
 
 static int cmd_clear(struct ctl *c, const struct ctl_request *r, json_t **out)
@@ -867,6 +1038,8 @@ static int cmd_clear(struct ctl *c, const struct ctl_request *r, json_t **out)
 			continue;
 		c->baseline[i] = c->fresh->stats[i];
 		c->baseline_ns[i] = c->fresh->t_ns;
+		/* A quarantine report starts again with the counters it reads. */
+		ctl_quar_reset(c->quar, (uint16_t)i);
 		json_array_append_new(list, json_string(c->running->ports[i].name));
 	}
 	*out = json_object();
@@ -909,6 +1082,11 @@ int ctl_exec(struct ctl *c, const struct fab_wire_cli *w, bool readonly, json_t 
 	case CTL_SET_NEIGHBOR_DEAD:
 	case CTL_SET_NEIGHBOR_PENDING:
 		return ctl_sponge_cmd(c, &r, out);
+	case CTL_PORT_PROMOTE:
+	case CTL_PORT_PROMOTE_LOCK:
+		return cmd_promote(c, &r, out);
+	case CTL_PORT_ALLOW_MAC:
+		return ctl_swap_open(c, &r, out);
 	default:
 		return ctl_show(c, &r, out);
 	}
@@ -916,32 +1094,48 @@ int ctl_exec(struct ctl *c, const struct fab_wire_cli *w, bool readonly, json_t 
 
 int ctl_listen(struct ctl *c)
 {
-	return ctl_cli_open(c);
+	const char *addr = c->running->mgmt.metrics_listen;
+	int rc = ctl_cli_open(c);
+
+	if (rc != 0 || addr[0] == '\0')
+		return rc;
+	c->metrics = ctl_metrics_create(c, addr);
+	if (c->metrics == NULL) {
+		rc = -errno;
+		ctl_log("cannot serve metrics on %s: %s", addr, strerror(errno));
+		ctl_cli_close(c);
+	}
+	return rc;
 }
 
 int ctl_run_once(struct ctl *c, int timeout_ms)
 {
-	struct pollfd pfd[2 + 2 + CTL_CLIENTS_MAX];
-	int n = 0, ncli, rc;
+	struct pollfd pfd[2 + 2 + 1 + CTL_CLIENTS_MAX];
+	int n = 0, ncli, nmet, rc;
 	uint64_t now = ctl_now_ns();
 
 	dp_tick(c, now);
 	confirm_tick(c, now);
 	ctl_sponge_tick(c);
+	ctl_psec_tick(c->psec, now, ctl_wall_ns());
+	ctl_swap_tick(c, now);
 	if (ctl_dp_fd(c->dp) >= 0)
 		pfd[n++] = (struct pollfd){.fd = ctl_dp_fd(c->dp), .events = POLLIN};
-	ncli = ctl_cli_pollfds(c, pfd + n, (int)(sizeof(pfd) / sizeof(pfd[0])) - n);
+	ncli = ctl_cli_pollfds(c, pfd + n, (int)(sizeof(pfd) / sizeof(pfd[0])) - n - 1);
+	nmet = ctl_metrics_pollfds(c->metrics, pfd + n + ncli, 1);
 	/* Wake up in time for the next connect attempt, counter read or rollback. */
 	if (timeout_ms > (int)c->opts.poll_ms)
 		timeout_ms = (int)c->opts.poll_ms;
 	if (ctl_dp_fd(c->dp) < 0 && c->next_connect_ns > now &&
 	    (c->next_connect_ns - now) / 1000000 < (uint64_t)timeout_ms)
 		timeout_ms = (int)((c->next_connect_ns - now) / 1000000) + 1;
-	rc = poll(pfd, (nfds_t)(n + ncli), timeout_ms);
+	rc = poll(pfd, (nfds_t)(n + ncli + nmet), timeout_ms);
 	if (rc < 0)
 		return errno == EINTR ? 0 : -errno;
 	if (n > 0 && (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)))
 		dp_tick(c, ctl_now_ns());
+	/* Every turn, so that MHD also closes connections that timed out. */
+	ctl_metrics_serve(c->metrics);
 	ctl_cli_serve(c, pfd + n, ncli);
 	return 0;
 }

@@ -55,7 +55,7 @@ static int listen_on(const char *path, bool readonly, const char *group)
 	unsigned int mode = readonly ? 0666 : (gr != NULL ? 0660 : 0600);
 	int fd = fab_wire_listen(path, mode);
 
-	if (fd >= 0 && gr != NULL && chown(path, 0, gr->gr_gid) != 0) {
+	if (fd >= 0 && gr != NULL && chown(path, (uid_t)-1, gr->gr_gid) != 0) {
 		int e = -errno;
 
 		close(fd);

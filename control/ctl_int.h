@@ -16,6 +16,10 @@
 #include "cli_parse.h"
 #include "ctl.h"
 #include "ctl_dp.h"
+#include "ctl_events.h"
+#include "ctl_portsec.h"
+#include "ctl_quarantine.h"
+#include "ctl_metrics.h"
 #include "fabric/counters.h"
 #include "fabric/wire.h"
 
@@ -28,6 +32,14 @@ struct ctl_sample {
 	struct fab_wire_counters c;
 	struct fab_wire_port_state ports[FAB_PORTS_MAX];
 	struct fab_port_stats stats[FAB_PORTS_MAX];
+};
+
+#define CTL_SWAPS_MAX 64 /* MAC swap windows open at once */
+
+struct ctl_swap_window {
+	char port[FAB_NAME_MAX];
+	fab_mac_t mac;
+	uint64_t until_ns; /* control's monotonic clock */
 };
 
 struct ctl_client {
@@ -76,6 +88,18 @@ struct ctl {
 
 	/* The ARP/ND sponge and its events (ctl_sponge.c). */
 	struct ctl_sponge *sponge;
+	/* Port security and the events it logs (ctl_portsec.h, ctl_events.h). */
+	struct ctl_events *events;
+	struct ctl_psec *psec;
+	struct ctl_quar *quar;
+	/* Open MAC swap windows (ctl_swap.c). */
+	struct ctl_swap_window swaps[CTL_SWAPS_MAX];
+	size_t nswaps;
+	/* Outcome of configuration changes, for the exporter. */
+	bool last_change_ok;
+	int64_t last_change_time; /* Unix seconds; control's start before any change */
+	uint64_t changes_ok, changes_failed;
+	struct ctl_metrics *metrics; /* NULL when management.metrics is off */
 
 	/* The CLI sockets. */
 	int cli_fd;
@@ -84,6 +108,8 @@ struct ctl {
 };
 
 uint64_t ctl_now_ns(void);
+/* Nanoseconds since the epoch, for event times. */
+uint64_t ctl_wall_ns(void);
 /* Log a line to stderr with the program name; the text is sanitised. */
 void ctl_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -123,6 +149,23 @@ int ctl_neigh_event_text(char *buf, size_t len, const char *member, const char *
 int ctl_dp_status(struct ctl *c, char *err, size_t errlen);
 /* Reads every port's counters now into c->fresh. 0 or a negative errno. */
 int ctl_read_counters(struct ctl *c);
+
+/*
+ * Makes m (owned by c from now on, or freed) the running configuration,
+ * pushed and saved, as `config apply` does. 0; -EIO when applied but not
+ * saved (err says so); another negative errno when nothing changed.
+ */
+int ctl_commit(struct ctl *c, struct fab_model *m, char *err, size_t errlen);
+
+/* MAC swap windows (ctl_swap.c): `port NAME allow-mac`, expiry, show. */
+int ctl_swap_open(struct ctl *c, const struct ctl_request *r, json_t **out);
+void ctl_swap_tick(struct ctl *c, uint64_t now_ns);
+json_t *ctl_swap_json(const struct ctl *c, const char *port);
+/* Closes every window without touching the configuration: a whole new
+ * configuration (apply, rollback) decides the MACs from now on. */
+void ctl_swap_forget(struct ctl *c, const char *why);
+/* A copy of m without the windows' MACs: what is saved. NULL on ENOMEM. */
+struct fab_model *ctl_swap_strip(const struct ctl *c, const struct fab_model *m);
 
 /* show commands (ctl_show.c). */
 int ctl_show(struct ctl *c, const struct ctl_request *r, json_t **out);

@@ -157,6 +157,10 @@ static void port_state(const struct ctl *c, size_t i, json_t *o)
 	json_object_set_new(o, "admin", json_string(p->admin_up ? "up" : "down"));
 	json_object_set_new(o, "oper",
 			    json_string(known ? oper_name(c->dp_ports[i].oper) : "unknown"));
+	if (ctl_psec_errdisabled(c->psec, (uint16_t)i))
+		json_object_set_new(
+		    o, "errdisabled",
+		    json_string(ctl_psec_cause_name(ctl_psec_cause(c->psec, (uint16_t)i))));
 }
 
 static bool have_counters(const struct ctl *c, size_t i)
@@ -263,6 +267,7 @@ static int show_port(struct ctl *c, const struct ctl_request *r, json_t **out)
 			}
 		}
 	json_object_set_new(o, "macs", macs);
+	json_object_set_new(o, "swap_windows", ctl_swap_json(c, p->name));
 	if (have_counters(c, (size_t)i)) {
 		struct fab_port_stats s;
 		json_t *ctr = json_object(), *drops = json_object();
@@ -568,6 +573,50 @@ static int show_status(struct ctl *c, json_t **out)
 	return 0;
 }
 
+static int show_port_security(struct ctl *c, const struct ctl_request *r, json_t **out)
+{
+	int i = -1;
+
+	if (r->port[0] != '\0' && (i = fab_model_port_by_name(c->running, r->port)) < 0)
+		return ctl_error(out, -ENOENT, "no such port: %s", r->port);
+	/* A fresh read, so a violation of the last second is already counted. */
+	(void)ctl_read_counters(c);
+	*out = json_object();
+	json_object_set_new(*out, "ports",
+			    i < 0 ? ctl_psec_json(c->psec, -1, ctl_now_ns())
+				  : json_pack("[o]", ctl_psec_json(c->psec, i, ctl_now_ns())));
+	json_object_set_new(*out, "errdisable_recovery_s",
+			    json_integer(c->running->policy.errdisable_recovery_s));
+	return 0;
+}
+
+static int show_quarantine(struct ctl *c, const struct ctl_request *r, json_t **out)
+{
+	int i = fab_model_port_by_name(c->running, r->port);
+	struct fab_port_stats s;
+	fab_mac_t mac;
+
+	if (i < 0)
+		return ctl_error(out, -ENOENT, "no such port: %s", r->port);
+	(void)ctl_read_counters(c);
+	if (have_counters(c, (size_t)i))
+		ctl_port_display(c, (size_t)i, &s);
+	*out = ctl_quar_report(c->quar, (uint16_t)i, have_counters(c, (size_t)i) ? &s : NULL,
+			       ctl_now_ns(), &mac);
+	return *out != NULL ? 0 : ctl_error(out, -ENOMEM, "out of memory");
+}
+
+static int show_events(struct ctl *c, const struct ctl_request *r, json_t **out)
+{
+	if (r->port[0] != '\0' && fab_model_port_by_name(c->running, r->port) < 0)
+		return ctl_error(out, -ENOENT, "no such port: %s", r->port);
+	*out = json_object();
+	json_object_set_new(*out, "events",
+			    ctl_events_json(c->events, r->port[0] ? r->port : NULL));
+	json_object_set_new(*out, "total", json_integer((json_int_t)ctl_events_total(c->events)));
+	return 0;
+}
+
 int ctl_show(struct ctl *c, const struct ctl_request *r, json_t **out)
 {
 	/* Counters are read fresh for each show; a failure leaves them out. */
@@ -589,6 +638,12 @@ int ctl_show(struct ctl *c, const struct ctl_request *r, json_t **out)
 		return show_neighbors(c, r, out);
 	case CTL_SHOW_DROPS:
 		return show_drops(c, out);
+	case CTL_SHOW_PORT_SECURITY:
+		return show_port_security(c, r, out);
+	case CTL_SHOW_EVENTS:
+		return show_events(c, r, out);
+	case CTL_SHOW_QUARANTINE:
+		return show_quarantine(c, r, out);
 	case CTL_SHOW_STATUS:
 		return show_status(c, out);
 	case CTL_SHOW_CONFIG:

@@ -67,6 +67,8 @@ struct dp_worker {
 	struct fab_bucket *punt_port;
 	struct fab_bucket punt_total;
 	const struct fab_tables *punt_tables;
+	struct fab_bucket *storm;      /* FAB_STORM__COUNT per port, the pipeline's */
+	struct dp_sflow_worker *sflow; /* sampling state (dp_sflow.h) */
 } __rte_cache_aligned;
 
 /* A port of the fabric, fixed for the life of the process. */
@@ -104,7 +106,9 @@ struct dp {
 	uint8_t *admin_up;    /* from the model, or set by the control process */
 	uint8_t *errdisabled; /* set by the control process */
 	uint8_t *link_up;     /* polled by the main lcore */
-	uint8_t *oper;        /* enum fab_port_oper, what the pipeline reads */
+	/* Link state changes seen by the poll, per port, for flap dampening. */
+	uint32_t *link_changes;
+	uint8_t *oper; /* enum fab_port_oper, what the pipeline reads */
 
 	/* Workers. */
 	struct dp_worker *workers;
@@ -114,7 +118,14 @@ struct dp {
 	struct rte_mempool *punt_pool; /* copies to control; separate so punts cannot starve RX */
 	uint64_t punt_consumed;        /* copies taken off the punt rings by the main lcore */
 
-	struct dp_ctl *ctl; /* the control-socket server; NULL when it could not start */
+	struct dp_ctl *ctl;     /* the control-socket server; NULL when it could not start */
+	struct dp_sflow *sflow; /* sFlow export (dp_sflow.h); NULL when off */
+
+	/* The XDP pre-filter of net_af_xdp ports (dp_xdpport.c), indexed by fabric port. */
+	struct dp_xdp **xdp;      /* NULL where a port has none */
+	uint8_t *xdp_errdisabled; /* errdisabled as last written to the filter */
+	uint8_t *xdp_admin_up;    /* admin state as last written to the filter */
+	bool xdp_off;             /* --no-xdp-filter */
 
 	/* The sponged set from control (dp_inject.c), kept across reloads. */
 	uint8_t (*sponged)[16];
@@ -195,6 +206,29 @@ void dp_ctl_fini(struct dp *dp);
 int dp_telemetry_init(struct dp *dp);
 /* Makes the telemetry commands answer "not running" before dp goes away. */
 void dp_telemetry_fini(void);
+
+/*
+ * The XDP pre-filter on net_af_xdp ports (docs/xdp.md). Main lcore only,
+ * except add_stats (any reader). init/free: the per-port arrays.
+ * devargs: the device string to probe with, xdp_prog= added where the
+ * filter is wanted. start: takes over the port's XDP program after its RX
+ * queues exist, filled from m; 0 or a negative errno (logged), and the
+ * dataplane must not start. stop: detaches it. update_begin/update_end:
+ * around a table swap to m (begin failing changes nothing: refuse m).
+ * sync_down: follows admin and err-disabled changes. add_stats: adds the
+ * XDP drops into the port's counters; xdp_dropped: their total, or -1 on a
+ * port without the filter.
+ */
+int dp_xdpport_init(struct dp *dp);
+void dp_xdpport_free(struct dp *dp);
+int dp_xdpport_devargs(const struct dp *dp, const struct dp_port *p, char *buf, size_t len);
+int dp_xdpport_start(struct dp *dp, const struct fab_model *m, uint16_t port);
+void dp_xdpport_stop(struct dp *dp, uint16_t port);
+int dp_xdpport_update_begin(struct dp *dp, const struct fab_model *m);
+void dp_xdpport_update_end(struct dp *dp, const struct fab_model *m);
+void dp_xdpport_sync_down(struct dp *dp, uint16_t port);
+void dp_xdpport_add_stats(const struct dp *dp, uint16_t port, struct fab_port_stats *s);
+int64_t dp_xdpport_dropped(const struct dp *dp, uint16_t port);
 
 /* Monotonic nanoseconds from the TSC: no system call, so workers may call it. */
 static inline uint64_t dp_now_ns(const struct dp *dp)

@@ -13,6 +13,7 @@
  * RCU swap, or nothing.
  */
 #include <errno.h>
+#include <grp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +38,7 @@
 struct dp_ctl {
 	char path[FAB_PATH_MAX];
 	int lfd;
+	gid_t gid; /* group admitted besides root and our own user, or -1 */
 	int cfd;
 	struct fab_wire_buf in;
 	struct fab_wire_buf out;
@@ -47,6 +49,29 @@ struct dp_ctl {
 	struct fab_wire_port_state *states;
 	struct fab_port_stats *stats;
 };
+
+/*
+ * The control process runs as an unprivileged user in the CLI group
+ * (management.cli-group), so the socket is 0660 and owned by that group
+ * when it exists; otherwise only root and the dataplane's own user get in.
+ */
+static int listen_control(const char *path, const char *group, gid_t *gid)
+{
+	struct group *gr = getgrnam(group);
+	int fd = fab_wire_listen(path, gr != NULL ? 0660 : 0600);
+
+	*gid = (gid_t)-1;
+	if (fd >= 0 && gr != NULL) {
+		if (chown(path, (uid_t)-1, gr->gr_gid) != 0) {
+			int e = -errno;
+
+			close(fd);
+			return e;
+		}
+		*gid = gr->gr_gid;
+	}
+	return fd;
+}
 
 int dp_ctl_init(struct dp *dp)
 {
@@ -66,7 +91,7 @@ int dp_ctl_init(struct dp *dp)
 		return -ENOMEM;
 	}
 	snprintf(c->path, sizeof(c->path), "%s", path);
-	fd = fab_wire_listen(path, 0600);
+	fd = listen_control(path, dp->model->mgmt.cli_group, &c->gid);
 	if (fd < 0) {
 		dp_log("control socket %s: %s; forwarding without a control process", path,
 		       strerror(-fd));
@@ -133,6 +158,7 @@ static void port_states(struct dp *dp)
 	for (uint16_t i = 0; i < dp->nports; i++) {
 		dp->ctl->states[i].admin_up = dp->admin_up[i] != 0;
 		dp->ctl->states[i].oper = __atomic_load_n(&dp->oper[i], __ATOMIC_ACQUIRE);
+		dp->ctl->states[i].link_changes = dp->link_changes[i];
 	}
 }
 
@@ -225,6 +251,27 @@ static void reply_rc(struct dp_ctl *c, const struct fab_wire_hdr *h, int rc)
 		fab_wire_put_error(&c->out, h, rc, strerror(-rc));
 }
 
+/* Port security: control decides, the dataplane only applies the state. */
+static void port_errdisable(struct dp *dp, const struct fab_wire_hdr *h, const uint8_t *p)
+{
+	struct dp_ctl *c = dp->ctl;
+	struct fab_wire_port_errdisable a;
+
+	if (fab_wire_port_errdisable_decode(p, h->length, &a) != 0) {
+		fab_wire_refusal(&c->out, h, -EBADMSG);
+		return;
+	}
+	if (a.port >= dp->nports) {
+		fab_wire_put_error(&c->out, h, -ENOENT, "no such port");
+		return;
+	}
+	dp->errdisabled[a.port] = a.on;
+	dp_port_oper_update(dp, a.port);
+	dp_log("port %s: %s (control)", dp->ports[a.port].name,
+	       a.on ? "err-disabled" : "err-disable cleared");
+	fab_wire_empty_rep(&c->out, h);
+}
+
 static void serve(struct dp *dp, const struct fab_wire_hdr *h, const uint8_t *p)
 {
 	struct dp_ctl *c = dp->ctl;
@@ -280,6 +327,9 @@ static void serve(struct dp *dp, const struct fab_wire_hdr *h, const uint8_t *p)
 		return;
 	case FAB_WIRE_PORT_ADMIN:
 		port_admin(dp, h, p);
+		return;
+	case FAB_WIRE_PORT_ERRDISABLE:
+		port_errdisable(dp, h, p);
 		return;
 	case FAB_WIRE_INJECT:
 		reply_rc(c, h, dp_inject_msg(dp, p, h->length));
@@ -346,7 +396,8 @@ static void accept_client(struct dp *dp)
 	if (fd < 0)
 		return;
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 ||
-	    (cred.uid != 0 && cred.uid != geteuid())) {
+	    (cred.uid != 0 && cred.uid != geteuid() &&
+	     (c->gid == (gid_t)-1 || cred.gid != c->gid))) {
 		dp_log("refused a control connection from uid %u", (unsigned)cred.uid);
 		close(fd);
 		return;

@@ -101,15 +101,22 @@ int dp_apply_model(struct dp *dp, struct fab_model *m)
 	rc = check_ports_fixed(dp, m);
 	if (rc < 0)
 		return rc;
-	rc = dp_tables_publish(dp, m, gen);
+	/* The pre-filter first allows what either table set allows, then narrows to m's. */
+	rc = dp_xdpport_update_begin(dp, m);
 	if (rc < 0)
 		return rc;
+	rc = dp_tables_publish(dp, m, gen);
+	if (rc < 0) {
+		dp_xdpport_update_end(dp, dp->model);
+		return rc;
+	}
 	for (uint16_t i = 0; i < dp->nports; i++) {
 		dp->admin_up[i] = m->ports[i].admin_up;
 		dp_port_oper_update(dp, i);
 	}
 	fab_model_destroy(dp->model);
 	dp->model = m;
+	dp_xdpport_update_end(dp, m);
 	__atomic_store_n(&dp->generation, gen, __ATOMIC_RELEASE);
 	dp_log("configuration generation %" PRIu64 " applied: %zu LANs, %zu ports, %zu members",
 	       gen, m->nlans, m->nports, m->nmembers);

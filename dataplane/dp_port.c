@@ -5,6 +5,7 @@
  * none, because members would see some peers and not others.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -26,6 +27,7 @@ void dp_port_oper_update(struct dp *dp, uint16_t port)
 	else
 		oper = FAB_OPER_DOWN;
 	__atomic_store_n(&dp->oper[port], oper, __ATOMIC_RELEASE);
+	dp_xdpport_sync_down(dp, port);
 }
 
 /*
@@ -48,13 +50,15 @@ static void device_name(const char *device, char *name, size_t len)
 /* Finds the port's ethdev, probing the device if no one has yet. */
 static int port_attach(struct dp *dp, struct dp_port *p)
 {
-	char name[FAB_DEVICE_MAX];
+	char name[FAB_DEVICE_MAX], args[FAB_DEVICE_MAX + PATH_MAX];
 	uint16_t id;
 	int rc;
 
 	device_name(p->device, name, sizeof(name));
 	if (rte_eth_dev_get_port_by_name(name, &id) != 0) {
-		rc = rte_dev_probe(p->device);
+		rc = dp_xdpport_devargs(dp, p, args, sizeof(args));
+		if (rc == 0)
+			rc = rte_dev_probe(args);
 		if (rc < 0) {
 			dp_log("port %s (%s): the device cannot be probed (%s); the driver's "
 			       "reason, if it gave one, is logged above",
@@ -183,6 +187,8 @@ int dp_ports_start(struct dp *dp, const struct fab_model *m)
 				dp_log("port %s (%s): cannot start: %s", p->name, p->device,
 				       strerror(-rc));
 		}
+		if (rc == 0)
+			rc = dp_xdpport_start(dp, m, i);
 		if (rc < 0) {
 			dp_log("port %s (%s) did not come up; stopping every port", p->name,
 			       p->device);
@@ -206,6 +212,7 @@ void dp_ports_stop(struct dp *dp)
 			continue;
 		if (rte_eth_dev_info_get(p->eth_port, &info) == 0)
 			dev = info.device;
+		dp_xdpport_stop(dp, i);
 		if (p->started) {
 			int rc = rte_eth_dev_stop(p->eth_port);
 
@@ -232,8 +239,10 @@ void dp_ports_poll_link(struct dp *dp)
 		memset(&link, 0, sizeof(link));
 		up = rte_eth_link_get_nowait(dp->ports[i].eth_port, &link) == 0 &&
 		     link.link_status == RTE_ETH_LINK_UP;
-		if (up != dp->link_up[i])
+		if (up != dp->link_up[i]) {
 			dp_log("port %s: link %s", dp->ports[i].name, up ? "up" : "down");
+			dp->link_changes[i]++;
+		}
 		dp->link_up[i] = up;
 		dp_port_oper_update(dp, i);
 	}

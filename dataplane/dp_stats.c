@@ -26,6 +26,7 @@ void dp_port_stats(const struct dp *dp, uint16_t port, struct fab_port_stats *ou
 		if (punt_dropped != NULL)
 			*punt_dropped += __atomic_load_n(&w->punt_dropped[port], __ATOMIC_RELAXED);
 	}
+	dp_xdpport_add_stats(dp, port, out);
 }
 
 const char *dp_oper_name(uint8_t oper)
@@ -60,6 +61,9 @@ static json_t *port_json(const struct dp *dp, uint16_t port)
 	for (unsigned int c = 0; c < FAB_CTR__COUNT; c++)
 		json_object_set_new(o, fab_counter_name(c), json_integer((json_int_t)s.ctr[c]));
 	json_object_set_new(o, "punt_dropped", json_integer((json_int_t)punt_dropped));
+	if (dp_xdpport_dropped(dp, port) >= 0)
+		json_object_set_new(o, "xdp_dropped",
+				    json_integer((json_int_t)dp_xdpport_dropped(dp, port)));
 	for (unsigned int r = 0; r < FAB_DROP__COUNT; r++)
 		json_object_set_new(drops, fab_drop_name(r), json_integer((json_int_t)s.drop[r]));
 	json_object_set_new(o, "drops", drops);

@@ -19,6 +19,7 @@
 #include <rte_telemetry.h>
 
 #include "dp.h"
+#include "dp_sflow.h"
 
 static pthread_mutex_t tel_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct dp *tel_dp;
@@ -102,6 +103,9 @@ static int port(const struct dp *dp, const char *params, struct rte_tel_data *d)
 	for (unsigned int c = 0; c < FAB_CTR__COUNT; c++)
 		rte_tel_data_add_dict_u64(d, fab_counter_name(c), s.ctr[c]);
 	rte_tel_data_add_dict_u64(d, "punt_dropped", punt_dropped);
+	if (dp_xdpport_dropped(dp, (uint16_t)p) >= 0)
+		rte_tel_data_add_dict_u64(d, "xdp_dropped",
+					  (uint64_t)dp_xdpport_dropped(dp, (uint16_t)p));
 	rte_tel_data_start_dict(drops);
 	for (unsigned int r = 0; r < FAB_DROP__COUNT; r++)
 		rte_tel_data_add_dict_u64(drops, fab_drop_name(r), s.drop[r]);
@@ -128,6 +132,12 @@ static int tel_port(const char *cmd, const char *params, struct rte_tel_data *d)
 	return with_dp(port, params, d);
 }
 
+static int tel_sflow(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	return with_dp(dp_sflow_telemetry, params, d);
+}
+
 int dp_telemetry_init(struct dp *dp)
 {
 	int rc;
@@ -145,6 +155,10 @@ int dp_telemetry_init(struct dp *dp)
 		rc = rte_telemetry_register_cmd(
 		    "/peerlan/port", tel_port,
 		    "A port's state, counters and drops by reason. Parameter: name or index.");
+	if (rc == 0)
+		rc = rte_telemetry_register_cmd(
+		    "/peerlan/sflow", tel_sflow,
+		    "sFlow export: settings, samples and datagrams sent. No parameters.");
 	return rc;
 }
 

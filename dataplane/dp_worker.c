@@ -16,6 +16,7 @@
 #include <rte_prefetch.h>
 
 #include "dp.h"
+#include "dp_sflow.h"
 
 /* Counts the TX-side of frames the queue refused, then frees them. */
 static void tx_unsent(struct rte_mbuf **pkts, uint16_t n, void *arg)
@@ -112,6 +113,8 @@ static inline void handle_burst(struct dp_worker *w, const struct dp_rxq *rxq,
 	struct fab_frame frames[DP_BURST];
 	struct fab_verdict verdicts[DP_BURST];
 	struct fab_pipeline_ctx ctx;
+	struct dp_sflow_worker *sf = w->sflow;
+	uint32_t skip = sf->skip[rxq->fab_port];
 
 	for (uint16_t i = 0; i < n; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
@@ -121,7 +124,11 @@ static inline void handle_burst(struct dp_worker *w, const struct dp_rxq *rxq,
 		frames[i].data = rte_pktmbuf_mtod(pkts[i], uint8_t *);
 		frames[i].len = rte_pktmbuf_data_len(pkts[i]);
 		frames[i].headroom = rte_pktmbuf_headroom(pkts[i]);
+		/* sFlow: the header as received, before the pipeline may rewrite it. */
+		if (unlikely(--skip == 0))
+			skip = dp_sflow_take(sf, i, rxq->fab_port, frames[i].data, frames[i].len);
 	}
+	sf->skip[rxq->fab_port] = skip;
 
 	/* Loaded after the burst arrived: a reload published while this worker
 	 * waited for frames applies to them. */
@@ -131,7 +138,10 @@ static inline void handle_burst(struct dp_worker *w, const struct dp_rxq *rxq,
 	ctx.now = dp_now_ns(dp);
 	if (unlikely(ctx.t != w->punt_tables))
 		punt_policer_set(w, ctx.t, ctx.now);
+	ctx.storm = w->storm;
 	fab_pipeline_run(&ctx, rxq->fab_port, frames, verdicts, n);
+	if (unlikely(sf->npending > 0))
+		dp_sflow_commit(sf, verdicts, dp->nports);
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
@@ -234,8 +244,10 @@ static int worker_alloc(struct dp *dp, struct dp_worker *w)
 	    rte_zmalloc_socket("dp_txb", sizeof(*w->txb) * dp->nports, RTE_CACHE_LINE_SIZE, socket);
 	w->punt_port = rte_zmalloc_socket("dp_pb", sizeof(*w->punt_port) * dp->nports,
 					  RTE_CACHE_LINE_SIZE, socket);
+	w->storm = rte_zmalloc_socket("dp_storm", sizeof(*w->storm) * FAB_STORM__COUNT * dp->nports,
+				      RTE_CACHE_LINE_SIZE, socket);
 	if (w->stats == NULL || w->tx_queued == NULL || w->tx_unsent == NULL ||
-	    w->punt_dropped == NULL || w->txb == NULL || w->punt_port == NULL)
+	    w->punt_dropped == NULL || w->txb == NULL || w->punt_port == NULL || w->storm == NULL)
 		return -ENOMEM;
 	for (uint16_t p = 0; p < dp->nports; p++) {
 		w->txb[p] =
@@ -312,6 +324,7 @@ void dp_workers_free(struct dp *dp)
 		rte_free(w->tx_unsent);
 		rte_free(w->punt_dropped);
 		rte_free(w->punt_port);
+		rte_free(w->storm);
 		memset(w, 0, sizeof(*w));
 	}
 }

@@ -29,6 +29,8 @@
 #include "fabric/config.h"
 
 #include "dp.h"
+#include "dp_sflow.h"
+#include "preflight/preflight.h"
 
 #define LINK_POLL_MS  100 /* how often link state and idle time are looked at */
 #define MAIN_SLEEP_US 1000
@@ -40,6 +42,8 @@ struct options {
 	const char *stats_json;
 	uint64_t idle_exit_ms; /* 0: run until a signal */
 	bool check;
+	bool preflight;
+	bool no_xdp_filter;
 };
 
 static volatile sig_atomic_t got_stop;
@@ -72,10 +76,16 @@ static void usage(FILE *out)
 	    "  -c, --config FILE    configuration file (required); SIGHUP reloads it\n"
 	    "      --check          load and validate the configuration, print every\n"
 	    "                       error or \"configuration OK\", and exit\n"
+	    "      --preflight      check this server for running the configuration (hugepages,\n"
+	    "                       IOMMU, NIC drivers, NUMA, isolated cores, bpffs) without\n"
+	    "                       changing anything, print one line per finding, and exit\n"
+	    "                       (1 if anything would stop the dataplane)\n"
 	    "      --stats-json FILE  on exit, write every port's counters (summed over\n"
 	    "                       workers) and drops by reason to FILE as JSON\n"
 	    "      --idle-exit MS   exit once frames have been received and no port has\n"
 	    "                       received one for MS milliseconds (for tests on pcap files)\n"
+	    "      --no-xdp-filter  run net_af_xdp ports without the XDP pre-filter (without\n"
+	    "                       it, a port whose filter cannot be loaded stops the start)\n"
 	    "  -h, --help           this text\n"
 	    "\n"
 	    "Signals: SIGHUP reloads the configuration (a file that fails validation\n"
@@ -100,12 +110,14 @@ static int parse_ms(const char *s, uint64_t *out)
 /* 0 to run, 1 to exit successfully (--help), -1 on a usage error. */
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_STATS_JSON = 256, OPT_IDLE_EXIT, OPT_CHECK };
+	enum { OPT_STATS_JSON = 256, OPT_IDLE_EXIT, OPT_CHECK, OPT_PREFLIGHT, OPT_NO_XDP };
 	static const struct option longopts[] = {
 	    {"config", required_argument, NULL, 'c'},
 	    {"check", no_argument, NULL, OPT_CHECK},
+	    {"preflight", no_argument, NULL, OPT_PREFLIGHT},
 	    {"stats-json", required_argument, NULL, OPT_STATS_JSON},
 	    {"idle-exit", required_argument, NULL, OPT_IDLE_EXIT},
+	    {"no-xdp-filter", no_argument, NULL, OPT_NO_XDP},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -119,6 +131,12 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_CHECK:
 			o->check = true;
+			break;
+		case OPT_PREFLIGHT:
+			o->preflight = true;
+			break;
+		case OPT_NO_XDP:
+			o->no_xdp_filter = true;
 			break;
 		case OPT_STATS_JSON:
 			o->stats_json = optarg;
@@ -204,9 +222,11 @@ static int dp_alloc(struct dp *dp, const struct fab_model *m, const char *path)
 	dp->admin_up = calloc(m->nports, 1);
 	dp->errdisabled = calloc(m->nports, 1);
 	dp->link_up = calloc(m->nports, 1);
+	dp->link_changes = calloc(m->nports, sizeof(*dp->link_changes));
 	dp->oper = calloc(m->nports, 1);
 	if (dp->ports == NULL || dp->admin_up == NULL || dp->errdisabled == NULL ||
-	    dp->link_up == NULL || dp->oper == NULL)
+	    dp->link_up == NULL || dp->link_changes == NULL || dp->oper == NULL ||
+	    dp_xdpport_init(dp) < 0)
 		return -ENOMEM;
 	for (size_t i = 0; i < m->nports; i++) {
 		struct dp_port *p = &dp->ports[i];
@@ -219,6 +239,19 @@ static int dp_alloc(struct dp *dp, const struct fab_model *m, const char *path)
 			dp->mtu_max = m->ports[i].mtu;
 	}
 	return 0;
+}
+
+/*
+ * Buffers one RX queue of this device may hold. net_af_xdp keeps its fill
+ * and completion rings (2048 each in DPDK 22.11, whatever nb_rx_desc says)
+ * stocked from the pool; too few buffers and the last ports to start receive
+ * nothing, with no error from the driver.
+ */
+static unsigned int port_rx_reserve(const char *device)
+{
+	enum { AF_XDP_RINGS = 2 * 2048 };
+
+	return strncmp(device, "net_af_xdp", 10) == 0 ? AF_XDP_RINGS : DP_RX_DESC;
 }
 
 static int dp_eal_resources(struct dp *dp)
@@ -261,8 +294,10 @@ static int dp_eal_resources(struct dp *dp)
 	if (room < RTE_MBUF_DEFAULT_BUF_SIZE)
 		room = RTE_MBUF_DEFAULT_BUF_SIZE;
 	/* Every RX and TX ring full, every TX buffer full, and the per-lcore caches. */
-	nb_mbuf = dp->nports * dp->nworkers * (DP_RX_DESC + DP_TX_DESC + DP_BURST) +
-		  rte_lcore_count() * (POOL_CACHE + DP_BURST);
+	nb_mbuf = rte_lcore_count() * (POOL_CACHE + DP_BURST);
+	for (size_t p = 0; p < dp->nports; p++)
+		nb_mbuf +=
+		    dp->nworkers * (port_rx_reserve(dp->ports[p].device) + DP_TX_DESC + DP_BURST);
 	dp->pool = rte_pktmbuf_pool_create("dp_rx", nb_mbuf, POOL_CACHE, 0, (uint16_t)room,
 					   (int)rte_socket_id());
 	dp->punt_pool = rte_pktmbuf_pool_create("dp_punt", PUNT_POOL, POOL_CACHE, 0, (uint16_t)room,
@@ -277,6 +312,7 @@ static int dp_eal_resources(struct dp *dp)
 
 static void dp_free(struct dp *dp)
 {
+	dp_sflow_fini(dp);
 	dp_workers_free(dp);
 	rte_free(dp->workers);
 	for (unsigned int i = 0; i < dp->nreclaim; i++)
@@ -287,10 +323,12 @@ static void dp_free(struct dp *dp)
 	rte_mempool_free(dp->pool);
 	rte_mempool_free(dp->punt_pool);
 	rte_free(dp->rcu);
+	dp_xdpport_free(dp);
 	free(dp->ports);
 	free(dp->admin_up);
 	free(dp->errdisabled);
 	free(dp->link_up);
+	free(dp->link_changes);
 	free(dp->oper);
 }
 
@@ -339,6 +377,7 @@ static void main_loop(struct dp *dp, const struct options *o)
 		}
 		dp_ctl_poll(dp);
 		dp_punt_drain(dp);
+		dp_sflow_poll(dp);
 		if (got_hup) {
 			got_hup = 0;
 			dp_reload(dp);
@@ -367,12 +406,25 @@ static int run(struct dp *dp, const struct options *o)
 	__atomic_store_n(&dp->stop, true, __ATOMIC_RELEASE);
 	rte_eal_mp_wait_lcore();
 	dp_punt_drain(dp);
+	dp_sflow_poll(dp); /* the last samples still reach the collectors */
 	if (o->stats_json != NULL) {
 		rc = dp_stats_write_json(dp, o->stats_json);
 		if (rc < 0)
 			dp_log("cannot write %s: %s", o->stats_json, strerror(-rc));
 	}
 	return rc;
+}
+
+/* The -l (or --lcores) value among the EAL arguments before "--", or NULL. */
+static const char *eal_lcores(int sep, char **argv)
+{
+	for (int i = 1; i < sep; i++) {
+		if ((strcmp(argv[i], "-l") == 0 || strcmp(argv[i], "--lcores") == 0) && i + 1 < sep)
+			return argv[i + 1];
+		if (strncmp(argv[i], "-l", 2) == 0 && argv[i][2] != '\0')
+			return argv[i] + 2;
+	}
+	return NULL;
 }
 
 int main(int argc, char **argv)
@@ -396,6 +448,19 @@ int main(int argc, char **argv)
 		fab_model_destroy(m);
 		return EXIT_SUCCESS;
 	}
+	if (o.preflight) {
+		const struct dp_preflight_opts po = {.config_path = o.config,
+						     .lcores = eal_lcores(sep, argv)};
+
+		rc = dp_preflight_run("/", m, &po, dp_preflight_print, stdout);
+		fab_model_destroy(m);
+		if (rc == -EINVAL)
+			dp_log("--preflight: the EAL -l list '%s' is not a list of cores",
+			       po.lcores ? po.lcores : "");
+		return rc == DP_PREFLIGHT_OK || rc == DP_PREFLIGHT_WARN ? EXIT_SUCCESS
+									: EXIT_FAILURE;
+	}
+	dp.xdp_off = o.no_xdp_filter;
 	if (dp_alloc(&dp, m, o.config) < 0) {
 		dp_log("out of memory");
 		fab_model_destroy(m);
@@ -427,6 +492,11 @@ int main(int argc, char **argv)
 	}
 	if (rc == 0) {
 		rc = dp_apply_model(&dp, m);
+		if (rc < 0)
+			dp_ports_stop(&dp);
+	}
+	if (rc == 0) {
+		rc = dp_sflow_init(&dp);
 		if (rc < 0)
 			dp_ports_stop(&dp);
 	}

@@ -64,8 +64,10 @@ static int grow(void **v, size_t n, size_t *cap, size_t size)
 	return 0;
 }
 
-static void errors_vadd(struct fab_config_errors *e, const char *file, uint32_t line, uint32_t col,
-			const char *fmt, va_list ap)
+__attribute__((format(printf, 5, 0))) static void errors_vadd(struct fab_config_errors *e,
+							      const char *file, uint32_t line,
+							      uint32_t col, const char *fmt,
+							      va_list ap)
 {
 	struct fab_config_error *x;
 
@@ -722,7 +724,8 @@ static void load_policy(struct loader *l, yaml_node_t *n)
 	};
 	static const struct key flap_keys[] = {
 	    {"changes", false}, {"window", false}, {"hold", false}};
-	static const struct key storm_keys[] = {{"arp", false}, {"nd", false}};
+	static const struct key storm_keys[] = {
+	    {"arp", false}, {"nd", false}, {"errdisable-after", false}};
 	static const struct key punt_keys[] = {{"port", false}, {"total", false}};
 	struct fab_policy *p = &l->m->policy;
 	yaml_node_t *v[N], *w[3];
@@ -748,11 +751,14 @@ static void load_policy(struct loader *l, yaml_node_t *n)
 			get_u32(l, w[2], "'hold'", false, 1, 604800, &p->flap_hold_s);
 	}
 	if (v[STORM] &&
-	    map_fields(l, v[STORM], "'storm-control'", "storm-control", storm_keys, 2, w)) {
+	    map_fields(l, v[STORM], "'storm-control'", "storm-control", storm_keys, 3, w)) {
 		if (w[0])
 			get_rate(l, w[0], "storm-control arp", &p->storm_arp);
 		if (w[1])
 			get_rate(l, w[1], "storm-control nd", &p->storm_nd);
+		if (w[2])
+			get_u32(l, w[2], "'errdisable-after'", false, 0, 86400,
+				&p->storm_errdisable_s);
 	}
 	if (v[PUNT] && map_fields(l, v[PUNT], "'punt'", "punt", punt_keys, 2, w)) {
 		if (w[0])
@@ -794,13 +800,75 @@ static bool metrics_valid(const char *s)
 	return s[0] == '[' ? fab_ip6_parse(addr, &a6) == 0 : fab_ip4_parse(addr, &a4) == 0;
 }
 
+static void load_sflow(struct loader *l, yaml_node_t *n)
+{
+	enum { COLL, AGENT, RATE, POLL, HDR, N };
+	static const struct key keys[N] = {
+	    [COLL] = {"collectors", false},    [AGENT] = {"agent-address", false},
+	    [RATE] = {"sampling-rate", false}, [POLL] = {"polling-interval", false},
+	    [HDR] = {"header-bytes", false},
+	};
+	struct fab_sflow *s = &l->m->mgmt.sflow;
+	yaml_node_t *v[N];
+	char buf[64];
+	size_t cnt;
+
+	if (!map_fields(l, n, "'sflow'", "sflow", keys, N, v))
+		return;
+	if (v[COLL]) {
+		yaml_node_item_t *it = seq_items_max(l, v[COLL], "'collectors'",
+						     FAB_SFLOW_COLLECTORS_MAX, "collectors", &cnt);
+
+		for (size_t i = 0; it != NULL && i < cnt; i++) {
+			yaml_node_t *e = node(l, it[i]);
+			char *dst = s->collectors[s->ncollectors];
+
+			if (!get_text(l, e, "sFlow collector", TEXT_FREE, dst, FAB_NAME_MAX))
+				continue;
+			if (!metrics_valid(dst)) {
+				err(l, e,
+				    "sFlow collector must be ADDRESS:PORT (192.0.2.10:6343, "
+				    "[2001:db8::10]:6343), not '%s'",
+				    show(dst, buf, sizeof(buf)));
+				continue;
+			}
+			s->ncollectors++;
+		}
+	}
+	if (v[AGENT] &&
+	    get_text(l, v[AGENT], "'agent-address'", TEXT_FREE, s->agent, sizeof(s->agent))) {
+		uint32_t a4;
+		struct fab_ip6 a6;
+
+		if (fab_ip4_parse(s->agent, &a4) != 0 && fab_ip6_parse(s->agent, &a6) != 0)
+			err(l, v[AGENT],
+			    "'agent-address' must be an IPv4 or IPv6 address, not '%s'",
+			    show(s->agent, buf, sizeof(buf)));
+	}
+	if (v[RATE])
+		get_u32(l, v[RATE], "'sampling-rate'", false, 1, 1u << 30, &s->sampling_rate);
+	if (v[POLL])
+		get_u32(l, v[POLL], "'polling-interval'", false, 0, 3600, &s->polling_interval_s);
+	if (v[HDR])
+		get_u32(l, v[HDR], "'header-bytes'", false, FAB_SFLOW_HEADER_MIN,
+			FAB_SFLOW_HEADER_MAX, &s->header_bytes);
+	if (s->ncollectors > 0 && s->agent[0] == '\0')
+		err(l, n,
+		    "sFlow collectors need an 'agent-address': the address collectors "
+		    "know this switch by");
+}
+
 static void load_management(struct loader *l, yaml_node_t *n)
 {
-	enum { CTL, CLI, CLIRO, GROUP, METRICS, STATE, N };
+	enum { CTL, CLI, CLIRO, GROUP, METRICS, STATE, SFLOW, N };
 	static const struct key keys[N] = {
-	    [CTL] = {"control-socket", false},        [CLI] = {"cli-socket", false},
-	    [CLIRO] = {"cli-readonly-socket", false}, [GROUP] = {"cli-group", false},
-	    [METRICS] = {"metrics", false},           [STATE] = {"state-dir", false},
+	    [CTL] = {"control-socket", false},
+	    [CLI] = {"cli-socket", false},
+	    [CLIRO] = {"cli-readonly-socket", false},
+	    [GROUP] = {"cli-group", false},
+	    [METRICS] = {"metrics", false},
+	    [STATE] = {"state-dir", false},
+	    [SFLOW] = {"sflow", false},
 	};
 	struct fab_management *g = &l->m->mgmt;
 	/* A socket path must fit sockaddr_un.sun_path with its NUL. */
@@ -821,6 +889,8 @@ static void load_management(struct loader *l, yaml_node_t *n)
 			 sizeof(g->cli_group));
 	if (v[STATE])
 		get_text(l, v[STATE], "'state-dir'", TEXT_PATH, g->state_dir, sizeof(g->state_dir));
+	if (v[SFLOW])
+		load_sflow(l, v[SFLOW]);
 	if (v[METRICS]) {
 		char tmp[FAB_NAME_MAX], buf[64];
 

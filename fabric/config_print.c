@@ -61,6 +61,7 @@ static void print_policy(const struct fab_policy *p, FILE *out)
 	fputs("  storm-control:\n", out);
 	put_rate(out, "    ", "arp", &p->storm_arp);
 	put_rate(out, "    ", "nd", &p->storm_nd);
+	fprintf(out, "    errdisable-after: %u\n", p->storm_errdisable_s);
 	fputs("  punt:\n", out);
 	put_rate(out, "    ", "port", &p->punt_port);
 	put_rate(out, "    ", "total", &p->punt_total);
@@ -91,6 +92,14 @@ static void print_management(const struct fab_management *g, FILE *out)
 	put_key_str(out, "  ", "cli-group", g->cli_group);
 	put_key_str(out, "  ", "metrics", g->metrics_listen[0] ? g->metrics_listen : "off");
 	put_key_str(out, "  ", "state-dir", g->state_dir);
+	fputs("  sflow:\n    collectors: [", out);
+	for (size_t i = 0; i < g->sflow.ncollectors; i++)
+		fprintf(out, "%s\"%s\"", i ? ", " : "", g->sflow.collectors[i]);
+	fputs("]\n", out);
+	if (g->sflow.agent[0] != '\0')
+		put_key_str(out, "    ", "agent-address", g->sflow.agent);
+	fprintf(out, "    sampling-rate: %u\n    polling-interval: %u\n    header-bytes: %u\n",
+		g->sflow.sampling_rate, g->sflow.polling_interval_s, g->sflow.header_bytes);
 }
 
 static void print_lans(const struct fab_model *m, FILE *out)
@@ -169,8 +178,13 @@ static void put_list(FILE *out, const char *key, const void *v, size_t n, size_t
 
 	fprintf(out, "            %s: [", key);
 	for (size_t i = 0; i < n; i++) {
+		size_t l;
+
 		fmt((const char *)v + i * size, a, sizeof(a));
-		fprintf(out, "%s%s", i ? ", " : "", a);
+		l = strlen(a);
+		/* In a flow list a plain scalar cannot end in ':' ("2001:db8::" before ',' or
+		 * ']' reads as a mapping key), so such an address is quoted. */
+		fprintf(out, l > 0 && a[l - 1] == ':' ? "%s\"%s\"" : "%s%s", i ? ", " : "", a);
 	}
 	fputs("]\n", out);
 }

@@ -61,6 +61,7 @@ static void policy_fields(const struct fab_model *m, struct fields *f)
 	    p->flap_window_s, p->flap_hold_s);
 	rate(f, "policy storm-control arp", &p->storm_arp);
 	rate(f, "policy storm-control nd", &p->storm_nd);
+	put(f, "policy storm-control errdisable-after", "%u", p->storm_errdisable_s);
 	rate(f, "policy punt port", &p->punt_port);
 	rate(f, "policy punt total", &p->punt_total);
 	put(f, "policy sponge enabled", "%s", s->enabled ? "true" : "false");
@@ -79,6 +80,12 @@ static void policy_fields(const struct fab_model *m, struct fields *f)
 	put(f, "management cli-group", "%s", g->cli_group);
 	put(f, "management metrics", "%s", g->metrics_listen[0] ? g->metrics_listen : "off");
 	put(f, "management state-dir", "%s", g->state_dir);
+	for (size_t i = 0; i < g->sflow.ncollectors; i++)
+		put(f, "management sflow collector", "%s", g->sflow.collectors[i]);
+	put(f, "management sflow agent-address", "%s", g->sflow.agent);
+	put(f, "management sflow sampling-rate", "%u", g->sflow.sampling_rate);
+	put(f, "management sflow polling-interval", "%u", g->sflow.polling_interval_s);
+	put(f, "management sflow header-bytes", "%u", g->sflow.header_bytes);
 }
 
 static void lan_fields(const struct fab_lan *lan, struct fields *f)

@@ -17,8 +17,10 @@
 /* An export larger than this is not one switch's or one exchange's database. */
 #define IMPORT_FILE_MAX (64u << 20)
 
-static void vadd(struct fab_config_errors *e, const struct imp_file *f, const yaml_node_t *n,
-		 const char *rec, const char *fmt, va_list ap)
+__attribute__((format(printf, 5, 0))) static void vadd(struct fab_config_errors *e,
+						       const struct imp_file *f,
+						       const yaml_node_t *n, const char *rec,
+						       const char *fmt, va_list ap)
 {
 	struct fab_config_error *x;
 	int o = 0;

@@ -55,6 +55,10 @@ void fab_model_defaults(struct fab_model *m)
 	snprintf(g->metrics_listen, sizeof(g->metrics_listen), "%s", "127.0.0.1:9712");
 	snprintf(g->state_dir, sizeof(g->state_dir), "%s", "/var/lib/peerlan");
 	snprintf(g->cli_group, sizeof(g->cli_group), "%s", "peerlan");
+	/* The middle of what exchanges run (1 in 2048 to 1 in 16384 on 10G and up). */
+	g->sflow.sampling_rate = 8192;
+	g->sflow.polling_interval_s = 20;
+	g->sflow.header_bytes = 128;
 }
 
 static void binding_free(struct fab_binding *b)
@@ -239,7 +243,9 @@ static bool policy_equal(const struct fab_policy *a, const struct fab_policy *b)
 	       memcmp(a->ethertypes, b->ethertypes, a->nethertypes * sizeof(a->ethertypes[0])) ==
 		   0 &&
 	       a->neigh == b->neigh && rate_equal(&a->storm_arp, &b->storm_arp) &&
-	       rate_equal(&a->storm_nd, &b->storm_nd) && rate_equal(&a->punt_port, &b->punt_port) &&
+	       rate_equal(&a->storm_nd, &b->storm_nd) &&
+	       a->storm_errdisable_s == b->storm_errdisable_s &&
+	       rate_equal(&a->punt_port, &b->punt_port) &&
 	       rate_equal(&a->punt_total, &b->punt_total) && a->violation == b->violation &&
 	       a->errdisable_recovery_s == b->errdisable_recovery_s &&
 	       a->flap_changes == b->flap_changes && a->flap_window_s == b->flap_window_s &&
@@ -250,9 +256,21 @@ static bool policy_equal(const struct fab_policy *a, const struct fab_policy *b)
 	       x->mac == y->mac && x->gratuitous == y->gratuitous && x->enabled == y->enabled;
 }
 
+static bool sflow_equal(const struct fab_sflow *a, const struct fab_sflow *b)
+{
+	if (a->ncollectors != b->ncollectors)
+		return false;
+	for (size_t i = 0; i < a->ncollectors; i++)
+		if (strcmp(a->collectors[i], b->collectors[i]) != 0)
+			return false;
+	return strcmp(a->agent, b->agent) == 0 && a->sampling_rate == b->sampling_rate &&
+	       a->polling_interval_s == b->polling_interval_s && a->header_bytes == b->header_bytes;
+}
+
 static bool mgmt_equal(const struct fab_management *a, const struct fab_management *b)
 {
-	return strcmp(a->control_socket, b->control_socket) == 0 &&
+	return sflow_equal(&a->sflow, &b->sflow) &&
+	       strcmp(a->control_socket, b->control_socket) == 0 &&
 	       strcmp(a->cli_socket, b->cli_socket) == 0 &&
 	       strcmp(a->cli_ro_socket, b->cli_ro_socket) == 0 &&
 	       strcmp(a->metrics_listen, b->metrics_listen) == 0 &&

@@ -159,15 +159,30 @@ struct fab_policy {
 	size_t nethertypes;
 	enum fab_neigh_policy neigh;
 	struct fab_sponge_policy sponge;
-	struct fab_rate storm_arp; /* per port */
-	struct fab_rate storm_nd;  /* per port */
-	struct fab_rate punt_port; /* frames copied to control, per port */
+	struct fab_rate storm_arp;   /* per port */
+	struct fab_rate storm_nd;    /* per port */
+	uint32_t storm_errdisable_s; /* over a storm rate this long err-disables; 0: never */
+	struct fab_rate punt_port;   /* frames copied to control, per port */
 	struct fab_rate punt_total;
 	enum fab_violation violation;
 	uint32_t errdisable_recovery_s; /* 0: no automatic recovery */
 	uint32_t flap_changes;          /* more than this many link changes ... */
 	uint32_t flap_window_s;         /* ... within this window ... */
 	uint32_t flap_hold_s;           /* ... err-disable the port this long */
+};
+
+#define FAB_SFLOW_COLLECTORS_MAX 4
+#define FAB_SFLOW_HEADER_MIN     64
+#define FAB_SFLOW_HEADER_MAX     256
+
+/* sFlow version 5 export from the dataplane; off while no collector is set. */
+struct fab_sflow {
+	char collectors[FAB_SFLOW_COLLECTORS_MAX][FAB_NAME_MAX]; /* ADDRESS:PORT */
+	size_t ncollectors;
+	char agent[FAB_NAME_MAX];    /* agent address (IPv4 or IPv6), required with collectors */
+	uint32_t sampling_rate;      /* one in N ingress frames per port */
+	uint32_t polling_interval_s; /* counter samples; 0: none */
+	uint32_t header_bytes;       /* of each sampled frame */
 };
 
 struct fab_management {
@@ -177,6 +192,7 @@ struct fab_management {
 	char metrics_listen[FAB_NAME_MAX]; /* ADDRESS:PORT, "" disables */
 	char state_dir[FAB_PATH_MAX];
 	char cli_group[FAB_NAME_MAX];
+	struct fab_sflow sflow;
 };
 
 struct fab_model {

@@ -54,6 +54,8 @@ struct meta {
 struct burst {
 	const struct fab_tables *t;
 	const uint8_t *oper;
+	struct fab_bucket *storm; /* the ingress port's buckets, or NULL */
+	uint64_t now;
 	uint16_t in_port;
 	uint32_t binding;
 };
@@ -682,6 +684,33 @@ static int ipv6(struct burst *b, struct fab_frame *f, const struct meta *m, stru
 	return mc ? drop(v, FAB_DROP_ipv6_multicast) : OUT_L2;
 }
 
+/*
+ * The last two rules, on a frame the fabric would otherwise act on: a
+ * broadcast ARP or multicast IPv6 frame over its port's storm rate, and
+ * anything at all from a port in quarantine, are dropped. Storm tokens are
+ * spent only on frames that pass every other rule, so that a flood of
+ * frames dropped anyway does not starve the port's legitimate requests.
+ */
+static inline int admit(struct burst *b, const struct meta *m, uint8_t ec, struct fab_verdict *v,
+			int out)
+{
+	if (b->storm != NULL && (m->dst & MAC_MCAST) && (ec == FAB_EC_ARP || ec == FAB_EC_IPV6)) {
+		unsigned k = ec == FAB_EC_ARP ? FAB_STORM_ARP : FAB_STORM_ND;
+		const struct fab_rate *r = &b->t->ports[b->in_port].storm[k];
+		struct fab_bucket *bk = &b->storm[k];
+
+		if (bk->rate != r->pps ||
+		    bk->cap != (uint64_t)(r->burst ? r->burst : 1) * FAB_BUCKET_UNIT)
+			fab_bucket_init(bk, r->pps, r->burst, b->now);
+		if (!fab_bucket_take(bk, b->now))
+			return drop(v, FAB_DROP_storm);
+	}
+	/* A copy tells control what the port sends, for the quarantine report. */
+	if (b->t->lans[m->lan].kind == FAB_LAN_QUARANTINE)
+		return drop_punt(v, FAB_DROP_quarantine);
+	return out;
+}
+
 /* Everything after the parse pass: source, link-local, EtherType, protocol, forwarding. */
 static int decide(struct burst *b, struct fab_frame *f, const struct meta *m, struct fab_verdict *v)
 {
@@ -719,7 +748,9 @@ static int decide(struct burst *b, struct fab_frame *f, const struct meta *m, st
 	default:
 		return drop(v, ec & ~FAB_EC_DROP);
 	}
-	return out == OUT_L2 ? forward(b, f, m, v) : out;
+	if (out == OUT_L2)
+		out = forward(b, f, m, v);
+	return out == OUT_DROP ? out : admit(b, m, ec, v, out);
 }
 
 /*
@@ -785,7 +816,12 @@ static void count_drop(struct fab_port_stats *st, const struct meta *m, const st
 static void run_chunk(struct fab_pipeline_ctx *ctx, uint16_t in_port, struct fab_frame *frames,
 		      struct fab_verdict *verdicts, uint16_t n)
 {
-	struct burst b = {.t = ctx->t, .oper = ctx->oper, .in_port = in_port};
+	struct burst b = {.t = ctx->t,
+			  .oper = ctx->oper,
+			  .storm =
+			      ctx->storm ? ctx->storm + (size_t)in_port * FAB_STORM__COUNT : NULL,
+			  .now = ctx->now,
+			  .in_port = in_port};
 	const struct fab_t_port *p = &b.t->ports[in_port];
 	struct fab_port_stats *st = &ctx->stats[in_port];
 	bool down = ctx->oper[in_port] != FAB_OPER_UP;
@@ -860,6 +896,11 @@ void fab_pipeline_run(struct fab_pipeline_ctx *ctx, uint16_t in_port, struct fab
 
 		run_chunk(ctx, in_port, frames + i, verdicts + i, k);
 	}
+}
+
+bool fab_drop_is_offence(unsigned reason)
+{
+	return reason < FAB_DROP__COUNT && offender_reason[reason];
 }
 
 void fab_stats_count_tx(struct fab_port_stats *s, const uint8_t *data, uint16_t len)

@@ -10,8 +10,10 @@
 #ifndef PEERLAN_FABRIC_PIPELINE_H
 #define PEERLAN_FABRIC_PIPELINE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
+#include "bucket.h"
 #include "counters.h"
 #include "tables.h"
 
@@ -54,11 +56,21 @@ enum fab_port_oper {
 	FAB_OPER_ERRDISABLED = 2 /* shut by a port-security action */
 };
 
+/* Storm-control buckets of one port: broadcast ARP, multicast IPv6. */
+enum { FAB_STORM_ARP, FAB_STORM_ND, FAB_STORM__COUNT };
+
 struct fab_pipeline_ctx {
 	const struct fab_tables *t;
 	const uint8_t *oper;          /* enum fab_port_oper, indexed by fabric port */
 	struct fab_port_stats *stats; /* this worker's counters, indexed by fabric port */
 	uint64_t now;                 /* monotonic nanoseconds, read once per burst */
+	/*
+	 * This worker's storm-control buckets, FAB_STORM__COUNT per fabric port
+	 * (zeroed at first, owned by the caller); NULL: no storm control. The
+	 * pipeline sets each bucket to the tables' rate whenever they differ,
+	 * so a reload needs nothing from the caller.
+	 */
+	struct fab_bucket *storm;
 };
 
 /*
@@ -83,6 +95,9 @@ void fab_pipeline_run(struct fab_pipeline_ctx *ctx, uint16_t in_port, struct fab
  * frames control builds.
  */
 uint16_t fab_icmp6_csum(const uint8_t *ip, const uint8_t *icmp, uint32_t len);
+/* Whether a drop reason is an offence of the sender (a source-MAC or
+ * protocol violation), the reasons that set the last offender. */
+bool fab_drop_is_offence(unsigned reason);
 
 /* Counts one transmitted frame (caller side of the accounting). */
 void fab_stats_count_tx(struct fab_port_stats *s, const uint8_t *data, uint16_t len);

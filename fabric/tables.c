@@ -238,6 +238,8 @@ static void build_ports(struct fab_tables *t, const struct fab_model *m)
 		tp->max_len[0] = (uint16_t)(p->mtu + FAB_ETH_HLEN);
 		tp->max_len[1] = (uint16_t)(p->mtu + FAB_ETH_HLEN + FAB_VLAN_HLEN);
 		tp->access_lan = p->mode == FAB_PORT_ACCESS ? p->lans[0] : FAB_T_NO_LAN;
+		tp->storm[FAB_STORM_ARP] = m->policy.storm_arp;
+		tp->storm[FAB_STORM_ND] = m->policy.storm_nd;
 		tp->vlan2lan = NULL;
 		if (p->mode != FAB_PORT_TRUNK)
 			continue;

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "pipeline.h"
 #include "tables.h"
 
 #define FAB_T_EMPTY  UINT64_MAX /* no real key has lan bits 0xffff */
@@ -55,6 +56,8 @@ struct fab_t_port {
 	uint16_t max_len[2]; /* largest frame: [0] untagged, [1] with one 802.1Q tag */
 	uint8_t mode;        /* enum fab_port_mode */
 	uint8_t kind;        /* enum fab_port_kind */
+	/* Storm control, FAB_STORM_ARP and FAB_STORM_ND: the policy's rates. */
+	struct fab_rate storm[2];
 };
 
 struct fab_t_lan {

@@ -508,16 +508,20 @@ int fab_wire_hello_rep_decode(const uint8_t *p, size_t len, struct fab_wire_hell
 	return fab_wire_rd_end(&r);
 }
 
+#define WIRE_PORT_STATE_LEN 6 /* admin_up, oper, link_changes */
+
 static void put_port_state(struct fab_wire_buf *b, const struct fab_wire_port_state *s)
 {
 	fab_wire_put_u8(b, s->admin_up);
 	fab_wire_put_u8(b, s->oper);
+	fab_wire_put_u32(b, s->link_changes);
 }
 
 static void get_port_state(struct fab_wire_rd *r, struct fab_wire_port_state *s)
 {
 	s->admin_up = fab_wire_get_u8(r);
 	s->oper = fab_wire_get_u8(r);
+	s->link_changes = fab_wire_get_u32(r);
 	if (s->admin_up > 1 || s->oper > FAB_OPER_ERRDISABLED)
 		r->err = true;
 }
@@ -594,7 +598,7 @@ int fab_wire_counters_decode(const uint8_t *p, size_t len, struct fab_wire_count
 	if (r.err || m->nports > FAB_PORTS_MAX || nctr > WIRE_LIST_MAX || ndrop > WIRE_LIST_MAX)
 		return -EBADMSG;
 	/* Check the whole size before touching the caller's arrays. */
-	per_port = 2 + 8 * ((size_t)nctr + ndrop) + 8 + 8 + 2 + 2;
+	per_port = WIRE_PORT_STATE_LEN + 8 * ((size_t)nctr + ndrop) + 8 + 8 + 2 + 2;
 	if (len - r.off != per_port * m->nports)
 		return -EBADMSG;
 	for (uint16_t i = 0; i < m->nports; i++) {
@@ -642,25 +646,49 @@ int fab_wire_config_decode(const uint8_t *p, size_t len, struct fab_wire_config 
 	return fab_wire_rd_end(&r);
 }
 
-int fab_wire_port_admin_encode(struct fab_wire_buf *b, uint32_t id,
-			       const struct fab_wire_port_admin *m)
+/* PORT_ADMIN and PORT_ERRDISABLE share one layout: a port and a flag. */
+static int port_flag_encode(struct fab_wire_buf *b, uint8_t type, uint32_t id, uint16_t port,
+			    uint8_t flag)
 {
-	fab_wire_begin(b, FAB_WIRE_PORT_ADMIN, 0, id, 0);
-	fab_wire_put_u16(b, m->port);
-	fab_wire_put_u8(b, m->up);
+	fab_wire_begin(b, type, 0, id, 0);
+	fab_wire_put_u16(b, port);
+	fab_wire_put_u8(b, flag);
 	return fab_wire_finish(b);
 }
 
-int fab_wire_port_admin_decode(const uint8_t *p, size_t len, struct fab_wire_port_admin *m)
+static int port_flag_decode(const uint8_t *p, size_t len, uint16_t *port, uint8_t *flag)
 {
 	struct fab_wire_rd r;
 
 	fab_wire_rd_init(&r, p, len);
-	m->port = fab_wire_get_u16(&r);
-	m->up = fab_wire_get_u8(&r);
-	if (m->up > 1 || m->port >= FAB_PORTS_MAX)
+	*port = fab_wire_get_u16(&r);
+	*flag = fab_wire_get_u8(&r);
+	if (*flag > 1 || *port >= FAB_PORTS_MAX)
 		r.err = true;
 	return fab_wire_rd_end(&r);
+}
+
+int fab_wire_port_admin_encode(struct fab_wire_buf *b, uint32_t id,
+			       const struct fab_wire_port_admin *m)
+{
+	return port_flag_encode(b, FAB_WIRE_PORT_ADMIN, id, m->port, m->up);
+}
+
+int fab_wire_port_admin_decode(const uint8_t *p, size_t len, struct fab_wire_port_admin *m)
+{
+	return port_flag_decode(p, len, &m->port, &m->up);
+}
+
+int fab_wire_port_errdisable_encode(struct fab_wire_buf *b, uint32_t id,
+				    const struct fab_wire_port_errdisable *m)
+{
+	return port_flag_encode(b, FAB_WIRE_PORT_ERRDISABLE, id, m->port, m->on);
+}
+
+int fab_wire_port_errdisable_decode(const uint8_t *p, size_t len,
+				    struct fab_wire_port_errdisable *m)
+{
+	return port_flag_decode(p, len, &m->port, &m->on);
 }
 
 int fab_wire_frame_encode(struct fab_wire_buf *b, uint8_t type, uint32_t id,
@@ -792,6 +820,7 @@ const char *fab_wire_type_name(uint8_t type)
 	    [FAB_WIRE_PUNT] = "PUNT",
 	    [FAB_WIRE_INJECT] = "INJECT",
 	    [FAB_WIRE_CLI] = "CLI",
+	    [FAB_WIRE_PORT_ERRDISABLE] = "PORT_ERRDISABLE",
 	    [FAB_WIRE_SPONGE_SET] = "SPONGE_SET",
 	};
 

@@ -48,7 +48,10 @@ enum fab_wire_type {
 	FAB_WIRE_PUNT = 6,         /* dataplane -> control, async: a copied frame */
 	FAB_WIRE_INJECT = 7,       /* control -> dataplane: send a frame */
 	FAB_WIRE_CLI = 8,          /* peerlanctl -> control: one command */
-	FAB_WIRE_SPONGE_SET = 9,   /* control -> dataplane: the whole sponged set (wire_sponge.c) */
+	/* control -> dataplane: a port err-disabled (port security) or not. */
+	FAB_WIRE_PORT_ERRDISABLE = 9,
+	/* control -> dataplane: the whole sponged set (wire_sponge.c). */
+	FAB_WIRE_SPONGE_SET = 10,
 	FAB_WIRE_TYPE__MAX
 };
 
@@ -207,6 +210,9 @@ int fab_wire_hello_rep_decode(const uint8_t *p, size_t len, struct fab_wire_hell
 struct fab_wire_port_state {
 	uint8_t admin_up; /* as configured or set by PORT_ADMIN */
 	uint8_t oper;     /* enum fab_port_oper */
+	/* Link state changes the dataplane has seen since it started; it
+	 * polls every 100 ms and counts each, so control misses none. */
+	uint32_t link_changes;
 };
 
 /* STATUS reply; the request has no payload. ports points at nports entries
@@ -252,6 +258,18 @@ struct fab_wire_port_admin {
 int fab_wire_port_admin_encode(struct fab_wire_buf *b, uint32_t id,
 			       const struct fab_wire_port_admin *m);
 int fab_wire_port_admin_decode(const uint8_t *p, size_t len, struct fab_wire_port_admin *m);
+
+/* PORT_ERRDISABLE request: on 1 err-disables the port (the dataplane drops
+ * everything it receives and sends nothing to it), 0 clears that. The reply
+ * has no payload. Not part of the configuration: control owns the state. */
+struct fab_wire_port_errdisable {
+	uint16_t port;
+	uint8_t on;
+};
+int fab_wire_port_errdisable_encode(struct fab_wire_buf *b, uint32_t id,
+				    const struct fab_wire_port_errdisable *m);
+int fab_wire_port_errdisable_decode(const uint8_t *p, size_t len,
+				    struct fab_wire_port_errdisable *m);
 
 /* PUNT (async, port is the ingress) and INJECT (port is the egress). The
  * frame points into the payload after decode. */

@@ -11,11 +11,14 @@ cd "$(dirname "$0")/.."
 build_pkgs=(
 	meson ninja-build pkg-config gcc clang llvm clang-format
 	libyaml-dev libjansson-dev libcmocka-dev libmicrohttpd-dev libedit-dev
-	dpdk-dev dpdk libbpf-dev libxdp-dev libpcap-dev bpftool
+	dpdk-dev dpdk libbpf-dev libxdp-dev libpcap-dev bpftool libcap-dev
 	iproute2 procps
 )
 test_pkgs=(
-	python3 python3-scapy tcpdump tshark bird2 thc-ipv6 valgrind jq
+	python3 python3-scapy tcpdump tshark bird2 thc-ipv6 tcpreplay valgrind jq
+	iputils-ping ethtool systemd groff-base man-db
+	prometheus curl pmacct
+	libclang-rt-dev # libFuzzer and the sanitizer runtimes for tests/fuzz
 )
 
 want=("${build_pkgs[@]}")

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The README's test command: installs what is missing, builds with
-# -Werror, checks formatting, and runs every test tier that this machine
-# can run: unit tests (also under AddressSanitizer and
-# UndefinedBehaviorSanitizer) and the dataplane tests on virtual ports.
+# -Werror, checks formatting, and runs every test tier: unit tests (also
+# under AddressSanitizer and UndefinedBehaviorSanitizer), the dataplane on
+# virtual ports, the control process against it, the XDP pre-filter, the
+# deployment files, the end-to-end lab with real BGP routers in network
+# namespaces, and each fuzz target for a bounded time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,5 +31,8 @@ fi
 ninja -C build-asan
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	meson test -C build-asan --suite unit --print-errorlogs --num-processes 2
+
+echo "== fuzzing: each libFuzzer target for 60 s from its seed corpus"
+tests/fuzz/run.sh 60
 
 echo "== all tests passed"

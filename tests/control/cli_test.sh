@@ -87,12 +87,20 @@ grep -qF '\u{202e}gnp.exe' <<<"$out" || fail "member name not escaped: $out"
 if grep -q $'\u202e' <<<"$out"; then fail "raw direction override reached the terminal"; fi
 pl --json show member AS64501 | grep -qi '\\u202e' || fail "--json did not escape"
 for c in "show members" "show mac-table" "show mac-table peering" "show neighbors" \
-	"show neighbors ipv4" "show drops" "show status" "show config" "show port p1"; do
+	"show neighbors ipv4" "show drops" "show status" "show config" "show port p1" \
+	"show port-security" "show port-security p1" "show events" "show quarantine p1"; do
 	# shellcheck disable=SC2086
 	pl $c >/dev/null || fail "$c"
 	# shellcheck disable=SC2086
 	pl --json $c | json_get 'type' | grep -qx object || fail "--json $c"
 done
+
+pl show port-security | grep -q '^p1 .* enabled ' || fail "show port-security: p1 not enabled"
+pl show events | grep -qx "no events" || fail "show events on a quiet fabric"
+pl show quarantine p1 | grep -q "quarantine report FAIL" || fail "p1 passes a quarantine report"
+if pl port p1 promote 2>"$tmp/err"; then fail "promoted a port not in quarantine"; fi
+grep -q "in quarantine: the port carries no quarantine LAN" "$tmp/err" ||
+	fail "promote refusal: $(cat "$tmp/err")"
 
 echo "== errors ($SECONDS s)"
 if pl sh po 2>"$tmp/err"; then fail "ambiguous command exited 0"; fi

@@ -78,22 +78,6 @@ start_dataplane() {
 	dp_pid=$!
 }
 
-start_control() {
-	"$control" -c "$tmp/peerlan.yaml" 2>>"$tmp/ctl.log" &
-	ctl_pid=$!
-}
-
-wait_synced() {
-	for _ in $(seq 150); do
-		kill -0 "$dp_pid" 2>/dev/null || fail "the dataplane exited"
-		if [[ $(status '.dataplane.in_sync' 2>/dev/null) == true ]]; then
-			return 0
-		fi
-		sleep 0.1
-	done
-	fail "control and dataplane did not get in sync"
-}
-
 echo "== start"
 start_dataplane
 start_control

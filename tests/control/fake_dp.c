@@ -60,7 +60,10 @@ static void port_states(struct fake_dp *f, struct fab_wire_port_state *ps)
 {
 	for (uint16_t i = 0; i < f->v.nports; i++) {
 		ps[i].admin_up = f->v.admin[i];
-		ps[i].oper = f->v.admin[i] ? FAB_OPER_UP : FAB_OPER_DOWN;
+		ps[i].oper = f->v.errdisabled[i] ? FAB_OPER_ERRDISABLED
+			     : f->v.admin[i]     ? FAB_OPER_UP
+						 : FAB_OPER_DOWN;
+		ps[i].link_changes = f->v.link_changes[i];
 	}
 }
 
@@ -168,6 +171,20 @@ static void serve(struct fake_dp *f, const struct fab_wire_hdr *h, const uint8_t
 		}
 		f->v.port_admins++;
 		f->v.admin[a.port] = a.up;
+		fab_wire_empty_rep(&f->out, h);
+		return;
+	}
+	case FAB_WIRE_PORT_ERRDISABLE: {
+		struct fab_wire_port_errdisable a;
+
+		if (fab_wire_port_errdisable_decode(p, h->length, &a) != 0)
+			break;
+		if (a.port >= f->v.nports) {
+			fab_wire_put_error(&f->out, h, -ENOENT, "no such port");
+			return;
+		}
+		f->v.errdisable_sets++;
+		f->v.errdisabled[a.port] = a.on;
 		fab_wire_empty_rep(&f->out, h);
 		return;
 	}
@@ -343,6 +360,31 @@ void fake_dp_traffic(struct fake_dp *f, uint16_t port, uint64_t n, uint16_t len)
 	s->ctr[FAB_CTR_rx_unicast] += n;
 	s->ctr[FAB_CTR_forwarded] += n;
 	f->v.rx_packets[port] = s->ctr[FAB_CTR_rx_packets];
+	pthread_mutex_unlock(&f->lock);
+}
+
+void fake_dp_drops(struct fake_dp *f, uint16_t port, int reason, uint64_t n, uint64_t mac)
+{
+	struct fab_port_stats *s;
+
+	pthread_mutex_lock(&f->lock);
+	s = &f->stats[port];
+	s->ctr[FAB_CTR_rx_packets] += n;
+	s->ctr[FAB_CTR_rx_discards] += n;
+	s->drop[reason] += n;
+	if (fab_drop_is_offence((unsigned)reason)) {
+		s->last_offender_mac = mac;
+		s->last_offender_ethertype = 0x0800;
+		s->last_offender_reason = (uint16_t)reason;
+		s->last_offender_time = now_ns();
+	}
+	pthread_mutex_unlock(&f->lock);
+}
+
+void fake_dp_link_changes(struct fake_dp *f, uint16_t port, uint32_t n)
+{
+	pthread_mutex_lock(&f->lock);
+	f->v.link_changes[port] += n;
 	pthread_mutex_unlock(&f->lock);
 }
 

@@ -22,6 +22,9 @@ struct fake_dp_view {
 	uint64_t digest;
 	uint16_t nports;
 	uint8_t admin[FAB_PORTS_MAX];
+	unsigned errdisable_sets;
+	uint8_t errdisabled[FAB_PORTS_MAX];
+	uint32_t link_changes[FAB_PORTS_MAX];
 	uint64_t rx_packets[FAB_PORTS_MAX];
 	/* The sponge's side: the last SPONGE_SET (first 16 addresses) and INJECTs. */
 	unsigned sponge_sets, injects;
@@ -47,6 +50,11 @@ void fake_dp_drop_client(struct fake_dp *f);
 void fake_dp_fail_config(struct fake_dp *f, int status);
 /* Counts n received-and-forwarded frames of len bytes on port. */
 void fake_dp_traffic(struct fake_dp *f, uint16_t port, uint64_t n, uint16_t len);
+/* Counts n drops for reason on port, the last from mac (an offence sets
+ * the last offender as the pipeline does). */
+void fake_dp_drops(struct fake_dp *f, uint16_t port, int reason, uint64_t n, uint64_t mac);
+/* Counts n link state changes on port. */
+void fake_dp_link_changes(struct fake_dp *f, uint16_t port, uint32_t n);
 /* Sends raw bytes to the connected client (tests of control's decoder). */
 int fake_dp_send(struct fake_dp *f, const void *p, size_t len);
 /* Returns once a client is connected, or -ETIMEDOUT after ms. */

@@ -1,6 +1,7 @@
 # Sourced by the scripted control tests: a temporary directory, the two
 # processes a test starts (stopped by pid on exit), failing with their logs,
-# the management section of a test configuration, and peerlanctl on the
+# the management section of a test configuration (metrics off unless
+# $metrics_listen names an address), and peerlanctl on the
 # test's socket. The sourcing script sets $ctl to peerlanctl's path.
 
 tmp=$(mktemp -d /tmp/pl-ctltest-XXXXXX)
@@ -30,7 +31,25 @@ management:
   cli-socket: $tmp/cli.sock
   cli-readonly-socket: $tmp/cli-ro.sock
   state-dir: $tmp/state
+  metrics: ${metrics_listen:-off}
 YAML
 }
 
 pl() { "$ctl" -s "$tmp/cli.sock" "$@"; }
+
+# The script defines status(), which reads `show status --json`.
+start_control() {
+	"$control" -c "$tmp/peerlan.yaml" 2>>"$tmp/ctl.log" &
+	ctl_pid=$!
+}
+
+wait_synced() {
+	for _ in $(seq 150); do
+		kill -0 "$dp_pid" 2>/dev/null || fail "the dataplane exited"
+		if [[ $(status '.dataplane.in_sync' 2>/dev/null) == true ]]; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	fail "control and dataplane did not get in sync"
+}

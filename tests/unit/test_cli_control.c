@@ -41,6 +41,7 @@ static const char base_fmt[] = "fabric: {name: t}\n"
 			       "  cli-readonly-socket: %s/cli-ro.sock\n"
 			       "  state-dir: %s/state\n"
 			       "  cli-group: peerlan-test-none\n"
+			       "  metrics: off\n"
 			       "lans:\n"
 			       "  - {name: peering, vlan: 100, ipv4: 192.0.2.0/24}\n"
 			       "ports:\n"
@@ -516,6 +517,155 @@ static void test_counters_and_clear(void **state)
 	json_decref(o);
 }
 
+static bool dp_p1_errdisabled(struct env *e)
+{
+	struct fake_dp_view v;
+
+	fake_dp_view(e->dp, &v);
+	return v.errdisabled[0];
+}
+
+static bool dp_p1_enabled(struct env *e)
+{
+	return !dp_p1_errdisabled(e);
+}
+
+static bool dp_p2_errdisabled(struct env *e)
+{
+	struct fake_dp_view v;
+
+	fake_dp_view(e->dp, &v);
+	return v.errdisabled[1];
+}
+
+static const char *psec_field(json_t *o, const char *key)
+{
+	return json_string_value(
+	    json_object_get(json_array_get(json_object_get(o, "ports"), 0), key));
+}
+
+/* Violation, err-disable, show, recovery by timer and by hand, resync, flaps. */
+static void test_port_security(void **state)
+{
+	struct env *e = *state;
+	char *text = config_text(e, "policy: {violation: shutdown, errdisable-recovery: 1}\n");
+	json_t *o, *ev;
+
+	assert_true(run_until(e, synced, 2000));
+	json_decref(exec_ok(e, "config apply shut.yaml", text));
+	/* A spoofed source on p1: control sees the counter rise and shuts p1. */
+	fake_dp_drops(e->dp, 0, FAB_DROP_src_mac_violation, 3, 0x02000000bad1ULL);
+	assert_true(run_until(e, dp_p1_errdisabled, 2000));
+	o = exec_ok(e, "show port-security p1", NULL);
+	assert_string_equal(psec_field(o, "state"), "err-disabled");
+	assert_string_equal(psec_field(o, "cause"), "violation");
+	json_decref(o);
+	o = exec_ok(e, "show port p1", NULL);
+	assert_string_equal(json_string_value(json_object_get(o, "oper")), "err-disabled");
+	assert_string_equal(json_string_value(json_object_get(o, "errdisabled")), "violation");
+	json_decref(o);
+	/* Recovery after errdisable-recovery (1 s). */
+	assert_true(run_until(e, dp_p1_enabled, 3000));
+	o = exec_ok(e, "show events p1", NULL);
+	ev = json_object_get(o, "events");
+	assert_int_equal(json_array_size(ev), 2);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(ev, 0), "type")),
+			    "err-disable");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(ev, 1), "type")),
+			    "recovery");
+	json_decref(o);
+
+	/* Again, cleared by hand at once. */
+	fake_dp_drops(e->dp, 0, FAB_DROP_ipv6_ra, 1, 0x02000000bad2ULL);
+	assert_true(run_until(e, dp_p1_errdisabled, 2000));
+	/* A restarted dataplane forgot it: control pushes it again. */
+	fake_dp_restart(e->dp, text);
+	assert_true(run_until(e, dp_p1_errdisabled, 3000));
+	o = exec_ok(e, "port p1 no shutdown", NULL);
+	assert_true(json_is_true(json_object_get(o, "errdisable_cleared")));
+	json_decref(o);
+	assert_true(dp_p1_enabled(e));
+
+	/* Four link changes within 5 s (the default allows 3): p2 is held down. */
+	fake_dp_link_changes(e->dp, 1, 4);
+	assert_true(run_until(e, dp_p2_errdisabled, 2000));
+	o = exec_ok(e, "show port-security", NULL);
+	assert_string_equal(json_string_value(json_object_get(
+				json_array_get(json_object_get(o, "ports"), 1), "cause")),
+			    "link-flap");
+	json_decref(o);
+	json_decref(exec_ok(e, "port p2 no shutdown", NULL));
+	assert_false(dp_p2_errdisabled(e));
+	exec_fails(e, "show port-security nosuch", NULL, -ENOENT, "no such port");
+	free(text);
+}
+
+static bool swap_mac_gone(struct env *e)
+{
+	const struct fab_binding *b = &ctl_running(e->ctl)->members[0].conns[0].bindings[0];
+
+	return b->nmacs == 1;
+}
+
+/* A swap window adds a MAC to the running configuration, never to the saved
+ * one, and takes it out by itself. */
+static void test_mac_swap_window(void **state)
+{
+	struct env *e = *state;
+	char path[256], *saved;
+	json_t *o;
+	FILE *f;
+	long n;
+
+	assert_true(run_until(e, synced, 2000));
+	o = exec_ok(e, "port p1 allow-mac 02:00:00:00:00:11 for 1", NULL);
+	json_decref(o);
+	assert_int_equal(ctl_running(e->ctl)->members[0].conns[0].bindings[0].nmacs, 2);
+	o = exec_ok(e, "show port p1", NULL);
+	assert_string_equal(json_string_value(json_object_get(
+				json_array_get(json_object_get(o, "swap_windows"), 0), "mac")),
+			    "02:00:00:00:00:11");
+	json_decref(o);
+	o = exec_ok(e, "show config", NULL);
+	assert_non_null(strstr(json_string_value(json_object_get(o, "text")), "02:00:00:00:00:11"));
+	json_decref(o);
+	snprintf(path, sizeof(path), "%s/state/committed.yaml", e->dir);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	saved = calloc(1, 65536);
+	n = (long)fread(saved, 1, 65535, f);
+	fclose(f);
+	assert_true(n > 0);
+	assert_null(strstr(saved, "02:00:00:00:00:11"));
+	free(saved);
+	exec_fails(e, "port p1 allow-mac 02:00:00:00:00:11 for 1", NULL, -EEXIST,
+		   "already allowed");
+	exec_fails(e, "port p2 allow-mac 02:00:00:00:00:12 for 60", NULL, -EINVAL,
+		   "no single member");
+	/* Expiry: the MAC goes, and both ends are events. */
+	assert_true(run_until(e, swap_mac_gone, 3000));
+	o = exec_ok(e, "show events p1", NULL);
+	assert_int_equal(json_array_size(json_object_get(o, "events")), 2);
+	json_decref(o);
+	/* A config apply closes a window and keeps what its file says. */
+	json_decref(exec_ok(e, "port p1 allow-mac 02:00:00:00:00:12 for 1", NULL));
+	{
+		char text[4096], *at;
+
+		snprintf(text, sizeof(text), base_fmt, e->dir, e->dir, e->dir, e->dir, "");
+		at = strstr(text, "02:00:00:00:00:01]");
+		assert_non_null(at);
+		at[15] = '1';
+		at[16] = '2';
+		json_decref(exec_ok(e, "config apply new.yaml", text));
+	}
+	for (int i = 0; i < 150; i++)
+		ctl_run_once(e->ctl, 10);
+	assert_int_equal(ctl_running(e->ctl)->members[0].conns[0].bindings[0].nmacs, 1);
+	assert_int_equal(ctl_running(e->ctl)->members[0].conns[0].bindings[0].macs[0],
+			 0x020000000012ULL);
+}
+
 static void test_shows(void **state)
 {
 	struct env *e = *state;
@@ -815,6 +965,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_port_shutdown_across_restarts, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_counters_and_clear, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_shows, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_port_security, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_mac_swap_window, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_dataplane_sends_garbage, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_cli_sockets, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_sponge, setup, teardown),

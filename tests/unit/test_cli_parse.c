@@ -93,6 +93,12 @@ static void test_every_command(void **state)
 	expect_error("set neighbor 192.0.2.99 asleep", "unknown argument: asleep");
 	assert_int_equal(parse("unsp 192.0.2.7", &r, err, sizeof(err)), 0);
 	assert_string_equal(r.addr, "192.0.2.7");
+	expect_cmd("show port-security", CTL_SHOW_PORT_SECURITY);
+	expect_cmd("show port-security p1", CTL_SHOW_PORT_SECURITY);
+	expect_cmd("show events", CTL_SHOW_EVENTS);
+	expect_cmd("show quarantine p1", CTL_SHOW_QUARANTINE);
+	expect_cmd("port p1 promote", CTL_PORT_PROMOTE);
+	expect_cmd("port p1 promote lock-mac", CTL_PORT_PROMOTE_LOCK);
 
 	/* Arguments land where they belong. */
 	assert_int_equal(parse("show member AS4200000001", &r, err, sizeof(err)), 0);
@@ -103,6 +109,16 @@ static void test_every_command(void **state)
 	    parse("config apply /etc/peerlan/new.yaml confirm 120", &r, err, sizeof(err)), 0);
 	assert_string_equal(r.file, "/etc/peerlan/new.yaml");
 	assert_int_equal(r.seconds, 120);
+	assert_int_equal(parse("port p1 allow-mac 02:00:00:00:00:11 for 30m", &r, err, sizeof(err)),
+			 0);
+	assert_int_equal(r.cmd, CTL_PORT_ALLOW_MAC);
+	assert_int_equal(r.mac, 0x020000000011ULL);
+	assert_int_equal(r.duration_s, 1800);
+	assert_int_equal(parse("port p1 allow-mac 02:00:00:00:00:11 for 90", &r, err, sizeof(err)),
+			 0);
+	assert_int_equal(r.duration_s, 90);
+	assert_false(ctl_cmd_readonly(CTL_PORT_ALLOW_MAC));
+	assert_true(ctl_cmd_readonly(CTL_SHOW_QUARANTINE));
 	assert_int_equal(parse("clear counters port1", &r, err, sizeof(err)), 0);
 	assert_string_equal(r.port, "port1");
 	/* The words that travel are the keywords in full. */
@@ -136,7 +152,7 @@ static void test_prefixes(void **state)
 static void test_ambiguous_unknown_missing(void **state)
 {
 	(void)state;
-	expect_error("show po", "ambiguous argument: po (ports, port)");
+	expect_error("show po", "ambiguous argument: po (ports, port, port-security)");
 	expect_error("c", "ambiguous argument: c (clear, config)");
 	expect_error("show m", "ambiguous");
 	expect_error("config c a.yaml", "ambiguous argument: c (check, confirm)");
@@ -147,7 +163,7 @@ static void test_ambiguous_unknown_missing(void **state)
 	expect_error("show", "missing argument: one of ports");
 	expect_error("show port", "missing argument: NAME");
 	expect_error("show member", "missing argument: ASN");
-	expect_error("port p1", "missing argument: one of shutdown, no");
+	expect_error("port p1", "missing argument: one of shutdown, no, promote, allow-mac");
 	expect_error("port p1 no", "missing argument: one of shutdown");
 	expect_error("config apply", "missing argument: FILE");
 	expect_error("config apply a.yaml confirm", "missing argument: SECONDS");
@@ -155,6 +171,10 @@ static void test_ambiguous_unknown_missing(void **state)
 	expect_error("show ports extra", "unexpected argument: extra");
 	expect_error("config confirm now", "unexpected argument: now");
 	expect_error("show member 0", "bad AS number: 0");
+	expect_error("port p1 allow-mac 01:00:5e:00:00:01 for 1h", "bad MAC address");
+	expect_error("port p1 allow-mac 02:00:00:00:00:11 for 8d", "bad duration: 8d");
+	expect_error("port p1 allow-mac 02:00:00:00:00:11 for 10x", "bad duration");
+	expect_error("port p1 allow-mac 02:00:00:00:00:11", "missing argument: one of for");
 	expect_error("show member 4294967296", "bad AS number");
 	expect_error("show member 12x", "bad AS number");
 	expect_error("show member -5", "bad AS number");
@@ -219,9 +239,9 @@ static void test_completion(void **state)
 	w.n = 0;
 	assert_int_equal(ctl_cli_complete(1, show, "mem", collect, &w), 2);
 	w.n = 0;
-	assert_int_equal(ctl_cli_complete(1, show, "", collect, &w), 10);
+	assert_int_equal(ctl_cli_complete(1, show, "", collect, &w), 13);
 	w.n = 0;
-	assert_int_equal(ctl_cli_complete(2, port, "", collect, &w), 2);
+	assert_int_equal(ctl_cli_complete(2, port, "", collect, &w), 4);
 	assert_string_equal(w.v[0], "shutdown");
 	w.n = 0;
 	/* Where an argument is expected, its placeholder is offered. */
@@ -249,7 +269,7 @@ static void test_help_lists_every_command(void **state)
 
 		for (const char *p = buf; *p; p++)
 			lines += *p == '\n';
-		assert_int_equal(lines, 28);
+		assert_int_equal(lines, 36);
 	}
 	free(buf);
 	buf = NULL;

@@ -247,6 +247,7 @@ static void test_full_config_fields(void **state)
 	assert_int_equal(p->storm_arp.burst, 22);
 	assert_int_equal(p->storm_nd.pps, 0);
 	assert_int_equal(p->storm_nd.burst, 1);
+	assert_int_equal(p->storm_errdisable_s, 30);
 	assert_int_equal(p->punt_port.pps, 33);
 	assert_int_equal(p->punt_port.burst, 44);
 	assert_int_equal(p->punt_total.pps, 5555);
@@ -377,6 +378,87 @@ static void test_round_trip_defaults_and_edges(void **state)
 	fab_model_destroy(m);
 	m = load_ok("fabric: {name: x}\nmanagement: {metrics: off}\n");
 	assert_string_equal(m->mgmt.metrics_listen, "");
+	fab_model_destroy(m);
+}
+
+static void test_sflow(void **state)
+{
+	static const struct {
+		const char *sflow, *msg;
+	} bad[] = {
+	    {"{collectors: [192.0.2.10]}", "sFlow collector must be ADDRESS:PORT"},
+	    {"{collectors: [192.0.2.10:6343]}", "need an 'agent-address'"},
+	    {"{agent-address: example}", "must be an IPv4 or IPv6 address"},
+	    {"{header-bytes: 1500}", "header-bytes"},
+	    {"{header-bytes: 63}", "header-bytes"},
+	    {"{sampling-rate: 0}", "sampling-rate"},
+	    {"{polling-interval: 3601}", "polling-interval"},
+	    {"{collectors: [192.0.2.1:1, 192.0.2.1:2, 192.0.2.1:3, 192.0.2.1:4, 192.0.2.1:5], "
+	     "agent-address: 192.0.2.1}",
+	     "collectors"},
+	};
+	struct fab_model *m = load_ok("fabric: {name: x}\n"
+				      "management:\n"
+				      "  sflow:\n"
+				      "    collectors: [192.0.2.10:6343, \"[2001:db8::10]:6343\"]\n"
+				      "    agent-address: \"2001:db8::\"\n"
+				      "    sampling-rate: 2048\n"
+				      "    polling-interval: 30\n"
+				      "    header-bytes: 64\n");
+	char *text;
+
+	(void)state;
+	assert_int_equal(m->mgmt.sflow.ncollectors, 2);
+	assert_string_equal(m->mgmt.sflow.collectors[1], "[2001:db8::10]:6343");
+	assert_string_equal(m->mgmt.sflow.agent, "2001:db8::");
+	assert_int_equal(m->mgmt.sflow.sampling_rate, 2048);
+	assert_int_equal(m->mgmt.sflow.polling_interval_s, 30);
+	assert_int_equal(m->mgmt.sflow.header_bytes, 64);
+	text = round_trip(m);
+	assert_non_null(strstr(text, "    sampling-rate: 2048\n"));
+	free(text);
+	fab_model_destroy(m);
+
+	/* Defaults: no collector (export off), 1 in 8192, 20 s, 128 bytes. */
+	m = load_ok("fabric: {name: x}\n");
+	assert_int_equal(m->mgmt.sflow.ncollectors, 0);
+	assert_int_equal(m->mgmt.sflow.sampling_rate, 8192);
+	assert_int_equal(m->mgmt.sflow.polling_interval_s, 20);
+	assert_int_equal(m->mgmt.sflow.header_bytes, 128);
+	fab_model_destroy(m);
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char bad_text[256];
+
+		snprintf(bad_text, sizeof(bad_text),
+			 "fabric: {name: x}\nmanagement:\n  sflow: %s\n", bad[i].sflow);
+		expect_error(bad_text, 3, 0, bad[i].msg);
+	}
+}
+
+/* An IPv6 address ending in "::" closes a flow list; printed plain it would not load back. */
+static void test_round_trip_ipv6_ending_in_colons(void **state)
+{
+	struct fab_model *m = load_ok("fabric: {name: x}\n"
+				      "lans: [{name: p, vlan: 100, ipv6: 2001:db8:100::/48}]\n"
+				      "ports: [{name: p1, device: net_null0, lans: [p]}]\n"
+				      "members:\n"
+				      "  - asn: 64501\n"
+				      "    name: A\n"
+				      "    connections:\n"
+				      "      - port: p1\n"
+				      "        lans:\n"
+				      "          - lan: p\n"
+				      "            macs: [02:00:5e:10:00:01]\n"
+				      "            ipv6: [\"2001:db8:100:1::\", 2001:db8:100::1,\n"
+				      "                   \"2001:db8:100:2::\"]\n");
+	char *text;
+
+	(void)state;
+	text = round_trip(m);
+	assert_non_null(strstr(text, "ipv6: [\"2001:db8:100:1::\", 2001:db8:100::1, "
+				     "\"2001:db8:100:2::\"]"));
+	free(text);
 	fab_model_destroy(m);
 }
 
@@ -565,6 +647,8 @@ static void test_number_errors(void **state)
 	expect_base_error("policy: {flap-dampening: {window: 99999999999}}\n", 36, 35,
 			  "'window' 99999999999 is out of range");
 	expect_base_error("policy: {sponge: {probes: 0}}\n", 36, 27, "'probes' 0 is out of range");
+	expect_base_error("policy: {storm-control: {errdisable-after: 86401}}\n", 36, 44,
+			  "'errdisable-after' 86401 is out of range");
 	expect_base_error("policy: {sponge: {enabled: maybe}}\n", 36, 28,
 			  "'enabled' must be true or false, not 'maybe'");
 	expect_error("fabric: {name: t}\nlans: [{name: a, vlan: 1}]\nports:\n"
@@ -965,6 +1049,7 @@ int main(void)
 	    cmocka_unit_test(test_round_trip_example),
 	    cmocka_unit_test(test_round_trip_full),
 	    cmocka_unit_test(test_round_trip_defaults_and_edges),
+	    cmocka_unit_test(test_round_trip_ipv6_ending_in_colons),
 	    cmocka_unit_test(test_load_twice_equal),
 	    cmocka_unit_test(test_nonexistent_file),
 	    cmocka_unit_test(test_errors_print_format),
@@ -999,6 +1084,7 @@ int main(void)
 	    cmocka_unit_test(test_too_many_lans),
 	    cmocka_unit_test(test_too_many_ports),
 	    cmocka_unit_test(test_errors_accumulate),
+	    cmocka_unit_test(test_sflow),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

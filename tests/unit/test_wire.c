@@ -123,7 +123,7 @@ static void test_counters_round_trip(void **state)
 
 static void test_status_round_trip(void **state)
 {
-	struct fab_wire_port_state ps[2] = {{1, FAB_OPER_UP}, {0, FAB_OPER_DOWN}},
+	struct fab_wire_port_state ps[2] = {{1, FAB_OPER_UP, 0}, {0, FAB_OPER_DOWN, 70000}},
 				   ps2[FAB_PORTS_MAX];
 	struct fab_wire_status m = {
 	    .hello = {.software = "x", .generation = 3, .digest = 9, .nports = 2},
@@ -144,8 +144,10 @@ static void test_status_round_trip(void **state)
 	assert_true(m2.hello.generation == 3 && m2.uptime_ns == 5000 && m2.punt_dropped == 17);
 	assert_int_equal(m2.nworkers, 2);
 	assert_int_equal(ps2[1].admin_up, 0);
-	/* An oper state nobody defined is refused. */
-	((uint8_t *)p)[h.length - 1] = 7;
+	assert_int_equal(ps2[1].link_changes, 70000);
+	/* An oper state nobody defined is refused (the last port's, before its
+	 * 32-bit link change count). */
+	((uint8_t *)p)[h.length - 5] = 7;
 	assert_int_equal(fab_wire_status_decode(p, h.length, &m2), -EBADMSG);
 	fab_wire_buf_free(&b);
 }
@@ -224,6 +226,29 @@ static void test_sponge_set(void **state)
 	m.n = FAB_WIRE_SPONGED_MAX + 1;
 	assert_int_equal(fab_wire_sponge_set_encode(&b, 7, &m), -E2BIG);
 	assert_int_equal(b.len, 0);
+	fab_wire_buf_free(&b);
+}
+
+static void test_errdisable(void **state)
+{
+	struct fab_wire_port_errdisable e = {.port = 5, .on = 1}, e2;
+	struct fab_wire_buf b = {0};
+	struct fab_wire_hdr h;
+	const uint8_t *p;
+
+	(void)state;
+	assert_int_equal(fab_wire_port_errdisable_encode(&b, 8, &e), 0);
+	p = one_message(&b, &h);
+	assert_int_equal(h.type, FAB_WIRE_PORT_ERRDISABLE);
+	assert_int_equal(fab_wire_check(&h), 0);
+	assert_string_equal(fab_wire_type_name(h.type), "PORT_ERRDISABLE");
+	assert_int_equal(fab_wire_port_errdisable_decode(p, h.length, &e2), 0);
+	assert_int_equal(e2.port, 5);
+	assert_int_equal(e2.on, 1);
+	/* Short, or a flag that is neither on nor off: refused. */
+	assert_int_equal(fab_wire_port_errdisable_decode(p, h.length - 1, &e2), -EBADMSG);
+	((uint8_t *)p)[2] = 3;
+	assert_int_equal(fab_wire_port_errdisable_decode(p, h.length, &e2), -EBADMSG);
 	fab_wire_buf_free(&b);
 }
 
@@ -487,6 +512,7 @@ int main(void)
 	    cmocka_unit_test(test_error_reply),       cmocka_unit_test(test_partial_reads),
 	    cmocka_unit_test(test_bad_headers),       cmocka_unit_test(test_oversized_encode),
 	    cmocka_unit_test(test_random_payloads),   cmocka_unit_test(test_config_digest),
+	    cmocka_unit_test(test_errdisable),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,1111 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# The virtual IXP lab: a working exchange on one machine, with no NIC and no
+# spare router. Each member router is a network namespace running bird2,
+# joined by a veth pair to a port of peerlan-dataplane; one more namespace is
+# the exchange's route server. Members peer over IPv4 and IPv6, with the
+# route server and bilaterally, and each announces a documentation prefix of
+# its own. docs/lab.md shows the picture and the exercises.
+#
+# Run as root:   scripts/lab.sh up|demo|status|restart|down [options]   (lab_usage)
+#
+# The file is also a library: tests/e2e source it and build their labs with
+# these same functions, so what the tests prove is what the lab builds.
+# Sourcing it defines lab_* functions and LAB_* settings and runs nothing.
+#
+# Everything a lab creates is named after its id (pl + 4 hex digits) and
+# recorded in its state directory /run/peerlan-lab-ID before it is created,
+# so tear-down removes exactly that, by name and by pid, and nothing else.
+
+LAB_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+LAB_BUILD=${LAB_BUILD:-$LAB_ROOT/build}
+LAB_RUN=${LAB_RUN:-/run}
+# Documentation ASNs (RFC 5398) give the route server and up to 15 members.
+LAB_MEMBERS_MAX=15
+LAB_ASN_BASE=64496
+LAB_LAN4=192.0.2.0/24
+LAB_LAN6=2001:db8:100::/64
+# BGP timers are short so that a lost dataplane is noticed, and a restored
+# one recovered, in seconds rather than minutes; they allow for a machine
+# whose one spare core is shared by every router.
+LAB_BGP_HOLD=${LAB_BGP_HOLD:-15}
+LAB_BGP_KEEPALIVE=${LAB_BGP_KEEPALIVE:-5}
+
+# Set by lab_init or lab_load.
+LAB_ID=
+LAB_DIR=
+LAB_N=
+LAB_PORT_TYPE=
+LAB_FABRIC=
+LAB_NODES=()
+# Spare ports: nodes built and wired to a peerlan port that no member holds
+# yet, so that a member can be added by a live configuration change (ports
+# are fixed while the dataplane runs). Set before lab_init.
+LAB_SPARE=${LAB_SPARE:-0}
+
+lab_usage() {
+	cat <<'EOF'
+usage: scripts/lab.sh COMMAND [options]
+
+commands:
+  up       build the lab and leave it running
+  demo     build the lab, show reachability and BGP state, tear it down
+  status   show a running lab: nodes, ports, BGP sessions
+  restart  stop peerlan-dataplane of a running lab and start it again
+           (--kill: with SIGKILL, as a crash would)
+  down     tear a running lab down (the only one, or --id ID, or --all)
+
+options:
+  --members N        member routers, 2..15 (default 4), plus the route server
+  --port-type TYPE   af_packet (default) or af_xdp: how peerlan reaches a veth
+  --fabric KIND      peerlan (default) or bridge: a plain Linux bridge in
+                     place of peerlan, to compare what members see
+  --id ID            the lab to show or tear down
+  --all              with down: every lab on this machine
+  --kill             with restart: kill the dataplane with SIGKILL
+  --no-setup         do not install packages or build (already done)
+EOF
+}
+
+lab_log() {
+	printf 'lab: %s\n' "$*" >&2
+}
+
+lab_die() {
+	lab_log "error: $*"
+	return 1
+}
+
+# --- the lab's address plan -------------------------------------------------
+# Node rs is the route server; m1..mN are members. Member i has the LAN
+# addresses 192.0.2.i and 2001:db8:100::i, MAC 02:70:6c:00:00:ii, AS 64496+i,
+# and announces 198.51.100.i/32 and 2001:db8:i::/48, whose addresses
+# 198.51.100.i and 2001:db8:i::1 are on its loopback.
+
+lab_num() {
+	case $1 in
+	rs) echo 0 ;;
+	m*) echo "${1#m}" ;;
+	*) return 1 ;;
+	esac
+}
+
+lab_ip4() {
+	local i
+	i=$(lab_num "$1")
+	if ((i == 0)); then echo 192.0.2.254; else echo "192.0.2.$i"; fi
+}
+
+lab_ip6() {
+	local i
+	i=$(lab_num "$1")
+	if ((i == 0)); then echo 2001:db8:100::254; else echo "2001:db8:100::$i"; fi
+}
+
+lab_mac() {
+	local i
+	i=$(lab_num "$1")
+	if ((i == 0)); then i=254; fi
+	printf '02:70:6c:00:00:%02x\n' "$i"
+}
+
+lab_asn() {
+	echo $((LAB_ASN_BASE + $(lab_num "$1")))
+}
+
+lab_lo4() { echo "198.51.100.$(lab_num "$1")"; }
+lab_lo6() { echo "2001:db8:$(lab_num "$1")::1"; }
+lab_pfx4() { echo "$(lab_lo4 "$1")/32"; }
+lab_pfx6() { echo "2001:db8:$(lab_num "$1")::/48"; }
+
+lab_ns() { echo "$LAB_ID-$1"; }
+# The host-side end of a node's veth, and the name of its peerlan port's
+# device; the namespace side is always ixp0.
+lab_hostif() { echo "$LAB_ID-$1"; }
+lab_fabns() { echo "$LAB_ID-fab"; }
+lab_ctl() { echo "$LAB_DIR/$1/bird.ctl"; }
+
+lab_members() {
+	local n
+	for n in "${LAB_NODES[@]}"; do
+		[[ $n == rs ]] || echo "$n"
+	done
+}
+
+lab_in() {
+	local node=$1
+	shift
+	ip netns exec "$(lab_ns "$node")" "$@"
+}
+
+lab_birdc() {
+	local node=$1
+	shift
+	birdc -s "$(lab_ctl "$node")" "$@"
+}
+
+# --- state: what a lab made, recorded before it is made -----------------------
+
+lab_set_nodes() {
+	local i
+	LAB_NODES=(rs)
+	for ((i = 1; i <= LAB_N; i++)); do
+		LAB_NODES+=("m$i")
+	done
+}
+
+# The nodes on spare ports: the members that come after the lab's N.
+lab_spares() {
+	local i
+	for ((i = LAB_N + 1; i <= LAB_N + LAB_SPARE; i++)); do
+		echo "m$i"
+	done
+}
+
+# Picks a fresh id and creates the state directory. mkdir is the lock: two
+# labs started at once cannot get the same id.
+lab_init() {
+	local n=$1 ptype=$2 fabric=$3 tries id
+	[[ $n =~ ^[0-9]+$ ]] && ((n >= 2 && n + LAB_SPARE <= LAB_MEMBERS_MAX)) ||
+		lab_die "--members must be 2..$LAB_MEMBERS_MAX, not '$n'" || return
+	[[ $ptype == af_packet || $ptype == af_xdp ]] ||
+		lab_die "--port-type must be af_packet or af_xdp, not '$ptype'" || return
+	[[ $fabric == peerlan || $fabric == bridge ]] ||
+		lab_die "--fabric must be peerlan or bridge, not '$fabric'" || return
+	for ((tries = 0; tries < 20; tries++)); do
+		id=pl$(od -An -N2 -tx1 /dev/urandom | tr -d ' \n')
+		if ! ip netns list | grep -q "^$id-" && ! ip -o link show | grep -q ": $id-" &&
+			[[ ! -e /var/run/dpdk/$id ]] && mkdir "$LAB_RUN/peerlan-lab-$id" 2>/dev/null; then
+			LAB_ID=$id
+			LAB_DIR=$LAB_RUN/peerlan-lab-$id
+			LAB_N=$n
+			LAB_PORT_TYPE=$ptype
+			LAB_FABRIC=$fabric
+			lab_set_nodes
+			mkdir -p "$LAB_DIR/pid"
+			: >"$LAB_DIR/netns"
+			: >"$LAB_DIR/links"
+			printf 'LAB_ID=%s\nLAB_N=%s\nLAB_SPARE=%s\nLAB_PORT_TYPE=%s\nLAB_FABRIC=%s\n' \
+				"$LAB_ID" "$LAB_N" "$LAB_SPARE" "$LAB_PORT_TYPE" "$LAB_FABRIC" >"$LAB_DIR/lab.env"
+			return 0
+		fi
+	done
+	lab_die "could not find a free lab id"
+}
+
+# Loads a running lab's settings from its state directory.
+lab_load() {
+	local id=$1 dir
+	[[ $id =~ ^pl[0-9a-f]{4}$ ]] || lab_die "'$id' is not a lab id (pl and 4 hex digits)" || return
+	dir=$LAB_RUN/peerlan-lab-$id
+	[[ -f $dir/lab.env ]] || lab_die "no lab $id here ($dir/lab.env missing)" || return
+	LAB_ID=$(sed -n 's/^LAB_ID=//p' "$dir/lab.env")
+	LAB_N=$(sed -n 's/^LAB_N=//p' "$dir/lab.env")
+	LAB_SPARE=$(sed -n 's/^LAB_SPARE=//p' "$dir/lab.env")
+	LAB_SPARE=${LAB_SPARE:-0}
+	LAB_PORT_TYPE=$(sed -n 's/^LAB_PORT_TYPE=//p' "$dir/lab.env")
+	LAB_FABRIC=$(sed -n 's/^LAB_FABRIC=//p' "$dir/lab.env")
+	[[ $LAB_ID == "$id" && $LAB_N =~ ^[0-9]+$ ]] || lab_die "$dir/lab.env is damaged" || return
+	LAB_DIR=$dir
+	lab_set_nodes
+}
+
+# Lab ids of every lab with a state directory on this machine.
+lab_list() {
+	local d
+	for d in "$LAB_RUN"/peerlan-lab-pl*; do
+		[[ -f $d/lab.env ]] && echo "${d##*/peerlan-lab-}"
+	done
+	return 0
+}
+
+# The start time of a process, in clock ticks since boot: with the pid it
+# names one process for good, so a recycled pid is never mistaken for ours.
+lab_starttime() {
+	local stat
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	# Field 22; the command name (field 2) may hold spaces, so cut after ')'.
+	stat=${stat##*) }
+	awk '{ print $20 }' <<<"$stat"
+}
+
+lab_record_pid() {
+	local name=$1 pid=$2 st
+	st=$(lab_starttime "$pid") || lab_die "process $pid ($name) is gone already" || return
+	echo "$pid $st" >"$LAB_DIR/pid/$name"
+}
+
+# True if process $1 started at $2 (lab_starttime) is still running: a pid
+# reused since, or a zombie waiting to be reaped, is not.
+lab_alive() {
+	local stat
+	[[ $1 =~ ^[0-9]+$ && $(lab_starttime "$1") == "$2" ]] || return 1
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	stat=${stat##*) }
+	[[ ${stat:0:1} != Z ]]
+}
+
+# The recorded pid of a process if it is still running, else nothing.
+lab_pid() {
+	local f=$LAB_DIR/pid/$1 pid st
+	[[ -f $f ]] || return 1
+	read -r pid st <"$f"
+	lab_alive "$pid" "$st" || return 1
+	echo "$pid"
+}
+
+# Starts a command in its own session (so a terminal's ^C reaches only the
+# script, whose trap then tears down in order), output appended to a log
+# file, which so keeps the story of a restarted process.
+lab_spawn() {
+	local name=$1 log=$2 pid
+	shift 2
+	setsid "$@" >>"$log" 2>&1 </dev/null &
+	pid=$!
+	lab_record_pid "$name" "$pid"
+}
+
+# Stops recorded processes, all at once: the signal (TERM by default), then
+# KILL to any still there after 5 s. Bird takes a moment to close its
+# sessions politely, so stopping them in turn would add up.
+lab_stop() {
+	local sig=TERM name pid i left
+	local -A procs=()
+	if [[ ${1:-} == -* ]]; then
+		sig=${1#-}
+		shift
+	fi
+	for name in "$@"; do
+		if pid=$(lab_pid "$name"); then
+			procs[$name]=$pid
+			kill "-$sig" "$pid" 2>/dev/null || true
+		fi
+	done
+	for ((i = 0; i < 50; i++)); do
+		left=0
+		for name in "${!procs[@]}"; do
+			# A child of this shell stays a zombie until reaped.
+			wait "${procs[$name]}" 2>/dev/null || true
+			lab_pid "$name" >/dev/null && left=1
+		done
+		((left)) || break
+		sleep 0.1
+	done
+	for name in "${!procs[@]}"; do
+		if lab_pid "$name" >/dev/null; then
+			kill -KILL "${procs[$name]}" 2>/dev/null || true
+			wait "${procs[$name]}" 2>/dev/null || true
+		fi
+	done
+	for name in "$@"; do
+		rm -f "$LAB_DIR/pid/$name"
+	done
+}
+
+# --- building ---------------------------------------------------------------
+
+lab_sysctl() {
+	sysctl -qw "$@" >/dev/null
+}
+
+# A member router: its namespace, the veth to the fabric, its addresses on
+# the LAN, and on its loopback an address of the prefix it announces.
+lab_make_node() {
+	local node=$1 ns hif mac
+	ns=$(lab_ns "$node")
+	hif=$(lab_hostif "$node")
+	mac=$(lab_mac "$node")
+
+	echo "$ns" >>"$LAB_DIR/netns"
+	ip netns add "$ns"
+	# Routers neither solicit nor accept router advertisements; the plan's
+	# addresses are unique, so duplicate address detection only adds delay;
+	# ARP answers only for addresses of the interface asked on, as exchanges
+	# ask of their members.
+	lab_in "$node" sysctl -qw net.ipv4.ip_forward=1 \
+		net.ipv6.conf.all.forwarding=1 net.ipv6.conf.default.forwarding=1 \
+		net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 \
+		net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2 >/dev/null
+	ip -n "$ns" link set lo up
+
+	echo "$hif" >>"$LAB_DIR/links"
+	if [[ $LAB_FABRIC == bridge ]]; then
+		ip link add "$hif" netns "$(lab_fabns)" type veth peer name ixp0 netns "$ns"
+		ip -n "$(lab_fabns)" link set "$hif" master fabric0 up
+	else
+		ip link add "$hif" type veth peer name ixp0 netns "$ns"
+		# The host side is only a wire into peerlan: no addresses, no ARP
+		# answers, no IPv6, so nothing of the lab reaches the host's stack.
+		lab_sysctl "net.ipv4.conf.$hif.arp_ignore=8" "net.ipv6.conf.$hif.disable_ipv6=1"
+		ip link set "$hif" up
+	fi
+
+	lab_make_wire "$node"
+	ip -n "$ns" link set ixp0 address "$mac"
+	ip -n "$ns" addr add "$(lab_ip4 "$node")/24" dev ixp0
+	ip -n "$ns" addr add "$(lab_ip6 "$node")/64" dev ixp0 nodad
+	ip -n "$ns" link set ixp0 up
+	if [[ $node != rs ]]; then
+		ip -n "$ns" addr add "$(lab_lo4 "$node")/32" dev lo
+		ip -n "$ns" addr add "$(lab_lo6 "$node")/128" dev lo nodad
+	fi
+}
+
+# A veth is not a wire, and left alone it hands the other end what no NIC
+# would put on one: checksums left for an offload that never happens (the
+# AF_PACKET socket at the other end forwards them as they are), TCP segments
+# larger than the MTU, and frames under the Ethernet minimum of 60 bytes,
+# which the fabric rightly drops as runts. The member's side is made to send
+# as a NIC does: checksums and segmentation in software, and short frames
+# padded to 60 bytes by a small tc program.
+lab_make_wire() {
+	local node=$1
+	lab_in "$node" ethtool -K ixp0 tx off sg off tso off gso off >/dev/null
+	lab_in "$node" tc qdisc add dev ixp0 clsact
+	lab_in "$node" tc filter add dev ixp0 egress bpf direct-action obj "$LAB_DIR/pad60.o" sec tc
+}
+
+# Compiles the padding program of lab_make_wire into the state directory.
+lab_build_pad() {
+	clang -O2 -target bpf -I"/usr/include/$(gcc -print-multiarch)" -x c - \
+		-c -o "$LAB_DIR/pad60.o" <<'EOF'
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf_helpers.h>
+
+/* Pads every frame sent to the 60-byte Ethernet minimum, as a NIC does. */
+SEC("tc")
+int pad60(struct __sk_buff *skb)
+{
+	if (skb->len < 60)
+		bpf_skb_change_tail(skb, 60, 0);
+	return TC_ACT_OK;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+EOF
+}
+
+# The comparison fabric: one Linux bridge in a namespace of its own, with no
+# address and no IPv6, flooding as any learning switch does.
+lab_make_bridge() {
+	local ns
+	ns=$(lab_fabns)
+	echo "$ns" >>"$LAB_DIR/netns"
+	ip netns add "$ns"
+	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+		net.ipv6.conf.default.disable_ipv6=1 net.ipv4.conf.all.arp_ignore=8 \
+		net.ipv4.conf.default.arp_ignore=8 >/dev/null
+	ip -n "$ns" link add fabric0 type bridge stp_state 0 mcast_snooping 0
+	ip -n "$ns" link set fabric0 up
+}
+
+lab_port_device() {
+	local node=$1 idx=$2
+	case $LAB_PORT_TYPE in
+	af_packet) echo "net_af_packet$idx,iface=$(lab_hostif "$node")" ;;
+	af_xdp) echo "net_af_xdp$idx,iface=$(lab_hostif "$node"),start_queue=0,queue_count=1" ;;
+	esac
+}
+
+# The peerlan configuration: one peering LAN, one access port per node and
+# spare, and each node (not the spares) a member with the one MAC and the
+# addresses it was given. Written to $1 (default the lab's peerlan.yaml).
+lab_write_config() {
+	local f=${1:-$LAB_DIR/peerlan.yaml} node idx=0
+	{
+		echo "# The peerlan configuration of lab $LAB_ID, written by scripts/lab.sh."
+		echo "fabric:"
+		echo "  name: lab-$LAB_ID"
+		echo "management:"
+		echo "  control-socket: $LAB_DIR/control.sock"
+		echo "  cli-socket: $LAB_DIR/cli.sock"
+		echo "  cli-readonly-socket: $LAB_DIR/cli-ro.sock"
+		echo "  state-dir: $LAB_DIR/state"
+		echo "  metrics: off"
+		echo "lans:"
+		echo "  - name: peering"
+		echo "    vlan: 100"
+		echo "    ipv4: $LAB_LAN4"
+		echo "    ipv6: $LAB_LAN6"
+		echo "ports:"
+		for node in "${LAB_NODES[@]}" $(lab_spares); do
+			echo "  - name: $node"
+			echo "    device: $(lab_port_device "$node" "$idx")"
+			if [[ $node == rs ]]; then
+				echo "    description: route server"
+			else
+				echo "    description: member router $node"
+			fi
+			echo "    lans: [peering]"
+			idx=$((idx + 1))
+		done
+		echo "members:"
+		for node in "${LAB_NODES[@]}"; do
+			echo "  - asn: $(lab_asn "$node")"
+			if [[ $node == rs ]]; then
+				echo "    name: route-server"
+			else
+				echo "    name: member-$node"
+			fi
+			echo "    connections:"
+			echo "      - port: $node"
+			echo "        lans:"
+			echo "          - lan: peering"
+			echo "            macs: [$(lab_mac "$node")]"
+			echo "            ipv4: [$(lab_ip4 "$node")]"
+			echo "            ipv6: [$(lab_ip6 "$node")]"
+		done
+	} >"$f"
+	mkdir -p "$LAB_DIR/state"
+}
+
+lab_dataplane_bin() {
+	echo "$LAB_BUILD/dataplane/peerlan-dataplane"
+}
+
+lab_telemetry_sock() {
+	echo "/var/run/dpdk/$LAB_ID/dpdk_telemetry.v2"
+}
+
+# Starts peerlan-dataplane on the lab's ports and waits until its telemetry
+# answers. The worker lcore (1) polls at 100%; everything else shares lcore 0.
+lab_start_dataplane() {
+	local bin sock i
+	bin=$(lab_dataplane_bin)
+	[[ -x $bin ]] || lab_die "$bin is not built (does 'ninja -C $LAB_BUILD' build the dataplane?)" || return
+	"$bin" -- --check -c "$LAB_DIR/peerlan.yaml" >/dev/null ||
+		lab_die "peerlan-dataplane rejects the lab's configuration $LAB_DIR/peerlan.yaml" || return
+	sock=$(lab_telemetry_sock)
+	rm -f "$sock"
+	lab_spawn dataplane "$LAB_DIR/dataplane.log" "$bin" \
+		--no-huge -m 512 --no-pci --file-prefix "$LAB_ID" -l 0,1 \
+		-- -c "$LAB_DIR/peerlan.yaml" --stats-json "$LAB_DIR/stats.json"
+	for ((i = 0; i < 300; i++)); do
+		if ! lab_pid dataplane >/dev/null; then
+			# DPDK's af_packet driver names its fanout group after the
+			# process id, which may collide with a group of another
+			# process on this machine; a new process gets a new id.
+			if grep -q "could not set PACKET_FANOUT" "$LAB_DIR/dataplane.log" &&
+				((${LAB_FANOUT_RETRY:-0} < 3)); then
+				lab_log "af_packet fanout group taken; starting the dataplane again"
+				mv "$LAB_DIR/dataplane.log" "$LAB_DIR/dataplane.log.$((${LAB_FANOUT_RETRY:-0} + 1))"
+				LAB_FANOUT_RETRY=$((${LAB_FANOUT_RETRY:-0} + 1)) lab_start_dataplane
+				return
+			fi
+			tail -n 20 "$LAB_DIR/dataplane.log" >&2
+			lab_die "peerlan-dataplane exited; its log is above and in $LAB_DIR/dataplane.log"
+			return
+		fi
+		[[ -S $sock ]] && lab_telemetry / >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	lab_die "peerlan-dataplane did not answer on $sock within 30 s"
+}
+
+lab_control_bin() {
+	echo "$LAB_BUILD/control/peerlan-control"
+}
+
+lab_cli_sock() {
+	echo "$LAB_DIR/cli.sock"
+}
+
+# peerlanctl on the lab's read-write CLI socket.
+lab_peerlanctl() {
+	"$LAB_BUILD/control/peerlanctl" -s "$(lab_cli_sock)" "$@"
+}
+
+# A field of peerlanctl's "show status" JSON, as jq prints it raw.
+lab_control_status() {
+	lab_peerlanctl --json show status 2>/dev/null | jq -r "$1"
+}
+
+# Starts peerlan-control on the lab's configuration (its committed copy in
+# the state directory once there is one, as after any restart) and waits up
+# to 30 s until it is connected to the dataplane and in sync with it.
+lab_start_control() {
+	local bin i
+	bin=$(lab_control_bin)
+	[[ -x $bin ]] || lab_die "$bin is not built" || return
+	lab_spawn control "$LAB_DIR/control.log" "$bin" -c "$LAB_DIR/peerlan.yaml"
+	for ((i = 0; i < 300; i++)); do
+		if ! lab_pid control >/dev/null; then
+			tail -n 20 "$LAB_DIR/control.log" >&2
+			lab_die "peerlan-control exited; its log is above and in $LAB_DIR/control.log"
+			return
+		fi
+		[[ $(lab_control_status .dataplane.in_sync) == true ]] && return 0
+		sleep 0.1
+	done
+	lab_die "peerlan-control is not in sync with the dataplane after 30 s (see $LAB_DIR/control.log)"
+}
+
+# Stops the dataplane; "-KILL" as argument kills it as a crash would.
+lab_stop_dataplane() {
+	lab_stop "$@" dataplane
+}
+
+# Takes the fabric away as a crash would (peerlan-dataplane killed with
+# SIGKILL; the comparison bridge set down), and brings it back.
+lab_fabric_kill() {
+	if [[ $LAB_FABRIC == bridge ]]; then
+		ip -n "$(lab_fabns)" link set fabric0 down
+	else
+		lab_stop_dataplane -KILL
+	fi
+}
+
+lab_fabric_start() {
+	if [[ $LAB_FABRIC == bridge ]]; then
+		ip -n "$(lab_fabns)" link set fabric0 up
+	else
+		lab_start_dataplane
+	fi
+}
+
+# Sends commands to the dataplane's telemetry socket; prints one JSON
+# reply per line.
+lab_telemetry() {
+	python3 - "$(lab_telemetry_sock)" "$@" <<'EOF'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.settimeout(5)
+s.connect(sys.argv[1])
+info = json.loads(s.recv(65536).decode())
+size = int(info.get("max_output_len", 65536))
+for cmd in sys.argv[2:]:
+    s.send(cmd.encode())
+    print(json.dumps(json.loads(s.recv(size).decode())))
+EOF
+}
+
+# The ports' state as the dataplane sees it: state, the accounting counters
+# and every drop reason that counted something. Falls back to DPDK's own
+# ethdev telemetry if the dataplane has no /peerlan commands.
+lab_show_ports_telemetry() {
+	python3 - "$(lab_telemetry_sock)" <<'EOF'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.settimeout(5)
+s.connect(sys.argv[1])
+size = int(json.loads(s.recv(65536).decode()).get("max_output_len", 65536))
+def ask(cmd):
+    s.send(cmd.encode())
+    return json.loads(s.recv(size).decode()).get(cmd.split(",")[0])
+if "/peerlan/ports" in (ask("/") or []):
+    cols = ("rx_packets", "forwarded", "steered", "answered", "rx_discards", "tx_packets")
+    print("%-6s %-5s %-5s %-8s" % ("port", "admin", "link", "oper") +
+          "".join(" %11s" % c for c in cols) + "  drops by reason")
+    for name in ask("/peerlan/ports") or []:
+        p = ask("/peerlan/port," + name) or {}
+        drops = " ".join("%s=%d" % (r, n) for r, n in sorted((p.get("drops") or {}).items()) if n)
+        print("%-6s %-5s %-5s %-8s" % (name, p.get("admin", "?"), p.get("link", "?"),
+                                       p.get("oper", "?")) +
+              "".join(" %11d" % p.get(c, 0) for c in cols) + "  " + (drops or "-"))
+else:
+    print("%-4s %-22s %-5s %12s %12s %10s" %
+          ("port", "device", "link", "rx_packets", "tx_packets", "rx_missed"))
+    for p in ask("/ethdev/list") or []:
+        info = ask("/ethdev/info,%d" % p) or {}
+        link = ask("/ethdev/link_status,%d" % p) or {}
+        st = ask("/ethdev/stats,%d" % p) or {}
+        print("%-4d %-22s %-5s %12d %12d %10d" %
+              (p, str(info.get("name", "?"))[:22], link.get("status", "?"),
+               st.get("ipackets", 0), st.get("opackets", 0), st.get("imissed", 0)))
+EOF
+}
+
+lab_bird_conf() {
+	local node=$1 peer asn
+	asn=$(lab_asn "$node")
+	cat <<EOF
+# bird2 of $node (AS$asn) in lab $LAB_ID, written by scripts/lab.sh.
+log "$LAB_DIR/$node/bird.log" all;
+router id $(lab_ip4 "$node");
+
+protocol device { scan time 5; }
+
+# Timers short enough to notice a lost fabric and recover from it in seconds.
+template bgp ixp {
+	local as $asn;
+	hold time $LAB_BGP_HOLD;
+	keepalive time $LAB_BGP_KEEPALIVE;
+	connect delay time 1;
+	connect retry time 3;
+	error wait time 1, 10;
+}
+EOF
+	if [[ $node == rs ]]; then
+		cat <<EOF
+
+# A route server passes routes on unchanged (next hop, AS path) and keeps
+# no forwarding state; it only ever talks BGP.
+template bgp client4 from ixp {
+	rs client;
+	ipv4 { import all; export all; };
+}
+template bgp client6 from ixp {
+	rs client;
+	ipv6 { import all; export all; };
+}
+EOF
+		for peer in $(lab_members); do
+			cat <<EOF
+protocol bgp ${peer}_v4 from client4 { neighbor $(lab_ip4 "$peer") as $(lab_asn "$peer"); }
+protocol bgp ${peer}_v6 from client6 { neighbor $(lab_ip6 "$peer") as $(lab_asn "$peer"); }
+EOF
+		done
+		return
+	fi
+	cat <<EOF
+
+# Learned routes go to the kernel; only the member's own prefixes go out.
+protocol kernel kernel4 { ipv4 { import none; export where source = RTS_BGP; }; }
+protocol kernel kernel6 { ipv6 { import none; export where source = RTS_BGP; }; }
+protocol static own4 { ipv4; route $(lab_pfx4 "$node") unreachable; }
+protocol static own6 { ipv6; route $(lab_pfx6 "$node") unreachable; }
+
+template bgp peer4 from ixp {
+	ipv4 { import all; export where source = RTS_STATIC; };
+}
+# The LAN's global addresses are the next hops, as on an exchange.
+template bgp peer6 from ixp {
+	ipv6 { import all; export where source = RTS_STATIC; next hop prefer global; };
+}
+protocol bgp rs_v4 from peer4 { description "route server"; neighbor $(lab_ip4 rs) as $(lab_asn rs); }
+protocol bgp rs_v6 from peer6 { description "route server"; neighbor $(lab_ip6 rs) as $(lab_asn rs); }
+EOF
+	for peer in $(lab_members); do
+		[[ $peer == "$node" ]] && continue
+		cat <<EOF
+protocol bgp ${peer}_v4 from peer4 { neighbor $(lab_ip4 "$peer") as $(lab_asn "$peer"); }
+protocol bgp ${peer}_v6 from peer6 { neighbor $(lab_ip6 "$peer") as $(lab_asn "$peer"); }
+EOF
+	done
+}
+
+lab_start_bird() {
+	local node=$1 d=$LAB_DIR/$1
+	mkdir -p "$d"
+	lab_bird_conf "$node" >"$d/bird.conf"
+	bird -p -c "$d/bird.conf" || lab_die "bird rejects $d/bird.conf" || return
+	lab_in "$node" bird -c "$d/bird.conf" -s "$d/bird.ctl" -P "$d/bird.pid"
+	lab_record_pid "bird-$node" "$(cat "$d/bird.pid")"
+}
+
+# --- looking at it -------------------------------------------------------------
+
+# Prints "node protocol state" for every BGP session end of every node.
+lab_bgp_sessions() {
+	local node
+	for node in "${LAB_NODES[@]}"; do
+		lab_birdc "$node" show protocols 2>/dev/null |
+			awk -v n="$node" '$2 == "BGP" { print n, $1, (/Established/ ? "Established" : $NF) }'
+	done
+}
+
+# Every node has two sessions (IPv4, IPv6) with every other member, and the
+# route server has two with each member.
+lab_bgp_expected() {
+	echo $((2 * LAB_N * (LAB_N + 1)))
+}
+
+lab_bgp_established() {
+	lab_bgp_sessions | awk '$3 == "Established"' | wc -l
+}
+
+# Waits up to $1 seconds for every BGP session to be Established.
+lab_wait_bgp() {
+	local timeout=$1 want got i
+	want=$(lab_bgp_expected)
+	for ((i = 0; i < timeout; i++)); do
+		got=$(lab_bgp_established)
+		((got == want)) && return 0
+		sleep 1
+	done
+	lab_log "$got of $want BGP sessions Established after $timeout s"
+	return 1
+}
+
+# Prints "node protocol state imported exported" for every BGP session end,
+# one birdc call per node; counts are "?" for a session with no routes line.
+lab_bgp_routes() {
+	local node
+	for node in "${LAB_NODES[@]}"; do
+		lab_birdc "$node" show protocols all 2>/dev/null | awk -v n="$node" '
+			function flush() { if (p != "") print n, p, st, im, ex; p = "" }
+			/^[^ ]/ { flush(); if ($2 == "BGP") { p = $1; st = (/Established/ ? "Established" : $NF); im = ex = "?" } }
+			p != "" && $1 == "Routes:" { im = $2; for (i = 3; i < NF; i++) if ($(i + 1) ~ /^exported/) ex = $i }
+			END { flush() }'
+	done
+}
+
+# Prints, for each session end, whether it carries the routes the plan
+# says: a member sends its own prefix on every session; the route server
+# sends each member the other members' prefixes. Returns 1 if any differs.
+lab_check_routes() {
+	local node proto state imp exp want_imp want_exp bad=0 n1=$((LAB_N - 1)) seen=0
+	while read -r node proto state imp exp; do
+		seen=$((seen + 1))
+		if [[ $node == rs ]]; then
+			want_imp=1 want_exp=$n1
+		elif [[ $proto == rs_* ]]; then
+			want_imp=$n1 want_exp=1
+		else
+			want_imp=1 want_exp=1
+		fi
+		if [[ $state != Established || $imp != "$want_imp" || $exp != "$want_exp" ]]; then
+			echo "$node $proto: $state, $imp imported (want $want_imp), $exp exported (want $want_exp)"
+			bad=1
+		fi
+	done < <(lab_bgp_routes)
+	if ((seen != $(lab_bgp_expected))); then
+		echo "$seen BGP session ends found, $(lab_bgp_expected) expected"
+		bad=1
+	fi
+	return $bad
+}
+
+# Waits up to $1 seconds for every session to carry its routes.
+lab_wait_routes() {
+	local timeout=$1 i
+	for ((i = 0; i < timeout; i++)); do
+		lab_check_routes >/dev/null && return 0
+		sleep 1
+	done
+	lab_check_routes
+}
+
+# ping from one node to an address; quiet; 0 if every echo was answered.
+lab_ping() {
+	local node=$1 dst=$2
+	shift 2
+	lab_in "$node" ping -n -q -c 3 -i 0.2 -W 2 "$@" "$dst" >/dev/null 2>&1
+}
+
+# Pings between every pair of nodes on the LAN (IPv4, IPv6) and between the
+# announced prefixes of every pair of members, which needs the routes BGP
+# installed; all at once, as routers do. Prints each failure; returns 1 if
+# there was any.
+lab_check_reachability() {
+	local a b out pids=() pid
+	out=$(mktemp)
+	for a in "${LAB_NODES[@]}"; do
+		for b in "${LAB_NODES[@]}"; do
+			[[ $a == "$b" ]] && continue
+			lab_ping_bg "$out" "$a" "$b" "$(lab_ip4 "$b")"
+			lab_ping_bg "$out" "$a" "$b" "$(lab_ip6 "$b")"
+			[[ $a == rs || $b == rs ]] && continue
+			lab_ping_bg "$out" "$a" "$b" "$(lab_lo4 "$b")" -I "$(lab_lo4 "$a")"
+			lab_ping_bg "$out" "$a" "$b" "$(lab_lo6 "$b")" -I "$(lab_lo6 "$a")"
+		done
+	done
+	for pid in "${pids[@]}"; do
+		wait "$pid" || true
+	done
+	sort "$out"
+	if [[ -s $out ]]; then
+		rm -f "$out"
+		return 1
+	fi
+	rm -f "$out"
+}
+
+# One ping of lab_check_reachability, in the background; its pid goes to
+# the caller's pids array.
+lab_ping_bg() {
+	local out=$1 a=$2 b=$3 dst=$4
+	shift 4
+	{ lab_ping "$a" "$dst" "$@" || echo "$a -> $b $dst${1:+ from $2}: not every echo answered" >>"$out"; } &
+	pids+=($!)
+}
+
+lab_show_nodes() {
+	local node what
+	printf '%-4s %-8s %-10s %-17s %-13s %-19s %-16s %s\n' node AS namespace MAC IPv4 IPv6 \
+		"host veth" announces
+	for node in "${LAB_NODES[@]}"; do
+		what="-"
+		[[ $node != rs ]] && what="$(lab_pfx4 "$node") $(lab_pfx6 "$node")"
+		printf '%-4s %-8s %-10s %-17s %-13s %-19s %-16s %s\n' "$node" "AS$(lab_asn "$node")" \
+			"$(lab_ns "$node")" "$(lab_mac "$node")" "$(lab_ip4 "$node")" "$(lab_ip6 "$node")" \
+			"$(lab_hostif "$node")" "$what"
+	done
+}
+
+lab_show_ports() {
+	if [[ $LAB_FABRIC == bridge ]]; then
+		ip -n "$(lab_fabns)" -s link show master fabric0
+	elif lab_pid control >/dev/null; then
+		echo "\$ peerlanctl -s $(lab_cli_sock) show ports"
+		lab_peerlanctl show ports
+	elif lab_pid dataplane >/dev/null; then
+		lab_show_ports_telemetry
+	else
+		echo "peerlan-dataplane is not running"
+	fi
+}
+
+lab_show_bgp() {
+	local node
+	for node in "${LAB_NODES[@]}"; do
+		echo "-- $node: birdc show protocols"
+		lab_birdc "$node" show protocols | awk '$2 == "BGP"'
+	done
+}
+
+lab_show_status() {
+	echo "== lab $LAB_ID: $LAB_N members and a route server on a $LAB_FABRIC fabric ($LAB_PORT_TYPE ports)"
+	lab_show_nodes
+	echo
+	echo "== ports"
+	lab_show_ports
+	echo
+	echo "== BGP: $(lab_bgp_established) of $(lab_bgp_expected) session ends Established"
+}
+
+lab_show_attach() {
+	cat <<EOF
+== attach
+  a shell on member m1:     ip netns exec $(lab_ns m1) bash
+  its BGP:                  birdc -s $(lab_ctl m1) show protocols
+  the route server:         birdc -s $(lab_ctl rs) show route
+  watch its LAN:            ip netns exec $(lab_ns m1) tcpdump -eni ixp0
+EOF
+	if [[ $LAB_FABRIC == peerlan ]]; then
+		cat <<EOF
+  the exchange's CLI:       peerlanctl -s $(lab_cli_sock)
+  one port, its drops:      peerlanctl -s $(lab_cli_sock) show port m1
+  the dataplane:            dpdk-telemetry.py -f $LAB_ID
+  the control's log:        $LAB_DIR/control.log
+  its log and config:       $LAB_DIR/dataplane.log  $LAB_DIR/peerlan.yaml
+EOF
+	fi
+	cat <<EOF
+  this summary again:       scripts/lab.sh status --id $LAB_ID
+== tear down
+  scripts/lab.sh down --id $LAB_ID
+EOF
+}
+
+# --- the whole lab ----------------------------------------------------------------
+
+# Builds a lab in LAB_DIR (after lab_init): namespaces, veths, fabric, bird.
+lab_build() {
+	local node
+	lab_build_pad
+	if [[ $LAB_FABRIC == bridge ]]; then
+		lab_make_bridge
+	fi
+	for node in "${LAB_NODES[@]}" $(lab_spares); do
+		lab_make_node "$node"
+	done
+	if [[ $LAB_FABRIC == peerlan ]]; then
+		lab_write_config
+		lab_start_dataplane || return
+		lab_start_control || return
+	fi
+	for node in "${LAB_NODES[@]}"; do
+		lab_start_bird "$node"
+	done
+}
+
+# Removes everything the lab recorded: processes (those recorded, then any
+# left in its namespaces), veths, namespaces, DPDK's runtime directory and
+# the state directory. Safe to call twice and on a half-built lab.
+lab_teardown() {
+	local f ns link pid names=()
+	[[ -n $LAB_DIR && -d $LAB_DIR ]] || return 0
+	for f in "$LAB_DIR"/pid/*; do
+		[[ -e $f ]] && names+=("${f##*/}")
+	done
+	((${#names[@]} == 0)) || lab_stop "${names[@]}"
+	if [[ -f $LAB_DIR/netns ]]; then
+		while read -r ns; do
+			[[ -e /run/netns/$ns ]] || continue
+			for pid in $(ip netns pids "$ns" 2>/dev/null); do
+				kill -KILL "$pid" 2>/dev/null || true
+			done
+		done <"$LAB_DIR/netns"
+	fi
+	if [[ -f $LAB_DIR/links ]]; then
+		while read -r link; do
+			ip link del "$link" 2>/dev/null || true
+		done <"$LAB_DIR/links"
+	fi
+	if [[ -f $LAB_DIR/netns ]]; then
+		while read -r ns; do
+			if [[ -n $ns ]]; then
+				ip netns del "$ns" 2>/dev/null || true
+			fi
+		done <"$LAB_DIR/netns"
+	fi
+	if [[ $LAB_ID =~ ^pl[0-9a-f]{4}$ ]]; then
+		rm -rf "/var/run/dpdk/$LAB_ID"
+	fi
+	rm -rf "$LAB_DIR"
+	lab_log "lab $LAB_ID removed"
+	LAB_DIR=
+}
+
+# Says what is missing for a lab on this machine, if anything.
+lab_preflight() {
+	[[ $(id -u) -eq 0 ]] || {
+		echo "the lab needs root (network namespaces, veths, DPDK)"
+		return 1
+	}
+	local tool
+	for tool in ip bird birdc ping python3 jq ethtool tc clang gcc; do
+		command -v "$tool" >/dev/null || {
+			echo "'$tool' is not installed (scripts/setup.sh --test installs it)"
+			return 1
+		}
+	done
+	if [[ ${LAB_FABRIC:-peerlan} == peerlan ]]; then
+		for tool in "$(lab_dataplane_bin)" "$(lab_control_bin)" "$LAB_BUILD/control/peerlanctl"; do
+			[[ -x $tool ]] || {
+				echo "$tool is not built"
+				return 1
+			}
+		done
+	fi
+	if [[ ${LAB_PORT_TYPE:-af_packet} == af_xdp ]] &&
+		! python3 -c 'import socket; socket.socket(44, socket.SOCK_RAW)' 2>/dev/null; then
+		echo "this kernel has no AF_XDP sockets; use --port-type af_packet"
+		return 1
+	fi
+	return 0
+}
+
+# --- the command ---------------------------------------------------------------
+
+lab_main() {
+	local cmd=${1:-} n=4 ptype=af_packet fabric=peerlan id='' all=0 kill=0 setup=1 why
+	if [[ -z $cmd || $cmd == -h || $cmd == --help ]]; then
+		lab_usage
+		[[ -n $cmd ]]
+		return
+	fi
+	shift
+	while (($#)); do
+		case $1 in
+		--members) n=${2:-} && shift ;;
+		--port-type) ptype=${2:-} && shift ;;
+		--fabric) fabric=${2:-} && shift ;;
+		--id) id=${2:-} && shift ;;
+		--all) all=1 ;;
+		--kill) kill=1 ;;
+		--no-setup) setup=0 ;;
+		*)
+			lab_usage >&2
+			lab_die "unknown option '$1'"
+			return
+			;;
+		esac
+		shift
+	done
+
+	case $cmd in
+	up | demo) ;;
+	status | down | restart)
+		if [[ -z $id ]]; then
+			local labs
+			labs=$(lab_list)
+			if [[ $cmd == down && $all == 1 ]]; then
+				for id in $labs; do
+					lab_load "$id" && lab_teardown
+				done
+				return 0
+			fi
+			[[ -n $labs ]] || lab_die "no lab is running" || return
+			[[ $(wc -w <<<"$labs") -eq 1 ]] ||
+				lab_die "several labs are running ($(tr '\n' ' ' <<<"$labs")); say which with --id" || return
+			id=$labs
+		fi
+		lab_load "$id" || return
+		case $cmd in
+		status)
+			lab_show_status
+			echo
+			lab_show_attach
+			;;
+		restart)
+			[[ $LAB_FABRIC == peerlan ]] || lab_die "lab $LAB_ID has no dataplane" || return
+			if ((kill)); then
+				lab_stop_dataplane -KILL
+			else
+				lab_stop_dataplane
+			fi
+			lab_start_dataplane || return
+			lab_log "peerlan-dataplane of lab $LAB_ID started again (pid $(lab_pid dataplane))"
+			lab_show_ports
+			;;
+		down) lab_teardown ;;
+		esac
+		return
+		;;
+	*)
+		lab_usage >&2
+		lab_die "unknown command '$cmd'"
+		return
+		;;
+	esac
+
+	[[ $(id -u) -eq 0 ]] || lab_die "run as root: the lab makes namespaces and veths" || return
+	if ((setup)); then
+		"$LAB_ROOT/scripts/setup.sh" --test
+		ninja -C "$LAB_BUILD"
+	fi
+	LAB_FABRIC=$fabric LAB_PORT_TYPE=$ptype
+	why=$(lab_preflight) || lab_die "$why" || return
+	lab_init "$n" "$ptype" "$fabric" || return
+
+	# Whatever happens from here, a failed, interrupted or finished demo
+	# leaves nothing behind; a lab that is up stays up on purpose.
+	trap 'lab_teardown' EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	lab_log "building lab $LAB_ID in $LAB_DIR"
+	lab_build
+
+	lab_log "waiting for BGP (up to 90 s)"
+	local ok=1 t0=$SECONDS
+	lab_wait_bgp 90 || ok=0
+	((ok)) && { lab_wait_routes 30 >/dev/null || ok=0; }
+	((ok)) && lab_log "every BGP session Established, with its routes, $((SECONDS - t0)) s after bird started"
+	lab_show_status
+	echo
+	if [[ $cmd == demo ]]; then
+		echo "== reachability: ping between every pair, on the LAN and between announced prefixes"
+		if lab_check_reachability; then
+			echo "every pair answers, IPv4 and IPv6"
+		else
+			ok=0
+		fi
+		echo
+		echo "== BGP sessions"
+		lab_show_bgp
+		echo
+		echo "== routes m1 learned"
+		lab_birdc m1 show route
+		echo
+		lab_check_routes || ok=0
+		echo "== ports after the demo"
+		lab_show_ports
+		echo
+		((ok)) && echo "demo: the exchange works" || echo "demo: something above did not work"
+		((ok))
+		return
+	fi
+	lab_show_attach
+	trap - EXIT INT TERM
+	((ok)) || lab_log "the lab is up, but not every BGP session is (see above)"
+	return 0
+}
+
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
+	set -euo pipefail
+	lab_main "$@"
+fi

@@ -1,0 +1,788 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""peerlan benchmark: frames per second and instructions per frame, beside
+dpdk-testpmd on the same ports and pcaps, in one run.
+
+    tests/bench/run.py --build build            the full benchmark (10 to 15 minutes)
+    tests/bench/run.py --build build --smoke    a short check of the harness (seconds)
+    tests/bench/run.py --report results.json    the tables of an earlier --json run
+
+Every program runs with one worker lcore (-l 0,1: lcore 0 is the main lcore,
+lcore 1 forwards), --no-huge, on two ports: net_pcap0 replays a pcap forever
+(infinite_rx=1, no TX: frames sent there are dropped by the driver) and
+net_null0 (no-rx=1) takes everything transmitted. peerlan, testpmd io and
+testpmd macswap alternate, round after round. A program's rate is the number
+of frames net_pcap0 delivered (ethdev ipackets, read over DPDK telemetry)
+between two readings taken after a warm-up, divided by the CPU time the
+worker thread ran between them (a shared machine gives it only part of the
+wall time), so start-up, shutdown and neighbours never count. After every
+peerlan run its own
+counters must account for every frame with the outcome the generator wrote
+down for it, or the benchmark fails.
+
+Instructions per frame come from callgrind on the same setup: counters are
+zeroed once the program is forwarding, dumped after a fixed number of frames,
+and only the worker thread's profile is read; its frame count is the number
+of calls to the pcap driver's receive function times the burst size. See
+docs/performance.md for the reasons.
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import gen  # noqa: E402
+
+PROGRAMS = ("peerlan", "testpmd-io", "testpmd-macswap")
+RX_DEVICE = "net_pcap0"
+TX_DEVICE = "net_null0,no-rx=1"
+TESTPMD_BURST = 32
+SOURCE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+class BenchError(Exception):
+    pass
+
+
+def log(*args):
+    print(*args, flush=True)
+
+
+# ---- DPDK telemetry ---------------------------------------------------------
+
+
+def runtime_dir(prefix):
+    """Where the EAL of a primary process with this --file-prefix keeps its files."""
+    if os.getuid() == 0:
+        base = "/var/run"
+    else:
+        base = os.environ.get("XDG_RUNTIME_DIR", "/tmp")
+    return os.path.join(base, "dpdk", prefix)
+
+
+class Telemetry:
+    def __init__(self, prefix):
+        self.path = os.path.join(runtime_dir(prefix), "dpdk_telemetry.v2")
+        self.sock = None
+
+    def close(self):
+        if self.sock is not None:
+            self.sock.close()
+            self.sock = None
+
+    def query(self, cmd):
+        if self.sock is None:
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            try:
+                s.connect(self.path)
+                s.recv(16384)  # the greeting: version, pid, max_output_len
+            except OSError:
+                s.close()
+                raise
+            self.sock = s
+        try:
+            self.sock.send(cmd.encode())
+            reply = self.sock.recv(1 << 20)
+        except OSError:
+            self.close()
+            raise
+        if not reply:
+            self.close()
+            raise ConnectionError("telemetry closed")
+        return json.loads(reply)[cmd.split(",")[0]]
+
+
+# ---- one program on the benchmark ports -------------------------------------
+
+
+class Program:
+    """One DPDK primary process with its own --file-prefix and log."""
+
+    seq = 0
+    running = set()  # killed on the way out, whatever way that is
+
+    def __init__(self, kind, opts, case, wrapper=()):
+        Program.seq += 1
+        self.kind = kind
+        self.prefix = "plbench-%d-%d" % (os.getpid(), Program.seq)
+        workdir = opts.out
+        self.log_path = os.path.join(workdir, "%s.log" % self.prefix)
+        self.stats_path = None
+        eal = ["-l", opts.lcores, "--no-huge", "-m", str(opts.mem), "--no-pci",
+               "--file-prefix", self.prefix]
+        rx = "%s,rx_pcap=%s,infinite_rx=1" % (RX_DEVICE, case["pcap"])
+        if kind == "peerlan":
+            run_dir = os.path.join(workdir, self.prefix)
+            os.makedirs(os.path.join(run_dir, "state"), exist_ok=True)
+            self.run_dir = run_dir
+            cfg = os.path.join(run_dir, "peerlan.yaml")
+            gen.write_config(cfg, case["members"], rx, TX_DEVICE, run_dir)
+            self.stats_path = os.path.join(run_dir, "stats.json")
+            cmd = [opts.dataplane] + eal + ["--", "-c", cfg, "--stats-json", self.stats_path]
+        else:
+            self.run_dir = None
+            mode = kind.split("-", 1)[1]
+            cmd = [opts.testpmd] + eal + ["--vdev", rx, "--vdev", TX_DEVICE, "--",
+                                          "--forward-mode=" + mode, "--nb-cores=1",
+                                          "--burst=%d" % TESTPMD_BURST,
+                                          "--rxd=1024", "--txd=1024",
+                                          "--mbcache=256",
+                                          "--total-num-mbufs=%d" % (opts.frames + 4096)]
+        self.cmd = list(wrapper) + cmd
+        self.proc = None
+        self.tel = Telemetry(self.prefix)
+        self.port = None
+        self.worker_stat = None
+
+    def start(self):
+        self.logf = open(self.log_path, "w")
+        self.logf.write("# " + " ".join(self.cmd) + "\n")
+        self.logf.flush()
+        # testpmd without -i forwards until a line arrives on its stdin.
+        self.proc = subprocess.Popen(self.cmd, stdin=subprocess.PIPE, stdout=self.logf,
+                                     stderr=subprocess.STDOUT)
+        Program.running.add(self)
+
+    def log_tail(self, n=15):
+        try:
+            with open(self.log_path) as f:
+                return "".join(f.readlines()[-n:])
+        except OSError:
+            return ""
+
+    def fail(self, why):
+        self.kill()
+        raise BenchError("%s (%s): %s\n--- last lines of %s:\n%s" %
+                         (self.kind, self.prefix, why, self.log_path, self.log_tail()))
+
+    def rx_packets(self):
+        return self.tel.query("/ethdev/stats,%d" % self.port)["ipackets"]
+
+    def find_worker(self):
+        """The thread of the one worker lcore; the EAL names it rte-worker-N."""
+        task = "/proc/%d/task" % self.proc.pid
+        for tid in os.listdir(task):
+            try:
+                with open(os.path.join(task, tid, "comm")) as f:
+                    if f.read().startswith("rte-worker-"):
+                        self.worker_stat = os.path.join(task, tid, "schedstat")
+                        return
+            except OSError:
+                pass
+        self.fail("no rte-worker thread")
+
+    def worker_cpu(self):
+        """Seconds the worker thread has spent running on a CPU (ns resolution)."""
+        with open(self.worker_stat) as f:
+            return int(f.read().split()[0]) / 1e9
+
+    def sample(self, cpu=True):
+        """(time, frames received on net_pcap0, worker CPU seconds), taken mid-query."""
+        t0 = time.monotonic()
+        c0 = self.worker_cpu() if cpu else 0.0
+        n = self.rx_packets()
+        c1 = self.worker_cpu() if cpu else 0.0
+        return (t0 + time.monotonic()) / 2, n, (c0 + c1) / 2
+
+    def wait_forwarding(self, timeout):
+        """Waits until frames flow on net_pcap0; finds its ethdev port id."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                self.fail("exited with status %d before forwarding" % self.proc.returncode)
+            try:
+                if self.port is None:
+                    for pid in self.tel.query("/ethdev/list"):
+                        info = self.tel.query("/ethdev/info,%d" % pid)
+                        if info and info.get("name") == RX_DEVICE:
+                            self.port = pid
+                if self.port is not None and self.rx_packets() > 0:
+                    return
+            except (OSError, ValueError, TypeError, KeyError):
+                pass
+            time.sleep(0.05)
+        self.fail("no frame received within %.0f s" % timeout)
+
+    def wait_frames(self, n, timeout):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                self.fail("exited with status %d while forwarding" % self.proc.returncode)
+            if self.rx_packets() >= n:
+                return
+            time.sleep(0.05)
+        self.fail("fewer than %d frames within %.0f s" % (n, timeout))
+
+    def stop(self, timeout=60):
+        self.tel.close()
+        if self.proc.poll() is None:
+            if self.kind == "peerlan":
+                self.proc.send_signal(signal.SIGINT)
+            else:
+                try:
+                    self.proc.stdin.write(b"\n")
+                    self.proc.stdin.flush()
+                except OSError:
+                    pass
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.fail("did not stop within %d s" % timeout)
+        self.logf.close()
+        Program.running.discard(self)
+        if self.proc.returncode != 0:
+            raise BenchError("%s (%s) exited with status %d\n--- last lines of %s:\n%s" %
+                             (self.kind, self.prefix, self.proc.returncode, self.log_path,
+                              self.log_tail()))
+        self.cleanup()
+
+    def kill(self):
+        self.tel.close()
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        Program.running.discard(self)
+        self.cleanup()
+
+    def cleanup(self):
+        # The EAL leaves its runtime files behind; they are ours, by exact name.
+        shutil.rmtree(runtime_dir(self.prefix), ignore_errors=True)
+
+    def stats(self):
+        if self.stats_path is None:
+            return None
+        with open(self.stats_path) as f:
+            return json.load(f)
+
+
+# ---- accounting -------------------------------------------------------------
+
+
+def expected_counts(expect, received):
+    """Outcome counts for the first `received` frames of an endless replay."""
+    seq, names, total = expect["sequence"], expect["outcomes"], expect["frames"]
+    loops, rest = divmod(received, total)
+    counts = dict.fromkeys(names, 0)
+    for i, name in enumerate(names):
+        code = str(i)
+        counts[name] = loops * seq.count(code) + seq[:rest].count(code)
+    return counts
+
+
+def check_accounting(stats, expect):
+    """Every frame peerlan received is forwarded, steered or dropped exactly as
+    the generator says; returns a one-line summary or raises BenchError."""
+    ports = stats["ports"]
+    a, b = ports[expect["ingress"]], ports[expect["egress"]]
+    rx = a["rx_packets"]
+    problems = []
+    if rx == 0:
+        raise BenchError("peerlan received nothing on %s: a benchmark that forwards "
+                         "nothing is wrong, not fast" % expect["ingress"])
+    want = expected_counts(expect, rx)
+    got = {"forwarded": a["forwarded"], "steered": a["steered"], "answered": a["answered"]}
+    for reason, n in a["drops"].items():
+        if n or reason in want:
+            got[reason] = n
+    for name in sorted(set(want) | set(got)):
+        if want.get(name, 0) != got.get(name, 0):
+            problems.append("%s: expected %d, counted %d" %
+                            (name, want.get(name, 0), got.get(name, 0)))
+    handled = a["forwarded"] + a["steered"] + a["answered"] + sum(a["drops"].values())
+    if handled != rx:
+        problems.append("rx_packets %d != forwarded + steered + answered + drops %d" %
+                        (rx, handled))
+    if a["rx_discards"] != sum(a["drops"].values()):
+        problems.append("rx_discards %d != sum of drop reasons %d" %
+                        (a["rx_discards"], sum(a["drops"].values())))
+    sent = a["forwarded"] + a["steered"]
+    if b["tx_packets"] != sent or b["tx_discards"] != 0:
+        problems.append("%s transmitted %d (discarded %d), expected %d" %
+                        (expect["egress"], b["tx_packets"], b["tx_discards"], sent))
+    if b["rx_packets"] != 0 or a["tx_packets"] != a["answered"]:
+        problems.append("unexpected traffic: %s rx %d, %s tx %d" %
+                        (expect["egress"], b["rx_packets"], expect["ingress"], a["tx_packets"]))
+    if problems:
+        raise BenchError("peerlan's counters do not account for the frames of m%d-%s:\n  " %
+                         (expect["members"], expect["mix"]) + "\n  ".join(problems))
+    drops = ", ".join("%s %d" % (k, v) for k, v in sorted(got.items())
+                      if k not in ("forwarded", "steered", "answered") and v)
+    return "%d frames: forwarded %d, steered %d%s" % (rx, a["forwarded"], a["steered"],
+                                                      ", dropped: " + drops if drops else "")
+
+
+# ---- throughput -------------------------------------------------------------
+
+
+def timed_run(kind, opts, case):
+    p = Program(kind, opts, case)
+    p.start()
+    try:
+        p.wait_forwarding(opts.start_timeout)
+        p.find_worker()
+        time.sleep(opts.warmup)
+        t0, n0, c0 = p.sample()
+        time.sleep(opts.duration)
+        t1, n1, c1 = p.sample()
+    except BaseException:
+        p.kill()
+        raise
+    p.stop()
+    if c1 - c0 < 0.05 * (t1 - t0):
+        raise BenchError("%s ran for only %.3f s of %.1f s; the machine is too busy to measure" %
+                         (kind, c1 - c0, t1 - t0))
+    rate = {"cpu": (n1 - n0) / (c1 - c0), "wall": (n1 - n0) / (t1 - t0),
+            "share": (c1 - c0) / (t1 - t0)}
+    note = ""
+    if kind == "peerlan":
+        stats = p.stats()
+        note = check_accounting(stats, case["expect"])
+        if stats["ports"][case["expect"]["ingress"]]["rx_packets"] < n1:
+            raise BenchError("peerlan counted fewer frames than net_pcap0 delivered")
+        shutil.rmtree(p.run_dir, ignore_errors=True)
+        os.remove(p.log_path)
+    else:
+        os.remove(p.log_path)
+    return rate, note
+
+
+def median(v):
+    return statistics.median(v) if v else float("nan")
+
+
+# ---- instructions per frame ---------------------------------------------------
+
+
+def parse_callgrind(path):
+    """Total Ir, self Ir per function and per source line, and call counts per
+    callee, of one profile written with --compress-strings=no --compress-pos=no."""
+    total, self_ir, lines, calls = 0, {}, {}, {}
+    ob = fn = cob = cfn = fl = src = None
+    after_calls = False
+    with open(path) as f:
+        for line in f:
+            if line.startswith("summary:"):
+                total = int(line.split()[1])
+            elif line.startswith("ob="):
+                ob = line[3:].strip()
+            elif line.startswith("fl="):
+                fl = src = os.path.normpath(line[3:].strip())
+            elif line.startswith(("fi=", "fe=")):
+                # Code inlined from another file, until the next fi/fe/fn.
+                src = os.path.normpath(line[3:].strip())
+            elif line.startswith("fn="):
+                fn = (ob, line[3:].strip())
+                src = fl
+                cob = None
+            elif line.startswith("cob="):
+                cob = line[4:].strip()
+            elif line.startswith("cfn="):
+                cfn = (cob or ob, line[4:].strip())
+            elif line.startswith("calls="):
+                n = int(line[6:].split()[0])
+                calls[cfn] = calls.get(cfn, 0) + n
+                after_calls = True
+            elif line[:1].isdigit() or line[:1] in "+-*":
+                if after_calls:
+                    after_calls = False
+                    cob = None
+                elif fn is not None:
+                    pos, ir = line.split()[:2]
+                    self_ir[fn] = self_ir.get(fn, 0) + int(ir)
+                    if pos.isdigit():
+                        key = (src, int(pos))
+                        lines[key] = lines.get(key, 0) + int(ir)
+    return total, self_ir, lines, calls
+
+
+def burst_size(kind):
+    """Frames per receive call: testpmd's is ours to set, peerlan's is DP_BURST."""
+    if kind != "peerlan":
+        return TESTPMD_BURST
+    with open(os.path.join(SOURCE_ROOT, "dataplane", "dp.h")) as f:
+        mt = re.search(r"^#define\s+DP_BURST\s+(\d+)", f.read(), re.M)
+    if mt is None:
+        raise BenchError("no DP_BURST in dataplane/dp.h")
+    return int(mt.group(1))
+
+
+def source_line(path, n):
+    try:
+        with open(path) as f:
+            for i, text in enumerate(f, 1):
+                if i == n:
+                    return text.strip()
+    except OSError:
+        pass
+    return ""
+
+
+def function_label(key):
+    ob, fn = key
+    name = re.sub(r"^0x0*", "0x", fn)
+    return "%s [%s]" % (name, os.path.basename(ob)) if name.startswith("0x") else name
+
+
+def callgrind_run(kind, opts, case):
+    outbase = os.path.join(opts.out, "callgrind-%s-m%d-%s" %
+                           (kind, case["members"], case["mix"]))
+    for old in os.listdir(opts.out):
+        if os.path.join(opts.out, old).startswith(outbase + "."):
+            os.remove(os.path.join(opts.out, old))
+    wrapper = ["valgrind", "--tool=callgrind", "--separate-threads=yes",
+               "--compress-strings=no", "--compress-pos=no",
+               "--callgrind-out-file=%s.%%p" % outbase]
+    p = Program(kind, opts, case, wrapper)
+    p.start()
+    try:
+        p.wait_forwarding(opts.start_timeout * 6)
+        # Warm up over the whole pcap twice, so that every table entry and
+        # every code path of the mix has been seen before counting.
+        p.wait_frames(max(2 * opts.frames, 20000), 300)
+        _, before_zero, _ = p.sample(cpu=False)
+        subprocess.run(["callgrind_control", "--zero", str(p.proc.pid)], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _, after_zero, _ = p.sample(cpu=False)
+        p.wait_frames(after_zero + opts.callgrind_frames, 600)
+        _, before_dump, _ = p.sample(cpu=False)
+        subprocess.run(["callgrind_control", "--dump", str(p.proc.pid)], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _, after_dump, _ = p.sample(cpu=False)
+    except BaseException:
+        p.kill()
+        raise
+    p.stop(timeout=300)
+    if kind == "peerlan":
+        check_accounting(p.stats(), case["expect"])
+        shutil.rmtree(p.run_dir, ignore_errors=True)
+    dumps = [os.path.join(opts.out, f) for f in os.listdir(opts.out)
+             if f.startswith(os.path.basename(outbase) + ".%d.1-" % p.proc.pid)]
+    best = None
+    for path in dumps:
+        total, self_ir, lines, calls = parse_callgrind(path)
+        rx = [(n, k) for k, n in calls.items() if "librte_net_pcap" in (k[0] or "")]
+        if rx and (best is None or max(rx)[0] > best[4][0]):
+            best = (path, total, self_ir, lines, max(rx))
+    if best is None:
+        raise BenchError("%s: no thread of %s received from the pcap driver" %
+                         (kind, outbase))
+    path, total, self_ir, lines, (rx_calls, rx_fn) = best
+    # The receive function returns a full burst on every call (the replay ring
+    # always holds more frames than a burst), so frames = calls * burst; the
+    # telemetry readings around the zero and the dump must bracket that.
+    burst = burst_size(kind)
+    lo, hi = before_dump - after_zero, after_dump - before_zero
+    frames = rx_calls * burst
+    if not lo <= frames <= hi:
+        raise BenchError("%s: %d receive calls of %d frames are %d frames, not between the "
+                         "%d and %d counted by the driver" % (kind, rx_calls, burst, frames,
+                                                              lo, hi))
+    top = sorted(self_ir.items(), key=lambda kv: -kv[1])[:opts.profile_lines]
+    own = [(k, v) for k, v in lines.items() if (k[0] or "").startswith(SOURCE_ROOT + os.sep)]
+    top_lines = sorted(own, key=lambda kv: -kv[1])[:opts.profile_lines]
+    os.remove(p.log_path)
+    return {
+        "program": kind,
+        "members": case["members"],
+        "mix": case["mix"],
+        "frames": frames,
+        "burst": burst,
+        "instructions": total,
+        "per_frame": total / frames,
+        "profile_file": path,
+        "profile": [(function_label(k), v / frames) for k, v in top],
+        "lines": [("%s:%d" % (os.path.relpath(f, SOURCE_ROOT), n), v / frames,
+                   source_line(f, n)) for (f, n), v in top_lines],
+    }
+
+
+# ---- the benchmark ----------------------------------------------------------
+
+
+def make_cases(opts):
+    cases = {}
+    pcap_dir = os.path.join(opts.out, "pcap")
+    os.makedirs(pcap_dir, exist_ok=True)
+    for m in opts.members:
+        for mix in opts.mixes:
+            e = gen.generate(m, mix, opts.frames, opts.seed, pcap_dir)
+            cases[(m, mix)] = {"members": m, "mix": mix, "expect": e,
+                               "pcap": os.path.join(pcap_dir, "m%d-%s.pcap" % (m, mix))}
+    return cases
+
+
+def fmt_rate(v):
+    return "%.2f" % (v / 1e6)
+
+
+def rate_report(opts, rates):
+    """The throughput tables; returns them and the medians per case and program."""
+    out = []
+    w = out.append
+    w("")
+    w("Throughput of one worker lcore, Mpps per second of the worker's CPU time")
+    w("(median of %d runs of %.1f s; min-max)" % (opts.rounds, opts.duration))
+    w("%-5s %-3s %-21s %-21s %-21s %-6s %-9s" %
+      ("M", "mix", "peerlan", "testpmd io", "testpmd macswap", "R_io", "R_macswap"))
+    summary = {}
+    for (m, mix), r in sorted(rates.items()):
+        cpu = {k: [x["cpu"] for x in v] for k, v in r.items()}
+        med = {k: median(v) for k, v in cpu.items()}
+        summary[(m, mix)] = med
+        cells = ["%s (%s-%s)" % (fmt_rate(med[k]), fmt_rate(min(cpu[k])), fmt_rate(max(cpu[k])))
+                 for k in PROGRAMS]
+        w("%-5d %-3s %-21s %-21s %-21s %-6.3f %-9.3f" %
+          (m, mix, cells[0], cells[1], cells[2], med["peerlan"] / med["testpmd-io"],
+           med["peerlan"] / med["testpmd-macswap"]))
+    w("")
+    w("Wall-clock rates, Mpps, and the share of the wall time the worker ran (medians)")
+    w("%-5s %-3s %-17s %-17s %-17s" % ("M", "mix", "peerlan", "testpmd io", "testpmd macswap"))
+    for (m, mix), r in sorted(rates.items()):
+        w("%-5d %-3s %s" % (m, mix, " ".join(
+            "%-17s" % ("%s (%3.0f%%)" % (fmt_rate(median([x["wall"] for x in r[k]])),
+                                        100 * median([x["share"] for x in r[k]])))
+            for k in PROGRAMS)))
+    return out, summary
+
+
+def final_report(opts, summary, ipf):
+    """The instruction tables and profiles, and every target; returns both."""
+    out = []
+    w = out.append
+    targets = []
+
+    def target(text, value, limit, at_most=False):
+        targets.append((text, value, value <= limit if at_most else value >= limit))
+
+    for (m, mix), med in sorted(summary.items()):
+        if mix == "a":
+            target("M=%d mix a: R_macswap >= 1.0" % m, med["peerlan"] / med["testpmd-macswap"],
+                   1.0)
+            target("M=%d mix a: R_io >= 0.7" % m, med["peerlan"] / med["testpmd-io"], 0.7)
+    # Cases are compared on peerlan's own rate per CPU second: every round
+    # runs every case, so the machine's load weighs on all of them alike.
+    ms = sorted({m for m, _ in summary})
+    for mix in opts.mixes:
+        if len(ms) > 1 and (ms[0], mix) in summary and (ms[-1], mix) in summary:
+            target("mix %s: peerlan at M=%d / at M=%d >= 0.95" % (mix, ms[-1], ms[0]),
+                   summary[(ms[-1], mix)]["peerlan"] / summary[(ms[0], mix)]["peerlan"], 0.95)
+    for m in ms:
+        if (m, "a") in summary and (m, "d") in summary:
+            target("M=%d: peerlan on mix d / on mix a >= 0.95" % m,
+                   summary[(m, "d")]["peerlan"] / summary[(m, "a")]["peerlan"], 0.95)
+    if ipf:
+        w("")
+        w("Instructions per frame (callgrind, worker thread only)")
+        w("%-18s %-5s %-3s %12s %8s %6s" % ("program", "M", "mix", "frames", "Ir/frame",
+                                            "burst"))
+        for r in ipf:
+            w("%-18s %-5d %-3s %12d %8.1f %6d" % (r["program"], r["members"], r["mix"],
+                                                  r["frames"], r["per_frame"], r["burst"]))
+        base = [r for r in ipf if r["program"] == "testpmd-io"]
+        own = {(r["members"], r["mix"]): r["per_frame"] for r in ipf if r["program"] == "peerlan"}
+        for (m, mix), v in sorted(own.items()):
+            if base:
+                d = v - base[0]["per_frame"]
+                w("peerlan M=%d mix %s - testpmd io: %+.1f instructions per frame" % (m, mix, d))
+                target("M=%d mix %s: instructions per frame over testpmd io <= 60" % (m, mix),
+                       d, 60, at_most=True)
+        first = min(k[0] for k in own) if own else 0
+        for (m, mix), v in sorted(own.items()):
+            ref = (first if mix == "a" else m, "a")
+            if ref != (m, mix) and ref in own:
+                target("peerlan instructions per frame, M=%d mix %s / M=%d mix a <= 1.05" %
+                       (m, mix, ref[0]), v / own[ref], 1.05, at_most=True)
+        for r in ipf:
+            w("")
+            w("%s M=%d mix %s: self instructions per frame by function (%s)" %
+              (r["program"], r["members"], r["mix"], os.path.basename(r["profile_file"])))
+            for name, v in r["profile"]:
+                w("  %8.1f  %s" % (v, name))
+            if r["lines"]:
+                w("  by source line (peerlan's own code):")
+                for where, v, text in r["lines"]:
+                    w("  %8.1f  %-28s %s" % (v, where, text[:70]))
+    if targets:
+        w("")
+        w("Targets")
+        for text, value, met in targets:
+            w("  %-66s %8.3f  %s" % (text, value, "met" if met else "MISSED"))
+    return out, targets
+
+
+def save(opts, rates, summary, ipf, targets):
+    if opts.json:
+        with open(opts.json, "w") as f:
+            json.dump({
+                "command": " ".join(sys.argv),
+                "machine": machine_summary(),
+                "rates": {"m%d-%s" % k: v for k, v in rates.items()},
+                "medians": {"m%d-%s" % k: v for k, v in summary.items()},
+                "instructions": ipf,
+                "targets": [{"target": t, "value": v, "met": met} for t, v, met in targets],
+            }, f, indent=1)
+
+
+def machine_summary():
+    try:
+        txt = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
+    except OSError:
+        return ""
+    keep = ("Architecture", "Model name", "CPU(s)", "Thread(s) per core", "Core(s) per socket",
+            "CPU max MHz", "L1d cache", "L2 cache", "L3 cache", "Hypervisor vendor")
+    return "\n".join(line for line in txt.splitlines() if line.split(":")[0].strip() in keep)
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--build", default="build", help="meson build directory")
+    p.add_argument("--dataplane", help="peerlan-dataplane (default BUILD/dataplane/...)")
+    p.add_argument("--testpmd", default="dpdk-testpmd")
+    p.add_argument("--out", help="work directory (default BUILD/bench)")
+    p.add_argument("--members", default="10,2000")
+    p.add_argument("--mixes", default="abcd")
+    p.add_argument("--frames", type=int, default=4096, help="distinct frames per pcap")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--rounds", type=int, default=5)
+    p.add_argument("--warmup", type=float, default=0.5, help="seconds before measuring")
+    p.add_argument("--duration", type=float, default=2.0, help="seconds measured per run")
+    p.add_argument("--lcores", default="0,1", help="EAL -l: main lcore, then one worker")
+    p.add_argument("--mem", type=int, default=512, help="EAL -m, MB (no hugepages)")
+    p.add_argument("--start-timeout", type=float, default=30.0)
+    p.add_argument("--callgrind", default="10a,2000a,10d",
+                   help="peerlan cases to run under callgrind, e.g. 10a,2000d ('' for none); "
+                        "testpmd io runs once on the first")
+    p.add_argument("--callgrind-frames", type=int, default=300000)
+    p.add_argument("--profile-lines", type=int, default=12)
+    p.add_argument("--json", help="also write the results here")
+    p.add_argument("--report", metavar="JSON",
+                   help="print the tables and targets of an earlier --json file and exit")
+    p.add_argument("--smoke", action="store_true",
+                   help="one short round on small pcaps of mixes b and c for M=10, no "
+                        "callgrind: checks the harness and peerlan's accounting")
+    opts = p.parse_args(argv)
+    if opts.smoke:
+        opts.members, opts.mixes, opts.frames = "10", "bc", 1024
+        opts.rounds, opts.warmup, opts.duration, opts.callgrind = 1, 0.2, 0.5, ""
+    opts.members = [int(x) for x in opts.members.split(",") if x]
+    opts.dataplane = opts.dataplane or os.path.join(opts.build, "dataplane", "peerlan-dataplane")
+    # Absolute: the configuration's socket paths and the device strings need it.
+    opts.out = os.path.abspath(opts.out or os.path.join(opts.build,
+                                                        "bench-smoke" if opts.smoke else "bench"))
+    opts.cg_cases = []
+    for c in opts.callgrind.split(","):
+        if c:
+            mt = re.fullmatch(r"(\d+)([abcd])", c)
+            if mt is None:
+                p.error("--callgrind takes cases like 10a,2000d")
+            opts.cg_cases.append((int(mt.group(1)), mt.group(2)))
+    return opts
+
+
+def rereport(path):
+    """Prints the tables and targets of a --json file again, measuring nothing."""
+    with open(path) as f:
+        saved = json.load(f)
+    opts = parse_args(saved["command"].split()[1:])
+    rates = {}
+    for key, v in saved["rates"].items():
+        mt = re.fullmatch(r"m(\d+)-([abcd])", key)
+        rates[(int(mt.group(1)), mt.group(2))] = v
+    log("bench: results of: %s" % saved["command"])
+    log(saved["machine"])
+    lines, summary = rate_report(opts, rates)
+    log("\n".join(lines + final_report(opts, summary, saved["instructions"])[0]))
+    return 0
+
+
+def on_term(sig, frame):
+    raise SystemExit(128 + sig)
+
+
+def main(argv=None):
+    opts = parse_args(argv)
+    if opts.report:
+        return rereport(opts.report)
+    # A busy-polling child left behind would eat a core: on SIGTERM (from
+    # timeout or meson) unwind, and kill whatever is still running.
+    signal.signal(signal.SIGTERM, on_term)
+    try:
+        return bench(opts)
+    finally:
+        for p in list(Program.running):
+            p.kill()
+
+
+def bench(opts):
+    missing = [x for x in (opts.dataplane, opts.testpmd) if shutil.which(x) is None]
+    if opts.cg_cases:
+        missing += [x for x in ("valgrind", "callgrind_control") if shutil.which(x) is None]
+    if missing:
+        log("bench: cannot run without %s" % ", ".join(missing))
+        return 77
+    os.makedirs(opts.out, exist_ok=True)
+    started = time.monotonic()
+    log("bench: %s" % " ".join([os.path.basename(sys.argv[0])] + sys.argv[1:]))
+    log(machine_summary())
+    cases = make_cases(opts)
+    for (m, mix), c in sorted(cases.items()):
+        e = c["expect"]
+        log("m%d-%s: %d frames (%s): forwarded %d, steered %d, drops %s" %
+            (m, mix, e["frames"], e["description"], e["forwarded"], e["steered"],
+             json.dumps(e["drops"], sort_keys=True)))
+    rates = {key: {k: [] for k in PROGRAMS} for key in cases}
+    ipf, failed = [], None
+    try:
+        # Rounds outermost: a slow phase of a shared machine then hits every
+        # case and every program, not one case's runs.
+        for rnd in range(opts.rounds):
+            for key, case in sorted(cases.items()):
+                for kind in PROGRAMS:
+                    rate, note = timed_run(kind, opts, case)
+                    rates[key][kind].append(rate)
+                    log("m%d-%s round %d %-16s %7s Mpps per worker CPU second, %7s Mpps "
+                        "wall (%3.0f%% CPU)  %s" %
+                        (key[0], key[1], rnd + 1, kind, fmt_rate(rate["cpu"]),
+                         fmt_rate(rate["wall"]), 100 * rate["share"], note))
+        # Printed and saved now, so that a run stopped under callgrind keeps them.
+        lines, summary = rate_report(opts, rates)
+        log("\n".join(lines))
+        save(opts, rates, summary, ipf, [])
+        for i, key in enumerate(opts.cg_cases):
+            if key not in cases:
+                raise BenchError("callgrind case %d%s is not among the cases run" % key)
+            if i == 0:
+                ipf.append(callgrind_run("testpmd-io", opts, cases[key]))
+                log("callgrind testpmd-io m%d-%s: %.1f instructions per frame" %
+                    (key[0], key[1], ipf[-1]["per_frame"]))
+            ipf.append(callgrind_run("peerlan", opts, cases[key]))
+            log("callgrind peerlan m%d-%s: %.1f instructions per frame" %
+                (key[0], key[1], ipf[-1]["per_frame"]))
+    except BenchError as e:
+        failed = e
+        if not all(len(v) == opts.rounds for r in rates.values() for v in r.values()):
+            log("bench: FAILED: %s" % e)
+            return 1
+    # A failure under callgrind still leaves complete throughput figures.
+    lines, targets = final_report(opts, summary, ipf)
+    if lines:
+        log("\n".join(lines))
+    save(opts, rates, summary, ipf, targets)
+    log("\nbench: finished in %.0f s" % (time.monotonic() - started))
+    if failed is not None:
+        log("bench: FAILED: %s" % failed)
+    return 0 if failed is None else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

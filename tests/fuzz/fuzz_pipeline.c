@@ -1,0 +1,325 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Fuzzes the per-frame pipeline: any bytes, as a burst of frames on any
+ * port of the test exchange (tests/unit/fixture.h), with any ports down.
+ *
+ * Input: one byte picks the ingress port (one value past the last is a port
+ * the tables do not know), one byte says which ports are down, then frames,
+ * each a 2-byte big-endian length and that many bytes (cut short by the end
+ * of the input). Each frame lives in its own allocation of exactly
+ * HEADROOM + len bytes, so AddressSanitizer catches any read or write
+ * outside [data - headroom, data + len).
+ *
+ * The oracle aborts unless every frame that leaves is one the exchange's
+ * rules allow: a forward from a provisioned source to the provisioned owner
+ * of its destination on another port of the same LAN, with its payload
+ * untouched; or an ARP reply or neighbour advertisement back to the asker,
+ * from the owner of the address it answers for. Counters must add up.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fabric/model.h"
+#include "fabric/pipeline.h"
+#include "fabric/proto.h"
+#include "fabric/tables.h"
+#include "tests/unit/fixture.h"
+#include "tests/fuzz/fuzz.h"
+
+#define HEADROOM   8
+#define MAX_FRAMES (2 * FAB_BURST_MAX + 3) /* past one burst, to cross chunks */
+
+static struct fab_model *model;
+static struct fab_tables *tables;
+static uint16_t nports;
+/* FUZZ_PIPELINE_VERBOSE=1 prints every verdict, to see what the seeds reach. */
+static bool verbose;
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	model = fx_exchange();
+	tables = fab_tables_build(model, 1);
+	if (tables == NULL)
+		abort();
+	nports = fab_tables_nports(tables);
+	verbose = getenv("FUZZ_PIPELINE_VERBOSE") != NULL;
+	return 0;
+}
+
+static uint16_t rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t rd32(const uint8_t *p)
+{
+	return (uint32_t)rd16(p) << 16 | rd16(p + 2);
+}
+
+static fab_mac_t rd_mac(const uint8_t *p)
+{
+	return (fab_mac_t)rd16(p) << 32 | rd32(p + 2);
+}
+
+/* A frame's LAN on port and the length of its Ethernet header, or -1. */
+static int lan_of(uint16_t port, const uint8_t *d, uint16_t len, uint16_t *l2len)
+{
+	if (len < FAB_ETH_HLEN)
+		return -1;
+	if (rd16(d + 12) == FAB_ETH_P_8021Q) {
+		if (len < FAB_ETH_HLEN + FAB_VLAN_HLEN)
+			return -1;
+		*l2len = FAB_ETH_HLEN + FAB_VLAN_HLEN;
+		return fab_tables_lan_of(tables, port, rd16(d + FAB_ETH_HLEN) & 0xfff);
+	}
+	*l2len = FAB_ETH_HLEN;
+	return fab_tables_lan_of(tables, port, 0);
+}
+
+/* The shape a frame must have to leave on port: one tag on a trunk, none on access. */
+static void check_egress_shape(uint16_t port, const uint8_t *d, uint16_t len, uint16_t lan)
+{
+	const struct fab_port *p = &model->ports[port];
+	bool tagged = len >= FAB_ETH_HLEN && rd16(d + 12) == FAB_ETH_P_8021Q;
+	uint16_t l2len = 0;
+	int out_lan = lan_of(port, d, len, &l2len);
+
+	CHECK(len >= FAB_ETH_MIN_LEN);
+	CHECK(tagged == (p->mode == FAB_PORT_TRUNK));
+	if (tagged)
+		CHECK((rd16(d + FAB_ETH_HLEN) & 0xf000) == 0); /* PCP 0, DEI 0 */
+	CHECK(out_lan == lan);
+	CHECK((uint32_t)(len - l2len) <= p->mtu);
+	CHECK(rd16(d + l2len - 2) != FAB_ETH_P_8021Q);
+}
+
+/*
+ * The ones' complement sum of an ICMPv6 message with its pseudo-header
+ * (0xffff when the checksum is right). The oracle computes it itself: the
+ * pipeline's own routine cannot judge the answers it was used to build.
+ */
+static uint16_t icmp6_sum(const uint8_t *ip, const uint8_t *icmp, uint32_t len)
+{
+	uint32_t s = len + FAB_IPPROTO_ICMPV6;
+
+	for (int i = 8; i < 40; i += 2)
+		s += rd16(ip + i);
+	for (uint32_t i = 0; i + 1 < len; i += 2)
+		s += rd16(icmp + i);
+	if (len & 1)
+		s += (uint32_t)icmp[len - 1] << 8;
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
+/* A forward: provisioned source on the ingress port, provisioned owner of the destination. */
+static void check_forward(uint16_t in_port, const uint8_t *oper, const uint8_t *orig, uint16_t olen,
+			  const struct fab_frame *f, const struct fab_verdict *v)
+{
+	struct fab_owner src, dst;
+	uint16_t ol2 = 0, l2 = 0, etype;
+	int lan = lan_of(in_port, orig, olen, &ol2);
+	const uint8_t *d = f->data;
+	uint16_t plen, oplen;
+
+	CHECK(v->port < nports && v->port != in_port);
+	CHECK(oper[v->port] == FAB_OPER_UP);
+	CHECK(lan >= 0);
+	check_egress_shape(v->port, d, f->len, (uint16_t)lan);
+	lan_of(v->port, d, f->len, &l2);
+	CHECK(fab_tables_lookup_mac(tables, (uint16_t)lan, rd_mac(d + 6), &src) == 0);
+	CHECK(src.port == in_port && rd_mac(d + 6) == rd_mac(orig + 6));
+	CHECK(fab_tables_lookup_mac(tables, (uint16_t)lan, rd_mac(d), &dst) == 0);
+	CHECK(dst.port == v->port);
+	etype = rd16(d + l2 - 2);
+	/* Only the destination of a steered request may change, to its owner's MAC. */
+	CHECK(rd_mac(d) == rd_mac(orig) ||
+	      (etype == FAB_ETH_P_ARP && rd16(d + l2 + 6) == FAB_ARP_OP_REQUEST) ||
+	      etype == FAB_ETH_P_IPV6);
+	CHECK(etype == FAB_ETH_P_IPV4 || etype == FAB_ETH_P_ARP || etype == FAB_ETH_P_IPV6);
+	CHECK(etype == rd16(orig + ol2 - 2));
+	/* The payload leaves as it came; a short frame whose tag was popped ends in zeros. */
+	plen = (uint16_t)(f->len - l2);
+	oplen = (uint16_t)(olen - ol2);
+	CHECK(plen >= oplen);
+	CHECK(memcmp(d + l2, orig + ol2, plen < oplen ? plen : oplen) == 0);
+	for (uint16_t i = oplen; i < plen; i++)
+		CHECK(d[l2 + i] == 0);
+}
+
+/* An answer: back to the asker, from the owner of the address answered for. */
+static void check_reply(uint16_t in_port, const uint8_t *oper, const uint8_t *orig, uint16_t olen,
+			const struct fab_frame *f, const struct fab_verdict *v)
+{
+	struct fab_owner from, owner;
+	uint16_t ol2 = 0, l2 = 0;
+	int lan = lan_of(in_port, orig, olen, &ol2);
+	const uint8_t *d = f->data, *a;
+
+	CHECK(v->port == in_port && lan >= 0);
+	CHECK(model->lans[lan].neigh == FAB_NEIGH_PROXY);
+	check_egress_shape(in_port, d, f->len, (uint16_t)lan);
+	lan_of(in_port, d, f->len, &l2);
+	CHECK(rd_mac(d) == rd_mac(orig + 6));
+	CHECK(fab_tables_lookup_mac(tables, (uint16_t)lan, rd_mac(d + 6), &from) == 0);
+	CHECK(from.port != in_port && oper[from.port] == FAB_OPER_UP);
+	a = d + l2;
+	if (rd16(d + l2 - 2) == FAB_ETH_P_ARP) {
+		CHECK(f->len - l2 >= FAB_ARP_LEN);
+		CHECK(rd16(a) == FAB_ARP_HTYPE_ETH && rd16(a + 2) == FAB_ARP_PTYPE_IPV4);
+		CHECK(a[4] == 6 && a[5] == 4 && rd16(a + 6) == FAB_ARP_OP_REPLY);
+		CHECK(rd_mac(a + 8) == rd_mac(d + 6) && rd_mac(a + 18) == rd_mac(orig + 6));
+		CHECK(fab_tables_lookup_ip4(tables, (uint16_t)lan, rd32(a + 14), &owner) == 0);
+		CHECK(owner.binding == from.binding && owner.mac == rd_mac(d + 6));
+	} else {
+		struct fab_ip6 target;
+
+		CHECK(rd16(d + l2 - 2) == FAB_ETH_P_IPV6);
+		CHECK(f->len == l2 + FAB_IPV6_HLEN + FAB_ND_MSG_LEN + 8);
+		CHECK((a[0] >> 4) == 6 && rd16(a + 4) == FAB_ND_MSG_LEN + 8);
+		CHECK(a[6] == FAB_IPPROTO_ICMPV6 && a[7] == FAB_ND_HOP_LIMIT);
+		CHECK(a[FAB_IPV6_HLEN] == FAB_ICMP6_NA && a[FAB_IPV6_HLEN + 1] == 0);
+		CHECK(icmp6_sum(a, a + FAB_IPV6_HLEN, FAB_ND_MSG_LEN + 8) == 0xffff);
+		memcpy(target.b, a + FAB_IPV6_HLEN + 8, sizeof(target.b));
+		CHECK(memcmp(target.b, a + 8, 16) == 0);
+		CHECK(fab_tables_lookup_ip6(tables, (uint16_t)lan, &target, &owner) == 0);
+		CHECK(owner.binding == from.binding && owner.mac == rd_mac(d + 6));
+		CHECK(rd_mac(a + FAB_IPV6_HLEN + FAB_ND_MSG_LEN + 2) == rd_mac(d + 6));
+	}
+}
+
+/* rx = forwarded + steered + answered + drops, per reason as the verdicts say. */
+static void check_counters(uint16_t in_port, const struct fab_port_stats *before,
+			   const struct fab_port_stats *after, const struct fab_verdict *v,
+			   uint16_t n, uint64_t octets)
+{
+	uint64_t fwd = 0, rep = 0, punt = 0, drops[FAB_DROP__COUNT] = {0}, ndrop = 0;
+
+	for (uint16_t p = 0; p < nports; p++)
+		if (p != in_port || in_port >= nports)
+			CHECK(memcmp(&before[p], &after[p], sizeof(before[p])) == 0);
+	if (in_port >= nports)
+		return;
+	for (uint16_t i = 0; i < n; i++) {
+		fwd += v[i].action == FAB_ACT_FORWARD;
+		rep += v[i].action == FAB_ACT_REPLY;
+		punt += (v[i].flags & FAB_VF_PUNT) != 0;
+		if (v[i].action == FAB_ACT_DROP) {
+			drops[v[i].reason]++;
+			ndrop++;
+		}
+	}
+	const uint64_t *b = before[in_port].ctr, *a = after[in_port].ctr;
+	uint64_t sum = 0;
+
+	for (int r = 0; r < FAB_DROP__COUNT; r++) {
+		CHECK(after[in_port].drop[r] - before[in_port].drop[r] == drops[r]);
+		sum += after[in_port].drop[r] - before[in_port].drop[r];
+	}
+	CHECK(a[FAB_CTR_rx_packets] - b[FAB_CTR_rx_packets] == n);
+	CHECK(a[FAB_CTR_rx_octets] - b[FAB_CTR_rx_octets] == octets);
+	CHECK(a[FAB_CTR_rx_packets] - b[FAB_CTR_rx_packets] ==
+	      a[FAB_CTR_forwarded] - b[FAB_CTR_forwarded] + a[FAB_CTR_steered] -
+		  b[FAB_CTR_steered] + a[FAB_CTR_answered] - b[FAB_CTR_answered] + sum);
+	CHECK(a[FAB_CTR_forwarded] - b[FAB_CTR_forwarded] + a[FAB_CTR_steered] -
+		  b[FAB_CTR_steered] ==
+	      fwd);
+	CHECK(a[FAB_CTR_answered] - b[FAB_CTR_answered] == rep);
+	CHECK(a[FAB_CTR_rx_discards] - b[FAB_CTR_rx_discards] == ndrop);
+	CHECK(a[FAB_CTR_punted] - b[FAB_CTR_punted] == punt);
+	CHECK(a[FAB_CTR_rx_errors] - b[FAB_CTR_rx_errors] <= ndrop);
+	CHECK(a[FAB_CTR_rx_unicast] - b[FAB_CTR_rx_unicast] + a[FAB_CTR_rx_multicast] -
+		  b[FAB_CTR_rx_multicast] + a[FAB_CTR_rx_broadcast] - b[FAB_CTR_rx_broadcast] <=
+	      n);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct fab_port_stats stats[FX_NPORTS], before[FX_NPORTS];
+	static struct fab_frame frames[MAX_FRAMES];
+	static struct fab_verdict verdicts[MAX_FRAMES];
+	static uint8_t *bufs[MAX_FRAMES], *origs[MAX_FRAMES];
+	static uint16_t olens[MAX_FRAMES];
+	uint8_t oper[FX_NPORTS];
+	struct fab_pipeline_ctx ctx = {.t = tables, .oper = oper, .stats = stats, .now = 1};
+	uint16_t in_port, n = 0;
+	uint64_t octets = 0;
+	size_t off = 2;
+
+	if (size < 2)
+		return 0;
+	in_port = (uint16_t)(data[0] % (nports + 1));
+	for (uint16_t p = 0; p < FX_NPORTS; p++)
+		oper[p] = (data[1] >> p) & 1 ? FAB_OPER_DOWN : FAB_OPER_UP;
+	while (n < MAX_FRAMES && off + 2 <= size) {
+		uint16_t len = rd16(data + off);
+
+		off += 2;
+		if (len > size - off)
+			len = (uint16_t)(size - off);
+		bufs[n] = malloc((size_t)HEADROOM + len);
+		origs[n] = malloc(len ? len : 1);
+		if (bufs[n] == NULL || origs[n] == NULL)
+			abort();
+		memset(bufs[n], 0xa5, HEADROOM);
+		memcpy(bufs[n] + HEADROOM, data + off, len);
+		memcpy(origs[n], data + off, len);
+		olens[n] = len;
+		frames[n] = (struct fab_frame){
+		    .data = bufs[n] + HEADROOM, .len = len, .headroom = HEADROOM};
+		octets += len;
+		off += len;
+		n++;
+	}
+	memset(stats, 0, sizeof(stats));
+	memcpy(before, stats, sizeof(before));
+
+	fab_pipeline_run(&ctx, in_port, frames, verdicts, n);
+
+	check_counters(in_port, before, stats, verdicts, n, octets);
+	for (uint16_t i = 0; i < n; i++) {
+		const struct fab_frame *f = &frames[i];
+		const struct fab_verdict *v = &verdicts[i];
+
+		if (verbose)
+			fprintf(stderr, "port %u frame %u (%u bytes): %s %s port %u%s\n", in_port,
+				i, olens[i],
+				v->action == FAB_ACT_DROP      ? "drop"
+				: v->action == FAB_ACT_FORWARD ? "forward"
+							       : "reply",
+				v->action == FAB_ACT_DROP ? fab_drop_name(v->reason) : "", v->port,
+				v->flags & FAB_VF_PUNT ? " punt" : "");
+		/* The frame stays inside its buffer, and headroom says where it starts. */
+		CHECK(f->data >= bufs[i] && f->data - bufs[i] == f->headroom);
+		CHECK(f->data + f->len <= bufs[i] + HEADROOM + olens[i]);
+		CHECK(v->action <= FAB_ACT_REPLY && (v->flags & ~FAB_VF_PUNT) == 0);
+		if (in_port >= nports || oper[in_port] != FAB_OPER_UP)
+			CHECK(v->action == FAB_ACT_DROP && v->reason == FAB_DROP_port_down);
+		switch (v->action) {
+		case FAB_ACT_DROP:
+			CHECK(v->reason < FAB_DROP__COUNT);
+			/* A punted copy is of the frame as received. */
+			if (v->flags & FAB_VF_PUNT)
+				CHECK(f->len == olens[i] && f->data == bufs[i] + HEADROOM &&
+				      memcmp(f->data, origs[i], olens[i]) == 0);
+			break;
+		case FAB_ACT_FORWARD:
+			CHECK(v->flags == 0);
+			check_forward(in_port, oper, origs[i], olens[i], f, v);
+			break;
+		case FAB_ACT_REPLY:
+			CHECK(v->flags == 0);
+			check_reply(in_port, oper, origs[i], olens[i], f, v);
+			break;
+		}
+		free(bufs[i]);
+		free(origs[i]);
+	}
+	return 0;
+}
