@@ -138,6 +138,8 @@ int ctl_sponge_push(struct ctl *c, char *err, size_t errlen);
 int ctl_sponge_cmd(struct ctl *c, const struct ctl_request *r, json_t **out);
 /* Adds an address's sponge state to a show neighbors entry. */
 void ctl_sponge_annotate(const struct ctl *c, const char *addr, json_t *o);
+/* The sponge's part of /metrics: addresses by state and family, its counters. */
+void ctl_sponge_metrics(const struct ctl *c, FILE *out);
 /*
  * The text of a neighbour spoofing event, for every list that shows events:
  * "member M on port P answered for address A (owned by O)". As snprintf.

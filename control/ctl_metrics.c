@@ -48,7 +48,7 @@ static void help_text(FILE *out, const char *s)
 	}
 }
 
-static void family(FILE *out, const char *name, const char *type, const char *help)
+void ctl_metrics_family(FILE *out, const char *name, const char *type, const char *help)
 {
 	fprintf(out, "# HELP %s ", name);
 	help_text(out, help);
@@ -84,7 +84,7 @@ static void port_labels(FILE *out, const struct fab_model *m, size_t i)
 
 static void gauge(FILE *out, const char *name, const char *help, double v)
 {
-	family(out, name, "gauge", help);
+	ctl_metrics_family(out, name, "gauge", help);
 	fprintf(out, "%s %.17g\n", name, v);
 }
 
@@ -106,15 +106,16 @@ static void port_counters(struct ctl *c, FILE *out)
 
 	for (int k = 0; k < FAB_CTR__COUNT; k++) {
 		counter_name((enum fab_counter)k, name, sizeof(name));
-		family(out, name, "counter", fab_counter_help((enum fab_counter)k));
+		ctl_metrics_family(out, name, "counter", fab_counter_help((enum fab_counter)k));
 		for (size_t i = 0; i < n; i++) {
 			fprintf(out, "%s{", name);
 			port_labels(out, m, i);
 			fprintf(out, "} %llu\n", (unsigned long long)c->fresh->stats[i].ctr[k]);
 		}
 	}
-	family(out, "peerlan_port_drops_total", "counter",
-	       "Frames received and dropped, by reason (see docs/monitoring.md for each reason)");
+	ctl_metrics_family(
+	    out, "peerlan_port_drops_total", "counter",
+	    "Frames received and dropped, by reason (see docs/monitoring.md for each reason)");
 	for (size_t i = 0; i < n; i++)
 		for (int r = 0; r < FAB_DROP__COUNT; r++) {
 			fputs("peerlan_port_drops_total{", out);
@@ -130,7 +131,7 @@ static void oper_gauge(struct ctl *c, FILE *out, const char *name, uint8_t oper,
 {
 	size_t n = counted_ports(c);
 
-	family(out, name, "gauge", help);
+	ctl_metrics_family(out, name, "gauge", help);
 	for (size_t i = 0; i < n; i++) {
 		fprintf(out, "%s{", name);
 		port_labels(out, c->running, i);
@@ -142,8 +143,8 @@ static void port_states(struct ctl *c, FILE *out)
 {
 	const struct fab_model *m = c->running;
 
-	family(out, "peerlan_port_admin_up", "gauge",
-	       "1 if the port is administratively up in the running configuration");
+	ctl_metrics_family(out, "peerlan_port_admin_up", "gauge",
+			   "1 if the port is administratively up in the running configuration");
 	for (size_t i = 0; i < m->nports; i++) {
 		fputs("peerlan_port_admin_up{", out);
 		port_labels(out, m, i);
@@ -159,7 +160,8 @@ int ctl_metrics_render(struct ctl *c, FILE *out)
 {
 	double now = (double)ctl_now_ns();
 
-	family(out, "peerlan_info", "gauge", "Software version and fabric name, always 1");
+	ctl_metrics_family(out, "peerlan_info", "gauge",
+			   "Software version and fabric name, always 1");
 	fputs("peerlan_info{version=\"", out);
 	ctl_metrics_label(out, PEERLAN_VERSION);
 	fputs("\",fabric=\"", out);
@@ -175,8 +177,9 @@ int ctl_metrics_render(struct ctl *c, FILE *out)
 		gauge(out, "peerlan_config_generation",
 		      "Generation of the configuration the dataplane runs; up by one per change",
 		      (double)c->dp_status.hello.generation);
-		family(out, "peerlan_dataplane_punt_dropped_total", "counter",
-		       "Frames for the control process dropped for want of a buffer or ring space");
+		ctl_metrics_family(
+		    out, "peerlan_dataplane_punt_dropped_total", "counter",
+		    "Frames for the control process dropped for want of a buffer or ring space");
 		fprintf(out, "peerlan_dataplane_punt_dropped_total %llu\n",
 			(unsigned long long)c->dp_status.punt_dropped);
 	}
@@ -186,14 +189,15 @@ int ctl_metrics_render(struct ctl *c, FILE *out)
 	gauge(out, "peerlan_config_last_change_timestamp_seconds",
 	      "Unix time of the last configuration change attempted, or of control's start",
 	      (double)c->last_change_time);
-	family(out, "peerlan_config_changes_total", "counter",
-	       "Configuration changes attempted since control started, by result");
+	ctl_metrics_family(out, "peerlan_config_changes_total", "counter",
+			   "Configuration changes attempted since control started, by result");
 	fprintf(out, "peerlan_config_changes_total{result=\"success\"} %llu\n",
 		(unsigned long long)c->changes_ok);
 	fprintf(out, "peerlan_config_changes_total{result=\"failure\"} %llu\n",
 		(unsigned long long)c->changes_failed);
 	port_states(c, out);
 	port_counters(c, out);
+	ctl_sponge_metrics(c, out);
 	return ferror(out) ? -EIO : 0;
 }
 

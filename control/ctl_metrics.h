@@ -37,5 +37,7 @@ int ctl_metrics_render(struct ctl *c, FILE *out);
 
 /* Writes s as a Prometheus label value: backslash, quote and newline escaped. */
 void ctl_metrics_label(FILE *out, const char *s);
+/* Writes the # HELP and # TYPE lines of one metric family. */
+void ctl_metrics_family(FILE *out, const char *name, const char *type, const char *help);
 
 #endif

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 
 #include "ctl_int.h"
+#include "ctl_metrics.h"
 #include "fabric/pipeline.h"
 #include "fabric/proto.h"
 #include "fabric/sponge.h"
@@ -719,6 +720,69 @@ static int show_sponge(struct ctl *c, json_t **out)
 	json_object_set_new(o, "events_total", json_integer((json_int_t)sp->events_total));
 	*out = o;
 	return 0;
+}
+
+/* Tracked addresses by family and state; nothing if they cannot be listed. */
+static void neighbor_gauges(const struct ctl_sponge *sp, FILE *out)
+{
+	static const enum fab_sponge_state states[] = {FAB_SPONGE_ALIVE, FAB_SPONGE_PENDING,
+						       FAB_SPONGE_DEAD, FAB_SPONGE_STATIC};
+	size_t n = fab_sponge_list(sp->s, 0, NULL, 0);
+	struct fab_sponge_info *v = calloc(n ? n : 1, sizeof(*v));
+	uint64_t count[2][FAB_SPONGE_STATIC + 1] = {{0}};
+
+	if (v == NULL)
+		return;
+	fab_sponge_list(sp->s, now_ms(), v, n);
+	for (size_t i = 0; i < n; i++)
+		count[fab_naddr_is4(&v[i].addr) ? 0 : 1][v[i].state]++;
+	free(v);
+	ctl_metrics_family(
+	    out, "peerlan_neighbors", "gauge",
+	    "Addresses the sponge tracks, by state (alive, pending, dead, static) and "
+	    "address family");
+	for (int f = 0; f < 2; f++)
+		for (size_t k = 0; k < sizeof(states) / sizeof(states[0]); k++)
+			fprintf(out, "peerlan_neighbors{state=\"%s\",family=\"%s\"} %llu\n",
+				fab_sponge_state_name(states[k]), f == 0 ? "ipv4" : "ipv6",
+				(unsigned long long)count[f][states[k]]);
+}
+
+void ctl_sponge_metrics(const struct ctl *c, FILE *out)
+{
+	const struct ctl_sponge *sp = c->sponge;
+
+	if (sp == NULL)
+		return;
+	const struct {
+		const char *name, *help;
+		uint64_t v;
+	} counters[] = {
+	    {"peerlan_sponge_punts_total", "Frames the dataplane copied to the sponge", sp->punts},
+	    {"peerlan_sponge_unparsed_total",
+	     "Copied frames that were not an ARP or ND message the sponge could read",
+	     sp->unparsed},
+	    {"peerlan_sponge_probes_total", "Probes sent to addresses being checked", sp->probes},
+	    {"peerlan_sponge_announcements_total",
+	     "Gratuitous ARPs and unsolicited NAs sent for newly sponged addresses", sp->announced},
+	    {"peerlan_sponge_corrections_total",
+	     "Unicast corrections sent to members that used the sponge MAC for a live address",
+	     sp->corrections},
+	    {"peerlan_sponge_inject_errors_total", "Probes or answers the dataplane could not send",
+	     sp->inject_errors},
+	    {"peerlan_sponge_untracked_total",
+	     "Queries for addresses not tracked because the sponge's table was full",
+	     fab_sponge_overflow(sp->s)},
+	    {"peerlan_neighbor_events_total",
+	     "Neighbour spoofing and proxy-ARP/ND events (show sponge lists the latest)",
+	     sp->events_total},
+	};
+
+	neighbor_gauges(sp, out);
+	for (size_t k = 0; k < sizeof(counters) / sizeof(counters[0]); k++) {
+		ctl_metrics_family(out, counters[k].name, "counter", counters[k].help);
+		fprintf(out, "%s %llu\n", counters[k].name, (unsigned long long)counters[k].v);
+	}
 }
 
 int ctl_sponge_cmd(struct ctl *c, const struct ctl_request *r, json_t **out)

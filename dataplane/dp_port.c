@@ -138,6 +138,13 @@ static int port_configure(struct dp *dp, struct dp_port *p, uint16_t mtu)
 	conf.rxmode.mtu = p->nic_mtu;
 
 	rc = rte_eth_dev_configure(p->eth_port, p->nrxq, p->ntxq, &conf);
+	/* Some drivers (net_tap) want as many TX queues as RX queues: injected
+	 * frames then go through a worker's ring instead. */
+	if (rc < 0 && p->inject) {
+		p->inject = false;
+		p->ntxq = dp->nworkers;
+		rc = rte_eth_dev_configure(p->eth_port, p->nrxq, p->ntxq, &conf);
+	}
 	if (rc == 0)
 		rc = rte_eth_dev_adjust_nb_rx_tx_desc(p->eth_port, &nb_rxd, &nb_txd);
 	if (rc < 0) {

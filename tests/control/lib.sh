@@ -8,13 +8,28 @@ tmp=$(mktemp -d /tmp/pl-ctltest-XXXXXX)
 dp_pid= ctl_pid=
 remove_on_exit=("$tmp")
 
+# Stops one process by pid: TERM, then KILL if it is still there after 5 s,
+# so that a test that fails or times out leaves no polling dataplane behind.
+stop_pid() {
+	local pid=$1
+	[[ -n $pid ]] || return 0
+	kill "$pid" 2>/dev/null || return 0
+	for _ in $(seq 50); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	kill -9 "$pid" 2>/dev/null || true
+}
+
 cleanup() {
-	[[ -n $ctl_pid ]] && kill "$ctl_pid" 2>/dev/null || true
-	[[ -n $dp_pid ]] && kill "$dp_pid" 2>/dev/null || true
+	stop_pid "$ctl_pid"
+	stop_pid "$dp_pid"
 	wait 2>/dev/null || true
 	rm -rf -- "${remove_on_exit[@]}"
 }
 trap cleanup EXIT
+# meson stops a test that runs out of time with SIGTERM: clean up then too.
+trap 'exit 143' TERM INT HUP
 
 fail() {
 	echo "FAIL: $*" >&2

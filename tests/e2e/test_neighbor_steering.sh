@@ -24,8 +24,19 @@ addresses() {
 }
 addresses >"$LAB_DIR/addresses"
 
+requests_filter='(arp and arp[6:2] == 1) or (icmp6 and ip6[40] == 135)'
+
+# What each node receives, and the requests it sends to everyone (broadcast
+# ARP, NS to a multicast group): a plain flood would deliver each of those to
+# every other node, which gives the report below its baseline.
 start_captures() {
-	e2e_start_captures '(arp and arp[6:2] == 1) or (icmp6 and ip6[40] == 135)' "${LAB_NODES[@]}"
+	local n
+	for n in "${LAB_NODES[@]}"; do
+		lab_spawn "sent-$n" "$LAB_DIR/sent-$n.log" ip netns exec "$(lab_ns "$n")" \
+			tcpdump -i ixp0 -Q out -nn -U -w "$LAB_DIR/sent-$n.pcap" \
+			"($requests_filter) and ether multicast"
+	done
+	e2e_start_captures "$requests_filter" "${LAB_NODES[@]}"
 }
 
 # Each node forgets each other node's addresses and asks for them again.
@@ -47,7 +58,7 @@ resolve_all() {
 stop_captures() {
 	local names=() n
 	for n in "${LAB_NODES[@]}"; do
-		names+=("capture-$n")
+		names+=("capture-$n" "sent-$n")
 	done
 	lab_stop "${names[@]}"
 }
@@ -93,4 +104,30 @@ for n in "${LAB_NODES[@]}"; do
 	e2e_check "$n received ARP and ND requests for its own addresses only, from every other node" \
 		check_node "$n"
 done
+
+# Per node: ARP/ND requests received with steering, against what a flood of
+# the same requests would have delivered (every broadcast request any other
+# node sent). docs/arp-nd.md quotes this table.
+count() { tcpdump -nn -r "$1" 2>/dev/null | wc -l; }
+broadcast_report() {
+	local n m steered flood total_s=0 total_f=0
+	printf '%-8s %10s %10s\n' node steered flood
+	for n in "${LAB_NODES[@]}"; do
+		steered=$(count "$LAB_DIR/capture-$n.pcap")
+		flood=0
+		for m in "${LAB_NODES[@]}"; do
+			[[ $m == "$n" ]] || flood=$((flood + $(count "$LAB_DIR/sent-$m.pcap")))
+		done
+		printf '%-8s %10d %10d\n' "$n" "$steered" "$flood"
+		total_s=$((total_s + steered)) total_f=$((total_f + flood))
+	done
+	printf '%-8s %10d %10d\n' total "$total_s" "$total_f"
+}
+broadcast_report | tee "$LAB_DIR/broadcast-report"
+# Steering must deliver fewer requests than the flood, or it is not steering.
+steering_beats_flood() {
+	awk '$1 == "total" { exit !($2 < $3) }' "$LAB_DIR/broadcast-report"
+}
+e2e_check "steering delivers fewer ARP/ND requests than a flood of the same requests" \
+	steering_beats_flood
 e2e_finish
