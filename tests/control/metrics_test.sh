@@ -3,7 +3,9 @@
 # promtool accepts the real output, every counter and drop reason of
 # fabric/counters.h is there with its labels, label values are escaped,
 # `clear counters` does not reach the exporter, and a counter never goes
-# backwards across a restart of control. Usage:
+# backwards across a restart of control, and a Prometheus server set up
+# with the scrape configuration of docs/monitoring.md stores every port's
+# counters with their labels. Usage:
 # metrics_test.sh CONTROL CTL FAKE_DP COUNTERS_H MONITORING_MD
 # (docs/monitoring.md is checked to name every metric and drop reason).
 set -euo pipefail
@@ -135,4 +137,34 @@ scrape >"$tmp/metrics.txt"
 [[ $(value peerlan_config_generation) == 2 ]] || fail "generation after apply"
 [[ $(value peerlan_config_last_change_success) == 1 ]] || fail "last change success"
 grep -qF 'member="Renamed Member"' "$tmp/metrics.txt" || fail "labels not from the new configuration"
+
+echo "== a Prometheus server set up from monitoring.md scrapes every port ($SECONDS s)"
+# The scrape configuration of the guide, with this test's address and a
+# 1 s interval instead of 15 s so that the test does not wait.
+awk '/^### A scrape configuration/ { s = 1 } s && /^```yaml/ { y = 1; next }
+	y && /^```/ { exit } y' "$doc" |
+	sed -e "s/127\.0\.0\.1:9712/$metrics_listen/" -e 's/scrape_interval: 15s/scrape_interval: 1s/' \
+		-e 's/scrape_timeout: 10s/scrape_timeout: 1s/' >"$tmp/prometheus.yml"
+grep -q "$metrics_listen" "$tmp/prometheus.yml" || fail "no scrape configuration in $(basename "$doc")"
+promtool check config "$tmp/prometheus.yml" >/dev/null || fail "promtool rejects the guide's configuration"
+pport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+prometheus --config.file="$tmp/prometheus.yml" --storage.tsdb.path="$tmp/prom" \
+	--web.listen-address="127.0.0.1:$pport" 2>"$tmp/prometheus.log" &
+prom_pid=$!
+remove_on_exit+=("$tmp/prom")
+query() { curl -sf --max-time 5 "http://127.0.0.1:$pport/api/v1/query" --data-urlencode "query=$1"; }
+series=
+for _ in $(seq 150); do
+	query 'peerlan_port_rx_packets_total' >"$tmp/query.json" 2>/dev/null || true
+	series=$(jq -r '.data.result | length' "$tmp/query.json" 2>/dev/null) || true
+	[[ $series == 3 ]] && break
+	sleep 0.2
+done
+stop_pid "$prom_pid"
+[[ $series == 3 ]] || fail "Prometheus holds $series of 3 ports' rx_packets: $(tail -5 "$tmp/prometheus.log")"
+# The labels arrive as the exporter wrote them, with the guide's own.
+jq -e '[.data.result[].metric | select(.switch == "sw1.example-ix")] | length == 3' \
+	"$tmp/query.json" >/dev/null || fail "the guide's switch label is missing: $(cat "$tmp/query.json")"
+jq -e '.data.result[].metric | select(.port == "p2") | .member == "Renamed Member" and .asn == "64502"' \
+	"$tmp/query.json" >/dev/null || fail "port p2's labels: $(cat "$tmp/query.json")"
 echo "all metrics tests passed"
