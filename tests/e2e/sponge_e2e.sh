@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# End to end, with real kernel ARP: three member routers as network
+# End to end, with real kernel ARP and ND: three member routers as network
 # namespaces, each joined by a veth pair to a net_af_packet port of
 # peerlan-dataplane, with peerlan-control running the sponge. Members 1 and 3
-# keep pinging member 2. Member 2's router stops answering ARP (arp_ignore=8,
-# its port stays up: the common failure), so its peers keep asking; the
-# address is sponged within the expected time and the peers' neighbour
-# entries point to the sponge MAC. Member 2 comes back and speaks: unsponged
-# at once. Member 1, alive and asked for all along, is never sponged.
+# keep pinging member 2 over IPv4 and IPv6. Member 2's router stops answering
+# (arp_ignore=8, and its IPv6 address removed; its port stays up: the common
+# failure), so its peers keep asking; both addresses are sponged within the
+# expected time and the peers' neighbour entries point to the sponge MAC.
+# Member 2 comes back and speaks: unsponged at once. Members 1 and 3, alive
+# and asked for all along, are never sponged.
 # Usage: sponge_e2e.sh DATAPLANE CONTROL CTL (as root)
 set -euo pipefail
 
@@ -61,7 +62,9 @@ for i in 1 2 3; do
 	ip link set "${id}h$i" up
 	ip -n "${id}m$i" link set eth0 address "02:00:00:00:00:0$i"
 	ip -n "${id}m$i" addr add "192.0.2.$i/24" dev eth0
-	ip netns exec "${id}m$i" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+	ip netns exec "${id}m$i" sysctl -qw net.ipv6.conf.eth0.accept_ra=0 \
+		net.ipv6.conf.eth0.router_solicitations=0
+	ip -n "${id}m$i" addr add "2001:db8::$i/64" dev eth0 nodad
 	ip -n "${id}m$i" link set eth0 up
 	ip -n "${id}m$i" link set lo up
 	ip netns exec "${id}m$i" ethtool -K eth0 tx off sg off tso off gso off >/dev/null
@@ -76,7 +79,7 @@ done
 policy:
   sponge: {queue-depth: 10, rate: 30, probes: 2, probe-interval: 500, learning: 1}
 lans:
-  - {name: peering, vlan: 100, ipv4: 192.0.2.0/24}
+  - {name: peering, vlan: 100, ipv4: 192.0.2.0/24, ipv6: "2001:db8::/64"}
 ports:
 YAML
 	for i in 1 2 3; do
@@ -88,7 +91,8 @@ YAML
   - asn: 6450$i
     name: M$i
     connections:
-      - {port: p$i, lans: [{lan: peering, macs: ["02:00:00:00:00:0$i"], ipv4: [192.0.2.$i]}]}
+      - {port: p$i, lans: [{lan: peering, macs: ["02:00:00:00:00:0$i"], ipv4: [192.0.2.$i],
+                                         ipv6: ["2001:db8::$i"]}]}
 YAML
 	done
 } >"$tmp/peerlan.yaml"
@@ -112,11 +116,18 @@ echo "== all three reach each other"
 ip netns exec "${id}m1" ping -c 3 -W 2 192.0.2.2 >/dev/null ||
 	fail "m1 cannot reach m2: $(pl show drops)"
 ip netns exec "${id}m3" ping -c 2 -W 2 192.0.2.1 >/dev/null || fail "m3 cannot reach m1"
+ip netns exec "${id}m1" ping -c 3 -W 2 2001:db8::2 >/dev/null ||
+	fail "m1 cannot reach m2 over IPv6: $(pl show drops)"
 
 echo "== m2's router goes silent; m1 and m3 keep asking"
 ip netns exec "${id}m2" sysctl -qw net.ipv4.conf.eth0.arp_ignore=8 net.ipv4.conf.all.arp_ignore=8
+ip -n "${id}m2" addr del 2001:db8::2/64 dev eth0
 ip -n "${id}m1" neigh flush dev eth0
 ip -n "${id}m3" neigh flush dev eth0
+for i in 1 3; do
+	ip netns exec "${id}m$i" ping -i 0.2 -W 1 2001:db8::2 >/dev/null 2>&1 &
+	pings+=($!)
+done
 ip netns exec "${id}m1" ping -i 0.2 -W 1 192.0.2.2 >/dev/null 2>&1 &
 pings+=($!)
 ip netns exec "${id}m3" ping -i 0.2 -W 1 192.0.2.2 >/dev/null 2>&1 &
@@ -129,7 +140,19 @@ for _ in $(seq 600); do
 	sleep 0.1
 done
 [[ $(state 192.0.2.2) == dead ]] || fail "192.0.2.2 not sponged after 60 s: $(pl show sponge)"
-echo "   sponged after $(($(date +%s) - t0)) s"
+echo "   192.0.2.2 sponged after $(($(date +%s) - t0)) s"
+for _ in $(seq 300); do
+	[[ $(state 2001:db8::2) == dead ]] && break
+	sleep 0.1
+done
+[[ $(state 2001:db8::2) == dead ]] || fail "2001:db8::2 not sponged: $(pl show sponge)"
+echo "   2001:db8::2 sponged after $(($(date +%s) - t0)) s"
+for _ in $(seq 50); do
+	[[ $(lladdr 1 2001:db8::2) == "$sponge_mac" ]] && break
+	sleep 0.1
+done
+[[ $(lladdr 1 2001:db8::2) == "$sponge_mac" ]] ||
+	fail "m1's entry for 2001:db8::2 is '$(lladdr 1 2001:db8::2)', not the sponge MAC"
 for _ in $(seq 50); do
 	[[ $(lladdr 1 192.0.2.2) == "$sponge_mac" ]] && break
 	sleep 0.1
@@ -143,6 +166,7 @@ done
 
 echo "== m2 comes back and speaks: unsponged at once"
 ip netns exec "${id}m2" sysctl -qw net.ipv4.conf.eth0.arp_ignore=0 net.ipv4.conf.all.arp_ignore=0
+ip -n "${id}m2" addr add 2001:db8::2/64 dev eth0 nodad
 # As a router that restarts, it starts with an empty neighbour table and asks.
 ip -n "${id}m2" neigh flush dev eth0
 ip netns exec "${id}m2" ping -c 3 -W 2 192.0.2.1 >/dev/null ||
@@ -152,10 +176,22 @@ for _ in $(seq 20); do
 	sleep 0.1
 done
 [[ $(state 192.0.2.2) == alive ]] || fail "192.0.2.2 is $(state 192.0.2.2) after it spoke"
+ip netns exec "${id}m2" ping -c 3 -W 2 2001:db8::1 >/dev/null ||
+	fail "m2 cannot reach m1 over IPv6: $(state 2001:db8::2; ip -n "${id}m2" -6 neigh; pl show drops)"
+for _ in $(seq 20); do
+	[[ $(state 2001:db8::2) == alive ]] && break
+	sleep 0.1
+done
+[[ $(state 2001:db8::2) == alive ]] || fail "2001:db8::2 is $(state 2001:db8::2) after it spoke"
 kill "${pings[@]}" 2>/dev/null || true
 ip -n "${id}m1" neigh flush dev eth0
 ip netns exec "${id}m1" ping -c 2 -W 2 192.0.2.2 >/dev/null || fail "m1 cannot reach m2 again"
 [[ $(lladdr 1 192.0.2.2) == 02:00:00:00:00:02 ]] || fail "m1 still has $(lladdr 1 192.0.2.2)"
+ip netns exec "${id}m1" ping -c 2 -W 2 2001:db8::2 >/dev/null || fail "m1 cannot reach m2 over IPv6 again"
+[[ $(lladdr 1 2001:db8::2) == 02:00:00:00:00:02 ]] || fail "m1 still has $(lladdr 1 2001:db8::2)"
+for a in 2001:db8::1 2001:db8::3; do
+	[[ $(state $a) == alive ]] || fail "the live $a is $(state $a)"
+done
 [[ $(state 192.0.2.1) == alive ]] || fail "the live 192.0.2.1 is $(state 192.0.2.1)"
 [[ $(state 192.0.2.3) == alive ]] || fail "the live 192.0.2.3 is $(state 192.0.2.3)"
 echo "all end-to-end sponge tests passed"
