@@ -368,6 +368,10 @@ static void render_status(const json_t *r, FILE *out)
 	if (json_object_get(r, "confirm_left_s"))
 		fprintf(out, "pending apply: rolls back in %lld s unless `config confirm`\n",
 			num(r, "confirm_left_s"));
+	if (num(r, "cli_readonly_refused") > 0)
+		fprintf(out,
+			"read-only CLI socket: %lld connections refused, its slots were full\n",
+			num(r, "cli_readonly_refused"));
 	if (!json_is_true(json_object_get(dp, "connected"))) {
 		fprintf(out, "dataplane: not connected (%s)", str(dp, "socket", b1));
 		if (json_object_get(dp, "last_error"))

@@ -144,6 +144,17 @@ static void accept_one(struct ctl *c, int lfd, bool readonly)
 		close(fd);
 		return;
 	}
+	if (readonly) {
+		int nro = 0;
+
+		for (int i = 0; i < CTL_CLIENTS_MAX; i++)
+			nro += c->clients[i].fd >= 0 && c->clients[i].readonly;
+		if (nro >= CTL_CLIENTS_RO_MAX) {
+			c->cli_ro_refused++;
+			close(fd);
+			return;
+		}
+	}
 	for (int i = 0; i < CTL_CLIENTS_MAX; i++)
 		if (c->clients[i].fd < 0) {
 			c->clients[i].fd = fd;

@@ -25,6 +25,9 @@
 
 #define CTL_SAMPLES     4  /* counter reads kept for rates */
 #define CTL_CLIENTS_MAX 32 /* CLI connections at once */
+/* Of those, the read-only socket (open to every local user) may hold at
+ * most this many, so that it can never lock the NOC out of the other. */
+#define CTL_CLIENTS_RO_MAX 16
 
 /* One read of every port's counters. */
 struct ctl_sample {
@@ -105,6 +108,7 @@ struct ctl {
 	int cli_fd;
 	int cli_ro_fd;
 	struct ctl_client clients[CTL_CLIENTS_MAX];
+	uint64_t cli_ro_refused; /* read-only connections refused: its slots were full */
 };
 
 uint64_t ctl_now_ns(void);

@@ -541,6 +541,7 @@ static int show_status(struct ctl *c, json_t **out)
 						  ? (c->confirm_deadline_ns - now) / 1000000000
 						  : 0)));
 	json_object_set_new(o, "rollback_available", json_boolean(c->previous != NULL));
+	json_object_set_new(o, "cli_readonly_refused", u64_json(c->cli_ro_refused));
 	json_object_set_new(dp, "socket", json_string(c->running->mgmt.control_socket));
 	json_object_set_new(dp, "connected", json_boolean(c->synced));
 	json_object_set_new(dp, "connects", u64_json(c->connects));
