@@ -37,23 +37,10 @@ trap 'netns_cleanup; cleanup' EXIT
 
 # A veth sends ARP in 42-byte frames, which the fabric drops as runts as it
 # should; a member's side pads to the Ethernet minimum, as a NIC would, with
-# a tc program, and computes its own checksums.
-clang -O2 -target bpf -I"/usr/include/$(gcc -print-multiarch)" -x c -c -o "$tmp/pad.o" - <<'EOF' ||
-#include <linux/bpf.h>
-#include <linux/pkt_cls.h>
-#include <bpf/bpf_helpers.h>
-
-SEC("tc")
-int pad(struct __sk_buff *skb)
-{
-	if (skb->len < 60)
-		bpf_skb_change_tail(skb, 60, 0);
-	return TC_ACT_OK;
-}
-
-char LICENSE[] SEC("license") = "Dual BSD/GPL";
-EOF
-	{ echo "cannot build the padding program: skipped"; exit 77; }
+# the lab's tc program, and computes its own checksums.
+# shellcheck source=../../scripts/lab.sh
+source "$(dirname "$0")/../../scripts/lab.sh"
+LAB_DIR=$tmp lab_build_pad || { echo "cannot build the padding program: skipped"; exit 77; }
 
 for i in 1 2 3; do
 	ip netns add "${id}m$i"
@@ -69,7 +56,7 @@ for i in 1 2 3; do
 	ip -n "${id}m$i" link set lo up
 	ip netns exec "${id}m$i" ethtool -K eth0 tx off sg off tso off gso off >/dev/null
 	tc -n "${id}m$i" qdisc add dev eth0 clsact
-	tc -n "${id}m$i" filter add dev eth0 egress bpf direct-action obj "$tmp/pad.o" sec tc
+	tc -n "${id}m$i" filter add dev eth0 egress bpf direct-action obj "$tmp/pad60.o" sec tc
 done
 
 {
