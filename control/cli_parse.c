@@ -400,7 +400,7 @@ static const struct token t_main[] = {
     {T_KEYWORD, "show", 0, t_show, "Show state, counters and configuration"},
     {T_KEYWORD, "clear", 0, t_clear, "Reset display baselines"},
     {T_KEYWORD, "port", 0, t_port, "Change a port's state: shutdown, promotion, MAC swap"},
-    {T_KEYWORD, "config", 0, t_config, "Check, compare, apply, roll back and import configuration"},
+    {T_KEYWORD, "config", 0, t_config, "Check, compare, apply and roll back configuration"},
     {T_NONE, NULL, 0, NULL, NULL},
 };
 
