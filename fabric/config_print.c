@@ -243,11 +243,17 @@ int fab_config_write(const struct fab_model *m, const char *path, bool replace)
 	FILE *out;
 	int fd, rc;
 
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid()) >= sizeof(tmp))
-		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-	if (fd < 0)
-		return -errno;
+	/* A new name each try: a leftover of a killed run must not look like path existing. */
+	for (int i = 0;; i++) {
+		if ((size_t)snprintf(tmp, sizeof(tmp), "%s.%ld.%d.tmp", path, (long)getpid(), i) >=
+		    sizeof(tmp))
+			return -ENAMETOOLONG;
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+		if (fd >= 0)
+			break;
+		if (errno != EEXIST || i == 99)
+			return -errno;
+	}
 	out = fdopen(fd, "w");
 	if (out == NULL) {
 		rc = -errno;
