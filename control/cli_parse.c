@@ -278,12 +278,107 @@ static const struct token t_end_rollback[] = {
     {T_NONE, NULL, 0, NULL, NULL},
 };
 
+/*
+ * config import: the arguments of peerlan-import as keyword and FILE pairs in
+ * a fixed order, the output last, so cli_import.c reads them by position.
+ */
+static const struct token t_end_import_overwrite[] = {
+    {T_END, NULL, CTL_CONFIG_IMPORT, NULL, "The same, replacing an existing FILE"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_end_import[] = {
+    {T_END, NULL, CTL_CONFIG_IMPORT, NULL,
+     "Write the configuration the exports describe to a new FILE, for review (needs no "
+     "control)"},
+    {T_KEYWORD, "overwrite", 0, t_end_import_overwrite, "Replace an existing FILE"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_import_out_file[] = {
+    {T_FILE, "FILE", 0, t_end_import, "The configuration to write"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_import_output[] = {
+    {T_KEYWORD, "output", 0, t_import_out_file, "Where to write the configuration"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_import_ixf_file[] = {
+    {T_FILE, "FILE", 0, t_import_output, "IX-F Member Export (JSON)"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_import_ixpm_opt[] = {
+    {T_KEYWORD, "ixf", 0, t_import_ixf_file, "Member ASNs, names and prefixes from IX-F"},
+    {T_KEYWORD, "output", 0, t_import_out_file, "Where to write the configuration"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_import_ixpm_map_file[] = {
+    {T_FILE, "FILE", 0, t_import_ixpm_opt, "Import map (YAML)"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_import_ixpm_map[] = {
+    {T_KEYWORD, "map", 0, t_import_ixpm_map_file, "The import map"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_import_l2_file[] = {
+    {T_FILE, "FILE", 0, t_import_ixpm_map, "Provisioner layer2interfaces output"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_import_l2[] = {
+    {T_KEYWORD, "interfaces", 0, t_import_l2_file, "The switch's layer-2 interfaces"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_import_vlans_file[] = {
+    {T_FILE, "FILE", 0, t_import_l2, "Provisioner vlans output"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_import_ixpm[] = {
+    {T_KEYWORD, "vlans", 0, t_import_vlans_file, "The switch's VLANs"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_import_ixf_map_file[] = {
+    {T_FILE, "FILE", 0, t_import_output, "Import map (YAML)"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_import_ixf_map[] = {
+    {T_KEYWORD, "map", 0, t_import_ixf_map_file, "The import map"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_import_export_file[] = {
+    {T_FILE, "FILE", 0, t_import_ixf_map, "IX-F Member Export (JSON)"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_import_ixf[] = {
+    {T_KEYWORD, "export", 0, t_import_export_file, "The member export"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_import[] = {
+    {T_KEYWORD, "ixp-manager", 0, t_import_ixpm, "IXP Manager provisioner outputs"},
+    {T_KEYWORD, "ixf", 0, t_import_ixf, "IX-F Member Export 1.0"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
 static const struct token t_config[] = {
     {T_KEYWORD, "check", 0, t_config_file_check, "Validate a file"},
     {T_KEYWORD, "diff", 0, t_config_file_diff, "Compare a file with the running configuration"},
     {T_KEYWORD, "apply", 0, t_config_file_apply, "Apply a file"},
     {T_KEYWORD, "confirm", 0, t_end_confirm, "Confirm an apply"},
     {T_KEYWORD, "rollback", 0, t_end_rollback, "Go back"},
+    {T_KEYWORD, "import", 0, t_import, "Write a configuration from exported files"},
     {T_NONE, NULL, 0, NULL, NULL},
 };
 

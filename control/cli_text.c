@@ -556,6 +556,11 @@ void ctl_text_render(enum ctl_cmd cmd, const json_t *r, FILE *out)
 		}
 		break;
 	}
+	case CTL_CONFIG_IMPORT:
+		render_lines(json_object_get(r, "notes"), out);
+		fprintf(out, "wrote %s: %lld LANs, %lld ports, %lld members\n", str(r, "output", b),
+			num(r, "lans"), num(r, "ports"), num(r, "members"));
+		break;
 	case CTL_CLEAR_COUNTERS:
 		fprintf(out, "counters cleared on %zu port%s (display baseline only)\n",
 			json_array_size(json_object_get(r, "cleared")),

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include "cli_import.h"
 #include "ctl_int.h"
 #include "fabric/pipeline.h"
 #include "sanitize.h"
@@ -688,23 +689,6 @@ static int change_to_locked(struct ctl *c, struct fab_model *m, struct fab_model
 	return 0;
 }
 
-static json_t *errors_json(const struct fab_config_errors *e)
-{
-	json_t *a = json_array();
-
-	for (size_t i = 0; a != NULL && i < e->n; i++) {
-		char line[FAB_PATH_MAX + 300];
-
-		if (e->v[i].line)
-			snprintf(line, sizeof(line), "%s:%u:%u: %s", e->v[i].file, e->v[i].line,
-				 e->v[i].col, e->v[i].msg);
-		else
-			snprintf(line, sizeof(line), "%s: %s", e->v[i].file, e->v[i].msg);
-		json_array_append_new(a, json_string(line));
-	}
-	return a;
-}
-
 /* Loads the file text sent with a command; every error goes into *out. */
 static struct fab_model *load_sent(const struct ctl_request *r, const struct fab_wire_cli *w,
 				   json_t **out, int *rc)
@@ -720,7 +704,7 @@ static struct fab_model *load_sent(const struct ctl_request *r, const struct fab
 	if (m == NULL) {
 		*rc = ctl_error(out, -EINVAL, "%s: %zu error%s; nothing changed", r->file, e.n,
 				e.n == 1 ? "" : "s");
-		json_object_set_new(*out, "errors", errors_json(&e));
+		json_object_set_new(*out, "errors", ctl_errors_json(&e));
 	}
 	fab_config_errors_clear(&e);
 	return m;
@@ -989,7 +973,7 @@ static int cmd_promote(struct ctl *c, const struct ctl_request *r, json_t **out)
 		fab_model_destroy(m);
 		rc = ctl_error(out, -EINVAL,
 			       "the promoted configuration is not valid; nothing changed");
-		json_object_set_new(*out, "errors", errors_json(&e));
+		json_object_set_new(*out, "errors", ctl_errors_json(&e));
 		fab_config_errors_clear(&e);
 		return rc;
 	}
@@ -1070,6 +1054,9 @@ int ctl_exec(struct ctl *c, const struct fab_wire_cli *w, bool readonly, json_t 
 		return cmd_confirm(c, out);
 	case CTL_CONFIG_ROLLBACK:
 		return rollback(c, out, "requested");
+	case CTL_CONFIG_IMPORT:
+		return ctl_error(out, -EINVAL,
+				 "config import runs in peerlanctl, which writes the file itself");
 	case CTL_PORT_SHUTDOWN:
 	case CTL_PORT_NO_SHUTDOWN:
 		return cmd_port_admin(c, &r, out);

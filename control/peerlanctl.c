@@ -5,6 +5,8 @@
  *   peerlanctl [-s SOCKET] [--json] COMMAND...   one command
  *   peerlanctl [-s SOCKET] [--json]              interactive shell
  *   peerlanctl help [--markdown]                 the command reference
+ *
+ * `config import` runs here, without control (cli_import.h).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -15,6 +17,7 @@
 #include <unistd.h>
 
 #include "cli_client.h"
+#include "cli_import.h"
 #include "cli_parse.h"
 #include "cli_text.h"
 #include "sanitize.h"
@@ -52,6 +55,14 @@ static int run(struct session *s, const struct ctl_request *r)
 	json_t *reply = NULL;
 	int rc;
 
+	if (r->cmd == CTL_CONFIG_IMPORT) {
+		rc = ctl_cli_import(r, &reply);
+		if (reply == NULL) {
+			fprintf(stderr, "peerlanctl: %s\n", strerror(-rc));
+			return 1;
+		}
+		goto render;
+	}
 	if (ctl_cmd_takes_file(r->cmd)) {
 		rc = ctl_client_read_file(r->file, FAB_WIRE_PAYLOAD_MAX / 2, &text, &len);
 		if (rc != 0) {
@@ -87,6 +98,7 @@ static int run(struct session *s, const struct ctl_request *r)
 		s->fd = -1;
 		return 1;
 	}
+render:
 	if (s->json) {
 		/* jansson escapes every control character; ensure_ascii covers the rest. */
 		json_dumpf(reply, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
@@ -101,12 +113,38 @@ static int run(struct session *s, const struct ctl_request *r)
 	return rc == 0 ? 0 : 1;
 }
 
+/*
+ * Control may run in another directory than this shell, and a configuration
+ * made of exported files names them relative to itself: a relative FILE is
+ * sent as an absolute path.
+ */
+static int absolute_file(struct ctl_request *r, char *err, size_t errlen)
+{
+	char cwd[FAB_PATH_MAX], path[FAB_PATH_MAX];
+
+	if (!ctl_cmd_takes_file(r->cmd) || r->file[0] == '/')
+		return 0;
+	if (getcwd(cwd, sizeof(cwd)) == NULL ||
+	    (size_t)snprintf(path, sizeof(path), "%s/%s", cwd, r->file) >= sizeof(path)) {
+		snprintf(err, errlen, "%s: the absolute path is too long", r->file);
+		return -ENAMETOOLONG;
+	}
+	for (int i = 2; i < r->argc; i++)
+		if (strcmp(r->argv[i], r->file) == 0) {
+			memcpy(r->argv[i], path, sizeof(path));
+			break;
+		}
+	memcpy(r->file, path, sizeof(path));
+	return 0;
+}
+
 static int run_words(struct session *s, int argc, char *const *argv)
 {
 	struct ctl_request r;
-	char err[256], clean[512];
+	char err[FAB_PATH_MAX + 64], clean[1024];
 
-	if (ctl_cli_parse(argc, argv, &r, err, sizeof(err)) != 0) {
+	if (ctl_cli_parse(argc, argv, &r, err, sizeof(err)) != 0 ||
+	    absolute_file(&r, err, sizeof(err)) != 0) {
 		fprintf(stderr, "peerlanctl: %s\n", ctl_sanitize(err, clean, sizeof(clean)));
 		return 1;
 	}

@@ -66,6 +66,14 @@ bool fab_config_load_sections(struct yaml_document_s *doc, const struct fab_conf
 int fab_config_print(const struct fab_model *m, FILE *out);
 
 /*
+ * Writes the canonical form to the file path: a complete file or none, as
+ * the file is written beside it and then moved in place. An existing path is
+ * replaced only if replace is set, else -EEXIST and nothing changes.
+ * Returns 0 or a negative errno.
+ */
+int fab_config_write(const struct fab_model *m, const char *path, bool replace);
+
+/*
  * The loader's verdict on a model built another way (an import): prints it
  * and loads the text back. Returns 0 if the loader accepts it and the
  * result equals m; otherwise -EINVAL with the loader's errors, against the

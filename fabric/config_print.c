@@ -5,8 +5,10 @@
  * and loads back to an equal model.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 
 #include "config.h"
@@ -233,4 +235,39 @@ int fab_config_print(const struct fab_model *m, FILE *out)
 	if (fflush(out) != 0 || ferror(out))
 		return -(errno ? errno : EIO);
 	return 0;
+}
+
+int fab_config_write(const struct fab_model *m, const char *path, bool replace)
+{
+	char tmp[FAB_PATH_MAX + 32];
+	FILE *out;
+	int fd, rc;
+
+	/* A new name each try: a leftover of a killed run must not look like path existing. */
+	for (int i = 0;; i++) {
+		if ((size_t)snprintf(tmp, sizeof(tmp), "%s.%ld.%d.tmp", path, (long)getpid(), i) >=
+		    sizeof(tmp))
+			return -ENAMETOOLONG;
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+		if (fd >= 0)
+			break;
+		if (errno != EEXIST || i == 99)
+			return -errno;
+	}
+	out = fdopen(fd, "w");
+	if (out == NULL) {
+		rc = -errno;
+		close(fd);
+		unlink(tmp);
+		return rc;
+	}
+	rc = fab_config_print(m, out);
+	if (fclose(out) != 0 && rc == 0)
+		rc = -errno;
+	/* link() fails on an existing name, so no file is ever replaced by accident. */
+	if (rc == 0 && (replace ? rename(tmp, path) : link(tmp, path)) != 0)
+		rc = -errno;
+	if (rc != 0 || !replace)
+		unlink(tmp);
+	return rc;
 }

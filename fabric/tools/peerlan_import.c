@@ -28,30 +28,6 @@ static void usage(FILE *out)
 	      out);
 }
 
-/* Writes the configuration to path atomically enough for review: a complete file or none. */
-static int write_config(const struct fab_model *m, const char *path)
-{
-	char tmp[4096];
-	FILE *out;
-	int rc;
-
-	if (path == NULL)
-		return fab_config_print(m, stdout);
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
-		return -ENAMETOOLONG;
-	out = fopen(tmp, "w");
-	if (out == NULL)
-		return -errno;
-	rc = fab_config_print(m, out);
-	if (fclose(out) != 0 && rc == 0)
-		rc = -errno;
-	if (rc == 0 && rename(tmp, path) != 0)
-		rc = -errno;
-	if (rc != 0)
-		remove(tmp);
-	return rc;
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -132,7 +108,8 @@ int main(int argc, char **argv)
 		}
 		if (fab_model_diff(old, m, stdout) == 0)
 			puts("no changes");
-	} else if ((rc = write_config(m, output)) != 0) {
+	} else if ((rc = output ? fab_config_write(m, output, true)
+				: fab_config_print(m, stdout)) != 0) {
 		fprintf(stderr, "peerlan-import: cannot write %s: %s\n", output ? output : "stdout",
 			strerror(-rc));
 		rc = 1;

@@ -386,7 +386,10 @@ def cli_seeds():
              'config apply f confirm 86401', 'show neighbors ipv5', '',
              'show port-security', 'show port-security port1', 'show events',
              'show quarantine port1', 'port port1 promote', 'port port1 promote lock-mac',
-             'port port1 allow-mac 02:00:00:00:00:11 for 4h', 'port p allow-mac 02:00:00:00:00:11 for 8d']
+             'port port1 allow-mac 02:00:00:00:00:11 for 4h', 'port p allow-mac 02:00:00:00:00:11 for 8d',
+             'config import ixp-manager vlans v.yaml interfaces l.yaml map m.yaml ixf x.json '
+             'output o.yaml overwrite',
+             'co im ixf ex x.json m m.yaml o out']
     return {'line-%02d' % i: (l + '\n').encode() for i, l in enumerate(lines)}
 
 

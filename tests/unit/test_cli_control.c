@@ -371,6 +371,9 @@ static void test_bad_config_changes_nothing(void **state)
 			       "bad.yaml:"));
 	json_decref(o);
 	exec_fails(e, "config check bad.yaml", bad, -EINVAL, "nothing changed");
+	/* The import runs in peerlanctl; control never writes a file a peer names. */
+	exec_fails(e, "config import ixf export x.json map m.yaml output /tmp/x.yaml", NULL,
+		   -EINVAL, "runs in peerlanctl");
 	fake_dp_view(e->dp, &v);
 	assert_int_equal(v.config_sets, 0);
 	assert_int_equal(ctl_running(e->ctl)->nports, 3);

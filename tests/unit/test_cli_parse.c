@@ -215,6 +215,40 @@ static void test_readonly_and_file_commands(void **state)
 	assert_false(ctl_cmd_takes_file(CTL_CONFIG_CONFIRM));
 }
 
+/* config import: both formats, the optional IX-F file and overwrite, and what is missing. */
+static void test_config_import(void **state)
+{
+	struct ctl_request r;
+	char err[256];
+
+	(void)state;
+	expect_cmd(
+	    "config import ixp-manager vlans v.yaml interfaces l.yaml map m.yaml output o.yaml",
+	    CTL_CONFIG_IMPORT);
+	expect_cmd("config import ixp-manager vlans v interfaces l map m ixf x.json output o "
+		   "overwrite",
+		   CTL_CONFIG_IMPORT);
+	expect_cmd("config import ixf export x.json map m.yaml output o.yaml", CTL_CONFIG_IMPORT);
+	/* Shortened, the words travel in full and the output is the request's file. */
+	assert_int_equal(parse("co im ixp v a i b m c ix d o e ov", &r, err, sizeof(err)), 0);
+	assert_int_equal(r.argc, 14);
+	assert_string_equal(r.argv[2], "ixp-manager");
+	assert_string_equal(r.argv[9], "ixf");
+	assert_string_equal(r.argv[11], "output");
+	assert_string_equal(r.argv[12], "e");
+	assert_string_equal(r.argv[13], "overwrite");
+	assert_string_equal(r.file, "e");
+	assert_false(ctl_cmd_takes_file(CTL_CONFIG_IMPORT));
+	assert_false(ctl_cmd_readonly(CTL_CONFIG_IMPORT));
+	expect_error("config import ix", "ambiguous argument: ix (ixp-manager, ixf)");
+	expect_error("config import ixp-manager vlans v interfaces l map m",
+		     "missing argument: one of ixf, output");
+	expect_error("config import ixf export x map m", "missing argument: one of output");
+	expect_error("config import ixf export x map m output", "missing argument: FILE");
+	expect_error("config import ixf map m export x output o", "unknown argument: map");
+	expect_error("config import ixf export x map m output o force", "unknown argument: force");
+}
+
 struct words {
 	char v[32][64];
 	int n;
@@ -269,7 +303,7 @@ static void test_help_lists_every_command(void **state)
 
 		for (const char *p = buf; *p; p++)
 			lines += *p == '\n';
-		assert_int_equal(lines, 36);
+		assert_int_equal(lines, 30 + 6 + 6); /* + sponge, + config import */
 	}
 	free(buf);
 	buf = NULL;
@@ -355,6 +389,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(test_readonly_and_file_commands),
 	    cmocka_unit_test(test_completion),
 	    cmocka_unit_test(test_help_lists_every_command),
+	    cmocka_unit_test(test_config_import),
 	    cmocka_unit_test(test_doc_matches_table),
 	    cmocka_unit_test(test_sanitize),
 	};

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <string.h>
+
+#include "cli_import.h"
+#include "fabric/import.h"
+
+json_t *ctl_errors_json(const struct fab_config_errors *e)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a != NULL && i < e->n; i++) {
+		char line[FAB_PATH_MAX + 300];
+
+		if (e->v[i].line)
+			snprintf(line, sizeof(line), "%s:%u:%u: %s", e->v[i].file, e->v[i].line,
+				 e->v[i].col, e->v[i].msg);
+		else
+			snprintf(line, sizeof(line), "%s: %s", e->v[i].file, e->v[i].msg);
+		json_array_append_new(a, json_string(line));
+	}
+	return a;
+}
+
+/*
+ * The files from the words "config import FORMAT (KEYWORD FILE)... [overwrite]",
+ * which the token table gives in this shape, keywords expanded.
+ */
+static int import_files(const struct ctl_request *r, struct fab_import_files *f, bool *overwrite)
+{
+	int i;
+
+	memset(f, 0, sizeof(*f));
+	*overwrite = false;
+	if (r->argc < 3 || fab_import_format_parse(r->argv[2], &f->format) != 0)
+		return -EINVAL;
+	for (i = 3; i + 1 < r->argc; i += 2) {
+		const char *kw = r->argv[i], *file = r->argv[i + 1];
+
+		if (strcmp(kw, "vlans") == 0)
+			f->vlans = file;
+		else if (strcmp(kw, "interfaces") == 0)
+			f->interfaces = file;
+		else if (strcmp(kw, "map") == 0)
+			f->map = file;
+		else if (strcmp(kw, "ixf") == 0 || strcmp(kw, "export") == 0)
+			f->ixf = file;
+		else if (strcmp(kw, "output") != 0)
+			return -EINVAL;
+	}
+	if (i < r->argc)
+		*overwrite = strcmp(r->argv[i], "overwrite") == 0;
+	return 0;
+}
+
+int ctl_cli_import(const struct ctl_request *r, json_t **reply)
+{
+	struct fab_config_errors errs = {0}, notes = {0};
+	struct fab_import_files f;
+	struct fab_model *m = NULL;
+	bool overwrite;
+	int rc;
+
+	*reply = json_object();
+	if (*reply == NULL)
+		return -ENOMEM;
+	rc = import_files(r, &f, &overwrite);
+	if (rc != 0) {
+		json_object_set_new(*reply, "error",
+				    json_string("malformed config import command"));
+		return rc;
+	}
+	m = fab_import(&f, &errs, &notes);
+	json_object_set_new(*reply, "notes", ctl_errors_json(&notes));
+	if (m == NULL) {
+		char msg[128];
+
+		snprintf(msg, sizeof(msg), "%zu error%s; nothing written", errs.n,
+			 errs.n == 1 ? "" : "s");
+		json_object_set_new(*reply, "error", json_string(msg));
+		json_object_set_new(*reply, "errors", ctl_errors_json(&errs));
+		rc = -EINVAL;
+		goto out;
+	}
+	rc = fab_config_write(m, r->file, overwrite);
+	if (rc != 0) {
+		char msg[FAB_PATH_MAX + 128];
+
+		snprintf(msg, sizeof(msg), "%s: %s%s", r->file, strerror(-rc),
+			 rc == -EEXIST ? "; add `overwrite` to replace it" : "");
+		json_object_set_new(*reply, "error", json_string(msg));
+		goto out;
+	}
+	json_object_set_new(*reply, "output", json_string(r->file));
+	json_object_set_new(*reply, "lans", json_integer((json_int_t)m->nlans));
+	json_object_set_new(*reply, "ports", json_integer((json_int_t)m->nports));
+	json_object_set_new(*reply, "members", json_integer((json_int_t)m->nmembers));
+out:
+	fab_model_destroy(m);
+	fab_config_errors_clear(&errs);
+	fab_config_errors_clear(&notes);
+	return rc;
+}

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * `config import`: peerlanctl runs the importer itself (fabric/import.h,
+ * the code behind peerlan-import) and writes the configuration to a file for
+ * review. It is local and one-shot on purpose: it needs no running control
+ * process, and control never writes files a CLI peer names.
+ */
+#ifndef PEERLAN_CONTROL_CLI_IMPORT_H
+#define PEERLAN_CONTROL_CLI_IMPORT_H
+
+#include <jansson.h>
+
+#include "cli_parse.h"
+#include "fabric/config.h"
+
+/*
+ * Runs a parsed CTL_CONFIG_IMPORT. Returns 0 or a negative errno, and sets
+ * *reply (the caller releases it) to what a control reply would hold: the
+ * output file and counts, or "error" with every error naming its record;
+ * "notes" either way.
+ */
+int ctl_cli_import(const struct ctl_request *r, json_t **reply);
+
+/* Errors of a load or an import as "FILE:LINE:COL: message" strings. */
+json_t *ctl_errors_json(const struct fab_config_errors *e);
+
+#endif
