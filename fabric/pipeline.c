@@ -338,6 +338,7 @@ static int neigh_request(const struct burst *b, struct fab_frame *f, const struc
 			 const struct neigh_reasons *r)
 {
 	const struct fab_t_binding *owner;
+	int out;
 
 	if (binding == NO_BINDING)
 		return probe ? drop(v, r->dad) : drop_punt(v, r->unknown);
@@ -352,11 +353,12 @@ static int neigh_request(const struct burst *b, struct fab_frame *f, const struc
 		return OUT_ANSWER;
 	/* Steering: only the owner's port sees the request. The sponge gets a copy
 	 * (policed by the dataplane) because an owner can be silent with its port up,
-	 * and only the requests show that. */
-	if (b->t->sponge_mac != 0)
-		v->flags |= FAB_VF_PUNT;
+	 * and only the requests show that; not of one the owner's port cannot take. */
 	wr_mac(f->data, owner->mac);
-	return egress(b, f, m, owner->port, v, FAB_ACT_FORWARD, OUT_STEER);
+	out = egress(b, f, m, owner->port, v, FAB_ACT_FORWARD, OUT_STEER);
+	if (out == OUT_STEER && b->t->sponge_mac != 0)
+		v->flags |= FAB_VF_PUNT;
+	return out;
 }
 
 static uint32_t ip4_binding(const struct fab_tables *t, uint16_t lan, uint32_t addr)
