@@ -242,4 +242,11 @@ const char *dp_oper_name(uint8_t oper);
 /* Messages of the main lcore (never of workers), to stderr. */
 void dp_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * Switches to user, keeping only the capabilities the ports' drivers use
+ * after start (dp_privs.c). Main lcore, after the workers are launched.
+ * 0 or a negative errno; the caller stops on an error.
+ */
+int dp_drop_privileges(struct dp *dp, const char *user);
+
 #endif

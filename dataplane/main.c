@@ -40,6 +40,7 @@
 struct options {
 	const char *config;
 	const char *stats_json;
+	const char *user;      /* --user: run as this user once started */
 	uint64_t idle_exit_ms; /* 0: run until a signal */
 	bool check;
 	bool preflight;
@@ -86,6 +87,10 @@ static void usage(FILE *out)
 	    "                       received one for MS milliseconds (for tests on pcap files)\n"
 	    "      --no-xdp-filter  run net_af_xdp ports without the XDP pre-filter (without\n"
 	    "                       it, a port whose filter cannot be loaded stops the start)\n"
+	    "      --user USER      once the ports are up and the workers run, switch to USER\n"
+	    "                       (its groups too) keeping only the capabilities the ports'\n"
+	    "                       drivers still need; the configuration file must be\n"
+	    "                       readable by USER for SIGHUP reloads\n"
 	    "  -h, --help           this text\n"
 	    "\n"
 	    "Signals: SIGHUP reloads the configuration (a file that fails validation\n"
@@ -110,7 +115,14 @@ static int parse_ms(const char *s, uint64_t *out)
 /* 0 to run, 1 to exit successfully (--help), -1 on a usage error. */
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_STATS_JSON = 256, OPT_IDLE_EXIT, OPT_CHECK, OPT_PREFLIGHT, OPT_NO_XDP };
+	enum {
+		OPT_STATS_JSON = 256,
+		OPT_IDLE_EXIT,
+		OPT_CHECK,
+		OPT_PREFLIGHT,
+		OPT_NO_XDP,
+		OPT_USER
+	};
 	static const struct option longopts[] = {
 	    {"config", required_argument, NULL, 'c'},
 	    {"check", no_argument, NULL, OPT_CHECK},
@@ -118,6 +130,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	    {"stats-json", required_argument, NULL, OPT_STATS_JSON},
 	    {"idle-exit", required_argument, NULL, OPT_IDLE_EXIT},
 	    {"no-xdp-filter", no_argument, NULL, OPT_NO_XDP},
+	    {"user", required_argument, NULL, OPT_USER},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -140,6 +153,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_STATS_JSON:
 			o->stats_json = optarg;
+			break;
+		case OPT_USER:
+			o->user = optarg;
 			break;
 		case OPT_IDLE_EXIT:
 			if (parse_ms(optarg, &o->idle_exit_ms) < 0 || o->idle_exit_ms == 0) {
@@ -401,6 +417,16 @@ static int run(struct dp *dp, const struct options *o)
 	}
 	dp_log("forwarding on %u port(s) with %u worker(s), generation %" PRIu64, dp->nports,
 	       dp->nworkers, dp->generation);
+	/* Capabilities are per thread: the workers, launched as root, lose theirs
+	 * with the switch of user, and need none. */
+	if (o->user != NULL) {
+		rc = dp_drop_privileges(dp, o->user);
+		if (rc < 0) {
+			dp_log("cannot run as user %s: %s; stopping", o->user,
+			       rc == -ENOENT ? "no such user" : strerror(-rc));
+			got_stop = 1;
+		}
+	}
 	main_loop(dp, o);
 
 	__atomic_store_n(&dp->stop, true, __ATOMIC_RELEASE);
@@ -408,9 +434,12 @@ static int run(struct dp *dp, const struct options *o)
 	dp_punt_drain(dp);
 	dp_sflow_poll(dp); /* the last samples still reach the collectors */
 	if (o->stats_json != NULL) {
-		rc = dp_stats_write_json(dp, o->stats_json);
-		if (rc < 0)
-			dp_log("cannot write %s: %s", o->stats_json, strerror(-rc));
+		int wrc = dp_stats_write_json(dp, o->stats_json);
+
+		if (wrc < 0)
+			dp_log("cannot write %s: %s", o->stats_json, strerror(-wrc));
+		if (rc == 0)
+			rc = wrc;
 	}
 	return rc;
 }
