@@ -12,8 +12,12 @@
 # ATK_VECTORS="name ..." runs only those vectors (names in attack.py).
 source "$(dirname "$0")/common.sh"
 
-e2e_require tcpdump tcpreplay atk6-flood_router6 /usr/bin/python3
-/usr/bin/python3 -c 'import scapy.all' 2>/dev/null || e2e_skip "python3-scapy is not installed"
+e2e_require tcpdump tcpreplay atk6-flood_router6 jq /usr/bin/python3
+/usr/bin/python3 -c 'import scapy.all, yaml' 2>/dev/null ||
+	e2e_skip "python3-scapy or python3-yaml is not installed"
+# Two spare ports, m5 and m6, become the attacker's second (looped) port and
+# its trunk port for the last vectors.
+LAB_SPARE=2
 e2e_lab_up 4
 e2e_wait_converged
 
@@ -141,6 +145,196 @@ while IFS='|' read -r name sent reasons rise missed rx other filter err; do
 		check_vector "$sent" "$rise" "$missed" "$err" "$filter"
 	[[ $other == - ]] || echo "# $name: other drops on the attacker's port: $other (rx +$rx)"
 done <"$LAB_DIR/results"
+
+# --- the attacker's other ports: a trunk, and a loop between two of them ---
+# The spare ports' veths move into the attacker's namespace (ixp1 on port
+# m5, ixp2 on port m6), and a configuration applied live gives the attacker
+# port m5 (its second MAC, violation action shutdown) and port m6 as a trunk
+# of the peering LAN (its third MAC).
+if [[ -z ${ATK_VECTORS:-} || " $ATK_VECTORS " == *" two_port "* ]]; then
+	ans=$(lab_ns "$ATTACKER")
+	for pair in "m5 ixp1" "m6 ixp2"; do
+		set -- $pair
+		ip -n "$(lab_ns "$1")" link set ixp0 down
+		ip -n "$(lab_ns "$1")" addr flush dev ixp0
+		ip -n "$(lab_ns "$1")" link set ixp0 name "$2"
+		ip -n "$(lab_ns "$1")" link set "$2" netns "$ans"
+		# Nothing of the attacker's own kernel on these ports (no MLD, no
+		# router solicitation): only the vectors' frames are counted.
+		ip netns exec "$ans" sysctl -qw "net.ipv6.conf.$2.disable_ipv6=1"
+		ip -n "$ans" link set "$2" up
+	done
+	MAC2=02:70:6c:00:00:45 MAC3=02:70:6c:00:00:46
+	ip -n "$ans" link set ixp1 address "$MAC2"
+	ip -n "$ans" link set ixp2 address "$MAC3"
+	/usr/bin/python3 - "$LAB_DIR/peerlan.yaml" "$LAB_DIR/two-port.yaml" "$ATTACKER" "$MAC2" "$MAC3" <<'PY'
+import sys, yaml
+src, dst, atk, mac2, mac3 = sys.argv[1:]
+c = yaml.safe_load(open(src))
+# YAML 1.1 reads "off" as false; peerlan's loader wants the word.
+if c["management"].get("metrics") is False:
+    c["management"]["metrics"] = "off"
+for p in c["ports"]:
+    if p["name"] == "m5":
+        p["violation"] = "shutdown"
+    if p["name"] == "m6":
+        p["mode"] = "trunk"
+m = [m for m in c["members"] if any(x["port"] == atk for x in m["connections"])][0]
+# The sponge made quick enough for a test: 10 queries at over 30 a minute
+# (with flood protection, one source's queries count three times a second).
+c.setdefault("policy", {})["sponge"] = {"queue-depth": 10, "rate": 30, "probes": 2,
+                                        "probe-interval": 300, "learning": 1}
+m["connections"] += [{"port": "m5", "lans": [{"lan": "peering", "macs": [mac2],
+                                              "ipv4": ["192.0.2.45"]}]},
+                     {"port": "m6", "lans": [{"lan": "peering", "macs": [mac3]}]}]
+yaml.safe_dump(c, open(dst, "w"), sort_keys=False)
+PY
+	e2e_check "the attacker's second port and trunk are applied live" \
+		lab_peerlanctl config apply "$LAB_DIR/two-port.yaml"
+
+	# drops PORT REASON: the port's drop counter for one reason.
+	drops() { lab_peerlanctl --json show port "$1" | jq -r ".drops.$2 // 0"; }
+	# The trunk, three times 20 frames to m1 (UDP to port 10, 11, 12): tagged
+	# with the peering VLAN (forwarded: the trunk works), tagged with VLAN
+	# 200 (not on the trunk) and untagged.
+	e2e_start_captures "udp and (port 10 or port 11 or port 12)" "${HONEST[@]}" || e2e_finish
+	na0=$(drops m6 vlan_not_allowed) nu0=$(drops m6 vlan_untagged_on_trunk)
+	ip netns exec "$ans" /usr/bin/python3 - "$MAC3" "$(lab_mac m1)" "$(lab_ip4 m1)" <<'PY'
+import sys
+from scapy.all import Dot1Q, Ether, IP, UDP, Raw, sendp, conf
+conf.verb = 0
+src, dst, ip = sys.argv[1:]
+# Padded to the Ethernet minimum without a tag: the lab's padding program
+# stayed with the interface's old namespace.
+base = lambda port: IP(src="192.0.2.77", dst=ip) / UDP(sport=port, dport=port) / Raw(b"peerlan-attack".ljust(18, b"\0"))
+sendp([Ether(src=src, dst=dst) / Dot1Q(vlan=100) / base(10)] * 20, iface="ixp2")
+sendp([Ether(src=src, dst=dst) / Dot1Q(vlan=200) / base(11)] * 20, iface="ixp2")
+sendp([Ether(src=src, dst=dst) / base(12)] * 20, iface="ixp2")
+PY
+	sleep 1
+	lab_stop "${names[@]}"
+	count_port() { tcpdump -nn -r "$LAB_DIR/capture-$1.pcap" "udp port $2" 2>/dev/null | wc -l; }
+	e2e_check "trunk: 20 frames tagged with the peering VLAN reach m1 untagged" \
+		test "$(count_port m1 10)" -eq 20
+	# rose_by PORT REASON BEFORE N: the reason's counter rose by exactly N.
+	rose_by() {
+		local now
+		now=$(drops "$1" "$2")
+		(($(drops "$1" "$2") - $3 == $4)) && return 0
+		echo "$2 on $1 rose by $((now - $3)), not $4; the port's drops now:"
+		lab_peerlanctl --json show port "$1" | jq -c '.drops | with_entries(select(.value > 0))'
+		return 1
+	}
+	trunk_wrong_tag() { rose_by m6 vlan_not_allowed "$na0" 20 && [[ $(leaked "udp port 11") == none ]]; }
+	trunk_untagged() { rose_by m6 vlan_untagged_on_trunk "$nu0" 20 && [[ $(leaked "udp port 12") == none ]]; }
+	e2e_check "trunk: 20 frames with a wrong tag, vlan_not_allowed +20, none captured" trunk_wrong_tag
+	e2e_check "trunk: 20 untagged frames, vlan_untagged_on_trunk +20, none captured" trunk_untagged
+
+	# The loop: the attacker bridges its two ports while the honest members
+	# resolve each other and the attacker afresh. The fabric never floods, so
+	# no frame can circle; what the bridge sends back in on m5 carries other
+	# members' source MACs, which is a violation: m5 is err-disabled.
+	e2e_start_captures "arp or (icmp6 and ip6[40] == 135)" "${HONEST[@]}" || e2e_finish
+	sv0=$(drops m5 src_mac_violation)
+	ip -n "$ans" link add br0 type bridge stp_state 0
+	ip -n "$ans" link set ixp0 master br0
+	ip -n "$ans" link set ixp1 master br0
+	ip -n "$ans" link set br0 up
+	loop_probe() {
+		bash "$LAB_DIR/probe.sh" || return 1
+		for n in "${HONEST[@]}"; do
+			lab_in "$n" ip neigh flush dev ixp0 to "$(lab_ip4 "$ATTACKER")"
+			lab_in "$n" ping -n -q -c 2 -W 1 "$(lab_ip4 "$ATTACKER")" >/dev/null || true
+		done
+	}
+	e2e_check "honest members resolve each other while the attacker loops two ports" loop_probe
+	errdisabled() {
+		local i
+		for i in $(seq 50); do
+			[[ $(lab_peerlanctl --json show port m5 | jq -r .oper) == err-disabled ]] && return 0
+			sleep 0.2
+		done
+		lab_peerlanctl show port m5
+		return 1
+	}
+	e2e_check "loop: the looped frames are violations on m5, which is err-disabled" errdisabled
+	sleep 1
+	lab_stop "${names[@]}"
+	looped=$(($(drops m5 src_mac_violation) - sv0))
+	echo "# loop: m5's drops: $(lab_peerlanctl --json show port m5 | jq -c '.drops | with_entries(select(.value > 0))')"
+	e2e_check "loop: m5 dropped the looped frames as src_mac_violation ($looped) until it was err-disabled" \
+		test "$looped" -gt 0
+	# A loop shows as an honest node receiving its own frames back.
+	no_echo() {
+		local n c bad=0
+		for n in "${HONEST[@]}"; do
+			c=$(tcpdump -nn -r "$LAB_DIR/capture-$n.pcap" "ether src $(lab_mac "$n")" 2>/dev/null | wc -l)
+			((c == 0)) || { echo "$n received $c of its own frames back" && bad=1; }
+		done
+		return $bad
+	}
+	e2e_check "loop: no honest node received its own frames back" no_echo
+	ip -n "$ans" link del br0
+	e2e_check "port m5 no shutdown clears the err-disable" lab_peerlanctl port m5 no shutdown
+
+	# A storm towards a dead address: 192.0.2.45 is the attacker's, on port
+	# m5, whose side answers nothing. The attacker asks for it 1,000 times a
+	# second for 8 s while the honest members resolve each other. The
+	# sponge must find it dead and answer for it; no request for it reaches
+	# an honest node, and no live address is sponged.
+	e2e_start_captures "arp and arp[24:4] == 0xc000022d" "${HONEST[@]}" || e2e_finish
+	answered() { lab_peerlanctl --json show port "$ATTACKER" | jq -r .counters.answered; }
+	an0=$(answered)
+	ip netns exec "$ans" /usr/bin/python3 - "$(lab_mac "$ATTACKER")" "$(lab_ip4 "$ATTACKER")" \
+		"$LAB_DIR/probe.sh" <<'PY' && storm_ok=1 || storm_ok=0
+import subprocess, sys, time
+from scapy.all import ARP, Ether, conf
+import socket
+conf.verb = 0
+mac, ip, probe = sys.argv[1:]
+f = bytes(Ether(src=mac, dst="ff:ff:ff:ff:ff:ff") / ARP(op=1, hwsrc=mac, psrc=ip, pdst="192.0.2.45"))
+f = f.ljust(60, b"\0")
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind(("ixp0", 0))
+p = subprocess.Popen(["bash", probe])
+t0 = time.monotonic()
+for i in range(8000):
+    s.send(f)
+    if i % 100 == 99:
+        ahead = (i + 1) / 1000 - (time.monotonic() - t0)
+        if ahead > 0:
+            time.sleep(ahead)
+sys.exit(p.wait())
+PY
+	state45() { lab_peerlanctl --json show neighbors ipv4 | jq -r '.neighbors[] | select(.address == "192.0.2.45") | .state'; }
+	e2e_check "dead-address storm: 8,000 requests sent; honest members resolved each other during it" \
+		test "$storm_ok" = 1
+	is_dead45() {
+		for _ in $(seq 30); do
+			[[ $(state45) == dead ]] && return 0
+			sleep 0.2
+		done
+		lab_peerlanctl show sponge
+		return 1
+	}
+	e2e_check "dead-address storm: 192.0.2.45 is sponged (dead)" is_dead45
+	sleep 1
+	lab_stop "${names[@]}"
+	e2e_check "dead-address storm: the fabric answered for it ($(($(answered) - an0)) answers)" \
+		test "$(($(answered) - an0))" -gt 0
+	e2e_check "dead-address storm: no request for it captured by an honest node" \
+		test "$(leaked "arp and arp[24:4] == 0xc000022d")" = none
+	live_alive() {
+		local n a st bad=0
+		for n in "${HONEST[@]}"; do
+			a=$(lab_ip4 "$n")
+			st=$(lab_peerlanctl --json show neighbors ipv4 | jq -r --arg a "$a" '.neighbors[] | select(.address == $a) | .state')
+			[[ $st == alive ]] || { echo "$n's $a is $st" && bad=1; }
+		done
+		return $bad
+	}
+	e2e_check "dead-address storm: every honest address is still alive" live_alive
+fi
 
 e2e_check "every honest BGP session is still Established" honest_established
 sessions_since | sort >"$LAB_DIR/sessions-after"
