@@ -904,13 +904,3 @@ bool fab_drop_is_offence(unsigned reason)
 {
 	return reason < FAB_DROP__COUNT && offender_reason[reason];
 }
-
-void fab_stats_count_tx(struct fab_port_stats *s, const uint8_t *data, uint16_t len)
-{
-	unsigned c = dst_class(data, len);
-
-	s->ctr[FAB_CTR_tx_packets]++;
-	s->ctr[FAB_CTR_tx_octets] += len;
-	if (c != NO_CLASS)
-		s->ctr[FAB_CTR_tx_unicast + c]++;
-}

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "bucket.h"
 #include "counters.h"
@@ -100,6 +101,25 @@ uint16_t fab_icmp6_csum(const uint8_t *ip, const uint8_t *icmp, uint32_t len);
 bool fab_drop_is_offence(unsigned reason);
 
 /* Counts one transmitted frame (caller side of the accounting). */
-void fab_stats_count_tx(struct fab_port_stats *s, const uint8_t *data, uint16_t len);
+static inline void fab_stats_count_tx(struct fab_port_stats *s, const uint8_t *data, uint16_t len)
+{
+	s->ctr[FAB_CTR_tx_packets]++;
+	s->ctr[FAB_CTR_tx_octets] += len;
+	if (len < 6)
+		return; /* no whole destination MAC: neither class */
+	if (!(data[0] & 1)) {
+		s->ctr[FAB_CTR_tx_unicast]++;
+	} else {
+		uint32_t hi;
+		uint16_t lo;
+
+		memcpy(&hi, data, sizeof(hi));
+		memcpy(&lo, data + 4, sizeof(lo));
+		if (hi == UINT32_MAX && lo == UINT16_MAX)
+			s->ctr[FAB_CTR_tx_broadcast]++;
+		else
+			s->ctr[FAB_CTR_tx_multicast]++;
+	}
+}
 
 #endif
