@@ -17,7 +17,8 @@ build_pkgs=(
 test_pkgs=(
 	python3 python3-scapy tcpdump tshark bird2 thc-ipv6 tcpreplay valgrind jq
 	iputils-ping ethtool systemd groff-base man-db
-	prometheus curl pmacct
+	prometheus curl pmacct python3-yaml
+	libcap2-bin passwd # capsh and useradd for the privilege-drop test
 	libclang-rt-dev # libFuzzer and the sanitizer runtimes for tests/fuzz
 )
 
