@@ -48,6 +48,20 @@ struct dp_rxq {
  * port, its counters and its punt ring. Aligned so that the fields a worker
  * writes never share a cache line with another worker's.
  */
+/*
+ * A worker's frames for one port's TX queue, sent when it is full and at the
+ * end of every poll loop. The pipeline's frames are all unicast; those the
+ * main lcore injects may not be, and are counted by class as they come.
+ */
+enum { DP_TXC_MULTICAST, DP_TXC_BROADCAST, DP_TXC_NONE, DP_TXC__COUNT };
+struct dp_txbuf {
+	uint16_t n;
+	bool listed;                  /* in the worker's txdirty */
+	uint16_t ncls[DP_TXC__COUNT]; /* frames of n that are not unicast */
+	uint64_t octets;              /* of the n frames */
+	struct rte_mbuf *pkts[DP_BURST];
+};
+
 struct dp_worker {
 	struct dp *dp;
 	unsigned int lcore;
@@ -55,12 +69,12 @@ struct dp_worker {
 	uint16_t nrxq;
 	struct dp_rxq rxq[DP_RXQ_MAX];
 	/* Indexed by fabric port. */
-	struct rte_eth_dev_tx_buffer **txb;
-	struct fab_port_stats *stats;     /* what the pipeline and TX count */
-	struct fab_port_stats *tx_queued; /* TX counts of frames buffered this loop */
-	struct fab_port_stats *tx_unsent; /* ... and of those the TX queue refused */
-	uint64_t *punt_dropped;           /* copies lost: policed, no buffer or ring full */
-	struct rte_ring *punt;            /* copies for the control process */
+	struct dp_txbuf *txb;         /* frames waiting for the port's TX queue */
+	struct fab_port_stats *stats; /* what the pipeline and TX count */
+	uint64_t *punt_dropped;       /* copies lost: policed, no buffer or ring full */
+	uint16_t *txdirty;            /* the ports whose txb was used this loop */
+	uint16_t ndirty;
+	struct rte_ring *punt;   /* copies for the control process */
 	struct rte_ring *inject; /* frames from the main lcore to send, mbuf->port = fabric port */
 	/* The punt policer (dp_worker.c): per port, and this worker's share of the
 	 * total; set again from each new table set's policy. */

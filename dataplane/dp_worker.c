@@ -18,49 +18,80 @@
 #include "dp.h"
 #include "dp_sflow.h"
 
-/* Counts the TX-side of frames the queue refused, then frees them. */
-static void tx_unsent(struct rte_mbuf **pkts, uint16_t n, void *arg)
+/* The class a transmitted frame is counted under, for those not known to be unicast. */
+static inline int tx_class(const struct rte_mbuf *m)
 {
-	struct fab_port_stats *unsent = arg;
+	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+	static const uint8_t bcast[RTE_ETHER_ADDR_LEN] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 
-	for (uint16_t i = 0; i < n; i++) {
-		fab_stats_count_tx(unsent, rte_pktmbuf_mtod(pkts[i], const uint8_t *),
-				   rte_pktmbuf_data_len(pkts[i]));
-		rte_pktmbuf_free(pkts[i]);
-	}
+	if (rte_pktmbuf_data_len(m) < RTE_ETHER_ADDR_LEN)
+		return DP_TXC_NONE;
+	if (!(d[0] & 1))
+		return -1;
+	return memcmp(d, bcast, sizeof(bcast)) == 0 ? DP_TXC_BROADCAST : DP_TXC_MULTICAST;
 }
 
 /*
- * Frames are counted as transmitted when buffered, into tx_queued, because
- * after rte_eth_tx_burst() the driver may already have freed them; those the
- * queue refused are counted again into tx_unsent by the callback above. Once
- * every buffer is flushed the difference is exactly what was sent, and it is
- * added to the port's counters in one step so they only ever grow.
+ * Hands a port's waiting frames to its TX queue. Those the queue refuses are
+ * freed and counted as tx_discards; the rest are added to the port's
+ * counters in one step, so that they only ever grow and count only what
+ * the driver took.
  */
-static void tx_settle(struct dp_worker *w, uint16_t port)
+static void tx_send(struct dp_worker *w, uint16_t port)
 {
+	struct dp_txbuf *b = &w->txb[port];
 	struct fab_port_stats *s = &w->stats[port];
-	struct fab_port_stats *q = &w->tx_queued[port];
-	struct fab_port_stats *u = &w->tx_unsent[port];
+	uint16_t sent = rte_eth_tx_burst(w->dp->ports[port].eth_port, w->index, b->pkts, b->n);
+	uint64_t octets = b->octets;
 
-	if (q->ctr[FAB_CTR_tx_packets] == 0)
-		return;
-	for (unsigned int c = 0; c < FAB_CTR__COUNT; c++)
-		s->ctr[c] += q->ctr[c] - u->ctr[c];
-	s->ctr[FAB_CTR_tx_discards] += u->ctr[FAB_CTR_tx_packets];
-	memset(q->ctr, 0, sizeof(q->ctr));
-	memset(u->ctr, 0, sizeof(u->ctr));
+	for (uint16_t i = sent; i < b->n; i++) {
+		int c = tx_class(b->pkts[i]);
+
+		octets -= rte_pktmbuf_data_len(b->pkts[i]);
+		if (c >= 0)
+			b->ncls[c]--;
+		rte_pktmbuf_free(b->pkts[i]);
+	}
+	s->ctr[FAB_CTR_tx_packets] += sent;
+	s->ctr[FAB_CTR_tx_octets] += octets;
+	s->ctr[FAB_CTR_tx_unicast] +=
+	    sent - b->ncls[DP_TXC_MULTICAST] - b->ncls[DP_TXC_BROADCAST] - b->ncls[DP_TXC_NONE];
+	s->ctr[FAB_CTR_tx_multicast] += b->ncls[DP_TXC_MULTICAST];
+	s->ctr[FAB_CTR_tx_broadcast] += b->ncls[DP_TXC_BROADCAST];
+	s->ctr[FAB_CTR_tx_discards] += b->n - sent;
+	b->n = 0;
+	b->octets = 0;
+	memset(b->ncls, 0, sizeof(b->ncls));
 }
 
+/* Queues a frame for port; cls is its class if it is not unicast, else -1. */
+static inline void tx_enqueue(struct dp_worker *w, uint16_t port, struct rte_mbuf *m, int cls)
+{
+	struct dp_txbuf *b = &w->txb[port];
+
+	if (unlikely(!b->listed)) {
+		b->listed = true;
+		w->txdirty[w->ndirty++] = port;
+	}
+	b->pkts[b->n++] = m;
+	b->octets += rte_pktmbuf_data_len(m);
+	if (unlikely(cls >= 0))
+		b->ncls[cls]++;
+	if (unlikely(b->n == DP_BURST))
+		tx_send(w, port);
+}
+
+/* At the end of a poll loop: sends what waits, on the ports that have any. */
 static void tx_flush_all(struct dp_worker *w)
 {
-	const struct dp *dp = w->dp;
+	for (uint16_t i = 0; i < w->ndirty; i++) {
+		uint16_t p = w->txdirty[i];
 
-	for (uint16_t p = 0; p < dp->nports; p++) {
-		if (w->txb[p]->length > 0)
-			rte_eth_tx_buffer_flush(dp->ports[p].eth_port, w->index, w->txb[p]);
-		tx_settle(w, p);
+		if (w->txb[p].n > 0)
+			tx_send(w, p);
+		w->txb[p].listed = false;
 	}
+	w->ndirty = 0;
 }
 
 /*
@@ -116,12 +147,12 @@ static inline void handle_burst(struct dp_worker *w, const struct dp_rxq *rxq,
 	struct dp_sflow_worker *sf = w->sflow;
 	uint32_t skip = sf->skip[rxq->fab_port];
 
-	for (uint16_t i = 0; i < n; i++)
-		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 	for (uint16_t i = 0; i < n; i++) {
 		/* No RX scatter is enabled and buffers fit the largest MTU, so every
-		 * frame is one segment. */
+		 * frame is one segment. Its first bytes are fetched while the loop
+		 * goes on: the pipeline reads them all. */
 		frames[i].data = rte_pktmbuf_mtod(pkts[i], uint8_t *);
+		rte_prefetch0(frames[i].data);
 		frames[i].len = rte_pktmbuf_data_len(pkts[i]);
 		frames[i].headroom = rte_pktmbuf_headroom(pkts[i]);
 		/* sFlow: the header as received, before the pipeline may rewrite it. */
@@ -139,6 +170,7 @@ static inline void handle_burst(struct dp_worker *w, const struct dp_rxq *rxq,
 	if (unlikely(ctx.t != w->punt_tables))
 		punt_policer_set(w, ctx.t, ctx.now);
 	ctx.storm = w->storm;
+	ctx.full_rules = false;
 	fab_pipeline_run(&ctx, rxq->fab_port, frames, verdicts, n);
 	if (unlikely(sf->npending > 0))
 		dp_sflow_commit(sf, verdicts, dp->nports);
@@ -148,19 +180,22 @@ static inline void handle_burst(struct dp_worker *w, const struct dp_rxq *rxq,
 		const struct fab_verdict *v = &verdicts[i];
 		uint16_t out = v->port;
 
-		/* The pipeline may have pushed or popped a tag, moving the start. */
-		m->data_off = (uint16_t)(frames[i].data - (uint8_t *)m->buf_addr);
-		m->data_len = frames[i].len;
-		m->pkt_len = frames[i].len;
-
-		if (unlikely(v->flags & FAB_VF_PUNT))
-			punt(w, m, rxq->fab_port, ctx.now);
+		if (unlikely(v->flags != 0)) {
+			/* A tag pushed or popped, or an answer: the frame moved or changed length. */
+			if (v->flags & FAB_VF_MOVED) {
+				m->data_off = (uint16_t)(frames[i].data - (uint8_t *)m->buf_addr);
+				m->data_len = frames[i].len;
+				m->pkt_len = frames[i].len;
+			}
+			if (v->flags & FAB_VF_PUNT)
+				punt(w, m, rxq->fab_port, ctx.now);
+		}
 		if (v->action == FAB_ACT_DROP || unlikely(out >= dp->nports)) {
 			rte_pktmbuf_free(m);
 			continue;
 		}
-		fab_stats_count_tx(&w->tx_queued[out], frames[i].data, frames[i].len);
-		rte_eth_tx_buffer(dp->ports[out].eth_port, w->index, w->txb[out], m);
+		/* Everything the pipeline sends is unicast (fabric/pipeline.h). */
+		tx_enqueue(w, out, m, -1);
 	}
 }
 
@@ -171,13 +206,8 @@ static void inject_drain(struct dp_worker *w)
 	struct rte_mbuf *pkts[DP_BURST];
 	unsigned int n = rte_ring_sc_dequeue_burst(w->inject, (void **)pkts, DP_BURST, NULL);
 
-	for (unsigned int i = 0; i < n; i++) {
-		uint16_t out = pkts[i]->port;
-
-		fab_stats_count_tx(&w->tx_queued[out], rte_pktmbuf_mtod(pkts[i], const uint8_t *),
-				   rte_pktmbuf_data_len(pkts[i]));
-		rte_eth_tx_buffer(w->dp->ports[out].eth_port, w->index, w->txb[out], pkts[i]);
-	}
+	for (unsigned int i = 0; i < n; i++)
+		tx_enqueue(w, pkts[i]->port, pkts[i], tx_class(pkts[i]));
 }
 
 int dp_worker_main(void *arg)
@@ -236,8 +266,8 @@ static int worker_alloc(struct dp *dp, struct dp_worker *w)
 
 	w->dp = dp;
 	w->stats = rte_zmalloc_socket("dp_stats", stats_size, RTE_CACHE_LINE_SIZE, socket);
-	w->tx_queued = rte_zmalloc_socket("dp_txq", stats_size, RTE_CACHE_LINE_SIZE, socket);
-	w->tx_unsent = rte_zmalloc_socket("dp_txu", stats_size, RTE_CACHE_LINE_SIZE, socket);
+	w->txdirty = rte_zmalloc_socket("dp_txd", sizeof(*w->txdirty) * dp->nports,
+					RTE_CACHE_LINE_SIZE, socket);
 	w->punt_dropped =
 	    rte_zmalloc_socket("dp_pd", sizeof(uint64_t) * dp->nports, RTE_CACHE_LINE_SIZE, socket);
 	w->txb =
@@ -246,17 +276,9 @@ static int worker_alloc(struct dp *dp, struct dp_worker *w)
 					  RTE_CACHE_LINE_SIZE, socket);
 	w->storm = rte_zmalloc_socket("dp_storm", sizeof(*w->storm) * FAB_STORM__COUNT * dp->nports,
 				      RTE_CACHE_LINE_SIZE, socket);
-	if (w->stats == NULL || w->tx_queued == NULL || w->tx_unsent == NULL ||
-	    w->punt_dropped == NULL || w->txb == NULL || w->punt_port == NULL || w->storm == NULL)
+	if (w->stats == NULL || w->txdirty == NULL || w->punt_dropped == NULL || w->txb == NULL ||
+	    w->punt_port == NULL || w->storm == NULL)
 		return -ENOMEM;
-	for (uint16_t p = 0; p < dp->nports; p++) {
-		w->txb[p] =
-		    rte_zmalloc_socket("dp_txb", RTE_ETH_TX_BUFFER_SIZE(DP_BURST), 0, socket);
-		if (w->txb[p] == NULL)
-			return -ENOMEM;
-		rte_eth_tx_buffer_init(w->txb[p], DP_BURST);
-		rte_eth_tx_buffer_set_err_callback(w->txb[p], tx_unsent, &w->tx_unsent[p]);
-	}
 	snprintf(name, sizeof(name), "dp_punt_%u", w->index);
 	w->punt = rte_ring_create(name, DP_PUNT_RING, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
 	if (w->punt == NULL)
@@ -317,11 +339,10 @@ void dp_workers_free(struct dp *dp)
 		}
 		rte_ring_free(w->inject);
 		for (uint16_t p = 0; w->txb != NULL && p < dp->nports; p++)
-			rte_free(w->txb[p]);
+			rte_pktmbuf_free_bulk(w->txb[p].pkts, w->txb[p].n);
 		rte_free(w->txb);
 		rte_free(w->stats);
-		rte_free(w->tx_queued);
-		rte_free(w->tx_unsent);
+		rte_free(w->txdirty);
 		rte_free(w->punt_dropped);
 		rte_free(w->punt_port);
 		rte_free(w->storm);

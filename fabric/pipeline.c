@@ -21,6 +21,7 @@
 #include "tables_impl.h"
 
 _Static_assert((int)FAB_DROP__COUNT < (int)FAB_EC_DROP, "reasons must fit beside the class flag");
+_Static_assert(FAB_BURST_MAX <= 64, "a burst's frames to decide fit one 64-bit mask");
 _Static_assert(FAB_CTR_rx_multicast == FAB_CTR_rx_unicast + 1 &&
 		   FAB_CTR_rx_broadcast == FAB_CTR_rx_unicast + 2 &&
 		   FAB_CTR_tx_multicast == FAB_CTR_tx_unicast + 1 &&
@@ -42,12 +43,11 @@ enum { OUT_DROP, OUT_FORWARD, OUT_STEER, OUT_ANSWER, OUT_L2 };
 struct meta {
 	fab_mac_t dst;
 	fab_mac_t src;
-	uint32_t hdst; /* fab_t_hash of the destination and source MAC keys */
-	uint32_t hsrc;
+	uint32_t sdst; /* MAC-table slots of the destination and source keys */
+	uint32_t ssrc;
 	uint16_t l2len; /* Ethernet header with its tag, if any */
 	uint16_t etype; /* after the tag */
 	uint16_t lan;
-	uint8_t out;
 };
 
 /* What every frame of a burst shares, and the sender of the current one. */
@@ -201,6 +201,7 @@ static inline void wr_mac(uint8_t *p, fab_mac_t mac)
 static inline int drop(struct fab_verdict *v, unsigned reason)
 {
 	v->action = FAB_ACT_DROP;
+	v->flags &= (uint8_t)~FAB_VF_MOVED; /* a frame that does not leave needs no update */
 	v->reason = (uint16_t)reason;
 	return OUT_DROP;
 }
@@ -266,6 +267,7 @@ static inline __attribute__((always_inline)) int egress(const struct burst *b, s
 			f->data = d;
 			f->len += FAB_VLAN_HLEN;
 			f->headroom -= FAB_VLAN_HLEN;
+			v->flags |= FAB_VF_MOVED;
 		}
 		wr16(d + FAB_ETH_HLEN, b->t->lans[m->lan].vlan);
 	} else if (m->l2len != FAB_ETH_HLEN) {
@@ -274,6 +276,7 @@ static inline __attribute__((always_inline)) int egress(const struct burst *b, s
 			f->data = d + FAB_VLAN_HLEN;
 			f->len -= FAB_VLAN_HLEN;
 			f->headroom += FAB_VLAN_HLEN;
+			v->flags |= FAB_VF_MOVED;
 		} else {
 			memmove(d + 2 * FAB_ETH_ADDR_LEN, d + 2 * FAB_ETH_ADDR_LEN + FAB_VLAN_HLEN,
 				f->len - 2 * FAB_ETH_ADDR_LEN - FAB_VLAN_HLEN);
@@ -294,8 +297,8 @@ static int forward(const struct burst *b, struct fab_frame *f, const struct meta
 	if (m->dst & MAC_MCAST)
 		return drop(v,
 			    m->dst == FAB_MAC_BROADCAST ? FAB_DROP_broadcast : FAB_DROP_multicast);
-	e = fab_t_find(b->t->mac, b->t->mac_mask, fab_t_mac_key(m->lan, m->dst), m->hdst);
-	if (e == NULL)
+	e = &b->t->mac[m->sdst];
+	if (e->key != fab_t_mac_key(m->lan, m->dst))
 		/* Someone thinks an address is dead (a probe's answer, or a stale
 		 * neighbour entry): control checks and corrects. */
 		return m->dst == b->t->sponge_mac ? drop_punt(v, FAB_DROP_sponge_mac)
@@ -498,6 +501,8 @@ static int nd_answer(const struct burst *b, struct fab_frame *f, const struct me
 	uint16_t need = (uint16_t)(m->l2len + FAB_IPV6_HLEN + NA_LEN);
 	uint8_t target[16], asker[16], *d = f->data, *ip, *icmp;
 
+	if (need != f->len)
+		v->flags |= FAB_VF_MOVED;
 	memcpy(target, d + m->l2len + icmp_off + 8, sizeof(target));
 	memcpy(asker, d + m->l2len + IP6_SRC_OFF, sizeof(asker));
 	if (need > f->len) {
@@ -721,8 +726,8 @@ static int decide(struct burst *b, struct fab_frame *f, const struct meta *m, st
 	uint8_t ec;
 	int out;
 
-	e = fab_t_find(t->mac, t->mac_mask, fab_t_mac_key(m->lan, m->src), m->hsrc);
-	if (e == NULL || e->port != b->in_port)
+	e = &t->mac[m->ssrc];
+	if (e->key != fab_t_mac_key(m->lan, m->src) || e->port != b->in_port)
 		return drop(v, FAB_DROP_src_mac_violation);
 	b->binding = e->binding;
 	if ((m->dst & MAC_MCAST) || m->dst == FAB_MAC_EDP) {
@@ -793,11 +798,126 @@ static int parse(const struct fab_tables *t, const struct fab_t_port *p, struct 
 		m->l2len = FAB_ETH_HLEN;
 	}
 	m->lan = lan;
-	m->hsrc = fab_t_hash(fab_t_mac_key(lan, m->src));
-	m->hdst = fab_t_hash(fab_t_mac_key(lan, m->dst));
-	__builtin_prefetch(&t->mac[m->hsrc & t->mac_mask]);
-	__builtin_prefetch(&t->mac[m->hdst & t->mac_mask]);
+	m->ssrc = fab_t_mac_slot(t, fab_t_mac_key(lan, m->src));
+	m->sdst = fab_t_mac_slot(t, fab_t_mac_key(lan, m->dst));
+	__builtin_prefetch(&t->mac[m->ssrc]);
+	__builtin_prefetch(&t->mac[m->sdst]);
 	return OUT_L2;
+}
+
+/*
+ * The fast path: known unicast IPv4 or IPv6 without options or extension
+ * headers, untagged from an access port to an access port. It applies
+ * exactly the rules that the full path would apply to such a frame and
+ * takes the frame only when they all let it through, writing its FORWARD
+ * verdict; anything else (a rule that might drop, a tag to push, an ARP or
+ * ND frame, ICMPv6, an extension header) is left to the full path, which
+ * decides it from scratch.
+ *
+ * Two loops over the burst, so that each keeps what it needs in registers:
+ * the first checks the headers and keeps the MAC-table keys of the frames
+ * that pass, the second looks both keys up. The caller has checked that
+ * the ingress port is an up access port outside quarantine and that the
+ * tables class 0x0800 as IPv4 and 0x86dd as IPv6. Returns the mask of the
+ * frames left to the full path, and adds the length of those taken to
+ * *octets.
+ */
+static __attribute__((noinline)) uint64_t
+fast_pass(const struct burst *b, const struct fab_t_port *p, const struct fab_frame *frames,
+	  struct fab_verdict *verdicts, uint16_t n, uint64_t *octets)
+{
+	const struct fab_tables *t = b->t;
+	uint64_t src_key[FAB_BURST_MAX], dst_key[FAB_BURST_MAX];
+	uint16_t cand_len[FAB_BURST_MAX];
+	uint8_t cand[FAB_BURST_MAX];
+	unsigned nc = 0;
+	uint64_t left = n == 64 ? UINT64_MAX : (1ULL << n) - 1, sum = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		const uint8_t *d = frames[i].data, *ip = d + FAB_ETH_HLEN;
+		uint32_t len = frames[i].len, avail = len - FAB_ETH_HLEN;
+		uint16_t etype;
+		uint8_t cls;
+
+		/* Groups take the full path; so does EDP's unicast MAC, by its access_mtu. */
+		if (len < FAB_ETH_MIN_LEN || len > p->max_len[0] || (d[0] & 1))
+			continue;
+		memcpy(&etype, d + 2 * FAB_ETH_ADDR_LEN, sizeof(etype));
+		if (etype == htobe16(FAB_ETH_P_IPV4)) {
+			uint32_t tot = rd16(ip + 2);
+
+			if (ip[0] != 0x45 || tot < FAB_IPV4_HLEN_MIN || tot > avail)
+				continue;
+			cls = ipv4_proto[ip[9]];
+			if (cls != P_PASS) {
+				if (cls & DROP_CLASS)
+					continue;
+				if ((rd16(ip + 6) & FAB_IPV4_FRAG_OFF) == 0 &&
+				    (tot < FAB_IPV4_HLEN_MIN + FAB_UDP_HLEN ||
+				     (cls == P_ICMP
+					  ? ip[FAB_IPV4_HLEN_MIN] == FAB_ICMP_REDIRECT
+					  : port_pair_in(ip + FAB_IPV4_HLEN_MIN, FAB_UDP_BOOTPS))))
+					continue;
+			}
+			if ((ip[16] & 0xf0) == 0xe0) /* 224.0.0.0/4 */
+				continue;
+		} else if (etype == htobe16(FAB_ETH_P_IPV6)) {
+			uint32_t end = FAB_IPV6_HLEN + rd16(ip + 4);
+
+			/* avail is at least 46: the fixed header is there. */
+			if ((ip[0] >> 4) != 6 || end > avail || ip[IP6_DST_OFF] == 0xff)
+				continue;
+			cls = ipv6_proto[ip[6]];
+			if (cls == P_UDP) {
+				if (end < FAB_IPV6_HLEN + FAB_UDP_HLEN ||
+				    port_pair_in(ip + FAB_IPV6_HLEN, FAB_UDP_DHCP6_CLIENT))
+					continue;
+			} else if (cls != P_PASS) {
+				continue;
+			}
+		} else {
+			continue;
+		}
+		dst_key[nc] = rd_mac_wide(d);
+		src_key[nc] = rd_mac_wide(d + FAB_ETH_ADDR_LEN);
+		cand_len[nc] = (uint16_t)len;
+		cand[nc++] = (uint8_t)i;
+	}
+
+	const struct fab_t_ent *mac = t->mac;
+	const uint32_t *disp = t->mac_disp;
+	const uint8_t *oper = b->oper;
+	const uint64_t mult = t->mac_mult, lan_key = fab_t_mac_key(p->access_lan, 0);
+	const uint32_t mask = t->mac_mask;
+	const unsigned bshift = t->mac_bshift;
+	const uint16_t in_port = b->in_port;
+
+	for (unsigned k = 0; k < nc; k++) {
+		unsigned i = cand[k];
+		uint32_t len = cand_len[k];
+		uint64_t key = src_key[k] | lan_key, x;
+		const struct fab_t_ent *e;
+
+		/* fab_t_mac_find, twice, with the table's fields at hand. */
+		x = key * mult;
+		x = (x ^ (x >> 32)) * 0x9e3779b97f4a7c15ULL;
+		e = &mac[((uint32_t)x ^ disp[x >> bshift]) & mask];
+		if (e->key != key || e->port != in_port)
+			continue;
+		key = dst_key[k] | lan_key;
+		x = key * mult;
+		x = (x ^ (x >> 32)) * 0x9e3779b97f4a7c15ULL;
+		e = &mac[((uint32_t)x ^ disp[x >> bshift]) & mask];
+		/* access_mtu is 0 for a trunk, and a frame is never only a header. */
+		if (e->key != key || e->port == in_port || oper[e->port] != FAB_OPER_UP ||
+		    len > (uint32_t)e->access_mtu + FAB_ETH_HLEN)
+			continue;
+		verdicts[i] = (struct fab_verdict){.action = FAB_ACT_FORWARD, .port = e->port};
+		sum += len;
+		left &= ~(1ULL << i);
+	}
+	*octets += sum;
+	return left;
 }
 
 /* The per-reason side of a drop: rare, so written straight to the counters. */
@@ -828,17 +948,28 @@ static void run_chunk(struct fab_pipeline_ctx *ctx, uint16_t in_port, struct fab
 	struct fab_port_stats *st = &ctx->stats[in_port];
 	bool down = ctx->oper[in_port] != FAB_OPER_UP;
 	uint64_t cls[NO_CLASS + 1] = {0}, outs[OUT_L2 + 1] = {0}, octets = 0;
+	uint64_t todo = 0, full = n == 64 ? UINT64_MAX : (1ULL << n) - 1;
 	struct meta meta[FAB_BURST_MAX];
 
-	for (uint16_t i = 0; i < n; i++) {
+	if (!down && !ctx->full_rules && p->mode == FAB_PORT_ACCESS &&
+	    b.t->lans[p->access_lan].kind != FAB_LAN_QUARANTINE &&
+	    b.t->etype[FAB_ETH_P_IPV4] == FAB_EC_IPV4 &&
+	    b.t->etype[FAB_ETH_P_IPV6] == FAB_EC_IPV6) {
+		uint64_t left = fast_pass(&b, p, frames, verdicts, n, &octets);
+		uint64_t taken = (uint64_t)(n - __builtin_popcountll(left));
+
+		cls[0] += taken;
+		outs[OUT_FORWARD] += taken;
+		full = left;
+	}
+	for (; full != 0; full &= full - 1) {
+		unsigned i = (unsigned)__builtin_ctzll(full);
 		struct fab_frame *f = &frames[i];
 		struct fab_verdict *v = &verdicts[i];
 		struct meta *m = &meta[i];
 		const uint8_t *d = f->data;
 		int out;
 
-		if (i + 1 < n)
-			__builtin_prefetch(frames[i + 1].data);
 		*v = (struct fab_verdict){.action = FAB_ACT_DROP};
 		octets += f->len;
 		if (__builtin_expect(f->len >= FAB_ETH_MIN_LEN, 1)) {
@@ -853,17 +984,17 @@ static void run_chunk(struct fab_pipeline_ctx *ctx, uint16_t in_port, struct fab
 			m->etype = 0;
 			out = drop(v, down ? FAB_DROP_port_down : FAB_DROP_runt);
 		}
-		m->out = (uint8_t)out;
 		if (out == OUT_DROP) {
 			outs[OUT_DROP]++;
 			count_drop(st, m, v, ctx->now);
+		} else {
+			todo |= 1ULL << i;
 		}
 	}
-	for (uint16_t i = 0; i < n; i++) {
+	for (; todo != 0; todo &= todo - 1) {
+		unsigned i = (unsigned)__builtin_ctzll(todo);
 		int out;
 
-		if (meta[i].out == OUT_DROP)
-			continue;
 		out = decide(&b, &frames[i], &meta[i], &verdicts[i]);
 		outs[out]++;
 		if (out == OUT_DROP)

@@ -12,7 +12,6 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <string.h>
 
 #include "bucket.h"
 #include "counters.h"
@@ -41,13 +40,15 @@ enum fab_action {
 };
 
 /* verdict.flags */
-#define FAB_VF_PUNT 0x01 /* also send a copy to the control process */
+#define FAB_VF_PUNT  0x01 /* also send a copy to the control process */
+#define FAB_VF_MOVED 0x02 /* data or len changed: the caller must update its buffer */
 
 struct fab_verdict {
 	uint8_t action; /* enum fab_action */
 	uint8_t flags;
 	uint16_t port;   /* fabric port index, for FORWARD and REPLY */
 	uint16_t reason; /* enum fab_drop_reason, for DROP */
+	uint16_t pad;    /* zero: a verdict is one 8-byte word */
 };
 
 /* Operational state of a port as the pipeline sees it, per fabric port. */
@@ -72,6 +73,11 @@ struct fab_pipeline_ctx {
 	 * so a reload needs nothing from the caller.
 	 */
 	struct fab_bucket *storm;
+	/*
+	 * For tests: decide every frame by the full rules, never by the fast
+	 * path for known unicast, which must reach the same verdicts.
+	 */
+	bool full_rules;
 };
 
 /*
@@ -82,9 +88,16 @@ struct fab_pipeline_ctx {
  * punted counts the verdicts that carry FAB_VF_PUNT. Most are drops, whose
  * copy is the frame as received; a steered request (copied for the sponge
  * when it is on) is copied as steered, with the owner's MAC as destination
- * and the egress port's tag, its ARP or ND fields unchanged. A larger n is decided FAB_BURST_MAX
- * frames at a time; an in_port the tables do not know drops every frame as
- * port_down without counting, since there are no counters to write.
+ * and the egress port's tag, its ARP or ND fields unchanged. A larger n is
+ * decided FAB_BURST_MAX frames at a time; an in_port the tables do not know
+ * drops every frame as port_down without counting, since there are no
+ * counters to write.
+ *
+ * Every frame that leaves (FORWARD or REPLY) has a unicast destination: a
+ * provisioned MAC, never a group. FAB_VF_MOVED marks those whose data or
+ * len changed (a tag pushed or popped, an answer of another length); the
+ * others leave exactly where they were received. The pipeline reads every
+ * frame's first bytes at once: the caller should have prefetched them.
  */
 void fab_pipeline_run(struct fab_pipeline_ctx *ctx, uint16_t in_port, struct fab_frame *frames,
 		      struct fab_verdict *verdicts, uint16_t n);
@@ -99,27 +112,5 @@ uint16_t fab_icmp6_csum(const uint8_t *ip, const uint8_t *icmp, uint32_t len);
 /* Whether a drop reason is an offence of the sender (a source-MAC or
  * protocol violation), the reasons that set the last offender. */
 bool fab_drop_is_offence(unsigned reason);
-
-/* Counts one transmitted frame (caller side of the accounting). */
-static inline void fab_stats_count_tx(struct fab_port_stats *s, const uint8_t *data, uint16_t len)
-{
-	s->ctr[FAB_CTR_tx_packets]++;
-	s->ctr[FAB_CTR_tx_octets] += len;
-	if (len < 6)
-		return; /* no whole destination MAC: neither class */
-	if (!(data[0] & 1)) {
-		s->ctr[FAB_CTR_tx_unicast]++;
-	} else {
-		uint32_t hi;
-		uint16_t lo;
-
-		memcpy(&hi, data, sizeof(hi));
-		memcpy(&lo, data + 4, sizeof(lo));
-		if (hi == UINT32_MAX && lo == UINT16_MAX)
-			s->ctr[FAB_CTR_tx_broadcast]++;
-		else
-			s->ctr[FAB_CTR_tx_multicast]++;
-	}
-}
 
 #endif

@@ -288,6 +288,155 @@ static int build_members(struct fab_tables *t, const struct fab_model *m)
 	return 0;
 }
 
+/*
+ * The MAC table's perfect hash (tables_impl.h). Buckets are placed largest
+ * first; each gets the first displacement that puts all its keys on free
+ * slots. With twice as many slots as keys and two keys per bucket on
+ * average this succeeds at once nearly always; a multiplier under which two
+ * keys of one bucket share a base slot cannot succeed, so the build tries
+ * others, and then a table twice the size.
+ */
+#define MAC_PH_TRIES 16
+
+/* splitmix64: the multipliers tried, the same on every build. */
+static uint64_t ph_next(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+struct ph_key {
+	uint32_t bucket;
+	uint32_t base;
+	const struct fab_t_ent *ent;
+};
+
+static int ph_bucket_cmp(const void *a, const void *b)
+{
+	const struct ph_key *x = a, *y = b;
+
+	return x->bucket < y->bucket ? -1 : x->bucket > y->bucket;
+}
+
+struct ph_run {
+	uint32_t first;
+	uint32_t len;
+};
+
+static int ph_run_cmp(const void *a, const void *b)
+{
+	const struct ph_run *x = a, *y = b;
+
+	/* Largest first; ties in bucket order, so the build is deterministic. */
+	if (x->len != y->len)
+		return x->len > y->len ? -1 : 1;
+	return x->first < y->first ? -1 : x->first > y->first;
+}
+
+/* One attempt with t's multiplier and sizes; false if it cannot place every key. */
+static bool ph_place(struct fab_tables *t, struct ph_key *keys, struct ph_run *runs, size_t n)
+{
+	uint32_t nslots = t->mac_mask + 1, nruns = 0;
+
+	memset(t->mac, 0xff, (size_t)nslots * sizeof(*t->mac));
+	memset(t->mac_disp, 0, ((size_t)1 << (64 - t->mac_bshift)) * sizeof(*t->mac_disp));
+	for (size_t i = 0; i < n; i++) {
+		uint64_t x = fab_t_mac_mix(t, keys[i].ent->key);
+
+		keys[i].bucket = (uint32_t)(x >> t->mac_bshift);
+		keys[i].base = (uint32_t)x & t->mac_mask;
+	}
+	qsort(keys, n, sizeof(*keys), ph_bucket_cmp);
+	for (uint32_t i = 0; i < n; i = runs[nruns - 1].first + runs[nruns - 1].len) {
+		uint32_t j = i + 1;
+
+		while (j < n && keys[j].bucket == keys[i].bucket)
+			j++;
+		runs[nruns++] = (struct ph_run){.first = i, .len = j - i};
+		/* Two keys with one base land together whatever the displacement. */
+		for (uint32_t a = i; a < j; a++)
+			for (uint32_t b = a + 1; b < j; b++)
+				if (keys[a].base == keys[b].base)
+					return false;
+	}
+	qsort(runs, nruns, sizeof(*runs), ph_run_cmp);
+	for (uint32_t r = 0; r < nruns; r++) {
+		const struct ph_key *k = &keys[runs[r].first];
+		uint32_t d, len = runs[r].len;
+
+		for (d = 0; d < nslots; d++) {
+			uint32_t i;
+
+			for (i = 0; i < len; i++)
+				if (t->mac[k[i].base ^ d].key != FAB_T_EMPTY)
+					break;
+			if (i == len)
+				break;
+		}
+		if (d == nslots)
+			return false;
+		t->mac_disp[k[0].bucket] = d;
+		for (uint32_t i = 0; i < len; i++) {
+			struct fab_t_ent *e = &t->mac[k[i].base ^ d];
+			const struct fab_t_port *p;
+
+			*e = *k[i].ent;
+			p = &t->ports[e->port];
+			/* EDP's MAC, were it provisioned, has a rule of its own. */
+			e->access_mtu = p->mode == FAB_PORT_ACCESS &&
+						(e->key & FAB_MAC_BROADCAST) != FAB_MAC_EDP
+					    ? p->mtu
+					    : 0;
+		}
+	}
+	return true;
+}
+
+/*
+ * Compiles the MAC table, built with linear probing as lin (mask + 1
+ * slots, n keys, duplicates already refused), into the perfect hash.
+ */
+static int compile_mac(struct fab_tables *t, const struct fab_t_ent *lin, uint32_t mask, size_t n)
+{
+	struct ph_key *keys = calloc(n ? n : 1, sizeof(*keys));
+	struct ph_run *runs = calloc(n ? n : 1, sizeof(*runs));
+	uint64_t seed = 0;
+	size_t k = 0;
+	int rc = -ENOMEM;
+
+	for (uint32_t i = 0; keys != NULL && i <= mask; i++)
+		if (lin[i].key != FAB_T_EMPTY)
+			keys[k++].ent = &lin[i];
+	for (uint32_t nslots = slots_for(n); keys != NULL && runs != NULL && nslots != 0;
+	     nslots <<= 1) {
+		/* A quarter as many buckets as slots: two keys per bucket at the most. */
+		uint32_t bbits = (uint32_t)__builtin_ctz(nslots) - 2;
+
+		free(t->mac);
+		free(t->mac_disp);
+		t->mac = malloc((size_t)nslots * sizeof(*t->mac));
+		t->mac_disp = malloc(((size_t)1 << bbits) * sizeof(*t->mac_disp));
+		if (t->mac == NULL || t->mac_disp == NULL)
+			break;
+		t->mac_mask = nslots - 1;
+		t->mac_bshift = (uint8_t)(64 - bbits);
+		for (int tries = 0; tries < MAC_PH_TRIES; tries++) {
+			t->mac_mult = ph_next(&seed) | 1;
+			if (ph_place(t, keys, runs, k)) {
+				rc = 0;
+				goto out;
+			}
+		}
+	}
+out:
+	free(keys);
+	free(runs);
+	return rc;
+}
+
 void fab_tables_destroy(struct fab_tables *t)
 {
 	if (t == NULL)
@@ -296,6 +445,7 @@ void fab_tables_destroy(struct fab_tables *t)
 	free(t->lans);
 	free(t->bindings);
 	free(t->mac);
+	free(t->mac_disp);
 	free(t->ip4);
 	free(t->ip6);
 	free(t->etype);
@@ -366,6 +516,13 @@ struct fab_tables *fab_tables_build(const struct fab_model *m, uint64_t generati
 	build_etype(t, &m->policy);
 	build_ports(t, m);
 	rc = build_members(t, m);
+	if (rc == 0) {
+		struct fab_t_ent *lin = t->mac;
+
+		t->mac = NULL;
+		rc = compile_mac(t, lin, t->mac_mask, nmac);
+		free(lin);
+	}
 	if (rc != 0) {
 		fab_tables_destroy(t);
 		errno = -rc;
@@ -401,7 +558,7 @@ int fab_tables_lookup_mac(const struct fab_tables *t, uint16_t lan, fab_mac_t ma
 
 	if (lan >= t->nlans || mac > FAB_MAC_BROADCAST)
 		return -ENOENT;
-	e = fab_t_find(t->mac, t->mac_mask, key, fab_t_hash(key));
+	e = fab_t_mac_find(t, key);
 	if (e == NULL)
 		return -ENOENT;
 	owner_of(t, e->binding, out);

@@ -4,9 +4,12 @@
  * and pipeline.c (which reads it on every frame). Nothing else includes this
  * header: other modules go through tables.h.
  *
- * Every hash table is open addressing with linear probing, a power-of-two
- * number of slots and a load factor of at most one half, so a lookup touches
- * one or two cache lines and always finds an empty slot to stop at.
+ * The address tables are open addressing with linear probing, a
+ * power-of-two number of slots and a load factor of at most one half, so a
+ * lookup touches one or two cache lines and always finds an empty slot to
+ * stop at. The MAC table, looked up twice for every frame, is a perfect hash
+ * instead (see fab_t_mac_slot): every provisioned key sits in the one slot
+ * its hash names, so a lookup is one hash and one compare.
  */
 #ifndef PEERLAN_FABRIC_TABLES_IMPL_H
 #define PEERLAN_FABRIC_TABLES_IMPL_H
@@ -29,7 +32,11 @@ struct fab_t_ent {
 	uint64_t key;
 	uint32_t binding;
 	uint16_t port;
-	uint16_t pad;
+	/* MAC table: the MTU of port if it is an access port, 0 for a trunk and
+	 * for EDP's MAC (a rule of its own); a frame that needs no tag pushed or
+	 * popped on its way there and fits it can take the pipeline's fast
+	 * path. Unused in the address tables. */
+	uint16_t access_mtu;
 };
 
 /* One slot of the IPv6 table; lan == FAB_T_NO_LAN marks it empty. */
@@ -86,7 +93,10 @@ struct fab_tables {
 	struct fab_t_port *ports;
 	struct fab_t_lan *lans;
 	struct fab_t_binding *bindings;
-	struct fab_t_ent *mac;
+	struct fab_t_ent *mac; /* a perfect hash: mac_mask + 1 slots, see fab_t_mac_slot */
+	uint32_t *mac_disp;    /* the displacement of each of its buckets */
+	uint64_t mac_mult;     /* its hash's multiplier, chosen when it was built */
+	uint8_t mac_bshift;    /* 64 - log2(number of buckets) */
 	struct fab_t_ent *ip4;
 	struct fab_t_ent6 *ip6;
 	uint32_t mac_mask;
@@ -124,7 +134,37 @@ static inline uint32_t fab_t_hash6(uint64_t hi, uint64_t lo, uint16_t lan)
 	return fab_t_hash(hi ^ (lo * 0xff51afd7ed558ccdULL) ^ (lo >> 29) ^ lan);
 }
 
-/* The slot holding key, or NULL. h is fab_t_hash(key). */
+/*
+ * The MAC table's perfect hash (hash and displace): a key's hash picks a
+ * bucket by its top bits and a base slot by its low bits; the bucket's
+ * displacement, chosen when the table was built so that no two provisioned
+ * keys land on one slot, is XORed into the base. The slot of a key that is
+ * not provisioned holds another key or none, so one compare decides.
+ */
+static inline uint64_t fab_t_mac_mix(const struct fab_tables *t, uint64_t key)
+{
+	uint64_t x = key * t->mac_mult; /* odd: a bijection, as is every step here */
+
+	x ^= x >> 32;
+	return x * 0x9e3779b97f4a7c15ULL;
+}
+
+static inline uint32_t fab_t_mac_slot(const struct fab_tables *t, uint64_t key)
+{
+	uint64_t x = fab_t_mac_mix(t, key);
+
+	return ((uint32_t)x ^ t->mac_disp[x >> t->mac_bshift]) & t->mac_mask;
+}
+
+/* The MAC table's entry for key (fab_t_mac_key), or NULL. */
+static inline const struct fab_t_ent *fab_t_mac_find(const struct fab_tables *t, uint64_t key)
+{
+	const struct fab_t_ent *e = &t->mac[fab_t_mac_slot(t, key)];
+
+	return e->key == key ? e : NULL;
+}
+
+/* The slot of an address table holding key, or NULL. h is fab_t_hash(key). */
 static inline const struct fab_t_ent *fab_t_find(const struct fab_t_ent *tab, uint32_t mask,
 						 uint64_t key, uint32_t h)
 {

@@ -480,6 +480,14 @@ def scenario_policy(exe, work):
             errors.append(f"{port}: tx_packets {s['tx_packets']}, pcap has {len(got)}")
         if s["tx_octets"] != sum(len(f) for f in got):
             errors.append(f"{port}: tx_octets {s['tx_octets']} != {sum(len(f) for f in got)}")
+        # Each class as the frames on the wire say (the dataplane counts what
+        # the pipeline sends as unicast without looking again).
+        for cls, want in (("tx_unicast", sum(1 for f in got if not f[0] & 1)),
+                          ("tx_broadcast", sum(1 for f in got if f[:6] == b"\xff" * 6)),
+                          ("tx_multicast",
+                           sum(1 for f in got if f[0] & 1 and f[:6] != b"\xff" * 6))):
+            if s[cls] != want:
+                errors.append(f"{port}: {cls} {s[cls]}, pcap has {want}")
 
         mine = [c for c in cases if c[1] == port]
         want_ctr = {

@@ -14,7 +14,9 @@
  * rules allow: a forward from a provisioned source to the provisioned owner
  * of its destination on another port of the same LAN, with its payload
  * untouched; or an ARP reply or neighbour advertisement back to the asker,
- * from the owner of the address it answers for. Counters must add up.
+ * from the owner of the address it answers for. Counters must add up. And
+ * the same burst decided with the fast path off (full_rules) must give the
+ * same verdicts, the same frames and the same counters.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -129,8 +131,27 @@ static bool neigh_request(const uint8_t *d, uint16_t len)
 		return false;
 	if (rd16(d + l2 - 2) == FAB_ETH_P_ARP)
 		return rd16(d + l2 + 6) == FAB_ARP_OP_REQUEST;
-	return rd16(d + l2 - 2) == FAB_ETH_P_IPV6 && d[l2 + 6] == FAB_IPPROTO_ICMPV6 &&
-	       d[l2 + 40] == FAB_ICMP6_NS;
+	if (rd16(d + l2 - 2) != FAB_ETH_P_IPV6)
+		return false;
+	/* Behind any extension headers, as the pipeline walks them. */
+	uint8_t nh = d[l2 + 6];
+	uint32_t off = l2 + 40u;
+
+	for (int k = 0; k < 16 && (nh == FAB_IPPROTO_HOPOPTS || nh == FAB_IPPROTO_ROUTING ||
+				   nh == FAB_IPPROTO_FRAGMENT || nh == FAB_IPPROTO_DSTOPTS ||
+				   nh == FAB_IPPROTO_AH);
+	     k++) {
+		uint32_t hlen;
+
+		if (len < off + 8)
+			return false;
+		hlen = nh == FAB_IPPROTO_FRAGMENT ? 8u
+		       : nh == FAB_IPPROTO_AH     ? (d[off + 1] + 2u) * 4
+						  : (d[off + 1] + 1u) * 8;
+		nh = d[off];
+		off += hlen;
+	}
+	return nh == FAB_IPPROTO_ICMPV6 && len > off && d[off] == FAB_ICMP6_NS;
 }
 
 /* A forward: provisioned source on the ingress port, provisioned owner of the destination. */
@@ -259,10 +280,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct fab_port_stats stats[FX_NPORTS], before[FX_NPORTS];
 	static struct fab_frame frames[MAX_FRAMES];
 	static struct fab_verdict verdicts[MAX_FRAMES];
-	static uint8_t *bufs[MAX_FRAMES], *origs[MAX_FRAMES];
+	static struct fab_port_stats stats2[FX_NPORTS];
+	static struct fab_frame frames2[MAX_FRAMES];
+	static struct fab_verdict verdicts2[MAX_FRAMES];
+	static uint8_t *bufs[MAX_FRAMES], *origs[MAX_FRAMES], *bufs2[MAX_FRAMES];
 	static uint16_t olens[MAX_FRAMES];
 	uint8_t oper[FX_NPORTS];
 	struct fab_pipeline_ctx ctx = {.t = tables, .oper = oper, .stats = stats, .now = 1};
+	struct fab_pipeline_ctx ctx2 = {
+	    .t = tables, .oper = oper, .stats = stats2, .now = 1, .full_rules = true};
 	uint16_t in_port, n = 0;
 	uint64_t octets = 0;
 	size_t off = 2;
@@ -279,11 +305,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (len > size - off)
 			len = (uint16_t)(size - off);
 		bufs[n] = malloc((size_t)HEADROOM + len);
+		bufs2[n] = malloc((size_t)HEADROOM + len);
 		origs[n] = malloc(len ? len : 1);
-		if (bufs[n] == NULL || origs[n] == NULL)
+		if (bufs[n] == NULL || bufs2[n] == NULL || origs[n] == NULL)
 			abort();
 		memset(bufs[n], 0xa5, HEADROOM);
 		memcpy(bufs[n] + HEADROOM, data + off, len);
+		memcpy(bufs2[n], bufs[n], (size_t)HEADROOM + len);
+		frames2[n] = (struct fab_frame){
+		    .data = bufs2[n] + HEADROOM, .len = len, .headroom = HEADROOM};
 		memcpy(origs[n], data + off, len);
 		olens[n] = len;
 		frames[n] = (struct fab_frame){
@@ -293,9 +323,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		n++;
 	}
 	memset(stats, 0, sizeof(stats));
+	memset(stats2, 0, sizeof(stats2));
 	memcpy(before, stats, sizeof(before));
 
 	fab_pipeline_run(&ctx, in_port, frames, verdicts, n);
+	fab_pipeline_run(&ctx2, in_port, frames2, verdicts2, n);
+	CHECK(memcmp(stats, stats2, sizeof(stats)) == 0);
 
 	check_counters(in_port, before, stats, verdicts, n, octets);
 	for (uint16_t i = 0; i < n; i++) {
@@ -310,10 +343,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 							       : "reply",
 				v->action == FAB_ACT_DROP ? fab_drop_name(v->reason) : "", v->port,
 				v->flags & FAB_VF_PUNT ? " punt" : "");
+		/* Fast path or full rules: one outcome. */
+		CHECK(memcmp(v, &verdicts2[i], sizeof(*v)) == 0);
+		CHECK(f->len == frames2[i].len && f->headroom == frames2[i].headroom);
+		CHECK(memcmp(bufs[i], bufs2[i], (size_t)HEADROOM + olens[i]) == 0);
 		/* The frame stays inside its buffer, and headroom says where it starts. */
 		CHECK(f->data >= bufs[i] && f->data - bufs[i] == f->headroom);
 		CHECK(f->data + f->len <= bufs[i] + HEADROOM + olens[i]);
-		CHECK(v->action <= FAB_ACT_REPLY && (v->flags & ~FAB_VF_PUNT) == 0);
+		CHECK(v->action <= FAB_ACT_REPLY &&
+		      (v->flags & ~(FAB_VF_PUNT | FAB_VF_MOVED)) == 0);
+		/* MOVED is set exactly on frames that leave changed in place or length. */
+		CHECK(((v->flags & FAB_VF_MOVED) != 0) ==
+		      (v->action != FAB_ACT_DROP &&
+		       (f->data != bufs[i] + HEADROOM || f->len != olens[i])));
+		/* Whatever leaves goes to a provisioned MAC, never a group. */
+		CHECK(v->action == FAB_ACT_DROP || (f->len >= 6 && !(f->data[0] & 1)));
 		if (in_port >= nports || oper[in_port] != FAB_OPER_UP)
 			CHECK(v->action == FAB_ACT_DROP && v->reason == FAB_DROP_port_down);
 		switch (v->action) {
@@ -330,11 +374,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check_forward(in_port, oper, origs[i], olens[i], f, v);
 			break;
 		case FAB_ACT_REPLY:
-			CHECK(v->flags == 0);
+			CHECK((v->flags & FAB_VF_PUNT) == 0);
 			check_reply(in_port, oper, origs[i], olens[i], f, v);
 			break;
 		}
 		free(bufs[i]);
+		free(bufs2[i]);
 		free(origs[i]);
 	}
 	return 0;

@@ -125,6 +125,62 @@ static void test_2000_members(void **state)
 	fab_model_destroy(m);
 }
 
+/*
+ * The MAC table is a perfect hash built for the keys it holds: keys that
+ * differ only in their LAN (one router on eight LANs) or only in their
+ * first octet must still each get a slot of their own and be found, and
+ * nothing else may be.
+ */
+static void test_mac_table_hard_keys(void **state)
+{
+	enum { LANS = 8, MEMBERS = 1000, OCTETS = 4 };
+	struct fab_model *m = fx_model();
+	uint16_t lans[LANS];
+	struct fab_tables *t;
+	struct fab_owner o;
+	char a[64];
+
+	(void)state;
+	for (int l = 0; l < LANS; l++) {
+		snprintf(a, sizeof(a), "lan%d", l);
+		lans[l] = fx_lan(m, a, (uint16_t)(100 + l), FAB_NEIGH_STEER);
+	}
+	fx_port(m, "core0", FAB_PORT_CORE, FAB_PORT_TRUNK, 9000, LANS, lans);
+	for (int i = 0; i < MEMBERS; i++) {
+		int mb;
+
+		snprintf(a, sizeof(a), "m%d", i);
+		mb = fx_member(m, 64512u + (uint32_t)i, a);
+		for (int l = 0; l < LANS; l++) {
+			struct fab_binding *b = fx_bind(m, mb, 0, lans[l]);
+
+			/* 02:, 06:, 0a:, 0e: then the same five octets. */
+			for (int k = 0; k < OCTETS; k++)
+				fx_mac(b,
+				       (uint64_t)(0x02 + 4 * k) << 40 | 0x5e0000ULL | (uint64_t)i);
+		}
+	}
+	t = fab_tables_build(m, 1);
+	assert_non_null(t);
+	for (int i = 0; i < MEMBERS; i++)
+		for (int l = 0; l < LANS; l++)
+			for (int k = 0; k < OCTETS; k++) {
+				fab_mac_t mac =
+				    (uint64_t)(0x02 + 4 * k) << 40 | 0x5e0000ULL | (uint64_t)i;
+
+				assert_int_equal(fab_tables_lookup_mac(t, lans[l], mac, &o), 0);
+				assert_int_equal(o.member, i);
+				assert_int_equal(o.lan, lans[l]);
+				assert_int_equal(o.mac, mac);
+				/* The same five octets under a first octet nobody has. */
+				assert_int_equal(
+				    fab_tables_lookup_mac(t, lans[l], mac ^ 0x100000000000ULL, &o),
+				    -ENOENT);
+			}
+	fab_tables_destroy(t);
+	fab_model_destroy(m);
+}
+
 /* Each breaks one invariant of the exchange fixture that fab_tables_build relies on. */
 static void dup_mac(struct fab_model *m)
 {
@@ -261,6 +317,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_exchange_lookups),
 	    cmocka_unit_test(test_2000_members),
+	    cmocka_unit_test(test_mac_table_hard_keys),
 	    cmocka_unit_test(test_bad_models_rejected),
 	};
 
