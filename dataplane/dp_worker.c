@@ -180,7 +180,12 @@ static inline void handle_burst(struct dp_worker *w, const struct dp_rxq *rxq,
 		const struct fab_verdict *v = &verdicts[i];
 		uint16_t out = v->port;
 
-		if (unlikely(v->flags != 0)) {
+		/* The common case first: a plain forward, to be queued as it is. */
+		if (likely(v->action == FAB_ACT_FORWARD && v->flags == 0 && out < dp->nports)) {
+			tx_enqueue(w, out, m, -1);
+			continue;
+		}
+		if (v->flags != 0) {
 			/* A tag pushed or popped, or an answer: the frame moved or changed length. */
 			if (v->flags & FAB_VF_MOVED) {
 				m->data_off = (uint16_t)(frames[i].data - (uint8_t *)m->buf_addr);

@@ -831,7 +831,7 @@ fast_pass(const struct burst *b, const struct fab_t_port *p, const struct fab_fr
 	uint16_t cand_len[FAB_BURST_MAX];
 	uint8_t cand[FAB_BURST_MAX];
 	unsigned nc = 0;
-	uint64_t left = n == 64 ? UINT64_MAX : (1ULL << n) - 1, sum = 0;
+	uint64_t left = 0, sum = 0;
 
 	for (unsigned i = 0; i < n; i++) {
 		const uint8_t *d = frames[i].data, *ip = d + FAB_ETH_HLEN;
@@ -841,47 +841,50 @@ fast_pass(const struct burst *b, const struct fab_t_port *p, const struct fab_fr
 
 		/* Groups take the full path; so does EDP's unicast MAC, by its access_mtu. */
 		if (len < FAB_ETH_MIN_LEN || len > p->max_len[0] || (d[0] & 1))
-			continue;
+			goto leave;
 		memcpy(&etype, d + 2 * FAB_ETH_ADDR_LEN, sizeof(etype));
 		if (etype == htobe16(FAB_ETH_P_IPV4)) {
 			uint32_t tot = rd16(ip + 2);
 
 			if (ip[0] != 0x45 || tot < FAB_IPV4_HLEN_MIN || tot > avail)
-				continue;
+				goto leave;
 			cls = ipv4_proto[ip[9]];
 			if (cls != P_PASS) {
 				if (cls & DROP_CLASS)
-					continue;
+					goto leave;
 				if ((rd16(ip + 6) & FAB_IPV4_FRAG_OFF) == 0 &&
 				    (tot < FAB_IPV4_HLEN_MIN + FAB_UDP_HLEN ||
 				     (cls == P_ICMP
 					  ? ip[FAB_IPV4_HLEN_MIN] == FAB_ICMP_REDIRECT
 					  : port_pair_in(ip + FAB_IPV4_HLEN_MIN, FAB_UDP_BOOTPS))))
-					continue;
+					goto leave;
 			}
 			if ((ip[16] & 0xf0) == 0xe0) /* 224.0.0.0/4 */
-				continue;
+				goto leave;
 		} else if (etype == htobe16(FAB_ETH_P_IPV6)) {
 			uint32_t end = FAB_IPV6_HLEN + rd16(ip + 4);
 
 			/* avail is at least 46: the fixed header is there. */
 			if ((ip[0] >> 4) != 6 || end > avail || ip[IP6_DST_OFF] == 0xff)
-				continue;
+				goto leave;
 			cls = ipv6_proto[ip[6]];
 			if (cls == P_UDP) {
 				if (end < FAB_IPV6_HLEN + FAB_UDP_HLEN ||
 				    port_pair_in(ip + FAB_IPV6_HLEN, FAB_UDP_DHCP6_CLIENT))
-					continue;
+					goto leave;
 			} else if (cls != P_PASS) {
-				continue;
+				goto leave;
 			}
 		} else {
-			continue;
+			goto leave;
 		}
 		dst_key[nc] = rd_mac_wide(d);
 		src_key[nc] = rd_mac_wide(d + FAB_ETH_ADDR_LEN);
 		cand_len[nc] = (uint16_t)len;
 		cand[nc++] = (uint8_t)i;
+		continue;
+leave:
+		left |= 1ULL << i;
 	}
 
 	const struct fab_t_ent *mac = t->mac;
@@ -903,7 +906,7 @@ fast_pass(const struct burst *b, const struct fab_t_port *p, const struct fab_fr
 		x = (x ^ (x >> 32)) * 0x9e3779b97f4a7c15ULL;
 		e = &mac[((uint32_t)x ^ disp[x >> bshift]) & mask];
 		if (e->key != key || e->port != in_port)
-			continue;
+			goto miss;
 		key = dst_key[k] | lan_key;
 		x = key * mult;
 		x = (x ^ (x >> 32)) * 0x9e3779b97f4a7c15ULL;
@@ -911,10 +914,12 @@ fast_pass(const struct burst *b, const struct fab_t_port *p, const struct fab_fr
 		/* access_mtu is 0 for a trunk, and a frame is never only a header. */
 		if (e->key != key || e->port == in_port || oper[e->port] != FAB_OPER_UP ||
 		    len > (uint32_t)e->access_mtu + FAB_ETH_HLEN)
-			continue;
+			goto miss;
 		verdicts[i] = (struct fab_verdict){.action = FAB_ACT_FORWARD, .port = e->port};
 		sum += len;
-		left &= ~(1ULL << i);
+		continue;
+miss:
+		left |= 1ULL << i;
 	}
 	*octets += sum;
 	return left;
