@@ -883,7 +883,7 @@ fast_pass(const struct burst *b, const struct fab_t_port *p, const struct fab_fr
 		cand_len[nc] = (uint16_t)len;
 		cand[nc++] = (uint8_t)i;
 		continue;
-leave:
+	leave:
 		left |= 1ULL << i;
 	}
 
@@ -918,7 +918,7 @@ leave:
 		verdicts[i] = (struct fab_verdict){.action = FAB_ACT_FORWARD, .port = e->port};
 		sum += len;
 		continue;
-miss:
+	miss:
 		left |= 1ULL << i;
 	}
 	*octets += sum;
