@@ -66,7 +66,7 @@ static uint32_t next_skip(struct dp_sflow_worker *s)
 }
 
 uint32_t dp_sflow_take(struct dp_sflow_worker *s, uint16_t idx, uint16_t port, const uint8_t *data,
-		       uint16_t len)
+		       uint16_t len, uint64_t pool)
 {
 	struct dp_sflow_sample *p;
 
@@ -75,6 +75,7 @@ uint32_t dp_sflow_take(struct dp_sflow_worker *s, uint16_t idx, uint16_t port, c
 	p = &s->pending[s->npending];
 	s->pending_idx[s->npending++] = idx;
 	p->in = port;
+	p->pool = pool;
 	p->frame_len = len;
 	p->hdr_len = len < s->hdr_bytes ? len : s->hdr_bytes;
 	memcpy(p->hdr, data, p->hdr_len);
@@ -283,7 +284,7 @@ static void flush(struct dp *dp)
 	fab_sflow_begin(&f->d, &f->agent, ++f->dgram_seq, uptime_ms(dp));
 }
 
-static void add_flow(struct dp *dp, const struct dp_sflow_sample *s)
+static void add_flow(struct dp *dp, const struct dp_sflow_sample *s, uint16_t worker)
 {
 	struct dp_sflow *f = dp->sflow;
 	uint64_t drops = 0, pool = 0;
@@ -298,12 +299,20 @@ static void add_flow(struct dp *dp, const struct dp_sflow_sample *s)
 	    .hdr_len = s->hdr_len,
 	};
 
-	/* The pool is every frame the port received so far: each could have been sampled. */
+	/*
+	 * The pool is every frame the port received up to this sample: each could
+	 * have been sampled. The sampling worker's share is exact, as it was when
+	 * the sample was taken; other workers polling queues of the same port
+	 * add what they have counted by now.
+	 */
+	pool = s->pool;
 	for (uint16_t i = 0; i < dp->nworkers; i++) {
 		const struct dp_worker *w = &dp->workers[i];
 
 		drops += __atomic_load_n(&w->sflow->dropped[s->in], __ATOMIC_RELAXED);
-		pool += __atomic_load_n(&w->stats[s->in].ctr[FAB_CTR_rx_packets], __ATOMIC_RELAXED);
+		if (i != worker)
+			pool += __atomic_load_n(&w->stats[s->in].ctr[FAB_CTR_rx_packets],
+						__ATOMIC_RELAXED);
 	}
 	fl.drops = (uint32_t)drops;
 	fl.pool = (uint32_t)pool;
@@ -355,7 +364,7 @@ void dp_sflow_poll(struct dp *dp)
 		for (unsigned int k = 0; k < DRAIN_MAX; k++) {
 			if (rte_ring_sc_dequeue_elem(r, &s, sizeof(s)) != 0)
 				break;
-			add_flow(dp, &s);
+			add_flow(dp, &s, i);
 		}
 	}
 	if (f->poll_cycles > 0 && rte_get_tsc_cycles() >= f->next_poll) {

@@ -33,6 +33,9 @@ struct dp_sflow_sample {
 	uint16_t out; /* fabric port, or UINT16_MAX: dropped */
 	uint16_t frame_len;
 	uint16_t hdr_len;
+	/* The sampling worker's frames received on the port up to and including
+	 * this one: its share of the sample pool at the moment of sampling. */
+	uint64_t pool;
 	uint8_t hdr[FAB_SFLOW_HEADER_MAX];
 };
 
@@ -64,9 +67,10 @@ struct rte_tel_data;
 /* The /peerlan/sflow telemetry answer: settings and what was sent. */
 int dp_sflow_telemetry(const struct dp *dp, const char *params, struct rte_tel_data *d);
 
-/* Slow path of a sample: copies the header, returns the next skip count. */
+/* Slow path of a sample: copies the header, returns the next skip count.
+ * pool: this worker's frames received on port up to and including this one. */
 uint32_t dp_sflow_take(struct dp_sflow_worker *s, uint16_t idx, uint16_t port, const uint8_t *data,
-		       uint16_t len);
+		       uint16_t len, uint64_t pool);
 /* After the verdicts: queues the burst's samples with their output ports. */
 void dp_sflow_commit(struct dp_sflow_worker *s, const struct fab_verdict *v, uint16_t nports);
 

@@ -157,7 +157,9 @@ static inline void handle_burst(struct dp_worker *w, const struct dp_rxq *rxq,
 		frames[i].headroom = rte_pktmbuf_headroom(pkts[i]);
 		/* sFlow: the header as received, before the pipeline may rewrite it. */
 		if (unlikely(--skip == 0))
-			skip = dp_sflow_take(sf, i, rxq->fab_port, frames[i].data, frames[i].len);
+			skip =
+			    dp_sflow_take(sf, i, rxq->fab_port, frames[i].data, frames[i].len,
+					  w->stats[rxq->fab_port].ctr[FAB_CTR_rx_packets] + i + 1);
 	}
 	sf->skip[rxq->fab_port] = skip;
 
