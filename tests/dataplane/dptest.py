@@ -148,10 +148,10 @@ def remove_runtime_dir(prefix):
 class Dataplane:
     """One peerlan-dataplane process; its stderr is collected line by line."""
 
-    def __init__(self, exe, workdir, config, extra=()):
+    def __init__(self, exe, workdir, config, extra=(), eal=None):
         self.prefix = f"peerlan-dpt-{os.getpid()}-{os.path.basename(workdir)}"
         self.stats = os.path.join(workdir, "stats.json")
-        args = [exe] + EAL + ["--file-prefix", self.prefix, "--", "-c", config,
+        args = [exe] + (eal or EAL) + ["--file-prefix", self.prefix, "--", "-c", config,
                               "--stats-json", self.stats] + list(extra)
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                      text=True)
@@ -717,8 +717,81 @@ def scenario_bad_device(exe, work):
     return 0
 
 
+def scenario_workers(exe, work):
+    """Two workers, each polling one port and sending on its own TX queue of
+    the other: every frame forwarded or steered in the order it came, on the
+    sending worker's queue, and the counters of both workers added up."""
+    n = 3000
+    ports = ["port1", "port2"]
+    # Worker k is lcore k + 1 and sends on TX queue k; queue 2 is the main lcore's.
+    queues = 3
+    inputs = {
+        "port1": [udp4(A1, B, sport=1000 + i) if i % 4 else
+                  bytes(of_len(Ether(src=A1, dst=B) / IPv6(src=ip6(0x11), dst=ip6(0x12)) /
+                               UDP(sport=1000 + i, dport=53), 80))
+                  for i in range(n)],
+        "port2": [udp4(B, A1, sport=5000 + i) for i in range(n)],
+    }
+    # Requests steered to the owner, and spoofed sources dropped, among them.
+    for i in range(0, n, 100):
+        inputs["port1"][i] = arp_req(A1, 0x11, 0x12)
+        inputs["port2"][i + 1] = udp4(NOBODY, A1, sport=9)
+    devices = []
+    for i, name in enumerate(ports):
+        rx = os.path.join(work, f"in-{name}.pcap")
+        write_pcap(rx, inputs[name])
+        txs = ",".join(f"tx_pcap={os.path.join(work, f'out-{name}-q{q}.pcap')}"
+                       for q in range(queues))
+        devices.append((name, f"net_pcap{i},rx_pcap={rx},{txs}", "access", "up"))
+    members = [(64501, "port1", [A1], [0x11]), (64502, "port2", [B], [0x12])]
+    cfg = os.path.join(work, "fabric.yaml")
+    with open(cfg, "w") as f:
+        f.write(config_yaml(devices, members))
+
+    # Two workers on a two-core machine: lcores 1 and 2 share CPU 1.
+    eal = [a for a in EAL if a not in ("-l", "0,1")] + ["--lcores", "0@0,1@1,2@1"]
+    dp = Dataplane(exe, work, cfg, ["--idle-exit", "500"], eal=eal)
+    rc = dp.wait()
+    if eal_unusable(dp):
+        print("SKIP: " + eal_unusable(dp))
+        return SKIP
+    check(rc == 0, f"dataplane exited with {rc}:\n  " + "\n  ".join(dp.log))
+    stats = dp.read_stats()["ports"]
+    out = {(p, q): read_pcap(os.path.join(work, f"out-{p}-q{q}.pcap"))
+           for p in ports for q in range(queues)}
+
+    steered = with_dst(arp_req(A1, 0x11, 0x12), B)
+    want2 = [steered if f[12:14] == b"\x08\x06" else f for f in inputs["port1"]]
+    want1 = [f for f in inputs["port2"] if f[6:12] != bytes.fromhex(NOBODY.replace(":", ""))]
+    # Worker 0 polls port1 and sends on queue 0; worker 1 polls port2, queue 1.
+    check(out[("port2", 0)] == want2,
+          f"port2 queue 0: {len(out[('port2', 0)])} frames, want port1's {len(want2)} in order")
+    check(out[("port1", 1)] == want1,
+          f"port1 queue 1: {len(out[('port1', 1)])} frames, want port2's {len(want1)} in order")
+    for key in (("port1", 0), ("port2", 1), ("port1", 2), ("port2", 2)):
+        check(out[key] == [], f"{key[0]} queue {key[1]}: {len(out[key])} unexpected frames")
+    nsteer = n // 100
+    s1, s2 = stats["port1"], stats["port2"]
+    for name, got, want in (("port1 rx_packets", s1["rx_packets"], n),
+                            ("port1 forwarded", s1["forwarded"], n - nsteer),
+                            ("port1 steered", s1["steered"], nsteer),
+                            ("port2 rx_packets", s2["rx_packets"], n),
+                            ("port2 forwarded", s2["forwarded"], len(want1)),
+                            ("port2 src_mac_violation", s2["drops"]["src_mac_violation"],
+                             n - len(want1)),
+                            ("port2 tx_packets", s2["tx_packets"], len(want2)),
+                            ("port2 tx_unicast", s2["tx_unicast"], len(want2)),
+                            ("port2 tx_octets", s2["tx_octets"], sum(map(len, want2))),
+                            ("port1 tx_packets", s1["tx_packets"], len(want1)),
+                            ("port1 tx_unicast", s1["tx_unicast"], len(want1))):
+        check(got == want, f"{name}: {got}, want {want}")
+    print(f"workers: 2 workers, {len(want2)} + {len(want1)} frames in order on their own "
+          "TX queues, counters added up")
+    return 0
+
+
 SCENARIOS = {"policy": scenario_policy, "reload": scenario_reload,
-             "bad-device": scenario_bad_device}
+             "bad-device": scenario_bad_device, "workers": scenario_workers}
 
 
 def main():
