@@ -44,11 +44,6 @@ struct dp_rxq {
 };
 
 /*
- * A worker lcore. It owns its RX queues, TX queue number `index` on every
- * port, its counters and its punt ring. Aligned so that the fields a worker
- * writes never share a cache line with another worker's.
- */
-/*
  * A worker's frames for one port's TX queue, sent when it is full and at the
  * end of every poll loop. The pipeline's frames are all unicast; those the
  * main lcore injects may not be, and are counted by class as they come.
@@ -62,6 +57,11 @@ struct dp_txbuf {
 	struct rte_mbuf *pkts[DP_BURST];
 };
 
+/*
+ * A worker lcore. It owns its RX queues, TX queue number `index` on every
+ * port, its counters and its punt ring. Aligned so that the fields a worker
+ * writes never share a cache line with another worker's.
+ */
 struct dp_worker {
 	struct dp *dp;
 	unsigned int lcore;

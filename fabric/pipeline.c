@@ -898,19 +898,15 @@ fast_pass(const struct burst *b, const struct fab_t_port *p, const struct fab_fr
 	for (unsigned k = 0; k < nc; k++) {
 		unsigned i = cand[k];
 		uint32_t len = cand_len[k];
-		uint64_t key = src_key[k] | lan_key, x;
+		uint64_t key = src_key[k] | lan_key;
 		const struct fab_t_ent *e;
 
 		/* fab_t_mac_find, twice, with the table's fields at hand. */
-		x = key * mult;
-		x = (x ^ (x >> 32)) * 0x9e3779b97f4a7c15ULL;
-		e = &mac[((uint32_t)x ^ disp[x >> bshift]) & mask];
+		e = &mac[fab_t_mac_slot_by(mult, disp, bshift, mask, key)];
 		if (e->key != key || e->port != in_port)
 			goto miss;
 		key = dst_key[k] | lan_key;
-		x = key * mult;
-		x = (x ^ (x >> 32)) * 0x9e3779b97f4a7c15ULL;
-		e = &mac[((uint32_t)x ^ disp[x >> bshift]) & mask];
+		e = &mac[fab_t_mac_slot_by(mult, disp, bshift, mask, key)];
 		/* access_mtu is 0 for a trunk, and a frame is never only a header. */
 		if (e->key != key || e->port == in_port || oper[e->port] != FAB_OPER_UP ||
 		    len > (uint32_t)e->access_mtu + FAB_ETH_HLEN)

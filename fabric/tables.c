@@ -412,7 +412,7 @@ static int compile_mac(struct fab_tables *t, const struct fab_t_ent *lin, uint32
 			keys[k++].ent = &lin[i];
 	for (uint32_t nslots = slots_for(n); keys != NULL && runs != NULL && nslots != 0;
 	     nslots <<= 1) {
-		/* A quarter as many buckets as slots: two keys per bucket at the most. */
+		/* A quarter as many buckets as slots: at most two keys per bucket on average. */
 		uint32_t bbits = (uint32_t)__builtin_ctz(nslots) - 2;
 
 		free(t->mac);

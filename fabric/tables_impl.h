@@ -141,19 +141,31 @@ static inline uint32_t fab_t_hash6(uint64_t hi, uint64_t lo, uint16_t lan)
  * keys land on one slot, is XORed into the base. The slot of a key that is
  * not provisioned holds another key or none, so one compare decides.
  */
-static inline uint64_t fab_t_mac_mix(const struct fab_tables *t, uint64_t key)
+static inline uint64_t fab_t_mac_mix_by(uint64_t mult, uint64_t key)
 {
-	uint64_t x = key * t->mac_mult; /* odd: a bijection, as is every step here */
+	uint64_t x = key * mult; /* mult is odd: a bijection, as is every step here */
 
 	x ^= x >> 32;
 	return x * 0x9e3779b97f4a7c15ULL;
 }
 
+static inline uint64_t fab_t_mac_mix(const struct fab_tables *t, uint64_t key)
+{
+	return fab_t_mac_mix_by(t->mac_mult, key);
+}
+
+/* The slot of key from the table's fields, for a caller that keeps them at hand. */
+static inline uint32_t fab_t_mac_slot_by(uint64_t mult, const uint32_t *disp, unsigned bshift,
+					 uint32_t mask, uint64_t key)
+{
+	uint64_t x = fab_t_mac_mix_by(mult, key);
+
+	return ((uint32_t)x ^ disp[x >> bshift]) & mask;
+}
+
 static inline uint32_t fab_t_mac_slot(const struct fab_tables *t, uint64_t key)
 {
-	uint64_t x = fab_t_mac_mix(t, key);
-
-	return ((uint32_t)x ^ t->mac_disp[x >> t->mac_bshift]) & t->mac_mask;
+	return fab_t_mac_slot_by(t->mac_mult, t->mac_disp, t->mac_bshift, t->mac_mask, key);
 }
 
 /* The MAC table's entry for key (fab_t_mac_key), or NULL. */

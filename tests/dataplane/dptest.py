@@ -223,6 +223,18 @@ def eal_unusable(dp):
     return None
 
 
+def run_to_idle(exe, work, cfg, eal=None):
+    """Runs the dataplane on cfg until its ports fall idle and returns it, or
+    None (after saying why) when the EAL cannot start here."""
+    dp = Dataplane(exe, work, cfg, ["--idle-exit", "500"], eal=eal)
+    rc = dp.wait()
+    if eal_unusable(dp):
+        print("SKIP: " + eal_unusable(dp))
+        return None
+    check(rc == 0, f"dataplane exited with {rc}:\n  " + "\n  ".join(dp.log))
+    return dp
+
+
 # ---------------------------------------------------------------- frames
 
 def pad(p):
@@ -451,12 +463,9 @@ def scenario_policy(exe, work):
     with open(cfg, "w") as f:
         f.write(config_yaml(devices, members))
 
-    dp = Dataplane(exe, work, cfg, ["--idle-exit", "500"])
-    rc = dp.wait()
-    if eal_unusable(dp):
-        print("SKIP: " + eal_unusable(dp))
+    dp = run_to_idle(exe, work, cfg)
+    if dp is None:
         return SKIP
-    check(rc == 0, f"dataplane exited with {rc}:\n  " + "\n  ".join(dp.log))
     stats = dp.read_stats()["ports"]
 
     errors = []
@@ -750,12 +759,9 @@ def scenario_workers(exe, work):
 
     # Two workers on a two-core machine: lcores 1 and 2 share CPU 1.
     eal = [a for a in EAL if a not in ("-l", "0,1")] + ["--lcores", "0@0,1@1,2@1"]
-    dp = Dataplane(exe, work, cfg, ["--idle-exit", "500"], eal=eal)
-    rc = dp.wait()
-    if eal_unusable(dp):
-        print("SKIP: " + eal_unusable(dp))
+    dp = run_to_idle(exe, work, cfg, eal=eal)
+    if dp is None:
         return SKIP
-    check(rc == 0, f"dataplane exited with {rc}:\n  " + "\n  ".join(dp.log))
     stats = dp.read_stats()["ports"]
     out = {(p, q): read_pcap(os.path.join(work, f"out-{p}-q{q}.pcap"))
            for p in ports for q in range(queues)}
