@@ -71,7 +71,6 @@ struct dp_worker {
 	/* Indexed by fabric port. */
 	struct dp_txbuf *txb;         /* frames waiting for the port's TX queue */
 	struct fab_port_stats *stats; /* what the pipeline and TX count */
-	uint64_t *punt_dropped;       /* copies lost: policed, no buffer or ring full */
 	uint16_t *txdirty;            /* the ports whose txb was used this loop */
 	uint16_t ndirty;
 	struct rte_ring *punt;   /* copies for the control process */
@@ -131,6 +130,9 @@ struct dp {
 	struct rte_mempool *pool;      /* RX buffers */
 	struct rte_mempool *punt_pool; /* copies to control; separate so punts cannot starve RX */
 	uint64_t punt_consumed;        /* copies taken off the punt rings by the main lcore */
+	/* Per fabric port, what the main lcore counts: the fate of each punted
+	 * copy it takes off a ring (dp_ctl.c). Read by telemetry beside it. */
+	struct fab_port_stats *main_stats;
 
 	struct dp_ctl *ctl;     /* the control-socket server; NULL when it could not start */
 	struct dp_sflow *sflow; /* sFlow export (dp_sflow.h); NULL when off */
@@ -197,12 +199,16 @@ int dp_workers_init(struct dp *dp);
 void dp_workers_free(struct dp *dp);
 /* The worker lcore's loop; arg is its struct dp_worker. */
 int dp_worker_main(void *arg);
-/* Frees every copy waiting on the punt rings; returns how many. */
-unsigned int dp_punt_drain(struct dp *dp);
+/*
+ * Takes every copy off the punt rings, the only place that does: each goes
+ * to the control process's output queue or is counted under the reason it
+ * could not (punt_no_control, punt_socket_busy). Main lcore only; works
+ * without a control socket too.
+ */
+void dp_punt_poll(struct dp *dp);
 
-/* Sums every worker's counters for one port. */
-void dp_port_stats(const struct dp *dp, uint16_t port, struct fab_port_stats *out,
-		   uint64_t *punt_dropped);
+/* Sums every worker's counters, and the main lcore's, for one port. */
+void dp_port_stats(const struct dp *dp, uint16_t port, struct fab_port_stats *out);
 /* Writes every port's summed counters as JSON; 0 or a negative errno. */
 int dp_stats_write_json(const struct dp *dp, const char *path);
 
@@ -214,6 +220,10 @@ int dp_stats_write_json(const struct dp *dp, const char *path);
  */
 int dp_ctl_init(struct dp *dp);
 void dp_ctl_poll(struct dp *dp);
+/* At stop, once the workers have returned: takes the last copies off the
+ * punt rings, writes what the socket takes at once and closes the
+ * connection, counting what it did not take as punt_disconnected. */
+void dp_ctl_stop(struct dp *dp);
 void dp_ctl_fini(struct dp *dp);
 
 /* Registers the /peerlan/ telemetry commands; 0 or a negative errno. */

@@ -7,8 +7,10 @@
  * connection replaces the old one, so a restarted control takes over from a
  * hung one), input limited to one whole message, output limited to
  * CTL_OUT_MAX. Punted frames go to the client while there is room and are
- * counted as dropped otherwise, so a slow or absent control process costs
- * copies, never forwarding. A configuration from control is loaded and
+ * counted under the reason they did not otherwise, so a slow or absent
+ * control process costs copies, never forwarding, and never one that no
+ * counter shows. A copy counts as delivered once the socket has taken its
+ * last byte. A configuration from control is loaded and
  * validated here like the start file and applied with dp_apply_model: one
  * RCU swap, or nothing.
  */
@@ -34,6 +36,16 @@
 /* Replies are small but counters of many ports are not; punts stop first. */
 #define CTL_OUT_MAX  (8u << 20)
 #define CTL_PUNT_MAX (1u << 20) /* punts queue only while output is below this */
+/* Copies in the output queue at once: CTL_PUNT_MAX of the smallest (a
+ * 60-byte frame and its message header) and one more, rounded up. */
+#define CTL_PUNT_Q 16384
+
+/* A copy in the output queue: where in the connection's byte stream its
+ * message ends, and the port it was punted on. */
+struct punt_q {
+	uint64_t end;
+	uint16_t port;
+};
 
 struct dp_ctl {
 	char path[FAB_PATH_MAX];
@@ -44,8 +56,9 @@ struct dp_ctl {
 	struct fab_wire_buf out;
 	uint64_t digest;     /* of dp->model ... */
 	uint64_t digest_gen; /* ... at this generation (a SIGHUP reload changes both) */
-	uint64_t punt_sent;
-	uint64_t punt_unsent; /* taken off the rings with no control to send them to */
+	uint64_t written;    /* bytes the current connection's socket has taken */
+	struct punt_q *pq;   /* CTL_PUNT_Q entries, a ring from pq_head */
+	unsigned int pq_head, pq_n;
 	struct fab_wire_port_state *states;
 	struct fab_port_stats *stats;
 };
@@ -84,9 +97,11 @@ int dp_ctl_init(struct dp *dp)
 	c->cfd = -1;
 	c->states = calloc(dp->nports ? dp->nports : 1, sizeof(*c->states));
 	c->stats = calloc(dp->nports ? dp->nports : 1, sizeof(*c->stats));
-	if (c->states == NULL || c->stats == NULL) {
+	c->pq = calloc(CTL_PUNT_Q, sizeof(*c->pq));
+	if (c->states == NULL || c->stats == NULL || c->pq == NULL) {
 		free(c->states);
 		free(c->stats);
+		free(c->pq);
 		free(c);
 		return -ENOMEM;
 	}
@@ -97,6 +112,7 @@ int dp_ctl_init(struct dp *dp)
 		       strerror(-fd));
 		free(c->states);
 		free(c->stats);
+		free(c->pq);
 		free(c);
 		return fd;
 	}
@@ -106,13 +122,47 @@ int dp_ctl_init(struct dp *dp)
 	return 0;
 }
 
-static void client_close(struct dp_ctl *c)
+/* Copies whose last byte the socket has taken are delivered. */
+static void punts_written(struct dp *dp, struct dp_ctl *c)
 {
+	while (c->pq_n > 0 && c->pq[c->pq_head].end <= c->written) {
+		dp->main_stats[c->pq[c->pq_head].port].ctr[FAB_CTR_punt_delivered]++;
+		c->pq_head = (c->pq_head + 1) % CTL_PUNT_Q;
+		c->pq_n--;
+	}
+}
+
+/* Copies still in the output queue when the connection closes are lost. */
+static void client_close(struct dp *dp, struct dp_ctl *c)
+{
+	for (; c->pq_n > 0; c->pq_n--) {
+		dp->main_stats[c->pq[c->pq_head].port].ctr[FAB_CTR_punt_disconnected]++;
+		c->pq_head = (c->pq_head + 1) % CTL_PUNT_Q;
+	}
+	c->pq_head = 0;
+	c->written = 0;
 	if (c->cfd >= 0)
 		close(c->cfd);
 	c->cfd = -1;
 	c->in.len = 0;
 	c->out.len = c->out.start = 0;
+}
+
+/* Writes what the socket takes now; closes the connection on an error. */
+static void client_write(struct dp *dp, struct dp_ctl *c)
+{
+	size_t before = c->out.len;
+	int rc;
+
+	if (c->cfd < 0 || c->out.len == 0)
+		return;
+	rc = fab_wire_buf_write(&c->out, c->cfd);
+	c->written += before - c->out.len;
+	punts_written(dp, c);
+	if (rc != 0 && rc != -EAGAIN) {
+		dp_log("control disconnected; forwarding goes on");
+		client_close(dp, c);
+	}
 }
 
 void dp_ctl_fini(struct dp *dp)
@@ -121,13 +171,14 @@ void dp_ctl_fini(struct dp *dp)
 
 	if (c == NULL)
 		return;
-	client_close(c);
+	client_close(dp, c);
 	close(c->lfd);
 	unlink(c->path);
 	fab_wire_buf_free(&c->in);
 	fab_wire_buf_free(&c->out);
 	free(c->states);
 	free(c->stats);
+	free(c->pq);
 	free(c);
 	dp->ctl = NULL;
 }
@@ -164,11 +215,13 @@ static void port_states(struct dp *dp)
 
 static uint64_t punt_dropped(struct dp *dp)
 {
-	uint64_t total = dp->ctl->punt_unsent;
+	struct fab_port_stats s;
+	uint64_t total = 0;
 
-	for (uint16_t i = 0; i < dp->nworkers; i++)
-		for (uint16_t p = 0; p < dp->nports; p++)
-			total += __atomic_load_n(&dp->workers[i].punt_dropped[p], __ATOMIC_RELAXED);
+	for (uint16_t p = 0; p < dp->nports; p++) {
+		dp_port_stats(dp, p, &s);
+		total += fab_punt_lost(&s);
+	}
 	return total;
 }
 
@@ -317,7 +370,7 @@ static void serve(struct dp *dp, const struct fab_wire_hdr *h, const uint8_t *p)
 		if (h->length != 0)
 			break;
 		for (uint16_t i = 0; i < dp->nports; i++)
-			dp_port_stats(dp, i, &c->stats[i], NULL);
+			dp_port_stats(dp, i, &c->stats[i]);
 		port_states(dp);
 		fab_wire_counters_encode(&c->out, h, &cn);
 		return;
@@ -344,42 +397,48 @@ static void serve(struct dp *dp, const struct fab_wire_hdr *h, const uint8_t *p)
 	fab_wire_refusal(&c->out, h, -EBADMSG);
 }
 
-static uint16_t fab_port_of(const struct dp *dp, uint16_t eth_port)
-{
-	for (uint16_t i = 0; i < dp->nports; i++)
-		if (dp->ports[i].eth_port == eth_port)
-			return i;
-	return UINT16_MAX;
-}
-
-/* Takes every copy off the punt rings: to control if it can take it, else counted. */
-static void punts(struct dp *dp)
+/* One copy off a ring (its mbuf port is the fabric port): queued for
+ * control, or counted under the reason it is not. */
+static void punt_one(struct dp *dp, struct rte_mbuf *m)
 {
 	struct dp_ctl *c = dp->ctl;
-	struct rte_mbuf *pkts[DP_BURST];
 	uint8_t frame[FAB_WIRE_FRAME_MAX];
+	struct fab_wire_frame_msg f = {
+	    .port = m->port,
+	    .time = dp_now_ns(dp),
+	    .len = (uint16_t)RTE_MIN(rte_pktmbuf_pkt_len(m), (uint32_t)sizeof(frame)),
+	};
+	uint64_t *ctr = dp->main_stats[m->port].ctr;
+
+	if (c == NULL || c->cfd < 0) {
+		ctr[FAB_CTR_punt_no_control]++;
+		return;
+	}
+	/* A frame always fits FAB_WIRE_FRAME_MAX and its message the buffer's
+	 * limit, so encoding fails only for want of memory: control gets no
+	 * more from us then either. */
+	f.frame = rte_pktmbuf_read(m, 0, f.len, frame);
+	if (c->out.len >= CTL_PUNT_MAX || c->pq_n == CTL_PUNT_Q || f.frame == NULL ||
+	    fab_wire_frame_encode(&c->out, FAB_WIRE_PUNT, 0, &f) != 0) {
+		ctr[FAB_CTR_punt_socket_busy]++;
+		return;
+	}
+	c->pq[(c->pq_head + c->pq_n) % CTL_PUNT_Q] =
+	    (struct punt_q){.end = c->written + c->out.len, .port = m->port};
+	c->pq_n++;
+}
+
+void dp_punt_poll(struct dp *dp)
+{
+	struct rte_mbuf *pkts[DP_BURST];
 
 	for (uint16_t w = 0; w < dp->nworkers && dp->workers[w].punt != NULL; w++) {
 		unsigned int n;
 
 		while ((n = rte_ring_sc_dequeue_burst(dp->workers[w].punt, (void **)pkts, DP_BURST,
 						      NULL)) > 0) {
-			for (unsigned int i = 0; i < n; i++) {
-				struct fab_wire_frame_msg f = {
-				    .port = fab_port_of(dp, pkts[i]->port),
-				    .time = dp_now_ns(dp),
-				    .len = (uint16_t)RTE_MIN(rte_pktmbuf_pkt_len(pkts[i]),
-							     (uint32_t)sizeof(frame)),
-				};
-
-				f.frame = rte_pktmbuf_read(pkts[i], 0, f.len, frame);
-				if (c->cfd < 0 || c->out.len >= CTL_PUNT_MAX || f.frame == NULL ||
-				    f.port == UINT16_MAX ||
-				    fab_wire_frame_encode(&c->out, FAB_WIRE_PUNT, 0, &f) != 0)
-					c->punt_unsent++;
-				else
-					c->punt_sent++;
-			}
+			for (unsigned int i = 0; i < n; i++)
+				punt_one(dp, pkts[i]);
 			rte_pktmbuf_free_bulk(pkts, n);
 			dp->punt_consumed += n;
 		}
@@ -404,7 +463,7 @@ static void accept_client(struct dp *dp)
 	}
 	if (c->cfd >= 0)
 		dp_log("a new control connection replaces the current one");
-	client_close(c);
+	client_close(dp, c);
 	c->cfd = fd;
 }
 
@@ -414,8 +473,10 @@ void dp_ctl_poll(struct dp *dp)
 	struct pollfd pfd[2];
 	int rc;
 
-	if (c == NULL)
+	if (c == NULL) {
+		dp_punt_poll(dp);
 		return;
+	}
 	pfd[0] = (struct pollfd){.fd = c->lfd, .events = POLLIN};
 	pfd[1] = (struct pollfd){.fd = c->cfd, .events = POLLIN | (c->out.len ? POLLOUT : 0)};
 	if (poll(pfd, c->cfd >= 0 ? 2 : 1, 0) > 0 && (pfd[0].revents & POLLIN))
@@ -428,25 +489,28 @@ void dp_ctl_poll(struct dp *dp)
 		rc = fab_wire_buf_read(&c->in, c->cfd);
 		if (rc != 0 && rc != -EAGAIN) {
 			dp_log("control disconnected; forwarding goes on");
-			client_close(c);
+			client_close(dp, c);
 		}
 		while (c->cfd >= 0 && c->out.len < CTL_OUT_MAX &&
 		       (n = fab_wire_frame(c->in.data, c->in.len, &h)) != 0) {
 			if (n < 0) {
 				dp_log("control sent bytes that are not the protocol; closing");
-				client_close(c);
+				client_close(dp, c);
 				break;
 			}
 			serve(dp, &h, c->in.data + FAB_WIRE_HDR_LEN);
 			fab_wire_buf_consume(&c->in, (size_t)n);
 		}
 	}
-	punts(dp);
-	if (c->cfd >= 0 && c->out.len > 0) {
-		rc = fab_wire_buf_write(&c->out, c->cfd);
-		if (rc != 0 && rc != -EAGAIN) {
-			dp_log("control disconnected; forwarding goes on");
-			client_close(c);
-		}
-	}
+	dp_punt_poll(dp);
+	client_write(dp, c);
+}
+
+void dp_ctl_stop(struct dp *dp)
+{
+	dp_punt_poll(dp);
+	if (dp->ctl == NULL)
+		return;
+	client_write(dp, dp->ctl);
+	client_close(dp, dp->ctl);
 }

@@ -338,7 +338,7 @@ static void add_counters(struct dp *dp)
 		    .stats = &st,
 		};
 
-		dp_port_stats(dp, p, &st, NULL);
+		dp_port_stats(dp, p, &st);
 		if (rte_eth_link_get_nowait(dp->ports[p].eth_port, &link) == 0 &&
 		    link.link_speed != RTE_ETH_SPEED_NUM_UNKNOWN)
 			c.speed_bps = (uint64_t)link.link_speed * 1000000ULL;

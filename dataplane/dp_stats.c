@@ -13,19 +13,13 @@
 
 #include "dp.h"
 
-void dp_port_stats(const struct dp *dp, uint16_t port, struct fab_port_stats *out,
-		   uint64_t *punt_dropped)
+void dp_port_stats(const struct dp *dp, uint16_t port, struct fab_port_stats *out)
 {
 	memset(out, 0, sizeof(*out));
-	if (punt_dropped != NULL)
-		*punt_dropped = 0;
-	for (uint16_t i = 0; i < dp->nworkers; i++) {
-		const struct dp_worker *w = &dp->workers[i];
-
-		fab_port_stats_add(out, &w->stats[port]);
-		if (punt_dropped != NULL)
-			*punt_dropped += __atomic_load_n(&w->punt_dropped[port], __ATOMIC_RELAXED);
-	}
+	for (uint16_t i = 0; i < dp->nworkers; i++)
+		fab_port_stats_add(out, &dp->workers[i].stats[port]);
+	if (dp->main_stats != NULL)
+		fab_port_stats_add(out, &dp->main_stats[port]);
 	dp_xdpport_add_stats(dp, port, out);
 }
 
@@ -45,7 +39,6 @@ const char *dp_oper_name(uint8_t oper)
 static json_t *port_json(const struct dp *dp, uint16_t port)
 {
 	struct fab_port_stats s;
-	uint64_t punt_dropped;
 	json_t *o = json_object(), *drops = json_object();
 
 	if (o == NULL || drops == NULL) {
@@ -53,14 +46,14 @@ static json_t *port_json(const struct dp *dp, uint16_t port)
 		json_decref(drops);
 		return NULL;
 	}
-	dp_port_stats(dp, port, &s, &punt_dropped);
+	dp_port_stats(dp, port, &s);
 	json_object_set_new(o, "device", json_string(dp->ports[port].device));
 	json_object_set_new(o, "admin", json_string(dp->admin_up[port] ? "up" : "down"));
 	json_object_set_new(o, "link", json_string(dp->link_up[port] ? "up" : "down"));
 	json_object_set_new(o, "oper", json_string(dp_oper_name(dp->oper[port])));
 	for (unsigned int c = 0; c < FAB_CTR__COUNT; c++)
 		json_object_set_new(o, fab_counter_name(c), json_integer((json_int_t)s.ctr[c]));
-	json_object_set_new(o, "punt_dropped", json_integer((json_int_t)punt_dropped));
+	json_object_set_new(o, "punt_dropped", json_integer((json_int_t)fab_punt_lost(&s)));
 	if (dp_xdpport_dropped(dp, port) >= 0)
 		json_object_set_new(o, "xdp_dropped",
 				    json_integer((json_int_t)dp_xdpport_dropped(dp, port)));

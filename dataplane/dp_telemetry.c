@@ -84,7 +84,6 @@ static int port(const struct dp *dp, const char *params, struct rte_tel_data *d)
 {
 	struct rte_tel_data *drops;
 	struct fab_port_stats s;
-	uint64_t punt_dropped;
 	int p = port_lookup(dp, params);
 
 	if (p < 0)
@@ -92,7 +91,7 @@ static int port(const struct dp *dp, const char *params, struct rte_tel_data *d)
 	drops = rte_tel_data_alloc();
 	if (drops == NULL)
 		return -ENOMEM;
-	dp_port_stats(dp, (uint16_t)p, &s, &punt_dropped);
+	dp_port_stats(dp, (uint16_t)p, &s);
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_string(d, "name", dp->ports[p].name);
 	rte_tel_data_add_dict_string(d, "device", dp->ports[p].device);
@@ -102,7 +101,7 @@ static int port(const struct dp *dp, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_string(d, "oper", dp_oper_name(dp->oper[p]));
 	for (unsigned int c = 0; c < FAB_CTR__COUNT; c++)
 		rte_tel_data_add_dict_u64(d, fab_counter_name(c), s.ctr[c]);
-	rte_tel_data_add_dict_u64(d, "punt_dropped", punt_dropped);
+	rte_tel_data_add_dict_u64(d, "punt_dropped", fab_punt_lost(&s));
 	if (dp_xdpport_dropped(dp, (uint16_t)p) >= 0)
 		rte_tel_data_add_dict_u64(d, "xdp_dropped",
 					  (uint64_t)dp_xdpport_dropped(dp, (uint16_t)p));

@@ -115,25 +115,29 @@ static void punt_policer_set(struct dp_worker *w, const struct fab_tables *t, ui
 }
 
 /* The pipeline counted the copy as punted; one that is policed or cannot be
- * made or queued is counted here as lost, so punted = taken by the main
- * lcore + punt_dropped. */
+ * made or queued is counted here under its reason, and the main lcore
+ * counts the fate of the rest (dp_punt_poll), so that punted adds up to
+ * delivered plus every reason (fabric/counters.h). The copy carries the
+ * fabric port it came in on. */
 static inline void punt(struct dp_worker *w, struct rte_mbuf *m, uint16_t in_port, uint64_t now)
 {
+	uint64_t *ctr = w->stats[in_port].ctr;
 	struct rte_mbuf *c;
 
 	if (!fab_bucket_take(&w->punt_port[in_port], now) ||
 	    !fab_bucket_take(&w->punt_total, now)) {
-		w->punt_dropped[in_port]++;
+		ctr[FAB_CTR_punt_policed]++;
 		return;
 	}
 	c = rte_pktmbuf_copy(m, w->dp->punt_pool, 0, UINT32_MAX);
 	if (c == NULL) {
-		w->punt_dropped[in_port]++;
+		ctr[FAB_CTR_punt_no_buffer]++;
 		return;
 	}
+	c->port = in_port;
 	if (rte_ring_sp_enqueue(w->punt, c) != 0) {
 		rte_pktmbuf_free(c);
-		w->punt_dropped[in_port]++;
+		ctr[FAB_CTR_punt_ring_full]++;
 	}
 }
 
@@ -246,24 +250,6 @@ int dp_worker_main(void *arg)
 	return 0;
 }
 
-unsigned int dp_punt_drain(struct dp *dp)
-{
-	struct rte_mbuf *pkts[DP_BURST];
-	unsigned int total = 0;
-
-	for (uint16_t i = 0; i < dp->nworkers && dp->workers[i].punt != NULL; i++) {
-		unsigned int n;
-
-		while ((n = rte_ring_sc_dequeue_burst(dp->workers[i].punt, (void **)pkts, DP_BURST,
-						      NULL)) > 0) {
-			rte_pktmbuf_free_bulk(pkts, n);
-			total += n;
-		}
-	}
-	dp->punt_consumed += total;
-	return total;
-}
-
 /* Gives each worker its TX buffers, counters and punt ring. */
 static int worker_alloc(struct dp *dp, struct dp_worker *w)
 {
@@ -275,16 +261,14 @@ static int worker_alloc(struct dp *dp, struct dp_worker *w)
 	w->stats = rte_zmalloc_socket("dp_stats", stats_size, RTE_CACHE_LINE_SIZE, socket);
 	w->txdirty = rte_zmalloc_socket("dp_txd", sizeof(*w->txdirty) * dp->nports,
 					RTE_CACHE_LINE_SIZE, socket);
-	w->punt_dropped =
-	    rte_zmalloc_socket("dp_pd", sizeof(uint64_t) * dp->nports, RTE_CACHE_LINE_SIZE, socket);
 	w->txb =
 	    rte_zmalloc_socket("dp_txb", sizeof(*w->txb) * dp->nports, RTE_CACHE_LINE_SIZE, socket);
 	w->punt_port = rte_zmalloc_socket("dp_pb", sizeof(*w->punt_port) * dp->nports,
 					  RTE_CACHE_LINE_SIZE, socket);
 	w->storm = rte_zmalloc_socket("dp_storm", sizeof(*w->storm) * FAB_STORM__COUNT * dp->nports,
 				      RTE_CACHE_LINE_SIZE, socket);
-	if (w->stats == NULL || w->txdirty == NULL || w->punt_dropped == NULL || w->txb == NULL ||
-	    w->punt_port == NULL || w->storm == NULL)
+	if (w->stats == NULL || w->txdirty == NULL || w->txb == NULL || w->punt_port == NULL ||
+	    w->storm == NULL)
 		return -ENOMEM;
 	snprintf(name, sizeof(name), "dp_punt_%u", w->index);
 	w->punt = rte_ring_create(name, DP_PUNT_RING, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
@@ -333,7 +317,7 @@ void dp_workers_free(struct dp *dp)
 {
 	if (dp->workers == NULL)
 		return;
-	dp_punt_drain(dp);
+	dp_punt_poll(dp); /* copies left on a ring when the start failed: counted */
 	for (uint16_t i = 0; i < dp->nworkers; i++) {
 		struct dp_worker *w = &dp->workers[i];
 
@@ -350,7 +334,6 @@ void dp_workers_free(struct dp *dp)
 		rte_free(w->txb);
 		rte_free(w->stats);
 		rte_free(w->txdirty);
-		rte_free(w->punt_dropped);
 		rte_free(w->punt_port);
 		rte_free(w->storm);
 		memset(w, 0, sizeof(*w));

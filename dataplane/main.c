@@ -240,9 +240,10 @@ static int dp_alloc(struct dp *dp, const struct fab_model *m, const char *path)
 	dp->link_up = calloc(m->nports, 1);
 	dp->link_changes = calloc(m->nports, sizeof(*dp->link_changes));
 	dp->oper = calloc(m->nports, 1);
+	dp->main_stats = calloc(m->nports, sizeof(*dp->main_stats));
 	if (dp->ports == NULL || dp->admin_up == NULL || dp->errdisabled == NULL ||
 	    dp->link_up == NULL || dp->link_changes == NULL || dp->oper == NULL ||
-	    dp_xdpport_init(dp) < 0)
+	    dp->main_stats == NULL || dp_xdpport_init(dp) < 0)
 		return -ENOMEM;
 	for (size_t i = 0; i < m->nports; i++) {
 		struct dp_port *p = &dp->ports[i];
@@ -346,6 +347,7 @@ static void dp_free(struct dp *dp)
 	free(dp->link_up);
 	free(dp->link_changes);
 	free(dp->oper);
+	free(dp->main_stats);
 }
 
 static uint64_t rx_total(const struct dp *dp)
@@ -392,7 +394,6 @@ static void main_loop(struct dp *dp, const struct options *o)
 			}
 		}
 		dp_ctl_poll(dp);
-		dp_punt_drain(dp);
 		dp_sflow_poll(dp);
 		if (got_hup) {
 			got_hup = 0;
@@ -431,7 +432,9 @@ static int run(struct dp *dp, const struct options *o)
 
 	__atomic_store_n(&dp->stop, true, __ATOMIC_RELEASE);
 	rte_eal_mp_wait_lcore();
-	dp_punt_drain(dp);
+	/* The last copies go to control if it can take them, and every one is
+	 * counted before the counters are written out. */
+	dp_ctl_stop(dp);
 	dp_sflow_poll(dp); /* the last samples still reach the collectors */
 	if (o->stats_json != NULL) {
 		int wrc = dp_stats_write_json(dp, o->stats_json);

@@ -56,3 +56,10 @@ void fab_port_stats_add(struct fab_port_stats *dst, const struct fab_port_stats 
 		dst->last_offender_reason = src->last_offender_reason;
 	}
 }
+
+uint64_t fab_punt_lost(const struct fab_port_stats *s)
+{
+	return s->ctr[FAB_CTR_punt_policed] + s->ctr[FAB_CTR_punt_no_buffer] +
+	       s->ctr[FAB_CTR_punt_ring_full] + s->ctr[FAB_CTR_punt_no_control] +
+	       s->ctr[FAB_CTR_punt_socket_busy] + s->ctr[FAB_CTR_punt_disconnected];
+}
