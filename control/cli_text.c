@@ -384,8 +384,10 @@ static void render_status(const json_t *r, FILE *out)
 	fprintf(out, "  configuration generation %lld, digest %s, %s\n", num(dp, "generation"),
 		str(dp, "config_digest", b1),
 		json_is_true(json_object_get(dp, "in_sync")) ? "in sync" : "NOT IN SYNC");
-	fprintf(out, "  punted frames: %lld received, %lld dropped without control\n",
-		num(dp, "punts_received"), num(dp, "punts_dropped"));
+	fprintf(out,
+		"  punted frames: %lld received (%lld malformed), %lld lost in the dataplane"
+		" (by port and reason: show port NAME, punt_*)\n",
+		num(dp, "punts_received"), num(dp, "punts_malformed"), num(dp, "punts_dropped"));
 }
 
 static void render_port_security(const json_t *r, FILE *out)

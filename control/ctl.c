@@ -192,11 +192,13 @@ static void on_punt(void *arg, const struct fab_wire_hdr *h, const uint8_t *payl
 
 	/* The quarantine watches its own ports' frames; the sponge reads the
 	 * neighbour discovery of every other one. */
-	if (fab_wire_frame_decode(payload, h->length, &f) == 0) {
-		c->punts++;
-		ctl_quar_frame(c->quar, f.port, f.frame, f.len, ctl_now_ns());
-		ctl_sponge_punt(c, &f);
+	c->punts++;
+	if (fab_wire_frame_decode(payload, h->length, &f) != 0) {
+		c->punts_bad++;
+		return;
 	}
+	ctl_quar_frame(c->quar, f.port, f.frame, f.len, ctl_now_ns());
+	ctl_sponge_punt(c, &f);
 }
 
 static struct fab_model *load_start_config(const struct ctl_opts *o, struct fab_config_errors *e,

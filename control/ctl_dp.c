@@ -143,24 +143,36 @@ static void dispatch_async(struct ctl_dp *dp, const struct fab_wire_hdr *h, cons
 	}
 }
 
+/* Reads per turn of the event loop: a storm of punts must not hold it. */
+#define READS_PER_TURN 64
+
 int ctl_dp_read_async(struct ctl_dp *dp)
 {
 	struct fab_wire_hdr h;
 	const uint8_t *p = NULL;
-	int rc;
+	int rc, rd = 0;
 
 	if (dp->fd < 0)
 		return -ENOTCONN;
-	for (;;) {
-		rc = fab_wire_buf_read(&dp->in, dp->fd);
-		if (rc == -EAGAIN)
-			break;
-		if (rc != 0)
+	/*
+	 * Whole messages are handled after each read, those a call left behind
+	 * first: the buffer then never holds more than one read's worth, and
+	 * what the dataplane sent before it closed the connection is handled
+	 * before the connection is given up, so no punted copy it delivered is
+	 * lost here.
+	 */
+	for (int i = 0; i <= READS_PER_TURN; i++) {
+		while ((rc = next_message(dp, &h, &p)) == 1)
+			dispatch_async(dp, &h, p);
+		if (rc < 0)
 			return fail(dp, rc);
+		if (rd != 0 || i == READS_PER_TURN)
+			break;
+		rd = fab_wire_buf_read(&dp->in, dp->fd);
 	}
-	while ((rc = next_message(dp, &h, &p)) == 1)
-		dispatch_async(dp, &h, p);
-	return rc < 0 ? fail(dp, rc) : 0;
+	if (rd != 0 && rd != -EAGAIN)
+		return fail(dp, rd);
+	return 0;
 }
 
 int ctl_dp_call(struct ctl_dp *dp, uint32_t id, int timeout_ms, const uint8_t **payload,
@@ -169,7 +181,7 @@ int ctl_dp_call(struct ctl_dp *dp, uint32_t id, int timeout_ms, const uint8_t **
 	int64_t deadline = now_ms() + timeout_ms;
 	struct fab_wire_hdr h;
 	const uint8_t *p = NULL;
-	int rc;
+	int rc, closed = 0;
 
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
@@ -198,6 +210,8 @@ int ctl_dp_call(struct ctl_dp *dp, uint32_t id, int timeout_ms, const uint8_t **
 		}
 		if (rc < 0)
 			return fail(dp, rc);
+		if (closed != 0)
+			return fail(dp, closed);
 		if (dp->out.len > 0)
 			pfd.events |= POLLOUT;
 		if (left <= 0)
@@ -214,8 +228,9 @@ int ctl_dp_call(struct ctl_dp *dp, uint32_t id, int timeout_ms, const uint8_t **
 		}
 		if (pfd.revents & (POLLIN | POLLHUP | POLLERR)) {
 			rc = fab_wire_buf_read(&dp->in, dp->fd);
+			/* What came before the end is handled first (above). */
 			if (rc != 0 && rc != -EAGAIN)
-				return fail(dp, rc);
+				closed = rc;
 		}
 	}
 }

@@ -79,7 +79,8 @@ struct ctl {
 	uint64_t dp_status_ns; /* when dp_status was read */
 	char dp_error[256];    /* last failure to bring the dataplane in line */
 	uint64_t connects;
-	uint64_t punts;
+	uint64_t punts;     /* PUNT messages received from the dataplane */
+	uint64_t punts_bad; /* of which did not decode: counted, not used */
 	uint64_t next_poll_ns;
 
 	/* Counter reads: a ring for rates, the newest read, and display baselines. */

@@ -171,6 +171,9 @@ int ctl_metrics_render(struct ctl *c, FILE *out)
 	      (now - (double)c->start_ns) / 1e9);
 	gauge(out, "peerlan_dataplane_up", "1 if control is connected to the dataplane and in sync",
 	      c->synced ? 1 : 0);
+	ctl_metrics_family(out, "peerlan_control_punts_received_total", "counter",
+			   "Copies control received from the dataplane since control started");
+	fprintf(out, "peerlan_control_punts_received_total %llu\n", (unsigned long long)c->punts);
 	if (c->synced) {
 		gauge(out, "peerlan_dataplane_uptime_seconds",
 		      "Seconds since the dataplane started", (double)c->dp_status.uptime_ns / 1e9);
@@ -179,7 +182,8 @@ int ctl_metrics_render(struct ctl *c, FILE *out)
 		      (double)c->dp_status.hello.generation);
 		ctl_metrics_family(
 		    out, "peerlan_dataplane_punt_dropped_total", "counter",
-		    "Frames for the control process dropped for want of a buffer or ring space");
+		    "Copies for the control process the dataplane lost, every reason and port "
+		    "together (peerlan_port_punt_*_total by port and reason)");
 		fprintf(out, "peerlan_dataplane_punt_dropped_total %llu\n",
 			(unsigned long long)c->dp_status.punt_dropped);
 	}

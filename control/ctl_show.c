@@ -546,6 +546,7 @@ static int show_status(struct ctl *c, json_t **out)
 	json_object_set_new(dp, "connected", json_boolean(c->synced));
 	json_object_set_new(dp, "connects", u64_json(c->connects));
 	json_object_set_new(dp, "punts_received", u64_json(c->punts));
+	json_object_set_new(dp, "punts_malformed", u64_json(c->punts_bad));
 	if (c->dp_error[0] != '\0')
 		json_object_set_new(dp, "last_error", json_string(c->dp_error));
 	if (c->synced) {
