@@ -68,3 +68,21 @@ wait_synced() {
 	done
 	fail "control and dataplane did not get in sync"
 }
+
+# Runs COMMAND every 0.1 s until it succeeds; fails with WHAT after SECONDS.
+wait_for() { # wait_for SECONDS WHAT COMMAND...
+	local n=$(($1 * 10)) what=$2
+	shift 2
+	for _ in $(seq "$n"); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	fail "$what"
+}
+
+# A network namespace of the test's own, removed on exit; exits 77 (skipped)
+# if none can be made here.
+test_netns() { # test_netns NAME
+	ip netns add "$1" || { echo "cannot create a network namespace: skipped"; exit 77; }
+	trap "cleanup; ip netns delete '$1' 2>/dev/null || true" EXIT
+}

@@ -26,8 +26,7 @@ ns=pl-psec-$$
 tap=plpsec$$
 qtap=plpsq$$
 remove_on_exit+=("/var/run/dpdk/$prefix")
-ip netns add "$ns" || { echo "cannot create a network namespace: skipped"; exit 77; }
-trap 'cleanup; ip netns delete "$ns" 2>/dev/null || true' EXIT
+test_netns "$ns"
 
 python3 - "$tmp" <<'PY'
 import struct, sys
@@ -96,15 +95,6 @@ YAML
 
 status() { pl --json show status | jq -r "$1"; }
 psec() { pl --json show port-security "$1" | jq -r ".ports[0].$2"; }
-wait_for() { # wait_for SECONDS WHAT COMMAND...
-	local n=$(($1 * 10)) what=$2
-	shift 2
-	for _ in $(seq "$n"); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	fail "$what"
-}
 is_state() { [[ $(psec "$1" state) == "$2" ]]; }
 
 ip netns exec "$ns" "$dataplane" --no-huge -m 512 --no-pci --file-prefix "$prefix" -l 0,1 \
