@@ -345,6 +345,9 @@ size_t fab_sponge_tick(struct fab_sponge *s, uint64_t now_ms, struct fab_sponge_
 {
 	size_t k = 0;
 
+	/* Off means nothing is probed: what waits for probes waits for the sponge. */
+	if (!s->p.enabled)
+		return 0;
 	for (size_t i = 0; i < s->n; i++) {
 		struct entry *e = &s->e[i];
 
@@ -353,7 +356,10 @@ size_t fab_sponge_tick(struct fab_sponge *s, uint64_t now_ms, struct fab_sponge_
 			if (e->probes_sent < s->p.probes) {
 				out[k++] = (struct fab_sponge_action){FAB_SPONGE_PROBE, e->addr};
 				e->probes_sent++;
-				e->next_probe_ms += s->p.probe_interval_ms;
+				/* From now, not from when it was due: a late tick (control
+				 * out of sync with the dataplane, the sponge off) must not
+				 * send the probes in one burst and leave no time to answer. */
+				e->next_probe_ms = now_ms + s->p.probe_interval_ms;
 				continue;
 			}
 			/* Silent again: a rechecked address stays DEAD, unannounced. */

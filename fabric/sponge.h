@@ -107,7 +107,8 @@ struct fab_sponge_action {
 /*
  * Advances time: sends due probes and turns PENDING addresses whose probes
  * went unanswered into DEAD. Writes up to max actions into out and returns
- * how many; actions that do not fit are taken by the next call.
+ * how many; actions that do not fit are taken by the next call. A disabled
+ * sponge does nothing: its PENDING addresses wait until it is enabled.
  */
 size_t fab_sponge_tick(struct fab_sponge *s, uint64_t now_ms, struct fab_sponge_action *out,
 		       size_t max);

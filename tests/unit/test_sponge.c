@@ -523,6 +523,26 @@ static void test_load_old_format_and_static(void **state)
 	assert_int_equal(fab_sponge_tick(s, t + 5000, act, 8), 0);
 	assert_int_equal(fab_sponge_sponged(s, NULL, 0), 4);
 	sponge_done(s, &sf);
+
+	/* With the sponge off nothing is probed; the stale ones wait, unsponged. */
+	p.enabled = false;
+	s = sponge_from(&p, "dead 192.0.2.1\nstatic 192.0.2.2\n", W0, &sf);
+	assert_int_equal(fab_sponge_tick(s, t + 60000, act, 8), 0);
+	assert_int_equal(state_of(s, &a), FAB_SPONGE_PENDING);
+	/* Turned on a minute late (or the dataplane came late): the probes are
+	 * still a second apart, and the owner has all the time to answer. */
+	p.enabled = true;
+	assert_int_equal(fab_sponge_set_policy(s, &p), 0);
+	t += 60000;
+	for (unsigned i = 0; i < 5; i++) {
+		assert_int_equal(fab_sponge_tick(s, t + i * 1000, act, 8), 1);
+		assert_int_equal(probes_for(act, 1, &a), 1);
+		assert_int_equal(fab_sponge_tick(s, t + i * 1000 + 999, act, 8), 0);
+	}
+	assert_int_equal(state_of(s, &a), FAB_SPONGE_PENDING);
+	assert_int_equal(fab_sponge_tick(s, t + 5000, act, 8), 0);
+	assert_int_equal(state_of(s, &a), FAB_SPONGE_DEAD);
+	sponge_done(s, &sf);
 }
 
 int main(void)
