@@ -1075,8 +1075,9 @@ static void test_sponge_restart_reverifies(void **state)
 
 /*
  * The lab's case: One's router came back while control was away, and a
- * restarted control finds it dead in the state file. It probes One first;
- * One answers, and the dataplane never answers for it.
+ * restarted control finds it dead in the state file. It probes One first,
+ * even when the dataplane connects late; One answers, and the dataplane
+ * never answers for it.
  */
 static void test_sponge_restart_owner_answers(void **state)
 {
@@ -1090,10 +1091,18 @@ static void test_sponge_restart_owner_answers(void **state)
 	fake_dp_reload(e->dp, text);
 	/* A line of a file from before times were kept: of unknown age, so stale. */
 	write_state(e, "dead 192.0.2.1\n");
-	fake_dp_view(e->dp, &v0);
-	sp_view = v0;
+	/* Both restart, and the dataplane comes up later than the probes would
+	 * take: they must still leave a second apart, not all at once. */
+	fake_dp_stop(e->dp);
+	e->dp = NULL;
 	ctl_destroy(e->ctl);
 	e->ctl = start_ctl(e);
+	for (time_t end = time(NULL) + 4; time(NULL) < end;)
+		ctl_run_once(e->ctl, 10);
+	e->dp = fake_dp_start(e->dp_sock, text);
+	assert_non_null(e->dp);
+	fake_dp_view(e->dp, &v0);
+	sp_view = v0;
 	for (time_t end = time(NULL) + 10; time(NULL) < end && sp_view.injects == v0.injects;) {
 		ctl_run_once(e->ctl, 10);
 		fake_dp_view(e->dp, &sp_view);
