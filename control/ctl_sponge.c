@@ -50,6 +50,7 @@ struct ctl_sponge {
 	uint64_t pushed_gen;        /* sponge generation the dataplane has */
 	bool push_needed;
 	uint64_t saved_gen;
+	bool save_needed; /* the file holds dead states this process does not trust */
 	struct ctl_event events[EVENTS_MAX];
 	unsigned nevents, event_head;
 	uint64_t events_total;
@@ -63,6 +64,30 @@ struct ctl_sponge {
 static uint64_t now_ms(void)
 {
 	return ctl_now_ns() / 1000000;
+}
+
+/* Real time, for the state file: the sponge's own clock does not survive a reboot. */
+static uint64_t wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Addresses in state st, e.g. those a restart is verifying again. */
+static size_t count_state(const struct fab_sponge *s, enum fab_sponge_state st)
+{
+	size_t n = fab_sponge_list(s, 0, NULL, 0), k = 0;
+	struct fab_sponge_info *v = calloc(n ? n : 1, sizeof(*v));
+
+	if (v == NULL)
+		return 0;
+	fab_sponge_list(s, 0, v, n);
+	for (size_t i = 0; i < n; i++)
+		k += v[i].state == st;
+	free(v);
+	return k;
 }
 
 static fab_mac_t rd_mac(const uint8_t *p)
@@ -159,13 +184,20 @@ int ctl_sponge_init(struct ctl *c)
 	if (rc < 0)
 		return rc;
 	state_path(c, path, sizeof(path));
-	rc = fab_sponge_load(sp->s, path, now_ms(), &bad);
+	rc = fab_sponge_load(sp->s, path, now_ms(), wall_ms(), &bad);
 	if (rc == -EINVAL)
 		ctl_log("%s:%u: not a sponge state line; starting with nothing sponged", path, bad);
 	else if (rc < 0)
 		ctl_log("%s: %s; starting with nothing sponged", path, strerror(-rc));
-	else if (fab_sponge_sponged(sp->s, NULL, 0) > 0)
-		ctl_log("%s: %zu address(es) sponged", path, fab_sponge_sponged(sp->s, NULL, 0));
+	else if (fab_sponge_list(sp->s, 0, NULL, 0) > 0) {
+		size_t stale = count_state(sp->s, FAB_SPONGE_PENDING);
+
+		ctl_log("%s: %zu address(es) sponged, %zu dead too long ago to trust: probing them "
+			"before sponging them again",
+			path, fab_sponge_sponged(sp->s, NULL, 0), stale);
+		/* The file is the sponged set: what is being verified leaves it until found dead. */
+		sp->save_needed = stale > 0;
+	}
 	sp->saved_gen = fab_sponge_generation(sp->s);
 	sp->push_needed = true;
 	return 0;
@@ -565,9 +597,10 @@ static void save(struct ctl *c)
 
 	state_path(c, path, sizeof(path));
 	(void)mkdir(c->running->mgmt.state_dir, 0750);
-	rc = fab_sponge_save(sp->s, path);
+	rc = fab_sponge_save(sp->s, path, now_ms(), wall_ms());
 	/* Tried once per change: a full disk is reported, not retried every tick. */
 	sp->saved_gen = fab_sponge_generation(sp->s);
+	sp->save_needed = false;
 	if (rc < 0) {
 		snprintf(sp->last_error, sizeof(sp->last_error), "cannot save %s: %s", path,
 			 strerror(-rc));
@@ -599,7 +632,7 @@ void ctl_sponge_tick(struct ctl *c)
 	}
 	for (unsigned i = 0; i < ncorr && c->synced; i++)
 		correct(c, &corr[i]);
-	if (fab_sponge_generation(sp->s) != sp->saved_gen)
+	if (sp->save_needed || fab_sponge_generation(sp->s) != sp->saved_gen)
 		save(c);
 	if (c->synced && (sp->push_needed || fab_sponge_generation(sp->s) != sp->pushed_gen)) {
 		char err[160] = "";

@@ -23,6 +23,8 @@ struct entry {
 	uint64_t last_query_ms;
 	uint64_t last_heard_ms;
 	uint64_t since_ms;
+	/* DEAD, loaded fresh from the state file: probed once more, as if PENDING. */
+	bool recheck;
 };
 
 struct fab_sponge {
@@ -176,6 +178,7 @@ static void set_state(struct fab_sponge *s, struct entry *e, enum fab_sponge_sta
 {
 	if (sponged(e->state) != sponged(st))
 		s->generation++;
+	e->recheck = false;
 	if (st != FAB_SPONGE_PENDING && st != e->state)
 		e->probes_sent = 0;
 	if (st == FAB_SPONGE_ALIVE || st == FAB_SPONGE_PENDING)
@@ -342,15 +345,27 @@ size_t fab_sponge_tick(struct fab_sponge *s, uint64_t now_ms, struct fab_sponge_
 {
 	size_t k = 0;
 
+	/* Off means nothing is probed: what waits for probes waits for the sponge. */
+	if (!s->p.enabled)
+		return 0;
 	for (size_t i = 0; i < s->n; i++) {
 		struct entry *e = &s->e[i];
 
-		while (e->state == FAB_SPONGE_PENDING && e->next_probe_ms <= now_ms && k < max) {
+		while ((e->state == FAB_SPONGE_PENDING || e->recheck) &&
+		       e->next_probe_ms <= now_ms && k < max) {
 			if (e->probes_sent < s->p.probes) {
 				out[k++] = (struct fab_sponge_action){FAB_SPONGE_PROBE, e->addr};
 				e->probes_sent++;
-				e->next_probe_ms += s->p.probe_interval_ms;
+				/* From now, not from when it was due: a late tick (control
+				 * out of sync with the dataplane, the sponge off) must not
+				 * send the probes in one burst and leave no time to answer. */
+				e->next_probe_ms = now_ms + s->p.probe_interval_ms;
 				continue;
+			}
+			/* Silent again: a rechecked address stays DEAD, unannounced. */
+			if (e->recheck) {
+				e->recheck = false;
+				break;
 			}
 			set_state(s, e, FAB_SPONGE_DEAD, now_ms);
 			if (s->p.gratuitous)
@@ -358,6 +373,11 @@ size_t fab_sponge_tick(struct fab_sponge *s, uint64_t now_ms, struct fab_sponge_
 		}
 	}
 	return k;
+}
+
+uint64_t fab_sponge_verify_ms(const struct fab_sponge_policy *p)
+{
+	return ((uint64_t)p->probes + 1) * p->probe_interval_ms;
 }
 
 uint64_t fab_sponge_generation(const struct fab_sponge *s)
@@ -421,7 +441,7 @@ size_t fab_sponge_sponged(const struct fab_sponge *s, struct fab_naddr *out, siz
 	return total;
 }
 
-int fab_sponge_save(const struct fab_sponge *s, const char *path)
+int fab_sponge_save(const struct fab_sponge *s, const char *path, uint64_t now_ms, uint64_t wall_ms)
 {
 	char tmp[FAB_PATH_MAX + 8];
 	char buf[64];
@@ -435,10 +455,14 @@ int fab_sponge_save(const struct fab_sponge *s, const char *path)
 		return -errno;
 	for (size_t k = 0; k < s->n; k++) {
 		const struct entry *e = &s->e[k];
+		uint64_t age = now_ms > e->since_ms ? now_ms - e->since_ms : 0;
+		/* Rounded down: the state looks older, never younger, when loaded. */
+		uint64_t since_s = wall_ms > age ? (wall_ms - age) / 1000 : 0;
 
 		if (sponged(e->state) &&
-		    fprintf(f, "%s %s\n", e->state == FAB_SPONGE_STATIC ? "static" : "dead",
-			    fab_naddr_str(&e->addr, buf, sizeof(buf))) < 0)
+		    fprintf(f, "%s %s %llu\n", e->state == FAB_SPONGE_STATIC ? "static" : "dead",
+			    fab_naddr_str(&e->addr, buf, sizeof(buf)),
+			    (unsigned long long)since_s) < 0)
 			rc = -EIO;
 	}
 	if (fflush(f) != 0 || fsync(fileno(f)) != 0)
@@ -452,10 +476,33 @@ int fab_sponge_save(const struct fab_sponge *s, const char *path)
 	return rc;
 }
 
+/* Seconds since the epoch beyond this (year 33658) are not a time. */
+#define SINCE_MAX_S 999999999999ULL
+
 struct loaded {
 	struct fab_naddr addr;
 	enum fab_sponge_state state;
+	bool has_since;    /* files written before the time was kept have none */
+	uint64_t since_ms; /* real time, ms since the epoch */
 };
+
+static int parse_since(const char *w, struct loaded *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (w == NULL)
+		return 0;
+	if (*w < '0' || *w > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(w, &end, 10);
+	if (errno != 0 || *end != '\0' || v > SINCE_MAX_S)
+		return -EINVAL;
+	out->has_since = true;
+	out->since_ms = (uint64_t)v * 1000;
+	return 0;
+}
 
 /* Parses one line into *out; 0 for a line to apply, 1 for a blank one, -EINVAL. */
 static int parse_line(char *line, struct loaded *out)
@@ -463,10 +510,13 @@ static int parse_line(char *line, struct loaded *out)
 	char *save = NULL;
 	char *word = strtok_r(line, " \t\r\n", &save);
 	char *addr = word ? strtok_r(NULL, " \t\r\n", &save) : NULL;
+	char *since = addr ? strtok_r(NULL, " \t\r\n", &save) : NULL;
 
 	if (word == NULL)
 		return 1;
-	if (addr == NULL || strtok_r(NULL, " \t\r\n", &save) != NULL)
+	*out = (struct loaded){0};
+	if (addr == NULL || strtok_r(NULL, " \t\r\n", &save) != NULL ||
+	    parse_since(since, out) != 0)
 		return -EINVAL;
 	if (strcmp(word, "dead") == 0)
 		out->state = FAB_SPONGE_DEAD;
@@ -477,7 +527,38 @@ static int parse_line(char *line, struct loaded *out)
 	return fab_naddr_parse(&out->addr, addr);
 }
 
-int fab_sponge_load(struct fab_sponge *s, const char *path, uint64_t now_ms, unsigned *bad_line)
+/*
+ * One loaded line into the sponge. Only a DEAD state younger than the time
+ * the sponge takes to find one is trusted as it is (and checked again); any
+ * other dead state, from a file of unknown age or a clock that went back,
+ * is verified before it is sponged, so that a restart never sponges a
+ * router that came back while control was not listening.
+ */
+static int apply(struct fab_sponge *s, const struct loaded *l, uint64_t now_ms, uint64_t wall_ms)
+{
+	bool known = l->has_since && l->since_ms <= wall_ms;
+	uint64_t age = known ? wall_ms - l->since_ms : UINT64_MAX;
+	enum fab_sponge_state st = l->state;
+	struct entry *e;
+
+	if (st == FAB_SPONGE_DEAD && age >= fab_sponge_verify_ms(&s->p))
+		st = FAB_SPONGE_PENDING;
+	e = get(s, &l->addr, now_ms);
+	if (e == NULL)
+		return -ENOSPC;
+	set_state(s, e, st, now_ms);
+	if (st != FAB_SPONGE_PENDING && known)
+		e->since_ms = now_ms > age ? now_ms - age : 0;
+	if (st == FAB_SPONGE_DEAD) {
+		e->recheck = true;
+		e->probes_sent = 0;
+		e->next_probe_ms = now_ms;
+	}
+	return 0;
+}
+
+int fab_sponge_load(struct fab_sponge *s, const char *path, uint64_t now_ms, uint64_t wall_ms,
+		    unsigned *bad_line)
 {
 	FILE *f = fopen(path, "r");
 	struct loaded *v = NULL, *nv;
@@ -520,7 +601,7 @@ int fab_sponge_load(struct fab_sponge *s, const char *path, uint64_t now_ms, uns
 	if (rc == -EINVAL && bad_line != NULL)
 		*bad_line = lineno;
 	for (size_t k = 0; rc == 0 && k < n; k++)
-		rc = fab_sponge_set_state(s, &v[k].addr, v[k].state, now_ms);
+		rc = apply(s, &v[k], now_ms, wall_ms);
 	free(v);
 	return rc;
 }

@@ -107,7 +107,8 @@ struct fab_sponge_action {
 /*
  * Advances time: sends due probes and turns PENDING addresses whose probes
  * went unanswered into DEAD. Writes up to max actions into out and returns
- * how many; actions that do not fit are taken by the next call.
+ * how many; actions that do not fit are taken by the next call. A disabled
+ * sponge does nothing: its PENDING addresses wait until it is enabled.
  */
 size_t fab_sponge_tick(struct fab_sponge *s, uint64_t now_ms, struct fab_sponge_action *out,
 		       size_t max);
@@ -143,16 +144,37 @@ size_t fab_sponge_sponged(const struct fab_sponge *s, struct fab_naddr *out, siz
 uint64_t fab_sponge_overflow(const struct fab_sponge *s);
 
 /*
- * The state file: one line per sponged address, "dead ADDRESS" or "static
- * ADDRESS". Saving writes path.tmp, syncs it and renames it over path, so a
- * crash leaves the old file or the new one, never half of one. 0 or -errno.
+ * How long the sponge takes to find an address dead once it starts probing:
+ * its probes and one more interval ((probes + 1) * probe_interval_ms). A
+ * DEAD state saved less than this long ago is "fresh" when it is loaded;
+ * an older one is "stale" and is verified again before it is sponged.
  */
-int fab_sponge_save(const struct fab_sponge *s, const char *path);
+uint64_t fab_sponge_verify_ms(const struct fab_sponge_policy *p);
+
 /*
- * Loads a state file into the sponge (the addresses in it become DEAD or
- * STATIC). A missing file is an empty one. A bad line stops loading with
- * -EINVAL and *bad_line set, having changed nothing. 0 or -errno.
+ * The state file: one line per sponged address, "dead ADDRESS SINCE" or
+ * "static ADDRESS SINCE", SINCE being when the address entered that state,
+ * in whole seconds since the epoch (UTC, rounded down). now_ms is the
+ * sponge's clock and wall_ms the real time (ms since the epoch) at the same
+ * moment: together they turn the sponge's times into real ones. Saving
+ * writes path.tmp, syncs it and renames it over path, so a crash leaves the
+ * old file or the new one, never half of one. 0 or -errno.
  */
-int fab_sponge_load(struct fab_sponge *s, const char *path, uint64_t now_ms, unsigned *bad_line);
+int fab_sponge_save(const struct fab_sponge *s, const char *path, uint64_t now_ms,
+		    uint64_t wall_ms);
+/*
+ * Loads a state file into the sponge. A missing file is an empty one.
+ *  - static: STATIC, whatever its age (the operator's word is not checked);
+ *  - dead, fresh (younger than fab_sponge_verify_ms): DEAD, sponged at once,
+ *    keeping its time, and probed once more as if PENDING; an answer makes
+ *    it ALIVE, silence leaves it DEAD;
+ *  - dead, stale (older than that, with a time in the future, or with no
+ *    time, as files before the time was kept): PENDING, so it is probed
+ *    and sponged only if the probes go unanswered.
+ * A bad line stops loading with -EINVAL and *bad_line set, having changed
+ * nothing. 0 or -errno.
+ */
+int fab_sponge_load(struct fab_sponge *s, const char *path, uint64_t now_ms, uint64_t wall_ms,
+		    unsigned *bad_line);
 
 #endif

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <sys/stat.h>
@@ -892,7 +893,14 @@ static void test_sponge(void **state)
 	assert_non_null(f);
 	assert_non_null(fgets(line, sizeof(line), f));
 	fclose(f);
-	assert_string_equal(line, "static 192.0.2.99\n");
+	/* With the time it was sponged, in seconds since the epoch. */
+	{
+		unsigned long long since = 0;
+		long long now = (long long)time(NULL);
+
+		assert_int_equal(sscanf(line, "static 192.0.2.99 %llu\n", &since), 1);
+		assert_true(llabs((long long)since - now) <= 5);
+	}
 
 	/* A restarted control gives the dataplane the same set when it connects. */
 	fake_dp_view(e->dp, &sp_view);
@@ -949,6 +957,175 @@ static void test_sponge(void **state)
 	free(text);
 }
 
+/* Probes 1 s apart: a dead state younger than 3 s is fresh on load. */
+static const char sponge_restart_policy[] =
+    "policy:\n"
+    "  sponge: {queue-depth: 5, rate: 50, flood-protection: 0, "
+    "probes: 2, probe-interval: 1000, learning: 0}\n";
+
+static const uint8_t a1[16] = {[10] = 0xff, [11] = 0xff, 192, 0, 2, 1};
+static const uint8_t a2[16] = {[10] = 0xff, [11] = 0xff, 192, 0, 2, 2};
+
+/* Whether the last SPONGE_SET the dataplane got holds addr. */
+static bool dp_sponges(const struct fake_dp_view *v, const uint8_t addr[16])
+{
+	for (uint32_t i = 0; i < v->nsponged && i < 16; i++)
+		if (memcmp(v->sponged[i], addr, 16) == 0)
+			return true;
+	return false;
+}
+
+static bool sponges_a1(struct env *e)
+{
+	fake_dp_view(e->dp, &sp_view);
+	return dp_sponges(&sp_view, a1);
+}
+
+static void write_state(struct env *e, const char *text)
+{
+	char path[160];
+
+	snprintf(path, sizeof(path), "%s/state", e->dir);
+	(void)mkdir(path, 0750);
+	snprintf(path, sizeof(path), "%s/state/sponge.state", e->dir);
+	write_file(path, text);
+}
+
+static bool state_has(struct env *e, const char *prefix)
+{
+	char path[160], line[128];
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/state/sponge.state", e->dir);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return false;
+	while (!found && fgets(line, sizeof(line), f) != NULL)
+		found = strncmp(line, prefix, strlen(prefix)) == 0;
+	fclose(f);
+	return found;
+}
+
+static const char *neighbor_state(struct env *e, const char *addr)
+{
+	static char st[16];
+	json_t *o = exec_ok(e, "show neighbors ipv4", NULL), *n;
+	size_t i;
+
+	st[0] = '\0';
+	json_array_foreach(json_object_get(o, "neighbors"), i,
+			   n) if (strcmp(json_string_value(json_object_get(n, "address")), addr) ==
+				  0)
+	    snprintf(st, sizeof(st), "%s", json_string_value(json_object_get(n, "state")));
+	json_decref(o);
+	return st;
+}
+
+/*
+ * A restart with a dead state saved long ago (the owner may have come back
+ * while control was away): the address is probed and left out of the set
+ * the dataplane gets until the probes go unanswered; an owner that answers
+ * is never sponged. A dead state saved a moment ago is given to the
+ * dataplane at once.
+ */
+static void test_sponge_restart_reverifies(void **state)
+{
+	struct env *e = *state;
+	char *extra = NULL, *text, buf[160];
+	struct fake_dp_view v0;
+	unsigned long long now = (unsigned long long)time(NULL);
+
+	assert_true(asprintf(&extra, "%s%s", member2, sponge_restart_policy) > 0);
+	text = config_text(e, extra);
+	write_file(e->cfg, text);
+	fake_dp_reload(e->dp, text);
+	/* One's 192.0.2.1 dead an hour ago; Two's 192.0.2.2 dead just now. */
+	snprintf(buf, sizeof(buf), "dead 192.0.2.1 %llu\ndead 192.0.2.2 %llu\n", now - 3600, now);
+	write_state(e, buf);
+	fake_dp_view(e->dp, &v0);
+	restart_ctl(e);
+
+	/* The set given on connect holds the fresh address, not the stale one. */
+	fake_dp_view(e->dp, &sp_view);
+	assert_true(sp_view.sponge_sets > v0.sponge_sets);
+	assert_true(dp_sponges(&sp_view, a2));
+	assert_false(dp_sponges(&sp_view, a1));
+	/* The file no longer claims what is being verified. */
+	assert_false(state_has(e, "dead 192.0.2.1"));
+	assert_true(state_has(e, "dead 192.0.2.2"));
+	/* One stays silent: probed on its port, sponged only after both probes. */
+	for (int i = 0; i < 1000 && !sponges_a1(e); i++) {
+		unsigned injects = sp_view.injects;
+
+		ctl_run_once(e->ctl, 10);
+		fake_dp_view(e->dp, &sp_view);
+		if (dp_sponges(&sp_view, a1))
+			/* Two probes for One, and one or two rechecks for Two before. */
+			assert_true(injects - v0.injects >= 3);
+	}
+	assert_true(sponges_a1(e));
+	assert_true(dp_sponges(&sp_view, a2));
+	assert_true(state_has(e, "dead 192.0.2.1"));
+	assert_string_equal(neighbor_state(e, "192.0.2.1"), "dead");
+
+	free(extra);
+	free(text);
+}
+
+/*
+ * The lab's case: One's router came back while control was away, and a
+ * restarted control finds it dead in the state file. It probes One first,
+ * even when the dataplane connects late; One answers, and the dataplane
+ * never answers for it.
+ */
+static void test_sponge_restart_owner_answers(void **state)
+{
+	struct env *e = *state;
+	char *extra = NULL, *text;
+	struct fake_dp_view v0;
+
+	assert_true(asprintf(&extra, "%s%s", member2, sponge_restart_policy) > 0);
+	text = config_text(e, extra);
+	write_file(e->cfg, text);
+	fake_dp_reload(e->dp, text);
+	/* A line of a file from before times were kept: of unknown age, so stale. */
+	write_state(e, "dead 192.0.2.1\n");
+	/* Both restart, and the dataplane comes up later than the probes would
+	 * take: they must still leave a second apart, not all at once. */
+	fake_dp_stop(e->dp);
+	e->dp = NULL;
+	ctl_destroy(e->ctl);
+	e->ctl = start_ctl(e);
+	for (time_t end = time(NULL) + 4; time(NULL) < end;)
+		ctl_run_once(e->ctl, 10);
+	e->dp = fake_dp_start(e->dp_sock, text);
+	assert_non_null(e->dp);
+	fake_dp_view(e->dp, &v0);
+	sp_view = v0;
+	for (time_t end = time(NULL) + 10; time(NULL) < end && sp_view.injects == v0.injects;) {
+		ctl_run_once(e->ctl, 10);
+		fake_dp_view(e->dp, &sp_view);
+	}
+	/* The set was given on connect, before the first probe, without One. */
+	assert_true(sp_view.injects > v0.injects);
+	assert_true(sp_view.sponge_sets > v0.sponge_sets);
+	assert_int_equal(sp_view.inject_port, 0);
+	assert_int_equal(sp_view.inject_frame[41], 1); /* an ARP probe for 192.0.2.1 */
+	assert_false(dp_sponges(&sp_view, a1));
+	punt_arp(e, 0, 2, 1, "192.0.2.1", "0.0.0.0");
+	/* Past the time the probes would have taken (3 s): never in the set, alive. */
+	for (time_t end = time(NULL) + 5; time(NULL) < end;) {
+		ctl_run_once(e->ctl, 10);
+		fake_dp_view(e->dp, &sp_view);
+		assert_false(dp_sponges(&sp_view, a1));
+	}
+	assert_string_equal(neighbor_state(e, "192.0.2.1"), "alive");
+	assert_false(state_has(e, "dead 192.0.2.1"));
+	free(extra);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -973,6 +1150,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_dataplane_sends_garbage, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_cli_sockets, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_sponge, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_sponge_restart_reverifies, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_sponge_restart_owner_answers, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,6 +14,8 @@
 #include "fabric/sponge.h"
 
 #define T0 1000000ULL /* an arbitrary start, in ms */
+/* The real time at T0, ms since the epoch: 2026-12-01 00:00:00 UTC. */
+#define W0 1796083200000ULL
 
 /* arpsponge's defaults but a queue of 10, so tests stay short. */
 static struct fab_sponge_policy policy(void)
@@ -265,7 +267,7 @@ static void test_persistence(void **state)
 	struct fab_sponge *s = fab_sponge_create(&p, 0, T0), *r;
 	struct fab_naddr a = addr("192.0.2.99"), b = addr("2001:db8::99"), c = addr("192.0.2.7");
 	struct fab_sponge_info info;
-	char dir[] = "/tmp/test_sponge.XXXXXX", path[128], tmp[140];
+	char dir[] = "/tmp/test_sponge.XXXXXX", path[128], tmp[140], line[80];
 	unsigned bad = 0;
 	FILE *f;
 
@@ -276,16 +278,27 @@ static void test_persistence(void **state)
 	fab_sponge_set_state(s, &a, FAB_SPONGE_DEAD, T0);
 	fab_sponge_set_state(s, &b, FAB_SPONGE_STATIC, T0);
 	fab_sponge_set_state(s, &c, FAB_SPONGE_PENDING, T0);
-	assert_int_equal(fab_sponge_save(s, path), 0);
+	assert_int_equal(fab_sponge_save(s, path, T0 + 1500, W0 + 1500), 0);
 	assert_int_equal(access(tmp, F_OK), -1);
+	/* Each line says when the address entered its state, in seconds. */
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(line, sizeof(line), f));
+	assert_string_equal(line, "dead 192.0.2.99 1796083200\n");
+	assert_non_null(fgets(line, sizeof(line), f));
+	assert_string_equal(line, "static 2001:db8::99 1796083200\n");
+	assert_null(fgets(line, sizeof(line), f));
+	fclose(f);
 
-	r = fab_sponge_create(&p, 0, T0);
+	/* Loaded 2 s later by a sponge whose clock started elsewhere: still fresh. */
+	r = fab_sponge_create(&p, 0, 50000);
 	/* A missing file is an empty state. */
-	assert_int_equal(fab_sponge_load(r, tmp, T0, &bad), 0);
-	assert_int_equal(fab_sponge_load(r, path, T0, &bad), 0);
+	assert_int_equal(fab_sponge_load(r, tmp, 50000, W0 + 2000, &bad), 0);
+	assert_int_equal(fab_sponge_load(r, path, 50000, W0 + 2000, &bad), 0);
 	assert_int_equal(fab_sponge_sponged(r, NULL, 0), 2);
 	assert_int_equal(fab_sponge_get(r, &a, T0, &info), 0);
 	assert_int_equal(info.state, FAB_SPONGE_DEAD);
+	assert_int_equal(info.since_ms, 48000); /* the time it entered, on the new clock */
 	assert_int_equal(fab_sponge_get(r, &b, T0, &info), 0);
 	assert_int_equal(info.state, FAB_SPONGE_STATIC);
 	/* Only sponged addresses are saved. */
@@ -298,26 +311,256 @@ static void test_persistence(void **state)
 	fputs("dead 192.0.2.1\n\nstatic 192.0.2.2\nalive 192.0.2.3\n", f);
 	fclose(f);
 	r = fab_sponge_create(&p, 0, T0);
-	assert_int_equal(fab_sponge_load(r, path, T0, &bad), -EINVAL);
+	assert_int_equal(fab_sponge_load(r, path, T0, W0, &bad), -EINVAL);
 	assert_int_equal(bad, 4);
 	assert_int_equal(fab_sponge_list(r, T0, &info, 1), 0);
+	/* So does a time that is not one. */
+	static const char *const bad_times[] = {
+	    "12x", "-5", "+5", "1e9", "1000000000000", "99999999999999999999999", "1 2"};
+	for (size_t i = 0; i < sizeof(bad_times) / sizeof(bad_times[0]); i++) {
+		f = fopen(path, "w");
+		assert_non_null(f);
+		fprintf(f, "static 192.0.2.2 1796083200\ndead 192.0.2.1 %s\n", bad_times[i]);
+		fclose(f);
+		bad = 0;
+		assert_int_equal(fab_sponge_load(r, path, T0, W0, &bad), -EINVAL);
+		assert_int_equal(bad, 2);
+		assert_int_equal(fab_sponge_list(r, T0, &info, 1), 0);
+	}
 	fab_sponge_destroy(r);
 
 	/* Saving where the directory is gone fails cleanly. */
 	unlink(path);
 	rmdir(dir);
-	assert_int_equal(fab_sponge_save(s, path), -ENOENT);
+	assert_int_equal(fab_sponge_save(s, path, T0, W0), -ENOENT);
 	fab_sponge_destroy(s);
+}
+
+struct state_file {
+	char dir[32];
+	char path[64];
+};
+
+/* A sponge started at T0 from a state file holding text, read at real time wall_ms. */
+static struct fab_sponge *sponge_from(const struct fab_sponge_policy *p, const char *text,
+				      uint64_t wall_ms, struct state_file *sf)
+{
+	struct fab_sponge *s = fab_sponge_create(p, 0, T0);
+	FILE *f;
+
+	snprintf(sf->dir, sizeof(sf->dir), "/tmp/test_sponge.XXXXXX");
+	assert_non_null(mkdtemp(sf->dir));
+	snprintf(sf->path, sizeof(sf->path), "%s/sponge.state", sf->dir);
+	f = fopen(sf->path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	assert_non_null(s);
+	assert_int_equal(fab_sponge_load(s, sf->path, T0, wall_ms, NULL), 0);
+	return s;
+}
+
+/* An address's state, or -ENOENT. */
+static int state_of(const struct fab_sponge *s, const struct fab_naddr *a)
+{
+	struct fab_sponge_info info;
+	int rc = fab_sponge_get(s, a, T0, &info);
+
+	return rc != 0 ? rc : (int)info.state;
+}
+
+static void sponge_done(struct fab_sponge *s, struct state_file *sf)
+{
+	fab_sponge_destroy(s);
+	unlink(sf->path);
+	rmdir(sf->dir);
+}
+
+/* Counts the probes for a among n actions. */
+static unsigned probes_for(const struct fab_sponge_action *act, size_t n, const struct fab_naddr *a)
+{
+	unsigned k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(act[i].kind, FAB_SPONGE_PROBE);
+		k += memcmp(&act[i].addr, a, sizeof(*a)) == 0;
+	}
+	return k;
+}
+
+/*
+ * A dead state older than the sponge's own verification (5 probes a second
+ * apart and one more second: 6 s) is not sponged on load: it is probed
+ * first, and sponged only when the probes go unanswered.
+ */
+static void test_load_stale_dead_is_verified(void **state)
+{
+	struct fab_sponge_policy p = policy();
+	struct fab_sponge *s;
+	struct fab_sponge_action act[8];
+	struct fab_sponge_info info;
+	struct fab_naddr a = addr("192.0.2.1"), b = addr("2001:db8::1");
+	struct state_file sf;
+	uint64_t t = T0, gen;
+
+	(void)state;
+	p.gratuitous = true;
+	assert_int_equal(fab_sponge_verify_ms(&p), 6000);
+	/* a sponged at W0, b a day before; the restart comes exactly 6 s after W0. */
+	s = sponge_from(&p, "dead 192.0.2.1 1796083200\ndead 2001:db8::1 1795996800\n", W0 + 6000,
+			&sf);
+	assert_int_equal(fab_sponge_sponged(s, NULL, 0), 0);
+	assert_int_equal(state_of(s, &a), FAB_SPONGE_PENDING);
+	assert_int_equal(state_of(s, &b), FAB_SPONGE_PENDING);
+	gen = fab_sponge_generation(s);
+
+	/* Probed at once, learning period or not, then once a second. */
+	assert_true(fab_sponge_learning(s, t));
+	assert_int_equal(fab_sponge_tick(s, t, act, 8), 2);
+	assert_int_equal(probes_for(act, 2, &a), 1);
+	assert_int_equal(probes_for(act, 2, &b), 1);
+	/* b's owner answers: ALIVE, and never sponged. */
+	assert_int_equal(fab_sponge_heard(s, &b, t + 300), FAB_SPONGE_PENDING);
+	for (unsigned i = 1; i < 5; i++) {
+		assert_int_equal(fab_sponge_tick(s, t + i * 1000, act, 8), 1);
+		assert_int_equal(probes_for(act, 1, &a), 1);
+		assert_int_equal(fab_sponge_sponged(s, NULL, 0), 0);
+	}
+	assert_int_equal(fab_sponge_generation(s), gen);
+	/* a stays silent one interval after its last probe: DEAD now, announced. */
+	assert_int_equal(fab_sponge_tick(s, t + 5000, act, 8), 1);
+	assert_int_equal(act[0].kind, FAB_SPONGE_ANNOUNCE);
+	assert_int_equal(fab_sponge_sponged(s, NULL, 0), 1);
+	assert_int_equal(fab_sponge_get(s, &a, t, &info), 0);
+	assert_int_equal(info.state, FAB_SPONGE_DEAD);
+	assert_int_equal(info.since_ms, t + 5000);
+	assert_int_equal(state_of(s, &b), FAB_SPONGE_ALIVE);
+	assert_int_equal(fab_sponge_tick(s, t + 60000, act, 8), 0);
+	sponge_done(s, &sf);
+}
+
+/*
+ * A dead state younger than that is sponged at once, keeps its time, and is
+ * probed once more: an owner that answers is ALIVE, a silent one stays DEAD
+ * without a second announcement.
+ */
+static void test_load_fresh_dead_is_kept_and_rechecked(void **state)
+{
+	struct fab_sponge_policy p = policy();
+	struct fab_sponge *s;
+	struct fab_sponge_action act[8];
+	struct fab_sponge_info info;
+	struct fab_naddr a = addr("192.0.2.1"), b = addr("2001:db8::1");
+	struct state_file sf;
+	uint64_t t = T0, gen;
+
+	(void)state;
+	p.gratuitous = true;
+	s = sponge_from(&p, "dead 192.0.2.1 1796083200\ndead 2001:db8::1 1796083200\n", W0 + 5999,
+			&sf);
+	assert_int_equal(fab_sponge_sponged(s, NULL, 0), 2);
+	assert_int_equal(fab_sponge_get(s, &a, t, &info), 0);
+	assert_int_equal(info.state, FAB_SPONGE_DEAD);
+	assert_int_equal(info.since_ms, t - 5999);
+
+	assert_int_equal(fab_sponge_tick(s, t, act, 8), 2);
+	assert_int_equal(probes_for(act, 2, &a), 1);
+	assert_int_equal(probes_for(act, 2, &b), 1);
+	/* b was back: its answer unsponges it. */
+	assert_int_equal(fab_sponge_heard(s, &b, t + 200), FAB_SPONGE_DEAD);
+	assert_int_equal(fab_sponge_sponged(s, NULL, 0), 1);
+	gen = fab_sponge_generation(s);
+	for (unsigned i = 1; i < 5; i++) {
+		assert_int_equal(fab_sponge_tick(s, t + i * 1000, act, 8), 1);
+		assert_int_equal(probes_for(act, 1, &a), 1);
+	}
+	/* a stays silent: DEAD as it was, not announced again, not probed again. */
+	assert_int_equal(fab_sponge_tick(s, t + 5000, act, 8), 0);
+	assert_int_equal(fab_sponge_tick(s, t + 60000, act, 8), 0);
+	assert_int_equal(fab_sponge_generation(s), gen);
+	assert_int_equal(fab_sponge_get(s, &a, t, &info), 0);
+	assert_int_equal(info.state, FAB_SPONGE_DEAD);
+	assert_int_equal(info.since_ms, t - 5999);
+	assert_int_equal(state_of(s, &b), FAB_SPONGE_ALIVE);
+	sponge_done(s, &sf);
+}
+
+/*
+ * Files written before the time was kept: a dead line has no age and is
+ * verified; a static line is the operator's word and is kept. So is a
+ * static line of any age. A time in the future (the clock went back) makes
+ * a dead state as untrustworthy as no time at all.
+ */
+static void test_load_old_format_and_static(void **state)
+{
+	struct fab_sponge_policy p = policy();
+	struct fab_sponge *s;
+	struct fab_sponge_action act[8];
+	struct fab_sponge_info info;
+	struct fab_naddr a = addr("192.0.2.1"), b = addr("192.0.2.2"), c = addr("192.0.2.3"),
+			 d = addr("2001:db8::4");
+	struct state_file sf;
+	uint64_t t = T0;
+
+	(void)state;
+	s = sponge_from(&p,
+			"dead 192.0.2.1\nstatic 192.0.2.2\n"
+			"static 192.0.2.3 1700000000\ndead 2001:db8::4 1796083260\n",
+			W0, &sf);
+	assert_int_equal(state_of(s, &a), FAB_SPONGE_PENDING);
+	assert_int_equal(fab_sponge_get(s, &b, t, &info), 0);
+	assert_int_equal(info.state, FAB_SPONGE_STATIC);
+	assert_int_equal(info.since_ms, t);
+	assert_int_equal(state_of(s, &c), FAB_SPONGE_STATIC);
+	assert_int_equal(state_of(s, &d), FAB_SPONGE_PENDING);
+	assert_int_equal(fab_sponge_sponged(s, NULL, 0), 2);
+	/* Only the dead ones are probed; the static ones never. */
+	for (unsigned i = 0; i < 5; i++) {
+		assert_int_equal(fab_sponge_tick(s, t + i * 1000, act, 8), 2);
+		assert_int_equal(probes_for(act, 2, &a), 1);
+		assert_int_equal(probes_for(act, 2, &d), 1);
+	}
+	assert_int_equal(fab_sponge_tick(s, t + 5000, act, 8), 0);
+	assert_int_equal(fab_sponge_sponged(s, NULL, 0), 4);
+	sponge_done(s, &sf);
+
+	/* With the sponge off nothing is probed; the stale ones wait, unsponged. */
+	p.enabled = false;
+	s = sponge_from(&p, "dead 192.0.2.1\nstatic 192.0.2.2\n", W0, &sf);
+	assert_int_equal(fab_sponge_tick(s, t + 60000, act, 8), 0);
+	assert_int_equal(state_of(s, &a), FAB_SPONGE_PENDING);
+	/* Turned on a minute late (or the dataplane came late): the probes are
+	 * still a second apart, and the owner has all the time to answer. */
+	p.enabled = true;
+	assert_int_equal(fab_sponge_set_policy(s, &p), 0);
+	t += 60000;
+	for (unsigned i = 0; i < 5; i++) {
+		assert_int_equal(fab_sponge_tick(s, t + i * 1000, act, 8), 1);
+		assert_int_equal(probes_for(act, 1, &a), 1);
+		assert_int_equal(fab_sponge_tick(s, t + i * 1000 + 999, act, 8), 0);
+	}
+	assert_int_equal(state_of(s, &a), FAB_SPONGE_PENDING);
+	assert_int_equal(fab_sponge_tick(s, t + 5000, act, 8), 0);
+	assert_int_equal(state_of(s, &a), FAB_SPONGE_DEAD);
+	sponge_done(s, &sf);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_addresses),           cmocka_unit_test(test_threshold),
-	    cmocka_unit_test(test_learning_period),     cmocka_unit_test(test_flood_protection),
-	    cmocka_unit_test(test_probes_then_dead),    cmocka_unit_test(test_answer_during_probes),
-	    cmocka_unit_test(test_unsponge_when_heard), cmocka_unit_test(test_dad_never_counts),
-	    cmocka_unit_test(test_disabled_and_full),   cmocka_unit_test(test_persistence),
+	    cmocka_unit_test(test_addresses),
+	    cmocka_unit_test(test_threshold),
+	    cmocka_unit_test(test_learning_period),
+	    cmocka_unit_test(test_flood_protection),
+	    cmocka_unit_test(test_probes_then_dead),
+	    cmocka_unit_test(test_answer_during_probes),
+	    cmocka_unit_test(test_unsponge_when_heard),
+	    cmocka_unit_test(test_dad_never_counts),
+	    cmocka_unit_test(test_disabled_and_full),
+	    cmocka_unit_test(test_persistence),
+	    cmocka_unit_test(test_load_stale_dead_is_verified),
+	    cmocka_unit_test(test_load_fresh_dead_is_kept_and_rechecked),
+	    cmocka_unit_test(test_load_old_format_and_static),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
