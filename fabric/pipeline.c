@@ -60,6 +60,24 @@ struct burst {
 	uint32_t binding;
 };
 
+/* The tag a frame leaving on its egress port needs, as egress() found it. */
+enum { TAG_KEEP, TAG_PUSH, TAG_POP, TAG_SET };
+
+/*
+ * What the rules decided to do to a frame that leaves, beside its verdict:
+ * filled in while the frame is decided, carried out by apply() once the last
+ * rule has let it through, so a frame any rule drops is never edited. The
+ * outcome says which fields count: OUT_STEER rewrites the destination to
+ * mac, OUT_ANSWER builds the answer of mac (of ND, from the solicitation at
+ * icmp_off from the IPv6 header); whatever leaves gets its tag put as tag
+ * says.
+ */
+struct plan {
+	fab_mac_t mac;
+	uint32_t icmp_off;
+	uint8_t tag;
+};
+
 /* Drops that name a sender's violation; the port remembers the last offender. */
 static const bool offender_reason[FAB_DROP__COUNT] = {
     [FAB_DROP_vlan_tagged_on_access] = true,
@@ -198,10 +216,14 @@ static inline void wr_mac(uint8_t *p, fab_mac_t mac)
 	wr32(p + 2, (uint32_t)mac);
 }
 
+/*
+ * A drop ends the decision and replaces whatever was planned before it: the
+ * frame is not edited and, unless the drop itself asks for one, not copied.
+ */
 static inline int drop(struct fab_verdict *v, unsigned reason)
 {
 	v->action = FAB_ACT_DROP;
-	v->flags &= (uint8_t)~FAB_VF_MOVED; /* a frame that does not leave needs no update */
+	v->flags = 0;
 	v->reason = (uint16_t)reason;
 	return OUT_DROP;
 }
@@ -209,8 +231,9 @@ static inline int drop(struct fab_verdict *v, unsigned reason)
 /* A drop the control process wants to see: the sponge, liveness of owners. */
 static inline int drop_punt(struct fab_verdict *v, unsigned reason)
 {
-	v->flags |= FAB_VF_PUNT;
-	return drop(v, reason);
+	drop(v, reason);
+	v->flags = FAB_VF_PUNT;
+	return OUT_DROP;
 }
 
 /* 0 unicast, 1 multicast, 2 broadcast, NO_CLASS for a frame without a whole destination. */
@@ -241,36 +264,57 @@ uint16_t fab_icmp6_csum(const uint8_t *ip, const uint8_t *icmp, uint32_t len)
 }
 
 /*
- * Puts the frame into the shape out_port sends: on a trunk one 802.1Q tag
- * with the LAN's VLAN and PCP 0, on an access port no tag. A tag is pushed
- * into the headroom and popped by moving the addresses, except that a frame
- * that would fall under the Ethernet minimum keeps its length and closes the
- * gap from the tail, ending in zero padding.
+ * Sends the frame out of out_port, len bytes long before its tag is put
+ * right (an answer's length, not the request's): checks that the port can
+ * take it, and plans the tag it must carry there. On a trunk that is one
+ * 802.1Q tag with the LAN's VLAN and PCP 0, on an access port none.
  */
-static inline __attribute__((always_inline)) int egress(const struct burst *b, struct fab_frame *f,
-							const struct meta *m, uint16_t out_port,
-							struct fab_verdict *v, uint8_t action,
-							int out)
+static inline __attribute__((always_inline)) int
+egress(const struct burst *b, const struct fab_frame *f, const struct meta *m, struct plan *p,
+       uint16_t len, uint16_t out_port, struct fab_verdict *v, uint8_t action, int out)
 {
 	const struct fab_t_port *op = &b->t->ports[out_port];
-	uint8_t *d = f->data;
 
-	if ((uint32_t)(f->len - m->l2len) > op->mtu)
+	if ((uint32_t)(len - m->l2len) > op->mtu)
 		return drop(v, FAB_DROP_dst_mtu);
 	if (op->mode == FAB_PORT_TRUNK) {
+		p->tag = TAG_SET;
 		if (m->l2len == FAB_ETH_HLEN) {
 			if (f->headroom < FAB_VLAN_HLEN)
 				return drop(v, FAB_DROP_no_buffer);
-			d -= FAB_VLAN_HLEN;
-			memmove(d, d + FAB_VLAN_HLEN, 2 * FAB_ETH_ADDR_LEN);
-			wr16(d + 2 * FAB_ETH_ADDR_LEN, FAB_ETH_P_8021Q);
-			f->data = d;
-			f->len += FAB_VLAN_HLEN;
-			f->headroom -= FAB_VLAN_HLEN;
-			v->flags |= FAB_VF_MOVED;
+			p->tag = TAG_PUSH;
 		}
+	} else {
+		p->tag = m->l2len == FAB_ETH_HLEN ? TAG_KEEP : TAG_POP;
+	}
+	v->action = action;
+	v->port = out_port;
+	return out;
+}
+
+/*
+ * Puts the tag as egress() planned it. A tag is pushed into the headroom and
+ * popped by moving the addresses, except that a frame that would fall under
+ * the Ethernet minimum keeps its length and closes the gap from the tail,
+ * ending in zero padding.
+ */
+static inline void put_tag(const struct burst *b, struct fab_frame *f, const struct meta *m,
+			   uint8_t tag, struct fab_verdict *v)
+{
+	uint8_t *d = f->data;
+
+	if (tag == TAG_PUSH) {
+		d -= FAB_VLAN_HLEN;
+		memmove(d, d + FAB_VLAN_HLEN, 2 * FAB_ETH_ADDR_LEN);
+		wr16(d + 2 * FAB_ETH_ADDR_LEN, FAB_ETH_P_8021Q);
+		f->data = d;
+		f->len += FAB_VLAN_HLEN;
+		f->headroom -= FAB_VLAN_HLEN;
+		v->flags |= FAB_VF_MOVED;
+	}
+	if (tag == TAG_PUSH || tag == TAG_SET) {
 		wr16(d + FAB_ETH_HLEN, b->t->lans[m->lan].vlan);
-	} else if (m->l2len != FAB_ETH_HLEN) {
+	} else if (tag == TAG_POP) {
 		if (f->len >= FAB_ETH_MIN_LEN + FAB_VLAN_HLEN) {
 			memmove(d + FAB_VLAN_HLEN, d, 2 * FAB_ETH_ADDR_LEN);
 			f->data = d + FAB_VLAN_HLEN;
@@ -283,14 +327,11 @@ static inline __attribute__((always_inline)) int egress(const struct burst *b, s
 			memset(d + f->len - FAB_VLAN_HLEN, 0, FAB_VLAN_HLEN);
 		}
 	}
-	v->action = action;
-	v->port = out_port;
-	return out;
 }
 
 /* Unicast by destination MAC: the static MAC table, never a flood. */
-static int forward(const struct burst *b, struct fab_frame *f, const struct meta *m,
-		   struct fab_verdict *v)
+static int forward(const struct burst *b, const struct fab_frame *f, const struct meta *m,
+		   struct fab_verdict *v, struct plan *p)
 {
 	const struct fab_t_ent *e;
 
@@ -307,7 +348,7 @@ static int forward(const struct burst *b, struct fab_frame *f, const struct meta
 		return drop(v, FAB_DROP_hairpin);
 	if (b->oper[e->port] != FAB_OPER_UP)
 		return drop(v, FAB_DROP_dst_port_down);
-	return egress(b, f, m, e->port, v, FAB_ACT_FORWARD, OUT_FORWARD);
+	return egress(b, f, m, p, f->len, e->port, v, FAB_ACT_FORWARD, OUT_FORWARD);
 }
 
 struct neigh_reasons {
@@ -324,8 +365,8 @@ static const struct neigh_reasons nd_reasons = {FAB_DROP_nd_dad, FAB_DROP_nd_unk
 /*
  * Decides an ARP request or neighbour solicitation for an address whose
  * owner is binding (NO_BINDING if nobody owns it). Returns OUT_ANSWER when
- * the caller should turn the frame into the owner's answer, otherwise the
- * frame's final outcome (steered to the owner, or dropped).
+ * the caller should plan the owner's answer, otherwise the outcome so far
+ * (steered to the owner, or dropped).
  *
  * A duplicate-address probe is never answered: an answer would tell the
  * prober its address is taken. If another member owns the address the probe
@@ -336,8 +377,8 @@ static const struct neigh_reasons nd_reasons = {FAB_DROP_nd_dad, FAB_DROP_nd_unk
  * owner is down, are copied to the control process, whose sponge answers
  * them when they become a storm.
  */
-static int neigh_request(const struct burst *b, struct fab_frame *f, const struct meta *m,
-			 struct fab_verdict *v, uint32_t binding, bool probe,
+static int neigh_request(const struct burst *b, const struct fab_frame *f, const struct meta *m,
+			 struct fab_verdict *v, struct plan *p, uint32_t binding, bool probe,
 			 const struct neigh_reasons *r)
 {
 	const struct fab_t_binding *owner;
@@ -357,8 +398,8 @@ static int neigh_request(const struct burst *b, struct fab_frame *f, const struc
 	/* Steering: only the owner's port sees the request. The sponge gets a copy
 	 * (policed by the dataplane) because an owner can be silent with its port up,
 	 * and only the requests show that; not of one the owner's port cannot take. */
-	wr_mac(f->data, owner->mac);
-	out = egress(b, f, m, owner->port, v, FAB_ACT_FORWARD, OUT_STEER);
+	p->mac = owner->mac;
+	out = egress(b, f, m, p, f->len, owner->port, v, FAB_ACT_FORWARD, OUT_STEER);
 	if (out == OUT_STEER && b->t->sponge_mac != 0)
 		v->flags |= FAB_VF_PUNT;
 	return out;
@@ -388,9 +429,16 @@ static bool sponged4(const struct fab_tables *t, const uint8_t *a4)
 	return fab_t_sponged(t, key);
 }
 
-/* Turns an ARP request into the owner's (or the sponge's) reply, back to the requester. */
-static int arp_answer(const struct burst *b, struct fab_frame *f, const struct meta *m,
-		      struct fab_verdict *v, fab_mac_t owner)
+/* An answer from mac (the owner's or the sponge's) back to the asker, len bytes once built. */
+static int answer(const struct burst *b, const struct fab_frame *f, const struct meta *m,
+		  struct fab_verdict *v, struct plan *p, fab_mac_t mac, uint16_t len)
+{
+	p->mac = mac;
+	return egress(b, f, m, p, len, b->in_port, v, FAB_ACT_REPLY, OUT_ANSWER);
+}
+
+/* Turns an ARP request into the reply of owner, back to the requester. */
+static void arp_build(struct fab_frame *f, const struct meta *m, fab_mac_t owner)
 {
 	uint8_t *a = f->data + m->l2len;
 	uint32_t spa = rd32(a + 14), tpa = rd32(a + 24);
@@ -403,14 +451,14 @@ static int arp_answer(const struct burst *b, struct fab_frame *f, const struct m
 	wr_mac(a + 18, m->src);
 	wr32(a + 24, spa);
 	memset(a + FAB_ARP_LEN, 0, (size_t)(f->len - m->l2len - FAB_ARP_LEN));
-	return egress(b, f, m, b->in_port, v, FAB_ACT_REPLY, OUT_ANSWER);
 }
 
 /*
  * ARP, Ethernet/IPv4 only. The sender must be who the frame says and own
  * the address it claims; a request is steered or answered, never broadcast.
  */
-static int arp(struct burst *b, struct fab_frame *f, const struct meta *m, struct fab_verdict *v)
+static int arp(struct burst *b, const struct fab_frame *f, const struct meta *m,
+	       struct fab_verdict *v, struct plan *p)
 {
 	const uint8_t *a = f->data + m->l2len;
 	uint32_t spa, tpa, owner;
@@ -441,10 +489,10 @@ static int arp(struct burst *b, struct fab_frame *f, const struct meta *m, struc
 	if ((m->dst & MAC_MCAST) && m->dst != FAB_MAC_BROADCAST)
 		return drop(v, FAB_DROP_multicast);
 	if (!probe && b->t->nsponged != 0 && sponged4(b->t, a + 24))
-		return arp_answer(b, f, m, v, b->t->sponge_mac);
+		return answer(b, f, m, v, p, b->t->sponge_mac, f->len);
 	owner = ip4_binding(b->t, m->lan, tpa);
-	out = neigh_request(b, f, m, v, owner, probe, &arp_reasons);
-	return out == OUT_ANSWER ? arp_answer(b, f, m, v, b->t->bindings[owner].mac) : out;
+	out = neigh_request(b, f, m, v, p, owner, probe, &arp_reasons);
+	return out == OUT_ANSWER ? answer(b, f, m, v, p, b->t->bindings[owner].mac, f->len) : out;
 }
 
 /* Finds the link-layer address options; -1 if the options do not parse. */
@@ -488,16 +536,34 @@ static bool nd_group_ok(const uint8_t *dst, fab_mac_t mac)
 	       mac == (FAB_MAC_IPV6_MCAST_BASE | rd32(dst + 12));
 }
 
+/* The length of a neighbour advertisement with its target link-layer option. */
+#define NA_LEN (FAB_ND_MSG_LEN + 8)
+
 /*
- * Turns a neighbour solicitation into the owner's solicited advertisement
- * (router flag clear, override set since the answer is the owner's own MAC,
- * target link-layer option). The answer is 32 bytes of ICMPv6; a shorter
- * solicitation grows into the headroom, or is dropped if there is none.
+ * Plans the answer of mac to a neighbour solicitation whose ICMPv6 message
+ * is at icmp_off from the IPv6 header. The answer is 32 bytes of ICMPv6; a
+ * shorter solicitation will grow into the headroom, or is dropped if there
+ * is none.
  */
-static int nd_answer(const struct burst *b, struct fab_frame *f, const struct meta *m,
-		     struct fab_verdict *v, fab_mac_t owner, uint32_t icmp_off)
+static int nd_answer(const struct burst *b, const struct fab_frame *f, const struct meta *m,
+		     struct fab_verdict *v, struct plan *p, fab_mac_t mac, uint32_t icmp_off)
 {
-	enum { NA_LEN = FAB_ND_MSG_LEN + 8 };
+	uint16_t need = (uint16_t)(m->l2len + FAB_IPV6_HLEN + NA_LEN);
+
+	if (need > f->len && f->headroom < need - f->len)
+		return drop(v, FAB_DROP_no_buffer);
+	p->icmp_off = icmp_off;
+	return answer(b, f, m, v, p, mac, need);
+}
+
+/*
+ * Turns a neighbour solicitation into the solicited advertisement of owner
+ * (router flag clear, override set since the answer is the owner's own MAC,
+ * target link-layer option), growing into the headroom if it must.
+ */
+static void nd_build(struct fab_frame *f, const struct meta *m, struct fab_verdict *v,
+		     fab_mac_t owner, uint32_t icmp_off)
+{
 	uint16_t need = (uint16_t)(m->l2len + FAB_IPV6_HLEN + NA_LEN);
 	uint8_t target[16], asker[16], *d = f->data, *ip, *icmp;
 
@@ -508,8 +574,6 @@ static int nd_answer(const struct burst *b, struct fab_frame *f, const struct me
 	if (need > f->len) {
 		uint16_t grow = (uint16_t)(need - f->len);
 
-		if (f->headroom < grow)
-			return drop(v, FAB_DROP_no_buffer);
 		memmove(d - grow, d, m->l2len);
 		d -= grow;
 		f->data = d;
@@ -534,15 +598,15 @@ static int nd_answer(const struct burst *b, struct fab_frame *f, const struct me
 	icmp[FAB_ND_MSG_LEN + 1] = 1;
 	wr_mac(icmp + FAB_ND_MSG_LEN + 2, owner);
 	wr16(icmp + 2, fab_icmp6_csum(ip, icmp, NA_LEN));
-	return egress(b, f, m, b->in_port, v, FAB_ACT_REPLY, OUT_ANSWER);
 }
 
 /*
  * Neighbour solicitation and advertisement (RFC 4861), at icmp_off from the
  * IPv6 header and ending at end. Fragmented ND is malformed (RFC 6980).
  */
-static int nd(struct burst *b, struct fab_frame *f, const struct meta *m, struct fab_verdict *v,
-	      uint32_t icmp_off, uint32_t end, bool frag, bool mc)
+static int nd(struct burst *b, const struct fab_frame *f, const struct meta *m,
+	      struct fab_verdict *v, struct plan *p, uint32_t icmp_off, uint32_t end, bool frag,
+	      bool mc)
 {
 	const uint8_t *ip = f->data + m->l2len, *icmp = ip + icmp_off, *target = icmp + 8;
 	const uint8_t *src = ip + IP6_SRC_OFF, *dst = ip + IP6_DST_OFF;
@@ -581,9 +645,10 @@ static int nd(struct burst *b, struct fab_frame *f, const struct meta *m, struct
 		   memcmp(dst + 13, target + 13, 3) != 0))
 		return drop(v, FAB_DROP_nd_malformed);
 	if (!dad && b->t->nsponged != 0 && fab_t_sponged(b->t, target))
-		return nd_answer(b, f, m, v, b->t->sponge_mac, icmp_off);
-	out = neigh_request(b, f, m, v, owner, dad, &nd_reasons);
-	return out == OUT_ANSWER ? nd_answer(b, f, m, v, b->t->bindings[owner].mac, icmp_off) : out;
+		return nd_answer(b, f, m, v, p, b->t->sponge_mac, icmp_off);
+	out = neigh_request(b, f, m, v, p, owner, dad, &nd_reasons);
+	return out == OUT_ANSWER ? nd_answer(b, f, m, v, p, b->t->bindings[owner].mac, icmp_off)
+				 : out;
 }
 
 static inline bool port_pair_in(const uint8_t *l4, uint16_t lo)
@@ -631,7 +696,8 @@ static int ipv4(const struct meta *m, const struct fab_frame *f, struct fab_verd
  * forwarded), since the first fragment, which must hold the whole header
  * chain (RFC 7112) or is dropped as truncated, was judged in full.
  */
-static int ipv6(struct burst *b, struct fab_frame *f, const struct meta *m, struct fab_verdict *v)
+static int ipv6(struct burst *b, const struct fab_frame *f, const struct meta *m,
+		struct fab_verdict *v, struct plan *p)
 {
 	const uint8_t *ip = f->data + m->l2len;
 	uint32_t off = FAB_IPV6_HLEN, end;
@@ -681,7 +747,7 @@ static int ipv6(struct burst *b, struct fab_frame *f, const struct meta *m, stru
 		if (t & DROP_CLASS)
 			return drop(v, t & ~DROP_CLASS);
 		if (t == ICMP6_ND)
-			return nd(b, f, m, v, off, end, frag, mc);
+			return nd(b, f, m, v, p, off, end, frag, mc);
 	} else if (cls == P_UDP) {
 		if (off + FAB_UDP_HLEN > end)
 			return drop(v, FAB_DROP_truncated);
@@ -718,11 +784,31 @@ static inline int admit(struct burst *b, const struct meta *m, uint8_t ec, struc
 	return out;
 }
 
-/* Everything after the parse pass: source, link-local, EtherType, protocol, forwarding. */
+/*
+ * Carries out what the rules planned for a frame they all let through: the
+ * only place the full path writes to a frame.
+ */
+static void apply(const struct burst *b, struct fab_frame *f, const struct meta *m,
+		  const struct plan *p, struct fab_verdict *v, uint8_t ec, int out)
+{
+	if (out == OUT_STEER)
+		wr_mac(f->data, p->mac);
+	else if (out == OUT_ANSWER && ec == FAB_EC_ARP)
+		arp_build(f, m, p->mac);
+	else if (out == OUT_ANSWER)
+		nd_build(f, m, v, p->mac, p->icmp_off);
+	put_tag(b, f, m, p->tag, v);
+}
+
+/*
+ * Everything after the parse pass: source, link-local, EtherType, protocol,
+ * forwarding, storm control and quarantine decide, then apply() edits.
+ */
 static int decide(struct burst *b, struct fab_frame *f, const struct meta *m, struct fab_verdict *v)
 {
 	const struct fab_tables *t = b->t;
 	const struct fab_t_ent *e;
+	struct plan p;
 	uint8_t ec;
 	int out;
 
@@ -744,10 +830,10 @@ static int decide(struct burst *b, struct fab_frame *f, const struct meta *m, st
 		out = ipv4(m, f, v);
 		break;
 	case FAB_EC_IPV6:
-		out = ipv6(b, f, m, v);
+		out = ipv6(b, f, m, v, &p);
 		break;
 	case FAB_EC_ARP:
-		out = arp(b, f, m, v);
+		out = arp(b, f, m, v, &p);
 		break;
 	case FAB_EC_OTHER:
 		out = OUT_L2;
@@ -756,8 +842,12 @@ static int decide(struct burst *b, struct fab_frame *f, const struct meta *m, st
 		return drop(v, ec & ~FAB_EC_DROP);
 	}
 	if (out == OUT_L2)
-		out = forward(b, f, m, v);
-	return out == OUT_DROP ? out : admit(b, m, ec, v, out);
+		out = forward(b, f, m, v, &p);
+	if (out != OUT_DROP)
+		out = admit(b, m, ec, v, out);
+	if (out != OUT_DROP)
+		apply(b, f, m, &p, v, ec, out);
+	return out;
 }
 
 /*
