@@ -222,17 +222,15 @@ static inline void wr_mac(uint8_t *p, fab_mac_t mac)
  */
 static inline int drop(struct fab_verdict *v, unsigned reason)
 {
-	v->action = FAB_ACT_DROP;
-	v->flags = 0;
-	v->reason = (uint16_t)reason;
+	*v = (struct fab_verdict){.action = FAB_ACT_DROP, .reason = (uint16_t)reason};
 	return OUT_DROP;
 }
 
 /* A drop the control process wants to see: the sponge, liveness of owners. */
 static inline int drop_punt(struct fab_verdict *v, unsigned reason)
 {
-	drop(v, reason);
-	v->flags = FAB_VF_PUNT;
+	*v = (struct fab_verdict){
+	    .action = FAB_ACT_DROP, .flags = FAB_VF_PUNT, .reason = (uint16_t)reason};
 	return OUT_DROP;
 }
 
@@ -341,9 +339,11 @@ static int forward(const struct burst *b, const struct fab_frame *f, const struc
 	e = &b->t->mac[m->sdst];
 	if (e->key != fab_t_mac_key(m->lan, m->dst))
 		/* Someone thinks an address is dead (a probe's answer, or a stale
-		 * neighbour entry): control checks and corrects. */
-		return m->dst == b->t->sponge_mac ? drop_punt(v, FAB_DROP_sponge_mac)
-						  : drop(v, FAB_DROP_unknown_unicast);
+		 * neighbour entry): control checks and corrects. A sponge MAC of 0
+		 * means the sponge is off, and 0 is then an unknown MAC like any. */
+		return m->dst == b->t->sponge_mac && m->dst != 0
+			   ? drop_punt(v, FAB_DROP_sponge_mac)
+			   : drop(v, FAB_DROP_unknown_unicast);
 	if (e->port == b->in_port)
 		return drop(v, FAB_DROP_hairpin);
 	if (b->oper[e->port] != FAB_OPER_UP)
@@ -1108,10 +1108,8 @@ void fab_pipeline_run(struct fab_pipeline_ctx *ctx, uint16_t in_port, struct fab
 {
 	/* A port the tables do not know has no counters to write: drop, count nothing. */
 	if (in_port >= ctx->t->nports) {
-		for (uint16_t i = 0; i < n; i++) {
-			verdicts[i] = (struct fab_verdict){.action = FAB_ACT_DROP};
+		for (uint16_t i = 0; i < n; i++)
 			drop(&verdicts[i], FAB_DROP_port_down);
-		}
 		return;
 	}
 	/* Callers may pass more than a burst; decide it a burst at a time. */

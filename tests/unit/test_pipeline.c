@@ -976,6 +976,10 @@ static void test_sponge_off(void **state)
 	assert_int_equal(fab_tables_nsponged(e->t), 0);
 	expect_fwd(e, FX_P_A, who_has(&fr, FX_MAC_A, 0, "192.0.2.10", "192.0.2.11"), FX_P_B);
 	expect_drop(e, FX_P_B, tcp4(&fr, SPONGE_MAC, FX_MAC_B, 0), FAB_DROP_unknown_unicast);
+	/* The tables mark the sponge off with MAC 0, which is then no one's. */
+	v = run1(e, FX_P_B, tcp4(&fr, 0, FX_MAC_B, 0));
+	assert_string_equal(fab_drop_name(v.reason), "unknown_unicast");
+	assert_int_equal(v.flags, 0);
 	v = run1(e, FX_P_A, who_has(&fr, FX_MAC_A, 0, "192.0.2.11", "192.0.2.12"));
 	assert_int_equal(v.reason, FAB_DROP_arp_spoof);
 	assert_int_equal(v.flags, FAB_VF_PUNT);
