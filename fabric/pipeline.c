@@ -78,50 +78,8 @@ struct plan {
 	uint8_t tag;
 };
 
-/* Drops that name a sender's violation; the port remembers the last offender. */
-static const bool offender_reason[FAB_DROP__COUNT] = {
-    [FAB_DROP_vlan_tagged_on_access] = true,
-    [FAB_DROP_vlan_untagged_on_trunk] = true,
-    [FAB_DROP_vlan_not_allowed] = true,
-    [FAB_DROP_vlan_double_tag] = true,
-    [FAB_DROP_src_mac_violation] = true,
-    [FAB_DROP_link_local] = true,
-    [FAB_DROP_cisco_discovery] = true,
-    [FAB_DROP_edp] = true,
-    [FAB_DROP_lldp] = true,
-    [FAB_DROP_vendor_discovery] = true,
-    [FAB_DROP_llc_snap] = true,
-    [FAB_DROP_ethertype] = true,
-    [FAB_DROP_ipv4_dhcp] = true,
-    [FAB_DROP_ipv4_igmp] = true,
-    [FAB_DROP_ipv4_pim] = true,
-    [FAB_DROP_ipv4_ospf] = true,
-    [FAB_DROP_ipv4_vrrp] = true,
-    [FAB_DROP_ipv4_icmp_redirect] = true,
-    [FAB_DROP_ipv4_multicast] = true,
-    [FAB_DROP_ipv6_ext_chain] = true,
-    [FAB_DROP_ipv6_ra] = true,
-    [FAB_DROP_ipv6_rs] = true,
-    [FAB_DROP_ipv6_redirect] = true,
-    [FAB_DROP_ipv6_mld] = true,
-    [FAB_DROP_ipv6_ospf] = true,
-    [FAB_DROP_ipv6_pim] = true,
-    [FAB_DROP_ipv6_dhcp] = true,
-    [FAB_DROP_ipv6_vrrp] = true,
-    [FAB_DROP_ipv6_multicast] = true,
-    [FAB_DROP_arp_spoof] = true,
-    [FAB_DROP_nd_spoof] = true,
-    [FAB_DROP_broadcast] = true,
-    [FAB_DROP_multicast] = true,
-};
-
-/* Drops of frames that are broken rather than forbidden: rx_errors. */
-static const bool error_reason[FAB_DROP__COUNT] = {
-    [FAB_DROP_runt] = true,
-    [FAB_DROP_truncated] = true,
-    [FAB_DROP_arp_malformed] = true,
-    [FAB_DROP_nd_malformed] = true,
-};
+/* Each reason's class (fabric/counters.h), at hand for the drops of a burst. */
+static const uint8_t drop_class[FAB_DROP__COUNT] = {FAB_DROP_REASONS(FAB_X_DROP_CLASS)};
 
 /* IPv4 protocol numbers: pass, look at the ICMP or UDP header, or drop. */
 enum { P_PASS, P_ICMP, P_UDP, P_EXT };
@@ -1016,9 +974,9 @@ static void count_drop(struct fab_port_stats *st, const struct meta *m, const st
 		       uint64_t now)
 {
 	st->drop[v->reason]++;
-	st->ctr[FAB_CTR_rx_errors] += error_reason[v->reason];
+	st->ctr[FAB_CTR_rx_errors] += drop_class[v->reason] == FAB_DROP_CLASS_ERROR;
 	st->ctr[FAB_CTR_punted] += v->flags & FAB_VF_PUNT;
-	if (offender_reason[v->reason]) {
+	if (drop_class[v->reason] == FAB_DROP_CLASS_OFFENCE) {
 		st->last_offender_mac = m->src;
 		st->last_offender_ethertype = m->etype;
 		st->last_offender_time = now;
@@ -1118,9 +1076,4 @@ void fab_pipeline_run(struct fab_pipeline_ctx *ctx, uint16_t in_port, struct fab
 
 		run_chunk(ctx, in_port, frames + i, verdicts + i, k);
 	}
-}
-
-bool fab_drop_is_offence(unsigned reason)
-{
-	return reason < FAB_DROP__COUNT && offender_reason[reason];
 }

@@ -114,8 +114,5 @@ void fab_pipeline_run(struct fab_pipeline_ctx *ctx, uint16_t in_port, struct fab
  * frames control builds.
  */
 uint16_t fab_icmp6_csum(const uint8_t *ip, const uint8_t *icmp, uint32_t len);
-/* Whether a drop reason is an offence of the sender (a source-MAC or
- * protocol violation), the reasons that set the last offender. */
-bool fab_drop_is_offence(unsigned reason);
 
 #endif

@@ -380,8 +380,8 @@ def wire_seeds():
     def blob(b):
         return struct.pack('>I', len(b)) + b
     counters_h = open(os.path.join(ROOT, 'fabric', 'counters.h')).read()
-    nctr = len(re.findall(r'^\s*X\((\w+), "', counters_h.split('FAB_DROP_REASONS(X)')[0], re.M))
-    ndrop = len(re.findall(r'^\s*X\((\w+), "', counters_h.split('FAB_DROP_REASONS(X)')[1], re.M))
+    nctr = len(re.findall(r'^\s*X\((\w+),', counters_h.split('FAB_DROP_REASONS(X)')[0], re.M))
+    ndrop = len(re.findall(r'^\s*X\((\w+),', counters_h.split('FAB_DROP_REASONS(X)')[1], re.M))
     REP, ASYNC = 1, 2
     hello_rep = s16('peerlan-dataplane 0.1.0') + struct.pack('>QQH', 3, 0x1234567890abcdef, 2)
     port = b'\x01\x00\x00\x00\x00\x02' + struct.pack('>%dQ' % (nctr + ndrop), *range(nctr + ndrop)) + \
