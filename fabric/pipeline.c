@@ -2,15 +2,31 @@
 /*
  * The exchange's per-frame policy.
  *
- * A burst is decided in three passes: the first parses every frame's
- * Ethernet and VLAN headers, applies the checks that need no table and
- * prefetches the MAC-table slots of its source and destination; the second
- * takes each surviving frame through the source check, the protocol rules
- * and the forwarding decision while those slots arrive; the third counts.
- * Counters are summed per burst and written once, except per-reason drops.
+ * On an access port outside quarantine the fast path (fast_pass) first
+ * takes the burst's known unicast IPv4 and IPv6 frames, which it forwards
+ * unchanged. What it leaves is decided in two passes: the first parses every
+ * frame's Ethernet and VLAN headers, applies the checks that need no table
+ * and prefetches the MAC-table slots of its source and destination; the
+ * second takes each surviving frame through the source check, the protocol
+ * rules and the forwarding decision while those slots arrive, then storm
+ * control and quarantine, and only then edits the frame (apply()). Counters
+ * are summed per burst and written once at the end, except per-reason drops.
  *
- * Rules are checked in the order of FAB_DROP_REASONS, and the first that
- * matches decides: a frame is counted under exactly one reason.
+ * The first rule that matches decides, so a frame is counted under exactly
+ * one reason. The rules are checked in this order, which is not the order
+ * of FAB_DROP_REASONS (its order numbers the reasons):
+ *   1. port_down, runt, oversize, then the VLAN checks (parse pass);
+ *   2. src_mac_violation;
+ *   3. a group or EDP destination: link_local, cisco_discovery, edp;
+ *   4. the EtherType's class: lldp, vendor_discovery, llc_snap, ethertype;
+ *   5. the protocol's own rules (ipv4(), ipv6(), arp(), nd()), each once
+ *      the headers it reads are known to be whole (truncated,
+ *      arp_malformed), ending for ARP requests and neighbour solicitations
+ *      with the neighbour policy (neigh_request());
+ *   6. for a frame forwarded by its destination MAC (forward()): broadcast
+ *      or multicast, unknown_unicast or sponge_mac, hairpin, dst_port_down;
+ *   7. on the way out (egress()): dst_mtu, no_buffer;
+ *   8. storm, then quarantine (admit()), on frames all the others let through.
  */
 #include <endian.h>
 #include <stdbool.h>
