@@ -3,13 +3,16 @@
 
 #include "counters.h"
 
-#define FAB_X_NAME(name, help) #name,
-#define FAB_X_HELP(name, help) help,
+#define FAB_X_NAME(name, help)             #name,
+#define FAB_X_HELP(name, help)             help,
+#define FAB_X_DROP_NAME(name, class, help) #name,
+#define FAB_X_DROP_HELP(name, class, help) help,
 
 static const char *const ctr_names[] = {FAB_PORT_COUNTERS(FAB_X_NAME)};
 static const char *const ctr_help[] = {FAB_PORT_COUNTERS(FAB_X_HELP)};
-static const char *const drop_names[] = {FAB_DROP_REASONS(FAB_X_NAME)};
-static const char *const drop_help[] = {FAB_DROP_REASONS(FAB_X_HELP)};
+static const char *const drop_names[] = {FAB_DROP_REASONS(FAB_X_DROP_NAME)};
+static const char *const drop_help[] = {FAB_DROP_REASONS(FAB_X_DROP_HELP)};
+static const uint8_t drop_class[] = {FAB_DROP_REASONS(FAB_X_DROP_CLASS)};
 
 _Static_assert(sizeof(ctr_names) / sizeof(ctr_names[0]) == FAB_CTR__COUNT, "counter names");
 _Static_assert(sizeof(drop_names) / sizeof(drop_names[0]) == FAB_DROP__COUNT, "drop names");
@@ -32,6 +35,17 @@ const char *fab_drop_name(enum fab_drop_reason r)
 const char *fab_drop_help(enum fab_drop_reason r)
 {
 	return (unsigned)r < FAB_DROP__COUNT ? drop_help[r] : "";
+}
+
+enum fab_drop_class fab_drop_class(enum fab_drop_reason r)
+{
+	return (unsigned)r < FAB_DROP__COUNT ? (enum fab_drop_class)drop_class[r]
+					     : FAB_DROP_CLASS_OTHER;
+}
+
+bool fab_drop_is_offence(unsigned reason)
+{
+	return fab_drop_class((enum fab_drop_reason)reason) == FAB_DROP_CLASS_OFFENCE;
 }
 
 int fab_drop_by_name(const char *name)

@@ -17,6 +17,7 @@
 #ifndef PEERLAN_FABRIC_COUNTERS_H
 #define PEERLAN_FABRIC_COUNTERS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* X(name, help) */
@@ -46,69 +47,85 @@
 	X(tx_broadcast, "Broadcast frames transmitted")                                     \
 	X(tx_discards, "Frames for this port dropped because its transmit queue was full")
 
-/* X(name, help): one reason per rule, in the order the pipeline checks them. */
-#define FAB_DROP_REASONS(X)                                                                      \
-	X(port_down, "Ingress port is administratively down or err-disabled")                    \
-	X(runt, "Frame shorter than the 60-byte Ethernet minimum")                               \
-	X(oversize, "Frame longer than the port MTU allows")                                     \
-	X(truncated, "Header cut short: the frame ends inside a header the policy reads")        \
-	X(vlan_tagged_on_access, "802.1Q tagged frame on an access port")                        \
-	X(vlan_untagged_on_trunk, "Untagged frame on a trunk port")                              \
-	X(vlan_not_allowed, "VLAN tag not allowed on this port")                                 \
-	X(vlan_double_tag, "Second VLAN tag (QinQ or double tagging)")                           \
-	X(src_mac_violation, "Source MAC not provisioned on this port and LAN")                  \
-	X(link_local, "IEEE link-local destination 01:80:c2:00:00:0x (STP, LACP, 802.1X, LLDP)") \
-	X(cisco_discovery, "Cisco CDP/VTP/DTP/PVST+ destination 01:00:0c:cc:cc:cc/cd")           \
-	X(edp, "Extreme Discovery Protocol destination 00:e0:2b:00:00:00")                       \
-	X(lldp, "LLDP EtherType 0x88cc")                                                         \
-	X(vendor_discovery, "Vendor discovery EtherType (0x88bf, 0x9998, 0x999a)")               \
-	X(llc_snap, "802.3 length field instead of an EtherType (LLC/SNAP)")                     \
-	X(ethertype, "EtherType outside the allow-list")                                         \
-	X(ipv4_dhcp, "DHCP/BOOTP (UDP 67/68)")                                                   \
-	X(ipv4_igmp, "IGMP")                                                                     \
-	X(ipv4_pim, "PIM over IPv4")                                                             \
-	X(ipv4_ospf, "OSPF")                                                                     \
-	X(ipv4_vrrp, "VRRP over IPv4")                                                           \
-	X(ipv4_icmp_redirect, "ICMP redirect")                                                   \
-	X(ipv4_multicast, "IPv4 to a multicast destination")                                     \
-	X(ipv6_ext_chain, "IPv6 extension header chain longer than the policy walks")            \
-	X(ipv6_ra, "IPv6 router advertisement")                                                  \
-	X(ipv6_rs, "IPv6 router solicitation")                                                   \
-	X(ipv6_redirect, "IPv6 redirect")                                                        \
-	X(ipv6_mld, "IPv6 multicast listener discovery")                                         \
-	X(ipv6_ospf, "OSPFv3")                                                                   \
-	X(ipv6_pim, "PIM over IPv6")                                                             \
-	X(ipv6_dhcp, "DHCPv6 (UDP 546/547)")                                                     \
-	X(ipv6_vrrp, "VRRP over IPv6")                                                           \
-	X(ipv6_multicast, "IPv6 multicast other than neighbour discovery")                       \
-	X(arp_malformed, "ARP that is not Ethernet/IPv4 request or reply")                       \
-	X(arp_spoof, "ARP whose sender MAC or address does not belong to the sending member")    \
-	X(arp_unknown_target, "ARP request for an address no member owns")                       \
-	X(arp_owner_down, "ARP request for an address whose owner's port is down")               \
-	X(arp_dad, "ARP probe (sender 0.0.0.0) for its own address or one nobody owns")          \
-	X(arp_gratuitous, "Gratuitous ARP from the address owner (punted)")                      \
-	X(nd_malformed, "Neighbour discovery message that fails its checks")                     \
-	X(nd_spoof, "Neighbour discovery with an address or MAC the member does not own")        \
-	X(nd_unknown_target, "Neighbour solicitation for an address no member owns")             \
-	X(nd_owner_down, "Neighbour solicitation for an address whose owner's port is down")     \
-	X(nd_dad, "DAD solicitation (from ::) for its own address or one nobody owns")           \
-	X(nd_unsolicited, "Unsolicited neighbour advertisement to multicast (punted)")           \
-	X(broadcast, "Broadcast other than ARP")                                                 \
-	X(multicast, "Multicast other than IPv6 neighbour discovery")                            \
-	X(unknown_unicast, "Destination MAC not provisioned on this LAN")                        \
-	X(sponge_mac, "Frame to the sponge's MAC (punted so control can correct the sender)")    \
-	X(hairpin, "Destination MAC is on the ingress port")                                     \
-	X(dst_port_down, "Destination port is down or err-disabled")                             \
-	X(dst_mtu, "Frame larger than the destination port's MTU")                               \
-	X(storm, "ARP/ND storm control: over the port's rate")                                   \
-	X(quarantine, "Port is in quarantine: nothing reaches production")                       \
-	X(no_buffer, "No buffer to build a reply or a copy")
+/*
+ * X(name, class, help): one reason per rule, grouped by the stage of the
+ * pipeline that checks them (fabric/pipeline.c says in which order; the
+ * list's order is the reasons' numbering, which the XDP pre-filter's map
+ * uses). The class says what else a drop counts for:
+ *   OFFENCE  a source-MAC or protocol violation of the sender: the port's
+ *            last offender, port security's violation actions;
+ *   ERROR    a frame broken rather than forbidden: rx_errors too;
+ *   OTHER    neither: the frame's state or the fabric's (a port down, an
+ *            unknown destination, storm control, quarantine).
+ */
+#define FAB_DROP_REASONS(X)                                                                        \
+	X(port_down, OTHER, "Ingress port is administratively down or err-disabled")               \
+	X(runt, ERROR, "Frame shorter than the 60-byte Ethernet minimum")                          \
+	X(oversize, OTHER, "Frame longer than the port MTU allows")                                \
+	X(truncated, ERROR, "Header cut short: the frame ends inside a header the policy reads")   \
+	X(vlan_tagged_on_access, OFFENCE, "802.1Q tagged frame on an access port")                 \
+	X(vlan_untagged_on_trunk, OFFENCE, "Untagged frame on a trunk port")                       \
+	X(vlan_not_allowed, OFFENCE, "VLAN tag not allowed on this port")                          \
+	X(vlan_double_tag, OFFENCE, "Second VLAN tag (QinQ or double tagging)")                    \
+	X(src_mac_violation, OFFENCE, "Source MAC not provisioned on this port and LAN")           \
+	X(link_local, OFFENCE,                                                                     \
+	  "IEEE link-local destination 01:80:c2:00:00:0x (STP, LACP, 802.1X, LLDP)")               \
+	X(cisco_discovery, OFFENCE, "Cisco CDP/VTP/DTP/PVST+ destination 01:00:0c:cc:cc:cc/cd")    \
+	X(edp, OFFENCE, "Extreme Discovery Protocol destination 00:e0:2b:00:00:00")                \
+	X(lldp, OFFENCE, "LLDP EtherType 0x88cc")                                                  \
+	X(vendor_discovery, OFFENCE, "Vendor discovery EtherType (0x88bf, 0x9998, 0x999a)")        \
+	X(llc_snap, OFFENCE, "802.3 length field instead of an EtherType (LLC/SNAP)")              \
+	X(ethertype, OFFENCE, "EtherType outside the allow-list")                                  \
+	X(ipv4_dhcp, OFFENCE, "DHCP/BOOTP (UDP 67/68)")                                            \
+	X(ipv4_igmp, OFFENCE, "IGMP")                                                              \
+	X(ipv4_pim, OFFENCE, "PIM over IPv4")                                                      \
+	X(ipv4_ospf, OFFENCE, "OSPF")                                                              \
+	X(ipv4_vrrp, OFFENCE, "VRRP over IPv4")                                                    \
+	X(ipv4_icmp_redirect, OFFENCE, "ICMP redirect")                                            \
+	X(ipv4_multicast, OFFENCE, "IPv4 to a multicast destination")                              \
+	X(ipv6_ext_chain, OFFENCE, "IPv6 extension header chain longer than the policy walks")     \
+	X(ipv6_ra, OFFENCE, "IPv6 router advertisement")                                           \
+	X(ipv6_rs, OFFENCE, "IPv6 router solicitation")                                            \
+	X(ipv6_redirect, OFFENCE, "IPv6 redirect")                                                 \
+	X(ipv6_mld, OFFENCE, "IPv6 multicast listener discovery")                                  \
+	X(ipv6_ospf, OFFENCE, "OSPFv3")                                                            \
+	X(ipv6_pim, OFFENCE, "PIM over IPv6")                                                      \
+	X(ipv6_dhcp, OFFENCE, "DHCPv6 (UDP 546/547)")                                              \
+	X(ipv6_vrrp, OFFENCE, "VRRP over IPv6")                                                    \
+	X(ipv6_multicast, OFFENCE, "IPv6 multicast other than neighbour discovery")                \
+	X(arp_malformed, ERROR, "ARP that is not Ethernet/IPv4 request or reply")                  \
+	X(arp_spoof, OFFENCE,                                                                      \
+	  "ARP whose sender MAC or address does not belong to the sending member")                 \
+	X(arp_unknown_target, OTHER, "ARP request for an address no member owns")                  \
+	X(arp_owner_down, OTHER, "ARP request for an address whose owner's port is down")          \
+	X(arp_dad, OTHER, "ARP probe (sender 0.0.0.0) for its own address or one nobody owns")     \
+	X(arp_gratuitous, OTHER, "Gratuitous ARP from the address owner (punted)")                 \
+	X(nd_malformed, ERROR, "Neighbour discovery message that fails its checks")                \
+	X(nd_spoof, OFFENCE, "Neighbour discovery with an address or MAC the member does not own") \
+	X(nd_unknown_target, OTHER, "Neighbour solicitation for an address no member owns")        \
+	X(nd_owner_down, OTHER,                                                                    \
+	  "Neighbour solicitation for an address whose owner's port is down")                      \
+	X(nd_dad, OTHER, "DAD solicitation (from ::) for its own address or one nobody owns")      \
+	X(nd_unsolicited, OTHER, "Unsolicited neighbour advertisement to multicast (punted)")      \
+	X(broadcast, OFFENCE, "Broadcast other than ARP")                                          \
+	X(multicast, OFFENCE, "Multicast other than IPv6 neighbour discovery")                     \
+	X(unknown_unicast, OTHER, "Destination MAC not provisioned on this LAN")                   \
+	X(sponge_mac, OTHER,                                                                       \
+	  "Frame to the sponge's MAC (punted so control can correct the sender)")                  \
+	X(hairpin, OTHER, "Destination MAC is on the ingress port")                                \
+	X(dst_port_down, OTHER, "Destination port is down or err-disabled")                        \
+	X(dst_mtu, OTHER, "Frame larger than the destination port's MTU")                          \
+	X(storm, OTHER, "ARP/ND storm control: over the port's rate")                              \
+	X(quarantine, OTHER, "Port is in quarantine: nothing reaches production")                  \
+	X(no_buffer, OTHER, "No buffer to build a reply or a copy")
 
-#define FAB_X_ENUM_CTR(name, help)  FAB_CTR_##name,
-#define FAB_X_ENUM_DROP(name, help) FAB_DROP_##name,
+#define FAB_X_ENUM_CTR(name, help)          FAB_CTR_##name,
+#define FAB_X_ENUM_DROP(name, class, help)  FAB_DROP_##name,
+#define FAB_X_DROP_CLASS(name, class, help) FAB_DROP_CLASS_##class,
 
 enum fab_counter { FAB_PORT_COUNTERS(FAB_X_ENUM_CTR) FAB_CTR__COUNT };
 enum fab_drop_reason { FAB_DROP_REASONS(FAB_X_ENUM_DROP) FAB_DROP__COUNT };
+enum fab_drop_class { FAB_DROP_CLASS_OTHER, FAB_DROP_CLASS_OFFENCE, FAB_DROP_CLASS_ERROR };
 
 /*
  * One port's counters as one worker keeps them. Each worker has its own
@@ -128,6 +145,10 @@ const char *fab_counter_name(enum fab_counter c);
 const char *fab_counter_help(enum fab_counter c);
 const char *fab_drop_name(enum fab_drop_reason r);
 const char *fab_drop_help(enum fab_drop_reason r);
+/* FAB_DROP_CLASS_OTHER for a reason out of range. */
+enum fab_drop_class fab_drop_class(enum fab_drop_reason r);
+/* Whether a drop reason is an offence of the sender, the reasons that set the last offender. */
+bool fab_drop_is_offence(unsigned reason);
 /* Reason by name, or -1. */
 int fab_drop_by_name(const char *name);
 

@@ -2,15 +2,31 @@
 /*
  * The exchange's per-frame policy.
  *
- * A burst is decided in three passes: the first parses every frame's
- * Ethernet and VLAN headers, applies the checks that need no table and
- * prefetches the MAC-table slots of its source and destination; the second
- * takes each surviving frame through the source check, the protocol rules
- * and the forwarding decision while those slots arrive; the third counts.
- * Counters are summed per burst and written once, except per-reason drops.
+ * On an access port outside quarantine the fast path (fast_pass) first
+ * takes the burst's known unicast IPv4 and IPv6 frames, which it forwards
+ * unchanged. What it leaves is decided in two passes: the first parses every
+ * frame's Ethernet and VLAN headers, applies the checks that need no table
+ * and prefetches the MAC-table slots of its source and destination; the
+ * second takes each surviving frame through the source check, the protocol
+ * rules and the forwarding decision while those slots arrive, then storm
+ * control and quarantine, and only then edits the frame (apply()). Counters
+ * are summed per burst and written once at the end, except per-reason drops.
  *
- * Rules are checked in the order of FAB_DROP_REASONS, and the first that
- * matches decides: a frame is counted under exactly one reason.
+ * The first rule that matches decides, so a frame is counted under exactly
+ * one reason. The rules are checked in this order, which is not the order
+ * of FAB_DROP_REASONS (its order numbers the reasons):
+ *   1. port_down, runt, oversize, then the VLAN checks (parse pass);
+ *   2. src_mac_violation;
+ *   3. a group or EDP destination: link_local, cisco_discovery, edp;
+ *   4. the EtherType's class: lldp, vendor_discovery, llc_snap, ethertype;
+ *   5. the protocol's own rules (ipv4(), ipv6(), arp(), nd()), each once
+ *      the headers it reads are known to be whole (truncated,
+ *      arp_malformed), ending for ARP requests and neighbour solicitations
+ *      with the neighbour policy (neigh_request());
+ *   6. for a frame forwarded by its destination MAC (forward()): broadcast
+ *      or multicast, unknown_unicast or sponge_mac, hairpin, dst_port_down;
+ *   7. on the way out (egress()): dst_mtu, no_buffer;
+ *   8. storm, then quarantine (admit()), on frames all the others let through.
  */
 #include <endian.h>
 #include <stdbool.h>
@@ -60,50 +76,26 @@ struct burst {
 	uint32_t binding;
 };
 
-/* Drops that name a sender's violation; the port remembers the last offender. */
-static const bool offender_reason[FAB_DROP__COUNT] = {
-    [FAB_DROP_vlan_tagged_on_access] = true,
-    [FAB_DROP_vlan_untagged_on_trunk] = true,
-    [FAB_DROP_vlan_not_allowed] = true,
-    [FAB_DROP_vlan_double_tag] = true,
-    [FAB_DROP_src_mac_violation] = true,
-    [FAB_DROP_link_local] = true,
-    [FAB_DROP_cisco_discovery] = true,
-    [FAB_DROP_edp] = true,
-    [FAB_DROP_lldp] = true,
-    [FAB_DROP_vendor_discovery] = true,
-    [FAB_DROP_llc_snap] = true,
-    [FAB_DROP_ethertype] = true,
-    [FAB_DROP_ipv4_dhcp] = true,
-    [FAB_DROP_ipv4_igmp] = true,
-    [FAB_DROP_ipv4_pim] = true,
-    [FAB_DROP_ipv4_ospf] = true,
-    [FAB_DROP_ipv4_vrrp] = true,
-    [FAB_DROP_ipv4_icmp_redirect] = true,
-    [FAB_DROP_ipv4_multicast] = true,
-    [FAB_DROP_ipv6_ext_chain] = true,
-    [FAB_DROP_ipv6_ra] = true,
-    [FAB_DROP_ipv6_rs] = true,
-    [FAB_DROP_ipv6_redirect] = true,
-    [FAB_DROP_ipv6_mld] = true,
-    [FAB_DROP_ipv6_ospf] = true,
-    [FAB_DROP_ipv6_pim] = true,
-    [FAB_DROP_ipv6_dhcp] = true,
-    [FAB_DROP_ipv6_vrrp] = true,
-    [FAB_DROP_ipv6_multicast] = true,
-    [FAB_DROP_arp_spoof] = true,
-    [FAB_DROP_nd_spoof] = true,
-    [FAB_DROP_broadcast] = true,
-    [FAB_DROP_multicast] = true,
+/* The tag a frame leaving on its egress port needs, as egress() found it. */
+enum { TAG_KEEP, TAG_PUSH, TAG_POP, TAG_SET };
+
+/*
+ * What the rules decided to do to a frame that leaves, beside its verdict:
+ * filled in while the frame is decided, carried out by apply() once the last
+ * rule has let it through, so a frame any rule drops is never edited. The
+ * outcome says which fields count: OUT_STEER rewrites the destination to
+ * mac, OUT_ANSWER builds the answer of mac (of ND, from the solicitation at
+ * icmp_off from the IPv6 header); whatever leaves gets its tag put as tag
+ * says.
+ */
+struct plan {
+	fab_mac_t mac;
+	uint32_t icmp_off;
+	uint8_t tag;
 };
 
-/* Drops of frames that are broken rather than forbidden: rx_errors. */
-static const bool error_reason[FAB_DROP__COUNT] = {
-    [FAB_DROP_runt] = true,
-    [FAB_DROP_truncated] = true,
-    [FAB_DROP_arp_malformed] = true,
-    [FAB_DROP_nd_malformed] = true,
-};
+/* Each reason's class (fabric/counters.h), at hand for the drops of a burst. */
+static const uint8_t drop_class[FAB_DROP__COUNT] = {FAB_DROP_REASONS(FAB_X_DROP_CLASS)};
 
 /* IPv4 protocol numbers: pass, look at the ICMP or UDP header, or drop. */
 enum { P_PASS, P_ICMP, P_UDP, P_EXT };
@@ -198,19 +190,22 @@ static inline void wr_mac(uint8_t *p, fab_mac_t mac)
 	wr32(p + 2, (uint32_t)mac);
 }
 
+/*
+ * A drop ends the decision and replaces whatever was planned before it: the
+ * frame is not edited and, unless the drop itself asks for one, not copied.
+ */
 static inline int drop(struct fab_verdict *v, unsigned reason)
 {
-	v->action = FAB_ACT_DROP;
-	v->flags &= (uint8_t)~FAB_VF_MOVED; /* a frame that does not leave needs no update */
-	v->reason = (uint16_t)reason;
+	*v = (struct fab_verdict){.action = FAB_ACT_DROP, .reason = (uint16_t)reason};
 	return OUT_DROP;
 }
 
 /* A drop the control process wants to see: the sponge, liveness of owners. */
 static inline int drop_punt(struct fab_verdict *v, unsigned reason)
 {
-	v->flags |= FAB_VF_PUNT;
-	return drop(v, reason);
+	*v = (struct fab_verdict){
+	    .action = FAB_ACT_DROP, .flags = FAB_VF_PUNT, .reason = (uint16_t)reason};
+	return OUT_DROP;
 }
 
 /* 0 unicast, 1 multicast, 2 broadcast, NO_CLASS for a frame without a whole destination. */
@@ -241,36 +236,57 @@ uint16_t fab_icmp6_csum(const uint8_t *ip, const uint8_t *icmp, uint32_t len)
 }
 
 /*
- * Puts the frame into the shape out_port sends: on a trunk one 802.1Q tag
- * with the LAN's VLAN and PCP 0, on an access port no tag. A tag is pushed
- * into the headroom and popped by moving the addresses, except that a frame
- * that would fall under the Ethernet minimum keeps its length and closes the
- * gap from the tail, ending in zero padding.
+ * Sends the frame out of out_port, len bytes long before its tag is put
+ * right (an answer's length, not the request's): checks that the port can
+ * take it, and plans the tag it must carry there. On a trunk that is one
+ * 802.1Q tag with the LAN's VLAN and PCP 0, on an access port none.
  */
-static inline __attribute__((always_inline)) int egress(const struct burst *b, struct fab_frame *f,
-							const struct meta *m, uint16_t out_port,
-							struct fab_verdict *v, uint8_t action,
-							int out)
+static inline __attribute__((always_inline)) int
+egress(const struct burst *b, const struct fab_frame *f, const struct meta *m, struct plan *p,
+       uint16_t len, uint16_t out_port, struct fab_verdict *v, uint8_t action, int out)
 {
 	const struct fab_t_port *op = &b->t->ports[out_port];
-	uint8_t *d = f->data;
 
-	if ((uint32_t)(f->len - m->l2len) > op->mtu)
+	if ((uint32_t)(len - m->l2len) > op->mtu)
 		return drop(v, FAB_DROP_dst_mtu);
 	if (op->mode == FAB_PORT_TRUNK) {
+		p->tag = TAG_SET;
 		if (m->l2len == FAB_ETH_HLEN) {
 			if (f->headroom < FAB_VLAN_HLEN)
 				return drop(v, FAB_DROP_no_buffer);
-			d -= FAB_VLAN_HLEN;
-			memmove(d, d + FAB_VLAN_HLEN, 2 * FAB_ETH_ADDR_LEN);
-			wr16(d + 2 * FAB_ETH_ADDR_LEN, FAB_ETH_P_8021Q);
-			f->data = d;
-			f->len += FAB_VLAN_HLEN;
-			f->headroom -= FAB_VLAN_HLEN;
-			v->flags |= FAB_VF_MOVED;
+			p->tag = TAG_PUSH;
 		}
+	} else {
+		p->tag = m->l2len == FAB_ETH_HLEN ? TAG_KEEP : TAG_POP;
+	}
+	v->action = action;
+	v->port = out_port;
+	return out;
+}
+
+/*
+ * Puts the tag as egress() planned it. A tag is pushed into the headroom and
+ * popped by moving the addresses, except that a frame that would fall under
+ * the Ethernet minimum keeps its length and closes the gap from the tail,
+ * ending in zero padding.
+ */
+static inline void put_tag(const struct burst *b, struct fab_frame *f, const struct meta *m,
+			   uint8_t tag, struct fab_verdict *v)
+{
+	uint8_t *d = f->data;
+
+	if (tag == TAG_PUSH) {
+		d -= FAB_VLAN_HLEN;
+		memmove(d, d + FAB_VLAN_HLEN, 2 * FAB_ETH_ADDR_LEN);
+		wr16(d + 2 * FAB_ETH_ADDR_LEN, FAB_ETH_P_8021Q);
+		f->data = d;
+		f->len += FAB_VLAN_HLEN;
+		f->headroom -= FAB_VLAN_HLEN;
+		v->flags |= FAB_VF_MOVED;
+	}
+	if (tag == TAG_PUSH || tag == TAG_SET) {
 		wr16(d + FAB_ETH_HLEN, b->t->lans[m->lan].vlan);
-	} else if (m->l2len != FAB_ETH_HLEN) {
+	} else if (tag == TAG_POP) {
 		if (f->len >= FAB_ETH_MIN_LEN + FAB_VLAN_HLEN) {
 			memmove(d + FAB_VLAN_HLEN, d, 2 * FAB_ETH_ADDR_LEN);
 			f->data = d + FAB_VLAN_HLEN;
@@ -283,14 +299,11 @@ static inline __attribute__((always_inline)) int egress(const struct burst *b, s
 			memset(d + f->len - FAB_VLAN_HLEN, 0, FAB_VLAN_HLEN);
 		}
 	}
-	v->action = action;
-	v->port = out_port;
-	return out;
 }
 
 /* Unicast by destination MAC: the static MAC table, never a flood. */
-static int forward(const struct burst *b, struct fab_frame *f, const struct meta *m,
-		   struct fab_verdict *v)
+static int forward(const struct burst *b, const struct fab_frame *f, const struct meta *m,
+		   struct fab_verdict *v, struct plan *p)
 {
 	const struct fab_t_ent *e;
 
@@ -300,14 +313,16 @@ static int forward(const struct burst *b, struct fab_frame *f, const struct meta
 	e = &b->t->mac[m->sdst];
 	if (e->key != fab_t_mac_key(m->lan, m->dst))
 		/* Someone thinks an address is dead (a probe's answer, or a stale
-		 * neighbour entry): control checks and corrects. */
-		return m->dst == b->t->sponge_mac ? drop_punt(v, FAB_DROP_sponge_mac)
-						  : drop(v, FAB_DROP_unknown_unicast);
+		 * neighbour entry): control checks and corrects. A sponge MAC of 0
+		 * means the sponge is off, and 0 is then an unknown MAC like any. */
+		return m->dst == b->t->sponge_mac && m->dst != 0
+			   ? drop_punt(v, FAB_DROP_sponge_mac)
+			   : drop(v, FAB_DROP_unknown_unicast);
 	if (e->port == b->in_port)
 		return drop(v, FAB_DROP_hairpin);
 	if (b->oper[e->port] != FAB_OPER_UP)
 		return drop(v, FAB_DROP_dst_port_down);
-	return egress(b, f, m, e->port, v, FAB_ACT_FORWARD, OUT_FORWARD);
+	return egress(b, f, m, p, f->len, e->port, v, FAB_ACT_FORWARD, OUT_FORWARD);
 }
 
 struct neigh_reasons {
@@ -324,8 +339,8 @@ static const struct neigh_reasons nd_reasons = {FAB_DROP_nd_dad, FAB_DROP_nd_unk
 /*
  * Decides an ARP request or neighbour solicitation for an address whose
  * owner is binding (NO_BINDING if nobody owns it). Returns OUT_ANSWER when
- * the caller should turn the frame into the owner's answer, otherwise the
- * frame's final outcome (steered to the owner, or dropped).
+ * the caller should plan the owner's answer, otherwise the outcome so far
+ * (steered to the owner, or dropped).
  *
  * A duplicate-address probe is never answered: an answer would tell the
  * prober its address is taken. If another member owns the address the probe
@@ -336,8 +351,8 @@ static const struct neigh_reasons nd_reasons = {FAB_DROP_nd_dad, FAB_DROP_nd_unk
  * owner is down, are copied to the control process, whose sponge answers
  * them when they become a storm.
  */
-static int neigh_request(const struct burst *b, struct fab_frame *f, const struct meta *m,
-			 struct fab_verdict *v, uint32_t binding, bool probe,
+static int neigh_request(const struct burst *b, const struct fab_frame *f, const struct meta *m,
+			 struct fab_verdict *v, struct plan *p, uint32_t binding, bool probe,
 			 const struct neigh_reasons *r)
 {
 	const struct fab_t_binding *owner;
@@ -357,8 +372,8 @@ static int neigh_request(const struct burst *b, struct fab_frame *f, const struc
 	/* Steering: only the owner's port sees the request. The sponge gets a copy
 	 * (policed by the dataplane) because an owner can be silent with its port up,
 	 * and only the requests show that; not of one the owner's port cannot take. */
-	wr_mac(f->data, owner->mac);
-	out = egress(b, f, m, owner->port, v, FAB_ACT_FORWARD, OUT_STEER);
+	p->mac = owner->mac;
+	out = egress(b, f, m, p, f->len, owner->port, v, FAB_ACT_FORWARD, OUT_STEER);
 	if (out == OUT_STEER && b->t->sponge_mac != 0)
 		v->flags |= FAB_VF_PUNT;
 	return out;
@@ -388,9 +403,16 @@ static bool sponged4(const struct fab_tables *t, const uint8_t *a4)
 	return fab_t_sponged(t, key);
 }
 
-/* Turns an ARP request into the owner's (or the sponge's) reply, back to the requester. */
-static int arp_answer(const struct burst *b, struct fab_frame *f, const struct meta *m,
-		      struct fab_verdict *v, fab_mac_t owner)
+/* An answer from mac (the owner's or the sponge's) back to the asker, len bytes once built. */
+static int answer(const struct burst *b, const struct fab_frame *f, const struct meta *m,
+		  struct fab_verdict *v, struct plan *p, fab_mac_t mac, uint16_t len)
+{
+	p->mac = mac;
+	return egress(b, f, m, p, len, b->in_port, v, FAB_ACT_REPLY, OUT_ANSWER);
+}
+
+/* Turns an ARP request into the reply of owner, back to the requester. */
+static void arp_build(struct fab_frame *f, const struct meta *m, fab_mac_t owner)
 {
 	uint8_t *a = f->data + m->l2len;
 	uint32_t spa = rd32(a + 14), tpa = rd32(a + 24);
@@ -403,14 +425,14 @@ static int arp_answer(const struct burst *b, struct fab_frame *f, const struct m
 	wr_mac(a + 18, m->src);
 	wr32(a + 24, spa);
 	memset(a + FAB_ARP_LEN, 0, (size_t)(f->len - m->l2len - FAB_ARP_LEN));
-	return egress(b, f, m, b->in_port, v, FAB_ACT_REPLY, OUT_ANSWER);
 }
 
 /*
  * ARP, Ethernet/IPv4 only. The sender must be who the frame says and own
  * the address it claims; a request is steered or answered, never broadcast.
  */
-static int arp(struct burst *b, struct fab_frame *f, const struct meta *m, struct fab_verdict *v)
+static int arp(struct burst *b, const struct fab_frame *f, const struct meta *m,
+	       struct fab_verdict *v, struct plan *p)
 {
 	const uint8_t *a = f->data + m->l2len;
 	uint32_t spa, tpa, owner;
@@ -441,10 +463,10 @@ static int arp(struct burst *b, struct fab_frame *f, const struct meta *m, struc
 	if ((m->dst & MAC_MCAST) && m->dst != FAB_MAC_BROADCAST)
 		return drop(v, FAB_DROP_multicast);
 	if (!probe && b->t->nsponged != 0 && sponged4(b->t, a + 24))
-		return arp_answer(b, f, m, v, b->t->sponge_mac);
+		return answer(b, f, m, v, p, b->t->sponge_mac, f->len);
 	owner = ip4_binding(b->t, m->lan, tpa);
-	out = neigh_request(b, f, m, v, owner, probe, &arp_reasons);
-	return out == OUT_ANSWER ? arp_answer(b, f, m, v, b->t->bindings[owner].mac) : out;
+	out = neigh_request(b, f, m, v, p, owner, probe, &arp_reasons);
+	return out == OUT_ANSWER ? answer(b, f, m, v, p, b->t->bindings[owner].mac, f->len) : out;
 }
 
 /* Finds the link-layer address options; -1 if the options do not parse. */
@@ -488,16 +510,34 @@ static bool nd_group_ok(const uint8_t *dst, fab_mac_t mac)
 	       mac == (FAB_MAC_IPV6_MCAST_BASE | rd32(dst + 12));
 }
 
+/* The length of a neighbour advertisement with its target link-layer option. */
+#define NA_LEN (FAB_ND_MSG_LEN + 8)
+
 /*
- * Turns a neighbour solicitation into the owner's solicited advertisement
- * (router flag clear, override set since the answer is the owner's own MAC,
- * target link-layer option). The answer is 32 bytes of ICMPv6; a shorter
- * solicitation grows into the headroom, or is dropped if there is none.
+ * Plans the answer of mac to a neighbour solicitation whose ICMPv6 message
+ * is at icmp_off from the IPv6 header. The answer is 32 bytes of ICMPv6; a
+ * shorter solicitation will grow into the headroom, or is dropped if there
+ * is none.
  */
-static int nd_answer(const struct burst *b, struct fab_frame *f, const struct meta *m,
-		     struct fab_verdict *v, fab_mac_t owner, uint32_t icmp_off)
+static int nd_answer(const struct burst *b, const struct fab_frame *f, const struct meta *m,
+		     struct fab_verdict *v, struct plan *p, fab_mac_t mac, uint32_t icmp_off)
 {
-	enum { NA_LEN = FAB_ND_MSG_LEN + 8 };
+	uint16_t need = (uint16_t)(m->l2len + FAB_IPV6_HLEN + NA_LEN);
+
+	if (need > f->len && f->headroom < need - f->len)
+		return drop(v, FAB_DROP_no_buffer);
+	p->icmp_off = icmp_off;
+	return answer(b, f, m, v, p, mac, need);
+}
+
+/*
+ * Turns a neighbour solicitation into the solicited advertisement of owner
+ * (router flag clear, override set since the answer is the owner's own MAC,
+ * target link-layer option), growing into the headroom if it must.
+ */
+static void nd_build(struct fab_frame *f, const struct meta *m, struct fab_verdict *v,
+		     fab_mac_t owner, uint32_t icmp_off)
+{
 	uint16_t need = (uint16_t)(m->l2len + FAB_IPV6_HLEN + NA_LEN);
 	uint8_t target[16], asker[16], *d = f->data, *ip, *icmp;
 
@@ -508,8 +548,6 @@ static int nd_answer(const struct burst *b, struct fab_frame *f, const struct me
 	if (need > f->len) {
 		uint16_t grow = (uint16_t)(need - f->len);
 
-		if (f->headroom < grow)
-			return drop(v, FAB_DROP_no_buffer);
 		memmove(d - grow, d, m->l2len);
 		d -= grow;
 		f->data = d;
@@ -534,15 +572,15 @@ static int nd_answer(const struct burst *b, struct fab_frame *f, const struct me
 	icmp[FAB_ND_MSG_LEN + 1] = 1;
 	wr_mac(icmp + FAB_ND_MSG_LEN + 2, owner);
 	wr16(icmp + 2, fab_icmp6_csum(ip, icmp, NA_LEN));
-	return egress(b, f, m, b->in_port, v, FAB_ACT_REPLY, OUT_ANSWER);
 }
 
 /*
  * Neighbour solicitation and advertisement (RFC 4861), at icmp_off from the
  * IPv6 header and ending at end. Fragmented ND is malformed (RFC 6980).
  */
-static int nd(struct burst *b, struct fab_frame *f, const struct meta *m, struct fab_verdict *v,
-	      uint32_t icmp_off, uint32_t end, bool frag, bool mc)
+static int nd(struct burst *b, const struct fab_frame *f, const struct meta *m,
+	      struct fab_verdict *v, struct plan *p, uint32_t icmp_off, uint32_t end, bool frag,
+	      bool mc)
 {
 	const uint8_t *ip = f->data + m->l2len, *icmp = ip + icmp_off, *target = icmp + 8;
 	const uint8_t *src = ip + IP6_SRC_OFF, *dst = ip + IP6_DST_OFF;
@@ -581,9 +619,10 @@ static int nd(struct burst *b, struct fab_frame *f, const struct meta *m, struct
 		   memcmp(dst + 13, target + 13, 3) != 0))
 		return drop(v, FAB_DROP_nd_malformed);
 	if (!dad && b->t->nsponged != 0 && fab_t_sponged(b->t, target))
-		return nd_answer(b, f, m, v, b->t->sponge_mac, icmp_off);
-	out = neigh_request(b, f, m, v, owner, dad, &nd_reasons);
-	return out == OUT_ANSWER ? nd_answer(b, f, m, v, b->t->bindings[owner].mac, icmp_off) : out;
+		return nd_answer(b, f, m, v, p, b->t->sponge_mac, icmp_off);
+	out = neigh_request(b, f, m, v, p, owner, dad, &nd_reasons);
+	return out == OUT_ANSWER ? nd_answer(b, f, m, v, p, b->t->bindings[owner].mac, icmp_off)
+				 : out;
 }
 
 static inline bool port_pair_in(const uint8_t *l4, uint16_t lo)
@@ -631,7 +670,8 @@ static int ipv4(const struct meta *m, const struct fab_frame *f, struct fab_verd
  * forwarded), since the first fragment, which must hold the whole header
  * chain (RFC 7112) or is dropped as truncated, was judged in full.
  */
-static int ipv6(struct burst *b, struct fab_frame *f, const struct meta *m, struct fab_verdict *v)
+static int ipv6(struct burst *b, const struct fab_frame *f, const struct meta *m,
+		struct fab_verdict *v, struct plan *p)
 {
 	const uint8_t *ip = f->data + m->l2len;
 	uint32_t off = FAB_IPV6_HLEN, end;
@@ -681,7 +721,7 @@ static int ipv6(struct burst *b, struct fab_frame *f, const struct meta *m, stru
 		if (t & DROP_CLASS)
 			return drop(v, t & ~DROP_CLASS);
 		if (t == ICMP6_ND)
-			return nd(b, f, m, v, off, end, frag, mc);
+			return nd(b, f, m, v, p, off, end, frag, mc);
 	} else if (cls == P_UDP) {
 		if (off + FAB_UDP_HLEN > end)
 			return drop(v, FAB_DROP_truncated);
@@ -718,11 +758,31 @@ static inline int admit(struct burst *b, const struct meta *m, uint8_t ec, struc
 	return out;
 }
 
-/* Everything after the parse pass: source, link-local, EtherType, protocol, forwarding. */
+/*
+ * Carries out what the rules planned for a frame they all let through: the
+ * only place the full path writes to a frame.
+ */
+static void apply(const struct burst *b, struct fab_frame *f, const struct meta *m,
+		  const struct plan *p, struct fab_verdict *v, uint8_t ec, int out)
+{
+	if (out == OUT_STEER)
+		wr_mac(f->data, p->mac);
+	else if (out == OUT_ANSWER && ec == FAB_EC_ARP)
+		arp_build(f, m, p->mac);
+	else if (out == OUT_ANSWER)
+		nd_build(f, m, v, p->mac, p->icmp_off);
+	put_tag(b, f, m, p->tag, v);
+}
+
+/*
+ * Everything after the parse pass: source, link-local, EtherType, protocol,
+ * forwarding, storm control and quarantine decide, then apply() edits.
+ */
 static int decide(struct burst *b, struct fab_frame *f, const struct meta *m, struct fab_verdict *v)
 {
 	const struct fab_tables *t = b->t;
 	const struct fab_t_ent *e;
+	struct plan p;
 	uint8_t ec;
 	int out;
 
@@ -744,10 +804,10 @@ static int decide(struct burst *b, struct fab_frame *f, const struct meta *m, st
 		out = ipv4(m, f, v);
 		break;
 	case FAB_EC_IPV6:
-		out = ipv6(b, f, m, v);
+		out = ipv6(b, f, m, v, &p);
 		break;
 	case FAB_EC_ARP:
-		out = arp(b, f, m, v);
+		out = arp(b, f, m, v, &p);
 		break;
 	case FAB_EC_OTHER:
 		out = OUT_L2;
@@ -756,8 +816,12 @@ static int decide(struct burst *b, struct fab_frame *f, const struct meta *m, st
 		return drop(v, ec & ~FAB_EC_DROP);
 	}
 	if (out == OUT_L2)
-		out = forward(b, f, m, v);
-	return out == OUT_DROP ? out : admit(b, m, ec, v, out);
+		out = forward(b, f, m, v, &p);
+	if (out != OUT_DROP)
+		out = admit(b, m, ec, v, out);
+	if (out != OUT_DROP)
+		apply(b, f, m, &p, v, ec, out);
+	return out;
 }
 
 /*
@@ -926,9 +990,9 @@ static void count_drop(struct fab_port_stats *st, const struct meta *m, const st
 		       uint64_t now)
 {
 	st->drop[v->reason]++;
-	st->ctr[FAB_CTR_rx_errors] += error_reason[v->reason];
+	st->ctr[FAB_CTR_rx_errors] += drop_class[v->reason] == FAB_DROP_CLASS_ERROR;
 	st->ctr[FAB_CTR_punted] += v->flags & FAB_VF_PUNT;
-	if (offender_reason[v->reason]) {
+	if (drop_class[v->reason] == FAB_DROP_CLASS_OFFENCE) {
 		st->last_offender_mac = m->src;
 		st->last_offender_ethertype = m->etype;
 		st->last_offender_time = now;
@@ -1018,10 +1082,8 @@ void fab_pipeline_run(struct fab_pipeline_ctx *ctx, uint16_t in_port, struct fab
 {
 	/* A port the tables do not know has no counters to write: drop, count nothing. */
 	if (in_port >= ctx->t->nports) {
-		for (uint16_t i = 0; i < n; i++) {
-			verdicts[i] = (struct fab_verdict){.action = FAB_ACT_DROP};
+		for (uint16_t i = 0; i < n; i++)
 			drop(&verdicts[i], FAB_DROP_port_down);
-		}
 		return;
 	}
 	/* Callers may pass more than a burst; decide it a burst at a time. */
@@ -1030,9 +1092,4 @@ void fab_pipeline_run(struct fab_pipeline_ctx *ctx, uint16_t in_port, struct fab
 
 		run_chunk(ctx, in_port, frames + i, verdicts + i, k);
 	}
-}
-
-bool fab_drop_is_offence(unsigned reason)
-{
-	return reason < FAB_DROP__COUNT && offender_reason[reason];
 }

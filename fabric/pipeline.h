@@ -20,12 +20,15 @@
 #define FAB_BURST_MAX 64
 
 /*
- * A frame as received, without FCS. The pipeline may edit it in place: it
- * rewrites the destination MAC of a steered request, turns a request it
- * answers into the reply, and pushes or pops the 802.1Q tag for the egress
- * port, moving data by 4 bytes into or out of the headroom. data and len are
- * updated accordingly; headroom must say how many bytes before data may be
- * written (4 are enough).
+ * A frame as received, without FCS. The pipeline may edit a frame that
+ * leaves, in place: it rewrites the destination MAC of a steered request,
+ * turns a request it answers into the reply, and pushes or pops the 802.1Q
+ * tag for the egress port, moving data by 4 bytes into or out of the
+ * headroom. data and len are updated accordingly; headroom must say how
+ * many bytes before data may be written (8 are enough: a tag, or an answer
+ * that outgrows its request). It edits only once every rule has decided
+ * the frame leaves: a dropped frame keeps its bytes, data, len and headroom
+ * as received.
  */
 struct fab_frame {
 	uint8_t *data;
@@ -86,9 +89,11 @@ struct fab_pipeline_ctx {
  * (receive counters, then forwarded, steered, answered or one drop reason).
  * Transmit counters are the caller's, as only it knows what was sent.
  * punted counts the verdicts that carry FAB_VF_PUNT. Most are drops, whose
- * copy is the frame as received; a steered request (copied for the sponge
- * when it is on) is copied as steered, with the owner's MAC as destination
- * and the egress port's tag, its ARP or ND fields unchanged. A larger n is
+ * copy is the frame as received: a drop carries FAB_VF_PUNT only when its
+ * own reason asks for a copy, never one left from a decision a later rule
+ * overturned. A steered request (copied for the sponge when it is on) is
+ * copied as steered, with the owner's MAC as destination and the egress
+ * port's tag, its ARP or ND fields unchanged. A larger n is
  * decided FAB_BURST_MAX frames at a time; an in_port the tables do not know
  * drops every frame as port_down without counting, since there are no
  * counters to write.
@@ -109,8 +114,5 @@ void fab_pipeline_run(struct fab_pipeline_ctx *ctx, uint16_t in_port, struct fab
  * frames control builds.
  */
 uint16_t fab_icmp6_csum(const uint8_t *ip, const uint8_t *icmp, uint32_t len);
-/* Whether a drop reason is an offence of the sender (a source-MAC or
- * protocol violation), the reasons that set the last offender. */
-bool fab_drop_is_offence(unsigned reason);
 
 #endif

@@ -1,22 +1,28 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Fuzzes the per-frame pipeline: any bytes, as a burst of frames on any
- * port of the test exchange (tests/unit/fixture.h), with any ports down.
+ * port of the test exchange (tests/unit/fixture.h), with any ports down,
+ * either LAN or both in quarantine, the sponge on or off and answering for
+ * a set of addresses or none, and storm control on or off.
  *
  * Input: one byte picks the ingress port (one value past the last is a port
- * the tables do not know), one byte says which ports are down, then frames,
- * each a 2-byte big-endian length and that many bytes (cut short by the end
- * of the input). Each frame lives in its own allocation of exactly
- * HEADROOM + len bytes, so AddressSanitizer catches any read or write
- * outside [data - headroom, data + len).
+ * the tables do not know), one byte says which ports are down, one byte
+ * picks the context (CTX_* below), then frames, each a 2-byte big-endian
+ * length and that many bytes (cut short by the end of the input). Each
+ * frame lives in its own allocation of exactly HEADROOM + len bytes, so
+ * AddressSanitizer catches any read or write outside
+ * [data - headroom, data + len).
  *
  * The oracle aborts unless every frame that leaves is one the exchange's
  * rules allow: a forward from a provisioned source to the provisioned owner
- * of its destination on another port of the same LAN, with its payload
- * untouched; or an ARP reply or neighbour advertisement back to the asker,
- * from the owner of the address it answers for. Counters must add up. And
- * the same burst decided with the fast path off (full_rules) must give the
- * same verdicts, the same frames and the same counters.
+ * of its destination on another port of the same production LAN, with its
+ * payload untouched; or an ARP reply or neighbour advertisement back to the
+ * asker, from the owner of the address it answers for or from the sponge
+ * for an address it answers for. A dropped frame is left exactly as it was
+ * received, and is copied for control exactly when its reason is one that
+ * asks for a copy. Counters must add up. And the same burst decided with
+ * the fast path off (full_rules) must give the same verdicts, the same
+ * frames and the same counters.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -34,23 +40,94 @@
 #define HEADROOM   8
 #define MAX_FRAMES (2 * FAB_BURST_MAX + 3) /* past one burst, to cross chunks */
 
+/* The context byte. */
+#define CTX_QUARANTINE_STEER 0x01 /* the steering LAN (VLAN 100) is a quarantine LAN */
+#define CTX_QUARANTINE_PROXY 0x02 /* so is the proxy LAN (VLAN 200) */
+#define CTX_SPONGED          0x04 /* the sponge answers for the addresses of sponged[] */
+#define CTX_SPONGE_OFF       0x08 /* the policy turns the sponge off */
+#define CTX_STORM            0x10 /* storm control on, at STORM_PPS with a burst of STORM_BURST */
+#define CTX_VARIANTS         0x10 /* the bits below CTX_STORM each select other tables */
+#define STORM_PPS            2
+#define STORM_BURST          3
+
+/*
+ * Addresses the sponge answers for under CTX_SPONGED: B's (steered
+ * otherwise), F's on the proxy LAN (owner down, F's port being down or
+ * not), E's (answered by proxy otherwise), and one nobody owns on each LAN.
+ */
+static const char *const sponged_addrs[] = {"192.0.2.11",   "198.51.100.15", "192.0.2.99",
+					    "2001:db8::b",  "2001:db8:1::e", "2001:db8:1::f",
+					    "2001:db8::99", "198.51.100.99"};
+#define NSPONGED (sizeof(sponged_addrs) / sizeof(sponged_addrs[0]))
+static uint8_t sponged[NSPONGED][16];
+
+static struct fab_model *models[CTX_VARIANTS];
+static struct fab_tables *variants[CTX_VARIANTS];
+/* The variant the current input runs on. */
 static struct fab_model *model;
 static struct fab_tables *tables;
 static uint16_t nports;
 /* FUZZ_PIPELINE_VERBOSE=1 prints every verdict, to see what the seeds reach. */
 static bool verbose;
 
+/* The drop reasons that ask for a copy for control; no other drop carries one. */
+static const bool punt_reason[FAB_DROP__COUNT] = {
+    [FAB_DROP_arp_spoof] = true,      [FAB_DROP_arp_unknown_target] = true,
+    [FAB_DROP_arp_owner_down] = true, [FAB_DROP_arp_gratuitous] = true,
+    [FAB_DROP_nd_spoof] = true,       [FAB_DROP_nd_unknown_target] = true,
+    [FAB_DROP_nd_owner_down] = true,  [FAB_DROP_nd_unsolicited] = true,
+    [FAB_DROP_sponge_mac] = true,     [FAB_DROP_quarantine] = true,
+};
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	model = fx_exchange();
-	tables = fab_tables_build(model, 1);
-	if (tables == NULL)
-		abort();
-	nports = fab_tables_nports(tables);
+	for (size_t i = 0; i < NSPONGED; i++) {
+		if (strchr(sponged_addrs[i], ':') != NULL) {
+			struct fab_ip6 a6 = fx_parse6(sponged_addrs[i]);
+
+			memcpy(sponged[i], a6.b, 16);
+		} else {
+			uint32_t a4 = fx_parse4(sponged_addrs[i]);
+
+			sponged[i][10] = sponged[i][11] = 0xff;
+			for (int k = 0; k < 4; k++)
+				sponged[i][12 + k] = (uint8_t)(a4 >> (24 - 8 * k));
+		}
+	}
+	for (unsigned c = 0; c < CTX_VARIANTS; c++) {
+		struct fab_model *m = fx_exchange();
+		struct fab_tables *t;
+
+		if (c & CTX_QUARANTINE_STEER)
+			m->lans[FX_LAN_STEER].kind = FAB_LAN_QUARANTINE;
+		if (c & CTX_QUARANTINE_PROXY)
+			m->lans[FX_LAN_PROXY].kind = FAB_LAN_QUARANTINE;
+		m->policy.sponge.enabled = !(c & CTX_SPONGE_OFF);
+		m->policy.storm_arp = (struct fab_rate){.pps = STORM_PPS, .burst = STORM_BURST};
+		m->policy.storm_nd = (struct fab_rate){.pps = STORM_PPS, .burst = STORM_BURST};
+		t = fab_tables_build(m, 1);
+		if (t == NULL || fab_tables_set_sponged(t, (const uint8_t(*)[16])sponged,
+							c & CTX_SPONGED ? NSPONGED : 0) != 0)
+			abort();
+		models[c] = m;
+		variants[c] = t;
+	}
+	nports = fab_tables_nports(variants[0]);
 	verbose = getenv("FUZZ_PIPELINE_VERBOSE") != NULL;
 	return 0;
+}
+
+/* Whether the sponge of the current tables answers for addr (16 bytes, IPv4 mapped). */
+static bool is_sponged(const uint8_t *addr)
+{
+	if (fab_tables_nsponged(tables) == 0)
+		return false;
+	for (size_t i = 0; i < NSPONGED; i++)
+		if (memcmp(sponged[i], addr, 16) == 0)
+			return true;
+	return false;
 }
 
 static uint16_t rd16(const uint8_t *p)
@@ -166,7 +243,7 @@ static void check_forward(uint16_t in_port, const uint8_t *oper, const uint8_t *
 
 	CHECK(v->port < nports && v->port != in_port);
 	CHECK(oper[v->port] == FAB_OPER_UP);
-	CHECK(lan >= 0);
+	CHECK(lan >= 0 && model->lans[lan].kind != FAB_LAN_QUARANTINE);
 	check_egress_shape(v->port, d, f->len, (uint16_t)lan);
 	lan_of(v->port, d, f->len, &l2);
 	CHECK(fab_tables_lookup_mac(tables, (uint16_t)lan, rd_mac(d + 6), &src) == 0);
@@ -189,7 +266,11 @@ static void check_forward(uint16_t in_port, const uint8_t *oper, const uint8_t *
 		CHECK(d[l2 + i] == 0);
 }
 
-/* An answer: back to the asker, from the owner of the address answered for. */
+/*
+ * An answer: back to the asker, from the owner of the address answered for
+ * on a proxy LAN, or from the sponge on any LAN for an address it answers
+ * for.
+ */
 static void check_reply(uint16_t in_port, const uint8_t *oper, const uint8_t *orig, uint16_t olen,
 			const struct fab_frame *f, const struct fab_verdict *v)
 {
@@ -197,20 +278,31 @@ static void check_reply(uint16_t in_port, const uint8_t *oper, const uint8_t *or
 	uint16_t ol2 = 0, l2 = 0;
 	int lan = lan_of(in_port, orig, olen, &ol2);
 	const uint8_t *d = f->data, *a;
+	bool sponge;
 
-	CHECK(v->port == in_port && lan >= 0);
-	CHECK(model->lans[lan].neigh == FAB_NEIGH_PROXY);
+	CHECK(v->port == in_port && lan >= 0 && model->lans[lan].kind != FAB_LAN_QUARANTINE);
 	check_egress_shape(in_port, d, f->len, (uint16_t)lan);
 	lan_of(in_port, d, f->len, &l2);
 	CHECK(rd_mac(d) == rd_mac(orig + 6));
-	CHECK(fab_tables_lookup_mac(tables, (uint16_t)lan, rd_mac(d + 6), &from) == 0);
-	CHECK(from.port != in_port && oper[from.port] == FAB_OPER_UP);
+	sponge = model->policy.sponge.enabled && rd_mac(d + 6) == model->policy.sponge.mac;
+	if (!sponge) {
+		CHECK(model->lans[lan].neigh == FAB_NEIGH_PROXY);
+		CHECK(fab_tables_lookup_mac(tables, (uint16_t)lan, rd_mac(d + 6), &from) == 0);
+		CHECK(from.port != in_port && oper[from.port] == FAB_OPER_UP);
+	}
 	a = d + l2;
 	if (rd16(d + l2 - 2) == FAB_ETH_P_ARP) {
+		uint8_t mapped[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
 		CHECK(f->len - l2 >= FAB_ARP_LEN);
 		CHECK(rd16(a) == FAB_ARP_HTYPE_ETH && rd16(a + 2) == FAB_ARP_PTYPE_IPV4);
 		CHECK(a[4] == 6 && a[5] == 4 && rd16(a + 6) == FAB_ARP_OP_REPLY);
 		CHECK(rd_mac(a + 8) == rd_mac(d + 6) && rd_mac(a + 18) == rd_mac(orig + 6));
+		memcpy(mapped + 12, a + 14, 4);
+		if (sponge) {
+			CHECK(is_sponged(mapped));
+			return;
+		}
 		CHECK(fab_tables_lookup_ip4(tables, (uint16_t)lan, rd32(a + 14), &owner) == 0);
 		CHECK(owner.binding == from.binding && owner.mac == rd_mac(d + 6));
 	} else {
@@ -224,9 +316,13 @@ static void check_reply(uint16_t in_port, const uint8_t *oper, const uint8_t *or
 		CHECK(icmp6_sum(a, a + FAB_IPV6_HLEN, FAB_ND_MSG_LEN + 8) == 0xffff);
 		memcpy(target.b, a + FAB_IPV6_HLEN + 8, sizeof(target.b));
 		CHECK(memcmp(target.b, a + 8, 16) == 0);
+		CHECK(rd_mac(a + FAB_IPV6_HLEN + FAB_ND_MSG_LEN + 2) == rd_mac(d + 6));
+		if (sponge) {
+			CHECK(is_sponged(target.b));
+			return;
+		}
 		CHECK(fab_tables_lookup_ip6(tables, (uint16_t)lan, &target, &owner) == 0);
 		CHECK(owner.binding == from.binding && owner.mac == rd_mac(d + 6));
-		CHECK(rd_mac(a + FAB_IPV6_HLEN + FAB_ND_MSG_LEN + 2) == rd_mac(d + 6));
 	}
 }
 
@@ -285,19 +381,35 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct fab_verdict verdicts2[MAX_FRAMES];
 	static uint8_t *bufs[MAX_FRAMES], *origs[MAX_FRAMES], *bufs2[MAX_FRAMES];
 	static uint16_t olens[MAX_FRAMES];
+	static struct fab_bucket storm[FX_NPORTS * FAB_STORM__COUNT];
+	static struct fab_bucket storm2[FX_NPORTS * FAB_STORM__COUNT];
+	static uint8_t fill[HEADROOM];
 	uint8_t oper[FX_NPORTS];
-	struct fab_pipeline_ctx ctx = {.t = tables, .oper = oper, .stats = stats, .now = 1};
-	struct fab_pipeline_ctx ctx2 = {
-	    .t = tables, .oper = oper, .stats = stats2, .now = 1, .full_rules = true};
+	struct fab_pipeline_ctx ctx, ctx2;
 	uint16_t in_port, n = 0;
 	uint64_t octets = 0;
-	size_t off = 2;
+	size_t off = 3;
 
-	if (size < 2)
+	if (size < 3)
 		return 0;
 	in_port = (uint16_t)(data[0] % (nports + 1));
 	for (uint16_t p = 0; p < FX_NPORTS; p++)
 		oper[p] = (data[1] >> p) & 1 ? FAB_OPER_DOWN : FAB_OPER_UP;
+	model = models[data[2] % CTX_VARIANTS];
+	tables = variants[data[2] % CTX_VARIANTS];
+	/* Both runs start from full buckets, so each input decides the same way every time. */
+	memset(storm, 0, sizeof(storm));
+	memset(storm2, 0, sizeof(storm2));
+	memset(fill, 0xa5, sizeof(fill));
+	ctx = (struct fab_pipeline_ctx){.t = tables,
+					.oper = oper,
+					.stats = stats,
+					.now = 1,
+					.storm = data[2] & CTX_STORM ? storm : NULL};
+	ctx2 = ctx;
+	ctx2.stats = stats2;
+	ctx2.storm = ctx.storm != NULL ? storm2 : NULL;
+	ctx2.full_rules = true;
 	while (n < MAX_FRAMES && off + 2 <= size) {
 		uint16_t len = rd16(data + off);
 
@@ -309,7 +421,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		origs[n] = malloc(len ? len : 1);
 		if (bufs[n] == NULL || bufs2[n] == NULL || origs[n] == NULL)
 			abort();
-		memset(bufs[n], 0xa5, HEADROOM);
+		memcpy(bufs[n], fill, HEADROOM);
 		memcpy(bufs[n] + HEADROOM, data + off, len);
 		memcpy(bufs2[n], bufs[n], (size_t)HEADROOM + len);
 		frames2[n] = (struct fab_frame){
@@ -336,8 +448,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const struct fab_verdict *v = &verdicts[i];
 
 		if (verbose)
-			fprintf(stderr, "port %u frame %u (%u bytes): %s %s port %u%s\n", in_port,
-				i, olens[i],
+			fprintf(stderr, "ctx %#x port %u frame %u (%u bytes): %s %s port %u%s\n",
+				data[2], in_port, i, olens[i],
 				v->action == FAB_ACT_DROP      ? "drop"
 				: v->action == FAB_ACT_FORWARD ? "forward"
 							       : "reply",
@@ -362,15 +474,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			CHECK(v->action == FAB_ACT_DROP && v->reason == FAB_DROP_port_down);
 		switch (v->action) {
 		case FAB_ACT_DROP:
-			CHECK(v->reason < FAB_DROP__COUNT);
-			/* A punted copy is of the frame as received. */
-			if (v->flags & FAB_VF_PUNT)
-				CHECK(f->len == olens[i] && f->data == bufs[i] + HEADROOM &&
-				      memcmp(f->data, origs[i], olens[i]) == 0);
+			/* A drop is the whole decision: no port left from a plan it overturned. */
+			CHECK(v->reason < FAB_DROP__COUNT && v->port == 0 && v->pad == 0);
+			/* A dropped frame is left as received, headroom included, whatever
+			 * a rule before the one that dropped it had planned for it... */
+			CHECK(f->len == olens[i] && f->data == bufs[i] + HEADROOM &&
+			      f->headroom == HEADROOM);
+			CHECK(memcmp(f->data, origs[i], olens[i]) == 0);
+			CHECK(memcmp(bufs[i], fill, HEADROOM) == 0);
+			/* ... and copied for control exactly when its reason asks for it. */
+			CHECK(((v->flags & FAB_VF_PUNT) != 0) == punt_reason[v->reason]);
+			/* With the sponge off no MAC is the sponge's, not even 0. */
+			CHECK(v->reason != FAB_DROP_sponge_mac || model->policy.sponge.enabled);
 			break;
 		case FAB_ACT_FORWARD:
-			/* Only a steered request carries a copy, for the sponge. */
-			CHECK(!(v->flags & FAB_VF_PUNT) || neigh_request(origs[i], olens[i]));
+			/* Only a steered request carries a copy, for the sponge if it is on. */
+			CHECK(!(v->flags & FAB_VF_PUNT) ||
+			      (neigh_request(origs[i], olens[i]) && model->policy.sponge.enabled));
 			check_forward(in_port, oper, origs[i], olens[i], f, v);
 			break;
 		case FAB_ACT_REPLY:

@@ -4,8 +4,9 @@
 
 The pipeline seeds are real frames of every kind the exchange's rules cover,
 built with scapy for the test exchange of tests/unit/fixture.h, in the input
-format of fuzz_pipeline.c: ingress port byte, port-down mask byte, then
-frames as a 2-byte big-endian length and the bytes. The other corpora are
+format of fuzz_pipeline.c: ingress port byte, port-down mask byte, context
+byte (quarantine, sponge, storm control), then frames as a 2-byte
+big-endian length and the bytes. The other corpora are
 the repository's sample files, a few broken ones, and encoded control
 messages and CLI lines. Run it again after changing the fixture or the wire
 format, and commit the result:  /usr/bin/python3 tests/fuzz/gen_corpus.py
@@ -34,6 +35,10 @@ OUT = os.path.join(HERE, 'corpus')
 # The test exchange (tests/unit/fixture.h).
 P_A, P_B, P_C, P_CORE, P_F, P_G = range(6)
 STEER, PROXY = 100, 200
+# The context byte of fuzz_pipeline.c.
+CTX_QUARANTINE_STEER, CTX_QUARANTINE_PROXY, CTX_SPONGED, CTX_SPONGE_OFF, CTX_STORM = \
+    0x01, 0x02, 0x04, 0x08, 0x10
+STORM_BURST = 3
 
 
 def mac(x, lan=STEER):
@@ -65,8 +70,8 @@ def pad(p):
     return b + b'\0' * max(0, 60 - len(b))
 
 
-def seed(port, frames, down=0):
-    out = bytes([port, down])
+def seed(port, frames, down=0, ctx=0):
+    out = bytes([port, down, ctx])
     for f in frames:
         b = f if isinstance(f, bytes) else pad(f)
         out += struct.pack('>H', len(b)) + b
@@ -313,6 +318,50 @@ def pipeline_seeds():
                                         eth(c2, f2, tag=PROXY) / IP(),
                                         arp(c, 1, ip4(C), ip4(B), tag=STEER),
                                         Ether(src=c, dst=a) / IP()] * 5)
+
+    # Storm control, after the rules that steer (a tag pushed or popped) or answer a
+    # request: one burst more than the bucket holds, then a frame that must still pass.
+    over = STORM_BURST + 2
+    s['storm-arp-trunk-steer'] = seed(P_C, [arp(c, 1, ip4(C), ip4(A), tag=STEER)] * over +
+                                      [eth(c, a, tag=STEER) / IP(src=ip4(C), dst=ip4(A))],
+                                      ctx=CTX_STORM)
+    s['storm-arp-core-steer'] = seed(P_A, [arp(a, 1, ip4(A), ip4(D))] * over, ctx=CTX_STORM)
+    s['storm-nd-core-steer'] = seed(P_A, [ns(a, ip6(A), ip6(D))] * over, ctx=CTX_STORM)
+    s['storm-arp-proxy'] = seed(P_C, [arp(c2, 1, ip4(C, PROXY), ip4(E, PROXY), tag=PROXY)] * over,
+                                ctx=CTX_STORM)
+    s['storm-nd-proxy-grow'] = seed(P_F, [ns(f2, ip6(F, PROXY), ip6(C, PROXY), sll=False)] * over,
+                                    ctx=CTX_STORM)
+    s['storm-sponge-mixed'] = seed(P_A, [arp(a, 1, ip4(A), ip4(B)), arp(a, 1, ip4(A), ip4(99)),
+                                         ns(a, ip6(A), ip6(B)), ns(a, ip6(A), ip6(0x99))] * 3,
+                                   ctx=CTX_STORM | CTX_SPONGED)
+    # Quarantine: every frame decided in full, then dropped with a copy as received.
+    q = CTX_QUARANTINE_STEER | CTX_QUARANTINE_PROXY
+    s['quarantine-steer'] = seed(P_A, [arp(a, 1, ip4(A), ip4(B)), arp(a, 1, ip4(A), ip4(D)),
+                                       ns(a, ip6(A), ip6(D)), Ether(src=a, dst=c) / IP()],
+                                 ctx=CTX_QUARANTINE_STEER)
+    s['quarantine-trunk'] = seed(P_C, [arp(c, 1, ip4(C), ip4(A), tag=STEER),
+                                       eth(c, a, tag=STEER) / IP(src=ip4(C), dst=ip4(A)) /
+                                       UDP() / Raw(b'q' * 80),
+                                       arp(c2, 1, ip4(C, PROXY), ip4(E, PROXY), tag=PROXY),
+                                       ns(c2, ip6(C, PROXY), ip6(E, PROXY), port_lan=PROXY,
+                                          tag=PROXY, sll=False)], ctx=q)
+    s['quarantine-proxy-only'] = seed(P_C, [arp(c2, 1, ip4(C, PROXY), ip4(E, PROXY), tag=PROXY),
+                                            arp(c, 1, ip4(C), ip4(A), tag=STEER)],
+                                      ctx=CTX_QUARANTINE_PROXY)
+    # The sponge: answers for its set on any LAN, off in the policy, and storm control.
+    s['sponge-answers'] = seed(P_A, [arp(a, 1, ip4(A), ip4(B)), arp(a, 1, ip4(A), ip4(99)),
+                                     ns(a, ip6(A), ip6(B)), ns(a, ip6(A), ip6(0x99), sll=False),
+                                     arp(a, 1, '0.0.0.0', ip4(99))], ctx=CTX_SPONGED)
+    s['sponge-answers-proxy'] = seed(P_F, [arp(f2, 1, ip4(F, PROXY), ip4(F, PROXY)),
+                                           ns(f2, ip6(F, PROXY), ip6(E, PROXY)),
+                                           arp(f2, 1, ip4(F, PROXY), ip4(E, PROXY))],
+                                     ctx=CTX_SPONGED)
+    s['sponge-off'] = seed(P_A, [arp(a, 1, ip4(A), ip4(B)), arp(a, 1, ip4(A), ip4(99)),
+                                 Ether(src=a, dst='00:00:00:00:00:00') / tcp,
+                                 Ether(src=a, dst='02:00:5e:00:00:fe') / tcp],
+                           ctx=CTX_SPONGE_OFF | CTX_SPONGED)
+    s['sponge-mac'] = seed(P_B, [arp(b, 2, ip4(B), ip4(A), dst='02:00:5e:00:00:fe')],
+                           ctx=CTX_SPONGED)
     return s
 
 
@@ -331,8 +380,8 @@ def wire_seeds():
     def blob(b):
         return struct.pack('>I', len(b)) + b
     counters_h = open(os.path.join(ROOT, 'fabric', 'counters.h')).read()
-    nctr = len(re.findall(r'^\s*X\((\w+), "', counters_h.split('FAB_DROP_REASONS(X)')[0], re.M))
-    ndrop = len(re.findall(r'^\s*X\((\w+), "', counters_h.split('FAB_DROP_REASONS(X)')[1], re.M))
+    nctr = len(re.findall(r'^\s*X\((\w+),', counters_h.split('FAB_DROP_REASONS(X)')[0], re.M))
+    ndrop = len(re.findall(r'^\s*X\((\w+),', counters_h.split('FAB_DROP_REASONS(X)')[1], re.M))
     REP, ASYNC = 1, 2
     hello_rep = s16('peerlan-dataplane 0.1.0') + struct.pack('>QQH', 3, 0x1234567890abcdef, 2)
     port = b'\x01\x00\x00\x00\x00\x02' + struct.pack('>%dQ' % (nctr + ndrop), *range(nctr + ndrop)) + \

@@ -6,6 +6,7 @@
 #
 #   tests/fuzz/run.sh 60       # the test command's bounded run
 #   tests/fuzz/run.sh 3600     # a long run: an hour per target
+#   tests/fuzz/run.sh 60 fuzz_pipeline   # only the targets named
 #
 # Inputs that reach new code are kept in build-fuzz/fuzz-corpus/TARGET, so
 # later runs start where earlier ones stopped; the seeds in
@@ -29,6 +30,15 @@ targets=(fuzz_pipeline fuzz_config fuzz_import fuzz_wire)
 # The CLI parser is built with the control process, when its libraries are installed.
 if ninja -C "$build" -t targets all | grep '^tests/fuzz/fuzz_cli:' >/dev/null; then
 	targets+=(fuzz_cli)
+fi
+if (($# > 1)); then
+	for t in "${@:2}"; do
+		if [[ " ${targets[*]} " != *" $t "* ]]; then
+			echo "fuzz: no target '$t'; targets: ${targets[*]}" >&2
+			exit 1
+		fi
+	done
+	targets=("${@:2}")
 fi
 ninja -C "$build" -j2 "${targets[@]/#/tests/fuzz/}" >/dev/null
 

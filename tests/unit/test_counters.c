@@ -39,6 +39,29 @@ static void test_counter_names(void **state)
 		assert_true(strlen(fab_counter_help(i)) > 0);
 }
 
+/* Each reason's class comes from its line in the list; a number out of range has none. */
+static void test_drop_classes(void **state)
+{
+	int n[3] = {0};
+
+	(void)state;
+	assert_int_equal(fab_drop_class(FAB_DROP_runt), FAB_DROP_CLASS_ERROR);
+	assert_int_equal(fab_drop_class(FAB_DROP_nd_malformed), FAB_DROP_CLASS_ERROR);
+	assert_int_equal(fab_drop_class(FAB_DROP_src_mac_violation), FAB_DROP_CLASS_OFFENCE);
+	assert_int_equal(fab_drop_class(FAB_DROP_multicast), FAB_DROP_CLASS_OFFENCE);
+	assert_int_equal(fab_drop_class(FAB_DROP_storm), FAB_DROP_CLASS_OTHER);
+	assert_int_equal(fab_drop_class(FAB_DROP_no_buffer), FAB_DROP_CLASS_OTHER);
+	assert_int_equal(fab_drop_class(FAB_DROP__COUNT), FAB_DROP_CLASS_OTHER);
+	assert_true(fab_drop_is_offence(FAB_DROP_arp_spoof));
+	assert_false(fab_drop_is_offence(FAB_DROP_arp_unknown_target));
+	assert_false(fab_drop_is_offence(FAB_DROP__COUNT));
+	for (int r = 0; r < FAB_DROP__COUNT; r++)
+		n[fab_drop_class(r)]++;
+	/* The four malformed-frame reasons, and the sender's violations. */
+	assert_int_equal(n[FAB_DROP_CLASS_ERROR], 4);
+	assert_int_equal(n[FAB_DROP_CLASS_OFFENCE], 33);
+}
+
 static void test_stats_add_sums_and_keeps_newest_offender(void **state)
 {
 	struct fab_port_stats a, b;
@@ -70,6 +93,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_drop_names_unique_and_wellformed),
 	    cmocka_unit_test(test_counter_names),
+	    cmocka_unit_test(test_drop_classes),
 	    cmocka_unit_test(test_stats_add_sums_and_keeps_newest_offender),
 	};
 

@@ -22,6 +22,7 @@ struct env {
 	struct fab_tables *t;
 	uint8_t oper[FX_NPORTS];
 	struct fab_port_stats stats[FX_NPORTS];
+	struct fab_bucket storm[FX_NPORTS * FAB_STORM__COUNT]; /* used where a test says */
 	struct fab_pipeline_ctx ctx;
 };
 
@@ -975,6 +976,10 @@ static void test_sponge_off(void **state)
 	assert_int_equal(fab_tables_nsponged(e->t), 0);
 	expect_fwd(e, FX_P_A, who_has(&fr, FX_MAC_A, 0, "192.0.2.10", "192.0.2.11"), FX_P_B);
 	expect_drop(e, FX_P_B, tcp4(&fr, SPONGE_MAC, FX_MAC_B, 0), FAB_DROP_unknown_unicast);
+	/* The tables mark the sponge off with MAC 0, which is then no one's. */
+	v = run1(e, FX_P_B, tcp4(&fr, 0, FX_MAC_B, 0));
+	assert_string_equal(fab_drop_name(v.reason), "unknown_unicast");
+	assert_int_equal(v.flags, 0);
 	v = run1(e, FX_P_A, who_has(&fr, FX_MAC_A, 0, "192.0.2.11", "192.0.2.12"));
 	assert_int_equal(v.reason, FAB_DROP_arp_spoof);
 	assert_int_equal(v.flags, FAB_VF_PUNT);
@@ -1063,6 +1068,123 @@ static void test_egress_tags(void **state)
 	f = tcp4(&fr, FX_MAC_C, FX_MAC_A, 0);
 	f->headroom = 3;
 	expect_drop(e, FX_P_A, f, FAB_DROP_no_buffer);
+}
+
+/*
+ * Runs fr's frame on in and expects it dropped for reason, with a copy for
+ * control exactly when punt says: a dropped frame leaves as it came, not a
+ * byte of its buffer changed, its start and length where they were, so
+ * that whatever the caller copies or frees is the frame as received.
+ */
+static void expect_drop_untouched(struct env *e, uint16_t in, struct fr *fr, int reason, bool punt)
+{
+	static uint8_t before[sizeof(fr->buf)];
+	struct fab_frame *f = &fr->f;
+	const uint8_t *data = f->data;
+	uint16_t len = f->len, headroom = f->headroom;
+	struct fab_verdict v;
+
+	memcpy(before, fr->buf, sizeof(before));
+	v = run1(e, in, f);
+	if (v.action != FAB_ACT_DROP)
+		fail_msg("not dropped: action %u port %u", v.action, v.port);
+	assert_string_equal(fab_drop_name(v.reason), fab_drop_name(reason));
+	assert_int_equal(v.flags, punt ? FAB_VF_PUNT : 0);
+	assert_ptr_equal(f->data, data);
+	assert_int_equal(f->len, len);
+	assert_int_equal(f->headroom, headroom);
+	assert_memory_equal(fr->buf, before, sizeof(before));
+}
+
+/* Storm control on, at one request a second with a burst of one, for ARP and ND. */
+static struct env *env_storm(void)
+{
+	struct fab_model *m = fx_exchange();
+	struct env *e;
+
+	m->policy.storm_arp = (struct fab_rate){.pps = 1, .burst = 1};
+	m->policy.storm_nd = (struct fab_rate){.pps = 1, .burst = 1};
+	e = env_new(m);
+	e->ctx.storm = e->storm;
+	return e;
+}
+
+/*
+ * Requests over the storm rate are dropped after every other rule has
+ * decided them: steered (its destination rewritten, a tag pushed or popped)
+ * or answered (turned into the reply, grown into the headroom). The second
+ * of each pair below is dropped as it came and with no copy, as storm
+ * control decides no copy: it is neither steered nor a report.
+ */
+static void test_storm_drop_leaves_frame(void **state)
+{
+	struct env *e = env_storm();
+	struct fr fr;
+
+	(void)state;
+	/* Trunk to access, steered: tag popped, the short frame closed from the tail. */
+	expect_steer(e, FX_P_C, who_has(&fr, FX_MAC_C, 100, "192.0.2.12", "192.0.2.10"), FX_P_A);
+	who_has(&fr, FX_MAC_C, 100, "192.0.2.12", "192.0.2.10");
+	expect_drop_untouched(e, FX_P_C, &fr, FAB_DROP_storm, false);
+	/* Access to the core, steered: a tag pushed into the headroom. */
+	expect_steer(e, FX_P_A, who_has(&fr, FX_MAC_A, 0, "192.0.2.10", "192.0.2.13"), FX_P_CORE);
+	who_has(&fr, FX_MAC_A, 0, "192.0.2.10", "192.0.2.13");
+	expect_drop_untouched(e, FX_P_A, &fr, FAB_DROP_storm, false);
+	/* A solicitation steered to the core. */
+	expect_steer(e, FX_P_A, fr_ns(&fr, 0, FX_MAC_A, 0, "2001:db8::a", NULL, "2001:db8::d", 0),
+		     FX_P_CORE);
+	fr_ns(&fr, 0, FX_MAC_A, 0, "2001:db8::a", NULL, "2001:db8::d", 0);
+	expect_drop_untouched(e, FX_P_A, &fr, FAB_DROP_storm, false);
+	/* Answered on the proxy LAN: C's ARP bucket is empty, its ND one is not. */
+	who_has(&fr, FX_MAC_C2, 200, "198.51.100.12", "198.51.100.14");
+	expect_drop_untouched(e, FX_P_C, &fr, FAB_DROP_storm, false);
+	assert_int_equal(
+	    run1(e, FX_P_C,
+		 fr_ns(&fr, 0, FX_MAC_C2, 200, "2001:db8:1::c", NULL, "2001:db8:1::e", 0))
+		.action,
+	    FAB_ACT_REPLY);
+	/* A solicitation without its option, whose answer would grow. */
+	fr_ns(&fr, 0, FX_MAC_C2, 200, "2001:db8:1::c", NULL, "2001:db8:1::e", 0);
+	expect_drop_untouched(e, FX_P_C, &fr, FAB_DROP_storm, false);
+	assert_int_equal(e->stats[FX_P_C].ctr[FAB_CTR_punted], 1);
+	assert_int_equal(e->stats[FX_P_A].ctr[FAB_CTR_punted], 2);
+	teardown((void **)&e);
+}
+
+/*
+ * On a quarantine LAN every frame is decided in full, then dropped with a
+ * copy for the quarantine report: the copy is the frame as received, not
+ * the steered request, the forward with its tag pushed or the answer it
+ * would have become.
+ */
+static void test_quarantine_drop_leaves_frame(void **state)
+{
+	struct fab_model *m = fx_exchange();
+	struct env *e;
+	struct fr fr;
+
+	(void)state;
+	m->lans[FX_LAN_STEER].kind = FAB_LAN_QUARANTINE;
+	m->lans[FX_LAN_PROXY].kind = FAB_LAN_QUARANTINE;
+	e = env_new(m);
+	who_has(&fr, FX_MAC_A, 0, "192.0.2.10", "192.0.2.11");
+	expect_drop_untouched(e, FX_P_A, &fr, FAB_DROP_quarantine, true);
+	who_has(&fr, FX_MAC_A, 0, "192.0.2.10", "192.0.2.13");
+	expect_drop_untouched(e, FX_P_A, &fr, FAB_DROP_quarantine, true);
+	who_has(&fr, FX_MAC_C, 100, "192.0.2.12", "192.0.2.10");
+	expect_drop_untouched(e, FX_P_C, &fr, FAB_DROP_quarantine, true);
+	fr_ns(&fr, 0, FX_MAC_A, 0, "2001:db8::a", NULL, "2001:db8::d", FX_MAC_A);
+	expect_drop_untouched(e, FX_P_A, &fr, FAB_DROP_quarantine, true);
+	tcp4(&fr, FX_MAC_C, FX_MAC_A, 0);
+	expect_drop_untouched(e, FX_P_A, &fr, FAB_DROP_quarantine, true);
+	fr_ip4_frame(&fr, FX_MAC_A, FX_MAC_C, 100, FAB_IPPROTO_TCP, "192.0.2.12", "192.0.2.10",
+		     100);
+	expect_drop_untouched(e, FX_P_C, &fr, FAB_DROP_quarantine, true);
+	who_has(&fr, FX_MAC_C2, 200, "198.51.100.12", "198.51.100.14");
+	expect_drop_untouched(e, FX_P_C, &fr, FAB_DROP_quarantine, true);
+	fr_ns(&fr, FX_MAC_E2, FX_MAC_C2, 200, "2001:db8:1::c", "2001:db8:1::e", "2001:db8:1::e", 0);
+	expect_drop_untouched(e, FX_P_C, &fr, FAB_DROP_quarantine, true);
+	teardown((void **)&e);
 }
 
 /* A burst of every kind at once, longer than FAB_BURST_MAX: the books balance. */
@@ -1315,6 +1437,8 @@ int main(void)
 	    cmocka_unit_test(test_sponge_off),
 	    T(test_unicast_drops),
 	    T(test_egress_tags),
+	    cmocka_unit_test(test_storm_drop_leaves_frame),
+	    cmocka_unit_test(test_quarantine_drop_leaves_frame),
 	    T(test_mixed_burst_accounting),
 	    T(test_unknown_port),
 	    T(test_fast_path_agrees),
