@@ -379,6 +379,19 @@ static int neigh_request(const struct burst *b, const struct fab_frame *f, const
 	return out;
 }
 
+/*
+ * A request from an address the sponge answers for is its owner speaking
+ * again: the sponge must hear it, or the owner stays cut off. A steered
+ * request is copied anyway; one the fabric answers itself (an address the
+ * sponge also answers for, a proxy LAN) is copied for this alone. A drop
+ * after this (storm control, quarantine) replaces the whole verdict.
+ */
+static inline void answered_sender_speaks(struct fab_verdict *v)
+{
+	if (v->action == FAB_ACT_REPLY)
+		v->flags |= FAB_VF_PUNT;
+}
+
 static uint32_t ip4_binding(const struct fab_tables *t, uint16_t lan, uint32_t addr)
 {
 	uint64_t key = fab_t_ip4_key(lan, addr);
@@ -462,11 +475,17 @@ static int arp(struct burst *b, const struct fab_frame *f, const struct meta *m,
 		return OUT_L2;
 	if ((m->dst & MAC_MCAST) && m->dst != FAB_MAC_BROADCAST)
 		return drop(v, FAB_DROP_multicast);
-	if (!probe && b->t->nsponged != 0 && sponged4(b->t, a + 24))
-		return answer(b, f, m, v, p, b->t->sponge_mac, f->len);
-	owner = ip4_binding(b->t, m->lan, tpa);
-	out = neigh_request(b, f, m, v, p, owner, probe, &arp_reasons);
-	return out == OUT_ANSWER ? answer(b, f, m, v, p, b->t->bindings[owner].mac, f->len) : out;
+	if (!probe && b->t->nsponged != 0 && sponged4(b->t, a + 24)) {
+		out = answer(b, f, m, v, p, b->t->sponge_mac, f->len);
+	} else {
+		owner = ip4_binding(b->t, m->lan, tpa);
+		out = neigh_request(b, f, m, v, p, owner, probe, &arp_reasons);
+		if (out == OUT_ANSWER)
+			out = answer(b, f, m, v, p, b->t->bindings[owner].mac, f->len);
+	}
+	if (!probe && b->t->nsponged != 0 && sponged4(b->t, a + 14))
+		answered_sender_speaks(v);
+	return out;
 }
 
 /* Finds the link-layer address options; -1 if the options do not parse. */
@@ -618,11 +637,16 @@ static int nd(struct burst *b, const struct fab_frame *f, const struct meta *m,
 	if (mc && (memcmp(dst, ip6_snm_prefix, sizeof(ip6_snm_prefix)) != 0 ||
 		   memcmp(dst + 13, target + 13, 3) != 0))
 		return drop(v, FAB_DROP_nd_malformed);
-	if (!dad && b->t->nsponged != 0 && fab_t_sponged(b->t, target))
-		return nd_answer(b, f, m, v, p, b->t->sponge_mac, icmp_off);
-	out = neigh_request(b, f, m, v, p, owner, dad, &nd_reasons);
-	return out == OUT_ANSWER ? nd_answer(b, f, m, v, p, b->t->bindings[owner].mac, icmp_off)
-				 : out;
+	if (!dad && b->t->nsponged != 0 && fab_t_sponged(b->t, target)) {
+		out = nd_answer(b, f, m, v, p, b->t->sponge_mac, icmp_off);
+	} else {
+		out = neigh_request(b, f, m, v, p, owner, dad, &nd_reasons);
+		if (out == OUT_ANSWER)
+			out = nd_answer(b, f, m, v, p, b->t->bindings[owner].mac, icmp_off);
+	}
+	if (!dad && b->t->nsponged != 0 && fab_t_sponged(b->t, src))
+		answered_sender_speaks(v);
+	return out;
 }
 
 static inline bool port_pair_in(const uint8_t *l4, uint16_t lo)

@@ -231,6 +231,24 @@ static bool neigh_request(const uint8_t *d, uint16_t len)
 	return nh == FAB_IPPROTO_ICMPV6 && len > off && d[off] == FAB_ICMP6_NS;
 }
 
+/* Whether the requester of an answered ARP or ND request is an address the
+ * sponge answers for: its sender protocol address, or its IPv6 source. */
+static bool requester_sponged(const uint8_t *d, uint16_t len)
+{
+	uint8_t addr[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	uint16_t l2 = FAB_ETH_HLEN;
+
+	if (len >= FAB_ETH_HLEN + FAB_VLAN_HLEN && rd16(d + 12) == FAB_ETH_P_8021Q)
+		l2 += FAB_VLAN_HLEN;
+	if (len < l2 + 40)
+		return false;
+	if (rd16(d + l2 - 2) == FAB_ETH_P_ARP)
+		memcpy(addr + 12, d + l2 + 14, 4);
+	else
+		memcpy(addr, d + l2 + 8, 16);
+	return is_sponged(addr);
+}
+
 /* A forward: provisioned source on the ingress port, provisioned owner of the destination. */
 static void check_forward(uint16_t in_port, const uint8_t *oper, const uint8_t *orig, uint16_t olen,
 			  const struct fab_frame *f, const struct fab_verdict *v)
@@ -494,7 +512,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check_forward(in_port, oper, origs[i], olens[i], f, v);
 			break;
 		case FAB_ACT_REPLY:
-			CHECK((v->flags & FAB_VF_PUNT) == 0);
+			/* Copied exactly when the requester is sponged: its owner speaks. */
+			CHECK(((v->flags & FAB_VF_PUNT) != 0) ==
+			      requester_sponged(origs[i], olens[i]));
 			check_reply(in_port, oper, origs[i], olens[i], f, v);
 			break;
 		}

@@ -959,6 +959,48 @@ static void test_sponge_answers(void **state)
 	expect_steer(e, FX_P_A, who_has(&fr, FX_MAC_A, 0, "192.0.2.10", "192.0.2.11"), FX_P_B);
 }
 
+/*
+ * A request from an address the sponge answers for is its owner back: when
+ * the fabric answers it itself (the target sponged too, or a proxy LAN)
+ * the answer carries a copy for control, which a steered request has
+ * anyway; requests from other senders are answered without one.
+ */
+static void test_sponged_sender_heard(void **state)
+{
+	static const char *const addrs[] = {"192.0.2.10", "192.0.2.99", "198.51.100.12",
+					    "2001:db8:1::c"};
+	struct env *e = *state;
+	struct fab_verdict v;
+	struct fr fr;
+
+	sponge_set(e, addrs, 4);
+	/* A, sponged, asks for a sponged address: the sponge's answer, copied. */
+	v = run1(e, FX_P_A, who_has(&fr, FX_MAC_A, 0, "192.0.2.10", "192.0.2.99"));
+	assert_int_equal(v.action, FAB_ACT_REPLY);
+	assert_int_equal(v.flags & FAB_VF_PUNT, FAB_VF_PUNT);
+	/* ... and for B's: steered, copied as every steered request is. */
+	v = run1(e, FX_P_A, who_has(&fr, FX_MAC_A, 0, "192.0.2.10", "192.0.2.11"));
+	assert_int_equal(v.action, FAB_ACT_FORWARD);
+	assert_int_equal(v.flags & FAB_VF_PUNT, FAB_VF_PUNT);
+	/* C2, sponged, on the proxy LAN: the owner's answer, copied. */
+	v = run1(e, FX_P_C, who_has(&fr, FX_MAC_C2, 200, "198.51.100.12", "198.51.100.14"));
+	assert_int_equal(v.action, FAB_ACT_REPLY);
+	assert_int_equal(v.flags & FAB_VF_PUNT, FAB_VF_PUNT);
+	v = run1(e, FX_P_C,
+		 fr_ns(&fr, 0, FX_MAC_C2, 200, "2001:db8:1::c", NULL, "2001:db8:1::e", FX_MAC_C2));
+	assert_int_equal(v.action, FAB_ACT_REPLY);
+	assert_int_equal(v.flags & FAB_VF_PUNT, FAB_VF_PUNT);
+	assert_int_equal(e->stats[FX_P_C].ctr[FAB_CTR_punted], 2);
+	/* Not sponged: answered with no copy. */
+	sponge_set(e, addrs + 1, 1);
+	v = run1(e, FX_P_C, who_has(&fr, FX_MAC_C2, 200, "198.51.100.12", "198.51.100.14"));
+	assert_int_equal(v.action, FAB_ACT_REPLY);
+	assert_int_equal(v.flags, 0);
+	v = run1(e, FX_P_A, who_has(&fr, FX_MAC_A, 0, "192.0.2.10", "192.0.2.99"));
+	assert_int_equal(v.action, FAB_ACT_REPLY);
+	assert_int_equal(v.flags, 0);
+}
+
 /* With the sponge off nothing is answered or copied for it; spoofs are still copied. */
 static void test_sponge_off(void **state)
 {
@@ -1434,6 +1476,7 @@ int main(void)
 	    T(test_nd_dad),
 	    T(test_nd_proxy_answer),
 	    T(test_sponge_answers),
+	    T(test_sponged_sender_heard),
 	    cmocka_unit_test(test_sponge_off),
 	    T(test_unicast_drops),
 	    T(test_egress_tags),
