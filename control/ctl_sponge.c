@@ -222,6 +222,7 @@ struct neigh_frame {
 	bool solicited;
 	struct fab_naddr sender; /* ARP sender / IPv6 source; unspecified for DAD */
 	struct fab_naddr target; /* ARP target / ND target / the data's destination */
+	struct fab_naddr to;     /* ARP target / IPv6 destination */
 };
 
 enum { K_ARP_REQ, K_ARP_REP, K_NS, K_NA, K_DATA };
@@ -237,6 +238,7 @@ static int parse_ip6(const uint8_t *ip, size_t len, struct neigh_frame *nf)
 	fab_naddr_from6(&nf->sender, &a);
 	memcpy(a.b, ip + 24, 16);
 	fab_naddr_from6(&nf->target, &a);
+	nf->to = nf->target;
 	nf->kind = K_DATA;
 	/* The pipeline checked ND's hop limit, checksum and options before punting. */
 	if (ip[6] != FAB_IPPROTO_ICMPV6 || len < FAB_IPV6_HLEN + 24 ||
@@ -280,6 +282,7 @@ static int parse(const struct fab_tables *t, const struct fab_wire_frame_msg *f,
 		nf->kind = rd16(a + 6) == FAB_ARP_OP_REQUEST ? K_ARP_REQ : K_ARP_REP;
 		fab_naddr_from4(&nf->sender, a + 14);
 		fab_naddr_from4(&nf->target, a + 24);
+		nf->to = nf->target;
 		return 0;
 	}
 	if (et == FAB_ETH_P_IPV4) {
@@ -346,6 +349,28 @@ static void want_correction(struct ctl_sponge *sp, const struct neigh_frame *nf)
 						    .asker = nf->sender};
 }
 
+/*
+ * A copy of an answer the fabric gave to a request from an address it
+ * answers for (fabric/pipeline.c): the copy is the answer, on its way back
+ * out of the port the request came in on, so its destination is the
+ * requester, whose address is speaking again. True if nf is one (then
+ * heard, if the requester owns that address).
+ */
+static bool answer_copy(struct ctl_sponge *sp, const struct neigh_frame *nf, uint64_t now)
+{
+	struct fab_owner to, src, owner;
+
+	if ((nf->kind != K_ARP_REP && nf->kind != K_NA) ||
+	    fab_tables_lookup_mac(sp->t, (uint16_t)nf->lan, nf->dst, &to) != 0 ||
+	    to.port != nf->port ||
+	    (fab_tables_lookup_mac(sp->t, (uint16_t)nf->lan, nf->src, &src) == 0 &&
+	     src.port == nf->port))
+		return false;
+	if (owner_of(sp->t, nf->lan, &nf->to, &owner) == 0 && owner.binding == to.binding)
+		fab_sponge_heard(sp->s, &nf->to, now);
+	return true;
+}
+
 void ctl_sponge_punt(struct ctl *c, const struct fab_wire_frame_msg *f)
 {
 	struct ctl_sponge *sp = c->sponge;
@@ -358,8 +383,13 @@ void ctl_sponge_punt(struct ctl *c, const struct fab_wire_frame_msg *f)
 	if (sp == NULL || follow_model(c) < 0)
 		return;
 	sp->punts++;
-	if (parse(sp->t, f, &nf) != 0 ||
-	    fab_tables_lookup_mac(sp->t, (uint16_t)nf.lan, nf.src, &from) != 0) {
+	if (parse(sp->t, f, &nf) != 0) {
+		sp->unparsed++;
+		return;
+	}
+	if (answer_copy(sp, &nf, now))
+		return;
+	if (fab_tables_lookup_mac(sp->t, (uint16_t)nf.lan, nf.src, &from) != 0) {
 		sp->unparsed++;
 		return;
 	}
