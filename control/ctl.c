@@ -702,7 +702,8 @@ static struct fab_model *load_sent(const struct ctl_request *r, const struct fab
 		*rc = ctl_error(out, -EINVAL, "%s: no file text sent with the command", r->file);
 		return NULL;
 	}
-	m = fab_config_load_string(w->file, w->file_len, r->file, &e);
+	/* Never an import: its files would be read with our rights, not the peer's. */
+	m = fab_config_load_sent(w->file, w->file_len, r->file, &e);
 	if (m == NULL) {
 		*rc = ctl_error(out, -EINVAL, "%s: %zu error%s; nothing changed", r->file, e.n,
 				e.n == 1 ? "" : "s");

@@ -1126,6 +1126,32 @@ static void test_sponge_restart_owner_answers(void **state)
 	free(text);
 }
 
+/*
+ * A peer's `import:` would have control open files with its own rights and
+ * show their lines in errors: refused, and the file's content never shows.
+ */
+static void test_import_from_peer_refused(void **state)
+{
+	struct env *e = *state;
+	char secret[160], *text = NULL, *dump;
+	json_t *o = NULL;
+
+	snprintf(secret, sizeof(secret), "%s/secret.yaml", e->dir);
+	write_file(secret, "secret-token-4711: [1]\n");
+	assert_true(asprintf(&text, "import:\n  format: ixf\n  export: %s\n  map: %s\n", secret,
+			     secret) > 0);
+	assert_true(run_until(e, synced, 2000));
+	assert_int_equal(exec_line(e, "config check imp.yaml", text, &o), -EINVAL);
+	dump = json_dumps(o, 0);
+	assert_non_null(strstr(dump, "'import' is not accepted here"));
+	assert_null(strstr(dump, "secret-token"));
+	free(dump);
+	json_decref(o);
+	exec_fails(e, "config apply imp.yaml", text, -EINVAL, "nothing changed");
+	assert_int_equal(ctl_running(e->ctl)->nmembers, 1);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1152,6 +1178,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_sponge, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_sponge_restart_reverifies, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_sponge_restart_owner_answers, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_import_from_peer_refused, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
