@@ -62,6 +62,11 @@ int ctl_cli_expand(const struct ctl_request *r, char **text, size_t *len, json_t
 	int rc = fab_config_import_text(*text, *len, r->file, &out, &outlen, &errs);
 
 	*reply = NULL;
+	/* The same bound as a file read to be sent, so that the request fits. */
+	if (rc == 0 && out != NULL && outlen > FAB_WIRE_PAYLOAD_MAX / 2) {
+		free(out);
+		rc = -EFBIG;
+	}
 	if (rc == 0 && out != NULL) {
 		free(*text);
 		*text = out;
@@ -73,7 +78,8 @@ int ctl_cli_expand(const struct ctl_request *r, char **text, size_t *len, json_t
 			snprintf(msg, sizeof(msg), "%s: %zu error%s; nothing changed", r->file,
 				 errs.n, errs.n == 1 ? "" : "s");
 		else
-			snprintf(msg, sizeof(msg), "%s: %s", r->file, strerror(-rc));
+			snprintf(msg, sizeof(msg), "%s: the configuration it makes: %s", r->file,
+				 strerror(-rc));
 		if (*reply != NULL) {
 			json_object_set_new(*reply, "error", json_string(msg));
 			json_object_set_new(*reply, "errors", ctl_errors_json(&errs));
