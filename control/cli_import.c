@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli_import.h"
@@ -51,6 +52,41 @@ static int import_files(const struct ctl_request *r, struct fab_import_files *f,
 	if (i < r->argc)
 		*overwrite = strcmp(r->argv[i], "overwrite") == 0;
 	return 0;
+}
+
+int ctl_cli_expand(const struct ctl_request *r, char **text, size_t *len, json_t **reply)
+{
+	struct fab_config_errors errs = {0};
+	char *out, msg[FAB_PATH_MAX + 64];
+	size_t outlen;
+	int rc = fab_config_import_text(*text, *len, r->file, &out, &outlen, &errs);
+
+	*reply = NULL;
+	/* The same bound as a file read to be sent, so that the request fits. */
+	if (rc == 0 && out != NULL && outlen > FAB_WIRE_PAYLOAD_MAX / 2) {
+		free(out);
+		rc = -EFBIG;
+	}
+	if (rc == 0 && out != NULL) {
+		free(*text);
+		*text = out;
+		*len = outlen;
+	}
+	if (rc != 0) {
+		*reply = json_object();
+		if (rc == -EINVAL)
+			snprintf(msg, sizeof(msg), "%s: %zu error%s; nothing changed", r->file,
+				 errs.n, errs.n == 1 ? "" : "s");
+		else
+			snprintf(msg, sizeof(msg), "%s: the configuration it makes: %s", r->file,
+				 strerror(-rc));
+		if (*reply != NULL) {
+			json_object_set_new(*reply, "error", json_string(msg));
+			json_object_set_new(*reply, "errors", ctl_errors_json(&errs));
+		}
+	}
+	fab_config_errors_clear(&errs);
+	return rc;
 }
 
 int ctl_cli_import(const struct ctl_request *r, json_t **reply)

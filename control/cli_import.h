@@ -4,6 +4,11 @@
  * the code behind peerlan-import) and writes the configuration to a file for
  * review. It is local and one-shot on purpose: it needs no running control
  * process, and control never writes files a CLI peer names.
+ *
+ * Likewise a configuration made of exported files (an `import:` section)
+ * given to `config check|diff|apply` is imported here, with the rights of
+ * the user running peerlanctl, and its canonical text is what travels:
+ * control never reads a file a CLI peer names either.
  */
 #ifndef PEERLAN_CONTROL_CLI_IMPORT_H
 #define PEERLAN_CONTROL_CLI_IMPORT_H
@@ -20,6 +25,15 @@
  * "notes" either way.
  */
 int ctl_cli_import(const struct ctl_request *r, json_t **reply);
+
+/*
+ * For a command that sends a file's text (*text, *len, which the caller
+ * frees): if the text has an `import:` section, imports it and replaces
+ * *text and *len with the resulting configuration. Returns 0, or a negative
+ * errno with *reply set (the caller releases it) to an error as control
+ * would have sent it.
+ */
+int ctl_cli_expand(const struct ctl_request *r, char **text, size_t *len, json_t **reply);
 
 /* Errors of a load or an import as "FILE:LINE:COL: message" strings. */
 json_t *ctl_errors_json(const struct fab_config_errors *e);

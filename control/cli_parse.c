@@ -372,12 +372,19 @@ static const struct token t_import[] = {
     {T_NONE, NULL, 0, NULL, NULL},
 };
 
+static const struct token t_end_save[] = {
+    {T_END, NULL, CTL_CONFIG_SAVE, NULL,
+     "Commit the running configuration, so that a restart runs it (after --ignore-committed)"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
 static const struct token t_config[] = {
     {T_KEYWORD, "check", 0, t_config_file_check, "Validate a file"},
     {T_KEYWORD, "diff", 0, t_config_file_diff, "Compare a file with the running configuration"},
     {T_KEYWORD, "apply", 0, t_config_file_apply, "Apply a file"},
     {T_KEYWORD, "confirm", 0, t_end_confirm, "Confirm an apply"},
     {T_KEYWORD, "rollback", 0, t_end_rollback, "Go back"},
+    {T_KEYWORD, "save", 0, t_end_save, "Commit the running configuration"},
     {T_KEYWORD, "import", 0, t_import, "Write a configuration from exported files"},
     {T_NONE, NULL, 0, NULL, NULL},
 };

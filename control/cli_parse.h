@@ -53,6 +53,7 @@ enum ctl_cmd {
 	CTL_CONFIG_APPLY,
 	CTL_CONFIG_CONFIRM,
 	CTL_CONFIG_ROLLBACK,
+	CTL_CONFIG_SAVE,
 	CTL_CONFIG_IMPORT, /* run by peerlanctl itself (cli_import.h), never sent */
 	CTL_CMD__COUNT
 };

@@ -479,6 +479,11 @@ static void render_config_change(enum ctl_cmd cmd, const json_t *r, FILE *out)
 			fprintf(out, "no changes\n");
 		render_lines(diff, out);
 	}
+	/* config save, or an unchanged apply that saved what runs. */
+	if (json_object_get(r, "saved"))
+		fprintf(out, "saved the running configuration to %s\n", str(r, "saved", b));
+	if (cmd == CTL_CONFIG_SAVE)
+		return;
 	if (cmd == CTL_CONFIG_DIFF || json_is_true(json_object_get(r, "unchanged")))
 		return;
 	if (json_object_get(r, "confirm_within_s"))

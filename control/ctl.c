@@ -176,6 +176,7 @@ static int persist(struct ctl *c, char *err, size_t errlen)
 		unlink(tmp);
 out:
 	free(text);
+	c->commit_stale = rc != 0;
 	if (rc != 0) {
 		snprintf(err, errlen, "applied, but not saved to %s/%s: %s",
 			 c->running->mgmt.state_dir, COMMITTED_FILE, strerror(-rc));
@@ -201,21 +202,35 @@ static void on_punt(void *arg, const struct fab_wire_hdr *h, const uint8_t *payl
 	ctl_sponge_punt(c, &f);
 }
 
+/*
+ * The start file, or the configuration committed since, which wins, or a
+ * restart would undo it. Management is the start file's in either case: both
+ * processes read it only at start (the dataplane from that same file), and
+ * the commit is found through it. *stale is set if the committed file is
+ * not what runs, so that the next commit rewrites it.
+ */
 static struct fab_model *load_start_config(const struct ctl_opts *o, struct fab_config_errors *e,
-					   char *source, size_t srclen)
+					   char *source, size_t srclen, bool *stale)
 {
 	struct fab_model *m = fab_config_load_file(o->config_path, e);
 	struct fab_config_errors ce = {0};
 	struct fab_model *saved;
 	char path[FAB_PATH_MAX + 32];
 
+	*stale = false;
 	if (m == NULL)
 		return NULL;
 	snprintf(source, srclen, "%s", o->config_path);
 	committed_path(m, path, sizeof(path));
-	if (o->ignore_committed || access(path, F_OK) != 0)
+	if (access(path, F_OK) != 0)
 		return m;
-	/* A later commit wins over the start file, or a restart would undo it. */
+	*stale = true;
+	if (o->ignore_committed) {
+		ctl_log("not running the committed configuration %s (--ignore-committed); "
+			"`config save` or the next commit replaces it",
+			path);
+		return m;
+	}
 	saved = fab_config_load_file(path, &ce);
 	if (saved == NULL) {
 		ctl_log("ignoring %s, which does not load:", path);
@@ -224,6 +239,13 @@ static struct fab_model *load_start_config(const struct ctl_opts *o, struct fab_
 				ce.v[i].msg);
 		fab_config_errors_clear(&ce);
 		return m;
+	}
+	if (fab_mgmt_changes(&saved->mgmt, &m->mgmt, NULL, 0) != 0) {
+		ctl_log("management settings from %s, not from %s: they are read at start",
+			o->config_path, path);
+		saved->mgmt = m->mgmt;
+	} else {
+		*stale = false;
 	}
 	if (!fab_model_equal(saved, m))
 		ctl_log("running the committed configuration %s, not %s (see --ignore-committed)",
@@ -267,7 +289,7 @@ struct ctl *ctl_create(const struct ctl_opts *opts, struct fab_config_errors *er
 		errno = ENOMEM;
 		return NULL;
 	}
-	m = load_start_config(&c->opts, errs, c->source, sizeof(c->source));
+	m = load_start_config(&c->opts, errs, c->source, sizeof(c->source), &c->commit_stale);
 	if (m == NULL || set_running(c, m) != 0) {
 		if (m != NULL)
 			fab_model_destroy(m);
@@ -702,7 +724,8 @@ static struct fab_model *load_sent(const struct ctl_request *r, const struct fab
 		*rc = ctl_error(out, -EINVAL, "%s: no file text sent with the command", r->file);
 		return NULL;
 	}
-	m = fab_config_load_string(w->file, w->file_len, r->file, &e);
+	/* Never an import: its files would be read with our rights, not the peer's. */
+	m = fab_config_load_sent(w->file, w->file_len, r->file, &e);
 	if (m == NULL) {
 		*rc = ctl_error(out, -EINVAL, "%s: %zu error%s; nothing changed", r->file, e.n,
 				e.n == 1 ? "" : "s");
@@ -710,6 +733,87 @@ static struct fab_model *load_sent(const struct ctl_request *r, const struct fab
 	}
 	fab_config_errors_clear(&e);
 	return m;
+}
+
+/*
+ * Both processes read the management settings (sockets, exporter, state
+ * directory, sFlow) once, at start. A change applied at run time would not
+ * take effect, and would be saved where the next start does not look, or
+ * point control at a socket the dataplane does not serve. So a file that
+ * changes one is refused; *msg says why, and errors (if not NULL) gets one
+ * line per setting. Returns how many settings differ.
+ */
+static size_t mgmt_refusal(const struct ctl *c, const struct ctl_request *r,
+			   const struct fab_model *m, char *msg, size_t msglen, json_t *errors)
+{
+	struct fab_mgmt_change ch[16], dflt[16];
+	size_t n = fab_mgmt_changes(&c->running->mgmt, &m->mgmt, ch, 16), nd = 0;
+	struct fab_model *def = fab_model_create();
+
+	if (n == 0) {
+		fab_model_destroy(def);
+		return 0;
+	}
+	/* A default value most likely means the key is missing (an import map without it). */
+	if (def != NULL)
+		nd = fab_mgmt_changes(&def->mgmt, &m->mgmt, dflt, 16);
+	{
+		static const char *const who[] = {
+		    [FAB_MGMT_CONTROL] = "peerlan-control with the new file as its",
+		    [FAB_MGMT_DATAPLANE] = "peerlan-dataplane with the new file as its",
+		    [FAB_MGMT_CONTROL | FAB_MGMT_DATAPLANE] =
+			"peerlan-dataplane and peerlan-control with the new file as their",
+		};
+		char keys[256] = "";
+		unsigned readers = 0;
+		size_t k = 0;
+
+		for (size_t i = 0; i < n && i < 16 && k < sizeof(keys); i++) {
+			k += (size_t)snprintf(keys + k, sizeof(keys) - k, "%smanagement.%s",
+					      i ? (i + 1 == n ? " and " : ", ") : "", ch[i].key);
+			readers |= ch[i].readers & (FAB_MGMT_CONTROL | FAB_MGMT_DATAPLANE);
+		}
+		snprintf(msg, msglen,
+			 "%s: %s cannot change while peerlan runs: this needs a restart of %s "
+			 "start file",
+			 r->file, keys,
+			 who[readers] ? who[readers] : who[FAB_MGMT_CONTROL | FAB_MGMT_DATAPLANE]);
+	}
+	for (size_t i = 0; errors != NULL && i < n && i < 16; i++) {
+		bool is_default = true;
+
+		for (size_t k = 0; k < nd && k < 16; k++)
+			is_default = is_default && strcmp(dflt[k].key, ch[i].key) != 0;
+		if (ch[i].to == NULL)
+			json_array_append_new(
+			    errors, json_sprintf("%s: management.%s differs from the running one",
+						 r->file, ch[i].key));
+		else
+			json_array_append_new(
+			    errors, json_sprintf("%s: management.%s: %s%s here, %s running",
+						 r->file, ch[i].key, ch[i].to,
+						 is_default && def != NULL ? " (the default)" : "",
+						 ch[i].from));
+	}
+	fab_model_destroy(def);
+	return n;
+}
+
+/* check and apply: an error naming every management setting m changes, or 0. */
+static int refuse_mgmt_change(const struct ctl *c, const struct ctl_request *r,
+			      const struct fab_model *m, json_t **out)
+{
+	char msg[FAB_PATH_MAX + 512];
+	json_t *errors = json_array();
+	int rc;
+
+	if (mgmt_refusal(c, r, m, msg, sizeof(msg), errors) == 0) {
+		json_decref(errors);
+		return 0;
+	}
+	rc = ctl_error(out, -EINVAL, "%s; nothing changed", msg);
+	json_object_set_new(*out, "errors", errors);
+	return rc;
 }
 
 static json_t *diff_json(const struct ctl *c, const struct fab_model *m)
@@ -730,10 +834,18 @@ static int cmd_check_diff(struct ctl *c, const struct ctl_request *r, const stru
 {
 	int rc = 0;
 	struct fab_model *m = load_sent(r, w, out, &rc);
+	char msg[FAB_PATH_MAX + 512];
 
 	if (m == NULL)
 		return rc;
+	if (r->cmd == CTL_CONFIG_CHECK && (rc = refuse_mgmt_change(c, r, m, out)) != 0) {
+		fab_model_destroy(m);
+		return rc;
+	}
 	*out = json_object();
+	/* A diff shows the change, and says that apply will refuse it. */
+	if (r->cmd == CTL_CONFIG_DIFF && mgmt_refusal(c, r, m, msg, sizeof(msg), NULL) != 0)
+		json_object_set_new(*out, "warning", json_string(msg));
 	json_object_set_new(*out, "file", json_string(r->file));
 	json_object_set_new(*out, "valid", json_true());
 	if (r->cmd == CTL_CONFIG_DIFF)
@@ -745,6 +857,45 @@ static int cmd_check_diff(struct ctl *c, const struct ctl_request *r, const stru
 static void set_generation(struct ctl *c, json_t *o)
 {
 	json_object_set_new(o, "generation", json_integer((json_int_t)ctl_dp_generation(c)));
+}
+
+/* Saves the running configuration; says where in out, or warns. */
+static int commit_running(struct ctl *c, json_t *out)
+{
+	char err[FAB_PATH_MAX + 128], path[FAB_PATH_MAX + 32];
+	int rc = persist(c, err, sizeof(err));
+
+	if (rc != 0) {
+		json_object_set_new(out, "warning", json_string(err));
+		return rc;
+	}
+	committed_path(c->running, path, sizeof(path));
+	json_object_set_new(out, "saved", json_string(path));
+	ctl_log("committed the running configuration to %s", path);
+	return 0;
+}
+
+/* `config save`: the running configuration becomes what a restart runs. */
+static int cmd_save(struct ctl *c, json_t **out)
+{
+	int rc;
+
+	if (c->confirm_from != NULL)
+		return ctl_error(out, -EBUSY,
+				 "an apply is waiting for `config confirm`; confirm or roll it "
+				 "back first");
+	*out = json_object();
+	rc = commit_running(c, *out);
+	if (rc != 0) {
+		char path[FAB_PATH_MAX + 32];
+
+		committed_path(c->running, path, sizeof(path));
+		json_decref(*out);
+		*out = NULL;
+		return ctl_error(out, rc, "cannot save to %s: %s", path, strerror(-rc));
+	}
+	set_generation(c, *out);
+	return 0;
 }
 
 static int cmd_apply(struct ctl *c, const struct ctl_request *r, const struct fab_wire_cli *w,
@@ -762,12 +913,20 @@ static int cmd_apply(struct ctl *c, const struct ctl_request *r, const struct fa
 	m = load_sent(r, w, out, &rc);
 	if (m == NULL)
 		return rc;
+	rc = refuse_mgmt_change(c, r, m, out);
+	if (rc != 0) {
+		fab_model_destroy(m);
+		return rc;
+	}
 	if (fab_model_equal(m, c->running)) {
 		/* Not a change: nothing to push, confirm or roll back to. */
 		fab_model_destroy(m);
 		*out = json_object();
 		json_object_set_new(*out, "diff", json_array());
 		json_object_set_new(*out, "unchanged", json_true());
+		/* But what runs may not be what a restart runs (--ignore-committed). */
+		if (c->commit_stale)
+			commit_running(c, *out);
 		set_generation(c, *out);
 		return 0;
 	}
@@ -1056,6 +1215,8 @@ int ctl_exec(struct ctl *c, const struct fab_wire_cli *w, bool readonly, json_t 
 		return cmd_confirm(c, out);
 	case CTL_CONFIG_ROLLBACK:
 		return rollback(c, out, "requested");
+	case CTL_CONFIG_SAVE:
+		return cmd_save(c, out);
 	case CTL_CONFIG_IMPORT:
 		return ctl_error(out, -EINVAL,
 				 "config import runs in peerlanctl, which writes the file itself");

@@ -65,6 +65,8 @@ struct ctl {
 	uint64_t running_digest;
 	/* The configuration before the last commit, for `config rollback`. */
 	struct fab_model *previous;
+	/* The committed file is not what runs (--ignore-committed, a failed save). */
+	bool commit_stale;
 	/* An apply waiting for `config confirm`: what to go back to, and when. */
 	struct fab_model *confirm_from;
 	uint64_t confirm_deadline_ns;

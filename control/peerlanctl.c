@@ -70,6 +70,16 @@ static int run(struct session *s, const struct ctl_request *r)
 				ctl_sanitize(r->file, clean, sizeof(clean)), strerror(-rc));
 			return 1;
 		}
+		/* Exports and map are read here, with this user's rights. */
+		rc = ctl_cli_expand(r, &text, &len, &reply);
+		if (rc != 0) {
+			free(text);
+			if (reply == NULL) {
+				fprintf(stderr, "peerlanctl: %s\n", strerror(-rc));
+				return 1;
+			}
+			goto render;
+		}
 	}
 	for (int attempt = 0; attempt < 2; attempt++) {
 		if (s->fd < 0) {
@@ -114,9 +124,9 @@ render:
 }
 
 /*
- * Control may run in another directory than this shell, and a configuration
- * made of exported files names them relative to itself: a relative FILE is
- * sent as an absolute path.
+ * Control may run in another directory than this shell: a relative FILE is
+ * sent as an absolute path, so that its messages name the right file. (The
+ * files a configuration made of exports names are read here, relative to it.)
  */
 static int absolute_file(struct ctl_request *r, char *err, size_t errlen)
 {

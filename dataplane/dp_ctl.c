@@ -253,7 +253,7 @@ static void config_set(struct dp *dp, const struct fab_wire_hdr *h, const uint8_
 		fab_wire_refusal(&c->out, h, -EBADMSG);
 		return;
 	}
-	m = fab_config_load_string(cfg.text, cfg.len, "control", &e);
+	m = fab_config_load_sent(cfg.text, cfg.len, "control", &e);
 	if (m == NULL) {
 		dp_log("configuration from control refused: %zu error(s)", e.n);
 		config_errors(c, h, &e);

@@ -1511,10 +1511,18 @@ static void loader_free(struct loader *l)
 	free(l->port_conn_line);
 }
 
-struct fab_model *fab_config_load_string(const char *text, size_t len, const char *name,
-					 struct fab_config_errors *errs)
+/* What a loader does with a top-level `import:` section. */
+enum import_mode {
+	IMPORT_READ,   /* import: open the files it names */
+	IMPORT_REFUSE, /* an error: the text came from a peer */
+	IMPORT_ONLY,   /* import, and load nothing if there is no such section */
+};
+
+static struct fab_model *load_string(const char *text, size_t len, const char *name,
+				     struct fab_config_errors *errs, enum import_mode mode)
 {
 	struct loader l = {.file = name, .errs = errs, .nerrs_at_start = errs->n};
+	yaml_node_t *imp;
 	yaml_parser_t parser;
 	yaml_document_t doc, extra;
 	yaml_node_t *root;
@@ -1554,13 +1562,24 @@ struct fab_model *fab_config_load_string(const char *text, size_t len, const cha
 		yaml_document_delete(&extra);
 	}
 	/* A configuration made of exported files: the importer builds and validates it. */
-	if (fab_import_section(&doc, root) != NULL) {
+	imp = fab_import_section(&doc, root);
+	if (imp != NULL && mode == IMPORT_REFUSE) {
+		errors_add(errs, name, (uint32_t)imp->start_mark.line + 1,
+			   (uint32_t)imp->start_mark.column + 1,
+			   "'import' is not accepted here: the files it names are read by the "
+			   "sender, with its user's rights (peerlanctl does so and sends the "
+			   "configuration they make)");
+		goto out;
+	}
+	if (imp != NULL) {
 		m = fab_import_config(&doc, root, name, errs);
 		loader_free(&l);
 		yaml_document_delete(&doc);
 		yaml_parser_delete(&parser);
 		return m;
 	}
+	if (mode == IMPORT_ONLY)
+		goto out;
 	m = fab_model_create();
 	if (m == NULL) {
 		errors_add(errs, name, 0, 0, "out of memory");
@@ -1581,6 +1600,43 @@ out:
 		return NULL;
 	}
 	return m;
+}
+
+struct fab_model *fab_config_load_string(const char *text, size_t len, const char *name,
+					 struct fab_config_errors *errs)
+{
+	return load_string(text, len, name, errs, IMPORT_READ);
+}
+
+struct fab_model *fab_config_load_sent(const char *text, size_t len, const char *name,
+				       struct fab_config_errors *errs)
+{
+	return load_string(text, len, name, errs, IMPORT_REFUSE);
+}
+
+int fab_config_import_text(const char *text, size_t len, const char *name, char **out,
+			   size_t *outlen, struct fab_config_errors *errs)
+{
+	size_t n0 = errs->n;
+	struct fab_model *m = load_string(text, len, name, errs, IMPORT_ONLY);
+	FILE *f;
+	int rc;
+
+	*out = NULL;
+	*outlen = 0;
+	if (m == NULL)
+		return errs->n > n0 ? -EINVAL : 0;
+	f = open_memstream(out, outlen);
+	rc = f != NULL ? fab_config_print(m, f) : -errno;
+	if (f != NULL && fclose(f) != 0 && rc == 0)
+		rc = -errno;
+	fab_model_destroy(m);
+	if (rc != 0) {
+		free(*out);
+		*out = NULL;
+		*outlen = 0;
+	}
+	return rc;
 }
 
 struct fab_model *fab_config_load_file(const char *path, struct fab_config_errors *errs)

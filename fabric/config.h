@@ -44,6 +44,25 @@ struct fab_model *fab_config_load_string(const char *text, size_t len, const cha
 					 struct fab_config_errors *errs);
 
 /*
+ * A configuration a peer sent over a socket: as fab_config_load_string, but
+ * an `import:` section is an error. Its files would be opened with this
+ * process's rights, not the peer's, and their lines shown in errors.
+ */
+struct fab_model *fab_config_load_sent(const char *text, size_t len, const char *name,
+				       struct fab_config_errors *errs);
+
+/*
+ * The sender's side: if text is a configuration made of exported files,
+ * imports it here, with this process's rights, and sets *out (the caller
+ * frees it) to the canonical text of the result, which is what to send.
+ * *out is NULL if text has no `import:` section (a text that does not parse
+ * as YAML is reported, as the loader would). Returns 0, -EINVAL with every
+ * error appended to errs, or another negative errno.
+ */
+int fab_config_import_text(const char *text, size_t len, const char *name, char **out,
+			   size_t *outlen, struct fab_config_errors *errs);
+
+/*
  * The parts of the format other files embed (the import map, import.h).
  * Loads each given node of doc (NULL: absent) into m exactly as the loader
  * loads the top-level key of the same name: fabric, policy, management,

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -267,21 +268,56 @@ static bool sflow_equal(const struct fab_sflow *a, const struct fab_sflow *b)
 	       a->polling_interval_s == b->polling_interval_s && a->header_bytes == b->header_bytes;
 }
 
-static bool mgmt_equal(const struct fab_management *a, const struct fab_management *b)
+#define MGMT_BOTH (FAB_MGMT_CONTROL | FAB_MGMT_DATAPLANE)
+
+/*
+ * The management settings that are one string each, in the file's order,
+ * with who reads them: the dataplane serves the control socket, with the
+ * CLI group admitted to it.
+ */
+static const struct {
+	const char *key;
+	size_t off;
+	unsigned readers;
+} mgmt_strings[] = {
+    {"control-socket", offsetof(struct fab_management, control_socket), MGMT_BOTH},
+    {"cli-socket", offsetof(struct fab_management, cli_socket), FAB_MGMT_CONTROL},
+    {"cli-readonly-socket", offsetof(struct fab_management, cli_ro_socket), FAB_MGMT_CONTROL},
+    {"cli-group", offsetof(struct fab_management, cli_group), MGMT_BOTH},
+    {"metrics", offsetof(struct fab_management, metrics_listen), FAB_MGMT_CONTROL},
+    {"state-dir", offsetof(struct fab_management, state_dir), FAB_MGMT_CONTROL},
+};
+
+size_t fab_mgmt_changes(const struct fab_management *a, const struct fab_management *b,
+			struct fab_mgmt_change *out, size_t max)
 {
-	return sflow_equal(&a->sflow, &b->sflow) &&
-	       strcmp(a->control_socket, b->control_socket) == 0 &&
-	       strcmp(a->cli_socket, b->cli_socket) == 0 &&
-	       strcmp(a->cli_ro_socket, b->cli_ro_socket) == 0 &&
-	       strcmp(a->metrics_listen, b->metrics_listen) == 0 &&
-	       strcmp(a->state_dir, b->state_dir) == 0 && strcmp(a->cli_group, b->cli_group) == 0;
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof(mgmt_strings) / sizeof(mgmt_strings[0]); i++) {
+		const char *x = (const char *)a + mgmt_strings[i].off;
+		const char *y = (const char *)b + mgmt_strings[i].off;
+
+		if (strcmp(x, y) == 0)
+			continue;
+		if (n < max)
+			out[n] =
+			    (struct fab_mgmt_change){mgmt_strings[i].key, x[0] ? x : "off",
+						     y[0] ? y : "off", mgmt_strings[i].readers};
+		n++;
+	}
+	if (!sflow_equal(&a->sflow, &b->sflow)) {
+		if (n < max)
+			out[n] = (struct fab_mgmt_change){"sflow", NULL, NULL, FAB_MGMT_DATAPLANE};
+		n++;
+	}
+	return n;
 }
 
 bool fab_model_equal(const struct fab_model *a, const struct fab_model *b)
 {
 	if (strcmp(a->name, b->name) != 0 || !policy_equal(&a->policy, &b->policy) ||
-	    !mgmt_equal(&a->mgmt, &b->mgmt) || a->nlans != b->nlans || a->nports != b->nports ||
-	    a->nmembers != b->nmembers)
+	    fab_mgmt_changes(&a->mgmt, &b->mgmt, NULL, 0) != 0 || a->nlans != b->nlans ||
+	    a->nports != b->nports || a->nmembers != b->nmembers)
 		return false;
 	for (size_t i = 0; i < a->nlans; i++)
 		if (!lan_equal(&a->lans[i], &b->lans[i]))

@@ -195,6 +195,31 @@ struct fab_management {
 	struct fab_sflow sflow;
 };
 
+/* The processes that read a management setting, once, when they start. */
+#define FAB_MGMT_CONTROL   1u
+#define FAB_MGMT_DATAPLANE 2u
+
+/*
+ * One management setting that differs between two models: its key as the
+ * file spells it ("control-socket"), its value in each (pointing into the
+ * models; "off" for an empty one; NULL for sflow, a mapping), and which
+ * processes read it (FAB_MGMT_*).
+ */
+struct fab_mgmt_change {
+	const char *key;
+	const char *from;
+	const char *to;
+	unsigned readers;
+};
+
+/*
+ * The management settings that differ from a to b, in the file's order:
+ * writes at most max of them to out (which may be NULL if max is 0) and
+ * returns how many there are.
+ */
+size_t fab_mgmt_changes(const struct fab_management *a, const struct fab_management *b,
+			struct fab_mgmt_change *out, size_t max);
+
 struct fab_model {
 	char name[FAB_NAME_MAX];
 	struct fab_policy policy;

@@ -1126,6 +1126,191 @@ static void test_sponge_restart_owner_answers(void **state)
 	free(text);
 }
 
+/* Asserts that o's string member key holds part. */
+static void says(const json_t *o, const char *key, const char *part)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+
+	if (v == NULL || strstr(v, part) == NULL)
+		fail_msg("%s is '%s', not with '%s'", key, v ? v : "(none)", part);
+}
+
+/* text with the first `from` replaced by `to`; the caller frees it. */
+static char *replaced(const char *text, const char *from, const char *to)
+{
+	const char *at = strstr(text, from);
+	char *t = NULL;
+
+	assert_non_null(at);
+	assert_true(asprintf(&t, "%.*s%s%s", (int)(at - text), text, to, at + strlen(from)) > 0);
+	return t;
+}
+
+static bool exists(const char *dir, const char *name)
+{
+	char path[256];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return stat(path, &st) == 0;
+}
+
+/*
+ * Management is read at start: a file that changes it is refused by check
+ * and apply, naming each setting, and nothing is pushed or saved anywhere.
+ */
+static void test_management_change_refused(void **state)
+{
+	struct env *e = *state;
+	char *base = config_text(e, member2), *moved = replaced(base, "/dp.sock", "/dp2.sock");
+	char *state2 = replaced(base, "/state\n", "/state2\n");
+	struct fake_dp_view v;
+	json_t *o = NULL;
+	const char *err;
+
+	assert_true(run_until(e, synced, 2000));
+	exec_fails(e, "config check moved.yaml", moved, -EINVAL,
+		   "management.control-socket cannot change while peerlan runs");
+	exec_fails(e, "config apply moved.yaml", moved, -EINVAL,
+		   "this needs a restart of peerlan-dataplane");
+	/* Only control reads the state directory: only control needs a restart. */
+	exec_fails(e, "config apply state2.yaml", state2, -EINVAL,
+		   "this needs a restart of peerlan-control with the new file as its start file");
+	assert_int_equal(exec_line(e, "config apply state2.yaml", state2, &o), -EINVAL);
+	err = json_string_value(json_array_get(json_object_get(o, "errors"), 0));
+	assert_non_null(err);
+	assert_non_null(strstr(err, "management.state-dir: "));
+	assert_non_null(strstr(err, "/state2 here, "));
+	json_decref(o);
+	/* diff shows the change and warns that apply refuses it. */
+	o = exec_ok(e, "config diff state2.yaml", state2);
+	says(o, "warning", "management.state-dir cannot change");
+	json_decref(o);
+	fake_dp_view(e->dp, &v);
+	assert_int_equal(v.config_sets, 0);
+	assert_int_equal(ctl_running(e->ctl)->nmembers, 1);
+	assert_false(exists(e->dir, "state2"));
+	assert_false(exists(e->dir, "state/committed.yaml"));
+	free(base);
+	free(moved);
+	free(state2);
+}
+
+/*
+ * The operator moves the control socket in the start file and restarts
+ * both processes: control reaches the dataplane on the new socket and
+ * still runs the configuration committed before.
+ */
+static void test_restart_takes_management_from_start_file(void **state)
+{
+	struct env *e = *state;
+	char *two = config_text(e, member2), *one = config_text(e, "");
+	char *moved = replaced(one, "/dp.sock", "/dp2.sock");
+
+	assert_true(run_until(e, synced, 2000));
+	json_decref(exec_ok(e, "config apply two.yaml", two));
+	assert_true(exists(e->dir, "state/committed.yaml"));
+	ctl_destroy(e->ctl);
+	fake_dp_stop(e->dp);
+	write_file(e->cfg, moved);
+	snprintf(e->dp_sock, sizeof(e->dp_sock), "%s/dp2.sock", e->dir);
+	e->dp = fake_dp_start(e->dp_sock, moved);
+	assert_non_null(e->dp);
+	e->ctl = start_ctl(e);
+	assert_true(run_until(e, synced, 3000));
+	assert_string_equal(ctl_running(e->ctl)->mgmt.control_socket, e->dp_sock);
+	assert_int_equal(ctl_running(e->ctl)->nmembers, 2);
+	free(two);
+	free(one);
+	free(moved);
+}
+
+static struct ctl *start_ctl_ignoring_commit(struct env *e)
+{
+	struct ctl_opts o = {
+	    .config_path = e->cfg, .poll_ms = 100, .backoff_max_ms = 50, .ignore_committed = true};
+	struct fab_config_errors errs = {0};
+	struct ctl *c = ctl_create(&o, &errs);
+
+	assert_non_null(c);
+	return c;
+}
+
+/* Commits text, then restarts control with --ignore-committed: 1 member runs. */
+static void commit_then_ignore_it(struct env *e, const char *text)
+{
+	assert_true(run_until(e, synced, 2000));
+	json_decref(exec_ok(e, "config apply two.yaml", text));
+	ctl_destroy(e->ctl);
+	e->ctl = start_ctl_ignoring_commit(e);
+	assert_int_equal(ctl_running(e->ctl)->nmembers, 1);
+	assert_true(run_until(e, synced, 2000));
+}
+
+/* A plain restart of control runs a configuration of n members. */
+static void restart_runs_members(struct env *e, size_t n)
+{
+	ctl_destroy(e->ctl);
+	e->ctl = start_ctl(e);
+	assert_int_equal(ctl_running(e->ctl)->nmembers, n);
+}
+
+/*
+ * After a start with --ignore-committed, the commit on disk is not what
+ * runs: `config save`, or an apply of the file that runs, replaces it.
+ */
+static void test_commit_the_running_configuration(void **state)
+{
+	struct env *e = *state;
+	char *two = config_text(e, member2), *one = config_text(e, "");
+	json_t *o;
+
+	commit_then_ignore_it(e, two);
+	o = exec_ok(e, "config apply one.yaml", one);
+	assert_true(json_is_true(json_object_get(o, "unchanged")));
+	says(o, "saved", "/state/committed.yaml");
+	json_decref(o);
+	restart_runs_members(e, 1);
+
+	/* The same with config save, which waits for a pending confirm. */
+	commit_then_ignore_it(e, two);
+	json_decref(exec_ok(e, "config apply two.yaml confirm 60", two));
+	exec_fails(e, "config save", NULL, -EBUSY, "waiting for `config confirm`");
+	json_decref(exec_ok(e, "config rollback", NULL));
+	o = exec_ok(e, "config save", NULL);
+	says(o, "saved", "/state/committed.yaml");
+	json_decref(o);
+	restart_runs_members(e, 1);
+	free(two);
+	free(one);
+}
+
+/*
+ * A peer's `import:` would have control open files with its own rights and
+ * show their lines in errors: refused, and the file's content never shows.
+ */
+static void test_import_from_peer_refused(void **state)
+{
+	struct env *e = *state;
+	char secret[160], *text = NULL, *dump;
+	json_t *o = NULL;
+
+	snprintf(secret, sizeof(secret), "%s/secret.yaml", e->dir);
+	write_file(secret, "secret-token-4711: [1]\n");
+	assert_true(asprintf(&text, "import:\n  format: ixf\n  export: %s\n  map: %s\n", secret,
+			     secret) > 0);
+	assert_true(run_until(e, synced, 2000));
+	assert_int_equal(exec_line(e, "config check imp.yaml", text, &o), -EINVAL);
+	dump = json_dumps(o, 0);
+	assert_non_null(strstr(dump, "'import' is not accepted here"));
+	assert_null(strstr(dump, "secret-token"));
+	free(dump);
+	json_decref(o);
+	exec_fails(e, "config apply imp.yaml", text, -EINVAL, "nothing changed");
+	assert_int_equal(ctl_running(e->ctl)->nmembers, 1);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1152,6 +1337,11 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_sponge, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_sponge_restart_reverifies, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_sponge_restart_owner_answers, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_management_change_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_restart_takes_management_from_start_file, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_commit_the_running_configuration, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_import_from_peer_refused, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -83,6 +83,7 @@ static void test_every_command(void **state)
 	expect_cmd("config apply a.yaml confirm 60", CTL_CONFIG_APPLY);
 	expect_cmd("config confirm", CTL_CONFIG_CONFIRM);
 	expect_cmd("config rollback", CTL_CONFIG_ROLLBACK);
+	expect_cmd("config save", CTL_CONFIG_SAVE);
 	expect_cmd("show sponge", CTL_SHOW_SPONGE);
 	expect_cmd("sponge 192.0.2.99", CTL_SPONGE);
 	expect_cmd("unsponge 2001:db8::99", CTL_UNSPONGE);
@@ -303,7 +304,7 @@ static void test_help_lists_every_command(void **state)
 
 		for (const char *p = buf; *p; p++)
 			lines += *p == '\n';
-		assert_int_equal(lines, 30 + 6 + 6); /* + sponge, + config import */
+		assert_int_equal(lines, 31 + 6 + 6); /* + sponge, + config import */
 	}
 	free(buf);
 	buf = NULL;

@@ -601,6 +601,54 @@ static void test_config_import_section(void **state)
 	fab_config_errors_clear(&e);
 }
 
+/*
+ * Sent configurations: the sender imports (fab_config_import_text) and sends
+ * the canonical text; a receiver (fab_config_load_sent) refuses `import:`,
+ * which would have it read files with its own rights.
+ */
+static void test_config_import_sent(void **state)
+{
+	struct fab_config_errors e = {0};
+	struct fab_model *want = fab_config_load_file(DIR "ixpm-config.yaml", &e), *got;
+	const char *plain = "fabric: {name: x}\n";
+	char text[512], *out;
+	size_t len, outlen;
+	FILE *f = fopen(DIR "ixpm-config.yaml", "r");
+
+	(void)state;
+	assert_non_null(want);
+	assert_non_null(f);
+	len = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	assert_true(len > 0 && len < sizeof(text) - 1);
+	assert_null(fab_config_load_sent(text, len, "sent.yaml", &e));
+	expect(&e, "sent.yaml", 0, "'import' is not accepted here", NULL);
+	fab_config_errors_clear(&e);
+
+	assert_int_equal(
+	    fab_config_import_text(text, len, DIR "ixpm-config.yaml", &out, &outlen, &e), 0);
+	assert_non_null(out);
+	got = fab_config_load_sent(out, outlen, "sent.yaml", &e);
+	assert_non_null(got);
+	assert_true(fab_model_equal(got, want));
+	free(out);
+	fab_model_destroy(got);
+	fab_model_destroy(want);
+
+	/* Without an import there is nothing to do; a failed one names the file. */
+	assert_int_equal(fab_config_import_text(plain, strlen(plain), "p.yaml", &out, &outlen, &e),
+			 0);
+	assert_null(out);
+	assert_int_equal(e.n, 0);
+	plain = "import: {format: ixf, export: nowhere.json, map: ixf-map.yaml}\n";
+	assert_int_equal(
+	    fab_config_import_text(plain, strlen(plain), DIR "cfg.yaml", &out, &outlen, &e),
+	    -EINVAL);
+	assert_null(out);
+	expect(&e, DIR "nowhere.json", 0, "cannot open", NULL);
+	fab_config_errors_clear(&e);
+}
+
 static char *diff_text(const struct fab_model *a, const struct fab_model *b, size_t *lines)
 {
 	char *text = NULL;
@@ -691,6 +739,7 @@ int main(void)
 	    cmocka_unit_test(test_ixf_errors),
 	    cmocka_unit_test(test_file_and_map_errors),
 	    cmocka_unit_test(test_config_import_section),
+	    cmocka_unit_test(test_config_import_sent),
 	    cmocka_unit_test(test_diff_changed_export),
 	    cmocka_unit_test(test_diff_fields),
 	};
