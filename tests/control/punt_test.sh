@@ -172,9 +172,7 @@ ctl_pid=
 stop_pid "$dp_pid"
 wait "$dp_pid" 2>/dev/null || true
 dp_pid=
-jq -e '[.ports[] | .punted == .punt_delivered + .punt_policed + .punt_no_buffer +
-	.punt_ring_full + .punt_no_control + .punt_socket_busy + .punt_disconnected] | all' \
-	"$tmp/stats.json" >/dev/null || fail "punts do not add up: $(jq -c .ports "$tmp/stats.json")"
+out=$("$(dirname "$0")/punts_close.sh" "$tmp/stats.json") || fail "$out"
 lost=$(jq '[.ports[] | .punt_dropped] | add' "$tmp/stats.json")
 ((lost == 0)) || fail "$lost copies lost with two a round: $(jq -c .ports.p1 "$tmp/stats.json")"
 
@@ -203,15 +201,11 @@ dp_pid=
 wait_for 30 "control did not see the dataplane go" \
 	bash -c "[[ \$($ctl -s $tmp/cli.sock --json show status | jq .dataplane.connected) == false ]]"
 received=$(pl --json show status | jq .dataplane.punts_received)
-jq -e '[.ports[] | .punted == .punt_delivered + .punt_policed + .punt_no_buffer +
-	.punt_ring_full + .punt_no_control + .punt_socket_busy + .punt_disconnected] | all' \
-	"$tmp/stats.json" >/dev/null || fail "punts do not add up: $(jq -c .ports "$tmp/stats.json")"
-delivered=$(jq '[.ports[] | .punt_delivered] | add' "$tmp/stats.json")
+out=$("$(dirname "$0")/punts_close.sh" "$tmp/stats.json" "$received") || fail "$out"
+echo "$out"
 echo "p3: $(jq -c '.ports.p3 | {punted, punt_delivered, punt_policed, punt_no_buffer,
 	punt_ring_full, punt_no_control, punt_socket_busy, punt_disconnected}' "$tmp/stats.json")"
 echo "control received $received"
-((received == delivered)) ||
-	fail "the dataplane delivered $delivered copies and control received $received"
 for reason in punt_no_control punt_socket_busy punt_delivered; do
 	(($(jq ".ports.p3.$reason" "$tmp/stats.json") > 0)) || fail "no copy counted as $reason"
 done

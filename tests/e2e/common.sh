@@ -186,6 +186,24 @@ e2e_no_flap() {
 		<(echo "$1") <(echo "$2")
 }
 
+# Stops the dataplane and checks that every copy it punted is accounted
+# for (tests/control/punts_close.sh), and that control, connected to it
+# once for its whole life, received exactly those it delivered.
+e2e_punts_close() {
+	local connects received i
+	connects=$(lab_control_status .dataplane.connects)
+	received=$(lab_control_status .dataplane.punts_received)
+	lab_stop_dataplane
+	[[ -s $LAB_DIR/stats.json ]] || { echo "the dataplane wrote no $LAB_DIR/stats.json"; return 1; }
+	for ((i = 0; i < 300; i++)); do
+		[[ $(lab_control_status .dataplane.connected) == false ]] && break
+		sleep 0.1
+	done
+	received=$(lab_control_status .dataplane.punts_received)
+	((connects == 1)) || received=
+	"$(dirname "${BASH_SOURCE[0]}")/../control/punts_close.sh" "$LAB_DIR/stats.json" $received
+}
+
 e2e_finish() {
 	echo "$E2E_PASSED passed, $E2E_FAILED failed"
 	((E2E_FAILED == 0))

@@ -85,7 +85,7 @@ YAML
 } >"$tmp/peerlan.yaml"
 
 "$dataplane" --no-huge -m 512 --no-pci --file-prefix "$prefix" -l 0,1 --log-level='*:warning' \
-	-- -c "$tmp/peerlan.yaml" >>"$tmp/dp.log" 2>&1 &
+	-- -c "$tmp/peerlan.yaml" --stats-json "$tmp/stats.json" >>"$tmp/dp.log" 2>&1 &
 dp_pid=$!
 "$control" -c "$tmp/peerlan.yaml" 2>>"$tmp/ctl.log" &
 ctl_pid=$!
@@ -181,4 +181,18 @@ for a in 2001:db8::1 2001:db8::3; do
 done
 [[ $(state 192.0.2.1) == alive ]] || fail "the live 192.0.2.1 is $(state 192.0.2.1)"
 [[ $(state 192.0.2.3) == alive ]] || fail "the live 192.0.2.3 is $(state 192.0.2.3)"
+
+echo "== every punted copy is accounted for"
+status() { pl --json show status | jq -r "$1"; }
+[[ $(status .dataplane.connects) == 1 ]] || fail "control connected $(status .dataplane.connects) times"
+stop_pid "$dp_pid"
+wait "$dp_pid" 2>/dev/null || true
+dp_pid=
+for _ in $(seq 300); do
+	[[ $(status .dataplane.connected) == false ]] && break
+	sleep 0.1
+done
+out=$("$(dirname "$0")/../control/punts_close.sh" "$tmp/stats.json" \
+	"$(status .dataplane.punts_received)") || fail "$out"
+echo "$out"
 echo "all end-to-end sponge tests passed"

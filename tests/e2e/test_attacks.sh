@@ -342,4 +342,8 @@ e2e_check "no honest BGP session went down and came back during the attack" \
 	same_since "$LAB_DIR/sessions-before" "$LAB_DIR/sessions-after"
 e2e_check "$(honest_sessions | wc -l) honest session ends, as the plan has" \
 	test "$(honest_sessions | wc -l)" -eq $((2 * ${#HONEST[@]} * (${#HONEST[@]} - 1)))
+if [[ $LAB_FABRIC == peerlan ]]; then
+	e2e_check "every punted copy delivered to control or counted under its reason" \
+		e2e_punts_close
+fi
 e2e_finish
