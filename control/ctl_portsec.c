@@ -190,6 +190,31 @@ static void flaps(struct ctl_psec *ps, size_t i, uint32_t delta, uint64_t now_ns
 	errdisable(ps, i, CTL_PSEC_FLAP, pol->flap_hold_s, now_ns, wall_ns, what);
 }
 
+/*
+ * A "link" event for each read that saw the link change, so that the NOC sees
+ * a member's link go down before flap dampening has anything to say. The
+ * port state carries oper, not the link itself: a port that is up and not
+ * err-disabled is oper down only for its link. Limited like restrict
+ * events; a flapping port says more through its err-disable.
+ */
+static void link_event(struct ctl_psec *ps, size_t i, uint32_t delta,
+		       const struct fab_wire_port_state *st, uint64_t now_ns, uint64_t wall_ns)
+{
+	struct psec_port *p = &ps->p[i];
+	const char *what = "link changed";
+	char more[64] = "";
+
+	if (!fab_bucket_take(&p->events, now_ns))
+		return;
+	if (st->oper == FAB_OPER_UP)
+		what = "link up";
+	else if (st->oper == FAB_OPER_DOWN && st->admin_up)
+		what = "link down";
+	if (delta > 1)
+		snprintf(more, sizeof(more), " (%u changes since the last read)", delta);
+	ctl_events_add(ps->ev, wall_ns, "link", p->name, "%s%s", what, more);
+}
+
 static void storm(struct ctl_psec *ps, size_t i, uint64_t delta, uint64_t now_ns, uint64_t wall_ns)
 {
 	uint32_t after = ps->m->policy.storm_errdisable_s;
@@ -234,6 +259,8 @@ void ctl_psec_observe(struct ctl_psec *ps, uint64_t now_ns, uint64_t wall_ns,
 		if (base && !p->errdisabled) {
 			if (off > p->offences)
 				violation(ps, i, off - p->offences, &stats[i], now_ns, wall_ns);
+			if (lc > p->link_changes)
+				link_event(ps, i, lc - p->link_changes, &ports[i], now_ns, wall_ns);
 			if (!p->errdisabled && lc > p->link_changes)
 				flaps(ps, i, lc - p->link_changes, now_ns, wall_ns);
 			if (!p->errdisabled)

@@ -13,6 +13,7 @@
 #ifndef PEERLAN_DATAPLANE_DP_H
 #define PEERLAN_DATAPLANE_DP_H
 
+#include <net/if.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -95,6 +96,10 @@ struct dp_port {
 	uint16_t ntxq;
 	uint16_t nic_mtu; /* MTU the NIC was configured with */
 	bool inject;      /* TX queue nworkers is the main lcore's (dp_inject.c) */
+	/* The kernel interface (iface=) of a driver that reports link up
+	 * whatever that interface does (dp_port.c); "" for other drivers. */
+	char ifname[IF_NAMESIZE];
+	int if_err; /* the last error reading its flags, logged once */
 };
 
 struct dp_reclaim {
@@ -121,7 +126,8 @@ struct dp {
 	uint8_t *link_up;     /* polled by the main lcore */
 	/* Link state changes seen by the poll, per port, for flap dampening. */
 	uint32_t *link_changes;
-	uint8_t *oper; /* enum fab_port_oper, what the pipeline reads */
+	uint8_t *oper;  /* enum fab_port_oper, what the pipeline reads */
+	int ifflags_fd; /* a socket for SIOCGIFFLAGS on ports with an ifname; -1: none */
 
 	/* Workers. */
 	struct dp_worker *workers;
@@ -178,6 +184,8 @@ int dp_ports_start(struct dp *dp, const struct fab_model *m);
 void dp_ports_stop(struct dp *dp);
 /* Refreshes link_up and oper of every port. */
 void dp_ports_poll_link(struct dp *dp);
+/* The value of devarg `key` (",key=value") in device, into buf; 0, -ENOENT or -ENAMETOOLONG. */
+int dp_devarg(const char *device, const char *key, char *buf, size_t len);
 
 /* Allocates the workers' queues, buffers, counters and punt rings. */
 /* Builds tables for m with the sponged set and publishes them (RCU); 0 or -errno. */

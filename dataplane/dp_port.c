@@ -8,6 +8,9 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <rte_bus.h>
 #include <rte_dev.h>
@@ -28,6 +31,25 @@ void dp_port_oper_update(struct dp *dp, uint16_t port)
 		oper = FAB_OPER_DOWN;
 	__atomic_store_n(&dp->oper[port], oper, __ATOMIC_RELEASE);
 	dp_xdpport_sync_down(dp, port);
+}
+
+int dp_devarg(const char *device, const char *key, char *buf, size_t len)
+{
+	size_t klen = strlen(key);
+
+	for (const char *s = strchr(device, ','); s != NULL; s = strchr(s + 1, ',')) {
+		size_t n;
+
+		if (strncmp(s + 1, key, klen) != 0 || s[1 + klen] != '=')
+			continue;
+		n = strcspn(s + 2 + klen, ",");
+		if (n >= len)
+			return -ENAMETOOLONG;
+		memcpy(buf, s + 2 + klen, n);
+		buf[n] = '\0';
+		return 0;
+	}
+	return -ENOENT;
 }
 
 /*
@@ -178,6 +200,70 @@ static int port_configure(struct dp *dp, struct dp_port *p, uint16_t mtu)
 	return 0;
 }
 
+/*
+ * Drivers on a kernel interface whose link state DPDK 22.11 does not follow:
+ * they report link up from start to stop, so a member whose cable (or veth
+ * peer) is down would stay oper up and the fabric would keep steering ARP to
+ * it and sending its peers' frames into the void.
+ */
+static const char *const kernel_link_drivers[] = {"net_af_packet", "net_af_xdp"};
+
+/* Notes the port's kernel interface if its driver is one of those. */
+static int port_kernel_link(struct dp *dp, struct dp_port *p)
+{
+	struct rte_eth_dev_info info;
+	bool listed = false;
+	int rc;
+
+	p->ifname[0] = '\0';
+	rc = rte_eth_dev_info_get(p->eth_port, &info);
+	if (rc < 0 || info.driver_name == NULL)
+		return 0;
+	for (size_t i = 0; i < RTE_DIM(kernel_link_drivers); i++)
+		listed |= strcmp(info.driver_name, kernel_link_drivers[i]) == 0;
+	if (!listed)
+		return 0;
+	rc = dp_devarg(p->device, "iface", p->ifname, sizeof(p->ifname));
+	if (rc < 0) {
+		p->ifname[0] = '\0';
+		dp_log("port %s (%s): no usable iface= to follow the link of: %s", p->name,
+		       p->device, strerror(-rc));
+		return rc;
+	}
+	if (dp->ifflags_fd < 0) {
+		dp->ifflags_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (dp->ifflags_fd < 0) {
+			rc = -errno;
+			dp_log("port %s: no socket to read interface flags with: %s", p->name,
+			       strerror(-rc));
+			return rc;
+		}
+	}
+	p->if_err = 0;
+	return 0;
+}
+
+/*
+ * Whether the port's kernel interface is up and running: administratively up
+ * and with its carrier (IFF_RUNNING is the kernel's operstate up). An
+ * interface that is gone or renamed reads as down; the error is logged once.
+ */
+static bool port_kernel_running(struct dp *dp, struct dp_port *p)
+{
+	struct ifreq ifr;
+	int err = 0;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", p->ifname);
+	if (ioctl(dp->ifflags_fd, SIOCGIFFLAGS, &ifr) < 0)
+		err = errno;
+	if (err != 0 && err != p->if_err)
+		dp_log("port %s: cannot read the flags of interface %s: %s; link taken as down",
+		       p->name, p->ifname, strerror(err));
+	p->if_err = err;
+	return err == 0 && (ifr.ifr_flags & (IFF_UP | IFF_RUNNING)) == (IFF_UP | IFF_RUNNING);
+}
+
 int dp_ports_start(struct dp *dp, const struct fab_model *m)
 {
 	int rc;
@@ -196,6 +282,8 @@ int dp_ports_start(struct dp *dp, const struct fab_model *m)
 		}
 		if (rc == 0)
 			rc = dp_xdpport_start(dp, m, i);
+		if (rc == 0)
+			rc = port_kernel_link(dp, p);
 		if (rc < 0) {
 			dp_log("port %s (%s) did not come up; stopping every port", p->name,
 			       p->device);
@@ -232,7 +320,11 @@ void dp_ports_stop(struct dp *dp)
 		p->started = false;
 		p->hotplugged = false;
 		p->eth_port = RTE_MAX_ETHPORTS;
+		p->ifname[0] = '\0';
 	}
+	if (dp->ifflags_fd >= 0)
+		close(dp->ifflags_fd);
+	dp->ifflags_fd = -1;
 }
 
 void dp_ports_poll_link(struct dp *dp)
@@ -246,6 +338,8 @@ void dp_ports_poll_link(struct dp *dp)
 		memset(&link, 0, sizeof(link));
 		up = rte_eth_link_get_nowait(dp->ports[i].eth_port, &link) == 0 &&
 		     link.link_status == RTE_ETH_LINK_UP;
+		if (up && dp->ports[i].ifname[0] != '\0')
+			up = port_kernel_running(dp, &dp->ports[i]);
 		if (up != dp->link_up[i]) {
 			dp_log("port %s: link %s", dp->ports[i].name, up ? "up" : "down");
 			dp->link_changes[i]++;

@@ -27,26 +27,6 @@ static bool is_af_xdp(const char *device)
 	return strncmp(device, AF_XDP_DRIVER, strlen(AF_XDP_DRIVER)) == 0;
 }
 
-/* The value of devarg `key` (",key=value") in device, into buf; 0 or -ENOENT. */
-static int devarg(const char *device, const char *key, char *buf, size_t len)
-{
-	size_t klen = strlen(key);
-
-	for (const char *s = strchr(device, ','); s != NULL; s = strchr(s + 1, ',')) {
-		size_t n;
-
-		if (strncmp(s + 1, key, klen) != 0 || s[1 + klen] != '=')
-			continue;
-		n = strcspn(s + 2 + klen, ",");
-		if (n >= len)
-			return -ENAMETOOLONG;
-		memcpy(buf, s + 2 + klen, n);
-		buf[n] = '\0';
-		return 0;
-	}
-	return -ENOENT;
-}
-
 int dp_xdpport_init(struct dp *dp)
 {
 	dp->xdp = calloc(dp->nports, sizeof(*dp->xdp));
@@ -69,7 +49,7 @@ int dp_xdpport_devargs(const struct dp *dp, const struct dp_port *p, char *buf, 
 	int n;
 
 	if (dp->xdp_off || !is_af_xdp(p->device) ||
-	    devarg(p->device, "xdp_prog", prog, sizeof(prog)) != -ENOENT)
+	    dp_devarg(p->device, "xdp_prog", prog, sizeof(prog)) != -ENOENT)
 		n = snprintf(buf, len, "%s", p->device);
 	else
 		n = snprintf(buf, len, "%s,xdp_prog=%s", p->device, dp_xdp_object_path());
@@ -86,7 +66,7 @@ int dp_xdpport_start(struct dp *dp, const struct fab_model *m, uint16_t port)
 
 	if (dp->xdp_off || !is_af_xdp(p->device))
 		return 0;
-	rc = devarg(p->device, "iface", iface, sizeof(iface));
+	rc = dp_devarg(p->device, "iface", iface, sizeof(iface));
 	if (rc < 0) {
 		dp_log("port %s (%s): no iface= to attach the XDP pre-filter to", p->name,
 		       p->device);

@@ -241,6 +241,7 @@ static int dp_alloc(struct dp *dp, const struct fab_model *m, const char *path)
 	dp->link_changes = calloc(m->nports, sizeof(*dp->link_changes));
 	dp->oper = calloc(m->nports, 1);
 	dp->main_stats = calloc(m->nports, sizeof(*dp->main_stats));
+	dp->ifflags_fd = -1;
 	if (dp->ports == NULL || dp->admin_up == NULL || dp->errdisabled == NULL ||
 	    dp->link_up == NULL || dp->link_changes == NULL || dp->oper == NULL ||
 	    dp->main_stats == NULL || dp_xdpport_init(dp) < 0)

@@ -204,6 +204,55 @@ static void test_flap_dampening(void **state)
 	assert_false(ctl_psec_errdisabled(e->ps, FX_P_C));
 }
 
+/* The text of the newest event of port, or "" if it has none. */
+static const char *last_event(struct env *e, const char *port, const char **type)
+{
+	static char text[CTL_EVENT_TEXT], kind[CTL_EVENT_TYPE];
+	json_t *a = ctl_events_json(e->ev, port);
+	json_t *last = json_array_get(a, json_array_size(a) - 1);
+
+	snprintf(text, sizeof(text), "%s",
+		 last ? json_string_value(json_object_get(last, "text")) : "");
+	snprintf(kind, sizeof(kind), "%s",
+		 last ? json_string_value(json_object_get(last, "type")) : "");
+	json_decref(a);
+	*type = kind;
+	return text;
+}
+
+static void test_link_events(void **state)
+{
+	struct env *e = *state;
+	const char *port = e->m->ports[FX_P_C].name, *type;
+
+	e->m->policy.flap_changes = 0; /* no dampening: only the events */
+	e->ports[FX_P_C].admin_up = 1;
+	e->ports[FX_P_C].oper = FAB_OPER_UP;
+	step(e, S);
+	assert_int_equal(ctl_events_total(e->ev), 0);
+	/* The member's link goes down: the port is up, but oper down. */
+	e->ports[FX_P_C].oper = FAB_OPER_DOWN;
+	e->ports[FX_P_C].link_changes++;
+	step(e, S);
+	assert_int_equal(ctl_events_total(e->ev), 1);
+	assert_string_equal(last_event(e, port, &type), "link down");
+	assert_string_equal(type, "link");
+	/* Down and up again between two reads. */
+	e->ports[FX_P_C].oper = FAB_OPER_UP;
+	e->ports[FX_P_C].link_changes += 3;
+	step(e, S);
+	assert_string_equal(last_event(e, port, &type), "link up (3 changes since the last read)");
+	/* No change, no event; an administratively down port only says it changed. */
+	step(e, S);
+	assert_int_equal(ctl_events_total(e->ev), 2);
+	e->ports[FX_P_C].admin_up = 0;
+	e->ports[FX_P_C].oper = FAB_OPER_DOWN;
+	e->ports[FX_P_C].link_changes++;
+	step(e, S);
+	assert_string_equal(last_event(e, port, &type), "link changed");
+	assert_false(ctl_psec_errdisabled(e->ps, FX_P_C));
+}
+
 static void test_storm_errdisable_after(void **state)
 {
 	struct env *e = *state;
@@ -444,6 +493,7 @@ int main(void)
 	    T(test_shutdown_without_recovery_and_clear),
 	    T(test_core_port_never_shut),
 	    T(test_flap_dampening),
+	    T(test_link_events),
 	    T(test_storm_errdisable_after),
 	    T(test_storm_without_action_only_drops),
 	    T(test_push_retried_and_resynced),
