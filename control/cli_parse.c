@@ -124,7 +124,8 @@ static const struct token t_end_show_events_port[] = {
 
 static const struct token t_show_events[] = {
     {T_END, NULL, CTL_SHOW_EVENTS, NULL,
-     "Port-security events, oldest first: err-disables, recoveries, restrict violations"},
+     "Port-security events, oldest first: err-disables, recoveries, restrict violations, link "
+     "changes"},
     {T_PORT, "NAME", 0, t_end_show_events_port, "Port name"},
     {T_NONE, NULL, 0, NULL, NULL},
 };
