@@ -83,6 +83,10 @@ struct dp_worker {
 	const struct fab_tables *punt_tables;
 	struct fab_bucket *storm;      /* FAB_STORM__COUNT per port, the pipeline's */
 	struct dp_sflow_worker *sflow; /* sampling state (dp_sflow.h) */
+	/* Per rxq: bursts that came back short, so the queue was empty then
+	 * (dp_missed.c), and what the main lcore saw of it at its last poll. */
+	uint64_t rx_empty[DP_RXQ_MAX] __rte_cache_aligned;
+	uint64_t rx_empty_seen[DP_RXQ_MAX] __rte_cache_aligned;
 } __rte_cache_aligned;
 
 /* A port of the fabric, fixed for the life of the process. */
@@ -100,6 +104,18 @@ struct dp_port {
 	 * whatever that interface does (dp_port.c); "" for other drivers. */
 	char ifname[IF_NAMESIZE];
 	int if_err; /* the last error reading its flags, logged once */
+	/* rx_missed (dp_missed.c): main lcore only, but missed, which readers load. */
+	uint64_t missed;   /* what rx_missed shows; never goes down */
+	uint64_t imissed0; /* the device's imissed at start */
+	uint64_t pmd_rx0;  /* the device's ipackets at start */
+	/* net_af_packet: frames lost at the kernel's ring, estimated from the
+	 * interface's rx_packets. ring_ifindex 0: not estimated. */
+	unsigned int ring_ifindex;
+	int ring_err;            /* the last error reading its counters, logged once */
+	uint64_t if_rx0;         /* its rx_packets at start */
+	uint64_t if_rx[2];       /* at the poll before last and the last poll */
+	unsigned int ring_polls; /* polls since if_rx has been read without error */
+	uint64_t ring_lost;
 };
 
 struct dp_reclaim {
@@ -126,8 +142,9 @@ struct dp {
 	uint8_t *link_up;     /* polled by the main lcore */
 	/* Link state changes seen by the poll, per port, for flap dampening. */
 	uint32_t *link_changes;
-	uint8_t *oper;  /* enum fab_port_oper, what the pipeline reads */
-	int ifflags_fd; /* a socket for SIOCGIFFLAGS on ports with an ifname; -1: none */
+	uint8_t *oper;            /* enum fab_port_oper, what the pipeline reads */
+	int ifflags_fd;           /* a socket for SIOCGIFFLAGS on ports with an ifname; -1: none */
+	struct dp_missed *missed; /* rtnetlink for rx_missed (dp_missed.c); NULL: none */
 
 	/* Workers. */
 	struct dp_worker *workers;
@@ -182,8 +199,16 @@ void dp_reclaim_poll(struct dp *dp);
 int dp_ports_start(struct dp *dp, const struct fab_model *m);
 /* Stops, closes and (if hotplugged) removes every port. Safe on partial starts. */
 void dp_ports_stop(struct dp *dp);
-/* Refreshes link_up and oper of every port. */
+/* Refreshes link_up and oper of every port, and rx_missed. */
 void dp_ports_poll_link(struct dp *dp);
+/*
+ * rx_missed (dp_missed.c), main lcore only. start: baselines of a started
+ * port (what fails is logged, and the port then counts imissed only); poll: refreshes every port's
+ * missed, from dp_ports_poll_link; fini: closes what start opened.
+ */
+void dp_missed_start(struct dp *dp, uint16_t port);
+void dp_missed_poll(struct dp *dp);
+void dp_missed_fini(struct dp *dp);
 /* The value of devarg `key` (",key=value") in device, into buf; 0, -ENOENT or -ENAMETOOLONG. */
 int dp_devarg(const char *device, const char *key, char *buf, size_t len);
 

@@ -216,6 +216,7 @@ static int port_kernel_link(struct dp *dp, struct dp_port *p)
 	int rc;
 
 	p->ifname[0] = '\0';
+	p->ring_ifindex = 0;
 	rc = rte_eth_dev_info_get(p->eth_port, &info);
 	if (rc < 0 || info.driver_name == NULL)
 		return 0;
@@ -240,6 +241,9 @@ static int port_kernel_link(struct dp *dp, struct dp_port *p)
 		}
 	}
 	p->if_err = 0;
+	/* Its kernel ring's losses are nowhere in DPDK's counters (dp_missed.c). */
+	if (strcmp(info.driver_name, "net_af_packet") == 0)
+		p->ring_ifindex = info.if_index;
 	return 0;
 }
 
@@ -284,6 +288,8 @@ int dp_ports_start(struct dp *dp, const struct fab_model *m)
 			rc = dp_xdpport_start(dp, m, i);
 		if (rc == 0)
 			rc = port_kernel_link(dp, p);
+		if (rc == 0)
+			dp_missed_start(dp, i);
 		if (rc < 0) {
 			dp_log("port %s (%s) did not come up; stopping every port", p->name,
 			       p->device);
@@ -325,6 +331,7 @@ void dp_ports_stop(struct dp *dp)
 	if (dp->ifflags_fd >= 0)
 		close(dp->ifflags_fd);
 	dp->ifflags_fd = -1;
+	dp_missed_fini(dp);
 }
 
 void dp_ports_poll_link(struct dp *dp)
@@ -347,4 +354,5 @@ void dp_ports_poll_link(struct dp *dp)
 		dp->link_up[i] = up;
 		dp_port_oper_update(dp, i);
 	}
+	dp_missed_poll(dp);
 }

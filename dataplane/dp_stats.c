@@ -21,6 +21,7 @@ void dp_port_stats(const struct dp *dp, uint16_t port, struct fab_port_stats *ou
 	if (dp->main_stats != NULL)
 		fab_port_stats_add(out, &dp->main_stats[port]);
 	dp_xdpport_add_stats(dp, port, out);
+	out->ctr[FAB_CTR_rx_missed] = __atomic_load_n(&dp->ports[port].missed, __ATOMIC_RELAXED);
 }
 
 const char *dp_oper_name(uint8_t oper)

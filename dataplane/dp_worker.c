@@ -235,6 +235,11 @@ int dp_worker_main(void *arg)
 			const struct dp_rxq *rxq = &w->rxq[i];
 			uint16_t n = rte_eth_rx_burst(rxq->eth_port, rxq->queue, pkts, DP_BURST);
 
+			/* A short burst emptied the queue; the main lcore's rx_missed
+			 * estimate waits for that (dp_missed.c). */
+			if (n < DP_BURST)
+				__atomic_store_n(&w->rx_empty[i], w->rx_empty[i] + 1,
+						 __ATOMIC_RELEASE);
 			if (n > 0)
 				handle_burst(w, rxq, pkts, n);
 		}

@@ -13,6 +13,9 @@
  * is on its way (in a punt ring or the control socket's output queue):
  *   punted = punt_delivered + punt_policed + punt_no_buffer + punt_ring_full
  *            + punt_no_control + punt_socket_busy + punt_disconnected
+ * rx_missed counts frames that never became rx_packets: what reached the
+ * port is rx_packets + rx_missed. It is last so that the wire format's
+ * older readers, which ignore counters past their own, still decode.
  */
 #ifndef PEERLAN_FABRIC_COUNTERS_H
 #define PEERLAN_FABRIC_COUNTERS_H
@@ -21,31 +24,33 @@
 #include <stdint.h>
 
 /* X(name, help) */
-#define FAB_PORT_COUNTERS(X)                                                                \
-	X(rx_packets, "Frames received on the port")                                        \
-	X(rx_octets, "Octets received on the port, without FCS")                            \
-	X(rx_unicast, "Unicast frames received")                                            \
-	X(rx_multicast, "Multicast frames received (IPv6 ND and anything dropped)")         \
-	X(rx_broadcast, "Broadcast frames received (ARP and anything dropped)")             \
-	X(rx_discards, "Frames received and dropped, all reasons together")                 \
-	X(rx_errors, "Frames received that were malformed (runt, truncated header)")        \
-	X(forwarded, "Received frames forwarded to their destination port")                 \
-	X(steered, "ARP/ND requests sent only to the owner of the address")                 \
-	X(answered, "ARP/ND requests the fabric answered itself (proxy or sponge)")         \
-	X(punted, "Copies for the control process (not part of the accounting sum)")        \
-	X(punt_delivered, "Punted copies written to the control process's socket")          \
-	X(punt_policed, "Punted copies over the punt policer's rate (policy.punt)")         \
-	X(punt_no_buffer, "Punted copies lost for want of a buffer")                        \
-	X(punt_ring_full, "Punted copies lost because the punt ring was full")              \
-	X(punt_no_control, "Punted copies lost because no control process was connected")   \
-	X(punt_socket_busy, "Punted copies lost because control read too slowly")           \
-	X(punt_disconnected, "Punted copies queued for control when its connection closed") \
-	X(tx_packets, "Frames transmitted on the port")                                     \
-	X(tx_octets, "Octets transmitted on the port, without FCS")                         \
-	X(tx_unicast, "Unicast frames transmitted")                                         \
-	X(tx_multicast, "Multicast frames transmitted")                                     \
-	X(tx_broadcast, "Broadcast frames transmitted")                                     \
-	X(tx_discards, "Frames for this port dropped because its transmit queue was full")
+#define FAB_PORT_COUNTERS(X)                                                                   \
+	X(rx_packets, "Frames received on the port")                                           \
+	X(rx_octets, "Octets received on the port, without FCS")                               \
+	X(rx_unicast, "Unicast frames received")                                               \
+	X(rx_multicast, "Multicast frames received (IPv6 ND and anything dropped)")            \
+	X(rx_broadcast, "Broadcast frames received (ARP and anything dropped)")                \
+	X(rx_discards, "Frames received and dropped, all reasons together")                    \
+	X(rx_errors, "Frames received that were malformed (runt, truncated header)")           \
+	X(forwarded, "Received frames forwarded to their destination port")                    \
+	X(steered, "ARP/ND requests sent only to the owner of the address")                    \
+	X(answered, "ARP/ND requests the fabric answered itself (proxy or sponge)")            \
+	X(punted, "Copies for the control process (not part of the accounting sum)")           \
+	X(punt_delivered, "Punted copies written to the control process's socket")             \
+	X(punt_policed, "Punted copies over the punt policer's rate (policy.punt)")            \
+	X(punt_no_buffer, "Punted copies lost for want of a buffer")                           \
+	X(punt_ring_full, "Punted copies lost because the punt ring was full")                 \
+	X(punt_no_control, "Punted copies lost because no control process was connected")      \
+	X(punt_socket_busy, "Punted copies lost because control read too slowly")              \
+	X(punt_disconnected, "Punted copies queued for control when its connection closed")    \
+	X(tx_packets, "Frames transmitted on the port")                                        \
+	X(tx_octets, "Octets transmitted on the port, without FCS")                            \
+	X(tx_unicast, "Unicast frames transmitted")                                            \
+	X(tx_multicast, "Multicast frames transmitted")                                        \
+	X(tx_broadcast, "Broadcast frames transmitted")                                        \
+	X(tx_discards, "Frames for this port dropped because its transmit queue was full")     \
+	X(rx_missed, "Frames lost before the dataplane read them: device or kernel ring full " \
+		     "(not part of the accounting sum)")
 
 /*
  * X(name, class, help): one reason per rule, grouped by the stage of the

@@ -74,10 +74,9 @@ class Telemetry:
         return self.ask("/peerlan/port," + name)
 
     def missed(self, name):
-        """Frames the port's device lost before the dataplane read them
-        (its receive ring was full), as DPDK's ethdev reports them."""
-        idx = self.ask("/peerlan/ports").index(name)
-        return self.ask("/ethdev/stats,%d" % idx).get("imissed", 0)
+        """Frames the port lost before the dataplane read them (its
+        receive ring was full): the port's rx_missed."""
+        return self.port(name)["rx_missed"]
 
 
 def raw_socket(bypass=False):

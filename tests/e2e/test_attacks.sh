@@ -115,10 +115,10 @@ leaked() {
 	return $((total > 0))
 }
 
-# The drop counter holds every frame sent, but for those the port's device
-# lost before the dataplane could read them (its AF_PACKET receive ring full
-# under the 100,000-frame flood on a busy machine), which DPDK counts apart
-# as imissed; none may be lost otherwise.
+# The drop counter holds every frame sent, but for those the port lost
+# before the dataplane could read them (its AF_PACKET receive ring full
+# under the 100,000-frame flood on a busy machine), which the port counts
+# apart as rx_missed; none may be lost otherwise.
 check_vector() {
 	local sent=$1 rise=$2 missed=$3 err=$4 filter=$5 where
 	[[ $err == - ]] || {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Link state of ports on kernel interfaces: the real dataplane in a network
+# Ports on kernel interfaces: the real dataplane in a network
 # namespace of its own, with net_af_packet ports (and a net_af_xdp one where
 # the kernel has AF_XDP) on the host sides of veths whose member sides are
 # in namespaces of their own. DPDK 22.11's drivers say link up whatever the
@@ -7,8 +7,10 @@
 # member takes its side of the veth down, its port must go oper down (CLI
 # and --json), a link event must be logged, link_changes must grow and
 # frames for that member must be dropped as dst_port_down, not sent; when it
-# comes back, all of that in reverse.
-# Usage: link_test.sh DATAPLANE CONTROL CTL
+# comes back, all of that in reverse. Then frames lost in the kernel's
+# af_packet ring (the dataplane stopped with SIGSTOP while a member sends)
+# must appear as rx_missed: rx_packets + rx_missed is what was sent.
+# Usage: kernelport_test.sh DATAPLANE CONTROL CTL
 set -euo pipefail
 
 dataplane=$1 control=$2 ctl=$3
@@ -74,17 +76,20 @@ has_event() { # has_event PORT TEXT: an event of type link with that text
 		'[.events[] | select(.type == "link" and .text == $t)] | length > 0' >/dev/null
 }
 count_events() { pl --json show events "$1" | jq --arg t "$2" '[.events[] | select(.text == $t)] | length'; }
-# One IPv4/UDP frame from member $1 to member $2, sent on member $1's side.
+# $3 (default 1) IPv4/UDP frames from member $1 to member $2 (0x99: a MAC
+# nobody has), sent on member $1's side.
 send() {
-	ip netns exec "${id}m$1" python3 - "$1" "$2" <<'PY'
+	ip netns exec "${id}m$1" python3 - "$1" "$2" "${3:-1}" <<'PY'
 import socket, struct, sys
-a, b = int(sys.argv[1]), int(sys.argv[2])
+a, b, n = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
 s.bind(("eth0", 0))
 ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 28, 0, 0, 64, 17, 0,
                  bytes([192, 0, 2, a]), bytes([192, 0, 2, b]))
-s.send(bytes([2, 0, 0, 0, 0, b]) + bytes([2, 0, 0, 0, 0, a]) + b"\x08\x00" + ip +
-       struct.pack("!HHHH", 4000, 4000, 8, 0) + b"\0" * 18)
+f = (bytes([2, 0, 0, 0, 0, b]) + bytes([2, 0, 0, 0, 0, a]) + b"\x08\x00" + ip +
+     struct.pack("!HHHH", 4000, 4000, 8, 0) + b"\0" * 18)
+for _ in range(n):
+    s.send(f)
 PY
 }
 grew() { # grew PORT COUNTER BEFORE
@@ -141,4 +146,31 @@ else
 fi
 [[ $(pl --json show port-security lk2 | jq -r '.ports[0].state') == enabled ]] ||
 	fail "lk2 err-disabled by its two link changes"
-echo "all link tests passed"
+
+echo "== rx_missed: nothing while the dataplane keeps up"
+r0=$(counter lk1 counters.rx_packets) m0=$(counter lk1 counters.rx_missed)
+[[ $m0 == 0 ]] || fail "lk1 rx_missed is $m0 before any loss"
+send 1 153 200
+wait_for 10 "lk1 did not count the 200 frames" grew lk1 counters.rx_packets $((r0 + 199))
+sleep 0.5 # two link polls: long enough for a wrong estimate to show
+[[ $(counter lk1 counters.rx_missed) == 0 ]] || fail "lk1 rx_missed $(counter lk1 counters.rx_missed) without a loss"
+
+echo "== rx_missed: the frames the kernel's ring had no room for"
+# Stopped, the dataplane reads nothing: the ring (512 frames by default)
+# fills and the kernel drops the rest of the 3000.
+r0=$(counter lk1 counters.rx_packets)
+kill -STOP "$dp_pid"
+send 1 153 3000 || { kill -CONT "$dp_pid"; fail "could not send"; }
+kill -CONT "$dp_pid"
+all_seen() {
+	local rx missed
+	fresh
+	rx=$(pl --json show port lk1 | jq .counters.rx_packets)
+	missed=$(pl --json show port lk1 | jq .counters.rx_missed)
+	echo "lk1: rx_packets +$((rx - r0)), rx_missed $missed, 3000 sent"
+	((missed > 0 && rx - r0 + missed == 3000))
+}
+wait_for 20 "rx_packets and rx_missed do not add up to what was sent: $(all_seen)" all_seen
+echo "   $(all_seen)"
+[[ $(counter lk2 counters.rx_missed) == 0 ]] || fail "lk2 rx_missed $(counter lk2 counters.rx_missed)"
+echo "all kernel port tests passed"
