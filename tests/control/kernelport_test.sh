@@ -106,13 +106,13 @@ wait_synced
 check_port() {
 	local port=$1 m=$2 lc0 lc1 d0 t0 f0
 	echo "== $port: up while the member's side is up"
-	wait_for 10 "$port not oper up at start: $(pl show ports)" is_oper "$port" up
+	wait_for 10 "$port not oper up at start" is_oper "$port" up
 	lc0=$(link_changes "$port")
 
 	echo "== $port: the member takes its side down: oper down, an event, link_changes"
 	ip -n "${id}m$m" link set eth0 down
-	wait_for 10 "$port still oper $(oper_json "$port") with its link down" is_oper "$port" down
-	wait_for 10 "no link down event for $port: $(pl show events)" has_event "$port" "link down"
+	wait_for 10 "$port not oper down (CLI and --json) with its link down" is_oper "$port" down
+	wait_for 10 "no link down event for $port" has_event "$port" "link down"
 	lc1=$(link_changes "$port")
 	((lc1 > lc0)) || fail "$port: link_changes $lc0 before, $lc1 after"
 	grep -q "port $port: link down" "$tmp/dp.log" || fail "the dataplane did not log it"
@@ -128,8 +128,8 @@ check_port() {
 
 	echo "== $port: the member's side comes back: oper up, an event, forwarding"
 	ip -n "${id}m$m" link set eth0 up
-	wait_for 10 "$port still oper $(oper_json "$port") with its link up" is_oper "$port" up
-	wait_for 10 "no link up event for $port: $(pl show events)" has_event "$port" "link up"
+	wait_for 10 "$port not oper up (CLI and --json) with its link up" is_oper "$port" up
+	wait_for 10 "no link up event for $port" has_event "$port" "link up"
 	(($(link_changes "$port") > lc1)) || fail "$port: link_changes did not grow again"
 	f0=$(counter "lk$from" counters.forwarded)
 	send "$from" "$m"
@@ -170,7 +170,7 @@ all_seen() {
 	echo "lk1: rx_packets +$((rx - r0)), rx_missed $missed, 3000 sent"
 	((missed > 0 && rx - r0 + missed == 3000))
 }
-wait_for 20 "rx_packets and rx_missed do not add up to what was sent: $(all_seen)" all_seen
+wait_for 20 "lk1's rx_packets and rx_missed do not add up to the 3000 sent" all_seen
 echo "   $(all_seen)"
 [[ $(counter lk2 counters.rx_missed) == 0 ]] || fail "lk2 rx_missed $(counter lk2 counters.rx_missed)"
 echo "all kernel port tests passed"
