@@ -14,8 +14,9 @@
  *   punted = punt_delivered + punt_policed + punt_no_buffer + punt_ring_full
  *            + punt_no_control + punt_socket_busy + punt_disconnected
  * rx_missed counts frames that never became rx_packets: what reached the
- * port is rx_packets + rx_missed. It is last so that the wire format's
- * older readers, which ignore counters past their own, still decode.
+ * port is rx_packets + rx_missed. New counters go last, so that the wire
+ * format's older readers, which ignore counters past their own, still
+ * decode the ones they know.
  */
 #ifndef PEERLAN_FABRIC_COUNTERS_H
 #define PEERLAN_FABRIC_COUNTERS_H
@@ -36,13 +37,6 @@
 	X(steered, "ARP/ND requests sent only to the owner of the address")                    \
 	X(answered, "ARP/ND requests the fabric answered itself (proxy or sponge)")            \
 	X(punted, "Copies for the control process (not part of the accounting sum)")           \
-	X(punt_delivered, "Punted copies written to the control process's socket")             \
-	X(punt_policed, "Punted copies over the punt policer's rate (policy.punt)")            \
-	X(punt_no_buffer, "Punted copies lost for want of a buffer")                           \
-	X(punt_ring_full, "Punted copies lost because the punt ring was full")                 \
-	X(punt_no_control, "Punted copies lost because no control process was connected")      \
-	X(punt_socket_busy, "Punted copies lost because control read too slowly")              \
-	X(punt_disconnected, "Punted copies queued for control when its connection closed")    \
 	X(tx_packets, "Frames transmitted on the port")                                        \
 	X(tx_octets, "Octets transmitted on the port, without FCS")                            \
 	X(tx_unicast, "Unicast frames transmitted")                                            \
@@ -50,7 +44,14 @@
 	X(tx_broadcast, "Broadcast frames transmitted")                                        \
 	X(tx_discards, "Frames for this port dropped because its transmit queue was full")     \
 	X(rx_missed, "Frames lost before the dataplane read them: device or kernel ring full " \
-		     "(not part of the accounting sum)")
+		     "(not part of the accounting sum)")                                       \
+	X(punt_delivered, "Punted copies written to the control process's socket")             \
+	X(punt_policed, "Punted copies over the punt policer's rate (policy.punt)")            \
+	X(punt_no_buffer, "Punted copies lost for want of a buffer")                           \
+	X(punt_ring_full, "Punted copies lost because the punt ring was full")                 \
+	X(punt_no_control, "Punted copies lost because no control process was connected")      \
+	X(punt_socket_busy, "Punted copies lost because control read too slowly")              \
+	X(punt_disconnected, "Punted copies queued for control when its connection closed")
 
 /*
  * X(name, class, help): one reason per rule, grouped by the stage of the
