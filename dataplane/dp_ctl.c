@@ -28,6 +28,7 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
+#include "fabric/clock.h"
 #include "fabric/config.h"
 #include "fabric/wire.h"
 
@@ -354,7 +355,7 @@ static void serve(struct dp *dp, const struct fab_wire_hdr *h, const uint8_t *p)
 		if (h->length != 0)
 			break;
 		hello_of(dp, &st.hello);
-		st.uptime_ns = (rte_get_tsc_cycles() - dp->start_tsc) * 1000000000ULL / dp->tsc_hz;
+		st.uptime_ns = fab_cycles_to_ns(rte_get_tsc_cycles() - dp->start_tsc, dp->tsc_hz);
 		st.punt_dropped = punt_dropped(dp);
 		st.nworkers = dp->nworkers;
 		port_states(dp);

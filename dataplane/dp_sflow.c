@@ -16,6 +16,7 @@
 
 #include "dp.h"
 #include "dp_sflow.h"
+#include "fabric/clock.h"
 #include "fabric/sflow.h"
 
 _Static_assert(DP_BURST <= DP_SFLOW_PENDING, "a burst's samples must fit the pending array");
@@ -262,7 +263,8 @@ void dp_sflow_fini(struct dp *dp)
 
 static uint32_t uptime_ms(const struct dp *dp)
 {
-	return (uint32_t)((rte_get_tsc_cycles() - dp->start_tsc) * 1000 / dp->tsc_hz);
+	/* sFlow's uptime is 32-bit milliseconds: it wraps after 49.7 days, as sFlow expects. */
+	return (uint32_t)fab_cycles_to_ms(rte_get_tsc_cycles() - dp->start_tsc, dp->tsc_hz);
 }
 
 /* Sends the datagram if it holds a sample, and starts the next one. */
