@@ -858,6 +858,7 @@ int ctl_sponge_cmd(struct ctl *c, const struct ctl_request *r, json_t **out)
 	    [CTL_SET_NEIGHBOR_PENDING] = FAB_SPONGE_PENDING,
 	};
 	struct fab_naddr a;
+	char why[160];
 	int rc;
 
 	if (c->sponge == NULL)
@@ -867,6 +868,9 @@ int ctl_sponge_cmd(struct ctl *c, const struct ctl_request *r, json_t **out)
 	if (r->cmd < CTL_SPONGE || r->cmd > CTL_SET_NEIGHBOR_PENDING ||
 	    fab_naddr_parse(&a, r->addr) != 0)
 		return ctl_error(out, -EINVAL, "bad address: %s", r->addr);
+	/* Answering or probing needs a LAN the address is on; forgetting one does not. */
+	if (to[r->cmd] != FAB_SPONGE_ALIVE && fab_naddr_lan(c->running, &a, why, sizeof(why)) < 0)
+		return ctl_error(out, -EINVAL, "%s; nothing changed", why);
 	rc = fab_sponge_set_state(c->sponge->s, &a, to[r->cmd], now_ms());
 	if (rc != 0)
 		return ctl_error(out, rc, "cannot set %s: %s", r->addr, strerror(-rc));

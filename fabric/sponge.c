@@ -90,6 +90,89 @@ int fab_naddr_parse(struct fab_naddr *a, const char *s)
 	return -EINVAL;
 }
 
+/* Why no router on a LAN can own the IPv4 address v (host order), or NULL. */
+static const char *special4(uint32_t v)
+{
+	if (v == 0xffffffffu)
+		return "the broadcast address";
+	if (v >> 24 == 0)
+		return "an unspecified (this-network) address";
+	if (v >> 24 == 127)
+		return "a loopback address";
+	if (v >> 28 == 0xe)
+		return "a multicast address";
+	if (v >> 28 == 0xf)
+		return "a reserved (class E) address";
+	if (v >> 16 == 0xa9fe)
+		return "a link-local address";
+	return NULL;
+}
+
+static const char *special6(const uint8_t *b)
+{
+	static const uint8_t zero[15];
+
+	if (memcmp(b, zero, 15) == 0)
+		return b[15] == 0   ? "the unspecified address"
+		       : b[15] == 1 ? "the loopback address"
+				    : NULL;
+	if (b[0] == 0xff)
+		return "a multicast address";
+	if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80)
+		return "a link-local address";
+	return NULL;
+}
+
+/* Whether the bits of a past the first len are all zero (host 0) or all one. */
+static bool host_bits(const uint8_t *a, unsigned bits, unsigned len, bool one)
+{
+	for (unsigned bit = len; bit < bits; bit++)
+		if (((a[bit / 8] >> (7 - bit % 8)) & 1) != one)
+			return false;
+	return true;
+}
+
+int fab_naddr_lan(const struct fab_model *m, const struct fab_naddr *a, char *why, size_t len)
+{
+	bool v4 = fab_naddr_is4(a);
+	const uint8_t *host = v4 ? a->b + 12 : a->b;
+	uint32_t h4 =
+	    (uint32_t)host[0] << 24 | (uint32_t)host[1] << 16 | (uint32_t)host[2] << 8 | host[3];
+	const char *bad = v4 ? special4(h4) : special6(host);
+	struct fab_ip6 h6;
+	char s[64];
+
+	memcpy(h6.b, a->b, sizeof(h6.b));
+	fab_naddr_str(a, s, sizeof(s));
+	if (bad != NULL) {
+		snprintf(why, len, "%s is %s, not a unicast address of a peering LAN", s, bad);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < m->nlans; i++) {
+		const struct fab_lan *l = &m->lans[i];
+		unsigned plen = v4 ? l->ipv4.len : l->ipv6.len, bits = v4 ? 32 : 128;
+		bool in =
+		    v4 ? fab_prefix4_contains(&l->ipv4, h4) : fab_prefix6_contains(&l->ipv6, &h6);
+
+		if (!in)
+			continue;
+		/* /31, /32, /127 and /128 have no network or broadcast address. */
+		if (plen + 1 < bits && host_bits(host, bits, plen, false)) {
+			snprintf(why, len, "%s is the %s address of LAN %s's prefix", s,
+				 v4 ? "network" : "subnet-router anycast", l->name);
+			return -EINVAL;
+		}
+		if (v4 && plen + 1 < bits && host_bits(host, bits, plen, true)) {
+			snprintf(why, len, "%s is the broadcast address of LAN %s's prefix", s,
+				 l->name);
+			return -EINVAL;
+		}
+		return (int)i;
+	}
+	snprintf(why, len, "%s is outside every LAN's %s prefix", s, v4 ? "IPv4" : "IPv6");
+	return -EINVAL;
+}
+
 /* FNV-1a over the 16 bytes: addresses on one LAN differ in their last bytes. */
 static uint32_t addr_hash(const struct fab_naddr *a)
 {

@@ -52,6 +52,15 @@ bool fab_naddr_is_unspec(const struct fab_naddr *a);
 const char *fab_naddr_str(const struct fab_naddr *a, char *buf, size_t size);
 /* Parses an IPv4 or IPv6 address. 0 or -EINVAL. */
 int fab_naddr_parse(struct fab_naddr *a, const char *s);
+/*
+ * The LAN an address set by hand belongs to: the index of the first LAN of m
+ * whose IPv4 or IPv6 prefix holds a. -EINVAL, with the reason in why, for
+ * what no member router can own: the unspecified, loopback, multicast,
+ * broadcast, link-local or reserved addresses, a LAN prefix's network or
+ * broadcast address, and anything outside every LAN prefix. Answering for
+ * such an address would put the sponge MAC where no router is.
+ */
+int fab_naddr_lan(const struct fab_model *m, const struct fab_naddr *a, char *why, size_t len);
 
 struct fab_sponge;
 

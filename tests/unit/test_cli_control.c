@@ -1311,6 +1311,55 @@ static void test_import_from_peer_refused(void **state)
 	free(text);
 }
 
+/* Addresses no router on a LAN can own are refused by name, and nothing is pushed. */
+static void test_sponge_refuses_non_lan_addresses(void **state)
+{
+	static const struct {
+		const char *addr, *why;
+	} bad[] = {
+	    {"0.0.0.0", "unspecified"},
+	    {"255.255.255.255", "broadcast address"},
+	    {"224.0.0.1", "multicast"},
+	    {"ff02::1", "multicast"},
+	    {"::1", "loopback"},
+	    {"127.0.0.1", "loopback"},
+	    {"192.0.2.255", "broadcast address of LAN peering"},
+	    {"198.51.100.1", "outside every LAN's IPv4 prefix"},
+	    {"2001:db8::1", "outside every LAN's IPv6 prefix"},
+	};
+	static const char *const verbs[] = {"dead", "pending"};
+	struct env *e = *state;
+	char *text = config_text(e, sponge_policy), line[96];
+	struct fake_dp_view v0, v1;
+	json_t *o;
+
+	write_file(e->cfg, text);
+	fake_dp_reload(e->dp, text);
+	restart_ctl(e);
+	fake_dp_view(e->dp, &v0);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(line, sizeof(line), "sponge %s", bad[i].addr);
+		exec_fails(e, line, NULL, -EINVAL, bad[i].why);
+		for (size_t k = 0; k < sizeof(verbs) / sizeof(verbs[0]); k++) {
+			snprintf(line, sizeof(line), "set neighbor %s %s", bad[i].addr, verbs[k]);
+			exec_fails(e, line, NULL, -EINVAL, bad[i].why);
+		}
+	}
+	for (int i = 0; i < 20; i++)
+		ctl_run_once(e->ctl, 10);
+	fake_dp_view(e->dp, &v1);
+	assert_int_equal(v1.nsponged, 0);
+	assert_int_equal(v1.sponge_sets, v0.sponge_sets);
+	o = exec_ok(e, "show sponge", NULL);
+	assert_int_equal(json_integer_value(json_object_get(o, "sponged")), 0);
+	assert_int_equal(json_array_size(json_object_get(o, "addresses")), 0);
+	json_decref(o);
+	/* A LAN address is still taken, and forgetting any address stays possible. */
+	json_decref(exec_ok(e, "sponge 192.0.2.77", NULL));
+	json_decref(exec_ok(e, "unsponge 224.0.0.1", NULL));
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1342,6 +1391,7 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_commit_the_running_configuration, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_import_from_peer_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_sponge_refuses_non_lan_addresses, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "fabric/sponge.h"
+#include "tests/unit/fixture.h"
 
 #define T0 1000000ULL /* an arbitrary start, in ms */
 /* The real time at T0, ms since the epoch: 2026-12-01 00:00:00 UTC. */
@@ -72,6 +73,58 @@ static void test_addresses(void **state)
 	assert_int_equal(fab_naddr_parse(&a, "192.0.2"), -EINVAL);
 	assert_int_equal(fab_naddr_parse(&a, "2001:db8::g"), -EINVAL);
 	assert_int_equal(fab_naddr_parse(&a, ""), -EINVAL);
+}
+
+/* Only unicast addresses inside a LAN's prefix may be sponged by hand. */
+static void test_lan_of_address(void **state)
+{
+	static const struct {
+		const char *addr, *why;
+	} bad[] = {
+	    {"0.0.0.0", "unspecified"},
+	    {"255.255.255.255", "broadcast"},
+	    {"224.0.0.1", "multicast"},
+	    {"127.0.0.1", "loopback"},
+	    {"169.254.1.1", "link-local"},
+	    {"240.0.0.1", "reserved"},
+	    {"192.0.2.0", "network address of LAN peering"},
+	    {"192.0.2.255", "broadcast address of LAN peering"},
+	    {"198.51.100.7", "outside every LAN's IPv4 prefix"},
+	    {"::", "unspecified"},
+	    {"::1", "loopback"},
+	    {"ff02::1", "multicast"},
+	    {"ff02::1:ff00:1", "multicast"},
+	    {"fe80::1", "link-local"},
+	    {"2001:db8:1::", "subnet-router anycast address of LAN peering"},
+	    {"2001:db8:2::1", "outside every LAN's IPv6 prefix"},
+	};
+	struct fab_model *m = fx_model();
+	struct fab_naddr a;
+	char why[160];
+
+	(void)state;
+	fx_lan(m, "other", 200, FAB_NEIGH_STEER);
+	fx_lan(m, "peering", 100, FAB_NEIGH_STEER);
+	assert_int_equal(fab_prefix4_parse("192.0.2.0/24", &m->lans[1].ipv4), 0);
+	assert_int_equal(fab_prefix6_parse("2001:db8:1::/64", &m->lans[1].ipv6), 0);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		a = addr(bad[i].addr);
+		why[0] = '\0';
+		assert_int_equal(fab_naddr_lan(m, &a, why, sizeof(why)), -EINVAL);
+		if (strstr(why, bad[i].why) == NULL || strstr(why, bad[i].addr) == NULL)
+			fail_msg("%s: \"%s\" does not say \"%s\"", bad[i].addr, why, bad[i].why);
+	}
+	a = addr("192.0.2.1");
+	assert_int_equal(fab_naddr_lan(m, &a, why, sizeof(why)), 1);
+	a = addr("192.0.2.254");
+	assert_int_equal(fab_naddr_lan(m, &a, why, sizeof(why)), 1);
+	a = addr("2001:db8:1::a");
+	assert_int_equal(fab_naddr_lan(m, &a, why, sizeof(why)), 1);
+	/* A /31 has no network or broadcast address: both ends are routers. */
+	assert_int_equal(fab_prefix4_parse("203.0.113.0/31", &m->lans[0].ipv4), 0);
+	a = addr("203.0.113.0");
+	assert_int_equal(fab_naddr_lan(m, &a, why, sizeof(why)), 0);
+	fab_model_destroy(m);
 }
 
 static void test_threshold(void **state)
@@ -561,6 +614,7 @@ int main(void)
 	    cmocka_unit_test(test_load_stale_dead_is_verified),
 	    cmocka_unit_test(test_load_fresh_dead_is_kept_and_rechecked),
 	    cmocka_unit_test(test_load_old_format_and_static),
+	    cmocka_unit_test(test_lan_of_address),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
