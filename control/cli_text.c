@@ -469,22 +469,29 @@ static void render_config_change(enum ctl_cmd cmd, const json_t *r, FILE *out)
 {
 	char b[CLEAN_MAX];
 	const json_t *diff = json_object_get(r, "diff");
+	const json_t *restart = json_object_get(r, "restart_needed"), *v;
+	size_t i;
 
-	if (cmd == CTL_CONFIG_CHECK) {
+	if (cmd == CTL_CONFIG_CHECK)
 		fprintf(out, "%s: configuration OK\n", str(r, "file", b));
-		return;
-	}
 	if (diff != NULL) {
 		if (json_array_size(diff) == 0)
 			fprintf(out, "no changes\n");
 		render_lines(diff, out);
+	}
+	if (json_array_size(restart) > 0) {
+		fprintf(out, "needs a dataplane restart (config apply is refused until then):\n");
+		json_array_foreach(restart, i, v) fprintf(
+		    out, "  %s\n",
+		    ctl_sanitize(json_string_value(v) ? json_string_value(v) : "", b, sizeof(b)));
 	}
 	/* config save, or an unchanged apply that saved what runs. */
 	if (json_object_get(r, "saved"))
 		fprintf(out, "saved the running configuration to %s\n", str(r, "saved", b));
 	if (cmd == CTL_CONFIG_SAVE)
 		return;
-	if (cmd == CTL_CONFIG_DIFF || json_is_true(json_object_get(r, "unchanged")))
+	if (cmd == CTL_CONFIG_CHECK || cmd == CTL_CONFIG_DIFF ||
+	    json_is_true(json_object_get(r, "unchanged")))
 		return;
 	if (json_object_get(r, "confirm_within_s"))
 		fprintf(out,

@@ -12,6 +12,7 @@
 
 #include "cli_import.h"
 #include "ctl_int.h"
+#include "fabric/diff.h"
 #include "fabric/pipeline.h"
 #include "sanitize.h"
 
@@ -829,6 +830,21 @@ static json_t *diff_json(const struct ctl *c, const struct fab_model *m)
 	return d;
 }
 
+static void restart_reason(void *arg, const char *text)
+{
+	json_array_append_new(arg, json_string(text));
+}
+
+/* What in m the running dataplane would refuse until it is restarted. */
+static json_t *restart_json(const struct fab_model *running, const struct fab_model *m)
+{
+	json_t *a = json_array();
+
+	if (a != NULL && running != NULL)
+		fab_model_restart_reasons(running, m, true, restart_reason, a);
+	return a;
+}
+
 static int cmd_check_diff(struct ctl *c, const struct ctl_request *r, const struct fab_wire_cli *w,
 			  json_t **out)
 {
@@ -850,6 +866,7 @@ static int cmd_check_diff(struct ctl *c, const struct ctl_request *r, const stru
 	json_object_set_new(*out, "valid", json_true());
 	if (r->cmd == CTL_CONFIG_DIFF)
 		json_object_set_new(*out, "diff", diff_json(c, m));
+	json_object_set_new(*out, "restart_needed", restart_json(c->running, m));
 	fab_model_destroy(m);
 	return 0;
 }

@@ -185,11 +185,12 @@ void dp_port_oper_update(struct dp *dp, uint16_t port);
  * Makes m the running configuration: checks that it keeps the ports fixed at
  * start, builds its tables, publishes them with one pointer swap and retires
  * the old set for freeing after every worker has passed a quiescent state.
- * On success takes ownership of m and returns 0; on error logs why, changes
+ * On success takes ownership of m and returns 0; on error logs why, writes
+ * the same reasons to why (if not NULL) for control to relay, changes
  * nothing, leaves m to the caller and returns a negative errno. Main lcore
  * only.
  */
-int dp_apply_model(struct dp *dp, struct fab_model *m);
+int dp_apply_model(struct dp *dp, struct fab_model *m, char *why, size_t whylen);
 /* Loads the configuration file again and applies it; errors are logged. */
 int dp_reload(struct dp *dp);
 /* Frees retired table sets whose grace period has passed. */

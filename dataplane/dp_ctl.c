@@ -247,7 +247,7 @@ static void config_set(struct dp *dp, const struct fab_wire_hdr *h, const uint8_
 	struct fab_wire_config cfg;
 	struct fab_wire_hello_rep rep;
 	struct fab_model *m;
-	char msg[128];
+	char why[FAB_WIRE_STR_MAX / 8], msg[FAB_WIRE_STR_MAX / 8 + 64];
 	int rc;
 
 	if (fab_wire_config_decode(p, h->length, &cfg) != 0) {
@@ -261,11 +261,11 @@ static void config_set(struct dp *dp, const struct fab_wire_hdr *h, const uint8_
 		fab_config_errors_clear(&e);
 		return;
 	}
-	rc = dp_apply_model(dp, m);
+	rc = dp_apply_model(dp, m, why, sizeof(why));
 	if (rc < 0) {
 		fab_model_destroy(m);
-		snprintf(msg, sizeof(msg), "dataplane kept generation %llu: %s (its log says why)",
-			 (unsigned long long)dp->generation, strerror(-rc));
+		snprintf(msg, sizeof(msg), "dataplane kept generation %llu: %s",
+			 (unsigned long long)dp->generation, why[0] ? why : strerror(-rc));
 		fab_wire_put_error(&c->out, h, rc, msg);
 		return;
 	}

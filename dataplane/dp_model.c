@@ -6,36 +6,62 @@
  * sees half a configuration or a freed table.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "fabric/config.h"
+#include "fabric/diff.h"
 
 #include "dp.h"
 
-/* The ports were brought up from the configuration at start; a reload keeps them. */
-static int check_ports_fixed(const struct dp *dp, const struct fab_model *m)
+struct why {
+	char *buf;
+	size_t len, off;
+};
+
+/* Logs one reason for refusing a configuration and adds it to what control is told. */
+__attribute__((format(printf, 2, 3))) static void refuse(struct why *w, const char *fmt, ...)
+{
+	char text[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	dp_log("configuration refused: %s", text);
+	if (w->buf == NULL || w->off >= w->len)
+		return;
+	n = snprintf(w->buf + w->off, w->len - w->off, "%s%s", w->off ? "; " : "", text);
+	w->off = n < 0 ? w->len : w->off + (size_t)n;
+}
+
+static void refuse_reason(void *arg, const char *text)
+{
+	refuse(arg, "%s", text);
+}
+
+/*
+ * The ports were brought up from the configuration at start; a reload keeps
+ * them. dp->model names the same ports in the same order as dp->ports (this
+ * check lets nothing else in), so fabric's list of restart reasons applies.
+ */
+static int check_ports_fixed(const struct dp *dp, const struct fab_model *m, struct why *w)
 {
 	int bad = 0;
 
-	if (m->nports != dp->nports) {
-		dp_log("configuration has %zu ports but the dataplane runs %u; ports are fixed at "
-		       "start, restart the dataplane to add or remove one",
-		       m->nports, dp->nports);
+	/* At start there is no model yet: the ports were just opened from m. */
+	if (dp->model != NULL &&
+	    fab_model_restart_reasons(dp->model, m, false, refuse_reason, w) > 0)
 		return -EINVAL;
-	}
 	for (uint16_t i = 0; i < dp->nports; i++) {
 		const struct fab_port *p = &m->ports[i];
 		const struct dp_port *run = &dp->ports[i];
 
-		if (strcmp(p->name, run->name) != 0 || strcmp(p->device, run->device) != 0) {
-			dp_log(
-			    "port %zu is now '%s' (%s) but runs as '%s' (%s); ports are fixed at "
-			    "start, restart the dataplane to change one",
-			    (size_t)i + 1, p->name, p->device, run->name, run->device);
-			bad = -EINVAL;
-		} else if (p->mtu > run->nic_mtu) {
-			dp_log("port %s: MTU %u is over the %u the port was started with; restart "
+		if (p->mtu > run->nic_mtu) {
+			refuse(w,
+			       "port %s: MTU %u is over the %u the port was started with; restart "
 			       "the dataplane to raise it",
 			       p->name, p->mtu, run->nic_mtu);
 			bad = -EINVAL;
@@ -93,20 +119,26 @@ int dp_tables_publish(struct dp *dp, const struct fab_model *m, uint64_t gen)
 	return 0;
 }
 
-int dp_apply_model(struct dp *dp, struct fab_model *m)
+int dp_apply_model(struct dp *dp, struct fab_model *m, char *why, size_t whylen)
 {
+	struct why w = {.buf = why, .len = whylen};
 	uint64_t gen = dp->generation + 1;
 	int rc;
 
-	rc = check_ports_fixed(dp, m);
+	if (why != NULL && whylen > 0)
+		why[0] = '\0';
+	rc = check_ports_fixed(dp, m, &w);
 	if (rc < 0)
 		return rc;
 	/* The pre-filter first allows what either table set allows, then narrows to m's. */
 	rc = dp_xdpport_update_begin(dp, m);
-	if (rc < 0)
+	if (rc < 0) {
+		refuse(&w, "cannot update the XDP pre-filter: %s", strerror(-rc));
 		return rc;
+	}
 	rc = dp_tables_publish(dp, m, gen);
 	if (rc < 0) {
+		refuse(&w, "cannot publish the tables: %s", strerror(-rc));
 		dp_xdpport_update_end(dp, dp->model);
 		return rc;
 	}
@@ -138,7 +170,7 @@ int dp_reload(struct dp *dp)
 		fab_config_errors_clear(&errs);
 		return -EINVAL;
 	}
-	rc = dp_apply_model(dp, m);
+	rc = dp_apply_model(dp, m, NULL, 0);
 	if (rc < 0) {
 		dp_log("%s not applied; keeping generation %" PRIu64, dp->config_path,
 		       dp->generation);

@@ -524,7 +524,7 @@ int main(int argc, char **argv)
 			dp_ports_stop(&dp);
 	}
 	if (rc == 0) {
-		rc = dp_apply_model(&dp, m);
+		rc = dp_apply_model(&dp, m, NULL, 0);
 		if (rc < 0)
 			dp_ports_stop(&dp);
 	}

@@ -321,3 +321,91 @@ size_t fab_model_diff(const struct fab_model *a, const struct fab_model *b, FILE
 	lines += diff_members(a, b, out);
 	return lines;
 }
+
+__attribute__((format(printf, 3, 4))) static void reason(fab_reason_fn fn, void *arg,
+							 const char *fmt, ...)
+{
+	char text[2 * FAB_NAME_MAX + 2 * FAB_DEVICE_MAX + 128];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	fn(arg, text);
+}
+
+size_t fab_model_restart_reasons(const struct fab_model *a, const struct fab_model *b, bool mtu,
+				 fab_reason_fn fn, void *arg)
+{
+	size_t n = 0, moved = 0;
+	uint16_t mtu_max = 0;
+
+	for (size_t j = 0; j < b->nports; j++) {
+		const struct fab_port *p = &b->ports[j];
+		int i = fab_model_port_by_name(a, p->name);
+
+		if (i < 0) {
+			reason(fn, arg, "port %s (%s) added: ports are opened at dataplane start",
+			       p->name, p->device);
+			n++;
+		} else if (strcmp(a->ports[i].device, p->device) != 0) {
+			reason(fn, arg,
+			       "port %s: device %s -> %s: ports are opened at dataplane start",
+			       p->name, a->ports[i].device, p->device);
+			n++;
+		} else if ((size_t)i != j) {
+			moved++;
+		}
+	}
+	for (size_t i = 0; i < a->nports; i++) {
+		if (fab_model_port_by_name(b, a->ports[i].name) < 0) {
+			reason(fn, arg, "port %s (%s) removed: ports are opened at dataplane start",
+			       a->ports[i].name, a->ports[i].device);
+			n++;
+		}
+		if (a->ports[i].mtu > mtu_max)
+			mtu_max = a->ports[i].mtu;
+	}
+	/* Moves that only follow an added or removed port are said by that line. */
+	if (moved > 0 && a->nports == b->nports && n == 0) {
+		reason(fn, arg,
+		       "%zu port(s) in another order: the dataplane matches ports by position",
+		       moved);
+		n++;
+	}
+	for (size_t j = 0; mtu && j < b->nports; j++)
+		if (b->ports[j].mtu > mtu_max) {
+			reason(fn, arg,
+			       "port %s: MTU %u is above %u, the largest running: buffers and NIC "
+			       "MTUs are sized at dataplane start",
+			       b->ports[j].name, b->ports[j].mtu, mtu_max);
+			n++;
+		}
+	return n;
+}
+
+struct joined {
+	char *buf;
+	size_t len, off;
+};
+
+static void join(void *arg, const char *text)
+{
+	struct joined *j = arg;
+	int w;
+
+	if (j->len == 0 || j->off >= j->len)
+		return;
+	w = snprintf(j->buf + j->off, j->len - j->off, "%s%s", j->off ? "; " : "", text);
+	j->off = w < 0 ? j->len : j->off + (size_t)w;
+}
+
+size_t fab_model_restart_text(const struct fab_model *a, const struct fab_model *b, bool mtu,
+			      char *buf, size_t len)
+{
+	struct joined j = {.buf = buf, .len = len};
+
+	if (len > 0)
+		buf[0] = '\0';
+	return fab_model_restart_reasons(a, b, mtu, join, &j);
+}

@@ -16,11 +16,32 @@
 #ifndef PEERLAN_FABRIC_DIFF_H
 #define PEERLAN_FABRIC_DIFF_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "model.h"
 
 /* Writes the differences from a to b to out; returns how many lines (0: same fabric). */
 size_t fab_model_diff(const struct fab_model *a, const struct fab_model *b, FILE *out);
+
+/*
+ * Changes a running dataplane refuses, because it set them up at start: it
+ * opens its ports from the start configuration and matches a new one port
+ * by port, in order, by name and device, and it sizes its buffers and NIC
+ * MTUs for the largest MTU it started with. So a port added, removed,
+ * moved, renamed or given another device needs a dataplane restart, and so
+ * may a port MTU above the largest of a (checked only if mtu is true: the
+ * dataplane checks its NICs' own MTUs instead).
+ *
+ * Calls fn(arg, text) for each such change from the running a to b, text
+ * one sentence naming the port; returns how many (0: b can be applied).
+ */
+typedef void (*fab_reason_fn)(void *arg, const char *text);
+size_t fab_model_restart_reasons(const struct fab_model *a, const struct fab_model *b, bool mtu,
+				 fab_reason_fn fn, void *arg);
+
+/* The same reasons joined by "; " into buf (truncated to fit); returns how many. */
+size_t fab_model_restart_text(const struct fab_model *a, const struct fab_model *b, bool mtu,
+			      char *buf, size_t len);
 
 #endif

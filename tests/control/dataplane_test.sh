@@ -99,6 +99,13 @@ echo "== a bad file and a refused file change nothing"
 if pl config apply "$tmp/bad.yaml" 2>/dev/null; then fail "bad file applied"; fi
 if pl config apply "$tmp/moved.yaml" 2>"$tmp/err"; then fail "moved port applied"; fi
 grep -q "dataplane kept generation 2" "$tmp/err" || fail "refusal not reported: $(cat "$tmp/err")"
+# The dataplane's own reason, not just "Invalid argument", and said beforehand too.
+grep -qF "port p3: device net_null1,no-rx=1 -> net_null7,no-rx=1" "$tmp/err" ||
+	fail "the dataplane's reason not relayed: $(cat "$tmp/err")"
+pl config check "$tmp/moved.yaml" >"$tmp/check" || fail "config check of a valid file"
+grep -q "needs a dataplane restart" "$tmp/check" || fail "check does not say restart: $(cat "$tmp/check")"
+grep -qF "port p3: device net_null1,no-rx=1 -> net_null7,no-rx=1" "$tmp/check" ||
+	fail "check does not name the port: $(cat "$tmp/check")"
 [[ $(status .dataplane.generation) == 2 ]] || fail "generation changed"
 [[ $(status .dataplane.in_sync) == true ]] || fail "not in sync after a refused file"
 [[ $(pl --json show port p1 | jq '[.drops[]] | add') == 0 ]] || fail "drops on p1"

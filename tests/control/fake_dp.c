@@ -12,6 +12,7 @@
 #include <sys/un.h>
 
 #include "fabric/config.h"
+#include "fabric/diff.h"
 #include "fabric/pipeline.h"
 #include "fake_dp.h"
 
@@ -24,6 +25,7 @@ struct fake_dp {
 	int cfd;
 	struct fab_wire_buf in, out;
 	int fail_config;
+	struct fab_model *model; /* the running configuration */
 	uint64_t start_ns;
 	struct fake_dp_view v;
 	struct fab_port_stats *stats;
@@ -37,22 +39,36 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-/* Takes the configuration like the dataplane does; 0 or -EINVAL with msg. */
-static int load(struct fake_dp *f, const char *text, size_t len, char *msg, size_t msglen)
+/*
+ * Takes the configuration like the dataplane does; 0 or -EINVAL with msg.
+ * Like the dataplane (dp_apply_model), a running fake refuses a new port
+ * list, naming the ports; only a (re)start (running false) takes any.
+ */
+static int load(struct fake_dp *f, const char *text, size_t len, bool running, char *msg,
+		size_t msglen)
 {
 	struct fab_config_errors e = {0};
 	struct fab_model *m = fab_config_load_string(text, len, "pushed", &e);
+	char why[1024];
 
 	if (m == NULL) {
 		snprintf(msg, msglen, "%zu errors, first: %s", e.n, e.n ? e.v[0].msg : "?");
 		fab_config_errors_clear(&e);
 		return -EINVAL;
 	}
+	if (running && f->model != NULL &&
+	    fab_model_restart_text(f->model, m, false, why, sizeof(why)) > 0) {
+		snprintf(msg, msglen, "dataplane kept generation %llu: %s",
+			 (unsigned long long)f->v.generation, why);
+		fab_model_destroy(m);
+		return -EINVAL;
+	}
 	f->v.digest = fab_wire_config_digest(m);
 	f->v.nports = (uint16_t)m->nports;
 	for (size_t i = 0; i < m->nports; i++)
 		f->v.admin[i] = m->ports[i].admin_up;
-	fab_model_destroy(m);
+	fab_model_destroy(f->model);
+	f->model = m;
 	return 0;
 }
 
@@ -73,7 +89,7 @@ static void serve(struct fake_dp *f, const struct fab_wire_hdr *h, const uint8_t
 	struct fab_wire_hello_rep hello = {
 	    .generation = f->v.generation, .digest = f->v.digest, .nports = f->v.nports};
 	int rc = fab_wire_check(h);
-	char msg[512];
+	char msg[1200];
 
 	snprintf(hello.software, sizeof(hello.software), "fake-%s", PEERLAN_VERSION);
 	if (rc != 0 || (h->flags & FAB_WIRE_F_REPLY)) {
@@ -125,7 +141,7 @@ static void serve(struct fake_dp *f, const struct fab_wire_hdr *h, const uint8_t
 			fab_wire_put_error(&f->out, h, f->fail_config, "refused by the test");
 			return;
 		}
-		if (load(f, c.text, c.len, msg, sizeof(msg)) != 0) {
+		if (load(f, c.text, c.len, true, msg, sizeof(msg)) != 0) {
 			fab_wire_put_error(&f->out, h, -EINVAL, msg);
 			return;
 		}
@@ -262,7 +278,7 @@ static void reset(struct fake_dp *f, const char *text)
 	f->v.generation = 1;
 	f->start_ns = now_ns();
 	f->fail_config = 0;
-	if (load(f, text, strlen(text), msg, sizeof(msg)) != 0)
+	if (load(f, text, strlen(text), false, msg, sizeof(msg)) != 0)
 		fprintf(stderr, "fake dataplane: start configuration does not load: %s\n", msg);
 }
 
@@ -293,6 +309,7 @@ fail:
 	if (f != NULL) {
 		if (f->lfd > 0)
 			close(f->lfd);
+		fab_model_destroy(f->model);
 		free(f->stats);
 	}
 	free(f);
@@ -313,6 +330,7 @@ void fake_dp_stop(struct fake_dp *f)
 	fab_wire_buf_free(&f->in);
 	fab_wire_buf_free(&f->out);
 	pthread_mutex_destroy(&f->lock);
+	fab_model_destroy(f->model);
 	free(f->stats);
 	free(f);
 }
@@ -330,8 +348,10 @@ void fake_dp_reload(struct fake_dp *f, const char *text)
 	char msg[256];
 
 	pthread_mutex_lock(&f->lock);
-	if (load(f, text, strlen(text), msg, sizeof(msg)) == 0)
+	if (load(f, text, strlen(text), true, msg, sizeof(msg)) == 0)
 		f->v.generation++;
+	else
+		fprintf(stderr, "fake dataplane: reload refused: %s\n", msg);
 	pthread_mutex_unlock(&f->lock);
 }
 

@@ -23,6 +23,7 @@
 
 #include "control/cli_client.h"
 #include "control/cli_parse.h"
+#include "control/cli_text.h"
 #include "control/ctl.h"
 #include "tests/control/fake_dp.h"
 
@@ -389,6 +390,67 @@ static void test_bad_config_changes_nothing(void **state)
 		fake_dp_fail_config(e->dp, 0);
 		free(text);
 	}
+}
+
+/* Replaces the first from in t (a config_text) by to; the caller frees. */
+static char *edited(const char *t, const char *from, const char *to)
+{
+	const char *at = strstr(t, from);
+	char *out = NULL;
+
+	assert_non_null(at);
+	assert_true(asprintf(&out, "%.*s%s%s", (int)(at - t), t, to, at + strlen(from)) > 0);
+	return out;
+}
+
+/* A port's device changed or a port removed: said before, and relayed when refused. */
+static void test_port_change_needs_restart(void **state)
+{
+	static const char dev_reason[] = "port p2: device net_null1 -> net_null9";
+	struct env *e = *state;
+	char *text = config_text(e, ""), *redev, *unport, *rendered = NULL;
+	struct fake_dp_view v;
+	size_t rlen = 0;
+	FILE *f;
+	json_t *o, *rs;
+
+	redev = edited(text, "device: net_null1", "device: net_null9");
+	unport = edited(text, "  - {name: p3, device: net_null2, lans: [peering]}\n", "");
+	assert_true(run_until(e, synced, 2000));
+
+	o = exec_ok(e, "config check same.yaml", text);
+	assert_int_equal(json_array_size(json_object_get(o, "restart_needed")), 0);
+	json_decref(o);
+	o = exec_ok(e, "config check redev.yaml", redev);
+	rs = json_object_get(o, "restart_needed");
+	assert_int_equal(json_array_size(rs), 1);
+	assert_non_null(strstr(json_string_value(json_array_get(rs, 0)), dev_reason));
+	f = open_memstream(&rendered, &rlen);
+	ctl_text_render(CTL_CONFIG_CHECK, o, f);
+	fclose(f);
+	assert_non_null(strstr(rendered, "configuration OK"));
+	assert_non_null(strstr(rendered, "needs a dataplane restart"));
+	assert_non_null(strstr(rendered, dev_reason));
+	free(rendered);
+	json_decref(o);
+	o = exec_ok(e, "config diff unport.yaml", unport);
+	rs = json_object_get(o, "restart_needed");
+	assert_int_equal(json_array_size(rs), 1);
+	assert_non_null(
+	    strstr(json_string_value(json_array_get(rs, 0)), "port p3 (net_null2) removed"));
+	json_decref(o);
+
+	/* The dataplane's own reason comes back, and nothing changes. */
+	exec_fails(e, "config apply redev.yaml", redev, -EINVAL, dev_reason);
+	exec_fails(e, "config apply unport.yaml", unport, -EINVAL, "port p3 (net_null2) removed");
+	assert_int_equal(ctl_running(e->ctl)->nports, 3);
+	assert_string_equal(ctl_running(e->ctl)->ports[1].device, "net_null1");
+	fake_dp_view(e->dp, &v);
+	assert_int_equal(v.generation, 1);
+	assert_int_equal(v.nports, 3);
+	free(text);
+	free(redev);
+	free(unport);
 }
 
 static void test_apply_confirm_times_out_and_rolls_back(void **state)
@@ -1373,6 +1435,7 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_apply_good_config, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_config_changes_nothing, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_port_change_needs_restart, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_apply_confirm_times_out_and_rolls_back, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_apply_confirm_confirmed_stays, setup, teardown),
