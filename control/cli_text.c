@@ -94,6 +94,7 @@ static void render_ports(const json_t *r, FILE *out)
 	const json_t *p;
 	size_t i;
 
+	/* DROPS counts since the last `clear counters`, like `show port`. */
 	fprintf(out, "%-16s %-5s %-12s %9s %9s %9s %9s %12s  %s\n", "PORT", "ADMIN", "OPER",
 		"RX pps", "TX pps", "RX bps", "TX bps", "DROPS", "MEMBERS");
 	json_array_foreach(json_object_get(r, "ports"), i, p)
@@ -102,8 +103,8 @@ static void render_ports(const json_t *r, FILE *out)
 		char r1[16], r2[16], r3[16], r4[16], drops[24] = "-";
 		const json_t *rt = json_object_get(p, "rates");
 
-		if (json_object_get(p, "drops"))
-			snprintf(drops, sizeof(drops), "%lld", num(p, "drops"));
+		if (json_object_get(p, "drops_since_clear"))
+			snprintf(drops, sizeof(drops), "%lld", num(p, "drops_since_clear"));
 		fprintf(out, "%-16s %-5s %-12s %9s %9s %9s %9s %12s  %s\n", str(p, "name", b1),
 			str(p, "admin", b2), str(p, "oper", b3), rate(rt, "rx_pps", r1),
 			rate(rt, "tx_pps", r2), rate(rt, "rx_bps", r3), rate(rt, "tx_bps", r4),
@@ -157,7 +158,8 @@ static void render_port(const json_t *r, FILE *out)
 	json_array_foreach(json_object_get(r, "swap_windows"), i, m)
 	    fprintf(out, "  swap window: %s allowed, expires in %lld s\n", str(m, "mac", b1),
 		    num(m, "expires_in_s"));
-	ctr = json_object_get(r, "counters");
+	/* The text shows counts since the last clear; --json has both. */
+	ctr = json_object_get(r, "counters_since_clear");
 	if (ctr == NULL) {
 		fprintf(out, "  counters: dataplane not connected\n");
 		return;
@@ -165,14 +167,16 @@ static void render_port(const json_t *r, FILE *out)
 	fprintf(out, "  rates: rx %s pps %s bps, tx %s pps %s bps\n", rate(rt, "rx_pps", r1),
 		rate(rt, "rx_bps", r2), rate(rt, "tx_pps", r3), rate(rt, "tx_bps", r4));
 	if (json_object_get(r, "cleared_s_ago"))
-		fprintf(out, "  counters cleared %.0f s ago\n",
+		fprintf(out,
+			"  counters since `clear counters` %.0f s ago (--json: absolute too):\n",
 			json_real_value(json_object_get(r, "cleared_s_ago")));
-	fprintf(out, "  counters:\n");
+	else
+		fprintf(out, "  counters since the dataplane started:\n");
 	json_object_foreach((json_t *)ctr, k, v)
 	    fprintf(out, "    %-24s %20lld\n", ctl_sanitize(k, b1, sizeof(b1)),
 		    (long long)json_integer_value(v));
-	drops = json_object_get(r, "drops");
-	fprintf(out, "  drops by reason (non-zero):\n");
+	drops = json_object_get(r, "drops_since_clear");
+	fprintf(out, "  drops by reason (non-zero, same period):\n");
 	json_object_foreach((json_t *)drops, k, v) if (json_integer_value(v) != 0)
 	{
 		int reason = fab_drop_by_name(k);

@@ -186,10 +186,15 @@ static int show_ports(struct ctl *c, json_t **out)
 		if (have_counters(c, i)) {
 			struct fab_port_stats s;
 
+			const struct fab_port_stats *abs = &c->fresh->stats[i];
+
 			ctl_port_display(c, i, &s);
-			json_object_set_new(o, "rx_packets", u64_json(s.ctr[FAB_CTR_rx_packets]));
-			json_object_set_new(o, "tx_packets", u64_json(s.ctr[FAB_CTR_tx_packets]));
-			json_object_set_new(o, "drops", u64_json(drops_total(&s)));
+			json_object_set_new(o, "rx_packets",
+					    u64_json(abs->ctr[FAB_CTR_rx_packets]));
+			json_object_set_new(o, "tx_packets",
+					    u64_json(abs->ctr[FAB_CTR_tx_packets]));
+			json_object_set_new(o, "drops", u64_json(drops_total(abs)));
+			json_object_set_new(o, "drops_since_clear", u64_json(drops_total(&s)));
 			json_object_set_new(o, "rates", rates_json(c, base, i));
 		}
 		json_array_append_new(a, o);
@@ -207,6 +212,24 @@ static json_t *binding_macs(const struct fab_model *m, const struct fab_binding 
 	for (size_t i = 0; i < b->nmacs; i++)
 		json_array_append_new(a, mac_json(b->macs[i]));
 	return a;
+}
+
+static json_t *counters_json(const struct fab_port_stats *s)
+{
+	json_t *o = json_object();
+
+	for (int k = 0; k < FAB_CTR__COUNT; k++)
+		json_object_set_new(o, fab_counter_name(k), u64_json(s->ctr[k]));
+	return o;
+}
+
+static json_t *drops_json(const struct fab_port_stats *s)
+{
+	json_t *o = json_object();
+
+	for (int k = 0; k < FAB_DROP__COUNT; k++)
+		json_object_set_new(o, fab_drop_name(k), u64_json(s->drop[k]));
+	return o;
 }
 
 static json_t *offender_json(const struct ctl *c, const struct fab_port_stats *s)
@@ -269,16 +292,15 @@ static int show_port(struct ctl *c, const struct ctl_request *r, json_t **out)
 	json_object_set_new(o, "macs", macs);
 	json_object_set_new(o, "swap_windows", ctl_swap_json(c, p->name));
 	if (have_counters(c, (size_t)i)) {
+		const struct fab_port_stats *abs = &c->fresh->stats[i];
 		struct fab_port_stats s;
-		json_t *ctr = json_object(), *drops = json_object();
 
+		/* Absolute, like the exported metrics: a clear never makes them go back. */
 		ctl_port_display(c, (size_t)i, &s);
-		for (int k = 0; k < FAB_CTR__COUNT; k++)
-			json_object_set_new(ctr, fab_counter_name(k), u64_json(s.ctr[k]));
-		for (int k = 0; k < FAB_DROP__COUNT; k++)
-			json_object_set_new(drops, fab_drop_name(k), u64_json(s.drop[k]));
-		json_object_set_new(o, "counters", ctr);
-		json_object_set_new(o, "drops", drops);
+		json_object_set_new(o, "counters", counters_json(abs));
+		json_object_set_new(o, "drops", drops_json(abs));
+		json_object_set_new(o, "counters_since_clear", counters_json(&s));
+		json_object_set_new(o, "drops_since_clear", drops_json(&s));
 		json_object_set_new(o, "last_offender", offender_json(c, &s));
 		json_object_set_new(o, "rates", rates_json(c, rate_base(c), (size_t)i));
 		if (c->baseline_ns[i] != 0)

@@ -127,12 +127,18 @@ sleep 0.3
 pl --json show port p1 | json_get '.counters.rx_packets' | grep -qx 1000 ||
 	fail "rx_packets is not 1000"
 pl clear counters p1 | grep -q "1 port" || fail "clear counters"
-pl --json show port p1 | json_get '.counters.rx_packets' | grep -qx 0 ||
+pl --json show port p1 | json_get '.counters_since_clear.rx_packets' | grep -qx 0 ||
 	fail "display baseline not applied"
+# JSON counters stay absolute, like the metrics: a clear never makes them go back.
+pl --json show port p1 | json_get '.counters.rx_packets' | grep -qx 1000 ||
+	fail "absolute counter went back after clear"
+pl show port p1 | grep -q "counters since .clear counters." || fail "text header after clear"
 kill -USR1 "$dp_pid"
 sleep 0.3
-pl --json show port p1 | json_get '.counters.rx_packets' | grep -qx 1000 ||
+pl --json show port p1 | json_get '.counters_since_clear.rx_packets' | grep -qx 1000 ||
 	fail "counting after clear"
+pl --json show port p1 | json_get '.counters.rx_packets' | grep -qx 2000 ||
+	fail "absolute counter after clear"
 
 echo "== read-only socket ($SECONDS s)"
 "$ctl" -s "$tmp/cli-ro.sock" show ports >/dev/null || fail "ro socket show"

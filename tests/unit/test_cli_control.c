@@ -557,15 +557,36 @@ static void test_counters_and_clear(void **state)
 	assert_int_equal(json_object_size(json_object_get(o, "drops")), FAB_DROP__COUNT);
 	json_decref(o);
 
+	fake_dp_drops(e->dp, 0, FAB_DROP_runt, 7, 0x020000000099ULL);
 	json_decref(exec_ok(e, "clear counters p1", NULL));
 	fake_dp_traffic(e->dp, 0, 5, 100);
+	fake_dp_drops(e->dp, 0, FAB_DROP_runt, 2, 0x020000000099ULL);
 	o = exec_ok(e, "show port p1", NULL);
+	/* JSON counters are absolute, like the metrics: a clear never makes them go back. */
 	ctr = json_object_get(o, "counters");
-	assert_int_equal(json_integer_value(json_object_get(ctr, "rx_packets")), 5);
+	assert_int_equal(json_integer_value(json_object_get(ctr, "rx_packets")), 114);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(o, "drops"), "runt")),
+			 9);
+	/* Beside them, the counts since the clear, as the text shows them. */
+	ctr = json_object_get(o, "counters_since_clear");
+	assert_int_equal(json_integer_value(json_object_get(ctr, "rx_packets")), 7);
+	assert_int_equal(json_object_size(ctr), FAB_CTR__COUNT);
+	assert_int_equal(
+	    json_integer_value(json_object_get(json_object_get(o, "drops_since_clear"), "runt")),
+	    2);
 	json_decref(o);
-	/* The dataplane's counter did not go back. */
+	o = exec_ok(e, "show ports", NULL);
+	{
+		json_t *p1 = json_array_get(json_object_get(o, "ports"), 0);
+
+		assert_int_equal(json_integer_value(json_object_get(p1, "rx_packets")), 114);
+		assert_int_equal(json_integer_value(json_object_get(p1, "drops")), 9);
+		assert_int_equal(json_integer_value(json_object_get(p1, "drops_since_clear")), 2);
+	}
+	json_decref(o);
+	/* The dataplane's counter did not go back (the view is updated by traffic only). */
 	fake_dp_view(e->dp, &v);
-	assert_int_equal(v.rx_packets[0], 105);
+	assert_int_equal(v.rx_packets[0], 112);
 
 	/* Rates appear once two reads are a second apart: 1000 frames in ~1 s. */
 	for (int i = 0; i < 120; i++)
