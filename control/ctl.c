@@ -12,6 +12,7 @@
 
 #include "cli_import.h"
 #include "ctl_int.h"
+#include "ctl_persist.h"
 #include "fabric/diff.h"
 #include "fabric/pipeline.h"
 #include "sanitize.h"
@@ -151,30 +152,18 @@ static void committed_path(const struct fab_model *m, char *buf, size_t len)
  */
 static int persist(struct ctl *c, char *err, size_t errlen)
 {
-	/* A swap window's MAC is never saved: a restart closes the window. */
+	/* A swap window's MAC is never saved here: ctl_swap_save keeps the windows. */
 	struct fab_model *m = ctl_swap_strip(c, c->confirm_from ? c->confirm_from : c->running);
-	char path[FAB_PATH_MAX + 32], tmp[FAB_PATH_MAX + 40];
+	char path[FAB_PATH_MAX + 32];
 	char *text = NULL;
 	size_t len;
-	int fd, rc = m != NULL ? model_text(m, &text, &len) : -ENOMEM;
+	int rc = m != NULL ? model_text(m, &text, &len) : -ENOMEM;
 
 	if (rc != 0)
 		goto out;
 	(void)mkdir(m->mgmt.state_dir, 0750);
 	committed_path(m, path, sizeof(path));
-	snprintf(tmp, sizeof(tmp), "%s.new", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-	if (fd < 0) {
-		rc = -errno;
-		goto out;
-	}
-	if (write(fd, text, len) != (ssize_t)len || fsync(fd) != 0)
-		rc = errno ? -errno : -EIO;
-	close(fd);
-	if (rc == 0 && rename(tmp, path) != 0)
-		rc = -errno;
-	if (rc != 0)
-		unlink(tmp);
+	rc = ctl_write_atomic(path, text, len);
 out:
 	free(text);
 	c->commit_stale = rc != 0;
@@ -291,6 +280,8 @@ struct ctl *ctl_create(const struct ctl_opts *opts, struct fab_config_errors *er
 		return NULL;
 	}
 	m = load_start_config(&c->opts, errs, c->source, sizeof(c->source), &c->commit_stale);
+	if (m != NULL)
+		m = ctl_persist_load(c, m);
 	if (m == NULL || set_running(c, m) != 0) {
 		if (m != NULL)
 			fab_model_destroy(m);
@@ -315,6 +306,7 @@ void ctl_destroy(struct ctl *c)
 {
 	if (c == NULL)
 		return;
+	ctl_persist_flush(c);
 	ctl_cli_close(c);
 	ctl_sponge_fini(c);
 	ctl_metrics_destroy(c->metrics);
@@ -1286,6 +1278,7 @@ int ctl_run_once(struct ctl *c, int timeout_ms)
 	ctl_sponge_tick(c);
 	ctl_psec_tick(c->psec, now, ctl_wall_ns());
 	ctl_swap_tick(c, now);
+	ctl_persist_tick(c, now);
 	if (ctl_dp_fd(c->dp) >= 0)
 		pfd[n++] = (struct pollfd){.fd = ctl_dp_fd(c->dp), .events = POLLIN};
 	ncli = ctl_cli_pollfds(c, pfd + n, (int)(sizeof(pfd) / sizeof(pfd[0])) - n - 1);

@@ -9,6 +9,7 @@
 #ifndef PEERLAN_CONTROL_CTL_EVENTS_H
 #define PEERLAN_CONTROL_CTL_EVENTS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,5 +41,25 @@ uint64_t ctl_events_total(const struct ctl_events *ev);
 /* The kept events, oldest first, only those of port if not NULL: a JSON
  * array of {time, type, port, text}; NULL on ENOMEM. */
 json_t *ctl_events_json(const struct ctl_events *ev, const char *port);
+
+/*
+ * The list survives a restart of control in a file of the state directory:
+ * the newest CTL_EVENTS_SAVED events as JSON, written to a temporary file
+ * and renamed over the old one, so a crash leaves the old file or the new,
+ * never half of one.
+ */
+#define CTL_EVENTS_SAVED 256
+#define CTL_EVENTS_FILE  "events.json"
+
+/* Whether events were added since the last save or load. */
+bool ctl_events_dirty(const struct ctl_events *ev);
+/* Writes the newest events to path. 0 or a negative errno. */
+int ctl_events_save(struct ctl_events *ev, const char *path);
+/*
+ * Replaces the list by the events in path, before any is added. 0 (also when
+ * there is no file yet), or -EINVAL with the reason in why when the file is
+ * not an event list: then the list is left empty, never half read.
+ */
+int ctl_events_load(struct ctl_events *ev, const char *path, char *why, size_t whylen);
 
 #endif

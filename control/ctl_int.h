@@ -42,7 +42,8 @@ struct ctl_sample {
 struct ctl_swap_window {
 	char port[FAB_NAME_MAX];
 	fab_mac_t mac;
-	uint64_t until_ns; /* control's monotonic clock */
+	uint64_t until_ns;      /* control's monotonic clock */
+	uint64_t until_wall_ns; /* the same as wall-clock time, for the state file */
 };
 
 struct ctl_client {
@@ -101,6 +102,9 @@ struct ctl {
 	/* Open MAC swap windows (ctl_swap.c). */
 	struct ctl_swap_window swaps[CTL_SWAPS_MAX];
 	size_t nswaps;
+	/* The event list's state file (ctl_persist.c). */
+	uint64_t events_saved_ns;
+	int events_save_rc;
 	/* Outcome of configuration changes, for the exporter. */
 	bool last_change_ok;
 	int64_t last_change_time; /* Unix seconds; control's start before any change */
@@ -175,6 +179,17 @@ json_t *ctl_swap_json(const struct ctl *c, const char *port);
 void ctl_swap_forget(struct ctl *c, const char *why);
 /* A copy of m without the windows' MACs: what is saved. NULL on ENOMEM. */
 struct fab_model *ctl_swap_strip(const struct ctl *c, const struct fab_model *m);
+/*
+ * The open windows live in CTL_SWAPS_FILE of the state directory with their
+ * wall-clock expiry, so a restart of control keeps them: save writes it
+ * (after every change), restore reopens the unexpired ones on m (the start
+ * configuration, which never holds their MACs) and returns m, or a new
+ * model in its place (m freed). Expired and unusable windows are dropped,
+ * with an event.
+ */
+#define CTL_SWAPS_FILE "swaps.json"
+void ctl_swap_save(struct ctl *c);
+struct fab_model *ctl_swap_restore(struct ctl *c, struct fab_model *m);
 
 /* show commands (ctl_show.c). */
 int ctl_show(struct ctl *c, const struct ctl_request *r, json_t **out);

@@ -753,6 +753,110 @@ static void test_mac_swap_window(void **state)
 			 0x020000000012ULL);
 }
 
+static void restart_ctl(struct env *e)
+{
+	ctl_destroy(e->ctl);
+	e->ctl = start_ctl(e);
+	assert_true(run_until(e, synced, 2000));
+}
+
+static json_t *swap_windows_p1(struct env *e)
+{
+	json_t *o = exec_ok(e, "show port p1", NULL);
+	json_t *w = json_incref(json_object_get(o, "swap_windows"));
+
+	json_decref(o);
+	return w;
+}
+
+static size_t events_of(struct env *e, const char *type)
+{
+	json_t *o = exec_ok(e, "show events", NULL), *v;
+	size_t i, n = 0;
+
+	json_array_foreach(json_object_get(o, "events"), i, v) n +=
+	    strcmp(json_string_value(json_object_get(v, "type")), type) == 0;
+	json_decref(o);
+	return n;
+}
+
+/* Events and open swap windows survive a restart of control; expired windows do not. */
+static void test_swap_and_events_survive_restart(void **state)
+{
+	struct env *e = *state;
+	char path[256], swaps[256];
+	json_t *w, *a;
+	long long left;
+
+	assert_true(run_until(e, synced, 2000));
+	json_decref(exec_ok(e, "port p1 allow-mac 02:00:00:00:00:21 for 60", NULL));
+	json_decref(exec_ok(e, "port p1 allow-mac 02:00:00:00:00:22 for 60", NULL));
+	assert_int_equal(events_of(e, "swap-open"), 2);
+
+	restart_ctl(e);
+	/* Both windows again, with the time they had left, and their MACs allowed. */
+	w = swap_windows_p1(e);
+	assert_int_equal(json_array_size(w), 2);
+	left = json_integer_value(json_object_get(json_array_get(w, 0), "expires_in_s"));
+	assert_true(left > 0 && left <= 60);
+	json_decref(w);
+	assert_int_equal(ctl_running(e->ctl)->members[0].conns[0].bindings[0].nmacs, 3);
+	/* The events from before the restart, plus one per reopened window. */
+	assert_int_equal(events_of(e, "swap-open"), 4);
+	snprintf(path, sizeof(path), "%s/state/events.json.new", e->dir);
+	assert_int_not_equal(access(path, F_OK), 0);
+
+	/* One window's expiry passes while control is down: only the other comes back. */
+	ctl_destroy(e->ctl);
+	e->ctl = NULL;
+	snprintf(swaps, sizeof(swaps), "%s/state/swaps.json", e->dir);
+	a = json_load_file(swaps, 0, NULL);
+	assert_int_equal(json_array_size(a), 2);
+	json_object_set_new(json_array_get(a, 0), "until_wall_ns", json_integer(1000000000LL));
+	assert_int_equal(json_dump_file(a, swaps, 0), 0);
+	json_decref(a);
+	e->ctl = start_ctl(e);
+	assert_true(run_until(e, synced, 2000));
+	w = swap_windows_p1(e);
+	assert_int_equal(json_array_size(w), 1);
+	json_decref(w);
+	assert_int_equal(ctl_running(e->ctl)->members[0].conns[0].bindings[0].nmacs, 2);
+	assert_int_equal(events_of(e, "swap-close"), 1);
+	{
+		json_t *o = exec_ok(e, "show events p1", NULL), *v;
+		size_t i, expired = 0;
+
+		json_array_foreach(json_object_get(o, "events"), i, v) expired +=
+		    strstr(json_string_value(json_object_get(v, "text")),
+			   "02:00:00:00:00:21 on port p1 expired while control was down") != NULL;
+		assert_int_equal(expired, 1);
+		json_decref(o);
+	}
+
+	/* A corrupted event file: an empty list and a working control, never a crash. */
+	static const char *const bad[] = {
+	    "{\"version\": 1, \"total\": 3, \"events\": [{\"wall_ns\": 1, \"ty",
+	    "{\"version\": 1, \"total\": 1, \"events\": [{\"wall_ns\": \"x\", \"type\": "
+	    "\"a\", \"port\": \"\", \"text\": \"b\"}]}",
+	    "{\"version\": 7, \"total\": 0, \"events\": []}",
+	    "[1, 2, 3]",
+	    "\x01\x02\xff",
+	};
+	snprintf(path, sizeof(path), "%s/state/events.json", e->dir);
+	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		json_t *o;
+
+		ctl_destroy(e->ctl);
+		e->ctl = NULL;
+		write_file(path, bad[k]);
+		e->ctl = start_ctl(e);
+		o = exec_ok(e, "show events", NULL);
+		assert_int_equal(json_array_size(json_object_get(o, "events")), 1); /* reopened */
+		assert_int_equal(json_integer_value(json_object_get(o, "total")), 1);
+		json_decref(o);
+	}
+}
+
 static void test_shows(void **state)
 {
 	struct env *e = *state;
@@ -941,13 +1045,6 @@ static bool has_event(struct env *e)
 
 	json_decref(o);
 	return yes;
-}
-
-static void restart_ctl(struct env *e)
-{
-	ctl_destroy(e->ctl);
-	e->ctl = start_ctl(e);
-	assert_true(run_until(e, synced, 2000));
 }
 
 static void test_sponge(void **state)
@@ -1465,6 +1562,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_shows, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_port_security, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_mac_swap_window, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_swap_and_events_survive_restart, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_dataplane_sends_garbage, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_cli_sockets, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_sponge, setup, teardown),
