@@ -334,6 +334,9 @@ __attribute__((format(printf, 3, 4))) static void reason(fab_reason_fn fn, void 
 	fn(arg, text);
 }
 
+/* The dataplane opens its ports at start (dataplane/main.c) and keeps them. */
+#define FIXED "ports are fixed at start (restart the dataplane)"
+
 size_t fab_model_restart_reasons(const struct fab_model *a, const struct fab_model *b, bool mtu,
 				 fab_reason_fn fn, void *arg)
 {
@@ -345,13 +348,11 @@ size_t fab_model_restart_reasons(const struct fab_model *a, const struct fab_mod
 		int i = fab_model_port_by_name(a, p->name);
 
 		if (i < 0) {
-			reason(fn, arg, "port %s (%s) added: ports are opened at dataplane start",
-			       p->name, p->device);
+			reason(fn, arg, "port %s (%s) added: " FIXED, p->name, p->device);
 			n++;
 		} else if (strcmp(a->ports[i].device, p->device) != 0) {
-			reason(fn, arg,
-			       "port %s: device %s -> %s: ports are opened at dataplane start",
-			       p->name, a->ports[i].device, p->device);
+			reason(fn, arg, "port %s: device %s -> %s: " FIXED, p->name,
+			       a->ports[i].device, p->device);
 			n++;
 		} else if ((size_t)i != j) {
 			moved++;
@@ -359,8 +360,8 @@ size_t fab_model_restart_reasons(const struct fab_model *a, const struct fab_mod
 	}
 	for (size_t i = 0; i < a->nports; i++) {
 		if (fab_model_port_by_name(b, a->ports[i].name) < 0) {
-			reason(fn, arg, "port %s (%s) removed: ports are opened at dataplane start",
-			       a->ports[i].name, a->ports[i].device);
+			reason(fn, arg, "port %s (%s) removed: " FIXED, a->ports[i].name,
+			       a->ports[i].device);
 			n++;
 		}
 		if (a->ports[i].mtu > mtu_max)
@@ -368,8 +369,7 @@ size_t fab_model_restart_reasons(const struct fab_model *a, const struct fab_mod
 	}
 	/* Moves that only follow an added or removed port are said by that line. */
 	if (moved > 0 && a->nports == b->nports && n == 0) {
-		reason(fn, arg,
-		       "%zu port(s) in another order: the dataplane matches ports by position",
+		reason(fn, arg, "%zu port(s) in another order: " FIXED ", matched by position",
 		       moved);
 		n++;
 	}
