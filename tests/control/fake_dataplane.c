@@ -54,6 +54,9 @@ int main(int argc, char **argv)
 		perror(argv[1]);
 		return 1;
 	}
+	/* Set by a test whose configurations add ports, which a real dataplane refuses. */
+	if (getenv("FAKE_DP_PORTS_CHANGE") != NULL)
+		fake_dp_ports_fixed(f, false);
 	sigaction(SIGTERM, &term, NULL);
 	sigaction(SIGINT, &term, NULL);
 	sigaction(SIGUSR1, &usr1, NULL);

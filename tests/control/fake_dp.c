@@ -26,6 +26,7 @@ struct fake_dp {
 	struct fab_wire_buf in, out;
 	int fail_config;
 	struct fab_model *model; /* the running configuration */
+	bool ports_changeable;
 	uint64_t start_ns;
 	struct fake_dp_view v;
 	struct fab_port_stats *stats;
@@ -56,7 +57,7 @@ static int load(struct fake_dp *f, const char *text, size_t len, bool running, c
 		fab_config_errors_clear(&e);
 		return -EINVAL;
 	}
-	if (running && f->model != NULL &&
+	if (running && !f->ports_changeable && f->model != NULL &&
 	    fab_model_restart_text(f->model, m, false, why, sizeof(why)) > 0) {
 		snprintf(msg, msglen, "dataplane kept generation %llu: %s",
 			 (unsigned long long)f->v.generation, why);
@@ -359,6 +360,13 @@ void fake_dp_drop_client(struct fake_dp *f)
 {
 	pthread_mutex_lock(&f->lock);
 	close_client(f);
+	pthread_mutex_unlock(&f->lock);
+}
+
+void fake_dp_ports_fixed(struct fake_dp *f, bool fixed)
+{
+	pthread_mutex_lock(&f->lock);
+	f->ports_changeable = !fixed;
 	pthread_mutex_unlock(&f->lock);
 }
 

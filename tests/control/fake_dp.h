@@ -9,6 +9,7 @@
 #ifndef PEERLAN_TESTS_FAKE_DP_H
 #define PEERLAN_TESTS_FAKE_DP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "fabric/wire.h"
@@ -46,6 +47,9 @@ void fake_dp_restart(struct fake_dp *f, const char *text);
 void fake_dp_reload(struct fake_dp *f, const char *text);
 /* Drops the connected client without changing state (a broken link). */
 void fake_dp_drop_client(struct fake_dp *f);
+/* Whether a CONFIG_SET that changes the port list is refused, as the real
+ * dataplane does (the default), or taken. */
+void fake_dp_ports_fixed(struct fake_dp *f, bool fixed);
 /* Makes the next CONFIG_SET fail with status (0 to stop). */
 void fake_dp_fail_config(struct fake_dp *f, int status);
 /* Counts n received-and-forwarded frames of len bytes on port. */
