@@ -15,6 +15,10 @@
 #define FAB_ETH_MIN_LEN   60 /* without FCS */
 #define FAB_ETH_ADDR_LEN  6
 #define FAB_ETHERTYPE_MIN 0x0600 /* below: an 802.3 length field (LLC/SNAP) */
+#define FAB_ETH_OFF_DST   0
+#define FAB_ETH_OFF_SRC   6
+#define FAB_ETH_OFF_TYPE  12     /* EtherType, or the tag's TPID */
+#define FAB_VLAN_VID_MASK 0x0fff /* of the tag control word after the TPID */
 
 #define FAB_ETH_P_IPV4    0x0800
 #define FAB_ETH_P_ARP     0x0806
@@ -38,6 +42,7 @@
 #define FAB_MAC_EDP             0x00e02b000000ULL
 #define FAB_MAC_IPV6_MCAST_BASE 0x333300000000ULL /* 33:33:xx:xx:xx:xx */
 #define FAB_MAC_IPV6_MCAST_MASK 0xffff00000000ULL
+#define FAB_MAC_IPV6_ALL_NODES  0x333300000001ULL /* ff02::1's */
 #define FAB_MAC_IPV6_SNMC_BASE  0x3333ff000000ULL /* solicited-node multicast */
 #define FAB_MAC_IPV6_SNMC_MASK  0xffffff000000ULL
 #define FAB_MAC_IPV4_MCAST_BASE 0x01005e000000ULL
@@ -45,6 +50,10 @@
 
 /* IPv4 */
 #define FAB_IPV4_HLEN_MIN 20
+#define FAB_IPV4_VERSION  4
+#define FAB_IPV4_ADDR_LEN 4
+#define FAB_IPV4_OFF_SRC  12
+#define FAB_IPV4_OFF_DST  16
 #define FAB_IPPROTO_ICMP  1
 #define FAB_IPPROTO_IGMP  2
 #define FAB_IPPROTO_TCP   6
@@ -58,6 +67,15 @@
 
 /* IPv6 */
 #define FAB_IPV6_HLEN         40
+#define FAB_IPV6_VERSION      6
+#define FAB_IPV6_VFC          0x60000000 /* first word: version 6, traffic class and flow 0 */
+#define FAB_IPV6_ADDR_LEN     16
+#define FAB_IPV6_OFF_PLEN     4 /* payload length */
+#define FAB_IPV6_OFF_NH       6
+#define FAB_IPV6_OFF_HLIM     7
+#define FAB_IPV6_OFF_SRC      8
+#define FAB_IPV6_OFF_DST      24
+#define FAB_IPV6_MCAST        0xff /* first byte of a multicast address */
 #define FAB_IPPROTO_HOPOPTS   0
 #define FAB_IPPROTO_ROUTING   43
 #define FAB_IPPROTO_FRAGMENT  44
@@ -82,6 +100,17 @@
 #define FAB_ARP_HTYPE_ETH  1
 #define FAB_ARP_OP_REQUEST 1
 #define FAB_ARP_OP_REPLY   2
+#define FAB_ARP_PLEN_IPV4  4
+/* ARP fields, as offsets from the start of the ARP header */
+#define FAB_ARP_OFF_HTYPE 0
+#define FAB_ARP_OFF_PTYPE 2
+#define FAB_ARP_OFF_HLEN  4
+#define FAB_ARP_OFF_PLEN  5
+#define FAB_ARP_OFF_OP    6
+#define FAB_ARP_OFF_SHA   8
+#define FAB_ARP_OFF_SPA   14
+#define FAB_ARP_OFF_THA   18
+#define FAB_ARP_OFF_TPA   24
 
 /* Header sizes, bit fields and ranges the pipeline's rules read. */
 #define FAB_IPV4_FRAG_OFF   0x1fff     /* fragment offset bits of the flags word */
@@ -98,6 +127,14 @@
 /* Neighbour discovery (RFC 4861) */
 #define FAB_ND_HOP_LIMIT    255
 #define FAB_ND_MSG_LEN      24 /* NS/NA: ICMPv6 header, flags or reserved, target */
+#define FAB_ICMP6_OFF_TYPE  0
+#define FAB_ICMP6_OFF_CODE  1
+#define FAB_ICMP6_OFF_CSUM  2
+#define FAB_ND_OFF_FLAGS    4 /* NA: R, S, O; NS: reserved */
+#define FAB_ND_OFF_TARGET   8
+#define FAB_ND_OFF_OPTS     FAB_ND_MSG_LEN
+#define FAB_ND_OPT_UNIT     8 /* an option's length field counts 8-byte units */
+#define FAB_ND_OPT_LLA_LEN  8 /* a link-layer address option on Ethernet: type, 1, MAC */
 #define FAB_ND_OPT_SLLA     1
 #define FAB_ND_OPT_TLLA     2
 #define FAB_ND_NA_ROUTER    0x80 /* first byte of the NA flags word */
