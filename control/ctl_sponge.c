@@ -19,7 +19,7 @@
 
 #include "ctl_int.h"
 #include "ctl_metrics.h"
-#include "fabric/pipeline.h"
+#include "fabric/neigh.h"
 #include "fabric/proto.h"
 #include "fabric/sponge.h"
 #include "fabric/tables.h"
@@ -88,32 +88,6 @@ static size_t count_state(const struct fab_sponge *s, enum fab_sponge_state st)
 		k += v[i].state == st;
 	free(v);
 	return k;
-}
-
-static fab_mac_t rd_mac(const uint8_t *p)
-{
-	fab_mac_t m = 0;
-
-	for (int i = 0; i < 6; i++)
-		m = m << 8 | p[i];
-	return m;
-}
-
-static void wr_mac(uint8_t *p, fab_mac_t m)
-{
-	for (int i = 5; i >= 0; i--, m >>= 8)
-		p[i] = (uint8_t)m;
-}
-
-static uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
 }
 
 static uint32_t v4_of(const struct fab_naddr *a)
@@ -218,84 +192,38 @@ struct neigh_frame {
 	uint16_t port;
 	int lan;
 	fab_mac_t src, dst;
-	uint8_t kind; /* below */
+	uint8_t kind; /* enum fab_neigh_kind */
 	bool solicited;
 	struct fab_naddr sender; /* ARP sender / IPv6 source; unspecified for DAD */
 	struct fab_naddr target; /* ARP target / ND target / the data's destination */
 	struct fab_naddr to;     /* ARP target / IPv6 destination */
 };
 
-enum { K_ARP_REQ, K_ARP_REP, K_NS, K_NA, K_DATA };
-
-static int parse_ip6(const uint8_t *ip, size_t len, struct neigh_frame *nf)
-{
-	const uint8_t *icmp = ip + FAB_IPV6_HLEN;
-	struct fab_ip6 a;
-
-	if (len < FAB_IPV6_HLEN || (ip[0] >> 4) != 6)
-		return -EBADMSG;
-	memcpy(a.b, ip + 8, 16);
-	fab_naddr_from6(&nf->sender, &a);
-	memcpy(a.b, ip + 24, 16);
-	fab_naddr_from6(&nf->target, &a);
-	nf->to = nf->target;
-	nf->kind = K_DATA;
-	/* The pipeline checked ND's hop limit, checksum and options before punting. */
-	if (ip[6] != FAB_IPPROTO_ICMPV6 || len < FAB_IPV6_HLEN + 24 ||
-	    (icmp[0] != FAB_ICMP6_NS && icmp[0] != FAB_ICMP6_NA))
-		return 0;
-	nf->kind = icmp[0] == FAB_ICMP6_NS ? K_NS : K_NA;
-	nf->solicited = (icmp[4] & 0x40) != 0;
-	memcpy(a.b, icmp + 8, 16);
-	fab_naddr_from6(&nf->target, &a);
-	return 0;
-}
-
+/*
+ * Reads a punted frame (fabric/neigh.c checks its headers again: what
+ * comes over a socket is checked before use) and finds its LAN.
+ */
 static int parse(const struct fab_tables *t, const struct fab_wire_frame_msg *f,
 		 struct neigh_frame *nf)
 {
-	const uint8_t *d = f->frame;
-	size_t off = FAB_ETH_HLEN, len = f->len;
-	uint16_t et, vlan = 0;
+	struct fab_neigh_frame n;
+	int rc = fab_neigh_parse(f->frame, f->len, &n);
 
-	if (len < FAB_ETH_HLEN)
-		return -EBADMSG;
+	if (rc != 0)
+		return rc;
 	nf->port = f->port;
-	nf->dst = rd_mac(d);
-	nf->src = rd_mac(d + 6);
-	et = rd16(d + 12);
-	if (et == FAB_ETH_P_8021Q) {
-		if (len < FAB_ETH_HLEN + FAB_VLAN_HLEN)
-			return -EBADMSG;
-		vlan = rd16(d + 14) & 0xfff;
-		et = rd16(d + 16);
-		off += FAB_VLAN_HLEN;
-	}
-	nf->lan = fab_tables_lan_of(t, f->port, vlan);
+	nf->dst = n.eth.dst;
+	nf->src = n.eth.src;
+	nf->lan = fab_tables_lan_of(t, f->port, n.eth.tagged ? n.eth.vid : 0);
 	if (nf->lan < 0)
 		return -ENOENT;
-	if (et == FAB_ETH_P_ARP) {
-		const uint8_t *a = d + off;
-
-		if (len < off + FAB_ARP_LEN)
-			return -EBADMSG;
-		nf->kind = rd16(a + 6) == FAB_ARP_OP_REQUEST ? K_ARP_REQ : K_ARP_REP;
-		fab_naddr_from4(&nf->sender, a + 14);
-		fab_naddr_from4(&nf->target, a + 24);
-		nf->to = nf->target;
-		return 0;
-	}
-	if (et == FAB_ETH_P_IPV4) {
-		if (len < off + FAB_IPV4_HLEN_MIN)
-			return -EBADMSG;
-		nf->kind = K_DATA;
-		fab_naddr_from4(&nf->sender, d + off + 12);
-		fab_naddr_from4(&nf->target, d + off + 16);
-		return 0;
-	}
-	if (et == FAB_ETH_P_IPV6)
-		return parse_ip6(d + off, len - off, nf);
-	return -EPROTONOSUPPORT;
+	nf->kind = n.kind;
+	nf->solicited = n.solicited;
+	_Static_assert(sizeof(nf->sender.b) == sizeof(n.sender), "16-byte addresses, IPv4 mapped");
+	memcpy(nf->sender.b, n.sender, sizeof(n.sender));
+	memcpy(nf->target.b, n.target, sizeof(n.target));
+	memcpy(nf->to.b, n.to, sizeof(n.to));
+	return 0;
 }
 
 /* The owner of an address on a LAN; 0 or -ENOENT. */
@@ -360,7 +288,7 @@ static bool answer_copy(struct ctl_sponge *sp, const struct neigh_frame *nf, uin
 {
 	struct fab_owner to, src, owner;
 
-	if ((nf->kind != K_ARP_REP && nf->kind != K_NA) ||
+	if ((nf->kind != FAB_NEIGH_ARP_REPLY && nf->kind != FAB_NEIGH_NA) ||
 	    fab_tables_lookup_mac(sp->t, (uint16_t)nf->lan, nf->dst, &to) != 0 ||
 	    to.port != nf->port ||
 	    (fab_tables_lookup_mac(sp->t, (uint16_t)nf->lan, nf->src, &src) == 0 &&
@@ -393,7 +321,7 @@ void ctl_sponge_punt(struct ctl *c, const struct fab_wire_frame_msg *f)
 		sp->unparsed++;
 		return;
 	}
-	if (nf.kind == K_DATA) {
+	if (nf.kind == FAB_NEIGH_IP) {
 		struct fab_sponge_info info;
 
 		/* Sent to the sponge MAC: correct the sender if the address lives. */
@@ -405,7 +333,7 @@ void ctl_sponge_punt(struct ctl *c, const struct fab_wire_frame_msg *f)
 		return;
 	}
 	/* An NA speaks for its target; everything else for its sender. */
-	claimed = nf.kind == K_NA ? &nf.target : &nf.sender;
+	claimed = nf.kind == FAB_NEIGH_NA ? &nf.target : &nf.sender;
 	if (fab_naddr_is_unspec(claimed) || link_local6(claimed)) {
 		claimed = NULL;
 	} else {
@@ -418,7 +346,7 @@ void ctl_sponge_punt(struct ctl *c, const struct fab_wire_frame_msg *f)
 		fab_sponge_heard(sp->s, claimed, now);
 	}
 	/* A request from a verified sender (never a DAD probe) counts as a query. */
-	if ((nf.kind == K_ARP_REQ || nf.kind == K_NS) && claimed != NULL &&
+	if ((nf.kind == FAB_NEIGH_ARP_REQUEST || nf.kind == FAB_NEIGH_NS) && claimed != NULL &&
 	    memcmp(&nf.sender, &nf.target, sizeof(nf.target)) != 0)
 		fab_sponge_query(sp->s, &nf.target, &nf.sender, now);
 }
@@ -441,69 +369,37 @@ static void inject(struct ctl *c, uint16_t port, const uint8_t *frame, uint16_t 
 	}
 }
 
-/* Ethernet header with the LAN's tag on a trunk port; returns its length. */
-static size_t eth(const struct fab_model *m, uint16_t port, uint16_t lan, uint8_t *d, fab_mac_t dst,
-		  fab_mac_t src, uint16_t et)
+/* The Ethernet header of a frame out of port on lan: the LAN's tag on a trunk port. */
+static struct fab_eth_hdr eth(const struct fab_model *m, uint16_t port, uint16_t lan, fab_mac_t dst,
+			      fab_mac_t src)
 {
-	size_t off = 12;
-
-	wr_mac(d, dst);
-	wr_mac(d + 6, src);
-	if (m->ports[port].mode == FAB_PORT_TRUNK) {
-		wr16(d + 12, FAB_ETH_P_8021Q);
-		wr16(d + 14, m->lans[lan].vlan);
-		off += 4;
-	}
-	wr16(d + off, et);
-	return off + 2;
+	return (struct fab_eth_hdr){.dst = dst,
+				    .src = src,
+				    .tagged = m->ports[port].mode == FAB_PORT_TRUNK,
+				    .vid = m->lans[lan].vlan};
 }
 
-static size_t arp_frame(const struct fab_model *m, uint16_t port, uint16_t lan, uint8_t *d,
-			fab_mac_t dst, uint16_t op, fab_mac_t sha, const uint8_t spa[4],
-			fab_mac_t tha, const uint8_t tpa[4])
+/* An ARP message between IPv4 addresses held as struct fab_naddr. */
+static struct fab_arp_msg arp_msg(uint16_t op, fab_mac_t sha, const struct fab_naddr *spa,
+				  fab_mac_t tha, const struct fab_naddr *tpa)
 {
-	size_t off = eth(m, port, lan, d, dst, sha, FAB_ETH_P_ARP);
-	uint8_t *a = d + off;
+	struct fab_arp_msg a = {.op = op, .sha = sha, .tha = tha};
 
-	wr16(a, FAB_ARP_HTYPE_ETH);
-	wr16(a + 2, FAB_ETH_P_IPV4);
-	a[4] = 6;
-	a[5] = 4;
-	wr16(a + 6, op);
-	wr_mac(a + 8, sha);
-	memcpy(a + 14, spa, 4);
-	wr_mac(a + 18, tha);
-	memcpy(a + 24, tpa, 4);
-	return off + FAB_ARP_LEN;
+	memcpy(a.spa, spa->b + 12, sizeof(a.spa));
+	memcpy(a.tpa, tpa->b + 12, sizeof(a.tpa));
+	return a;
 }
 
-/* An NS (type 135) or NA (136) with one link-layer option, unless lla is 0. */
-static size_t nd_frame(const struct fab_model *m, uint16_t port, uint16_t lan, uint8_t *d,
-		       fab_mac_t dst, fab_mac_t src, uint8_t type, uint8_t flags,
-		       const uint8_t sip[16], const uint8_t dip[16], const uint8_t target[16],
-		       fab_mac_t lla)
+/* An NS or NA; lla FAB_ND_NO_LLA leaves out the link-layer option. */
+static struct fab_nd_msg nd_msg(uint8_t type, uint8_t flags, const uint8_t src[16],
+				const uint8_t dst[16], const uint8_t target[16], fab_mac_t lla)
 {
-	size_t off = eth(m, port, lan, d, dst, src, FAB_ETH_P_IPV6);
-	uint8_t *ip = d + off, *icmp = ip + FAB_IPV6_HLEN;
-	uint16_t ilen = lla ? 32 : 24;
+	struct fab_nd_msg nd = {.type = type, .flags = flags, .lla = lla};
 
-	memset(ip, 0, FAB_IPV6_HLEN + ilen);
-	ip[0] = 0x60;
-	wr16(ip + 4, ilen);
-	ip[6] = FAB_IPPROTO_ICMPV6;
-	ip[7] = 255;
-	memcpy(ip + 8, sip, 16);
-	memcpy(ip + 24, dip, 16);
-	icmp[0] = type;
-	icmp[4] = flags;
-	memcpy(icmp + 8, target, 16);
-	if (lla) {
-		icmp[24] = type == FAB_ICMP6_NS ? 1 : 2;
-		icmp[25] = 1;
-		wr_mac(icmp + 26, lla);
-	}
-	wr16(icmp + 2, fab_icmp6_csum(ip, icmp, ilen));
-	return off + FAB_IPV6_HLEN + ilen;
+	memcpy(nd.src, src, sizeof(nd.src));
+	memcpy(nd.dst, dst, sizeof(nd.dst));
+	memcpy(nd.target, target, sizeof(nd.target));
+	return nd;
 }
 
 static const uint8_t zero16[16];
@@ -515,7 +411,7 @@ static void probe(struct ctl *c, const struct fab_naddr *a)
 	const struct fab_model *m = c->running;
 	fab_mac_t smac = m->policy.sponge.mac;
 	struct fab_owner o;
-	uint8_t d[128], snm[16] = {0xff, 0x02, [11] = 1, [12] = 0xff};
+	uint8_t d[FAB_NEIGH_FRAME_MAX];
 	size_t n;
 	int lan;
 
@@ -526,16 +422,22 @@ static void probe(struct ctl *c, const struct fab_naddr *a)
 	if (lan == (int)m->nlans)
 		return;
 	if (fab_naddr_is4(a)) {
-		n = arp_frame(m, o.port, o.lan, d, o.mac, FAB_ARP_OP_REQUEST, smac, zero16, 0,
-			      a->b + 12);
-	} else {
-		/* The solicited-node group and its MAC: ff02::1:ffXX:XXXX, 33:33:ff:XX:XX:XX. */
-		fab_mac_t group = FAB_MAC_IPV6_SNMC_BASE | (fab_mac_t)a->b[13] << 16 |
-				  (fab_mac_t)a->b[14] << 8 | a->b[15];
+		struct fab_eth_hdr e = eth(m, o.port, o.lan, o.mac, smac);
+		struct fab_arp_msg arp = {.op = FAB_ARP_OP_REQUEST, .sha = smac};
 
-		memcpy(snm + 13, a->b + 13, 3);
-		n = nd_frame(m, o.port, o.lan, d, group, smac, FAB_ICMP6_NS, 0, zero16, snm, a->b,
-			     0);
+		/* Sender 0.0.0.0 (RFC 5227): the probe claims nothing. */
+		memcpy(arp.tpa, a->b + 12, sizeof(arp.tpa));
+		n = fab_arp_frame(d, &e, &arp);
+	} else {
+		uint8_t snm[16];
+		fab_mac_t group;
+		struct fab_eth_hdr e;
+		struct fab_nd_msg ns;
+
+		fab_nd_snm(a->b, snm, &group);
+		e = eth(m, o.port, o.lan, group, smac);
+		ns = nd_msg(FAB_ICMP6_NS, 0, zero16, snm, a->b, FAB_ND_NO_LLA);
+		n = fab_nd_frame(d, &e, &ns);
 	}
 	c->sponge->probes++;
 	inject(c, o.port, d, (uint16_t)n);
@@ -548,7 +450,7 @@ static void announce(struct ctl *c, const struct fab_naddr *a)
 	fab_mac_t smac = m->policy.sponge.mac;
 	static const uint8_t all_nodes[16] = {0xff, 0x02, [15] = 1};
 	struct fab_owner o;
-	uint8_t d[128];
+	uint8_t d[FAB_NEIGH_FRAME_MAX];
 
 	for (size_t lan = 0; lan < m->nlans; lan++) {
 		if (owner_of(c->sponge->t, (int)lan, a, &o) != 0)
@@ -561,13 +463,21 @@ static void announce(struct ctl *c, const struct fab_naddr *a)
 				carries |= m->ports[p].lans[k] == lan;
 			if (!carries || p == o.port || m->ports[p].kind != FAB_PORT_EDGE)
 				continue;
-			if (fab_naddr_is4(a))
-				n = arp_frame(m, (uint16_t)p, (uint16_t)lan, d, FAB_MAC_BROADCAST,
-					      FAB_ARP_OP_REQUEST, smac, a->b + 12, 0, a->b + 12);
-			else
-				n = nd_frame(m, (uint16_t)p, (uint16_t)lan, d,
-					     FAB_MAC_IPV6_MCAST_BASE | 1, smac, FAB_ICMP6_NA, 0x20,
-					     a->b, all_nodes, a->b, smac);
+			/* Gratuitous ARP, or an unsolicited NA that overrides caches. */
+			if (fab_naddr_is4(a)) {
+				struct fab_eth_hdr e =
+				    eth(m, (uint16_t)p, (uint16_t)lan, FAB_MAC_BROADCAST, smac);
+				struct fab_arp_msg arp = arp_msg(FAB_ARP_OP_REQUEST, smac, a, 0, a);
+
+				n = fab_arp_frame(d, &e, &arp);
+			} else {
+				struct fab_eth_hdr e = eth(m, (uint16_t)p, (uint16_t)lan,
+							   FAB_MAC_IPV6_ALL_NODES, smac);
+				struct fab_nd_msg na = nd_msg(FAB_ICMP6_NA, FAB_ND_NA_OVERRIDE,
+							      a->b, all_nodes, a->b, smac);
+
+				n = fab_nd_frame(d, &e, &na);
+			}
 			inject(c, (uint16_t)p, d, (uint16_t)n);
 		}
 	}
@@ -579,17 +489,25 @@ static void correct(struct ctl *c, const struct correction *k)
 {
 	const struct fab_model *m = c->running;
 	struct fab_owner o;
-	uint8_t d[128];
+	struct fab_eth_hdr e;
+	uint8_t d[FAB_NEIGH_FRAME_MAX];
 	size_t n;
 
 	if (owner_of(c->sponge->t, k->lan, &k->addr, &o) != 0 || k->port >= m->nports)
 		return;
-	if (fab_naddr_is4(&k->addr))
-		n = arp_frame(m, k->port, k->lan, d, k->to, FAB_ARP_OP_REPLY, o.mac, k->addr.b + 12,
-			      k->to, k->asker.b + 12);
-	else
-		n = nd_frame(m, k->port, k->lan, d, k->to, o.mac, FAB_ICMP6_NA, 0x20, k->addr.b,
-			     k->asker.b, k->addr.b, o.mac);
+	e = eth(m, k->port, k->lan, k->to, o.mac);
+	if (fab_naddr_is4(&k->addr)) {
+		struct fab_arp_msg arp =
+		    arp_msg(FAB_ARP_OP_REPLY, o.mac, &k->addr, k->to, &k->asker);
+
+		n = fab_arp_frame(d, &e, &arp);
+	} else {
+		/* Unsolicited, with override: it replaces the sponge MAC in the sender's cache. */
+		struct fab_nd_msg na = nd_msg(FAB_ICMP6_NA, FAB_ND_NA_OVERRIDE, k->addr.b,
+					      k->asker.b, k->addr.b, o.mac);
+
+		n = fab_nd_frame(d, &e, &na);
+	}
 	c->sponge->corrections++;
 	inject(c, k->port, d, (uint16_t)n);
 }
