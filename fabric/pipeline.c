@@ -32,6 +32,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "neigh.h"
 #include "pipeline.h"
 #include "proto.h"
 #include "tables_impl.h"
@@ -424,19 +425,17 @@ static int answer(const struct burst *b, const struct fab_frame *f, const struct
 	return egress(b, f, m, p, len, b->in_port, v, FAB_ACT_REPLY, OUT_ANSWER);
 }
 
-/* Turns an ARP request into the reply of owner, back to the requester. */
+/*
+ * Turns an ARP request into the reply of owner, back to the requester (the
+ * request's sender hardware address, which arp() checked is m->src).
+ */
 static void arp_build(struct fab_frame *f, const struct meta *m, fab_mac_t owner)
 {
 	uint8_t *a = f->data + m->l2len;
-	uint32_t spa = rd32(a + 14), tpa = rd32(a + 24);
 
 	wr_mac(f->data, m->src);
 	wr_mac(f->data + FAB_ETH_ADDR_LEN, owner);
-	wr16(a + 6, FAB_ARP_OP_REPLY);
-	wr_mac(a + 8, owner);
-	wr32(a + 14, tpa);
-	wr_mac(a + 18, m->src);
-	wr32(a + 24, spa);
+	fab_arp_answer(a, owner);
 	memset(a + FAB_ARP_LEN, 0, (size_t)(f->len - m->l2len - FAB_ARP_LEN));
 }
 
@@ -529,9 +528,6 @@ static bool nd_group_ok(const uint8_t *dst, fab_mac_t mac)
 	       mac == (FAB_MAC_IPV6_MCAST_BASE | rd32(dst + 12));
 }
 
-/* The length of a neighbour advertisement with its target link-layer option. */
-#define NA_LEN (FAB_ND_MSG_LEN + 8)
-
 /*
  * Plans the answer of mac to a neighbour solicitation whose ICMPv6 message
  * is at icmp_off from the IPv6 header. The answer is 32 bytes of ICMPv6; a
@@ -541,7 +537,7 @@ static bool nd_group_ok(const uint8_t *dst, fab_mac_t mac)
 static int nd_answer(const struct burst *b, const struct fab_frame *f, const struct meta *m,
 		     struct fab_verdict *v, struct plan *p, fab_mac_t mac, uint32_t icmp_off)
 {
-	uint16_t need = (uint16_t)(m->l2len + FAB_IPV6_HLEN + NA_LEN);
+	uint16_t need = (uint16_t)(m->l2len + FAB_IPV6_HLEN + FAB_ND_LLA_MSG_LEN);
 
 	if (need > f->len && f->headroom < need - f->len)
 		return drop(v, FAB_DROP_no_buffer);
@@ -557,13 +553,17 @@ static int nd_answer(const struct burst *b, const struct fab_frame *f, const str
 static void nd_build(struct fab_frame *f, const struct meta *m, struct fab_verdict *v,
 		     fab_mac_t owner, uint32_t icmp_off)
 {
-	uint16_t need = (uint16_t)(m->l2len + FAB_IPV6_HLEN + NA_LEN);
-	uint8_t target[16], asker[16], *d = f->data, *ip, *icmp;
+	uint16_t need = (uint16_t)(m->l2len + FAB_IPV6_HLEN + FAB_ND_LLA_MSG_LEN);
+	struct fab_nd_msg na = {
+	    .type = FAB_ICMP6_NA, .flags = FAB_ND_NA_SOLICITED | FAB_ND_NA_OVERRIDE, .lla = owner};
+	uint8_t *d = f->data;
 
 	if (need != f->len)
 		v->flags |= FAB_VF_MOVED;
-	memcpy(target, d + m->l2len + icmp_off + 8, sizeof(target));
-	memcpy(asker, d + m->l2len + IP6_SRC_OFF, sizeof(asker));
+	/* Copied before the answer overwrites the solicitation they are in. */
+	memcpy(na.target, d + m->l2len + icmp_off + FAB_ND_OFF_TARGET, sizeof(na.target));
+	memcpy(na.src, na.target, sizeof(na.src));
+	memcpy(na.dst, d + m->l2len + IP6_SRC_OFF, sizeof(na.dst));
 	if (need > f->len) {
 		uint16_t grow = (uint16_t)(need - f->len);
 
@@ -575,22 +575,7 @@ static void nd_build(struct fab_frame *f, const struct meta *m, struct fab_verdi
 	f->len = need;
 	wr_mac(d, m->src);
 	wr_mac(d + FAB_ETH_ADDR_LEN, owner);
-	ip = d + m->l2len;
-	wr32(ip, 0x60000000);
-	wr16(ip + 4, NA_LEN);
-	ip[6] = FAB_IPPROTO_ICMPV6;
-	ip[7] = FAB_ND_HOP_LIMIT;
-	memcpy(ip + IP6_SRC_OFF, target, sizeof(target));
-	memcpy(ip + IP6_DST_OFF, asker, sizeof(asker));
-	icmp = ip + FAB_IPV6_HLEN;
-	memset(icmp, 0, NA_LEN);
-	icmp[0] = FAB_ICMP6_NA;
-	icmp[4] = FAB_ND_NA_SOLICITED | FAB_ND_NA_OVERRIDE;
-	memcpy(icmp + 8, target, sizeof(target));
-	icmp[FAB_ND_MSG_LEN] = FAB_ND_OPT_TLLA;
-	icmp[FAB_ND_MSG_LEN + 1] = 1;
-	wr_mac(icmp + FAB_ND_MSG_LEN + 2, owner);
-	wr16(icmp + 2, fab_icmp6_csum(ip, icmp, NA_LEN));
+	fab_nd_write(d + m->l2len, &na);
 }
 
 /*
