@@ -81,6 +81,10 @@ struct ctl {
 	struct fab_wire_port_state dp_ports[FAB_PORTS_MAX];
 	uint64_t dp_status_ns; /* when dp_status was read */
 	char dp_error[256];    /* last failure to bring the dataplane in line */
+	/* A request got no reply in time: since when (0: it answers), and the
+	 * reply count then; a later reply ends it (ctl_dp_replies). */
+	uint64_t stall_ns, stall_wall_ns;
+	uint64_t stall_replies;
 	uint64_t connects;
 	uint64_t punts;     /* PUNT messages received from the dataplane */
 	uint64_t punts_bad; /* of which did not decode: counted, not used */
