@@ -24,6 +24,7 @@
 #define BACKOFF_MAX_MS   5000
 #define COMMITTED_FILE   "committed.yaml"
 #define RATE_INTERVAL_NS 1000000000ULL
+#define CLI_IDLE_S       60
 
 uint64_t ctl_now_ns(void)
 {
@@ -264,6 +265,8 @@ struct ctl *ctl_create(const struct ctl_opts *opts, struct fab_config_errors *er
 		c->opts.poll_ms = POLL_MS;
 	if (c->opts.backoff_max_ms == 0)
 		c->opts.backoff_max_ms = BACKOFF_MAX_MS;
+	if (c->opts.cli_idle_s == 0)
+		c->opts.cli_idle_s = CLI_IDLE_S;
 	snprintf(c->config_path, sizeof(c->config_path), "%s", opts->config_path);
 	c->opts.config_path = c->config_path;
 	c->cli_fd = c->cli_ro_fd = -1;

@@ -29,6 +29,7 @@ struct ctl_opts {
 	unsigned answer_ms;       /* every other request to the dataplane; 0: 1 s */
 	unsigned poll_ms;         /* counter reads for rates; 0: 1 s */
 	unsigned backoff_max_ms;  /* reconnect back-off ceiling; 0: 5 s */
+	unsigned cli_idle_s;      /* CLI connections idle this long are closed; 0: 60 s */
 };
 
 struct ctl;

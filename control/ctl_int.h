@@ -49,6 +49,7 @@ struct ctl_swap_window {
 struct ctl_client {
 	int fd;
 	bool readonly;
+	uint64_t last_ns; /* last byte in or out: idle ones are closed */
 	struct fab_wire_buf in;
 	struct fab_wire_buf out;
 };

@@ -56,6 +56,7 @@ timed() {
 echo "== start ($SECONDS s)"
 "$fakedp" "$tmp/dp.sock" "$tmp/peerlan.yaml" &
 dp_pid=$!
+# shellcheck disable=SC2119 # no options for control
 start_control
 wait_synced
 scrape >"$tmp/metrics.txt" || fail "scrape"
