@@ -7,8 +7,9 @@
  * to every local user and answers show commands only.
  *
  * Connections are few (CTL_CLIENTS_MAX, of which CTL_CLIENTS_RO_MAX on the
- * read-only socket), so one that sits idle is closed after cli_idle_s, and
- * one refused gets a message saying why before the close.
+ * read-only socket), so one that sits idle, or dribbles a request, is
+ * closed after cli_idle_s, and one refused gets a message saying why before
+ * the close.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -199,7 +200,10 @@ static void accept_one(struct ctl *c, int lfd, bool readonly)
 	       CTL_CLIENTS_MAX);
 }
 
-/* Closes connections idle for cli_idle_s: nothing to read, nothing to send. */
+/*
+ * Closes connections with no byte in or out for cli_idle_s, and those whose
+ * request is still not whole after as long, however slowly it comes in.
+ */
 static void close_idle(struct ctl *c, uint64_t now)
 {
 	uint64_t idle_ns = (uint64_t)c->opts.cli_idle_s * 1000000000ULL;
@@ -207,8 +211,8 @@ static void close_idle(struct ctl *c, uint64_t now)
 	for (int i = 0; i < CTL_CLIENTS_MAX; i++) {
 		struct ctl_client *cl = &c->clients[i];
 
-		if (cl->fd >= 0 && cl->in.len == 0 && cl->out.len == 0 &&
-		    now - cl->last_ns >= idle_ns)
+		if (cl->fd >= 0 && (now - cl->last_ns >= idle_ns ||
+				    (cl->in.len > 0 && now - cl->in_since_ns >= idle_ns)))
 			client_close(cl);
 	}
 }
@@ -281,6 +285,8 @@ void ctl_cli_serve(struct ctl *c, const struct pollfd *pfd, int n)
 			}
 		}
 		if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR)) {
+			if (cl->in.len == 0)
+				cl->in_since_ns = now;
 			rc = fab_wire_buf_read(&cl->in, cl->fd);
 			if ((rc != 0 && rc != -EAGAIN) || !handle(c, cl)) {
 				/* Whatever replies are ready go out before the close. */

@@ -49,7 +49,8 @@ struct ctl_swap_window {
 struct ctl_client {
 	int fd;
 	bool readonly;
-	uint64_t last_ns; /* last byte in or out: idle ones are closed */
+	uint64_t last_ns;     /* last byte in or out: idle ones are closed */
+	uint64_t in_since_ns; /* first byte of the request still incomplete */
 	struct fab_wire_buf in;
 	struct fab_wire_buf out;
 };

@@ -4,7 +4,8 @@
 #   second (and reconnect when cut) do not make a scrape fail;
 # - 16 idle connections to the read-only CLI socket are closed after the
 #   idle timeout (--cli-idle-timeout 1 here), so a new client is served;
-#   until then a refused client is told why.
+#   until then a refused client is told why; a client that dribbles a
+#   request byte by byte is cut off after as long.
 # Usage: slow_clients_test.sh CONTROL CTL FAKE_DP
 set -euo pipefail
 command -v curl >/dev/null || { echo "curl is not installed: skipped"; exit 77; }
@@ -99,4 +100,28 @@ done
 [[ -n $ok ]] || fail "idle read-only connections still lock other users out"
 kill -0 "$hold_pid" 2>/dev/null || fail "the holder exited: the test proves nothing"
 stop_holders
+
+echo "== a CLI client that dribbles its request ($SECONDS s)"
+# A valid header announcing 1000 bytes, then one byte every 0.2 s: never
+# idle, never whole. It must be cut (1 s after its first byte; 10 s allowed).
+python3 - "$tmp/cli-ro.sock" <<'PY' || fail "a dribbling CLI client was never cut off"
+import socket, struct, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+# fabric/wire.h: magic "PLAN", version 1, type CLI (8), flags, length, id, status
+s.send(struct.pack(">IBBHIIi", 0x504C414E, 1, 8, 0, 1000, 1, 0))
+end = time.monotonic() + 10
+while time.monotonic() < end:
+    try:
+        s.send(b"\0")
+    except OSError:
+        sys.exit(0)
+    s.settimeout(0.2)
+    try:
+        if s.recv(1) == b"":
+            sys.exit(0)
+    except socket.timeout:
+        pass
+sys.exit(1)
+PY
 echo "PASS ($SECONDS s)"
