@@ -450,13 +450,15 @@ struct ctl_metrics *ctl_metrics_create(struct ctl *c, const char *listen)
 	m->log_window_ns = ctl_now_ns();
 	if (v6)
 		flags |= MHD_USE_IPv6;
-	/* Port 0: MHD binds the address given by MHD_OPTION_SOCK_ADDR instead. */
+	/* Port 0: MHD binds the address given by MHD_OPTION_SOCK_ADDR instead.
+	 * The logger comes first, or MHD complains and may log options' errors
+	 * unprefixed. */
 	m->d = MHD_start_daemon(
-	    flags, 0, NULL, NULL, on_request, m, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONN_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
-	    (unsigned)CONN_TIMEOUT, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
-	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, m, MHD_OPTION_NOTIFY_COMPLETED,
-	    on_completed, m, MHD_OPTION_EXTERNAL_LOGGER, on_log, m, MHD_OPTION_END);
+	    flags, 0, NULL, NULL, on_request, m, MHD_OPTION_EXTERNAL_LOGGER, on_log, m,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT,
+	    (unsigned)CONN_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONN_TIMEOUT,
+	    MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_NOTIFY_CONNECTION, on_connection, m,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, m, MHD_OPTION_END);
 	if (m->d == NULL) {
 		free(m);
 		errno = EADDRNOTAVAIL;

@@ -76,6 +76,9 @@ stop_holders
 if grep -v '^peerlan-control: metrics: ' "$tmp/ctl.log" | grep -qi 'connection limit\|MHD'; then
 	fail "an HTTP server message without the metrics prefix"
 fi
+if grep -q 'MHD_OPTION_EXTERNAL_LOGGER is not the first' "$tmp/ctl.log"; then
+	fail "the HTTP server's logger is set too late"
+fi
 
 echo "== idle CLI clients ($SECONDS s)"
 hold_connections "$tmp/cli-ro.sock" 16
