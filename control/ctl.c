@@ -685,6 +685,43 @@ static void stall_tick(struct ctl *c, uint64_t now)
 	c->backoff_ms = BACKOFF_MIN_MS;
 }
 
+/* The reads of every poll_ms: drift, then counters (rates, port security). */
+static void poll_reads(struct ctl *c, uint64_t now)
+{
+	c->probe_id = 0;
+	check_drift(c);
+	poll_counters(c);
+	c->next_poll_ns = now + (uint64_t)c->opts.poll_ms * 1000000ULL;
+}
+
+/*
+ * The reads of every poll_ms (drift, counters) wait for their replies, so a
+ * STATUS goes first without waiting: they run once it is answered, and a
+ * dataplane that has hung since the last round is found without holding
+ * the event loop for a call's timeout.
+ */
+static void poll_tick(struct ctl *c, uint64_t now)
+{
+	struct fab_wire_buf *b = ctl_dp_out(c->dp);
+
+	if (c->probe_id == 0) {
+		c->probe_id = ctl_dp_next_id(c->dp);
+		c->probe_ns = now;
+		fab_wire_begin(b, FAB_WIRE_STATUS, 0, c->probe_id, 0);
+		if (ctl_dp_send(c->dp, fab_wire_finish(b), c->probe_id) != 0)
+			c->probe_id = 0; /* a failure closed it: reconnected next turn */
+		return;
+	}
+	if (!ctl_dp_answered(c->dp, c->probe_id)) {
+		if (now - c->probe_ns >= (uint64_t)c->opts.answer_ms * 1000000ULL) {
+			c->probe_id = 0;
+			stall_begin(c, c->opts.answer_ms);
+		}
+		return;
+	}
+	poll_reads(c, now);
+}
+
 static void dp_tick(struct ctl *c, uint64_t now)
 {
 	if (ctl_dp_fd(c->dp) >= 0 && ctl_dp_read_async(c->dp) != 0 && c->synced) {
@@ -716,13 +753,12 @@ static void dp_tick(struct ctl *c, uint64_t now)
 		}
 		c->backoff_ms = BACKOFF_MIN_MS;
 		c->nsamples = 0;
-		c->next_poll_ns = now;
+		/* It has just answered: the first reads (port security's baseline
+		 * after a restart) need no STATUS before them. */
+		poll_reads(c, now);
 	}
-	if (c->synced && now >= c->next_poll_ns) {
-		check_drift(c);
-		poll_counters(c);
-		c->next_poll_ns = now + (uint64_t)c->opts.poll_ms * 1000000ULL;
-	}
+	if (c->synced && now >= c->next_poll_ns)
+		poll_tick(c, now);
 }
 
 /*

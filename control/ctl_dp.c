@@ -20,6 +20,8 @@ struct ctl_dp {
 	struct fab_wire_buf in;
 	size_t consumed;  /* bytes of `in` already handed out by the last call */
 	uint64_t replies; /* replies received, to calls or not */
+	uint32_t sent_id; /* the request of ctl_dp_send, and whether its reply came */
+	bool sent_answered;
 	ctl_dp_async_fn fn;
 	void *arg;
 };
@@ -73,6 +75,7 @@ void ctl_dp_close(struct ctl_dp *dp)
 	dp->out.len = dp->out.start = 0;
 	dp->in.len = 0;
 	dp->consumed = 0;
+	dp->sent_id = 0;
 }
 
 int ctl_dp_fd(const struct ctl_dp *dp)
@@ -132,8 +135,11 @@ static void dispatch_async(struct ctl_dp *dp, const struct fab_wire_hdr *h, cons
 {
 	int rc = fab_wire_check(h);
 
-	if (h->flags & FAB_WIRE_F_REPLY)
-		dp->replies++; /* to a call that timed out: late, but alive */
+	if (h->flags & FAB_WIRE_F_REPLY) {
+		dp->replies++; /* to a call that timed out, or to ctl_dp_send */
+		if (h->id == dp->sent_id)
+			dp->sent_answered = true;
+	}
 	if (rc == 0 && h->type == FAB_WIRE_PUNT && (h->flags & FAB_WIRE_F_ASYNC)) {
 		if (dp->fn != NULL)
 			dp->fn(dp->arg, h, p);
@@ -243,6 +249,24 @@ int ctl_dp_call(struct ctl_dp *dp, uint32_t id, int timeout_ms, const uint8_t **
 uint64_t ctl_dp_replies(const struct ctl_dp *dp)
 {
 	return dp->replies;
+}
+
+int ctl_dp_send(struct ctl_dp *dp, int build_rc, uint32_t id)
+{
+	if (build_rc != 0)
+		return build_rc;
+	if (dp->fd < 0) {
+		dp->out.len = dp->out.start = 0;
+		return -ENOTCONN;
+	}
+	dp->sent_id = id;
+	dp->sent_answered = false;
+	return ctl_dp_flush(dp);
+}
+
+bool ctl_dp_answered(const struct ctl_dp *dp, uint32_t id)
+{
+	return dp->sent_id == id && dp->sent_answered;
 }
 
 void ctl_dp_cancel(struct ctl_dp *dp)

@@ -49,6 +49,14 @@ int ctl_dp_call(struct ctl_dp *dp, uint32_t id, int timeout_ms, const uint8_t **
  * 0, or a negative errno after which the connection is closed. */
 int ctl_dp_read_async(struct ctl_dp *dp);
 
+/*
+ * Sends the request built in ctl_dp_out (build_rc: the encoder's result)
+ * without waiting; ctl_dp_answered says when its reply has come (its
+ * payload is not kept). One such request at a time. 0 or a negative errno.
+ */
+int ctl_dp_send(struct ctl_dp *dp, int build_rc, uint32_t id);
+bool ctl_dp_answered(const struct ctl_dp *dp, uint32_t id);
+
 /* Replies received so far, late ones included: the dataplane answers. */
 uint64_t ctl_dp_replies(const struct ctl_dp *dp);
 /* Drops the request just built in ctl_dp_out, before anything was sent. */

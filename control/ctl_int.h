@@ -87,6 +87,9 @@ struct ctl {
 	 * reply count then; a later reply ends it (ctl_dp_replies). */
 	uint64_t stall_ns, stall_wall_ns;
 	uint64_t stall_replies;
+	/* The STATUS sent without waiting before each round of reads. */
+	uint32_t probe_id;
+	uint64_t probe_ns;
 	uint64_t connects;
 	uint64_t punts;     /* PUNT messages received from the dataplane */
 	uint64_t punts_bad; /* of which did not decode: counted, not used */
