@@ -93,6 +93,9 @@ int ctl_client_call(int fd, const struct ctl_request *r, const char *file, size_
 		if (rc == -EAGAIN)
 			rc = 0;
 	}
+	/* Refused, control closed before reading: its message may wait below. */
+	if (rc == -EPIPE || rc == -ECONNRESET)
+		rc = 0;
 	while (rc == 0 && (n = fab_wire_frame(in.data, in.len, &h)) == 0) {
 		rc = wait_fd(fd, POLLIN, CLIENT_TIMEOUT_MS);
 		if (rc == 0)
@@ -112,7 +115,11 @@ int ctl_client_call(int fd, const struct ctl_request *r, const char *file, size_
 		const uint8_t *p = in.data + FAB_WIRE_HDR_LEN, *blob;
 		size_t blen;
 
-		if (h.id != id || !(h.flags & FAB_WIRE_F_REPLY)) {
+		if (h.id == 0 && (h.flags & FAB_WIRE_F_REPLY) && h.status < 0) {
+			/* A refused connection: the message says why. */
+			fab_wire_error_decode(p, h.length, err, errlen);
+			rc = h.status;
+		} else if (h.id != id || !(h.flags & FAB_WIRE_F_REPLY)) {
 			snprintf(err, errlen, "unexpected message from peerlan-control");
 			rc = -EBADMSG;
 		} else if (fab_wire_blob_decode(p, h.length, &blob, &blen) == 0) {

@@ -377,7 +377,11 @@ static void render_status(const json_t *r, FILE *out)
 			"read-only CLI socket: %lld connections refused, its slots were full\n",
 			num(r, "cli_readonly_refused"));
 	if (!json_is_true(json_object_get(dp, "connected"))) {
-		fprintf(out, "dataplane: not connected (%s)", str(dp, "socket", b1));
+		/* Connected but silent: the error says since when. */
+		fprintf(out, "dataplane: %s (%s)",
+			json_is_false(json_object_get(dp, "answering")) ? "not answering"
+									: "not connected",
+			str(dp, "socket", b1));
 		if (json_object_get(dp, "last_error"))
 			fprintf(out, ": %s", str(dp, "last_error", b1));
 		fprintf(out, "\n");

@@ -18,11 +18,13 @@
 #include "sanitize.h"
 
 #define CALL_TIMEOUT_MS  10000
+#define ANSWER_MS        1000
 #define POLL_MS          1000
 #define BACKOFF_MIN_MS   100
 #define BACKOFF_MAX_MS   5000
 #define COMMITTED_FILE   "committed.yaml"
 #define RATE_INTERVAL_NS 1000000000ULL
+#define CLI_IDLE_S       60
 
 uint64_t ctl_now_ns(void)
 {
@@ -257,10 +259,14 @@ struct ctl *ctl_create(const struct ctl_opts *opts, struct fab_config_errors *er
 	c->opts = *opts;
 	if (c->opts.call_timeout_ms == 0)
 		c->opts.call_timeout_ms = CALL_TIMEOUT_MS;
+	if (c->opts.answer_ms == 0)
+		c->opts.answer_ms = ANSWER_MS;
 	if (c->opts.poll_ms == 0)
 		c->opts.poll_ms = POLL_MS;
 	if (c->opts.backoff_max_ms == 0)
 		c->opts.backoff_max_ms = BACKOFF_MAX_MS;
+	if (c->opts.cli_idle_s == 0)
+		c->opts.cli_idle_s = CLI_IDLE_S;
 	snprintf(c->config_path, sizeof(c->config_path), "%s", opts->config_path);
 	c->opts.config_path = c->config_path;
 	c->cli_fd = c->cli_ro_fd = -1;
@@ -341,9 +347,39 @@ const struct fab_model *ctl_running(const struct ctl *c)
 	return c->running;
 }
 
+/* "dataplane not answering since TIME (N s)": why nothing is asked of it. */
+static void stall_text(const struct ctl *c, char *buf, size_t len)
+{
+	time_t t = (time_t)(c->stall_wall_ns / 1000000000ULL);
+	struct tm tm;
+	char when[32] = "?";
+
+	if (gmtime_r(&t, &tm) != NULL)
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	snprintf(buf, len, "dataplane not answering since %s (%llu s)", when,
+		 (unsigned long long)((ctl_wall_ns() - c->stall_wall_ns) / 1000000000ULL));
+}
+
+/*
+ * A request got no reply in waited_ms. Waiting longer would stop every
+ * CLI client and scrape, so nothing more is asked (calls fail at once and
+ * say why) until its late reply comes; dp_tick then resynchronises.
+ */
+static void stall_begin(struct ctl *c, unsigned waited_ms)
+{
+	c->stall_ns = ctl_now_ns();
+	c->stall_wall_ns = ctl_wall_ns() - (uint64_t)waited_ms * 1000000ULL;
+	c->stall_replies = ctl_dp_replies(c->dp);
+	c->synced = false;
+	stall_text(c, c->dp_error, sizeof(c->dp_error));
+	ctl_log("the dataplane does not answer (no reply in %u ms): nothing is asked of it until "
+		"it does; forwarding goes on with its last tables",
+		waited_ms);
+}
+
 /* Sends the request built in the dp's buffer; err gets the reason on failure. */
-static int call(struct ctl *c, int build_rc, uint32_t id, const uint8_t **p, size_t *len, char *err,
-		size_t errlen)
+static int call_for(struct ctl *c, unsigned timeout_ms, int build_rc, uint32_t id,
+		    const uint8_t **p, size_t *len, char *err, size_t errlen)
 {
 	int rc;
 
@@ -351,7 +387,16 @@ static int call(struct ctl *c, int build_rc, uint32_t id, const uint8_t **p, siz
 		snprintf(err, errlen, "cannot build the request: %s", strerror(-build_rc));
 		return build_rc;
 	}
-	rc = ctl_dp_call(c->dp, id, (int)c->opts.call_timeout_ms, p, len, err, errlen);
+	if (c->stall_ns != 0) {
+		ctl_dp_cancel(c->dp);
+		stall_text(c, err, errlen);
+		return -ETIMEDOUT;
+	}
+	rc = ctl_dp_call(c->dp, id, (int)timeout_ms, p, len, err, errlen);
+	if (rc == -ETIMEDOUT && ctl_dp_fd(c->dp) >= 0) {
+		stall_begin(c, timeout_ms);
+		stall_text(c, err, errlen);
+	}
 	if (ctl_dp_fd(c->dp) < 0 && c->synced) {
 		c->synced = false;
 		ctl_log("lost the dataplane: %s", strerror(-rc));
@@ -359,6 +404,13 @@ static int call(struct ctl *c, int build_rc, uint32_t id, const uint8_t **p, siz
 	if (rc != 0 && err[0] == '\0')
 		snprintf(err, errlen, "dataplane: %s", strerror(-rc));
 	return rc;
+}
+
+/* Every request but CONFIG_SET is answered at once by a dataplane that works. */
+static int call(struct ctl *c, int build_rc, uint32_t id, const uint8_t **p, size_t *len, char *err,
+		size_t errlen)
+{
+	return call_for(c, c->opts.answer_ms, build_rc, id, p, len, err, errlen);
 }
 
 int ctl_dp_request(struct ctl *c, int build_rc, uint32_t id, char *err, size_t errlen)
@@ -397,7 +449,9 @@ static int dp_config_set(struct ctl *c, const char *text, size_t tlen, char *err
 	size_t len;
 	int rc;
 
-	rc = call(c, fab_wire_config_encode(ctl_dp_out(c->dp), id, &m), id, &p, &len, err, errlen);
+	/* Building the tables of a large fabric takes the dataplane a while. */
+	rc = call_for(c, c->opts.call_timeout_ms, fab_wire_config_encode(ctl_dp_out(c->dp), id, &m),
+		      id, &p, &len, err, errlen);
 	if (rc != 0)
 		return rc;
 	if (fab_wire_hello_rep_decode(p, len, &rep) != 0) {
@@ -611,12 +665,74 @@ static void check_drift(struct ctl *c)
 	}
 }
 
+/*
+ * A dataplane that did not answer and now does (a late reply came) may have
+ * acted on requests control gave up on: it is brought in line from scratch,
+ * as after a reconnect. One that went away is reconnected as usual.
+ */
+static void stall_tick(struct ctl *c, uint64_t now)
+{
+	if (c->stall_ns == 0)
+		return;
+	if (ctl_dp_fd(c->dp) >= 0 && ctl_dp_replies(c->dp) == c->stall_replies)
+		return;
+	if (ctl_dp_fd(c->dp) >= 0)
+		ctl_log("the dataplane answers again after %llu s; resynchronising",
+			(unsigned long long)((now - c->stall_ns) / 1000000000ULL));
+	ctl_dp_close(c->dp);
+	c->stall_ns = 0;
+	c->next_connect_ns = now;
+	c->backoff_ms = BACKOFF_MIN_MS;
+}
+
+/* The reads of every poll_ms: drift, then counters (rates, port security). */
+static void poll_reads(struct ctl *c, uint64_t now)
+{
+	c->probe_id = 0;
+	check_drift(c);
+	poll_counters(c);
+	c->next_poll_ns = now + (uint64_t)c->opts.poll_ms * 1000000ULL;
+}
+
+/*
+ * The reads of every poll_ms (drift, counters) wait for their replies, so a
+ * STATUS goes first without waiting: they run once it is answered, and a
+ * dataplane that has hung since the last round is found without holding
+ * the event loop for a call's timeout.
+ */
+static void poll_tick(struct ctl *c, uint64_t now)
+{
+	struct fab_wire_buf *b = ctl_dp_out(c->dp);
+
+	if (c->probe_id == 0) {
+		c->probe_id = ctl_dp_next_id(c->dp);
+		c->probe_ns = now;
+		fab_wire_begin(b, FAB_WIRE_STATUS, 0, c->probe_id, 0);
+		if (ctl_dp_send(c->dp, fab_wire_finish(b), c->probe_id) != 0)
+			c->probe_id = 0; /* a failure closed it: reconnected next turn */
+		return;
+	}
+	if (!ctl_dp_answered(c->dp, c->probe_id)) {
+		if (now - c->probe_ns >= (uint64_t)c->opts.answer_ms * 1000000ULL) {
+			c->probe_id = 0;
+			stall_begin(c, c->opts.answer_ms);
+		}
+		return;
+	}
+	poll_reads(c, now);
+}
+
 static void dp_tick(struct ctl *c, uint64_t now)
 {
 	if (ctl_dp_fd(c->dp) >= 0 && ctl_dp_read_async(c->dp) != 0 && c->synced) {
 		c->synced = false;
 		ctl_log("lost the dataplane; forwarding goes on with its last tables");
 	}
+	if (ctl_dp_want_write(c->dp))
+		(void)ctl_dp_flush(c->dp); /* a failure closes it: reconnected below */
+	stall_tick(c, now);
+	if (c->stall_ns != 0)
+		return;
 	if (ctl_dp_fd(c->dp) < 0) {
 		c->synced = false;
 		if (now < c->next_connect_ns)
@@ -626,6 +742,8 @@ static void dp_tick(struct ctl *c, uint64_t now)
 		if (rc != 0)
 			snprintf(c->dp_error, sizeof(c->dp_error), "connect: %s", strerror(-rc));
 		if (rc != 0 || dp_sync(c) != 0) {
+			if (c->stall_ns != 0)
+				return; /* its late reply ends the wait */
 			ctl_dp_close(c->dp);
 			c->next_connect_ns = now + (uint64_t)c->backoff_ms * 1000000ULL;
 			c->backoff_ms *= 2;
@@ -635,13 +753,12 @@ static void dp_tick(struct ctl *c, uint64_t now)
 		}
 		c->backoff_ms = BACKOFF_MIN_MS;
 		c->nsamples = 0;
-		c->next_poll_ns = now;
+		/* It has just answered: the first reads (port security's baseline
+		 * after a restart) need no STATUS before them. */
+		poll_reads(c, now);
 	}
-	if (c->synced && now >= c->next_poll_ns) {
-		check_drift(c);
-		poll_counters(c);
-		c->next_poll_ns = now + (uint64_t)c->opts.poll_ms * 1000000ULL;
-	}
+	if (c->synced && now >= c->next_poll_ns)
+		poll_tick(c, now);
 }
 
 /*
@@ -674,6 +791,12 @@ static int change_to_locked(struct ctl *c, struct fab_model *m, struct fab_model
 	size_t len;
 	int rc;
 
+	if (c->stall_ns != 0) {
+		fab_model_destroy(m);
+		stall_text(c, err, errlen);
+		snprintf(err + strlen(err), errlen - strlen(err), ": nothing changed");
+		return -ETIMEDOUT;
+	}
 	if (!c->synced) {
 		fab_model_destroy(m);
 		snprintf(err, errlen, "dataplane not connected: nothing changed");
@@ -1280,7 +1403,9 @@ int ctl_run_once(struct ctl *c, int timeout_ms)
 	ctl_swap_tick(c, now);
 	ctl_persist_tick(c, now);
 	if (ctl_dp_fd(c->dp) >= 0)
-		pfd[n++] = (struct pollfd){.fd = ctl_dp_fd(c->dp), .events = POLLIN};
+		pfd[n++] =
+		    (struct pollfd){.fd = ctl_dp_fd(c->dp),
+				    .events = POLLIN | (ctl_dp_want_write(c->dp) ? POLLOUT : 0)};
 	ncli = ctl_cli_pollfds(c, pfd + n, (int)(sizeof(pfd) / sizeof(pfd[0])) - n - 1);
 	nmet = ctl_metrics_pollfds(c->metrics, pfd + n + ncli, 1);
 	/* Wake up in time for the next connect attempt, counter read or rollback. */
@@ -1292,7 +1417,7 @@ int ctl_run_once(struct ctl *c, int timeout_ms)
 	rc = poll(pfd, (nfds_t)(n + ncli + nmet), timeout_ms);
 	if (rc < 0)
 		return errno == EINTR ? 0 : -errno;
-	if (n > 0 && (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)))
+	if (n > 0 && (pfd[0].revents & (POLLIN | POLLOUT | POLLHUP | POLLERR)))
 		dp_tick(c, ctl_now_ns());
 	/* Every turn, so that MHD also closes connections that timed out. */
 	ctl_metrics_serve(c->metrics);

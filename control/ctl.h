@@ -25,9 +25,11 @@ struct ctl_opts {
 	const char *config_path; /* -c FILE */
 	/* Start from FILE even if the state directory holds a newer commit. */
 	bool ignore_committed;
-	unsigned call_timeout_ms; /* one request to the dataplane; 0: 10 s */
+	unsigned call_timeout_ms; /* CONFIG_SET (the dataplane builds its tables); 0: 10 s */
+	unsigned answer_ms;       /* every other request to the dataplane; 0: 1 s */
 	unsigned poll_ms;         /* counter reads for rates; 0: 1 s */
 	unsigned backoff_max_ms;  /* reconnect back-off ceiling; 0: 5 s */
+	unsigned cli_idle_s;      /* CLI connections idle this long are closed; 0: 60 s */
 };
 
 struct ctl;

@@ -5,10 +5,16 @@
  * checked again with SO_PEERCRED, so a socket file with loose permissions
  * cannot open it up. The read-only socket, for monitoring tools, is open
  * to every local user and answers show commands only.
+ *
+ * Connections are few (CTL_CLIENTS_MAX, of which CTL_CLIENTS_RO_MAX on the
+ * read-only socket), so one that sits idle, or dribbles a request, is
+ * closed after cli_idle_s, and one refused gets a message saying why before
+ * the close.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <stdarg.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,6 +135,27 @@ int ctl_cli_pollfds(struct ctl *c, struct pollfd *pfd, int max)
 	return n;
 }
 
+/*
+ * Closes a connection we will not serve, after one error message (id 0, as
+ * no request came yet) that peerlanctl prints instead of "closed the
+ * connection". The socket's buffer is empty: the one write does not block.
+ */
+__attribute__((format(printf, 3, 4))) static void refuse(int fd, int status, const char *fmt, ...)
+{
+	struct fab_wire_hdr req = {.type = FAB_WIRE_CLI};
+	struct fab_wire_buf b = {0};
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (fab_wire_put_error(&b, &req, status, msg) == 0)
+		(void)fab_wire_buf_write(&b, fd);
+	fab_wire_buf_free(&b);
+	close(fd);
+}
+
 static void accept_one(struct ctl *c, int lfd, bool readonly)
 {
 	struct ucred cred;
@@ -141,7 +168,8 @@ static void accept_one(struct ctl *c, int lfd, bool readonly)
 			  !ctl_cred_allowed(cred.uid, cred.gid, c->running->mgmt.cli_group))) {
 		ctl_log("refused a CLI connection from uid %u: not root nor in group %s",
 			(unsigned)cred.uid, c->running->mgmt.cli_group);
-		close(fd);
+		refuse(fd, -EACCES, "refused: not root nor in group %s",
+		       c->running->mgmt.cli_group);
 		return;
 	}
 	if (readonly) {
@@ -151,7 +179,11 @@ static void accept_one(struct ctl *c, int lfd, bool readonly)
 			nro += c->clients[i].fd >= 0 && c->clients[i].readonly;
 		if (nro >= CTL_CLIENTS_RO_MAX) {
 			c->cli_ro_refused++;
-			close(fd);
+			refuse(
+			    fd, -EUSERS,
+			    "refused: the read-only socket serves %d connections at once and all "
+			    "are in use (idle ones are closed after %u s); try again later",
+			    CTL_CLIENTS_RO_MAX, c->opts.cli_idle_s);
 			return;
 		}
 	}
@@ -159,9 +191,30 @@ static void accept_one(struct ctl *c, int lfd, bool readonly)
 		if (c->clients[i].fd < 0) {
 			c->clients[i].fd = fd;
 			c->clients[i].readonly = readonly;
+			c->clients[i].last_ns = ctl_now_ns();
 			return;
 		}
-	close(fd);
+	refuse(fd, -EUSERS,
+	       "refused: peerlan-control serves %d CLI connections at once and all are in use; "
+	       "try again later",
+	       CTL_CLIENTS_MAX);
+}
+
+/*
+ * Closes connections with no byte in or out for cli_idle_s, and those whose
+ * request is still not whole after as long, however slowly it comes in.
+ */
+static void close_idle(struct ctl *c, uint64_t now)
+{
+	uint64_t idle_ns = (uint64_t)c->opts.cli_idle_s * 1000000000ULL;
+
+	for (int i = 0; i < CTL_CLIENTS_MAX; i++) {
+		struct ctl_client *cl = &c->clients[i];
+
+		if (cl->fd >= 0 && (now - cl->last_ns >= idle_ns ||
+				    (cl->in.len > 0 && now - cl->in_since_ns >= idle_ns)))
+			client_close(cl);
+	}
 }
 
 static void reply_json(struct ctl_client *cl, const struct fab_wire_hdr *h, int status, json_t *o)
@@ -206,6 +259,8 @@ static bool handle(struct ctl *c, struct ctl_client *cl)
 
 void ctl_cli_serve(struct ctl *c, const struct pollfd *pfd, int n)
 {
+	uint64_t now = ctl_now_ns();
+
 	for (int i = 0; i < n; i++) {
 		struct ctl_client *cl = NULL;
 		int rc;
@@ -221,6 +276,7 @@ void ctl_cli_serve(struct ctl *c, const struct pollfd *pfd, int n)
 				cl = &c->clients[k];
 		if (cl == NULL)
 			continue;
+		cl->last_ns = now;
 		if (pfd[i].revents & POLLOUT) {
 			rc = fab_wire_buf_write(&cl->out, cl->fd);
 			if (rc != 0 && rc != -EAGAIN) {
@@ -229,6 +285,8 @@ void ctl_cli_serve(struct ctl *c, const struct pollfd *pfd, int n)
 			}
 		}
 		if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR)) {
+			if (cl->in.len == 0)
+				cl->in_since_ns = now;
 			rc = fab_wire_buf_read(&cl->in, cl->fd);
 			if ((rc != 0 && rc != -EAGAIN) || !handle(c, cl)) {
 				/* Whatever replies are ready go out before the close. */
@@ -240,4 +298,5 @@ void ctl_cli_serve(struct ctl *c, const struct pollfd *pfd, int n)
 			fab_wire_buf_write(&cl->out, cl->fd);
 		}
 	}
+	close_idle(c, ctl_now_ns());
 }

@@ -18,7 +18,10 @@ struct ctl_dp {
 	uint32_t next_id;
 	struct fab_wire_buf out;
 	struct fab_wire_buf in;
-	size_t consumed; /* bytes of `in` already handed out by the last call */
+	size_t consumed;  /* bytes of `in` already handed out by the last call */
+	uint64_t replies; /* replies received, to calls or not */
+	uint32_t sent_id; /* the request of ctl_dp_send, and whether its reply came */
+	bool sent_answered;
 	ctl_dp_async_fn fn;
 	void *arg;
 };
@@ -72,6 +75,7 @@ void ctl_dp_close(struct ctl_dp *dp)
 	dp->out.len = dp->out.start = 0;
 	dp->in.len = 0;
 	dp->consumed = 0;
+	dp->sent_id = 0;
 }
 
 int ctl_dp_fd(const struct ctl_dp *dp)
@@ -131,6 +135,11 @@ static void dispatch_async(struct ctl_dp *dp, const struct fab_wire_hdr *h, cons
 {
 	int rc = fab_wire_check(h);
 
+	if (h->flags & FAB_WIRE_F_REPLY) {
+		dp->replies++; /* to a call that timed out, or to ctl_dp_send */
+		if (h->id == dp->sent_id)
+			dp->sent_answered = true;
+	}
 	if (rc == 0 && h->type == FAB_WIRE_PUNT && (h->flags & FAB_WIRE_F_ASYNC)) {
 		if (dp->fn != NULL)
 			dp->fn(dp->arg, h, p);
@@ -195,6 +204,7 @@ int ctl_dp_call(struct ctl_dp *dp, uint32_t id, int timeout_ms, const uint8_t **
 
 		while ((rc = next_message(dp, &h, &p)) == 1) {
 			if ((h.flags & FAB_WIRE_F_REPLY) && h.id == id) {
+				dp->replies++;
 				*payload = p;
 				*len = h.length;
 				if (h.status != 0 && err != NULL)
@@ -204,9 +214,8 @@ int ctl_dp_call(struct ctl_dp *dp, uint32_t id, int timeout_ms, const uint8_t **
 					return fail(dp, -EBADMSG);
 				return h.status;
 			}
-			/* Replies to calls that timed out earlier are stale: skip them. */
-			if (!(h.flags & FAB_WIRE_F_REPLY))
-				dispatch_async(dp, &h, p);
+			/* Replies to calls that timed out earlier are stale: counted only. */
+			dispatch_async(dp, &h, p);
 		}
 		if (rc < 0)
 			return fail(dp, rc);
@@ -214,8 +223,10 @@ int ctl_dp_call(struct ctl_dp *dp, uint32_t id, int timeout_ms, const uint8_t **
 			return fail(dp, closed);
 		if (dp->out.len > 0)
 			pfd.events |= POLLOUT;
+		/* Not closed: the request stays queued, and its late reply says
+		 * that the dataplane answers again (ctl_dp_replies). */
 		if (left <= 0)
-			return fail(dp, -ETIMEDOUT);
+			return -ETIMEDOUT;
 		rc = poll(&pfd, 1, (int)left);
 		if (rc < 0 && errno != EINTR)
 			return fail(dp, -errno);
@@ -233,4 +244,47 @@ int ctl_dp_call(struct ctl_dp *dp, uint32_t id, int timeout_ms, const uint8_t **
 				closed = rc;
 		}
 	}
+}
+
+uint64_t ctl_dp_replies(const struct ctl_dp *dp)
+{
+	return dp->replies;
+}
+
+int ctl_dp_send(struct ctl_dp *dp, int build_rc, uint32_t id)
+{
+	if (build_rc != 0)
+		return build_rc;
+	if (dp->fd < 0) {
+		dp->out.len = dp->out.start = 0;
+		return -ENOTCONN;
+	}
+	dp->sent_id = id;
+	dp->sent_answered = false;
+	return ctl_dp_flush(dp);
+}
+
+bool ctl_dp_answered(const struct ctl_dp *dp, uint32_t id)
+{
+	return dp->sent_id == id && dp->sent_answered;
+}
+
+void ctl_dp_cancel(struct ctl_dp *dp)
+{
+	dp->out.len = dp->out.start;
+}
+
+bool ctl_dp_want_write(const struct ctl_dp *dp)
+{
+	return dp->fd >= 0 && dp->out.len > 0;
+}
+
+int ctl_dp_flush(struct ctl_dp *dp)
+{
+	int rc;
+
+	if (dp->fd < 0)
+		return -ENOTCONN;
+	rc = fab_wire_buf_write(&dp->out, dp->fd);
+	return rc == 0 || rc == -EAGAIN ? 0 : fail(dp, rc);
 }

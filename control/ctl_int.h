@@ -49,6 +49,8 @@ struct ctl_swap_window {
 struct ctl_client {
 	int fd;
 	bool readonly;
+	uint64_t last_ns;     /* last byte in or out: idle ones are closed */
+	uint64_t in_since_ns; /* first byte of the request still incomplete */
 	struct fab_wire_buf in;
 	struct fab_wire_buf out;
 };
@@ -81,6 +83,13 @@ struct ctl {
 	struct fab_wire_port_state dp_ports[FAB_PORTS_MAX];
 	uint64_t dp_status_ns; /* when dp_status was read */
 	char dp_error[256];    /* last failure to bring the dataplane in line */
+	/* A request got no reply in time: since when (0: it answers), and the
+	 * reply count then; a later reply ends it (ctl_dp_replies). */
+	uint64_t stall_ns, stall_wall_ns;
+	uint64_t stall_replies;
+	/* The STATUS sent without waiting before each round of reads. */
+	uint32_t probe_id;
+	uint64_t probe_ns;
 	uint64_t connects;
 	uint64_t punts;     /* PUNT messages received from the dataplane */
 	uint64_t punts_bad; /* of which did not decode: counted, not used */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
 #include <netdb.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -11,14 +12,41 @@
 #include "ctl_metrics.h"
 #include "fabric/pipeline.h"
 
-#define CONTENT_TYPE    "text/plain; version=0.0.4; charset=utf-8"
-#define CONN_LIMIT      16
-#define CONN_TIMEOUT    10 /* seconds; a scraper that stalls is cut off */
+#define CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
+/*
+ * Slow clients must not keep a scraper out. Every client of the default
+ * listener (loopback) shares one address, so a limit per address would
+ * lock the local scraper out with them; instead a request must be whole
+ * within REQUEST_DEADLINE_NS of its connection (or of the previous reply),
+ * however slowly it dribbles in, and once CONN_EVICT_AT connections are
+ * open the oldest still without a request is closed for the newcomer. A
+ * scraper sends its request at once and is never that one.
+ */
+#define CONN_LIMIT          64
+#define CONN_EVICT_AT       48
+#define CONN_TIMEOUT        5 /* seconds without a byte: a stalled scraper is cut off */
+#define REQUEST_DEADLINE_NS (5 * 1000000000ULL)
+/* libmicrohttpd's own messages: at most LOG_BURST a minute reach the log. */
+#define LOG_BURST       10
+#define LOG_WINDOW_NS   (60 * 1000000000ULL)
 #define LISTEN_ADDR_MAX 80
+
+/* One TCP connection, from its accept to its close. */
+struct conn {
+	struct conn *prev, *next;
+	int fd;
+	uint64_t since_ns; /* accepted, or its last reply sent */
+	bool asked;        /* a whole request came and is being answered */
+	bool cut;          /* shut down by us; MHD closes it */
+};
 
 struct ctl_metrics {
 	struct ctl *c;
 	struct MHD_Daemon *d;
+	struct conn *conns; /* newest first */
+	unsigned nconns;
+	uint64_t log_window_ns;
+	unsigned log_count, log_dropped;
 };
 
 void ctl_metrics_label(FILE *out, const char *s)
@@ -239,9 +267,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	FILE *f;
 	int rc;
 
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
 	(void)version;
 	(void)upload;
 	(void)state;
+	if (ci != NULL && ci->socket_context != NULL)
+		((struct conn *)ci->socket_context)->asked = true;
 	if (*upload_len != 0)
 		return MHD_NO; /* nothing here takes a body */
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
@@ -260,6 +293,112 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return reply_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "render failed\n");
 	}
 	return reply(conn, MHD_HTTP_OK, body, len, CONTENT_TYPE);
+}
+
+/* Shutting the socket down makes MHD see its end and close it at once. */
+static void cut(struct conn *k)
+{
+	if (!k->cut)
+		shutdown(k->fd, SHUT_RDWR);
+	k->cut = true;
+}
+
+/* The oldest connection still without a request goes, for a newcomer. */
+static void evict_one(struct ctl_metrics *m)
+{
+	struct conn *oldest = NULL;
+
+	for (struct conn *k = m->conns; k != NULL; k = k->next)
+		if (!k->asked && !k->cut)
+			oldest = k;
+	if (oldest != NULL)
+		cut(oldest);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **ctx,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	struct ctl_metrics *m = cls;
+	struct conn *k = *ctx;
+	const union MHD_ConnectionInfo *ci;
+
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		k = ci != NULL ? calloc(1, sizeof(*k)) : NULL;
+		if (k == NULL)
+			return; /* untracked: MHD's idle timeout still applies */
+		k->fd = ci->connect_fd;
+		k->since_ns = ctl_now_ns();
+		k->next = m->conns;
+		if (m->conns != NULL)
+			m->conns->prev = k;
+		m->conns = k;
+		*ctx = k;
+		if (++m->nconns > CONN_EVICT_AT)
+			evict_one(m);
+		return;
+	}
+	if (k == NULL)
+		return;
+	if (k->prev != NULL)
+		k->prev->next = k->next;
+	else
+		m->conns = k->next;
+	if (k->next != NULL)
+		k->next->prev = k->prev;
+	m->nconns--;
+	free(k);
+	*ctx = NULL;
+}
+
+/* A reply went out: a kept-alive connection has the deadline again. */
+static void on_completed(void *cls, struct MHD_Connection *conn, void **state,
+			 enum MHD_RequestTerminationCode toe)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct conn *k = ci != NULL ? ci->socket_context : NULL;
+
+	(void)cls;
+	(void)state;
+	(void)toe;
+	if (k != NULL) {
+		k->asked = false;
+		k->since_ns = ctl_now_ns();
+	}
+}
+
+/* Says how many messages the last window held back, and opens a new one. */
+static void log_window(struct ctl_metrics *m, uint64_t now)
+{
+	if (now - m->log_window_ns < LOG_WINDOW_NS)
+		return;
+	if (m->log_dropped > 0)
+		ctl_log("metrics: %u more messages of the HTTP server not logged in the last "
+			"minute",
+			m->log_dropped);
+	m->log_window_ns = now;
+	m->log_count = m->log_dropped = 0;
+}
+
+/* libmicrohttpd's messages, marked as the exporter's and rate-limited. */
+static void on_log(void *cls, const char *fmt, va_list ap)
+{
+	struct ctl_metrics *m = cls;
+	char msg[512];
+	size_t n;
+
+	log_window(m, ctl_now_ns());
+	if (m->log_count >= LOG_BURST) {
+		m->log_dropped++;
+		return;
+	}
+	m->log_count++;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+		msg[--n] = '\0';
+	ctl_log("metrics: %s", msg);
 }
 
 /* "ADDR:PORT" or "[ADDR]:PORT" into a socket address. 0 or -EINVAL. */
@@ -308,13 +447,18 @@ struct ctl_metrics *ctl_metrics_create(struct ctl *c, const char *listen)
 	if (m == NULL)
 		return NULL;
 	m->c = c;
+	m->log_window_ns = ctl_now_ns();
 	if (v6)
 		flags |= MHD_USE_IPv6;
-	/* Port 0: MHD binds the address given by MHD_OPTION_SOCK_ADDR instead. */
+	/* Port 0: MHD binds the address given by MHD_OPTION_SOCK_ADDR instead.
+	 * The logger comes first, or MHD complains and may log options' errors
+	 * unprefixed. */
 	m->d = MHD_start_daemon(
-	    flags, 0, NULL, NULL, on_request, m, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONN_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
-	    (unsigned)CONN_TIMEOUT, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
+	    flags, 0, NULL, NULL, on_request, m, MHD_OPTION_EXTERNAL_LOGGER, on_log, m,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT,
+	    (unsigned)CONN_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONN_TIMEOUT,
+	    MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_NOTIFY_CONNECTION, on_connection, m,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, m, MHD_OPTION_END);
 	if (m->d == NULL) {
 		free(m);
 		errno = EADDRNOTAVAIL;
@@ -348,6 +492,14 @@ int ctl_metrics_pollfds(struct ctl_metrics *m, struct pollfd *pfd, int max)
 
 void ctl_metrics_serve(struct ctl_metrics *m)
 {
-	if (m != NULL)
-		MHD_run(m->d);
+	uint64_t now;
+
+	if (m == NULL)
+		return;
+	now = ctl_now_ns();
+	for (struct conn *k = m->conns; k != NULL; k = k->next)
+		if (!k->asked && now - k->since_ns >= REQUEST_DEADLINE_NS)
+			cut(k);
+	log_window(m, now);
+	MHD_run(m->d);
 }

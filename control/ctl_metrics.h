@@ -6,8 +6,10 @@
  * The HTTP server runs inside control's one poll loop (libmicrohttpd in
  * external epoll mode), never in a thread of its own, so a scrape reads the
  * running configuration and the counters between two changes and never in
- * the middle of one. Counters are the dataplane's own, monotonic for its
- * life; `clear counters` baselines never reach the exporter.
+ * the middle of one; nothing in that loop blocks for long, and slow HTTP
+ * clients are cut off (ctl_metrics.c) so that they cannot keep a scraper
+ * out. Counters are the dataplane's own, monotonic for its life; `clear
+ * counters` baselines never reach the exporter.
  */
 #ifndef PEERLAN_CONTROL_CTL_METRICS_H
 #define PEERLAN_CONTROL_CTL_METRICS_H

@@ -571,6 +571,8 @@ static int show_status(struct ctl *c, json_t **out)
 	json_object_set_new(dp, "punts_malformed", u64_json(c->punts_bad));
 	if (c->dp_error[0] != '\0')
 		json_object_set_new(dp, "last_error", json_string(c->dp_error));
+	if (c->stall_ns != 0)
+		json_object_set_new(dp, "answering", json_false());
 	if (c->synced) {
 		char err[256];
 

@@ -4,6 +4,8 @@
  * in line with it and serves the CLI.
  *
  *   peerlan-control -c FILE            run
+ *     [--ignore-committed]             start from FILE, not a later commit
+ *     [--cli-idle-timeout SECONDS]     close idle CLI connections (60 s)
  *   peerlan-control --check FILE       validate FILE: "configuration OK" or every error
  */
 #include <errno.h>
@@ -25,7 +27,8 @@ static void on_signal(int sig)
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: peerlan-control -c FILE [--ignore-committed]\n"
+	fprintf(out, "usage: peerlan-control -c FILE [--ignore-committed] "
+		     "[--cli-idle-timeout SECONDS]\n"
 		     "       peerlan-control --check FILE\n");
 }
 
@@ -52,6 +55,7 @@ int main(int argc, char **argv)
 	    {"config", required_argument, NULL, 'c'},
 	    {"check", required_argument, NULL, 'n'},
 	    {"ignore-committed", no_argument, NULL, 'i'},
+	    {"cli-idle-timeout", required_argument, NULL, 't'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -59,6 +63,8 @@ int main(int argc, char **argv)
 	struct fab_config_errors e = {0};
 	struct sigaction sa = {.sa_handler = on_signal};
 	struct ctl *c;
+	char *end;
+	unsigned long n;
 	int opt;
 
 	while ((opt = getopt_long(argc, argv, "c:n:ih", longopts, NULL)) != -1) {
@@ -70,6 +76,18 @@ int main(int argc, char **argv)
 			return check(optarg);
 		case 'i':
 			o.ignore_committed = true;
+			break;
+		case 't':
+			errno = 0;
+			n = strtoul(optarg, &end, 10);
+			if (errno != 0 || end == optarg || *end != '\0' || n < 1 || n > 86400) {
+				fprintf(stderr,
+					"peerlan-control: --cli-idle-timeout: 1 to 86400 "
+					"seconds, not '%s'\n",
+					optarg);
+				return 2;
+			}
+			o.cli_idle_s = (unsigned)n;
 			break;
 		case 'h':
 			usage(stdout);

@@ -1511,6 +1511,51 @@ static void loader_free(struct loader *l)
 	free(l->port_conn_line);
 }
 
+int fab_yaml_too_deep(struct yaml_parser_s *p, unsigned max, uint32_t *line, uint32_t *col)
+{
+	unsigned depth = 0;
+
+	for (;;) {
+		yaml_event_t ev;
+		yaml_event_type_t t;
+
+		if (!yaml_parser_parse(p, &ev))
+			return 0;
+		t = ev.type;
+		if (t == YAML_MAPPING_START_EVENT || t == YAML_SEQUENCE_START_EVENT) {
+			if (++depth > max) {
+				*line = (uint32_t)ev.start_mark.line + 1;
+				*col = (uint32_t)ev.start_mark.column + 1;
+				yaml_event_delete(&ev);
+				return 1;
+			}
+		} else if (t == YAML_MAPPING_END_EVENT || t == YAML_SEQUENCE_END_EVENT) {
+			depth--;
+		}
+		yaml_event_delete(&ev);
+		if (t == YAML_STREAM_END_EVENT)
+			return 0;
+	}
+}
+
+/* Refuses text nested too deep, before the loader spends its time on it. */
+static bool too_deep(const char *text, size_t len, const char *name, struct fab_config_errors *errs)
+{
+	yaml_parser_t p;
+	uint32_t line = 0, col = 0;
+	int deep;
+
+	if (!yaml_parser_initialize(&p))
+		return false; /* the loader says "out of memory" */
+	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
+	deep = fab_yaml_too_deep(&p, FAB_CONFIG_DEPTH_MAX, &line, &col);
+	yaml_parser_delete(&p);
+	if (deep)
+		errors_add(errs, name, line, col, "nesting deeper than %u levels",
+			   FAB_CONFIG_DEPTH_MAX);
+	return deep;
+}
+
 /* What a loader does with a top-level `import:` section. */
 enum import_mode {
 	IMPORT_READ,   /* import: open the files it names */
@@ -1528,6 +1573,13 @@ static struct fab_model *load_string(const char *text, size_t len, const char *n
 	yaml_node_t *root;
 	struct fab_model *m = NULL;
 
+	if (len > CONFIG_SIZE_MAX) {
+		errors_add(errs, name, 0, 0, "too large for a configuration (over %u MiB)",
+			   CONFIG_SIZE_MAX >> 20);
+		return NULL;
+	}
+	if (too_deep(text, len, name, errs))
+		return NULL;
 	if (!yaml_parser_initialize(&parser)) {
 		errors_add(errs, name, 0, 0, "out of memory");
 		return NULL;

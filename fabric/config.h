@@ -35,6 +35,24 @@ void fab_config_errors_clear(struct fab_config_errors *e);
 void fab_config_errors_print(const struct fab_config_errors *e, FILE *out);
 
 /*
+ * Collections nested deeper than this are refused before the file is loaded
+ * ("nesting deeper than N levels" at the first one too deep): no
+ * configuration comes near, and libyaml's time grows with the square of the
+ * depth (50,000 nested maps took 11 s), which control would spend inside its
+ * event loop.
+ */
+#define FAB_CONFIG_DEPTH_MAX 64
+
+/*
+ * Reads the events of the parser's input (set by the caller, consumed here)
+ * and stops at the first collection nested deeper than max. Returns 1 with
+ * *line and *col (1-based) at that collection, or 0 otherwise: a syntax
+ * error is left for the loader, which reports it.
+ */
+struct yaml_parser_s;
+int fab_yaml_too_deep(struct yaml_parser_s *p, unsigned max, uint32_t *line, uint32_t *col);
+
+/*
  * Loads and validates a configuration. On success returns the model (the
  * caller destroys it) and leaves errs empty; on any error returns NULL with
  * every error found appended to errs. name is used in messages.

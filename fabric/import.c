@@ -72,6 +72,7 @@ void imp_note(struct imp *im, const struct imp_file *f, const yaml_node_t *n, co
 bool imp_file_open(struct imp *im, struct imp_file *f, const char *path)
 {
 	yaml_parser_t parser;
+	uint32_t line = 0, col = 0;
 	struct stat st;
 	FILE *in;
 	bool ok;
@@ -90,6 +91,23 @@ bool imp_file_open(struct imp *im, struct imp_file *f, const char *path)
 		fclose(in);
 		return false;
 	}
+	if (!yaml_parser_initialize(&parser)) {
+		imp_err(im, f, NULL, NULL, "out of memory");
+		fclose(in);
+		return false;
+	}
+	/* As for a configuration: deep nesting is refused before the slow load. */
+	yaml_parser_set_input_file(&parser, in);
+	if (fab_yaml_too_deep(&parser, FAB_CONFIG_DEPTH_MAX, &line, &col)) {
+		yaml_node_t at = {.start_mark = {.line = line - 1, .column = col - 1}};
+
+		imp_err(im, f, &at, NULL, "nesting deeper than %u levels", FAB_CONFIG_DEPTH_MAX);
+		yaml_parser_delete(&parser);
+		fclose(in);
+		return false;
+	}
+	yaml_parser_delete(&parser);
+	rewind(in);
 	if (!yaml_parser_initialize(&parser)) {
 		imp_err(im, f, NULL, NULL, "out of memory");
 		fclose(in);

@@ -148,27 +148,19 @@ grep -q "show commands only" "$tmp/err" || fail "ro socket message"
 echo "== the read-only socket cannot lock the NOC out ($SECONDS s)"
 # A local user holds every connection the read-only socket admits, and more:
 # the read-write socket still answers, and the refusals are counted.
-python3 - "$tmp/cli-ro.sock" "$tmp/held" <<'PY' &
-import os, socket, sys, time
-held = []
-for _ in range(40):
-    s = socket.socket(socket.AF_UNIX)
-    s.connect(sys.argv[1])
-    held.append(s)
-open(sys.argv[2], "w").close()
-time.sleep(30)
-PY
-hold_pid=$!
-for _ in $(seq 100); do [[ -e $tmp/held ]] && break; sleep 0.1; done
-[[ -e $tmp/held ]] || fail "could not open 40 connections to the read-only socket"
+hold_connections "$tmp/cli-ro.sock" 40
 pl show status >/dev/null || fail "the read-write socket refused the NOC"
+# A refused client is told why, not just closed.
+if "$ctl" -s "$tmp/cli-ro.sock" show ports 2>"$tmp/err"; then fail "a 41st client was served"; fi
+grep -q 'refused: the read-only socket serves 16 connections at once' "$tmp/err" ||
+	fail "refusal message: $(cat "$tmp/err")"
 for _ in $(seq 50); do
 	refused=$(pl --json show status | json_get '.cli_readonly_refused')
-	((refused >= 24)) && break
+	((refused >= 25)) && break
 	sleep 0.1
 done
-((refused == 24)) || fail "$refused read-only connections refused, expected 24 (40 - 16)"
-pl show status | grep -q "read-only CLI socket: 24 connections refused" || fail "show status text"
+((refused == 25)) || fail "$refused read-only connections refused, expected 25 (40 - 16, and one more)"
+pl show status | grep -q "read-only CLI socket: 25 connections refused" || fail "show status text"
 kill "$hold_pid"
 wait "$hold_pid" 2>/dev/null || true
 "$ctl" -s "$tmp/cli-ro.sock" show ports >/dev/null || fail "ro socket after the hold"

@@ -5,7 +5,7 @@
 # test's socket. The sourcing script sets $ctl to peerlanctl's path.
 
 tmp=$(mktemp -d /tmp/pl-ctltest-XXXXXX)
-dp_pid= ctl_pid=
+dp_pid= ctl_pid= hold_pid=
 remove_on_exit=("$tmp")
 
 # Stops one process by pid: TERM, then KILL if it is still there after 5 s,
@@ -22,6 +22,7 @@ stop_pid() {
 }
 
 cleanup() {
+	stop_pid "$hold_pid"
 	stop_pid "$ctl_pid"
 	stop_pid "$dp_pid"
 	wait 2>/dev/null || true
@@ -53,9 +54,30 @@ YAML
 pl() { "$ctl" -s "$tmp/cli.sock" "$@"; }
 
 # The script defines status(), which reads `show status --json`.
+# start_control [OPTION...]: options go to peerlan-control.
 start_control() {
-	"$control" -c "$tmp/peerlan.yaml" 2>>"$tmp/ctl.log" &
+	"$control" -c "$tmp/peerlan.yaml" "$@" 2>>"$tmp/ctl.log" &
 	ctl_pid=$!
+}
+
+# hold_connections SOCKET N: opens N connections to a Unix socket and holds
+# them, sending nothing, for 60 s; in the background, its pid in $hold_pid.
+# Returns once they are open.
+hold_connections() {
+	rm -f "$tmp/held"
+	python3 - "$1" "$2" "$tmp/held" <<'PY' &
+import socket, sys, time
+held = []
+for _ in range(int(sys.argv[2])):
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(sys.argv[1])
+    held.append(s)
+open(sys.argv[3], "w").close()
+time.sleep(60)
+PY
+	hold_pid=$!
+	for _ in $(seq 100); do [[ -e $tmp/held ]] && return 0; sleep 0.1; done
+	fail "could not open $2 connections to $1"
 }
 
 wait_synced() {

@@ -519,6 +519,49 @@ static void test_yaml_syntax_error(void **state)
 	expect_error("fabric: {name: t}\n---\nfabric: {name: u}\n", 3, 1, "second YAML document");
 }
 
+/* depth collections nested in one line under key x: maps {a: ...} or lists [...]. */
+static char *nested(size_t depth, bool maps)
+{
+	const char *head = "fabric: {name: t}\nx: ";
+	size_t hl = strlen(head), open = maps ? 4 : 1, len = hl + depth * (open + 1) + 3;
+	char *s = malloc(len), *p;
+
+	assert_non_null(s);
+	memcpy(s, head, hl);
+	p = s + hl;
+	for (size_t i = 0; i < depth; i++, p += open)
+		memcpy(p, maps ? "{a: " : "[", open);
+	*p++ = '1';
+	memset(p, maps ? '}' : ']', depth);
+	p += depth;
+	memcpy(p, "\n", 2);
+	return s;
+}
+
+/* Deep nesting is refused at the first collection too deep, before the slow load. */
+static void test_nesting_too_deep(void **state)
+{
+	struct fab_config_errors e = {0};
+	const uint32_t at = FAB_CONFIG_DEPTH_MAX + 1; /* the root map is level 1 */
+	char *text;
+
+	(void)state;
+	text = nested(50000, true);
+	expect_error(text, 2, 4 + (at - 2) * 4, "nesting deeper than 64 levels");
+	free(text);
+	text = nested(100000, false);
+	expect_error(text, 2, 4 + (at - 2), "nesting deeper than 64 levels");
+	free(text);
+	/* At the limit, the file is read as usual (and x is an unknown key). */
+	text = nested(FAB_CONFIG_DEPTH_MAX - 1, false);
+	assert_null(load(text, &e));
+	assert_true(e.n > 0);
+	for (size_t i = 0; i < e.n; i++)
+		assert_null(strstr(e.v[i].msg, "nesting"));
+	fab_config_errors_clear(&e);
+	free(text);
+}
+
 static void test_empty_file(void **state)
 {
 	(void)state;
@@ -1054,6 +1097,7 @@ int main(void)
 	    cmocka_unit_test(test_nonexistent_file),
 	    cmocka_unit_test(test_errors_print_format),
 	    cmocka_unit_test(test_yaml_syntax_error),
+	    cmocka_unit_test(test_nesting_too_deep),
 	    cmocka_unit_test(test_empty_file),
 	    cmocka_unit_test(test_unknown_key_suggests),
 	    cmocka_unit_test(test_unknown_key_without_close_match),

@@ -560,6 +560,24 @@ static void test_file_and_map_errors(void **state)
 	drop(map);
 }
 
+/* JSON is read as YAML: deep nesting is refused as in a configuration. */
+static void test_nesting_too_deep(void **state)
+{
+	struct fab_config_errors e = {0};
+	char deep[2 * 1000 + 2], *bad;
+
+	(void)state;
+	memset(deep, '[', 1000);
+	deep[1000] = '1';
+	memset(deep + 1001, ']', 1000);
+	deep[2001] = '\0';
+	bad = variant(IXF, "\"1.0\"", NULL, deep);
+	assert_null(ixf(bad, IXF_MAP, &e));
+	expect(&e, bad, line_of(bad, "[[["), "nesting deeper than 64 levels", NULL);
+	fab_config_errors_clear(&e);
+	drop(bad);
+}
+
 /* The loader's `import:` section: the same model as the import, re-read on every load. */
 static void test_config_import_section(void **state)
 {
@@ -738,6 +756,7 @@ int main(void)
 	    cmocka_unit_test(test_ixpm_errors),
 	    cmocka_unit_test(test_ixf_errors),
 	    cmocka_unit_test(test_file_and_map_errors),
+	    cmocka_unit_test(test_nesting_too_deep),
 	    cmocka_unit_test(test_config_import_section),
 	    cmocka_unit_test(test_config_import_sent),
 	    cmocka_unit_test(test_diff_changed_export),
