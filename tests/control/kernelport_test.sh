@@ -106,13 +106,13 @@ wait_synced
 check_port() {
 	local port=$1 m=$2 lc0 lc1 d0 t0 f0
 	echo "== $port: up while the member's side is up"
-	wait_for 10 "$port not oper up at start" is_oper "$port" up
+	wait_for 30 "$port not oper up at start" is_oper "$port" up
 	lc0=$(link_changes "$port")
 
 	echo "== $port: the member takes its side down: oper down, an event, link_changes"
 	ip -n "${id}m$m" link set eth0 down
-	wait_for 10 "$port not oper down (CLI and --json) with its link down" is_oper "$port" down
-	wait_for 10 "no link down event for $port" has_event "$port" "link down"
+	wait_for 30 "$port not oper down (CLI and --json) with its link down" is_oper "$port" down
+	wait_for 30 "no link down event for $port" has_event "$port" "link down"
 	lc1=$(link_changes "$port")
 	((lc1 > lc0)) || fail "$port: link_changes $lc0 before, $lc1 after"
 	grep -q "port $port: link down" "$tmp/dp.log" || fail "the dataplane did not log it"
@@ -123,18 +123,18 @@ check_port() {
 	local from=1
 	[[ $port == lk1 ]] && from=2
 	send "$from" "$m"
-	wait_for 10 "no dst_port_down drop on lk$from" grew "lk$from" drops.dst_port_down "$d0"
+	wait_for 30 "no dst_port_down drop on lk$from" grew "lk$from" drops.dst_port_down "$d0"
 	[[ $(counter "$port" counters.tx_packets) == "$t0" ]] || fail "$port sent a frame while down"
 
 	echo "== $port: the member's side comes back: oper up, an event, forwarding"
 	ip -n "${id}m$m" link set eth0 up
-	wait_for 10 "$port not oper up (CLI and --json) with its link up" is_oper "$port" up
-	wait_for 10 "no link up event for $port" has_event "$port" "link up"
+	wait_for 30 "$port not oper up (CLI and --json) with its link up" is_oper "$port" up
+	wait_for 30 "no link up event for $port" has_event "$port" "link up"
 	(($(link_changes "$port") > lc1)) || fail "$port: link_changes did not grow again"
 	f0=$(counter "lk$from" counters.forwarded)
 	send "$from" "$m"
-	wait_for 10 "lk$from does not forward to $port again" grew "lk$from" counters.forwarded "$f0"
-	wait_for 10 "$port sent nothing" grew "$port" counters.tx_packets "$t0"
+	wait_for 30 "lk$from does not forward to $port again" grew "lk$from" counters.forwarded "$f0"
+	wait_for 30 "$port sent nothing" grew "$port" counters.tx_packets "$t0"
 }
 
 check_port lk2 2
@@ -151,7 +151,7 @@ echo "== rx_missed: nothing while the dataplane keeps up"
 r0=$(counter lk1 counters.rx_packets) m0=$(counter lk1 counters.rx_missed)
 [[ $m0 == 0 ]] || fail "lk1 rx_missed is $m0 before any loss"
 send 1 153 200
-wait_for 10 "lk1 did not count the 200 frames" grew lk1 counters.rx_packets $((r0 + 199))
+wait_for 30 "lk1 did not count the 200 frames" grew lk1 counters.rx_packets $((r0 + 199))
 sleep 0.5 # two link polls: long enough for a wrong estimate to show
 [[ $(counter lk1 counters.rx_missed) == 0 ]] || fail "lk1 rx_missed $(counter lk1 counters.rx_missed) without a loss"
 

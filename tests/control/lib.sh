@@ -81,7 +81,7 @@ PY
 }
 
 wait_synced() {
-	for _ in $(seq 150); do
+	for _ in $(seq 300); do
 		kill -0 "$dp_pid" 2>/dev/null || fail "the dataplane exited"
 		if [[ $(status '.dataplane.in_sync' 2>/dev/null) == true ]]; then
 			return 0

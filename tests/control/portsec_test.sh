@@ -104,7 +104,7 @@ start_control
 wait_synced
 
 echo "== a spoofed source MAC err-disables p1"
-wait_for 5 "p1 not err-disabled" is_state p1 err-disabled
+wait_for 30 "p1 not err-disabled" is_state p1 err-disabled
 [[ $(psec p1 cause) == violation ]] || fail "cause is $(psec p1 cause)"
 [[ $(psec p1 last_violation.mac) == 02:00:00:00:00:99 ]] || fail "last violation MAC"
 pl show port p1 | grep -q "oper err-disabled (err-disabled by violation)" ||
@@ -122,7 +122,7 @@ v2=$(drops src_mac_violation) d2=$(drops port_down)
 echo "== it recovers after errdisable-recovery, and is shut again by the next frame"
 wait_for 15 "no recovery event" bash -c "$(declare -f pl); ctl=$ctl tmp=$tmp; \
 	pl --json show events p1 | jq -e '[.events[].type] | index(\"recovery\")' >/dev/null"
-wait_for 5 "p1 not err-disabled again" is_state p1 err-disabled
+wait_for 30 "p1 not err-disabled again" is_state p1 err-disabled
 (($(pl --json show events p1 | jq '[.events[] | select(.type == "err-disable")] | length') >= 2)) ||
 	fail "second err-disable not logged"
 
@@ -145,7 +145,7 @@ echo "steered $rate requests/s, $storm storm drops"
 ((storm > 0)) || fail "no storm drops"
 
 echo "== four link changes within 5 s err-disable p4 for the hold time"
-wait_for 5 "p4 link not up" bash -c "[[ \$(ip -n $ns -o link show $tap) == *LOWER_UP* ]]"
+wait_for 30 "p4 link not up" bash -c "[[ \$(ip -n $ns -o link show $tap) == *LOWER_UP* ]]"
 sleep 0.5
 for _ in 1 2; do
 	ip -n "$ns" link set "$tap" down
@@ -153,9 +153,9 @@ for _ in 1 2; do
 	ip -n "$ns" link set "$tap" up
 	sleep 0.3
 done
-wait_for 3 "p4 not err-disabled" is_state p4 err-disabled
+wait_for 30 "p4 not err-disabled" is_state p4 err-disabled
 [[ $(psec p4 cause) == link-flap ]] || fail "p4 cause is $(psec p4 cause)"
-wait_for 6 "p4 did not recover after hold" is_state p4 enabled
+wait_for 30 "p4 did not recover after hold" is_state p4 enabled
 pl show events | grep -q "err-disabled by link-flap" || fail "flap event not shown"
 echo "== quarantine: the report fails on a forbidden frame, passes on clean ARP; promotion"
 ip netns exec "$ns" sysctl -qw "net.ipv6.conf.$qtap.disable_ipv6=1"
@@ -180,17 +180,17 @@ sleep 0.5
 pl clear counters p5 >/dev/null
 send lldp
 send arp
-wait_for 3 "quarantine frames not recorded" frames_at_least 3
+wait_for 30 "quarantine frames not recorded" frames_at_least 3
 pass_is false || fail "report passes with an LLDP frame: $(pl show quarantine p5)"
 pl show quarantine p5 | grep -q "FAIL no forbidden frames .*link_local 1" ||
 	fail "report does not name the LLDP frame: $(pl show quarantine p5)"
 q_drops() { (($(pl --json show port p5 | jq .drops.quarantine) >= 3)); }
-wait_for 3 "no quarantine drops" q_drops
+wait_for 30 "no quarantine drops" q_drops
 if pl port p5 promote 2>"$tmp/err"; then fail "promoted a failing port"; fi
 grep -q "no forbidden frames" "$tmp/err" || fail "refusal does not say why: $(cat "$tmp/err")"
 pl clear counters p5 >/dev/null
 send arp
-wait_for 3 "quarantine frames not recorded" frames_at_least 3
+wait_for 30 "quarantine frames not recorded" frames_at_least 3
 pass_is true || fail "clean report does not pass: $(pl show quarantine p5)"
 pl show quarantine p5 | grep -q "asked for 192.0.2.250: 3 times" || fail "ARP target not recorded"
 pl port p5 promote lock-mac | grep -q "MAC locked to 02:00:00:00:00:05" || fail "promote"
@@ -202,6 +202,6 @@ pl show events | grep -q "promotion .*p5.*moved from quarantine to production" |
 # Now in production: the member's ARP request is steered to its owner.
 st=$(pl --json show port p5 | jq .counters.steered)
 send arp 2
-wait_for 3 "p5 not steering after promotion" \
+wait_for 30 "p5 not steering after promotion" \
 	bash -c "(( \$($(declare -f pl); ctl=$ctl tmp=$tmp; pl --json show port p5 | jq .counters.steered) > $st ))"
 echo "all port-security tests passed"

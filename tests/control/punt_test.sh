@@ -103,7 +103,7 @@ start_dataplane "$tmp/quiet.yaml"
 ctl_pid=$!
 wait_synced
 for t in "$tap1" "$tap2"; do
-	wait_for 10 "$t did not come up" bash -c "[[ \$(ip -n $ns -o link show $t) == *LOWER_UP* ]]"
+	wait_for 30 "$t did not come up" bash -c "[[ \$(ip -n $ns -o link show $t) == *LOWER_UP* ]]"
 done
 ip netns exec "$ns" /usr/bin/python3 - "$ctl" "$tmp/cli.sock" "$tap1" "$bursts" <<'PY' ||
 import json, socket, subprocess, sys, time
@@ -186,7 +186,7 @@ wait_for 30 "no control socket" test -S "$tmp/dp.sock"
 start_control
 wait_synced
 over_1000() { (($(pl --json show port p3 | jq .counters.punted) > 1000)); }
-wait_for 10 "nothing punted" over_1000
+wait_for 30 "nothing punted" over_1000
 # A reader too slow for the storm: the socket fills, copies queue, then
 # count as punt_socket_busy.
 kill -STOP "$ctl_pid"
