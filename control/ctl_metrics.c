@@ -381,8 +381,9 @@ static void log_window(struct ctl_metrics *m, uint64_t now)
 	m->log_count = m->log_dropped = 0;
 }
 
-/* libmicrohttpd's messages, marked as the exporter's and rate-limited. */
-static void on_log(void *cls, const char *fmt, va_list ap)
+/* libmicrohttpd's messages, marked as the exporter's and rate-limited. The
+ * format is libmicrohttpd's own, as its logger callback passes it. */
+__attribute__((format(printf, 2, 0))) static void on_log(void *cls, const char *fmt, va_list ap)
 {
 	struct ctl_metrics *m = cls;
 	char msg[512];

@@ -40,7 +40,12 @@ if (($# > 1)); then
 	done
 	targets=("${@:2}")
 fi
-ninja -C "$build" -j2 "${targets[@]/#/tests/fuzz/}" >/dev/null
+# Quiet when it builds; the compiler's words when it does not.
+if ! ninja -C "$build" -j2 "${targets[@]/#/tests/fuzz/}" >"$build/fuzz-build.log" 2>&1; then
+	tail -n 40 "$build/fuzz-build.log" >&2
+	echo "fuzz: the targets do not build (all of it in $build/fuzz-build.log)" >&2
+	exit 1
+fi
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:symbolize=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
