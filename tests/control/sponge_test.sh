@@ -140,7 +140,8 @@ dp_pid=
 stats=$tmp/stats.json
 jq -e '.ports.p1 as $p | $p.rx_packets == $p.forwarded + $p.steered + $p.answered +
 	([$p.drops[]] | add)' "$stats" >/dev/null || fail "p1 does not add up: $(jq -c .ports.p1 "$stats")"
-(($(jq '.ports.p1.punt_dropped' "$stats") > 0)) || fail "the punt policer dropped nothing"
+(($(jq '.ports.p1.punt_policed' "$stats") > 0)) || fail "the punt policer dropped nothing"
+out=$("$(dirname "$0")/punts_close.sh" "$stats") || fail "$out"
 (($(jq '.ports.p1.answered' "$stats") > 0)) || fail "nothing answered"
 (($(jq '.injected' "$stats") >= 2)) || fail "the dataplane injected $(jq .injected "$stats") frames"
 python3 - "$tmp" "$sponge_mac" <<'PY' || fail "no answer from the sponge MAC or no probe on p2"
