@@ -29,6 +29,8 @@ void fab_config_errors_clear(struct fab_config_errors *e)
 {
 	if (e == NULL)
 		return;
+	for (size_t i = 0; i < e->n; i++)
+		free(e->v[i].msg);
 	free(e->v);
 	e->v = NULL;
 	e->n = 0;
@@ -75,15 +77,17 @@ __attribute__((format(printf, 5, 0))) static void errors_vadd(struct fab_config_
 		return;
 	if (grow((void **)&e->v, e->n, &e->cap, sizeof(*e->v)) != 0)
 		return;
-	x = &e->v[e->n++];
+	x = &e->v[e->n];
 	snprintf(x->file, sizeof(x->file), "%s", file);
 	x->line = line;
 	x->col = col;
-	if (e->n > CONFIG_ERRORS_MAX)
-		snprintf(x->msg, sizeof(x->msg), "too many errors; stopped after %d",
-			 CONFIG_ERRORS_MAX);
-	else
-		vsnprintf(x->msg, sizeof(x->msg), fmt, ap);
+	if (e->n + 1 > CONFIG_ERRORS_MAX) {
+		if (asprintf(&x->msg, "too many errors; stopped after %d", CONFIG_ERRORS_MAX) < 0)
+			return;
+	} else if (vasprintf(&x->msg, fmt, ap) < 0) {
+		return;
+	}
+	e->n++;
 }
 
 __attribute__((format(printf, 5, 6))) static void errors_add(struct fab_config_errors *e,
