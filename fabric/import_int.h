@@ -106,6 +106,7 @@ struct imp {
 	struct imp_file ixf; /* the IX-F export, if given */
 	struct imp_seen *seen;
 	size_t nseen, capseen;
+	bool ixf_macs; /* some IX-F connection gave a MAC */
 	bool nomem;
 };
 

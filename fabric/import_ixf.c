@@ -478,12 +478,18 @@ static void connection(struct imp *im, struct conn_ctx *cc, const struct imap_co
 				vid);
 			continue;
 		}
+		imp_port_add_lan(im, port, (uint16_t)lan);
+		/*
+		 * A member whose MAC is not known yet (IXP Manager lists new members
+		 * so) keeps its port and LAN, and nothing is forwarded from it.
+		 */
 		if (!has_macs(im, v)) {
-			imp_err(im, f, v, rec,
-				"no MAC address; peerlan forwards only from provisioned MACs");
+			imp_note(im, f, v, rec,
+				 "no MAC address yet: nothing is forwarded from this member on "
+				 "this LAN until one is provisioned");
 			continue;
 		}
-		imp_port_add_lan(im, port, (uint16_t)lan);
+		im->ixf_macs = true;
 		if (!imp_binding(im, &pl, port, (uint16_t)lan))
 			return;
 		vlan_family(im, &pl, imp_get(f, v, "ipv4"), false);
@@ -497,6 +503,24 @@ static const struct imap_member *map_member(struct imp *im, uint32_t asn)
 		if (im->map.members[i].asn == asn)
 			return &im->map.members[i];
 	return NULL;
+}
+
+/* Whether ixp_list has an exchange with this id. */
+static bool listed_exchange(struct imp *im, uint32_t id)
+{
+	struct imp_file *f = &im->ixf;
+	yaml_node_t *l = imp_get(f, f->root, "ixp_list");
+
+	for (yaml_node_item_t *x =
+		 l != NULL && l->type == YAML_SEQUENCE_NODE ? l->data.sequence.items.start : NULL;
+	     x != NULL && x < l->data.sequence.items.top; x++) {
+		const char *s =
+		    scalar_of(imp_get(f, yaml_document_get_node(&f->doc, *x), "ixp_id"));
+
+		if (s != NULL && strtoul(s, NULL, 10) == id)
+			return true;
+	}
+	return false;
 }
 
 /* Members already read, by ASN, to find one listed twice. */
@@ -551,9 +575,17 @@ static void member(struct imp *im, yaml_node_t *mb, uint32_t ixp, long *port_use
 	for (size_t i = 0; i < cnt; i++) {
 		cc.node = imp_item(f, it, i);
 		if (!imp_u32(im, f, imp_get(f, cc.node, "ixp_id"), cc.rec, "'ixp_id'", UINT32_MAX,
-			     &cid) ||
-		    cid != ixp)
+			     &cid))
 			continue;
+		if (cid != ixp) {
+			/* Another exchange of the export is skipped; one it does not describe is an error. */
+			if (!listed_exchange(im, cid))
+				imp_err(
+				    im, f, cc.node, cc.rec,
+				    "a connection at ixp_id %u, which ixp_list does not describe",
+				    cid);
+			continue;
+		}
 		cc.index++;
 		snprintf(cc.rec, sizeof(cc.rec), "AS%u connection %zu", cc.asn, cc.index);
 		snprintf(excl, sizeof(excl), "AS%u/%zu", cc.asn, cc.index);
@@ -609,6 +641,11 @@ void imp_ixf(struct imp *im)
 	}
 	for (size_t i = 0; i < cnt; i++)
 		member(im, imp_item(f, it, i), ixp, port_user, &as);
+	if (im->m->nmembers != 0 && !im->ixf_macs)
+		imp_err(im, f, f->root, NULL,
+			"no connection has a MAC address, so nothing would be forwarded (IXP "
+			"Manager gives MACs only to a request with an API key, and only for "
+			"interfaces that have one)");
 	for (size_t i = 0; i < im->map.nmembers; i++) {
 		const struct imap_member *mm = &im->map.members[i];
 
