@@ -122,6 +122,8 @@ static bool duplicate_keys(struct imp *im, struct imp_file *f)
 			if (key->type == YAML_SCALAR_NODE)
 				keys[k++] = key;
 		}
+		if (k < 2)
+			continue;
 		qsort(keys, k, sizeof(*keys), key_cmp);
 		for (size_t i = 1; i < k; i++)
 			if (strcmp((const char *)keys[i]->data.scalar.value,
