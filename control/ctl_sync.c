@@ -416,7 +416,6 @@ static struct fab_model *import(struct ctl *c, struct fetch *f)
 	files.interfaces = path[DOC_IFACES];
 	m = fab_import(&files, &e, NULL);
 	if (m == NULL) {
-		json_decref(s->errors);
 		s->errors = json_array();
 		for (size_t i = 0; i < e.n; i++) {
 			cut |= strstr(e.v[i].msg, "end marker") != NULL;
@@ -450,13 +449,16 @@ static void finish_fetch(struct ctl *c)
 	pthread_join(s->thread, NULL);
 	s->busy = false;
 	s->f = NULL;
+	/* Only the newest document may be accepted, and only its errors shown. */
+	fab_model_destroy(s->pending);
+	s->pending = NULL;
+	json_decref(s->errors);
+	s->errors = NULL;
 	if (fetch_failed(c, f) || (m = import(c, f)) == NULL) {
 		fetch_free(f);
 		return;
 	}
 	fetch_free(f);
-	json_decref(s->errors);
-	s->errors = NULL;
 	removals(c->running, m, &gone_m, &gone_p);
 	if (over(gone_m, c->running->nmembers, s->cfg.max_removal_pct) ||
 	    over(gone_p, c->running->nports, s->cfg.max_removal_pct)) {
@@ -471,9 +473,6 @@ static void finish_fetch(struct ctl *c)
 		       s->pending_why);
 		return;
 	}
-	/* A newer document replaces one held back. */
-	fab_model_destroy(s->pending);
-	s->pending = NULL;
 	apply(c, m, &out);
 	json_decref(out);
 }

@@ -3,8 +3,9 @@
 # CA and certificates made here with openssl) serves a changing provisioner
 # export to a running peerlan-control (with the fake dataplane). A member
 # added appears, one removed goes; a truncated document, HTTP 500, a slow
-# server (the CLI answers meanwhile), a mass removal and an untrusted
-# certificate each change nothing and are reported in `show sync`, events
+# server (the CLI answers meanwhile), a document failing the checks, a mass
+# removal and an untrusted certificate each change nothing and are reported
+# in `show sync`, events
 # and metrics; `config sync accept` lets the held-back removal through; the
 # configured interval syncs on its own.
 # Usage: sync_test.sh CONTROL CTL FAKE_DP. Needs jq, openssl, python3, curl.
@@ -278,6 +279,15 @@ export_members 1 3 4 5
 head -n 20 "$web/layer2interfaces.yaml" >"$web/cut" && mv "$web/cut" "$web/layer2interfaces.yaml"
 sync_now
 refused incomplete "a truncated document"
+
+echo "== a document that fails the checks ($SECONDS s)"
+export_members 1 3 4 5
+sed -i 's/02:00:5e:10:00:05/02:00:5e:10:00:01/' "$web/layer2interfaces.yaml"
+sync_now
+refused check "a duplicate MAC"
+pl --json show sync | jq -r '.errors[]' |
+	grep -q "sync-layer2interfaces.yaml:[0-9]*: interface port5 .*MAC 02:00:5e:10:00:01 is already given to AS64501" ||
+	fail "check errors: $(pl show sync)"
 
 echo "== HTTP 500 ($SECONDS s)"
 export_members 1 3 4 5
