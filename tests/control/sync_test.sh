@@ -5,9 +5,8 @@
 # added appears, one removed goes; a truncated document, HTTP 500, a slow
 # server (the CLI answers meanwhile), a document failing the checks, a mass
 # removal and an untrusted certificate each change nothing and are reported
-# in `show sync`, events
-# and metrics; `config sync accept` lets the held-back removal through; the
-# configured interval syncs on its own.
+# in `show sync`, events and metrics; `config sync accept` lets the
+# held-back removal through; the configured interval syncs on its own.
 # Usage: sync_test.sh CONTROL CTL FAKE_DP. Needs jq, openssl, python3, curl.
 set -euo pipefail
 py=/usr/bin/python3
