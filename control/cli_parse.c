@@ -379,6 +379,29 @@ static const struct token t_end_save[] = {
     {T_NONE, NULL, 0, NULL, NULL},
 };
 
+static const struct token t_end_sync_now[] = {
+    {T_END, NULL, CTL_CONFIG_SYNC_NOW, NULL, "Fetch IXP Manager's documents and apply them now"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_end_sync_accept[] = {
+    {T_END, NULL, CTL_CONFIG_SYNC_ACCEPT, NULL,
+     "Apply the sync the removal guard holds back (see show sync)"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_config_sync[] = {
+    {T_KEYWORD, "now", 0, t_end_sync_now, "Sync now"},
+    {T_KEYWORD, "accept", 0, t_end_sync_accept, "Let a held-back sync through"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_show_sync[] = {
+    {T_END, NULL, CTL_SHOW_SYNC, NULL,
+     "Sync from IXP Manager: last result and why, what is held back, failures"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
 static const struct token t_config[] = {
     {T_KEYWORD, "check", 0, t_config_file_check, "Validate a file"},
     {T_KEYWORD, "diff", 0, t_config_file_diff, "Compare a file with the running configuration"},
@@ -387,6 +410,7 @@ static const struct token t_config[] = {
     {T_KEYWORD, "rollback", 0, t_end_rollback, "Go back"},
     {T_KEYWORD, "save", 0, t_end_save, "Commit the running configuration"},
     {T_KEYWORD, "import", 0, t_import, "Write a configuration from exported files"},
+    {T_KEYWORD, "sync", 0, t_config_sync, "Follow IXP Manager (management.sync)"},
     {T_NONE, NULL, 0, NULL, NULL},
 };
 
@@ -463,6 +487,7 @@ static const struct token t_show[] = {
     {T_KEYWORD, "quarantine", 0, t_show_quarantine, "A quarantined port's report"},
     {T_KEYWORD, "config", 0, t_show_config, "The running configuration"},
     {T_KEYWORD, "sponge", 0, t_show_sponge, "The ARP/ND sponge"},
+    {T_KEYWORD, "sync", 0, t_show_sync, "Sync from IXP Manager"},
     {T_NONE, NULL, 0, NULL, NULL},
 };
 

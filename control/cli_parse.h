@@ -36,6 +36,7 @@ enum ctl_cmd {
 	CTL_SHOW_EVENTS,
 	CTL_SHOW_QUARANTINE,
 	CTL_SHOW_SPONGE, /* ctl_sponge.c, like the five after CTL_SHOW_CONFIG */
+	CTL_SHOW_SYNC,   /* ctl_sync.c, like CTL_CONFIG_SYNC_* */
 	CTL_SHOW_CONFIG,
 	CTL_SPONGE,
 	CTL_UNSPONGE,
@@ -55,6 +56,8 @@ enum ctl_cmd {
 	CTL_CONFIG_ROLLBACK,
 	CTL_CONFIG_SAVE,
 	CTL_CONFIG_IMPORT, /* run by peerlanctl itself (cli_import.h), never sent */
+	CTL_CONFIG_SYNC_NOW,
+	CTL_CONFIG_SYNC_ACCEPT,
 	CTL_CMD__COUNT
 };
 

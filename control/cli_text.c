@@ -514,6 +514,39 @@ static void render_config_change(enum ctl_cmd cmd, const json_t *r, FILE *out)
 		fprintf(out, "applied and committed as generation %lld\n", num(r, "generation"));
 }
 
+static void render_sync(const json_t *r, FILE *out)
+{
+	char b1[CLEAN_MAX], b2[CLEAN_MAX];
+	const json_t *v;
+	const char *k;
+
+	fprintf(out, "vlans:        %s\n", str(r, "vlans", b1));
+	fprintf(out, "interfaces:   %s\n", str(r, "interfaces", b1));
+	fprintf(out, "map:          %s\n", str(r, "map", b1));
+	fprintf(out, "trusted CAs:  %s\n", str(r, "ca_file", b1));
+	fprintf(out, "interval:     %lld s; max removal %lld%%\n", num(r, "interval_s"),
+		num(r, "max_removal_pct"));
+	fprintf(out, "state:        %s, %lld attempts\n", str(r, "state", b1), num(r, "attempts"));
+	fprintf(out, "last attempt: %s\n", str(r, "last_attempt", b1));
+	fprintf(out, "last success: %s\n", str(r, "last_success", b1));
+	fprintf(out, "result:       %s\n", str(r, "result", b1));
+	if (json_object_get(r, "reason"))
+		fprintf(out, "reason:       %s (%s)\n  %s\n", str(r, "reason", b1),
+			str(r, "reason_help", b2), str(r, "why", b1));
+	render_lines(json_object_get(r, "errors"), out);
+	if (json_object_get(r, "pending"))
+		fprintf(out, "held back:    %s; `config sync accept` applies it\n",
+			str(r, "pending", b1));
+	fprintf(out, "failures:    ");
+	json_object_foreach((json_t *)json_object_get(r, "failures"), k, v)
+	    fprintf(out, " %s=%lld", k, (long long)json_integer_value(v));
+	fputc('\n', out);
+	if (json_array_size(json_object_get(r, "last_diff")) > 0) {
+		fprintf(out, "last applied change (%s):\n", str(r, "last_applied", b1));
+		render_lines(json_object_get(r, "last_diff"), out);
+	}
+}
+
 void ctl_text_render(enum ctl_cmd cmd, const json_t *r, FILE *out)
 {
 	char b[CLEAN_MAX];
@@ -587,6 +620,12 @@ void ctl_text_render(enum ctl_cmd cmd, const json_t *r, FILE *out)
 		fprintf(out, "counters cleared on %zu port%s (display baseline only)\n",
 			json_array_size(json_object_get(r, "cleared")),
 			json_array_size(json_object_get(r, "cleared")) == 1 ? "" : "s");
+		break;
+	case CTL_SHOW_SYNC:
+		render_sync(r, out);
+		break;
+	case CTL_CONFIG_SYNC_NOW:
+		fprintf(out, "sync started; `show sync` has its result\n");
 		break;
 	case CTL_SHOW_SPONGE:
 		render_sponge(r, out);

@@ -300,7 +300,7 @@ struct ctl *ctl_create(const struct ctl_opts *opts, struct fab_config_errors *er
 		c->samples[i] = calloc(1, sizeof(*c->samples[i]));
 	c->dp = ctl_dp_create(m->mgmt.control_socket, on_punt, c);
 	if (c->fresh == NULL || c->samples[CTL_SAMPLES - 1] == NULL || c->dp == NULL ||
-	    ctl_sponge_init(c) != 0) {
+	    ctl_sponge_init(c) != 0 || ctl_sync_init(c) != 0) {
 		ctl_destroy(c);
 		errno = ENOMEM;
 		return NULL;
@@ -312,6 +312,7 @@ void ctl_destroy(struct ctl *c)
 {
 	if (c == NULL)
 		return;
+	ctl_sync_fini(c);
 	ctl_persist_flush(c);
 	ctl_cli_close(c);
 	ctl_sponge_fini(c);
@@ -859,8 +860,8 @@ static struct fab_model *load_sent(const struct ctl_request *r, const struct fab
  * changes one is refused; *msg says why, and errors (if not NULL) gets one
  * line per setting. Returns how many settings differ.
  */
-static size_t mgmt_refusal(const struct ctl *c, const struct ctl_request *r,
-			   const struct fab_model *m, char *msg, size_t msglen, json_t *errors)
+static size_t mgmt_refusal(const struct ctl *c, const char *file, const struct fab_model *m,
+			   char *msg, size_t msglen, json_t *errors)
 {
 	struct fab_mgmt_change ch[16], dflt[16];
 	size_t n = fab_mgmt_changes(&c->running->mgmt, &m->mgmt, ch, 16), nd = 0;
@@ -892,7 +893,7 @@ static size_t mgmt_refusal(const struct ctl *c, const struct ctl_request *r,
 		snprintf(msg, msglen,
 			 "%s: %s cannot change while peerlan runs: this needs a restart of %s "
 			 "start file",
-			 r->file, keys,
+			 file, keys,
 			 who[readers] ? who[readers] : who[FAB_MGMT_CONTROL | FAB_MGMT_DATAPLANE]);
 	}
 	for (size_t i = 0; errors != NULL && i < n && i < 16; i++) {
@@ -903,11 +904,11 @@ static size_t mgmt_refusal(const struct ctl *c, const struct ctl_request *r,
 		if (ch[i].to == NULL)
 			json_array_append_new(
 			    errors, json_sprintf("%s: management.%s differs from the running one",
-						 r->file, ch[i].key));
+						 file, ch[i].key));
 		else
 			json_array_append_new(
-			    errors, json_sprintf("%s: management.%s: %s%s here, %s running",
-						 r->file, ch[i].key, ch[i].to,
+			    errors, json_sprintf("%s: management.%s: %s%s here, %s running", file,
+						 ch[i].key, ch[i].to,
 						 is_default && def != NULL ? " (the default)" : "",
 						 ch[i].from));
 	}
@@ -916,14 +917,14 @@ static size_t mgmt_refusal(const struct ctl *c, const struct ctl_request *r,
 }
 
 /* check and apply: an error naming every management setting m changes, or 0. */
-static int refuse_mgmt_change(const struct ctl *c, const struct ctl_request *r,
-			      const struct fab_model *m, json_t **out)
+static int refuse_mgmt_change(const struct ctl *c, const char *file, const struct fab_model *m,
+			      json_t **out)
 {
 	char msg[FAB_PATH_MAX + 512];
 	json_t *errors = json_array();
 	int rc;
 
-	if (mgmt_refusal(c, r, m, msg, sizeof(msg), errors) == 0) {
+	if (mgmt_refusal(c, file, m, msg, sizeof(msg), errors) == 0) {
 		json_decref(errors);
 		return 0;
 	}
@@ -969,13 +970,13 @@ static int cmd_check_diff(struct ctl *c, const struct ctl_request *r, const stru
 
 	if (m == NULL)
 		return rc;
-	if (r->cmd == CTL_CONFIG_CHECK && (rc = refuse_mgmt_change(c, r, m, out)) != 0) {
+	if (r->cmd == CTL_CONFIG_CHECK && (rc = refuse_mgmt_change(c, r->file, m, out)) != 0) {
 		fab_model_destroy(m);
 		return rc;
 	}
 	*out = json_object();
 	/* A diff shows the change, and says that apply will refuse it. */
-	if (r->cmd == CTL_CONFIG_DIFF && mgmt_refusal(c, r, m, msg, sizeof(msg), NULL) != 0)
+	if (r->cmd == CTL_CONFIG_DIFF && mgmt_refusal(c, r->file, m, msg, sizeof(msg), NULL) != 0)
 		json_object_set_new(*out, "warning", json_string(msg));
 	json_object_set_new(*out, "file", json_string(r->file));
 	json_object_set_new(*out, "valid", json_true());
@@ -1030,22 +1031,21 @@ static int cmd_save(struct ctl *c, json_t **out)
 	return 0;
 }
 
-static int cmd_apply(struct ctl *c, const struct ctl_request *r, const struct fab_wire_cli *w,
-		     json_t **out)
+int ctl_apply_model(struct ctl *c, struct fab_model *m, const char *source, const char *how,
+		    uint32_t confirm_s, json_t **out)
 {
-	struct fab_model *m, *old = NULL;
+	struct fab_model *old = NULL;
 	char err[1024] = "";
 	json_t *diff;
-	int rc = 0;
+	int rc;
 
-	if (c->confirm_from != NULL)
+	if (c->confirm_from != NULL) {
+		fab_model_destroy(m);
 		return ctl_error(out, -EBUSY,
 				 "an apply is waiting for `config confirm`; confirm or roll it "
 				 "back first");
-	m = load_sent(r, w, out, &rc);
-	if (m == NULL)
-		return rc;
-	rc = refuse_mgmt_change(c, r, m, out);
+	}
+	rc = refuse_mgmt_change(c, source, m, out);
 	if (rc != 0) {
 		fab_model_destroy(m);
 		return rc;
@@ -1068,24 +1068,40 @@ static int cmd_apply(struct ctl *c, const struct ctl_request *r, const struct fa
 		json_decref(diff);
 		return ctl_error(out, rc, "%s", err);
 	}
-	ctl_swap_forget(c, "config apply");
+	ctl_swap_forget(c, how);
 	*out = json_object();
 	json_object_set_new(*out, "diff", diff);
-	if (r->seconds > 0) {
+	if (confirm_s > 0) {
 		c->confirm_from = old;
-		c->confirm_deadline_ns = ctl_now_ns() + (uint64_t)r->seconds * 1000000000ULL;
-		json_object_set_new(*out, "confirm_within_s", json_integer(r->seconds));
-		ctl_log("applied %s, rolls back in %u s unless confirmed", r->file, r->seconds);
+		c->confirm_deadline_ns = ctl_now_ns() + (uint64_t)confirm_s * 1000000000ULL;
+		json_object_set_new(*out, "confirm_within_s", json_integer(confirm_s));
+		ctl_log("applied %s, rolls back in %u s unless confirmed", source, confirm_s);
 	} else {
 		fab_model_destroy(c->previous);
 		c->previous = old;
 		if (persist(c, err, sizeof(err)) != 0)
 			json_object_set_new(*out, "warning", json_string(err));
-		ctl_log("applied and committed %s", r->file);
+		ctl_log("applied and committed %s", source);
 	}
-	snprintf(c->source, sizeof(c->source), "%s (applied)", r->file);
+	snprintf(c->source, sizeof(c->source), "%s (applied)", source);
 	set_generation(c, *out);
 	return 0;
+}
+
+static int cmd_apply(struct ctl *c, const struct ctl_request *r, const struct fab_wire_cli *w,
+		     json_t **out)
+{
+	struct fab_model *m;
+	int rc = 0;
+
+	if (c->confirm_from != NULL)
+		return ctl_error(out, -EBUSY,
+				 "an apply is waiting for `config confirm`; confirm or roll it "
+				 "back first");
+	m = load_sent(r, w, out, &rc);
+	if (m == NULL)
+		return rc;
+	return ctl_apply_model(c, m, r->file, "config apply", r->seconds, out);
 }
 
 static int cmd_confirm(struct ctl *c, json_t **out)
@@ -1369,6 +1385,10 @@ int ctl_exec(struct ctl *c, const struct fab_wire_cli *w, bool readonly, json_t 
 		return cmd_promote(c, &r, out);
 	case CTL_PORT_ALLOW_MAC:
 		return ctl_swap_open(c, &r, out);
+	case CTL_SHOW_SYNC:
+	case CTL_CONFIG_SYNC_NOW:
+	case CTL_CONFIG_SYNC_ACCEPT:
+		return ctl_sync_cmd(c, &r, out);
 	default:
 		return ctl_show(c, &r, out);
 	}
@@ -1402,6 +1422,7 @@ int ctl_run_once(struct ctl *c, int timeout_ms)
 	ctl_psec_tick(c->psec, now, ctl_wall_ns());
 	ctl_swap_tick(c, now);
 	ctl_persist_tick(c, now);
+	ctl_sync_tick(c, now);
 	if (ctl_dp_fd(c->dp) >= 0)
 		pfd[n++] =
 		    (struct pollfd){.fd = ctl_dp_fd(c->dp),

@@ -20,6 +20,7 @@
 #include "ctl_portsec.h"
 #include "ctl_quarantine.h"
 #include "ctl_metrics.h"
+#include "ctl_sync.h"
 #include "fabric/counters.h"
 #include "fabric/wire.h"
 
@@ -119,6 +120,7 @@ struct ctl {
 	int64_t last_change_time; /* Unix seconds; control's start before any change */
 	uint64_t changes_ok, changes_failed;
 	struct ctl_metrics *metrics; /* NULL when management.metrics is off */
+	struct ctl_sync *sync;       /* NULL when management.sync is off */
 
 	/* The CLI sockets. */
 	int cli_fd;
@@ -178,6 +180,17 @@ int ctl_read_counters(struct ctl *c);
  * saved (err says so); another negative errno when nothing changed.
  */
 int ctl_commit(struct ctl *c, struct fab_model *m, char *err, size_t errlen);
+
+/*
+ * The path of every whole new configuration, typed or fetched: refuses a
+ * management change, does nothing for an equal one, else pushes m (owned
+ * by c from now on, or freed), keeps the old one for rollback and saves
+ * (or waits confirm_s for `config confirm`). source names the change in
+ * messages and `show status`; how ends open MAC swap windows' events
+ * ("config apply"). *out gets the diff, or the error as ctl_exec gives it.
+ */
+int ctl_apply_model(struct ctl *c, struct fab_model *m, const char *source, const char *how,
+		    uint32_t confirm_s, json_t **out);
 
 /* MAC swap windows (ctl_swap.c): `port NAME allow-mac`, expiry, show. */
 int ctl_swap_open(struct ctl *c, const struct ctl_request *r, json_t **out);

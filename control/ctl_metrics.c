@@ -230,6 +230,7 @@ int ctl_metrics_render(struct ctl *c, FILE *out)
 	port_states(c, out);
 	port_counters(c, out);
 	ctl_sponge_metrics(c, out);
+	ctl_sync_metrics(c, out);
 	return ferror(out) ? -EIO : 0;
 }
 

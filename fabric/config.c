@@ -29,6 +29,8 @@ void fab_config_errors_clear(struct fab_config_errors *e)
 {
 	if (e == NULL)
 		return;
+	for (size_t i = 0; i < e->n; i++)
+		free(e->v[i].msg);
 	free(e->v);
 	e->v = NULL;
 	e->n = 0;
@@ -75,15 +77,17 @@ __attribute__((format(printf, 5, 0))) static void errors_vadd(struct fab_config_
 		return;
 	if (grow((void **)&e->v, e->n, &e->cap, sizeof(*e->v)) != 0)
 		return;
-	x = &e->v[e->n++];
+	x = &e->v[e->n];
 	snprintf(x->file, sizeof(x->file), "%s", file);
 	x->line = line;
 	x->col = col;
-	if (e->n > CONFIG_ERRORS_MAX)
-		snprintf(x->msg, sizeof(x->msg), "too many errors; stopped after %d",
-			 CONFIG_ERRORS_MAX);
-	else
-		vsnprintf(x->msg, sizeof(x->msg), fmt, ap);
+	if (e->n + 1 > CONFIG_ERRORS_MAX) {
+		if (asprintf(&x->msg, "too many errors; stopped after %d", CONFIG_ERRORS_MAX) < 0)
+			return;
+	} else if (vasprintf(&x->msg, fmt, ap) < 0) {
+		return;
+	}
+	e->n++;
 }
 
 __attribute__((format(printf, 5, 6))) static void errors_add(struct fab_config_errors *e,
@@ -858,9 +862,59 @@ static void load_sflow(struct loader *l, yaml_node_t *n)
 		    "know this switch by");
 }
 
+/* An https:// URL: the sync never fetches in clear text. */
+static void get_url(struct loader *l, yaml_node_t *n, const char *what, char *out)
+{
+	char buf[64];
+
+	if (!get_text(l, n, what, TEXT_FREE, out, FAB_URL_MAX))
+		return;
+	if (strncmp(out, "https://", 8) != 0 || out[8] == '\0' || strpbrk(out, " \t") != NULL) {
+		err(l, n, "%s must be an https:// URL, not '%s'", what,
+		    show(out, buf, sizeof(buf)));
+		out[0] = '\0';
+	}
+}
+
+static void load_sync(struct loader *l, yaml_node_t *n)
+{
+	enum { VLANS, IFACES, MAP, KEY, CA, INTERVAL, TIMEOUT, REMOVAL, N };
+	static const struct key keys[N] = {
+	    [VLANS] = {"vlans", true},      [IFACES] = {"interfaces", true},
+	    [MAP] = {"map", true},          [KEY] = {"api-key-file", false},
+	    [CA] = {"ca-file", false},      [INTERVAL] = {"interval", false},
+	    [TIMEOUT] = {"timeout", false}, [REMOVAL] = {"max-removal", false},
+	};
+	struct fab_sync *s = &l->m->mgmt.sync;
+	yaml_node_t *v[N];
+
+	if (!map_fields(l, n, "'sync'", "sync", keys, N, v))
+		return;
+	if (v[VLANS])
+		get_url(l, v[VLANS], "'vlans'", s->vlans_url);
+	if (v[IFACES])
+		get_url(l, v[IFACES], "'interfaces'", s->interfaces_url);
+	if (v[MAP])
+		get_text(l, v[MAP], "'map'", TEXT_PATH, s->map, sizeof(s->map));
+	if (v[KEY])
+		get_text(l, v[KEY], "'api-key-file'", TEXT_PATH, s->api_key_file,
+			 sizeof(s->api_key_file));
+	if (v[CA])
+		get_text(l, v[CA], "'ca-file'", TEXT_PATH, s->ca_file, sizeof(s->ca_file));
+	if (v[INTERVAL])
+		get_u32(l, v[INTERVAL], "'interval'", false, 0, 86400, &s->interval_s);
+	if (v[TIMEOUT])
+		get_u32(l, v[TIMEOUT], "'timeout'", false, 1, 600, &s->timeout_s);
+	if (v[REMOVAL])
+		get_u32(l, v[REMOVAL], "'max-removal'", false, 0, 100, &s->max_removal_pct);
+	/* Half a sync setting is none: say so rather than never syncing. */
+	if (s->vlans_url[0] == '\0' || s->interfaces_url[0] == '\0' || s->map[0] == '\0')
+		memset(s->vlans_url, 0, sizeof(s->vlans_url));
+}
+
 static void load_management(struct loader *l, yaml_node_t *n)
 {
-	enum { CTL, CLI, CLIRO, GROUP, METRICS, STATE, SFLOW, N };
+	enum { CTL, CLI, CLIRO, GROUP, METRICS, STATE, SFLOW, SYNC, N };
 	static const struct key keys[N] = {
 	    [CTL] = {"control-socket", false},
 	    [CLI] = {"cli-socket", false},
@@ -869,6 +923,7 @@ static void load_management(struct loader *l, yaml_node_t *n)
 	    [METRICS] = {"metrics", false},
 	    [STATE] = {"state-dir", false},
 	    [SFLOW] = {"sflow", false},
+	    [SYNC] = {"sync", false},
 	};
 	struct fab_management *g = &l->m->mgmt;
 	/* A socket path must fit sockaddr_un.sun_path with its NUL. */
@@ -891,6 +946,8 @@ static void load_management(struct loader *l, yaml_node_t *n)
 		get_text(l, v[STATE], "'state-dir'", TEXT_PATH, g->state_dir, sizeof(g->state_dir));
 	if (v[SFLOW])
 		load_sflow(l, v[SFLOW]);
+	if (v[SYNC])
+		load_sync(l, v[SYNC]);
 	if (v[METRICS]) {
 		char tmp[FAB_NAME_MAX], buf[64];
 

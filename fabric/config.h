@@ -20,7 +20,7 @@ struct fab_config_error {
 	char file[FAB_PATH_MAX];
 	uint32_t line; /* 1-based; 0 when the error is about the whole file */
 	uint32_t col;  /* 1-based */
-	char msg[256];
+	char *msg;     /* owned by the list; as long as the message is */
 };
 
 struct fab_config_errors {

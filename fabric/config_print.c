@@ -102,6 +102,18 @@ static void print_management(const struct fab_management *g, FILE *out)
 		put_key_str(out, "    ", "agent-address", g->sflow.agent);
 	fprintf(out, "    sampling-rate: %u\n    polling-interval: %u\n    header-bytes: %u\n",
 		g->sflow.sampling_rate, g->sflow.polling_interval_s, g->sflow.header_bytes);
+	if (g->sync.vlans_url[0] == '\0')
+		return;
+	fputs("  sync:\n", out);
+	put_key_str(out, "    ", "vlans", g->sync.vlans_url);
+	put_key_str(out, "    ", "interfaces", g->sync.interfaces_url);
+	put_key_str(out, "    ", "map", g->sync.map);
+	if (g->sync.api_key_file[0] != '\0')
+		put_key_str(out, "    ", "api-key-file", g->sync.api_key_file);
+	if (g->sync.ca_file[0] != '\0')
+		put_key_str(out, "    ", "ca-file", g->sync.ca_file);
+	fprintf(out, "    interval: %u\n    timeout: %u\n    max-removal: %u\n", g->sync.interval_s,
+		g->sync.timeout_s, g->sync.max_removal_pct);
 }
 
 static void print_lans(const struct fab_model *m, FILE *out)

@@ -86,6 +86,14 @@ static void policy_fields(const struct fab_model *m, struct fields *f)
 	put(f, "management sflow sampling-rate", "%u", g->sflow.sampling_rate);
 	put(f, "management sflow polling-interval", "%u", g->sflow.polling_interval_s);
 	put(f, "management sflow header-bytes", "%u", g->sflow.header_bytes);
+	put(f, "management sync vlans", "%s", g->sync.vlans_url);
+	put(f, "management sync interfaces", "%s", g->sync.interfaces_url);
+	put(f, "management sync map", "%s", g->sync.map);
+	put(f, "management sync api-key-file", "%s", g->sync.api_key_file);
+	put(f, "management sync ca-file", "%s", g->sync.ca_file);
+	put(f, "management sync interval", "%u", g->sync.interval_s);
+	put(f, "management sync timeout", "%u", g->sync.timeout_s);
+	put(f, "management sync max-removal", "%u", g->sync.max_removal_pct);
 }
 
 static void lan_fields(const struct fab_lan *lan, struct fields *f)

@@ -23,7 +23,7 @@ __attribute__((format(printf, 5, 0))) static void vadd(struct fab_config_errors 
 						       const char *fmt, va_list ap)
 {
 	struct fab_config_error *x;
-	int o = 0;
+	char *text;
 
 	if (e->n >= e->cap) {
 		size_t cap = e->cap ? e->cap * 2 : 16;
@@ -34,17 +34,24 @@ __attribute__((format(printf, 5, 0))) static void vadd(struct fab_config_errors 
 		e->v = v;
 		e->cap = cap;
 	}
-	x = &e->v[e->n++];
+	x = &e->v[e->n];
 	memset(x, 0, sizeof(*x));
 	snprintf(x->file, sizeof(x->file), "%s", f ? f->path : "import");
 	if (n != NULL) {
 		x->line = (uint32_t)n->start_mark.line + 1;
 		x->col = (uint32_t)n->start_mark.column + 1;
 	}
-	if (rec != NULL && rec[0] != '\0')
-		o = snprintf(x->msg, sizeof(x->msg), "%s: ", rec);
-	if (o >= 0 && (size_t)o < sizeof(x->msg))
-		vsnprintf(x->msg + o, sizeof(x->msg) - (size_t)o, fmt, ap);
+	if (vasprintf(&text, fmt, ap) < 0)
+		return;
+	if (rec != NULL && rec[0] != '\0') {
+		if (asprintf(&x->msg, "%s: %s", rec, text) < 0)
+			x->msg = NULL;
+		free(text);
+	} else {
+		x->msg = text;
+	}
+	if (x->msg != NULL)
+		e->n++;
 }
 
 void imp_err(struct imp *im, const struct imp_file *f, const yaml_node_t *n, const char *rec,
@@ -69,7 +76,71 @@ void imp_note(struct imp *im, const struct imp_file *f, const yaml_node_t *n, co
 	va_end(ap);
 }
 
-bool imp_file_open(struct imp *im, struct imp_file *f, const char *path)
+static int key_cmp(const void *a, const void *b)
+{
+	const yaml_node_t *x = *(yaml_node_t *const *)a, *y = *(yaml_node_t *const *)b;
+	int c = strcmp((const char *)x->data.scalar.value, (const char *)y->data.scalar.value);
+
+	/* Equal keys in file order, so the second one is reported. */
+	if (c == 0)
+		c = x->start_mark.index < y->start_mark.index ? -1 : 1;
+	return c;
+}
+
+/*
+ * A key given twice in one mapping: libyaml keeps both, readers would take
+ * the first. Sorting the keys of each mapping keeps this O(n log n) for a
+ * hostile file with one huge mapping.
+ */
+static bool duplicate_keys(struct imp *im, struct imp_file *f)
+{
+	yaml_node_t **keys = NULL;
+	size_t cap = 0;
+	bool ok = true;
+
+	for (yaml_node_t *n = f->doc.nodes.start; n < f->doc.nodes.top; n++) {
+		size_t k = 0, cnt;
+
+		if (n->type != YAML_MAPPING_NODE)
+			continue;
+		cnt = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
+		if (cnt > cap) {
+			void *v = realloc(keys, cnt * sizeof(*keys));
+
+			if (v == NULL) {
+				imp_err(im, f, NULL, NULL, "out of memory");
+				ok = false;
+				break;
+			}
+			keys = v;
+			cap = cnt;
+		}
+		for (yaml_node_pair_t *p = n->data.mapping.pairs.start;
+		     p < n->data.mapping.pairs.top; p++) {
+			yaml_node_t *key = yaml_document_get_node(&f->doc, p->key);
+
+			if (key->type == YAML_SCALAR_NODE)
+				keys[k++] = key;
+		}
+		if (k < 2)
+			continue;
+		qsort(keys, k, sizeof(*keys), key_cmp);
+		for (size_t i = 1; i < k; i++)
+			if (strcmp((const char *)keys[i]->data.scalar.value,
+				   (const char *)keys[i - 1]->data.scalar.value) == 0) {
+				imp_err(im, f, keys[i], NULL,
+					"duplicate key '%.60s' (first at line %zu): which value is "
+					"meant is unclear",
+					(const char *)keys[i]->data.scalar.value,
+					keys[i - 1]->start_mark.line + 1);
+				ok = false;
+			}
+	}
+	free(keys);
+	return ok;
+}
+
+bool imp_file_open(struct imp *im, struct imp_file *f, const char *path, bool complete)
 {
 	yaml_parser_t parser;
 	uint32_t line = 0, col = 0;
@@ -132,6 +203,23 @@ bool imp_file_open(struct imp *im, struct imp_file *f, const char *path)
 		yaml_document_delete(&f->doc);
 		return false;
 	}
+	/* JSON and flow style are complete by their syntax; block style only with "...". */
+	if (complete && f->doc.end_implicit &&
+	    (f->root->type == YAML_SCALAR_NODE ||
+	     (f->root->type == YAML_MAPPING_NODE &&
+	      f->root->data.mapping.style != YAML_FLOW_MAPPING_STYLE) ||
+	     (f->root->type == YAML_SEQUENCE_NODE &&
+	      f->root->data.sequence.style != YAML_FLOW_SEQUENCE_STYLE))) {
+		imp_err(im, f, NULL, NULL,
+			"no YAML end marker '...' at the end: the document may be cut short (a "
+			"partial download), and importing it would remove the members it lacks");
+		imp_file_close(f);
+		return false;
+	}
+	if (!duplicate_keys(im, f)) {
+		imp_file_close(f);
+		return false;
+	}
 	return true;
 }
 
@@ -154,6 +242,7 @@ yaml_node_t *imp_get(struct imp_file *f, yaml_node_t *map, const char *key)
 {
 	if (map == NULL || map->type != YAML_MAPPING_NODE)
 		return NULL;
+	f->asked = map;
 	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
 	     p++) {
 		yaml_node_t *k = yaml_document_get_node(&f->doc, p->key);
@@ -191,7 +280,7 @@ const char *imp_str(struct imp *im, struct imp_file *f, yaml_node_t *n, const ch
 	const char *s;
 
 	if (n == NULL) {
-		imp_err(im, f, NULL, rec, "%s is missing", what);
+		imp_err(im, f, f->asked, rec, "%s is missing", what);
 		return NULL;
 	}
 	if (n->type != YAML_SCALAR_NODE) {
@@ -445,6 +534,7 @@ static void map_member(struct imp *im, struct imp_file *f, yaml_node_t *e, struc
 		struct imap_conn *mc = &mb->conns[mb->nconns++];
 
 		mc->line = (uint32_t)c->start_mark.line + 1;
+		mc->lag = c->type == YAML_SEQUENCE_NODE;
 		mc->ports = map_names(im, f, c, "a port name", FAB_NAME_MAX, &mc->nports);
 	}
 }
@@ -462,14 +552,64 @@ static void map_free(struct imap *mp)
 	free(mp->ports);
 	free(mp->members);
 	free(mp->exclude);
+	free(mp->ixf_vlans);
+}
+
+/* The map's 'ixf-vlans': [{id: 0, lan: peering}, ...]. */
+static void map_ixf_vlans(struct imp *im, struct imp_file *f, yaml_node_t *n)
+{
+	enum { ID, LAN, N };
+	static const char *const keys[N] = {"id", "lan"};
+	struct imap *mp = &im->map;
+	yaml_node_item_t *it;
+	size_t cnt;
+
+	mp->ixf_vlans = map_array(im, f, n, "'ixf-vlans'", sizeof(*mp->ixf_vlans), &it, &cnt);
+	for (size_t i = 0; mp->ixf_vlans != NULL && i < cnt; i++) {
+		yaml_node_t *e = imp_item(f, it, i), *v[N];
+		struct imap_ixf_vlan *x = &mp->ixf_vlans[mp->nixf_vlans];
+		const char *lan;
+		int l;
+
+		x->line = (uint32_t)e->start_mark.line + 1;
+		if (!map_keys(im, f, e, "an entry of 'ixf-vlans'", keys, N, v))
+			continue;
+		if (v[ID] == NULL || v[LAN] == NULL) {
+			imp_err(im, f, e, NULL,
+				"an entry of 'ixf-vlans' needs 'id' (the export's vlan_id) and "
+				"'lan' (a LAN of the map)");
+			continue;
+		}
+		if (!imp_u32(im, f, v[ID], NULL, "IX-F VLAN id", UINT32_MAX, &x->id) ||
+		    (lan = imp_str(im, f, v[LAN], NULL, "LAN name")) == NULL)
+			continue;
+		if ((l = fab_model_lan_by_name(im->m, lan)) < 0) {
+			imp_err(im, f, v[LAN], NULL, "LAN '%.40s' is not in the map's lans", lan);
+			continue;
+		}
+		if (imp_ixf_lan(im, x->id) >= 0) {
+			imp_err(im, f, v[ID], NULL, "IX-F VLAN id %u is given twice", x->id);
+			continue;
+		}
+		x->lan = (uint16_t)l;
+		mp->nixf_vlans++;
+	}
+}
+
+int imp_ixf_lan(const struct imp *im, uint32_t id)
+{
+	for (size_t i = 0; i < im->map.nixf_vlans; i++)
+		if (im->map.ixf_vlans[i].id == id)
+			return im->map.ixf_vlans[i].lan;
+	return -1;
 }
 
 /* Reads the map: the configuration's own sections into im->m, the rest into im->map. */
 static void map_load(struct imp *im, struct imp_file *f)
 {
-	enum { FABRIC, POLICY, MGMT, LANS, PORTS, MEMBERS, EXCLUDE, IXP, N };
-	static const char *const keys[N] = {"fabric", "policy",  "management", "lans",
-					    "ports",  "members", "exclude",    "ixp-id"};
+	enum { FABRIC, POLICY, MGMT, LANS, PORTS, MEMBERS, EXCLUDE, IXP, IXF_VLANS, N };
+	static const char *const keys[N] = {"fabric",  "policy",  "management", "lans",     "ports",
+					    "members", "exclude", "ixp-id",     "ixf-vlans"};
 	struct imap *mp = &im->map;
 	yaml_node_t *v[N];
 	yaml_node_item_t *it;
@@ -488,6 +628,12 @@ static void map_load(struct imp *im, struct imp_file *f)
 	    f->path, im->m, im->errs);
 	if (v[IXP])
 		imp_u32(im, f, v[IXP], NULL, "'ixp-id'", UINT32_MAX, &mp->ixp_id);
+	map_ixf_vlans(im, f, v[IXF_VLANS]);
+	if (v[IXF_VLANS] == NULL && im->files->format == FAB_IMPORT_IXF)
+		imp_err(im, f, f->root, NULL,
+			"an IX-F import needs 'ixf-vlans' in the map: which LAN each VLAN id of "
+			"the export is (IXP Manager writes its own database id there, not the "
+			"802.1Q tag)");
 	mp->ports = map_array(im, f, v[PORTS], "'ports'", sizeof(*mp->ports), &it, &cnt);
 	for (size_t i = 0; mp->ports != NULL && i < cnt; i++) {
 		struct imap_port *p = &mp->ports[mp->nports++];
@@ -850,15 +996,15 @@ struct fab_model *fab_import(const struct fab_import_files *files, struct fab_co
 				     "and the import map");
 		goto out;
 	}
-	if (!imp_file_open(&im, &map, files->map))
+	if (!imp_file_open(&im, &map, files->map, false))
 		goto out;
 	map_load(&im, &map);
 	/* Without a sound map every record would fail; with one, every record is checked. */
 	if (errs->n != n0)
 		goto out;
-	if (files->ixf != NULL && imp_file_open(&im, &im.ixf, files->ixf))
-		imp_ixf_prefixes(&im);
-	else if (files->ixf != NULL)
+	/* A wrong header would make every record wrong: report it alone. */
+	if (files->ixf != NULL &&
+	    (!imp_file_open(&im, &im.ixf, files->ixf, false) || !imp_ixf_prefixes(&im)))
 		goto out;
 	if (files->format == FAB_IMPORT_IXF)
 		imp_ixf(&im);

@@ -22,6 +22,8 @@ struct imp_file {
 	const char *path;
 	yaml_document_t doc;
 	yaml_node_t *root; /* NULL if the file could not be read */
+	/* The record imp_get last looked in: where a missing value is reported. */
+	yaml_node_t *asked;
 };
 
 /* A port of the map: a DPDK device and what the exports do not say about it. */
@@ -43,6 +45,14 @@ struct imap_port {
 struct imap_conn {
 	char (*ports)[FAB_NAME_MAX];
 	size_t nports;
+	bool lag; /* written as a list, even of one port: a LAG */
+	uint32_t line;
+};
+
+/* Which LAN an IX-F VLAN id is: the export's id is not the 802.1Q tag. */
+struct imap_ixf_vlan {
+	uint32_t id;
+	uint16_t lan;
 	uint32_t line;
 };
 
@@ -70,6 +80,8 @@ struct imap {
 	size_t nmembers;
 	struct imap_exclude *exclude;
 	size_t nexclude;
+	struct imap_ixf_vlan *ixf_vlans;
+	size_t nixf_vlans;
 	uint32_t ixp_id; /* IX-F: which exchange of ixp_list; 0 if the map does not say */
 };
 
@@ -94,6 +106,7 @@ struct imp {
 	struct imp_file ixf; /* the IX-F export, if given */
 	struct imp_seen *seen;
 	size_t nseen, capseen;
+	bool ixf_macs; /* some IX-F connection gave a MAC */
 	bool nomem;
 };
 
@@ -112,8 +125,13 @@ __attribute__((format(printf, 5, 6))) void imp_note(struct imp *im, const struct
 						    const yaml_node_t *n, const char *rec,
 						    const char *fmt, ...);
 
-/* Reads and parses a YAML or JSON file; false (reported) if it cannot. */
-bool imp_file_open(struct imp *im, struct imp_file *f, const char *path);
+/*
+ * Reads and parses a YAML or JSON file; false (reported) if it cannot. A
+ * key given twice in one mapping is an error: which value is meant is a
+ * guess. With complete set, a block-style YAML document must end with the
+ * end marker `...`, so a download cut short is refused, not half imported.
+ */
+bool imp_file_open(struct imp *im, struct imp_file *f, const char *path, bool complete);
 void imp_file_close(struct imp_file *f);
 
 /*
@@ -131,6 +149,9 @@ bool imp_u32(struct imp *im, struct imp_file *f, yaml_node_t *n, const char *rec
 	     uint32_t max, uint32_t *out);
 bool imp_bool(struct imp *im, struct imp_file *f, yaml_node_t *n, const char *rec, const char *what,
 	      bool *out);
+
+/* The LAN the map's 'ixf-vlans' gives an IX-F VLAN id, or -1. */
+int imp_ixf_lan(const struct imp *im, uint32_t id);
 
 /* The map's port for an interface name (or port name), or NULL. */
 struct imap_port *imp_map_port(struct imp *im, const char *iface, bool by_port_name);
@@ -161,9 +182,14 @@ void imp_ixf(struct imp *im);
 long imp_ixf_owner(struct imp *im, const fab_mac_t *macs, size_t nmacs, const char *const *ips,
 		   size_t nips, const char **name, struct imp_file *f, yaml_node_t *n,
 		   const char *rec);
-/* The member's name in the IX-F export, or NULL. */
-const char *imp_ixf_name(struct imp *im, uint32_t asn);
-/* IX-F's LAN prefixes for the map's LANs that give none; checks those that do. */
-void imp_ixf_prefixes(struct imp *im);
+/* The member's name in the IX-F export, or NULL; *listed says whether the ASN is there. */
+const char *imp_ixf_name(struct imp *im, uint32_t asn, bool *listed);
+/*
+ * Checks the IX-F export's header (version, the exchange) and takes its LAN
+ * prefixes for the map's LANs that give none, checking those that do.
+ * False (reported) if the header is wrong: then nothing else of the export
+ * is read, so one wrong version does not become an error per member.
+ */
+bool imp_ixf_prefixes(struct imp *im);
 
 #endif

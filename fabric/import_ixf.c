@@ -34,7 +34,13 @@ static yaml_node_t *exchange(struct imp *im, uint32_t *id, bool report)
 		}
 	}
 	if (found == NULL && report) {
-		if (im->map.ixp_id != 0)
+		if (cnt == 0)
+			imp_err(im, f, f->asked, NULL,
+				"ixp_list is %s: the export describes no exchange, so there are no "
+				"VLANs or connections to import (is it the export of one member "
+				"rather than of the exchange?)",
+				it == NULL ? "missing" : "empty");
+		else if (im->map.ixp_id != 0)
 			imp_err(im, f, f->root, NULL, "no exchange with ixp_id %u in ixp_list",
 				im->map.ixp_id);
 		else
@@ -80,7 +86,10 @@ static void prefix(struct imp *im, yaml_node_t *n, const char *rec, struct fab_l
 			lan->name, lan->pos.line);
 }
 
-void imp_ixf_prefixes(struct imp *im)
+/* Every field peerlan reads is the same in these versions; IXP Manager serves all three. */
+static const char *const versions[] = {"0.6", "0.7", "1.0"};
+
+bool imp_ixf_prefixes(struct imp *im)
 {
 	struct imp_file *f = &im->ixf;
 	bool own = im->files->format == FAB_IMPORT_IXF;
@@ -88,15 +97,22 @@ void imp_ixf_prefixes(struct imp *im)
 	yaml_node_item_t *it;
 	yaml_node_t *x;
 	uint32_t id;
-	size_t cnt;
+	size_t cnt, known;
 
-	if (version != NULL && strcmp(version, "1.0") != 0) {
+	if (version == NULL)
+		return false;
+	for (known = 0; known < sizeof(versions) / sizeof(versions[0]); known++)
+		if (strcmp(version, versions[known]) == 0)
+			break;
+	if (known == sizeof(versions) / sizeof(versions[0])) {
 		imp_err(im, f, imp_get(f, f->root, "version"), NULL,
-			"IX-F export version '%.20s'; peerlan reads version 1.0", version);
-		return;
+			"IX-F export version '%.20s'; peerlan reads versions 0.6, 0.7 and 1.0 "
+			"(nothing else of the file was read)",
+			version);
+		return false;
 	}
 	if ((x = exchange(im, &id, true)) == NULL)
-		return;
+		return false;
 	it = imp_list(im, f, imp_get(f, x, "vlan"), NULL, "'vlan'", &cnt);
 	for (size_t i = 0; i < cnt; i++) {
 		yaml_node_t *v = imp_item(f, it, i), *p;
@@ -105,16 +121,14 @@ void imp_ixf_prefixes(struct imp *im)
 		int lan;
 
 		snprintf(rec, sizeof(rec), "ixp_id %u vlan", id);
-		if (!imp_u32(im, f, imp_get(f, v, "id"), rec, "'id'", 4094, &vid))
+		if (!imp_u32(im, f, imp_get(f, v, "id"), rec, "'id'", UINT32_MAX, &vid))
 			continue;
 		snprintf(rec, sizeof(rec), "ixp_id %u vlan %u", id, vid);
-		lan = fab_model_lan_by_vlan(im->m, (uint16_t)vid);
+		lan = imp_ixf_lan(im, vid);
 		if (lan < 0) {
 			if (own)
-				imp_err(
-				    im, f, v, rec,
-				    "not in the import map's lans; say which LAN it is (name and "
-				    "kind)");
+				imp_err(im, f, v, rec,
+					"not in the import map's 'ixf-vlans'; say which LAN it is");
 			continue;
 		}
 		if ((p = imp_get(f, v, "ipv4")) != NULL)
@@ -122,6 +136,7 @@ void imp_ixf_prefixes(struct imp *im)
 		if ((p = imp_get(f, v, "ipv6")) != NULL)
 			prefix(im, p, rec, &im->m->lans[lan], true);
 	}
+	return true;
 }
 
 /*
@@ -249,11 +264,12 @@ long imp_ixf_owner(struct imp *im, const fab_mac_t *macs, size_t nmacs, const ch
 	return q.asn;
 }
 
-const char *imp_ixf_name(struct imp *im, uint32_t asn)
+const char *imp_ixf_name(struct imp *im, uint32_t asn, bool *listed)
 {
 	struct imp_file *f = &im->ixf;
 	yaml_node_t *ml = imp_get(f, f->root, "member_list");
 
+	*listed = false;
 	if (ml == NULL || ml->type != YAML_SEQUENCE_NODE)
 		return NULL;
 	for (yaml_node_item_t *m = ml->data.sequence.items.start; m < ml->data.sequence.items.top;
@@ -261,8 +277,10 @@ const char *imp_ixf_name(struct imp *im, uint32_t asn)
 		yaml_node_t *mb = yaml_document_get_node(&f->doc, *m);
 		const char *a = scalar_of(imp_get(f, mb, "asnum"));
 
-		if (a != NULL && strtoul(a, NULL, 10) == asn)
+		if (a != NULL && strtoul(a, NULL, 10) == asn) {
+			*listed = true;
 			return scalar_of(imp_get(f, mb, "name"));
+		}
 	}
 	return NULL;
 }
@@ -309,9 +327,13 @@ static bool has_macs(struct imp *im, yaml_node_t *v)
 	return false;
 }
 
-/* The port a connection is on, created on first use; -1 (reported) if it cannot be. */
+/*
+ * The port a connection is on, created on first use; -1 (reported) if it
+ * cannot be. nlans is the number of distinct LANs it carries: IX-F lists a
+ * VLAN once per address family in many exports, which is still one LAN.
+ */
 static int conn_port(struct imp *im, struct conn_ctx *cc, const struct imap_conn *mc,
-		     yaml_node_t *cn, size_t nvlans, long *port_user)
+		     yaml_node_t *cn, size_t nlans, long *port_user)
 {
 	struct imp_file *f = &im->ixf;
 	yaml_node_item_t *it;
@@ -327,7 +349,7 @@ static int conn_port(struct imp *im, struct conn_ctx *cc, const struct imap_conn
 			mc->line);
 		return -1;
 	}
-	if (mc->nports > 1) {
+	if (mc->nports > 1 || mc->lag) {
 		char ports[200] = "";
 		size_t o = 0;
 
@@ -335,9 +357,10 @@ static int conn_port(struct imp *im, struct conn_ctx *cc, const struct imap_conn
 			o += (size_t)snprintf(ports + o, sizeof(ports) - o, "%s%s", i ? ", " : "",
 					      mc->ports[i]);
 		imp_err(im, f, cc->node, cc->rec,
-			"a LAG of ports %s (map line %u): peerlan does not support LAGs yet; "
-			"exclude AS%u/%zu in the map to import the rest",
-			ports, mc->line, cc->asn, cc->index);
+			"a LAG of port%s %s (map line %u): peerlan does not support LAGs yet, "
+			"and a LAG imported as a plain port would fail its LACP; exclude "
+			"AS%u/%zu in the map to import the rest",
+			mc->nports > 1 ? "s" : "", ports, mc->line, cc->asn, cc->index);
 		return -1;
 	}
 	mp = imp_map_port(im, mc->ports[0], true);
@@ -355,7 +378,8 @@ static int conn_port(struct imp *im, struct conn_ctx *cc, const struct imap_conn
 			nifs, mp->name, cc->asn, cc->index);
 		return -1;
 	}
-	if (nifs == 1)
+	/* if_speed is optional in the schema (and null in some exports). */
+	if (nifs == 1 && imp_get(f, imp_item(f, it, 0), "if_speed") != NULL)
 		imp_u32(im, f, imp_get(f, imp_item(f, it, 0), "if_speed"), cc->rec, "'if_speed'",
 			UINT32_MAX, &speed);
 	port = fab_model_port_by_name(im->m, mp->name);
@@ -373,7 +397,7 @@ static int conn_port(struct imp *im, struct conn_ctx *cc, const struct imap_conn
 		return port;
 	}
 	snprintf(desc, sizeof(desc), "AS%u %s", cc->asn, cc->name);
-	port = imp_add_port(im, mp, FAB_PORT_EDGE, nvlans > 1 ? FAB_PORT_TRUNK : FAB_PORT_ACCESS,
+	port = imp_add_port(im, mp, FAB_PORT_EDGE, nlans > 1 ? FAB_PORT_TRUNK : FAB_PORT_ACCESS,
 			    speed, desc);
 	if (port < 0)
 		return -1;
@@ -387,7 +411,10 @@ static int conn_port(struct imp *im, struct conn_ctx *cc, const struct imap_conn
 			snprintf(im->m->ports[port].description,
 				 sizeof(im->m->ports[port].description), "%s", mp->description);
 	}
-	state = imp_str(im, f, imp_get(f, cn, "state"), cc->rec, "'state'");
+	/* state is optional: a connection without one is taken as active. */
+	state = imp_get(f, cn, "state") != NULL
+		    ? imp_str(im, f, imp_get(f, cn, "state"), cc->rec, "'state'")
+		    : NULL;
 	if (im->m->ports[port].kind == FAB_PORT_EDGE && state != NULL &&
 	    strcmp(state, "active") != 0) {
 		im->m->ports[port].admin_up = false;
@@ -395,6 +422,25 @@ static int conn_port(struct imp *im, struct conn_ctx *cc, const struct imap_conn
 			 mp->name);
 	}
 	return port;
+}
+
+/* How many different LANs of the map the vlan_list entries name. */
+static size_t distinct_lans(struct imp *im, yaml_node_item_t *it, size_t cnt)
+{
+	struct imp_file *f = &im->ixf;
+	bool on[FAB_LANS_MAX] = {0};
+	size_t n = 0;
+
+	for (size_t i = 0; i < cnt; i++) {
+		const char *s = scalar_of(imp_get(f, imp_item(f, it, i), "vlan_id"));
+		int lan = s != NULL ? imp_ixf_lan(im, (uint32_t)strtoul(s, NULL, 10)) : -1;
+
+		if (lan >= 0 && !on[lan]) {
+			on[lan] = true;
+			n++;
+		}
+	}
+	return n;
 }
 
 static void connection(struct imp *im, struct conn_ctx *cc, const struct imap_conn *mc,
@@ -410,7 +456,7 @@ static void connection(struct imp *im, struct conn_ctx *cc, const struct imap_co
 		imp_err(im, f, cn, cc->rec, "no vlan_list: nothing to provision");
 		return;
 	}
-	port = conn_port(im, cc, mc, cn, cnt, port_user);
+	port = conn_port(im, cc, mc, cn, distinct_lans(im, it, cnt), port_user);
 	if (port < 0)
 		return;
 	port_user[port] = member;
@@ -421,21 +467,29 @@ static void connection(struct imp *im, struct conn_ctx *cc, const struct imap_co
 		uint32_t vid;
 		int lan;
 
-		if (!imp_u32(im, f, imp_get(f, v, "vlan_id"), cc->rec, "'vlan_id'", 4094, &vid))
+		if (!imp_u32(im, f, imp_get(f, v, "vlan_id"), cc->rec, "'vlan_id'", UINT32_MAX,
+			     &vid))
 			continue;
 		snprintf(rec, sizeof(rec), "%s vlan_id %u", cc->rec, vid);
 		pl.rec = rec;
-		lan = fab_model_lan_by_vlan(im->m, (uint16_t)vid);
+		lan = imp_ixf_lan(im, vid);
 		if (lan < 0) {
-			imp_err(im, f, v, rec, "VLAN %u is not in the import map's lans", vid);
-			continue;
-		}
-		if (!has_macs(im, v)) {
-			imp_err(im, f, v, rec,
-				"no MAC address; peerlan forwards only from provisioned MACs");
+			imp_err(im, f, v, rec, "VLAN id %u is not in the import map's 'ixf-vlans'",
+				vid);
 			continue;
 		}
 		imp_port_add_lan(im, port, (uint16_t)lan);
+		/*
+		 * A member whose MAC is not known yet (IXP Manager lists new members
+		 * so) keeps its port and LAN, and nothing is forwarded from it.
+		 */
+		if (!has_macs(im, v)) {
+			imp_note(im, f, v, rec,
+				 "no MAC address yet: nothing is forwarded from this member on "
+				 "this LAN until one is provisioned");
+			continue;
+		}
+		im->ixf_macs = true;
 		if (!imp_binding(im, &pl, port, (uint16_t)lan))
 			return;
 		vlan_family(im, &pl, imp_get(f, v, "ipv4"), false);
@@ -449,6 +503,24 @@ static const struct imap_member *map_member(struct imp *im, uint32_t asn)
 		if (im->map.members[i].asn == asn)
 			return &im->map.members[i];
 	return NULL;
+}
+
+/* Whether ixp_list has an exchange with this id. */
+static bool listed_exchange(struct imp *im, uint32_t id)
+{
+	struct imp_file *f = &im->ixf;
+	yaml_node_t *l = imp_get(f, f->root, "ixp_list");
+
+	for (yaml_node_item_t *x =
+		 l != NULL && l->type == YAML_SEQUENCE_NODE ? l->data.sequence.items.start : NULL;
+	     x != NULL && x < l->data.sequence.items.top; x++) {
+		const char *s =
+		    scalar_of(imp_get(f, yaml_document_get_node(&f->doc, *x), "ixp_id"));
+
+		if (s != NULL && strtoul(s, NULL, 10) == id)
+			return true;
+	}
+	return false;
 }
 
 /* Members already read, by ASN, to find one listed twice. */
@@ -477,7 +549,13 @@ static void member(struct imp *im, yaml_node_t *mb, uint32_t ixp, long *port_use
 		imp_err(im, f, mb, cc.rec, "ASN 0 is reserved");
 		return;
 	}
-	cc.name = imp_str(im, f, imp_get(f, mb, "name"), cc.rec, "'name'");
+	mm = map_member(im, cc.asn);
+	/* name is optional in the schema: the map's name serves, else it is needed. */
+	if (imp_get(f, mb, "name") != NULL || mm == NULL || !mm->has_name)
+		cc.name = imp_str(im, f, imp_get(f, mb, "name"), cc.rec,
+				  "'name' (or a name for it in the map's members)");
+	else
+		cc.name = mm->name;
 	if (cc.name == NULL)
 		return;
 	for (size_t i = 0; i < as->n; i++)
@@ -493,14 +571,21 @@ static void member(struct imp *im, yaml_node_t *mb, uint32_t ixp, long *port_use
 		imp_note(im, f, mb, cc.rec, "excluded by the import map");
 		return;
 	}
-	mm = map_member(im, cc.asn);
 	it = imp_list(im, f, imp_get(f, mb, "connection_list"), cc.rec, "'connection_list'", &cnt);
 	for (size_t i = 0; i < cnt; i++) {
 		cc.node = imp_item(f, it, i);
 		if (!imp_u32(im, f, imp_get(f, cc.node, "ixp_id"), cc.rec, "'ixp_id'", UINT32_MAX,
-			     &cid) ||
-		    cid != ixp)
+			     &cid))
 			continue;
+		if (cid != ixp) {
+			/* Another exchange of the export is skipped; one it does not describe is an error. */
+			if (!listed_exchange(im, cid))
+				imp_err(
+				    im, f, cc.node, cc.rec,
+				    "a connection at ixp_id %u, which ixp_list does not describe",
+				    cid);
+			continue;
+		}
 		cc.index++;
 		snprintf(cc.rec, sizeof(cc.rec), "AS%u connection %zu", cc.asn, cc.index);
 		snprintf(excl, sizeof(excl), "AS%u/%zu", cc.asn, cc.index);
@@ -556,11 +641,18 @@ void imp_ixf(struct imp *im)
 	}
 	for (size_t i = 0; i < cnt; i++)
 		member(im, imp_item(f, it, i), ixp, port_user, &as);
+	if (im->m->nmembers != 0 && !im->ixf_macs)
+		imp_err(im, f, f->root, NULL,
+			"no connection has a MAC address, so nothing would be forwarded (IXP "
+			"Manager gives MACs only to a request with an API key, and only for "
+			"interfaces that have one)");
 	for (size_t i = 0; i < im->map.nmembers; i++) {
 		const struct imap_member *mm = &im->map.members[i];
 
-		if (fab_model_member_by_asn(im->m, mm->asn) < 0 &&
-		    imp_ixf_name(im, mm->asn) == NULL)
+		bool listed;
+
+		imp_ixf_name(im, mm->asn, &listed);
+		if (fab_model_member_by_asn(im->m, mm->asn) < 0 && !listed)
 			imp_note(im, NULL, NULL, NULL,
 				 "AS%u (map line %u) is not in the IX-F export; not imported",
 				 mm->asn, mm->line);

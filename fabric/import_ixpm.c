@@ -82,8 +82,11 @@ static int owner(struct imp *im, struct imp_file *f, const struct iface *x, cons
 				     : ", or give an IX-F export");
 		return -1;
 	}
-	if (name == NULL)
-		name = imp_ixf_name(im, (uint32_t)asn);
+	if (name == NULL) {
+		bool listed;
+
+		name = imp_ixf_name(im, (uint32_t)asn, &listed);
+	}
 	if (name == NULL) {
 		imp_err(im, f, x->node, rec,
 			"AS%ld has no name: give 'name' in the map's members%s", asn,
@@ -186,7 +189,8 @@ static void edge_bindings(struct imp *im, struct imp_file *f, const struct iface
 		char vrec[IMP_REC_MAX + 16];
 
 		if (v->nmacs == 0) {
-			if (v->nips != 0)
+			/* New members wait in quarantine with addresses, before a MAC. */
+			if (v->nips != 0 && quarantine < 0)
 				imp_err(
 				    im, f, v->node, rec,
 				    "VLAN %u has addresses but no MAC address; peerlan forwards "
@@ -379,8 +383,8 @@ void imp_ixpm(struct imp *im)
 	yaml_node_item_t *it;
 	size_t cnt = 0;
 
-	if (!imp_file_open(im, &vf, im->files->vlans) ||
-	    !imp_file_open(im, &lf, im->files->interfaces))
+	if (!imp_file_open(im, &vf, im->files->vlans, true) ||
+	    !imp_file_open(im, &lf, im->files->interfaces, true))
 		goto out;
 	check_vlans(im, &vf, known);
 	it = imp_list(im, &lf, imp_get(&lf, lf.root, "layer2interfaces"), NULL,
@@ -410,7 +414,11 @@ void imp_ixpm(struct imp *im)
 			"'virtualinterfaceid'", UINT32_MAX, &x->vid);
 		if ((d = imp_get(&lf, x->node, "lagmaster")) != NULL)
 			imp_bool(im, &lf, d, rec, "'lagmaster'", &x->lag_master);
-		x->lag_member = !x->lag_master && imp_get(&lf, x->node, "lagindex") != NULL;
+		/* lagframing alone marks a LAG too: a LAG of one link is still a LAG. */
+		if ((d = imp_get(&lf, x->node, "lagframing")) != NULL)
+			imp_bool(im, &lf, d, rec, "'lagframing'", &x->lag_member);
+		x->lag_member =
+		    !x->lag_master && (x->lag_member || imp_get(&lf, x->node, "lagindex") != NULL);
 		for (size_t k = 0; k < i; k++)
 			if (strcmp(ifs[k].name, x->name) == 0)
 				imp_err(im, &lf, x->node, rec,

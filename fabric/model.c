@@ -60,6 +60,9 @@ void fab_model_defaults(struct fab_model *m)
 	g->sflow.sampling_rate = 8192;
 	g->sflow.polling_interval_s = 20;
 	g->sflow.header_bytes = 128;
+	g->sync.interval_s = 300;
+	g->sync.timeout_s = 30;
+	g->sync.max_removal_pct = 10;
 }
 
 static void binding_free(struct fab_binding *b)
@@ -303,6 +306,11 @@ size_t fab_mgmt_changes(const struct fab_management *a, const struct fab_managem
 			out[n] =
 			    (struct fab_mgmt_change){mgmt_strings[i].key, x[0] ? x : "off",
 						     y[0] ? y : "off", mgmt_strings[i].readers};
+		n++;
+	}
+	if (memcmp(&a->sync, &b->sync, sizeof(a->sync)) != 0) {
+		if (n < max)
+			out[n] = (struct fab_mgmt_change){"sync", NULL, NULL, FAB_MGMT_CONTROL};
 		n++;
 	}
 	if (!sflow_equal(&a->sflow, &b->sflow)) {

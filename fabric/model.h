@@ -185,6 +185,23 @@ struct fab_sflow {
 	uint32_t header_bytes;       /* of each sampled frame */
 };
 
+/*
+ * Following IXP Manager (management.sync): control fetches the provisioner's
+ * vlans and layer2interfaces documents over HTTPS, imports them through the
+ * map and applies the result like `config apply`. Off while vlans_url is "".
+ */
+#define FAB_URL_MAX 512
+struct fab_sync {
+	char vlans_url[FAB_URL_MAX];
+	char interfaces_url[FAB_URL_MAX];
+	char map[FAB_PATH_MAX];          /* the import map */
+	char api_key_file[FAB_PATH_MAX]; /* the API key, alone in a file; "" none */
+	char ca_file[FAB_PATH_MAX];      /* CAs to trust instead of the system's; "" system */
+	uint32_t interval_s;             /* 0: only on `config sync now` */
+	uint32_t timeout_s;              /* one whole fetch */
+	uint32_t max_removal_pct;        /* of members or ports one sync may remove */
+};
+
 struct fab_management {
 	char control_socket[FAB_PATH_MAX]; /* dataplane <-> control */
 	char cli_socket[FAB_PATH_MAX];     /* peerlanctl, read-write */
@@ -193,6 +210,7 @@ struct fab_management {
 	char state_dir[FAB_PATH_MAX];
 	char cli_group[FAB_NAME_MAX];
 	struct fab_sflow sflow;
+	struct fab_sync sync;
 };
 
 /* The processes that read a management setting, once, when they start. */

@@ -11,6 +11,7 @@ cd "$(dirname "$0")/.."
 build_pkgs=(
 	meson ninja-build pkg-config gcc clang llvm clang-format
 	libyaml-dev libjansson-dev libcmocka-dev libmicrohttpd-dev libedit-dev
+	libcurl4-openssl-dev
 	dpdk-dev dpdk libbpf-dev libxdp-dev libpcap-dev bpftool libcap-dev
 	iproute2 procps
 )

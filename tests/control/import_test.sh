@@ -110,7 +110,7 @@ reject lag '' "interface bond3 (virtualinterfaceid 13)" \
 sed 's/"192.0.2.11"/"198.51.100.11"/' "$ex/ixf-member-export.json" >"$tmp/ixf-bad.json"
 if "$ctl" config import ixf export "$tmp/ixf-bad.json" map "$ex/ixf-map.yaml" \
 	output "$tmp/ixf-bad.yaml" 2>"$tmp/err"; then fail "IX-F error imported"; fi
-grep -q "AS64501 connection 1 vlan_id 100: address 198.51.100.11 is outside LAN 'peering'" \
+grep -q "AS64501 connection 1 vlan_id 1: address 198.51.100.11 is outside LAN 'peering'" \
 	"$tmp/err" || fail "IX-F error: $(cat "$tmp/err")"
 
 echo "== control runs the configuration made of the exports ($SECONDS s)"

@@ -38,7 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (m == NULL) {
 		CHECK(errs.n > 0);
 		for (size_t i = 0; i < errs.n; i++)
-			CHECK(memchr(errs.v[i].msg, '\0', sizeof(errs.v[i].msg)) != NULL);
+			CHECK(errs.v[i].msg != NULL && errs.v[i].msg[0] != '\0');
 		fab_config_errors_clear(&errs);
 		return 0;
 	}

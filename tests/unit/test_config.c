@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -552,6 +553,18 @@ static void test_nesting_too_deep(void **state)
 	text = nested(100000, false);
 	expect_error(text, 2, 4 + (at - 2), "nesting deeper than 64 levels");
 	free(text);
+	/* 200,000 levels in 400 KB: refused in time linear in the file, not its square. */
+	{
+		struct timespec t0, t1;
+
+		text = nested(200000, false);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		expect_error(text, 2, 4 + (at - 2), "nesting deeper than 64 levels");
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		assert_true((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 <
+			    2000);
+		free(text);
+	}
 	/* At the limit, the file is read as usual (and x is an unknown key). */
 	text = nested(FAB_CONFIG_DEPTH_MAX - 1, false);
 	assert_null(load(text, &e));
@@ -559,6 +572,38 @@ static void test_nesting_too_deep(void **state)
 	for (size_t i = 0; i < e.n; i++)
 		assert_null(strstr(e.v[i].msg, "nesting"));
 	fab_config_errors_clear(&e);
+	free(text);
+}
+
+/* management.sync: HTTPS only, the map required, printed and read back the same. */
+static void test_management_sync(void **state)
+{
+	static const char sync_head[] = "fabric: {name: t}\nmanagement:\n  sync:\n";
+	struct fab_config_errors e = {0};
+	struct fab_model *m;
+	char *text;
+
+	(void)state;
+	text = cat2(sync_head, "    vlans: https://ixp.example.net/v.yaml\n"
+			       "    interfaces: https://ixp.example.net/l.yaml\n"
+			       "    map: /etc/peerlan/map.yaml\n    ca-file: /etc/peerlan/ca.pem\n"
+			       "    interval: 60\n");
+	m = load_ok(text);
+	assert_string_equal(m->mgmt.sync.interfaces_url, "https://ixp.example.net/l.yaml");
+	assert_int_equal(m->mgmt.sync.interval_s, 60);
+	assert_int_equal(m->mgmt.sync.max_removal_pct, 10);
+	assert_int_equal(fab_config_recheck(m, "printed", &e), 0);
+	fab_model_destroy(m);
+	free(text);
+
+	text =
+	    cat2(sync_head, "    vlans: http://ixp.example.net/v.yaml\n"
+			    "    interfaces: https://ixp.example.net/l.yaml\n    map: /m.yaml\n");
+	expect_error(text, 4, 12, "must be an https:// URL");
+	free(text);
+	text = cat2(sync_head, "    vlans: https://ixp.example.net/v.yaml\n"
+			       "    interfaces: https://ixp.example.net/l.yaml\n");
+	expect_error(text, 4, 5, "map");
 	free(text);
 }
 
@@ -1098,6 +1143,7 @@ int main(void)
 	    cmocka_unit_test(test_errors_print_format),
 	    cmocka_unit_test(test_yaml_syntax_error),
 	    cmocka_unit_test(test_nesting_too_deep),
+	    cmocka_unit_test(test_management_sync),
 	    cmocka_unit_test(test_empty_file),
 	    cmocka_unit_test(test_unknown_key_suggests),
 	    cmocka_unit_test(test_unknown_key_without_close_match),

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -466,7 +467,7 @@ static void test_ixf_errors(void **state)
 	(void)state;
 	assert_null(m);
 	expect(&e, IXF_ERRORS, line_of(IXF_ERRORS, "{ \"id\": 200 }"), "ixp_id 1 vlan 200",
-	       "not in the import map", NULL);
+	       "not in the import map's 'ixf-vlans'", NULL);
 	expect(&e, IXF_ERRORS, line_of(IXF_ERRORS, "02:00:5e:10:00:4\""),
 	       "AS64541 connection 1 vlan_id 100", "malformed MAC", NULL);
 	expect(&e, IXF_ERRORS, line_of(IXF_ERRORS, "ff:ff:ff:ff:ff:ff"), "AS64542 connection 1",
@@ -484,14 +485,13 @@ static void test_ixf_errors(void **state)
 	expect(&e, IXF_ERRORS, 0, "AS64546 connection 1", "port 'p46'", "not in the map's ports",
 	       NULL);
 	expect(&e, IXF_ERRORS, line_of(IXF_ERRORS, "{ \"vlan_id\": 200"),
-	       "AS64547 connection 1 vlan_id 200", "VLAN 200 is not in the import map's lans",
-	       NULL);
-	expect(&e, IXF_ERRORS, 0, "AS64548 connection 1 vlan_id 100", "no MAC address", NULL);
+	       "AS64547 connection 1 vlan_id 200",
+	       "VLAN id 200 is not in the import map's 'ixf-vlans'", NULL);
 	expect(&e, IXF_ERRORS, 0, "AS64549 connection 1",
 	       "edge port 'p43' is already used by AS64543", NULL);
 	expect(&e, IXF_ERRORS, 0, "AS64550 connection 1", "2 interfaces", "LAG", NULL);
 	expect(&e, IXF_ERRORS, 0, "AS64551", "listed twice in member_list", NULL);
-	assert_int_equal(e.n, 13);
+	assert_int_equal(e.n, 12);
 	fab_config_errors_clear(&e);
 }
 
@@ -516,17 +516,31 @@ static void test_file_and_map_errors(void **state)
 	fab_config_errors_clear(&e);
 	drop(bad);
 
-	bad = variant(IXF, "\"version\": \"1.0\"", NULL, "\"version\": \"0.6\"");
+	/* A version peerlan does not read is one error, not one per record it misreads. */
+	bad = variant(IXF, "\"version\": \"1.0\"", NULL, "\"version\": \"0.5\"");
 	m = ixf(bad, IXF_MAP, &e);
 	assert_null(m);
-	expect(&e, bad, line_of(bad, "\"version\""), "peerlan reads version 1.0", NULL);
+	expect(&e, bad, line_of(bad, "\"version\""), "peerlan reads versions 0.6, 0.7 and 1.0",
+	       NULL);
+	assert_int_equal(e.n, 1);
 	fab_config_errors_clear(&e);
 	drop(bad);
+
+	/* 0.6 and 0.7 are read: every field peerlan uses is the same as in 1.0. */
+	for (int i = 0; i < 2; i++) {
+		bad = variant(IXF, "\"version\": \"1.0\"", NULL,
+			      i ? "\"version\": \"0.7\"" : "\"version\": \"0.6\"");
+		m = ixf(bad, IXF_MAP, &e);
+		fab_config_errors_print(&e, stderr);
+		assert_non_null(m);
+		fab_model_destroy(m);
+		drop(bad);
+	}
 
 	bad = variant(IXF, "\"prefix\": \"192.0.2.0\"", NULL, "\"prefix\": \"192.0.2.1\"");
 	m = ixf(bad, IXF_MAP, &e);
 	assert_null(m);
-	expect(&e, bad, 0, "ixp_id 1 vlan 100", "host bits", NULL);
+	expect(&e, bad, 0, "ixp_id 1 vlan 1", "host bits", NULL);
 	fab_config_errors_clear(&e);
 	drop(bad);
 
@@ -574,6 +588,318 @@ static void test_nesting_too_deep(void **state)
 	bad = variant(IXF, "\"1.0\"", NULL, deep);
 	assert_null(ixf(bad, IXF_MAP, &e));
 	expect(&e, bad, line_of(bad, "[[["), "nesting deeper than 64 levels", NULL);
+	fab_config_errors_clear(&e);
+	drop(bad);
+}
+
+/* A temporary copy of a fixture ending just before `at`: a download cut short. */
+static char *cut(const char *path, const char *at)
+{
+	char *text = slurp(path), *end = strstr(text, at);
+	char *tmp = strdup("/tmp/peerlan-test-import-XXXXXX.yaml");
+	FILE *f;
+	int fd;
+
+	assert_non_null(end);
+	assert_non_null(tmp);
+	fd = mkstemps(tmp, 5);
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	assert_non_null(f);
+	fwrite(text, 1, (size_t)(end - text), f);
+	assert_int_equal(fclose(f), 0);
+	free(text);
+	return tmp;
+}
+
+static bool has_msg(const struct fab_config_errors *e, const char *sub)
+{
+	for (size_t i = 0; i < e->n; i++)
+		if (strstr(e->v[i].msg, sub) != NULL)
+			return true;
+	return false;
+}
+
+/*
+ * IX-F's vlan_id is IXP Manager's database id, not the 802.1Q tag: the
+ * map's 'ixf-vlans' says which LAN it is (the sample's id 1 is tag 100),
+ * and id 0 is an id like any other.
+ */
+static void test_ixf_vlan_id_is_not_the_tag(void **state)
+{
+	struct fab_config_errors e = {0};
+	struct fab_model *m = ixf(IXF, IXF_MAP, &e);
+	char *bad, *map;
+	int lan;
+
+	(void)state;
+	fab_config_errors_print(&e, stderr);
+	assert_non_null(m);
+	lan = port(m, "port1")->lans[0];
+	assert_int_equal(m->lans[lan].vlan, 100);
+	assert_string_equal(m->lans[lan].name, "peering");
+	assert_true(m->lans[lan].ipv4.set); /* the prefix came through the id, too */
+	fab_model_destroy(m);
+
+	map = variant(IXF_MAP, "  - {id: 1, lan: peering}", NULL, "  - {id: 0, lan: peering}");
+	bad = variant(IXF, "{ \"id\": 1, \"name\": \"Peering LAN\"", NULL,
+		      "{ \"id\": 0, \"name\": \"Peering LAN\"");
+	{
+		char *b2 = variant(bad, "\"vlan_id\": 1,", NULL, "\"vlan_id\": 0,");
+		char *b3 = variant(b2, "\"vlan_id\": 1,", NULL, "\"vlan_id\": 0,");
+		char *b4 = variant(b3, "\"vlan_id\": 1,", NULL, "\"vlan_id\": 0,");
+		char *b5 = variant(b4, "\"vlan_id\": 1,", NULL, "\"vlan_id\": 0,");
+
+		m = ixf(b5, map, &e);
+		fab_config_errors_print(&e, stderr);
+		assert_non_null(m);
+		assert_int_equal(m->lans[port(m, "rs1")->lans[0]].vlan, 100);
+		fab_model_destroy(m);
+		drop(b2);
+		drop(b3);
+		drop(b4);
+		drop(b5);
+	}
+	drop(bad);
+	drop(map);
+
+	/* Without 'ixf-vlans' an IX-F import says what is missing, not which tag is unknown. */
+	map = variant(IXF_MAP, "ixf-vlans:\n  - {id: 1, lan: peering}\n", NULL, "");
+	assert_null(ixf(IXF, map, &e));
+	expect(&e, map, 0, "needs 'ixf-vlans'", "not the 802.1Q tag", NULL);
+	fab_config_errors_clear(&e);
+	drop(map);
+}
+
+/* One vlan_list entry per address family is one LAN: an access port, not a trunk. */
+static void test_ixf_mode_from_distinct_vlans(void **state)
+{
+	struct fab_config_errors e = {0};
+	char *split = variant(IXF, "\"ipv4\": { \"address\": \"192.0.2.11\"",
+			      "\"ipv6\": { \"address\": \"2001:db8:100::11\"",
+			      "\"ipv4\": { \"address\": \"192.0.2.11\", \"mac_addresses\": "
+			      "[\"02:00:5e:10:00:01\"] } },\n            { \"vlan_id\": 1, ");
+	struct fab_model *m = ixf(split, IXF_MAP, &e);
+	const struct fab_connection *c;
+
+	(void)state;
+	fab_config_errors_print(&e, stderr);
+	assert_non_null(m);
+	assert_int_equal(port(m, "port1")->mode, FAB_PORT_ACCESS);
+	assert_int_equal(port(m, "port1")->nlans, 1);
+	c = &member(m, 64501)->conns[0];
+	assert_int_equal(c->nbindings, 1);
+	assert_int_equal(c->bindings[0].nipv4, 1);
+	assert_int_equal(c->bindings[0].nipv6, 1);
+	assert_int_equal(c->bindings[0].nmacs, 1);
+	fab_model_destroy(m);
+	drop(split);
+}
+
+/* IXP Manager's new member: in quarantine, addresses assigned, no MAC yet. */
+static void test_ixpm_quarantine_without_mac(void **state)
+{
+	struct fab_config_errors e = {0};
+	char *l2 = variant(L2, "  - number: 101\n    macaddresses: []\n  shutdown: false\n", NULL,
+			   "  - number: 100\n    macaddresses: []\n    ipaddresses:\n"
+			   "      ipv4: 192.0.2.14\n      ipv6: 2001:db8:100::14\n"
+			   "  shutdown: false\n");
+	struct fab_model *m = ixpm(l2, IXPM_MAP, NULL, &e, NULL);
+	const struct fab_port *p;
+
+	(void)state;
+	fab_config_errors_print(&e, stderr);
+	assert_non_null(m);
+	p = port(m, "port5");
+	assert_int_equal(p->nlans, 1);
+	assert_int_equal(m->lans[p->lans[0]].kind, FAB_LAN_QUARANTINE);
+	member(m, 64504); /* kept, being provisioned */
+	fab_model_destroy(m);
+	drop(l2);
+}
+
+/*
+ * What the schema makes optional is optional: the member's name when the
+ * map gives one, the connection's state, if_speed (also null). What is
+ * missing is reported at its record's line, and a member without a name is
+ * not said to be missing from the export.
+ */
+static void test_ixf_optional_fields(void **state)
+{
+	struct fab_config_errors e = {0}, notes = {0};
+	char *a = variant(IXF, "\"member_type\": \"ixp\", \"name\": \"Example Route Servers\",",
+			  NULL, "\"member_type\": \"ixp\",");
+	char *b = variant(a, "{ \"ixp_id\": 1, \"state\": \"active\",", NULL, "{ \"ixp_id\": 1,");
+	char *c = variant(b, "\"if_speed\": 10000 }", NULL, "\"if_speed\": null }");
+	char *d;
+	struct fab_model *m = ixf(c, IXF_MAP, &e);
+	struct fab_import_files f = {.format = FAB_IMPORT_IXF, .map = IXF_MAP};
+
+	(void)state;
+	fab_config_errors_print(&e, stderr);
+	assert_non_null(m);
+	assert_string_equal(member(m, 64510)->name, "Example IX Route Servers");
+	assert_true(port(m, "port1")->admin_up);
+	assert_int_equal(port(m, "port1")->speed_mbps, 0);
+	fab_model_destroy(m);
+
+	/* AS64501 has no name in the map: its missing name is an error at its record. */
+	d = variant(IXF, "\"member_type\": \"peering\", \"name\": \"Example Transit\",", NULL,
+		    "\"member_type\": \"peering\",");
+	f.ixf = d;
+	assert_null(fab_import(&f, &e, &notes));
+	expect(&e, d, line_of(d, "\"asnum\": 64501") - 1, "AS64501", "'name'", "missing", NULL);
+	assert_false(has_msg(&notes, "not in the IX-F export"));
+	fab_config_errors_clear(&e);
+	fab_config_errors_clear(&notes);
+	drop(d);
+
+	/* A required field missing has its record's line too. */
+	d = variant(c, "{ \"vlan_id\": 1,\n              \"ipv4\": { \"address\": \"192.0.2.11\"",
+		    NULL, "{\n              \"ipv4\": { \"address\": \"192.0.2.11\"");
+	assert_null(ixf(d, IXF_MAP, &e));
+	expect(&e, d, line_of(d, "\"address\": \"192.0.2.11\"") - 1, "AS64501 connection 1",
+	       "'vlan_id' is missing", NULL);
+	fab_config_errors_clear(&e);
+	drop(d);
+	drop(a);
+	drop(b);
+	drop(c);
+}
+
+/*
+ * A member whose MAC is not known yet keeps its port and LAN, forwarding
+ * nothing, with a note; an export with no MAC at all is refused.
+ */
+static void test_ixf_member_without_mac(void **state)
+{
+	struct fab_config_errors e = {0}, notes = {0};
+	char *a = variant(IXF, "\"192.0.2.12\", \"mac_addresses\": [\"02:00:5e:10:00:02\"]", NULL,
+			  "\"192.0.2.12\", \"mac_addresses\": []");
+	char *b = variant(a, "\"2001:db8:100::12\", \"mac_addresses\": [\"02:00:5e:10:00:02\"]",
+			  NULL, "\"2001:db8:100::12\"");
+	struct fab_import_files f = {.format = FAB_IMPORT_IXF, .map = IXF_MAP, .ixf = b};
+	struct fab_model *m = fab_import(&f, &e, &notes);
+
+	(void)state;
+	fab_config_errors_print(&e, stderr);
+	assert_non_null(m);
+	assert_int_equal(port(m, "port2")->nlans, 1);
+	assert_int_equal(member(m, 64502)->nconns, 0);
+	assert_true(has_msg(&notes, "AS64502 connection 1 vlan_id 1: no MAC address yet"));
+	fab_model_destroy(m);
+	fab_config_errors_clear(&notes);
+	drop(a);
+	drop(b);
+}
+
+/* A LAG is never imported as a plain port, even with one link (listed). */
+static void test_lag_of_one_link(void **state)
+{
+	struct fab_config_errors e = {0};
+	char *map =
+	    variant(IXF_MAP, "    connections: [port1]", NULL, "    connections: [[port1]]");
+	char *l2;
+
+	(void)state;
+	assert_null(ixf(IXF, map, &e));
+	expect(&e, IXF, 0, "AS64501 connection 1", "a LAG of port port1", "exclude AS64501/1",
+	       NULL);
+	fab_config_errors_clear(&e);
+	drop(map);
+
+	l2 = variant(L2, "  virtualinterfaceid: 11\n  lagframing: false\n", NULL,
+		     "  virtualinterfaceid: 11\n  lagframing: true\n");
+	assert_null(ixpm(l2, IXPM_MAP, NULL, &e, NULL));
+	expect(&e, l2, 0, "interface port1", "LAG", NULL);
+	fab_config_errors_clear(&e);
+	drop(l2);
+}
+
+/* A provisioner output cut short (at an entry boundary) is refused, not half imported. */
+static void test_ixpm_cut_document(void **state)
+{
+	struct fab_config_errors e = {0};
+	char *l2 = cut(L2, "- type: edge\n  description: Example Newcomer");
+	char *vl = cut(VLANS, "...");
+	struct fab_import_files f = {
+	    .format = FAB_IMPORT_IXP_MANAGER, .vlans = vl, .interfaces = L2, .map = IXPM_MAP};
+
+	(void)state;
+	assert_null(ixpm(l2, IXPM_MAP, NULL, &e, NULL));
+	expect(&e, l2, 0, "no YAML end marker '...'", "cut short", NULL);
+	fab_config_errors_clear(&e);
+	assert_null(fab_import(&f, &e, NULL));
+	expect(&e, vl, 0, "no YAML end marker", NULL);
+	fab_config_errors_clear(&e);
+	drop(l2);
+	drop(vl);
+}
+
+/* Deep nesting costs time linear in the file: 200,000 levels are refused at once. */
+static void test_nesting_time(void **state)
+{
+	enum { LEVELS = 200000 };
+	struct fab_config_errors e = {0};
+	char *deep = malloc(2 * LEVELS + 64), *bad;
+	struct timespec t0, t1;
+	double s;
+
+	(void)state;
+	assert_non_null(deep);
+	memset(deep, '[', LEVELS);
+	memset(deep + LEVELS, ']', LEVELS);
+	deep[2 * LEVELS] = '\0';
+	bad = variant(IXF, "\"1.0\"", NULL, deep);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_null(ixf(bad, IXF_MAP, &e));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	expect(&e, bad, 0, "nesting deeper than 64 levels", NULL);
+	assert_true(s < 2.0);
+	fab_config_errors_clear(&e);
+	drop(bad);
+	free(deep);
+}
+
+/* Long messages whole; a key given twice refused; an empty ixp_list explained. */
+static void test_messages_and_keys(void **state)
+{
+	struct fab_config_errors e = {0};
+	static const char longname[] = "a-lag-master-with-a-long-name-as-some-switches-use-them";
+	char *l2 = variant(L2, "  name: bond3\n", NULL,
+			   "  name: a-lag-master-with-a-long-name-as-some-switches-use-them\n");
+	char *map = variant(IXPM_MAP, "exclude: [bond3, port3, port4]", NULL, "exclude: []");
+	char *bad;
+	bool whole = false;
+
+	(void)state;
+	assert_null(ixpm(l2, map, NULL, &e, NULL));
+	for (size_t i = 0; i < e.n; i++)
+		if (strstr(e.v[i].msg, longname) != NULL && strstr(e.v[i].msg, "member ports") &&
+		    strlen(e.v[i].msg) > 255) {
+			const char *end = "under 'exclude' in the map";
+			size_t n = strlen(e.v[i].msg);
+
+			whole = n > strlen(end) && strcmp(e.v[i].msg + n - strlen(end), end) == 0;
+		}
+	if (!whole)
+		fab_config_errors_print(&e, stderr);
+	assert_true(whole);
+	fab_config_errors_clear(&e);
+	drop(l2);
+	drop(map);
+
+	bad = variant(IXF, "\"asnum\": 64502,", NULL, "\"asnum\": 64502, \"asnum\": 64599,");
+	assert_null(ixf(bad, IXF_MAP, &e));
+	expect(&e, bad, line_of(bad, "\"asnum\": 64599"), "duplicate key 'asnum'", NULL);
+	fab_config_errors_clear(&e);
+	drop(bad);
+
+	bad = variant(IXF, "\"ixp_list\": [", "\"member_list\"", "\"ixp_list\": [],\n  ");
+	assert_null(ixf(bad, IXF_MAP, &e));
+	expect(&e, bad, 0, "ixp_list is empty", "no exchange", NULL);
+	assert_false(has_msg(&e, "ixp-id"));
 	fab_config_errors_clear(&e);
 	drop(bad);
 }
@@ -757,6 +1083,15 @@ int main(void)
 	    cmocka_unit_test(test_ixf_errors),
 	    cmocka_unit_test(test_file_and_map_errors),
 	    cmocka_unit_test(test_nesting_too_deep),
+	    cmocka_unit_test(test_ixf_vlan_id_is_not_the_tag),
+	    cmocka_unit_test(test_ixf_mode_from_distinct_vlans),
+	    cmocka_unit_test(test_ixpm_quarantine_without_mac),
+	    cmocka_unit_test(test_ixf_optional_fields),
+	    cmocka_unit_test(test_ixf_member_without_mac),
+	    cmocka_unit_test(test_lag_of_one_link),
+	    cmocka_unit_test(test_ixpm_cut_document),
+	    cmocka_unit_test(test_nesting_time),
+	    cmocka_unit_test(test_messages_and_keys),
 	    cmocka_unit_test(test_config_import_section),
 	    cmocka_unit_test(test_config_import_sent),
 	    cmocka_unit_test(test_diff_changed_export),
