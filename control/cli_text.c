@@ -89,8 +89,9 @@ static const char *rate(const json_t *rates, const char *key, char *buf)
 	return ctl_text_si((double)json_integer_value(v), buf, 16);
 }
 
-static void render_ports(const json_t *r, FILE *out)
+void ctl_render_ports(const struct ctl_request *req, const json_t *r, FILE *out)
 {
+	(void)req;
 	const json_t *p;
 	size_t i;
 
@@ -125,8 +126,9 @@ static void render_offender(const json_t *o, FILE *out)
 		json_real_value(json_object_get(o, "age_s")));
 }
 
-static void render_port(const json_t *r, FILE *out)
+void ctl_render_port(const struct ctl_request *req, const json_t *r, FILE *out)
 {
+	(void)req;
 	char b1[CLEAN_MAX], b2[CLEAN_MAX], b3[CLEAN_MAX], big[2048];
 	char r1[16], r2[16], r3[16], r4[16];
 	const json_t *rt = json_object_get(r, "rates"), *m, *ctr, *drops, *v;
@@ -187,8 +189,9 @@ static void render_port(const json_t *r, FILE *out)
 	render_offender(json_object_get(r, "last_offender"), out);
 }
 
-static void render_members(const json_t *r, FILE *out)
+void ctl_render_members(const struct ctl_request *req, const json_t *r, FILE *out)
 {
+	(void)req;
 	const json_t *m, *p;
 	size_t i, j;
 
@@ -223,8 +226,9 @@ static void print_list(const char *label, const json_t *a, FILE *out)
 	fputc('\n', out);
 }
 
-static void render_member(const json_t *r, FILE *out)
+void ctl_render_member(const struct ctl_request *req, const json_t *r, FILE *out)
 {
+	(void)req;
 	const json_t *cn, *l;
 	size_t i, j;
 	char b1[CLEAN_MAX], b2[CLEAN_MAX], b3[CLEAN_MAX];
@@ -244,8 +248,9 @@ static void render_member(const json_t *r, FILE *out)
 	}
 }
 
-static void render_macs(const json_t *r, FILE *out)
+void ctl_render_macs(const struct ctl_request *req, const json_t *r, FILE *out)
 {
+	(void)req;
 	const json_t *e;
 	size_t i;
 
@@ -262,8 +267,9 @@ static void render_macs(const json_t *r, FILE *out)
 	}
 }
 
-static void render_neighbors(const json_t *r, FILE *out)
+void ctl_render_neighbors(const struct ctl_request *req, const json_t *r, FILE *out)
 {
+	(void)req;
 	const json_t *e;
 	size_t i;
 
@@ -293,8 +299,9 @@ static const char *ago(const json_t *o, const char *key, char *buf, size_t len)
 	return buf;
 }
 
-static void render_sponge(const json_t *r, FILE *out)
+void ctl_render_sponge(const struct ctl_request *req, const json_t *r, FILE *out)
 {
+	(void)req;
 	const json_t *p = json_object_get(r, "policy"), *e;
 	char b1[CLEAN_MAX], b2[CLEAN_MAX], t1[24], t2[24];
 	size_t i;
@@ -337,8 +344,9 @@ static void render_sponge(const json_t *r, FILE *out)
 	}
 }
 
-static void render_drops(const json_t *r, FILE *out)
+void ctl_render_drops(const struct ctl_request *req, const json_t *r, FILE *out)
 {
+	(void)req;
 	const json_t *e, *p;
 	size_t i, j;
 	char b1[CLEAN_MAX], b2[CLEAN_MAX];
@@ -359,8 +367,9 @@ static void render_drops(const json_t *r, FILE *out)
 	}
 }
 
-static void render_status(const json_t *r, FILE *out)
+void ctl_render_status(const struct ctl_request *req, const json_t *r, FILE *out)
 {
+	(void)req;
 	const json_t *dp = json_object_get(r, "dataplane");
 	char b1[CLEAN_MAX], b2[CLEAN_MAX], b3[CLEAN_MAX];
 
@@ -398,8 +407,9 @@ static void render_status(const json_t *r, FILE *out)
 		num(dp, "punts_received"), num(dp, "punts_malformed"), num(dp, "punts_dropped"));
 }
 
-static void render_port_security(const json_t *r, FILE *out)
+void ctl_render_port_security(const struct ctl_request *req, const json_t *r, FILE *out)
 {
+	(void)req;
 	char b1[CLEAN_MAX], b2[CLEAN_MAX], b3[CLEAN_MAX], b4[CLEAN_MAX];
 	const json_t *p;
 	size_t i;
@@ -431,8 +441,9 @@ static void render_port_security(const json_t *r, FILE *out)
 	}
 }
 
-static void render_events(const json_t *r, FILE *out)
+void ctl_render_events(const struct ctl_request *req, const json_t *r, FILE *out)
 {
+	(void)req;
 	char b1[CLEAN_MAX], b2[CLEAN_MAX], b3[CLEAN_MAX], b4[CLEAN_MAX];
 	const json_t *e;
 	size_t i;
@@ -444,8 +455,9 @@ static void render_events(const json_t *r, FILE *out)
 		fprintf(out, "no events\n");
 }
 
-static void render_quarantine(const json_t *r, FILE *out)
+void ctl_render_quarantine(const struct ctl_request *req, const json_t *r, FILE *out)
 {
+	(void)req;
 	char b1[CLEAN_MAX], b2[CLEAN_MAX];
 	const json_t *c;
 	size_t i;
@@ -473,8 +485,9 @@ static void render_lines(const json_t *a, FILE *out)
 		    ctl_sanitize(json_string_value(v) ? json_string_value(v) : "", b, sizeof(b)));
 }
 
-static void render_config_change(enum ctl_cmd cmd, const json_t *r, FILE *out)
+void ctl_render_config(const struct ctl_request *req, const json_t *r, FILE *out)
 {
+	enum ctl_cmd cmd = req->cmd;
 	char b[CLEAN_MAX];
 	const json_t *diff = json_object_get(r, "diff");
 	const json_t *restart = json_object_get(r, "restart_needed"), *v;
@@ -514,105 +527,92 @@ static void render_config_change(enum ctl_cmd cmd, const json_t *r, FILE *out)
 		fprintf(out, "applied and committed as generation %lld\n", num(r, "generation"));
 }
 
-void ctl_text_render(enum ctl_cmd cmd, const json_t *r, FILE *out)
+void ctl_render_allow_mac(const struct ctl_request *req, const json_t *r, FILE *out)
 {
 	char b[CLEAN_MAX];
 
-	switch (cmd) {
-	case CTL_SHOW_PORTS:
-		render_ports(r, out);
-		break;
-	case CTL_SHOW_PORT:
-		render_port(r, out);
-		break;
-	case CTL_SHOW_MEMBERS:
-		render_members(r, out);
-		break;
-	case CTL_SHOW_MEMBER:
-		render_member(r, out);
-		break;
-	case CTL_SHOW_MAC_TABLE:
-		render_macs(r, out);
-		break;
-	case CTL_SHOW_NEIGHBORS:
-		render_neighbors(r, out);
-		break;
-	case CTL_SHOW_DROPS:
-		render_drops(r, out);
-		break;
-	case CTL_SHOW_STATUS:
-		render_status(r, out);
-		break;
-	case CTL_SHOW_PORT_SECURITY:
-		render_port_security(r, out);
-		break;
-	case CTL_SHOW_EVENTS:
-		render_events(r, out);
-		break;
-	case CTL_SHOW_QUARANTINE:
-		render_quarantine(r, out);
-		break;
-	case CTL_PORT_ALLOW_MAC:
-		fprintf(out, "port %s: %s allowed for %lld s\n", str(r, "port", b),
-			json_string_value(json_object_get(r, "mac")) ?: "-", num(r, "for_s"));
-		break;
-	case CTL_PORT_PROMOTE:
-	case CTL_PORT_PROMOTE_LOCK:
-		fprintf(out, "port %s promoted to production as generation %lld%s%s\n",
-			str(r, "port", b), num(r, "generation"),
-			json_object_get(r, "locked_mac") ? ", MAC locked to " : "",
-			json_string_value(json_object_get(r, "locked_mac")) ?: "");
-		break;
-	case CTL_SHOW_CONFIG: {
-		/* Line by line, so that a long configuration is not cut at CLEAN_MAX. */
-		const char *t = json_string_value(json_object_get(r, "text"));
+	(void)req;
+	fprintf(out, "port %s: %s allowed for %lld s\n", str(r, "port", b),
+		json_string_value(json_object_get(r, "mac")) ?: "-", num(r, "for_s"));
+}
 
-		while (t != NULL && *t) {
-			const char *nl = strchr(t, '\n');
-			size_t n = nl ? (size_t)(nl - t) : strlen(t);
-			char line[CLEAN_MAX];
+void ctl_render_promote(const struct ctl_request *req, const json_t *r, FILE *out)
+{
+	char b[CLEAN_MAX];
 
-			snprintf(line, sizeof(line), "%.*s", (int)n, t);
-			fprintf(out, "%s\n", ctl_sanitize(line, b, sizeof(b)));
-			t += n + (nl ? 1 : 0);
-		}
-		break;
+	(void)req;
+	fprintf(out, "port %s promoted to production as generation %lld%s%s\n", str(r, "port", b),
+		num(r, "generation"), json_object_get(r, "locked_mac") ? ", MAC locked to " : "",
+		json_string_value(json_object_get(r, "locked_mac")) ?: "");
+}
+
+void ctl_render_config_text(const struct ctl_request *req, const json_t *r, FILE *out)
+{
+	/* Line by line, so that a long configuration is not cut at CLEAN_MAX. */
+	const char *t = json_string_value(json_object_get(r, "text"));
+	char b[CLEAN_MAX];
+
+	(void)req;
+	while (t != NULL && *t) {
+		const char *nl = strchr(t, '\n');
+		size_t n = nl ? (size_t)(nl - t) : strlen(t);
+		char line[CLEAN_MAX];
+
+		snprintf(line, sizeof(line), "%.*s", (int)n, t);
+		fprintf(out, "%s\n", ctl_sanitize(line, b, sizeof(b)));
+		t += n + (nl ? 1 : 0);
 	}
-	case CTL_CONFIG_IMPORT:
-		render_lines(json_object_get(r, "notes"), out);
-		fprintf(out, "wrote %s: %lld LANs, %lld ports, %lld members\n", str(r, "output", b),
-			num(r, "lans"), num(r, "ports"), num(r, "members"));
-		break;
-	case CTL_CLEAR_COUNTERS:
-		fprintf(out, "counters cleared on %zu port%s (display baseline only)\n",
-			json_array_size(json_object_get(r, "cleared")),
-			json_array_size(json_object_get(r, "cleared")) == 1 ? "" : "s");
-		break;
-	case CTL_SHOW_SPONGE:
-		render_sponge(r, out);
-		break;
-	case CTL_SPONGE:
-	case CTL_UNSPONGE:
-	case CTL_SET_NEIGHBOR_ALIVE:
-	case CTL_SET_NEIGHBOR_DEAD:
-	case CTL_SET_NEIGHBOR_PENDING:
-		fprintf(out, "%s: %s%s\n", str(r, "address", b),
-			json_string_value(json_object_get(r, "state")) ?: "-",
-			json_is_true(json_object_get(r, "in_dataplane"))
-			    ? ""
-			    : " (the dataplane gets it when it is connected)");
-		break;
-	case CTL_PORT_SHUTDOWN:
-	case CTL_PORT_NO_SHUTDOWN:
-		fprintf(out, "port %s: admin %s\n", str(r, "port", b),
-			json_string_value(json_object_get(r, "admin")) ?: "-");
-		if (json_is_true(json_object_get(r, "errdisable_cleared")))
-			fprintf(out, "port %s: err-disable cleared\n", str(r, "port", b));
-		break;
-	default:
-		render_config_change(cmd, r, out);
-		break;
-	}
+}
+
+void ctl_render_import(const struct ctl_request *req, const json_t *r, FILE *out)
+{
+	char b[CLEAN_MAX];
+
+	(void)req;
+	render_lines(json_object_get(r, "notes"), out);
+	fprintf(out, "wrote %s: %lld LANs, %lld ports, %lld members\n", str(r, "output", b),
+		num(r, "lans"), num(r, "ports"), num(r, "members"));
+}
+
+void ctl_render_clear(const struct ctl_request *req, const json_t *r, FILE *out)
+{
+	size_t n = json_array_size(json_object_get(r, "cleared"));
+
+	(void)req;
+	fprintf(out, "counters cleared on %zu port%s (display baseline only)\n", n,
+		n == 1 ? "" : "s");
+}
+
+void ctl_render_neighbor_state(const struct ctl_request *req, const json_t *r, FILE *out)
+{
+	char b[CLEAN_MAX];
+
+	(void)req;
+	fprintf(out, "%s: %s%s\n", str(r, "address", b),
+		json_string_value(json_object_get(r, "state")) ?: "-",
+		json_is_true(json_object_get(r, "in_dataplane"))
+		    ? ""
+		    : " (the dataplane gets it when it is connected)");
+}
+
+void ctl_render_port_admin(const struct ctl_request *req, const json_t *r, FILE *out)
+{
+	char b[CLEAN_MAX];
+
+	(void)req;
+	fprintf(out, "port %s: admin %s\n", str(r, "port", b),
+		json_string_value(json_object_get(r, "admin")) ?: "-");
+	if (json_is_true(json_object_get(r, "errdisable_cleared")))
+		fprintf(out, "port %s: err-disable cleared\n", str(r, "port", b));
+}
+
+void ctl_text_render(const struct ctl_request *req, const json_t *r, FILE *out)
+{
+	const struct ctl_command *c = ctl_command_of(req->cmd);
+	char b[CLEAN_MAX];
+
+	if (c != NULL && c->render != NULL)
+		c->render(req, r, out);
 	if (json_object_get(r, "warning"))
 		fprintf(out, "warning: %s\n", str(r, "warning", b));
 }

@@ -830,18 +830,17 @@ static int change_to_locked(struct ctl *c, struct fab_model *m, struct fab_model
 }
 
 /* Loads the file text sent with a command; every error goes into *out. */
-static struct fab_model *load_sent(const struct ctl_request *r, const struct fab_wire_cli *w,
-				   json_t **out, int *rc)
+static struct fab_model *load_sent(const struct ctl_request *r, json_t **out, int *rc)
 {
 	struct fab_config_errors e = {0};
 	struct fab_model *m;
 
-	if (w->file == NULL) {
+	if (r->text == NULL) {
 		*rc = ctl_error(out, -EINVAL, "%s: no file text sent with the command", r->file);
 		return NULL;
 	}
 	/* Never an import: its files would be read with our rights, not the peer's. */
-	m = fab_config_load_sent(w->file, w->file_len, r->file, &e);
+	m = fab_config_load_sent(r->text, r->text_len, r->file, &e);
 	if (m == NULL) {
 		*rc = ctl_error(out, -EINVAL, "%s: %zu error%s; nothing changed", r->file, e.n,
 				e.n == 1 ? "" : "s");
@@ -960,11 +959,10 @@ static json_t *restart_json(const struct fab_model *running, const struct fab_mo
 	return a;
 }
 
-static int cmd_check_diff(struct ctl *c, const struct ctl_request *r, const struct fab_wire_cli *w,
-			  json_t **out)
+int ctl_cmd_check_diff(struct ctl *c, const struct ctl_request *r, json_t **out)
 {
 	int rc = 0;
-	struct fab_model *m = load_sent(r, w, out, &rc);
+	struct fab_model *m = load_sent(r, out, &rc);
 	char msg[FAB_PATH_MAX + 512];
 
 	if (m == NULL)
@@ -1008,10 +1006,11 @@ static int commit_running(struct ctl *c, json_t *out)
 }
 
 /* `config save`: the running configuration becomes what a restart runs. */
-static int cmd_save(struct ctl *c, json_t **out)
+int ctl_cmd_save(struct ctl *c, const struct ctl_request *r, json_t **out)
 {
 	int rc;
 
+	(void)r;
 	if (c->confirm_from != NULL)
 		return ctl_error(out, -EBUSY,
 				 "an apply is waiting for `config confirm`; confirm or roll it "
@@ -1030,8 +1029,7 @@ static int cmd_save(struct ctl *c, json_t **out)
 	return 0;
 }
 
-static int cmd_apply(struct ctl *c, const struct ctl_request *r, const struct fab_wire_cli *w,
-		     json_t **out)
+int ctl_cmd_apply(struct ctl *c, const struct ctl_request *r, json_t **out)
 {
 	struct fab_model *m, *old = NULL;
 	char err[1024] = "";
@@ -1042,7 +1040,7 @@ static int cmd_apply(struct ctl *c, const struct ctl_request *r, const struct fa
 		return ctl_error(out, -EBUSY,
 				 "an apply is waiting for `config confirm`; confirm or roll it "
 				 "back first");
-	m = load_sent(r, w, out, &rc);
+	m = load_sent(r, out, &rc);
 	if (m == NULL)
 		return rc;
 	rc = refuse_mgmt_change(c, r, m, out);
@@ -1088,10 +1086,11 @@ static int cmd_apply(struct ctl *c, const struct ctl_request *r, const struct fa
 	return 0;
 }
 
-static int cmd_confirm(struct ctl *c, json_t **out)
+int ctl_cmd_confirm(struct ctl *c, const struct ctl_request *r, json_t **out)
 {
 	char err[512];
 
+	(void)r;
 	if (c->confirm_from == NULL)
 		return ctl_error(out, -ENOENT, "nothing to confirm");
 	fab_model_destroy(c->previous);
@@ -1180,7 +1179,7 @@ static int find_port(struct ctl *c, const char *name, json_t **out)
  * shows in `show config` and `config diff`), pushed with one PORT_ADMIN and
  * saved, so neither a restart of control nor of the dataplane undoes it.
  */
-static int cmd_port_admin(struct ctl *c, const struct ctl_request *r, json_t **out)
+int ctl_cmd_port_admin(struct ctl *c, const struct ctl_request *r, json_t **out)
 {
 	bool up = r->cmd == CTL_PORT_NO_SHUTDOWN;
 	int i = find_port(c, r->port, out);
@@ -1222,7 +1221,7 @@ static int cmd_port_admin(struct ctl *c, const struct ctl_request *r, json_t **o
  * every check passes; otherwise a configuration change like `config apply`
  * (validated, pushed, saved), and an event.
  */
-static int cmd_promote(struct ctl *c, const struct ctl_request *r, json_t **out)
+int ctl_cmd_promote(struct ctl *c, const struct ctl_request *r, json_t **out)
 {
 	int i = find_port(c, r->port, out), rc;
 	struct fab_config_errors e = {0};
@@ -1298,7 +1297,7 @@ int ctl_commit(struct ctl *c, struct fab_model *m, char *err, size_t errlen)
 	return persist(c, err, errlen) != 0 ? -EIO : 0;
 }
 
-static int cmd_clear(struct ctl *c, const struct ctl_request *r, json_t **out)
+int ctl_cmd_clear(struct ctl *c, const struct ctl_request *r, json_t **out)
 {
 	int only = -1;
 	json_t *list;
@@ -1324,8 +1323,15 @@ static int cmd_clear(struct ctl *c, const struct ctl_request *r, json_t **out)
 	return 0;
 }
 
+int ctl_cmd_rollback(struct ctl *c, const struct ctl_request *r, json_t **out)
+{
+	(void)r;
+	return rollback(c, out, "requested");
+}
+
 int ctl_exec(struct ctl *c, const struct fab_wire_cli *w, bool readonly, json_t **out)
 {
+	const struct ctl_command *cmd;
 	struct ctl_request r;
 	char *argv[FAB_WIRE_ARGS_MAX];
 	char err[256];
@@ -1335,43 +1341,15 @@ int ctl_exec(struct ctl *c, const struct fab_wire_cli *w, bool readonly, json_t 
 		argv[i] = (char *)w->argv[i];
 	if (ctl_cli_parse(w->argc, argv, &r, err, sizeof(err)) != 0)
 		return ctl_error(out, -EINVAL, "%s", err);
-	if (readonly && !ctl_cmd_readonly(r.cmd))
+	cmd = ctl_command_of(r.cmd);
+	if (readonly && !(cmd->flags & CTL_F_READONLY))
 		return ctl_error(out, -EPERM, "this socket answers show commands only");
-	switch (r.cmd) {
-	case CTL_CONFIG_CHECK:
-	case CTL_CONFIG_DIFF:
-		return cmd_check_diff(c, &r, w, out);
-	case CTL_CONFIG_APPLY:
-		return cmd_apply(c, &r, w, out);
-	case CTL_CONFIG_CONFIRM:
-		return cmd_confirm(c, out);
-	case CTL_CONFIG_ROLLBACK:
-		return rollback(c, out, "requested");
-	case CTL_CONFIG_SAVE:
-		return cmd_save(c, out);
-	case CTL_CONFIG_IMPORT:
-		return ctl_error(out, -EINVAL,
-				 "config import runs in peerlanctl, which writes the file itself");
-	case CTL_PORT_SHUTDOWN:
-	case CTL_PORT_NO_SHUTDOWN:
-		return cmd_port_admin(c, &r, out);
-	case CTL_CLEAR_COUNTERS:
-		return cmd_clear(c, &r, out);
-	case CTL_SHOW_SPONGE:
-	case CTL_SPONGE:
-	case CTL_UNSPONGE:
-	case CTL_SET_NEIGHBOR_ALIVE:
-	case CTL_SET_NEIGHBOR_DEAD:
-	case CTL_SET_NEIGHBOR_PENDING:
-		return ctl_sponge_cmd(c, &r, out);
-	case CTL_PORT_PROMOTE:
-	case CTL_PORT_PROMOTE_LOCK:
-		return cmd_promote(c, &r, out);
-	case CTL_PORT_ALLOW_MAC:
-		return ctl_swap_open(c, &r, out);
-	default:
-		return ctl_show(c, &r, out);
-	}
+	if (cmd->handler == NULL)
+		return ctl_error(out, -EINVAL, "%s runs in peerlanctl, not in peerlan-control",
+				 cmd->words);
+	r.text = w->file;
+	r.text_len = w->file_len;
+	return cmd->handler(c, &r, out);
 }
 
 int ctl_listen(struct ctl *c)

@@ -154,8 +154,9 @@ void ctl_sponge_tick(struct ctl *c);
 void ctl_sponge_resync(struct ctl *c);
 /* Pushes the sponged set now. 0 or a negative errno with the reason in err. */
 int ctl_sponge_push(struct ctl *c, char *err, size_t errlen);
-/* show sponge, sponge, unsponge, set neighbor. */
+/* sponge, unsponge, set neighbor; show sponge. */
 int ctl_sponge_cmd(struct ctl *c, const struct ctl_request *r, json_t **out);
+int ctl_show_sponge(struct ctl *c, const struct ctl_request *r, json_t **out);
 /* Adds an address's sponge state to a show neighbors entry. */
 void ctl_sponge_annotate(const struct ctl *c, const char *addr, json_t *o);
 /* The sponge's part of /metrics: addresses by state and family, its counters. */
@@ -200,8 +201,32 @@ struct fab_model *ctl_swap_strip(const struct ctl *c, const struct fab_model *m)
 void ctl_swap_save(struct ctl *c);
 struct fab_model *ctl_swap_restore(struct ctl *c, struct fab_model *m);
 
+/*
+ * Handlers of the rows of ctl_commands[]: each fills *out with its reply,
+ * or an error (ctl_error), and returns 0 or a negative errno.
+ */
 /* show commands (ctl_show.c). */
-int ctl_show(struct ctl *c, const struct ctl_request *r, json_t **out);
+int ctl_show_ports(struct ctl *c, const struct ctl_request *r, json_t **out);
+int ctl_show_port(struct ctl *c, const struct ctl_request *r, json_t **out);
+int ctl_show_members(struct ctl *c, const struct ctl_request *r, json_t **out);
+int ctl_show_member(struct ctl *c, const struct ctl_request *r, json_t **out);
+int ctl_show_mac_table(struct ctl *c, const struct ctl_request *r, json_t **out);
+int ctl_show_neighbors(struct ctl *c, const struct ctl_request *r, json_t **out);
+int ctl_show_drops(struct ctl *c, const struct ctl_request *r, json_t **out);
+int ctl_show_status(struct ctl *c, const struct ctl_request *r, json_t **out);
+int ctl_show_port_security(struct ctl *c, const struct ctl_request *r, json_t **out);
+int ctl_show_events(struct ctl *c, const struct ctl_request *r, json_t **out);
+int ctl_show_quarantine(struct ctl *c, const struct ctl_request *r, json_t **out);
+int ctl_show_config(struct ctl *c, const struct ctl_request *r, json_t **out);
+/* Changes (ctl.c). */
+int ctl_cmd_clear(struct ctl *c, const struct ctl_request *r, json_t **out);
+int ctl_cmd_port_admin(struct ctl *c, const struct ctl_request *r, json_t **out);
+int ctl_cmd_promote(struct ctl *c, const struct ctl_request *r, json_t **out);
+int ctl_cmd_check_diff(struct ctl *c, const struct ctl_request *r, json_t **out);
+int ctl_cmd_apply(struct ctl *c, const struct ctl_request *r, json_t **out);
+int ctl_cmd_confirm(struct ctl *c, const struct ctl_request *r, json_t **out);
+int ctl_cmd_rollback(struct ctl *c, const struct ctl_request *r, json_t **out);
+int ctl_cmd_save(struct ctl *c, const struct ctl_request *r, json_t **out);
 /* The display value of a port's stats: the fresh read minus the baseline. */
 void ctl_port_display(const struct ctl *c, size_t port, struct fab_port_stats *out);
 

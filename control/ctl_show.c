@@ -360,7 +360,7 @@ static json_t *addr_list(const struct fab_binding *b, bool v6)
 	return a;
 }
 
-static int show_member(struct ctl *c, const struct ctl_request *r, json_t **out)
+int ctl_show_member(struct ctl *c, const struct ctl_request *r, json_t **out)
 {
 	const struct fab_model *m = c->running;
 	int i = fab_model_member_by_asn(m, r->asn);
@@ -441,7 +441,7 @@ static void mac_entries(struct ctl *c, const struct fab_member *mb, const struct
 	}
 }
 
-static int show_mac_table(struct ctl *c, const struct ctl_request *r, json_t **out)
+int ctl_show_mac_table(struct ctl *c, const struct ctl_request *r, json_t **out)
 {
 	int lan = -1;
 	json_t *a;
@@ -488,7 +488,7 @@ static void neigh_entries(struct ctl *c, const struct fab_member *mb,
 	}
 }
 
-static int show_neighbors(struct ctl *c, const struct ctl_request *r, json_t **out)
+int ctl_show_neighbors(struct ctl *c, const struct ctl_request *r, json_t **out)
 {
 	struct neigh_arg na = {.a = json_array(), .family = r->family};
 
@@ -599,7 +599,7 @@ static int show_status(struct ctl *c, json_t **out)
 	return 0;
 }
 
-static int show_port_security(struct ctl *c, const struct ctl_request *r, json_t **out)
+int ctl_show_port_security(struct ctl *c, const struct ctl_request *r, json_t **out)
 {
 	int i = -1;
 
@@ -616,7 +616,7 @@ static int show_port_security(struct ctl *c, const struct ctl_request *r, json_t
 	return 0;
 }
 
-static int show_quarantine(struct ctl *c, const struct ctl_request *r, json_t **out)
+int ctl_show_quarantine(struct ctl *c, const struct ctl_request *r, json_t **out)
 {
 	int i = fab_model_port_by_name(c->running, r->port);
 	struct fab_port_stats s;
@@ -632,7 +632,7 @@ static int show_quarantine(struct ctl *c, const struct ctl_request *r, json_t **
 	return *out != NULL ? 0 : ctl_error(out, -ENOMEM, "out of memory");
 }
 
-static int show_events(struct ctl *c, const struct ctl_request *r, json_t **out)
+int ctl_show_events(struct ctl *c, const struct ctl_request *r, json_t **out)
 {
 	if (r->port[0] != '\0' && fab_model_port_by_name(c->running, r->port) < 0)
 		return ctl_error(out, -ENOENT, "no such port: %s", r->port);
@@ -643,40 +643,49 @@ static int show_events(struct ctl *c, const struct ctl_request *r, json_t **out)
 	return 0;
 }
 
-int ctl_show(struct ctl *c, const struct ctl_request *r, json_t **out)
+/* Counters are read fresh for each show that has them; a failure leaves them out. */
+static void read_fresh(struct ctl *c)
 {
-	/* Counters are read fresh for each show; a failure leaves them out. */
-	if (r->cmd == CTL_SHOW_PORTS || r->cmd == CTL_SHOW_PORT || r->cmd == CTL_SHOW_DROPS)
-		if (c->synced && ctl_read_counters(c) != 0)
-			c->fresh->c.nports = 0;
-	switch (r->cmd) {
-	case CTL_SHOW_PORTS:
-		return show_ports(c, out);
-	case CTL_SHOW_PORT:
-		return show_port(c, r, out);
-	case CTL_SHOW_MEMBERS:
-		return show_members(c, out);
-	case CTL_SHOW_MEMBER:
-		return show_member(c, r, out);
-	case CTL_SHOW_MAC_TABLE:
-		return show_mac_table(c, r, out);
-	case CTL_SHOW_NEIGHBORS:
-		return show_neighbors(c, r, out);
-	case CTL_SHOW_DROPS:
-		return show_drops(c, out);
-	case CTL_SHOW_PORT_SECURITY:
-		return show_port_security(c, r, out);
-	case CTL_SHOW_EVENTS:
-		return show_events(c, r, out);
-	case CTL_SHOW_QUARANTINE:
-		return show_quarantine(c, r, out);
-	case CTL_SHOW_STATUS:
-		return show_status(c, out);
-	case CTL_SHOW_CONFIG:
-		*out = json_object();
-		json_object_set_new(*out, "text", json_stringn(c->running_text, c->running_len));
-		return 0;
-	default:
-		return ctl_error(out, -EINVAL, "not a show command");
-	}
+	if (c->synced && ctl_read_counters(c) != 0)
+		c->fresh->c.nports = 0;
+}
+
+int ctl_show_ports(struct ctl *c, const struct ctl_request *r, json_t **out)
+{
+	(void)r;
+	read_fresh(c);
+	return show_ports(c, out);
+}
+
+int ctl_show_port(struct ctl *c, const struct ctl_request *r, json_t **out)
+{
+	read_fresh(c);
+	return show_port(c, r, out);
+}
+
+int ctl_show_drops(struct ctl *c, const struct ctl_request *r, json_t **out)
+{
+	(void)r;
+	read_fresh(c);
+	return show_drops(c, out);
+}
+
+int ctl_show_members(struct ctl *c, const struct ctl_request *r, json_t **out)
+{
+	(void)r;
+	return show_members(c, out);
+}
+
+int ctl_show_status(struct ctl *c, const struct ctl_request *r, json_t **out)
+{
+	(void)r;
+	return show_status(c, out);
+}
+
+int ctl_show_config(struct ctl *c, const struct ctl_request *r, json_t **out)
+{
+	(void)r;
+	*out = json_object();
+	json_object_set_new(*out, "text", json_stringn(c->running_text, c->running_len));
+	return 0;
 }

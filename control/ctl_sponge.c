@@ -766,6 +766,14 @@ void ctl_sponge_metrics(const struct ctl *c, FILE *out)
 	}
 }
 
+int ctl_show_sponge(struct ctl *c, const struct ctl_request *r, json_t **out)
+{
+	(void)r;
+	if (c->sponge == NULL)
+		return ctl_error(out, -ENOTSUP, "the sponge is not running");
+	return show_sponge(c, out);
+}
+
 int ctl_sponge_cmd(struct ctl *c, const struct ctl_request *r, json_t **out)
 {
 	static const enum fab_sponge_state to[] = {
@@ -781,8 +789,6 @@ int ctl_sponge_cmd(struct ctl *c, const struct ctl_request *r, json_t **out)
 
 	if (c->sponge == NULL)
 		return ctl_error(out, -ENOTSUP, "the sponge is not running");
-	if (r->cmd == CTL_SHOW_SPONGE)
-		return show_sponge(c, out);
 	if (r->cmd < CTL_SPONGE || r->cmd > CTL_SET_NEIGHBOR_PENDING ||
 	    fab_naddr_parse(&a, r->addr) != 0)
 		return ctl_error(out, -EINVAL, "bad address: %s", r->addr);

@@ -114,7 +114,7 @@ render:
 		json_dumpf(reply, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
 		fputc('\n', stdout);
 	} else if (rc == 0) {
-		ctl_text_render(r->cmd, reply, stdout);
+		ctl_text_render(r, reply, stdout);
 	}
 	if (rc != 0 && !s->json)
 		ctl_text_error(reply, stderr);
@@ -204,9 +204,10 @@ struct matches {
 	int n;
 };
 
-static void add_match(void *arg, const char *word, bool placeholder)
+static void add_match(void *arg, const char *word, enum ctl_arg kind)
 {
 	struct matches *m = arg;
+	bool placeholder = kind != CTL_ARG_NONE;
 
 	if (m->n < 32) {
 		snprintf(m->words[m->n], sizeof(m->words[0]), "%s", word);

@@ -426,7 +426,7 @@ static void test_port_change_needs_restart(void **state)
 	assert_int_equal(json_array_size(rs), 1);
 	assert_non_null(strstr(json_string_value(json_array_get(rs, 0)), dev_reason));
 	f = open_memstream(&rendered, &rlen);
-	ctl_text_render(CTL_CONFIG_CHECK, o, f);
+	ctl_text_render(&(struct ctl_request){.cmd = CTL_CONFIG_CHECK}, o, f);
 	fclose(f);
 	assert_non_null(strstr(rendered, "configuration OK"));
 	assert_non_null(strstr(rendered, "needs a dataplane restart"));

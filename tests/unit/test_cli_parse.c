@@ -119,6 +119,15 @@ static void test_every_command(void **state)
 			 0);
 	assert_int_equal(r.duration_s, 90);
 	assert_false(ctl_cmd_readonly(CTL_PORT_ALLOW_MAC));
+	/* The read-only rule is each row's flag: every show, and nothing else. */
+	for (const struct ctl_command *c = ctl_commands; c->cmd != CTL_CMD_NONE; c++) {
+		bool show = strncmp(c->words, "show ", 5) == 0;
+
+		assert_int_equal(show, (c->flags & CTL_F_READONLY) != 0);
+		assert_false(show && (c->flags & CTL_F_CHANGE));
+		assert_true(c->render != NULL);
+		assert_true((c->handler == NULL) == ((c->flags & CTL_F_LOCAL) != 0));
+	}
 	assert_true(ctl_cmd_readonly(CTL_SHOW_QUARANTINE));
 	assert_int_equal(parse("clear counters port1", &r, err, sizeof(err)), 0);
 	assert_string_equal(r.port, "port1");
@@ -156,7 +165,14 @@ static void test_ambiguous_unknown_missing(void **state)
 	expect_error("show po", "ambiguous argument: po (ports, port, port-security)");
 	expect_error("c", "ambiguous argument: c (clear, config)");
 	expect_error("show m", "ambiguous");
-	expect_error("config c a.yaml", "ambiguous argument: c (check, confirm)");
+	expect_error("config c", "ambiguous argument: c (check, confirm)");
+	/* A prefix shared by several keywords is resolved when only one of
+	 * them takes the argument that follows. */
+	expect_cmd("config c a.yaml", CTL_CONFIG_CHECK);
+	expect_cmd("show mem 64501", CTL_SHOW_MEMBER);
+	expect_cmd("sh mem AS64501", CTL_SHOW_MEMBER);
+	expect_error("show mem", "ambiguous argument: mem (members, member)");
+	expect_error("show mem bogus", "ambiguous argument: mem (members, member)");
 	expect_error("shw ports", "unknown argument: shw");
 	expect_error("show bogus", "unknown argument: bogus");
 	expect_error("show neighbors ipv5", "unknown argument: ipv5");
@@ -255,9 +271,10 @@ struct words {
 	int n;
 };
 
-static void collect(void *arg, const char *word, bool placeholder)
+static void collect(void *arg, const char *word, enum ctl_arg kind)
 {
 	struct words *w = arg;
+	bool placeholder = kind != CTL_ARG_NONE;
 
 	snprintf(w->v[w->n++], sizeof(w->v[0]), "%s%s", placeholder ? "<" : "", word);
 }
