@@ -58,7 +58,9 @@ enum ctl_cmd {
 	CTL_CONFIG_CONFIRM,
 	CTL_CONFIG_ROLLBACK,
 	CTL_CONFIG_SAVE,
-	CTL_CONFIG_IMPORT, /* run by peerlanctl itself (cli_import.h), never sent */
+	CTL_CONFIG_IMPORT,  /* run by peerlanctl itself (cli_import.h), never sent */
+	CTL_WATCH,          /* run by peerlanctl: a show command redrawn every second */
+	CTL_MONITOR_EVENTS, /* run by peerlanctl: new events as they come */
 	CTL_CMD__COUNT
 };
 

@@ -96,20 +96,22 @@ void ctl_render_ports(const struct ctl_request *req, const json_t *r, FILE *out)
 	size_t i;
 
 	/* DROPS counts since the last `clear counters`, like `show port`. */
-	fprintf(out, "%-16s %-5s %-12s %9s %9s %9s %9s %12s  %s\n", "PORT", "ADMIN", "OPER",
-		"RX pps", "TX pps", "RX bps", "TX bps", "DROPS", "MEMBERS");
+	fprintf(out, "%-16s %-5s %-12s %9s %9s %9s %9s %12s  %-24s %s\n", "PORT", "ADMIN", "OPER",
+		"RX pps", "TX pps", "RX bps", "TX bps", "DROPS", "MEMBERS", "DESCRIPTION");
 	json_array_foreach(json_object_get(r, "ports"), i, p)
 	{
-		char b1[CLEAN_MAX], b2[CLEAN_MAX], b3[CLEAN_MAX], mb[1024];
+		char b1[CLEAN_MAX], b2[CLEAN_MAX], b3[CLEAN_MAX], b4[CLEAN_MAX], mb[1024];
 		char r1[16], r2[16], r3[16], r4[16], drops[24] = "-";
 		const json_t *rt = json_object_get(p, "rates");
 
 		if (json_object_get(p, "drops_since_clear"))
 			snprintf(drops, sizeof(drops), "%lld", num(p, "drops_since_clear"));
-		fprintf(out, "%-16s %-5s %-12s %9s %9s %9s %9s %12s  %s\n", str(p, "name", b1),
-			str(p, "admin", b2), str(p, "oper", b3), rate(rt, "rx_pps", r1),
-			rate(rt, "tx_pps", r2), rate(rt, "rx_bps", r3), rate(rt, "tx_bps", r4),
-			drops, members(json_object_get(p, "members"), mb, sizeof(mb)));
+		fprintf(out, "%-16s %-5s %-12s %9s %9s %9s %9s %12s  %-24s %s\n",
+			str(p, "name", b1), str(p, "admin", b2), str(p, "oper", b3),
+			rate(rt, "rx_pps", r1), rate(rt, "tx_pps", r2), rate(rt, "rx_bps", r3),
+			rate(rt, "tx_bps", r4), drops,
+			members(json_object_get(p, "members"), mb, sizeof(mb)),
+			str(p, "description", b4));
 	}
 }
 
@@ -623,4 +625,23 @@ void ctl_text_error(const json_t *r, FILE *out)
 
 	fprintf(out, "peerlanctl: %s\n", str(r, "error", b));
 	render_lines(json_object_get(r, "errors"), out);
+}
+
+void ctl_render_names(const struct ctl_request *req, const json_t *r, FILE *out)
+{
+	static const char *const lists[] = {"ports", "lans", "addresses"};
+	char b[CLEAN_MAX], b2[CLEAN_MAX];
+	const json_t *v;
+	size_t i;
+
+	(void)req;
+	for (size_t k = 0; k < sizeof(lists) / sizeof(lists[0]); k++) {
+		fprintf(out, "%s:", lists[k]);
+		json_array_foreach(json_object_get(r, lists[k]), i, v)
+		    fprintf(out, " %s", ctl_sanitize(json_string_value(v) ?: "", b, sizeof(b)));
+		fputc('\n', out);
+	}
+	fprintf(out, "members:\n");
+	json_array_foreach(json_object_get(r, "members"), i, v)
+	    fprintf(out, "  AS%-10lld %s\n", num(v, "asn"), str(v, "name", b2));
 }

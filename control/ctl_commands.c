@@ -52,6 +52,8 @@ const struct ctl_command ctl_commands[] = {
      "The running configuration in canonical YAML"},
     {CTL_SHOW_SPONGE, "show sponge", RO, ctl_show_sponge, ctl_render_sponge,
      "Sponge parameters, sponged and pending addresses, spoofing events"},
+    {CTL_SHOW_NAMES, "show names", RO, ctl_show_names, ctl_render_names,
+     "Port, LAN and member names and sponged addresses, as the shell completes them"},
     {CTL_CLEAR_COUNTERS, "clear counters", 0, ctl_cmd_clear, ctl_render_clear,
      "Set the display baseline of every port (exported counters never go back)"},
     {CTL_CLEAR_COUNTERS, "clear counters NAME", 0, ctl_cmd_clear, ctl_render_clear,
@@ -117,6 +119,21 @@ const struct ctl_command ctl_commands[] = {
      ctl_render_neighbor_state, "Mark the address dead: sponged until it is heard from"},
     {CTL_SET_NEIGHBOR_PENDING, "set neighbor ADDRESS pending", CH, ctl_sponge_cmd,
      ctl_render_neighbor_state, "Probe the address now; dead if it is silent"},
+    {CTL_WATCH, "watch show ports", CTL_F_LOCAL, NULL, NULL,
+     "`show ports` redrawn in place every second until Ctrl-C"},
+    {CTL_WATCH, "watch show port NAME", CTL_F_LOCAL, NULL, NULL,
+     "`show port NAME` redrawn in place every second until Ctrl-C"},
+    {CTL_WATCH, "watch show drops", CTL_F_LOCAL, NULL, NULL,
+     "`show drops` redrawn in place every second until Ctrl-C"},
+    {CTL_WATCH, "watch show status", CTL_F_LOCAL, NULL, NULL,
+     "`show status` redrawn in place every second until Ctrl-C"},
+    {CTL_WATCH, "watch show port-security", CTL_F_LOCAL, NULL, NULL,
+     "`show port-security` redrawn in place every second until Ctrl-C"},
+    {CTL_WATCH, "watch show sponge", CTL_F_LOCAL, NULL, NULL,
+     "`show sponge` redrawn in place every second until Ctrl-C"},
+    {CTL_MONITOR_EVENTS, "monitor events", CTL_F_LOCAL, NULL, NULL,
+     "Every new event as it is logged (port security, links, changes from the CLI) until "
+     "Ctrl-C"},
     {CTL_CMD_NONE, NULL, 0, NULL, NULL, NULL},
 };
 
@@ -145,5 +162,7 @@ const struct ctl_keyword_help ctl_keywords[] = {
     {"unsponge", "Stop sponging an address"},
     {"set", "Set a neighbour's state"},
     {"set neighbor", "A neighbour's sponge state"},
+    {"watch", "A show command redrawn every second"},
+    {"monitor", "Events as they come"},
     {NULL, NULL},
 };

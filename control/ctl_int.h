@@ -218,6 +218,7 @@ int ctl_show_port_security(struct ctl *c, const struct ctl_request *r, json_t **
 int ctl_show_events(struct ctl *c, const struct ctl_request *r, json_t **out);
 int ctl_show_quarantine(struct ctl *c, const struct ctl_request *r, json_t **out);
 int ctl_show_config(struct ctl *c, const struct ctl_request *r, json_t **out);
+int ctl_show_names(struct ctl *c, const struct ctl_request *r, json_t **out);
 /* Changes (ctl.c). */
 int ctl_cmd_clear(struct ctl *c, const struct ctl_request *r, json_t **out);
 int ctl_cmd_port_admin(struct ctl *c, const struct ctl_request *r, json_t **out);

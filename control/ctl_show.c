@@ -689,3 +689,28 @@ int ctl_show_config(struct ctl *c, const struct ctl_request *r, json_t **out)
 	json_object_set_new(*out, "text", json_stringn(c->running_text, c->running_len));
 	return 0;
 }
+
+/* What the shell completes: names of ports, LANs and members, and addresses. */
+int ctl_show_names(struct ctl *c, const struct ctl_request *r, json_t **out)
+{
+	const struct fab_model *m = c->running;
+	json_t *ports = json_array(), *lans = json_array(), *members = json_array();
+	json_t *addrs = json_array(), *sp = NULL, *a;
+	size_t i;
+
+	for (i = 0; i < m->nports; i++)
+		json_array_append_new(ports, json_string(m->ports[i].name));
+	for (i = 0; i < m->nlans; i++)
+		json_array_append_new(lans, json_string(m->lans[i].name));
+	for (i = 0; i < m->nmembers; i++)
+		json_array_append_new(members,
+				      json_pack("{s:I,s:s}", "asn", (json_int_t)m->members[i].asn,
+						"name", m->members[i].name));
+	if (c->sponge != NULL && ctl_show_sponge(c, r, &sp) == 0)
+		json_array_foreach(json_object_get(sp, "addresses"), i, a)
+		    json_array_append(addrs, json_object_get(a, "address"));
+	json_decref(sp);
+	*out = json_pack("{s:o,s:o,s:o,s:o}", "ports", ports, "lans", lans, "members", members,
+			 "addresses", addrs);
+	return *out != NULL ? 0 : ctl_error(out, -ENOMEM, "out of memory");
+}

@@ -140,6 +140,24 @@ pl --json show port p1 | json_get '.counters_since_clear.rx_packets' | grep -qx 
 pl --json show port p1 | json_get '.counters.rx_packets' | grep -qx 2000 ||
 	fail "absolute counter after clear"
 
+echo "== filters, --json errors, batch, environment ($SECONDS s)"
+[[ $(pl show ports '|' include '^p[12] ' '|' count) == 2 ]] || fail "| include | count"
+pl show ports '|' exclude p1 | grep -q "^p1 " && fail "| exclude kept p1"
+pl show ports '|' json | jq -e '.ports | length == 3' >/dev/null || fail "| json"
+pl --json bogus >"$tmp/out" 2>"$tmp/err" && fail "--json bogus exited 0"
+jq -e '.error | test("unknown argument: bogus")' "$tmp/out" >/dev/null ||
+	fail "--json bogus: no JSON error on stdout"
+[[ ! -s $tmp/err ]] || fail "--json bogus wrote to stderr"
+{ pl --json show port nosuch || true; } | jq -e '.error' >/dev/null || fail "--json: control's error not JSON"
+PEERLANCTL_SOCKET=$tmp/cli.sock "$ctl" show status >/dev/null || fail "PEERLANCTL_SOCKET"
+"$ctl" --version | grep -q "^peerlanctl [0-9]" || fail "--version"
+printf 'show status\n# a comment\n\nshow bogus\nport p1 shutdown\n' >"$tmp/batch"
+pl <"$tmp/batch" >/dev/null 2>"$tmp/err" && fail "batch with a bad line exited 0"
+grep -q "stdin:4 failed" "$tmp/err" || fail "batch: the failing line not named"
+pl show port p1 | grep -q "admin up" || fail "batch ran the line after a failure"
+printf 'show status\nshow members | include AS64501\n' >"$tmp/batch"
+pl -f "$tmp/batch" | grep -q "AS64501" || fail "batch -f"
+
 echo "== read-only socket ($SECONDS s)"
 "$ctl" -s "$tmp/cli-ro.sock" show ports >/dev/null || fail "ro socket show"
 if "$ctl" -s "$tmp/cli-ro.sock" port p1 shutdown 2>"$tmp/err"; then fail "ro socket changed"; fi
