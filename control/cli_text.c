@@ -513,7 +513,7 @@ void ctl_render_config(const struct ctl_request *req, const json_t *r, FILE *out
 		fprintf(out, "saved the running configuration to %s\n", str(r, "saved", b));
 	if (cmd == CTL_CONFIG_SAVE)
 		return;
-	if (cmd == CTL_CONFIG_CHECK || cmd == CTL_CONFIG_DIFF ||
+	if (cmd == CTL_CONFIG_CHECK || cmd == CTL_CONFIG_DIFF || cmd == CTL_CONFIG_DIFF_ROLLBACK ||
 	    json_is_true(json_object_get(r, "unchanged")))
 		return;
 	if (json_object_get(r, "confirm_within_s"))
@@ -644,4 +644,21 @@ void ctl_render_names(const struct ctl_request *req, const json_t *r, FILE *out)
 	fprintf(out, "members:\n");
 	json_array_foreach(json_object_get(r, "members"), i, v)
 	    fprintf(out, "  AS%-10lld %s\n", num(v, "asn"), str(v, "name", b2));
+}
+
+void ctl_render_config_history(const struct ctl_request *req, const json_t *r, FILE *out)
+{
+	char b1[CLEAN_MAX], b2[CLEAN_MAX], b3[CLEAN_MAX], b4[CLEAN_MAX];
+	const json_t *e;
+	size_t i;
+
+	(void)req;
+	if (json_array_size(json_object_get(r, "history")) == 0) {
+		fprintf(out, "no committed configuration kept yet\n");
+		return;
+	}
+	fprintf(out, "%-3s %-20s %-16s %-32s %s\n", "N", "TIME", "USER", "COMMAND", "COMMENT");
+	json_array_foreach(json_object_get(r, "history"), i, e)
+	    fprintf(out, "%-3lld %-20s %-16s %-32s %s\n", num(e, "n"), str(e, "time", b1),
+		    str(e, "user", b2), str(e, "command", b3), str(e, "comment", b4));
 }

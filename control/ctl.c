@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -152,6 +153,60 @@ static void committed_path(const struct fab_model *m, char *buf, size_t len)
  * which is the running one unless an apply still waits for confirm. Written
  * beside and renamed over, so a crash leaves the old file or the new one.
  */
+static void history_path(const struct fab_model *m, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s", m->mgmt.state_dir, CTL_HISTORY_FILE);
+}
+
+/* The kept history, newest first: a JSON array (empty when there is none). */
+static json_t *history_load(const struct ctl *c)
+{
+	char path[FAB_PATH_MAX + 32];
+	json_t *h;
+
+	history_path(c->running, path, sizeof(path));
+	h = json_load_file(path, 0, NULL);
+	if (!json_is_array(h)) {
+		json_decref(h);
+		h = json_array();
+	}
+	return h;
+}
+
+/*
+ * Keeps a newly committed configuration's text, with when, by whom and why,
+ * as the newest of the last CTL_HISTORY_MAX. The same text as the newest
+ * (a save of what was committed) adds nothing.
+ */
+static void history_add(struct ctl *c, const struct fab_model *m, const char *text, size_t len)
+{
+	char path[FAB_PATH_MAX + 32], stamp[32];
+	json_t *h = history_load(c), *last = json_array_get(h, 0), *e;
+	const char *prev = json_string_value(json_object_get(last, "text"));
+	time_t now = time(NULL);
+	struct tm tm;
+	char *dump;
+
+	if (prev != NULL && strlen(prev) == len && memcmp(prev, text, len) == 0) {
+		json_decref(h);
+		return;
+	}
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
+	e = json_pack("{s:s,s:s,s:I,s:s,s:s,s:s%}", "time", stamp, "user", c->who.user, "uid",
+		      (json_int_t)c->who.uid, "comment", c->who.comment, "command", c->who.command,
+		      "text", text, len);
+	if (e != NULL)
+		json_array_insert_new(h, 0, e);
+	while (json_array_size(h) > CTL_HISTORY_MAX)
+		json_array_remove(h, CTL_HISTORY_MAX);
+	dump = json_dumps(h, JSON_COMPACT);
+	history_path(m, path, sizeof(path));
+	if (dump == NULL || ctl_write_atomic(path, dump, strlen(dump)) != 0)
+		ctl_log("cannot keep the configuration history in %s", path);
+	free(dump);
+	json_decref(h);
+}
+
 static int persist(struct ctl *c, char *err, size_t errlen)
 {
 	/* A swap window's MAC is never saved here: ctl_swap_save keeps the windows. */
@@ -166,6 +221,8 @@ static int persist(struct ctl *c, char *err, size_t errlen)
 	(void)mkdir(m->mgmt.state_dir, 0750);
 	committed_path(m, path, sizeof(path));
 	rc = ctl_write_atomic(path, text, len);
+	if (rc == 0)
+		history_add(c, m, text, len);
 out:
 	free(text);
 	c->commit_stale = rc != 0;
@@ -249,6 +306,13 @@ static struct fab_model *load_start_config(const struct ctl_opts *o, struct fab_
 
 static int push_errdisable(void *arg, uint16_t port, bool on);
 
+static void who_is_control(struct ctl *c)
+{
+	c->who.uid = (int64_t)getuid();
+	snprintf(c->who.user, sizeof(c->who.user), "peerlan-control");
+	c->who.comment[0] = c->who.command[0] = '\0';
+}
+
 struct ctl *ctl_create(const struct ctl_opts *opts, struct fab_config_errors *errs)
 {
 	struct ctl *c = calloc(1, sizeof(*c));
@@ -256,6 +320,7 @@ struct ctl *ctl_create(const struct ctl_opts *opts, struct fab_config_errors *er
 
 	if (c == NULL)
 		return NULL;
+	who_is_control(c);
 	c->opts = *opts;
 	if (c->opts.call_timeout_ms == 0)
 		c->opts.call_timeout_ms = CALL_TIMEOUT_MS;
@@ -1006,15 +1071,20 @@ static int commit_running(struct ctl *c, json_t *out)
 }
 
 /* `config save`: the running configuration becomes what a restart runs. */
+/* The refusal of a change while an apply waits for `config confirm`. */
+static int confirm_pending(json_t **out)
+{
+	return ctl_error(out, -EBUSY,
+			 "an apply is waiting for `config confirm`; confirm or roll it back first");
+}
+
 int ctl_cmd_save(struct ctl *c, const struct ctl_request *r, json_t **out)
 {
 	int rc;
 
 	(void)r;
 	if (c->confirm_from != NULL)
-		return ctl_error(out, -EBUSY,
-				 "an apply is waiting for `config confirm`; confirm or roll it "
-				 "back first");
+		return confirm_pending(out);
 	*out = json_object();
 	rc = commit_running(c, *out);
 	if (rc != 0) {
@@ -1037,9 +1107,7 @@ int ctl_cmd_apply(struct ctl *c, const struct ctl_request *r, json_t **out)
 	int rc = 0;
 
 	if (c->confirm_from != NULL)
-		return ctl_error(out, -EBUSY,
-				 "an apply is waiting for `config confirm`; confirm or roll it "
-				 "back first");
+		return confirm_pending(out);
 	m = load_sent(r, out, &rc);
 	if (m == NULL)
 		return rc;
@@ -1323,18 +1391,142 @@ int ctl_cmd_clear(struct ctl *c, const struct ctl_request *r, json_t **out)
 	return 0;
 }
 
+/* Configuration n (1: the newest) of the history, loaded; NULL with *out set. */
+static struct fab_model *history_model(struct ctl *c, uint32_t n, json_t **out, int *rc)
+{
+	struct fab_config_errors e = {0};
+	json_t *h = history_load(c), *entry = json_array_get(h, n - 1);
+	const char *text = json_string_value(json_object_get(entry, "text"));
+	struct fab_model *m = NULL;
+	char name[32];
+
+	snprintf(name, sizeof(name), "history %u", (unsigned)n);
+	if (text == NULL)
+		*rc = ctl_error(out, -ENOENT, "no configuration %u in the history (it holds %zu)",
+				(unsigned)n, json_array_size(h));
+	else if ((m = fab_config_load_sent(text, strlen(text), name, &e)) == NULL) {
+		*rc = ctl_error(out, -EINVAL, "configuration %u of the history no longer loads",
+				(unsigned)n);
+		json_object_set_new(*out, "errors", ctl_errors_json(&e));
+	}
+	fab_config_errors_clear(&e);
+	json_decref(h);
+	return m;
+}
+
+int ctl_show_config_history(struct ctl *c, const struct ctl_request *r, json_t **out)
+{
+	json_t *h = history_load(c), *list = json_array(), *e;
+	size_t i;
+
+	(void)r;
+	json_array_foreach(h, i, e)
+	{
+		json_t *o = json_deep_copy(e);
+
+		json_object_del(o, "text");
+		json_object_set_new(o, "n", json_integer((json_int_t)i + 1));
+		json_array_append_new(list, o);
+	}
+	json_decref(h);
+	*out = json_object();
+	json_object_set_new(*out, "history", list);
+	return 0;
+}
+
+int ctl_cmd_diff_rollback(struct ctl *c, const struct ctl_request *r, json_t **out)
+{
+	int rc = 0;
+	struct fab_model *m = history_model(c, r->number, out, &rc);
+
+	if (m == NULL)
+		return rc;
+	*out = json_object();
+	json_object_set_new(*out, "history", json_integer(r->number));
+	json_object_set_new(*out, "diff", diff_json(c, m));
+	json_object_set_new(*out, "restart_needed", restart_json(c->running, m));
+	fab_model_destroy(m);
+	return 0;
+}
+
+/* config rollback N: configuration N of the history, applied and committed. */
+static int rollback_to(struct ctl *c, const struct ctl_request *r, json_t **out)
+{
+	uint32_t n = r->number;
+	struct fab_model *m, *old = NULL;
+	char err[1024] = "";
+	json_t *diff;
+	int rc = 0;
+
+	if (c->confirm_from != NULL)
+		return confirm_pending(out);
+	m = history_model(c, n, out, &rc);
+	if (m == NULL)
+		return rc;
+	rc = refuse_mgmt_change(c, r, m, out);
+	if (rc != 0) {
+		fab_model_destroy(m);
+		return rc;
+	}
+	diff = diff_json(c, m);
+	rc = change_to(c, m, &old, err, sizeof(err));
+	if (rc != 0) {
+		json_decref(diff);
+		return ctl_error(out, rc, "%s", err);
+	}
+	ctl_swap_forget(c, "rollback");
+	fab_model_destroy(c->previous);
+	c->previous = old;
+	*out = json_object();
+	json_object_set_new(*out, "diff", diff);
+	if (persist(c, err, sizeof(err)) != 0)
+		json_object_set_new(*out, "warning", json_string(err));
+	snprintf(c->source, sizeof(c->source), "rollback to history %u", (unsigned)n);
+	set_generation(c, *out);
+	ctl_log("rolled back to configuration %u of the history", (unsigned)n);
+	return 0;
+}
+
 int ctl_cmd_rollback(struct ctl *c, const struct ctl_request *r, json_t **out)
 {
-	(void)r;
+	if (r->number > 0)
+		return rollback_to(c, r, out);
 	return rollback(c, out, "requested");
 }
 
-int ctl_exec(struct ctl *c, const struct fab_wire_cli *w, bool readonly, json_t **out)
+/* Who runs r: the user name of uid, its words, its comment. */
+static void who_runs(struct ctl *c, const struct ctl_request *r, int64_t uid)
+{
+	struct passwd pw, *res = NULL;
+	char buf[1024];
+	size_t o = 0;
+
+	c->who.uid = uid;
+	if (uid >= 0 && getpwuid_r((uid_t)uid, &pw, buf, sizeof(buf), &res) == 0 && res != NULL)
+		snprintf(c->who.user, sizeof(c->who.user), "%s", pw.pw_name);
+	else if (uid >= 0)
+		snprintf(c->who.user, sizeof(c->who.user), "uid %lld", (long long)uid);
+	else
+		snprintf(c->who.user, sizeof(c->who.user), "unknown");
+	snprintf(c->who.comment, sizeof(c->who.comment), "%s", r->comment);
+	c->who.command[0] = '\0';
+	/* The words without the comment, which is kept apart. */
+	for (int i = 0; i < r->argc && o < sizeof(c->who.command); i++) {
+		if (r->comment[0] && i == r->argc - 2 && strcmp(r->argv[i], "comment") == 0)
+			break;
+		o += (size_t)snprintf(c->who.command + o, sizeof(c->who.command) - o, "%s%s",
+				      i ? " " : "", r->argv[i]);
+	}
+}
+
+int ctl_exec_as(struct ctl *c, const struct fab_wire_cli *w, bool readonly, int64_t uid,
+		json_t **out)
 {
 	const struct ctl_command *cmd;
 	struct ctl_request r;
 	char *argv[FAB_WIRE_ARGS_MAX];
 	char err[256];
+	int rc;
 
 	*out = NULL;
 	for (int i = 0; i < w->argc && i < FAB_WIRE_ARGS_MAX; i++)
@@ -1349,7 +1541,22 @@ int ctl_exec(struct ctl *c, const struct fab_wire_cli *w, bool readonly, json_t 
 				 cmd->words);
 	r.text = w->file;
 	r.text_len = w->file_len;
-	return cmd->handler(c, &r, out);
+	r.uid = uid;
+	who_runs(c, &r, uid);
+	rc = cmd->handler(c, &r, out);
+	/* Every change, with who made it and why, in the event log. */
+	if (rc == 0 && (cmd->flags & CTL_F_CHANGE))
+		ctl_events_add(c->events, ctl_wall_ns(), "change", r.port[0] ? r.port : NULL,
+			       "%s by %s (uid %lld)%s%s%s", c->who.command, c->who.user,
+			       (long long)uid, c->who.comment[0] ? ": \"" : "", c->who.comment,
+			       c->who.comment[0] ? "\"" : "");
+	who_is_control(c);
+	return rc;
+}
+
+int ctl_exec(struct ctl *c, const struct fab_wire_cli *w, bool readonly, json_t **out)
+{
+	return ctl_exec_as(c, w, readonly, -1, out);
 }
 
 int ctl_listen(struct ctl *c)

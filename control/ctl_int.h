@@ -49,6 +49,7 @@ struct ctl_swap_window {
 struct ctl_client {
 	int fd;
 	bool readonly;
+	int64_t uid;          /* SO_PEERCRED of the read-write socket's peer; -1 unknown */
 	uint64_t last_ns;     /* last byte in or out: idle ones are closed */
 	uint64_t in_since_ns; /* first byte of the request still incomplete */
 	struct fab_wire_buf in;
@@ -59,6 +60,14 @@ struct ctl {
 	struct ctl_opts opts;
 	char config_path[FAB_PATH_MAX];
 	char source[FAB_PATH_MAX + 48]; /* where the running configuration came from */
+	/* Who the change being made comes from: the CLI peer running it, else
+	 * control itself (a confirm that timed out). Kept with each commit. */
+	struct {
+		int64_t uid;
+		char user[FAB_NAME_MAX];
+		char comment[CTL_COMMENT_MAX];
+		char command[256];
+	} who;
 	uint64_t start_ns;
 
 	/* The running configuration (admin states included) and its text as pushed. */
@@ -228,6 +237,11 @@ int ctl_cmd_apply(struct ctl *c, const struct ctl_request *r, json_t **out);
 int ctl_cmd_confirm(struct ctl *c, const struct ctl_request *r, json_t **out);
 int ctl_cmd_rollback(struct ctl *c, const struct ctl_request *r, json_t **out);
 int ctl_cmd_save(struct ctl *c, const struct ctl_request *r, json_t **out);
+int ctl_cmd_diff_rollback(struct ctl *c, const struct ctl_request *r, json_t **out);
+int ctl_show_config_history(struct ctl *c, const struct ctl_request *r, json_t **out);
+
+/* The last CTL_HISTORY_MAX committed configurations, newest first, in the state directory. */
+#define CTL_HISTORY_FILE "history.json"
 /* The display value of a port's stats: the fresh read minus the baseline. */
 void ctl_port_display(const struct ctl *c, size_t port, struct fab_port_stats *out);
 

@@ -111,7 +111,8 @@ grep -q "no such port: nosuch" "$tmp/err" || fail "unknown port message"
 
 echo "== apply ($SECONDS s)"
 pl config diff "$tmp/new.yaml" | grep -q '^+  - asn: 64502' || fail "config diff"
-pl config apply "$tmp/new.yaml" | grep -q "committed as generation 2" || fail "apply"
+pl config apply "$tmp/new.yaml" comment "add AS64502" | grep -q "committed as generation 2" ||
+	fail "apply"
 pl show members | grep -q "AS64502" || fail "member not added"
 if pl config apply "$tmp/bad.yaml" 2>"$tmp/err"; then fail "bad apply exited 0"; fi
 grep -q "nothing changed" "$tmp/err" || fail "bad apply message"
@@ -200,4 +201,20 @@ pl show members | grep -q "AS64503" || fail "confirm apply not applied"
 sleep 2.5
 if pl show members | grep -q "AS64503"; then fail "not rolled back"; fi
 pl show members | grep -q "AS64502" || fail "rolled back too far"
+echo "== audit: who and why, history, rollback N ($SECONDS s)"
+me=$(id -un) uid=$(id -u)
+pl show events | grep -q "change .*config apply .*new.yaml by $me (uid $uid): \"add AS64502\"" ||
+	fail "the apply is not in the event log with user and comment"
+pl show events | grep -q "change .*port p2 shutdown by $me" || fail "shutdown not audited"
+pl show config history | grep -q "$me .*add AS64502" || fail "show config history"
+n=$(pl --json show config history | jq '.history[] | select(.comment == "add AS64502") | .n')
+[[ -n $n && $n -ge 2 ]] || fail "the apply is not in the history below the shutdown"
+pl config diff rollback "$n" | grep -q "^[-+]" || fail "config diff rollback $n shows no change"
+pl config rollback "$n" comment "undo shutdown" | grep -q "generation" || fail "rollback $n"
+pl show port p2 | grep -q "admin up" || fail "rollback $n did not bring back p2"
+pl --json show config history | jq -e '.history[0] | .comment == "undo shutdown" and
+	(.command | test("^config rollback"))' >/dev/null || fail "the rollback is not the newest"
+{ pl config rollback 21 2>&1 || true; } | grep -q "bad history number" || fail "rollback 21 accepted"
+{ pl config rollback 19 2>&1 || true; } | grep -q "no configuration 19" || fail "rollback 19 message"
+
 echo "all control CLI tests passed"
