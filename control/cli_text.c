@@ -487,6 +487,27 @@ static void render_lines(const json_t *a, FILE *out)
 		    ctl_sanitize(json_string_value(v) ? json_string_value(v) : "", b, sizeof(b)));
 }
 
+/* Errors and notes ({file, line, col, message}), each where it is: file:line:col, file, or nothing. */
+static void render_errors(const json_t *a, FILE *out)
+{
+	const json_t *e;
+	size_t i;
+
+	json_array_foreach(a, i, e)
+	{
+		char f[CLEAN_MAX], m[CLEAN_MAX];
+
+		str(e, "file", f);
+		str(e, "message", m);
+		if (num(e, "line") > 0)
+			fprintf(out, "%s:%lld:%lld: %s\n", f, num(e, "line"), num(e, "col"), m);
+		else if (json_string_length(json_object_get(e, "file")) > 0)
+			fprintf(out, "%s: %s\n", f, m);
+		else
+			fprintf(out, "%s\n", m);
+	}
+}
+
 void ctl_render_config(const struct ctl_request *req, const json_t *r, FILE *out)
 {
 	enum ctl_cmd cmd = req->cmd;
@@ -571,7 +592,7 @@ void ctl_render_import(const struct ctl_request *req, const json_t *r, FILE *out
 	char b[CLEAN_MAX];
 
 	(void)req;
-	render_lines(json_object_get(r, "notes"), out);
+	render_errors(json_object_get(r, "notes"), out);
 	fprintf(out, "wrote %s: %lld LANs, %lld ports, %lld members\n", str(r, "output", b),
 		num(r, "lans"), num(r, "ports"), num(r, "members"));
 }
@@ -624,7 +645,7 @@ void ctl_text_error(const json_t *r, FILE *out)
 	char b[CLEAN_MAX];
 
 	fprintf(out, "peerlanctl: %s\n", str(r, "error", b));
-	render_lines(json_object_get(r, "errors"), out);
+	render_errors(json_object_get(r, "errors"), out);
 }
 
 void ctl_render_names(const struct ctl_request *req, const json_t *r, FILE *out)

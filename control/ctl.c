@@ -961,19 +961,18 @@ static size_t mgmt_refusal(const struct ctl *c, const struct ctl_request *r,
 	}
 	for (size_t i = 0; errors != NULL && i < n && i < 16; i++) {
 		bool is_default = true;
+		char line[FAB_PATH_MAX + 256];
 
 		for (size_t k = 0; k < nd && k < 16; k++)
 			is_default = is_default && strcmp(dflt[k].key, ch[i].key) != 0;
 		if (ch[i].to == NULL)
-			json_array_append_new(
-			    errors, json_sprintf("%s: management.%s differs from the running one",
-						 r->file, ch[i].key));
+			snprintf(line, sizeof(line), "management.%s differs from the running one",
+				 ch[i].key);
 		else
-			json_array_append_new(
-			    errors, json_sprintf("%s: management.%s: %s%s here, %s running",
-						 r->file, ch[i].key, ch[i].to,
-						 is_default && def != NULL ? " (the default)" : "",
-						 ch[i].from));
+			snprintf(line, sizeof(line), "management.%s: %s%s here, %s running",
+				 ch[i].key, ch[i].to,
+				 is_default && def != NULL ? " (the default)" : "", ch[i].from);
+		json_array_append_new(errors, ctl_error_entry(r->file, 0, 0, line));
 	}
 	fab_model_destroy(def);
 	return n;
@@ -1311,12 +1310,17 @@ int ctl_cmd_promote(struct ctl *c, const struct ctl_request *r, json_t **out)
 		return ctl_error(out, -ENOMEM, "out of memory");
 	if (!json_is_true(json_object_get(rep, "pass"))) {
 		fails = json_array();
-		json_array_foreach(json_object_get(rep, "checks"), k,
-				   ck) if (!json_is_true(json_object_get(ck, "pass")))
-		    json_array_append_new(
-			fails,
-			json_sprintf("%s: %s", json_string_value(json_object_get(ck, "check")),
-				     json_string_value(json_object_get(ck, "detail"))));
+		json_array_foreach(json_object_get(rep, "checks"), k, ck)
+		{
+			char line[512];
+
+			if (json_is_true(json_object_get(ck, "pass")))
+				continue;
+			snprintf(line, sizeof(line), "%s: %s",
+				 json_string_value(json_object_get(ck, "check")) ?: "?",
+				 json_string_value(json_object_get(ck, "detail")) ?: "?");
+			json_array_append_new(fails, ctl_error_entry("", 0, 0, line));
+		}
 		json_decref(rep);
 		rc =
 		    ctl_error(out, -EPERM,
@@ -1333,7 +1337,7 @@ int ctl_cmd_promote(struct ctl *c, const struct ctl_request *r, json_t **out)
 		fab_model_destroy(m);
 		rc = ctl_error(out, -EINVAL,
 			       "the promoted configuration is not valid; nothing changed");
-		json_object_set_new(*out, "errors", ctl_errors_json(&e));
+		json_object_set_new(*out, "errors", ctl_errors_json_unplaced(&e));
 		fab_config_errors_clear(&e);
 		return rc;
 	}

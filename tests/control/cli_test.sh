@@ -108,6 +108,11 @@ grep -q "ambiguous argument: po" "$tmp/err" || fail "no ambiguous error"
 [[ $(wc -l <"$tmp/err") -eq 1 ]] || fail "error is not one line"
 if pl show port nosuch 2>"$tmp/err"; then fail "unknown port exited 0"; fi
 grep -q "no such port: nosuch" "$tmp/err" || fail "unknown port message"
+# Configuration errors in JSON: each {file, line, col, message}, always of those types.
+{ pl --json config check "$tmp/bad.yaml" || true; } | jq -e '.errors | length >= 2 and
+	all(.[]; (.file | test("bad.yaml$")) and (.line | type == "number") and
+	(.col | type == "number") and (.message | type == "string"))' >/dev/null ||
+	fail "config errors in JSON are not {file, line, col, message}"
 
 echo "== apply ($SECONDS s)"
 pl config diff "$tmp/new.yaml" | grep -q '^+  - asn: 64502' || fail "config diff"

@@ -367,10 +367,16 @@ static void test_bad_config_changes_nothing(void **state)
 	rc = exec_line(e, "config apply bad.yaml", bad, &o);
 	assert_int_equal(rc, -EINVAL);
 	assert_non_null(json_object_get(o, "error"));
-	/* Every error, each with file:line:col. */
+	/* Every error, each as {file, line, col, message}. */
 	assert_true(json_array_size(json_object_get(o, "errors")) >= 2);
-	assert_non_null(strstr(json_string_value(json_array_get(json_object_get(o, "errors"), 0)),
-			       "bad.yaml:"));
+	{
+		const json_t *e0 = json_array_get(json_object_get(o, "errors"), 0);
+
+		assert_non_null(strstr(json_string_value(json_object_get(e0, "file")), "bad.yaml"));
+		assert_true(json_integer_value(json_object_get(e0, "line")) > 0);
+		assert_true(json_integer_value(json_object_get(e0, "col")) > 0);
+		assert_non_null(json_string_value(json_object_get(e0, "message")));
+	}
 	json_decref(o);
 	exec_fails(e, "config check bad.yaml", bad, -EINVAL, "nothing changed");
 	/* The import runs in peerlanctl; control never writes a file a peer names. */
@@ -1361,7 +1367,8 @@ static void test_management_change_refused(void **state)
 	exec_fails(e, "config apply state2.yaml", state2, -EINVAL,
 		   "this needs a restart of peerlan-control with the new file as its start file");
 	assert_int_equal(exec_line(e, "config apply state2.yaml", state2, &o), -EINVAL);
-	err = json_string_value(json_array_get(json_object_get(o, "errors"), 0));
+	err = json_string_value(
+	    json_object_get(json_array_get(json_object_get(o, "errors"), 0), "message"));
 	assert_non_null(err);
 	assert_non_null(strstr(err, "management.state-dir: "));
 	assert_non_null(strstr(err, "/state2 here, "));
