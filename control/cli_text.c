@@ -40,6 +40,15 @@ const char *ctl_text_si(double v, char *buf, size_t len)
 }
 
 /* "AS64500 Name, AS64501 Other" of a members array. */
+/* An empty table is one line saying so, not a header over nothing. */
+static bool none(const json_t *a, const char *what, FILE *out)
+{
+	if (json_array_size(a) > 0)
+		return false;
+	fprintf(out, "no %s\n", what);
+	return true;
+}
+
 static const char *members(const json_t *a, char *buf, size_t len)
 {
 	size_t o = 0, i;
@@ -91,11 +100,14 @@ static const char *rate(const json_t *rates, const char *key, char *buf)
 
 void ctl_render_ports(const struct ctl_request *req, const json_t *r, FILE *out)
 {
-	(void)req;
 	const json_t *p;
 	size_t i;
 
+	(void)req;
+
 	/* DROPS counts since the last `clear counters`, like `show port`. */
+	if (none(json_object_get(r, "ports"), "ports", out))
+		return;
 	fprintf(out, "%-16s %-5s %-12s %9s %9s %9s %9s %12s  %-24s %s\n", "PORT", "ADMIN", "OPER",
 		"RX pps", "TX pps", "RX bps", "TX bps", "DROPS", "MEMBERS", "DESCRIPTION");
 	json_array_foreach(json_object_get(r, "ports"), i, p)
@@ -130,12 +142,13 @@ static void render_offender(const json_t *o, FILE *out)
 
 void ctl_render_port(const struct ctl_request *req, const json_t *r, FILE *out)
 {
-	(void)req;
 	char b1[CLEAN_MAX], b2[CLEAN_MAX], b3[CLEAN_MAX], big[2048];
 	char r1[16], r2[16], r3[16], r4[16];
 	const json_t *rt = json_object_get(r, "rates"), *m, *ctr, *drops, *v;
 	const char *k;
 	size_t i, j;
+
+	(void)req;
 
 	fprintf(out, "port %s: admin %s, oper %s", str(r, "name", b1), str(r, "admin", b2),
 		str(r, "oper", b3));
@@ -193,10 +206,13 @@ void ctl_render_port(const struct ctl_request *req, const json_t *r, FILE *out)
 
 void ctl_render_members(const struct ctl_request *req, const json_t *r, FILE *out)
 {
-	(void)req;
 	const json_t *m, *p;
 	size_t i, j;
 
+	(void)req;
+
+	if (none(json_object_get(r, "members"), "members", out))
+		return;
 	fprintf(out, "%-12s %-32s %5s %5s %5s  %s\n", "ASN", "NAME", "MACS", "IPV4", "IPV6",
 		"PORTS");
 	json_array_foreach(json_object_get(r, "members"), i, m)
@@ -205,7 +221,7 @@ void ctl_render_members(const struct ctl_request *req, const json_t *r, FILE *ou
 
 		snprintf(asn, sizeof(asn), "AS%lld", num(m, "asn"));
 		fprintf(out, "%-12s %-32s %5lld %5lld %5lld ", asn, str(m, "name", b),
-			num(m, "macs"), num(m, "ipv4"), num(m, "ipv6"));
+			num(m, "mac_count"), num(m, "ipv4_count"), num(m, "ipv6_count"));
 		json_array_foreach(json_object_get(m, "ports"), j, p) fprintf(
 		    out, " %s",
 		    ctl_sanitize(json_string_value(p) ? json_string_value(p) : "", b, sizeof(b)));
@@ -230,10 +246,11 @@ static void print_list(const char *label, const json_t *a, FILE *out)
 
 void ctl_render_member(const struct ctl_request *req, const json_t *r, FILE *out)
 {
-	(void)req;
 	const json_t *cn, *l;
 	size_t i, j;
 	char b1[CLEAN_MAX], b2[CLEAN_MAX], b3[CLEAN_MAX];
+
+	(void)req;
 
 	fprintf(out, "AS%lld %s\n", num(r, "asn"), str(r, "name", b1));
 	json_array_foreach(json_object_get(r, "connections"), i, cn)
@@ -252,10 +269,13 @@ void ctl_render_member(const struct ctl_request *req, const json_t *r, FILE *out
 
 void ctl_render_macs(const struct ctl_request *req, const json_t *r, FILE *out)
 {
-	(void)req;
 	const json_t *e;
 	size_t i;
 
+	(void)req;
+
+	if (none(json_object_get(r, "macs"), "MAC addresses", out))
+		return;
 	fprintf(out, "%-17s %-16s %5s %-16s %-12s %s\n", "MAC", "LAN", "VLAN", "PORT", "ASN",
 		"MEMBER");
 	json_array_foreach(json_object_get(r, "macs"), i, e)
@@ -271,10 +291,13 @@ void ctl_render_macs(const struct ctl_request *req, const json_t *r, FILE *out)
 
 void ctl_render_neighbors(const struct ctl_request *req, const json_t *r, FILE *out)
 {
-	(void)req;
 	const json_t *e;
 	size_t i;
 
+	(void)req;
+
+	if (none(json_object_get(r, "neighbors"), "addresses", out))
+		return;
 	fprintf(out, "%-39s %-17s %-16s %-16s %-5s %-7s %5s %-12s %s\n", "ADDRESS", "MAC", "LAN",
 		"PORT", "OPER", "STATE", "Q/MIN", "ASN", "MEMBER");
 	json_array_foreach(json_object_get(r, "neighbors"), i, e)
@@ -303,10 +326,11 @@ static const char *ago(const json_t *o, const char *key, char *buf, size_t len)
 
 void ctl_render_sponge(const struct ctl_request *req, const json_t *r, FILE *out)
 {
-	(void)req;
 	const json_t *p = json_object_get(r, "policy"), *e;
 	char b1[CLEAN_MAX], b2[CLEAN_MAX], t1[24], t2[24];
 	size_t i;
+
+	(void)req;
 
 	fprintf(out,
 		"sponge %s, MAC %s%s: %lld queries/min over a queue of %lld, flood protection "
@@ -348,16 +372,17 @@ void ctl_render_sponge(const struct ctl_request *req, const json_t *r, FILE *out
 
 void ctl_render_drops(const struct ctl_request *req, const json_t *r, FILE *out)
 {
-	(void)req;
 	const json_t *e, *p;
 	size_t i, j;
 	char b1[CLEAN_MAX], b2[CLEAN_MAX];
 
+	(void)req;
+
+	if (none(json_object_get(r, "total"), "drops", out))
+		return;
 	fprintf(out, "%-24s %20s  %s\n", "REASON", "DROPS", "MEANING");
 	json_array_foreach(json_object_get(r, "total"), i, e) fprintf(
 	    out, "%-24s %20lld  %s\n", str(e, "reason", b1), num(e, "count"), str(e, "help", b2));
-	if (json_array_size(json_object_get(r, "total")) == 0)
-		fprintf(out, "no drops\n");
 	json_array_foreach(json_object_get(r, "ports"), i, p)
 	{
 		if (json_array_size(json_object_get(p, "drops")) == 0)
@@ -371,16 +396,17 @@ void ctl_render_drops(const struct ctl_request *req, const json_t *r, FILE *out)
 
 void ctl_render_status(const struct ctl_request *req, const json_t *r, FILE *out)
 {
-	(void)req;
 	const json_t *dp = json_object_get(r, "dataplane");
 	char b1[CLEAN_MAX], b2[CLEAN_MAX], b3[CLEAN_MAX];
+
+	(void)req;
 
 	fprintf(out, "fabric %s: %lld ports, %lld members\n", str(r, "fabric", b1), num(r, "ports"),
 		num(r, "members"));
 	fprintf(out, "control %s, up %lld s, configuration from %s (digest %s)\n",
 		str(r, "version", b1), num(r, "uptime_s"), str(r, "config_source", b2),
 		str(r, "config_digest", b3));
-	if (json_object_get(r, "confirm_left_s"))
+	if (json_is_integer(json_object_get(r, "confirm_left_s")))
 		fprintf(out, "pending apply: rolls back in %lld s unless `config confirm`\n",
 			num(r, "confirm_left_s"));
 	if (num(r, "cli_readonly_refused") > 0)
@@ -398,8 +424,8 @@ void ctl_render_status(const struct ctl_request *req, const json_t *r, FILE *out
 		fprintf(out, "\n");
 		return;
 	}
-	fprintf(out, "dataplane %s: connected, up %lld s, %lld workers\n", str(dp, "version", b1),
-		num(dp, "uptime_s"), num(dp, "workers"));
+	fprintf(out, "dataplane %s: connected, up %lld s, %lld worker%s\n", str(dp, "version", b1),
+		num(dp, "uptime_s"), num(dp, "workers"), num(dp, "workers") == 1 ? "" : "s");
 	fprintf(out, "  configuration generation %lld, digest %s, %s\n", num(dp, "generation"),
 		str(dp, "config_digest", b1),
 		json_is_true(json_object_get(dp, "in_sync")) ? "in sync" : "NOT IN SYNC");
@@ -411,11 +437,14 @@ void ctl_render_status(const struct ctl_request *req, const json_t *r, FILE *out
 
 void ctl_render_port_security(const struct ctl_request *req, const json_t *r, FILE *out)
 {
-	(void)req;
 	char b1[CLEAN_MAX], b2[CLEAN_MAX], b3[CLEAN_MAX], b4[CLEAN_MAX];
 	const json_t *p;
 	size_t i;
 
+	(void)req;
+
+	if (none(json_object_get(r, "ports"), "ports", out))
+		return;
 	fprintf(out, "%-16s %-9s %-13s %10s %8s  %s\n", "port", "action", "state", "violations",
 		"flaps", "last violation / cause");
 	json_array_foreach(json_object_get(r, "ports"), i, p)
@@ -424,7 +453,7 @@ void ctl_render_port_security(const struct ctl_request *req, const json_t *r, FI
 
 		fprintf(out, "%-16s %-9s %-13s %10lld %8lld  ", str(p, "name", b1),
 			str(p, "action", b2), str(p, "state", b3), num(p, "violations"),
-			num(p, "link_changes"));
+			num(p, "flaps"));
 		if (json_is_object(l))
 			fprintf(out, "%s %s ethertype %s, %lld s ago", str(l, "reason", b1),
 				str(l, "mac", b2), str(l, "ethertype", b3), num(l, "age_s"));
@@ -445,10 +474,11 @@ void ctl_render_port_security(const struct ctl_request *req, const json_t *r, FI
 
 void ctl_render_events(const struct ctl_request *req, const json_t *r, FILE *out)
 {
-	(void)req;
 	char b1[CLEAN_MAX], b2[CLEAN_MAX], b3[CLEAN_MAX], b4[CLEAN_MAX];
 	const json_t *e;
 	size_t i;
+
+	(void)req;
 
 	json_array_foreach(json_object_get(r, "events"), i, e)
 	    fprintf(out, "%s %-11s %-16s %s\n", str(e, "time", b1), str(e, "type", b2),
@@ -459,10 +489,11 @@ void ctl_render_events(const struct ctl_request *req, const json_t *r, FILE *out
 
 void ctl_render_quarantine(const struct ctl_request *req, const json_t *r, FILE *out)
 {
-	(void)req;
 	char b1[CLEAN_MAX], b2[CLEAN_MAX];
 	const json_t *c;
 	size_t i;
+
+	(void)req;
 
 	fprintf(out, "port %s: quarantine report %s, %lld frames recorded\n", str(r, "port", b1),
 		json_is_true(json_object_get(r, "pass")) ? "PASS" : "FAIL", num(r, "frames"));
@@ -575,11 +606,12 @@ void ctl_render_config_text(const struct ctl_request *req, const json_t *r, FILE
 	const char *t = json_string_value(json_object_get(r, "text"));
 	char b[CLEAN_MAX];
 
-	(void)req;
 	while (t != NULL && *t) {
 		const char *nl = strchr(t, '\n');
 		size_t n = nl ? (size_t)(nl - t) : strlen(t);
 		char line[CLEAN_MAX];
+
+		(void)req;
 
 		snprintf(line, sizeof(line), "%.*s", (int)n, t);
 		fprintf(out, "%s\n", ctl_sanitize(line, b, sizeof(b)));

@@ -328,9 +328,10 @@ static json_t *member_summary(const struct fab_model *m, const struct fab_member
 		}
 	}
 	json_object_set_new(o, "ports", ports);
-	json_object_set_new(o, "macs", json_integer((json_int_t)nmac));
-	json_object_set_new(o, "ipv4", json_integer((json_int_t)n4));
-	json_object_set_new(o, "ipv6", json_integer((json_int_t)n6));
+	/* Counts: show member has the lists under macs, ipv4 and ipv6. */
+	json_object_set_new(o, "mac_count", json_integer((json_int_t)nmac));
+	json_object_set_new(o, "ipv4_count", json_integer((json_int_t)n4));
+	json_object_set_new(o, "ipv6_count", json_integer((json_int_t)n6));
 	return o;
 }
 
@@ -556,12 +557,14 @@ static int show_status(struct ctl *c, json_t **out)
 	json_object_set_new(o, "config_digest", json_string(digest));
 	json_object_set_new(o, "ports", json_integer((json_int_t)c->running->nports));
 	json_object_set_new(o, "members", json_integer((json_int_t)c->running->nmembers));
-	if (c->confirm_from != NULL)
-		json_object_set_new(
-		    o, "confirm_left_s",
-		    json_integer((json_int_t)(c->confirm_deadline_ns > now
-						  ? (c->confirm_deadline_ns - now) / 1000000000
-						  : 0)));
+	/* Always there: null when no apply waits for a confirm. */
+	json_object_set_new(
+	    o, "confirm_left_s",
+	    c->confirm_from == NULL
+		? json_null()
+		: json_integer((json_int_t)(c->confirm_deadline_ns > now
+						? (c->confirm_deadline_ns - now) / 1000000000
+						: 0)));
 	json_object_set_new(o, "rollback_available", json_boolean(c->previous != NULL));
 	json_object_set_new(o, "cli_readonly_refused", u64_json(c->cli_ro_refused));
 	json_object_set_new(dp, "socket", json_string(c->running->mgmt.control_socket));

@@ -498,7 +498,7 @@ static void test_apply_confirm_confirmed_stays(void **state)
 		ctl_run_once(e->ctl, 10);
 	assert_int_equal(ctl_running(e->ctl)->nmembers, 2);
 	o = exec_ok(e, "show status", NULL);
-	assert_null(json_object_get(o, "confirm_left_s"));
+	assert_true(json_is_null(json_object_get(o, "confirm_left_s")));
 	json_decref(o);
 
 	/* An explicit rollback of a pending apply. */
