@@ -581,8 +581,12 @@ int ctl_cli_help_at(int argc, char *const *argv, FILE *out)
 
 void ctl_cli_list(FILE *out)
 {
+	/* Words longer than the column get a line of their own, so the help stays aligned. */
 	for (const struct ctl_command *c = ctl_commands; c->cmd != CTL_CMD_NONE; c++)
-		fprintf(out, "  %-40s %s\n", c->words, c->help);
+		if (strlen(c->words) > 40)
+			fprintf(out, "  %s\n  %-40s %s\n", c->words, "", c->help);
+		else
+			fprintf(out, "  %-40s %s\n", c->words, c->help);
 }
 
 void ctl_cli_markdown(FILE *out)

@@ -995,15 +995,17 @@ static int refuse_mgmt_change(const struct ctl *c, const struct ctl_request *r,
 	return rc;
 }
 
-static json_t *diff_json(const struct ctl *c, const struct fab_model *m)
+static json_t *diff_json(const struct ctl *c, const struct fab_model *m, const char *label)
 {
-	char *text;
+	char *text, running[64];
 	size_t len;
 	json_t *d;
 
 	if (model_text(m, &text, &len) != 0)
 		return NULL;
-	d = ctl_diff_lines(c->running_text, c->running_len, text, len);
+	snprintf(running, sizeof(running), "running (generation %llu)",
+		 (unsigned long long)ctl_dp_generation(c));
+	d = ctl_diff_lines(c->running_text, c->running_len, text, len, running, label);
 	free(text);
 	return d;
 }
@@ -1042,7 +1044,7 @@ int ctl_cmd_check_diff(struct ctl *c, const struct ctl_request *r, json_t **out)
 	json_object_set_new(*out, "file", json_string(r->file));
 	json_object_set_new(*out, "valid", json_true());
 	if (r->cmd == CTL_CONFIG_DIFF)
-		json_object_set_new(*out, "diff", diff_json(c, m));
+		json_object_set_new(*out, "diff", diff_json(c, m, r->file));
 	json_object_set_new(*out, "restart_needed", restart_json(c->running, m));
 	fab_model_destroy(m);
 	return 0;
@@ -1127,7 +1129,7 @@ int ctl_cmd_apply(struct ctl *c, const struct ctl_request *r, json_t **out)
 		set_generation(c, *out);
 		return 0;
 	}
-	diff = diff_json(c, m);
+	diff = diff_json(c, m, r->file);
 	rc = change_to(c, m, &old, err, sizeof(err));
 	if (rc != 0) {
 		json_decref(diff);
@@ -1440,14 +1442,16 @@ int ctl_show_config_history(struct ctl *c, const struct ctl_request *r, json_t *
 
 int ctl_cmd_diff_rollback(struct ctl *c, const struct ctl_request *r, json_t **out)
 {
+	char label[32];
 	int rc = 0;
 	struct fab_model *m = history_model(c, r->number, out, &rc);
 
 	if (m == NULL)
 		return rc;
 	*out = json_object();
+	snprintf(label, sizeof(label), "history %u", (unsigned)r->number);
 	json_object_set_new(*out, "history", json_integer(r->number));
-	json_object_set_new(*out, "diff", diff_json(c, m));
+	json_object_set_new(*out, "diff", diff_json(c, m, label));
 	json_object_set_new(*out, "restart_needed", restart_json(c->running, m));
 	fab_model_destroy(m);
 	return 0;
@@ -1458,7 +1462,7 @@ static int rollback_to(struct ctl *c, const struct ctl_request *r, json_t **out)
 {
 	uint32_t n = r->number;
 	struct fab_model *m, *old = NULL;
-	char err[1024] = "";
+	char err[1024] = "", label[32];
 	json_t *diff;
 	int rc = 0;
 
@@ -1472,7 +1476,8 @@ static int rollback_to(struct ctl *c, const struct ctl_request *r, json_t **out)
 		fab_model_destroy(m);
 		return rc;
 	}
-	diff = diff_json(c, m);
+	snprintf(label, sizeof(label), "history %u", (unsigned)n);
+	diff = diff_json(c, m, label);
 	rc = change_to(c, m, &old, err, sizeof(err));
 	if (rc != 0) {
 		json_decref(diff);

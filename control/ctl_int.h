@@ -245,8 +245,10 @@ int ctl_show_config_history(struct ctl *c, const struct ctl_request *r, json_t *
 /* The display value of a port's stats: the fresh read minus the baseline. */
 void ctl_port_display(const struct ctl *c, size_t port, struct fab_port_stats *out);
 
-/* The unified diff of two texts, as a JSON array of lines. NULL on ENOMEM. */
-json_t *ctl_diff_lines(const char *a, size_t alen, const char *b, size_t blen);
+/* The unified diff of two texts, labelled on its ---/+++ lines, as a JSON
+ * array of lines (empty when equal). NULL on ENOMEM. */
+json_t *ctl_diff_lines(const char *a, size_t alen, const char *b, size_t blen, const char *alabel,
+		       const char *blabel);
 
 /* CLI sockets (ctl_cli.c). */
 int ctl_cli_open(struct ctl *c);

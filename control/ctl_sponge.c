@@ -755,7 +755,7 @@ void ctl_sponge_metrics(const struct ctl *c, FILE *out)
 	     "Queries for addresses not tracked because the sponge's table was full",
 	     fab_sponge_overflow(sp->s)},
 	    {"peerlan_neighbor_events_total",
-	     "Neighbour spoofing and proxy-ARP/ND events (show sponge lists the latest)",
+	     "Neighbor spoofing and proxy-ARP/ND events (show sponge lists the latest)",
 	     sp->events_total},
 	};
 
@@ -798,7 +798,7 @@ int ctl_sponge_cmd(struct ctl *c, const struct ctl_request *r, json_t **out)
 	rc = fab_sponge_set_state(c->sponge->s, &a, to[r->cmd], now_ms());
 	if (rc != 0)
 		return ctl_error(out, rc, "cannot set %s: %s", r->addr, strerror(-rc));
-	ctl_log("neighbour %s set %s by hand", r->addr, fab_sponge_state_name(to[r->cmd]));
+	ctl_log("neighbor %s set %s by hand", r->addr, fab_sponge_state_name(to[r->cmd]));
 	/* Pushed and saved at once, so the answer the NOC gets is already true. */
 	ctl_sponge_tick(c);
 	*out = json_object();

@@ -115,7 +115,13 @@ grep -q "no such port: nosuch" "$tmp/err" || fail "unknown port message"
 	fail "config errors in JSON are not {file, line, col, message}"
 
 echo "== apply ($SECONDS s)"
-pl config diff "$tmp/new.yaml" | grep -q '^+  - asn: 64502' || fail "config diff"
+pl config diff "$tmp/new.yaml" >"$tmp/diff"
+grep -q '^+  - asn: 64502' "$tmp/diff" || fail "config diff"
+# A unified diff's headers, and the section each hunk is in.
+[[ $(sed -n 1p "$tmp/diff") == "--- running (generation 1)" ]] || fail "diff: no --- header"
+[[ $(sed -n 2p "$tmp/diff") == "+++ $tmp/new.yaml" ]] || fail "diff: no +++ header"
+grep -Eq '^@@ -[0-9]+,[0-9]+ \+[0-9]+,[0-9]+ @@ (members:|  - asn: 64501)' "$tmp/diff" ||
+	fail "diff: no section after @@: $(grep '^@@' "$tmp/diff")"
 pl config apply "$tmp/new.yaml" comment "add AS64502" | grep -q "committed as generation 2" ||
 	fail "apply"
 pl show members | grep -q "AS64502" || fail "member not added"
