@@ -166,6 +166,8 @@ int ctl_sponge_push(struct ctl *c, char *err, size_t errlen);
 /* sponge, unsponge, set neighbor; show sponge. */
 int ctl_sponge_cmd(struct ctl *c, const struct ctl_request *r, json_t **out);
 int ctl_show_sponge(struct ctl *c, const struct ctl_request *r, json_t **out);
+/* Every address the sponge tracks, as strings (for completion). */
+json_t *ctl_sponge_addresses(const struct ctl *c);
 /* Adds an address's sponge state to a show neighbors entry. */
 void ctl_sponge_annotate(const struct ctl *c, const char *addr, json_t *o);
 /* The sponge's part of /metrics: addresses by state and family, its counters. */

@@ -698,7 +698,7 @@ int ctl_show_names(struct ctl *c, const struct ctl_request *r, json_t **out)
 {
 	const struct fab_model *m = c->running;
 	json_t *ports = json_array(), *lans = json_array(), *members = json_array();
-	json_t *addrs = json_array(), *sp = NULL, *a;
+	json_t *addrs = ctl_sponge_addresses(c), *provisioned = json_array(), *a;
 	size_t i;
 
 	for (i = 0; i < m->nports; i++)
@@ -709,10 +709,30 @@ int ctl_show_names(struct ctl *c, const struct ctl_request *r, json_t **out)
 		json_array_append_new(members,
 				      json_pack("{s:I,s:s}", "asn", (json_int_t)m->members[i].asn,
 						"name", m->members[i].name));
-	if (c->sponge != NULL && ctl_show_sponge(c, r, &sp) == 0)
-		json_array_foreach(json_object_get(sp, "addresses"), i, a)
-		    json_array_append(addrs, json_object_get(a, "address"));
-	json_decref(sp);
+	/* The provisioned addresses first, then what else the sponge tracks. */
+	for (i = 0; i < m->nmembers; i++)
+		for (size_t k = 0; k < m->members[i].nconns; k++)
+			for (size_t b = 0; b < m->members[i].conns[k].nbindings; b++)
+				for (int v6 = 0; v6 <= 1; v6++) {
+					json_t *l =
+					    addr_list(&m->members[i].conns[k].bindings[b], v6);
+
+					json_array_extend(provisioned, l);
+					json_decref(l);
+				}
+	json_array_foreach(addrs, i, a)
+	{
+		bool known = false;
+		size_t j;
+		json_t *p;
+
+		json_array_foreach(provisioned, j, p) known |= json_equal(p, a);
+		if (!known)
+			json_array_append(provisioned, a);
+	}
+	json_decref(addrs);
+	addrs = provisioned;
+	(void)r;
 	*out = json_pack("{s:o,s:o,s:o,s:o}", "ports", ports, "lans", lans, "members", members,
 			 "addresses", addrs);
 	return *out != NULL ? 0 : ctl_error(out, -ENOMEM, "out of memory");

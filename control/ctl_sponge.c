@@ -810,3 +810,25 @@ int ctl_sponge_cmd(struct ctl *c, const struct ctl_request *r, json_t **out)
 			 c->sponge->pushed_gen == fab_sponge_generation(c->sponge->s)));
 	return 0;
 }
+
+json_t *ctl_sponge_addresses(const struct ctl *c)
+{
+	json_t *a = json_array();
+	struct fab_sponge_info *v;
+	size_t n;
+
+	if (c->sponge == NULL || a == NULL)
+		return a;
+	n = fab_sponge_list(c->sponge->s, 0, NULL, 0);
+	v = calloc(n ? n : 1, sizeof(*v));
+	if (v == NULL)
+		return a;
+	n = fab_sponge_list(c->sponge->s, 0, v, n);
+	for (size_t i = 0; i < n; i++) {
+		char s[64];
+
+		json_array_append_new(a, json_string(fab_naddr_str(&v[i].addr, s, sizeof(s))));
+	}
+	free(v);
+	return a;
+}

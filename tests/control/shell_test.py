@@ -180,6 +180,18 @@ members:
     sh.send("\r")
     sh.expect(r"configuration OK[\s\S]*peerlan shell-ix> ", "config check after completion")
 
+    print("== completion of a LAN and of an address the sponge tracks")
+    names = subprocess.run([ctl, "-s", sock, "show", "names"], capture_output=True, text=True)
+    if "lans: peering" not in names.stdout or "192.0.2.2" not in names.stdout:
+        fail(f"show names: {names.stdout!r} {names.stderr!r}", tmp)
+    sh.send("show mac-table pe\t")
+    sh.expect(r"ering ", "Tab completes the LAN name")
+    sh.send("\r")
+    sh.expect(r"02:00:00:00:00:02[\s\S]*peerlan shell-ix> ", "show mac-table after completion")
+    sh.send("set neighbor 192.0.2.\t")
+    sh.expect(r"192\.0\.2\.1\s[\s\S]*192\.0\.2\.2\s", "Tab lists the tracked addresses")
+    sh.send("\x15")
+
     print("== ? help")
     sh.send("show ?")
     seen = sh.expect(r"port-security\s+Violation actions[\s\S]*peerlan shell-ix> show ",
