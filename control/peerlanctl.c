@@ -352,9 +352,6 @@ static int monitor(struct session *s, const struct output *o)
 	if (ctl_cli_parse(2, argv, &r, err, sizeof(err)) != 0)
 		return fail(o->json, "%s", err);
 	interrupted = 0;
-	if (!o->json)
-		fprintf(stdout, "monitoring events (Ctrl-C to stop)\n");
-	fflush(stdout);
 	while (!interrupted) {
 		json_t *reply = NULL, *ev, *fresh;
 		long long total;
@@ -403,6 +400,11 @@ static int monitor(struct session *s, const struct output *o)
 			free(buf);
 		}
 		json_decref(fresh);
+		/* Said once the log's state is known: what comes after it is shown. */
+		if (seen < 0 && !o->json) {
+			fprintf(stdout, "monitoring events (Ctrl-C to stop)\n");
+			fflush(stdout);
+		}
 		seen = total;
 		json_decref(reply);
 		nap(MONITOR_MS);

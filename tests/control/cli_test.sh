@@ -228,4 +228,15 @@ pl --json show config history | jq -e '.history[0] | .comment == "undo shutdown"
 { pl config rollback 21 2>&1 || true; } | grep -q "bad history number" || fail "rollback 21 accepted"
 { pl config rollback 19 2>&1 || true; } | grep -q "no configuration 19" || fail "rollback 19 message"
 
+echo "== monitor events ($SECONDS s)"
+"$ctl" -s "$tmp/cli.sock" monitor events >"$tmp/monitor" 2>&1 &
+mon_pid=$!
+wait_for 30 "monitor did not start" grep -q "^monitoring events" "$tmp/monitor"
+pl port p3 shutdown comment "monitor test" >/dev/null
+wait_for 30 "monitor did not show the change" \
+	grep -q "port p3 shutdown by $me (uid $uid): \"monitor test\"" "$tmp/monitor"
+kill -INT "$mon_pid"
+wait "$mon_pid" || fail "monitor events did not end with status 0 on Ctrl-C"
+[[ $(grep -c "port p3 shutdown" "$tmp/monitor") == 1 ]] || fail "monitor showed an event twice"
+
 echo "all control CLI tests passed"
