@@ -470,9 +470,25 @@ static int run_words(struct session *s, int argc, char *const *argv)
 	}
 	for (ncmd = 0; ncmd < argc && strcmp(argv[ncmd], "|") != 0; ncmd++)
 		;
+
 	if (parse_filters(argc - ncmd, argv + ncmd, &o) != 0) {
 		output_free(&o);
 		return 1;
+	}
+	/* help, through the filters too: `help | include port`. */
+	if (ncmd == 1 && strcmp(argv[0], "help") == 0) {
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *m = open_memstream(&buf, &len);
+
+		if (m != NULL) {
+			help(m);
+			fclose(m);
+			emit(&o, buf, len, stdout);
+		}
+		free(buf);
+		output_free(&o);
+		return m != NULL ? 0 : fail(o.json, "out of memory");
 	}
 	if (ctl_cli_parse(ncmd, argv, &r, err, sizeof(err)) != 0) {
 		output_free(&o);
@@ -873,10 +889,6 @@ static int interactive(struct session *s)
 		}
 		if (strcmp(argv[0], "quit") == 0 || strcmp(argv[0], "exit") == 0)
 			break;
-		if (strcmp(argv[0], "help") == 0) {
-			help(stdout);
-			continue;
-		}
 		run_words(s, argc, (char *const *)argv);
 	}
 	fputc('\n', stdout);
@@ -961,15 +973,8 @@ int main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc >= 1 && strcmp(argv[0], "help") == 0) {
-		if (argc == 2 && strcmp(argv[1], "--markdown") == 0)
-			ctl_cli_markdown(stdout);
-		else if (argc == 1)
-			help(stdout);
-		else {
-			usage(stderr);
-			return 2;
-		}
+	if (argc == 2 && strcmp(argv[0], "help") == 0 && strcmp(argv[1], "--markdown") == 0) {
+		ctl_cli_markdown(stdout);
 		return 0;
 	}
 	/* No SA_RESTART: Ctrl-C interrupts the read or wait it comes in. */
