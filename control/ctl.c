@@ -1225,12 +1225,18 @@ static void confirm_tick(struct ctl *c, uint64_t now)
 			snprintf(c->source, sizeof(c->source), "rollback");
 			ctl_log("confirm time ran out: rolled back; the dataplane gets it when it "
 				"reconnects");
+			ctl_events_add(c->events, ctl_wall_ns(), "change", NULL,
+				       "config rollback by peerlan-control: confirm time ran out");
 		}
 		return;
 	}
 	/* Failing here is retried on the next turn. */
-	if (rollback(c, &out, "confirm time ran out") != 0 && out != NULL)
-		ctl_log("%s", json_string_value(json_object_get(out, "error")));
+	if (rollback(c, &out, "confirm time ran out") != 0)
+		ctl_log("%s",
+			json_string_value(json_object_get(out, "error")) ?: "rollback failed");
+	else
+		ctl_events_add(c->events, ctl_wall_ns(), "change", NULL,
+			       "config rollback by peerlan-control: confirm time ran out");
 	json_decref(out);
 }
 

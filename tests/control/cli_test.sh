@@ -212,6 +212,8 @@ pl show members | grep -q "AS64503" || fail "confirm apply not applied"
 sleep 2.5
 if pl show members | grep -q "AS64503"; then fail "not rolled back"; fi
 pl show members | grep -q "AS64502" || fail "rolled back too far"
+pl show events | grep -q "change .*config rollback by peerlan-control: confirm time ran out" ||
+	fail "the rollback at the end of the confirm time is not in the event log"
 echo "== audit: who and why, history, rollback N ($SECONDS s)"
 me=$(id -un) uid=$(id -u)
 pl show events | grep -q "change .*config apply .*new.yaml by $me (uid $uid): \"add AS64502\"" ||
