@@ -967,12 +967,76 @@ static void load_management(struct loader *l, yaml_node_t *n)
 	}
 }
 
+static void check_ip(struct loader *l, yaml_node_t *e, const struct fab_ip6 *a, const char *text);
+
+/*
+ * A LAN's blackhole: a MAC nobody else uses and at least one next-hop
+ * address inside the LAN's prefix, which no member may then be given (the
+ * address table of check_ip holds it from here on).
+ */
+static void load_blackhole(struct loader *l, struct fab_lan *lan, yaml_node_t *n)
+{
+	enum { MAC, V4, V6, N };
+	static const struct key keys[N] = {
+	    [MAC] = {"mac", true}, [V4] = {"ipv4", false}, [V6] = {"ipv6", false}};
+	struct fab_blackhole bh = {0};
+	yaml_node_t *v[N];
+	char buf[64];
+	bool ok = true;
+
+	if (!map_fields(l, n, "'blackhole'", "blackhole", keys, N, v))
+		return;
+	if (v[MAC] == NULL || !get_mac(l, v[MAC], "blackhole MAC", &bh.mac))
+		ok = false;
+	else if (bh.mac == l->m->policy.sponge.mac)
+		ok = false, err(l, v[MAC], "blackhole MAC is the sponge's MAC (policy sponge mac)");
+	if (v[V4] == NULL && v[V6] == NULL) {
+		err(l, n, "blackhole of LAN '%s' needs an 'ipv4' or 'ipv6' next hop", lan->name);
+		ok = false;
+	}
+	for (int six = 0; six < 2; six++) {
+		yaml_node_t *e = v[six ? V6 : V4];
+		const char *s = e ? scalar(l, e, six ? "blackhole ipv6" : "blackhole ipv4") : NULL;
+		struct fab_ip6 a = {.b = {[10] = 0xff, [11] = 0xff}};
+		uint32_t a4 = 0;
+
+		if (s == NULL)
+			continue;
+		if (six ? fab_ip6_parse(s, &a) != 0 : fab_ip4_parse(s, &a4) != 0 || a4 == 0) {
+			err(l, e, "malformed blackhole IPv%d address '%s'", six ? 6 : 4,
+			    show(s, buf, sizeof(buf)));
+			ok = false;
+			continue;
+		}
+		if (six ? !fab_prefix6_contains(&lan->ipv6, &a)
+			: !fab_prefix4_contains(&lan->ipv4, a4)) {
+			err(l, e, "blackhole address %s is outside LAN '%s''s IPv%d prefix", s,
+			    lan->name, six ? 6 : 4);
+			ok = false;
+			continue;
+		}
+		if (!six)
+			for (int k = 0; k < 4; k++)
+				a.b[12 + k] = (uint8_t)(a4 >> (24 - 8 * k));
+		check_ip(l, e, &a, s);
+		if (six) {
+			bh.has_ipv6 = true;
+			bh.ipv6 = a;
+		} else {
+			bh.ipv4 = a4;
+		}
+	}
+	if (ok)
+		lan->blackhole = bh;
+}
+
 static void load_lans(struct loader *l, yaml_node_t *n)
 {
-	enum { NAME, VLAN, KIND, V4, V6, NP, N };
+	enum { NAME, VLAN, KIND, V4, V6, NP, BH, N };
 	static const struct key keys[N] = {
-	    [NAME] = {"name", true}, [VLAN] = {"vlan", true}, [KIND] = {"kind", false},
-	    [V4] = {"ipv4", false},  [V6] = {"ipv6", false},  [NP] = {"neighbor-policy", false},
+	    [NAME] = {"name", true},     [VLAN] = {"vlan", true}, [KIND] = {"kind", false},
+	    [V4] = {"ipv4", false},      [V6] = {"ipv6", false},  [NP] = {"neighbor-policy", false},
+	    [BH] = {"blackhole", false},
 	};
 	struct fab_model *m = l->m;
 	size_t cnt;
@@ -1025,6 +1089,8 @@ static void load_lans(struct loader *l, yaml_node_t *n)
 			get_prefix6(l, v[V6], &lan->ipv6);
 		if (v[NP])
 			GET_ENUM(l, v[NP], "neighbor-policy", neigh_names, &lan->neigh);
+		if (v[BH])
+			load_blackhole(l, lan, v[BH]);
 		if (named)
 			m->nlans++;
 	}
@@ -1193,6 +1259,10 @@ static void check_mac(struct loader *l, yaml_node_t *e, fab_mac_t mac, const str
 	if (mac == pl->sponge_mac)
 		err(l, e, "MAC %s of AS%u is the sponge's MAC (policy sponge mac)", buf,
 		    pl->mb->asn);
+	for (size_t i = 0; i < l->m->nlans; i++)
+		if (mac == l->m->lans[i].blackhole.mac)
+			err(l, e, "MAC %s of AS%u is the blackhole MAC of LAN '%s'", buf,
+			    pl->mb->asn, l->m->lans[i].name);
 	for (size_t i = 0; i < l->nmacs; i++) {
 		const struct seen_mac *o = &l->macs[i];
 		const struct fab_member *om = &l->m->members[o->member];

@@ -109,6 +109,14 @@ static void lan_fields(const struct fab_lan *lan, struct fields *f)
 	fab_ip6_format(&p, a, sizeof(a));
 	put(f, "ipv6", lan->ipv6.set ? "%s/%u" : "none", a, lan->ipv6.len);
 	put(f, "neighbor-policy", "%s", fab_neigh_policy_name(lan->neigh));
+	if (lan->blackhole.mac != 0) {
+		fab_mac_format(lan->blackhole.mac, a, sizeof(a));
+		put(f, "blackhole mac", "%s", a);
+		fab_ip4_format(lan->blackhole.ipv4, a, sizeof(a));
+		put(f, "blackhole ipv4", "%s", lan->blackhole.ipv4 ? a : "none");
+		fab_ip6_format(&lan->blackhole.ipv6, a, sizeof(a));
+		put(f, "blackhole ipv6", "%s", lan->blackhole.has_ipv6 ? a : "none");
+	}
 }
 
 static void port_fields(const struct fab_model *m, const struct fab_port *p, struct fields *f)

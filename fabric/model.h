@@ -84,6 +84,19 @@ struct fab_ip6 {
 	uint8_t b[16];
 };
 
+/*
+ * RFC 7999 blackholing on one LAN: the route servers rewrite the next hop
+ * of a route tagged BLACKHOLE (65535:666) to one of these addresses; the
+ * fabric answers ARP/ND for them with mac and drops every frame sent to
+ * mac, counted per sender. Off while mac is 0.
+ */
+struct fab_blackhole {
+	fab_mac_t mac;
+	uint32_t ipv4; /* host byte order; 0: none */
+	bool has_ipv6;
+	struct fab_ip6 ipv6;
+};
+
 struct fab_lan {
 	char name[FAB_NAME_MAX];
 	uint16_t vlan; /* 802.1Q id on trunk ports, 1..4094 */
@@ -91,6 +104,7 @@ struct fab_lan {
 	struct fab_prefix4 ipv4;
 	struct fab_prefix6 ipv6;
 	enum fab_neigh_policy neigh; /* copied from the policy unless set */
+	struct fab_blackhole blackhole;
 	struct fab_pos pos;
 };
 

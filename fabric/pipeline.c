@@ -22,9 +22,11 @@
  *   5. the protocol's own rules (ipv4(), ipv6(), arp(), nd()), each once
  *      the headers it reads are known to be whole (truncated,
  *      arp_malformed), ending for ARP requests and neighbour solicitations
- *      with the neighbour policy (neigh_request());
+ *      with the LAN's blackhole answer, the sponge's, or the neighbour
+ *      policy (neigh_request());
  *   6. for a frame forwarded by its destination MAC (forward()): broadcast
- *      or multicast, unknown_unicast or sponge_mac, hairpin, dst_port_down;
+ *      or multicast, blackhole, unknown_unicast or sponge_mac, hairpin,
+ *      dst_port_down;
  *   7. on the way out (egress()): dst_mtu, no_buffer;
  *   8. storm, then quarantine (admit()), on frames all the others let through.
  */
@@ -312,6 +314,10 @@ static int forward(const struct burst *b, const struct fab_frame *f, const struc
 		return drop(v,
 			    m->dst == FAB_MAC_BROADCAST ? FAB_DROP_broadcast : FAB_DROP_multicast);
 	e = &b->t->mac[m->sdst];
+	/* Never a provisioned MAC (the loader checks), and 0 when the LAN has no blackhole. */
+	if (e->key != fab_t_mac_key(m->lan, m->dst) && m->dst == b->t->lans[m->lan].bh_mac &&
+	    m->dst != 0)
+		return drop(v, FAB_DROP_blackhole);
 	if (e->key != fab_t_mac_key(m->lan, m->dst))
 		/* Someone thinks an address is dead (a probe's answer, or a stale
 		 * neighbour entry): control checks and corrects. A sponge MAC of 0
@@ -447,6 +453,7 @@ static int arp(struct burst *b, const struct fab_frame *f, const struct meta *m,
 	       struct fab_verdict *v, struct plan *p)
 {
 	const uint8_t *a = f->data + m->l2len;
+	const struct fab_t_lan *bh = &b->t->lans[m->lan];
 	uint32_t spa, tpa, owner;
 	uint16_t op;
 	bool probe;
@@ -474,7 +481,9 @@ static int arp(struct burst *b, const struct fab_frame *f, const struct meta *m,
 		return OUT_L2;
 	if ((m->dst & MAC_MCAST) && m->dst != FAB_MAC_BROADCAST)
 		return drop(v, FAB_DROP_multicast);
-	if (!probe && b->t->nsponged != 0 && sponged4(b->t, a + 24)) {
+	if (!probe && bh->bh_mac != 0 && tpa == bh->bh_ip4) {
+		out = answer(b, f, m, v, p, bh->bh_mac, f->len);
+	} else if (!probe && b->t->nsponged != 0 && sponged4(b->t, a + 24)) {
 		out = answer(b, f, m, v, p, b->t->sponge_mac, f->len);
 	} else {
 		owner = ip4_binding(b->t, m->lan, tpa);
@@ -588,6 +597,7 @@ static int nd(struct burst *b, const struct fab_frame *f, const struct meta *m,
 {
 	const uint8_t *ip = f->data + m->l2len, *icmp = ip + icmp_off, *target = icmp + 8;
 	const uint8_t *src = ip + IP6_SRC_OFF, *dst = ip + IP6_DST_OFF;
+	const struct fab_t_lan *bh = &b->t->lans[m->lan];
 	uint32_t len = end - icmp_off, owner;
 	fab_mac_t sll, tll;
 	bool dad;
@@ -622,7 +632,9 @@ static int nd(struct burst *b, const struct fab_frame *f, const struct meta *m,
 	if (mc && (memcmp(dst, ip6_snm_prefix, sizeof(ip6_snm_prefix)) != 0 ||
 		   memcmp(dst + 13, target + 13, 3) != 0))
 		return drop(v, FAB_DROP_nd_malformed);
-	if (!dad && b->t->nsponged != 0 && fab_t_sponged(b->t, target)) {
+	if (!dad && bh->bh_has6 && memcmp(target, bh->bh_ip6, sizeof(bh->bh_ip6)) == 0) {
+		out = nd_answer(b, f, m, v, p, bh->bh_mac, icmp_off);
+	} else if (!dad && b->t->nsponged != 0 && fab_t_sponged(b->t, target)) {
 		out = nd_answer(b, f, m, v, p, b->t->sponge_mac, icmp_off);
 	} else {
 		out = neigh_request(b, f, m, v, p, owner, dad, &nd_reasons);

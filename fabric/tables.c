@@ -509,10 +509,17 @@ struct fab_tables *fab_tables_build(const struct fab_model *m, uint64_t generati
 	memset(t->mac, 0xff, ((size_t)t->mac_mask + 1) * sizeof(*t->mac));
 	memset(t->ip4, 0xff, ((size_t)t->ip4_mask + 1) * sizeof(*t->ip4));
 	memset(t->ip6, 0xff, ((size_t)t->ip6_mask + 1) * sizeof(*t->ip6));
-	for (size_t i = 0; i < m->nlans; i++)
+	for (size_t i = 0; i < m->nlans; i++) {
+		const struct fab_blackhole *bh = &m->lans[i].blackhole;
+
 		t->lans[i] = (struct fab_t_lan){.vlan = m->lans[i].vlan,
 						.neigh = (uint8_t)m->lans[i].neigh,
-						.kind = (uint8_t)m->lans[i].kind};
+						.kind = (uint8_t)m->lans[i].kind,
+						.bh_mac = bh->mac,
+						.bh_ip4 = bh->ipv4,
+						.bh_has6 = bh->has_ipv6 && bh->mac != 0};
+		memcpy(t->lans[i].bh_ip6, bh->ipv6.b, sizeof(t->lans[i].bh_ip6));
+	}
 	build_etype(t, &m->policy);
 	build_ports(t, m);
 	rc = build_members(t, m);

@@ -71,6 +71,12 @@ struct fab_t_lan {
 	uint16_t vlan;
 	uint8_t neigh; /* enum fab_neigh_policy */
 	uint8_t kind;  /* enum fab_lan_kind */
+	/* RFC 7999 blackholing (struct fab_blackhole): the MAC, 0 when off, is
+	 * in no MAC-table slot, so only the full path meets frames sent to it. */
+	uint32_t bh_ip4; /* 0: none */
+	bool bh_has6;
+	fab_mac_t bh_mac;
+	uint8_t bh_ip6[16];
 };
 
 /*
