@@ -53,6 +53,7 @@ B = "02:00:5e:10:00:12"  # member B, port2 (access)
 C = "02:00:5e:10:00:13"  # member C, port3 (trunk, VLAN 100)
 D = "02:00:5e:10:00:14"  # member D, port4 (access, admin down)
 NOBODY = "02:00:5e:10:00:99"
+BH = "02:00:5e:00:06:66"  # the LAN's blackhole MAC (RFC 7999), next hops host 0x66
 BCAST = "ff:ff:ff:ff:ff:ff"
 VLAN = 100
 
@@ -110,13 +111,16 @@ def read_pcap(path):
 
 # ---------------------------------------------------------------- configuration
 
-def config_yaml(ports, members, lans=None):
-    """ports: [(name, device, mode, admin)], members: [(asn, port, [macs], [n])]."""
+def config_yaml(ports, members, lans=None, blackhole=False):
+    """ports: [(name, device, mode, admin)], members: [(asn, port, [macs], [n])];
+    blackhole: the first LAN's blackhole is BH with next hops ip4(0x66), ip6(0x66)."""
     lans = lans or [("peering", VLAN, "192.0.2.0/24", "2001:db8:100::/64")]
     out = ["fabric: {name: test-ix}", "lans:"]
     for name, vlan, v4, v6 in lans:
+        bh = (f", blackhole: {{mac: \"{BH}\", ipv4: {ip4(0x66)}, ipv6: \"{ip6(0x66)}\"}}"
+              if blackhole and name == lans[0][0] else "")
         out.append(f"  - {{name: {name}, vlan: {vlan}, kind: peering, ipv4: {v4}, "
-                   f"ipv6: \"{v6}\"}}")
+                   f"ipv6: \"{v6}\"{bh}}}")
     out.append("ports:")
     for name, device, mode, admin in ports:
         out.append(f"  - {{name: {name}, device: \"{device}\", mode: {mode}, "
@@ -301,7 +305,8 @@ PORTS = ["port1", "port2", "port3", "port4"]
 
 def policy_cases():
     """(name, ingress port, frame, expectation); expectation is
-    ("fwd", port, bytes), ("steer", port, bytes) or ("drop", reason)."""
+    ("fwd", port, bytes), ("steer", port, bytes), ("answer", port, bytes) or
+    ("drop", reason)."""
     cases = []
 
     def fwd(name, port, frame, out_port, out=None):
@@ -312,6 +317,9 @@ def policy_cases():
 
     def steer(name, port, frame, out_port, out):
         cases.append((name, port, frame, ("steer", out_port, out)))
+
+    def answer(name, port, frame, out):
+        cases.append((name, port, frame, ("answer", port, out)))
 
     # Unicast between provisioned MACs, and the ways it must not go.
     fwd("unicast A->B", "port1", udp4(A1, B), "port2")
@@ -442,6 +450,21 @@ def policy_cases():
         pad(Ether(src=A1, dst=B) / IPv6(src=ip6(0x11), dst=ip6(0x12), hlim=255) /
             ICMPv6ND_NA(tgt=ip6(0x11), R=1, S=1, O=1) / ICMPv6NDOptDstLLAddr(lladdr=A1)),
         "port2")
+
+    # RFC 7999 blackholing: the fabric answers for the LAN's next hops with
+    # the blackhole MAC, and drops what is sent there from any port.
+    answer("ARP for the blackhole next hop", "port1", arp_req(A1, 0x11, 0x66),
+           pad(Ether(src=BH, dst=A1) / ARP(op=2, hwsrc=BH, psrc=ip4(0x66), hwdst=A1,
+                                           pdst=ip4(0x11))))
+    answer("NS for the blackhole next hop", "port2", ns(B, 0x12, 0x66),
+           bytes(Ether(src=BH, dst=B) / IPv6(src=ip6(0x66), dst=ip6(0x12), hlim=255) /
+                 ICMPv6ND_NA(tgt=ip6(0x66), R=0, S=1, O=1) /
+                 ICMPv6NDOptDstLLAddr(lladdr=BH)))
+    drop("UDP to the blackhole MAC", "port1", udp4(A1, BH), "blackhole")
+    drop("IPv6 to the blackhole MAC", "port2",
+         pad(Ether(src=B, dst=BH) / IPv6(src=ip6(0x12), dst="2001:db8:5::1") /
+             TCP(sport=40000, dport=443)), "blackhole")
+    drop("tagged UDP to the blackhole MAC", "port3", tagged(udp4(C, BH)), "blackhole")
     return cases
 
 
@@ -461,7 +484,7 @@ def scenario_policy(exe, work):
                (64503, "port3", [C], [0x13]), (64504, "port4", [D], [0x14])]
     cfg = os.path.join(work, "fabric.yaml")
     with open(cfg, "w") as f:
-        f.write(config_yaml(devices, members))
+        f.write(config_yaml(devices, members, blackhole=True))
 
     dp = run_to_idle(exe, work, cfg)
     if dp is None:
@@ -471,7 +494,8 @@ def scenario_policy(exe, work):
     errors = []
     for port in PORTS:
         got = read_pcap(os.path.join(work, f"out-{port}.pcap"))
-        want = [e[2] for _, _, _, e in cases if e[0] in ("fwd", "steer") and e[1] == port]
+        want = [e[2] for _, _, _, e in cases
+                if e[0] in ("fwd", "steer", "answer") and e[1] == port]
         missing = [f for f in want if f not in got]
         extra = list(got)
         for f in want:
@@ -504,7 +528,7 @@ def scenario_policy(exe, work):
             "rx_octets": sum(len(c[2]) for c in mine),
             "forwarded": sum(1 for c in mine if c[3][0] == "fwd"),
             "steered": sum(1 for c in mine if c[3][0] == "steer"),
-            "answered": 0,
+            "answered": sum(1 for c in mine if c[3][0] == "answer"),
             "rx_discards": sum(1 for c in mine if c[3][0] == "drop"),
         }
         for k, v in want_ctr.items():
