@@ -11,6 +11,7 @@ cd "$(dirname "$0")/.."
 build_pkgs=(
 	meson ninja-build pkg-config gcc clang llvm clang-format
 	libyaml-dev libjansson-dev libcmocka-dev libmicrohttpd-dev libedit-dev
+	libsnmp-dev # peerlan-snmp, the AgentX subagent
 	dpdk-dev dpdk libbpf-dev libxdp-dev libpcap-dev bpftool libcap-dev
 	iproute2 procps
 )
@@ -20,6 +21,7 @@ test_pkgs=(
 	prometheus curl pmacct python3-yaml
 	libcap2-bin passwd # capsh and useradd for the privilege-drop test
 	libclang-rt-dev # libFuzzer and the sanitizer runtimes for tests/fuzz
+	snmpd snmp mrtg smitools # tests/snmp: the master agent, the clients, MIB checks
 )
 
 want=("${build_pkgs[@]}")

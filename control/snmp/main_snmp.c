@@ -23,6 +23,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include <net-snmp/net-snmp-config.h>
 #include <net-snmp/net-snmp-includes.h>
@@ -241,6 +242,8 @@ static void *poll_loop(void *arg)
 		struct timespec until;
 
 		if (refresh(p->o, p->mib, err, sizeof(err)) == 0) {
+			if (err[0] != '\0') /* served, with a warning */
+				fprintf(stderr, "peerlan-snmp: %s\n", err);
 			if (failing || last_ok == 0)
 				fprintf(stderr, "peerlan-snmp: serving from %s\n", p->o->socket);
 			failing = false;
@@ -378,6 +381,10 @@ int main(int argc, char **argv)
 		return 2;
 	if ((size_t)snprintf(path, sizeof(path), "%s/ifindex", o.state_dir) >= sizeof(path)) {
 		fprintf(stderr, "peerlan-snmp: state directory name too long\n");
+		return 1;
+	}
+	if (mkdir(o.state_dir, 0750) != 0 && errno != EEXIST) {
+		fprintf(stderr, "peerlan-snmp: %s: %s\n", o.state_dir, strerror(errno));
 		return 1;
 	}
 	mib = snmp_mib_create(path, err, sizeof(err));

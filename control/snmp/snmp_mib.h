@@ -45,7 +45,8 @@ void snmp_mib_destroy(struct snmp_mib *m); /* NULL-safe */
  * show mac-table and show status (status may be NULL), at now_ticks
  * (hundredths of a second since the agent started). New port names get
  * new ifIndexes, saved to the state file before the view is returned.
- * NULL with a message in err if an answer is not what control sends.
+ * NULL with a message in err if an answer is not what control sends; a
+ * view with a message in err if the state file could not be written.
  */
 struct snmp_view *snmp_mib_build(struct snmp_mib *m, json_t *ports, json_t *macs, json_t *status,
 				 uint32_t now_ticks, char *err, size_t errlen);
