@@ -137,6 +137,8 @@ start_dataplane
 start_control
 wait_synced
 start_snmpd
+agentx_up() { [[ -S $tmp/agentx.sock ]]; }
+wait_for 30 "snmpd opens no AgentX socket" agentx_up
 start_agent
 wait_for 30 "the agent serves no ports" nports_served 3
 
