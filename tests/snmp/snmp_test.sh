@@ -11,6 +11,7 @@
 #   and two mrtg runs record a non-zero rate on p1 (in) and p2 (out);
 # - the agent gone, or control gone: our objects are noSuchObject, the
 #   system group still answers; both come back without restarting snmpd;
+#   a restarted snmpd gets the agent back by itself;
 # - ifIndex stays across a control restart, a dataplane restart (which
 #   moves ifCounterDiscontinuityTime), an agent restart and a new
 #   configuration that adds a port before the others and one after.
@@ -219,6 +220,12 @@ snmp snmpget .1.3.6.1.2.1.1.3.0 >/dev/null || fail "snmpd no longer answers"
 start_agent
 wait_for 30 "the agent did not come back" nports_served 3
 [[ $(ifmap) == "$(cat "$tmp/map0")" ]] || fail "ifIndex changed across an agent restart"
+
+echo "== snmpd restarted: the agent registers again by itself"
+stop_pid "$snmpd_pid"
+start_snmpd
+wait_for 30 "snmpd opens no AgentX socket" agentx_up
+wait_for 30 "the agent did not register again with snmpd" nports_served 3
 
 echo "== control gone: noSuchObject after --stale; back when it is"
 before=$(hc_in "$i1")
