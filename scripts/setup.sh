@@ -11,9 +11,9 @@ cd "$(dirname "$0")/.."
 build_pkgs=(
 	meson ninja-build pkg-config gcc clang llvm clang-format
 	libyaml-dev libjansson-dev libcmocka-dev libmicrohttpd-dev libedit-dev
-	libsnmp-dev # peerlan-snmp, the AgentX subagent
 	dpdk-dev dpdk libbpf-dev libxdp-dev libpcap-dev bpftool libcap-dev
 	iproute2 procps
+	libsnmp-dev # peerlan-snmp, the AgentX subagent
 )
 test_pkgs=(
 	python3 python3-scapy tcpdump tshark bird2 thc-ipv6 tcpreplay valgrind jq
