@@ -21,14 +21,9 @@
 /* The class a transmitted frame is counted under, for those not known to be unicast. */
 static inline int tx_class(const struct rte_mbuf *m)
 {
-	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
-	static const uint8_t bcast[RTE_ETHER_ADDR_LEN] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	unsigned c = fab_frame_class(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m));
 
-	if (rte_pktmbuf_data_len(m) < RTE_ETHER_ADDR_LEN)
-		return DP_TXC_NONE;
-	if (!(d[0] & 1))
-		return -1;
-	return memcmp(d, bcast, sizeof(bcast)) == 0 ? DP_TXC_BROADCAST : DP_TXC_MULTICAST;
+	return c == FAB_MAC_UNICAST ? -1 : (int)c - 1;
 }
 
 /*
