@@ -2,31 +2,45 @@
 /*
  * The exchange's per-frame policy.
  *
- * On an access port outside quarantine the fast path (fast_pass) first
- * takes the burst's known unicast IPv4 and IPv6 frames, which it forwards
- * unchanged. What it leaves is decided in two passes: the first parses every
- * frame's Ethernet and VLAN headers, applies the checks that need no table
- * and prefetches the MAC-table slots of its source and destination; the
- * second takes each surviving frame through the source check, the protocol
- * rules and the forwarding decision while those slots arrive, then storm
- * control and quarantine, and only then edits the frame (apply()). Counters
- * are summed per burst and written once at the end, except per-reason drops.
+ * Every rule is one always_inline function (a *_rule) that reads the frame
+ * and returns a drop reason or PASS, and writes nothing. Two paths call
+ * them:
  *
- * The first rule that matches decides, so a frame is counted under exactly
- * one reason. The rules are checked in this order, which is not the order
- * of FAB_DROP_REASONS (its order numbers the reasons):
- *   1. port_down, runt, oversize, then the VLAN checks (parse pass);
- *   2. src_mac_violation;
- *   3. a group or EDP destination: link_local, cisco_discovery, edp;
- *   4. the EtherType's class: lldp, vendor_discovery, llc_snap, ethertype;
- *   5. the protocol's own rules (ipv4(), ipv6(), arp(), nd()), each once
- *      the headers it reads are known to be whole (truncated,
- *      arp_malformed), ending for ARP requests and neighbour solicitations
- *      with the neighbour policy (neigh_request());
- *   6. for a frame forwarded by its destination MAC (forward()): broadcast
- *      or multicast, unknown_unicast or sponge_mac, hairpin, dst_port_down;
- *   7. on the way out (egress()): dst_mtu, no_buffer;
- *   8. storm, then quarantine (admit()), on frames all the others let through.
+ * - The fast path (fast_pass), on a port whose one flag fab_t_port.fast
+ *   says it may (an access port outside quarantine, set when the tables
+ *   are built), calls the rules with the constants that flag makes true
+ *   (access port, untagged, 14-byte header, no quarantine) and takes a
+ *   frame only when all of them return PASS and it leaves unedited: a
+ *   forward by destination MAC to an access port. It leaves every other
+ *   frame, whatever the reason, to the full path.
+ * - The full path decides what is left in two passes. The parse pass reads
+ *   each frame's addresses, applies rule 1 and prefetches the MAC-table
+ *   slots of its source and destination; the decision pass (decide())
+ *   applies rules 2 to 8 while those slots arrive, then apply() edits the
+ *   frame as the rules planned: a dropped frame is never edited.
+ *
+ * Counters are summed per burst and written once at the end, except
+ * per-reason drops. The first rule that matches decides, so a frame is
+ * counted under exactly one reason. The full path checks them in this
+ * order, which is not the order of FAB_DROP_REASONS (its order numbers the
+ * reasons); the fast path may call them in another, since for it any drop
+ * only means "leave":
+ *   1. port_down, runt (run_chunk), then oversize and the VLAN checks
+ *      (vlan_rule);
+ *   2. src_mac_violation (src_rule);
+ *   3. edp, link_local, cisco_discovery (group_rule);
+ *   4. the EtherType's class: lldp, vendor_discovery, llc_snap, ethertype
+ *      (l3_rule);
+ *   5. the protocol's own rules (ipv4_rule, ipv6_rule; arp() and nd() for
+ *      ARP and ND), each once the headers it reads are known to be whole
+ *      (truncated, arp_malformed), ending for ARP requests and neighbour
+ *      solicitations with the neighbour policy (neigh_request());
+ *   6. for a frame forwarded by its destination MAC (forward_rule):
+ *      broadcast or multicast, unknown_unicast or sponge_mac, hairpin,
+ *      dst_port_down;
+ *   7. on the way out (egress_rule): dst_mtu, no_buffer;
+ *   8. storm, then quarantine (admit_rule), on frames all the others let
+ *      through.
  */
 #include <endian.h>
 #include <stdbool.h>
