@@ -76,6 +76,48 @@ static inline void tx_enqueue(struct dp_worker *w, uint16_t port, struct rte_mbu
 		tx_send(w, port);
 }
 
+/*
+ * Queues k unicast frames for port, whose lengths are in frames: a run of
+ * plain forwards, the common case, with the per-port bookkeeping done once.
+ */
+static inline void tx_enqueue_run(struct dp_worker *w, uint16_t port, struct rte_mbuf **pkts,
+				  const struct fab_frame *frames, uint16_t k)
+{
+	struct dp_txbuf *b = &w->txb[port];
+
+	if (unlikely(!b->listed)) {
+		b->listed = true;
+		w->txdirty[w->ndirty++] = port;
+	}
+	while (k > 0) {
+		uint16_t room = DP_BURST - b->n, take = k < room ? k : room;
+		uint64_t octets = 0;
+
+		for (uint16_t i = 0; i < take; i++) {
+			b->pkts[b->n + i] = pkts[i];
+			octets += frames[i].len;
+		}
+		b->n += take;
+		b->octets += octets;
+		pkts += take;
+		frames += take;
+		k -= take;
+		if (b->n == DP_BURST)
+			tx_send(w, port);
+	}
+}
+
+_Static_assert(sizeof(struct fab_verdict) == 8, "a verdict is one 8-byte word");
+
+/* A verdict as the one 8-byte word it is (fabric/pipeline.h). */
+static inline uint64_t verdict_word(const struct fab_verdict *v)
+{
+	uint64_t x;
+
+	memcpy(&x, v, sizeof(x));
+	return x;
+}
+
 /* At the end of a poll loop: sends what waits, on the ports that have any. */
 static void tx_flush_all(struct dp_worker *w)
 {
@@ -136,6 +178,19 @@ static inline void punt(struct dp_worker *w, struct rte_mbuf *m, uint16_t in_por
 	}
 }
 
+/*
+ * The pipeline's view of a received frame. No RX scatter is enabled and
+ * buffers fit the largest MTU, so every frame is one segment. Its first
+ * bytes are fetched while the loop goes on: the pipeline reads them all.
+ */
+static inline void frame_of(struct fab_frame *f, struct rte_mbuf *m)
+{
+	f->data = rte_pktmbuf_mtod(m, uint8_t *);
+	rte_prefetch0(f->data);
+	f->len = rte_pktmbuf_data_len(m);
+	f->headroom = rte_pktmbuf_headroom(m);
+}
+
 static inline void handle_burst(struct dp_worker *w, const struct dp_rxq *rxq,
 				struct rte_mbuf **pkts, uint16_t n)
 {
@@ -146,19 +201,20 @@ static inline void handle_burst(struct dp_worker *w, const struct dp_rxq *rxq,
 	struct dp_sflow_worker *sf = w->sflow;
 	uint32_t skip = sf->skip[rxq->fab_port];
 
-	for (uint16_t i = 0; i < n; i++) {
-		/* No RX scatter is enabled and buffers fit the largest MTU, so every
-		 * frame is one segment. Its first bytes are fetched while the loop
-		 * goes on: the pipeline reads them all. */
-		frames[i].data = rte_pktmbuf_mtod(pkts[i], uint8_t *);
-		rte_prefetch0(frames[i].data);
-		frames[i].len = rte_pktmbuf_data_len(pkts[i]);
-		frames[i].headroom = rte_pktmbuf_headroom(pkts[i]);
-		/* sFlow: the header as received, before the pipeline may rewrite it. */
-		if (unlikely(--skip == 0))
-			skip =
-			    dp_sflow_take(sf, i, rxq->fab_port, frames[i].data, frames[i].len,
-					  w->stats[rxq->fab_port].ctr[FAB_CTR_rx_packets] + i + 1);
+	/* sFlow: most bursts hold no sample, and are counted down in one step. */
+	if (likely(skip > n)) {
+		for (uint16_t i = 0; i < n; i++)
+			frame_of(&frames[i], pkts[i]);
+		skip -= n;
+	} else {
+		for (uint16_t i = 0; i < n; i++) {
+			frame_of(&frames[i], pkts[i]);
+			/* The header as received, before the pipeline may rewrite it. */
+			if (--skip == 0)
+				skip = dp_sflow_take(
+				    sf, i, rxq->fab_port, frames[i].data, frames[i].len,
+				    w->stats[rxq->fab_port].ctr[FAB_CTR_rx_packets] + i + 1);
+		}
 	}
 	sf->skip[rxq->fab_port] = skip;
 
@@ -181,9 +237,16 @@ static inline void handle_burst(struct dp_worker *w, const struct dp_rxq *rxq,
 		const struct fab_verdict *v = &verdicts[i];
 		uint16_t out = v->port;
 
-		/* The common case first: a plain forward, to be queued as it is. */
+		/* The common case first: plain forwards to one port, queued as they are,
+		 * as many in a row as there are. */
 		if (likely(v->action == FAB_ACT_FORWARD && v->flags == 0 && out < dp->nports)) {
-			tx_enqueue(w, out, m, -1);
+			uint64_t same = verdict_word(v);
+			uint16_t j = i + 1;
+
+			while (j < n && verdict_word(&verdicts[j]) == same)
+				j++;
+			tx_enqueue_run(w, out, pkts + i, frames + i, (uint16_t)(j - i));
+			i = (uint16_t)(j - 1);
 			continue;
 		}
 		if (v->flags != 0) {

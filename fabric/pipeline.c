@@ -755,11 +755,12 @@ static inline __attribute__((always_inline)) unsigned ipv6_rule(const uint8_t *i
  * on the bytes after the Ethernet header and tag. NEIGH for ARP, and for
  * ND (where *at says), which arp() and nd() decide with the tables.
  */
-static inline __attribute__((always_inline)) unsigned
-l3_rule(const struct fab_tables *t, uint16_t etype, const uint8_t *l3, uint32_t avail,
-	fab_mac_t dst, bool opts, uint8_t *ec, struct nd_at *at)
+static inline __attribute__((always_inline)) unsigned l3_rule(const uint8_t *etypes, uint16_t etype,
+							      const uint8_t *l3, uint32_t avail,
+							      fab_mac_t dst, bool opts, uint8_t *ec,
+							      struct nd_at *at)
 {
-	*ec = t->etype[etype];
+	*ec = etypes[etype];
 	if (*ec == FAB_EC_IPV4)
 		return ipv4_rule(l3, avail, dst, opts);
 	if (*ec == FAB_EC_IPV6)
@@ -851,8 +852,8 @@ static int decide(struct burst *b, struct fab_frame *f, const struct meta *m, st
 	r = group_rule(m->dst);
 	if (r != PASS)
 		return drop(v, r);
-	r = l3_rule(t, m->etype, f->data + m->l2len, (uint32_t)(f->len - m->l2len), m->dst, true,
-		    &ec, &at);
+	r = l3_rule(t->etype, m->etype, f->data + m->l2len, (uint32_t)(f->len - m->l2len), m->dst,
+		    true, &ec, &at);
 	if (r == NEIGH && ec == FAB_EC_ARP)
 		out = arp(b, f, m, v, &p);
 	else if (r == NEIGH)
@@ -883,21 +884,23 @@ static int decide(struct burst *b, struct fab_frame *f, const struct meta *m, st
  * port's, a constant on the fast path), which sets the frame's LAN, header
  * length and EtherType in m.
  */
-static inline __attribute__((always_inline)) unsigned vlan_rule(const struct fab_tables *t,
+static inline __attribute__((always_inline)) unsigned vlan_rule(const uint8_t *etype,
 								const struct fab_t_port *p,
 								uint8_t mode, const uint8_t *d,
 								uint32_t len, struct meta *m)
 {
 	uint16_t outer = fab_rd16(d + FAB_ETH_OFF_TYPE);
+	/* Every TPID is classed QINQ (tables.c): one look tells an untagged frame. */
+	bool tpid = etype[outer] == QINQ;
 
 	m->etype = outer;
-	if (outer == FAB_ETH_P_8021Q) {
+	if (tpid && outer == FAB_ETH_P_8021Q) {
 		if (len > p->max_len[1])
 			return FAB_DROP_oversize;
 		if (mode != FAB_PORT_TRUNK)
 			return FAB_DROP_vlan_tagged_on_access;
 		m->etype = fab_rd16(d + FAB_ETH_HLEN + 2);
-		if (t->etype[m->etype] == QINQ)
+		if (etype[m->etype] == QINQ)
 			return FAB_DROP_vlan_double_tag;
 		m->lan = p->vlan2lan[fab_rd16(d + FAB_ETH_HLEN) & FAB_VLAN_VID_MASK];
 		if (m->lan == FAB_T_NO_LAN)
@@ -908,7 +911,7 @@ static inline __attribute__((always_inline)) unsigned vlan_rule(const struct fab
 	if (len > p->max_len[0])
 		return FAB_DROP_oversize;
 	/* An 802.1ad or pre-standard outer tag is QinQ whatever the port. */
-	if (t->etype[outer] == QINQ)
+	if (tpid)
 		return FAB_DROP_vlan_double_tag;
 	if (mode == FAB_PORT_TRUNK)
 		return FAB_DROP_vlan_untagged_on_trunk;
@@ -925,7 +928,7 @@ static inline __attribute__((always_inline)) unsigned vlan_rule(const struct fab
 static int parse(const struct fab_tables *t, const struct fab_t_port *p, struct fab_frame *f,
 		 struct meta *m, struct fab_verdict *v)
 {
-	unsigned r = vlan_rule(t, p, p->mode, f->data, f->len, m);
+	unsigned r = vlan_rule(t->etype, p, p->mode, f->data, f->len, m);
 
 	if (r != PASS)
 		return drop(v, r);
@@ -961,11 +964,10 @@ fast_pass(const struct burst *bp, const struct fab_t_port *p, const struct fab_f
 {
 	struct burst b = *bp; /* a copy the verdicts' stores cannot alias */
 	const struct fab_tables *t = b.t;
+	const uint8_t *etypes = t->etype;
 	uint64_t src_key[FAB_BURST_MAX], dst_key[FAB_BURST_MAX];
 	uint16_t cand_len[FAB_BURST_MAX];
-	uint8_t cand[FAB_BURST_MAX], cand_ec[FAB_BURST_MAX];
-	unsigned nc = 0;
-	uint64_t left = 0, sum = 0;
+	uint64_t left = 0, sum = 0, todo;
 
 	for (unsigned i = 0; i < n; i++) {
 		const uint8_t *d = frames[i].data;
@@ -981,16 +983,18 @@ fast_pass(const struct burst *bp, const struct fab_t_port *p, const struct fab_f
 		if (m.dst & FAB_MAC_GROUP)
 			goto leave;
 		m.dst &= ~FAB_MAC_GROUP; /* no change: says so to the compiler, for the rules */
-		if (vlan_rule(t, p, FAB_PORT_ACCESS, d, len, &m) != PASS ||
+		/* The outer EtherType: a tag is not PASS, and vlan_rule then knows it. */
+		if (l3_rule(etypes, fab_rd16(d + FAB_ETH_OFF_TYPE), d + FAB_ETH_HLEN,
+			    len - FAB_ETH_HLEN, m.dst, false, &ec, &at) != PASS ||
+		    vlan_rule(etypes, p, FAB_PORT_ACCESS, d, len, &m) != PASS ||
 		    group_rule(m.dst) != PASS ||
-		    l3_rule(t, m.etype, d + FAB_ETH_HLEN, len - FAB_ETH_HLEN, m.dst, false, &ec,
-			    &at) != PASS)
+		    /* Ahead of the lookups, which the fast path may: it never spends a
+		     * storm token, as that needs a group destination. */
+		    admit_rule(&b, m.dst, ec, false) != PASS)
 			goto leave;
-		dst_key[nc] = m.dst;
-		src_key[nc] = fab_rd_mac_wide(d + FAB_ETH_ADDR_LEN);
-		cand_len[nc] = (uint16_t)len;
-		cand_ec[nc] = ec;
-		cand[nc++] = (uint8_t)i;
+		dst_key[i] = m.dst;
+		src_key[i] = fab_rd_mac_wide(d + FAB_ETH_ADDR_LEN);
+		cand_len[i] = (uint16_t)len;
 		continue;
 	leave:
 		left |= 1ULL << i;
@@ -1002,10 +1006,11 @@ fast_pass(const struct burst *bp, const struct fab_t_port *p, const struct fab_f
 	const uint32_t mask = t->mac_mask;
 	const unsigned bshift = t->mac_bshift;
 
-	for (unsigned k = 0; k < nc; k++) {
-		unsigned i = cand[k];
-		uint32_t len = cand_len[k];
-		uint64_t key = src_key[k] | lan_key;
+	todo = ~left & (n == 64 ? UINT64_MAX : (1ULL << n) - 1);
+	for (; todo != 0; todo &= todo - 1) {
+		unsigned i = (unsigned)__builtin_ctzll(todo);
+		uint32_t len = cand_len[i];
+		uint64_t key = src_key[i] | lan_key;
 		const struct fab_t_ent *e;
 		fab_mac_t dst;
 		uint8_t tag;
@@ -1015,12 +1020,11 @@ fast_pass(const struct burst *bp, const struct fab_t_port *p, const struct fab_f
 		if (src_rule(e, key, b.in_port) != PASS)
 			goto miss;
 		/* The first loop left every group destination. */
-		dst = dst_key[k] & ~FAB_MAC_GROUP;
+		dst = dst_key[i] & ~FAB_MAC_GROUP;
 		key = dst | lan_key;
 		e = &mac[fab_t_mac_slot_by(mult, disp, bshift, mask, key)];
 		if (forward_rule(&b, dst, key, e) != PASS ||
-		    egress_rule(len, FAB_ETH_HLEN, e->egress, 0, &tag) != PASS || tag != TAG_KEEP ||
-		    admit_rule(&b, dst, cand_ec[k], false) != PASS)
+		    egress_rule(len, FAB_ETH_HLEN, e->egress, 0, &tag) != PASS || tag != TAG_KEEP)
 			goto miss;
 		verdicts[i] = (struct fab_verdict){.action = FAB_ACT_FORWARD, .port = e->port};
 		sum += len;
@@ -1065,7 +1069,8 @@ static void run_chunk(struct fab_pipeline_ctx *ctx, uint16_t in_port, struct fab
 
 	if (p->fast && !down && !ctx->full_rules) {
 		uint64_t left = fast_pass(&b, p, frames, verdicts, n, &octets);
-		uint64_t taken = (uint64_t)(n - __builtin_popcountll(left));
+		/* Most bursts leave nothing, and need no count of what they left. */
+		uint64_t taken = left == 0 ? n : (uint64_t)(n - __builtin_popcountll(left));
 
 		cls[0] += taken;
 		outs[OUT_FORWARD] += taken;
