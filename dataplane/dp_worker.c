@@ -93,10 +93,9 @@ static inline void tx_enqueue_run(struct dp_worker *w, uint16_t port, struct rte
 		uint16_t room = DP_BURST - b->n, take = k < room ? k : room;
 		uint64_t octets = 0;
 
-		for (uint16_t i = 0; i < take; i++) {
-			b->pkts[b->n + i] = pkts[i];
+		memcpy(&b->pkts[b->n], pkts, take * sizeof(*pkts));
+		for (uint16_t i = 0; i < take; i++)
 			octets += frames[i].len;
-		}
 		b->n += take;
 		b->octets += octets;
 		pkts += take;

@@ -52,6 +52,8 @@
 #include "proto.h"
 #include "tables_impl.h"
 
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
 _Static_assert((int)FAB_DROP__COUNT < (int)FAB_EC_DROP, "reasons must fit beside the class flag");
 _Static_assert(FAB_BURST_MAX <= 64, "a burst's frames to decide fit one 64-bit mask");
 _Static_assert(FAB_CTR_rx_multicast == FAB_CTR_rx_unicast + 1 &&
@@ -976,21 +978,24 @@ fast_pass(const struct burst *bp, const struct fab_t_port *p, const struct fab_f
 		struct meta m;
 		uint8_t ec;
 
-		if (len < FAB_ETH_MIN_LEN)
+		if (unlikely(len < FAB_ETH_MIN_LEN))
 			goto leave;
 		m.dst = fab_rd_mac_wide(d);
 		/* Nothing to a group is forwarded unedited: ARP and ND are steered or answered. */
-		if (m.dst & FAB_MAC_GROUP)
+		if (unlikely(m.dst & FAB_MAC_GROUP))
 			goto leave;
 		m.dst &= ~FAB_MAC_GROUP; /* no change: says so to the compiler, for the rules */
 		/* The outer EtherType: a tag is not PASS, and vlan_rule then knows it. */
-		if (l3_rule(etypes, fab_rd16(d + FAB_ETH_OFF_TYPE), d + FAB_ETH_HLEN,
-			    len - FAB_ETH_HLEN, m.dst, false, &ec, &at) != PASS ||
-		    vlan_rule(etypes, p, FAB_PORT_ACCESS, d, len, &m) != PASS ||
-		    group_rule(m.dst) != PASS ||
-		    /* Ahead of the lookups, which the fast path may: it never spends a
-		     * storm token, as that needs a group destination. */
-		    admit_rule(&b, m.dst, ec, false) != PASS)
+		if (unlikely(l3_rule(etypes, fab_rd16(d + FAB_ETH_OFF_TYPE), d + FAB_ETH_HLEN,
+				     len - FAB_ETH_HLEN, m.dst, false, &ec, &at) != PASS))
+			goto leave;
+		if (unlikely(vlan_rule(etypes, p, FAB_PORT_ACCESS, d, len, &m) != PASS))
+			goto leave;
+		if (unlikely(group_rule(m.dst) != PASS))
+			goto leave;
+		/* Ahead of the lookups, which the fast path may: it never spends a storm
+		 * token, as that needs a group destination. */
+		if (unlikely(admit_rule(&b, m.dst, ec, false) != PASS))
 			goto leave;
 		dst_key[i] = m.dst;
 		src_key[i] = fab_rd_mac_wide(d + FAB_ETH_ADDR_LEN);
@@ -1017,14 +1022,16 @@ fast_pass(const struct burst *bp, const struct fab_t_port *p, const struct fab_f
 
 		/* fab_t_mac_slot, twice, with the table's fields at hand. */
 		e = &mac[fab_t_mac_slot_by(mult, disp, bshift, mask, key)];
-		if (src_rule(e, key, b.in_port) != PASS)
+		if (unlikely(src_rule(e, key, b.in_port) != PASS))
 			goto miss;
 		/* The first loop left every group destination. */
 		dst = dst_key[i] & ~FAB_MAC_GROUP;
 		key = dst | lan_key;
 		e = &mac[fab_t_mac_slot_by(mult, disp, bshift, mask, key)];
-		if (forward_rule(&b, dst, key, e) != PASS ||
-		    egress_rule(len, FAB_ETH_HLEN, e->egress, 0, &tag) != PASS || tag != TAG_KEEP)
+		if (unlikely(forward_rule(&b, dst, key, e) != PASS))
+			goto miss;
+		if (unlikely(egress_rule(len, FAB_ETH_HLEN, e->egress, 0, &tag) != PASS ||
+			     tag != TAG_KEEP))
 			goto miss;
 		verdicts[i] = (struct fab_verdict){.action = FAB_ACT_FORWARD, .port = e->port};
 		sum += len;

@@ -155,10 +155,12 @@ static inline uint32_t fab_t_hash6(uint64_t hi, uint64_t lo, uint16_t lan)
  */
 static inline uint64_t fab_t_mac_mix_by(uint64_t mult, uint64_t key)
 {
-	uint64_t x = key * mult; /* mult is odd: a bijection, as is every step here */
+	/* Multiply-shift: the top bits of key * mult depend on every key bit, and
+	 * folding them onto the low half gives the base slot that too. mult is
+	 * odd, so both steps are bijections. */
+	uint64_t x = key * mult;
 
-	x ^= x >> 32;
-	return x * 0x9e3779b97f4a7c15ULL;
+	return x ^ (x >> 32);
 }
 
 static inline uint64_t fab_t_mac_mix(const struct fab_tables *t, uint64_t key)
