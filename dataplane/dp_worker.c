@@ -77,11 +77,12 @@ static inline void tx_enqueue(struct dp_worker *w, uint16_t port, struct rte_mbu
 }
 
 /*
- * Queues k unicast frames for port, whose lengths are in frames: a run of
- * plain forwards, the common case, with the per-port bookkeeping done once.
+ * Queues k unicast frames of octets bytes together for port: a run of plain
+ * forwards, the common case, with the per-port bookkeeping done once. The
+ * run fits the port's buffer (the caller cuts it there).
  */
 static inline void tx_enqueue_run(struct dp_worker *w, uint16_t port, struct rte_mbuf **pkts,
-				  const struct fab_frame *frames, uint16_t k)
+				  uint16_t k, uint64_t octets)
 {
 	struct dp_txbuf *b = &w->txb[port];
 
@@ -89,21 +90,11 @@ static inline void tx_enqueue_run(struct dp_worker *w, uint16_t port, struct rte
 		b->listed = true;
 		w->txdirty[w->ndirty++] = port;
 	}
-	while (k > 0) {
-		uint16_t room = DP_BURST - b->n, take = k < room ? k : room;
-		uint64_t octets = 0;
-
-		memcpy(&b->pkts[b->n], pkts, take * sizeof(*pkts));
-		for (uint16_t i = 0; i < take; i++)
-			octets += frames[i].len;
-		b->n += take;
-		b->octets += octets;
-		pkts += take;
-		frames += take;
-		k -= take;
-		if (b->n == DP_BURST)
-			tx_send(w, port);
-	}
+	memcpy(&b->pkts[b->n], pkts, k * sizeof(*pkts));
+	b->n += k;
+	b->octets += octets;
+	if (b->n == DP_BURST)
+		tx_send(w, port);
 }
 
 _Static_assert(sizeof(struct fab_verdict) == 8, "a verdict is one 8-byte word");
@@ -239,12 +230,14 @@ static inline void handle_burst(struct dp_worker *w, const struct dp_rxq *rxq,
 		/* The common case first: plain forwards to one port, queued as they are,
 		 * as many in a row as there are. */
 		if (likely(v->action == FAB_ACT_FORWARD && v->flags == 0 && out < dp->nports)) {
-			uint64_t same = verdict_word(v);
-			uint16_t j = i + 1;
+			uint64_t same = verdict_word(v), octets = frames[i].len;
+			uint16_t room = (uint16_t)(DP_BURST - w->txb[out].n), j = i + 1;
+			uint16_t end = n - i > room ? i + room : n;
 
-			while (j < n && verdict_word(&verdicts[j]) == same)
-				j++;
-			tx_enqueue_run(w, out, pkts + i, frames + i, (uint16_t)(j - i));
+			/* A port's buffer is sent as soon as it is full: room >= 1. */
+			while (j < end && verdict_word(&verdicts[j]) == same)
+				octets += frames[j++].len;
+			tx_enqueue_run(w, out, pkts + i, (uint16_t)(j - i), octets);
 			i = (uint16_t)(j - 1);
 			continue;
 		}

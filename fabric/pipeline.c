@@ -1076,8 +1076,16 @@ static void run_chunk(struct fab_pipeline_ctx *ctx, uint16_t in_port, struct fab
 
 	if (p->fast && !down && !ctx->full_rules) {
 		uint64_t left = fast_pass(&b, p, frames, verdicts, n, &octets);
-		/* Most bursts leave nothing, and need no count of what they left. */
-		uint64_t taken = left == 0 ? n : (uint64_t)(n - __builtin_popcountll(left));
+		uint64_t taken = (uint64_t)(n - __builtin_popcountll(left));
+
+		/* Most bursts leave nothing: all forwarded, all unicast. */
+		if (left == 0) {
+			st->ctr[FAB_CTR_rx_packets] += n;
+			st->ctr[FAB_CTR_rx_octets] += octets;
+			st->ctr[FAB_CTR_rx_unicast] += n;
+			st->ctr[FAB_CTR_forwarded] += n;
+			return;
+		}
 
 		cls[0] += taken;
 		outs[OUT_FORWARD] += taken;
