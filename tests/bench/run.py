@@ -8,7 +8,9 @@ dpdk-testpmd on the same ports and pcaps, in one run.
     tests/bench/run.py --report results.json    the tables of an earlier --json run
 
 Every program runs with one worker lcore (-l 0,1: lcore 0 is the main lcore,
-lcore 1 forwards), --no-huge, on two ports: net_pcap0 replays a pcap forever
+lcore 1 forwards), once with hugepages (which the benchmark reserves, mounts
+on a private hugetlbfs directory and returns at the end, needing root) and
+once with --no-huge, on two ports: net_pcap0 replays a pcap forever
 (infinite_rx=1, no TX: frames sent there are dropped by the driver) and
 net_null0 (no-rx=1) takes everything transmitted. peerlan, testpmd io and
 testpmd macswap alternate, round after round. A program's rate is the number
