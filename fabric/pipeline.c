@@ -952,7 +952,9 @@ static int parse(const struct fab_tables *t, const struct fab_t_port *p, struct 
  * other frame, one that any rule drops, ARP and ND, a frame to a trunk, is
  * left to the full path, which decides it from scratch. A rule added to
  * those functions is therefore applied here too: the fast path cannot
- * forward what the full rules drop.
+ * forward what the full rules drop. It may leave more than it must, which
+ * is always safe: it leaves a group destination before asking any rule
+ * (none forwards one unedited) and IPv4 with options (opts false).
  *
  * Two loops over the burst, so that each keeps what it needs in registers:
  * the first applies the rules that need no MAC lookup and keeps the keys of
