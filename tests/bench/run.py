@@ -33,6 +33,7 @@ import argparse
 import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import socket
@@ -697,7 +698,7 @@ def save(opts, rates, summary, ipf, targets):
     if opts.json:
         with open(opts.json, "w") as f:
             json.dump({
-                "command": " ".join(sys.argv),
+                "command": shlex.join(sys.argv),
                 "machine": machine_summary(),
                 "rates": {"%s/m%d-%s" % (st, *k): v
                           for st, r in rates.items() for k, v in r.items()},
@@ -778,7 +779,7 @@ def rereport(path):
     """Prints the tables and targets of a --json file again, measuring nothing."""
     with open(path) as f:
         saved = json.load(f)
-    opts = parse_args(saved["command"].split()[1:])
+    opts = parse_args(shlex.split(saved["command"])[1:])
     rates = {}
     for key, v in saved["rates"].items():
         mt = re.fullmatch(r"(?:(huge|nohuge)/)?m(\d+)-([abcd])", key)
