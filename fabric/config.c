@@ -1144,15 +1144,52 @@ static void load_port_lans(struct loader *l, struct fab_port *port, yaml_node_t 
 	}
 }
 
+/*
+ * A sub-rate port's policer: rate in bit/s, burst in bytes, by default 10 ms
+ * at the rate and never less than the largest frame, which a smaller burst
+ * would never let through.
+ */
+static void load_rate_limit(struct loader *l, struct fab_port *port, yaml_node_t *n)
+{
+	enum { RATE, BURST, N };
+	static const struct key keys[N] = {[RATE] = {"rate", true}, [BURST] = {"burst", false}};
+	yaml_node_t *v[N];
+	const char *s;
+	char *end, buf[64];
+	unsigned long long bps;
+	uint32_t burst = 0;
+
+	if (!map_fields(l, n, "'rate-limit'", "rate-limit", keys, N, v))
+		return;
+	s = v[RATE] ? scalar(l, v[RATE], "rate-limit rate") : NULL;
+	if (s == NULL)
+		return;
+	/* Bit/s, from 64 kb/s to 400 Gb/s. */
+	errno = 0;
+	bps = strtoull(s, &end, 10);
+	if (s[0] < '0' || s[0] > '9' || *end != '\0' || errno != 0 || bps < 64000 ||
+	    bps > 400000000000ULL) {
+		err(l, v[RATE], "rate-limit rate '%s' must be bit/s from 64000 to 400000000000",
+		    show(s, buf, sizeof(buf)));
+		return;
+	}
+	if (v[BURST] && !get_u32(l, v[BURST], "rate-limit burst (bytes)", false,
+				 FAB_MTU_MAX + FAB_RATE_L2_MAX, 1u << 30, &burst))
+		return;
+	port->rate_bps = bps;
+	port->rate_burst = burst ? burst : fab_rate_burst_default(bps);
+}
+
 static void load_ports(struct loader *l, yaml_node_t *n)
 {
-	enum { NAME, DEV, DESC, KIND, MODE, LANS, ADMIN, MTU, SPEED, VIOL, N };
+	enum { NAME, DEV, DESC, KIND, MODE, LANS, ADMIN, MTU, SPEED, VIOL, RATE, N };
 	static const struct key keys[N] = {
 	    [NAME] = {"name", true},         [DEV] = {"device", true},
 	    [DESC] = {"description", false}, [KIND] = {"kind", false},
 	    [MODE] = {"mode", false},        [LANS] = {"lans", true},
 	    [ADMIN] = {"admin", false},      [MTU] = {"mtu", false},
 	    [SPEED] = {"speed", false},      [VIOL] = {"violation", false},
+	    [RATE] = {"rate-limit", false},
 	};
 	struct fab_model *m = l->m;
 	size_t cnt;
@@ -1222,6 +1259,8 @@ static void load_ports(struct loader *l, yaml_node_t *n)
 			get_u32(l, v[SPEED], "'speed'", false, 0, UINT32_MAX, &port->speed_mbps);
 		if (v[VIOL])
 			GET_ENUM(l, v[VIOL], "violation action", violation_names, &port->violation);
+		if (v[RATE])
+			load_rate_limit(l, port, v[RATE]);
 		if (v[LANS])
 			load_port_lans(l, port, v[LANS]);
 		if (named)

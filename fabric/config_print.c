@@ -181,6 +181,9 @@ static void print_ports(const struct fab_model *m, FILE *out)
 			p->mtu);
 		if (p->speed_mbps != 0)
 			fprintf(out, "    speed: %u\n", p->speed_mbps);
+		if (p->rate_bps != 0)
+			fprintf(out, "    rate-limit: {rate: %llu, burst: %u}\n",
+				(unsigned long long)p->rate_bps, p->rate_burst);
 		fprintf(out, "    violation: %s\n", fab_violation_name(p->violation));
 	}
 }

@@ -201,6 +201,7 @@ static bool port_equal(const struct fab_port *a, const struct fab_port *b)
 	       a->mode == b->mode && a->nlans == b->nlans &&
 	       (a->nlans == 0 || memcmp(a->lans, b->lans, a->nlans * sizeof(*a->lans)) == 0) &&
 	       a->admin_up == b->admin_up && a->mtu == b->mtu && a->speed_mbps == b->speed_mbps &&
+	       a->rate_bps == b->rate_bps && a->rate_burst == b->rate_burst &&
 	       a->violation == b->violation;
 }
 

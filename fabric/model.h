@@ -119,6 +119,10 @@ struct fab_port {
 	bool admin_up;
 	uint16_t mtu;        /* largest IP packet, as on a router interface */
 	uint32_t speed_mbps; /* informational; 0 if unknown */
+	/* A sub-rate port: ingress policed to rate_bps (0: not policed) with a
+	 * burst of rate_burst bytes. */
+	uint64_t rate_bps;
+	uint32_t rate_burst;
 	enum fab_violation violation;
 	struct fab_pos pos;
 };
@@ -263,6 +267,19 @@ struct fab_model {
 	struct fab_member *members;
 	size_t nmembers;
 };
+
+/* Ethernet header, one tag and FCS: what a frame has beside its MTU's worth. */
+#define FAB_RATE_L2_MAX 26
+
+/* A policer's burst in bytes when none is given: 10 ms at the rate, at least a jumbo frame. */
+static inline uint32_t fab_rate_burst_default(uint64_t rate_bps)
+{
+	uint64_t b = rate_bps / 8 / 100;
+
+	return b < FAB_MTU_MAX + FAB_RATE_L2_MAX ? FAB_MTU_MAX + FAB_RATE_L2_MAX
+	       : b > (1u << 30)                  ? 1u << 30
+						 : (uint32_t)b;
+}
 
 /* Returns an empty model with every policy default set; NULL and errno. */
 struct fab_model *fab_model_create(void);

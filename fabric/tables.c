@@ -244,6 +244,8 @@ static void build_ports(struct fab_tables *t, const struct fab_model *m)
 			   t->lans[tp->access_lan].kind != FAB_LAN_QUARANTINE;
 		tp->storm[FAB_STORM_ARP] = m->policy.storm_arp;
 		tp->storm[FAB_STORM_ND] = m->policy.storm_nd;
+		tp->rate_bps = p->rate_bps;
+		tp->rate_burst = p->rate_burst;
 		tp->vlan2lan = NULL;
 		if (p->mode != FAB_PORT_TRUNK)
 			continue;

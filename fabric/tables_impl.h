@@ -77,6 +77,9 @@ struct fab_t_port {
 	bool fast;
 	/* Storm control, FAB_STORM_ARP and FAB_STORM_ND: the policy's rates. */
 	struct fab_rate storm[2];
+	/* A sub-rate port's ingress policer (fab_tables_port_rate), for the dataplane. */
+	uint64_t rate_bps;
+	uint32_t rate_burst;
 };
 
 struct fab_t_lan {

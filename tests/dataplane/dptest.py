@@ -603,6 +603,18 @@ class FifoWriter:
         self.f.close()
 
 
+def open_pipe(dp, fifo):
+    """The FifoWriter of dp's input pipe; None (after saying why) if the EAL cannot run here."""
+    try:
+        return FifoWriter(fifo, dp.proc)
+    except Failed:
+        dp.wait(5)
+        if eal_unusable(dp):
+            print("SKIP: " + eal_unusable(dp))
+            return None
+        raise
+
+
 def wait_telemetry(dp, cmd, key, want, timeout=10):
     deadline = time.time() + timeout
     last = None
@@ -635,14 +647,9 @@ def scenario_reload(exe, work):
 
     dp = Dataplane(exe, work, cfg)
     try:
-        try:
-            pipe = FifoWriter(fifo, dp.proc)
-        except Failed:
-            dp.wait(5)
-            if eal_unusable(dp):
-                print("SKIP: " + eal_unusable(dp))
-                return SKIP
-            raise
+        pipe = open_pipe(dp, fifo)
+        if pipe is None:
+            return SKIP
         dp.wait_line(r"forwarding on 2 port")
         status = wait_telemetry(dp, "/peerlan/status", "generation", 1)
         check(status.get("version"), f"/peerlan/status has no version: {status}")
@@ -708,6 +715,72 @@ def scenario_reload(exe, work):
     got = {k: p1["drops"][k] if k in p1["drops"] else p1[k] for k in want}
     check(got == want, f"port1 counters {got}, expected {want}")
     print("reload: new configuration applied, invalid one and port change refused")
+    return 0
+
+
+# ---------------------------------------------------------------- sub-rate port
+
+RATE = 2_000_000  # bit/s of port1's policer
+RATE_FRAME = 500  # bytes per frame
+RATE_SECONDS = 4
+
+
+def scenario_rate_limit(exe, work):
+    """port1 is a 2 Mb/s sub-rate port; A sends to B at twice that for a few
+    seconds, in bursts through a pipe. What reaches port2 is within 5% of the
+    rate over that time, and the rest is counted under rate_limit."""
+    fifo = os.path.join(work, "in-port1.pipe")
+    os.mkfifo(fifo)
+    empty = os.path.join(work, "in-port2.pcap")
+    write_pcap(empty, [])
+    out2 = os.path.join(work, "out-port2.pcap")
+    ports = [("port1", f"net_pcap0,rx_pcap={fifo},tx_pcap={os.path.join(work, 'o1.pcap')}",
+              "access", "up"),
+             ("port2", f"net_pcap1,rx_pcap={empty},tx_pcap={out2}", "access", "up")]
+    cfg = os.path.join(work, "fabric.yaml")
+    text = config_yaml(ports, [(64501, "port1", [A1], [0x11]), (64502, "port2", [B], [0x12])])
+    with open(cfg, "w") as f:
+        f.write(text.replace("mtu: 1500}", f"mtu: 1500, rate-limit: {{rate: {RATE}}}}}", 1))
+    frame = udp4(A1, B, size=RATE_FRAME)
+    bursts_per_s = 2 * RATE / 8 / RATE_FRAME / BURST
+    nbursts = int(bursts_per_s * RATE_SECONDS)
+
+    dp = Dataplane(exe, work, cfg)
+    try:
+        pipe = open_pipe(dp, fifo)
+        if pipe is None:
+            return SKIP
+        dp.wait_line(r"forwarding on 2 port")
+        t0 = time.monotonic()
+        for i in range(nbursts):
+            delay = t0 + i / bursts_per_s - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            pipe.send_burst([], frame)
+        elapsed = time.monotonic() - t0
+        wait_telemetry(dp, "/peerlan/port,port1", "rx_packets", nbursts * BURST)
+        p1 = dp.telemetry("/peerlan/port,port1")
+        p2 = dp.telemetry("/peerlan/port,port2")
+        pipe.close()
+    finally:
+        dp.kill()
+    sent = nbursts * BURST
+    fwd, policed = p1["forwarded"], p1["drops"].get("rate_limit", 0)
+    # The bursts span elapsed less one interval; the meter starts full (its burst).
+    span = elapsed - 1 / bursts_per_s
+    burst = max(RATE // 8 // 100, 9216 + 26)
+    offered = 8 * (sent - BURST) * RATE_FRAME / span
+    got = 8 * (fwd * RATE_FRAME - burst) / span
+    print(f"rate-limit: offered {offered / 1e6:.3f} Mb/s over {span:.2f} s, forwarded "
+          f"{fwd} of {sent} frames = {got / 1e6:.3f} Mb/s against {RATE / 1e6:.3f} configured, "
+          f"{policed} under rate_limit")
+    check(offered > 1.8 * RATE, f"offered only {offered:.0f} bit/s, not twice the rate")
+    check(abs(got - RATE) <= 0.05 * RATE, f"forwarded {got:.0f} bit/s, not within 5% of {RATE}")
+    check(fwd + policed == sent == p1["rx_packets"],
+          f"forwarded {fwd} + rate_limit {policed} != received {p1['rx_packets']} (sent {sent})")
+    check(sum(p1["drops"].values()) == policed and p1["rx_discards"] == policed,
+          f"other drops on port1: {p1['drops']}")
+    check(p2["tx_packets"] == fwd, f"port2 sent {p2['tx_packets']}, port1 forwarded {fwd}")
     return 0
 
 
@@ -831,7 +904,8 @@ def scenario_workers(exe, work):
 
 
 SCENARIOS = {"policy": scenario_policy, "reload": scenario_reload,
-             "bad-device": scenario_bad_device, "workers": scenario_workers}
+             "bad-device": scenario_bad_device, "workers": scenario_workers,
+             "rate-limit": scenario_rate_limit}
 
 
 def main():

@@ -278,6 +278,9 @@ static void test_full_config_fields(void **state)
 	assert_int_equal(m->lans[0].blackhole.ipv4, 0xc0000242);
 	assert_true(m->lans[0].blackhole.has_ipv6);
 	assert_int_equal(m->lans[1].blackhole.mac, 0);
+	assert_int_equal(m->ports[0].rate_bps, 250000000);
+	assert_int_equal(m->ports[0].rate_burst, 500000);
+	assert_int_equal(m->ports[1].rate_bps, 0);
 	assert_int_equal(m->lans[1].neigh, FAB_NEIGH_PROXY); /* from policy */
 	assert_false(m->lans[1].ipv6.set);
 	assert_false(m->lans[2].ipv4.set);
@@ -749,6 +752,35 @@ static void test_blackhole(void **state)
 		     "address 192.0.2.66 is already assigned at line 7");
 }
 
+/* A sub-rate port: rate in bit/s, burst by default 10 ms of it and at least a jumbo frame. */
+static void test_rate_limit(void **state)
+{
+	struct fab_model *m;
+
+	(void)state;
+	m = load_ok(BH_TEXT(BH_OK, "02:00:5e:10:00:01", "192.0.2.1"));
+	assert_int_equal(m->ports[0].rate_bps, 0);
+	fab_model_destroy(m);
+	m = load_ok("fabric: {name: t}\nlans: [{name: a, vlan: 1}]\nports:\n"
+		    "  - {name: p1, device: net_null0, lans: [a], rate-limit: {rate: 250000000}}\n"
+		    "  - {name: p2, device: net_null1, lans: [a], rate-limit: {rate: 100000}}\n");
+	assert_int_equal(m->ports[0].rate_bps, 250000000);
+	assert_int_equal(m->ports[0].rate_burst, 312500);
+	assert_int_equal(m->ports[1].rate_bps, 100000);
+	assert_int_equal(m->ports[1].rate_burst, 9216 + 26);
+	fab_model_destroy(m);
+	expect_error("fabric: {name: t}\nlans: [{name: a, vlan: 1}]\nports:\n"
+		     "  - {name: p1, device: net_null0, lans: [a], rate-limit: {rate: 250M}}\n",
+		     4, 0, "rate-limit rate '250M' must be bit/s");
+	expect_error("fabric: {name: t}\nlans: [{name: a, vlan: 1}]\nports:\n"
+		     "  - {name: p1, device: net_null0, lans: [a], rate-limit: {rate: 1000}}\n",
+		     4, 0, "must be bit/s from 64000");
+	expect_error("fabric: {name: t}\nlans: [{name: a, vlan: 1}]\nports:\n"
+		     "  - {name: p1, device: net_null0, lans: [a], rate-limit: {rate: 1000000, "
+		     "burst: 1500}}\n",
+		     4, 0, "burst");
+}
+
 static void test_prefix_errors(void **state)
 {
 	(void)state;
@@ -1211,6 +1243,7 @@ int main(void)
 	    cmocka_unit_test(test_malformed_ip),
 	    cmocka_unit_test(test_prefix_errors),
 	    cmocka_unit_test(test_blackhole),
+	    cmocka_unit_test(test_rate_limit),
 	    cmocka_unit_test(test_asn_errors),
 	    cmocka_unit_test(test_number_errors),
 	    cmocka_unit_test(test_enum_errors),
