@@ -756,8 +756,8 @@ def scenario_rate_limit(exe, work):
             delay = t0 + i / bursts_per_s - time.monotonic()
             if delay > 0:
                 time.sleep(delay)
+            t_last = time.monotonic()
             pipe.send_burst([], frame)
-        elapsed = time.monotonic() - t0
         wait_telemetry(dp, "/peerlan/port,port1", "rx_packets", nbursts * BURST)
         p1 = dp.telemetry("/peerlan/port,port1")
         p2 = dp.telemetry("/peerlan/port,port2")
@@ -766,8 +766,8 @@ def scenario_rate_limit(exe, work):
         dp.kill()
     sent = nbursts * BURST
     fwd, policed = p1["forwarded"], p1["drops"].get("rate_limit", 0)
-    # The bursts span elapsed less one interval; the meter starts full (its burst).
-    span = elapsed - 1 / bursts_per_s
+    # From the first burst to the last; the meter starts full (its burst).
+    span = t_last - t0
     burst = max(RATE // 8 // 100, 9216 + 26)
     offered = 8 * (sent - BURST) * RATE_FRAME / span
     got = 8 * (fwd * RATE_FRAME - burst) / span
@@ -781,6 +781,85 @@ def scenario_rate_limit(exe, work):
     check(sum(p1["drops"].values()) == policed and p1["rx_discards"] == policed,
           f"other drops on port1: {p1['drops']}")
     check(p2["tx_packets"] == fwd, f"port2 sent {p2['tx_packets']}, port1 forwarded {fwd}")
+    return 0
+
+
+# ---------------------------------------------------------------- live capture
+
+def scenario_capture(exe, work):
+    """dpdk-dumpcap, as a secondary process of the running dataplane, captures
+    port1's frames in both directions and nothing of port2's other traffic."""
+    dumpcap = shutil.which("dpdk-dumpcap")
+    if dumpcap is None:
+        print("SKIP: dpdk-dumpcap is not installed (Debian's dpdk package)")
+        return SKIP
+    fifo1, fifo2 = os.path.join(work, "in-port1.pipe"), os.path.join(work, "in-port2.pipe")
+    os.mkfifo(fifo1)
+    os.mkfifo(fifo2)
+    empty = os.path.join(work, "in-port3.pcap")
+    write_pcap(empty, [])
+    ports = [("port1", f"net_pcap0,rx_pcap={fifo1},tx_pcap={os.path.join(work, 'o1.pcap')}",
+              "access", "up"),
+             ("port2", f"net_pcap1,rx_pcap={fifo2},tx_pcap={os.path.join(work, 'o2.pcap')}",
+              "access", "up"),
+             ("port3", f"net_pcap2,rx_pcap={empty},tx_pcap={os.path.join(work, 'o3.pcap')}",
+              "access", "up")]
+    C3 = "02:00:5e:10:00:33"
+    cfg = os.path.join(work, "fabric.yaml")
+    with open(cfg, "w") as f:
+        f.write(config_yaml(ports, [(64501, "port1", [A1], [0x11]), (64502, "port2", [B], [0x12]),
+                                    (64503, "port3", [C3], [0x33])]))
+    a_to_b, b_to_a, b_to_c = udp4(A1, B), udp4(B, A1, sport=41000), udp4(B, C3, sport=42000)
+    out = os.path.join(work, "port1.pcapng")
+
+    dp = Dataplane(exe, work, cfg)
+    cap = None
+    try:
+        p1 = open_pipe(dp, fifo1)
+        if p1 is None:
+            return SKIP
+        p2 = FifoWriter(fifo2, dp.proc)
+        dp.wait_line(r"forwarding on 3 port")
+        cap = subprocess.Popen([dumpcap, f"--file-prefix={dp.prefix}", "-i", "net_pcap0",
+                                "-w", out, "-a", "duration:30", "-c", str(2 * BURST)],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        # dumpcap says "Capturing on" once its callbacks are in place.
+        line, said = "", []
+        deadline = time.time() + 20
+        while "Capturing on" not in line and time.time() < deadline:
+            line = cap.stdout.readline()
+            if line == "" and cap.poll() is not None:
+                break
+            said.append(line.rstrip())
+        if "Capturing on" not in line:
+            cap.wait(5)
+            print("SKIP: dpdk-dumpcap cannot attach to the dataplane here:\n  " +
+                  "\n  ".join(x for x in said if x))
+            return SKIP
+        # First what port1 must not see, so that a capture of it would be
+        # among the 2 * BURST frames dumpcap stops after.
+        p2.send_burst([], b_to_c)
+        wait_telemetry(dp, "/peerlan/port,port3", "tx_packets", BURST)
+        p1.send_burst([], a_to_b)  # port1 receives
+        p2.send_burst([], b_to_a)  # port1 transmits
+        wait_telemetry(dp, "/peerlan/port,port2", "rx_packets", 2 * BURST)
+        rest = cap.communicate(timeout=40)[0]
+        p1.close()
+        p2.close()
+    finally:
+        if cap is not None and cap.poll() is None:
+            cap.kill()
+            cap.wait()
+        dp.kill()
+    check(cap.returncode == 0, f"dpdk-dumpcap exited with {cap.returncode}: {rest}")
+    got = subprocess.run(["tshark", "-r", out, "-T", "fields", "-e", "eth.src", "-e", "eth.dst"],
+                         capture_output=True, text=True, check=True).stdout.split("\n")
+    pairs = [tuple(x.split("\t")) for x in got if x]
+    want = {(A1, B): BURST, (B, A1): BURST}
+    seen = {k: pairs.count(k) for k in set(pairs)}
+    check(seen == want, f"captured {seen}, expected port1's {BURST} in and {BURST} out only")
+    print(f"capture: dpdk-dumpcap took port1's {BURST} received and {BURST} sent frames, "
+          f"none of port2 to port3")
     return 0
 
 
@@ -905,7 +984,7 @@ def scenario_workers(exe, work):
 
 SCENARIOS = {"policy": scenario_policy, "reload": scenario_reload,
              "bad-device": scenario_bad_device, "workers": scenario_workers,
-             "rate-limit": scenario_rate_limit}
+             "rate-limit": scenario_rate_limit, "capture": scenario_capture}
 
 
 def main():
