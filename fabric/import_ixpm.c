@@ -277,12 +277,11 @@ static void interface(struct imp *im, struct imp_file *f, const struct iface *x,
 			"not in the import map's ports: map it to a DPDK device, or exclude it");
 		return;
 	}
-	if (mp->kind >= 0 || mp->nlans != 0)
-		imp_err(
-		    im, f, n, rec,
-		    "the map gives port '%s' a kind or LANs; for IXP Manager both come from the "
-		    "export",
-		    mp->name);
+	/* The map's LANs are those of a spare port; the export's VLANs replace them. */
+	if (mp->kind >= 0)
+		imp_err(im, f, n, rec,
+			"the map gives port '%s' a kind; for IXP Manager it comes from the export",
+			mp->name);
 	if ((d = imp_get(f, n, "dot1q")) != NULL)
 		imp_bool(im, f, d, rec, "'dot1q'", &dot1q);
 	if ((d = imp_get(f, n, "shutdown")) != NULL)
@@ -314,6 +313,7 @@ static void interface(struct imp *im, struct imp_file *f, const struct iface *x,
 		return;
 	if (!dot1q && quarantine < 0 && cnt > 1)
 		imp_err(im, f, n, rec, "untagged (dot1q: false) but in %zu VLANs", cnt);
+	mp->nlans = 0;
 	port =
 	    imp_add_port(im, mp, core ? FAB_PORT_CORE : FAB_PORT_EDGE,
 			 dot1q && quarantine < 0 ? FAB_PORT_TRUNK : FAB_PORT_ACCESS, speed, desc);
@@ -445,6 +445,7 @@ void imp_ixpm(struct imp *im)
 			interface(im, &lf, &ifs[i], known);
 		}
 	}
+	imp_spare_ports(im);
 out:
 	free(ifs);
 	imp_file_close(&vf);
