@@ -238,7 +238,7 @@ static void test_ixpm_sample(void **state)
 	p = port(m, "port2");
 	assert_string_equal(p->device, "0000:03:00.1");
 	assert_int_equal(p->mode, FAB_PORT_TRUNK); /* dot1q: true */
-	assert_int_equal(p->rate_bps, 0); /* rate_limit: null */
+	assert_int_equal(p->rate_bps, 0);          /* rate_limit: null */
 	assert_int_equal(p->mtu, 9000);
 	p = port(m, "port5");
 	assert_int_equal(p->nlans, 1);
