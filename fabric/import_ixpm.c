@@ -257,7 +257,7 @@ static void interface(struct imp *im, struct imp_file *f, const struct iface *x,
 	char rec[IMP_REC_MAX];
 	const char *type, *status = NULL, *desc = NULL;
 	bool dot1q = false, shutdown = false, core;
-	uint32_t speed = 0;
+	uint32_t speed = 0, rate = 0;
 	size_t cnt, nents = 0;
 	yaml_node_item_t *it;
 	int port, quarantine = -1;
@@ -288,6 +288,10 @@ static void interface(struct imp *im, struct imp_file *f, const struct iface *x,
 		imp_bool(im, f, d, rec, "'shutdown'", &shutdown);
 	if ((d = imp_get(f, n, "speed")) != NULL)
 		imp_u32(im, f, d, rec, "'speed'", UINT32_MAX, &speed);
+	/* IXP Manager's sub-rate ports: rate_limit in Mb/s, null or 0 for none. */
+	if ((d = imp_get(f, n, "rate_limit")) != NULL && d->type == YAML_SCALAR_NODE &&
+	    strcmp((const char *)d->data.scalar.value, "null") != 0)
+		imp_u32(im, f, d, rec, "'rate_limit'", 400000, &rate);
 	if ((d = imp_get(f, n, "status")) != NULL)
 		status = imp_str(im, f, d, rec, "'status'");
 	if ((d = imp_get(f, n, "description")) != NULL)
@@ -316,6 +320,10 @@ static void interface(struct imp *im, struct imp_file *f, const struct iface *x,
 	if (port < 0)
 		return;
 	im->m->ports[port].admin_up = !shutdown;
+	if (rate != 0) {
+		im->m->ports[port].rate_bps = (uint64_t)rate * 1000000;
+		im->m->ports[port].rate_burst = fab_rate_burst_default(im->m->ports[port].rate_bps);
+	}
 	for (size_t i = 0; i < nents; i++)
 		imp_port_add_lan(im, port,
 				 quarantine >= 0 ? (uint16_t)quarantine

@@ -34,10 +34,11 @@
  *   5. the protocol's own rules (ipv4_rule, ipv6_rule; arp() and nd() for
  *      ARP and ND), each once the headers it reads are known to be whole
  *      (truncated, arp_malformed), ending for ARP requests and neighbour
- *      solicitations with the neighbour policy (neigh_request());
+ *      solicitations with the LAN's blackhole answer, the sponge's, or the
+ *      neighbour policy (neigh_request());
  *   6. for a frame forwarded by its destination MAC (forward_rule):
- *      broadcast or multicast, unknown_unicast or sponge_mac, hairpin,
- *      dst_port_down;
+ *      broadcast or multicast, unknown_unicast (blackhole for the LAN's
+ *      blackhole MAC, forward()) or sponge_mac, hairpin, dst_port_down;
  *   7. on the way out (egress_rule): dst_mtu, no_buffer;
  *   8. storm, then quarantine (admit_rule), on frames all the others let
  *      through.
@@ -304,6 +305,10 @@ static int forward(const struct burst *b, const struct fab_frame *f, const struc
 
 	if (r == FAB_DROP_sponge_mac)
 		return drop_punt(v, r);
+	/* RFC 7999: the LAN's blackhole MAC is never a provisioned one (the
+	 * loader checks), so the fast path leaves frames to it; 0 means none. */
+	if (r == FAB_DROP_unknown_unicast && m->dst == b->t->lans[m->lan].bh_mac && m->dst != 0)
+		return drop(v, FAB_DROP_blackhole);
 	if (r != PASS)
 		return drop(v, r);
 	return egress(f, m, p, f->len, e->port, e->egress, v, FAB_ACT_FORWARD, OUT_FORWARD);
@@ -432,6 +437,7 @@ static int arp(struct burst *b, const struct fab_frame *f, const struct meta *m,
 	       struct fab_verdict *v, struct plan *p)
 {
 	const uint8_t *a = f->data + m->l2len;
+	const struct fab_t_lan *bh = &b->t->lans[m->lan];
 	uint32_t spa, tpa, owner;
 	uint16_t op;
 	bool probe;
@@ -461,7 +467,9 @@ static int arp(struct burst *b, const struct fab_frame *f, const struct meta *m,
 		return OUT_L2;
 	if ((m->dst & FAB_MAC_GROUP) && m->dst != FAB_MAC_BROADCAST)
 		return drop(v, FAB_DROP_multicast);
-	if (!probe && b->t->nsponged != 0 && sponged4(b->t, a + FAB_ARP_OFF_TPA)) {
+	if (!probe && bh->bh_mac != 0 && tpa == bh->bh_ip4) {
+		out = answer(b, f, m, v, p, bh->bh_mac, f->len);
+	} else if (!probe && b->t->nsponged != 0 && sponged4(b->t, a + FAB_ARP_OFF_TPA)) {
 		out = answer(b, f, m, v, p, b->t->sponge_mac, f->len);
 	} else {
 		owner = ip4_binding(b->t, m->lan, tpa);
@@ -576,6 +584,7 @@ static int nd(struct burst *b, const struct fab_frame *f, const struct meta *m,
 	const uint8_t *ip = f->data + m->l2len, *icmp = ip + icmp_off,
 		      *target = icmp + FAB_ND_OFF_TARGET;
 	const uint8_t *src = ip + FAB_IPV6_OFF_SRC, *dst = ip + FAB_IPV6_OFF_DST;
+	const struct fab_t_lan *bh = &b->t->lans[m->lan];
 	uint32_t len = end - icmp_off, owner;
 	fab_mac_t sll, tll;
 	bool dad;
@@ -612,7 +621,9 @@ static int nd(struct burst *b, const struct fab_frame *f, const struct meta *m,
 		   memcmp(dst + sizeof(ip6_snm_prefix), target + sizeof(ip6_snm_prefix),
 			  FAB_IPV6_ADDR_LEN - sizeof(ip6_snm_prefix)) != 0))
 		return drop(v, FAB_DROP_nd_malformed);
-	if (!dad && b->t->nsponged != 0 && fab_t_sponged(b->t, target)) {
+	if (!dad && bh->bh_has6 && memcmp(target, bh->bh_ip6, sizeof(bh->bh_ip6)) == 0) {
+		out = nd_answer(b, f, m, v, p, bh->bh_mac, icmp_off);
+	} else if (!dad && b->t->nsponged != 0 && fab_t_sponged(b->t, target)) {
 		out = nd_answer(b, f, m, v, p, b->t->sponge_mac, icmp_off);
 	} else {
 		out = neigh_request(b, f, m, v, p, owner, dad, &nd_reasons);

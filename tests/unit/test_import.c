@@ -231,10 +231,14 @@ static void test_ixpm_sample(void **state)
 	assert_string_equal(p->device, "0000:03:00.0");
 	assert_int_equal(p->mode, FAB_PORT_ACCESS);
 	assert_int_equal(p->speed_mbps, 10000);
+	/* rate_limit in Mb/s: a 250 Mb/s sub-rate port on a 10G one. */
+	assert_int_equal(p->rate_bps, 250000000);
+	assert_int_equal(p->rate_burst, 312500);
 	assert_string_equal(p->description, "Example Transit - single port");
 	p = port(m, "port2");
 	assert_string_equal(p->device, "0000:03:00.1");
 	assert_int_equal(p->mode, FAB_PORT_TRUNK); /* dot1q: true */
+	assert_int_equal(p->rate_bps, 0);          /* rate_limit: null */
 	assert_int_equal(p->mtu, 9000);
 	p = port(m, "port5");
 	assert_int_equal(p->nlans, 1);
