@@ -967,6 +967,7 @@ fast_pass(const struct burst *bp, const struct fab_t_port *p, const struct fab_f
 	  struct fab_verdict *verdicts, uint16_t n, uint64_t *octets)
 {
 	struct burst b = *bp; /* a copy the verdicts' stores cannot alias */
+	const struct fab_t_port port = *p; /* the same, for the port's fields */
 	const struct fab_tables *t = b.t;
 	const uint8_t *etypes = t->etype;
 	uint64_t src_key[FAB_BURST_MAX], dst_key[FAB_BURST_MAX];
@@ -991,7 +992,7 @@ fast_pass(const struct burst *bp, const struct fab_t_port *p, const struct fab_f
 		if (unlikely(l3_rule(etypes, fab_rd16(d + FAB_ETH_OFF_TYPE), d + FAB_ETH_HLEN,
 				     len - FAB_ETH_HLEN, m.dst, false, &ec, &at) != PASS))
 			goto leave;
-		if (unlikely(vlan_rule(etypes, p, FAB_PORT_ACCESS, d, len, &m) != PASS))
+		if (unlikely(vlan_rule(etypes, &port, FAB_PORT_ACCESS, d, len, &m) != PASS))
 			goto leave;
 		if (unlikely(group_rule(m.dst) != PASS))
 			goto leave;
@@ -1009,7 +1010,7 @@ fast_pass(const struct burst *bp, const struct fab_t_port *p, const struct fab_f
 
 	const struct fab_t_ent *mac = t->mac;
 	const uint32_t *disp = t->mac_disp;
-	const uint64_t mult = t->mac_mult, lan_key = fab_t_mac_key(p->access_lan, 0);
+	const uint64_t mult = t->mac_mult, lan_key = fab_t_mac_key(port.access_lan, 0);
 	const uint32_t mask = t->mac_mask;
 	const unsigned bshift = t->mac_bshift;
 
