@@ -966,7 +966,7 @@ static __attribute__((noinline)) uint64_t
 fast_pass(const struct burst *bp, const struct fab_t_port *p, const struct fab_frame *frames,
 	  struct fab_verdict *verdicts, uint16_t n, uint64_t *octets)
 {
-	struct burst b = *bp; /* a copy the verdicts' stores cannot alias */
+	struct burst b = *bp;              /* a copy the verdicts' stores cannot alias */
 	const struct fab_t_port port = *p; /* the same, for the port's fields */
 	const struct fab_tables *t = b.t;
 	const uint8_t *etypes = t->etype;
@@ -983,10 +983,10 @@ fast_pass(const struct burst *bp, const struct fab_t_port *p, const struct fab_f
 
 		if (unlikely(len < FAB_ETH_MIN_LEN))
 			goto leave;
-		m.dst = fab_rd_mac_wide(d);
 		/* Nothing to a group is forwarded unedited: ARP and ND are steered or answered. */
-		if (unlikely(m.dst & FAB_MAC_GROUP))
+		if (unlikely(d[0] & FAB_MAC_GROUP_BYTE0))
 			goto leave;
+		m.dst = fab_rd_mac_wide(d);
 		m.dst &= ~FAB_MAC_GROUP; /* no change: says so to the compiler, for the rules */
 		/* The outer EtherType: a tag is not PASS, and vlan_rule then knows it. */
 		if (unlikely(l3_rule(etypes, fab_rd16(d + FAB_ETH_OFF_TYPE), d + FAB_ETH_HLEN,
