@@ -988,9 +988,12 @@ fast_pass(const struct burst *bp, const struct fab_t_port *p, const struct fab_f
 			goto leave;
 		m.dst = fab_rd_mac_wide(d);
 		m.dst &= ~FAB_MAC_GROUP; /* no change: says so to the compiler, for the rules */
-		/* The outer EtherType: a tag is not PASS, and vlan_rule then knows it. */
+		/* The outer EtherType: a tag's class (QINQ) is a drop, so not PASS. The
+		 * drop bit tested again, which l3_rule's PASS already rules out, says so
+		 * to the compiler: vlan_rule's tag tests then fold away. */
 		if (unlikely(l3_rule(etypes, fab_rd16(d + FAB_ETH_OFF_TYPE), d + FAB_ETH_HLEN,
-				     len - FAB_ETH_HLEN, m.dst, false, &ec, &at) != PASS))
+				     len - FAB_ETH_HLEN, m.dst, false, &ec, &at) != PASS ||
+			     (ec & FAB_EC_DROP)))
 			goto leave;
 		if (unlikely(vlan_rule(etypes, &port, FAB_PORT_ACCESS, d, len, &m) != PASS))
 			goto leave;
