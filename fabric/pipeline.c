@@ -970,6 +970,7 @@ fast_pass(const struct burst *bp, const struct fab_t_port *p, const struct fab_f
 	const struct fab_t_port port = *p; /* the same, for the port's fields */
 	const struct fab_tables *t = b.t;
 	const uint8_t *etypes = t->etype;
+	/* The MAC-table keys, LAN included: the second loop holds one register less. */
 	uint64_t src_key[FAB_BURST_MAX], dst_key[FAB_BURST_MAX];
 	uint16_t cand_len[FAB_BURST_MAX];
 	uint64_t left = 0, sum = 0, todo;
@@ -1003,8 +1004,8 @@ fast_pass(const struct burst *bp, const struct fab_t_port *p, const struct fab_f
 		 * token, as that needs a group destination. */
 		if (unlikely(admit_rule(&b, m.dst, ec, false) != PASS))
 			goto leave;
-		dst_key[i] = m.dst;
-		src_key[i] = fab_rd_mac_wide(d + FAB_ETH_ADDR_LEN);
+		dst_key[i] = fab_t_mac_key(port.access_lan, m.dst);
+		src_key[i] = fab_t_mac_key(port.access_lan, fab_rd_mac_wide(d + FAB_ETH_ADDR_LEN));
 		cand_len[i] = (uint16_t)len;
 		continue;
 	leave:
@@ -1013,7 +1014,7 @@ fast_pass(const struct burst *bp, const struct fab_t_port *p, const struct fab_f
 
 	const struct fab_t_ent *mac = t->mac;
 	const uint32_t *disp = t->mac_disp;
-	const uint64_t mult = t->mac_mult, lan_key = fab_t_mac_key(port.access_lan, 0);
+	const uint64_t mult = t->mac_mult;
 	const uint32_t mask = t->mac_mask;
 	const unsigned bshift = t->mac_bshift;
 
@@ -1021,7 +1022,7 @@ fast_pass(const struct burst *bp, const struct fab_t_port *p, const struct fab_f
 	for (; todo != 0; todo &= todo - 1) {
 		unsigned i = (unsigned)__builtin_ctzll(todo);
 		uint32_t len = cand_len[i];
-		uint64_t key = src_key[i] | lan_key;
+		uint64_t key = src_key[i];
 		const struct fab_t_ent *e;
 		fab_mac_t dst;
 		uint8_t tag;
@@ -1031,8 +1032,8 @@ fast_pass(const struct burst *bp, const struct fab_t_port *p, const struct fab_f
 		if (unlikely(src_rule(e, key, b.in_port) != PASS))
 			goto miss;
 		/* The first loop left every group destination. */
-		dst = dst_key[i] & ~FAB_MAC_GROUP;
-		key = dst | lan_key;
+		key = dst_key[i];
+		dst = fab_t_mac_of_key(key) & ~FAB_MAC_GROUP;
 		e = &mac[fab_t_mac_slot_by(mult, disp, bshift, mask, key)];
 		if (unlikely(forward_rule(&b, dst, key, e) != PASS))
 			goto miss;
