@@ -977,9 +977,11 @@ static __attribute__((noinline)) uint64_t
 fast_pass(const struct burst *bp, const struct fab_t_port *p, const struct fab_frame *frames,
 	  struct fab_verdict *verdicts, uint16_t n, uint64_t *octets)
 {
-	struct burst b = *bp; /* a copy the verdicts' stores cannot alias */
+	struct burst b = *bp;              /* a copy the verdicts' stores cannot alias */
+	const struct fab_t_port port = *p; /* the same, for the port's fields */
 	const struct fab_tables *t = b.t;
 	const uint8_t *etypes = t->etype;
+	/* The MAC-table keys, LAN included: the second loop holds one register less. */
 	uint64_t src_key[FAB_BURST_MAX], dst_key[FAB_BURST_MAX];
 	uint16_t cand_len[FAB_BURST_MAX];
 	uint64_t left = 0, sum = 0, todo;
@@ -993,16 +995,19 @@ fast_pass(const struct burst *bp, const struct fab_t_port *p, const struct fab_f
 
 		if (unlikely(len < FAB_ETH_MIN_LEN))
 			goto leave;
-		m.dst = fab_rd_mac_wide(d);
 		/* Nothing to a group is forwarded unedited: ARP and ND are steered or answered. */
-		if (unlikely(m.dst & FAB_MAC_GROUP))
+		if (unlikely(d[0] & FAB_MAC_GROUP_BYTE0))
 			goto leave;
+		m.dst = fab_rd_mac_wide(d);
 		m.dst &= ~FAB_MAC_GROUP; /* no change: says so to the compiler, for the rules */
-		/* The outer EtherType: a tag is not PASS, and vlan_rule then knows it. */
+		/* The outer EtherType: a tag's class (QINQ) is a drop, so not PASS. The
+		 * drop bit tested again, which l3_rule's PASS already rules out, says so
+		 * to the compiler: vlan_rule's tag tests then fold away. */
 		if (unlikely(l3_rule(etypes, fab_rd16(d + FAB_ETH_OFF_TYPE), d + FAB_ETH_HLEN,
-				     len - FAB_ETH_HLEN, m.dst, false, &ec, &at) != PASS))
+				     len - FAB_ETH_HLEN, m.dst, false, &ec, &at) != PASS ||
+			     (ec & FAB_EC_DROP)))
 			goto leave;
-		if (unlikely(vlan_rule(etypes, p, FAB_PORT_ACCESS, d, len, &m) != PASS))
+		if (unlikely(vlan_rule(etypes, &port, FAB_PORT_ACCESS, d, len, &m) != PASS))
 			goto leave;
 		if (unlikely(group_rule(m.dst) != PASS))
 			goto leave;
@@ -1010,8 +1015,8 @@ fast_pass(const struct burst *bp, const struct fab_t_port *p, const struct fab_f
 		 * token, as that needs a group destination. */
 		if (unlikely(admit_rule(&b, m.dst, ec, false) != PASS))
 			goto leave;
-		dst_key[i] = m.dst;
-		src_key[i] = fab_rd_mac_wide(d + FAB_ETH_ADDR_LEN);
+		dst_key[i] = fab_t_mac_key(port.access_lan, m.dst);
+		src_key[i] = fab_t_mac_key(port.access_lan, fab_rd_mac_wide(d + FAB_ETH_ADDR_LEN));
 		cand_len[i] = (uint16_t)len;
 		continue;
 	leave:
@@ -1020,7 +1025,7 @@ fast_pass(const struct burst *bp, const struct fab_t_port *p, const struct fab_f
 
 	const struct fab_t_ent *mac = t->mac;
 	const uint32_t *disp = t->mac_disp;
-	const uint64_t mult = t->mac_mult, lan_key = fab_t_mac_key(p->access_lan, 0);
+	const uint64_t mult = t->mac_mult;
 	const uint32_t mask = t->mac_mask;
 	const unsigned bshift = t->mac_bshift;
 
@@ -1028,7 +1033,7 @@ fast_pass(const struct burst *bp, const struct fab_t_port *p, const struct fab_f
 	for (; todo != 0; todo &= todo - 1) {
 		unsigned i = (unsigned)__builtin_ctzll(todo);
 		uint32_t len = cand_len[i];
-		uint64_t key = src_key[i] | lan_key;
+		uint64_t key = src_key[i];
 		const struct fab_t_ent *e;
 		fab_mac_t dst;
 		uint8_t tag;
@@ -1038,8 +1043,8 @@ fast_pass(const struct burst *bp, const struct fab_t_port *p, const struct fab_f
 		if (unlikely(src_rule(e, key, b.in_port) != PASS))
 			goto miss;
 		/* The first loop left every group destination. */
-		dst = dst_key[i] & ~FAB_MAC_GROUP;
-		key = dst | lan_key;
+		key = dst_key[i];
+		dst = fab_t_mac_of_key(key) & ~FAB_MAC_GROUP;
 		e = &mac[fab_t_mac_slot_by(mult, disp, bshift, mask, key)];
 		if (unlikely(forward_rule(&b, dst, key, e) != PASS))
 			goto miss;

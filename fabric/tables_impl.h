@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "pipeline.h"
+#include "proto.h"
 #include "tables.h"
 
 #define FAB_T_EMPTY  UINT64_MAX /* no real key has lan bits 0xffff */
@@ -137,6 +138,12 @@ struct fab_tables {
 static inline uint64_t fab_t_mac_key(uint16_t lan, fab_mac_t mac)
 {
 	return (uint64_t)lan << 48 | mac;
+}
+
+/* The MAC of a key: its low 48 bits, every bit of the broadcast address. */
+static inline fab_mac_t fab_t_mac_of_key(uint64_t key)
+{
+	return key & FAB_MAC_BROADCAST;
 }
 
 static inline uint64_t fab_t_ip4_key(uint16_t lan, uint32_t addr)
