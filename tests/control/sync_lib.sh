@@ -217,6 +217,8 @@ refused() {
 		fail "$2: peerlan_sync_failures_total{reason=\"$1\"} not counted"
 	pl --json show events | jq -r '.events[] | select(.type == "sync-refused") | .text' |
 		grep -qF "${why:0:40}" || fail "$2: no event"
-	pl show sync | grep -q "reason: *$1" || fail "$2: show sync text: $(pl show sync)"
+	pl show sync >"$tmp/sync.txt"
+	grep -q "reason: *$1" "$tmp/sync.txt" && grep -qF "${why:0:40}" "$tmp/sync.txt" ||
+		fail "$2: show sync text: $(cat "$tmp/sync.txt")"
 }
 
