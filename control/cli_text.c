@@ -718,7 +718,7 @@ void ctl_render_config_history(const struct ctl_request *req, const json_t *r, F
 
 void ctl_render_sync(const struct ctl_request *req, const json_t *r, FILE *out)
 {
-	char b1[CLEAN_MAX], b2[CLEAN_MAX];
+	char b1[CLEAN_MAX], b2[CLEAN_MAX], b3[CLEAN_MAX];
 	const json_t *v;
 	const char *k;
 
@@ -735,7 +735,7 @@ void ctl_render_sync(const struct ctl_request *req, const json_t *r, FILE *out)
 	fprintf(out, "result:       %s\n", str(r, "result", b1));
 	if (json_object_get(r, "reason"))
 		fprintf(out, "reason:       %s (%s)\n  %s\n", str(r, "reason", b1),
-			str(r, "reason_help", b2), str(r, "why", b1));
+			str(r, "reason_help", b2), str(r, "why", b3));
 	render_errors(json_object_get(r, "errors"), out);
 	if (json_object_get(r, "pending"))
 		fprintf(out, "held back:    %s; `config sync accept` applies it\n",
