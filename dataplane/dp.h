@@ -83,16 +83,44 @@ struct dp_worker {
 	const struct fab_tables *punt_tables;
 	struct fab_bucket *storm;      /* FAB_STORM__COUNT per port, the pipeline's */
 	struct dp_sflow_worker *sflow; /* sampling state (dp_sflow.h) */
+	/* LAG ports whose bonding device must see a TX burst every 100 ms for
+	 * its LACPDUs to leave (dp_lag.c), idle or not: the first worker's. */
+	uint16_t *lag_eth;
+	uint16_t nlag;
+	uint64_t lag_next; /* TSC of the next empty burst */
 	/* Per rxq: bursts that came back short, so the queue was empty then
 	 * (dp_missed.c), and what the main lcore saw of it at its last poll. */
 	uint64_t rx_empty[DP_RXQ_MAX] __rte_cache_aligned;
 	uint64_t rx_empty_seen[DP_RXQ_MAX] __rte_cache_aligned;
 } __rte_cache_aligned;
 
+/* One link of a LAG port (dp_lag.c): written by the main lcore only. */
+struct dp_link {
+	uint16_t eth_port;
+	bool hotplugged;
+	char ifname[IF_NAMESIZE]; /* as dp_port's: a driver that always says link up */
+	int if_err;
+	bool carrier;
+	bool bundled;                       /* collecting and distributing on both sides */
+	bool selected;                      /* the driver's LACP selection */
+	uint8_t actor_state, partner_state; /* 802.1AX state bits */
+	uint16_t actor_key, partner_key;
+	uint8_t actor_system[6], partner_system[6];
+	uint16_t agg_port;
+	uint32_t bundle_changes; /* joins and leaves seen */
+	char why[64];            /* why not bundled; "" when it is */
+};
+
 /* A port of the fabric, fixed for the life of the process. */
 struct dp_port {
 	char name[FAB_NAME_MAX];
-	char device[FAB_DEVICE_MAX];
+	char device[FAB_DEVICE_MAX]; /* for a LAG, its bonding device's name */
+	/* A LAG (lag.nlinks > 0): eth_port is its bonding device. */
+	struct fab_lag lag;
+	struct dp_link links[FAB_LAG_LINKS_MAX];
+	bool bonded;      /* the bonding device exists: free it on stop */
+	uint8_t nbundled; /* links in the bundle at the last poll */
+	bool polled;      /* nbundled has been read once */
 	uint16_t eth_port;
 	bool hotplugged; /* we probed it, so we remove it on exit */
 	bool started;
@@ -210,6 +238,20 @@ void dp_ports_poll_link(struct dp *dp);
 void dp_missed_start(struct dp *dp, uint16_t port);
 void dp_missed_poll(struct dp *dp);
 void dp_missed_fini(struct dp *dp);
+/* The ethdev name of a device string (its first field, PCI names canonical). */
+void dp_device_name(const char *device, char *name, size_t len);
+/* Whether kernel interface ifname is up with carrier; *err: last error, logged once. */
+bool dp_kernel_running(struct dp *dp, const char *ifname, int *err);
+/*
+ * LAG ports (dp_lag.c), main lcore only. attach: probes the links and creates
+ * the bonding device in p->eth_port (configured and started like any port
+ * afterwards); detach: frees it and removes the links it probed. poll:
+ * refreshes each link's LACP state, logs links joining and leaving the
+ * bundle, and returns whether at least min-links are in it.
+ */
+int dp_lag_attach(struct dp *dp, struct dp_port *p);
+void dp_lag_detach(struct dp_port *p);
+bool dp_lag_poll(struct dp *dp, uint16_t port);
 /* The value of devarg `key` (",key=value") in device, into buf; 0, -ENOENT or -ENAMETOOLONG. */
 int dp_devarg(const char *device, const char *key, char *buf, size_t len);
 

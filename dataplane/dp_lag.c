@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * LAG ports on DPDK's bonding driver. A LAG is one ethdev to the rest of the
+ * dataplane (the bond); its links are the bond's slaves, which nothing else
+ * touches. In 802.3ad mode the driver runs LACP itself: LACPDUs and Marker
+ * frames arriving on a link are taken out in the bond's RX burst and never
+ * reach the pipeline, and its own LACPDUs go out in the bond's TX burst,
+ * which the workers call even when idle (dp_worker.c).
+ *
+ * The main lcore polls each link's LACP state (dp_lag_poll): the links
+ * collecting and distributing, the partner, and min-links, under which the
+ * LAG is down for the fabric however many links have carrier.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_dev.h>
+#include <rte_eth_bond.h>
+#include <rte_eth_bond_8023ad.h>
+#include <rte_ethdev.h>
+
+#include "dp.h"
+
+#define LACP_UP (STATE_SYNCHRONIZATION | STATE_COLLECTING | STATE_DISTRIBUTING)
+
+static uint8_t bond_mode(const struct fab_lag *lag)
+{
+	/* "on": a static bundle, no LACP; the same hash picks the link. */
+	return lag->lacp == FAB_LACP_ON ? BONDING_MODE_BALANCE : BONDING_MODE_8023AD;
+}
+
+static uint8_t bond_policy(enum fab_lag_hash h)
+{
+	switch (h) {
+	case FAB_LAG_HASH_L2:
+		return BALANCE_XMIT_POLICY_LAYER2;
+	case FAB_LAG_HASH_L34:
+		return BALANCE_XMIT_POLICY_LAYER34;
+	case FAB_LAG_HASH_L23:
+	default:
+		return BALANCE_XMIT_POLICY_LAYER23;
+	}
+}
+
+/* Finds or probes one link; its ethdev id in *id. */
+static int link_attach(struct dp_port *p, uint8_t k, uint16_t *id)
+{
+	char name[FAB_DEVICE_MAX];
+	int rc;
+
+	dp_device_name(p->lag.links[k], name, sizeof(name));
+	if (rte_eth_dev_get_port_by_name(name, id) == 0)
+		return 0;
+	rc = rte_dev_probe(p->lag.links[k]);
+	if (rc < 0) {
+		dp_log("port %s: link %s cannot be probed (%s); the driver's reason, if it gave "
+		       "one, is logged above",
+		       p->name, p->lag.links[k], strerror(-rc));
+		return rc;
+	}
+	p->links[k].hotplugged = true;
+	if (rte_eth_dev_get_port_by_name(name, id) != 0) {
+		dp_log("port %s: link %s probed but no ethdev port is named '%s'", p->name,
+		       p->lag.links[k], name);
+		return -ENODEV;
+	}
+	return 0;
+}
+
+/* The LACP timers of the configured rate, in the driver's terms. */
+static int lag_lacp_setup(struct dp_port *p)
+{
+	struct rte_eth_bond_8023ad_conf conf;
+	int rc = rte_eth_bond_8023ad_conf_get(p->eth_port, &conf);
+
+	if (rc < 0)
+		return rc;
+	if (p->lag.rate == FAB_LACP_SLOW) {
+		conf.fast_periodic_ms = 29000;
+		conf.short_timeout_ms = 90000;
+	}
+	/* Links of one partner system and key, the most ports first: what
+	 * IEEE 802.1AX expects, and stable across a link coming back. */
+	conf.agg_selection = AGG_COUNT;
+	rc = rte_eth_bond_8023ad_setup(p->eth_port, &conf);
+	if (rc == 0)
+		rc = rte_eth_bond_8023ad_agg_selection_set(p->eth_port, AGG_COUNT);
+	if (rc == 0 && p->lag.lacp == FAB_LACP_PASSIVE)
+		dp_log("port %s: LACP passive runs as active (DPDK's 802.3ad always sends); "
+		       "it aggregates with active and passive partners alike",
+		       p->name);
+	return rc;
+}
+
+int dp_lag_attach(struct dp *dp, struct dp_port *p)
+{
+	char name[RTE_ETH_NAME_MAX_LEN];
+	int socket, rc;
+	uint16_t id;
+
+	for (uint8_t k = 0; k < p->lag.nlinks; k++)
+		p->links[k].eth_port = RTE_MAX_ETHPORTS;
+	for (uint8_t k = 0; k < p->lag.nlinks; k++) {
+		rc = link_attach(p, k, &id);
+		if (rc < 0)
+			return rc;
+		for (uint16_t i = 0; i < dp->nports; i++) {
+			const struct dp_port *q = &dp->ports[i];
+			bool used = q->eth_port == id;
+
+			for (uint8_t j = 0; j < q->lag.nlinks; j++)
+				used |= q->links[j].eth_port == id;
+			if (used) {
+				dp_log(
+				    "port %s: link %s is ethdev port %u, already used by port %s",
+				    p->name, p->lag.links[k], id, q->name);
+				return -EEXIST;
+			}
+		}
+		p->links[k].eth_port = id;
+	}
+	socket = rte_eth_dev_socket_id(p->links[0].eth_port);
+	snprintf(name, sizeof(name), "net_bonding_peerlan%u", (unsigned)(p - dp->ports));
+	rc = rte_eth_bond_create(name, bond_mode(&p->lag), (uint8_t)(socket < 0 ? 0 : socket));
+	if (rc < 0) {
+		dp_log("port %s: cannot create its bonding device %s: %s", p->name, name,
+		       strerror(-rc));
+		return rc;
+	}
+	p->eth_port = (uint16_t)rc;
+	p->bonded = true;
+	snprintf(p->device, sizeof(p->device), "%s", name);
+	for (uint8_t k = 0; k < p->lag.nlinks; k++) {
+		rc = rte_eth_bond_slave_add(p->eth_port, p->links[k].eth_port);
+		if (rc < 0) {
+			dp_log("port %s: cannot add link %s to the bond: %s", p->name,
+			       p->lag.links[k], strerror(-rc));
+			return rc;
+		}
+	}
+	rc = rte_eth_bond_xmit_policy_set(p->eth_port, bond_policy(p->lag.hash));
+	if (rc == 0 && p->lag.lacp != FAB_LACP_ON)
+		rc = lag_lacp_setup(p);
+	if (rc < 0)
+		dp_log("port %s: cannot set up the bond's hash or LACP: %s", p->name,
+		       strerror(-rc));
+	return rc;
+}
+
+void dp_lag_detach(struct dp_port *p)
+{
+	char name[RTE_ETH_NAME_MAX_LEN];
+
+	if (p->bonded && rte_eth_dev_get_name_by_port(p->eth_port, name) == 0)
+		rte_eth_bond_free(name);
+	p->bonded = false;
+	for (uint8_t k = 0; k < p->lag.nlinks; k++) {
+		struct rte_eth_dev_info info;
+		struct dp_link *l = &p->links[k];
+
+		if (l->hotplugged && rte_eth_dev_is_valid_port(l->eth_port) &&
+		    rte_eth_dev_info_get(l->eth_port, &info) == 0) {
+			rte_eth_dev_close(l->eth_port);
+			rte_dev_remove(info.device);
+		}
+		l->hotplugged = false;
+		l->eth_port = RTE_MAX_ETHPORTS;
+	}
+}
+
+/* Why a link is not in the bundle, in words for the log and the CLI. */
+static const char *link_reason(const struct dp_link *l, const struct dp_link *agg)
+{
+	if (!l->carrier)
+		return "no carrier";
+	if (l->actor_state & STATE_DEFAULTED)
+		return "no LACPDU from a partner";
+	if (agg != NULL && agg != l &&
+	    (memcmp(agg->partner_system, l->partner_system, 6) != 0 ||
+	     agg->partner_key != l->partner_key))
+		return "partner system or key differs from the bundle's";
+	if (!(l->partner_state & STATE_SYNCHRONIZATION))
+		return "partner not in sync";
+	return "waiting for the partner to collect and distribute";
+}
+
+static void link_read(struct dp *dp, struct dp_port *p, uint8_t k)
+{
+	struct dp_link *l = &p->links[k];
+	struct rte_eth_bond_8023ad_slave_info info;
+	struct rte_eth_link link;
+
+	memset(&link, 0, sizeof(link));
+	l->carrier =
+	    rte_eth_link_get_nowait(l->eth_port, &link) == 0 && link.link_status == RTE_ETH_LINK_UP;
+	if (l->ifname[0] != '\0' && l->carrier)
+		l->carrier = dp_kernel_running(dp, l->ifname, &l->if_err);
+	if (p->lag.lacp == FAB_LACP_ON) {
+		l->actor_state = l->carrier ? LACP_UP : 0;
+		l->partner_state = l->actor_state;
+		return;
+	}
+	if (rte_eth_bond_8023ad_slave_info(p->eth_port, l->eth_port, &info) != 0)
+		return;
+	l->actor_state = info.actor_state;
+	l->partner_state = info.partner_state;
+	l->actor_key = rte_be_to_cpu_16(info.actor.key);
+	l->partner_key = rte_be_to_cpu_16(info.partner.key);
+	memcpy(l->actor_system, info.actor.system.addr_bytes, 6);
+	memcpy(l->partner_system, info.partner.system.addr_bytes, 6);
+	l->agg_port = info.agg_port_id;
+	l->selected = info.selected == SELECTED;
+}
+
+static bool link_bundled(const struct dp_link *l)
+{
+	return l->carrier && (l->actor_state & LACP_UP) == LACP_UP &&
+	       (l->partner_state & (STATE_COLLECTING | STATE_DISTRIBUTING)) ==
+		   (STATE_COLLECTING | STATE_DISTRIBUTING);
+}
+
+bool dp_lag_poll(struct dp *dp, uint16_t port)
+{
+	struct dp_port *p = &dp->ports[port];
+	const struct dp_link *agg = NULL;
+	uint8_t n = 0;
+
+	for (uint8_t k = 0; k < p->lag.nlinks; k++)
+		link_read(dp, p, k);
+	/* The aggregator the most links chose: links outside it say why. */
+	for (uint8_t k = 0; k < p->lag.nlinks && agg == NULL; k++)
+		if (link_bundled(&p->links[k]))
+			agg = &p->links[k];
+	for (uint8_t k = 0; k < p->lag.nlinks; k++) {
+		struct dp_link *l = &p->links[k];
+		bool in = link_bundled(l);
+
+		n += in;
+		if (in != l->bundled) {
+			l->bundle_changes++;
+			if (in)
+				dp_log("port %s: link %s joined the bundle", p->name,
+				       p->lag.links[k]);
+			else
+				dp_log("port %s: link %s left the bundle: %s", p->name,
+				       p->lag.links[k], link_reason(l, agg));
+		}
+		l->bundled = in;
+		snprintf(l->why, sizeof(l->why), "%s", in ? "" : link_reason(l, agg));
+	}
+	if ((n >= p->lag.min_links) != (p->nbundled >= p->lag.min_links) || !p->polled)
+		dp_log("port %s: %u of %u link(s) in the bundle, min-links %u: LAG %s", p->name, n,
+		       p->lag.nlinks, p->lag.min_links, n >= p->lag.min_links ? "up" : "down");
+	p->nbundled = n;
+	p->polled = true;
+	return n >= p->lag.min_links;
+}
