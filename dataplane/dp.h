@@ -101,8 +101,9 @@ struct dp_link {
 	char ifname[IF_NAMESIZE]; /* as dp_port's: a driver that always says link up */
 	int if_err;
 	bool carrier;
-	bool bundled;                       /* collecting and distributing on both sides */
-	bool selected;                      /* the driver's LACP selection */
+	bool in_bond;  /* a slave of the bond now (dp_lag.c takes it out without carrier) */
+	bool bundled;  /* collecting and distributing on both sides */
+	bool selected; /* the driver's LACP selection */
 	uint8_t actor_state, partner_state; /* 802.1AX state bits */
 	uint16_t actor_key, partner_key;
 	uint8_t actor_system[6], partner_system[6];

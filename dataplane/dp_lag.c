@@ -138,6 +138,7 @@ int dp_lag_attach(struct dp *dp, struct dp_port *p)
 			       p->lag.links[k], strerror(-rc));
 			return rc;
 		}
+		p->links[k].in_bond = true;
 	}
 	rc = rte_eth_bond_xmit_policy_set(p->eth_port, bond_policy(p->lag.hash));
 	if (rc == 0 && p->lag.lacp != FAB_LACP_ON)
@@ -185,6 +186,36 @@ static const char *link_reason(const struct dp_link *l, const struct dp_link *ag
 	return "waiting for the partner to collect and distribute";
 }
 
+/*
+ * A link whose driver reports link up whatever its kernel interface does
+ * (net_af_packet, net_af_xdp) would stay in the bond, its flows sent into
+ * a dead cable, until LACP times out (90 s with the partner's slow rate):
+ * the bond loses such a link with its carrier and takes it back with it,
+ * as it does by itself for a NIC's link.
+ */
+static void link_follow_carrier(struct dp_port *p, uint8_t k)
+{
+	struct dp_link *l = &p->links[k];
+	int rc;
+
+	if (l->carrier == l->in_bond)
+		return;
+	if (l->carrier)
+		rc = rte_eth_bond_slave_add(p->eth_port, l->eth_port);
+	else
+		rc = rte_eth_bond_slave_remove(p->eth_port, l->eth_port);
+	if (rc < 0) {
+		dp_log("port %s: cannot %s link %s: %s", p->name,
+		       l->carrier ? "take back" : "take out", p->lag.links[k], strerror(-rc));
+		return;
+	}
+	l->in_bond = l->carrier;
+	if (!l->in_bond) {
+		l->actor_state = 0;
+		l->partner_state = 0;
+	}
+}
+
 static void link_read(struct dp *dp, struct dp_port *p, uint8_t k)
 {
 	struct dp_link *l = &p->links[k];
@@ -194,14 +225,17 @@ static void link_read(struct dp *dp, struct dp_port *p, uint8_t k)
 	memset(&link, 0, sizeof(link));
 	l->carrier =
 	    rte_eth_link_get_nowait(l->eth_port, &link) == 0 && link.link_status == RTE_ETH_LINK_UP;
-	if (l->ifname[0] != '\0' && l->carrier)
-		l->carrier = dp_kernel_running(dp, l->ifname, &l->if_err);
+	if (l->ifname[0] != '\0') {
+		if (l->carrier)
+			l->carrier = dp_kernel_running(dp, l->ifname, &l->if_err);
+		link_follow_carrier(p, k);
+	}
 	if (p->lag.lacp == FAB_LACP_ON) {
 		l->actor_state = l->carrier ? LACP_UP : 0;
 		l->partner_state = l->actor_state;
 		return;
 	}
-	if (rte_eth_bond_8023ad_slave_info(p->eth_port, l->eth_port, &info) != 0)
+	if (!l->in_bond || rte_eth_bond_8023ad_slave_info(p->eth_port, l->eth_port, &info) != 0)
 		return;
 	l->actor_state = info.actor_state;
 	l->partner_state = info.partner_state;

@@ -144,6 +144,7 @@ int dp_apply_model(struct dp *dp, struct fab_model *m, char *why, size_t whylen)
 	}
 	for (uint16_t i = 0; i < dp->nports; i++) {
 		dp->admin_up[i] = m->ports[i].admin_up;
+		dp->ports[i].lag.min_links = m->ports[i].lag.min_links;
 		dp_port_oper_update(dp, i);
 	}
 	fab_model_destroy(dp->model);

@@ -1103,10 +1103,12 @@ static void check_device_unused(struct loader *l, yaml_node_t *n, const struct f
 			continue;
 		if (q == port)
 			err(l, n, "link '%s' is listed twice in LAG '%s'", dev, port->name);
-		else
-			err(l, n,
-			    "device '%s' of port '%s' is already used by port '%s' at line %u", dev,
+		else if (dev == port->device)
+			err(l, n, "device of port '%s' is already used by port '%s' at line %u",
 			    port->name, q->name, l->port_device_line[j]);
+		else
+			err(l, n, "link '%s' of LAG '%s' is already used by port '%s' at line %u",
+			    dev, port->name, q->name, l->port_device_line[j]);
 		return;
 	}
 }

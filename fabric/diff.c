@@ -111,6 +111,15 @@ static void lan_fields(const struct fab_lan *lan, struct fields *f)
 	put(f, "neighbor-policy", "%s", fab_neigh_policy_name(lan->neigh));
 }
 
+/* A LAG's min-links changes live; its links, LACP mode, rate and hash are the driver's at start. */
+static bool lag_links_equal(const struct fab_lag *a, const struct fab_lag *b)
+{
+	struct fab_lag x = *b;
+
+	x.min_links = a->min_links;
+	return fab_lag_equal(a, &x);
+}
+
 static void port_fields(const struct fab_model *m, const struct fab_port *p, struct fields *f)
 {
 	char lans[VALUE_MAX] = "";
@@ -368,7 +377,7 @@ size_t fab_model_restart_reasons(const struct fab_model *a, const struct fab_mod
 			reason(fn, arg, "port %s (%s) added: " FIXED, p->name, p->device);
 			n++;
 		} else if (strcmp(a->ports[i].device, p->device) != 0 ||
-			   !fab_lag_equal(&a->ports[i].lag, &p->lag)) {
+			   !lag_links_equal(&a->ports[i].lag, &p->lag)) {
 			char from[FAB_DEVICE_MAX], to[FAB_DEVICE_MAX];
 
 			reason(fn, arg, "port %s: device %s -> %s: " FIXED, p->name,
