@@ -1,0 +1,290 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# A LAG negotiated with LACP against an independent implementation: DPDK's
+# testpmd with a net_bonding 802.3ad port over two veths. Member 1's router
+# (namespace m1) sits behind testpmd, which forwards between it and its bond
+# (io forwarding), as a member's switch would; member 2 is on a plain port.
+#
+#   m1 -- testpmd [bond: B0 B1] == A0 A1 [peerlan LAG lag1] peerlan p2 -- m2
+#
+# Checked: both sides collecting and distributing on both links; traffic
+# crosses; flows spread over both links by the hash in each direction; a
+# link cut mid-traffic (measured loss, reported); min-links 2 takes the LAG
+# down with one link and up again with both (live reload); LACP on the plain
+# port is still dropped and counted as a forbidden protocol.
+# Usage: lag_testpmd_e2e.sh DATAPLANE (as root)
+set -uo pipefail
+
+dataplane=$(realpath "$1")
+[[ $(id -u) == 0 ]] || { echo "needs root for network namespaces: skipped"; exit 77; }
+for tool in dpdk-testpmd jq ip ping ethtool clang; do
+	command -v $tool >/dev/null || { echo "$tool is not installed: skipped"; exit 77; }
+done
+/usr/bin/python3 -c 'import scapy' 2>/dev/null || { echo "scapy is not installed: skipped"; exit 77; }
+
+id=lgt$(printf '%04x' $(($$ % 65536)))
+tmp=$(mktemp -d "/tmp/$id.XXXX")
+dp_pid='' tp_pid='' holder=''
+passed=0 failed=0
+
+cleanup() {
+	[[ -n $dp_pid ]] && kill "$dp_pid" 2>/dev/null
+	[[ -n $tp_pid ]] && kill "$tp_pid" 2>/dev/null
+	[[ -n $holder ]] && kill "$holder" 2>/dev/null
+	wait 2>/dev/null
+	for k in 0 1; do ip link del "${id}a$k" 2>/dev/null; done
+	ip link del "${id}c" 2>/dev/null
+	for n in tp m1 m2; do ip netns del "$id$n" 2>/dev/null; done
+	rm -rf "/var/run/dpdk/${id}d" "/var/run/dpdk/${id}t"
+	if ((failed > 0)); then
+		echo "# the dataplane's log:"; sed 's/^/#   /' "$tmp/dp.log"
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+check() { # check WHAT COMMAND...
+	local what=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		echo "ok - $what"; passed=$((passed + 1)); [[ -n $out ]] && sed 's/^/#   /' <<<"$out"
+		return 0
+	fi
+	echo "FAIL - $what"; sed 's/^/    /' <<<"$out"; failed=$((failed + 1))
+	return 1
+}
+wait_for() { # wait_for SECONDS COMMAND...
+	local end=$((SECONDS + $1))
+	shift
+	until "$@" >/dev/null 2>&1; do
+		((SECONDS < end)) || return 1
+		sleep 0.2
+	done
+}
+
+# --- the lab
+source "$(dirname "$0")/../../scripts/lab.sh"
+LAB_DIR=$tmp lab_build_pad || { echo "cannot build the padding program: skipped"; exit 77; }
+member_ns() { # member_ns NS IF MAC IP
+	ip -n "$1" link set "$2" address "$3"
+	ip netns exec "$1" sysctl -qw "net.ipv6.conf.$2.disable_ipv6=1"
+	ip -n "$1" addr add "$4/24" dev "$2"
+	ip -n "$1" link set "$2" up
+	ip -n "$1" link set lo up
+	ip netns exec "$1" ethtool -K "$2" tx off sg off tso off gso off >/dev/null
+	tc -n "$1" qdisc add dev "$2" clsact
+	tc -n "$1" filter add dev "$2" egress bpf direct-action obj "$tmp/pad60.o" sec tc
+}
+for n in tp m1 m2; do ip netns add "$id$n"; done
+for k in 0 1; do
+	ip link add "${id}a$k" type veth peer name "b$k" netns "${id}tp"
+	sysctl -qw "net.ipv4.conf.${id}a$k.arp_ignore=8" "net.ipv6.conf.${id}a$k.disable_ipv6=1"
+	ip link set "${id}a$k" up
+	ip netns exec "${id}tp" sysctl -qw "net.ipv6.conf.b$k.disable_ipv6=1"
+	ip -n "${id}tp" link set "b$k" up
+done
+ip link add e0 netns "${id}tp" type veth peer name eth0 netns "${id}m1"
+ip netns exec "${id}tp" sysctl -qw net.ipv6.conf.e0.disable_ipv6=1
+ip -n "${id}tp" link set e0 up
+member_ns "${id}m1" eth0 02:00:00:00:00:01 192.0.2.1
+ip link add "${id}c" type veth peer name eth0 netns "${id}m2"
+sysctl -qw "net.ipv4.conf.${id}c.arp_ignore=8" "net.ipv6.conf.${id}c.disable_ipv6=1"
+ip link set "${id}c" up
+member_ns "${id}m2" eth0 02:00:00:00:00:02 192.0.2.2
+
+config() { # config MIN_LINKS
+	cat <<YAML
+fabric: {name: lag-e2e}
+management: {control-socket: $tmp/dp.sock, cli-socket: $tmp/cli.sock,
+             cli-readonly-socket: $tmp/cli-ro.sock, state-dir: $tmp/state, metrics: "off"}
+lans:
+  - {name: peering, vlan: 100, ipv4: 192.0.2.0/24}
+ports:
+  - name: lag1
+    lag:
+      links: ["net_af_packet10,iface=${id}a0", "net_af_packet11,iface=${id}a1"]
+      lacp: active
+      rate: fast
+      min-links: $1
+      hash: l34
+    lans: [peering]
+  - {name: p2, device: "net_af_packet12,iface=${id}c", lans: [peering]}
+members:
+  - asn: 64501
+    name: M1
+    connections:
+      - {port: lag1, lans: [{lan: peering, macs: ["02:00:00:00:00:01"], ipv4: [192.0.2.1]}]}
+  - asn: 64502
+    name: M2
+    connections:
+      - {port: p2, lans: [{lan: peering, macs: ["02:00:00:00:00:02"], ipv4: [192.0.2.2]}]}
+YAML
+}
+config 1 >"$tmp/peerlan.yaml"
+"$dataplane" --no-huge -m 512 --no-pci --file-prefix "${id}d" -l 0,1 --log-level='*:warning' \
+	-- -c "$tmp/peerlan.yaml" >"$tmp/dp.log" 2>&1 &
+dp_pid=$!
+
+# testpmd reads its commands from a FIFO held open for its whole life.
+mkfifo "$tmp/tp.in"
+sleep 1000000 >"$tmp/tp.in" &
+holder=$!
+ip netns exec "${id}tp" stdbuf -oL dpdk-testpmd --no-huge -m 512 --no-pci --file-prefix "${id}t" -l 0,1 \
+	--vdev net_af_packet0,iface=b0 --vdev net_af_packet1,iface=b1 --vdev net_af_packet2,iface=e0 \
+	-- -i --no-lsc-interrupt --total-num-mbufs=8192 <"$tmp/tp.in" >>"$tmp/tp.log" 2>&1 &
+tp_pid=$!
+exec 9>"$tmp/tp.in"
+tp() { echo "$*" >&9; }
+tp_said() { grep -q -- "$1" "$tmp/tp.log"; }
+wait_for 30 tp_said "testpmd>" || { echo "FAIL - testpmd did not start"; cat "$tmp/tp.log"; exit 1; }
+# From here a failed step is reported and the test goes on.
+tp "create bonded device 4 0"
+wait_for 10 tp_said "Using mode 4"
+tp "add bonding slave 0 3"
+tp "add bonding slave 1 3"
+tp "set bonding mac_addr 3 02:00:00:00:00:fe"
+tp "set bonding balance_xmit_policy 3 l34"
+tp "port start 3"
+tp "set portlist 2,3"
+tp "set fwd io"
+tp "start"
+
+tel() { # tel COMMAND: the dataplane's telemetry answer, as JSON
+	/usr/bin/python3 - "/var/run/dpdk/${id}d/dpdk_telemetry.v2" "$1" <<'PY'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.connect(sys.argv[1])
+s.recv(16384)
+s.send(sys.argv[2].encode())
+print(json.dumps(json.loads(s.recv(1 << 20))))
+PY
+}
+lag() { tel /peerlan/lag,lag1 | jq -r ".[\"/peerlan/lag\"]$1"; }
+bundled() { [[ $(lag .links_bundled) == "$1" ]]; }
+link_ctr() { lag ".link$1.$2"; }
+
+# --- LACP
+# Member 1 keeps sending (its ARP at first): testpmd's io forwarding bursts
+# on the bond only when it has frames, and its LACPDUs leave in those bursts.
+ip netns exec "${id}m1" ping -q -i 0.2 192.0.2.2 >/dev/null 2>&1 &
+check "peerlan: both links collecting and distributing within 60 s" wait_for 60 bundled 2
+tp_lacp_up() {
+	local n
+	: >"$tmp/tp.log"
+	tp "show bonding lacp info 3"
+	sleep 0.5
+	n=$(grep -ac "port state: ACTIVE AGGREGATION SYNCHRONIZATION COLLECTING DISTRIBUTING" "$tmp/tp.log") || true
+	((n >= 4)) # actor and partner, on each of the two links
+}
+check "testpmd: actor and partner collecting and distributing on both links" wait_for 10 tp_lacp_up
+check "the partner's system is testpmd's bond (02:00:00:00:00:fe) on both links" \
+	test "$(lag .link0.partner_system) $(lag .link1.partner_system)" == "02:00:00:00:00:fe 02:00:00:00:00:fe"
+check "member 1 behind the LAG reaches member 2" \
+	ip netns exec "${id}m1" ping -c 3 -W 2 192.0.2.2
+
+# --- spread: 64 UDP flows each way; l34 on both sides
+flows() { # flows NS SRC DST
+	ip netns exec "$1" /usr/bin/python3 - "$2" "$3" <<'PY'
+import socket, sys
+for port in range(40000, 40064):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((sys.argv[1], port))
+    for _ in range(5):
+        s.sendto(b"x" * 64, (sys.argv[2], 9))
+    s.close()
+PY
+}
+tx0=$(link_ctr 0 tx_packets) tx1=$(link_ctr 1 tx_packets)
+rx0=$(link_ctr 0 rx_packets) rx1=$(link_ctr 1 rx_packets)
+flows "${id}m2" 192.0.2.2 192.0.2.1
+flows "${id}m1" 192.0.2.1 192.0.2.2
+sleep 1
+dtx0=$(($(link_ctr 0 tx_packets) - tx0)) dtx1=$(($(link_ctr 1 tx_packets) - tx1))
+drx0=$(($(link_ctr 0 rx_packets) - rx0)) drx1=$(($(link_ctr 1 rx_packets) - rx1))
+spread() {
+	echo "peerlan sent $1 + $2 frames on the two links, received $3 + $4"
+	(($1 >= 32 && $2 >= 32 && $1 + $2 >= 320 && $3 >= 32 && $4 >= 32 && $3 + $4 >= 320))
+}
+check "64 flows each way spread over both links by the hash" spread $dtx0 $dtx1 $drx0 $drx1
+
+# --- a link cut mid-traffic: one UDP flow from member 2 to member 1, 100
+# datagrams a second for 8 s, counted where they arrive. The cut is the
+# partner's end of the flow's link (its carrier goes, as with a cable).
+# Only this direction is measured: testpmd's bond, on af_packet, cannot see
+# the carrier and keeps sending on the cut link until LACP times out.
+udp_flow() { # udp_flow COUNT: from 192.0.2.2:41000 to 192.0.2.1:9, 100 a second
+	ip netns exec "${id}m2" /usr/bin/python3 - "$1" <<'PY'
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("192.0.2.2", 41000))
+t = time.monotonic()
+for i in range(int(sys.argv[1])):
+    s.sendto(i.to_bytes(4, "big"), ("192.0.2.1", 9))
+    t += 0.01
+    time.sleep(max(0, t - time.monotonic()))
+PY
+}
+before=$(link_ctr 0 tx_packets)
+udp_flow 50
+if (($(link_ctr 0 tx_packets) - before >= 50)); then cut=0; else cut=1; fi
+ip netns exec "${id}m1" /usr/bin/python3 - >"$tmp/cut.out" <<'PY' &
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("192.0.2.1", 9))
+s.settimeout(3)
+got = set()
+try:
+    while True:
+        got.add(int.from_bytes(s.recv(16)[:4], "big"))
+except socket.timeout:
+    pass
+print(len(got))
+PY
+rcv_pid=$!
+sleep 0.5
+udp_flow 800 &
+snd_pid=$!
+sleep 2
+ip -n "${id}tp" link set "b$cut" down
+wait $snd_pid
+wait $rcv_pid
+got=$(cat "$tmp/cut.out")
+loss() {
+	echo "link $cut (the flow's) cut: $((800 - got)) of 800 datagrams lost at 100/s (~$(((800 - got) * 10)) ms)"
+	[[ -n $got ]] && ((got > 0 && 800 - got <= 150))
+}
+check "the flow moves to the other link when its link is cut; loss measured" loss
+check "the LAG stays up with one link (min-links 1)" bundled 1
+check "the cut link says why it is out" test "$(lag ".link$cut.why")" == "no carrier"
+
+# --- min-links 2, live: the LAG goes down with one link, up with two
+config 2 >"$tmp/peerlan.yaml"
+kill -HUP $dp_pid
+oper() { [[ $(lag .oper) == "$1" ]]; }
+check "min-links 2 with one link: the LAG is down" wait_for 10 oper down
+check "member 1 cannot reach member 2 while the LAG is down" \
+	bash -c "! ip netns exec ${id}m1 ping -c 2 -W 1 192.0.2.2"
+ip -n "${id}tp" link set "b$cut" up
+both_up() { bundled 2 && oper up; }
+check "the link comes back: both links bundled, the LAG up (min-links 2)" wait_for 60 both_up
+check "member 1 reaches member 2 again" ip netns exec "${id}m1" ping -c 3 -W 2 192.0.2.2
+check "the log has the joins, the leave and min-links" \
+	grep -q "left the bundle: no carrier" "$tmp/dp.log"
+
+# --- LACP on a plain port is still a forbidden protocol
+drops() { tel /peerlan/port,p2 | jq -r '.["/peerlan/port"].drops | to_entries | map(.value) | add'; }
+d0=$(drops)
+ip netns exec "${id}m2" /usr/bin/python3 - <<'PY'
+from scapy.all import Ether, Raw, sendp
+lacpdu = bytes([1, 1]) + bytes(108)
+sendp(Ether(src="02:00:00:00:00:02", dst="01:80:c2:00:00:02", type=0x8809) / Raw(lacpdu),
+      iface="eth0", count=5, verbose=False)
+PY
+sleep 0.5
+lacp_dropped() { echo "drops on p2: $d0 -> $(drops)"; (($(drops) - d0 == 5)); }
+check "5 LACPDUs on the plain port p2 are dropped and counted" lacp_dropped
+check "the LAG took no harm" oper up
+
+echo "# $passed passed, $failed failed"
+((failed == 0))
