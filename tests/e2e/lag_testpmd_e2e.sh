@@ -25,13 +25,14 @@ done
 
 id=lgt$(printf '%04x' $(($$ % 65536)))
 tmp=$(mktemp -d "/tmp/$id.XXXX")
-dp_pid='' tp_pid='' holder=''
+dp_pid='' tp_pid='' holder='' keepalive=''
 passed=0 failed=0
 
 cleanup() {
 	[[ -n $dp_pid ]] && kill "$dp_pid" 2>/dev/null
 	[[ -n $tp_pid ]] && kill "$tp_pid" 2>/dev/null
 	[[ -n $holder ]] && kill "$holder" 2>/dev/null
+	[[ -n $keepalive ]] && kill "$keepalive" 2>/dev/null
 	wait 2>/dev/null
 	for k in 0 1; do ip link del "${id}a$k" 2>/dev/null; done
 	ip link del "${id}c" 2>/dev/null
@@ -168,6 +169,7 @@ link_ctr() { lag ".link$1.$2"; }
 # Member 1 keeps sending (its ARP at first): testpmd's io forwarding bursts
 # on the bond only when it has frames, and its LACPDUs leave in those bursts.
 ip netns exec "${id}m1" ping -q -i 0.2 192.0.2.2 >/dev/null 2>&1 &
+keepalive=$!
 check "peerlan: both links collecting and distributing within 60 s" wait_for 60 bundled 2
 tp_lacp_up() {
 	local n
