@@ -473,6 +473,18 @@ static const struct token t_set[] = {
     {T_NONE, NULL, 0, NULL, NULL},
 };
 
+static const struct token t_end_show_lag[] = {
+    {T_END, NULL, CTL_SHOW_LAG, NULL,
+     "One LAG: each link's LACP state, partner, why it is out, counters"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
+static const struct token t_show_lag[] = {
+    {T_END, NULL, CTL_SHOW_LAG, NULL, "Every LAG with its links' LACP state and counters"},
+    {T_PORT, "NAME", 0, t_end_show_lag, "LAG port name"},
+    {T_NONE, NULL, 0, NULL, NULL},
+};
+
 static const struct token t_show[] = {
     {T_KEYWORD, "ports", 0, t_show_ports, "All ports: state, member, rates, drops"},
     {T_KEYWORD, "port", 0, t_show_port, "One port in detail"},
@@ -488,6 +500,7 @@ static const struct token t_show[] = {
     {T_KEYWORD, "config", 0, t_show_config, "The running configuration"},
     {T_KEYWORD, "sponge", 0, t_show_sponge, "The ARP/ND sponge"},
     {T_KEYWORD, "sync", 0, t_show_sync, "Sync from IXP Manager"},
+    {T_KEYWORD, "lag", 0, t_show_lag, "LAGs: links, LACP state, partners, counters"},
     {T_NONE, NULL, 0, NULL, NULL},
 };
 

@@ -37,6 +37,7 @@ enum ctl_cmd {
 	CTL_SHOW_QUARANTINE,
 	CTL_SHOW_SPONGE, /* ctl_sponge.c, like the five after CTL_SHOW_CONFIG */
 	CTL_SHOW_SYNC,   /* ctl_sync.c, like CTL_CONFIG_SYNC_* */
+	CTL_SHOW_LAG,    /* ctl_lag.c */
 	CTL_SHOW_CONFIG,
 	CTL_SPONGE,
 	CTL_UNSPONGE,

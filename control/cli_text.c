@@ -514,6 +514,57 @@ static void render_config_change(enum ctl_cmd cmd, const json_t *r, FILE *out)
 		fprintf(out, "applied and committed as generation %lld\n", num(r, "generation"));
 }
 
+/* The words of one end's 802.1AX state, joined by commas. */
+static void lacp_state(const json_t *end, char *buf, size_t len)
+{
+	const json_t *v;
+	size_t i, o = 0;
+
+	buf[0] = '\0';
+	json_array_foreach((json_t *)json_object_get(end, "state"), i, v)
+	{
+		if (o < len)
+			o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? "," : "",
+					      json_string_value(v));
+	}
+}
+
+static void render_lag(const json_t *g, FILE *out)
+{
+	char b1[CLEAN_MAX], b2[CLEAN_MAX], s1[160], s2[160];
+	const json_t *l, *a, *p, *k;
+	size_t i;
+
+	fprintf(
+	    out, "%s: %lld of %lld links bundled, min-links %lld: %s (lacp %s, rate %s, hash %s)\n",
+	    str(g, "port", b1), num(g, "links_bundled"), num(g, "links_total"), num(g, "min_links"),
+	    str(g, "state", b2), json_string_value(json_object_get(g, "lacp")),
+	    json_string_value(json_object_get(g, "rate")),
+	    json_string_value(json_object_get(g, "hash")));
+	json_array_foreach((json_t *)json_object_get(g, "links"), i, l)
+	{
+		a = json_object_get(l, "actor");
+		p = json_object_get(l, "partner");
+		k = json_object_get(l, "counters");
+		lacp_state(a, s1, sizeof(s1));
+		lacp_state(p, s2, sizeof(s2));
+		fprintf(out, "  link %s: carrier %s, %s%s%s\n", str(l, "device", b1),
+			json_string_value(json_object_get(l, "carrier")),
+			json_is_true(json_object_get(l, "bundled")) ? "in the bundle" : "out: ",
+			json_is_true(json_object_get(l, "bundled")) ? "" : str(l, "why", b2), "");
+		fprintf(out, "    actor   system %s key %lld  %s\n", str(a, "system", b1),
+			num(a, "key"), s1);
+		fprintf(out, "    partner system %s key %lld  %s\n", str(p, "system", b1),
+			num(p, "key"), s2);
+		fprintf(out,
+			"    rx %lld frames %lld bytes, tx %lld frames %lld bytes, errors rx %lld "
+			"tx %lld; %lld bundle changes\n",
+			num(k, "rx_packets"), num(k, "rx_bytes"), num(k, "tx_packets"),
+			num(k, "tx_bytes"), num(k, "rx_errors"), num(k, "tx_errors"),
+			num(l, "bundle_changes"));
+	}
+}
+
 static void render_sync(const json_t *r, FILE *out)
 {
 	char b1[CLEAN_MAX], b2[CLEAN_MAX];
@@ -624,6 +675,15 @@ void ctl_text_render(enum ctl_cmd cmd, const json_t *r, FILE *out)
 	case CTL_SHOW_SYNC:
 		render_sync(r, out);
 		break;
+	case CTL_SHOW_LAG: {
+		const json_t *g;
+		size_t i;
+
+		if (json_array_size(json_object_get(r, "lags")) == 0)
+			fprintf(out, "no LAG\n");
+		json_array_foreach((json_t *)json_object_get(r, "lags"), i, g) render_lag(g, out);
+		break;
+	}
 	case CTL_CONFIG_SYNC_NOW:
 		fprintf(out, "sync started; `show sync` has its result\n");
 		break;

@@ -12,6 +12,7 @@
 
 #include "cli_import.h"
 #include "ctl_int.h"
+#include "ctl_lag.h"
 #include "ctl_persist.h"
 #include "fabric/diff.h"
 #include "fabric/pipeline.h"
@@ -321,6 +322,7 @@ void ctl_destroy(struct ctl *c)
 	ctl_psec_destroy(c->psec);
 	ctl_quar_destroy(c->quar);
 	ctl_events_destroy(c->events);
+	ctl_lag_free(c);
 	fab_model_destroy(c->running);
 	fab_model_destroy(c->previous);
 	fab_model_destroy(c->confirm_from);
@@ -412,6 +414,12 @@ static int call(struct ctl *c, int build_rc, uint32_t id, const uint8_t **p, siz
 		size_t errlen)
 {
 	return call_for(c, c->opts.answer_ms, build_rc, id, p, len, err, errlen);
+}
+
+int ctl_call(struct ctl *c, int build_rc, uint32_t id, const uint8_t **p, size_t *len, char *err,
+	     size_t errlen)
+{
+	return call(c, build_rc, id, p, len, err, errlen);
 }
 
 int ctl_dp_request(struct ctl *c, int build_rc, uint32_t id, char *err, size_t errlen)
@@ -692,6 +700,7 @@ static void poll_reads(struct ctl *c, uint64_t now)
 	c->probe_id = 0;
 	check_drift(c);
 	poll_counters(c);
+	ctl_lag_poll(c);
 	c->next_poll_ns = now + (uint64_t)c->opts.poll_ms * 1000000ULL;
 }
 
@@ -1385,6 +1394,8 @@ int ctl_exec(struct ctl *c, const struct fab_wire_cli *w, bool readonly, json_t 
 		return cmd_promote(c, &r, out);
 	case CTL_PORT_ALLOW_MAC:
 		return ctl_swap_open(c, &r, out);
+	case CTL_SHOW_LAG:
+		return ctl_lag_cmd(c, &r, out);
 	case CTL_SHOW_SYNC:
 	case CTL_CONFIG_SYNC_NOW:
 	case CTL_CONFIG_SYNC_ACCEPT:

@@ -101,15 +101,18 @@ struct dp_link {
 	char ifname[IF_NAMESIZE]; /* as dp_port's: a driver that always says link up */
 	int if_err;
 	bool carrier;
-	bool in_bond;  /* a slave of the bond now (dp_lag.c takes it out without carrier) */
-	bool bundled;  /* collecting and distributing on both sides */
-	bool selected; /* the driver's LACP selection */
+	bool in_bond;     /* a slave of the bond now (dp_lag.c takes it out without carrier) */
+	bool mismatch;    /* taken out: its partner is not the bundle's (dp_lag.c) */
+	uint64_t out_tsc; /* when it was taken out for that */
+	char mismatch_why[128];
+	bool bundled;                       /* collecting and distributing on both sides */
+	bool selected;                      /* the driver's LACP selection */
 	uint8_t actor_state, partner_state; /* 802.1AX state bits */
 	uint16_t actor_key, partner_key;
 	uint8_t actor_system[6], partner_system[6];
 	uint16_t agg_port;
 	uint32_t bundle_changes; /* joins and leaves seen */
-	char why[64];            /* why not bundled; "" when it is */
+	char why[128];           /* why not bundled; "" when it is */
 };
 
 /* A port of the fabric, fixed for the life of the process. */
@@ -253,6 +256,10 @@ bool dp_kernel_running(struct dp *dp, const char *ifname, int *err);
 int dp_lag_attach(struct dp *dp, struct dp_port *p);
 void dp_lag_detach(struct dp_port *p);
 bool dp_lag_poll(struct dp *dp, uint16_t port);
+struct fab_wire_buf;
+struct fab_wire_hdr;
+/* The LAG_GET reply to req, into out: every LAG's links as last polled. */
+int dp_lag_msg(struct dp *dp, struct fab_wire_buf *out, const struct fab_wire_hdr *req);
 /* The value of devarg `key` (",key=value") in device, into buf; 0, -ENOENT or -ENAMETOOLONG. */
 int dp_devarg(const char *device, const char *key, char *buf, size_t len);
 

@@ -13,12 +13,15 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_dev.h>
 #include <rte_eth_bond.h>
 #include <rte_eth_bond_8023ad.h>
 #include <rte_ethdev.h>
+
+#include "fabric/wire.h"
 
 #include "dp.h"
 
@@ -80,12 +83,13 @@ static int lag_lacp_setup(struct dp_port *p)
 		conf.fast_periodic_ms = 29000;
 		conf.short_timeout_ms = 90000;
 	}
-	/* Links of one partner system and key, the most ports first: what
-	 * IEEE 802.1AX expects, and stable across a link coming back. */
-	conf.agg_selection = AGG_COUNT;
+	/* Each link joins the aggregator of links with its partner's system and
+	 * key, and keeps it: the others' "most links" modes move every link to
+	 * the largest aggregator whoever its partner is. */
+	conf.agg_selection = AGG_STABLE;
 	rc = rte_eth_bond_8023ad_setup(p->eth_port, &conf);
 	if (rc == 0)
-		rc = rte_eth_bond_8023ad_agg_selection_set(p->eth_port, AGG_COUNT);
+		rc = rte_eth_bond_8023ad_agg_selection_set(p->eth_port, AGG_STABLE);
 	if (rc == 0 && p->lag.lacp == FAB_LACP_PASSIVE)
 		dp_log("port %s: LACP passive runs as active (DPDK's 802.3ad always sends); "
 		       "it aggregates with active and passive partners alike",
@@ -175,6 +179,8 @@ static const char *link_reason(const struct dp_link *l, const struct dp_link *ag
 {
 	if (!l->carrier)
 		return "no carrier";
+	if (l->mismatch)
+		return l->mismatch_why;
 	if (l->actor_state & STATE_DEFAULTED)
 		return "no LACPDU from a partner";
 	if (agg != NULL && agg != l &&
@@ -198,7 +204,9 @@ static void link_follow_carrier(struct dp_port *p, uint8_t k)
 	struct dp_link *l = &p->links[k];
 	int rc;
 
-	if (l->carrier == l->in_bond)
+	if (!l->carrier)
+		l->mismatch = false; /* a new cable may have a new partner */
+	if (l->carrier == l->in_bond || l->mismatch)
 		return;
 	if (l->carrier)
 		rc = rte_eth_bond_slave_add(p->eth_port, l->eth_port);
@@ -254,6 +262,80 @@ static bool link_bundled(const struct dp_link *l)
 		   (STATE_COLLECTING | STATE_DISTRIBUTING);
 }
 
+#define MISMATCH_PROBE_S 20
+
+static bool partner_known(const struct dp_link *l)
+{
+	static const uint8_t zero[6];
+
+	return l->in_bond && !(l->actor_state & STATE_DEFAULTED) &&
+	       memcmp(l->partner_system, zero, 6) != 0;
+}
+
+static bool same_partner(const struct dp_link *a, const struct dp_link *b)
+{
+	return memcmp(a->partner_system, b->partner_system, 6) == 0 &&
+	       a->partner_key == b->partner_key;
+}
+
+/*
+ * One LAG, one partner: DPDK's bonding distributes over every link in
+ * collecting and distributing state, even links whose partner is another
+ * system or key (a cabling mistake, a partner's misconfiguration). The
+ * bundle's partner is the one most links have; a link with another is
+ * taken out of the bond (its LACP stops, so its partner sees it down) and
+ * tried again every MISMATCH_PROBE_S seconds, or when its carrier returns.
+ */
+static void lag_one_partner(struct dp *dp, struct dp_port *p)
+{
+	uint64_t now = rte_get_tsc_cycles();
+	int ref = -1, best = 0;
+
+	for (uint8_t k = 0; k < p->lag.nlinks; k++) {
+		int n = 0;
+
+		if (!partner_known(&p->links[k]))
+			continue;
+		for (uint8_t j = 0; j < p->lag.nlinks; j++)
+			n +=
+			    partner_known(&p->links[j]) && same_partner(&p->links[j], &p->links[k]);
+		if (n > best) {
+			best = n;
+			ref = k;
+		}
+	}
+	for (uint8_t k = 0; k < p->lag.nlinks; k++) {
+		struct dp_link *l = &p->links[k];
+		char want[18], got[18];
+
+		if (l->mismatch && l->carrier && now - l->out_tsc > MISMATCH_PROBE_S * dp->tsc_hz) {
+			if (rte_eth_bond_slave_add(p->eth_port, l->eth_port) == 0) {
+				l->in_bond = true;
+				l->mismatch = false;
+			}
+			continue;
+		}
+		if (ref < 0 || !partner_known(l) || same_partner(l, &p->links[ref]))
+			continue;
+		if (rte_eth_bond_slave_remove(p->eth_port, l->eth_port) < 0)
+			continue;
+		l->in_bond = false;
+		l->mismatch = true;
+		l->out_tsc = now;
+		snprintf(got, sizeof(got), "%02x:%02x:%02x:%02x:%02x:%02x", l->partner_system[0],
+			 l->partner_system[1], l->partner_system[2], l->partner_system[3],
+			 l->partner_system[4], l->partner_system[5]);
+		snprintf(want, sizeof(want), "%02x:%02x:%02x:%02x:%02x:%02x",
+			 p->links[ref].partner_system[0], p->links[ref].partner_system[1],
+			 p->links[ref].partner_system[2], p->links[ref].partner_system[3],
+			 p->links[ref].partner_system[4], p->links[ref].partner_system[5]);
+		snprintf(
+		    l->mismatch_why, sizeof(l->mismatch_why),
+		    "partner system or key differs from the bundle's: %s key %u, not %s key %u",
+		    got, l->partner_key, want, p->links[ref].partner_key);
+	}
+}
+
 bool dp_lag_poll(struct dp *dp, uint16_t port)
 {
 	struct dp_port *p = &dp->ports[port];
@@ -262,6 +344,8 @@ bool dp_lag_poll(struct dp *dp, uint16_t port)
 
 	for (uint8_t k = 0; k < p->lag.nlinks; k++)
 		link_read(dp, p, k);
+	if (p->lag.lacp != FAB_LACP_ON)
+		lag_one_partner(dp, p);
 	/* The aggregator the most links chose: links outside it say why. */
 	for (uint8_t k = 0; k < p->lag.nlinks && agg == NULL; k++)
 		if (link_bundled(&p->links[k]))
@@ -289,4 +373,56 @@ bool dp_lag_poll(struct dp *dp, uint16_t port)
 	p->nbundled = n;
 	p->polled = true;
 	return n >= p->lag.min_links;
+}
+
+int dp_lag_msg(struct dp *dp, struct fab_wire_buf *out, const struct fab_wire_hdr *req)
+{
+	struct fab_wire_lags m = {0};
+	int rc;
+
+	for (uint16_t i = 0; i < dp->nports; i++)
+		m.cap += dp->ports[i].lag.nlinks > 0;
+	m.lags = calloc(m.cap ? m.cap : 1, sizeof(*m.lags));
+	if (m.lags == NULL)
+		return -ENOMEM;
+	for (uint16_t i = 0; i < dp->nports; i++) {
+		const struct dp_port *p = &dp->ports[i];
+		struct fab_wire_lag *g;
+
+		if (p->lag.nlinks == 0)
+			continue;
+		g = &m.lags[m.nlags++];
+		g->port = i;
+		g->min_links = p->lag.min_links;
+		g->nbundled = p->nbundled;
+		g->nlinks = p->lag.nlinks;
+		for (uint8_t k = 0; k < p->lag.nlinks; k++) {
+			const struct dp_link *l = &p->links[k];
+			struct fab_wire_lag_link *w = &g->links[k];
+			struct rte_eth_stats st;
+
+			snprintf(w->device, sizeof(w->device), "%s", p->lag.links[k]);
+			w->carrier = l->carrier;
+			w->bundled = l->bundled;
+			w->actor_state = l->actor_state;
+			w->partner_state = l->partner_state;
+			w->actor_key = l->actor_key;
+			w->partner_key = l->partner_key;
+			memcpy(w->actor_system, l->actor_system, 6);
+			memcpy(w->partner_system, l->partner_system, 6);
+			w->bundle_changes = l->bundle_changes;
+			snprintf(w->why, sizeof(w->why), "%s", l->why);
+			if (rte_eth_stats_get(l->eth_port, &st) == 0) {
+				w->rx_packets = st.ipackets;
+				w->tx_packets = st.opackets;
+				w->rx_bytes = st.ibytes;
+				w->tx_bytes = st.obytes;
+				w->rx_errors = st.ierrors + st.imissed;
+				w->tx_errors = st.oerrors;
+			}
+		}
+	}
+	rc = fab_wire_lags_encode(out, req, &m);
+	free(m.lags);
+	return rc;
 }

@@ -274,7 +274,7 @@ static void test_completion(void **state)
 	w.n = 0;
 	assert_int_equal(ctl_cli_complete(1, show, "mem", collect, &w), 2);
 	w.n = 0;
-	assert_int_equal(ctl_cli_complete(1, show, "", collect, &w), 14);
+	assert_int_equal(ctl_cli_complete(1, show, "", collect, &w), 15);
 	w.n = 0;
 	assert_int_equal(ctl_cli_complete(2, port, "", collect, &w), 4);
 	assert_string_equal(w.v[0], "shutdown");
@@ -304,7 +304,7 @@ static void test_help_lists_every_command(void **state)
 
 		for (const char *p = buf; *p; p++)
 			lines += *p == '\n';
-		assert_int_equal(lines, 31 + 6 + 6 + 3); /* + sponge, + config import, + sync */
+		assert_int_equal(lines, 31 + 6 + 6 + 3 + 2); /* + sponge, + config import, + sync, + lag */
 	}
 	free(buf);
 	buf = NULL;
