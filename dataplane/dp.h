@@ -244,6 +244,8 @@ void dp_missed_poll(struct dp *dp);
 void dp_missed_fini(struct dp *dp);
 /* The ethdev name of a device string (its first field, PCI names canonical). */
 void dp_device_name(const char *device, char *name, size_t len);
+/* Notes the kernel interfaces of a port, or of each link of a LAG, to follow their carrier. */
+int dp_port_kernel_link(struct dp *dp, struct dp_port *p);
 /* Whether kernel interface ifname is up with carrier; *err: last error, logged once. */
 bool dp_kernel_running(struct dp *dp, const char *ifname, int *err);
 /*
@@ -256,6 +258,13 @@ bool dp_kernel_running(struct dp *dp, const char *ifname, int *err);
 int dp_lag_attach(struct dp *dp, struct dp_port *p);
 void dp_lag_detach(struct dp_port *p);
 bool dp_lag_poll(struct dp *dp, uint16_t port);
+/*
+ * Makes a running LAG's links those of lag: links taken out are removed from
+ * the bond (and their devices, if probed here); new ones are probed and
+ * added. On an error (written to why) the links done so far stay.
+ */
+int dp_lag_relink(struct dp *dp, uint16_t port, const struct fab_lag *lag, char *why,
+		  size_t whylen);
 struct fab_wire_buf;
 struct fab_wire_hdr;
 /* The LAG_GET reply to req, into out: every LAG's links as last polled. */

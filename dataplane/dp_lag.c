@@ -153,6 +153,88 @@ int dp_lag_attach(struct dp *dp, struct dp_port *p)
 	return rc;
 }
 
+/* Closes a link's device if this process probed it. */
+static void link_release(struct dp_link *l)
+{
+	struct rte_eth_dev_info info;
+
+	if (l->hotplugged && rte_eth_dev_is_valid_port(l->eth_port) &&
+	    rte_eth_dev_info_get(l->eth_port, &info) == 0) {
+		rte_eth_dev_close(l->eth_port);
+		rte_dev_remove(info.device);
+	}
+	l->hotplugged = false;
+	l->eth_port = RTE_MAX_ETHPORTS;
+}
+
+int dp_lag_relink(struct dp *dp, uint16_t port, const struct fab_lag *lag, char *why, size_t whylen)
+{
+	struct dp_port *p = &dp->ports[port];
+	struct dp_link keep[FAB_LAG_LINKS_MAX];
+	struct fab_lag was = p->lag;
+	uint8_t n = 0;
+	int rc;
+
+	if (p->lag.nlinks == 0 || !p->bonded)
+		return 0;
+	/* Links that stay keep their state; those that go leave the bond. */
+	for (uint8_t k = 0; k < was.nlinks; k++) {
+		bool stays = false;
+
+		for (uint8_t j = 0; j < lag->nlinks; j++)
+			stays |= strcmp(was.links[k], lag->links[j]) == 0;
+		if (stays)
+			continue;
+		if (p->links[k].in_bond)
+			rte_eth_bond_slave_remove(p->eth_port, p->links[k].eth_port);
+		link_release(&p->links[k]);
+		dp_log("port %s: link %s taken out of the LAG", p->name, was.links[k]);
+	}
+	for (uint8_t j = 0; j < lag->nlinks; j++) {
+		struct dp_link *l = &keep[n];
+		bool found = false;
+
+		for (uint8_t k = 0; k < was.nlinks && !found; k++)
+			if (strcmp(was.links[k], lag->links[j]) == 0) {
+				*l = p->links[k];
+				found = true;
+			}
+		if (!found) {
+			memset(l, 0, sizeof(*l));
+			snprintf(p->lag.links[n], FAB_DEVICE_MAX, "%s", lag->links[j]);
+			p->links[n].hotplugged = false;
+			rc = link_attach(p, n, &l->eth_port);
+			l->hotplugged = p->links[n].hotplugged;
+			if (rc == 0)
+				rc = rte_eth_bond_slave_add(p->eth_port, l->eth_port);
+			if (rc < 0) {
+				if (why != NULL && whylen > 0)
+					snprintf(why, whylen, "port %s: cannot add link %s: %s",
+						 p->name, lag->links[j], strerror(-rc));
+				link_release(l);
+				memcpy(p->links, keep, n * sizeof(*keep));
+				p->lag.nlinks = n;
+				return rc;
+			}
+			l->in_bond = true;
+			dp_log("port %s: link %s added to the LAG", p->name, lag->links[j]);
+		}
+		n++;
+	}
+	memcpy(p->links, keep, n * sizeof(*keep));
+	for (uint8_t k = n; k < FAB_LAG_LINKS_MAX; k++) {
+		memset(&p->links[k], 0, sizeof(p->links[k]));
+		p->links[k].eth_port = RTE_MAX_ETHPORTS;
+	}
+	p->lag.nlinks = n;
+	for (uint8_t k = 0; k < n; k++)
+		snprintf(p->lag.links[k], FAB_DEVICE_MAX, "%s", lag->links[k]);
+	/* The new links' kernel interfaces, for their carrier. */
+	rc = dp_port_kernel_link(dp, p);
+	p->polled = false;
+	return rc;
+}
+
 void dp_lag_detach(struct dp_port *p)
 {
 	char name[RTE_ETH_NAME_MAX_LEN];

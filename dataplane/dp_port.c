@@ -253,7 +253,7 @@ static int kernel_link(struct dp *dp, const char *who, uint16_t eth_port, const 
 }
 
 /* Notes the kernel interfaces of the port, or of each link of a LAG. */
-static int port_kernel_link(struct dp *dp, struct dp_port *p)
+int dp_port_kernel_link(struct dp *dp, struct dp_port *p)
 {
 	unsigned int unused;
 	int rc = 0;
@@ -313,7 +313,7 @@ int dp_ports_start(struct dp *dp, const struct fab_model *m)
 		if (rc == 0)
 			rc = dp_xdpport_start(dp, m, i);
 		if (rc == 0)
-			rc = port_kernel_link(dp, p);
+			rc = dp_port_kernel_link(dp, p);
 		if (rc == 0)
 			dp_missed_start(dp, i);
 		if (rc < 0) {

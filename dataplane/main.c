@@ -284,7 +284,8 @@ static unsigned int port_mbufs(const struct dp_port *p)
 		return port_rx_reserve(p->device) + DP_TX_DESC + DP_BURST;
 	for (uint8_t k = 0; k < p->lag.nlinks; k++)
 		n += port_rx_reserve(p->lag.links[k]) + DP_TX_DESC + DP_BURST;
-	return n;
+	/* Room for one more link added live (docs/runbook.md). */
+	return n + DP_RX_DESC + DP_TX_DESC + DP_BURST;
 }
 
 static int dp_eal_resources(struct dp *dp)

@@ -111,13 +111,15 @@ static void lan_fields(const struct fab_lan *lan, struct fields *f)
 	put(f, "neighbor-policy", "%s", fab_neigh_policy_name(lan->neigh));
 }
 
-/* A LAG's min-links changes live; its links, LACP mode, rate and hash are the driver's at start. */
+/*
+ * A LAG's links and min-links change live (a link is added to or taken out
+ * of the running bond); its LACP mode, rate and hash are the driver's at
+ * start, and a port does not become a LAG or stop being one live.
+ */
 static bool lag_links_equal(const struct fab_lag *a, const struct fab_lag *b)
 {
-	struct fab_lag x = *b;
-
-	x.min_links = a->min_links;
-	return fab_lag_equal(a, &x);
+	return (a->nlinks == 0) == (b->nlinks == 0) && a->lacp == b->lacp && a->rate == b->rate &&
+	       a->hash == b->hash;
 }
 
 static void port_fields(const struct fab_model *m, const struct fab_port *p, struct fields *f)

@@ -97,7 +97,8 @@ sysctl -qw "net.ipv4.conf.${id}c.arp_ignore=8" "net.ipv6.conf.${id}c.disable_ipv
 ip link set "${id}c" up
 member_ns "${id}m2" eth0 02:00:00:00:00:02 192.0.2.2
 
-config() { # config MIN_LINKS
+config() { # config MIN_LINKS [LINKS]
+	local links=${2:-"\"net_af_packet10,iface=${id}a0\", \"net_af_packet11,iface=${id}a1\""}
 	cat <<YAML
 fabric: {name: lag-e2e}
 management: {control-socket: $tmp/dp.sock, cli-socket: $tmp/cli.sock,
@@ -107,7 +108,7 @@ lans:
 ports:
   - name: lag1
     lag:
-      links: ["net_af_packet10,iface=${id}a0", "net_af_packet11,iface=${id}a1"]
+      links: [$links]
       lacp: active
       rate: fast
       min-links: $1
@@ -298,6 +299,27 @@ ev_up() { pl show events | grep -q "lag-up"; }
 check "events: the link joined again and the LAG is up" wait_for 10 ev_up
 check "the log has the joins, the leave and min-links" \
 	grep -q "left the bundle: no carrier" "$tmp/dp.log"
+
+# --- a link taken out of the LAG and added again, live, under traffic
+config 1 "\"net_af_packet10,iface=${id}a0\"" >"$tmp/one.yaml"
+check "config apply: the LAG with one link" pl config apply "$tmp/one.yaml"
+check "one link in the bundle" wait_for 10 bundled 1
+ip netns exec "${id}m2" ping -q -c 300 -i 0.05 -W 1 192.0.2.1 >"$tmp/add.out" 2>&1 &
+add_ping=$!
+sleep 3
+config 1 >"$tmp/two.yaml"
+check "config apply: the second link added to the running LAG (no restart)" \
+	pl config apply "$tmp/two.yaml"
+check "both links in the bundle again" wait_for 30 bundled 2
+wait $add_ping
+add_loss() {
+	local sent got
+	sent=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$tmp/add.out")
+	got=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$tmp/add.out")
+	echo "a link added under 20 echoes a second: $((sent - got)) of $sent lost"
+	[[ -n $got ]] && ((sent - got <= 2))
+}
+check "adding a link loses (almost) nothing" add_loss
 
 # --- LACP on a plain port is still a forbidden protocol
 drops() { tel /peerlan/port,p2 | jq -r '.["/peerlan/port"].drops | to_entries | map(.value) | add'; }
