@@ -89,6 +89,57 @@ static const char *rate(const json_t *rates, const char *key, char *buf)
 	return ctl_text_si((double)json_integer_value(v), buf, 16);
 }
 
+/* The words of one end's 802.1AX state, joined by commas. */
+static void lacp_state(const json_t *end, char *buf, size_t len)
+{
+	const json_t *v;
+	size_t i, o = 0;
+
+	buf[0] = '\0';
+	json_array_foreach((json_t *)json_object_get(end, "state"), i, v)
+	{
+		if (o < len)
+			o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? "," : "",
+					      json_string_value(v));
+	}
+}
+
+static void render_lag(const json_t *g, FILE *out)
+{
+	char b1[CLEAN_MAX], b2[CLEAN_MAX], s1[160], s2[160];
+	const json_t *l, *a, *p, *k;
+	size_t i;
+
+	fprintf(
+	    out, "%s: %lld of %lld links bundled, min-links %lld: %s (lacp %s, rate %s, hash %s)\n",
+	    str(g, "port", b1), num(g, "links_bundled"), num(g, "links_total"), num(g, "min_links"),
+	    str(g, "state", b2), json_string_value(json_object_get(g, "lacp")),
+	    json_string_value(json_object_get(g, "rate")),
+	    json_string_value(json_object_get(g, "hash")));
+	json_array_foreach((json_t *)json_object_get(g, "links"), i, l)
+	{
+		a = json_object_get(l, "actor");
+		p = json_object_get(l, "partner");
+		k = json_object_get(l, "counters");
+		lacp_state(a, s1, sizeof(s1));
+		lacp_state(p, s2, sizeof(s2));
+		fprintf(out, "  link %s: carrier %s, %s%s%s\n", str(l, "device", b1),
+			json_string_value(json_object_get(l, "carrier")),
+			json_is_true(json_object_get(l, "bundled")) ? "in the bundle" : "out: ",
+			json_is_true(json_object_get(l, "bundled")) ? "" : str(l, "why", b2), "");
+		fprintf(out, "    actor   system %s key %lld  %s\n", str(a, "system", b1),
+			num(a, "key"), s1);
+		fprintf(out, "    partner system %s key %lld  %s\n", str(p, "system", b1),
+			num(p, "key"), s2);
+		fprintf(out,
+			"    rx %lld frames %lld bytes, tx %lld frames %lld bytes, errors rx %lld "
+			"tx %lld; %lld bundle changes\n",
+			num(k, "rx_packets"), num(k, "rx_bytes"), num(k, "tx_packets"),
+			num(k, "tx_bytes"), num(k, "rx_errors"), num(k, "tx_errors"),
+			num(l, "bundle_changes"));
+	}
+}
+
 static void render_ports(const json_t *r, FILE *out)
 {
 	const json_t *p;
@@ -138,6 +189,8 @@ static void render_port(const json_t *r, FILE *out)
 	if (json_object_get(r, "errdisabled"))
 		fprintf(out, " (err-disabled by %s)", str(r, "errdisabled", b1));
 	fputc('\n', out);
+	if (json_object_get(r, "lag"))
+		render_lag(json_object_get(r, "lag"), out);
 	fprintf(out, "  description: %s\n", str(r, "description", b1));
 	fprintf(out, "  device: %s, %s %s port, mtu %lld, speed %lld Mb/s, violation %s\n",
 		str(r, "device", b1), str(r, "kind", b2), str(r, "mode", b3), num(r, "mtu"),
@@ -512,57 +565,6 @@ static void render_config_change(enum ctl_cmd cmd, const json_t *r, FILE *out)
 		fprintf(out, "rolled back; now generation %lld\n", num(r, "generation"));
 	else
 		fprintf(out, "applied and committed as generation %lld\n", num(r, "generation"));
-}
-
-/* The words of one end's 802.1AX state, joined by commas. */
-static void lacp_state(const json_t *end, char *buf, size_t len)
-{
-	const json_t *v;
-	size_t i, o = 0;
-
-	buf[0] = '\0';
-	json_array_foreach((json_t *)json_object_get(end, "state"), i, v)
-	{
-		if (o < len)
-			o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? "," : "",
-					      json_string_value(v));
-	}
-}
-
-static void render_lag(const json_t *g, FILE *out)
-{
-	char b1[CLEAN_MAX], b2[CLEAN_MAX], s1[160], s2[160];
-	const json_t *l, *a, *p, *k;
-	size_t i;
-
-	fprintf(
-	    out, "%s: %lld of %lld links bundled, min-links %lld: %s (lacp %s, rate %s, hash %s)\n",
-	    str(g, "port", b1), num(g, "links_bundled"), num(g, "links_total"), num(g, "min_links"),
-	    str(g, "state", b2), json_string_value(json_object_get(g, "lacp")),
-	    json_string_value(json_object_get(g, "rate")),
-	    json_string_value(json_object_get(g, "hash")));
-	json_array_foreach((json_t *)json_object_get(g, "links"), i, l)
-	{
-		a = json_object_get(l, "actor");
-		p = json_object_get(l, "partner");
-		k = json_object_get(l, "counters");
-		lacp_state(a, s1, sizeof(s1));
-		lacp_state(p, s2, sizeof(s2));
-		fprintf(out, "  link %s: carrier %s, %s%s%s\n", str(l, "device", b1),
-			json_string_value(json_object_get(l, "carrier")),
-			json_is_true(json_object_get(l, "bundled")) ? "in the bundle" : "out: ",
-			json_is_true(json_object_get(l, "bundled")) ? "" : str(l, "why", b2), "");
-		fprintf(out, "    actor   system %s key %lld  %s\n", str(a, "system", b1),
-			num(a, "key"), s1);
-		fprintf(out, "    partner system %s key %lld  %s\n", str(p, "system", b1),
-			num(p, "key"), s2);
-		fprintf(out,
-			"    rx %lld frames %lld bytes, tx %lld frames %lld bytes, errors rx %lld "
-			"tx %lld; %lld bundle changes\n",
-			num(k, "rx_packets"), num(k, "rx_bytes"), num(k, "tx_packets"),
-			num(k, "tx_bytes"), num(k, "rx_errors"), num(k, "tx_errors"),
-			num(l, "bundle_changes"));
-	}
 }
 
 static void render_sync(const json_t *r, FILE *out)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ctl_int.h"
+#include "ctl_lag.h"
 #include "fabric/pipeline.h"
 
 static const char *oper_name(uint8_t oper)
@@ -291,6 +292,8 @@ static int show_port(struct ctl *c, const struct ctl_request *r, json_t **out)
 		}
 	json_object_set_new(o, "macs", macs);
 	json_object_set_new(o, "swap_windows", ctl_swap_json(c, p->name));
+	if (ctl_lag_of(c, (uint16_t)i) != NULL)
+		json_object_set_new(o, "lag", ctl_lag_json(c, ctl_lag_of(c, (uint16_t)i)));
 	if (have_counters(c, (size_t)i)) {
 		const struct fab_port_stats *abs = &c->fresh->stats[i];
 		struct fab_port_stats s;

@@ -197,6 +197,7 @@ check "member 1 behind the LAG reaches member 2" \
 	ip netns exec "${id}m1" ping -c 3 -W 2 192.0.2.2
 cli_bundled() { pl show lag lag1 | grep -q "lag1: 2 of 2 links bundled, min-links 1: up"; }
 check "show lag: 2 of 2 links bundled" wait_for 10 cli_bundled
+check "show port lag1 has the LAG's links" bash -c "$(declare -f pl); ctl=$ctl tmp=$tmp; pl show port lag1 | grep -q 'lag1: 2 of 2 links bundled'"
 check "show lag --json: partner system and collecting,distributing on both ends" \
 	bash -c "$(declare -f pl); ctl=$ctl tmp=$tmp; pl --json show lag lag1 | jq -e '[.lags[0].links[] | .partner.system == \"02:00:00:00:00:fe\" and (.partner.state | index(\"distributing\")) != null and (.actor.state | index(\"collecting\")) != null] | all'"
 metric_bundled() { curl -sf "http://$metrics/metrics" | grep -q '^peerlan_lag_links_bundled{lag="lag1",min_links="1"} 2$'; }
