@@ -209,7 +209,7 @@ vsctl del-port br0 bond0 \
 	other_config:lacp-system-id=02:00:00:00:99:99
 one_out() {
 	[[ $(lag .links_bundled) == 1 ]] &&
-		lag '.link0.why, .link1.why' | grep -q "partner system or key differs from the bundle's"
+		{ lag .link0.why; lag .link1.why; } | grep -q "partner system or key differs from the bundle's"
 }
 check "a link whose partner has another system id is not aggregated, and says why" wait_for 30 one_out
 check "the log says which link left and why" \
