@@ -242,18 +242,8 @@ void dp_lag_detach(struct dp_port *p)
 	if (p->bonded && rte_eth_dev_get_name_by_port(p->eth_port, name) == 0)
 		rte_eth_bond_free(name);
 	p->bonded = false;
-	for (uint8_t k = 0; k < p->lag.nlinks; k++) {
-		struct rte_eth_dev_info info;
-		struct dp_link *l = &p->links[k];
-
-		if (l->hotplugged && rte_eth_dev_is_valid_port(l->eth_port) &&
-		    rte_eth_dev_info_get(l->eth_port, &info) == 0) {
-			rte_eth_dev_close(l->eth_port);
-			rte_dev_remove(info.device);
-		}
-		l->hotplugged = false;
-		l->eth_port = RTE_MAX_ETHPORTS;
-	}
+	for (uint8_t k = 0; k < p->lag.nlinks; k++)
+		link_release(&p->links[k]);
 }
 
 /* Why a link is not in the bundle, in words for the log and the CLI. */
