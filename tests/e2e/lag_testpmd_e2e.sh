@@ -35,6 +35,8 @@ cleanup() {
 	[[ -n $tp_pid ]] && kill "$tp_pid" 2>/dev/null
 	[[ -n $holder ]] && kill "$holder" 2>/dev/null
 	[[ -n $keepalive ]] && kill "$keepalive" 2>/dev/null
+	# Every child still running (pings, receivers): a wait for one left would hang.
+	kill $(jobs -p) 2>/dev/null
 	wait 2>/dev/null
 	for k in 0 1; do ip link del "${id}a$k" 2>/dev/null; done
 	ip link del "${id}c" 2>/dev/null
@@ -47,6 +49,8 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 # shellcheck source=lag_lib.sh
 source "$(dirname "$0")/lag_lib.sh"
 
