@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "fabric/config.h"
+#include "fabric/diff.h"
 
 #define EXAMPLE SOURCE_ROOT "/docs/example.yaml"
 #define FULL    SOURCE_ROOT "/tests/unit/configs/full.yaml"
@@ -895,6 +896,58 @@ static void test_lag(void **state)
 	assert_int_equal(h->lag.min_links, 1);
 	assert_int_equal(h->lag.hash, FAB_LAG_HASH_L23);
 	free(round_trip(m));
+	{
+		/* Links and min-links change live; LACP mode, rate and hash, or a
+		 * plain port becoming a LAG, need a restart. */
+		static const char *const live[] = {"[\"0000:03:00.1\", \"0000:03:00.2\"]",
+						   "[x, y]"};
+		static const struct {
+			const char *from, *to;
+		} fixed[] = {
+		    {"lacp: passive", "lacp: active"},
+		    {"hash: l34", "hash: l2"},
+		    {"{name: p, device: d, lans: [a]}", "{name: p, lag: {links: [d]}, lans: [a]}"}};
+		char buf[512];
+
+		for (size_t i = 0; i < 2; i++) {
+			char *t2 = strdup(text), *at;
+			struct fab_model *b;
+
+			assert_non_null(t2);
+			at = strstr(t2, i == 0 ? "[\"net_af_packet0,iface=a\", \"0000:03:00.1\"]"
+					       : "[x]");
+			assert_non_null(at);
+			{
+				const char *tail = strchr(at, ']') + 1;
+				char *n = malloc(strlen(t2) + 64);
+
+				assert_non_null(n);
+				snprintf(n, strlen(t2) + 64, "%.*s%s%s", (int)(at - t2), t2,
+					 live[i], tail);
+				free(t2);
+				t2 = n;
+			}
+			b = load_ok(t2);
+			assert_int_equal(fab_model_restart_text(m, b, false, buf, sizeof(buf)), 0);
+			fab_model_destroy(b);
+			free(t2);
+		}
+		for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
+			char *at = strstr(text, fixed[i].from), *t2;
+			struct fab_model *b;
+			size_t n = strlen(text) + 64;
+
+			assert_non_null(at);
+			t2 = malloc(n);
+			assert_non_null(t2);
+			snprintf(t2, n, "%.*s%s%s", (int)(at - text), text, fixed[i].to,
+				 at + strlen(fixed[i].from));
+			b = load_ok(t2);
+			assert_int_equal(fab_model_restart_text(m, b, false, buf, sizeof(buf)), 1);
+			fab_model_destroy(b);
+			free(t2);
+		}
+	}
 	fab_model_destroy(m);
 	free(text);
 
