@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: BSD-3-Clause
+# shellcheck shell=bash
 #
 # Shared by the LAG tests (lag_testpmd_e2e.sh, lag_ovs_e2e.sh): assertions,
 # waiting, a member's namespace, the fabric's configuration, the dataplane's

@@ -304,7 +304,8 @@ static void test_help_lists_every_command(void **state)
 
 		for (const char *p = buf; *p; p++)
 			lines += *p == '\n';
-		assert_int_equal(lines, 31 + 6 + 6 + 3 + 2); /* + sponge, + config import, + sync, + lag */
+		assert_int_equal(lines,
+				 31 + 6 + 6 + 3 + 2); /* + sponge, + config import, + sync, + lag */
 	}
 	free(buf);
 	buf = NULL;
