@@ -6,20 +6,28 @@
 #include "cli_import.h"
 #include "fabric/import.h"
 
+json_t *ctl_error_entry(const char *file, unsigned int line, unsigned int col, const char *msg)
+{
+	return json_pack("{s:s,s:I,s:I,s:s}", "file", file, "line", (json_int_t)line, "col",
+			 (json_int_t)col, "message", msg);
+}
+
 json_t *ctl_errors_json(const struct fab_config_errors *e)
 {
 	json_t *a = json_array();
 
-	for (size_t i = 0; a != NULL && i < e->n; i++) {
-		char line[FAB_PATH_MAX + 300];
+	for (size_t i = 0; a != NULL && i < e->n; i++)
+		json_array_append_new(
+		    a, ctl_error_entry(e->v[i].file, e->v[i].line, e->v[i].col, e->v[i].msg));
+	return a;
+}
 
-		if (e->v[i].line)
-			snprintf(line, sizeof(line), "%s:%u:%u: %s", e->v[i].file, e->v[i].line,
-				 e->v[i].col, e->v[i].msg);
-		else
-			snprintf(line, sizeof(line), "%s: %s", e->v[i].file, e->v[i].msg);
-		json_array_append_new(a, json_string(line));
-	}
+json_t *ctl_errors_json_unplaced(const struct fab_config_errors *e)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a != NULL && i < e->n; i++)
+		json_array_append_new(a, ctl_error_entry("", 0, 0, e->v[i].msg));
 	return a;
 }
 

@@ -35,7 +35,15 @@ int ctl_cli_import(const struct ctl_request *r, json_t **reply);
  */
 int ctl_cli_expand(const struct ctl_request *r, char **text, size_t *len, json_t **reply);
 
-/* Errors of a load or an import as "FILE:LINE:COL: message" strings. */
+/*
+ * Errors in JSON: each an object {file, line, col, message}; line and col
+ * are 0 for an error about a whole file, file is "" for one about no file.
+ */
+json_t *ctl_error_entry(const char *file, unsigned int line, unsigned int col, const char *msg);
+/* The errors of a load or an import, each where it is. */
 json_t *ctl_errors_json(const struct fab_config_errors *e);
+/* The same without the positions: for a text built inside control (a
+ * promotion, a MAC swap), whose lines the operator never sees. */
+json_t *ctl_errors_json_unplaced(const struct fab_config_errors *e);
 
 #endif

@@ -40,6 +40,15 @@ const char *ctl_text_si(double v, char *buf, size_t len)
 }
 
 /* "AS64500 Name, AS64501 Other" of a members array. */
+/* An empty table is one line saying so, not a header over nothing. */
+static bool none(const json_t *a, const char *what, FILE *out)
+{
+	if (json_array_size(a) > 0)
+		return false;
+	fprintf(out, "no %s\n", what);
+	return true;
+}
+
 static const char *members(const json_t *a, char *buf, size_t len)
 {
 	size_t o = 0, i;
@@ -140,26 +149,32 @@ static void render_lag(const json_t *g, FILE *out)
 	}
 }
 
-static void render_ports(const json_t *r, FILE *out)
+void ctl_render_ports(const struct ctl_request *req, const json_t *r, FILE *out)
 {
 	const json_t *p;
 	size_t i;
 
+	(void)req;
+
 	/* DROPS counts since the last `clear counters`, like `show port`. */
-	fprintf(out, "%-16s %-5s %-12s %9s %9s %9s %9s %12s  %s\n", "PORT", "ADMIN", "OPER",
-		"RX pps", "TX pps", "RX bps", "TX bps", "DROPS", "MEMBERS");
+	if (none(json_object_get(r, "ports"), "ports", out))
+		return;
+	fprintf(out, "%-16s %-5s %-12s %9s %9s %9s %9s %12s  %-24s %s\n", "PORT", "ADMIN", "OPER",
+		"RX pps", "TX pps", "RX bps", "TX bps", "DROPS", "MEMBERS", "DESCRIPTION");
 	json_array_foreach(json_object_get(r, "ports"), i, p)
 	{
-		char b1[CLEAN_MAX], b2[CLEAN_MAX], b3[CLEAN_MAX], mb[1024];
+		char b1[CLEAN_MAX], b2[CLEAN_MAX], b3[CLEAN_MAX], b4[CLEAN_MAX], mb[1024];
 		char r1[16], r2[16], r3[16], r4[16], drops[24] = "-";
 		const json_t *rt = json_object_get(p, "rates");
 
 		if (json_object_get(p, "drops_since_clear"))
 			snprintf(drops, sizeof(drops), "%lld", num(p, "drops_since_clear"));
-		fprintf(out, "%-16s %-5s %-12s %9s %9s %9s %9s %12s  %s\n", str(p, "name", b1),
-			str(p, "admin", b2), str(p, "oper", b3), rate(rt, "rx_pps", r1),
-			rate(rt, "tx_pps", r2), rate(rt, "rx_bps", r3), rate(rt, "tx_bps", r4),
-			drops, members(json_object_get(p, "members"), mb, sizeof(mb)));
+		fprintf(out, "%-16s %-5s %-12s %9s %9s %9s %9s %12s  %-24s %s\n",
+			str(p, "name", b1), str(p, "admin", b2), str(p, "oper", b3),
+			rate(rt, "rx_pps", r1), rate(rt, "tx_pps", r2), rate(rt, "rx_bps", r3),
+			rate(rt, "tx_bps", r4), drops,
+			members(json_object_get(p, "members"), mb, sizeof(mb)),
+			str(p, "description", b4));
 	}
 }
 
@@ -176,13 +191,15 @@ static void render_offender(const json_t *o, FILE *out)
 		json_real_value(json_object_get(o, "age_s")));
 }
 
-static void render_port(const json_t *r, FILE *out)
+void ctl_render_port(const struct ctl_request *req, const json_t *r, FILE *out)
 {
 	char b1[CLEAN_MAX], b2[CLEAN_MAX], b3[CLEAN_MAX], big[2048];
 	char r1[16], r2[16], r3[16], r4[16];
 	const json_t *rt = json_object_get(r, "rates"), *m, *ctr, *drops, *v;
 	const char *k;
 	size_t i, j;
+
+	(void)req;
 
 	fprintf(out, "port %s: admin %s, oper %s", str(r, "name", b1), str(r, "admin", b2),
 		str(r, "oper", b3));
@@ -240,11 +257,15 @@ static void render_port(const json_t *r, FILE *out)
 	render_offender(json_object_get(r, "last_offender"), out);
 }
 
-static void render_members(const json_t *r, FILE *out)
+void ctl_render_members(const struct ctl_request *req, const json_t *r, FILE *out)
 {
 	const json_t *m, *p;
 	size_t i, j;
 
+	(void)req;
+
+	if (none(json_object_get(r, "members"), "members", out))
+		return;
 	fprintf(out, "%-12s %-32s %5s %5s %5s  %s\n", "ASN", "NAME", "MACS", "IPV4", "IPV6",
 		"PORTS");
 	json_array_foreach(json_object_get(r, "members"), i, m)
@@ -253,7 +274,7 @@ static void render_members(const json_t *r, FILE *out)
 
 		snprintf(asn, sizeof(asn), "AS%lld", num(m, "asn"));
 		fprintf(out, "%-12s %-32s %5lld %5lld %5lld ", asn, str(m, "name", b),
-			num(m, "macs"), num(m, "ipv4"), num(m, "ipv6"));
+			num(m, "mac_count"), num(m, "ipv4_count"), num(m, "ipv6_count"));
 		json_array_foreach(json_object_get(m, "ports"), j, p) fprintf(
 		    out, " %s",
 		    ctl_sanitize(json_string_value(p) ? json_string_value(p) : "", b, sizeof(b)));
@@ -276,11 +297,13 @@ static void print_list(const char *label, const json_t *a, FILE *out)
 	fputc('\n', out);
 }
 
-static void render_member(const json_t *r, FILE *out)
+void ctl_render_member(const struct ctl_request *req, const json_t *r, FILE *out)
 {
 	const json_t *cn, *l;
 	size_t i, j;
 	char b1[CLEAN_MAX], b2[CLEAN_MAX], b3[CLEAN_MAX];
+
+	(void)req;
 
 	fprintf(out, "AS%lld %s\n", num(r, "asn"), str(r, "name", b1));
 	json_array_foreach(json_object_get(r, "connections"), i, cn)
@@ -297,11 +320,15 @@ static void render_member(const json_t *r, FILE *out)
 	}
 }
 
-static void render_macs(const json_t *r, FILE *out)
+void ctl_render_macs(const struct ctl_request *req, const json_t *r, FILE *out)
 {
 	const json_t *e;
 	size_t i;
 
+	(void)req;
+
+	if (none(json_object_get(r, "macs"), "MAC addresses", out))
+		return;
 	fprintf(out, "%-17s %-16s %5s %-16s %-12s %s\n", "MAC", "LAN", "VLAN", "PORT", "ASN",
 		"MEMBER");
 	json_array_foreach(json_object_get(r, "macs"), i, e)
@@ -315,11 +342,15 @@ static void render_macs(const json_t *r, FILE *out)
 	}
 }
 
-static void render_neighbors(const json_t *r, FILE *out)
+void ctl_render_neighbors(const struct ctl_request *req, const json_t *r, FILE *out)
 {
 	const json_t *e;
 	size_t i;
 
+	(void)req;
+
+	if (none(json_object_get(r, "neighbors"), "addresses", out))
+		return;
 	fprintf(out, "%-39s %-17s %-16s %-16s %-5s %-7s %5s %-12s %s\n", "ADDRESS", "MAC", "LAN",
 		"PORT", "OPER", "STATE", "Q/MIN", "ASN", "MEMBER");
 	json_array_foreach(json_object_get(r, "neighbors"), i, e)
@@ -346,11 +377,13 @@ static const char *ago(const json_t *o, const char *key, char *buf, size_t len)
 	return buf;
 }
 
-static void render_sponge(const json_t *r, FILE *out)
+void ctl_render_sponge(const struct ctl_request *req, const json_t *r, FILE *out)
 {
 	const json_t *p = json_object_get(r, "policy"), *e;
 	char b1[CLEAN_MAX], b2[CLEAN_MAX], t1[24], t2[24];
 	size_t i;
+
+	(void)req;
 
 	fprintf(out,
 		"sponge %s, MAC %s%s: %lld queries/min over a queue of %lld, flood protection "
@@ -390,17 +423,19 @@ static void render_sponge(const json_t *r, FILE *out)
 	}
 }
 
-static void render_drops(const json_t *r, FILE *out)
+void ctl_render_drops(const struct ctl_request *req, const json_t *r, FILE *out)
 {
 	const json_t *e, *p;
 	size_t i, j;
 	char b1[CLEAN_MAX], b2[CLEAN_MAX];
 
+	(void)req;
+
+	if (none(json_object_get(r, "total"), "drops", out))
+		return;
 	fprintf(out, "%-24s %20s  %s\n", "REASON", "DROPS", "MEANING");
 	json_array_foreach(json_object_get(r, "total"), i, e) fprintf(
 	    out, "%-24s %20lld  %s\n", str(e, "reason", b1), num(e, "count"), str(e, "help", b2));
-	if (json_array_size(json_object_get(r, "total")) == 0)
-		fprintf(out, "no drops\n");
 	json_array_foreach(json_object_get(r, "ports"), i, p)
 	{
 		if (json_array_size(json_object_get(p, "drops")) == 0)
@@ -412,17 +447,19 @@ static void render_drops(const json_t *r, FILE *out)
 	}
 }
 
-static void render_status(const json_t *r, FILE *out)
+void ctl_render_status(const struct ctl_request *req, const json_t *r, FILE *out)
 {
 	const json_t *dp = json_object_get(r, "dataplane");
 	char b1[CLEAN_MAX], b2[CLEAN_MAX], b3[CLEAN_MAX];
+
+	(void)req;
 
 	fprintf(out, "fabric %s: %lld ports, %lld members\n", str(r, "fabric", b1), num(r, "ports"),
 		num(r, "members"));
 	fprintf(out, "control %s, up %lld s, configuration from %s (digest %s)\n",
 		str(r, "version", b1), num(r, "uptime_s"), str(r, "config_source", b2),
 		str(r, "config_digest", b3));
-	if (json_object_get(r, "confirm_left_s"))
+	if (json_is_integer(json_object_get(r, "confirm_left_s")))
 		fprintf(out, "pending apply: rolls back in %lld s unless `config confirm`\n",
 			num(r, "confirm_left_s"));
 	if (num(r, "cli_readonly_refused") > 0)
@@ -440,8 +477,8 @@ static void render_status(const json_t *r, FILE *out)
 		fprintf(out, "\n");
 		return;
 	}
-	fprintf(out, "dataplane %s: connected, up %lld s, %lld workers\n", str(dp, "version", b1),
-		num(dp, "uptime_s"), num(dp, "workers"));
+	fprintf(out, "dataplane %s: connected, up %lld s, %lld worker%s\n", str(dp, "version", b1),
+		num(dp, "uptime_s"), num(dp, "workers"), num(dp, "workers") == 1 ? "" : "s");
 	fprintf(out, "  configuration generation %lld, digest %s, %s\n", num(dp, "generation"),
 		str(dp, "config_digest", b1),
 		json_is_true(json_object_get(dp, "in_sync")) ? "in sync" : "NOT IN SYNC");
@@ -451,12 +488,16 @@ static void render_status(const json_t *r, FILE *out)
 		num(dp, "punts_received"), num(dp, "punts_malformed"), num(dp, "punts_dropped"));
 }
 
-static void render_port_security(const json_t *r, FILE *out)
+void ctl_render_port_security(const struct ctl_request *req, const json_t *r, FILE *out)
 {
 	char b1[CLEAN_MAX], b2[CLEAN_MAX], b3[CLEAN_MAX], b4[CLEAN_MAX];
 	const json_t *p;
 	size_t i;
 
+	(void)req;
+
+	if (none(json_object_get(r, "ports"), "ports", out))
+		return;
 	fprintf(out, "%-16s %-9s %-13s %10s %8s  %s\n", "port", "action", "state", "violations",
 		"flaps", "last violation / cause");
 	json_array_foreach(json_object_get(r, "ports"), i, p)
@@ -465,7 +506,7 @@ static void render_port_security(const json_t *r, FILE *out)
 
 		fprintf(out, "%-16s %-9s %-13s %10lld %8lld  ", str(p, "name", b1),
 			str(p, "action", b2), str(p, "state", b3), num(p, "violations"),
-			num(p, "link_changes"));
+			num(p, "flaps"));
 		if (json_is_object(l))
 			fprintf(out, "%s %s ethertype %s, %lld s ago", str(l, "reason", b1),
 				str(l, "mac", b2), str(l, "ethertype", b3), num(l, "age_s"));
@@ -484,11 +525,13 @@ static void render_port_security(const json_t *r, FILE *out)
 	}
 }
 
-static void render_events(const json_t *r, FILE *out)
+void ctl_render_events(const struct ctl_request *req, const json_t *r, FILE *out)
 {
 	char b1[CLEAN_MAX], b2[CLEAN_MAX], b3[CLEAN_MAX], b4[CLEAN_MAX];
 	const json_t *e;
 	size_t i;
+
+	(void)req;
 
 	json_array_foreach(json_object_get(r, "events"), i, e)
 	    fprintf(out, "%s %-11s %-16s %s\n", str(e, "time", b1), str(e, "type", b2),
@@ -497,11 +540,13 @@ static void render_events(const json_t *r, FILE *out)
 		fprintf(out, "no events\n");
 }
 
-static void render_quarantine(const json_t *r, FILE *out)
+void ctl_render_quarantine(const struct ctl_request *req, const json_t *r, FILE *out)
 {
 	char b1[CLEAN_MAX], b2[CLEAN_MAX];
 	const json_t *c;
 	size_t i;
+
+	(void)req;
 
 	fprintf(out, "port %s: quarantine report %s, %lld frames recorded\n", str(r, "port", b1),
 		json_is_true(json_object_get(r, "pass")) ? "PASS" : "FAIL", num(r, "frames"));
@@ -526,8 +571,30 @@ static void render_lines(const json_t *a, FILE *out)
 		    ctl_sanitize(json_string_value(v) ? json_string_value(v) : "", b, sizeof(b)));
 }
 
-static void render_config_change(enum ctl_cmd cmd, const json_t *r, FILE *out)
+/* Errors and notes ({file, line, col, message}), each where it is: file:line:col, file, or nothing. */
+static void render_errors(const json_t *a, FILE *out)
 {
+	const json_t *e;
+	size_t i;
+
+	json_array_foreach(a, i, e)
+	{
+		char f[CLEAN_MAX], m[CLEAN_MAX];
+
+		str(e, "file", f);
+		str(e, "message", m);
+		if (num(e, "line") > 0)
+			fprintf(out, "%s:%lld:%lld: %s\n", f, num(e, "line"), num(e, "col"), m);
+		else if (json_string_length(json_object_get(e, "file")) > 0)
+			fprintf(out, "%s: %s\n", f, m);
+		else
+			fprintf(out, "%s\n", m);
+	}
+}
+
+void ctl_render_config(const struct ctl_request *req, const json_t *r, FILE *out)
+{
+	enum ctl_cmd cmd = req->cmd;
 	char b[CLEAN_MAX];
 	const json_t *diff = json_object_get(r, "diff");
 	const json_t *restart = json_object_get(r, "restart_needed"), *v;
@@ -551,7 +618,7 @@ static void render_config_change(enum ctl_cmd cmd, const json_t *r, FILE *out)
 		fprintf(out, "saved the running configuration to %s\n", str(r, "saved", b));
 	if (cmd == CTL_CONFIG_SAVE)
 		return;
-	if (cmd == CTL_CONFIG_CHECK || cmd == CTL_CONFIG_DIFF ||
+	if (cmd == CTL_CONFIG_CHECK || cmd == CTL_CONFIG_DIFF || cmd == CTL_CONFIG_DIFF_ROLLBACK ||
 	    json_is_true(json_object_get(r, "unchanged")))
 		return;
 	if (json_object_get(r, "confirm_within_s"))
@@ -567,12 +634,148 @@ static void render_config_change(enum ctl_cmd cmd, const json_t *r, FILE *out)
 		fprintf(out, "applied and committed as generation %lld\n", num(r, "generation"));
 }
 
-static void render_sync(const json_t *r, FILE *out)
+void ctl_render_allow_mac(const struct ctl_request *req, const json_t *r, FILE *out)
+{
+	char b[CLEAN_MAX];
+
+	(void)req;
+	fprintf(out, "port %s: %s allowed for %lld s\n", str(r, "port", b),
+		json_string_value(json_object_get(r, "mac")) ?: "-", num(r, "for_s"));
+}
+
+void ctl_render_promote(const struct ctl_request *req, const json_t *r, FILE *out)
+{
+	char b[CLEAN_MAX];
+
+	(void)req;
+	fprintf(out, "port %s promoted to production as generation %lld%s%s\n", str(r, "port", b),
+		num(r, "generation"), json_object_get(r, "locked_mac") ? ", MAC locked to " : "",
+		json_string_value(json_object_get(r, "locked_mac")) ?: "");
+}
+
+void ctl_render_config_text(const struct ctl_request *req, const json_t *r, FILE *out)
+{
+	/* Line by line, so that a long configuration is not cut at CLEAN_MAX. */
+	const char *t = json_string_value(json_object_get(r, "text"));
+	char b[CLEAN_MAX];
+
+	while (t != NULL && *t) {
+		const char *nl = strchr(t, '\n');
+		size_t n = nl ? (size_t)(nl - t) : strlen(t);
+		char line[CLEAN_MAX];
+
+		(void)req;
+
+		snprintf(line, sizeof(line), "%.*s", (int)n, t);
+		fprintf(out, "%s\n", ctl_sanitize(line, b, sizeof(b)));
+		t += n + (nl ? 1 : 0);
+	}
+}
+
+void ctl_render_import(const struct ctl_request *req, const json_t *r, FILE *out)
+{
+	char b[CLEAN_MAX];
+
+	(void)req;
+	render_errors(json_object_get(r, "notes"), out);
+	fprintf(out, "wrote %s: %lld LANs, %lld ports, %lld members\n", str(r, "output", b),
+		num(r, "lans"), num(r, "ports"), num(r, "members"));
+}
+
+void ctl_render_clear(const struct ctl_request *req, const json_t *r, FILE *out)
+{
+	size_t n = json_array_size(json_object_get(r, "cleared"));
+
+	(void)req;
+	fprintf(out, "counters cleared on %zu port%s (display baseline only)\n", n,
+		n == 1 ? "" : "s");
+}
+
+void ctl_render_neighbor_state(const struct ctl_request *req, const json_t *r, FILE *out)
+{
+	char b[CLEAN_MAX];
+
+	(void)req;
+	fprintf(out, "%s: %s%s\n", str(r, "address", b),
+		json_string_value(json_object_get(r, "state")) ?: "-",
+		json_is_true(json_object_get(r, "in_dataplane"))
+		    ? ""
+		    : " (the dataplane gets it when it is connected)");
+}
+
+void ctl_render_port_admin(const struct ctl_request *req, const json_t *r, FILE *out)
+{
+	char b[CLEAN_MAX];
+
+	(void)req;
+	fprintf(out, "port %s: admin %s\n", str(r, "port", b),
+		json_string_value(json_object_get(r, "admin")) ?: "-");
+	if (json_is_true(json_object_get(r, "errdisable_cleared")))
+		fprintf(out, "port %s: err-disable cleared\n", str(r, "port", b));
+}
+
+void ctl_text_render(const struct ctl_request *req, const json_t *r, FILE *out)
+{
+	const struct ctl_command *c = ctl_command_of(req->cmd);
+	char b[CLEAN_MAX];
+
+	if (c != NULL && c->render != NULL)
+		c->render(req, r, out);
+	if (json_object_get(r, "warning"))
+		fprintf(out, "warning: %s\n", str(r, "warning", b));
+}
+
+void ctl_text_error(const json_t *r, FILE *out)
+{
+	char b[CLEAN_MAX];
+
+	fprintf(out, "peerlanctl: %s\n", str(r, "error", b));
+	render_errors(json_object_get(r, "errors"), out);
+}
+
+void ctl_render_names(const struct ctl_request *req, const json_t *r, FILE *out)
+{
+	static const char *const lists[] = {"ports", "lags", "lans", "addresses"};
+	char b[CLEAN_MAX], b2[CLEAN_MAX];
+	const json_t *v;
+	size_t i;
+
+	(void)req;
+	for (size_t k = 0; k < sizeof(lists) / sizeof(lists[0]); k++) {
+		fprintf(out, "%s:", lists[k]);
+		json_array_foreach(json_object_get(r, lists[k]), i, v)
+		    fprintf(out, " %s", ctl_sanitize(json_string_value(v) ?: "", b, sizeof(b)));
+		fputc('\n', out);
+	}
+	fprintf(out, "members:\n");
+	json_array_foreach(json_object_get(r, "members"), i, v)
+	    fprintf(out, "  AS%-10lld %s\n", num(v, "asn"), str(v, "name", b2));
+}
+
+void ctl_render_config_history(const struct ctl_request *req, const json_t *r, FILE *out)
+{
+	char b1[CLEAN_MAX], b2[CLEAN_MAX], b3[CLEAN_MAX], b4[CLEAN_MAX];
+	const json_t *e;
+	size_t i;
+
+	(void)req;
+	if (json_array_size(json_object_get(r, "history")) == 0) {
+		fprintf(out, "no committed configuration kept yet\n");
+		return;
+	}
+	fprintf(out, "%-3s %-20s %-16s %-32s %s\n", "N", "TIME", "USER", "COMMAND", "COMMENT");
+	json_array_foreach(json_object_get(r, "history"), i, e)
+	    fprintf(out, "%-3lld %-20s %-16s %-32s %s\n", num(e, "n"), str(e, "time", b1),
+		    str(e, "user", b2), str(e, "command", b3), str(e, "comment", b4));
+}
+
+void ctl_render_sync(const struct ctl_request *req, const json_t *r, FILE *out)
 {
 	char b1[CLEAN_MAX], b2[CLEAN_MAX];
 	const json_t *v;
 	const char *k;
 
+	(void)req;
 	fprintf(out, "vlans:        %s\n", str(r, "vlans", b1));
 	fprintf(out, "interfaces:   %s\n", str(r, "interfaces", b1));
 	fprintf(out, "map:          %s\n", str(r, "map", b1));
@@ -586,7 +789,7 @@ static void render_sync(const json_t *r, FILE *out)
 	if (json_object_get(r, "reason"))
 		fprintf(out, "reason:       %s (%s)\n  %s\n", str(r, "reason", b1),
 			str(r, "reason_help", b2), str(r, "why", b1));
-	render_lines(json_object_get(r, "errors"), out);
+	render_errors(json_object_get(r, "errors"), out);
 	if (json_object_get(r, "pending"))
 		fprintf(out, "held back:    %s; `config sync accept` applies it\n",
 			str(r, "pending", b1));
@@ -600,128 +803,20 @@ static void render_sync(const json_t *r, FILE *out)
 	}
 }
 
-void ctl_text_render(enum ctl_cmd cmd, const json_t *r, FILE *out)
+void ctl_render_lag(const struct ctl_request *req, const json_t *r, FILE *out)
 {
-	char b[CLEAN_MAX];
+	const json_t *g;
+	size_t i;
 
-	switch (cmd) {
-	case CTL_SHOW_PORTS:
-		render_ports(r, out);
-		break;
-	case CTL_SHOW_PORT:
-		render_port(r, out);
-		break;
-	case CTL_SHOW_MEMBERS:
-		render_members(r, out);
-		break;
-	case CTL_SHOW_MEMBER:
-		render_member(r, out);
-		break;
-	case CTL_SHOW_MAC_TABLE:
-		render_macs(r, out);
-		break;
-	case CTL_SHOW_NEIGHBORS:
-		render_neighbors(r, out);
-		break;
-	case CTL_SHOW_DROPS:
-		render_drops(r, out);
-		break;
-	case CTL_SHOW_STATUS:
-		render_status(r, out);
-		break;
-	case CTL_SHOW_PORT_SECURITY:
-		render_port_security(r, out);
-		break;
-	case CTL_SHOW_EVENTS:
-		render_events(r, out);
-		break;
-	case CTL_SHOW_QUARANTINE:
-		render_quarantine(r, out);
-		break;
-	case CTL_PORT_ALLOW_MAC:
-		fprintf(out, "port %s: %s allowed for %lld s\n", str(r, "port", b),
-			json_string_value(json_object_get(r, "mac")) ?: "-", num(r, "for_s"));
-		break;
-	case CTL_PORT_PROMOTE:
-	case CTL_PORT_PROMOTE_LOCK:
-		fprintf(out, "port %s promoted to production as generation %lld%s%s\n",
-			str(r, "port", b), num(r, "generation"),
-			json_object_get(r, "locked_mac") ? ", MAC locked to " : "",
-			json_string_value(json_object_get(r, "locked_mac")) ?: "");
-		break;
-	case CTL_SHOW_CONFIG: {
-		/* Line by line, so that a long configuration is not cut at CLEAN_MAX. */
-		const char *t = json_string_value(json_object_get(r, "text"));
-
-		while (t != NULL && *t) {
-			const char *nl = strchr(t, '\n');
-			size_t n = nl ? (size_t)(nl - t) : strlen(t);
-			char line[CLEAN_MAX];
-
-			snprintf(line, sizeof(line), "%.*s", (int)n, t);
-			fprintf(out, "%s\n", ctl_sanitize(line, b, sizeof(b)));
-			t += n + (nl ? 1 : 0);
-		}
-		break;
-	}
-	case CTL_CONFIG_IMPORT:
-		render_lines(json_object_get(r, "notes"), out);
-		fprintf(out, "wrote %s: %lld LANs, %lld ports, %lld members\n", str(r, "output", b),
-			num(r, "lans"), num(r, "ports"), num(r, "members"));
-		break;
-	case CTL_CLEAR_COUNTERS:
-		fprintf(out, "counters cleared on %zu port%s (display baseline only)\n",
-			json_array_size(json_object_get(r, "cleared")),
-			json_array_size(json_object_get(r, "cleared")) == 1 ? "" : "s");
-		break;
-	case CTL_SHOW_SYNC:
-		render_sync(r, out);
-		break;
-	case CTL_SHOW_LAG: {
-		const json_t *g;
-		size_t i;
-
-		if (json_array_size(json_object_get(r, "lags")) == 0)
-			fprintf(out, "no LAG\n");
-		json_array_foreach((json_t *)json_object_get(r, "lags"), i, g) render_lag(g, out);
-		break;
-	}
-	case CTL_CONFIG_SYNC_NOW:
-		fprintf(out, "sync started; `show sync` has its result\n");
-		break;
-	case CTL_SHOW_SPONGE:
-		render_sponge(r, out);
-		break;
-	case CTL_SPONGE:
-	case CTL_UNSPONGE:
-	case CTL_SET_NEIGHBOR_ALIVE:
-	case CTL_SET_NEIGHBOR_DEAD:
-	case CTL_SET_NEIGHBOR_PENDING:
-		fprintf(out, "%s: %s%s\n", str(r, "address", b),
-			json_string_value(json_object_get(r, "state")) ?: "-",
-			json_is_true(json_object_get(r, "in_dataplane"))
-			    ? ""
-			    : " (the dataplane gets it when it is connected)");
-		break;
-	case CTL_PORT_SHUTDOWN:
-	case CTL_PORT_NO_SHUTDOWN:
-		fprintf(out, "port %s: admin %s\n", str(r, "port", b),
-			json_string_value(json_object_get(r, "admin")) ?: "-");
-		if (json_is_true(json_object_get(r, "errdisable_cleared")))
-			fprintf(out, "port %s: err-disable cleared\n", str(r, "port", b));
-		break;
-	default:
-		render_config_change(cmd, r, out);
-		break;
-	}
-	if (json_object_get(r, "warning"))
-		fprintf(out, "warning: %s\n", str(r, "warning", b));
+	(void)req;
+	if (json_array_size(json_object_get(r, "lags")) == 0)
+		fprintf(out, "no LAG\n");
+	json_array_foreach((json_t *)json_object_get(r, "lags"), i, g) render_lag(g, out);
 }
 
-void ctl_text_error(const json_t *r, FILE *out)
+void ctl_render_sync_now(const struct ctl_request *req, const json_t *r, FILE *out)
 {
-	char b[CLEAN_MAX];
-
-	fprintf(out, "peerlanctl: %s\n", str(r, "error", b));
-	render_lines(json_object_get(r, "errors"), out);
+	(void)req;
+	(void)r;
+	fprintf(out, "sync started; `show sync` has its result\n");
 }

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -153,6 +154,60 @@ static void committed_path(const struct fab_model *m, char *buf, size_t len)
  * which is the running one unless an apply still waits for confirm. Written
  * beside and renamed over, so a crash leaves the old file or the new one.
  */
+static void history_path(const struct fab_model *m, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s", m->mgmt.state_dir, CTL_HISTORY_FILE);
+}
+
+/* The kept history, newest first: a JSON array (empty when there is none). */
+static json_t *history_load(const struct ctl *c)
+{
+	char path[FAB_PATH_MAX + 32];
+	json_t *h;
+
+	history_path(c->running, path, sizeof(path));
+	h = json_load_file(path, 0, NULL);
+	if (!json_is_array(h)) {
+		json_decref(h);
+		h = json_array();
+	}
+	return h;
+}
+
+/*
+ * Keeps a newly committed configuration's text, with when, by whom and why,
+ * as the newest of the last CTL_HISTORY_MAX. The same text as the newest
+ * (a save of what was committed) adds nothing.
+ */
+static void history_add(struct ctl *c, const struct fab_model *m, const char *text, size_t len)
+{
+	char path[FAB_PATH_MAX + 32], stamp[32];
+	json_t *h = history_load(c), *last = json_array_get(h, 0), *e;
+	const char *prev = json_string_value(json_object_get(last, "text"));
+	time_t now = time(NULL);
+	struct tm tm;
+	char *dump;
+
+	if (prev != NULL && strlen(prev) == len && memcmp(prev, text, len) == 0) {
+		json_decref(h);
+		return;
+	}
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
+	e = json_pack("{s:s,s:s,s:I,s:s,s:s,s:s%}", "time", stamp, "user", c->who.user, "uid",
+		      (json_int_t)c->who.uid, "comment", c->who.comment, "command", c->who.command,
+		      "text", text, len);
+	if (e != NULL)
+		json_array_insert_new(h, 0, e);
+	while (json_array_size(h) > CTL_HISTORY_MAX)
+		json_array_remove(h, CTL_HISTORY_MAX);
+	dump = json_dumps(h, JSON_COMPACT);
+	history_path(m, path, sizeof(path));
+	if (dump == NULL || ctl_write_atomic(path, dump, strlen(dump)) != 0)
+		ctl_log("cannot keep the configuration history in %s", path);
+	free(dump);
+	json_decref(h);
+}
+
 static int persist(struct ctl *c, char *err, size_t errlen)
 {
 	/* A swap window's MAC is never saved here: ctl_swap_save keeps the windows. */
@@ -167,6 +222,8 @@ static int persist(struct ctl *c, char *err, size_t errlen)
 	(void)mkdir(m->mgmt.state_dir, 0750);
 	committed_path(m, path, sizeof(path));
 	rc = ctl_write_atomic(path, text, len);
+	if (rc == 0)
+		history_add(c, m, text, len);
 out:
 	free(text);
 	c->commit_stale = rc != 0;
@@ -250,6 +307,13 @@ static struct fab_model *load_start_config(const struct ctl_opts *o, struct fab_
 
 static int push_errdisable(void *arg, uint16_t port, bool on);
 
+static void who_is_control(struct ctl *c)
+{
+	c->who.uid = (int64_t)getuid();
+	snprintf(c->who.user, sizeof(c->who.user), "peerlan-control");
+	c->who.comment[0] = c->who.command[0] = '\0';
+}
+
 struct ctl *ctl_create(const struct ctl_opts *opts, struct fab_config_errors *errs)
 {
 	struct ctl *c = calloc(1, sizeof(*c));
@@ -257,6 +321,7 @@ struct ctl *ctl_create(const struct ctl_opts *opts, struct fab_config_errors *er
 
 	if (c == NULL)
 		return NULL;
+	who_is_control(c);
 	c->opts = *opts;
 	if (c->opts.call_timeout_ms == 0)
 		c->opts.call_timeout_ms = CALL_TIMEOUT_MS;
@@ -840,18 +905,17 @@ static int change_to_locked(struct ctl *c, struct fab_model *m, struct fab_model
 }
 
 /* Loads the file text sent with a command; every error goes into *out. */
-static struct fab_model *load_sent(const struct ctl_request *r, const struct fab_wire_cli *w,
-				   json_t **out, int *rc)
+static struct fab_model *load_sent(const struct ctl_request *r, json_t **out, int *rc)
 {
 	struct fab_config_errors e = {0};
 	struct fab_model *m;
 
-	if (w->file == NULL) {
+	if (r->text == NULL) {
 		*rc = ctl_error(out, -EINVAL, "%s: no file text sent with the command", r->file);
 		return NULL;
 	}
 	/* Never an import: its files would be read with our rights, not the peer's. */
-	m = fab_config_load_sent(w->file, w->file_len, r->file, &e);
+	m = fab_config_load_sent(r->text, r->text_len, r->file, &e);
 	if (m == NULL) {
 		*rc = ctl_error(out, -EINVAL, "%s: %zu error%s; nothing changed", r->file, e.n,
 				e.n == 1 ? "" : "s");
@@ -907,19 +971,18 @@ static size_t mgmt_refusal(const struct ctl *c, const char *file, const struct f
 	}
 	for (size_t i = 0; errors != NULL && i < n && i < 16; i++) {
 		bool is_default = true;
+		char line[FAB_PATH_MAX + 256];
 
 		for (size_t k = 0; k < nd && k < 16; k++)
 			is_default = is_default && strcmp(dflt[k].key, ch[i].key) != 0;
 		if (ch[i].to == NULL)
-			json_array_append_new(
-			    errors, json_sprintf("%s: management.%s differs from the running one",
-						 file, ch[i].key));
+			snprintf(line, sizeof(line), "management.%s differs from the running one",
+				 ch[i].key);
 		else
-			json_array_append_new(
-			    errors, json_sprintf("%s: management.%s: %s%s here, %s running", file,
-						 ch[i].key, ch[i].to,
-						 is_default && def != NULL ? " (the default)" : "",
-						 ch[i].from));
+			snprintf(line, sizeof(line), "management.%s: %s%s here, %s running",
+				 ch[i].key, ch[i].to,
+				 is_default && def != NULL ? " (the default)" : "", ch[i].from);
+		json_array_append_new(errors, ctl_error_entry(file, 0, 0, line));
 	}
 	fab_model_destroy(def);
 	return n;
@@ -942,15 +1005,17 @@ static int refuse_mgmt_change(const struct ctl *c, const char *file, const struc
 	return rc;
 }
 
-static json_t *diff_json(const struct ctl *c, const struct fab_model *m)
+static json_t *diff_json(const struct ctl *c, const struct fab_model *m, const char *label)
 {
-	char *text;
+	char *text, running[64];
 	size_t len;
 	json_t *d;
 
 	if (model_text(m, &text, &len) != 0)
 		return NULL;
-	d = ctl_diff_lines(c->running_text, c->running_len, text, len);
+	snprintf(running, sizeof(running), "running (generation %llu)",
+		 (unsigned long long)ctl_dp_generation(c));
+	d = ctl_diff_lines(c->running_text, c->running_len, text, len, running, label);
 	free(text);
 	return d;
 }
@@ -970,11 +1035,10 @@ static json_t *restart_json(const struct fab_model *running, const struct fab_mo
 	return a;
 }
 
-static int cmd_check_diff(struct ctl *c, const struct ctl_request *r, const struct fab_wire_cli *w,
-			  json_t **out)
+int ctl_cmd_check_diff(struct ctl *c, const struct ctl_request *r, json_t **out)
 {
 	int rc = 0;
-	struct fab_model *m = load_sent(r, w, out, &rc);
+	struct fab_model *m = load_sent(r, out, &rc);
 	char msg[FAB_PATH_MAX + 512];
 
 	if (m == NULL)
@@ -990,7 +1054,7 @@ static int cmd_check_diff(struct ctl *c, const struct ctl_request *r, const stru
 	json_object_set_new(*out, "file", json_string(r->file));
 	json_object_set_new(*out, "valid", json_true());
 	if (r->cmd == CTL_CONFIG_DIFF)
-		json_object_set_new(*out, "diff", diff_json(c, m));
+		json_object_set_new(*out, "diff", diff_json(c, m, r->file));
 	json_object_set_new(*out, "restart_needed", restart_json(c->running, m));
 	fab_model_destroy(m);
 	return 0;
@@ -1018,14 +1082,20 @@ static int commit_running(struct ctl *c, json_t *out)
 }
 
 /* `config save`: the running configuration becomes what a restart runs. */
-static int cmd_save(struct ctl *c, json_t **out)
+/* The refusal of a change while an apply waits for `config confirm`. */
+static int confirm_pending(json_t **out)
+{
+	return ctl_error(out, -EBUSY,
+			 "an apply is waiting for `config confirm`; confirm or roll it back first");
+}
+
+int ctl_cmd_save(struct ctl *c, const struct ctl_request *r, json_t **out)
 {
 	int rc;
 
+	(void)r;
 	if (c->confirm_from != NULL)
-		return ctl_error(out, -EBUSY,
-				 "an apply is waiting for `config confirm`; confirm or roll it "
-				 "back first");
+		return confirm_pending(out);
 	*out = json_object();
 	rc = commit_running(c, *out);
 	if (rc != 0) {
@@ -1050,9 +1120,7 @@ int ctl_apply_model(struct ctl *c, struct fab_model *m, const char *source, cons
 
 	if (c->confirm_from != NULL) {
 		fab_model_destroy(m);
-		return ctl_error(out, -EBUSY,
-				 "an apply is waiting for `config confirm`; confirm or roll it "
-				 "back first");
+		return confirm_pending(out);
 	}
 	rc = refuse_mgmt_change(c, source, m, out);
 	if (rc != 0) {
@@ -1071,7 +1139,7 @@ int ctl_apply_model(struct ctl *c, struct fab_model *m, const char *source, cons
 		set_generation(c, *out);
 		return 0;
 	}
-	diff = diff_json(c, m);
+	diff = diff_json(c, m, source);
 	rc = change_to(c, m, &old, err, sizeof(err));
 	if (rc != 0) {
 		json_decref(diff);
@@ -1097,26 +1165,24 @@ int ctl_apply_model(struct ctl *c, struct fab_model *m, const char *source, cons
 	return 0;
 }
 
-static int cmd_apply(struct ctl *c, const struct ctl_request *r, const struct fab_wire_cli *w,
-		     json_t **out)
+int ctl_cmd_apply(struct ctl *c, const struct ctl_request *r, json_t **out)
 {
 	struct fab_model *m;
 	int rc = 0;
 
 	if (c->confirm_from != NULL)
-		return ctl_error(out, -EBUSY,
-				 "an apply is waiting for `config confirm`; confirm or roll it "
-				 "back first");
-	m = load_sent(r, w, out, &rc);
+		return confirm_pending(out);
+	m = load_sent(r, out, &rc);
 	if (m == NULL)
 		return rc;
 	return ctl_apply_model(c, m, r->file, "config apply", r->seconds, out);
 }
 
-static int cmd_confirm(struct ctl *c, json_t **out)
+int ctl_cmd_confirm(struct ctl *c, const struct ctl_request *r, json_t **out)
 {
 	char err[512];
 
+	(void)r;
 	if (c->confirm_from == NULL)
 		return ctl_error(out, -ENOENT, "nothing to confirm");
 	fab_model_destroy(c->previous);
@@ -1182,12 +1248,18 @@ static void confirm_tick(struct ctl *c, uint64_t now)
 			snprintf(c->source, sizeof(c->source), "rollback");
 			ctl_log("confirm time ran out: rolled back; the dataplane gets it when it "
 				"reconnects");
+			ctl_events_add(c->events, ctl_wall_ns(), "change", NULL,
+				       "config rollback by peerlan-control: confirm time ran out");
 		}
 		return;
 	}
 	/* Failing here is retried on the next turn. */
-	if (rollback(c, &out, "confirm time ran out") != 0 && out != NULL)
-		ctl_log("%s", json_string_value(json_object_get(out, "error")));
+	if (rollback(c, &out, "confirm time ran out") != 0)
+		ctl_log("%s",
+			json_string_value(json_object_get(out, "error")) ?: "rollback failed");
+	else
+		ctl_events_add(c->events, ctl_wall_ns(), "change", NULL,
+			       "config rollback by peerlan-control: confirm time ran out");
 	json_decref(out);
 }
 
@@ -1205,7 +1277,7 @@ static int find_port(struct ctl *c, const char *name, json_t **out)
  * shows in `show config` and `config diff`), pushed with one PORT_ADMIN and
  * saved, so neither a restart of control nor of the dataplane undoes it.
  */
-static int cmd_port_admin(struct ctl *c, const struct ctl_request *r, json_t **out)
+int ctl_cmd_port_admin(struct ctl *c, const struct ctl_request *r, json_t **out)
 {
 	bool up = r->cmd == CTL_PORT_NO_SHUTDOWN;
 	int i = find_port(c, r->port, out);
@@ -1247,7 +1319,7 @@ static int cmd_port_admin(struct ctl *c, const struct ctl_request *r, json_t **o
  * every check passes; otherwise a configuration change like `config apply`
  * (validated, pushed, saved), and an event.
  */
-static int cmd_promote(struct ctl *c, const struct ctl_request *r, json_t **out)
+int ctl_cmd_promote(struct ctl *c, const struct ctl_request *r, json_t **out)
 {
 	int i = find_port(c, r->port, out), rc;
 	struct fab_config_errors e = {0};
@@ -1269,12 +1341,17 @@ static int cmd_promote(struct ctl *c, const struct ctl_request *r, json_t **out)
 		return ctl_error(out, -ENOMEM, "out of memory");
 	if (!json_is_true(json_object_get(rep, "pass"))) {
 		fails = json_array();
-		json_array_foreach(json_object_get(rep, "checks"), k,
-				   ck) if (!json_is_true(json_object_get(ck, "pass")))
-		    json_array_append_new(
-			fails,
-			json_sprintf("%s: %s", json_string_value(json_object_get(ck, "check")),
-				     json_string_value(json_object_get(ck, "detail"))));
+		json_array_foreach(json_object_get(rep, "checks"), k, ck)
+		{
+			char line[512];
+
+			if (json_is_true(json_object_get(ck, "pass")))
+				continue;
+			snprintf(line, sizeof(line), "%s: %s",
+				 json_string_value(json_object_get(ck, "check")) ?: "?",
+				 json_string_value(json_object_get(ck, "detail")) ?: "?");
+			json_array_append_new(fails, ctl_error_entry("", 0, 0, line));
+		}
 		json_decref(rep);
 		rc =
 		    ctl_error(out, -EPERM,
@@ -1291,7 +1368,7 @@ static int cmd_promote(struct ctl *c, const struct ctl_request *r, json_t **out)
 		fab_model_destroy(m);
 		rc = ctl_error(out, -EINVAL,
 			       "the promoted configuration is not valid; nothing changed");
-		json_object_set_new(*out, "errors", ctl_errors_json(&e));
+		json_object_set_new(*out, "errors", ctl_errors_json_unplaced(&e));
 		fab_config_errors_clear(&e);
 		return rc;
 	}
@@ -1323,7 +1400,7 @@ int ctl_commit(struct ctl *c, struct fab_model *m, char *err, size_t errlen)
 	return persist(c, err, errlen) != 0 ? -EIO : 0;
 }
 
-static int cmd_clear(struct ctl *c, const struct ctl_request *r, json_t **out)
+int ctl_cmd_clear(struct ctl *c, const struct ctl_request *r, json_t **out)
 {
 	int only = -1;
 	json_t *list;
@@ -1349,60 +1426,154 @@ static int cmd_clear(struct ctl *c, const struct ctl_request *r, json_t **out)
 	return 0;
 }
 
-int ctl_exec(struct ctl *c, const struct fab_wire_cli *w, bool readonly, json_t **out)
+/* Configuration n (1: the newest) of the history, loaded; NULL with *out set. */
+static struct fab_model *history_model(struct ctl *c, uint32_t n, json_t **out, int *rc)
 {
+	struct fab_config_errors e = {0};
+	json_t *h = history_load(c), *entry = json_array_get(h, n - 1);
+	const char *text = json_string_value(json_object_get(entry, "text"));
+	struct fab_model *m = NULL;
+	char name[32];
+
+	snprintf(name, sizeof(name), "history %u", (unsigned)n);
+	if (text == NULL)
+		*rc = ctl_error(out, -ENOENT, "no configuration %u in the history (it holds %zu)",
+				(unsigned)n, json_array_size(h));
+	else if ((m = fab_config_load_sent(text, strlen(text), name, &e)) == NULL) {
+		*rc = ctl_error(out, -EINVAL, "configuration %u of the history no longer loads",
+				(unsigned)n);
+		json_object_set_new(*out, "errors", ctl_errors_json(&e));
+	}
+	fab_config_errors_clear(&e);
+	json_decref(h);
+	return m;
+}
+
+int ctl_show_config_history(struct ctl *c, const struct ctl_request *r, json_t **out)
+{
+	json_t *h = history_load(c), *list = json_array(), *e;
+	size_t i;
+
+	(void)r;
+	json_array_foreach(h, i, e)
+	{
+		json_t *o = json_deep_copy(e);
+
+		json_object_del(o, "text");
+		json_object_set_new(o, "n", json_integer((json_int_t)i + 1));
+		json_array_append_new(list, o);
+	}
+	json_decref(h);
+	*out = json_object();
+	json_object_set_new(*out, "history", list);
+	return 0;
+}
+
+int ctl_cmd_diff_rollback(struct ctl *c, const struct ctl_request *r, json_t **out)
+{
+	char label[32];
+	int rc = 0;
+	struct fab_model *m = history_model(c, r->number, out, &rc);
+
+	if (m == NULL)
+		return rc;
+	*out = json_object();
+	snprintf(label, sizeof(label), "history %u", (unsigned)r->number);
+	json_object_set_new(*out, "history", json_integer(r->number));
+	json_object_set_new(*out, "diff", diff_json(c, m, label));
+	json_object_set_new(*out, "restart_needed", restart_json(c->running, m));
+	fab_model_destroy(m);
+	return 0;
+}
+
+/* config rollback N: configuration N of the history, applied and committed. */
+static int rollback_to(struct ctl *c, const struct ctl_request *r, json_t **out)
+{
+	struct fab_model *m;
+	char label[32];
+	int rc = 0;
+
+	if (c->confirm_from != NULL)
+		return confirm_pending(out);
+	m = history_model(c, r->number, out, &rc);
+	if (m == NULL)
+		return rc;
+	snprintf(label, sizeof(label), "history %u", (unsigned)r->number);
+	return ctl_apply_model(c, m, label, "rollback", 0, out);
+}
+
+int ctl_cmd_rollback(struct ctl *c, const struct ctl_request *r, json_t **out)
+{
+	if (r->number > 0)
+		return rollback_to(c, r, out);
+	return rollback(c, out, "requested");
+}
+
+/* Who runs r: the user name of uid, its words, its comment. */
+static void who_runs(struct ctl *c, const struct ctl_request *r, int64_t uid)
+{
+	struct passwd pw, *res = NULL;
+	char buf[1024];
+	size_t o = 0;
+
+	c->who.uid = uid;
+	if (uid >= 0 && getpwuid_r((uid_t)uid, &pw, buf, sizeof(buf), &res) == 0 && res != NULL)
+		snprintf(c->who.user, sizeof(c->who.user), "%s", pw.pw_name);
+	else if (uid >= 0)
+		snprintf(c->who.user, sizeof(c->who.user), "uid %lld", (long long)uid);
+	else
+		snprintf(c->who.user, sizeof(c->who.user), "unknown");
+	snprintf(c->who.comment, sizeof(c->who.comment), "%s", r->comment);
+	c->who.command[0] = '\0';
+	/* The words without the comment, which is kept apart. */
+	for (int i = 0; i < r->argc && o < sizeof(c->who.command); i++) {
+		if (r->comment[0] && i == r->argc - 2 && strcmp(r->argv[i], "comment") == 0)
+			break;
+		o += (size_t)snprintf(c->who.command + o, sizeof(c->who.command) - o, "%s%s",
+				      i ? " " : "", r->argv[i]);
+	}
+}
+
+int ctl_exec_as(struct ctl *c, const struct fab_wire_cli *w, bool readonly, int64_t uid,
+		json_t **out)
+{
+	const struct ctl_command *cmd;
 	struct ctl_request r;
 	char *argv[FAB_WIRE_ARGS_MAX];
 	char err[256];
+	int rc;
 
 	*out = NULL;
 	for (int i = 0; i < w->argc && i < FAB_WIRE_ARGS_MAX; i++)
 		argv[i] = (char *)w->argv[i];
 	if (ctl_cli_parse(w->argc, argv, &r, err, sizeof(err)) != 0)
 		return ctl_error(out, -EINVAL, "%s", err);
-	if (readonly && !ctl_cmd_readonly(r.cmd))
+	cmd = ctl_command_of(r.cmd);
+	if (readonly && !(cmd->flags & CTL_F_READONLY))
 		return ctl_error(out, -EPERM, "this socket answers show commands only");
-	switch (r.cmd) {
-	case CTL_CONFIG_CHECK:
-	case CTL_CONFIG_DIFF:
-		return cmd_check_diff(c, &r, w, out);
-	case CTL_CONFIG_APPLY:
-		return cmd_apply(c, &r, w, out);
-	case CTL_CONFIG_CONFIRM:
-		return cmd_confirm(c, out);
-	case CTL_CONFIG_ROLLBACK:
-		return rollback(c, out, "requested");
-	case CTL_CONFIG_SAVE:
-		return cmd_save(c, out);
-	case CTL_CONFIG_IMPORT:
-		return ctl_error(out, -EINVAL,
-				 "config import runs in peerlanctl, which writes the file itself");
-	case CTL_PORT_SHUTDOWN:
-	case CTL_PORT_NO_SHUTDOWN:
-		return cmd_port_admin(c, &r, out);
-	case CTL_CLEAR_COUNTERS:
-		return cmd_clear(c, &r, out);
-	case CTL_SHOW_SPONGE:
-	case CTL_SPONGE:
-	case CTL_UNSPONGE:
-	case CTL_SET_NEIGHBOR_ALIVE:
-	case CTL_SET_NEIGHBOR_DEAD:
-	case CTL_SET_NEIGHBOR_PENDING:
-		return ctl_sponge_cmd(c, &r, out);
-	case CTL_PORT_PROMOTE:
-	case CTL_PORT_PROMOTE_LOCK:
-		return cmd_promote(c, &r, out);
-	case CTL_PORT_ALLOW_MAC:
-		return ctl_swap_open(c, &r, out);
-	case CTL_SHOW_LAG:
-		return ctl_lag_cmd(c, &r, out);
-	case CTL_SHOW_SYNC:
-	case CTL_CONFIG_SYNC_NOW:
-	case CTL_CONFIG_SYNC_ACCEPT:
-		return ctl_sync_cmd(c, &r, out);
-	default:
-		return ctl_show(c, &r, out);
-	}
+	if (cmd->handler == NULL)
+		return ctl_error(out, -EINVAL, "%s runs in peerlanctl, not in peerlan-control",
+				 cmd->words);
+	r.text = w->file;
+	r.text_len = w->file_len;
+	r.uid = uid;
+	/* Only a change asks who the peer is: the user database may be slow. */
+	if (cmd->flags & CTL_F_CHANGE)
+		who_runs(c, &r, uid);
+	rc = cmd->handler(c, &r, out);
+	/* Every change, with who made it and why, in the event log. */
+	if (rc == 0 && (cmd->flags & CTL_F_CHANGE))
+		ctl_events_add(c->events, ctl_wall_ns(), "change", r.port[0] ? r.port : NULL,
+			       "%s by %s (uid %lld)%s%s%s", c->who.command, c->who.user,
+			       (long long)uid, c->who.comment[0] ? ": \"" : "", c->who.comment,
+			       c->who.comment[0] ? "\"" : "");
+	who_is_control(c);
+	return rc;
+}
+
+int ctl_exec(struct ctl *c, const struct fab_wire_cli *w, bool readonly, json_t **out)
+{
+	return ctl_exec_as(c, w, readonly, -1, out);
 }
 
 int ctl_listen(struct ctl *c)

@@ -59,6 +59,10 @@ int ctl_run_once(struct ctl *c, int timeout_ms);
  * negative errno and *out holds "error" (one line) and perhaps "errors".
  */
 int ctl_exec(struct ctl *c, const struct fab_wire_cli *req, bool readonly, json_t **out);
+/* The same for a peer of known uid (SO_PEERCRED; -1 unknown), which changes
+ * are logged and kept under. */
+int ctl_exec_as(struct ctl *c, const struct fab_wire_cli *req, bool readonly, int64_t uid,
+		json_t **out);
 
 bool ctl_dp_connected(const struct ctl *c);
 /* The generation the dataplane last reported; 0 before the first contact. */

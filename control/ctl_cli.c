@@ -191,6 +191,7 @@ static void accept_one(struct ctl *c, int lfd, bool readonly)
 		if (c->clients[i].fd < 0) {
 			c->clients[i].fd = fd;
 			c->clients[i].readonly = readonly;
+			c->clients[i].uid = readonly ? -1 : (int64_t)cred.uid;
 			c->clients[i].last_ns = ctl_now_ns();
 			return;
 		}
@@ -248,7 +249,7 @@ static bool handle(struct ctl *c, struct ctl_client *cl)
 		} else {
 			json_t *o = NULL;
 
-			rc = ctl_exec(c, &req, cl->readonly, &o);
+			rc = ctl_exec_as(c, &req, cl->readonly, cl->uid, &o);
 			reply_json(cl, &h, rc, o);
 			json_decref(o);
 		}

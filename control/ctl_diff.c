@@ -194,6 +194,25 @@ static json_t *line_json(char kind, const struct line *l)
 }
 
 /* Hunks of the script with DIFF_CONTEXT lines around each change. */
+/*
+ * The section a hunk is in, shown after its @@ as diff -p shows a function:
+ * the nearest line above it that opens a top-level key ("members:") or a
+ * list item under one ("  - asn: 64501").
+ */
+static void section(const struct lines *a, size_t before, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	while (before-- > 0) {
+		const struct line *l = &a->v[before];
+
+		if (l->len > 0 &&
+		    (l->s[0] != ' ' || (l->len > 4 && memcmp(l->s, "  - ", 4) == 0))) {
+			snprintf(buf, len, " %.*s", (int)(l->len < 80 ? l->len : 80), l->s);
+			return;
+		}
+	}
+}
+
 static json_t *hunks(const struct script *s, const struct lines *a, const struct lines *b)
 {
 	json_t *out = json_array();
@@ -202,7 +221,7 @@ static json_t *hunks(const struct script *s, const struct lines *a, const struct
 	while (i < s->n) {
 		size_t start, end, last;
 		size_t a_start, b_start, na = 0, nb = 0;
-		char head[96];
+		char head[192], ctx[96];
 
 		while (i < s->n && s->v[i].kind == '=')
 			i++;
@@ -229,8 +248,9 @@ static json_t *hunks(const struct script *s, const struct lines *a, const struct
 			na += s->v[k].kind != '+';
 			nb += s->v[k].kind != '-';
 		}
-		snprintf(head, sizeof(head), "@@ -%zu,%zu +%zu,%zu @@", a_start + 1, na,
-			 b_start + 1, nb);
+		section(a, a_start, ctx, sizeof(ctx));
+		snprintf(head, sizeof(head), "@@ -%zu,%zu +%zu,%zu @@%s", a_start + 1, na,
+			 b_start + 1, nb, ctx);
 		if (json_array_size(out) >= DIFF_LINES_MAX) {
 			json_array_append_new(out, json_string("... (diff cut short)"));
 			break;
@@ -247,7 +267,8 @@ static json_t *hunks(const struct script *s, const struct lines *a, const struct
 	return out;
 }
 
-json_t *ctl_diff_lines(const char *at, size_t alen, const char *bt, size_t blen)
+json_t *ctl_diff_lines(const char *at, size_t alen, const char *bt, size_t blen, const char *alabel,
+		       const char *blabel)
 {
 	struct lines a = {0}, b = {0};
 	struct script s = {0};
@@ -280,6 +301,11 @@ json_t *ctl_diff_lines(const char *at, size_t alen, const char *bt, size_t blen)
 		rc |= push(&s, '=', a.n - tail + i, b.n - tail + i);
 	if (rc == 0)
 		out = hunks(&s, &a, &b);
+	/* The headers of a unified diff, when there is a change to show. */
+	if (out != NULL && json_array_size(out) > 0) {
+		json_array_insert_new(out, 0, json_sprintf("+++ %s", blabel));
+		json_array_insert_new(out, 0, json_sprintf("--- %s", alabel));
+	}
 done:
 	free(a.v);
 	free(b.v);

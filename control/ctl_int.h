@@ -50,6 +50,7 @@ struct ctl_swap_window {
 struct ctl_client {
 	int fd;
 	bool readonly;
+	int64_t uid;          /* SO_PEERCRED of the read-write socket's peer; -1 unknown */
 	uint64_t last_ns;     /* last byte in or out: idle ones are closed */
 	uint64_t in_since_ns; /* first byte of the request still incomplete */
 	struct fab_wire_buf in;
@@ -60,6 +61,14 @@ struct ctl {
 	struct ctl_opts opts;
 	char config_path[FAB_PATH_MAX];
 	char source[FAB_PATH_MAX + 48]; /* where the running configuration came from */
+	/* Who the change being made comes from: the CLI peer running it, else
+	 * control itself (a confirm that timed out). Kept with each commit. */
+	struct {
+		int64_t uid;
+		char user[FAB_NAME_MAX];
+		char comment[CTL_COMMENT_MAX];
+		char command[256];
+	} who;
 	uint64_t start_ns;
 
 	/* The running configuration (admin states included) and its text as pushed. */
@@ -160,8 +169,11 @@ void ctl_sponge_tick(struct ctl *c);
 void ctl_sponge_resync(struct ctl *c);
 /* Pushes the sponged set now. 0 or a negative errno with the reason in err. */
 int ctl_sponge_push(struct ctl *c, char *err, size_t errlen);
-/* show sponge, sponge, unsponge, set neighbor. */
+/* sponge, unsponge, set neighbor; show sponge. */
 int ctl_sponge_cmd(struct ctl *c, const struct ctl_request *r, json_t **out);
+int ctl_show_sponge(struct ctl *c, const struct ctl_request *r, json_t **out);
+/* Every address the sponge tracks, as strings (for completion). */
+json_t *ctl_sponge_addresses(const struct ctl *c);
 /* Adds an address's sponge state to a show neighbors entry. */
 void ctl_sponge_annotate(const struct ctl *c, const char *addr, json_t *o);
 /* The sponge's part of /metrics: addresses by state and family, its counters. */
@@ -217,13 +229,45 @@ struct fab_model *ctl_swap_strip(const struct ctl *c, const struct fab_model *m)
 void ctl_swap_save(struct ctl *c);
 struct fab_model *ctl_swap_restore(struct ctl *c, struct fab_model *m);
 
+/*
+ * Handlers of the rows of ctl_commands[]: each fills *out with its reply,
+ * or an error (ctl_error), and returns 0 or a negative errno.
+ */
 /* show commands (ctl_show.c). */
-int ctl_show(struct ctl *c, const struct ctl_request *r, json_t **out);
+int ctl_show_ports(struct ctl *c, const struct ctl_request *r, json_t **out);
+int ctl_show_port(struct ctl *c, const struct ctl_request *r, json_t **out);
+int ctl_show_members(struct ctl *c, const struct ctl_request *r, json_t **out);
+int ctl_show_member(struct ctl *c, const struct ctl_request *r, json_t **out);
+int ctl_show_mac_table(struct ctl *c, const struct ctl_request *r, json_t **out);
+int ctl_show_neighbors(struct ctl *c, const struct ctl_request *r, json_t **out);
+int ctl_show_drops(struct ctl *c, const struct ctl_request *r, json_t **out);
+int ctl_show_status(struct ctl *c, const struct ctl_request *r, json_t **out);
+int ctl_show_port_security(struct ctl *c, const struct ctl_request *r, json_t **out);
+int ctl_show_events(struct ctl *c, const struct ctl_request *r, json_t **out);
+int ctl_show_quarantine(struct ctl *c, const struct ctl_request *r, json_t **out);
+int ctl_show_config(struct ctl *c, const struct ctl_request *r, json_t **out);
+int ctl_show_names(struct ctl *c, const struct ctl_request *r, json_t **out);
+/* Changes (ctl.c). */
+int ctl_cmd_clear(struct ctl *c, const struct ctl_request *r, json_t **out);
+int ctl_cmd_port_admin(struct ctl *c, const struct ctl_request *r, json_t **out);
+int ctl_cmd_promote(struct ctl *c, const struct ctl_request *r, json_t **out);
+int ctl_cmd_check_diff(struct ctl *c, const struct ctl_request *r, json_t **out);
+int ctl_cmd_apply(struct ctl *c, const struct ctl_request *r, json_t **out);
+int ctl_cmd_confirm(struct ctl *c, const struct ctl_request *r, json_t **out);
+int ctl_cmd_rollback(struct ctl *c, const struct ctl_request *r, json_t **out);
+int ctl_cmd_save(struct ctl *c, const struct ctl_request *r, json_t **out);
+int ctl_cmd_diff_rollback(struct ctl *c, const struct ctl_request *r, json_t **out);
+int ctl_show_config_history(struct ctl *c, const struct ctl_request *r, json_t **out);
+
+/* The last CTL_HISTORY_MAX committed configurations, newest first, in the state directory. */
+#define CTL_HISTORY_FILE "history.json"
 /* The display value of a port's stats: the fresh read minus the baseline. */
 void ctl_port_display(const struct ctl *c, size_t port, struct fab_port_stats *out);
 
-/* The unified diff of two texts, as a JSON array of lines. NULL on ENOMEM. */
-json_t *ctl_diff_lines(const char *a, size_t alen, const char *b, size_t blen);
+/* The unified diff of two texts, labelled on its ---/+++ lines, as a JSON
+ * array of lines (empty when equal). NULL on ENOMEM. */
+json_t *ctl_diff_lines(const char *a, size_t alen, const char *b, size_t blen, const char *alabel,
+		       const char *blabel);
 
 /* CLI sockets (ctl_cli.c). */
 int ctl_cli_open(struct ctl *c);

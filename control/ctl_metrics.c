@@ -114,7 +114,11 @@ static void port_labels(FILE *out, const struct fab_model *m, size_t i)
 static void gauge(FILE *out, const char *name, const char *help, double v)
 {
 	ctl_metrics_family(out, name, "gauge", help);
-	fprintf(out, "%s %.17g\n", name, v);
+	/* Whole numbers as such; seconds to the millisecond, not to 17 digits. */
+	if (v == (double)(long long)v)
+		fprintf(out, "%s %lld\n", name, (long long)v);
+	else
+		fprintf(out, "%s %.3f\n", name, v);
 }
 
 /* How many running ports have counters from the dataplane (0 when it is away). */

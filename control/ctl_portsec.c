@@ -24,6 +24,7 @@ struct psec_port {
 	uint64_t offences;
 	uint64_t storm;
 	uint32_t link_changes;
+	uint32_t link_changes_first; /* at the first read: the link coming up is no flap */
 	/* What was seen. */
 	uint64_t violations;
 	uint64_t errdisables;
@@ -266,9 +267,14 @@ void ctl_psec_observe(struct ctl_psec *ps, uint64_t now_ns, uint64_t wall_ns,
 			if (!p->errdisabled)
 				storm(ps, i, st - p->storm, now_ns, wall_ns);
 		}
-		if (!p->have_base)
+		if (!p->have_base) {
 			fab_bucket_init(&p->events, CTL_PSEC_EVENTS_PER_S, CTL_PSEC_EVENTS_BURST,
 					now_ns);
+			p->link_changes_first = lc;
+		}
+		/* A restarted dataplane counts from 0 again. */
+		if (lc < p->link_changes_first)
+			p->link_changes_first = 0;
 		p->have_base = true;
 		p->offences = off;
 		p->storm = st;
@@ -368,6 +374,7 @@ static json_t *port_json(const struct ctl_psec *ps, size_t i, uint64_t now_ns)
 	json_object_set_new(o, "violations", json_integer((json_int_t)p->violations));
 	json_object_set_new(o, "errdisables", json_integer((json_int_t)p->errdisables));
 	json_object_set_new(o, "link_changes", json_integer(p->link_changes));
+	json_object_set_new(o, "flaps", json_integer(p->link_changes - p->link_changes_first));
 	json_object_set_new(o, "storm_drops", json_integer((json_int_t)p->storm));
 	if (p->errdisabled) {
 		json_object_set_new(o, "cause", json_string(ctl_psec_cause_name(p->cause)));

@@ -169,52 +169,6 @@ static bool have_counters(const struct ctl *c, size_t i)
 	return c->synced && i < c->fresh->c.nports;
 }
 
-static int show_ports(struct ctl *c, json_t **out)
-{
-	const struct fab_model *m = c->running;
-	const struct ctl_sample *base = have_counters(c, 0) ? rate_base(c) : NULL;
-	json_t *a = json_array();
-
-	for (size_t i = 0; i < m->nports; i++) {
-		json_t *o = json_object();
-
-		json_object_set_new(o, "name", json_string(m->ports[i].name));
-		json_object_set_new(o, "description", json_string(m->ports[i].description));
-		port_state(c, i, o);
-		json_object_set_new(o, "kind", json_string(fab_port_kind_name(m->ports[i].kind)));
-		json_object_set_new(o, "members", port_members(m, i));
-		json_object_set_new(o, "lans", port_lans(m, &m->ports[i]));
-		if (have_counters(c, i)) {
-			struct fab_port_stats s;
-
-			const struct fab_port_stats *abs = &c->fresh->stats[i];
-
-			ctl_port_display(c, i, &s);
-			json_object_set_new(o, "rx_packets",
-					    u64_json(abs->ctr[FAB_CTR_rx_packets]));
-			json_object_set_new(o, "tx_packets",
-					    u64_json(abs->ctr[FAB_CTR_tx_packets]));
-			json_object_set_new(o, "drops", u64_json(drops_total(abs)));
-			json_object_set_new(o, "drops_since_clear", u64_json(drops_total(&s)));
-			json_object_set_new(o, "rates", rates_json(c, base, i));
-		}
-		json_array_append_new(a, o);
-	}
-	*out = json_object();
-	json_object_set_new(*out, "ports", a);
-	return 0;
-}
-
-static json_t *binding_macs(const struct fab_model *m, const struct fab_binding *b)
-{
-	json_t *a = json_array();
-
-	(void)m;
-	for (size_t i = 0; i < b->nmacs; i++)
-		json_array_append_new(a, mac_json(b->macs[i]));
-	return a;
-}
-
 static json_t *counters_json(const struct fab_port_stats *s)
 {
 	json_t *o = json_object();
@@ -231,6 +185,57 @@ static json_t *drops_json(const struct fab_port_stats *s)
 	for (int k = 0; k < FAB_DROP__COUNT; k++)
 		json_object_set_new(o, fab_drop_name(k), u64_json(s->drop[k]));
 	return o;
+}
+
+static int show_ports(struct ctl *c, json_t **out)
+{
+	const struct fab_model *m = c->running;
+	const struct ctl_sample *base = have_counters(c, 0) ? rate_base(c) : NULL;
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < m->nports; i++) {
+		json_t *o = json_object();
+
+		json_object_set_new(o, "name", json_string(m->ports[i].name));
+		json_object_set_new(o, "description", json_string(m->ports[i].description));
+		port_state(c, i, o);
+		json_object_set_new(o, "kind", json_string(fab_port_kind_name(m->ports[i].kind)));
+		json_object_set_new(o, "mtu", json_integer(m->ports[i].mtu));
+		json_object_set_new(o, "speed_mbps", json_integer(m->ports[i].speed_mbps));
+		json_object_set_new(o, "members", port_members(m, i));
+		json_object_set_new(o, "lans", port_lans(m, &m->ports[i]));
+		if (have_counters(c, i)) {
+			struct fab_port_stats s;
+
+			const struct fab_port_stats *abs = &c->fresh->stats[i];
+
+			ctl_port_display(c, i, &s);
+			json_object_set_new(o, "rx_packets",
+					    u64_json(abs->ctr[FAB_CTR_rx_packets]));
+			json_object_set_new(o, "tx_packets",
+					    u64_json(abs->ctr[FAB_CTR_tx_packets]));
+			json_object_set_new(o, "drops", u64_json(drops_total(abs)));
+			json_object_set_new(o, "drops_since_clear", u64_json(drops_total(&s)));
+			json_object_set_new(o, "rates", rates_json(c, base, i));
+			/* Every absolute counter in one answer, for pollers (peerlan-snmp). */
+			json_object_set_new(o, "counters", counters_json(abs));
+			json_object_set_new(o, "drop_reasons", drops_json(abs));
+		}
+		json_array_append_new(a, o);
+	}
+	*out = json_object();
+	json_object_set_new(*out, "ports", a);
+	return 0;
+}
+
+static json_t *binding_macs(const struct fab_model *m, const struct fab_binding *b)
+{
+	json_t *a = json_array();
+
+	(void)m;
+	for (size_t i = 0; i < b->nmacs; i++)
+		json_array_append_new(a, mac_json(b->macs[i]));
+	return a;
 }
 
 static json_t *offender_json(const struct ctl *c, const struct fab_port_stats *s)
@@ -331,9 +336,10 @@ static json_t *member_summary(const struct fab_model *m, const struct fab_member
 		}
 	}
 	json_object_set_new(o, "ports", ports);
-	json_object_set_new(o, "macs", json_integer((json_int_t)nmac));
-	json_object_set_new(o, "ipv4", json_integer((json_int_t)n4));
-	json_object_set_new(o, "ipv6", json_integer((json_int_t)n6));
+	/* Counts: show member has the lists under macs, ipv4 and ipv6. */
+	json_object_set_new(o, "mac_count", json_integer((json_int_t)nmac));
+	json_object_set_new(o, "ipv4_count", json_integer((json_int_t)n4));
+	json_object_set_new(o, "ipv6_count", json_integer((json_int_t)n6));
 	return o;
 }
 
@@ -363,7 +369,7 @@ static json_t *addr_list(const struct fab_binding *b, bool v6)
 	return a;
 }
 
-static int show_member(struct ctl *c, const struct ctl_request *r, json_t **out)
+int ctl_show_member(struct ctl *c, const struct ctl_request *r, json_t **out)
 {
 	const struct fab_model *m = c->running;
 	int i = fab_model_member_by_asn(m, r->asn);
@@ -444,7 +450,7 @@ static void mac_entries(struct ctl *c, const struct fab_member *mb, const struct
 	}
 }
 
-static int show_mac_table(struct ctl *c, const struct ctl_request *r, json_t **out)
+int ctl_show_mac_table(struct ctl *c, const struct ctl_request *r, json_t **out)
 {
 	int lan = -1;
 	json_t *a;
@@ -491,7 +497,7 @@ static void neigh_entries(struct ctl *c, const struct fab_member *mb,
 	}
 }
 
-static int show_neighbors(struct ctl *c, const struct ctl_request *r, json_t **out)
+int ctl_show_neighbors(struct ctl *c, const struct ctl_request *r, json_t **out)
 {
 	struct neigh_arg na = {.a = json_array(), .family = r->family};
 
@@ -559,12 +565,14 @@ static int show_status(struct ctl *c, json_t **out)
 	json_object_set_new(o, "config_digest", json_string(digest));
 	json_object_set_new(o, "ports", json_integer((json_int_t)c->running->nports));
 	json_object_set_new(o, "members", json_integer((json_int_t)c->running->nmembers));
-	if (c->confirm_from != NULL)
-		json_object_set_new(
-		    o, "confirm_left_s",
-		    json_integer((json_int_t)(c->confirm_deadline_ns > now
-						  ? (c->confirm_deadline_ns - now) / 1000000000
-						  : 0)));
+	/* Always there: null when no apply waits for a confirm. */
+	json_object_set_new(
+	    o, "confirm_left_s",
+	    c->confirm_from == NULL
+		? json_null()
+		: json_integer((json_int_t)(c->confirm_deadline_ns > now
+						? (c->confirm_deadline_ns - now) / 1000000000
+						: 0)));
 	json_object_set_new(o, "rollback_available", json_boolean(c->previous != NULL));
 	json_object_set_new(o, "cli_readonly_refused", u64_json(c->cli_ro_refused));
 	json_object_set_new(dp, "socket", json_string(c->running->mgmt.control_socket));
@@ -602,7 +610,7 @@ static int show_status(struct ctl *c, json_t **out)
 	return 0;
 }
 
-static int show_port_security(struct ctl *c, const struct ctl_request *r, json_t **out)
+int ctl_show_port_security(struct ctl *c, const struct ctl_request *r, json_t **out)
 {
 	int i = -1;
 
@@ -619,7 +627,7 @@ static int show_port_security(struct ctl *c, const struct ctl_request *r, json_t
 	return 0;
 }
 
-static int show_quarantine(struct ctl *c, const struct ctl_request *r, json_t **out)
+int ctl_show_quarantine(struct ctl *c, const struct ctl_request *r, json_t **out)
 {
 	int i = fab_model_port_by_name(c->running, r->port);
 	struct fab_port_stats s;
@@ -635,7 +643,7 @@ static int show_quarantine(struct ctl *c, const struct ctl_request *r, json_t **
 	return *out != NULL ? 0 : ctl_error(out, -ENOMEM, "out of memory");
 }
 
-static int show_events(struct ctl *c, const struct ctl_request *r, json_t **out)
+int ctl_show_events(struct ctl *c, const struct ctl_request *r, json_t **out)
 {
 	if (r->port[0] != '\0' && fab_model_port_by_name(c->running, r->port) < 0)
 		return ctl_error(out, -ENOENT, "no such port: %s", r->port);
@@ -646,40 +654,98 @@ static int show_events(struct ctl *c, const struct ctl_request *r, json_t **out)
 	return 0;
 }
 
-int ctl_show(struct ctl *c, const struct ctl_request *r, json_t **out)
+/* Counters are read fresh for each show that has them; a failure leaves them out. */
+static void read_fresh(struct ctl *c)
 {
-	/* Counters are read fresh for each show; a failure leaves them out. */
-	if (r->cmd == CTL_SHOW_PORTS || r->cmd == CTL_SHOW_PORT || r->cmd == CTL_SHOW_DROPS)
-		if (c->synced && ctl_read_counters(c) != 0)
-			c->fresh->c.nports = 0;
-	switch (r->cmd) {
-	case CTL_SHOW_PORTS:
-		return show_ports(c, out);
-	case CTL_SHOW_PORT:
-		return show_port(c, r, out);
-	case CTL_SHOW_MEMBERS:
-		return show_members(c, out);
-	case CTL_SHOW_MEMBER:
-		return show_member(c, r, out);
-	case CTL_SHOW_MAC_TABLE:
-		return show_mac_table(c, r, out);
-	case CTL_SHOW_NEIGHBORS:
-		return show_neighbors(c, r, out);
-	case CTL_SHOW_DROPS:
-		return show_drops(c, out);
-	case CTL_SHOW_PORT_SECURITY:
-		return show_port_security(c, r, out);
-	case CTL_SHOW_EVENTS:
-		return show_events(c, r, out);
-	case CTL_SHOW_QUARANTINE:
-		return show_quarantine(c, r, out);
-	case CTL_SHOW_STATUS:
-		return show_status(c, out);
-	case CTL_SHOW_CONFIG:
-		*out = json_object();
-		json_object_set_new(*out, "text", json_stringn(c->running_text, c->running_len));
-		return 0;
-	default:
-		return ctl_error(out, -EINVAL, "not a show command");
+	if (c->synced && ctl_read_counters(c) != 0)
+		c->fresh->c.nports = 0;
+}
+
+int ctl_show_ports(struct ctl *c, const struct ctl_request *r, json_t **out)
+{
+	(void)r;
+	read_fresh(c);
+	return show_ports(c, out);
+}
+
+int ctl_show_port(struct ctl *c, const struct ctl_request *r, json_t **out)
+{
+	read_fresh(c);
+	return show_port(c, r, out);
+}
+
+int ctl_show_drops(struct ctl *c, const struct ctl_request *r, json_t **out)
+{
+	(void)r;
+	read_fresh(c);
+	return show_drops(c, out);
+}
+
+int ctl_show_members(struct ctl *c, const struct ctl_request *r, json_t **out)
+{
+	(void)r;
+	return show_members(c, out);
+}
+
+int ctl_show_status(struct ctl *c, const struct ctl_request *r, json_t **out)
+{
+	(void)r;
+	return show_status(c, out);
+}
+
+int ctl_show_config(struct ctl *c, const struct ctl_request *r, json_t **out)
+{
+	(void)r;
+	*out = json_object();
+	json_object_set_new(*out, "text", json_stringn(c->running_text, c->running_len));
+	return 0;
+}
+
+/* What the shell completes: names of ports, LANs and members, and addresses. */
+int ctl_show_names(struct ctl *c, const struct ctl_request *r, json_t **out)
+{
+	const struct fab_model *m = c->running;
+	json_t *ports = json_array(), *lags = json_array(), *lans = json_array();
+	json_t *members = json_array();
+	json_t *addrs = ctl_sponge_addresses(c), *provisioned = json_array(), *a;
+	size_t i;
+
+	for (i = 0; i < m->nports; i++) {
+		json_array_append_new(ports, json_string(m->ports[i].name));
+		if (fab_port_is_lag(&m->ports[i]))
+			json_array_append_new(lags, json_string(m->ports[i].name));
 	}
+	for (i = 0; i < m->nlans; i++)
+		json_array_append_new(lans, json_string(m->lans[i].name));
+	for (i = 0; i < m->nmembers; i++)
+		json_array_append_new(members,
+				      json_pack("{s:I,s:s}", "asn", (json_int_t)m->members[i].asn,
+						"name", m->members[i].name));
+	/* The provisioned addresses first, then what else the sponge tracks. */
+	for (i = 0; i < m->nmembers; i++)
+		for (size_t k = 0; k < m->members[i].nconns; k++)
+			for (size_t b = 0; b < m->members[i].conns[k].nbindings; b++)
+				for (int v6 = 0; v6 <= 1; v6++) {
+					json_t *l =
+					    addr_list(&m->members[i].conns[k].bindings[b], v6);
+
+					json_array_extend(provisioned, l);
+					json_decref(l);
+				}
+	json_array_foreach(addrs, i, a)
+	{
+		bool known = false;
+		size_t j;
+		json_t *p;
+
+		json_array_foreach(provisioned, j, p) known |= json_equal(p, a);
+		if (!known)
+			json_array_append(provisioned, a);
+	}
+	json_decref(addrs);
+	addrs = provisioned;
+	(void)r;
+	*out = json_pack("{s:o,s:o,s:o,s:o,s:o}", "ports", ports, "lags", lags, "lans", lans,
+			 "members", members, "addresses", addrs);
+	return *out != NULL ? 0 : ctl_error(out, -ENOMEM, "out of memory");
 }

@@ -19,6 +19,7 @@
 
 #include "ctl_int.h"
 #include "ctl_metrics.h"
+#include "fabric/bytes.h"
 #include "fabric/neigh.h"
 #include "fabric/proto.h"
 #include "fabric/sponge.h"
@@ -92,8 +93,7 @@ static size_t count_state(const struct fab_sponge *s, enum fab_sponge_state st)
 
 static uint32_t v4_of(const struct fab_naddr *a)
 {
-	return (uint32_t)a->b[12] << 24 | (uint32_t)a->b[13] << 16 | (uint32_t)a->b[14] << 8 |
-	       a->b[15];
+	return fab_rd32(a->b + 12);
 }
 
 int ctl_neigh_event_text(char *buf, size_t len, const char *member, const char *port,
@@ -755,7 +755,7 @@ void ctl_sponge_metrics(const struct ctl *c, FILE *out)
 	     "Queries for addresses not tracked because the sponge's table was full",
 	     fab_sponge_overflow(sp->s)},
 	    {"peerlan_neighbor_events_total",
-	     "Neighbour spoofing and proxy-ARP/ND events (show sponge lists the latest)",
+	     "Neighbor spoofing and proxy-ARP/ND events (show sponge lists the latest)",
 	     sp->events_total},
 	};
 
@@ -764,6 +764,14 @@ void ctl_sponge_metrics(const struct ctl *c, FILE *out)
 		ctl_metrics_family(out, counters[k].name, "counter", counters[k].help);
 		fprintf(out, "%s %llu\n", counters[k].name, (unsigned long long)counters[k].v);
 	}
+}
+
+int ctl_show_sponge(struct ctl *c, const struct ctl_request *r, json_t **out)
+{
+	(void)r;
+	if (c->sponge == NULL)
+		return ctl_error(out, -ENOTSUP, "the sponge is not running");
+	return show_sponge(c, out);
 }
 
 int ctl_sponge_cmd(struct ctl *c, const struct ctl_request *r, json_t **out)
@@ -781,8 +789,6 @@ int ctl_sponge_cmd(struct ctl *c, const struct ctl_request *r, json_t **out)
 
 	if (c->sponge == NULL)
 		return ctl_error(out, -ENOTSUP, "the sponge is not running");
-	if (r->cmd == CTL_SHOW_SPONGE)
-		return show_sponge(c, out);
 	if (r->cmd < CTL_SPONGE || r->cmd > CTL_SET_NEIGHBOR_PENDING ||
 	    fab_naddr_parse(&a, r->addr) != 0)
 		return ctl_error(out, -EINVAL, "bad address: %s", r->addr);
@@ -792,7 +798,7 @@ int ctl_sponge_cmd(struct ctl *c, const struct ctl_request *r, json_t **out)
 	rc = fab_sponge_set_state(c->sponge->s, &a, to[r->cmd], now_ms());
 	if (rc != 0)
 		return ctl_error(out, rc, "cannot set %s: %s", r->addr, strerror(-rc));
-	ctl_log("neighbour %s set %s by hand", r->addr, fab_sponge_state_name(to[r->cmd]));
+	ctl_log("neighbor %s set %s by hand", r->addr, fab_sponge_state_name(to[r->cmd]));
 	/* Pushed and saved at once, so the answer the NOC gets is already true. */
 	ctl_sponge_tick(c);
 	*out = json_object();
@@ -803,4 +809,26 @@ int ctl_sponge_cmd(struct ctl *c, const struct ctl_request *r, json_t **out)
 	    json_boolean(c->synced && !c->sponge->push_needed &&
 			 c->sponge->pushed_gen == fab_sponge_generation(c->sponge->s)));
 	return 0;
+}
+
+json_t *ctl_sponge_addresses(const struct ctl *c)
+{
+	json_t *a = json_array();
+	struct fab_sponge_info *v;
+	size_t n;
+
+	if (c->sponge == NULL || a == NULL)
+		return a;
+	n = fab_sponge_list(c->sponge->s, 0, NULL, 0);
+	v = calloc(n ? n : 1, sizeof(*v));
+	if (v == NULL)
+		return a;
+	n = fab_sponge_list(c->sponge->s, 0, v, n);
+	for (size_t i = 0; i < n; i++) {
+		char s[64];
+
+		json_array_append_new(a, json_string(fab_naddr_str(&v[i].addr, s, sizeof(s))));
+	}
+	free(v);
+	return a;
 }

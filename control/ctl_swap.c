@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include "cli_import.h"
 #include "ctl_int.h"
 #include "ctl_persist.h"
 #include "sanitize.h"
@@ -105,10 +106,7 @@ int ctl_swap_open(struct ctl *c, const struct ctl_request *r, json_t **out)
 		fab_model_destroy(m);
 		rc = ctl_error(out, -EINVAL, "%s cannot be allowed on port %s; nothing changed",
 			       mac, r->port);
-		json_object_set_new(*out, "errors", json_array());
-		for (size_t k = 0; k < e.n; k++)
-			json_array_append_new(json_object_get(*out, "errors"),
-					      json_string(e.v[k].msg));
+		json_object_set_new(*out, "errors", ctl_errors_json_unplaced(&e));
 		fab_config_errors_clear(&e);
 		return rc;
 	}

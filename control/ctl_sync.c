@@ -17,6 +17,7 @@
 
 #include <curl/curl.h>
 
+#include "cli_import.h"
 #include "ctl_int.h"
 #include "ctl_persist.h"
 #include "ctl_sync.h"
@@ -421,8 +422,8 @@ static struct fab_model *import(struct ctl *c, struct fetch *f)
 			cut |= strstr(e.v[i].msg, "end marker") != NULL;
 			if (i < SYNC_ERRS_MAX)
 				json_array_append_new(s->errors,
-						      json_sprintf("%s:%u: %s", e.v[i].file,
-								   e.v[i].line, e.v[i].msg));
+						      ctl_error_entry(e.v[i].file, e.v[i].line,
+								      e.v[i].col, e.v[i].msg));
 		}
 		if (cut)
 			refuse(c, CTL_SYNC_INCOMPLETE,

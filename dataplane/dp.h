@@ -20,10 +20,12 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_mempool.h>
+#include <rte_meter.h>
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
 #include "fabric/bucket.h"
+#include "fabric/bytes.h"
 #include "fabric/counters.h"
 #include "fabric/model.h"
 #include "fabric/pipeline.h"
@@ -44,12 +46,25 @@ struct dp_rxq {
 	uint16_t fab_port; /* index in the model and the tables */
 };
 
+/* A sub-rate port's ingress policer, one per port per worker (dp_worker.c). */
+struct dp_police {
+	struct rte_meter_srtcm meter;
+	struct rte_meter_srtcm_profile profile;
+	bool on;
+};
+
 /*
  * A worker's frames for one port's TX queue, sent when it is full and at the
  * end of every poll loop. The pipeline's frames are all unicast; those the
  * main lcore injects may not be, and are counted by class as they come.
  */
-enum { DP_TXC_MULTICAST, DP_TXC_BROADCAST, DP_TXC_NONE, DP_TXC__COUNT };
+/* A transmitted frame's class when not unicast: fabric/bytes.h's, less one. */
+enum {
+	DP_TXC_MULTICAST = FAB_MAC_MULTICAST - 1,
+	DP_TXC_BROADCAST = FAB_MAC_BROADCAST_CLASS - 1,
+	DP_TXC_NONE = FAB_MAC_NO_CLASS - 1,
+	DP_TXC__COUNT
+};
 struct dp_txbuf {
 	uint16_t n;
 	bool listed;                  /* in the worker's txdirty */
@@ -88,6 +103,9 @@ struct dp_worker {
 	uint16_t *lag_eth;
 	uint16_t nlag;
 	uint64_t lag_next; /* TSC of the next empty burst */
+	/* Sub-rate ports' policers, per port, set again from each new table set. */
+	struct dp_police *police;
+	const struct fab_tables *police_tables;
 	/* Per rxq: bursts that came back short, so the queue was empty then
 	 * (dp_missed.c), and what the main lcore saw of it at its last poll. */
 	uint64_t rx_empty[DP_RXQ_MAX] __rte_cache_aligned;

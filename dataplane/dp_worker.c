@@ -21,14 +21,9 @@
 /* The class a transmitted frame is counted under, for those not known to be unicast. */
 static inline int tx_class(const struct rte_mbuf *m)
 {
-	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
-	static const uint8_t bcast[RTE_ETHER_ADDR_LEN] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	unsigned c = fab_frame_class(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m));
 
-	if (rte_pktmbuf_data_len(m) < RTE_ETHER_ADDR_LEN)
-		return DP_TXC_NONE;
-	if (!(d[0] & 1))
-		return -1;
-	return memcmp(d, bcast, sizeof(bcast)) == 0 ? DP_TXC_BROADCAST : DP_TXC_MULTICAST;
+	return c == FAB_MAC_UNICAST ? -1 : (int)c - 1;
 }
 
 /*
@@ -79,6 +74,38 @@ static inline void tx_enqueue(struct dp_worker *w, uint16_t port, struct rte_mbu
 		b->ncls[cls]++;
 	if (unlikely(b->n == DP_BURST))
 		tx_send(w, port);
+}
+
+/*
+ * Queues k unicast frames of octets bytes together for port: a run of plain
+ * forwards, the common case, with the per-port bookkeeping done once. The
+ * run fits the port's buffer (the caller cuts it there).
+ */
+static inline void tx_enqueue_run(struct dp_worker *w, uint16_t port, struct rte_mbuf **pkts,
+				  uint16_t k, uint64_t octets)
+{
+	struct dp_txbuf *b = &w->txb[port];
+
+	if (unlikely(!b->listed)) {
+		b->listed = true;
+		w->txdirty[w->ndirty++] = port;
+	}
+	memcpy(&b->pkts[b->n], pkts, k * sizeof(*pkts));
+	b->n += k;
+	b->octets += octets;
+	if (b->n == DP_BURST)
+		tx_send(w, port);
+}
+
+_Static_assert(sizeof(struct fab_verdict) == 8, "a verdict is one 8-byte word");
+
+/* A verdict as the one 8-byte word it is (fabric/pipeline.h). */
+static inline uint64_t verdict_word(const struct fab_verdict *v)
+{
+	uint64_t x;
+
+	memcpy(&x, v, sizeof(x));
+	return x;
 }
 
 /* At the end of a poll loop: sends what waits, on the ports that have any. */
@@ -141,6 +168,90 @@ static inline void punt(struct dp_worker *w, struct rte_mbuf *m, uint16_t in_por
 	}
 }
 
+/*
+ * Sub-rate ports (ports rate-limit): each worker polices what it receives of
+ * a port with its own srTCM meter at the port's rate divided by the number
+ * of workers that poll the port, so no two cores share a meter or a lock.
+ * Set again from each new table set.
+ */
+static void police_set(struct dp_worker *w, const struct fab_tables *t)
+{
+	struct dp *dp = w->dp;
+
+	for (uint16_t p = 0; p < dp->nports; p++) {
+		struct dp_police *pl = &w->police[p];
+		struct rte_meter_srtcm_params prm = {0};
+		uint32_t burst;
+		uint64_t bps = fab_tables_port_rate(t, p, &burst);
+		unsigned int pollers = 0;
+
+		pl->on = false;
+		for (uint16_t k = 0; bps != 0 && k < dp->nworkers; k++) {
+			bool polls = false;
+
+			for (uint16_t q = 0; q < dp->workers[k].nrxq; q++)
+				polls |= dp->workers[k].rxq[q].fab_port == p;
+			pollers += polls;
+		}
+		if (bps == 0 || pollers == 0)
+			continue;
+		prm.cir = bps / 8 / pollers;
+		prm.cbs = RTE_MAX(burst / pollers, (uint32_t)(FAB_MTU_MAX + FAB_RATE_L2_MAX));
+		if (rte_meter_srtcm_profile_config(&pl->profile, &prm) == 0 &&
+		    rte_meter_srtcm_config(&pl->meter, &pl->profile) == 0)
+			pl->on = true;
+	}
+	w->police_tables = t;
+}
+
+/*
+ * Drops, before the pipeline sees them, the frames over a sub-rate port's
+ * rate, and counts them as the pipeline counts a drop (rx_packets,
+ * rx_octets, their class, rx_discards, rate_limit). Returns how many are
+ * left, moved to the front of pkts.
+ */
+static uint16_t police(struct dp_worker *w, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct dp_police *pl = &w->police[port];
+	struct fab_port_stats *st = &w->stats[port];
+	uint64_t tsc = rte_rdtsc();
+	uint16_t k = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		uint32_t len = rte_pktmbuf_pkt_len(m);
+		const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+
+		if (rte_meter_srtcm_color_blind_check(&pl->meter, &pl->profile, tsc, len) ==
+		    RTE_COLOR_GREEN) {
+			pkts[k++] = m;
+			continue;
+		}
+		st->ctr[FAB_CTR_rx_packets]++;
+		st->ctr[FAB_CTR_rx_octets] += len;
+		if (rte_pktmbuf_data_len(m) >= FAB_ETH_ADDR_LEN)
+			st->ctr[FAB_CTR_rx_unicast + (d[0] & 1) +
+				(fab_rd_mac(d) == FAB_MAC_BROADCAST)]++;
+		st->ctr[FAB_CTR_rx_discards]++;
+		st->drop[FAB_DROP_rate_limit]++;
+		rte_pktmbuf_free(m);
+	}
+	return k;
+}
+
+/*
+ * The pipeline's view of a received frame. No RX scatter is enabled and
+ * buffers fit the largest MTU, so every frame is one segment. Its first
+ * bytes are fetched while the loop goes on: the pipeline reads them all.
+ */
+static inline void frame_of(struct fab_frame *f, struct rte_mbuf *m)
+{
+	f->data = rte_pktmbuf_mtod(m, uint8_t *);
+	rte_prefetch0(f->data);
+	f->len = rte_pktmbuf_data_len(m);
+	f->headroom = rte_pktmbuf_headroom(m);
+}
+
 static inline void handle_burst(struct dp_worker *w, const struct dp_rxq *rxq,
 				struct rte_mbuf **pkts, uint16_t n)
 {
@@ -149,27 +260,37 @@ static inline void handle_burst(struct dp_worker *w, const struct dp_rxq *rxq,
 	struct fab_verdict verdicts[DP_BURST];
 	struct fab_pipeline_ctx ctx;
 	struct dp_sflow_worker *sf = w->sflow;
-	uint32_t skip = sf->skip[rxq->fab_port];
+	uint32_t skip;
+	/* Loaded after the burst arrived: a reload published while this worker
+	 * waited for frames applies to them. */
+	const struct fab_tables *t = __atomic_load_n(&dp->tables, __ATOMIC_ACQUIRE);
 
-	for (uint16_t i = 0; i < n; i++) {
-		/* No RX scatter is enabled and buffers fit the largest MTU, so every
-		 * frame is one segment. Its first bytes are fetched while the loop
-		 * goes on: the pipeline reads them all. */
-		frames[i].data = rte_pktmbuf_mtod(pkts[i], uint8_t *);
-		rte_prefetch0(frames[i].data);
-		frames[i].len = rte_pktmbuf_data_len(pkts[i]);
-		frames[i].headroom = rte_pktmbuf_headroom(pkts[i]);
-		/* sFlow: the header as received, before the pipeline may rewrite it. */
-		if (unlikely(--skip == 0))
-			skip =
-			    dp_sflow_take(sf, i, rxq->fab_port, frames[i].data, frames[i].len,
-					  w->stats[rxq->fab_port].ctr[FAB_CTR_rx_packets] + i + 1);
+	if (unlikely(t != w->police_tables))
+		police_set(w, t);
+	if (unlikely(w->police[rxq->fab_port].on)) {
+		n = police(w, rxq->fab_port, pkts, n);
+		if (n == 0)
+			return;
+	}
+	skip = sf->skip[rxq->fab_port];
+	/* sFlow: most bursts hold no sample, and are counted down in one step. */
+	if (likely(skip > n)) {
+		for (uint16_t i = 0; i < n; i++)
+			frame_of(&frames[i], pkts[i]);
+		skip -= n;
+	} else {
+		for (uint16_t i = 0; i < n; i++) {
+			frame_of(&frames[i], pkts[i]);
+			/* The header as received, before the pipeline may rewrite it. */
+			if (--skip == 0)
+				skip = dp_sflow_take(
+				    sf, i, rxq->fab_port, frames[i].data, frames[i].len,
+				    w->stats[rxq->fab_port].ctr[FAB_CTR_rx_packets] + i + 1);
+		}
 	}
 	sf->skip[rxq->fab_port] = skip;
 
-	/* Loaded after the burst arrived: a reload published while this worker
-	 * waited for frames applies to them. */
-	ctx.t = __atomic_load_n(&dp->tables, __ATOMIC_ACQUIRE);
+	ctx.t = t;
 	ctx.oper = dp->oper;
 	ctx.stats = w->stats;
 	ctx.now = dp_now_ns(dp);
@@ -186,9 +307,18 @@ static inline void handle_burst(struct dp_worker *w, const struct dp_rxq *rxq,
 		const struct fab_verdict *v = &verdicts[i];
 		uint16_t out = v->port;
 
-		/* The common case first: a plain forward, to be queued as it is. */
+		/* The common case first: plain forwards to one port, queued as they are,
+		 * as many in a row as there are. */
 		if (likely(v->action == FAB_ACT_FORWARD && v->flags == 0 && out < dp->nports)) {
-			tx_enqueue(w, out, m, -1);
+			uint64_t same = verdict_word(v), octets = frames[i].len;
+			uint16_t room = (uint16_t)(DP_BURST - w->txb[out].n), j = i + 1;
+			uint16_t end = n - i > room ? i + room : n;
+
+			/* A port's buffer is sent as soon as it is full: room >= 1. */
+			while (j < end && verdict_word(&verdicts[j]) == same)
+				octets += frames[j++].len;
+			tx_enqueue_run(w, out, pkts + i, (uint16_t)(j - i), octets);
+			i = (uint16_t)(j - 1);
 			continue;
 		}
 		if (v->flags != 0) {
@@ -290,8 +420,10 @@ static int worker_alloc(struct dp *dp, struct dp_worker *w)
 					  RTE_CACHE_LINE_SIZE, socket);
 	w->storm = rte_zmalloc_socket("dp_storm", sizeof(*w->storm) * FAB_STORM__COUNT * dp->nports,
 				      RTE_CACHE_LINE_SIZE, socket);
+	w->police = rte_zmalloc_socket("dp_police", sizeof(*w->police) * dp->nports,
+				       RTE_CACHE_LINE_SIZE, socket);
 	if (w->stats == NULL || w->txdirty == NULL || w->txb == NULL || w->punt_port == NULL ||
-	    w->storm == NULL)
+	    w->storm == NULL || w->police == NULL)
 		return -ENOMEM;
 	snprintf(name, sizeof(name), "dp_punt_%u", w->index);
 	w->punt = rte_ring_create(name, DP_PUNT_RING, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
@@ -366,6 +498,7 @@ void dp_workers_free(struct dp *dp)
 		rte_free(w->punt_port);
 		rte_free(w->storm);
 		rte_free(w->lag_eth);
+		rte_free(w->police);
 		memset(w, 0, sizeof(*w));
 	}
 }

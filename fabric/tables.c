@@ -235,11 +235,17 @@ static void build_ports(struct fab_tables *t, const struct fab_model *m)
 		tp->mode = (uint8_t)p->mode;
 		tp->kind = (uint8_t)p->kind;
 		tp->mtu = p->mtu;
+		tp->egress = (uint16_t)(p->mtu | (p->mode == FAB_PORT_TRUNK ? FAB_T_TRUNK : 0));
 		tp->max_len[0] = (uint16_t)(p->mtu + FAB_ETH_HLEN);
 		tp->max_len[1] = (uint16_t)(p->mtu + FAB_ETH_HLEN + FAB_VLAN_HLEN);
 		tp->access_lan = p->mode == FAB_PORT_ACCESS ? p->lans[0] : FAB_T_NO_LAN;
+		/* The one place the fast path's eligibility is decided (tables_impl.h). */
+		tp->fast = p->mode == FAB_PORT_ACCESS &&
+			   t->lans[tp->access_lan].kind != FAB_LAN_QUARANTINE;
 		tp->storm[FAB_STORM_ARP] = m->policy.storm_arp;
 		tp->storm[FAB_STORM_ND] = m->policy.storm_nd;
+		tp->rate_bps = p->rate_bps;
+		tp->rate_burst = p->rate_burst;
 		tp->vlan2lan = NULL;
 		if (p->mode != FAB_PORT_TRUNK)
 			continue;
@@ -385,11 +391,7 @@ static bool ph_place(struct fab_tables *t, struct ph_key *keys, struct ph_run *r
 
 			*e = *k[i].ent;
 			p = &t->ports[e->port];
-			/* EDP's MAC, were it provisioned, has a rule of its own. */
-			e->access_mtu = p->mode == FAB_PORT_ACCESS &&
-						(e->key & FAB_MAC_BROADCAST) != FAB_MAC_EDP
-					    ? p->mtu
-					    : 0;
+			e->egress = p->egress;
 		}
 	}
 	return true;
@@ -509,10 +511,17 @@ struct fab_tables *fab_tables_build(const struct fab_model *m, uint64_t generati
 	memset(t->mac, 0xff, ((size_t)t->mac_mask + 1) * sizeof(*t->mac));
 	memset(t->ip4, 0xff, ((size_t)t->ip4_mask + 1) * sizeof(*t->ip4));
 	memset(t->ip6, 0xff, ((size_t)t->ip6_mask + 1) * sizeof(*t->ip6));
-	for (size_t i = 0; i < m->nlans; i++)
+	for (size_t i = 0; i < m->nlans; i++) {
+		const struct fab_blackhole *bh = &m->lans[i].blackhole;
+
 		t->lans[i] = (struct fab_t_lan){.vlan = m->lans[i].vlan,
 						.neigh = (uint8_t)m->lans[i].neigh,
-						.kind = (uint8_t)m->lans[i].kind};
+						.kind = (uint8_t)m->lans[i].kind,
+						.bh_mac = bh->mac,
+						.bh_ip4 = bh->ipv4,
+						.bh_has6 = bh->has_ipv6 && bh->mac != 0};
+		memcpy(t->lans[i].bh_ip6, bh->ipv6.b, sizeof(t->lans[i].bh_ip6));
+	}
 	build_etype(t, &m->policy);
 	build_ports(t, m);
 	rc = build_members(t, m);

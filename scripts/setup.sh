@@ -14,6 +14,7 @@ build_pkgs=(
 	libcurl4-openssl-dev
 	dpdk-dev dpdk libbpf-dev libxdp-dev libpcap-dev bpftool libcap-dev
 	iproute2 procps
+	libsnmp-dev # peerlan-snmp, the AgentX subagent
 )
 test_pkgs=(
 	python3 python3-scapy tcpdump tshark bird2 thc-ipv6 tcpreplay valgrind jq
@@ -22,6 +23,7 @@ test_pkgs=(
 	openvswitch-switch # a LACP partner for the LAG tests (run in a test's own namespace)
 	libcap2-bin passwd # capsh and useradd for the privilege-drop test
 	libclang-rt-dev # libFuzzer and the sanitizer runtimes for tests/fuzz
+	snmpd snmp mrtg smitools # tests/snmp: the master agent, the clients, MIB checks
 )
 
 want=("${build_pkgs[@]}")

@@ -108,10 +108,22 @@ grep -q "ambiguous argument: po" "$tmp/err" || fail "no ambiguous error"
 [[ $(wc -l <"$tmp/err") -eq 1 ]] || fail "error is not one line"
 if pl show port nosuch 2>"$tmp/err"; then fail "unknown port exited 0"; fi
 grep -q "no such port: nosuch" "$tmp/err" || fail "unknown port message"
+# Configuration errors in JSON: each {file, line, col, message}, always of those types.
+{ pl --json config check "$tmp/bad.yaml" || true; } | jq -e '.errors | length >= 2 and
+	all(.[]; (.file | test("bad.yaml$")) and (.line | type == "number") and
+	(.col | type == "number") and (.message | type == "string"))' >/dev/null ||
+	fail "config errors in JSON are not {file, line, col, message}"
 
 echo "== apply ($SECONDS s)"
-pl config diff "$tmp/new.yaml" | grep -q '^+  - asn: 64502' || fail "config diff"
-pl config apply "$tmp/new.yaml" | grep -q "committed as generation 2" || fail "apply"
+pl config diff "$tmp/new.yaml" >"$tmp/diff"
+grep -q '^+  - asn: 64502' "$tmp/diff" || fail "config diff"
+# A unified diff's headers, and the section each hunk is in.
+[[ $(sed -n 1p "$tmp/diff") == "--- running (generation 1)" ]] || fail "diff: no --- header"
+[[ $(sed -n 2p "$tmp/diff") == "+++ $tmp/new.yaml" ]] || fail "diff: no +++ header"
+grep -Eq '^@@ -[0-9]+,[0-9]+ \+[0-9]+,[0-9]+ @@ (members:|  - asn: 64501)' "$tmp/diff" ||
+	fail "diff: no section after @@: $(grep '^@@' "$tmp/diff")"
+pl config apply "$tmp/new.yaml" comment "add AS64502" | grep -q "committed as generation 2" ||
+	fail "apply"
 pl show members | grep -q "AS64502" || fail "member not added"
 if pl config apply "$tmp/bad.yaml" 2>"$tmp/err"; then fail "bad apply exited 0"; fi
 grep -q "nothing changed" "$tmp/err" || fail "bad apply message"
@@ -139,6 +151,24 @@ pl --json show port p1 | json_get '.counters_since_clear.rx_packets' | grep -qx 
 	fail "counting after clear"
 pl --json show port p1 | json_get '.counters.rx_packets' | grep -qx 2000 ||
 	fail "absolute counter after clear"
+
+echo "== filters, --json errors, batch, environment ($SECONDS s)"
+[[ $(pl show ports '|' include '^p[12] ' '|' count) == 2 ]] || fail "| include | count"
+pl show ports '|' exclude p1 | grep -q "^p1 " && fail "| exclude kept p1"
+pl show ports '|' json | jq -e '.ports | length == 3' >/dev/null || fail "| json"
+pl --json bogus >"$tmp/out" 2>"$tmp/err" && fail "--json bogus exited 0"
+jq -e '.error | test("unknown argument: bogus")' "$tmp/out" >/dev/null ||
+	fail "--json bogus: no JSON error on stdout"
+[[ ! -s $tmp/err ]] || fail "--json bogus wrote to stderr"
+{ pl --json show port nosuch || true; } | jq -e '.error' >/dev/null || fail "--json: control's error not JSON"
+PEERLANCTL_SOCKET=$tmp/cli.sock "$ctl" show status >/dev/null || fail "PEERLANCTL_SOCKET"
+"$ctl" --version | grep -q "^peerlanctl [0-9]" || fail "--version"
+printf 'show status\n# a comment\n\nshow bogus\nport p1 shutdown\n' >"$tmp/batch"
+pl <"$tmp/batch" >/dev/null 2>"$tmp/err" && fail "batch with a bad line exited 0"
+grep -q "stdin:4 failed" "$tmp/err" || fail "batch: the failing line not named"
+pl show port p1 | grep -q "admin up" || fail "batch ran the line after a failure"
+printf 'show status\nshow members | include AS64501\n' >"$tmp/batch"
+pl -f "$tmp/batch" | grep -q "AS64501" || fail "batch -f"
 
 echo "== read-only socket ($SECONDS s)"
 "$ctl" -s "$tmp/cli-ro.sock" show ports >/dev/null || fail "ro socket show"
@@ -182,4 +212,33 @@ pl show members | grep -q "AS64503" || fail "confirm apply not applied"
 sleep 2.5
 if pl show members | grep -q "AS64503"; then fail "not rolled back"; fi
 pl show members | grep -q "AS64502" || fail "rolled back too far"
+pl show events | grep -q "change .*config rollback by peerlan-control: confirm time ran out" ||
+	fail "the rollback at the end of the confirm time is not in the event log"
+echo "== audit: who and why, history, rollback N ($SECONDS s)"
+me=$(id -un) uid=$(id -u)
+pl show events | grep -q "change .*config apply .*new.yaml by $me (uid $uid): \"add AS64502\"" ||
+	fail "the apply is not in the event log with user and comment"
+pl show events | grep -q "change .*port p2 shutdown by $me" || fail "shutdown not audited"
+pl show config history | grep -q "$me .*add AS64502" || fail "show config history"
+n=$(pl --json show config history | jq '.history[] | select(.comment == "add AS64502") | .n')
+[[ -n $n && $n -ge 2 ]] || fail "the apply is not in the history below the shutdown"
+pl config diff rollback "$n" | grep -q "^[-+]" || fail "config diff rollback $n shows no change"
+pl config rollback "$n" comment "undo shutdown" | grep -q "generation" || fail "rollback $n"
+pl show port p2 | grep -q "admin up" || fail "rollback $n did not bring back p2"
+pl --json show config history | jq -e '.history[0] | .comment == "undo shutdown" and
+	(.command | test("^config rollback"))' >/dev/null || fail "the rollback is not the newest"
+{ pl config rollback 21 2>&1 || true; } | grep -q "bad history number" || fail "rollback 21 accepted"
+{ pl config rollback 19 2>&1 || true; } | grep -q "no configuration 19" || fail "rollback 19 message"
+
+echo "== monitor events ($SECONDS s)"
+"$ctl" -s "$tmp/cli.sock" monitor events >"$tmp/monitor" 2>&1 &
+mon_pid=$!
+wait_for 30 "monitor did not start" grep -q "^monitoring events" "$tmp/monitor"
+pl port p3 shutdown comment "monitor test" >/dev/null
+wait_for 30 "monitor did not show the change" \
+	grep -q "port p3 shutdown by $me (uid $uid): \"monitor test\"" "$tmp/monitor"
+kill -INT "$mon_pid"
+wait "$mon_pid" || fail "monitor events did not end with status 0 on Ctrl-C"
+[[ $(grep -c "port p3 shutdown" "$tmp/monitor") == 1 ]] || fail "monitor showed an event twice"
+
 echo "all control CLI tests passed"

@@ -109,6 +109,9 @@ for g in peerlan_config_generation peerlan_control_uptime_seconds peerlan_datapl
 	grep -q "^$g " "$tmp/metrics.txt" || fail "$g missing"
 done
 [[ $(value peerlan_config_generation) == 1 ]] || fail "generation is not 1"
+# Gauges are whole numbers or seconds to the millisecond, never 17 digits.
+grep -Eq '^peerlan_control_uptime_seconds [0-9]+(\.[0-9]{3})?$' "$tmp/metrics.txt" ||
+	fail "uptime: $(grep '^peerlan_control_uptime_seconds ' "$tmp/metrics.txt")"
 
 echo "== clear counters is display only ($SECONDS s)"
 before=$(value "peerlan_port_rx_packets_total{$p1}")

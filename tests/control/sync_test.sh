@@ -284,7 +284,7 @@ export_members 1 3 4 5
 sed -i 's/02:00:5e:10:00:05/02:00:5e:10:00:01/' "$web/layer2interfaces.yaml"
 sync_now
 refused check "a duplicate MAC"
-pl --json show sync | jq -r '.errors[]' |
+pl --json show sync | jq -r '.errors[] | "\(.file):\(.line): \(.message)"' |
 	grep -q "sync-layer2interfaces.yaml:[0-9]*: interface port5 .*MAC 02:00:5e:10:00:01 is already given to AS64501" ||
 	fail "check errors: $(pl show sync)"
 

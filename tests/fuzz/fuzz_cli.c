@@ -17,9 +17,9 @@
 #include "fabric/wire.h"
 #include "tests/fuzz/fuzz.h"
 
-static void count_word(void *arg, const char *word, bool placeholder)
+static void count_word(void *arg, const char *word, enum ctl_arg kind)
 {
-	(void)placeholder;
+	(void)kind;
 	CHECK(word != NULL && word[0] != '\0');
 	++*(int *)arg;
 }

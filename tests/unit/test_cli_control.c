@@ -367,10 +367,16 @@ static void test_bad_config_changes_nothing(void **state)
 	rc = exec_line(e, "config apply bad.yaml", bad, &o);
 	assert_int_equal(rc, -EINVAL);
 	assert_non_null(json_object_get(o, "error"));
-	/* Every error, each with file:line:col. */
+	/* Every error, each as {file, line, col, message}. */
 	assert_true(json_array_size(json_object_get(o, "errors")) >= 2);
-	assert_non_null(strstr(json_string_value(json_array_get(json_object_get(o, "errors"), 0)),
-			       "bad.yaml:"));
+	{
+		const json_t *e0 = json_array_get(json_object_get(o, "errors"), 0);
+
+		assert_non_null(strstr(json_string_value(json_object_get(e0, "file")), "bad.yaml"));
+		assert_true(json_integer_value(json_object_get(e0, "line")) > 0);
+		assert_true(json_integer_value(json_object_get(e0, "col")) > 0);
+		assert_non_null(json_string_value(json_object_get(e0, "message")));
+	}
 	json_decref(o);
 	exec_fails(e, "config check bad.yaml", bad, -EINVAL, "nothing changed");
 	/* The import runs in peerlanctl; control never writes a file a peer names. */
@@ -426,7 +432,7 @@ static void test_port_change_needs_restart(void **state)
 	assert_int_equal(json_array_size(rs), 1);
 	assert_non_null(strstr(json_string_value(json_array_get(rs, 0)), dev_reason));
 	f = open_memstream(&rendered, &rlen);
-	ctl_text_render(CTL_CONFIG_CHECK, o, f);
+	ctl_text_render(&(struct ctl_request){.cmd = CTL_CONFIG_CHECK}, o, f);
 	fclose(f);
 	assert_non_null(strstr(rendered, "configuration OK"));
 	assert_non_null(strstr(rendered, "needs a dataplane restart"));
@@ -492,7 +498,7 @@ static void test_apply_confirm_confirmed_stays(void **state)
 		ctl_run_once(e->ctl, 10);
 	assert_int_equal(ctl_running(e->ctl)->nmembers, 2);
 	o = exec_ok(e, "show status", NULL);
-	assert_null(json_object_get(o, "confirm_left_s"));
+	assert_true(json_is_null(json_object_get(o, "confirm_left_s")));
 	json_decref(o);
 
 	/* An explicit rollback of a pending apply. */
@@ -729,10 +735,14 @@ static void test_mac_swap_window(void **state)
 		   "already allowed");
 	exec_fails(e, "port p2 allow-mac 02:00:00:00:00:12 for 60", NULL, -EINVAL,
 		   "no single member");
-	/* Expiry: the MAC goes, and both ends are events. */
+	/* Expiry: the MAC goes, and both ends are events, beside the audit of
+	 * the command that opened the window. */
 	assert_true(run_until(e, swap_mac_gone, 3000));
 	o = exec_ok(e, "show events p1", NULL);
-	assert_int_equal(json_array_size(json_object_get(o, "events")), 2);
+	assert_int_equal(json_array_size(json_object_get(o, "events")), 3);
+	assert_string_equal(json_string_value(json_object_get(
+				json_array_get(json_object_get(o, "events"), 1), "type")),
+			    "change");
 	json_decref(o);
 	/* A config apply closes a window and keeps what its file says. */
 	json_decref(exec_ok(e, "port p1 allow-mac 02:00:00:00:00:12 for 1", NULL));
@@ -1357,7 +1367,8 @@ static void test_management_change_refused(void **state)
 	exec_fails(e, "config apply state2.yaml", state2, -EINVAL,
 		   "this needs a restart of peerlan-control with the new file as its start file");
 	assert_int_equal(exec_line(e, "config apply state2.yaml", state2, &o), -EINVAL);
-	err = json_string_value(json_array_get(json_object_get(o, "errors"), 0));
+	err = json_string_value(
+	    json_object_get(json_array_get(json_object_get(o, "errors"), 0), "message"));
 	assert_non_null(err);
 	assert_non_null(strstr(err, "management.state-dir: "));
 	assert_non_null(strstr(err, "/state2 here, "));

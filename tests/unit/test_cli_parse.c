@@ -119,9 +119,26 @@ static void test_every_command(void **state)
 			 0);
 	assert_int_equal(r.duration_s, 90);
 	assert_false(ctl_cmd_readonly(CTL_PORT_ALLOW_MAC));
+	/* The read-only rule is each row's flag: every show, and nothing else. */
+	for (const struct ctl_command *c = ctl_commands; c->cmd != CTL_CMD_NONE; c++) {
+		bool show = strncmp(c->words, "show ", 5) == 0;
+
+		assert_int_equal(show, (c->flags & CTL_F_READONLY) != 0);
+		assert_false(show && (c->flags & CTL_F_CHANGE));
+		assert_true(c->render != NULL || c->cmd == CTL_WATCH ||
+			    c->cmd == CTL_MONITOR_EVENTS);
+		assert_true((c->handler == NULL) == ((c->flags & CTL_F_LOCAL) != 0));
+	}
 	assert_true(ctl_cmd_readonly(CTL_SHOW_QUARANTINE));
 	assert_int_equal(parse("clear counters port1", &r, err, sizeof(err)), 0);
 	assert_string_equal(r.port, "port1");
+	assert_int_equal(parse("sh lag lag1", &r, err, sizeof(err)), 0);
+	assert_int_equal(r.cmd, CTL_SHOW_LAG);
+	assert_string_equal(r.port, "lag1");
+	assert_true(ctl_cmd_readonly(CTL_SHOW_LAG));
+	assert_int_equal(parse("show lag", &r, err, sizeof(err)), 0);
+	assert_int_equal(r.cmd, CTL_SHOW_LAG);
+	assert_string_equal(r.port, "");
 	/* The words that travel are the keywords in full. */
 	assert_int_equal(parse("co ap f.yaml conf 5", &r, err, sizeof(err)), 0);
 	assert_int_equal(r.argc, 5);
@@ -156,7 +173,14 @@ static void test_ambiguous_unknown_missing(void **state)
 	expect_error("show po", "ambiguous argument: po (ports, port, port-security)");
 	expect_error("c", "ambiguous argument: c (clear, config)");
 	expect_error("show m", "ambiguous");
-	expect_error("config c a.yaml", "ambiguous argument: c (check, confirm)");
+	expect_error("config c", "ambiguous argument: c (check, confirm)");
+	/* A prefix shared by several keywords is resolved when only one of
+	 * them takes the argument that follows. */
+	expect_cmd("config c a.yaml", CTL_CONFIG_CHECK);
+	expect_cmd("show mem 64501", CTL_SHOW_MEMBER);
+	expect_cmd("sh mem AS64501", CTL_SHOW_MEMBER);
+	expect_error("show mem", "ambiguous argument: mem (members, member)");
+	expect_error("show mem bogus", "ambiguous argument: mem (members, member)");
 	expect_error("shw ports", "unknown argument: shw");
 	expect_error("show bogus", "unknown argument: bogus");
 	expect_error("show neighbors ipv5", "unknown argument: ipv5");
@@ -207,7 +231,8 @@ static void test_readonly_and_file_commands(void **state)
 {
 	(void)state;
 	for (int c = CTL_CMD_NONE + 1; c < CTL_CMD__COUNT; c++) {
-		bool show = (c >= CTL_SHOW_PORTS && c <= CTL_SHOW_CONFIG) || c == CTL_SHOW_SPONGE;
+		/* The show commands come first in the enum. */
+		bool show = c <= CTL_SHOW_NAMES && ctl_command_of(c) != NULL;
 
 		assert_int_equal(ctl_cmd_readonly(c), show);
 	}
@@ -255,9 +280,10 @@ struct words {
 	int n;
 };
 
-static void collect(void *arg, const char *word, bool placeholder)
+static void collect(void *arg, const char *word, enum ctl_arg kind)
 {
 	struct words *w = arg;
+	bool placeholder = kind != CTL_ARG_NONE;
 
 	snprintf(w->v[w->n++], sizeof(w->v[0]), "%s%s", placeholder ? "<" : "", word);
 }
@@ -274,7 +300,7 @@ static void test_completion(void **state)
 	w.n = 0;
 	assert_int_equal(ctl_cli_complete(1, show, "mem", collect, &w), 2);
 	w.n = 0;
-	assert_int_equal(ctl_cli_complete(1, show, "", collect, &w), 15);
+	assert_int_equal(ctl_cli_complete(1, show, "", collect, &w), 16);
 	w.n = 0;
 	assert_int_equal(ctl_cli_complete(2, port, "", collect, &w), 4);
 	assert_string_equal(w.v[0], "shutdown");
@@ -282,6 +308,11 @@ static void test_completion(void **state)
 	/* Where an argument is expected, its placeholder is offered. */
 	assert_int_equal(ctl_cli_complete(1, (char *[]){"port"}, "", collect, &w), 1);
 	assert_string_equal(w.v[0], "<NAME");
+	/* show lag completes LAG names, a list of its own in `show names`. */
+	w.n = 0;
+	assert_int_equal(ctl_cli_complete(2, (char *[]){"show", "lag"}, "", collect, &w), 1);
+	assert_string_equal(w.v[0], "<LAG");
+	assert_int_equal(w.n, 1);
 	assert_int_equal(ctl_cli_complete(1, bad, "", collect, &w), -EINVAL);
 }
 
@@ -300,12 +331,14 @@ static void test_help_lists_every_command(void **state)
 	assert_non_null(strstr(buf, "config apply FILE confirm SECONDS"));
 	assert_non_null(strstr(buf, "port NAME no shutdown"));
 	{
-		int lines = 0;
+		int lines = 0, rows = 0;
 
+		/* One line a command, two when its words are longer than the column. */
+		for (const struct ctl_command *c = ctl_commands; c->cmd != CTL_CMD_NONE; c++)
+			rows += strlen(c->words) > 40 ? 2 : 1;
 		for (const char *p = buf; *p; p++)
 			lines += *p == '\n';
-		assert_int_equal(lines,
-				 31 + 6 + 6 + 3 + 2); /* + sponge, + config import, + sync, + lag */
+		assert_int_equal(lines, rows);
 	}
 	free(buf);
 	buf = NULL;
@@ -313,6 +346,17 @@ static void test_help_lists_every_command(void **state)
 	assert_int_equal(ctl_cli_help_at(1, (char *[]){"config"}, f), 0);
 	fclose(f);
 	assert_non_null(strstr(buf, "rollback"));
+	free(buf);
+	/* `?` help keeps its help in one column, port-security included. */
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	assert_int_equal(ctl_cli_help_at(1, (char *[]){"show"}, f), 0);
+	fclose(f);
+	for (const char *l = buf; *l; l = strchr(l, '\n') + 1) {
+		assert_true(strlen(l) > 17);
+		assert_true(l[16] == ' ' && l[17] != ' ');
+	}
+	assert_non_null(strstr(buf, "  port-security  Violation"));
 	free(buf);
 }
 

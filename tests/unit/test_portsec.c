@@ -175,6 +175,28 @@ static void test_core_port_never_shut(void **state)
 	assert_int_equal(ctl_events_total(e->ev), 1);
 }
 
+/* A port's link coming up as the dataplane starts is no flap. */
+static void test_link_up_is_no_flap(void **state)
+{
+	struct env *e = *state;
+	struct ctl_psec *ps = ctl_psec_create(e->ev, push, e);
+	json_t *j;
+
+	assert_int_equal(ctl_psec_set_model(ps, e->m), 0);
+	e->ports[FX_P_C].link_changes = 1;
+	ctl_psec_observe(ps, e->now, e->now, e->ports, e->stats, FX_NPORTS);
+	j = ctl_psec_json(ps, FX_P_C, e->now);
+	assert_int_equal(json_integer_value(json_object_get(j, "flaps")), 0);
+	assert_int_equal(json_integer_value(json_object_get(j, "link_changes")), 1);
+	json_decref(j);
+	e->ports[FX_P_C].link_changes += 2;
+	ctl_psec_observe(ps, e->now + S, e->now + S, e->ports, e->stats, FX_NPORTS);
+	j = ctl_psec_json(ps, FX_P_C, e->now + S);
+	assert_int_equal(json_integer_value(json_object_get(j, "flaps")), 2);
+	json_decref(j);
+	ctl_psec_destroy(ps);
+}
+
 static void test_flap_dampening(void **state)
 {
 	struct env *e = *state;
@@ -492,6 +514,7 @@ int main(void)
 	    T(test_shutdown_and_recovery_timer),
 	    T(test_shutdown_without_recovery_and_clear),
 	    T(test_core_port_never_shut),
+	    T(test_link_up_is_no_flap),
 	    T(test_flap_dampening),
 	    T(test_link_events),
 	    T(test_storm_errdisable_after),
