@@ -46,6 +46,7 @@ V_IP4 = os.environ["VICTIM_IP4"]       # ... and addresses
 V_IP6 = os.environ["VICTIM_IP6"]
 V2_IP4 = os.environ["VICTIM2_IP4"]
 V2_MAC = os.environ["VICTIM2_MAC"]
+BH_IP4 = os.environ.get("BLACKHOLE_IP4", "")  # the LAN's blackhole next hop, if any
 FLOOD = int(os.environ.get("ATK_FLOOD", "100000"))
 FLOOD_PPS = int(os.environ.get("ATK_FLOOD_PPS", "10000"))
 PROBE = os.environ.get("ATK_PROBE", "")
@@ -423,8 +424,10 @@ ND_STORM_LEAK = ("icmp6 and ip6[40] == 135 and ip6 src %s"
                  " and (ip6[60:4] == 0x99 or ip6[60:4] > 0x254)") % A_IP6
 vector("arp_storm_dead", ["arp_unknown_target", "storm"], ARP_STORM_LEAK, count=4000)(
     probed(lambda: [arp_req("192.0.2.99")] * 4000))
+# The fabric answers for the LAN's blackhole address itself: not an unknown target.
+STORM_TARGETS4 = [a for a in ("192.0.2.%d" % i for i in range(20, 250)) if a != BH_IP4]
 vector("arp_storm_random", ["arp_unknown_target", "storm"], ARP_STORM_LEAK, count=4000)(
-    probed(lambda: [arp_req("192.0.2.%d" % rnd.randrange(20, 250)) for _ in range(4000)]))
+    probed(lambda: [arp_req(rnd.choice(STORM_TARGETS4)) for _ in range(4000)]))
 vector("nd_storm_dead", ["nd_unknown_target", "storm"], ND_STORM_LEAK, count=4000)(
     probed(lambda: [ns_req("2001:db8:100::99")] * 4000))
 vector("nd_storm_random", ["nd_unknown_target", "storm"], ND_STORM_LEAK, count=4000)(

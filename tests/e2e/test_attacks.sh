@@ -92,6 +92,7 @@ ip netns exec "$(lab_ns "$ATTACKER")" env \
 	ATK_MAC="$(lab_mac "$ATTACKER")" ATK_IP4="$(lab_ip4 "$ATTACKER")" ATK_IP6="$(lab_ip6 "$ATTACKER")" \
 	VICTIM_MAC="$(lab_mac m1)" VICTIM_IP4="$(lab_ip4 m1)" VICTIM_IP6="$(lab_ip6 m1)" \
 	VICTIM2_MAC="$(lab_mac m2)" VICTIM2_IP4="$(lab_ip4 m2)" \
+	BLACKHOLE_IP4="$LAB_BH4" \
 	ATK_PCAP="$LAB_DIR/flood.pcap" ATK_PROBE="$LAB_DIR/probe.sh" \
 	/usr/bin/python3 "$HERE/attack.py" "$(lab_telemetry_sock)" "$LAB_DIR/results" "$ATTACKER" \
 	${ATK_VECTORS:-} | tee "$LAB_DIR/attack.log"
