@@ -391,6 +391,19 @@ static void serve(struct dp *dp, const struct fab_wire_hdr *h, const uint8_t *p)
 	case FAB_WIRE_SPONGE_SET:
 		reply_rc(c, h, dp_sponge_msg(dp, p, h->length));
 		return;
+	case FAB_WIRE_MATRIX_GET: {
+		uint32_t cursor;
+
+		if (fab_wire_mx_get_decode(p, h->length, &cursor) != 0)
+			break;
+		rc = dp_matrix_page(dp, &c->out, h, cursor);
+		if (rc != 0)
+			fab_wire_put_error(&c->out, h, rc,
+					   rc == -ENOTSUP
+					       ? "the traffic matrix is off (--no-matrix)"
+					       : "no such page of the traffic matrix");
+		return;
+	}
 	default:
 		fab_wire_refusal(&c->out, h, -EOPNOTSUPP);
 		return;

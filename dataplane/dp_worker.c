@@ -17,6 +17,7 @@
 
 #include "dp.h"
 #include "dp_sflow.h"
+#include "fabric/matrix_count.h"
 
 /* The class a transmitted frame is counted under, for those not known to be unicast. */
 static inline int tx_class(const struct rte_mbuf *m)
@@ -149,6 +150,7 @@ static inline void handle_burst(struct dp_worker *w, const struct dp_rxq *rxq,
 	struct fab_verdict verdicts[DP_BURST];
 	struct fab_pipeline_ctx ctx;
 	struct dp_sflow_worker *sf = w->sflow;
+	struct fab_matrix *mx = w->mx_on ? &w->mx : NULL;
 	uint32_t skip = sf->skip[rxq->fab_port];
 
 	for (uint16_t i = 0; i < n; i++) {
@@ -188,6 +190,8 @@ static inline void handle_burst(struct dp_worker *w, const struct dp_rxq *rxq,
 
 		/* The common case first: a plain forward, to be queued as it is. */
 		if (likely(v->action == FAB_ACT_FORWARD && v->flags == 0 && out < dp->nports)) {
+			if (mx != NULL)
+				fab_matrix_count(mx, ctx.t, v, frames[i].data, frames[i].len);
 			tx_enqueue(w, out, m, -1);
 			continue;
 		}
@@ -205,6 +209,8 @@ static inline void handle_burst(struct dp_worker *w, const struct dp_rxq *rxq,
 			rte_pktmbuf_free(m);
 			continue;
 		}
+		if (mx != NULL)
+			fab_matrix_count(mx, ctx.t, v, frames[i].data, frames[i].len);
 		/* Everything the pipeline sends is unicast (fabric/pipeline.h). */
 		tx_enqueue(w, out, m, -1);
 	}

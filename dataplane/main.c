@@ -45,6 +45,7 @@ struct options {
 	bool check;
 	bool preflight;
 	bool no_xdp_filter;
+	uint32_t matrix_slots; /* 0: --no-matrix */
 };
 
 static volatile sig_atomic_t got_stop;
@@ -91,6 +92,9 @@ static void usage(FILE *out)
 	    "                       (its groups too) keeping only the capabilities the ports'\n"
 	    "                       drivers still need; the configuration file must be\n"
 	    "                       readable by USER for SIGHUP reloads\n"
+	    "      --no-matrix      do not count the member-to-member traffic matrix\n"
+	    "      --matrix-slots N  pairs each worker's matrix table has room for, a power\n"
+	    "                       of two (64 bytes each, 7/8 usable; default 262144: 16 MiB)\n"
 	    "  -h, --help           this text\n"
 	    "\n"
 	    "Signals: SIGHUP reloads the configuration (a file that fails validation\n"
@@ -121,7 +125,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 		OPT_CHECK,
 		OPT_PREFLIGHT,
 		OPT_NO_XDP,
-		OPT_USER
+		OPT_USER,
+		OPT_NO_MATRIX,
+		OPT_MATRIX_SLOTS
 	};
 	static const struct option longopts[] = {
 	    {"config", required_argument, NULL, 'c'},
@@ -131,6 +137,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 	    {"idle-exit", required_argument, NULL, OPT_IDLE_EXIT},
 	    {"no-xdp-filter", no_argument, NULL, OPT_NO_XDP},
 	    {"user", required_argument, NULL, OPT_USER},
+	    {"no-matrix", no_argument, NULL, OPT_NO_MATRIX},
+	    {"matrix-slots", required_argument, NULL, OPT_MATRIX_SLOTS},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -157,6 +165,22 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case OPT_USER:
 			o->user = optarg;
 			break;
+		case OPT_NO_MATRIX:
+			o->matrix_slots = 0;
+			break;
+		case OPT_MATRIX_SLOTS: {
+			uint64_t v;
+
+			if (parse_ms(optarg, &v) < 0 || v < FAB_MX_SLOTS_MIN ||
+			    v > FAB_MX_SLOTS_MAX || (v & (v - 1)) != 0) {
+				dp_log(
+				    "--matrix-slots needs a power of two from %u to %u, not '%s'",
+				    FAB_MX_SLOTS_MIN, FAB_MX_SLOTS_MAX, optarg);
+				return -1;
+			}
+			o->matrix_slots = (uint32_t)v;
+			break;
+		}
 		case OPT_IDLE_EXIT:
 			if (parse_ms(optarg, &o->idle_exit_ms) < 0 || o->idle_exit_ms == 0) {
 				dp_log(
@@ -331,6 +355,7 @@ static int dp_eal_resources(struct dp *dp)
 static void dp_free(struct dp *dp)
 {
 	dp_sflow_fini(dp);
+	dp_matrix_free(dp);
 	dp_workers_free(dp);
 	rte_free(dp->workers);
 	for (unsigned int i = 0; i < dp->nreclaim; i++)
@@ -462,7 +487,7 @@ static const char *eal_lcores(int sep, char **argv)
 
 int main(int argc, char **argv)
 {
-	struct options o = {0};
+	struct options o = {.matrix_slots = FAB_MX_SLOTS_DEFAULT};
 	struct dp dp = {0};
 	struct fab_model *m;
 	int sep = app_args_start(argc, argv), rc;
@@ -494,6 +519,7 @@ int main(int argc, char **argv)
 									: EXIT_FAILURE;
 	}
 	dp.xdp_off = o.no_xdp_filter;
+	dp.mx_slots = o.matrix_slots;
 	if (dp_alloc(&dp, m, o.config) < 0) {
 		dp_log("out of memory");
 		fab_model_destroy(m);
@@ -520,6 +546,8 @@ int main(int argc, char **argv)
 		rc = dp_ports_start(&dp, m);
 	if (rc == 0) {
 		rc = dp_workers_init(&dp);
+		if (rc == 0)
+			rc = dp_matrix_init(&dp);
 		if (rc < 0)
 			dp_ports_stop(&dp);
 	}

@@ -323,6 +323,8 @@ static int forward(const struct burst *b, const struct fab_frame *f, const struc
 		return drop(v, FAB_DROP_hairpin);
 	if (b->oper[e->port] != FAB_OPER_UP)
 		return drop(v, FAB_DROP_dst_port_down);
+	v->src = (uint16_t)b->binding;
+	v->dst = (uint16_t)(e->binding + 1);
 	return egress(b, f, m, p, f->len, e->port, v, FAB_ACT_FORWARD, OUT_FORWARD);
 }
 
@@ -973,18 +975,23 @@ fast_pass(const struct burst *b, const struct fab_t_port *p, const struct fab_fr
 		uint32_t len = cand_len[k];
 		uint64_t key = src_key[k] | lan_key;
 		const struct fab_t_ent *e;
+		uint32_t src;
 
 		/* fab_t_mac_find, twice, with the table's fields at hand. */
 		e = &mac[fab_t_mac_slot_by(mult, disp, bshift, mask, key)];
 		if (e->key != key || e->port != in_port)
 			goto miss;
+		src = e->binding;
 		key = dst_key[k] | lan_key;
 		e = &mac[fab_t_mac_slot_by(mult, disp, bshift, mask, key)];
 		/* access_mtu is 0 for a trunk, and a frame is never only a header. */
 		if (e->key != key || e->port == in_port || oper[e->port] != FAB_OPER_UP ||
 		    len > (uint32_t)e->access_mtu + FAB_ETH_HLEN)
 			goto miss;
-		verdicts[i] = (struct fab_verdict){.action = FAB_ACT_FORWARD, .port = e->port};
+		verdicts[i] = (struct fab_verdict){.action = FAB_ACT_FORWARD,
+						   .port = e->port,
+						   .src = (uint16_t)src,
+						   .dst = (uint16_t)(e->binding + 1)};
 		sum += len;
 		continue;
 	miss:
