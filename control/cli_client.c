@@ -70,6 +70,13 @@ static int wait_fd(int fd, short events, int timeout_ms)
 int ctl_client_call(int fd, const struct ctl_request *r, const char *file, size_t file_len,
 		    json_t **reply, char *err, size_t errlen)
 {
+	return ctl_client_call_timeout(fd, r, file, file_len, CLIENT_TIMEOUT_MS, reply, err,
+				       errlen);
+}
+
+int ctl_client_call_timeout(int fd, const struct ctl_request *r, const char *file, size_t file_len,
+			    int timeout_ms, json_t **reply, char *err, size_t errlen)
+{
 	static const uint32_t id = 1;
 	struct fab_wire_cli *w = calloc(1, sizeof(*w));
 	struct fab_wire_buf out = {0}, in = {0};
@@ -87,7 +94,7 @@ int ctl_client_call(int fd, const struct ctl_request *r, const char *file, size_
 	rc = fab_wire_cli_encode(&out, id, w);
 	free(w);
 	while (rc == 0 && out.len > 0) {
-		rc = wait_fd(fd, POLLOUT, CLIENT_TIMEOUT_MS);
+		rc = wait_fd(fd, POLLOUT, timeout_ms);
 		if (rc == 0)
 			rc = fab_wire_buf_write(&out, fd);
 		if (rc == -EAGAIN)
@@ -97,7 +104,7 @@ int ctl_client_call(int fd, const struct ctl_request *r, const char *file, size_
 	if (rc == -EPIPE || rc == -ECONNRESET)
 		rc = 0;
 	while (rc == 0 && (n = fab_wire_frame(in.data, in.len, &h)) == 0) {
-		rc = wait_fd(fd, POLLIN, CLIENT_TIMEOUT_MS);
+		rc = wait_fd(fd, POLLIN, timeout_ms);
 		if (rc == 0)
 			rc = fab_wire_buf_read(&in, fd);
 		if (rc == -EAGAIN)

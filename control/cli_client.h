@@ -21,6 +21,11 @@ int ctl_client_connect(const char *path);
 int ctl_client_call(int fd, const struct ctl_request *r, const char *file, size_t file_len,
 		    json_t **reply, char *err, size_t errlen);
 
+/* The same with a deadline of timeout_ms for each wait on the socket
+ * (ctl_client_call waits up to 60 s, long enough for a configuration push). */
+int ctl_client_call_timeout(int fd, const struct ctl_request *r, const char *file, size_t file_len,
+			    int timeout_ms, json_t **reply, char *err, size_t errlen);
+
 /* Reads a whole file of at most max bytes. 0 or a negative errno. */
 int ctl_client_read_file(const char *path, size_t max, char **text, size_t *len);
 

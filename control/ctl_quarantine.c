@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ctl_quarantine.h"
+#include "fabric/bytes.h"
 #include "fabric/pipeline.h"
 #include "fabric/proto.h"
 
@@ -201,7 +202,7 @@ static bool addr_on_lans(const struct fab_model *m, bool v6, const uint8_t *a)
 			if (m->lans[i].ipv6.set && fab_prefix6_contains(&m->lans[i].ipv6, &x))
 				return true;
 		} else {
-			uint32_t x = (uint32_t)a[0] << 24 | a[1] << 16 | a[2] << 8 | a[3];
+			uint32_t x = fab_rd32(a);
 
 			if (m->lans[i].ipv4.set && fab_prefix4_contains(&m->lans[i].ipv4, x))
 				return true;
@@ -218,7 +219,7 @@ static void addr_text(bool v6, const uint8_t *a, char *buf, size_t len)
 		memcpy(x.b, a, 16);
 		fab_ip6_format(&x, buf, len);
 	} else {
-		fab_ip4_format((uint32_t)a[0] << 24 | a[1] << 16 | a[2] << 8 | a[3], buf, len);
+		fab_ip4_format(fab_rd32(a), buf, len);
 	}
 }
 

@@ -168,52 +168,6 @@ static bool have_counters(const struct ctl *c, size_t i)
 	return c->synced && i < c->fresh->c.nports;
 }
 
-static int show_ports(struct ctl *c, json_t **out)
-{
-	const struct fab_model *m = c->running;
-	const struct ctl_sample *base = have_counters(c, 0) ? rate_base(c) : NULL;
-	json_t *a = json_array();
-
-	for (size_t i = 0; i < m->nports; i++) {
-		json_t *o = json_object();
-
-		json_object_set_new(o, "name", json_string(m->ports[i].name));
-		json_object_set_new(o, "description", json_string(m->ports[i].description));
-		port_state(c, i, o);
-		json_object_set_new(o, "kind", json_string(fab_port_kind_name(m->ports[i].kind)));
-		json_object_set_new(o, "members", port_members(m, i));
-		json_object_set_new(o, "lans", port_lans(m, &m->ports[i]));
-		if (have_counters(c, i)) {
-			struct fab_port_stats s;
-
-			const struct fab_port_stats *abs = &c->fresh->stats[i];
-
-			ctl_port_display(c, i, &s);
-			json_object_set_new(o, "rx_packets",
-					    u64_json(abs->ctr[FAB_CTR_rx_packets]));
-			json_object_set_new(o, "tx_packets",
-					    u64_json(abs->ctr[FAB_CTR_tx_packets]));
-			json_object_set_new(o, "drops", u64_json(drops_total(abs)));
-			json_object_set_new(o, "drops_since_clear", u64_json(drops_total(&s)));
-			json_object_set_new(o, "rates", rates_json(c, base, i));
-		}
-		json_array_append_new(a, o);
-	}
-	*out = json_object();
-	json_object_set_new(*out, "ports", a);
-	return 0;
-}
-
-static json_t *binding_macs(const struct fab_model *m, const struct fab_binding *b)
-{
-	json_t *a = json_array();
-
-	(void)m;
-	for (size_t i = 0; i < b->nmacs; i++)
-		json_array_append_new(a, mac_json(b->macs[i]));
-	return a;
-}
-
 static json_t *counters_json(const struct fab_port_stats *s)
 {
 	json_t *o = json_object();
@@ -230,6 +184,57 @@ static json_t *drops_json(const struct fab_port_stats *s)
 	for (int k = 0; k < FAB_DROP__COUNT; k++)
 		json_object_set_new(o, fab_drop_name(k), u64_json(s->drop[k]));
 	return o;
+}
+
+static int show_ports(struct ctl *c, json_t **out)
+{
+	const struct fab_model *m = c->running;
+	const struct ctl_sample *base = have_counters(c, 0) ? rate_base(c) : NULL;
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < m->nports; i++) {
+		json_t *o = json_object();
+
+		json_object_set_new(o, "name", json_string(m->ports[i].name));
+		json_object_set_new(o, "description", json_string(m->ports[i].description));
+		port_state(c, i, o);
+		json_object_set_new(o, "kind", json_string(fab_port_kind_name(m->ports[i].kind)));
+		json_object_set_new(o, "mtu", json_integer(m->ports[i].mtu));
+		json_object_set_new(o, "speed_mbps", json_integer(m->ports[i].speed_mbps));
+		json_object_set_new(o, "members", port_members(m, i));
+		json_object_set_new(o, "lans", port_lans(m, &m->ports[i]));
+		if (have_counters(c, i)) {
+			struct fab_port_stats s;
+
+			const struct fab_port_stats *abs = &c->fresh->stats[i];
+
+			ctl_port_display(c, i, &s);
+			json_object_set_new(o, "rx_packets",
+					    u64_json(abs->ctr[FAB_CTR_rx_packets]));
+			json_object_set_new(o, "tx_packets",
+					    u64_json(abs->ctr[FAB_CTR_tx_packets]));
+			json_object_set_new(o, "drops", u64_json(drops_total(abs)));
+			json_object_set_new(o, "drops_since_clear", u64_json(drops_total(&s)));
+			json_object_set_new(o, "rates", rates_json(c, base, i));
+			/* Every absolute counter in one answer, for pollers (peerlan-snmp). */
+			json_object_set_new(o, "counters", counters_json(abs));
+			json_object_set_new(o, "drop_reasons", drops_json(abs));
+		}
+		json_array_append_new(a, o);
+	}
+	*out = json_object();
+	json_object_set_new(*out, "ports", a);
+	return 0;
+}
+
+static json_t *binding_macs(const struct fab_model *m, const struct fab_binding *b)
+{
+	json_t *a = json_array();
+
+	(void)m;
+	for (size_t i = 0; i < b->nmacs; i++)
+		json_array_append_new(a, mac_json(b->macs[i]));
+	return a;
 }
 
 static json_t *offender_json(const struct ctl *c, const struct fab_port_stats *s)

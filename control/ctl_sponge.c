@@ -19,6 +19,7 @@
 
 #include "ctl_int.h"
 #include "ctl_metrics.h"
+#include "fabric/bytes.h"
 #include "fabric/neigh.h"
 #include "fabric/proto.h"
 #include "fabric/sponge.h"
@@ -92,8 +93,7 @@ static size_t count_state(const struct fab_sponge *s, enum fab_sponge_state st)
 
 static uint32_t v4_of(const struct fab_naddr *a)
 {
-	return (uint32_t)a->b[12] << 24 | (uint32_t)a->b[13] << 16 | (uint32_t)a->b[14] << 8 |
-	       a->b[15];
+	return fab_rd32(a->b + 12);
 }
 
 int ctl_neigh_event_text(char *buf, size_t len, const char *member, const char *port,

@@ -25,6 +25,7 @@
 #include <rte_ring.h>
 
 #include "fabric/bucket.h"
+#include "fabric/bytes.h"
 #include "fabric/counters.h"
 #include "fabric/matrix.h"
 #include "fabric/model.h"
@@ -51,7 +52,13 @@ struct dp_rxq {
  * end of every poll loop. The pipeline's frames are all unicast; those the
  * main lcore injects may not be, and are counted by class as they come.
  */
-enum { DP_TXC_MULTICAST, DP_TXC_BROADCAST, DP_TXC_NONE, DP_TXC__COUNT };
+/* A transmitted frame's class when not unicast: fabric/bytes.h's, less one. */
+enum {
+	DP_TXC_MULTICAST = FAB_MAC_MULTICAST - 1,
+	DP_TXC_BROADCAST = FAB_MAC_BROADCAST_CLASS - 1,
+	DP_TXC_NONE = FAB_MAC_NO_CLASS - 1,
+	DP_TXC__COUNT
+};
 struct dp_txbuf {
 	uint16_t n;
 	bool listed;                  /* in the worker's txdirty */

@@ -5,6 +5,7 @@
  * takes a lock, logs or allocates memory other than mbufs from their pools.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -22,14 +23,9 @@
 /* The class a transmitted frame is counted under, for those not known to be unicast. */
 static inline int tx_class(const struct rte_mbuf *m)
 {
-	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
-	static const uint8_t bcast[RTE_ETHER_ADDR_LEN] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	unsigned c = fab_frame_class(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m));
 
-	if (rte_pktmbuf_data_len(m) < RTE_ETHER_ADDR_LEN)
-		return DP_TXC_NONE;
-	if (!(d[0] & 1))
-		return -1;
-	return memcmp(d, bcast, sizeof(bcast)) == 0 ? DP_TXC_BROADCAST : DP_TXC_MULTICAST;
+	return c == FAB_MAC_UNICAST ? -1 : (int)c - 1;
 }
 
 /*
@@ -80,6 +76,49 @@ static inline void tx_enqueue(struct dp_worker *w, uint16_t port, struct rte_mbu
 		b->ncls[cls]++;
 	if (unlikely(b->n == DP_BURST))
 		tx_send(w, port);
+}
+
+/*
+ * Queues k unicast frames of octets bytes together for port: a run of plain
+ * forwards, the common case, with the per-port bookkeeping done once. The
+ * run fits the port's buffer (the caller cuts it there).
+ */
+static inline void tx_enqueue_run(struct dp_worker *w, uint16_t port, struct rte_mbuf **pkts,
+				  uint16_t k, uint64_t octets)
+{
+	struct dp_txbuf *b = &w->txb[port];
+
+	if (unlikely(!b->listed)) {
+		b->listed = true;
+		w->txdirty[w->ndirty++] = port;
+	}
+	memcpy(&b->pkts[b->n], pkts, k * sizeof(*pkts));
+	b->n += k;
+	b->octets += octets;
+	if (b->n == DP_BURST)
+		tx_send(w, port);
+}
+
+_Static_assert(sizeof(struct fab_verdict) == 8, "a verdict is one 8-byte word");
+
+_Static_assert(offsetof(struct fab_verdict, src) == 4, "action, flags and port: 4 bytes");
+
+/* What a verdict does to a frame (action, flags, port) as one word: its
+ * second half names the pair for the matrix, which a run may change. */
+static inline uint32_t verdict_head(const struct fab_verdict *v)
+{
+	uint32_t x;
+
+	memcpy(&x, v, sizeof(x));
+	return x;
+}
+
+/* Counts a run of k forwards in the traffic matrix (fabric/matrix_count.h). */
+static inline void matrix_run(struct fab_matrix *mx, const struct fab_tables *t,
+			      const struct fab_verdict *v, const struct fab_frame *f, uint16_t k)
+{
+	for (uint16_t i = 0; i < k; i++)
+		fab_matrix_count(mx, t, &v[i], f[i].data, f[i].len);
 }
 
 /* At the end of a poll loop: sends what waits, on the ports that have any. */
@@ -142,6 +181,19 @@ static inline void punt(struct dp_worker *w, struct rte_mbuf *m, uint16_t in_por
 	}
 }
 
+/*
+ * The pipeline's view of a received frame. No RX scatter is enabled and
+ * buffers fit the largest MTU, so every frame is one segment. Its first
+ * bytes are fetched while the loop goes on: the pipeline reads them all.
+ */
+static inline void frame_of(struct fab_frame *f, struct rte_mbuf *m)
+{
+	f->data = rte_pktmbuf_mtod(m, uint8_t *);
+	rte_prefetch0(f->data);
+	f->len = rte_pktmbuf_data_len(m);
+	f->headroom = rte_pktmbuf_headroom(m);
+}
+
 static inline void handle_burst(struct dp_worker *w, const struct dp_rxq *rxq,
 				struct rte_mbuf **pkts, uint16_t n)
 {
@@ -153,19 +205,20 @@ static inline void handle_burst(struct dp_worker *w, const struct dp_rxq *rxq,
 	struct fab_matrix *mx = w->mx_on ? &w->mx : NULL;
 	uint32_t skip = sf->skip[rxq->fab_port];
 
-	for (uint16_t i = 0; i < n; i++) {
-		/* No RX scatter is enabled and buffers fit the largest MTU, so every
-		 * frame is one segment. Its first bytes are fetched while the loop
-		 * goes on: the pipeline reads them all. */
-		frames[i].data = rte_pktmbuf_mtod(pkts[i], uint8_t *);
-		rte_prefetch0(frames[i].data);
-		frames[i].len = rte_pktmbuf_data_len(pkts[i]);
-		frames[i].headroom = rte_pktmbuf_headroom(pkts[i]);
-		/* sFlow: the header as received, before the pipeline may rewrite it. */
-		if (unlikely(--skip == 0))
-			skip =
-			    dp_sflow_take(sf, i, rxq->fab_port, frames[i].data, frames[i].len,
-					  w->stats[rxq->fab_port].ctr[FAB_CTR_rx_packets] + i + 1);
+	/* sFlow: most bursts hold no sample, and are counted down in one step. */
+	if (likely(skip > n)) {
+		for (uint16_t i = 0; i < n; i++)
+			frame_of(&frames[i], pkts[i]);
+		skip -= n;
+	} else {
+		for (uint16_t i = 0; i < n; i++) {
+			frame_of(&frames[i], pkts[i]);
+			/* The header as received, before the pipeline may rewrite it. */
+			if (--skip == 0)
+				skip = dp_sflow_take(
+				    sf, i, rxq->fab_port, frames[i].data, frames[i].len,
+				    w->stats[rxq->fab_port].ctr[FAB_CTR_rx_packets] + i + 1);
+		}
 	}
 	sf->skip[rxq->fab_port] = skip;
 
@@ -188,11 +241,21 @@ static inline void handle_burst(struct dp_worker *w, const struct dp_rxq *rxq,
 		const struct fab_verdict *v = &verdicts[i];
 		uint16_t out = v->port;
 
-		/* The common case first: a plain forward, to be queued as it is. */
+		/* The common case first: plain forwards to one port, queued as they are,
+		 * as many in a row as there are. */
 		if (likely(v->action == FAB_ACT_FORWARD && v->flags == 0 && out < dp->nports)) {
+			uint32_t same = verdict_head(v);
+			uint64_t octets = frames[i].len;
+			uint16_t room = (uint16_t)(DP_BURST - w->txb[out].n), j = i + 1;
+			uint16_t end = n - i > room ? i + room : n;
+
+			/* A port's buffer is sent as soon as it is full: room >= 1. */
+			while (j < end && verdict_head(&verdicts[j]) == same)
+				octets += frames[j++].len;
 			if (mx != NULL)
-				fab_matrix_count(mx, ctx.t, v, frames[i].data, frames[i].len);
-			tx_enqueue(w, out, m, -1);
+				matrix_run(mx, ctx.t, verdicts + i, frames + i, (uint16_t)(j - i));
+			tx_enqueue_run(w, out, pkts + i, (uint16_t)(j - i), octets);
+			i = (uint16_t)(j - 1);
 			continue;
 		}
 		if (v->flags != 0) {
@@ -210,7 +273,7 @@ static inline void handle_burst(struct dp_worker *w, const struct dp_rxq *rxq,
 			continue;
 		}
 		if (mx != NULL)
-			fab_matrix_count(mx, ctx.t, v, frames[i].data, frames[i].len);
+			matrix_run(mx, ctx.t, v, &frames[i], 1);
 		/* Everything the pipeline sends is unicast (fabric/pipeline.h). */
 		tx_enqueue(w, out, m, -1);
 	}

@@ -54,10 +54,12 @@
 	X(punt_disconnected, "Punted copies queued for control when its connection closed")
 
 /*
- * X(name, class, help): one reason per rule, grouped by the stage of the
- * pipeline that checks them (fabric/pipeline.c says in which order; the
- * list's order is the reasons' numbering, which the XDP pre-filter's map
- * uses). The class says what else a drop counts for:
+ * X(name, class, help): one reason per rule. The list's order is the
+ * reasons' numbering, which indexes the XDP pre-filter's map; it is not
+ * the order the rules are checked in, which the header of
+ * fabric/pipeline.c gives (edp, say, is checked before link_local, and
+ * truncated with the protocol rules). The class says what else a drop
+ * counts for:
  *   OFFENCE  a source-MAC or protocol violation of the sender: the port's
  *            last offender, port security's violation actions;
  *   ERROR    a frame broken rather than forbidden: rx_errors too;

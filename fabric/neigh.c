@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "neigh.h"
 #include "pipeline.h"
 
@@ -14,64 +15,31 @@ static const uint8_t v4_mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 /* ff02::1:ff00:0/104, the solicited-node prefix */
 static const uint8_t snm_prefix[13] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff};
 
-/* Big-endian fields at any alignment, byte by byte: none of this is on the fast path. */
-static inline uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static inline void wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static inline void wr32(uint8_t *p, uint32_t v)
-{
-	wr16(p, (uint16_t)(v >> 16));
-	wr16(p + 2, (uint16_t)v);
-}
-
-static inline fab_mac_t rd_mac(const uint8_t *p)
-{
-	fab_mac_t m = 0;
-
-	for (int i = 0; i < FAB_ETH_ADDR_LEN; i++)
-		m = m << 8 | p[i];
-	return m;
-}
-
-static inline void wr_mac(uint8_t *p, fab_mac_t m)
-{
-	for (int i = FAB_ETH_ADDR_LEN - 1; i >= 0; i--, m >>= 8)
-		p[i] = (uint8_t)m;
-}
-
 void fab_arp_write(uint8_t *a, const struct fab_arp_msg *m)
 {
-	wr16(a + FAB_ARP_OFF_HTYPE, FAB_ARP_HTYPE_ETH);
-	wr16(a + FAB_ARP_OFF_PTYPE, FAB_ARP_PTYPE_IPV4);
+	fab_wr16(a + FAB_ARP_OFF_HTYPE, FAB_ARP_HTYPE_ETH);
+	fab_wr16(a + FAB_ARP_OFF_PTYPE, FAB_ARP_PTYPE_IPV4);
 	a[FAB_ARP_OFF_HLEN] = FAB_ETH_ADDR_LEN;
 	a[FAB_ARP_OFF_PLEN] = FAB_ARP_PLEN_IPV4;
-	wr16(a + FAB_ARP_OFF_OP, m->op);
-	wr_mac(a + FAB_ARP_OFF_SHA, m->sha);
+	fab_wr16(a + FAB_ARP_OFF_OP, m->op);
+	fab_wr_mac(a + FAB_ARP_OFF_SHA, m->sha);
 	memcpy(a + FAB_ARP_OFF_SPA, m->spa, FAB_ARP_PLEN_IPV4);
-	wr_mac(a + FAB_ARP_OFF_THA, m->tha);
+	fab_wr_mac(a + FAB_ARP_OFF_THA, m->tha);
 	memcpy(a + FAB_ARP_OFF_TPA, m->tpa, FAB_ARP_PLEN_IPV4);
 }
 
 int fab_arp_read(const uint8_t *a, size_t len, struct fab_arp_msg *m)
 {
-	if (len < FAB_ARP_LEN || rd16(a + FAB_ARP_OFF_HTYPE) != FAB_ARP_HTYPE_ETH ||
-	    rd16(a + FAB_ARP_OFF_PTYPE) != FAB_ARP_PTYPE_IPV4 ||
+	if (len < FAB_ARP_LEN || fab_rd16(a + FAB_ARP_OFF_HTYPE) != FAB_ARP_HTYPE_ETH ||
+	    fab_rd16(a + FAB_ARP_OFF_PTYPE) != FAB_ARP_PTYPE_IPV4 ||
 	    a[FAB_ARP_OFF_HLEN] != FAB_ETH_ADDR_LEN || a[FAB_ARP_OFF_PLEN] != FAB_ARP_PLEN_IPV4)
 		return -EBADMSG;
-	m->op = rd16(a + FAB_ARP_OFF_OP);
+	m->op = fab_rd16(a + FAB_ARP_OFF_OP);
 	if (m->op != FAB_ARP_OP_REQUEST && m->op != FAB_ARP_OP_REPLY)
 		return -EBADMSG;
-	m->sha = rd_mac(a + FAB_ARP_OFF_SHA);
+	m->sha = fab_rd_mac(a + FAB_ARP_OFF_SHA);
 	memcpy(m->spa, a + FAB_ARP_OFF_SPA, FAB_ARP_PLEN_IPV4);
-	m->tha = rd_mac(a + FAB_ARP_OFF_THA);
+	m->tha = fab_rd_mac(a + FAB_ARP_OFF_THA);
 	memcpy(m->tpa, a + FAB_ARP_OFF_TPA, FAB_ARP_PLEN_IPV4);
 	return 0;
 }
@@ -79,7 +47,7 @@ int fab_arp_read(const uint8_t *a, size_t len, struct fab_arp_msg *m)
 void fab_arp_answer(uint8_t *a, fab_mac_t owner)
 {
 	struct fab_arp_msg r = {
-	    .op = FAB_ARP_OP_REPLY, .sha = owner, .tha = rd_mac(a + FAB_ARP_OFF_SHA)};
+	    .op = FAB_ARP_OP_REPLY, .sha = owner, .tha = fab_rd_mac(a + FAB_ARP_OFF_SHA)};
 
 	/* Copied first: the reply overwrites the request it comes from. */
 	memcpy(r.spa, a + FAB_ARP_OFF_TPA, FAB_ARP_PLEN_IPV4);
@@ -97,8 +65,8 @@ size_t fab_nd_write(uint8_t *ip, const struct fab_nd_msg *m)
 	uint8_t *icmp = ip + FAB_IPV6_HLEN;
 	uint16_t len = (uint16_t)fab_nd_len(m);
 
-	wr32(ip, FAB_IPV6_VFC);
-	wr16(ip + FAB_IPV6_OFF_PLEN, len);
+	fab_wr32(ip, FAB_IPV6_VFC);
+	fab_wr16(ip + FAB_IPV6_OFF_PLEN, len);
 	ip[FAB_IPV6_OFF_NH] = FAB_IPPROTO_ICMPV6;
 	ip[FAB_IPV6_OFF_HLIM] = FAB_ND_HOP_LIMIT;
 	memcpy(ip + FAB_IPV6_OFF_SRC, m->src, FAB_IPV6_ADDR_LEN);
@@ -113,9 +81,9 @@ size_t fab_nd_write(uint8_t *ip, const struct fab_nd_msg *m)
 
 		o[0] = m->type == FAB_ICMP6_NS ? FAB_ND_OPT_SLLA : FAB_ND_OPT_TLLA;
 		o[1] = FAB_ND_OPT_LLA_LEN / FAB_ND_OPT_UNIT;
-		wr_mac(o + 2, m->lla);
+		fab_wr_mac(o + 2, m->lla);
 	}
-	wr16(icmp + FAB_ICMP6_OFF_CSUM, fab_icmp6_csum(ip, icmp, len));
+	fab_wr16(icmp + FAB_ICMP6_OFF_CSUM, fab_icmp6_csum(ip, icmp, len));
 	return FAB_IPV6_HLEN + (size_t)len;
 }
 
@@ -138,7 +106,7 @@ static int nd_lla(const uint8_t *o, size_t len, uint8_t type, fab_mac_t *lla)
 		if (olen == 0 || olen > len)
 			return -EBADMSG;
 		if (o[0] == want && olen == FAB_ND_OPT_LLA_LEN)
-			*lla = rd_mac(o + 2);
+			*lla = fab_rd_mac(o + 2);
 		o += olen;
 		len -= olen;
 	}
@@ -152,7 +120,7 @@ int fab_nd_read(const uint8_t *ip, size_t len, struct fab_nd_msg *m)
 
 	if (len < FAB_IPV6_HLEN || ip[0] >> 4 != FAB_IPV6_VERSION)
 		return -EBADMSG;
-	plen = rd16(ip + FAB_IPV6_OFF_PLEN);
+	plen = fab_rd16(ip + FAB_IPV6_OFF_PLEN);
 	if (FAB_IPV6_HLEN + plen > len)
 		return -EBADMSG;
 	if (ip[FAB_IPV6_OFF_NH] != FAB_IPPROTO_ICMPV6 || plen < FAB_ICMP6_HLEN ||
@@ -185,14 +153,14 @@ size_t fab_eth_write(uint8_t *d, const struct fab_eth_hdr *e, uint16_t etype)
 {
 	size_t off = FAB_ETH_OFF_TYPE;
 
-	wr_mac(d + FAB_ETH_OFF_DST, e->dst);
-	wr_mac(d + FAB_ETH_OFF_SRC, e->src);
+	fab_wr_mac(d + FAB_ETH_OFF_DST, e->dst);
+	fab_wr_mac(d + FAB_ETH_OFF_SRC, e->src);
 	if (e->tagged) {
-		wr16(d + off, FAB_ETH_P_8021Q);
-		wr16(d + off + 2, e->vid & FAB_VLAN_VID_MASK);
+		fab_wr16(d + off, FAB_ETH_P_8021Q);
+		fab_wr16(d + off + 2, e->vid & FAB_VLAN_VID_MASK);
 		off += FAB_VLAN_HLEN;
 	}
-	wr16(d + off, etype);
+	fab_wr16(d + off, etype);
 	return off + 2;
 }
 
@@ -269,15 +237,15 @@ int fab_neigh_parse(const uint8_t *d, size_t len, struct fab_neigh_frame *nf)
 	memset(nf, 0, sizeof(*nf));
 	if (len < FAB_ETH_HLEN)
 		return -EBADMSG;
-	nf->eth.dst = rd_mac(d + FAB_ETH_OFF_DST);
-	nf->eth.src = rd_mac(d + FAB_ETH_OFF_SRC);
-	et = rd16(d + FAB_ETH_OFF_TYPE);
+	nf->eth.dst = fab_rd_mac(d + FAB_ETH_OFF_DST);
+	nf->eth.src = fab_rd_mac(d + FAB_ETH_OFF_SRC);
+	et = fab_rd16(d + FAB_ETH_OFF_TYPE);
 	if (et == FAB_ETH_P_8021Q) {
 		if (len < FAB_ETH_HLEN + FAB_VLAN_HLEN)
 			return -EBADMSG;
 		nf->eth.tagged = true;
-		nf->eth.vid = rd16(d + FAB_ETH_HLEN) & FAB_VLAN_VID_MASK;
-		et = rd16(d + FAB_ETH_HLEN + 2);
+		nf->eth.vid = fab_rd16(d + FAB_ETH_HLEN) & FAB_VLAN_VID_MASK;
+		et = fab_rd16(d + FAB_ETH_HLEN + 2);
 		off += FAB_VLAN_HLEN;
 	}
 	switch (et) {

@@ -2,40 +2,57 @@
 /*
  * The exchange's per-frame policy.
  *
- * On an access port outside quarantine the fast path (fast_pass) first
- * takes the burst's known unicast IPv4 and IPv6 frames, which it forwards
- * unchanged. What it leaves is decided in two passes: the first parses every
- * frame's Ethernet and VLAN headers, applies the checks that need no table
- * and prefetches the MAC-table slots of its source and destination; the
- * second takes each surviving frame through the source check, the protocol
- * rules and the forwarding decision while those slots arrive, then storm
- * control and quarantine, and only then edits the frame (apply()). Counters
- * are summed per burst and written once at the end, except per-reason drops.
+ * Every rule is one always_inline function (a *_rule) that reads the frame
+ * and returns a drop reason or PASS, and writes nothing. Two paths call
+ * them:
  *
- * The first rule that matches decides, so a frame is counted under exactly
- * one reason. The rules are checked in this order, which is not the order
- * of FAB_DROP_REASONS (its order numbers the reasons):
- *   1. port_down, runt, oversize, then the VLAN checks (parse pass);
- *   2. src_mac_violation;
- *   3. a group or EDP destination: link_local, cisco_discovery, edp;
- *   4. the EtherType's class: lldp, vendor_discovery, llc_snap, ethertype;
- *   5. the protocol's own rules (ipv4(), ipv6(), arp(), nd()), each once
- *      the headers it reads are known to be whole (truncated,
- *      arp_malformed), ending for ARP requests and neighbour solicitations
- *      with the neighbour policy (neigh_request());
- *   6. for a frame forwarded by its destination MAC (forward()): broadcast
- *      or multicast, unknown_unicast or sponge_mac, hairpin, dst_port_down;
- *   7. on the way out (egress()): dst_mtu, no_buffer;
- *   8. storm, then quarantine (admit()), on frames all the others let through.
+ * - The fast path (fast_pass), on a port whose one flag fab_t_port.fast
+ *   says it may (an access port outside quarantine, set when the tables
+ *   are built), calls the rules with the constants that flag makes true
+ *   (access port, untagged, 14-byte header, no quarantine) and takes a
+ *   frame only when all of them return PASS and it leaves unedited: a
+ *   forward by destination MAC to an access port. It leaves every other
+ *   frame, whatever the reason, to the full path.
+ * - The full path decides what is left in two passes. The parse pass reads
+ *   each frame's addresses, applies rule 1 and prefetches the MAC-table
+ *   slots of its source and destination; the decision pass (decide())
+ *   applies rules 2 to 8 while those slots arrive, then apply() edits the
+ *   frame as the rules planned: a dropped frame is never edited.
+ *
+ * Counters are summed per burst and written once at the end, except
+ * per-reason drops. The first rule that matches decides, so a frame is
+ * counted under exactly one reason. The full path checks them in this
+ * order, which is not the order of FAB_DROP_REASONS (its order numbers the
+ * reasons); the fast path may call them in another, since for it any drop
+ * only means "leave":
+ *   1. port_down, runt (run_chunk), then oversize and the VLAN checks
+ *      (vlan_rule);
+ *   2. src_mac_violation (src_rule);
+ *   3. edp, link_local, cisco_discovery (group_rule);
+ *   4. the EtherType's class: lldp, vendor_discovery, llc_snap, ethertype
+ *      (l3_rule);
+ *   5. the protocol's own rules (ipv4_rule, ipv6_rule; arp() and nd() for
+ *      ARP and ND), each once the headers it reads are known to be whole
+ *      (truncated, arp_malformed), ending for ARP requests and neighbour
+ *      solicitations with the neighbour policy (neigh_request());
+ *   6. for a frame forwarded by its destination MAC (forward_rule):
+ *      broadcast or multicast, unknown_unicast or sponge_mac, hairpin,
+ *      dst_port_down;
+ *   7. on the way out (egress_rule): dst_mtu, no_buffer;
+ *   8. storm, then quarantine (admit_rule), on frames all the others let
+ *      through.
  */
 #include <endian.h>
 #include <stdbool.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "neigh.h"
 #include "pipeline.h"
 #include "proto.h"
 #include "tables_impl.h"
+
+#define unlikely(x) __builtin_expect(!!(x), 0)
 
 _Static_assert((int)FAB_DROP__COUNT < (int)FAB_EC_DROP, "reasons must fit beside the class flag");
 _Static_assert(FAB_BURST_MAX <= 64, "a burst's frames to decide fit one 64-bit mask");
@@ -48,13 +65,13 @@ _Static_assert(FAB_CTR_rx_multicast == FAB_CTR_rx_unicast + 1 &&
 /* How a frame ends, besides its verdict; OUT_L2 means "forward by destination MAC". */
 enum { OUT_DROP, OUT_FORWARD, OUT_STEER, OUT_ANSWER, OUT_L2 };
 
-#define DROP_CLASS  0x80 /* in the protocol tables below: drop under the low bits */
-#define NO_MAC      UINT64_MAX
-#define NO_BINDING  UINT32_MAX
-#define NO_CLASS    3 /* frame too short to have a destination MAC */
-#define MAC_MCAST   0x010000000000ULL
-#define IP6_DST_OFF 24
-#define IP6_SRC_OFF 8
+#define DROP_CLASS 0x80 /* in the protocol tables below: drop under the low bits */
+#define NO_MAC     UINT64_MAX
+#define NO_BINDING UINT32_MAX
+/* What a rule returns for a frame it lets through; any other value is a drop reason. */
+#define PASS 0xff
+/* What the protocol rules return for ARP and ND, which arp() and nd() decide with the tables. */
+#define NEIGH 0xfe
 
 /* Per-frame state from the parse pass to the decision pass. */
 struct meta {
@@ -142,55 +159,6 @@ static const uint8_t ip6_all_nodes[16] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 static const uint8_t ip6_snm_prefix[13] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff};
 static const uint8_t ip6_zero[16];
 
-/* Big-endian reads at any alignment: one load and a byte swap each. */
-static inline uint16_t rd16(const uint8_t *p)
-{
-	uint16_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return be16toh(v);
-}
-
-static inline uint32_t rd32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return be32toh(v);
-}
-
-/* The MAC at p, reading 8 bytes: only where 2 more bytes are known to be in the frame. */
-static inline fab_mac_t rd_mac_wide(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return be64toh(v) >> 16;
-}
-
-static inline fab_mac_t rd_mac(const uint8_t *p)
-{
-	return (uint64_t)rd16(p) << 32 | rd32(p + 2);
-}
-
-static inline void wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static inline void wr32(uint8_t *p, uint32_t v)
-{
-	wr16(p, (uint16_t)(v >> 16));
-	wr16(p + 2, (uint16_t)v);
-}
-
-static inline void wr_mac(uint8_t *p, fab_mac_t mac)
-{
-	wr16(p, (uint16_t)(mac >> 32));
-	wr32(p + 2, (uint32_t)mac);
-}
-
 /*
  * A drop ends the decision and replaces whatever was planned before it: the
  * frame is not edited and, unless the drop itself asks for one, not copied.
@@ -209,26 +177,15 @@ static inline int drop_punt(struct fab_verdict *v, unsigned reason)
 	return OUT_DROP;
 }
 
-/* 0 unicast, 1 multicast, 2 broadcast, NO_CLASS for a frame without a whole destination. */
-static inline unsigned dst_class(const uint8_t *d, uint16_t len)
-{
-	fab_mac_t dst;
-
-	if (len < FAB_ETH_ADDR_LEN)
-		return NO_CLASS;
-	dst = rd_mac(d);
-	return (unsigned)((dst >> 40) & 1) + (dst == FAB_MAC_BROADCAST);
-}
-
 uint16_t fab_icmp6_csum(const uint8_t *ip, const uint8_t *icmp, uint32_t len)
 {
 	uint32_t s = len + FAB_IPPROTO_ICMPV6;
-	const uint8_t *p = ip + IP6_SRC_OFF;
+	const uint8_t *p = ip + FAB_IPV6_OFF_SRC;
 
 	for (int i = 0; i < 32; i += 2)
-		s += rd16(p + i);
+		s += fab_rd16(p + i);
 	for (uint32_t i = 0; i + 1 < len; i += 2)
-		s += rd16(icmp + i);
+		s += fab_rd16(icmp + i);
 	if (len & 1)
 		s += (uint32_t)icmp[len - 1] << 8;
 	while (s >> 16)
@@ -237,29 +194,44 @@ uint16_t fab_icmp6_csum(const uint8_t *ip, const uint8_t *icmp, uint32_t len)
 }
 
 /*
- * Sends the frame out of out_port, len bytes long before its tag is put
- * right (an answer's length, not the request's): checks that the port can
- * take it, and plans the tag it must carry there. On a trunk that is one
- * 802.1Q tag with the LAN's VLAN and PCP 0, on an access port none.
+ * The egress rule: whether a frame of len bytes, l2len of them its Ethernet
+ * header and tag, may leave by a port whose egress word (fab_t_port.egress,
+ * copied into each MAC-table entry) is eg, and the tag it must carry there:
+ * on a trunk one 802.1Q tag with the LAN's VLAN and PCP 0, on an access port
+ * none. headroom is what a tag to push needs.
  */
-static inline __attribute__((always_inline)) int
-egress(const struct burst *b, const struct fab_frame *f, const struct meta *m, struct plan *p,
-       uint16_t len, uint16_t out_port, struct fab_verdict *v, uint8_t action, int out)
+static inline __attribute__((always_inline)) unsigned
+egress_rule(uint32_t len, uint32_t l2len, uint16_t eg, uint16_t headroom, uint8_t *tag)
 {
-	const struct fab_t_port *op = &b->t->ports[out_port];
-
-	if ((uint32_t)(len - m->l2len) > op->mtu)
-		return drop(v, FAB_DROP_dst_mtu);
-	if (op->mode == FAB_PORT_TRUNK) {
-		p->tag = TAG_SET;
-		if (m->l2len == FAB_ETH_HLEN) {
-			if (f->headroom < FAB_VLAN_HLEN)
-				return drop(v, FAB_DROP_no_buffer);
-			p->tag = TAG_PUSH;
+	if (eg & FAB_T_TRUNK) {
+		if (len - l2len > (uint32_t)(eg & ~FAB_T_TRUNK))
+			return FAB_DROP_dst_mtu;
+		*tag = TAG_SET;
+		if (l2len == FAB_ETH_HLEN) {
+			if (headroom < FAB_VLAN_HLEN)
+				return FAB_DROP_no_buffer;
+			*tag = TAG_PUSH;
 		}
 	} else {
-		p->tag = m->l2len == FAB_ETH_HLEN ? TAG_KEEP : TAG_POP;
+		if (len - l2len > eg)
+			return FAB_DROP_dst_mtu;
+		*tag = l2len == FAB_ETH_HLEN ? TAG_KEEP : TAG_POP;
 	}
+	return PASS;
+}
+
+/*
+ * Sends the frame out of out_port, whose egress word is eg, len bytes long
+ * before its tag is put right (an answer's length, not the request's).
+ */
+static inline __attribute__((always_inline)) int
+egress(const struct fab_frame *f, const struct meta *m, struct plan *p, uint16_t len,
+       uint16_t out_port, uint16_t eg, struct fab_verdict *v, uint8_t action, int out)
+{
+	unsigned r = egress_rule(len, m->l2len, eg, f->headroom, &p->tag);
+
+	if (r != PASS)
+		return drop(v, r);
 	v->action = action;
 	v->port = out_port;
 	return out;
@@ -279,14 +251,14 @@ static inline void put_tag(const struct burst *b, struct fab_frame *f, const str
 	if (tag == TAG_PUSH) {
 		d -= FAB_VLAN_HLEN;
 		memmove(d, d + FAB_VLAN_HLEN, 2 * FAB_ETH_ADDR_LEN);
-		wr16(d + 2 * FAB_ETH_ADDR_LEN, FAB_ETH_P_8021Q);
+		fab_wr16(d + 2 * FAB_ETH_ADDR_LEN, FAB_ETH_P_8021Q);
 		f->data = d;
 		f->len += FAB_VLAN_HLEN;
 		f->headroom -= FAB_VLAN_HLEN;
 		v->flags |= FAB_VF_MOVED;
 	}
 	if (tag == TAG_PUSH || tag == TAG_SET) {
-		wr16(d + FAB_ETH_HLEN, b->t->lans[m->lan].vlan);
+		fab_wr16(d + FAB_ETH_HLEN, b->t->lans[m->lan].vlan);
 	} else if (tag == TAG_POP) {
 		if (f->len >= FAB_ETH_MIN_LEN + FAB_VLAN_HLEN) {
 			memmove(d + FAB_VLAN_HLEN, d, 2 * FAB_ETH_ADDR_LEN);
@@ -302,30 +274,41 @@ static inline void put_tag(const struct burst *b, struct fab_frame *f, const str
 	}
 }
 
-/* Unicast by destination MAC: the static MAC table, never a flood. */
-static int forward(const struct burst *b, const struct fab_frame *f, const struct meta *m,
-		   struct fab_verdict *v, struct plan *p)
+/*
+ * Rule 6, unicast by destination MAC: the static MAC table, never a flood.
+ * e is the slot of key (the destination's) in the MAC table.
+ */
+static inline __attribute__((always_inline)) unsigned
+forward_rule(const struct burst *b, fab_mac_t dst, uint64_t key, const struct fab_t_ent *e)
 {
-	const struct fab_t_ent *e;
-
-	if (m->dst & MAC_MCAST)
-		return drop(v,
-			    m->dst == FAB_MAC_BROADCAST ? FAB_DROP_broadcast : FAB_DROP_multicast);
-	e = &b->t->mac[m->sdst];
-	if (e->key != fab_t_mac_key(m->lan, m->dst))
+	if (dst & FAB_MAC_GROUP)
+		return dst == FAB_MAC_BROADCAST ? FAB_DROP_broadcast : FAB_DROP_multicast;
+	if (e->key != key)
 		/* Someone thinks an address is dead (a probe's answer, or a stale
 		 * neighbour entry): control checks and corrects. A sponge MAC of 0
 		 * means the sponge is off, and 0 is then an unknown MAC like any. */
-		return m->dst == b->t->sponge_mac && m->dst != 0
-			   ? drop_punt(v, FAB_DROP_sponge_mac)
-			   : drop(v, FAB_DROP_unknown_unicast);
+		return dst == b->t->sponge_mac && dst != 0 ? FAB_DROP_sponge_mac
+							   : FAB_DROP_unknown_unicast;
 	if (e->port == b->in_port)
-		return drop(v, FAB_DROP_hairpin);
+		return FAB_DROP_hairpin;
 	if (b->oper[e->port] != FAB_OPER_UP)
-		return drop(v, FAB_DROP_dst_port_down);
+		return FAB_DROP_dst_port_down;
+	return PASS;
+}
+
+static int forward(const struct burst *b, const struct fab_frame *f, const struct meta *m,
+		   struct fab_verdict *v, struct plan *p)
+{
+	const struct fab_t_ent *e = &b->t->mac[m->sdst];
+	unsigned r = forward_rule(b, m->dst, fab_t_mac_key(m->lan, m->dst), e);
+
+	if (r == FAB_DROP_sponge_mac)
+		return drop_punt(v, r);
+	if (r != PASS)
+		return drop(v, r);
 	v->src = (uint16_t)b->binding;
 	v->dst = (uint16_t)(e->binding + 1);
-	return egress(b, f, m, p, f->len, e->port, v, FAB_ACT_FORWARD, OUT_FORWARD);
+	return egress(f, m, p, f->len, e->port, e->egress, v, FAB_ACT_FORWARD, OUT_FORWARD);
 }
 
 struct neigh_reasons {
@@ -376,7 +359,8 @@ static int neigh_request(const struct burst *b, const struct fab_frame *f, const
 	 * (policed by the dataplane) because an owner can be silent with its port up,
 	 * and only the requests show that; not of one the owner's port cannot take. */
 	p->mac = owner->mac;
-	out = egress(b, f, m, p, f->len, owner->port, v, FAB_ACT_FORWARD, OUT_STEER);
+	out = egress(f, m, p, f->len, owner->port, b->t->ports[owner->port].egress, v,
+		     FAB_ACT_FORWARD, OUT_STEER);
 	if (out == OUT_STEER && b->t->sponge_mac != 0)
 		v->flags |= FAB_VF_PUNT;
 	return out;
@@ -413,9 +397,9 @@ static uint32_t ip6_binding(const struct fab_tables *t, uint16_t lan, const uint
 /* Whether the sponge answers for an IPv4 address, 4 bytes as in the frame. */
 static bool sponged4(const struct fab_tables *t, const uint8_t *a4)
 {
-	uint8_t key[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	uint8_t key[FAB_IPV6_ADDR_LEN] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 
-	memcpy(key + 12, a4, 4);
+	memcpy(key + FAB_IPV6_ADDR_LEN - FAB_IPV4_ADDR_LEN, a4, FAB_IPV4_ADDR_LEN);
 	return fab_t_sponged(t, key);
 }
 
@@ -424,7 +408,8 @@ static int answer(const struct burst *b, const struct fab_frame *f, const struct
 		  struct fab_verdict *v, struct plan *p, fab_mac_t mac, uint16_t len)
 {
 	p->mac = mac;
-	return egress(b, f, m, p, len, b->in_port, v, FAB_ACT_REPLY, OUT_ANSWER);
+	return egress(f, m, p, len, b->in_port, b->t->ports[b->in_port].egress, v, FAB_ACT_REPLY,
+		      OUT_ANSWER);
 }
 
 /*
@@ -435,8 +420,8 @@ static void arp_build(struct fab_frame *f, const struct meta *m, fab_mac_t owner
 {
 	uint8_t *a = f->data + m->l2len;
 
-	wr_mac(f->data, m->src);
-	wr_mac(f->data + FAB_ETH_ADDR_LEN, owner);
+	fab_wr_mac(f->data, m->src);
+	fab_wr_mac(f->data + FAB_ETH_ADDR_LEN, owner);
 	fab_arp_answer(a, owner);
 	memset(a + FAB_ARP_LEN, 0, (size_t)(f->len - m->l2len - FAB_ARP_LEN));
 }
@@ -454,16 +439,18 @@ static int arp(struct burst *b, const struct fab_frame *f, const struct meta *m,
 	bool probe;
 	int out;
 
-	if (f->len - m->l2len < FAB_ARP_LEN || rd16(a) != FAB_ARP_HTYPE_ETH ||
-	    rd16(a + 2) != FAB_ARP_PTYPE_IPV4 || a[4] != FAB_ETH_ADDR_LEN || a[5] != 4)
+	if (f->len - m->l2len < FAB_ARP_LEN ||
+	    fab_rd16(a + FAB_ARP_OFF_HTYPE) != FAB_ARP_HTYPE_ETH ||
+	    fab_rd16(a + FAB_ARP_OFF_PTYPE) != FAB_ARP_PTYPE_IPV4 ||
+	    a[FAB_ARP_OFF_HLEN] != FAB_ETH_ADDR_LEN || a[FAB_ARP_OFF_PLEN] != FAB_ARP_PLEN_IPV4)
 		return drop(v, FAB_DROP_arp_malformed);
-	op = rd16(a + 6);
+	op = fab_rd16(a + FAB_ARP_OFF_OP);
 	if (op != FAB_ARP_OP_REQUEST && op != FAB_ARP_OP_REPLY)
 		return drop(v, FAB_DROP_arp_malformed);
-	if (rd_mac(a + 8) != m->src)
+	if (fab_rd_mac(a + FAB_ARP_OFF_SHA) != m->src)
 		return drop_punt(v, FAB_DROP_arp_spoof);
-	spa = rd32(a + 14);
-	tpa = rd32(a + 24);
+	spa = fab_rd32(a + FAB_ARP_OFF_SPA);
+	tpa = fab_rd32(a + FAB_ARP_OFF_TPA);
 	probe = spa == 0 && op == FAB_ARP_OP_REQUEST;
 	if (!probe) {
 		if (ip4_binding(b->t, m->lan, spa) != b->binding)
@@ -474,9 +461,9 @@ static int arp(struct burst *b, const struct fab_frame *f, const struct meta *m,
 	}
 	if (op == FAB_ARP_OP_REPLY)
 		return OUT_L2;
-	if ((m->dst & MAC_MCAST) && m->dst != FAB_MAC_BROADCAST)
+	if ((m->dst & FAB_MAC_GROUP) && m->dst != FAB_MAC_BROADCAST)
 		return drop(v, FAB_DROP_multicast);
-	if (!probe && b->t->nsponged != 0 && sponged4(b->t, a + 24)) {
+	if (!probe && b->t->nsponged != 0 && sponged4(b->t, a + FAB_ARP_OFF_TPA)) {
 		out = answer(b, f, m, v, p, b->t->sponge_mac, f->len);
 	} else {
 		owner = ip4_binding(b->t, m->lan, tpa);
@@ -484,7 +471,7 @@ static int arp(struct burst *b, const struct fab_frame *f, const struct meta *m,
 		if (out == OUT_ANSWER)
 			out = answer(b, f, m, v, p, b->t->bindings[owner].mac, f->len);
 	}
-	if (!probe && b->t->nsponged != 0 && sponged4(b->t, a + 14))
+	if (!probe && b->t->nsponged != 0 && sponged4(b->t, a + FAB_ARP_OFF_SPA))
 		answered_sender_speaks(v);
 	return out;
 }
@@ -498,13 +485,13 @@ static int nd_options(const uint8_t *o, uint32_t len, fab_mac_t *sll, fab_mac_t 
 
 		if (len < 2)
 			return -1;
-		olen = (uint32_t)o[1] * 8;
+		olen = (uint32_t)o[1] * FAB_ND_OPT_UNIT;
 		if (olen == 0 || olen > len)
 			return -1;
-		if (olen == 8 && o[0] == FAB_ND_OPT_SLLA)
-			*sll = rd_mac(o + 2);
-		else if (olen == 8 && o[0] == FAB_ND_OPT_TLLA)
-			*tll = rd_mac(o + 2);
+		if (olen == FAB_ND_OPT_LLA_LEN && o[0] == FAB_ND_OPT_SLLA)
+			*sll = fab_rd_mac(o + 2);
+		else if (olen == FAB_ND_OPT_LLA_LEN && o[0] == FAB_ND_OPT_TLLA)
+			*tll = fab_rd_mac(o + 2);
 		o += olen;
 		len -= olen;
 	}
@@ -519,7 +506,7 @@ static int nd_options(const uint8_t *o, uint32_t len, fab_mac_t *sll, fab_mac_t 
  */
 static inline bool ip6_is_link_local(const uint8_t *a)
 {
-	return a[0] == 0xfe && (a[1] & 0xc0) == 0x80;
+	return (fab_rd16(a) & FAB_IPV6_LL_MASK) == FAB_IPV6_LL_PREFIX;
 }
 
 /* A multicast destination ND may use: all-nodes or a solicited-node group, MAC to match. */
@@ -527,7 +514,7 @@ static bool nd_group_ok(const uint8_t *dst, fab_mac_t mac)
 {
 	return (memcmp(dst, ip6_all_nodes, sizeof(ip6_all_nodes)) == 0 ||
 		memcmp(dst, ip6_snm_prefix, sizeof(ip6_snm_prefix)) == 0) &&
-	       mac == (FAB_MAC_IPV6_MCAST_BASE | rd32(dst + 12));
+	       mac == (FAB_MAC_IPV6_MCAST_BASE | fab_rd32(dst + FAB_IPV6_ADDR_LEN - 4));
 }
 
 /*
@@ -565,7 +552,7 @@ static void nd_build(struct fab_frame *f, const struct meta *m, struct fab_verdi
 	/* Copied before the answer overwrites the solicitation they are in. */
 	memcpy(na.target, d + m->l2len + icmp_off + FAB_ND_OFF_TARGET, sizeof(na.target));
 	memcpy(na.src, na.target, sizeof(na.src));
-	memcpy(na.dst, d + m->l2len + IP6_SRC_OFF, sizeof(na.dst));
+	memcpy(na.dst, d + m->l2len + FAB_IPV6_OFF_SRC, sizeof(na.dst));
 	if (need > f->len) {
 		uint16_t grow = (uint16_t)(need - f->len);
 
@@ -575,8 +562,8 @@ static void nd_build(struct fab_frame *f, const struct meta *m, struct fab_verdi
 		f->headroom = (uint16_t)(f->headroom - grow);
 	}
 	f->len = need;
-	wr_mac(d, m->src);
-	wr_mac(d + FAB_ETH_ADDR_LEN, owner);
+	fab_wr_mac(d, m->src);
+	fab_wr_mac(d + FAB_ETH_ADDR_LEN, owner);
 	fab_nd_write(d + m->l2len, &na);
 }
 
@@ -588,8 +575,9 @@ static int nd(struct burst *b, const struct fab_frame *f, const struct meta *m,
 	      struct fab_verdict *v, struct plan *p, uint32_t icmp_off, uint32_t end, bool frag,
 	      bool mc)
 {
-	const uint8_t *ip = f->data + m->l2len, *icmp = ip + icmp_off, *target = icmp + 8;
-	const uint8_t *src = ip + IP6_SRC_OFF, *dst = ip + IP6_DST_OFF;
+	const uint8_t *ip = f->data + m->l2len, *icmp = ip + icmp_off,
+		      *target = icmp + FAB_ND_OFF_TARGET;
+	const uint8_t *src = ip + FAB_IPV6_OFF_SRC, *dst = ip + FAB_IPV6_OFF_DST;
 	uint32_t len = end - icmp_off, owner;
 	fab_mac_t sll, tll;
 	bool dad;
@@ -597,19 +585,20 @@ static int nd(struct burst *b, const struct fab_frame *f, const struct meta *m,
 
 	if (mc && !nd_group_ok(dst, m->dst))
 		return drop(v, FAB_DROP_ipv6_multicast);
-	if (frag || ip[7] != FAB_ND_HOP_LIMIT || icmp[1] != 0 || len < FAB_ND_MSG_LEN ||
-	    target[0] == 0xff || fab_icmp6_csum(ip, icmp, len) != 0 ||
-	    nd_options(icmp + FAB_ND_MSG_LEN, len - FAB_ND_MSG_LEN, &sll, &tll) != 0)
+	if (frag || ip[FAB_IPV6_OFF_HLIM] != FAB_ND_HOP_LIMIT || icmp[FAB_ICMP6_OFF_CODE] != 0 ||
+	    len < FAB_ND_MSG_LEN || target[0] == FAB_IPV6_MCAST ||
+	    fab_icmp6_csum(ip, icmp, len) != 0 ||
+	    nd_options(icmp + FAB_ND_OFF_OPTS, len - FAB_ND_MSG_LEN, &sll, &tll) != 0)
 		return drop(v, FAB_DROP_nd_malformed);
 	owner = ip6_binding(b->t, m->lan, target);
-	if (icmp[0] == FAB_ICMP6_NA) {
+	if (icmp[FAB_ICMP6_OFF_TYPE] == FAB_ICMP6_NA) {
 		if ((tll != NO_MAC && tll != m->src) ||
 		    (owner != b->binding && !ip6_is_link_local(target)))
 			return drop_punt(v, FAB_DROP_nd_spoof);
 		if (!mc)
 			return OUT_L2;
 		/* Solicited answers are unicast; to a group the flag is a protocol error. */
-		if (icmp[4] & FAB_ND_NA_SOLICITED)
+		if (icmp[FAB_ND_OFF_FLAGS] & FAB_ND_NA_SOLICITED)
 			return drop(v, FAB_DROP_nd_malformed);
 		return drop_punt(v, FAB_DROP_nd_unsolicited);
 	}
@@ -622,7 +611,8 @@ static int nd(struct burst *b, const struct fab_frame *f, const struct meta *m,
 		return drop_punt(v, FAB_DROP_nd_spoof);
 	/* A solicitation to a group goes to its target's group, not all-nodes or another. */
 	if (mc && (memcmp(dst, ip6_snm_prefix, sizeof(ip6_snm_prefix)) != 0 ||
-		   memcmp(dst + 13, target + 13, 3) != 0))
+		   memcmp(dst + sizeof(ip6_snm_prefix), target + sizeof(ip6_snm_prefix),
+			  FAB_IPV6_ADDR_LEN - sizeof(ip6_snm_prefix)) != 0))
 		return drop(v, FAB_DROP_nd_malformed);
 	if (!dad && b->t->nsponged != 0 && fab_t_sponged(b->t, target)) {
 		out = nd_answer(b, f, m, v, p, b->t->sponge_mac, icmp_off);
@@ -638,77 +628,97 @@ static int nd(struct burst *b, const struct fab_frame *f, const struct meta *m,
 
 static inline bool port_pair_in(const uint8_t *l4, uint16_t lo)
 {
-	return (uint16_t)(rd16(l4) - lo) <= 1 || (uint16_t)(rd16(l4 + 2) - lo) <= 1;
+	return (uint16_t)(fab_rd16(l4) - lo) <= 1 || (uint16_t)(fab_rd16(l4 + 2) - lo) <= 1;
 }
 
-static int ipv4(const struct meta *m, const struct fab_frame *f, struct fab_verdict *v)
+/* The first byte of an IPv4 header without options, and how far above it an IHL may go. */
+#define IPV4_VIHL_MIN (FAB_IPV4_VERSION << 4 | FAB_IPV4_HLEN_MIN / 4)
+#define IPV4_IHL_MAX  0x0f
+
+/*
+ * IPv4, at ip with avail bytes of frame after the Ethernet header. opts is
+ * false on the fast path, which leaves a header with options to the full
+ * path: it finds one "truncated" here, a reason it never counts.
+ */
+static inline __attribute__((always_inline)) unsigned ipv4_rule(const uint8_t *ip, uint32_t avail,
+								fab_mac_t dst, bool opts)
 {
-	const uint8_t *ip = f->data + m->l2len;
-	uint32_t avail = (uint32_t)(f->len - m->l2len), ihl, tot;
+	uint32_t ihl, tot;
 	uint8_t cls;
 
 	if (avail < FAB_IPV4_HLEN_MIN)
-		return drop(v, FAB_DROP_truncated);
-	ihl = (uint32_t)(ip[0] & 0xf) * 4;
-	tot = rd16(ip + 2);
+		return FAB_DROP_truncated;
+	ihl = opts ? (uint32_t)(ip[0] & IPV4_IHL_MAX) * 4 : FAB_IPV4_HLEN_MIN;
+	tot = fab_rd16(ip + FAB_IPV4_OFF_LEN);
 	/* Version 4 with a header of 5 to 15 words, in one comparison. */
-	if ((uint8_t)(ip[0] - 0x45) > 0x0a || tot < ihl || tot > avail)
-		return drop(v, FAB_DROP_truncated);
-	cls = ipv4_proto[ip[9]];
+	if ((opts ? (uint8_t)(ip[0] - IPV4_VIHL_MIN) > IPV4_IHL_MAX - FAB_IPV4_HLEN_MIN / 4
+		  : ip[0] != IPV4_VIHL_MIN) ||
+	    tot < ihl || tot > avail)
+		return FAB_DROP_truncated;
+	cls = ipv4_proto[ip[FAB_IPV4_OFF_PROTO]];
 	if (cls & DROP_CLASS)
-		return drop(v, cls & ~DROP_CLASS);
+		return cls & ~DROP_CLASS;
 	/* Only a first fragment carries the ICMP or UDP header; later ones have none to judge. */
-	if (cls != P_PASS && (rd16(ip + 6) & FAB_IPV4_FRAG_OFF) == 0) {
+	if (cls != P_PASS && (fab_rd16(ip + FAB_IPV4_OFF_FRAG) & FAB_IPV4_FRAG_OFF) == 0) {
 		const uint8_t *l4 = ip + ihl;
 
 		if (tot - ihl < FAB_UDP_HLEN) /* == FAB_ICMP_HLEN */
-			return drop(v, FAB_DROP_truncated);
+			return FAB_DROP_truncated;
 		if (cls == P_ICMP && l4[0] == FAB_ICMP_REDIRECT)
-			return drop(v, FAB_DROP_ipv4_icmp_redirect);
+			return FAB_DROP_ipv4_icmp_redirect;
 		if (cls == P_UDP && port_pair_in(l4, FAB_UDP_BOOTPS))
-			return drop(v, FAB_DROP_ipv4_dhcp);
+			return FAB_DROP_ipv4_dhcp;
 	}
-	if ((rd32(ip + 16) & FAB_IPV4_MCAST_MASK) == FAB_IPV4_MCAST_NET ||
-	    (m->dst & FAB_MAC_IPV4_MCAST_MASK) == FAB_MAC_IPV4_MCAST_BASE)
-		return drop(v, FAB_DROP_ipv4_multicast);
-	return OUT_L2;
+	/* The group bit first: a unicast MAC is not in the range, and the fast path knows it. */
+	if ((fab_rd32(ip + FAB_IPV4_OFF_DST) & FAB_IPV4_MCAST_MASK) == FAB_IPV4_MCAST_NET ||
+	    ((dst & FAB_MAC_GROUP) && (dst & FAB_MAC_IPV4_MCAST_MASK) == FAB_MAC_IPV4_MCAST_BASE))
+		return FAB_DROP_ipv4_multicast;
+	return PASS;
 }
+
+/* Where the IPv6 rules found neighbour discovery, for nd(). */
+struct nd_at {
+	uint32_t off; /* the ICMPv6 message, from the IPv6 header */
+	uint32_t end; /* the end of the IPv6 payload, from the same */
+	bool frag;
+	bool mc;
+};
 
 /*
  * IPv6: walks up to FAB_IPV6_EXT_MAX extension headers so that nothing the
  * rules forbid hides behind them. A non-first fragment carries no upper
  * header: it is judged by its destination alone (multicast dropped, unicast
  * forwarded), since the first fragment, which must hold the whole header
- * chain (RFC 7112) or is dropped as truncated, was judged in full.
+ * chain (RFC 7112) or is dropped as truncated, was judged in full. Returns
+ * NEIGH for a neighbour solicitation or advertisement, with where it is.
  */
-static int ipv6(struct burst *b, const struct fab_frame *f, const struct meta *m,
-		struct fab_verdict *v, struct plan *p)
+static inline __attribute__((always_inline)) unsigned ipv6_rule(const uint8_t *ip, uint32_t avail,
+								fab_mac_t dst, struct nd_at *at)
 {
-	const uint8_t *ip = f->data + m->l2len;
 	uint32_t off = FAB_IPV6_HLEN, end;
 	bool frag = false, mc;
 	uint8_t nh, cls;
 
-	if (f->len - m->l2len < FAB_IPV6_HLEN || (ip[0] >> 4) != 6)
-		return drop(v, FAB_DROP_truncated);
-	end = FAB_IPV6_HLEN + rd16(ip + 4);
-	if (end > (uint32_t)(f->len - m->l2len))
-		return drop(v, FAB_DROP_truncated);
-	mc = ip[IP6_DST_OFF] == 0xff ||
-	     (m->dst & FAB_MAC_IPV6_MCAST_MASK) == FAB_MAC_IPV6_MCAST_BASE;
-	nh = ip[6];
+	if (avail < FAB_IPV6_HLEN || (ip[0] >> 4) != FAB_IPV6_VERSION)
+		return FAB_DROP_truncated;
+	end = FAB_IPV6_HLEN + fab_rd16(ip + FAB_IPV6_OFF_PLEN);
+	if (end > avail)
+		return FAB_DROP_truncated;
+	mc = ip[FAB_IPV6_OFF_DST] == FAB_IPV6_MCAST ||
+	     ((dst & FAB_MAC_GROUP) && (dst & FAB_MAC_IPV6_MCAST_MASK) == FAB_MAC_IPV6_MCAST_BASE);
+	nh = ip[FAB_IPV6_OFF_NH];
 	cls = ipv6_proto[nh];
 	for (int n = 0; cls == P_EXT; n++) {
 		const uint8_t *h = ip + off;
 		uint32_t hlen;
 
 		if (n == FAB_IPV6_EXT_MAX)
-			return drop(v, FAB_DROP_ipv6_ext_chain);
-		if (off + 8 > end)
-			return drop(v, FAB_DROP_truncated);
+			return FAB_DROP_ipv6_ext_chain;
+		if (off + FAB_IPV6_EXT_HLEN_MIN > end)
+			return FAB_DROP_truncated;
 		if (nh == FAB_IPPROTO_FRAGMENT) {
-			if (rd16(h + 2) & FAB_IPV6_FRAG_OFF)
-				return mc ? drop(v, FAB_DROP_ipv6_multicast) : OUT_L2;
+			if (fab_rd16(h + 2) & FAB_IPV6_FRAG_OFF)
+				return mc ? FAB_DROP_ipv6_multicast : PASS;
 			frag = true;
 			hlen = FAB_IPV6_FRAG_HLEN;
 		} else {
@@ -716,43 +726,65 @@ static int ipv6(struct burst *b, const struct fab_frame *f, const struct meta *m
 						    : ((uint32_t)h[1] + 1) * 8;
 		}
 		if (off + hlen > end)
-			return drop(v, FAB_DROP_truncated);
+			return FAB_DROP_truncated;
 		nh = h[0];
 		off += hlen;
 		cls = ipv6_proto[nh];
 	}
 	if (cls & DROP_CLASS)
-		return drop(v, cls & ~DROP_CLASS);
+		return cls & ~DROP_CLASS;
 	if (cls == P_ICMP) {
 		uint8_t t;
 
 		if (off + FAB_ICMP6_HLEN > end)
-			return drop(v, FAB_DROP_truncated);
-		t = icmp6_type[ip[off]];
+			return FAB_DROP_truncated;
+		t = icmp6_type[ip[off + FAB_ICMP6_OFF_TYPE]];
 		if (t & DROP_CLASS)
-			return drop(v, t & ~DROP_CLASS);
-		if (t == ICMP6_ND)
-			return nd(b, f, m, v, p, off, end, frag, mc);
+			return t & ~DROP_CLASS;
+		if (t == ICMP6_ND) {
+			*at = (struct nd_at){.off = off, .end = end, .frag = frag, .mc = mc};
+			return NEIGH;
+		}
 	} else if (cls == P_UDP) {
 		if (off + FAB_UDP_HLEN > end)
-			return drop(v, FAB_DROP_truncated);
+			return FAB_DROP_truncated;
 		if (port_pair_in(ip + off, FAB_UDP_DHCP6_CLIENT))
-			return drop(v, FAB_DROP_ipv6_dhcp);
+			return FAB_DROP_ipv6_dhcp;
 	}
-	return mc ? drop(v, FAB_DROP_ipv6_multicast) : OUT_L2;
+	return mc ? FAB_DROP_ipv6_multicast : PASS;
 }
 
 /*
- * The last two rules, on a frame the fabric would otherwise act on: a
+ * Rules 4 and 5: the EtherType's class (*ec), then the protocol's own rules
+ * on the bytes after the Ethernet header and tag. NEIGH for ARP, and for
+ * ND (where *at says), which arp() and nd() decide with the tables.
+ */
+static inline __attribute__((always_inline)) unsigned l3_rule(const uint8_t *etypes, uint16_t etype,
+							      const uint8_t *l3, uint32_t avail,
+							      fab_mac_t dst, bool opts, uint8_t *ec,
+							      struct nd_at *at)
+{
+	*ec = etypes[etype];
+	if (*ec == FAB_EC_IPV4)
+		return ipv4_rule(l3, avail, dst, opts);
+	if (*ec == FAB_EC_IPV6)
+		return ipv6_rule(l3, avail, dst, at);
+	if (*ec == FAB_EC_ARP)
+		return NEIGH;
+	return *ec == FAB_EC_OTHER ? PASS : *ec & ~FAB_EC_DROP;
+}
+
+/*
+ * Rule 8, the last two, on a frame the fabric would otherwise act on: a
  * broadcast ARP or multicast IPv6 frame over its port's storm rate, and
  * anything at all from a port in quarantine, are dropped. Storm tokens are
  * spent only on frames that pass every other rule, so that a flood of
  * frames dropped anyway does not starve the port's legitimate requests.
  */
-static inline int admit(struct burst *b, const struct meta *m, uint8_t ec, struct fab_verdict *v,
-			int out)
+static inline __attribute__((always_inline)) unsigned admit_rule(struct burst *b, fab_mac_t dst,
+								 uint8_t ec, bool quarantine)
 {
-	if (b->storm != NULL && (m->dst & MAC_MCAST) && (ec == FAB_EC_ARP || ec == FAB_EC_IPV6)) {
+	if ((dst & FAB_MAC_GROUP) && b->storm != NULL && (ec == FAB_EC_ARP || ec == FAB_EC_IPV6)) {
 		unsigned k = ec == FAB_EC_ARP ? FAB_STORM_ARP : FAB_STORM_ND;
 		const struct fab_rate *r = &b->t->ports[b->in_port].storm[k];
 		struct fab_bucket *bk = &b->storm[k];
@@ -761,12 +793,30 @@ static inline int admit(struct burst *b, const struct meta *m, uint8_t ec, struc
 		    bk->cap != (uint64_t)(r->burst ? r->burst : 1) * FAB_BUCKET_UNIT)
 			fab_bucket_init(bk, r->pps, r->burst, b->now);
 		if (!fab_bucket_take(bk, b->now))
-			return drop(v, FAB_DROP_storm);
+			return FAB_DROP_storm;
 	}
-	/* A copy tells control what the port sends, for the quarantine report. */
-	if (b->t->lans[m->lan].kind == FAB_LAN_QUARANTINE)
-		return drop_punt(v, FAB_DROP_quarantine);
-	return out;
+	return quarantine ? FAB_DROP_quarantine : PASS;
+}
+
+/* Rule 3: a group destination, or EDP's unicast one, of a link-local protocol. */
+static inline __attribute__((always_inline)) unsigned group_rule(fab_mac_t dst)
+{
+	if (dst == FAB_MAC_EDP) /* unicast, so none of the others */
+		return FAB_DROP_edp;
+	if (dst & FAB_MAC_GROUP) {
+		if ((dst & FAB_MAC_IEEE_LL_MASK) == FAB_MAC_IEEE_LL_BASE)
+			return FAB_DROP_link_local;
+		if (dst == FAB_MAC_CISCO_CDP || dst == FAB_MAC_CISCO_PVST)
+			return FAB_DROP_cisco_discovery;
+	}
+	return PASS;
+}
+
+/* Rule 2: the source MAC, whose MAC-table slot is e, is provisioned on in_port and its LAN. */
+static inline __attribute__((always_inline)) unsigned src_rule(const struct fab_t_ent *e,
+							       uint64_t key, uint16_t in_port)
+{
+	return e->key != key || e->port != in_port ? FAB_DROP_src_mac_violation : PASS;
 }
 
 /*
@@ -777,7 +827,7 @@ static void apply(const struct burst *b, struct fab_frame *f, const struct meta 
 		  const struct plan *p, struct fab_verdict *v, uint8_t ec, int out)
 {
 	if (out == OUT_STEER)
-		wr_mac(f->data, p->mac);
+		fab_wr_mac(f->data, p->mac);
 	else if (out == OUT_ANSWER && ec == FAB_EC_ARP)
 		arp_build(f, m, p->mac);
 	else if (out == OUT_ANSWER)
@@ -786,53 +836,92 @@ static void apply(const struct burst *b, struct fab_frame *f, const struct meta 
 }
 
 /*
- * Everything after the parse pass: source, link-local, EtherType, protocol,
- * forwarding, storm control and quarantine decide, then apply() edits.
+ * The decision pass of the full path, rules 2 to 8 in their order, then
+ * apply() edits.
  */
 static int decide(struct burst *b, struct fab_frame *f, const struct meta *m, struct fab_verdict *v)
 {
 	const struct fab_tables *t = b->t;
-	const struct fab_t_ent *e;
+	const struct fab_t_ent *e = &t->mac[m->ssrc];
+	struct nd_at at;
 	struct plan p;
+	unsigned r;
 	uint8_t ec;
 	int out;
 
-	e = &t->mac[m->ssrc];
-	if (e->key != fab_t_mac_key(m->lan, m->src) || e->port != b->in_port)
-		return drop(v, FAB_DROP_src_mac_violation);
+	r = src_rule(e, fab_t_mac_key(m->lan, m->src), b->in_port);
+	if (r != PASS)
+		return drop(v, r);
 	b->binding = e->binding;
-	if ((m->dst & MAC_MCAST) || m->dst == FAB_MAC_EDP) {
-		if ((m->dst & FAB_MAC_IEEE_LL_MASK) == FAB_MAC_IEEE_LL_BASE)
-			return drop(v, FAB_DROP_link_local);
-		if (m->dst == FAB_MAC_CISCO_CDP || m->dst == FAB_MAC_CISCO_PVST)
-			return drop(v, FAB_DROP_cisco_discovery);
-		if (m->dst == FAB_MAC_EDP)
-			return drop(v, FAB_DROP_edp);
-	}
-	ec = t->etype[m->etype];
-	switch (ec) {
-	case FAB_EC_IPV4:
-		out = ipv4(m, f, v);
-		break;
-	case FAB_EC_IPV6:
-		out = ipv6(b, f, m, v, &p);
-		break;
-	case FAB_EC_ARP:
+	r = group_rule(m->dst);
+	if (r != PASS)
+		return drop(v, r);
+	r = l3_rule(t->etype, m->etype, f->data + m->l2len, (uint32_t)(f->len - m->l2len), m->dst,
+		    true, &ec, &at);
+	if (r == NEIGH && ec == FAB_EC_ARP)
 		out = arp(b, f, m, v, &p);
-		break;
-	case FAB_EC_OTHER:
+	else if (r == NEIGH)
+		out = nd(b, f, m, v, &p, at.off, at.end, at.frag, at.mc);
+	else if (r != PASS)
+		return drop(v, r);
+	else
 		out = OUT_L2;
-		break;
-	default:
-		return drop(v, ec & ~FAB_EC_DROP);
-	}
 	if (out == OUT_L2)
 		out = forward(b, f, m, v, &p);
-	if (out != OUT_DROP)
-		out = admit(b, m, ec, v, out);
-	if (out != OUT_DROP)
-		apply(b, f, m, &p, v, ec, out);
+	if (out == OUT_DROP)
+		return out;
+	r = admit_rule(b, m->dst, ec, t->lans[m->lan].kind == FAB_LAN_QUARANTINE);
+	/* A copy tells control what the port sends, for the quarantine report. */
+	if (r == FAB_DROP_quarantine)
+		return drop_punt(v, r);
+	if (r != PASS)
+		return drop(v, r);
+	apply(b, f, m, &p, v, ec, out);
 	return out;
+}
+
+/* The EtherType class of every tag's TPID (tables.c): after a first tag, a second. */
+#define QINQ (FAB_EC_DROP | FAB_DROP_vlan_double_tag)
+
+/*
+ * Rule 1 after the size: the frame's tag on a port of this mode (the
+ * port's, a constant on the fast path), which sets the frame's LAN, header
+ * length and EtherType in m.
+ */
+static inline __attribute__((always_inline)) unsigned vlan_rule(const uint8_t *etype,
+								const struct fab_t_port *p,
+								uint8_t mode, const uint8_t *d,
+								uint32_t len, struct meta *m)
+{
+	uint16_t outer = fab_rd16(d + FAB_ETH_OFF_TYPE);
+	/* Every TPID is classed QINQ (tables.c): one look tells an untagged frame. */
+	bool tpid = etype[outer] == QINQ;
+
+	m->etype = outer;
+	if (tpid && outer == FAB_ETH_P_8021Q) {
+		if (len > p->max_len[1])
+			return FAB_DROP_oversize;
+		if (mode != FAB_PORT_TRUNK)
+			return FAB_DROP_vlan_tagged_on_access;
+		m->etype = fab_rd16(d + FAB_ETH_HLEN + 2);
+		if (etype[m->etype] == QINQ)
+			return FAB_DROP_vlan_double_tag;
+		m->lan = p->vlan2lan[fab_rd16(d + FAB_ETH_HLEN) & FAB_VLAN_VID_MASK];
+		if (m->lan == FAB_T_NO_LAN)
+			return FAB_DROP_vlan_not_allowed;
+		m->l2len = FAB_ETH_HLEN + FAB_VLAN_HLEN;
+		return PASS;
+	}
+	if (len > p->max_len[0])
+		return FAB_DROP_oversize;
+	/* An 802.1ad or pre-standard outer tag is QinQ whatever the port. */
+	if (tpid)
+		return FAB_DROP_vlan_double_tag;
+	if (mode == FAB_PORT_TRUNK)
+		return FAB_DROP_vlan_untagged_on_trunk;
+	m->lan = p->access_lan;
+	m->l2len = FAB_ETH_HLEN;
+	return PASS;
 }
 
 /*
@@ -843,120 +932,78 @@ static int decide(struct burst *b, struct fab_frame *f, const struct meta *m, st
 static int parse(const struct fab_tables *t, const struct fab_t_port *p, struct fab_frame *f,
 		 struct meta *m, struct fab_verdict *v)
 {
-	const uint8_t *d = f->data;
-	uint16_t outer, lan;
-	bool tagged;
+	unsigned r = vlan_rule(t->etype, p, p->mode, f->data, f->len, m);
 
-	outer = rd16(d + 2 * FAB_ETH_ADDR_LEN);
-	m->etype = outer;
-	tagged = outer == FAB_ETH_P_8021Q;
-	if (f->len > p->max_len[tagged])
-		return drop(v, FAB_DROP_oversize);
-	if (tagged) {
-		if (p->mode != FAB_PORT_TRUNK)
-			return drop(v, FAB_DROP_vlan_tagged_on_access);
-		m->etype = rd16(d + FAB_ETH_HLEN + 2);
-		if (m->etype == FAB_ETH_P_8021Q || m->etype == FAB_ETH_P_8021AD ||
-		    m->etype == FAB_ETH_P_QINQ1)
-			return drop(v, FAB_DROP_vlan_double_tag);
-		lan = p->vlan2lan[rd16(d + FAB_ETH_HLEN) & 0xfff];
-		if (lan == FAB_T_NO_LAN)
-			return drop(v, FAB_DROP_vlan_not_allowed);
-		m->l2len = FAB_ETH_HLEN + FAB_VLAN_HLEN;
-	} else {
-		/* An 802.1ad or pre-standard outer tag is QinQ whatever the port. */
-		if (outer == FAB_ETH_P_8021AD || outer == FAB_ETH_P_QINQ1)
-			return drop(v, FAB_DROP_vlan_double_tag);
-		if (p->mode == FAB_PORT_TRUNK)
-			return drop(v, FAB_DROP_vlan_untagged_on_trunk);
-		lan = p->access_lan;
-		m->l2len = FAB_ETH_HLEN;
-	}
-	m->lan = lan;
-	m->ssrc = fab_t_mac_slot(t, fab_t_mac_key(lan, m->src));
-	m->sdst = fab_t_mac_slot(t, fab_t_mac_key(lan, m->dst));
+	if (r != PASS)
+		return drop(v, r);
+	m->ssrc = fab_t_mac_slot(t, fab_t_mac_key(m->lan, m->src));
+	m->sdst = fab_t_mac_slot(t, fab_t_mac_key(m->lan, m->dst));
 	__builtin_prefetch(&t->mac[m->ssrc]);
 	__builtin_prefetch(&t->mac[m->sdst]);
 	return OUT_L2;
 }
 
 /*
- * The fast path: known unicast IPv4 or IPv6 without options or extension
- * headers, untagged from an access port to an access port. It applies
- * exactly the rules that the full path would apply to such a frame and
- * takes the frame only when they all let it through, writing its FORWARD
- * verdict; anything else (a rule that might drop, a tag to push, an ARP or
- * ND frame, ICMPv6, an extension header) is left to the full path, which
- * decides it from scratch.
+ * The fast path: the full path's rules, specialised. For a port whose
+ * fab_t_port.fast flag is set (an access port outside quarantine) it calls
+ * the same rule functions with the constants that flag makes true: an
+ * access port, an untagged frame, a 14-byte header, no quarantine, and no
+ * headroom, since it never pushes a tag. It takes a frame only when every
+ * rule lets it through and the plan leaves it unedited (a forward by
+ * destination MAC to an access port), writing its FORWARD verdict; every
+ * other frame, one that any rule drops, ARP and ND, a frame to a trunk, is
+ * left to the full path, which decides it from scratch. A rule added to
+ * those functions is therefore applied here too: the fast path cannot
+ * forward what the full rules drop. It may leave more than it must, which
+ * is always safe: it leaves a group destination before asking any rule
+ * (none forwards one unedited) and IPv4 with options (opts false).
  *
  * Two loops over the burst, so that each keeps what it needs in registers:
- * the first checks the headers and keeps the MAC-table keys of the frames
- * that pass, the second looks both keys up. The caller has checked that
- * the ingress port is an up access port outside quarantine and that the
- * tables class 0x0800 as IPv4 and 0x86dd as IPv6. Returns the mask of the
- * frames left to the full path, and adds the length of those taken to
- * *octets.
+ * the first applies the rules that need no MAC lookup and keeps the keys of
+ * the frames that pass, the second looks both keys up and applies the rest.
+ * Returns the mask of the frames left to the full path, and adds the length
+ * of those taken to *octets.
  */
 static __attribute__((noinline)) uint64_t
-fast_pass(const struct burst *b, const struct fab_t_port *p, const struct fab_frame *frames,
+fast_pass(const struct burst *bp, const struct fab_t_port *p, const struct fab_frame *frames,
 	  struct fab_verdict *verdicts, uint16_t n, uint64_t *octets)
 {
-	const struct fab_tables *t = b->t;
+	struct burst b = *bp; /* a copy the verdicts' stores cannot alias */
+	const struct fab_tables *t = b.t;
+	const uint8_t *etypes = t->etype;
 	uint64_t src_key[FAB_BURST_MAX], dst_key[FAB_BURST_MAX];
 	uint16_t cand_len[FAB_BURST_MAX];
-	uint8_t cand[FAB_BURST_MAX];
-	unsigned nc = 0;
-	uint64_t left = 0, sum = 0;
+	uint64_t left = 0, sum = 0, todo;
 
 	for (unsigned i = 0; i < n; i++) {
-		const uint8_t *d = frames[i].data, *ip = d + FAB_ETH_HLEN;
-		uint32_t len = frames[i].len, avail = len - FAB_ETH_HLEN;
-		uint16_t etype;
-		uint8_t cls;
+		const uint8_t *d = frames[i].data;
+		uint32_t len = frames[i].len;
+		struct nd_at at;
+		struct meta m;
+		uint8_t ec;
 
-		/* Groups take the full path; so does EDP's unicast MAC, by its access_mtu. */
-		if (len < FAB_ETH_MIN_LEN || len > p->max_len[0] || (d[0] & 1))
+		if (unlikely(len < FAB_ETH_MIN_LEN))
 			goto leave;
-		memcpy(&etype, d + 2 * FAB_ETH_ADDR_LEN, sizeof(etype));
-		if (etype == htobe16(FAB_ETH_P_IPV4)) {
-			uint32_t tot = rd16(ip + 2);
-
-			if (ip[0] != 0x45 || tot < FAB_IPV4_HLEN_MIN || tot > avail)
-				goto leave;
-			cls = ipv4_proto[ip[9]];
-			if (cls != P_PASS) {
-				if (cls & DROP_CLASS)
-					goto leave;
-				if ((rd16(ip + 6) & FAB_IPV4_FRAG_OFF) == 0 &&
-				    (tot < FAB_IPV4_HLEN_MIN + FAB_UDP_HLEN ||
-				     (cls == P_ICMP
-					  ? ip[FAB_IPV4_HLEN_MIN] == FAB_ICMP_REDIRECT
-					  : port_pair_in(ip + FAB_IPV4_HLEN_MIN, FAB_UDP_BOOTPS))))
-					goto leave;
-			}
-			if ((ip[16] & 0xf0) == 0xe0) /* 224.0.0.0/4 */
-				goto leave;
-		} else if (etype == htobe16(FAB_ETH_P_IPV6)) {
-			uint32_t end = FAB_IPV6_HLEN + rd16(ip + 4);
-
-			/* avail is at least 46: the fixed header is there. */
-			if ((ip[0] >> 4) != 6 || end > avail || ip[IP6_DST_OFF] == 0xff)
-				goto leave;
-			cls = ipv6_proto[ip[6]];
-			if (cls == P_UDP) {
-				if (end < FAB_IPV6_HLEN + FAB_UDP_HLEN ||
-				    port_pair_in(ip + FAB_IPV6_HLEN, FAB_UDP_DHCP6_CLIENT))
-					goto leave;
-			} else if (cls != P_PASS) {
-				goto leave;
-			}
-		} else {
+		m.dst = fab_rd_mac_wide(d);
+		/* Nothing to a group is forwarded unedited: ARP and ND are steered or answered. */
+		if (unlikely(m.dst & FAB_MAC_GROUP))
 			goto leave;
-		}
-		dst_key[nc] = rd_mac_wide(d);
-		src_key[nc] = rd_mac_wide(d + FAB_ETH_ADDR_LEN);
-		cand_len[nc] = (uint16_t)len;
-		cand[nc++] = (uint8_t)i;
+		m.dst &= ~FAB_MAC_GROUP; /* no change: says so to the compiler, for the rules */
+		/* The outer EtherType: a tag is not PASS, and vlan_rule then knows it. */
+		if (unlikely(l3_rule(etypes, fab_rd16(d + FAB_ETH_OFF_TYPE), d + FAB_ETH_HLEN,
+				     len - FAB_ETH_HLEN, m.dst, false, &ec, &at) != PASS))
+			goto leave;
+		if (unlikely(vlan_rule(etypes, p, FAB_PORT_ACCESS, d, len, &m) != PASS))
+			goto leave;
+		if (unlikely(group_rule(m.dst) != PASS))
+			goto leave;
+		/* Ahead of the lookups, which the fast path may: it never spends a storm
+		 * token, as that needs a group destination. */
+		if (unlikely(admit_rule(&b, m.dst, ec, false) != PASS))
+			goto leave;
+		dst_key[i] = m.dst;
+		src_key[i] = fab_rd_mac_wide(d + FAB_ETH_ADDR_LEN);
+		cand_len[i] = (uint16_t)len;
 		continue;
 	leave:
 		left |= 1ULL << i;
@@ -964,29 +1011,33 @@ fast_pass(const struct burst *b, const struct fab_t_port *p, const struct fab_fr
 
 	const struct fab_t_ent *mac = t->mac;
 	const uint32_t *disp = t->mac_disp;
-	const uint8_t *oper = b->oper;
 	const uint64_t mult = t->mac_mult, lan_key = fab_t_mac_key(p->access_lan, 0);
 	const uint32_t mask = t->mac_mask;
 	const unsigned bshift = t->mac_bshift;
-	const uint16_t in_port = b->in_port;
 
-	for (unsigned k = 0; k < nc; k++) {
-		unsigned i = cand[k];
-		uint32_t len = cand_len[k];
-		uint64_t key = src_key[k] | lan_key;
+	todo = ~left & (n == 64 ? UINT64_MAX : (1ULL << n) - 1);
+	for (; todo != 0; todo &= todo - 1) {
+		unsigned i = (unsigned)__builtin_ctzll(todo);
+		uint32_t len = cand_len[i];
+		uint64_t key = src_key[i] | lan_key;
 		const struct fab_t_ent *e;
+		fab_mac_t dst;
 		uint32_t src;
+		uint8_t tag;
 
-		/* fab_t_mac_find, twice, with the table's fields at hand. */
+		/* fab_t_mac_slot, twice, with the table's fields at hand. */
 		e = &mac[fab_t_mac_slot_by(mult, disp, bshift, mask, key)];
-		if (e->key != key || e->port != in_port)
+		if (unlikely(src_rule(e, key, b.in_port) != PASS))
 			goto miss;
 		src = e->binding;
-		key = dst_key[k] | lan_key;
+		/* The first loop left every group destination. */
+		dst = dst_key[i] & ~FAB_MAC_GROUP;
+		key = dst | lan_key;
 		e = &mac[fab_t_mac_slot_by(mult, disp, bshift, mask, key)];
-		/* access_mtu is 0 for a trunk, and a frame is never only a header. */
-		if (e->key != key || e->port == in_port || oper[e->port] != FAB_OPER_UP ||
-		    len > (uint32_t)e->access_mtu + FAB_ETH_HLEN)
+		if (unlikely(forward_rule(&b, dst, key, e) != PASS))
+			goto miss;
+		if (unlikely(egress_rule(len, FAB_ETH_HLEN, e->egress, 0, &tag) != PASS ||
+			     tag != TAG_KEEP))
 			goto miss;
 		verdicts[i] = (struct fab_verdict){.action = FAB_ACT_FORWARD,
 						   .port = e->port,
@@ -1028,16 +1079,22 @@ static void run_chunk(struct fab_pipeline_ctx *ctx, uint16_t in_port, struct fab
 	const struct fab_t_port *p = &b.t->ports[in_port];
 	struct fab_port_stats *st = &ctx->stats[in_port];
 	bool down = ctx->oper[in_port] != FAB_OPER_UP;
-	uint64_t cls[NO_CLASS + 1] = {0}, outs[OUT_L2 + 1] = {0}, octets = 0;
+	uint64_t cls[FAB_MAC_NO_CLASS + 1] = {0}, outs[OUT_L2 + 1] = {0}, octets = 0;
 	uint64_t todo = 0, full = n == 64 ? UINT64_MAX : (1ULL << n) - 1;
 	struct meta meta[FAB_BURST_MAX];
 
-	if (!down && !ctx->full_rules && p->mode == FAB_PORT_ACCESS &&
-	    b.t->lans[p->access_lan].kind != FAB_LAN_QUARANTINE &&
-	    b.t->etype[FAB_ETH_P_IPV4] == FAB_EC_IPV4 &&
-	    b.t->etype[FAB_ETH_P_IPV6] == FAB_EC_IPV6) {
+	if (p->fast && !down && !ctx->full_rules) {
 		uint64_t left = fast_pass(&b, p, frames, verdicts, n, &octets);
 		uint64_t taken = (uint64_t)(n - __builtin_popcountll(left));
+
+		/* Most bursts leave nothing: all forwarded, all unicast. */
+		if (left == 0) {
+			st->ctr[FAB_CTR_rx_packets] += n;
+			st->ctr[FAB_CTR_rx_octets] += octets;
+			st->ctr[FAB_CTR_rx_unicast] += n;
+			st->ctr[FAB_CTR_forwarded] += n;
+			return;
+		}
 
 		cls[0] += taken;
 		outs[OUT_FORWARD] += taken;
@@ -1054,14 +1111,15 @@ static void run_chunk(struct fab_pipeline_ctx *ctx, uint16_t in_port, struct fab
 		*v = (struct fab_verdict){.action = FAB_ACT_DROP};
 		octets += f->len;
 		if (__builtin_expect(f->len >= FAB_ETH_MIN_LEN, 1)) {
-			m->dst = rd_mac_wide(d);
-			m->src = rd_mac_wide(d + FAB_ETH_ADDR_LEN);
+			m->dst = fab_rd_mac_wide(d);
+			m->src = fab_rd_mac_wide(d + FAB_ETH_ADDR_LEN);
 			m->etype = 0;
-			cls[((m->dst >> 40) & 1) + (m->dst == FAB_MAC_BROADCAST)]++;
+			cls[fab_mac_class(m->dst)]++;
 			out = down ? drop(v, FAB_DROP_port_down) : parse(b.t, p, f, m, v);
 		} else {
-			cls[dst_class(d, f->len)]++;
-			m->src = f->len >= 2 * FAB_ETH_ADDR_LEN ? rd_mac(d + FAB_ETH_ADDR_LEN) : 0;
+			cls[fab_frame_class(d, f->len)]++;
+			m->src =
+			    f->len >= 2 * FAB_ETH_ADDR_LEN ? fab_rd_mac(d + FAB_ETH_ADDR_LEN) : 0;
 			m->etype = 0;
 			out = drop(v, down ? FAB_DROP_port_down : FAB_DROP_runt);
 		}
@@ -1085,7 +1143,7 @@ static void run_chunk(struct fab_pipeline_ctx *ctx, uint16_t in_port, struct fab
 	}
 	st->ctr[FAB_CTR_rx_packets] += n;
 	st->ctr[FAB_CTR_rx_octets] += octets;
-	for (int c = 0; c < NO_CLASS; c++)
+	for (int c = 0; c < FAB_MAC_NO_CLASS; c++)
 		st->ctr[FAB_CTR_rx_unicast + c] += cls[c];
 	st->ctr[FAB_CTR_rx_discards] += outs[OUT_DROP];
 	st->ctr[FAB_CTR_forwarded] += outs[OUT_FORWARD];

@@ -49,21 +49,24 @@
 #define FAB_MAC_IPV4_MCAST_MASK 0xffffff800000ULL
 
 /* IPv4 */
-#define FAB_IPV4_HLEN_MIN 20
-#define FAB_IPV4_VERSION  4
-#define FAB_IPV4_ADDR_LEN 4
-#define FAB_IPV4_OFF_SRC  12
-#define FAB_IPV4_OFF_DST  16
-#define FAB_IPPROTO_ICMP  1
-#define FAB_IPPROTO_IGMP  2
-#define FAB_IPPROTO_TCP   6
-#define FAB_IPPROTO_UDP   17
-#define FAB_IPPROTO_OSPF  89
-#define FAB_IPPROTO_PIM   103
-#define FAB_IPPROTO_VRRP  112
-#define FAB_ICMP_REDIRECT 5
-#define FAB_UDP_BOOTPS    67
-#define FAB_UDP_BOOTPC    68
+#define FAB_IPV4_HLEN_MIN  20
+#define FAB_IPV4_VERSION   4
+#define FAB_IPV4_ADDR_LEN  4
+#define FAB_IPV4_OFF_LEN   2 /* total length */
+#define FAB_IPV4_OFF_FRAG  6 /* flags and fragment offset */
+#define FAB_IPV4_OFF_PROTO 9
+#define FAB_IPV4_OFF_SRC   12
+#define FAB_IPV4_OFF_DST   16
+#define FAB_IPPROTO_ICMP   1
+#define FAB_IPPROTO_IGMP   2
+#define FAB_IPPROTO_TCP    6
+#define FAB_IPPROTO_UDP    17
+#define FAB_IPPROTO_OSPF   89
+#define FAB_IPPROTO_PIM    103
+#define FAB_IPPROTO_VRRP   112
+#define FAB_ICMP_REDIRECT  5
+#define FAB_UDP_BOOTPS     67
+#define FAB_UDP_BOOTPC     68
 
 /* IPv6 */
 #define FAB_IPV6_HLEN         40
@@ -75,7 +78,9 @@
 #define FAB_IPV6_OFF_HLIM     7
 #define FAB_IPV6_OFF_SRC      8
 #define FAB_IPV6_OFF_DST      24
-#define FAB_IPV6_MCAST        0xff /* first byte of a multicast address */
+#define FAB_IPV6_MCAST        0xff   /* first byte of a multicast address */
+#define FAB_IPV6_LL_PREFIX    0xfe80 /* fe80::/10, link-local: first 16 bits masked */
+#define FAB_IPV6_LL_MASK      0xffc0
 #define FAB_IPPROTO_HOPOPTS   0
 #define FAB_IPPROTO_ROUTING   43
 #define FAB_IPPROTO_FRAGMENT  44
@@ -113,16 +118,17 @@
 #define FAB_ARP_OFF_TPA   24
 
 /* Header sizes, bit fields and ranges the pipeline's rules read. */
-#define FAB_IPV4_FRAG_OFF   0x1fff     /* fragment offset bits of the flags word */
-#define FAB_IPV4_MCAST_NET  0xe0000000 /* 224.0.0.0/4 */
-#define FAB_IPV4_MCAST_MASK 0xf0000000
-#define FAB_UDP_HLEN        8
-#define FAB_ICMP_HLEN       8
-#define FAB_IPPROTO_AH      51 /* walked like an IPv6 extension header, length in 4-byte units */
-#define FAB_IPV6_FRAG_HLEN  8
-#define FAB_IPV6_FRAG_OFF   0xfff8 /* fragment offset bits of the fragment header */
-#define FAB_ICMP6_HLEN      4
-#define FAB_ARP_PTYPE_IPV4  0x0800
+#define FAB_IPV4_FRAG_OFF     0x1fff     /* fragment offset bits of the flags word */
+#define FAB_IPV4_MCAST_NET    0xe0000000 /* 224.0.0.0/4 */
+#define FAB_IPV4_MCAST_MASK   0xf0000000
+#define FAB_UDP_HLEN          8
+#define FAB_ICMP_HLEN         8
+#define FAB_IPPROTO_AH        51 /* walked like an IPv6 extension header, length in 4-byte units */
+#define FAB_IPV6_FRAG_HLEN    8
+#define FAB_IPV6_EXT_HLEN_MIN 8      /* an extension header: next header, length, 6 more */
+#define FAB_IPV6_FRAG_OFF     0xfff8 /* fragment offset bits of the fragment header */
+#define FAB_ICMP6_HLEN        4
+#define FAB_ARP_PTYPE_IPV4    0x0800
 
 /* Neighbour discovery (RFC 4861) */
 #define FAB_ND_HOP_LIMIT    255

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bytes.h"
+
 struct entry {
 	struct fab_naddr addr;
 	enum fab_sponge_state state;
@@ -136,8 +138,7 @@ int fab_naddr_lan(const struct fab_model *m, const struct fab_naddr *a, char *wh
 {
 	bool v4 = fab_naddr_is4(a);
 	const uint8_t *host = v4 ? a->b + 12 : a->b;
-	uint32_t h4 =
-	    (uint32_t)host[0] << 24 | (uint32_t)host[1] << 16 | (uint32_t)host[2] << 8 | host[3];
+	uint32_t h4 = fab_rd32(host);
 	const char *bad = v4 ? special4(h4) : special6(host);
 	struct fab_ip6 h6;
 	char s[64];

@@ -235,9 +235,13 @@ static void build_ports(struct fab_tables *t, const struct fab_model *m)
 		tp->mode = (uint8_t)p->mode;
 		tp->kind = (uint8_t)p->kind;
 		tp->mtu = p->mtu;
+		tp->egress = (uint16_t)(p->mtu | (p->mode == FAB_PORT_TRUNK ? FAB_T_TRUNK : 0));
 		tp->max_len[0] = (uint16_t)(p->mtu + FAB_ETH_HLEN);
 		tp->max_len[1] = (uint16_t)(p->mtu + FAB_ETH_HLEN + FAB_VLAN_HLEN);
 		tp->access_lan = p->mode == FAB_PORT_ACCESS ? p->lans[0] : FAB_T_NO_LAN;
+		/* The one place the fast path's eligibility is decided (tables_impl.h). */
+		tp->fast = p->mode == FAB_PORT_ACCESS &&
+			   t->lans[tp->access_lan].kind != FAB_LAN_QUARANTINE;
 		tp->storm[FAB_STORM_ARP] = m->policy.storm_arp;
 		tp->storm[FAB_STORM_ND] = m->policy.storm_nd;
 		tp->vlan2lan = NULL;
@@ -388,11 +392,7 @@ static bool ph_place(struct fab_tables *t, struct ph_key *keys, struct ph_run *r
 
 			*e = *k[i].ent;
 			p = &t->ports[e->port];
-			/* EDP's MAC, were it provisioned, has a rule of its own. */
-			e->access_mtu = p->mode == FAB_PORT_ACCESS &&
-						(e->key & FAB_MAC_BROADCAST) != FAB_MAC_EDP
-					    ? p->mtu
-					    : 0;
+			e->egress = p->egress;
 		}
 	}
 	return true;

@@ -33,12 +33,14 @@ struct fab_t_ent {
 	uint64_t key;
 	uint32_t binding;
 	uint16_t port;
-	/* MAC table: the MTU of port if it is an access port, 0 for a trunk and
-	 * for EDP's MAC (a rule of its own); a frame that needs no tag pushed or
-	 * popped on its way there and fits it can take the pipeline's fast
-	 * path. Unused in the address tables. */
-	uint16_t access_mtu;
+	/* MAC table: the egress word of port (fab_t_port.egress), kept in the
+	 * entry so that forwarding by MAC reads one cache line. Unused in the
+	 * address tables. */
+	uint16_t egress;
 };
+
+#define FAB_T_TRUNK 0x8000 /* in fab_t_ent.egress; every MTU is below it */
+_Static_assert(FAB_MTU_MAX < FAB_T_TRUNK, "an MTU fits beside the trunk flag");
 
 /* One slot of the IPv6 table; lan == FAB_T_NO_LAN marks it empty. */
 struct fab_t_ent6 {
@@ -67,9 +69,19 @@ struct fab_t_port {
 	const uint16_t *vlan2lan; /* trunk ports: 4096 entries, FAB_T_NO_LAN if not carried */
 	uint16_t access_lan;      /* access ports: the one LAN */
 	uint16_t mtu;
+	uint16_t egress;     /* mtu, with FAB_T_TRUNK set on a trunk: what the egress rule reads */
 	uint16_t max_len[2]; /* largest frame: [0] untagged, [1] with one 802.1Q tag */
 	uint8_t mode;        /* enum fab_port_mode */
 	uint8_t kind;        /* enum fab_port_kind */
+	/*
+	 * Whether the pipeline's fast path may decide this port's frames: an
+	 * access port whose LAN is not the quarantine LAN. The fast path calls
+	 * the same rules as the full path, with the constants this flag makes
+	 * true (untagged, access, 14-byte header, no quarantine), and leaves to
+	 * the full path every frame any rule would drop or edit
+	 * (fabric/pipeline.c). Set once, when the tables are built.
+	 */
+	bool fast;
 	/* Storm control, FAB_STORM_ARP and FAB_STORM_ND: the policy's rates. */
 	struct fab_rate storm[2];
 };
@@ -150,10 +162,12 @@ static inline uint32_t fab_t_hash6(uint64_t hi, uint64_t lo, uint16_t lan)
  */
 static inline uint64_t fab_t_mac_mix_by(uint64_t mult, uint64_t key)
 {
-	uint64_t x = key * mult; /* mult is odd: a bijection, as is every step here */
+	/* Multiply-shift: the top bits of key * mult depend on every key bit, and
+	 * folding them onto the low half gives the base slot that too. mult is
+	 * odd, so both steps are bijections. */
+	uint64_t x = key * mult;
 
-	x ^= x >> 32;
-	return x * 0x9e3779b97f4a7c15ULL;
+	return x ^ (x >> 32);
 }
 
 static inline uint64_t fab_t_mac_mix(const struct fab_tables *t, uint64_t key)

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include "bytes.h"
 #include "config.h"
 #include "pipeline.h"
 #include "wire.h"
@@ -21,39 +22,15 @@
 #define OFF_ID      12
 #define OFF_STATUS  16
 
-static uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)((unsigned)p[0] << 8 | p[1]);
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
 void fab_wire_hdr_encode(const struct fab_wire_hdr *h, uint8_t *buf)
 {
-	wr32(buf + OFF_MAGIC, h->magic);
+	fab_wr32(buf + OFF_MAGIC, h->magic);
 	buf[OFF_VERSION] = h->version;
 	buf[OFF_TYPE] = h->type;
-	wr16(buf + OFF_FLAGS, h->flags);
-	wr32(buf + OFF_LENGTH, h->length);
-	wr32(buf + OFF_ID, h->id);
-	wr32(buf + OFF_STATUS, (uint32_t)h->status);
+	fab_wr16(buf + OFF_FLAGS, h->flags);
+	fab_wr32(buf + OFF_LENGTH, h->length);
+	fab_wr32(buf + OFF_ID, h->id);
+	fab_wr32(buf + OFF_STATUS, (uint32_t)h->status);
 }
 
 long fab_wire_frame(const uint8_t *buf, size_t len, struct fab_wire_hdr *h)
@@ -65,13 +42,13 @@ long fab_wire_frame(const uint8_t *buf, size_t len, struct fab_wire_hdr *h)
 				return -EBADMSG;
 		return 0;
 	}
-	h->magic = rd32(buf + OFF_MAGIC);
+	h->magic = fab_rd32(buf + OFF_MAGIC);
 	h->version = buf[OFF_VERSION];
 	h->type = buf[OFF_TYPE];
-	h->flags = rd16(buf + OFF_FLAGS);
-	h->length = rd32(buf + OFF_LENGTH);
-	h->id = rd32(buf + OFF_ID);
-	h->status = (int32_t)rd32(buf + OFF_STATUS);
+	h->flags = fab_rd16(buf + OFF_FLAGS);
+	h->length = fab_rd32(buf + OFF_LENGTH);
+	h->id = fab_rd32(buf + OFF_ID);
+	h->status = (int32_t)fab_rd32(buf + OFF_STATUS);
 	if (h->magic != FAB_WIRE_MAGIC || (h->flags & ~FAB_WIRE_F_KNOWN) != 0)
 		return -EBADMSG;
 	if (h->length > FAB_WIRE_PAYLOAD_MAX)
@@ -270,7 +247,7 @@ int fab_wire_finish(struct fab_wire_buf *b)
 		b->err = 0;
 		return err;
 	}
-	wr32(b->data + b->start + OFF_LENGTH, (uint32_t)(b->len - b->start - FAB_WIRE_HDR_LEN));
+	fab_wr32(b->data + b->start + OFF_LENGTH, (uint32_t)(b->len - b->start - FAB_WIRE_HDR_LEN));
 	b->start = b->len;
 	return 0;
 }
@@ -288,7 +265,7 @@ void fab_wire_put_u16(struct fab_wire_buf *b, uint16_t v)
 	uint8_t *p = reserve(b, 2);
 
 	if (p != NULL)
-		wr16(p, v);
+		fab_wr16(p, v);
 }
 
 void fab_wire_put_u32(struct fab_wire_buf *b, uint32_t v)
@@ -296,7 +273,7 @@ void fab_wire_put_u32(struct fab_wire_buf *b, uint32_t v)
 	uint8_t *p = reserve(b, 4);
 
 	if (p != NULL)
-		wr32(p, v);
+		fab_wr32(p, v);
 }
 
 void fab_wire_put_u64(struct fab_wire_buf *b, uint64_t v)
@@ -370,14 +347,14 @@ uint16_t fab_wire_get_u16(struct fab_wire_rd *r)
 {
 	const uint8_t *p = take(r, 2);
 
-	return p ? rd16(p) : 0;
+	return p ? fab_rd16(p) : 0;
 }
 
 uint32_t fab_wire_get_u32(struct fab_wire_rd *r)
 {
 	const uint8_t *p = take(r, 4);
 
-	return p ? rd32(p) : 0;
+	return p ? fab_rd32(p) : 0;
 }
 
 uint64_t fab_wire_get_u64(struct fab_wire_rd *r)

@@ -14,6 +14,7 @@ build_pkgs=(
 	libcurl4-openssl-dev
 	dpdk-dev dpdk libbpf-dev libxdp-dev libpcap-dev bpftool libcap-dev
 	iproute2 procps
+	libsnmp-dev # peerlan-snmp, the AgentX subagent
 )
 test_pkgs=(
 	python3 python3-scapy tcpdump tshark bird2 thc-ipv6 tcpreplay valgrind jq
@@ -21,6 +22,7 @@ test_pkgs=(
 	prometheus curl pmacct python3-yaml
 	libcap2-bin passwd # capsh and useradd for the privilege-drop test
 	libclang-rt-dev # libFuzzer and the sanitizer runtimes for tests/fuzz
+	snmpd snmp mrtg smitools # tests/snmp: the master agent, the clients, MIB checks
 )
 
 want=("${build_pkgs[@]}")

@@ -5,10 +5,14 @@
  * It runs the first, cheap checks of the fabric pipeline in the driver, so a
  * flood of forbidden frames is dropped before it is copied into DPDK. It is
  * only an accelerator: it drops a frame only when the pipeline would surely
- * drop it under the same reason, checked in the pipeline's order (the order
- * of FAB_DROP_REASONS), and passes anything it cannot decide (VLAN errors,
- * oversize or truncated frames, rules needing the member database beyond
- * source MACs) on to the pipeline, which checks every frame again.
+ * drop it under the same reason, and passes anything it cannot decide (VLAN
+ * errors, oversize or truncated frames, rules needing the member database
+ * beyond source MACs) on to the pipeline, which checks every frame again.
+ * Its checks follow the full path's rule order (fabric/pipeline.c, not the
+ * order of FAB_DROP_REASONS): port_down, runt, the tag, the source MAC, the
+ * destination MAC (link_local, cisco_discovery, edp: no frame matches two),
+ * the EtherType, then the IPv4 and IPv6 protocol rules; where the pipeline
+ * would check oversize or a VLAN error first, it passes the frame on.
  *
  * Every constant comes from fabric/proto.h, and drop counters are indexed by
  * enum fab_drop_reason, so the two filters cannot disagree on a number.

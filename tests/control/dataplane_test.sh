@@ -20,22 +20,7 @@ source "$(dirname "$0")/lib.sh"
 prefix=pl-dpctl-$$
 remove_on_exit+=("/var/run/dpdk/$prefix")
 
-# 64 copies of one UDP frame from AS64501's MAC to AS64502's.
-python3 - "$tmp/in.pcap" <<'PY'
-import struct, sys
-def csum(h):
-    s = sum(struct.unpack("!10H", h)); s = (s >> 16) + (s & 0xffff); s += s >> 16
-    return (~s) & 0xffff
-udp = struct.pack("!HHHH", 5000, 5000, 26, 0) + b"x" * 18
-ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 1, 0, 64, 17, 0,
-                 bytes([192, 0, 2, 1]), bytes([192, 0, 2, 2]))
-ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
-f = bytes([2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1]) + b"\x08\x00" + ip + udp
-with open(sys.argv[1], "wb") as o:
-    o.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
-    for i in range(64):
-        o.write(struct.pack("<IIII", 0, i, len(f), len(f)) + f)
-PY
+unicast_pcap "$tmp/in.pcap"
 
 config() { # config P3_DEVICE EXTRA_MEMBERS
 	cat <<YAML

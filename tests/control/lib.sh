@@ -108,3 +108,23 @@ test_netns() { # test_netns NAME
 	ip netns add "$1" || { echo "cannot create a network namespace: skipped"; exit 77; }
 	trap "cleanup; ip netns delete '$1' 2>/dev/null || true" EXIT
 }
+
+# unicast_pcap FILE: 64 copies of one UDP frame from AS64501's MAC
+# (02:00:00:00:00:01, 192.0.2.1) to AS64502's (02:00:00:00:00:02, 192.0.2.2).
+unicast_pcap() {
+	python3 - "$1" <<'PY'
+import struct, sys
+def csum(h):
+    s = sum(struct.unpack("!10H", h)); s = (s >> 16) + (s & 0xffff); s += s >> 16
+    return (~s) & 0xffff
+udp = struct.pack("!HHHH", 5000, 5000, 26, 0) + b"x" * 18
+ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 1, 0, 64, 17, 0,
+                 bytes([192, 0, 2, 1]), bytes([192, 0, 2, 2]))
+ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+f = bytes([2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1]) + b"\x08\x00" + ip + udp
+with open(sys.argv[1], "wb") as o:
+    o.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+    for i in range(64):
+        o.write(struct.pack("<IIII", 0, i, len(f), len(f)) + f)
+PY
+}

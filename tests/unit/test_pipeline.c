@@ -1219,6 +1219,10 @@ static void test_quarantine_drop_leaves_frame(void **state)
 	expect_drop_untouched(e, FX_P_A, &fr, FAB_DROP_quarantine, true);
 	tcp4(&fr, FX_MAC_C, FX_MAC_A, 0);
 	expect_drop_untouched(e, FX_P_A, &fr, FAB_DROP_quarantine, true);
+	/* Access port to access port, the fast path's own case: its port's flag
+	 * (fab_t_port.fast) keeps a quarantine LAN's frames off it. */
+	tcp4(&fr, FX_MAC_B, FX_MAC_A, 0);
+	expect_drop_untouched(e, FX_P_A, &fr, FAB_DROP_quarantine, true);
 	fr_ip4_frame(&fr, FX_MAC_A, FX_MAC_C, 100, FAB_IPPROTO_TCP, "192.0.2.12", "192.0.2.10",
 		     100);
 	expect_drop_untouched(e, FX_P_C, &fr, FAB_DROP_quarantine, true);

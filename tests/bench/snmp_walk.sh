@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# The time of a full IF-MIB walk (ifTable and ifXTable: snmpbulkwalk of
+# interfaces and ifMIB) through Debian's snmpd and peerlan-snmp, for a
+# fabric of N ports (default 500) on the fake dataplane, each port with
+# its member. A figure for docs/performance.md, run by hand; it asserts no
+# speed. Holds the lab lock while its daemons run.
+#
+#   [SNMP_MAXREP=50] [SNMP_PERF=perf.data] tests/bench/snmp_walk.sh BUILD_DIR [N] [RUNS]
+# SNMP_PERF records peerlan-snmp with perf(1) during the runs.
+set -euo pipefail
+
+build=$(realpath "$1") nports=${2:-500} runs=${3:-5}
+control=$build/control/peerlan-control ctl=$build/control/peerlanctl
+fakedp=$build/tests/control/fake-dataplane agent=$build/control/snmp/peerlan-snmp
+# shellcheck source=../control/lib.sh
+source "$(dirname "$0")/../control/lib.sh"
+snmpd_pid= agent_pid=
+trap 'stop_pid "$agent_pid"; stop_pid "$snmpd_pid"; cleanup' EXIT
+mkdir "$tmp/nomibs"
+export MIBDIRS=$tmp/nomibs MIBS=
+
+{
+	echo "fabric: {name: bench}"
+	management_yaml
+	echo "lans:"
+	echo "  - {name: peering, vlan: 100, ipv4: 10.0.0.0/16}"
+	echo "ports:"
+	for ((i = 1; i <= nports; i++)); do
+		echo "  - {name: port$i, device: net_null$i, lans: [peering], speed: 10000}"
+	done
+	echo "members:"
+	for ((i = 1; i <= nports; i++)); do
+		printf '  - asn: %d\n    name: Member %d\n    connections:\n' $((64512 + i)) "$i"
+		printf '      - {port: port%d, lans: [{lan: peering, macs: ["02:00:00:00:%02x:%02x"], ipv4: [10.0.%d.%d]}]}\n' \
+			"$i" $((i / 256)) $((i % 256)) $((i / 250)) $((i % 250 + 1))
+	done
+} >"$tmp/peerlan.yaml"
+
+port=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+cat >"$tmp/snmpd.conf" <<CONF
+master agentx
+agentXSocket unix:$tmp/agentx.sock
+agentaddress udp:127.0.0.1:$port
+rocommunity public 127.0.0.1
+dontLogTCPWrappersConnects yes
+CONF
+
+exec 9>/tmp/peerlan-lab.lock
+flock 9
+"$fakedp" "$tmp/dp.sock" "$tmp/peerlan.yaml" 2>>"$tmp/fdp.log" &
+dp_pid=$!
+start_control
+SNMP_PERSISTENT_DIR=$tmp/snmp /usr/sbin/snmpd -f -Lo -C -c "$tmp/snmpd.conf" \
+	-I -ifTable,ifXTable,ifStackTable,interfaces,smux >>"$tmp/snmpd.log" 2>&1 &
+snmpd_pid=$!
+agentx_up() { [[ -S $tmp/agentx.sock ]]; }
+wait_for 30 "snmpd opens no AgentX socket" agentx_up
+"$agent" -s "$tmp/cli-ro.sock" -x "unix:$tmp/agentx.sock" -d "$tmp/snmpstate" >>"$tmp/agent.log" 2>&1 &
+agent_pid=$!
+served() { [[ $(snmpget -v2c -c public -Oqv "127.0.0.1:$port" .1.3.6.1.2.1.2.1.0 2>/dev/null) == "$nports" ]]; }
+wait_for 60 "the agent does not serve $nports ports" served
+
+walk() {
+	snmpbulkwalk -v2c -c public -On -Cr"${SNMP_MAXREP:-50}" "127.0.0.1:$port" .1.3.6.1.2.1.2 >"$tmp/walk"
+	snmpbulkwalk -v2c -c public -On -Cr"${SNMP_MAXREP:-50}" "127.0.0.1:$port" .1.3.6.1.2.1.31.1.1 >>"$tmp/walk"
+}
+[[ -n ${SNMP_PERF:-} ]] && { perf record -q -g -o "$SNMP_PERF" -p "$agent_pid" 2>/dev/null & perf_pid=$!; sleep 1; }
+for ((r = 1; r <= runs; r++)); do
+	t0=$(date +%s%N)
+	walk
+	t1=$(date +%s%N)
+	echo "run $r: $(wc -l <"$tmp/walk") objects in $(((t1 - t0) / 1000000)) ms"
+done
+# CPU time of each process over all runs (clock ticks of user + system).
+cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+echo "cpu ticks: snmpd $(cpu "$snmpd_pid"), peerlan-snmp $(cpu "$agent_pid"), peerlan-control $(cpu "$ctl_pid") (tick $(getconf CLK_TCK)/s)"

@@ -1,0 +1,275 @@
+#!/usr/bin/env bash
+# peerlan-snmp with Debian's snmpd as AgentX master, on the real dataplane
+# with traffic (p1 replays a pcap of unicast frames to p2 without end).
+# snmpd has its own configuration, AgentX socket and UDP port on 127.0.0.1
+# in the test's directory. Checks:
+# - snmpbulkwalk of IF-MIB and PEERLAN-MIB against peerlanctl --json show
+#   ports read just before and after: every port, values equal, counters
+#   between the two reads and increasing;
+# - the forwarding tables (BRIDGE-MIB, Q-BRIDGE-MIB), the empty LAG MIB;
+# - MRTG: cfgmaker makes a target per port named by ifName,
+#   and two mrtg runs record a non-zero rate on p1 (in) and p2 (out);
+# - the agent gone, or control gone: our objects are noSuchObject, the
+#   system group still answers; both come back without restarting snmpd;
+#   a restarted snmpd gets the agent back by itself;
+# - ifIndex stays across a control restart, a dataplane restart (which
+#   moves ifCounterDiscontinuityTime), an agent restart and a new
+#   configuration that adds a port before the others and one after.
+# Usage: snmp_test.sh DATAPLANE CONTROL CTL AGENT
+set -euo pipefail
+
+dataplane=$1 control=$2 ctl=$3 agent=$4
+for tool in jq python3 /usr/sbin/snmpd snmpbulkwalk snmpget cfgmaker mrtg; do
+	command -v $tool >/dev/null || { echo "$tool is not installed: skipped"; exit 77; }
+done
+[[ -n ${PL_TRACE:-} ]] && set -x
+
+# shellcheck source=../control/lib.sh
+source "$(dirname "$0")/../control/lib.sh"
+check=$(dirname "$0")/snmp_check.py
+prefix=pl-snmp-$$
+remove_on_exit+=("/var/run/dpdk/$prefix")
+snmpd_pid= agent_pid=
+# No MIB files: everything by number, and no noise about missing modules.
+mkdir "$tmp/nomibs"
+export MIBDIRS=$tmp/nomibs MIBS=
+
+unicast_pcap "$tmp/in.pcap"
+
+config() { # config FIRST_PORTS LAST_PORTS
+	cat <<YAML
+fabric: {name: snmp-test}
+$(management_yaml)
+lans:
+  - {name: peering, vlan: 100, ipv4: 192.0.2.0/24}
+  - {name: second, vlan: 200, ipv4: 198.51.100.0/24}
+ports:
+$1
+  - {name: p1, device: "net_pcap0,rx_pcap=$tmp/in.pcap,infinite_rx=1", lans: [peering],
+     description: "transit one", speed: 10000}
+  - {name: p2, device: "net_null0,no-rx=1", lans: [peering, second], mode: trunk, speed: 100000}
+  - {name: p3, device: "net_null1,no-rx=1", lans: [peering]}
+$2
+members:
+  - asn: 64501
+    name: One
+    connections:
+      - {port: p1, lans: [{lan: peering, macs: ["02:00:00:00:00:01"], ipv4: [192.0.2.1]}]}
+  - asn: 64502
+    name: Two
+    connections:
+      - port: p2
+        lans:
+          - {lan: peering, macs: ["02:00:00:00:00:02"], ipv4: [192.0.2.2]}
+          - {lan: second, macs: ["02:00:00:00:00:02"], ipv4: [198.51.100.2]}
+  - asn: 64503
+    name: Three
+    connections:
+      - {port: p3, lans: [{lan: peering, macs: ["02:00:00:00:00:03"], ipv4: [192.0.2.3]}]}
+YAML
+}
+config "" "" >"$tmp/peerlan.yaml"
+config '  - {name: p0, device: "net_null2,no-rx=1", lans: [peering]}' \
+	'  - {name: p4, device: "net_null3,no-rx=1", lans: [peering]}' >"$tmp/more.yaml"
+
+status() { pl --json show status | jq -r "$1"; }
+
+start_dataplane() {
+	"$dataplane" --no-huge -m 512 --no-pci --file-prefix "$prefix" -l 0,1 \
+		--log-level='*:warning' -- -c "$tmp/peerlan.yaml" >>"$tmp/dp.log" 2>&1 &
+	dp_pid=$!
+}
+
+port=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+# The lines docs/monitoring.md gives, with the test's socket and port.
+cat >"$tmp/snmpd.conf" <<EOF
+master agentx
+dontLogTCPWrappersConnects yes
+agentXSocket unix:$tmp/agentx.sock
+agentXPerms 0660 0770
+agentaddress udp:127.0.0.1:$port
+view peerlan included .1.3.6.1.2.1.1
+view peerlan included .1.3.6.1.2.1.2
+view peerlan included .1.3.6.1.2.1.17
+view peerlan included .1.3.6.1.2.1.31
+view peerlan included .1.2.840.10006.300.43
+view peerlan included .1.3.6.1.4.1.32473
+rocommunity public 127.0.0.1 -V peerlan
+createUser plmon SHA "peerlan-test-auth" AES "peerlan-test-priv"
+rouser plmon priv -V peerlan
+EOF
+
+start_snmpd() {
+	mkdir -p "$tmp/snmp"
+	# Not the host's interfaces: peerlan-snmp serves IF-MIB.
+	SNMP_PERSISTENT_DIR=$tmp/snmp /usr/sbin/snmpd -f -Lo -C -c "$tmp/snmpd.conf" \
+		-I -ifTable,ifXTable,ifStackTable,interfaces,smux >>"$tmp/snmpd.log" 2>&1 &
+	snmpd_pid=$!
+}
+start_agent() {
+	"$agent" -s "$tmp/cli-ro.sock" -x "unix:$tmp/agentx.sock" -d "$tmp/snmpstate" -r 1 -S 3 \
+		>>"$tmp/agent.log" 2>&1 &
+	agent_pid=$!
+}
+stop_agent() {
+	stop_pid "$agent_pid"
+	agent_pid=
+}
+trap 'stop_pid "$agent_pid"; stop_pid "$snmpd_pid"; cleanup' EXIT
+
+snmp() { # snmp TOOL ARGS...: v2c, numeric OIDs, raw values
+	local tool=$1
+	shift
+	"$tool" -v2c -c public -On -Oq -Ot -Oe -t 2 -r 1 "127.0.0.1:$port" "$@"
+}
+walk_to() { # walk_to FILE: everything peerlan-snmp serves
+	: >"$1"
+	for t in .1.3.6.1.2.1.2 .1.3.6.1.2.1.31 .1.3.6.1.2.1.17 .1.2.840.10006.300.43 \
+		.1.3.6.1.4.1.32473; do
+		snmp snmpbulkwalk -Cr50 "$t" >>"$1" || return 1
+	done
+}
+nports_served() { [[ $(snmp snmpget .1.3.6.1.2.1.2.1.0 2>/dev/null | cut -d' ' -f2) == "$1" ]]; }
+ifmap() { walk_to "$tmp/w" && python3 "$check" ifmap "$tmp/w"; }
+hc_in() { snmp snmpget .1.3.6.1.2.1.31.1.1.1.6."$1" | cut -d' ' -f2; }
+
+echo "== start everything"
+start_dataplane
+start_control
+wait_synced
+start_snmpd
+agentx_up() { [[ -S $tmp/agentx.sock ]]; }
+wait_for 30 "snmpd opens no AgentX socket" agentx_up
+start_agent
+wait_for 30 "the agent serves no ports" nports_served 3
+
+echo "== IF-MIB and PEERLAN-MIB equal the CLI, with traffic"
+ifmap >"$tmp/map0"
+[[ $(wc -l <"$tmp/map0") == 3 ]] || fail "ifmap: $(cat "$tmp/map0")"
+i1=$(awk '$1 == "p1" {print $2}' "$tmp/map0")
+i2=$(awk '$1 == "p2" {print $2}' "$tmp/map0")
+i3=$(awk '$1 == "p3" {print $2}' "$tmp/map0")
+# The agent's view may be a second older than a CLI read: after the first
+# read, wait for a view taken after it, then walk, then read again.
+pl --json show ports >"$tmp/before.json"
+r0=$(jq '.ports[] | select(.name == "p1") | .counters.rx_octets' "$tmp/before.json")
+fresh() { (($(hc_in "$i1") >= r0)); }
+wait_for 30 "the agent's view does not get past the CLI's" fresh
+walk_to "$tmp/walk" || fail "snmpbulkwalk failed"
+pl --json show ports >"$tmp/after.json"
+python3 "$check" compare "$tmp/before.json" "$tmp/walk" "$tmp/after.json" 2>"$tmp/compare.log" ||
+	fail "the walk differs from the CLI"
+o1=$(hc_in "$i1")
+((o1 > 0)) || fail "p1's ifHCInOctets is $o1"
+grows() { (($(hc_in "$i1") > o1)); }
+wait_for 30 "p1's ifHCInOctets does not grow" grows
+g() { python3 "$check" get "$tmp/walk" "$1"; }
+[[ $(g ".1.3.6.1.2.1.31.1.1.1.18.$i1") == "transit one" ]] || fail "p1's ifAlias"
+[[ $(g ".1.3.6.1.2.1.31.1.1.1.18.$i2") == "AS64502 Two" ]] || fail "p2's ifAlias"
+[[ $(g ".1.3.6.1.2.1.31.1.1.1.15.$i1") == 10000 ]] || fail "p1's ifHighSpeed"
+[[ $(g ".1.3.6.1.2.1.2.2.1.5.$i1") == 4294967295 ]] || fail "p1's ifSpeed"
+[[ $(g ".1.3.6.1.2.1.31.1.2.1.3.0.$i1") == 1 ]] || fail "ifStackTable"
+
+echo "== forwarding tables: every provisioned MAC, status mgmt"
+[[ $(g ".1.3.6.1.2.1.17.7.1.2.2.1.2.100.2.0.0.0.0.1") == "$i1" ]] || fail "dot1qTpFdbPort"
+[[ $(g ".1.3.6.1.2.1.17.7.1.2.2.1.3.100.2.0.0.0.0.1") == 5 ]] || fail "dot1qTpFdbStatus"
+[[ $(g ".1.3.6.1.2.1.17.7.1.2.2.1.2.200.2.0.0.0.0.2") == "$i2" ]] || fail "p2 on VLAN 200"
+[[ $(grep -c '^.1.3.6.1.2.1.17.7.1.2.2.1.2\.' "$tmp/walk") == 4 ]] || fail "dot1qTpFdbTable rows"
+[[ $(grep -c '^.1.3.6.1.2.1.17.4.3.1.2\.' "$tmp/walk") == 3 ]] || fail "dot1dTpFdbTable rows"
+[[ $(g ".1.3.6.1.2.1.17.4.3.1.2.2.0.0.0.0.3") == "$i3" ]] || fail "dot1dTpFdbPort"
+[[ $(g ".1.3.6.1.2.1.17.1.4.1.2.$i2") == "$i2" ]] || fail "dot1dBasePortIfIndex"
+[[ $(g ".1.3.6.1.2.1.17.7.1.4.3.1.1.200") == "second" ]] || fail "dot1qVlanStaticName"
+if grep '^.1.2.840.10006' "$tmp/walk" | grep -qv 'No Such'; then fail "LAG MIB rows without LAGs"; fi
+snmp snmpget ".1.2.840.10006.300.43.1.2.1.1.13.$i1" | grep -q "No Such Instance" ||
+	fail "the LAG MIB is not registered"
+
+echo "== the documented view and SNMPv3 user"
+snmpget -v3 -l authPriv -u plmon -a SHA -A peerlan-test-auth -x AES -X peerlan-test-priv \
+	-On -Oq "127.0.0.1:$port" ".1.3.6.1.2.1.31.1.1.1.1.$i1" | grep -q '"p1"' || fail "v3 get"
+snmp snmpget .1.3.6.1.2.1.4.1.0 | grep -q "No Such Object" || fail "the view lets IP-MIB out"
+
+echo "== MRTG: cfgmaker and two runs"
+mkdir -p "$tmp/mrtg"
+LANG=C cfgmaker --global "WorkDir: $tmp/mrtg" --global "Options[_]: bits" --ifref=name \
+	--ifdesc=alias --zero-speed=1000000000 "public@127.0.0.1:$port:2:1:1:2" >"$tmp/mrtg.cfg" 2>"$tmp/cfgmaker.log" ||
+	fail "cfgmaker: $(cat "$tmp/cfgmaker.log")"
+for p in p1 p2 p3; do
+	grep -q "^Target\[127.0.0.1_$p\]: #$p:public@127.0.0.1:$port" "$tmp/mrtg.cfg" ||
+		fail "no MRTG target for $p: $(grep '^Target' "$tmp/mrtg.cfg")"
+done
+# 64-bit counters where a port had counted something, at its ifHighSpeed.
+grep -q "^MaxBytes\[127.0.0.1_p1\]: 1250000000$" "$tmp/mrtg.cfg" || fail "p1's MaxBytes"
+# The first run warns that there are no log files yet.
+mrtg_run() { LANG=C mrtg "$tmp/mrtg.cfg" --logging "$tmp/mrtg.log" 2>>"$tmp/mrtg.log"; }
+mrtg_run || fail "mrtg: $(cat "$tmp/mrtg.log")"
+t0=$(date +%s)
+later() { (($(date +%s) >= t0 + 2)); }
+wait_for 10 "time stands still" later
+mrtg_run || fail "mrtg: $(cat "$tmp/mrtg.log")"
+# The second line of an MRTG log: time, average in, average out (bytes/s).
+rate() { sed -n 2p "$tmp/mrtg/127.0.0.1_$1.log" | cut -d' ' -f"$2"; }
+(($(rate p1 2) > 0)) || fail "mrtg: no rate in on p1: $(head -3 "$tmp/mrtg/127.0.0.1_p1.log")"
+(($(rate p2 3) > 0)) || fail "mrtg: no rate out on p2: $(head -3 "$tmp/mrtg/127.0.0.1_p2.log")"
+(($(rate p3 2) == 0)) || fail "mrtg: traffic on p3"
+
+echo "== the agent gone: noSuchObject, the rest answers; back without restarting snmpd"
+stop_agent
+gone() { snmp snmpget ".1.3.6.1.2.1.31.1.1.1.1.$i1" | grep -q "No Such Object"; }
+wait_for 30 "our objects still answer without the agent" gone
+snmp snmpget .1.3.6.1.2.1.1.3.0 >/dev/null || fail "snmpd no longer answers"
+start_agent
+wait_for 30 "the agent did not come back" nports_served 3
+[[ $(ifmap) == "$(cat "$tmp/map0")" ]] || fail "ifIndex changed across an agent restart"
+
+echo "== snmpd restarted: the agent registers again by itself"
+stop_pid "$snmpd_pid"
+start_snmpd
+wait_for 30 "snmpd opens no AgentX socket" agentx_up
+wait_for 30 "the agent did not register again with snmpd" nports_served 3
+
+echo "== control gone: noSuchObject after --stale; back when it is"
+before=$(hc_in "$i1")
+kill -9 "$ctl_pid"
+wait "$ctl_pid" 2>/dev/null || true
+ctl_pid=
+wait_for 30 "our objects still answer without control" gone
+snmp snmpget .1.3.6.1.2.1.1.3.0 >/dev/null || fail "snmpd no longer answers"
+start_control
+wait_synced
+wait_for 30 "the agent does not serve again" nports_served 3
+[[ $(ifmap) == "$(cat "$tmp/map0")" ]] || fail "ifIndex changed across a control restart"
+(($(hc_in "$i1") >= before)) || fail "a control restart moved a counter back"
+disc() { snmp snmpget ".1.3.6.1.2.1.31.1.1.1.19.$i1" | cut -d' ' -f2; }
+[[ $(disc) == 0 ]] || fail "a control restart counted as a discontinuity"
+
+echo "== dataplane restart: same ifIndexes, ifCounterDiscontinuityTime moves"
+stop_pid "$dp_pid"
+dp_pid=
+start_dataplane
+wait_synced
+moved() { (($(disc) > 0)); }
+wait_for 30 "ifCounterDiscontinuityTime did not move" moved
+[[ $(ifmap) == "$(cat "$tmp/map0")" ]] || fail "ifIndex changed across a dataplane restart"
+
+echo "== a configuration with a port before the others and one after"
+[[ ! -e $tmp/state/committed.yaml ]] || fail "a committed configuration would win"
+stop_pid "$ctl_pid"
+stop_pid "$dp_pid"
+ctl_pid= dp_pid=
+cp "$tmp/more.yaml" "$tmp/peerlan.yaml"
+start_dataplane
+start_control
+wait_synced
+wait_for 30 "the agent does not serve 5 ports" nports_served 5
+ifmap >"$tmp/map1"
+grep -v '^p[04] ' "$tmp/map1" | cmp -s - "$tmp/map0" ||
+	fail "ifIndex changed with the configuration: $(cat "$tmp/map1")"
+[[ $(awk '$1 == "p0" || $1 == "p4" {print $2}' "$tmp/map1" | sort -n | tr '\n' ' ') == "4 5 " ]] ||
+	fail "new ports: $(cat "$tmp/map1")"
+stop_agent
+start_agent
+wait_for 30 "the agent did not come back" nports_served 5
+ifmap >"$tmp/map2"
+cmp -s "$tmp/map1" "$tmp/map2" ||
+	fail "ifIndex not kept in the state file: $(cat "$tmp/map1") then $(cat "$tmp/map2")"
+echo "all SNMP tests passed"
