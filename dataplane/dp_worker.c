@@ -114,11 +114,11 @@ static inline uint32_t verdict_head(const struct fab_verdict *v)
 }
 
 /* Counts a run of k forwards in the traffic matrix (fabric/matrix_count.h). */
-static inline void matrix_run(struct fab_matrix *mx, const struct fab_tables *t,
-			      const struct fab_verdict *v, const struct fab_frame *f, uint16_t k)
+static inline void matrix_run(struct fab_matrix *mx, const struct fab_mx_pend *p,
+			      const struct fab_frame *f, uint16_t k)
 {
 	for (uint16_t i = 0; i < k; i++)
-		fab_matrix_count(mx, t, &v[i], f[i].data, f[i].len);
+		fab_matrix_commit(mx, &p[i], f[i].len);
 }
 
 /* At the end of a poll loop: sends what waits, on the ports that have any. */
@@ -203,6 +203,7 @@ static inline void handle_burst(struct dp_worker *w, const struct dp_rxq *rxq,
 	struct fab_pipeline_ctx ctx;
 	struct dp_sflow_worker *sf = w->sflow;
 	struct fab_matrix *mx = w->mx_on ? &w->mx : NULL;
+	struct fab_mx_pend pend[DP_BURST];
 	uint32_t skip = sf->skip[rxq->fab_port];
 
 	/* sFlow: most bursts hold no sample, and are counted down in one step. */
@@ -233,6 +234,8 @@ static inline void handle_burst(struct dp_worker *w, const struct dp_rxq *rxq,
 	ctx.storm = w->storm;
 	ctx.full_rules = false;
 	fab_pipeline_run(&ctx, rxq->fab_port, frames, verdicts, n);
+	if (mx != NULL)
+		fab_matrix_prepare(mx, ctx.t, verdicts, frames, n, pend);
 	if (unlikely(sf->npending > 0))
 		dp_sflow_commit(sf, verdicts, dp->nports);
 
@@ -253,7 +256,7 @@ static inline void handle_burst(struct dp_worker *w, const struct dp_rxq *rxq,
 			while (j < end && verdict_head(&verdicts[j]) == same)
 				octets += frames[j++].len;
 			if (mx != NULL)
-				matrix_run(mx, ctx.t, verdicts + i, frames + i, (uint16_t)(j - i));
+				matrix_run(mx, pend + i, frames + i, (uint16_t)(j - i));
 			tx_enqueue_run(w, out, pkts + i, (uint16_t)(j - i), octets);
 			i = (uint16_t)(j - 1);
 			continue;
@@ -273,7 +276,7 @@ static inline void handle_burst(struct dp_worker *w, const struct dp_rxq *rxq,
 			continue;
 		}
 		if (mx != NULL)
-			matrix_run(mx, ctx.t, v, &frames[i], 1);
+			matrix_run(mx, &pend[i], &frames[i], 1);
 		/* Everything the pipeline sends is unicast (fabric/pipeline.h). */
 		tx_enqueue(w, out, m, -1);
 	}

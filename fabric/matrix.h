@@ -74,11 +74,11 @@ static inline uint32_t fab_matrix_hash(uint16_t vlan, uint32_t src, uint32_t dst
 	return (uint32_t)(((k ^ (k >> 29)) * 0x9e3779b97f4a7c15ULL) >> 32);
 }
 
-/* The slot of a pair, a new one if there is room, else NULL. */
-static inline struct fab_mx_ent *fab_matrix_slot(struct fab_matrix *mx, uint16_t vlan, uint32_t src,
-						 uint32_t dst)
+/* The slot of a pair whose hash is h, a new one if there is room, else NULL. */
+static inline struct fab_mx_ent *fab_matrix_slot_h(struct fab_matrix *mx, uint32_t h, uint16_t vlan,
+						   uint32_t src, uint32_t dst)
 {
-	for (uint32_t i = fab_matrix_hash(vlan, src, dst) & mx->mask;; i = (i + 1) & mx->mask) {
+	for (uint32_t i = h & mx->mask;; i = (i + 1) & mx->mask) {
 		struct fab_mx_ent *e = &mx->ent[i];
 
 		if (__builtin_expect(e->used, 1)) {
@@ -97,15 +97,20 @@ static inline struct fab_mx_ent *fab_matrix_slot(struct fab_matrix *mx, uint16_t
 	}
 }
 
-/*
- * Counts one forwarded frame of len bytes. Per frame: no lock, no atomic
- * read-modify-write, no allocation; only the worker that owns mx writes it.
- */
-static inline void fab_matrix_add(struct fab_matrix *mx, uint16_t vlan, uint32_t src, uint32_t dst,
-				  unsigned afi, uint32_t len)
+static inline struct fab_mx_ent *fab_matrix_slot(struct fab_matrix *mx, uint16_t vlan, uint32_t src,
+						 uint32_t dst)
 {
-	struct fab_mx_ent *e = fab_matrix_slot(mx, vlan, src, dst);
+	return fab_matrix_slot_h(mx, fab_matrix_hash(vlan, src, dst), vlan, src, dst);
+}
 
+/*
+ * Adds a frame of len bytes to slot e, or to the lost counters when e is
+ * NULL. Per frame: no lock, no atomic read-modify-write, no allocation;
+ * only the worker that owns mx writes it.
+ */
+static inline void fab_matrix_put(struct fab_matrix *mx, struct fab_mx_ent *e, unsigned afi,
+				  uint32_t len)
+{
 	if (__builtin_expect(e == NULL, 0)) {
 		mx->lost_frames++;
 		mx->lost_bytes += len;
@@ -113,6 +118,13 @@ static inline void fab_matrix_add(struct fab_matrix *mx, uint16_t vlan, uint32_t
 	}
 	e->frames[afi]++;
 	e->bytes[afi] += len;
+}
+
+/* Counts one forwarded frame of len bytes. */
+static inline void fab_matrix_add(struct fab_matrix *mx, uint16_t vlan, uint32_t src, uint32_t dst,
+				  unsigned afi, uint32_t len)
+{
+	fab_matrix_put(mx, fab_matrix_slot(mx, vlan, src, dst), afi, len);
 }
 
 /*
