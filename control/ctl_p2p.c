@@ -12,10 +12,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ctl_int.h"
 #include "ctl_metrics.h"
+#include "ctl_persist.h"
 #include "fabric/matrix.h"
 
 #define P2P_FILE     "p2p.jsonl"
@@ -443,30 +445,28 @@ static int keep_exported(struct ctl_p2p *x)
 	return 0;
 }
 
-/* Writes the file beside and renames it over: a reader sees one whole interval. */
+/* Writes the file beside and renames it over (ctl_write_atomic): a reader
+ * sees one whole interval. */
 static int export_file(struct ctl *c, uint64_t interval_s)
 {
-	char path[FAB_PATH_MAX + 16], tmp[FAB_PATH_MAX + 24];
+	char path[FAB_PATH_MAX + 16], *body = NULL;
+	size_t len = 0;
 	FILE *f;
 	int rc;
 
 	file_path(c->running, path, sizeof(path));
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "w");
+	if (c->running->mgmt.p2p_file[0] == '\0')
+		(void)mkdir(c->running->mgmt.state_dir, 0750);
+	f = open_memstream(&body, &len);
 	if (f == NULL)
 		return -errno;
 	rc = write_records(c, f, interval_s);
-	if (fflush(f) != 0 || fsync(fileno(f)) != 0)
-		rc = rc ? rc : -errno;
-	if (fclose(f) != 0)
-		rc = rc ? rc : -errno;
-	if (rc == 0 && rename(tmp, path) != 0)
-		rc = -errno;
-	if (rc != 0) {
-		unlink(tmp);
-		return rc;
-	}
-	return keep_exported(c->p2p);
+	if (fclose(f) != 0 && rc == 0)
+		rc = -EIO;
+	if (rc == 0)
+		rc = ctl_write_atomic(path, body, len);
+	free(body);
+	return rc != 0 ? rc : keep_exported(c->p2p);
 }
 
 void ctl_p2p_tick(struct ctl *c, uint64_t now)

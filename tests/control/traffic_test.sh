@@ -111,7 +111,7 @@ wait_for 30 "no $tmp/state/p2p.jsonl" test -s "$tmp/state/p2p.jsonl"
 jq -e '.src_asn == 64501 and .dst_asn == 64502 and .total.ipv4.bytes == 4000 and
 	.total.ipv6.frames == 24 and .lan == "peering"' "$tmp/state/p2p.jsonl" >/dev/null ||
 	fail "record: $(cat "$tmp/state/p2p.jsonl")"
-[[ ! -e $tmp/state/p2p.jsonl.tmp ]] || fail "the temporary file was left"
+[[ ! -e $tmp/state/p2p.jsonl.new ]] || fail "the temporary file was left"
 # The next interval has no new traffic: its delta is zero and it continues the last.
 wait_for 30 "no second interval" jq -e '.discontinuity == false' "$tmp/state/p2p.jsonl"
 jq -e '.delta.ipv4.frames == 0 and .total.ipv4.frames == 40' "$tmp/state/p2p.jsonl" >/dev/null ||
