@@ -21,6 +21,7 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_mempool.h>
+#include <rte_meter.h>
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
@@ -45,6 +46,13 @@ struct dp_rxq {
 	uint16_t eth_port;
 	uint16_t queue;
 	uint16_t fab_port; /* index in the model and the tables */
+};
+
+/* A sub-rate port's ingress policer, one per port per worker (dp_worker.c). */
+struct dp_police {
+	struct rte_meter_srtcm meter;
+	struct rte_meter_srtcm_profile profile;
+	bool on;
 };
 
 /*
@@ -95,6 +103,9 @@ struct dp_worker {
 	/* The frames this worker forwards between members (dp_matrix.c). */
 	struct fab_matrix mx;
 	bool mx_on;
+	/* Sub-rate ports' policers, per port, set again from each new table set. */
+	struct dp_police *police;
+	const struct fab_tables *police_tables;
 	/* Per rxq: bursts that came back short, so the queue was empty then
 	 * (dp_missed.c), and what the main lcore saw of it at its last poll. */
 	uint64_t rx_empty[DP_RXQ_MAX] __rte_cache_aligned;

@@ -182,6 +182,77 @@ static inline void punt(struct dp_worker *w, struct rte_mbuf *m, uint16_t in_por
 }
 
 /*
+ * Sub-rate ports (ports rate-limit): each worker polices what it receives of
+ * a port with its own srTCM meter at the port's rate divided by the number
+ * of workers that poll the port, so no two cores share a meter or a lock.
+ * Set again from each new table set.
+ */
+static void police_set(struct dp_worker *w, const struct fab_tables *t)
+{
+	struct dp *dp = w->dp;
+
+	for (uint16_t p = 0; p < dp->nports; p++) {
+		struct dp_police *pl = &w->police[p];
+		struct rte_meter_srtcm_params prm = {0};
+		uint32_t burst;
+		uint64_t bps = fab_tables_port_rate(t, p, &burst);
+		unsigned int pollers = 0;
+
+		pl->on = false;
+		for (uint16_t k = 0; bps != 0 && k < dp->nworkers; k++) {
+			bool polls = false;
+
+			for (uint16_t q = 0; q < dp->workers[k].nrxq; q++)
+				polls |= dp->workers[k].rxq[q].fab_port == p;
+			pollers += polls;
+		}
+		if (bps == 0 || pollers == 0)
+			continue;
+		prm.cir = bps / 8 / pollers;
+		prm.cbs = RTE_MAX(burst / pollers, (uint32_t)(FAB_MTU_MAX + FAB_RATE_L2_MAX));
+		if (rte_meter_srtcm_profile_config(&pl->profile, &prm) == 0 &&
+		    rte_meter_srtcm_config(&pl->meter, &pl->profile) == 0)
+			pl->on = true;
+	}
+	w->police_tables = t;
+}
+
+/*
+ * Drops, before the pipeline sees them, the frames over a sub-rate port's
+ * rate, and counts them as the pipeline counts a drop (rx_packets,
+ * rx_octets, their class, rx_discards, rate_limit). Returns how many are
+ * left, moved to the front of pkts.
+ */
+static uint16_t police(struct dp_worker *w, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct dp_police *pl = &w->police[port];
+	struct fab_port_stats *st = &w->stats[port];
+	uint64_t tsc = rte_rdtsc();
+	uint16_t k = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		uint32_t len = rte_pktmbuf_pkt_len(m);
+		const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+
+		if (rte_meter_srtcm_color_blind_check(&pl->meter, &pl->profile, tsc, len) ==
+		    RTE_COLOR_GREEN) {
+			pkts[k++] = m;
+			continue;
+		}
+		st->ctr[FAB_CTR_rx_packets]++;
+		st->ctr[FAB_CTR_rx_octets] += len;
+		if (rte_pktmbuf_data_len(m) >= FAB_ETH_ADDR_LEN)
+			st->ctr[FAB_CTR_rx_unicast + (d[0] & 1) +
+				(fab_rd_mac(d) == FAB_MAC_BROADCAST)]++;
+		st->ctr[FAB_CTR_rx_discards]++;
+		st->drop[FAB_DROP_rate_limit]++;
+		rte_pktmbuf_free(m);
+	}
+	return k;
+}
+
+/*
  * The pipeline's view of a received frame. No RX scatter is enabled and
  * buffers fit the largest MTU, so every frame is one segment. Its first
  * bytes are fetched while the loop goes on: the pipeline reads them all.
@@ -204,8 +275,19 @@ static inline void handle_burst(struct dp_worker *w, const struct dp_rxq *rxq,
 	struct dp_sflow_worker *sf = w->sflow;
 	struct fab_matrix *mx = w->mx_on ? &w->mx : NULL;
 	struct fab_mx_pend pend[DP_BURST];
-	uint32_t skip = sf->skip[rxq->fab_port];
+	uint32_t skip;
+	/* Loaded after the burst arrived: a reload published while this worker
+	 * waited for frames applies to them. */
+	const struct fab_tables *t = __atomic_load_n(&dp->tables, __ATOMIC_ACQUIRE);
 
+	if (unlikely(t != w->police_tables))
+		police_set(w, t);
+	if (unlikely(w->police[rxq->fab_port].on)) {
+		n = police(w, rxq->fab_port, pkts, n);
+		if (n == 0)
+			return;
+	}
+	skip = sf->skip[rxq->fab_port];
 	/* sFlow: most bursts hold no sample, and are counted down in one step. */
 	if (likely(skip > n)) {
 		for (uint16_t i = 0; i < n; i++)
@@ -223,9 +305,7 @@ static inline void handle_burst(struct dp_worker *w, const struct dp_rxq *rxq,
 	}
 	sf->skip[rxq->fab_port] = skip;
 
-	/* Loaded after the burst arrived: a reload published while this worker
-	 * waited for frames applies to them. */
-	ctx.t = __atomic_load_n(&dp->tables, __ATOMIC_ACQUIRE);
+	ctx.t = t;
 	ctx.oper = dp->oper;
 	ctx.stats = w->stats;
 	ctx.now = dp_now_ns(dp);
@@ -344,8 +424,10 @@ static int worker_alloc(struct dp *dp, struct dp_worker *w)
 					  RTE_CACHE_LINE_SIZE, socket);
 	w->storm = rte_zmalloc_socket("dp_storm", sizeof(*w->storm) * FAB_STORM__COUNT * dp->nports,
 				      RTE_CACHE_LINE_SIZE, socket);
+	w->police = rte_zmalloc_socket("dp_police", sizeof(*w->police) * dp->nports,
+				       RTE_CACHE_LINE_SIZE, socket);
 	if (w->stats == NULL || w->txdirty == NULL || w->txb == NULL || w->punt_port == NULL ||
-	    w->storm == NULL)
+	    w->storm == NULL || w->police == NULL)
 		return -ENOMEM;
 	snprintf(name, sizeof(name), "dp_punt_%u", w->index);
 	w->punt = rte_ring_create(name, DP_PUNT_RING, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
@@ -413,6 +495,7 @@ void dp_workers_free(struct dp *dp)
 		rte_free(w->txdirty);
 		rte_free(w->punt_port);
 		rte_free(w->storm);
+		rte_free(w->police);
 		memset(w, 0, sizeof(*w));
 	}
 }

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <rte_pdump.h>
 #include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
@@ -572,11 +573,17 @@ int main(int argc, char **argv)
 	}
 	if (dp_telemetry_init(&dp) < 0)
 		dp_log("telemetry commands not registered; counters are still in --stats-json");
+	/* Live capture with DPDK's own dpdk-dumpcap and dpdk-pdump, as secondary
+	 * processes: they install their RX/TX callbacks on the ports they
+	 * capture, so a port nobody captures runs as before. */
+	if (rte_pdump_init() < 0)
+		dp_log("live capture unavailable: rte_pdump_init: %s", rte_strerror(rte_errno));
 	dp_ctl_init(&dp);
 
 	rc = run(&dp, &o);
 
 	dp_ctl_fini(&dp);
+	rte_pdump_uninit();
 	dp_telemetry_fini();
 	dp_ports_stop(&dp);
 	dp_free(&dp);

@@ -74,6 +74,8 @@ enum fab_mac_class {
 
 /* The group bit: the first bit on the wire, the low bit of the first byte. */
 #define FAB_MAC_GROUP 0x010000000000ULL
+/* The same bit in the frame's first byte, for a test before the address is read. */
+#define FAB_MAC_GROUP_BYTE0 (FAB_MAC_GROUP >> 40)
 
 static inline unsigned fab_mac_class(fab_mac_t dst)
 {

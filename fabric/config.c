@@ -973,12 +973,76 @@ static void load_management(struct loader *l, yaml_node_t *n)
 	}
 }
 
+static void check_ip(struct loader *l, yaml_node_t *e, const struct fab_ip6 *a, const char *text);
+
+/*
+ * A LAN's blackhole: a MAC nobody else uses and at least one next-hop
+ * address inside the LAN's prefix, which no member may then be given (the
+ * address table of check_ip holds it from here on).
+ */
+static void load_blackhole(struct loader *l, struct fab_lan *lan, yaml_node_t *n)
+{
+	enum { MAC, V4, V6, N };
+	static const struct key keys[N] = {
+	    [MAC] = {"mac", true}, [V4] = {"ipv4", false}, [V6] = {"ipv6", false}};
+	struct fab_blackhole bh = {0};
+	yaml_node_t *v[N];
+	char buf[64];
+	bool ok = true;
+
+	if (!map_fields(l, n, "'blackhole'", "blackhole", keys, N, v))
+		return;
+	if (v[MAC] == NULL || !get_mac(l, v[MAC], "blackhole MAC", &bh.mac))
+		ok = false;
+	else if (bh.mac == l->m->policy.sponge.mac)
+		ok = false, err(l, v[MAC], "blackhole MAC is the sponge's MAC (policy sponge mac)");
+	if (v[V4] == NULL && v[V6] == NULL) {
+		err(l, n, "blackhole of LAN '%s' needs an 'ipv4' or 'ipv6' next hop", lan->name);
+		ok = false;
+	}
+	for (int six = 0; six < 2; six++) {
+		yaml_node_t *e = v[six ? V6 : V4];
+		const char *s = e ? scalar(l, e, six ? "blackhole ipv6" : "blackhole ipv4") : NULL;
+		struct fab_ip6 a = {.b = {[10] = 0xff, [11] = 0xff}};
+		uint32_t a4 = 0;
+
+		if (s == NULL)
+			continue;
+		if (six ? fab_ip6_parse(s, &a) != 0 : fab_ip4_parse(s, &a4) != 0 || a4 == 0) {
+			err(l, e, "malformed blackhole IPv%d address '%s'", six ? 6 : 4,
+			    show(s, buf, sizeof(buf)));
+			ok = false;
+			continue;
+		}
+		if (six ? !fab_prefix6_contains(&lan->ipv6, &a)
+			: !fab_prefix4_contains(&lan->ipv4, a4)) {
+			err(l, e, "blackhole address %s is outside LAN '%s''s IPv%d prefix", s,
+			    lan->name, six ? 6 : 4);
+			ok = false;
+			continue;
+		}
+		if (!six)
+			for (int k = 0; k < 4; k++)
+				a.b[12 + k] = (uint8_t)(a4 >> (24 - 8 * k));
+		check_ip(l, e, &a, s);
+		if (six) {
+			bh.has_ipv6 = true;
+			bh.ipv6 = a;
+		} else {
+			bh.ipv4 = a4;
+		}
+	}
+	if (ok)
+		lan->blackhole = bh;
+}
+
 static void load_lans(struct loader *l, yaml_node_t *n)
 {
-	enum { NAME, VLAN, KIND, V4, V6, NP, N };
+	enum { NAME, VLAN, KIND, V4, V6, NP, BH, N };
 	static const struct key keys[N] = {
-	    [NAME] = {"name", true}, [VLAN] = {"vlan", true}, [KIND] = {"kind", false},
-	    [V4] = {"ipv4", false},  [V6] = {"ipv6", false},  [NP] = {"neighbor-policy", false},
+	    [NAME] = {"name", true},     [VLAN] = {"vlan", true}, [KIND] = {"kind", false},
+	    [V4] = {"ipv4", false},      [V6] = {"ipv6", false},  [NP] = {"neighbor-policy", false},
+	    [BH] = {"blackhole", false},
 	};
 	struct fab_model *m = l->m;
 	size_t cnt;
@@ -1031,6 +1095,8 @@ static void load_lans(struct loader *l, yaml_node_t *n)
 			get_prefix6(l, v[V6], &lan->ipv6);
 		if (v[NP])
 			GET_ENUM(l, v[NP], "neighbor-policy", neigh_names, &lan->neigh);
+		if (v[BH])
+			load_blackhole(l, lan, v[BH]);
 		if (named)
 			m->nlans++;
 	}
@@ -1084,15 +1150,52 @@ static void load_port_lans(struct loader *l, struct fab_port *port, yaml_node_t 
 	}
 }
 
+/*
+ * A sub-rate port's policer: rate in bit/s, burst in bytes, by default 10 ms
+ * at the rate and never less than the largest frame, which a smaller burst
+ * would never let through.
+ */
+static void load_rate_limit(struct loader *l, struct fab_port *port, yaml_node_t *n)
+{
+	enum { RATE, BURST, N };
+	static const struct key keys[N] = {[RATE] = {"rate", true}, [BURST] = {"burst", false}};
+	yaml_node_t *v[N];
+	const char *s;
+	char *end, buf[64];
+	unsigned long long bps;
+	uint32_t burst = 0;
+
+	if (!map_fields(l, n, "'rate-limit'", "rate-limit", keys, N, v))
+		return;
+	s = v[RATE] ? scalar(l, v[RATE], "rate-limit rate") : NULL;
+	if (s == NULL)
+		return;
+	/* Bit/s, from 64 kb/s to 400 Gb/s. */
+	errno = 0;
+	bps = strtoull(s, &end, 10);
+	if (s[0] < '0' || s[0] > '9' || *end != '\0' || errno != 0 || bps < 64000 ||
+	    bps > 400000000000ULL) {
+		err(l, v[RATE], "rate-limit rate '%s' must be bit/s from 64000 to 400000000000",
+		    show(s, buf, sizeof(buf)));
+		return;
+	}
+	if (v[BURST] && !get_u32(l, v[BURST], "rate-limit burst (bytes)", false,
+				 FAB_MTU_MAX + FAB_RATE_L2_MAX, 1u << 30, &burst))
+		return;
+	port->rate_bps = bps;
+	port->rate_burst = burst ? burst : fab_rate_burst_default(bps);
+}
+
 static void load_ports(struct loader *l, yaml_node_t *n)
 {
-	enum { NAME, DEV, DESC, KIND, MODE, LANS, ADMIN, MTU, SPEED, VIOL, N };
+	enum { NAME, DEV, DESC, KIND, MODE, LANS, ADMIN, MTU, SPEED, VIOL, RATE, N };
 	static const struct key keys[N] = {
 	    [NAME] = {"name", true},         [DEV] = {"device", true},
 	    [DESC] = {"description", false}, [KIND] = {"kind", false},
 	    [MODE] = {"mode", false},        [LANS] = {"lans", true},
 	    [ADMIN] = {"admin", false},      [MTU] = {"mtu", false},
 	    [SPEED] = {"speed", false},      [VIOL] = {"violation", false},
+	    [RATE] = {"rate-limit", false},
 	};
 	struct fab_model *m = l->m;
 	size_t cnt;
@@ -1162,6 +1265,8 @@ static void load_ports(struct loader *l, yaml_node_t *n)
 			get_u32(l, v[SPEED], "'speed'", false, 0, UINT32_MAX, &port->speed_mbps);
 		if (v[VIOL])
 			GET_ENUM(l, v[VIOL], "violation action", violation_names, &port->violation);
+		if (v[RATE])
+			load_rate_limit(l, port, v[RATE]);
 		if (v[LANS])
 			load_port_lans(l, port, v[LANS]);
 		if (named)
@@ -1199,6 +1304,10 @@ static void check_mac(struct loader *l, yaml_node_t *e, fab_mac_t mac, const str
 	if (mac == pl->sponge_mac)
 		err(l, e, "MAC %s of AS%u is the sponge's MAC (policy sponge mac)", buf,
 		    pl->mb->asn);
+	for (size_t i = 0; i < l->m->nlans; i++)
+		if (mac == l->m->lans[i].blackhole.mac)
+			err(l, e, "MAC %s of AS%u is the blackhole MAC of LAN '%s'", buf,
+			    pl->mb->asn, l->m->lans[i].name);
 	for (size_t i = 0; i < l->nmacs; i++) {
 		const struct seen_mac *o = &l->macs[i];
 		const struct fab_member *om = &l->m->members[o->member];

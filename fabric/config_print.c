@@ -119,6 +119,22 @@ static void print_management(const struct fab_management *g, FILE *out)
 		g->sync.timeout_s, g->sync.max_removal_pct);
 }
 
+static void print_blackhole(const struct fab_blackhole *bh, FILE *out)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	fab_mac_format(bh->mac, a, sizeof(a));
+	fprintf(out, "    blackhole:\n      mac: %s\n", a);
+	if (bh->ipv4 != 0) {
+		fab_ip4_format(bh->ipv4, a, sizeof(a));
+		fprintf(out, "      ipv4: %s\n", a);
+	}
+	if (bh->has_ipv6) {
+		fab_ip6_format(&bh->ipv6, a, sizeof(a));
+		fprintf(out, "      ipv6: %s\n", a);
+	}
+}
+
 static void print_lans(const struct fab_model *m, FILE *out)
 {
 	fputs(m->nlans ? "lans:\n" : "lans: []\n", out);
@@ -142,6 +158,8 @@ static void print_lans(const struct fab_model *m, FILE *out)
 			fprintf(out, "    ipv6: %s/%u\n", a, lan->ipv6.len);
 		}
 		fprintf(out, "    neighbor-policy: %s\n", fab_neigh_policy_name(lan->neigh));
+		if (lan->blackhole.mac != 0)
+			print_blackhole(&lan->blackhole, out);
 	}
 }
 
@@ -166,6 +184,9 @@ static void print_ports(const struct fab_model *m, FILE *out)
 			p->mtu);
 		if (p->speed_mbps != 0)
 			fprintf(out, "    speed: %u\n", p->speed_mbps);
+		if (p->rate_bps != 0)
+			fprintf(out, "    rate-limit: {rate: %llu, burst: %u}\n",
+				(unsigned long long)p->rate_bps, p->rate_burst);
 		fprintf(out, "    violation: %s\n", fab_violation_name(p->violation));
 	}
 }

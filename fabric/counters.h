@@ -125,7 +125,9 @@
 	X(dst_mtu, OTHER, "Frame larger than the destination port's MTU")                          \
 	X(storm, OTHER, "ARP/ND storm control: over the port's rate")                              \
 	X(quarantine, OTHER, "Port is in quarantine: nothing reaches production")                  \
-	X(no_buffer, OTHER, "No buffer to build a reply or a copy")
+	X(no_buffer, OTHER, "No buffer to build a reply or a copy")                                \
+	X(blackhole, OTHER, "Frame to the LAN's blackhole MAC (RFC 7999 blackholing)")             \
+	X(rate_limit, OTHER, "Over the sub-rate port's policed rate (ports rate-limit)")
 
 #define FAB_X_ENUM_CTR(name, help)          FAB_CTR_##name,
 #define FAB_X_ENUM_DROP(name, class, help)  FAB_DROP_##name,

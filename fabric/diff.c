@@ -111,6 +111,13 @@ static void lan_fields(const struct fab_lan *lan, struct fields *f)
 	fab_ip6_format(&p, a, sizeof(a));
 	put(f, "ipv6", lan->ipv6.set ? "%s/%u" : "none", a, lan->ipv6.len);
 	put(f, "neighbor-policy", "%s", fab_neigh_policy_name(lan->neigh));
+	/* Every field always, so that both sides of a diff line up. */
+	fab_mac_format(lan->blackhole.mac, a, sizeof(a));
+	put(f, "blackhole mac", "%s", lan->blackhole.mac ? a : "none");
+	fab_ip4_format(lan->blackhole.ipv4, a, sizeof(a));
+	put(f, "blackhole ipv4", "%s", lan->blackhole.ipv4 ? a : "none");
+	fab_ip6_format(&lan->blackhole.ipv6, a, sizeof(a));
+	put(f, "blackhole ipv6", "%s", lan->blackhole.has_ipv6 ? a : "none");
 }
 
 static void port_fields(const struct fab_model *m, const struct fab_port *p, struct fields *f)
@@ -129,6 +136,8 @@ static void port_fields(const struct fab_model *m, const struct fab_port *p, str
 	put(f, "admin", "%s", p->admin_up ? "up" : "down");
 	put(f, "mtu", "%u", p->mtu);
 	put(f, "speed", "%u", p->speed_mbps);
+	put(f, "rate-limit", p->rate_bps ? "%llu bit/s, burst %u" : "none",
+	    (unsigned long long)p->rate_bps, p->rate_burst);
 	put(f, "violation", "%s", fab_violation_name(p->violation));
 }
 

@@ -753,6 +753,23 @@ int imp_add_port(struct imp *im, struct imap_port *mp, enum fab_port_kind kind,
 	return (int)m->nports++;
 }
 
+/*
+ * Ports the export does not use are imported if the map says which LANs they
+ * carry: a spare port (in the quarantine LAN, say) then exists in the running
+ * configuration, and a member connected to it later changes only its bindings,
+ * which a running dataplane takes without a restart.
+ */
+void imp_spare_ports(struct imp *im)
+{
+	for (size_t i = 0; i < im->map.nports; i++) {
+		struct imap_port *mp = &im->map.ports[i];
+
+		if (!mp->used && mp->nlans != 0)
+			imp_add_port(im, mp, FAB_PORT_EDGE,
+				     mp->nlans > 1 ? FAB_PORT_TRUNK : FAB_PORT_ACCESS, 0, NULL);
+	}
+}
+
 void imp_port_add_lan(struct imp *im, int port, uint16_t lan)
 {
 	struct fab_port *p = &im->m->ports[port];

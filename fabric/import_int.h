@@ -162,6 +162,7 @@ bool imp_excluded(struct imp *im, const char *name);
 int imp_add_port(struct imp *im, struct imap_port *mp, enum fab_port_kind kind,
 		 enum fab_port_mode mode, uint32_t speed_mbps, const char *description);
 /* Adds a LAN to a port unless it carries it already. */
+void imp_spare_ports(struct imp *im);
 void imp_port_add_lan(struct imp *im, int port, uint16_t lan);
 /* The member with this ASN, created with name if new; its index or -1. */
 int imp_member(struct imp *im, uint32_t asn, const char *name);

@@ -657,14 +657,7 @@ void imp_ixf(struct imp *im)
 				 "AS%u (map line %u) is not in the IX-F export; not imported",
 				 mm->asn, mm->line);
 	}
-	/* Ports no connection uses are imported if the map says which LANs they carry. */
-	for (size_t i = 0; i < im->map.nports; i++) {
-		struct imap_port *mp = &im->map.ports[i];
-
-		if (!mp->used && mp->nlans != 0)
-			imp_add_port(im, mp, FAB_PORT_EDGE,
-				     mp->nlans > 1 ? FAB_PORT_TRUNK : FAB_PORT_ACCESS, 0, NULL);
-	}
+	imp_spare_ports(im);
 out:
 	free(as.asn);
 	free(as.line);

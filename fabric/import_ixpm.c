@@ -257,7 +257,7 @@ static void interface(struct imp *im, struct imp_file *f, const struct iface *x,
 	char rec[IMP_REC_MAX];
 	const char *type, *status = NULL, *desc = NULL;
 	bool dot1q = false, shutdown = false, core;
-	uint32_t speed = 0;
+	uint32_t speed = 0, rate = 0;
 	size_t cnt, nents = 0;
 	yaml_node_item_t *it;
 	int port, quarantine = -1;
@@ -277,18 +277,21 @@ static void interface(struct imp *im, struct imp_file *f, const struct iface *x,
 			"not in the import map's ports: map it to a DPDK device, or exclude it");
 		return;
 	}
-	if (mp->kind >= 0 || mp->nlans != 0)
-		imp_err(
-		    im, f, n, rec,
-		    "the map gives port '%s' a kind or LANs; for IXP Manager both come from the "
-		    "export",
-		    mp->name);
+	/* The map's LANs are those of a spare port; the export's VLANs replace them. */
+	if (mp->kind >= 0)
+		imp_err(im, f, n, rec,
+			"the map gives port '%s' a kind; for IXP Manager it comes from the export",
+			mp->name);
 	if ((d = imp_get(f, n, "dot1q")) != NULL)
 		imp_bool(im, f, d, rec, "'dot1q'", &dot1q);
 	if ((d = imp_get(f, n, "shutdown")) != NULL)
 		imp_bool(im, f, d, rec, "'shutdown'", &shutdown);
 	if ((d = imp_get(f, n, "speed")) != NULL)
 		imp_u32(im, f, d, rec, "'speed'", UINT32_MAX, &speed);
+	/* IXP Manager's sub-rate ports: rate_limit in Mb/s, null or 0 for none. */
+	if ((d = imp_get(f, n, "rate_limit")) != NULL && d->type == YAML_SCALAR_NODE &&
+	    strcmp((const char *)d->data.scalar.value, "null") != 0)
+		imp_u32(im, f, d, rec, "'rate_limit'", 400000, &rate);
 	if ((d = imp_get(f, n, "status")) != NULL)
 		status = imp_str(im, f, d, rec, "'status'");
 	if ((d = imp_get(f, n, "description")) != NULL)
@@ -310,12 +313,17 @@ static void interface(struct imp *im, struct imp_file *f, const struct iface *x,
 		return;
 	if (!dot1q && quarantine < 0 && cnt > 1)
 		imp_err(im, f, n, rec, "untagged (dot1q: false) but in %zu VLANs", cnt);
+	mp->nlans = 0;
 	port =
 	    imp_add_port(im, mp, core ? FAB_PORT_CORE : FAB_PORT_EDGE,
 			 dot1q && quarantine < 0 ? FAB_PORT_TRUNK : FAB_PORT_ACCESS, speed, desc);
 	if (port < 0)
 		return;
 	im->m->ports[port].admin_up = !shutdown;
+	if (rate != 0) {
+		im->m->ports[port].rate_bps = (uint64_t)rate * 1000000;
+		im->m->ports[port].rate_burst = fab_rate_burst_default(im->m->ports[port].rate_bps);
+	}
 	for (size_t i = 0; i < nents; i++)
 		imp_port_add_lan(im, port,
 				 quarantine >= 0 ? (uint16_t)quarantine
@@ -437,6 +445,7 @@ void imp_ixpm(struct imp *im)
 			interface(im, &lf, &ifs[i], known);
 		}
 	}
+	imp_spare_ports(im);
 out:
 	free(ifs);
 	imp_file_close(&vf);

@@ -189,7 +189,10 @@ static bool lan_equal(const struct fab_lan *a, const struct fab_lan *b)
 	return strcmp(a->name, b->name) == 0 && a->vlan == b->vlan && a->kind == b->kind &&
 	       a->neigh == b->neigh && a->ipv4.set == b->ipv4.set && a->ipv4.len == b->ipv4.len &&
 	       a->ipv4.addr == b->ipv4.addr && a->ipv6.set == b->ipv6.set &&
-	       a->ipv6.len == b->ipv6.len && memcmp(a->ipv6.addr, b->ipv6.addr, 16) == 0;
+	       a->ipv6.len == b->ipv6.len && memcmp(a->ipv6.addr, b->ipv6.addr, 16) == 0 &&
+	       a->blackhole.mac == b->blackhole.mac && a->blackhole.ipv4 == b->blackhole.ipv4 &&
+	       a->blackhole.has_ipv6 == b->blackhole.has_ipv6 &&
+	       memcmp(&a->blackhole.ipv6, &b->blackhole.ipv6, sizeof(a->blackhole.ipv6)) == 0;
 }
 
 static bool port_equal(const struct fab_port *a, const struct fab_port *b)
@@ -199,6 +202,7 @@ static bool port_equal(const struct fab_port *a, const struct fab_port *b)
 	       a->mode == b->mode && a->nlans == b->nlans &&
 	       (a->nlans == 0 || memcmp(a->lans, b->lans, a->nlans * sizeof(*a->lans)) == 0) &&
 	       a->admin_up == b->admin_up && a->mtu == b->mtu && a->speed_mbps == b->speed_mbps &&
+	       a->rate_bps == b->rate_bps && a->rate_burst == b->rate_burst &&
 	       a->violation == b->violation;
 }
 

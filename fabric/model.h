@@ -84,6 +84,19 @@ struct fab_ip6 {
 	uint8_t b[16];
 };
 
+/*
+ * RFC 7999 blackholing on one LAN: the route servers rewrite the next hop
+ * of a route tagged BLACKHOLE (65535:666) to one of these addresses; the
+ * fabric answers ARP/ND for them with mac and drops every frame sent to
+ * mac, counted per sender. Off while mac is 0.
+ */
+struct fab_blackhole {
+	fab_mac_t mac;
+	uint32_t ipv4; /* host byte order; 0: none */
+	bool has_ipv6;
+	struct fab_ip6 ipv6;
+};
+
 struct fab_lan {
 	char name[FAB_NAME_MAX];
 	uint16_t vlan; /* 802.1Q id on trunk ports, 1..4094 */
@@ -91,6 +104,7 @@ struct fab_lan {
 	struct fab_prefix4 ipv4;
 	struct fab_prefix6 ipv6;
 	enum fab_neigh_policy neigh; /* copied from the policy unless set */
+	struct fab_blackhole blackhole;
 	struct fab_pos pos;
 };
 
@@ -105,6 +119,10 @@ struct fab_port {
 	bool admin_up;
 	uint16_t mtu;        /* largest IP packet, as on a router interface */
 	uint32_t speed_mbps; /* informational; 0 if unknown */
+	/* A sub-rate port: ingress policed to rate_bps (0: not policed) with a
+	 * burst of rate_burst bytes. */
+	uint64_t rate_bps;
+	uint32_t rate_burst;
 	enum fab_violation violation;
 	struct fab_pos pos;
 };
@@ -254,6 +272,19 @@ struct fab_model {
 	struct fab_member *members;
 	size_t nmembers;
 };
+
+/* Ethernet header, one tag and FCS: what a frame has beside its MTU's worth. */
+#define FAB_RATE_L2_MAX 26
+
+/* A policer's burst in bytes when none is given: 10 ms at the rate, at least a jumbo frame. */
+static inline uint32_t fab_rate_burst_default(uint64_t rate_bps)
+{
+	uint64_t b = rate_bps / 8 / 100;
+
+	return b < FAB_MTU_MAX + FAB_RATE_L2_MAX ? FAB_MTU_MAX + FAB_RATE_L2_MAX
+	       : b > (1u << 30)                  ? 1u << 30
+						 : (uint32_t)b;
+}
 
 /* Returns an empty model with every policy default set; NULL and errno. */
 struct fab_model *fab_model_create(void);

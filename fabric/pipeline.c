@@ -34,10 +34,11 @@
  *   5. the protocol's own rules (ipv4_rule, ipv6_rule; arp() and nd() for
  *      ARP and ND), each once the headers it reads are known to be whole
  *      (truncated, arp_malformed), ending for ARP requests and neighbour
- *      solicitations with the neighbour policy (neigh_request());
+ *      solicitations with the LAN's blackhole answer, the sponge's, or the
+ *      neighbour policy (neigh_request());
  *   6. for a frame forwarded by its destination MAC (forward_rule):
- *      broadcast or multicast, unknown_unicast or sponge_mac, hairpin,
- *      dst_port_down;
+ *      broadcast or multicast, unknown_unicast (blackhole for the LAN's
+ *      blackhole MAC, forward()) or sponge_mac, hairpin, dst_port_down;
  *   7. on the way out (egress_rule): dst_mtu, no_buffer;
  *   8. storm, then quarantine (admit_rule), on frames all the others let
  *      through.
@@ -304,6 +305,10 @@ static int forward(const struct burst *b, const struct fab_frame *f, const struc
 
 	if (r == FAB_DROP_sponge_mac)
 		return drop_punt(v, r);
+	/* RFC 7999: the LAN's blackhole MAC is never a provisioned one (the
+	 * loader checks), so the fast path leaves frames to it; 0 means none. */
+	if (r == FAB_DROP_unknown_unicast && m->dst == b->t->lans[m->lan].bh_mac && m->dst != 0)
+		return drop(v, FAB_DROP_blackhole);
 	if (r != PASS)
 		return drop(v, r);
 	v->src = (uint16_t)b->binding;
@@ -434,6 +439,7 @@ static int arp(struct burst *b, const struct fab_frame *f, const struct meta *m,
 	       struct fab_verdict *v, struct plan *p)
 {
 	const uint8_t *a = f->data + m->l2len;
+	const struct fab_t_lan *bh = &b->t->lans[m->lan];
 	uint32_t spa, tpa, owner;
 	uint16_t op;
 	bool probe;
@@ -463,7 +469,9 @@ static int arp(struct burst *b, const struct fab_frame *f, const struct meta *m,
 		return OUT_L2;
 	if ((m->dst & FAB_MAC_GROUP) && m->dst != FAB_MAC_BROADCAST)
 		return drop(v, FAB_DROP_multicast);
-	if (!probe && b->t->nsponged != 0 && sponged4(b->t, a + FAB_ARP_OFF_TPA)) {
+	if (!probe && bh->bh_mac != 0 && tpa == bh->bh_ip4) {
+		out = answer(b, f, m, v, p, bh->bh_mac, f->len);
+	} else if (!probe && b->t->nsponged != 0 && sponged4(b->t, a + FAB_ARP_OFF_TPA)) {
 		out = answer(b, f, m, v, p, b->t->sponge_mac, f->len);
 	} else {
 		owner = ip4_binding(b->t, m->lan, tpa);
@@ -578,6 +586,7 @@ static int nd(struct burst *b, const struct fab_frame *f, const struct meta *m,
 	const uint8_t *ip = f->data + m->l2len, *icmp = ip + icmp_off,
 		      *target = icmp + FAB_ND_OFF_TARGET;
 	const uint8_t *src = ip + FAB_IPV6_OFF_SRC, *dst = ip + FAB_IPV6_OFF_DST;
+	const struct fab_t_lan *bh = &b->t->lans[m->lan];
 	uint32_t len = end - icmp_off, owner;
 	fab_mac_t sll, tll;
 	bool dad;
@@ -614,7 +623,9 @@ static int nd(struct burst *b, const struct fab_frame *f, const struct meta *m,
 		   memcmp(dst + sizeof(ip6_snm_prefix), target + sizeof(ip6_snm_prefix),
 			  FAB_IPV6_ADDR_LEN - sizeof(ip6_snm_prefix)) != 0))
 		return drop(v, FAB_DROP_nd_malformed);
-	if (!dad && b->t->nsponged != 0 && fab_t_sponged(b->t, target)) {
+	if (!dad && bh->bh_has6 && memcmp(target, bh->bh_ip6, sizeof(bh->bh_ip6)) == 0) {
+		out = nd_answer(b, f, m, v, p, bh->bh_mac, icmp_off);
+	} else if (!dad && b->t->nsponged != 0 && fab_t_sponged(b->t, target)) {
 		out = nd_answer(b, f, m, v, p, b->t->sponge_mac, icmp_off);
 	} else {
 		out = neigh_request(b, f, m, v, p, owner, dad, &nd_reasons);
@@ -968,9 +979,11 @@ static __attribute__((noinline)) uint64_t
 fast_pass(const struct burst *bp, const struct fab_t_port *p, const struct fab_frame *frames,
 	  struct fab_verdict *verdicts, uint16_t n, uint64_t *octets)
 {
-	struct burst b = *bp; /* a copy the verdicts' stores cannot alias */
+	struct burst b = *bp;              /* a copy the verdicts' stores cannot alias */
+	const struct fab_t_port port = *p; /* the same, for the port's fields */
 	const struct fab_tables *t = b.t;
 	const uint8_t *etypes = t->etype;
+	/* The MAC-table keys, LAN included: the second loop holds one register less. */
 	uint64_t src_key[FAB_BURST_MAX], dst_key[FAB_BURST_MAX];
 	uint16_t cand_len[FAB_BURST_MAX];
 	uint64_t left = 0, sum = 0, todo;
@@ -984,16 +997,19 @@ fast_pass(const struct burst *bp, const struct fab_t_port *p, const struct fab_f
 
 		if (unlikely(len < FAB_ETH_MIN_LEN))
 			goto leave;
-		m.dst = fab_rd_mac_wide(d);
 		/* Nothing to a group is forwarded unedited: ARP and ND are steered or answered. */
-		if (unlikely(m.dst & FAB_MAC_GROUP))
+		if (unlikely(d[0] & FAB_MAC_GROUP_BYTE0))
 			goto leave;
+		m.dst = fab_rd_mac_wide(d);
 		m.dst &= ~FAB_MAC_GROUP; /* no change: says so to the compiler, for the rules */
-		/* The outer EtherType: a tag is not PASS, and vlan_rule then knows it. */
+		/* The outer EtherType: a tag's class (QINQ) is a drop, so not PASS. The
+		 * drop bit tested again, which l3_rule's PASS already rules out, says so
+		 * to the compiler: vlan_rule's tag tests then fold away. */
 		if (unlikely(l3_rule(etypes, fab_rd16(d + FAB_ETH_OFF_TYPE), d + FAB_ETH_HLEN,
-				     len - FAB_ETH_HLEN, m.dst, false, &ec, &at) != PASS))
+				     len - FAB_ETH_HLEN, m.dst, false, &ec, &at) != PASS ||
+			     (ec & FAB_EC_DROP)))
 			goto leave;
-		if (unlikely(vlan_rule(etypes, p, FAB_PORT_ACCESS, d, len, &m) != PASS))
+		if (unlikely(vlan_rule(etypes, &port, FAB_PORT_ACCESS, d, len, &m) != PASS))
 			goto leave;
 		if (unlikely(group_rule(m.dst) != PASS))
 			goto leave;
@@ -1001,8 +1017,8 @@ fast_pass(const struct burst *bp, const struct fab_t_port *p, const struct fab_f
 		 * token, as that needs a group destination. */
 		if (unlikely(admit_rule(&b, m.dst, ec, false) != PASS))
 			goto leave;
-		dst_key[i] = m.dst;
-		src_key[i] = fab_rd_mac_wide(d + FAB_ETH_ADDR_LEN);
+		dst_key[i] = fab_t_mac_key(port.access_lan, m.dst);
+		src_key[i] = fab_t_mac_key(port.access_lan, fab_rd_mac_wide(d + FAB_ETH_ADDR_LEN));
 		cand_len[i] = (uint16_t)len;
 		continue;
 	leave:
@@ -1011,7 +1027,7 @@ fast_pass(const struct burst *bp, const struct fab_t_port *p, const struct fab_f
 
 	const struct fab_t_ent *mac = t->mac;
 	const uint32_t *disp = t->mac_disp;
-	const uint64_t mult = t->mac_mult, lan_key = fab_t_mac_key(p->access_lan, 0);
+	const uint64_t mult = t->mac_mult;
 	const uint32_t mask = t->mac_mask;
 	const unsigned bshift = t->mac_bshift;
 
@@ -1019,7 +1035,7 @@ fast_pass(const struct burst *bp, const struct fab_t_port *p, const struct fab_f
 	for (; todo != 0; todo &= todo - 1) {
 		unsigned i = (unsigned)__builtin_ctzll(todo);
 		uint32_t len = cand_len[i];
-		uint64_t key = src_key[i] | lan_key;
+		uint64_t key = src_key[i];
 		const struct fab_t_ent *e;
 		fab_mac_t dst;
 		uint32_t src;
@@ -1031,8 +1047,8 @@ fast_pass(const struct burst *bp, const struct fab_t_port *p, const struct fab_f
 			goto miss;
 		src = e->binding;
 		/* The first loop left every group destination. */
-		dst = dst_key[i] & ~FAB_MAC_GROUP;
-		key = dst | lan_key;
+		key = dst_key[i];
+		dst = fab_t_mac_of_key(key) & ~FAB_MAC_GROUP;
 		e = &mac[fab_t_mac_slot_by(mult, disp, bshift, mask, key)];
 		if (unlikely(forward_rule(&b, dst, key, e) != PASS))
 			goto miss;

@@ -244,6 +244,8 @@ static void build_ports(struct fab_tables *t, const struct fab_model *m)
 			   t->lans[tp->access_lan].kind != FAB_LAN_QUARANTINE;
 		tp->storm[FAB_STORM_ARP] = m->policy.storm_arp;
 		tp->storm[FAB_STORM_ND] = m->policy.storm_nd;
+		tp->rate_bps = p->rate_bps;
+		tp->rate_burst = p->rate_burst;
 		tp->vlan2lan = NULL;
 		if (p->mode != FAB_PORT_TRUNK)
 			continue;
@@ -515,10 +517,17 @@ struct fab_tables *fab_tables_build(const struct fab_model *m, uint64_t generati
 	memset(t->mac, 0xff, ((size_t)t->mac_mask + 1) * sizeof(*t->mac));
 	memset(t->ip4, 0xff, ((size_t)t->ip4_mask + 1) * sizeof(*t->ip4));
 	memset(t->ip6, 0xff, ((size_t)t->ip6_mask + 1) * sizeof(*t->ip6));
-	for (size_t i = 0; i < m->nlans; i++)
+	for (size_t i = 0; i < m->nlans; i++) {
+		const struct fab_blackhole *bh = &m->lans[i].blackhole;
+
 		t->lans[i] = (struct fab_t_lan){.vlan = m->lans[i].vlan,
 						.neigh = (uint8_t)m->lans[i].neigh,
-						.kind = (uint8_t)m->lans[i].kind};
+						.kind = (uint8_t)m->lans[i].kind,
+						.bh_mac = bh->mac,
+						.bh_ip4 = bh->ipv4,
+						.bh_has6 = bh->has_ipv6 && bh->mac != 0};
+		memcpy(t->lans[i].bh_ip6, bh->ipv6.b, sizeof(t->lans[i].bh_ip6));
+	}
 	build_etype(t, &m->policy);
 	build_ports(t, m);
 	rc = build_members(t, m);

@@ -61,6 +61,12 @@ size_t fab_tables_nsponged(const struct fab_tables *t);
 void fab_tables_punt_rates(const struct fab_tables *t, struct fab_rate *port,
 			   struct fab_rate *total);
 
+/*
+ * A sub-rate port's ingress policer: its rate in bit/s (0: not policed,
+ * also for a port the tables do not know) and burst in bytes.
+ */
+uint64_t fab_tables_port_rate(const struct fab_tables *t, uint16_t port, uint32_t *burst);
+
 /* The LAN a frame with this 802.1Q id (0: untagged) belongs to on port, or -1. */
 int fab_tables_lan_of(const struct fab_tables *t, uint16_t port, uint16_t vlan);
 

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "pipeline.h"
+#include "proto.h"
 #include "tables.h"
 
 #define FAB_T_EMPTY  UINT64_MAX /* no real key has lan bits 0xffff */
@@ -84,12 +85,21 @@ struct fab_t_port {
 	bool fast;
 	/* Storm control, FAB_STORM_ARP and FAB_STORM_ND: the policy's rates. */
 	struct fab_rate storm[2];
+	/* A sub-rate port's ingress policer (fab_tables_port_rate), for the dataplane. */
+	uint64_t rate_bps;
+	uint32_t rate_burst;
 };
 
 struct fab_t_lan {
 	uint16_t vlan;
 	uint8_t neigh; /* enum fab_neigh_policy */
 	uint8_t kind;  /* enum fab_lan_kind */
+	/* RFC 7999 blackholing (struct fab_blackhole): the MAC, 0 when off, is
+	 * in no MAC-table slot, so only the full path meets frames sent to it. */
+	uint32_t bh_ip4; /* 0: none */
+	bool bh_has6;
+	fab_mac_t bh_mac;
+	uint8_t bh_ip6[16];
 };
 
 /*
@@ -135,6 +145,12 @@ struct fab_tables {
 static inline uint64_t fab_t_mac_key(uint16_t lan, fab_mac_t mac)
 {
 	return (uint64_t)lan << 48 | mac;
+}
+
+/* The MAC of a key: its low 48 bits, every bit of the broadcast address. */
+static inline fab_mac_t fab_t_mac_of_key(uint64_t key)
+{
+	return key & FAB_MAC_BROADCAST;
 }
 
 static inline uint64_t fab_t_ip4_key(uint16_t lan, uint32_t addr)

@@ -53,3 +53,13 @@ void fab_tables_punt_rates(const struct fab_tables *t, struct fab_rate *port,
 	*port = t->punt_port;
 	*total = t->punt_total;
 }
+
+uint64_t fab_tables_port_rate(const struct fab_tables *t, uint16_t port, uint32_t *burst)
+{
+	if (port >= t->nports) {
+		*burst = 0;
+		return 0;
+	}
+	*burst = t->ports[port].rate_burst;
+	return t->ports[port].rate_bps;
+}

@@ -26,6 +26,12 @@ LAB_MEMBERS_MAX=15
 LAB_ASN_BASE=64496
 LAB_LAN4=192.0.2.0/24
 LAB_LAN6=2001:db8:100::/64
+# RFC 7999 blackholing: the route server rewrites the next hop of a route
+# tagged BLACKHOLE (65535:666) to these, which peerlan answers for with
+# LAB_BH_MAC and drops all traffic to.
+LAB_BH4=192.0.2.66
+LAB_BH6=2001:db8:100::66
+LAB_BH_MAC=02:70:6c:00:06:66
 # BGP timers are short so that a lost dataplane is noticed, and a restored
 # one recovered, in seconds rather than minutes; they allow for a machine
 # whose one spare core is shared by every router.
@@ -429,6 +435,7 @@ lab_write_config() {
 		echo "    vlan: 100"
 		echo "    ipv4: $LAB_LAN4"
 		echo "    ipv6: $LAB_LAN6"
+		echo "    blackhole: {mac: $LAB_BH_MAC, ipv4: $LAB_BH4, ipv6: \"$LAB_BH6\"}"
 		echo "ports:"
 		for node in "${LAB_NODES[@]}" $(lab_spares); do
 			echo "  - name: $node"
@@ -641,14 +648,18 @@ EOF
 		cat <<EOF
 
 # A route server passes routes on unchanged (next hop, AS path) and keeps
-# no forwarding state; it only ever talks BGP.
+# no forwarding state; it only ever talks BGP. The one exception is RFC
+# 7999 blackholing: a route tagged BLACKHOLE gets the LAN's blackhole next
+# hop, which the fabric answers for and drops everything sent to.
+filter blackhole4 { if (65535, 666) ~ bgp_community then bgp_next_hop = $LAB_BH4; accept; }
+filter blackhole6 { if (65535, 666) ~ bgp_community then bgp_next_hop = $LAB_BH6; accept; }
 template bgp client4 from ixp {
 	rs client;
-	ipv4 { import all; export all; };
+	ipv4 { import filter blackhole4; export all; };
 }
 template bgp client6 from ixp {
 	rs client;
-	ipv6 { import all; export all; };
+	ipv6 { import filter blackhole6; export all; };
 }
 EOF
 		for peer in $(lab_members); do
@@ -674,14 +685,26 @@ template bgp peer4 from ixp {
 template bgp peer6 from ixp {
 	ipv6 { import all; export where source = RTS_STATIC; next hop prefer global; };
 }
+# A route tagged BLACKHOLE (RFC 7999) goes only to the route server, which
+# gives it the blackhole next hop; a bilateral peer would route it to us.
+template bgp bilateral4 from ixp {
+	ipv4 { import all; export where source = RTS_STATIC && !((65535, 666) ~ bgp_community); };
+}
+template bgp bilateral6 from ixp {
+	ipv6 {
+		import all;
+		export where source = RTS_STATIC && !((65535, 666) ~ bgp_community);
+		next hop prefer global;
+	};
+}
 protocol bgp rs_v4 from peer4 { description "route server"; neighbor $(lab_ip4 rs) as $(lab_asn rs); }
 protocol bgp rs_v6 from peer6 { description "route server"; neighbor $(lab_ip6 rs) as $(lab_asn rs); }
 EOF
 	for peer in $(lab_members); do
 		[[ $peer == "$node" ]] && continue
 		cat <<EOF
-protocol bgp ${peer}_v4 from peer4 { neighbor $(lab_ip4 "$peer") as $(lab_asn "$peer"); }
-protocol bgp ${peer}_v6 from peer6 { neighbor $(lab_ip6 "$peer") as $(lab_asn "$peer"); }
+protocol bgp ${peer}_v4 from bilateral4 { neighbor $(lab_ip4 "$peer") as $(lab_asn "$peer"); }
+protocol bgp ${peer}_v6 from bilateral6 { neighbor $(lab_ip6 "$peer") as $(lab_asn "$peer"); }
 EOF
 	done
 }

@@ -53,6 +53,7 @@ B = "02:00:5e:10:00:12"  # member B, port2 (access)
 C = "02:00:5e:10:00:13"  # member C, port3 (trunk, VLAN 100)
 D = "02:00:5e:10:00:14"  # member D, port4 (access, admin down)
 NOBODY = "02:00:5e:10:00:99"
+BH = "02:00:5e:00:06:66"  # the LAN's blackhole MAC (RFC 7999), next hops host 0x66
 BCAST = "ff:ff:ff:ff:ff:ff"
 VLAN = 100
 
@@ -110,13 +111,16 @@ def read_pcap(path):
 
 # ---------------------------------------------------------------- configuration
 
-def config_yaml(ports, members, lans=None):
-    """ports: [(name, device, mode, admin)], members: [(asn, port, [macs], [n])]."""
+def config_yaml(ports, members, lans=None, blackhole=False):
+    """ports: [(name, device, mode, admin)], members: [(asn, port, [macs], [n])];
+    blackhole: the first LAN's blackhole is BH with next hops ip4(0x66), ip6(0x66)."""
     lans = lans or [("peering", VLAN, "192.0.2.0/24", "2001:db8:100::/64")]
     out = ["fabric: {name: test-ix}", "lans:"]
     for name, vlan, v4, v6 in lans:
+        bh = (f", blackhole: {{mac: \"{BH}\", ipv4: {ip4(0x66)}, ipv6: \"{ip6(0x66)}\"}}"
+              if blackhole and name == lans[0][0] else "")
         out.append(f"  - {{name: {name}, vlan: {vlan}, kind: peering, ipv4: {v4}, "
-                   f"ipv6: \"{v6}\"}}")
+                   f"ipv6: \"{v6}\"{bh}}}")
     out.append("ports:")
     for name, device, mode, admin in ports:
         out.append(f"  - {{name: {name}, device: \"{device}\", mode: {mode}, "
@@ -301,7 +305,8 @@ PORTS = ["port1", "port2", "port3", "port4"]
 
 def policy_cases():
     """(name, ingress port, frame, expectation); expectation is
-    ("fwd", port, bytes), ("steer", port, bytes) or ("drop", reason)."""
+    ("fwd", port, bytes), ("steer", port, bytes), ("answer", port, bytes) or
+    ("drop", reason)."""
     cases = []
 
     def fwd(name, port, frame, out_port, out=None):
@@ -312,6 +317,9 @@ def policy_cases():
 
     def steer(name, port, frame, out_port, out):
         cases.append((name, port, frame, ("steer", out_port, out)))
+
+    def answer(name, port, frame, out):
+        cases.append((name, port, frame, ("answer", port, out)))
 
     # Unicast between provisioned MACs, and the ways it must not go.
     fwd("unicast A->B", "port1", udp4(A1, B), "port2")
@@ -442,6 +450,21 @@ def policy_cases():
         pad(Ether(src=A1, dst=B) / IPv6(src=ip6(0x11), dst=ip6(0x12), hlim=255) /
             ICMPv6ND_NA(tgt=ip6(0x11), R=1, S=1, O=1) / ICMPv6NDOptDstLLAddr(lladdr=A1)),
         "port2")
+
+    # RFC 7999 blackholing: the fabric answers for the LAN's next hops with
+    # the blackhole MAC, and drops what is sent there from any port.
+    answer("ARP for the blackhole next hop", "port1", arp_req(A1, 0x11, 0x66),
+           pad(Ether(src=BH, dst=A1) / ARP(op=2, hwsrc=BH, psrc=ip4(0x66), hwdst=A1,
+                                           pdst=ip4(0x11))))
+    answer("NS for the blackhole next hop", "port2", ns(B, 0x12, 0x66),
+           bytes(Ether(src=BH, dst=B) / IPv6(src=ip6(0x66), dst=ip6(0x12), hlim=255) /
+                 ICMPv6ND_NA(tgt=ip6(0x66), R=0, S=1, O=1) /
+                 ICMPv6NDOptDstLLAddr(lladdr=BH)))
+    drop("UDP to the blackhole MAC", "port1", udp4(A1, BH), "blackhole")
+    drop("IPv6 to the blackhole MAC", "port2",
+         pad(Ether(src=B, dst=BH) / IPv6(src=ip6(0x12), dst="2001:db8:5::1") /
+             TCP(sport=40000, dport=443)), "blackhole")
+    drop("tagged UDP to the blackhole MAC", "port3", tagged(udp4(C, BH)), "blackhole")
     return cases
 
 
@@ -461,7 +484,7 @@ def scenario_policy(exe, work):
                (64503, "port3", [C], [0x13]), (64504, "port4", [D], [0x14])]
     cfg = os.path.join(work, "fabric.yaml")
     with open(cfg, "w") as f:
-        f.write(config_yaml(devices, members))
+        f.write(config_yaml(devices, members, blackhole=True))
 
     dp = run_to_idle(exe, work, cfg)
     if dp is None:
@@ -471,7 +494,8 @@ def scenario_policy(exe, work):
     errors = []
     for port in PORTS:
         got = read_pcap(os.path.join(work, f"out-{port}.pcap"))
-        want = [e[2] for _, _, _, e in cases if e[0] in ("fwd", "steer") and e[1] == port]
+        want = [e[2] for _, _, _, e in cases
+                if e[0] in ("fwd", "steer", "answer") and e[1] == port]
         missing = [f for f in want if f not in got]
         extra = list(got)
         for f in want:
@@ -504,7 +528,7 @@ def scenario_policy(exe, work):
             "rx_octets": sum(len(c[2]) for c in mine),
             "forwarded": sum(1 for c in mine if c[3][0] == "fwd"),
             "steered": sum(1 for c in mine if c[3][0] == "steer"),
-            "answered": 0,
+            "answered": sum(1 for c in mine if c[3][0] == "answer"),
             "rx_discards": sum(1 for c in mine if c[3][0] == "drop"),
         }
         for k, v in want_ctr.items():
@@ -579,6 +603,18 @@ class FifoWriter:
         self.f.close()
 
 
+def open_pipe(dp, fifo):
+    """The FifoWriter of dp's input pipe; None (after saying why) if the EAL cannot run here."""
+    try:
+        return FifoWriter(fifo, dp.proc)
+    except Failed:
+        dp.wait(5)
+        if eal_unusable(dp):
+            print("SKIP: " + eal_unusable(dp))
+            return None
+        raise
+
+
 def wait_telemetry(dp, cmd, key, want, timeout=10):
     deadline = time.time() + timeout
     last = None
@@ -611,14 +647,9 @@ def scenario_reload(exe, work):
 
     dp = Dataplane(exe, work, cfg)
     try:
-        try:
-            pipe = FifoWriter(fifo, dp.proc)
-        except Failed:
-            dp.wait(5)
-            if eal_unusable(dp):
-                print("SKIP: " + eal_unusable(dp))
-                return SKIP
-            raise
+        pipe = open_pipe(dp, fifo)
+        if pipe is None:
+            return SKIP
         dp.wait_line(r"forwarding on 2 port")
         status = wait_telemetry(dp, "/peerlan/status", "generation", 1)
         check(status.get("version"), f"/peerlan/status has no version: {status}")
@@ -684,6 +715,151 @@ def scenario_reload(exe, work):
     got = {k: p1["drops"][k] if k in p1["drops"] else p1[k] for k in want}
     check(got == want, f"port1 counters {got}, expected {want}")
     print("reload: new configuration applied, invalid one and port change refused")
+    return 0
+
+
+# ---------------------------------------------------------------- sub-rate port
+
+RATE = 2_000_000  # bit/s of port1's policer
+RATE_FRAME = 500  # bytes per frame
+RATE_SECONDS = 4
+
+
+def scenario_rate_limit(exe, work):
+    """port1 is a 2 Mb/s sub-rate port; A sends to B at twice that for a few
+    seconds, in bursts through a pipe. What reaches port2 is within 5% of the
+    rate over that time, and the rest is counted under rate_limit."""
+    fifo = os.path.join(work, "in-port1.pipe")
+    os.mkfifo(fifo)
+    empty = os.path.join(work, "in-port2.pcap")
+    write_pcap(empty, [])
+    out2 = os.path.join(work, "out-port2.pcap")
+    ports = [("port1", f"net_pcap0,rx_pcap={fifo},tx_pcap={os.path.join(work, 'o1.pcap')}",
+              "access", "up"),
+             ("port2", f"net_pcap1,rx_pcap={empty},tx_pcap={out2}", "access", "up")]
+    cfg = os.path.join(work, "fabric.yaml")
+    text = config_yaml(ports, [(64501, "port1", [A1], [0x11]), (64502, "port2", [B], [0x12])])
+    with open(cfg, "w") as f:
+        f.write(text.replace("mtu: 1500}", f"mtu: 1500, rate-limit: {{rate: {RATE}}}}}", 1))
+    frame = udp4(A1, B, size=RATE_FRAME)
+    bursts_per_s = 2 * RATE / 8 / RATE_FRAME / BURST
+    nbursts = int(bursts_per_s * RATE_SECONDS)
+
+    dp = Dataplane(exe, work, cfg)
+    try:
+        pipe = open_pipe(dp, fifo)
+        if pipe is None:
+            return SKIP
+        dp.wait_line(r"forwarding on 2 port")
+        t0 = time.monotonic()
+        for i in range(nbursts):
+            delay = t0 + i / bursts_per_s - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            t_last = time.monotonic()
+            pipe.send_burst([], frame)
+        wait_telemetry(dp, "/peerlan/port,port1", "rx_packets", nbursts * BURST)
+        p1 = dp.telemetry("/peerlan/port,port1")
+        p2 = dp.telemetry("/peerlan/port,port2")
+        pipe.close()
+    finally:
+        dp.kill()
+    sent = nbursts * BURST
+    fwd, policed = p1["forwarded"], p1["drops"].get("rate_limit", 0)
+    # From the first burst to the last; the meter starts full (its burst).
+    span = t_last - t0
+    burst = max(RATE // 8 // 100, 9216 + 26)
+    offered = 8 * (sent - BURST) * RATE_FRAME / span
+    got = 8 * (fwd * RATE_FRAME - burst) / span
+    print(f"rate-limit: offered {offered / 1e6:.3f} Mb/s over {span:.2f} s, forwarded "
+          f"{fwd} of {sent} frames = {got / 1e6:.3f} Mb/s against {RATE / 1e6:.3f} configured, "
+          f"{policed} under rate_limit")
+    check(offered > 1.8 * RATE, f"offered only {offered:.0f} bit/s, not twice the rate")
+    check(abs(got - RATE) <= 0.05 * RATE, f"forwarded {got:.0f} bit/s, not within 5% of {RATE}")
+    check(fwd + policed == sent == p1["rx_packets"],
+          f"forwarded {fwd} + rate_limit {policed} != received {p1['rx_packets']} (sent {sent})")
+    check(sum(p1["drops"].values()) == policed and p1["rx_discards"] == policed,
+          f"other drops on port1: {p1['drops']}")
+    check(p2["tx_packets"] == fwd, f"port2 sent {p2['tx_packets']}, port1 forwarded {fwd}")
+    return 0
+
+
+# ---------------------------------------------------------------- live capture
+
+def scenario_capture(exe, work):
+    """dpdk-dumpcap, as a secondary process of the running dataplane, captures
+    port1's frames in both directions and nothing of port2's other traffic."""
+    dumpcap = shutil.which("dpdk-dumpcap")
+    if dumpcap is None:
+        print("SKIP: dpdk-dumpcap is not installed (Debian's dpdk package)")
+        return SKIP
+    fifo1, fifo2 = os.path.join(work, "in-port1.pipe"), os.path.join(work, "in-port2.pipe")
+    os.mkfifo(fifo1)
+    os.mkfifo(fifo2)
+    empty = os.path.join(work, "in-port3.pcap")
+    write_pcap(empty, [])
+    ports = [("port1", f"net_pcap0,rx_pcap={fifo1},tx_pcap={os.path.join(work, 'o1.pcap')}",
+              "access", "up"),
+             ("port2", f"net_pcap1,rx_pcap={fifo2},tx_pcap={os.path.join(work, 'o2.pcap')}",
+              "access", "up"),
+             ("port3", f"net_pcap2,rx_pcap={empty},tx_pcap={os.path.join(work, 'o3.pcap')}",
+              "access", "up")]
+    C3 = "02:00:5e:10:00:33"
+    cfg = os.path.join(work, "fabric.yaml")
+    with open(cfg, "w") as f:
+        f.write(config_yaml(ports, [(64501, "port1", [A1], [0x11]), (64502, "port2", [B], [0x12]),
+                                    (64503, "port3", [C3], [0x33])]))
+    a_to_b, b_to_a, b_to_c = udp4(A1, B), udp4(B, A1, sport=41000), udp4(B, C3, sport=42000)
+    out = os.path.join(work, "port1.pcapng")
+
+    dp = Dataplane(exe, work, cfg)
+    cap = None
+    try:
+        p1 = open_pipe(dp, fifo1)
+        if p1 is None:
+            return SKIP
+        p2 = FifoWriter(fifo2, dp.proc)
+        dp.wait_line(r"forwarding on 3 port")
+        cap = subprocess.Popen([dumpcap, f"--file-prefix={dp.prefix}", "-i", "net_pcap0",
+                                "-w", out, "-a", "duration:30", "-c", str(2 * BURST)],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        # dumpcap says "Capturing on" once its callbacks are in place.
+        line, said = "", []
+        deadline = time.time() + 20
+        while "Capturing on" not in line and time.time() < deadline:
+            line = cap.stdout.readline()
+            if line == "" and cap.poll() is not None:
+                break
+            said.append(line.rstrip())
+        if "Capturing on" not in line:
+            cap.wait(5)
+            print("SKIP: dpdk-dumpcap cannot attach to the dataplane here:\n  " +
+                  "\n  ".join(x for x in said if x))
+            return SKIP
+        # First what port1 must not see, so that a capture of it would be
+        # among the 2 * BURST frames dumpcap stops after.
+        p2.send_burst([], b_to_c)
+        wait_telemetry(dp, "/peerlan/port,port3", "tx_packets", BURST)
+        p1.send_burst([], a_to_b)  # port1 receives
+        p2.send_burst([], b_to_a)  # port1 transmits
+        wait_telemetry(dp, "/peerlan/port,port2", "rx_packets", 2 * BURST)
+        rest = cap.communicate(timeout=40)[0]
+        p1.close()
+        p2.close()
+    finally:
+        if cap is not None and cap.poll() is None:
+            cap.kill()
+            cap.wait()
+        dp.kill()
+    check(cap.returncode == 0, f"dpdk-dumpcap exited with {cap.returncode}: {rest}")
+    got = subprocess.run(["tshark", "-r", out, "-T", "fields", "-e", "eth.src", "-e", "eth.dst"],
+                         capture_output=True, text=True, check=True).stdout.split("\n")
+    pairs = [tuple(x.split("\t")) for x in got if x]
+    want = {(A1, B): BURST, (B, A1): BURST}
+    seen = {k: pairs.count(k) for k in set(pairs)}
+    check(seen == want, f"captured {seen}, expected port1's {BURST} in and {BURST} out only")
+    print(f"capture: dpdk-dumpcap took port1's {BURST} received and {BURST} sent frames, "
+          f"none of port2 to port3")
     return 0
 
 
@@ -807,7 +983,8 @@ def scenario_workers(exe, work):
 
 
 SCENARIOS = {"policy": scenario_policy, "reload": scenario_reload,
-             "bad-device": scenario_bad_device, "workers": scenario_workers}
+             "bad-device": scenario_bad_device, "workers": scenario_workers,
+             "rate-limit": scenario_rate_limit, "capture": scenario_capture}
 
 
 def main():

@@ -48,6 +48,7 @@
 #define CTX_STORM            0x10 /* storm control on, at STORM_PPS with a burst of STORM_BURST */
 #define CTX_VARIANTS         0x10 /* the bits below CTX_STORM each select other tables */
 #define STORM_PPS            2
+#define BH_MAC               0x02005e000666ULL
 #define STORM_BURST          3
 
 /*
@@ -105,6 +106,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		if (c & CTX_QUARANTINE_PROXY)
 			m->lans[FX_LAN_PROXY].kind = FAB_LAN_QUARANTINE;
 		m->policy.sponge.enabled = !(c & CTX_SPONGE_OFF);
+		/* RFC 7999 blackholing on the steering LAN, in every variant. */
+		m->lans[FX_LAN_STEER].blackhole =
+		    (struct fab_blackhole){.mac = BH_MAC,
+					   .ipv4 = fx_parse4("192.0.2.66"),
+					   .has_ipv6 = true,
+					   .ipv6 = fx_parse6("2001:db8::66")};
 		m->policy.storm_arp = (struct fab_rate){.pps = STORM_PPS, .burst = STORM_BURST};
 		m->policy.storm_nd = (struct fab_rate){.pps = STORM_PPS, .burst = STORM_BURST};
 		t = fab_tables_build(m, 1);
@@ -296,14 +303,18 @@ static void check_reply(uint16_t in_port, const uint8_t *oper, const uint8_t *or
 	uint16_t ol2 = 0, l2 = 0;
 	int lan = lan_of(in_port, orig, olen, &ol2);
 	const uint8_t *d = f->data, *a;
-	bool sponge;
+	bool sponge, blackhole;
+	const struct fab_blackhole *bh;
 
 	CHECK(v->port == in_port && lan >= 0 && model->lans[lan].kind != FAB_LAN_QUARANTINE);
+	bh = &model->lans[lan].blackhole;
 	check_egress_shape(in_port, d, f->len, (uint16_t)lan);
 	lan_of(in_port, d, f->len, &l2);
 	CHECK(rd_mac(d) == rd_mac(orig + 6));
 	sponge = model->policy.sponge.enabled && rd_mac(d + 6) == model->policy.sponge.mac;
-	if (!sponge) {
+	/* The LAN's blackhole answers for its own next hops, and only for them. */
+	blackhole = bh->mac != 0 && rd_mac(d + 6) == bh->mac;
+	if (!sponge && !blackhole) {
 		CHECK(model->lans[lan].neigh == FAB_NEIGH_PROXY);
 		CHECK(fab_tables_lookup_mac(tables, (uint16_t)lan, rd_mac(d + 6), &from) == 0);
 		CHECK(from.port != in_port && oper[from.port] == FAB_OPER_UP);
@@ -317,6 +328,10 @@ static void check_reply(uint16_t in_port, const uint8_t *oper, const uint8_t *or
 		CHECK(a[4] == 6 && a[5] == 4 && rd16(a + 6) == FAB_ARP_OP_REPLY);
 		CHECK(rd_mac(a + 8) == rd_mac(d + 6) && rd_mac(a + 18) == rd_mac(orig + 6));
 		memcpy(mapped + 12, a + 14, 4);
+		if (blackhole) {
+			CHECK(bh->ipv4 != 0 && rd32(a + 14) == bh->ipv4);
+			return;
+		}
 		if (sponge) {
 			CHECK(is_sponged(mapped));
 			return;
@@ -335,6 +350,10 @@ static void check_reply(uint16_t in_port, const uint8_t *oper, const uint8_t *or
 		memcpy(target.b, a + FAB_IPV6_HLEN + 8, sizeof(target.b));
 		CHECK(memcmp(target.b, a + 8, 16) == 0);
 		CHECK(rd_mac(a + FAB_IPV6_HLEN + FAB_ND_MSG_LEN + 2) == rd_mac(d + 6));
+		if (blackhole) {
+			CHECK(bh->has_ipv6 && memcmp(target.b, bh->ipv6.b, 16) == 0);
+			return;
+		}
 		if (sponge) {
 			CHECK(is_sponged(target.b));
 			return;
@@ -506,6 +525,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			CHECK(((v->flags & FAB_VF_PUNT) != 0) == punt_reason[v->reason]);
 			/* With the sponge off no MAC is the sponge's, not even 0. */
 			CHECK(v->reason != FAB_DROP_sponge_mac || model->policy.sponge.enabled);
+			/* Only frames to the blackhole MAC of the steering LAN are blackholed. */
+			CHECK(v->reason != FAB_DROP_blackhole ||
+			      (olens[i] >= FAB_ETH_ADDR_LEN && rd_mac(origs[i]) == BH_MAC));
 			break;
 		case FAB_ACT_FORWARD:
 			/* Only a steered request carries a copy, for the sponge if it is on. */

@@ -274,6 +274,13 @@ static void test_full_config_fields(void **state)
 	assert_int_equal(m->lans[0].vlan, 4094);
 	assert_int_equal(m->lans[0].ipv4.len, 25);
 	assert_int_equal(m->lans[0].neigh, FAB_NEIGH_STEER); /* set, overriding policy */
+	assert_int_equal(m->lans[0].blackhole.mac, 0x02005e000666ULL);
+	assert_int_equal(m->lans[0].blackhole.ipv4, 0xc0000242);
+	assert_true(m->lans[0].blackhole.has_ipv6);
+	assert_int_equal(m->lans[1].blackhole.mac, 0);
+	assert_int_equal(m->ports[0].rate_bps, 250000000);
+	assert_int_equal(m->ports[0].rate_burst, 500000);
+	assert_int_equal(m->ports[1].rate_bps, 0);
 	assert_int_equal(m->lans[1].neigh, FAB_NEIGH_PROXY); /* from policy */
 	assert_false(m->lans[1].ipv6.set);
 	assert_false(m->lans[2].ipv4.set);
@@ -690,6 +697,88 @@ static void test_malformed_ip(void **state)
 	expect_base_error(MEMBER_B "            macs: [02:00:5e:10:00:02]\n"
 				   "            ipv6: [\"2001:db8:100::1::2\"]\n",
 			  43, 20, "malformed IPv6 address");
+}
+
+/* A LAN with an RFC 7999 blackhole, and one member whose MAC and address lines 16, 17 end. */
+#define BH_TEXT(bh, mac, ip)                                                                    \
+	"fabric: {name: t}\nlans:\n  - name: a\n    vlan: 1\n    ipv4: 192.0.2.0/24\n"          \
+	"    ipv6: 2001:db8::/64\n    blackhole: " bh "\nports:\n"                              \
+	"  - {name: p1, device: net_null0, lans: [a]}\nmembers:\n  - asn: 64501\n    name: A\n" \
+	"    connections:\n      - port: p1\n        lans:\n          - lan: a\n"               \
+	"            macs: [" mac "]\n            ipv4: [" ip "]\n"
+#define BH_OK "{mac: 02:00:5e:00:06:66, ipv4: 192.0.2.66, ipv6: \"2001:db8::666\"}"
+
+static void test_blackhole(void **state)
+{
+	struct fab_model *m = load_ok(BH_TEXT(BH_OK, "02:00:5e:10:00:01", "192.0.2.1"));
+	struct fab_model *m2;
+	const struct fab_blackhole *bh = &m->lans[0].blackhole;
+	struct fab_ip6 a6;
+	char *text;
+	size_t len;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(bh->mac, 0x02005e000666ULL);
+	assert_int_equal(bh->ipv4, 0xc0000242);
+	assert_true(bh->has_ipv6);
+	assert_int_equal(fab_ip6_parse("2001:db8::666", &a6), 0);
+	assert_memory_equal(&bh->ipv6, &a6, sizeof(a6));
+	/* Printed and read back, it is the same. */
+	f = open_memstream(&text, &len);
+	assert_non_null(f);
+	fab_config_print(m, f);
+	fclose(f);
+	m2 = load_ok(text);
+	assert_true(fab_model_equal(m, m2));
+	m2->lans[0].blackhole.ipv4++;
+	assert_false(fab_model_equal(m, m2));
+	free(text);
+	fab_model_destroy(m2);
+	fab_model_destroy(m);
+	expect_error(BH_TEXT("{mac: 02:00:5e:00:06:66, ipv4: 198.51.100.66}", "02:00:5e:10:00:01",
+			     "192.0.2.1"),
+		     7, 0, "blackhole address 198.51.100.66 is outside LAN 'a'");
+	expect_error(BH_TEXT("{mac: 02:00:5e:00:06:66}", "02:00:5e:10:00:01", "192.0.2.1"), 7, 0,
+		     "needs an 'ipv4' or 'ipv6' next hop");
+	expect_error(BH_TEXT("{ipv4: 192.0.2.66}", "02:00:5e:10:00:01", "192.0.2.1"), 7, 0,
+		     "missing required key 'mac'");
+	expect_error(
+	    BH_TEXT("{mac: 01:00:5e:00:06:66, ipv4: 192.0.2.66}", "02:00:5e:10:00:01", "192.0.2.1"),
+	    7, 0, "is a multicast address");
+	expect_error(BH_TEXT(BH_OK, "02:00:5e:00:06:66", "192.0.2.1"), 17, 0,
+		     "MAC 02:00:5e:00:06:66 of AS64501 is the blackhole MAC of LAN 'a'");
+	expect_error(BH_TEXT(BH_OK, "02:00:5e:10:00:01", "192.0.2.66"), 18, 0,
+		     "address 192.0.2.66 is already assigned at line 7");
+}
+
+/* A sub-rate port: rate in bit/s, burst by default 10 ms of it and at least a jumbo frame. */
+static void test_rate_limit(void **state)
+{
+	struct fab_model *m;
+
+	(void)state;
+	m = load_ok(BH_TEXT(BH_OK, "02:00:5e:10:00:01", "192.0.2.1"));
+	assert_int_equal(m->ports[0].rate_bps, 0);
+	fab_model_destroy(m);
+	m = load_ok("fabric: {name: t}\nlans: [{name: a, vlan: 1}]\nports:\n"
+		    "  - {name: p1, device: net_null0, lans: [a], rate-limit: {rate: 250000000}}\n"
+		    "  - {name: p2, device: net_null1, lans: [a], rate-limit: {rate: 100000}}\n");
+	assert_int_equal(m->ports[0].rate_bps, 250000000);
+	assert_int_equal(m->ports[0].rate_burst, 312500);
+	assert_int_equal(m->ports[1].rate_bps, 100000);
+	assert_int_equal(m->ports[1].rate_burst, 9216 + 26);
+	fab_model_destroy(m);
+	expect_error("fabric: {name: t}\nlans: [{name: a, vlan: 1}]\nports:\n"
+		     "  - {name: p1, device: net_null0, lans: [a], rate-limit: {rate: 250M}}\n",
+		     4, 0, "rate-limit rate '250M' must be bit/s");
+	expect_error("fabric: {name: t}\nlans: [{name: a, vlan: 1}]\nports:\n"
+		     "  - {name: p1, device: net_null0, lans: [a], rate-limit: {rate: 1000}}\n",
+		     4, 0, "must be bit/s from 64000");
+	expect_error("fabric: {name: t}\nlans: [{name: a, vlan: 1}]\nports:\n"
+		     "  - {name: p1, device: net_null0, lans: [a], rate-limit: {rate: 1000000, "
+		     "burst: 1500}}\n",
+		     4, 0, "burst");
 }
 
 static void test_prefix_errors(void **state)
@@ -1153,6 +1242,8 @@ int main(void)
 	    cmocka_unit_test(test_special_macs),
 	    cmocka_unit_test(test_malformed_ip),
 	    cmocka_unit_test(test_prefix_errors),
+	    cmocka_unit_test(test_blackhole),
+	    cmocka_unit_test(test_rate_limit),
 	    cmocka_unit_test(test_asn_errors),
 	    cmocka_unit_test(test_number_errors),
 	    cmocka_unit_test(test_enum_errors),

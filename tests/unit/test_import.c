@@ -231,10 +231,14 @@ static void test_ixpm_sample(void **state)
 	assert_string_equal(p->device, "0000:03:00.0");
 	assert_int_equal(p->mode, FAB_PORT_ACCESS);
 	assert_int_equal(p->speed_mbps, 10000);
+	/* rate_limit in Mb/s: a 250 Mb/s sub-rate port on a 10G one. */
+	assert_int_equal(p->rate_bps, 250000000);
+	assert_int_equal(p->rate_burst, 312500);
 	assert_string_equal(p->description, "Example Transit - single port");
 	p = port(m, "port2");
 	assert_string_equal(p->device, "0000:03:00.1");
 	assert_int_equal(p->mode, FAB_PORT_TRUNK); /* dot1q: true */
+	assert_int_equal(p->rate_bps, 0);          /* rate_limit: null */
 	assert_int_equal(p->mtu, 9000);
 	p = port(m, "port5");
 	assert_int_equal(p->nlans, 1);
@@ -719,6 +723,43 @@ static void test_ixpm_quarantine_without_mac(void **state)
 }
 
 /*
+ * A spare port: the map gives it LANs, the export does not list it yet. It is
+ * imported (so a member put on it later is a change of bindings, which a
+ * running dataplane takes); once the export lists it, the export's VLANs win.
+ */
+static void test_ixpm_spare_port(void **state)
+{
+	struct fab_config_errors e = {0};
+	char *map = variant(IXPM_MAP, "  - name: port6\n    device: \"0000:04:00.1\"\n", NULL,
+			    "  - name: port6\n    device: \"0000:04:00.1\"\n"
+			    "    lans: [quarantine]\n  - name: port9\n"
+			    "    device: \"0000:07:00.0\"\n    lans: [quarantine]\n");
+	struct fab_model *m = ixpm(L2, map, NULL, &e, NULL);
+	const struct fab_port *p;
+
+	(void)state;
+	fab_config_errors_print(&e, stderr);
+	assert_non_null(m);
+	assert_int_equal(e.n, 0);
+	p = port(m, "port9");
+	assert_int_equal(p->kind, FAB_PORT_EDGE);
+	assert_int_equal(p->mode, FAB_PORT_ACCESS);
+	assert_int_equal(p->nlans, 1);
+	assert_int_equal(m->lans[p->lans[0]].kind, FAB_LAN_QUARANTINE);
+	for (size_t i = 0; i < m->nmembers; i++)
+		for (size_t c = 0; c < m->members[i].nconns; c++)
+			assert_string_not_equal(m->ports[m->members[i].conns[c].port].name,
+						"port9");
+	/* port6 is in the export: its VLANs, not the map's. */
+	p = port(m, "port6");
+	assert_int_equal(p->nlans, 1);
+	assert_int_equal(m->lans[p->lans[0]].kind, FAB_LAN_PEERING);
+	assert_loads(m);
+	fab_model_destroy(m);
+	drop(map);
+}
+
+/*
  * What the schema makes optional is optional: the member's name when the
  * map gives one, the connection's state, if_speed (also null). What is
  * missing is reported at its record's line, and a member without a name is
@@ -1086,6 +1127,7 @@ int main(void)
 	    cmocka_unit_test(test_ixf_vlan_id_is_not_the_tag),
 	    cmocka_unit_test(test_ixf_mode_from_distinct_vlans),
 	    cmocka_unit_test(test_ixpm_quarantine_without_mac),
+	    cmocka_unit_test(test_ixpm_spare_port),
 	    cmocka_unit_test(test_ixf_optional_fields),
 	    cmocka_unit_test(test_ixf_member_without_mac),
 	    cmocka_unit_test(test_lag_of_one_link),

@@ -908,6 +908,25 @@ static void sponge_set(struct env *e, const char *const *addrs, size_t n)
 	assert_int_equal(fab_tables_nsponged(e->t), n);
 }
 
+/* A (192.0.2.10) asks who has target, and the fabric answers for it with mac, uncopied. */
+static void expect_arp_reply_to_a(struct env *e, const char *target, fab_mac_t mac)
+{
+	struct fr fr;
+	struct fab_frame *f = who_has(&fr, FX_MAC_A, 0, "192.0.2.10", target);
+	struct fab_verdict v = run1(e, FX_P_A, f);
+	const uint8_t *a = f->data + 14;
+
+	assert_int_equal(v.action, FAB_ACT_REPLY);
+	assert_int_equal(v.port, FX_P_A);
+	assert_int_equal(v.flags, 0);
+	assert_int_equal(fr_rd_mac(f->data), FX_MAC_A);
+	assert_int_equal(fr_rd_mac(f->data + 6), mac);
+	assert_int_equal(fr_rd16(a + 6), FAB_ARP_OP_REPLY);
+	assert_int_equal(fr_rd_mac(a + 8), mac);
+	assert_int_equal(fr_rd32(a + 14), fx_parse4(target));
+	assert_int_equal(fr_rd32(a + 24), fx_parse4("192.0.2.10"));
+}
+
 /* Sponged addresses, known or not, owner up or not, are answered with the sponge MAC. */
 static void test_sponge_answers(void **state)
 {
@@ -916,24 +935,12 @@ static void test_sponge_answers(void **state)
 	struct fab_verdict v;
 	struct fr fr;
 	struct fab_frame *f;
-	const uint8_t *a;
 
 	/* Before: B's address is steered, the unknown one punted. */
 	expect_steer(e, FX_P_A, who_has(&fr, FX_MAC_A, 0, "192.0.2.10", "192.0.2.11"), FX_P_B);
 	sponge_set(e, addrs, 3);
 	for (int i = 0; i < 2; i++) {
-		f = who_has(&fr, FX_MAC_A, 0, "192.0.2.10", addrs[i]);
-		v = run1(e, FX_P_A, f);
-		assert_int_equal(v.action, FAB_ACT_REPLY);
-		assert_int_equal(v.port, FX_P_A);
-		assert_int_equal(v.flags, 0);
-		assert_int_equal(fr_rd_mac(f->data), FX_MAC_A);
-		assert_int_equal(fr_rd_mac(f->data + 6), SPONGE_MAC);
-		a = f->data + 14;
-		assert_int_equal(fr_rd16(a + 6), FAB_ARP_OP_REPLY);
-		assert_int_equal(fr_rd_mac(a + 8), SPONGE_MAC);
-		assert_int_equal(fr_rd32(a + 14), fx_parse4(addrs[i]));
-		assert_int_equal(fr_rd32(a + 24), fx_parse4("192.0.2.10"));
+		expect_arp_reply_to_a(e, addrs[i], SPONGE_MAC);
 	}
 	assert_int_equal(e->stats[FX_P_A].ctr[FAB_CTR_answered], 2);
 	/* A DAD probe is never answered, sponged or not. */
@@ -999,6 +1006,68 @@ static void test_sponged_sender_heard(void **state)
 	v = run1(e, FX_P_A, who_has(&fr, FX_MAC_A, 0, "192.0.2.10", "192.0.2.99"));
 	assert_int_equal(v.action, FAB_ACT_REPLY);
 	assert_int_equal(v.flags, 0);
+}
+
+#define BH_MAC  0x02005e000666ULL
+#define BH_MAC2 0x02005e000667ULL
+
+/*
+ * RFC 7999 blackholing: the fabric answers ARP/ND for a LAN's blackhole
+ * next hop with its MAC, and drops what is sent there, counted per sender.
+ * LAN 100 has an IPv4 next hop, LAN 200 an IPv6 one, each its own MAC.
+ */
+static void test_blackhole(void **state)
+{
+	struct fab_model *m = fx_exchange();
+	struct env *e;
+	struct fab_verdict v;
+	struct fr fr;
+	struct fab_frame *f;
+
+	(void)state;
+	/* Without one, the address is nobody's and the MAC unknown. */
+	e = env_new(fab_model_clone(m));
+	expect_drop(e, FX_P_A, who_has(&fr, FX_MAC_A, 0, "192.0.2.10", "192.0.2.66"),
+		    FAB_DROP_arp_unknown_target);
+	expect_drop(e, FX_P_A, tcp4(&fr, BH_MAC, FX_MAC_A, 0), FAB_DROP_unknown_unicast);
+	fab_tables_destroy(e->t);
+	free(e);
+
+	m->lans[FX_LAN_STEER].blackhole =
+	    (struct fab_blackhole){.mac = BH_MAC, .ipv4 = fx_parse4("192.0.2.66")};
+	m->lans[FX_LAN_PROXY].blackhole = (struct fab_blackhole){
+	    .mac = BH_MAC2, .has_ipv6 = true, .ipv6 = fx_parse6("2001:db8:1::666")};
+	e = env_new(m);
+	expect_arp_reply_to_a(e, "192.0.2.66", BH_MAC);
+	assert_int_equal(e->stats[FX_P_A].ctr[FAB_CTR_answered], 1);
+	/* A probe for it is nobody's to defend, as for any unowned address. */
+	expect_drop(e, FX_P_A, who_has(&fr, FX_MAC_A, 0, "0.0.0.0", "192.0.2.66"),
+		    FAB_DROP_arp_dad);
+	/* IPv6 on LAN 200 (a proxy LAN: the blackhole's answer all the same). */
+	f = fr_ns(&fr, 0, FX_MAC_C2, 200, "2001:db8:1::c", NULL, "2001:db8:1::666", FX_MAC_C2);
+	v = run1(e, FX_P_C, f);
+	assert_int_equal(v.action, FAB_ACT_REPLY);
+	check_na(f, FX_MAC_C2, "2001:db8:1::c", "2001:db8:1::666", BH_MAC2);
+	/* LAN 200 has no IPv4 next hop, so 198.51.100.66 is nobody's. */
+	expect_drop(e, FX_P_C, who_has(&fr, FX_MAC_C2, 200, "198.51.100.12", "198.51.100.66"),
+		    FAB_DROP_arp_unknown_target);
+	/* Traffic to the MAC is dropped and counted per sender, whatever it carries. */
+	expect_drop(e, FX_P_A, tcp4(&fr, BH_MAC, FX_MAC_A, 0), FAB_DROP_blackhole);
+	expect_drop(e, FX_P_B, tcp4(&fr, BH_MAC, FX_MAC_B, 0), FAB_DROP_blackhole);
+	expect_drop(e, FX_P_B,
+		    fr_ip6_frame(&fr, BH_MAC, FX_MAC_B, 0, FAB_IPPROTO_TCP, "2001:db8::b",
+				 "2001:db8:5::1", 20),
+		    FAB_DROP_blackhole);
+	expect_drop(e, FX_P_C, tcp4(&fr, BH_MAC2, FX_MAC_C2, 200), FAB_DROP_blackhole);
+	assert_int_equal(e->stats[FX_P_A].drop[FAB_DROP_blackhole], 1);
+	assert_int_equal(e->stats[FX_P_B].drop[FAB_DROP_blackhole], 2);
+	assert_int_equal(e->stats[FX_P_C].drop[FAB_DROP_blackhole], 1);
+	/* Each LAN's MAC is its own: LAN 100's is unknown on LAN 200. */
+	expect_drop(e, FX_P_C, tcp4(&fr, BH_MAC, FX_MAC_C2, 200), FAB_DROP_unknown_unicast);
+	/* Members' traffic is untouched, and MAC 0 is still nobody's. */
+	expect_fwd(e, FX_P_A, tcp4(&fr, FX_MAC_B, FX_MAC_A, 0), FX_P_B);
+	expect_drop(e, FX_P_A, tcp4(&fr, 0, FX_MAC_A, 0), FAB_DROP_unknown_unicast);
+	teardown((void **)&e);
 }
 
 /* With the sponge off nothing is answered or copied for it; spoofs are still copied. */
@@ -1482,6 +1551,7 @@ int main(void)
 	    T(test_sponge_answers),
 	    T(test_sponged_sender_heard),
 	    cmocka_unit_test(test_sponge_off),
+	    cmocka_unit_test(test_blackhole),
 	    T(test_unicast_drops),
 	    T(test_egress_tags),
 	    cmocka_unit_test(test_storm_drop_leaves_frame),
