@@ -41,7 +41,13 @@ struct ctl_p2p {
 	char why[160];
 	uint64_t next_export_ns;
 	uint64_t restarts; /* dataplane start times seen change */
+	/* The dataplane counts no matrix (started without --matrix): not asked
+	 * again until control connects to it anew (ctl.connects changes). */
+	bool off;
+	uint64_t off_connects;
 };
+
+#define MATRIX_OFF_MSG "the dataplane counts no matrix: start it with --matrix"
 
 static const char *const afi_names[FAB_AFI__COUNT] = {"ipv4", "ipv6", "other"};
 
@@ -140,8 +146,21 @@ int ctl_p2p_read(struct ctl *c)
 
 	if (!ctl_dp_connected(c))
 		return -ENOTCONN;
+	if (x->off && x->off_connects == c->connects)
+		return -ENOTSUP;
+	x->off = false;
 	rc = read_pages(c, &x->next, x->why, sizeof(x->why));
 	x->err = rc;
+	if (rc == -ENOTSUP) {
+		/* Said once per connection; the counts of a dataplane before are gone. */
+		x->off = true;
+		x->off_connects = c->connects;
+		x->cur.valid = false;
+		x->prev.valid = false;
+		snprintf(x->why, sizeof(x->why), MATRIX_OFF_MSG);
+		ctl_log("traffic matrix: %s; not asked for again until the dataplane reconnects",
+			MATRIX_OFF_MSG);
+	}
 	if (rc != 0)
 		return rc;
 	/* A restarted dataplane counts from zero: no rate spans the restart. */
@@ -250,7 +269,9 @@ int ctl_show_traffic(struct ctl *c, const struct ctl_request *r, json_t **out)
 		return ctl_error(out, -ENOENT, "no member %s", r->member);
 	if (ctl_dp_connected(c))
 		(void)ctl_p2p_read(c);
-	if (x->err == -ENOTSUP || (!x->cur.valid && x->err != 0))
+	if (x->off)
+		return ctl_error(out, -ENOTSUP, MATRIX_OFF_MSG);
+	if (!x->cur.valid && x->err != 0)
 		return ctl_error(out, x->err ? x->err : -ENOTCONN, "traffic matrix: %s",
 				 x->why[0] ? x->why : "not read yet");
 	if (!x->cur.valid)
@@ -343,8 +364,14 @@ int ctl_p2p_metrics(struct ctl *c, FILE *out)
 
 	if (ctl_dp_connected(c))
 		(void)ctl_p2p_read(c);
+	if (x->off || x->cur.valid) {
+		ctl_metrics_family(out, "peerlan_p2p_matrix_enabled", "gauge",
+				   "1 if the dataplane counts the member-to-member matrix, 0 if "
+				   "it was started without --matrix (then no other series)");
+		fprintf(out, "peerlan_p2p_matrix_enabled %d\n", x->off ? 0 : 1);
+	}
 	if (!x->cur.valid)
-		return 0; /* no series: Prometheus sees the target up and the matrix absent */
+		return ferror(out) ? -EIO : 0; /* no pair series: the matrix is absent */
 	ctl_metrics_family(out, "peerlan_p2p_dataplane_start_time_seconds", "gauge",
 			   "Start of the dataplane whose counters these are: a new value is a "
 			   "restart, after which every pair counts from zero");

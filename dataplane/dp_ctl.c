@@ -398,10 +398,11 @@ static void serve(struct dp *dp, const struct fab_wire_hdr *h, const uint8_t *p)
 			break;
 		rc = dp_matrix_page(dp, &c->out, h, cursor);
 		if (rc != 0)
-			fab_wire_put_error(&c->out, h, rc,
-					   rc == -ENOTSUP
-					       ? "the traffic matrix is off (--no-matrix)"
-					       : "no such page of the traffic matrix");
+			fab_wire_put_error(
+			    &c->out, h, rc,
+			    rc == -ENOTSUP
+				? "the dataplane counts no matrix: start it with --matrix"
+				: "no such page of the traffic matrix");
 		return;
 	}
 	default:

@@ -46,7 +46,8 @@ struct options {
 	bool check;
 	bool preflight;
 	bool no_xdp_filter;
-	uint32_t matrix_slots; /* 0: --no-matrix */
+	bool matrix;           /* --matrix: count the member-to-member matrix */
+	uint32_t matrix_slots; /* its table's size per worker */
 };
 
 static volatile sig_atomic_t got_stop;
@@ -93,9 +94,12 @@ static void usage(FILE *out)
 	    "                       (its groups too) keeping only the capabilities the ports'\n"
 	    "                       drivers still need; the configuration file must be\n"
 	    "                       readable by USER for SIGHUP reloads\n"
-	    "      --no-matrix      do not count the member-to-member traffic matrix\n"
-	    "      --matrix-slots N  pairs each worker's matrix table has room for, a power\n"
-	    "                       of two (64 bytes each, 7/8 usable; default 262144: 16 MiB)\n"
+	    "      --matrix         count the exact member-to-member traffic matrix (off by\n"
+	    "                       default: it costs forwarding speed, see performance.md)\n"
+	    "      --no-matrix      do not count it (the default)\n"
+	    "      --matrix-slots N  pairs each worker's matrix table has room for with\n"
+	    "                       --matrix, a power of two (64 bytes each, 7/8 usable;\n"
+	    "                       default 262144: 16 MiB)\n"
 	    "  -h, --help           this text\n"
 	    "\n"
 	    "Signals: SIGHUP reloads the configuration (a file that fails validation\n"
@@ -127,6 +131,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		OPT_PREFLIGHT,
 		OPT_NO_XDP,
 		OPT_USER,
+		OPT_MATRIX,
 		OPT_NO_MATRIX,
 		OPT_MATRIX_SLOTS
 	};
@@ -138,6 +143,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	    {"idle-exit", required_argument, NULL, OPT_IDLE_EXIT},
 	    {"no-xdp-filter", no_argument, NULL, OPT_NO_XDP},
 	    {"user", required_argument, NULL, OPT_USER},
+	    {"matrix", no_argument, NULL, OPT_MATRIX},
 	    {"no-matrix", no_argument, NULL, OPT_NO_MATRIX},
 	    {"matrix-slots", required_argument, NULL, OPT_MATRIX_SLOTS},
 	    {"help", no_argument, NULL, 'h'},
@@ -166,8 +172,11 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case OPT_USER:
 			o->user = optarg;
 			break;
+		case OPT_MATRIX:
+			o->matrix = true;
+			break;
 		case OPT_NO_MATRIX:
-			o->matrix_slots = 0;
+			o->matrix = false;
 			break;
 		case OPT_MATRIX_SLOTS: {
 			uint64_t v;
@@ -520,7 +529,7 @@ int main(int argc, char **argv)
 									: EXIT_FAILURE;
 	}
 	dp.xdp_off = o.no_xdp_filter;
-	dp.mx_slots = o.matrix_slots;
+	dp.mx_slots = o.matrix ? o.matrix_slots : 0; /* 0: no matrix */
 	if (dp_alloc(&dp, m, o.config) < 0) {
 		dp_log("out of memory");
 		fab_model_destroy(m);

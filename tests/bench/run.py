@@ -134,8 +134,12 @@ class Program:
             gen.write_config(cfg, case["members"], rx, TX_DEVICE, run_dir)
             self.stats_path = os.path.join(run_dir, "stats.json")
             cmd = [opts.dataplane] + eal + ["--", "-c", cfg, "--stats-json", self.stats_path]
+            # The matrix is off by default, and so in "peerlan" unless
+            # --matrix-cost compares it on (peerlan) with off (peerlan-nomatrix).
             if kind == "peerlan-nomatrix":
                 cmd.append("--no-matrix")
+            elif opts.matrix_cost:
+                cmd.append("--matrix")
         else:
             self.run_dir = None
             mode = kind.split("-", 1)[1]
@@ -759,7 +763,9 @@ def parse_args(argv):
                         "the hugepage figures are the headline; --smoke: off)")
     p.add_argument("--start-timeout", type=float, default=30.0)
     p.add_argument("--matrix-cost", action="store_true",
-                   help="also run peerlan --no-matrix in every round and under callgrind")
+                   help="run peerlan with --matrix, and also peerlan --no-matrix in every "
+                        "round and under callgrind (without this, peerlan runs with its "
+                        "default: no matrix)")
     p.add_argument("--callgrind", default="10a,2000a,10d",
                    help="peerlan cases to run under callgrind, e.g. 10a,2000d ('' for none); "
                         "testpmd io runs once on the first")

@@ -61,7 +61,7 @@ status() { pl --json show status | jq -r "$1"; }
 traffic() { pl --json show traffic "$@"; }
 
 "$dataplane" --no-huge -m 512 --no-pci --file-prefix "$prefix" -l 0,1 \
-	--log-level='*:warning' -- -c "$tmp/peerlan.yaml" >>"$tmp/dp.log" 2>&1 &
+	--log-level='*:warning' -- -c "$tmp/peerlan.yaml" --matrix >>"$tmp/dp.log" 2>&1 &
 dp_pid=$!
 start_control
 wait_synced

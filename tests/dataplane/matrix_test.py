@@ -132,7 +132,7 @@ def run(exe, work):
     runt = udp4(A1, B, size=59)
 
     eal = [a for a in EAL if a not in ("-l", "0,1")] + ["--lcores", "0@0,1@1,2@1"]
-    dp = Dataplane(exe, work, cfg, eal=eal)
+    dp = Dataplane(exe, work, cfg, ["--matrix"], eal=eal)
     try:
         try:
             pipe = FifoWriter(fifo, dp.proc)
