@@ -14,7 +14,7 @@
 #include "cli_parse.h"
 #include "fabric/sponge.h"
 
-#define ROWS_MAX  64
+#define ROWS_MAX  96
 #define WORDS_MAX FAB_WIRE_ARGS_MAX
 
 /* A row's words, split once. */
@@ -65,6 +65,8 @@ static const struct {
     {"ADDRESS", CTL_ARG_ADDR, "IPv4 or IPv6 address", "IPv4 or IPv6 address"},
     {"N", CTL_ARG_NUMBER, "history number", "Number in `show config history` (1: the last)"},
     {"TEXT", CTL_ARG_TEXT, "comment", "A comment, in quotes if it has blanks"},
+    {"MEMBER", CTL_ARG_MEMBER, "member", "A member's AS number (64500, AS64500) or name"},
+    {"COUNT", CTL_ARG_COUNT, "count", "How many lines, 1 to 1000000"},
 };
 
 static int placeholder(const char *w)
@@ -208,6 +210,19 @@ static int take_arg(const char *ph, const char *w, struct ctl_request *req, char
 				 quotable(w, q, sizeof(q)), CTL_HISTORY_MAX);
 			return -EINVAL;
 		}
+		return 0;
+	case CTL_ARG_MEMBER:
+		if (len == 0 || len >= sizeof(req->member))
+			goto bad;
+		if (parse_u32(strncasecmp(w, "as", 2) == 0 ? w + 2 : w, 1, UINT32_MAX, &req->asn) ==
+		    0)
+			return 0;
+		req->asn = 0;
+		snprintf(req->member, sizeof(req->member), "%s", w);
+		return 0;
+	case CTL_ARG_COUNT:
+		if (parse_u32(w, 1, 1000000, &req->top) != 0)
+			goto bad;
 		return 0;
 	case CTL_ARG_TEXT:
 		if (len >= sizeof(req->comment))

@@ -39,6 +39,7 @@ enum ctl_cmd {
 	CTL_SHOW_SPONGE,
 	CTL_SHOW_SYNC,
 	CTL_SHOW_LAG,
+	CTL_SHOW_TRAFFIC,
 	CTL_SHOW_CONFIG,
 	CTL_SHOW_CONFIG_HISTORY,
 	CTL_SHOW_NAMES,
@@ -92,6 +93,8 @@ struct ctl_request {
 	char addr[48];                 /* sponge, unsponge, set neighbor: an IPv4 or IPv6 address */
 	uint32_t number;               /* config rollback N, config diff rollback N */
 	char comment[CTL_COMMENT_MAX]; /* ... comment TEXT: kept in the audit log */
+	char member[FAB_NAME_MAX];     /* show traffic member MEMBER, when not an ASN */
+	uint32_t top;                  /* show traffic ... top COUNT; 0: every pair */
 	/* The command in full words, keywords expanded: what travels to control. */
 	uint16_t argc;
 	char argv[FAB_WIRE_ARGS_MAX][FAB_PATH_MAX];
@@ -109,7 +112,8 @@ struct ctl;
  * One command: one row of ctl_commands[] (ctl_commands.c). words are the
  * keywords and argument placeholders in order: NAME (a port), LAN, ASN
  * FILE, SECONDS, MAC, DURATION, ADDRESS,
- * N (a history number), TEXT (a comment). ASN is a member's AS number. Completion, `?` help, the
+ * N (a history number), TEXT (a comment), MEMBER (an ASN or a member's
+ * name), COUNT (how many lines). ASN is a member's AS number. Completion, `?` help, the
  * read-only rule, dispatch in control, rendering in peerlanctl and the
  * table in docs/cli.md all come from the rows.
  */
@@ -171,6 +175,8 @@ enum ctl_arg {
 	CTL_ARG_ADDR,
 	CTL_ARG_NUMBER,
 	CTL_ARG_TEXT,
+	CTL_ARG_MEMBER,
+	CTL_ARG_COUNT,
 };
 
 /*

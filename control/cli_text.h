@@ -38,6 +38,7 @@ void ctl_render_clear(const struct ctl_request *req, const json_t *r, FILE *out)
 void ctl_render_neighbor_state(const struct ctl_request *req, const json_t *r, FILE *out);
 void ctl_render_port_admin(const struct ctl_request *req, const json_t *r, FILE *out);
 void ctl_render_names(const struct ctl_request *req, const json_t *r, FILE *out);
+void ctl_render_traffic(const struct ctl_request *req, const json_t *r, FILE *out);
 void ctl_render_config_history(const struct ctl_request *req, const json_t *r, FILE *out);
 void ctl_render_sync(const struct ctl_request *req, const json_t *r, FILE *out);
 void ctl_render_lag(const struct ctl_request *req, const json_t *r, FILE *out);

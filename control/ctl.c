@@ -366,7 +366,7 @@ struct ctl *ctl_create(const struct ctl_opts *opts, struct fab_config_errors *er
 		c->samples[i] = calloc(1, sizeof(*c->samples[i]));
 	c->dp = ctl_dp_create(m->mgmt.control_socket, on_punt, c);
 	if (c->fresh == NULL || c->samples[CTL_SAMPLES - 1] == NULL || c->dp == NULL ||
-	    ctl_sponge_init(c) != 0 || ctl_sync_init(c) != 0) {
+	    ctl_sponge_init(c) != 0 || ctl_sync_init(c) != 0 || ctl_p2p_init(c) != 0) {
 		ctl_destroy(c);
 		errno = ENOMEM;
 		return NULL;
@@ -379,6 +379,7 @@ void ctl_destroy(struct ctl *c)
 	if (c == NULL)
 		return;
 	ctl_sync_fini(c);
+	ctl_p2p_fini(c);
 	ctl_persist_flush(c);
 	ctl_cli_close(c);
 	ctl_sponge_fini(c);
@@ -481,8 +482,8 @@ static int call(struct ctl *c, int build_rc, uint32_t id, const uint8_t **p, siz
 	return call_for(c, c->opts.answer_ms, build_rc, id, p, len, err, errlen);
 }
 
-int ctl_call(struct ctl *c, int build_rc, uint32_t id, const uint8_t **p, size_t *len, char *err,
-	     size_t errlen)
+int ctl_dp_fetch(struct ctl *c, int build_rc, uint32_t id, const uint8_t **p, size_t *len,
+		 char *err, size_t errlen)
 {
 	return call(c, build_rc, id, p, len, err, errlen);
 }
@@ -766,6 +767,7 @@ static void poll_reads(struct ctl *c, uint64_t now)
 	check_drift(c);
 	poll_counters(c);
 	ctl_lag_poll(c);
+	ctl_p2p_tick(c, now);
 	c->next_poll_ns = now + (uint64_t)c->opts.poll_ms * 1000000ULL;
 }
 

@@ -131,6 +131,7 @@ struct ctl {
 	struct ctl_metrics *metrics; /* NULL when management.metrics is off */
 	struct ctl_sync *sync;       /* NULL when management.sync is off */
 	struct fab_wire_lags lags;   /* the last LAG_GET read (ctl_lag.c) */
+	struct ctl_p2p *p2p;         /* the traffic matrix's reads (ctl_p2p.c) */
 
 	/* The CLI sockets. */
 	int cli_fd;
@@ -139,9 +140,6 @@ struct ctl {
 	uint64_t cli_ro_refused; /* read-only connections refused: its slots were full */
 };
 
-/* Sends the request built in the dataplane's buffer and waits for its reply (ctl.c). */
-int ctl_call(struct ctl *c, int build_rc, uint32_t id, const uint8_t **p, size_t *len, char *err,
-	     size_t errlen);
 uint64_t ctl_now_ns(void);
 /* Nanoseconds since the epoch, for event times. */
 uint64_t ctl_wall_ns(void);
@@ -157,6 +155,23 @@ int ctl_error(json_t **out, int status, const char *fmt, ...) __attribute__((for
  * with the reason in err.
  */
 int ctl_dp_request(struct ctl *c, int build_rc, uint32_t id, char *err, size_t errlen);
+/* The same, with the reply's payload (valid until the next request). */
+int ctl_dp_fetch(struct ctl *c, int build_rc, uint32_t id, const uint8_t **p, size_t *len,
+		 char *err, size_t errlen);
+
+/*
+ * The traffic matrix (ctl_p2p.c): read from the dataplane at every poll,
+ * kept with the read before it for rates, written to the p2p file every
+ * management.p2p-interval, shown by `show traffic` and /metrics/p2p.
+ */
+int ctl_p2p_init(struct ctl *c);
+void ctl_p2p_fini(struct ctl *c);
+void ctl_p2p_tick(struct ctl *c, uint64_t now);
+/* Reads it now. 0 or a negative errno (-ENOTSUP: the dataplane counts none). */
+int ctl_p2p_read(struct ctl *c);
+int ctl_show_traffic(struct ctl *c, const struct ctl_request *r, json_t **out);
+/* The /metrics/p2p page. 0 or a negative errno. */
+int ctl_p2p_metrics(struct ctl *c, FILE *out);
 
 /* The sponge (ctl_sponge.c). init loads the state file; 0 or a negative errno. */
 int ctl_sponge_init(struct ctl *c);

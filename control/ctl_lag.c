@@ -135,7 +135,7 @@ int ctl_lag_poll(struct ctl *c)
 		return -ENOMEM;
 	id = ctl_dp_next_id(c->dp);
 	fab_wire_begin(ctl_dp_out(c->dp), FAB_WIRE_LAG_GET, 0, id, 0);
-	rc = ctl_call(c, fab_wire_finish(ctl_dp_out(c->dp)), id, &p, &len, err, sizeof(err));
+	rc = ctl_dp_fetch(c, fab_wire_finish(ctl_dp_out(c->dp)), id, &p, &len, err, sizeof(err));
 	if (rc == 0 && fab_wire_lags_decode(p, len, &fresh) != 0)
 		rc = -EBADMSG;
 	if (rc != 0) {

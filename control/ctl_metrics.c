@@ -286,15 +286,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return MHD_NO; /* nothing here takes a body */
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
 		return reply_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET\n");
-	if (strcmp(url, "/metrics") != 0)
-		return reply_text(conn, MHD_HTTP_NOT_FOUND, "try /metrics\n");
+	if (strcmp(url, "/metrics") != 0 && strcmp(url, "/metrics/p2p") != 0)
+		return reply_text(conn, MHD_HTTP_NOT_FOUND, "try /metrics or /metrics/p2p\n");
 	/* Fresh counters for every scrape; a failed read leaves the last ones. */
-	if (m->c->synced)
+	if (m->c->synced && url[8] == '\0')
 		ctl_read_counters(m->c);
 	f = open_memstream(&body, &len);
 	if (f == NULL)
 		return MHD_NO;
-	rc = ctl_metrics_render(m->c, f);
+	/* The matrix has a page of its own, so that the main scrape stays small. */
+	rc = url[8] == '\0' ? ctl_metrics_render(m->c, f) : ctl_p2p_metrics(m->c, f);
 	if (fclose(f) != 0 || rc != 0) {
 		free(body);
 		return reply_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "render failed\n");

@@ -639,12 +639,12 @@ static void add_files(struct matches *ms, const char *partial)
 /* What fits where the table expects an argument of this kind. */
 static void add_names(struct matches *ms, const char *placeholder, enum ctl_arg kind)
 {
-	const char *list = kind == CTL_ARG_PORT   ? "ports"
-			   : kind == CTL_ARG_LAG  ? "lags"
-			   : kind == CTL_ARG_LAN  ? "lans"
-			   : kind == CTL_ARG_ADDR ? "addresses"
-			   : kind == CTL_ARG_ASN  ? "members"
-						  : NULL;
+	const char *list = kind == CTL_ARG_PORT                            ? "ports"
+			   : kind == CTL_ARG_LAG                           ? "lags"
+			   : kind == CTL_ARG_LAN                           ? "lans"
+			   : kind == CTL_ARG_ADDR                          ? "addresses"
+			   : kind == CTL_ARG_ASN || kind == CTL_ARG_MEMBER ? "members"
+									   : NULL;
 	const json_t *n = list ? names(shell_session) : NULL, *v;
 	int before = ms->n;
 	size_t i;
@@ -657,7 +657,7 @@ static void add_names(struct matches *ms, const char *placeholder, enum ctl_arg 
 	{
 		char asn[16];
 
-		if (kind == CTL_ARG_ASN) {
+		if (kind == CTL_ARG_ASN || kind == CTL_ARG_MEMBER) {
 			snprintf(asn, sizeof(asn), "%lld",
 				 (long long)json_integer_value(json_object_get(v, "asn")));
 			add(ms, asn, json_string_value(json_object_get(v, "name")), false);

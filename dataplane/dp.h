@@ -13,6 +13,7 @@
 #ifndef PEERLAN_DATAPLANE_DP_H
 #define PEERLAN_DATAPLANE_DP_H
 
+#include <jansson.h>
 #include <net/if.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -27,6 +28,7 @@
 #include "fabric/bucket.h"
 #include "fabric/bytes.h"
 #include "fabric/counters.h"
+#include "fabric/matrix.h"
 #include "fabric/model.h"
 #include "fabric/pipeline.h"
 #include "fabric/tables.h"
@@ -103,6 +105,9 @@ struct dp_worker {
 	uint16_t *lag_eth;
 	uint16_t nlag;
 	uint64_t lag_next; /* TSC of the next empty burst */
+	/* The frames this worker forwards between members (dp_matrix.c). */
+	struct fab_matrix mx;
+	bool mx_on;
 	/* Sub-rate ports' policers, per port, set again from each new table set. */
 	struct dp_police *police;
 	const struct fab_tables *police_tables;
@@ -209,6 +214,11 @@ struct dp {
 
 	struct dp_ctl *ctl;     /* the control-socket server; NULL when it could not start */
 	struct dp_sflow *sflow; /* sFlow export (dp_sflow.h); NULL when off */
+	/* The traffic matrix (dp_matrix.c): slots per worker table, 0 when
+	 * off; the workers' tables summed on the main lcore when read. */
+	uint32_t mx_slots;
+	struct fab_matrix mx;
+	void *mx_mem;
 
 	/* The XDP pre-filter of net_af_xdp ports (dp_xdpport.c), indexed by fabric port. */
 	struct dp_xdp **xdp;      /* NULL where a port has none */
@@ -321,7 +331,7 @@ void dp_punt_poll(struct dp *dp);
 /* Sums every worker's counters, and the main lcore's, for one port. */
 void dp_port_stats(const struct dp *dp, uint16_t port, struct fab_port_stats *out);
 /* Writes every port's summed counters as JSON; 0 or a negative errno. */
-int dp_stats_write_json(const struct dp *dp, const char *path);
+int dp_stats_write_json(struct dp *dp, const char *path);
 
 /*
  * The control socket (management.control-socket), served by the main lcore:
@@ -383,5 +393,19 @@ void dp_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * 0 or a negative errno; the caller stops on an error.
  */
 int dp_drop_privileges(struct dp *dp, const char *user);
+
+/* The traffic matrix (dp_matrix.c). Allocates each worker's table and the
+ * main lcore's sum, nothing when mx_slots is 0; 0 or -ENOMEM (logged). */
+int dp_matrix_init(struct dp *dp);
+void dp_matrix_free(struct dp *dp);
+/* Appends the reply to MATRIX_GET request h for the page at cursor (the
+ * workers' tables are summed at cursor 0). 0 or a negative errno
+ * (-ENOTSUP when the matrix is off, -EINVAL for a cursor past the end). */
+struct fab_wire_buf;
+struct fab_wire_hdr;
+int dp_matrix_page(struct dp *dp, struct fab_wire_buf *b, const struct fab_wire_hdr *h,
+		   uint32_t cursor);
+/* Every pair, summed, for --stats-json; JSON null when the matrix is off. */
+json_t *dp_matrix_json(struct dp *dp);
 
 #endif

@@ -397,6 +397,20 @@ static void serve(struct dp *dp, const struct fab_wire_hdr *h, const uint8_t *p)
 		if (dp_lag_msg(dp, &c->out, h) < 0)
 			fab_wire_refusal(&c->out, h, -ENOMEM);
 		return;
+	case FAB_WIRE_MATRIX_GET: {
+		uint32_t cursor;
+
+		if (fab_wire_mx_get_decode(p, h->length, &cursor) != 0)
+			break;
+		rc = dp_matrix_page(dp, &c->out, h, cursor);
+		if (rc != 0)
+			fab_wire_put_error(
+			    &c->out, h, rc,
+			    rc == -ENOTSUP
+				? "the dataplane counts no matrix: start it with --matrix"
+				: "no such page of the traffic matrix");
+		return;
+	}
 	default:
 		fab_wire_refusal(&c->out, h, -EOPNOTSUPP);
 		return;

@@ -64,7 +64,7 @@ static json_t *port_json(const struct dp *dp, uint16_t port)
 	return o;
 }
 
-int dp_stats_write_json(const struct dp *dp, const char *path)
+int dp_stats_write_json(struct dp *dp, const char *path)
 {
 	json_t *root = json_object(), *ports = json_object();
 	int rc = 0;
@@ -88,6 +88,7 @@ int dp_stats_write_json(const struct dp *dp, const char *path)
 		json_object_set_new(ports, dp->ports[p].name, o);
 	}
 	json_object_set(root, "ports", ports);
+	json_object_set_new(root, "matrix", dp_matrix_json(dp));
 	if (json_dump_file(root, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0)
 		rc = errno ? -errno : -EIO;
 out:

@@ -5,6 +5,7 @@
  * takes a lock, logs or allocates memory other than mbufs from their pools.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,6 +18,7 @@
 
 #include "dp.h"
 #include "dp_sflow.h"
+#include "fabric/matrix_count.h"
 
 /* The class a transmitted frame is counted under, for those not known to be unicast. */
 static inline int tx_class(const struct rte_mbuf *m)
@@ -99,13 +101,24 @@ static inline void tx_enqueue_run(struct dp_worker *w, uint16_t port, struct rte
 
 _Static_assert(sizeof(struct fab_verdict) == 8, "a verdict is one 8-byte word");
 
-/* A verdict as the one 8-byte word it is (fabric/pipeline.h). */
-static inline uint64_t verdict_word(const struct fab_verdict *v)
+_Static_assert(offsetof(struct fab_verdict, src) == 4, "action, flags and port: 4 bytes");
+
+/* What a verdict does to a frame (action, flags, port) as one word: its
+ * second half names the pair for the matrix, which a run may change. */
+static inline uint32_t verdict_head(const struct fab_verdict *v)
 {
-	uint64_t x;
+	uint32_t x;
 
 	memcpy(&x, v, sizeof(x));
 	return x;
+}
+
+/* Counts a run of k forwards in the traffic matrix (fabric/matrix_count.h). */
+static inline void matrix_run(struct fab_matrix *mx, const struct fab_mx_pend *p,
+			      const struct fab_frame *f, uint16_t k)
+{
+	for (uint16_t i = 0; i < k; i++)
+		fab_matrix_commit(mx, &p[i], f[i].len);
 }
 
 /* At the end of a poll loop: sends what waits, on the ports that have any. */
@@ -260,6 +273,8 @@ static inline void handle_burst(struct dp_worker *w, const struct dp_rxq *rxq,
 	struct fab_verdict verdicts[DP_BURST];
 	struct fab_pipeline_ctx ctx;
 	struct dp_sflow_worker *sf = w->sflow;
+	struct fab_matrix *mx = w->mx_on ? &w->mx : NULL;
+	struct fab_mx_pend pend[DP_BURST];
 	uint32_t skip;
 	/* Loaded after the burst arrived: a reload published while this worker
 	 * waited for frames applies to them. */
@@ -299,6 +314,8 @@ static inline void handle_burst(struct dp_worker *w, const struct dp_rxq *rxq,
 	ctx.storm = w->storm;
 	ctx.full_rules = false;
 	fab_pipeline_run(&ctx, rxq->fab_port, frames, verdicts, n);
+	if (mx != NULL)
+		fab_matrix_prepare(mx, ctx.t, verdicts, frames, n, pend);
 	if (unlikely(sf->npending > 0))
 		dp_sflow_commit(sf, verdicts, dp->nports);
 
@@ -310,13 +327,16 @@ static inline void handle_burst(struct dp_worker *w, const struct dp_rxq *rxq,
 		/* The common case first: plain forwards to one port, queued as they are,
 		 * as many in a row as there are. */
 		if (likely(v->action == FAB_ACT_FORWARD && v->flags == 0 && out < dp->nports)) {
-			uint64_t same = verdict_word(v), octets = frames[i].len;
+			uint32_t same = verdict_head(v);
+			uint64_t octets = frames[i].len;
 			uint16_t room = (uint16_t)(DP_BURST - w->txb[out].n), j = i + 1;
 			uint16_t end = n - i > room ? i + room : n;
 
 			/* A port's buffer is sent as soon as it is full: room >= 1. */
-			while (j < end && verdict_word(&verdicts[j]) == same)
+			while (j < end && verdict_head(&verdicts[j]) == same)
 				octets += frames[j++].len;
+			if (mx != NULL)
+				matrix_run(mx, pend + i, frames + i, (uint16_t)(j - i));
 			tx_enqueue_run(w, out, pkts + i, (uint16_t)(j - i), octets);
 			i = (uint16_t)(j - 1);
 			continue;
@@ -335,6 +355,8 @@ static inline void handle_burst(struct dp_worker *w, const struct dp_rxq *rxq,
 			rte_pktmbuf_free(m);
 			continue;
 		}
+		if (mx != NULL)
+			matrix_run(mx, &pend[i], &frames[i], 1);
 		/* Everything the pipeline sends is unicast (fabric/pipeline.h). */
 		tx_enqueue(w, out, m, -1);
 	}

@@ -46,6 +46,8 @@ struct options {
 	bool check;
 	bool preflight;
 	bool no_xdp_filter;
+	bool matrix;           /* --matrix: count the member-to-member matrix */
+	uint32_t matrix_slots; /* its table's size per worker */
 };
 
 static volatile sig_atomic_t got_stop;
@@ -92,6 +94,12 @@ static void usage(FILE *out)
 	    "                       (its groups too) keeping only the capabilities the ports'\n"
 	    "                       drivers still need; the configuration file must be\n"
 	    "                       readable by USER for SIGHUP reloads\n"
+	    "      --matrix         count the exact member-to-member traffic matrix (off by\n"
+	    "                       default: it costs forwarding speed, see performance.md)\n"
+	    "      --no-matrix      do not count it (the default)\n"
+	    "      --matrix-slots N  pairs each worker's matrix table has room for with\n"
+	    "                       --matrix, a power of two (64 bytes each, 7/8 usable;\n"
+	    "                       default 262144: 16 MiB)\n"
 	    "  -h, --help           this text\n"
 	    "\n"
 	    "Signals: SIGHUP reloads the configuration (a file that fails validation\n"
@@ -122,7 +130,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 		OPT_CHECK,
 		OPT_PREFLIGHT,
 		OPT_NO_XDP,
-		OPT_USER
+		OPT_USER,
+		OPT_MATRIX,
+		OPT_NO_MATRIX,
+		OPT_MATRIX_SLOTS
 	};
 	static const struct option longopts[] = {
 	    {"config", required_argument, NULL, 'c'},
@@ -132,6 +143,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 	    {"idle-exit", required_argument, NULL, OPT_IDLE_EXIT},
 	    {"no-xdp-filter", no_argument, NULL, OPT_NO_XDP},
 	    {"user", required_argument, NULL, OPT_USER},
+	    {"matrix", no_argument, NULL, OPT_MATRIX},
+	    {"no-matrix", no_argument, NULL, OPT_NO_MATRIX},
+	    {"matrix-slots", required_argument, NULL, OPT_MATRIX_SLOTS},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -158,6 +172,25 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case OPT_USER:
 			o->user = optarg;
 			break;
+		case OPT_MATRIX:
+			o->matrix = true;
+			break;
+		case OPT_NO_MATRIX:
+			o->matrix = false;
+			break;
+		case OPT_MATRIX_SLOTS: {
+			uint64_t v;
+
+			if (parse_ms(optarg, &v) < 0 || v < FAB_MX_SLOTS_MIN ||
+			    v > FAB_MX_SLOTS_MAX || (v & (v - 1)) != 0) {
+				dp_log(
+				    "--matrix-slots needs a power of two from %u to %u, not '%s'",
+				    FAB_MX_SLOTS_MIN, FAB_MX_SLOTS_MAX, optarg);
+				return -1;
+			}
+			o->matrix_slots = (uint32_t)v;
+			break;
+		}
 		case OPT_IDLE_EXIT:
 			if (parse_ms(optarg, &o->idle_exit_ms) < 0 || o->idle_exit_ms == 0) {
 				dp_log(
@@ -347,6 +380,7 @@ static int dp_eal_resources(struct dp *dp)
 static void dp_free(struct dp *dp)
 {
 	dp_sflow_fini(dp);
+	dp_matrix_free(dp);
 	dp_workers_free(dp);
 	rte_free(dp->workers);
 	for (unsigned int i = 0; i < dp->nreclaim; i++)
@@ -478,7 +512,7 @@ static const char *eal_lcores(int sep, char **argv)
 
 int main(int argc, char **argv)
 {
-	struct options o = {0};
+	struct options o = {.matrix_slots = FAB_MX_SLOTS_DEFAULT};
 	struct dp dp = {0};
 	struct fab_model *m;
 	int sep = app_args_start(argc, argv), rc;
@@ -510,6 +544,7 @@ int main(int argc, char **argv)
 									: EXIT_FAILURE;
 	}
 	dp.xdp_off = o.no_xdp_filter;
+	dp.mx_slots = o.matrix ? o.matrix_slots : 0; /* 0: no matrix */
 	if (dp_alloc(&dp, m, o.config) < 0) {
 		dp_log("out of memory");
 		fab_model_destroy(m);
@@ -536,6 +571,8 @@ int main(int argc, char **argv)
 		rc = dp_ports_start(&dp, m);
 	if (rc == 0) {
 		rc = dp_workers_init(&dp);
+		if (rc == 0)
+			rc = dp_matrix_init(&dp);
 		if (rc < 0)
 			dp_ports_stop(&dp);
 	}

@@ -920,7 +920,7 @@ static void load_sync(struct loader *l, yaml_node_t *n)
 
 static void load_management(struct loader *l, yaml_node_t *n)
 {
-	enum { CTL, CLI, CLIRO, GROUP, METRICS, STATE, SFLOW, SYNC, N };
+	enum { CTL, CLI, CLIRO, GROUP, METRICS, STATE, SFLOW, SYNC, P2PFILE, P2PINT, N };
 	static const struct key keys[N] = {
 	    [CTL] = {"control-socket", false},
 	    [CLI] = {"cli-socket", false},
@@ -930,6 +930,8 @@ static void load_management(struct loader *l, yaml_node_t *n)
 	    [STATE] = {"state-dir", false},
 	    [SFLOW] = {"sflow", false},
 	    [SYNC] = {"sync", false},
+	    [P2PFILE] = {"p2p-file", false},
+	    [P2PINT] = {"p2p-interval", false},
 	};
 	struct fab_management *g = &l->m->mgmt;
 	/* A socket path must fit sockaddr_un.sun_path with its NUL. */
@@ -950,6 +952,10 @@ static void load_management(struct loader *l, yaml_node_t *n)
 			 sizeof(g->cli_group));
 	if (v[STATE])
 		get_text(l, v[STATE], "'state-dir'", TEXT_PATH, g->state_dir, sizeof(g->state_dir));
+	if (v[P2PFILE])
+		get_text(l, v[P2PFILE], "'p2p-file'", TEXT_PATH, g->p2p_file, sizeof(g->p2p_file));
+	if (v[P2PINT])
+		get_u32(l, v[P2PINT], "'p2p-interval'", false, 0, 86400, &g->p2p_interval_s);
 	if (v[SFLOW])
 		load_sflow(l, v[SFLOW]);
 	if (v[SYNC])

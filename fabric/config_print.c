@@ -94,6 +94,9 @@ static void print_management(const struct fab_management *g, FILE *out)
 	put_key_str(out, "  ", "cli-group", g->cli_group);
 	put_key_str(out, "  ", "metrics", g->metrics_listen[0] ? g->metrics_listen : "off");
 	put_key_str(out, "  ", "state-dir", g->state_dir);
+	if (g->p2p_file[0] != '\0')
+		put_key_str(out, "  ", "p2p-file", g->p2p_file);
+	fprintf(out, "  p2p-interval: %u\n", g->p2p_interval_s);
 	fputs("  sflow:\n    collectors: [", out);
 	for (size_t i = 0; i < g->sflow.ncollectors; i++)
 		fprintf(out, "%s\"%s\"", i ? ", " : "", g->sflow.collectors[i]);

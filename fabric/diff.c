@@ -80,6 +80,8 @@ static void policy_fields(const struct fab_model *m, struct fields *f)
 	put(f, "management cli-group", "%s", g->cli_group);
 	put(f, "management metrics", "%s", g->metrics_listen[0] ? g->metrics_listen : "off");
 	put(f, "management state-dir", "%s", g->state_dir);
+	put(f, "management p2p-file", "%s", g->p2p_file);
+	put(f, "management p2p-interval", "%u", g->p2p_interval_s);
 	for (size_t i = 0; i < g->sflow.ncollectors; i++)
 		put(f, "management sflow collector", "%s", g->sflow.collectors[i]);
 	put(f, "management sflow agent-address", "%s", g->sflow.agent);

@@ -56,6 +56,7 @@ void fab_model_defaults(struct fab_model *m)
 	snprintf(g->metrics_listen, sizeof(g->metrics_listen), "%s", "127.0.0.1:9712");
 	snprintf(g->state_dir, sizeof(g->state_dir), "%s", "/var/lib/peerlan");
 	snprintf(g->cli_group, sizeof(g->cli_group), "%s", "peerlan");
+	g->p2p_interval_s = 300;
 	/* The middle of what exchanges run (1 in 2048 to 1 in 16384 on 10G and up). */
 	g->sflow.sampling_rate = 8192;
 	g->sflow.polling_interval_s = 20;
@@ -293,6 +294,7 @@ static const struct {
     {"cli-group", offsetof(struct fab_management, cli_group), MGMT_BOTH},
     {"metrics", offsetof(struct fab_management, metrics_listen), FAB_MGMT_CONTROL},
     {"state-dir", offsetof(struct fab_management, state_dir), FAB_MGMT_CONTROL},
+    {"p2p-file", offsetof(struct fab_management, p2p_file), FAB_MGMT_CONTROL},
 };
 
 size_t fab_mgmt_changes(const struct fab_management *a, const struct fab_management *b,

@@ -262,6 +262,11 @@ struct fab_management {
 	char metrics_listen[FAB_NAME_MAX]; /* ADDRESS:PORT, "" disables */
 	char state_dir[FAB_PATH_MAX];
 	char cli_group[FAB_NAME_MAX];
+	/* The traffic matrix's file (JSON lines, one record per pair and
+	 * interval): "" for STATE_DIR/p2p.jsonl, written every p2p_interval_s
+	 * seconds; 0: not written. */
+	char p2p_file[FAB_PATH_MAX];
+	uint32_t p2p_interval_s;
 	struct fab_sflow sflow;
 	struct fab_sync sync;
 };

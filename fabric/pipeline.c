@@ -311,6 +311,8 @@ static int forward(const struct burst *b, const struct fab_frame *f, const struc
 		return drop(v, FAB_DROP_blackhole);
 	if (r != PASS)
 		return drop(v, r);
+	v->src = (uint16_t)b->binding;
+	v->dst = (uint16_t)(e->binding + 1);
 	return egress(f, m, p, f->len, e->port, e->egress, v, FAB_ACT_FORWARD, OUT_FORWARD);
 }
 
@@ -1036,12 +1038,14 @@ fast_pass(const struct burst *bp, const struct fab_t_port *p, const struct fab_f
 		uint64_t key = src_key[i];
 		const struct fab_t_ent *e;
 		fab_mac_t dst;
+		uint32_t src;
 		uint8_t tag;
 
 		/* fab_t_mac_slot, twice, with the table's fields at hand. */
 		e = &mac[fab_t_mac_slot_by(mult, disp, bshift, mask, key)];
 		if (unlikely(src_rule(e, key, b.in_port) != PASS))
 			goto miss;
+		src = e->binding;
 		/* The first loop left every group destination. */
 		key = dst_key[i];
 		dst = fab_t_mac_of_key(key) & ~FAB_MAC_GROUP;
@@ -1051,7 +1055,10 @@ fast_pass(const struct burst *bp, const struct fab_t_port *p, const struct fab_f
 		if (unlikely(egress_rule(len, FAB_ETH_HLEN, e->egress, 0, &tag) != PASS ||
 			     tag != TAG_KEEP))
 			goto miss;
-		verdicts[i] = (struct fab_verdict){.action = FAB_ACT_FORWARD, .port = e->port};
+		verdicts[i] = (struct fab_verdict){.action = FAB_ACT_FORWARD,
+						   .port = e->port,
+						   .src = (uint16_t)src,
+						   .dst = (uint16_t)(e->binding + 1)};
 		sum += len;
 		continue;
 	miss:

@@ -49,9 +49,18 @@ enum fab_action {
 struct fab_verdict {
 	uint8_t action; /* enum fab_action */
 	uint8_t flags;
-	uint16_t port;   /* fabric port index, for FORWARD and REPLY */
-	uint16_t reason; /* enum fab_drop_reason, for DROP */
-	uint16_t pad;    /* zero: a verdict is one 8-byte word */
+	uint16_t port; /* fabric port index, for FORWARD and REPLY */
+	/*
+	 * DROP: reason, enum fab_drop_reason. A FORWARD between two members (not
+	 * a steered request): src, the sender's binding, and dst, the
+	 * receiver's binding plus one, for the traffic matrix
+	 * (fabric/matrix_count.h); dst is 0 on every other verdict.
+	 */
+	union {
+		uint16_t reason;
+		uint16_t src;
+	};
+	uint16_t dst;
 };
 
 /* Operational state of a port as the pipeline sees it, per fabric port. */

@@ -272,10 +272,13 @@ static int build_members(struct fab_tables *t, const struct fab_model *m)
 			for (size_t b = 0; b < cn->nbindings; b++, nb++) {
 				const struct fab_binding *bd = &cn->bindings[b];
 
-				t->bindings[nb] = (struct fab_t_binding){.mac = bd->macs[0],
-									 .port = cn->port,
-									 .lan = bd->lan,
-									 .member = (uint32_t)i};
+				t->bindings[nb] =
+				    (struct fab_t_binding){.mac = bd->macs[0],
+							   .port = cn->port,
+							   .lan = bd->lan,
+							   .member = (uint32_t)i,
+							   .asn = mb->asn,
+							   .vlan = m->lans[bd->lan].vlan};
 				for (size_t k = 0; rc == 0 && k < bd->nmacs; k++)
 					rc = ent_insert(t->mac, t->mac_mask,
 							fab_t_mac_key(bd->lan, bd->macs[k]), nb,
@@ -473,6 +476,9 @@ struct fab_tables *fab_tables_build(const struct fab_model *m, uint64_t generati
 		rc = check_ports(m);
 	if (rc == 0)
 		rc = check_members(m, &nb, &nmac, &n4, &n6);
+	/* A verdict names a forward's bindings in 16 bits (pipeline.h). */
+	if (rc == 0 && nb > FAB_T_BINDINGS_MAX)
+		rc = -E2BIG;
 	if (rc != 0) {
 		errno = -rc;
 		return NULL;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The layout of a compiled table set, shared by tables.c (which builds it)
- * and pipeline.c (which reads it on every frame). Nothing else includes this
+ * and pipeline.c (which reads it on every frame), and matrix_count.h (which
+ * reads the bindings of every forwarded frame). Nothing else includes this
  * header: other modules go through tables.h.
  *
  * The address tables are open addressing with linear probing, a
@@ -51,12 +52,18 @@ struct fab_t_ent6 {
 	uint16_t port;
 };
 
+/* Bindings a table set holds: a verdict carries one plus one in 16 bits. */
+#define FAB_T_BINDINGS_MAX 65534
+
 /* What one member may use on one LAN through one port. */
 struct fab_t_binding {
 	fab_mac_t mac; /* the first MAC: the one answers and steering use */
 	uint16_t port;
 	uint16_t lan;
 	uint32_t member;
+	/* The traffic matrix's key (matrix_count.h): stable across table sets. */
+	uint32_t asn;
+	uint16_t vlan; /* the LAN's */
 };
 
 struct fab_t_port {

@@ -800,6 +800,7 @@ const char *fab_wire_type_name(uint8_t type)
 	    [FAB_WIRE_PORT_ERRDISABLE] = "PORT_ERRDISABLE",
 	    [FAB_WIRE_SPONGE_SET] = "SPONGE_SET",
 	    [FAB_WIRE_LAG_GET] = "LAG_GET",
+	    [FAB_WIRE_MATRIX_GET] = "MATRIX_GET",
 	};
 
 	return type > 0 && type < FAB_WIRE_TYPE__MAX ? names[type] : "unknown";

@@ -54,6 +54,8 @@ enum fab_wire_type {
 	FAB_WIRE_SPONGE_SET = 10,
 	/* control -> dataplane: every LAG's links and their LACP state (wire_lag.c). */
 	FAB_WIRE_LAG_GET = 11,
+	/* control -> dataplane: a page of the member-to-member matrix (wire_matrix.c). */
+	FAB_WIRE_MATRIX_GET = 12,
 	FAB_WIRE_TYPE__MAX
 };
 
@@ -352,6 +354,37 @@ struct fab_wire_lags {
 int fab_wire_lags_encode(struct fab_wire_buf *b, const struct fab_wire_hdr *req,
 			 const struct fab_wire_lags *m);
 int fab_wire_lags_decode(const uint8_t *p, size_t len, struct fab_wire_lags *m);
+
+/*
+ * MATRIX_GET (wire_matrix.c): the request carries a cursor, 0 for the first
+ * page, at which the dataplane adds its workers' tables together; the reply
+ * carries the dataplane's start time (a restart shows as a new one), what
+ * the tables could not hold, up to FAB_WIRE_MX_PAGE pairs and the cursor of
+ * the next page (0: this was the last). pairs points into the payload after
+ * decode: read each with fab_wire_mx_pair.
+ */
+#define FAB_WIRE_MX_PAGE     60000
+#define FAB_WIRE_MX_PAIR_LEN 58 /* vlan, two ASNs, frames and bytes by family */
+struct fab_wire_mx_page {
+	uint64_t start_time; /* the dataplane's, seconds since the epoch */
+	uint64_t lost_frames;
+	uint64_t lost_bytes;
+	uint32_t next;
+	uint32_t npairs;
+	const uint8_t *pairs;
+};
+struct fab_mx_ent;
+int fab_wire_mx_get_encode(struct fab_wire_buf *b, uint32_t id, uint32_t cursor);
+int fab_wire_mx_get_decode(const uint8_t *p, size_t len, uint32_t *cursor);
+/* Begins a reply page; add pairs with fab_wire_mx_put, then fab_wire_mx_end. */
+void fab_wire_mx_begin(struct fab_wire_buf *b, const struct fab_wire_hdr *req,
+		       const struct fab_wire_mx_page *m);
+void fab_wire_mx_put(struct fab_wire_buf *b, const struct fab_mx_ent *e);
+/* Writes next and the count of pairs put since fab_wire_mx_begin. */
+int fab_wire_mx_end(struct fab_wire_buf *b, uint32_t next, uint32_t npairs);
+int fab_wire_mx_page_decode(const uint8_t *p, size_t len, struct fab_wire_mx_page *m);
+/* Pair i (< npairs) of a decoded page. */
+void fab_wire_mx_pair(const struct fab_wire_mx_page *m, uint32_t i, struct fab_mx_ent *e);
 
 uint64_t fab_wire_config_digest(const struct fab_model *m);
 uint64_t fab_wire_fnv1a(const void *p, size_t n);

@@ -126,7 +126,7 @@ class Program:
             mem = ["--no-huge", "-m", str(opts.mem)]
         eal = ["-l", opts.lcores] + mem + ["--no-pci", "--file-prefix", self.prefix]
         rx = "%s,rx_pcap=%s,infinite_rx=1" % (RX_DEVICE, case["pcap"])
-        if kind == "peerlan":
+        if kind.startswith("peerlan"):
             run_dir = os.path.join(workdir, self.prefix)
             os.makedirs(os.path.join(run_dir, "state"), exist_ok=True)
             self.run_dir = run_dir
@@ -134,6 +134,12 @@ class Program:
             gen.write_config(cfg, case["members"], rx, TX_DEVICE, run_dir)
             self.stats_path = os.path.join(run_dir, "stats.json")
             cmd = [opts.dataplane] + eal + ["--", "-c", cfg, "--stats-json", self.stats_path]
+            # The matrix is off by default, and so in "peerlan" unless
+            # --matrix-cost compares it on (peerlan) with off (peerlan-nomatrix).
+            if kind == "peerlan-nomatrix":
+                cmd.append("--no-matrix")
+            elif opts.matrix_cost:
+                cmd.append("--matrix")
         else:
             self.run_dir = None
             mode = kind.split("-", 1)[1]
@@ -231,7 +237,7 @@ class Program:
     def stop(self, timeout=60):
         self.tel.close()
         if self.proc.poll() is None:
-            if self.kind == "peerlan":
+            if self.kind.startswith("peerlan"):
                 self.proc.send_signal(signal.SIGINT)
             else:
                 try:
@@ -349,7 +355,7 @@ def timed_run(kind, opts, case):
     rate = {"cpu": (n1 - n0) / (c1 - c0), "wall": (n1 - n0) / (t1 - t0),
             "share": (c1 - c0) / (t1 - t0)}
     note = ""
-    if kind == "peerlan":
+    if kind.startswith("peerlan"):
         stats = p.stats()
         note = check_accounting(stats, case["expect"])
         if stats["ports"][case["expect"]["ingress"]]["rx_packets"] < n1:
@@ -412,7 +418,7 @@ def parse_callgrind(path):
 
 def burst_size(kind):
     """Frames per receive call: testpmd's is ours to set, peerlan's is DP_BURST."""
-    if kind != "peerlan":
+    if not kind.startswith("peerlan"):
         return TESTPMD_BURST
     with open(os.path.join(SOURCE_ROOT, "dataplane", "dp.h")) as f:
         mt = re.search(r"^#define\s+DP_BURST\s+(\d+)", f.read(), re.M)
@@ -467,7 +473,7 @@ def callgrind_run(kind, opts, case):
         p.kill()
         raise
     p.stop(timeout=300)
-    if kind == "peerlan":
+    if kind.startswith("peerlan"):
         check_accounting(p.stats(), case["expect"])
         shutil.rmtree(p.run_dir, ignore_errors=True)
     dumps = [os.path.join(opts.out, f) for f in os.listdir(opts.out)
@@ -626,6 +632,22 @@ def rate_report(opts, rates, setting="nohuge"):
     return out, summary
 
 
+def matrix_report(opts, rates, setting):
+    """peerlan with the traffic matrix on against the same build with it off."""
+    out = ["", "Traffic matrix cost, %s: Mpps per worker CPU second (median of %d; min-max)" %
+           (SETTING_NAMES[setting], opts.rounds),
+           "%-5s %-3s %-21s %-21s %-8s" % ("M", "mix", "matrix on", "matrix off", "on/off")]
+    for (m, mix), r in sorted(rates.items()):
+        cpu = {k: [x["cpu"] for x in r[k]] for k in ("peerlan", "peerlan-nomatrix")}
+        med = {k: median(v) for k, v in cpu.items()}
+        out.append("%-5d %-3s %-21s %-21s %-8.3f" % (
+            m, mix, *["%s (%s-%s)" % (fmt_rate(med[k]), fmt_rate(min(cpu[k])),
+                                     fmt_rate(max(cpu[k])))
+                      for k in ("peerlan", "peerlan-nomatrix")],
+            med["peerlan"] / med["peerlan-nomatrix"]))
+    return out
+
+
 def final_report(opts, summary, ipf, setting="nohuge"):
     """The instruction tables and profiles, and every target; returns both.
     The rate targets are judged on summary, the medians under setting."""
@@ -740,6 +762,10 @@ def parse_args(argv):
                         "benchmark, needs root), with --no-huge, or both (the default; "
                         "the hugepage figures are the headline; --smoke: off)")
     p.add_argument("--start-timeout", type=float, default=30.0)
+    p.add_argument("--matrix-cost", action="store_true",
+                   help="run peerlan with --matrix, and also peerlan --no-matrix in every "
+                        "round and under callgrind (without this, peerlan runs with its "
+                        "default: no matrix)")
     p.add_argument("--callgrind", default="10a,2000a,10d",
                    help="peerlan cases to run under callgrind, e.g. 10a,2000d ('' for none); "
                         "testpmd io runs once on the first")
@@ -833,7 +859,9 @@ def bench(opts):
         log("m%d-%s: %d frames (%s): forwarded %d, steered %d, drops %s" %
             (m, mix, e["frames"], e["description"], e["forwarded"], e["steered"],
              json.dumps(e["drops"], sort_keys=True)))
-    rates = {st: {key: {k: [] for k in PROGRAMS} for key in cases} for st in opts.settings}
+    # --matrix-cost: the same build with the traffic matrix off, in the same rounds.
+    programs = PROGRAMS + (("peerlan-nomatrix",) if opts.matrix_cost else ())
+    rates = {st: {key: {k: [] for k in programs} for key in cases} for st in opts.settings}
     summary = {}
     ipf, failed = [], None
     try:
@@ -847,7 +875,7 @@ def bench(opts):
         for rnd in range(opts.rounds):
             for key in sorted(cases):
                 for st in opts.settings:
-                    for kind in PROGRAMS:
+                    for kind in programs:
                         rate, note = timed_run(kind, opts, per[st][key])
                         rates[st][key][kind].append(rate)
                         log("m%d-%s round %d %-6s %-16s %7s Mpps per worker CPU second, "
@@ -858,6 +886,8 @@ def bench(opts):
         for st in opts.settings:
             lines, summary[st] = rate_report(opts, rates[st], st)
             log("\n".join(lines))
+            if opts.matrix_cost:
+                log("\n".join(matrix_report(opts, rates[st], st)))
         save(opts, rates, summary, ipf, [])
         # Instructions do not depend on the page size: callgrind runs --no-huge.
         for i, key in enumerate(opts.cg_cases):
@@ -870,6 +900,11 @@ def bench(opts):
             ipf.append(callgrind_run("peerlan", opts, cases[key]))
             log("callgrind peerlan m%d-%s: %.1f instructions per frame" %
                 (key[0], key[1], ipf[-1]["per_frame"]))
+            if opts.matrix_cost:
+                ipf.append(callgrind_run("peerlan-nomatrix", opts, cases[key]))
+                log("callgrind peerlan-nomatrix m%d-%s: %.1f instructions per frame; the "
+                    "matrix adds %.1f" % (key[0], key[1], ipf[-1]["per_frame"],
+                                         ipf[-2]["per_frame"] - ipf[-1]["per_frame"]))
     except BenchError as e:
         failed = e
         if not all(len(v) == opts.rounds for st in rates.values() for r in st.values()

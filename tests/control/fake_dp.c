@@ -205,6 +205,10 @@ static void serve(struct fake_dp *f, const struct fab_wire_hdr *h, const uint8_t
 		fab_wire_empty_rep(&f->out, h);
 		return;
 	}
+	case FAB_WIRE_MATRIX_GET:
+		f->v.matrix_gets++;
+		fab_wire_put_error(&f->out, h, -ENOTSUP, "the dataplane counts no matrix");
+		return;
 	default:
 		break;
 	}

@@ -18,6 +18,7 @@ struct fake_dp;
 
 struct fake_dp_view {
 	unsigned hellos, config_sets, port_admins, counters_gets, refusals;
+	unsigned matrix_gets; /* answered like a dataplane without --matrix */
 	unsigned connections;
 	uint64_t generation;
 	uint64_t digest;

@@ -509,10 +509,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(v->action == FAB_ACT_DROP || (f->len >= 6 && !(f->data[0] & 1)));
 		if (in_port >= nports || oper[in_port] != FAB_OPER_UP)
 			CHECK(v->action == FAB_ACT_DROP && v->reason == FAB_DROP_port_down);
+		/* The matrix's pair is named on forwards only (fabric/pipeline.h). */
+		CHECK(v->dst == 0 || v->action == FAB_ACT_FORWARD);
 		switch (v->action) {
 		case FAB_ACT_DROP:
 			/* A drop is the whole decision: no port left from a plan it overturned. */
-			CHECK(v->reason < FAB_DROP__COUNT && v->port == 0 && v->pad == 0);
+			CHECK(v->reason < FAB_DROP__COUNT && v->port == 0 && v->dst == 0);
 			/* A dropped frame is left as received, headroom included, whatever
 			 * a rule before the one that dropped it had planned for it... */
 			CHECK(f->len == olens[i] && f->data == bufs[i] + HEADROOM &&

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fabric/matrix.h"
 #include "fabric/wire.h"
 #include "tests/fuzz/fuzz.h"
 
@@ -94,6 +95,13 @@ static void decode_request(struct fab_wire_buf *b, const struct fab_wire_hdr *h,
 		if (fab_wire_frame_decode(p, h->length, &u.frame) == 0)
 			check_same(b, fab_wire_frame_encode(b, h->type, h->id, &u.frame), h, p);
 		break;
+	case FAB_WIRE_MATRIX_GET: {
+		uint32_t cursor;
+
+		if (fab_wire_mx_get_decode(p, h->length, &cursor) == 0)
+			check_same(b, fab_wire_mx_get_encode(b, h->id, cursor), h, p);
+		break;
+	}
 	case FAB_WIRE_CLI:
 		if (fab_wire_cli_decode(p, h->length, &u.cli) == 0) {
 			CHECK(u.cli.argc <= FAB_WIRE_ARGS_MAX);
@@ -107,6 +115,22 @@ static void decode_request(struct fab_wire_buf *b, const struct fab_wire_hdr *h,
 
 static struct fab_wire_lag lag_room[4];
 static struct fab_wire_lags lags = {.cap = 4, .lags = lag_room};
+/* A matrix page: every pair read back and written again gives the same bytes. */
+static void check_matrix(struct fab_wire_buf *b, const struct fab_wire_hdr *h, const uint8_t *p)
+{
+	struct fab_wire_mx_page pg;
+	struct fab_mx_ent e;
+
+	if (fab_wire_mx_page_decode(p, h->length, &pg) != 0)
+		return;
+	CHECK(pg.npairs <= FAB_WIRE_MX_PAGE);
+	fab_wire_mx_begin(b, h, &pg);
+	for (uint32_t i = 0; i < pg.npairs; i++) {
+		fab_wire_mx_pair(&pg, i, &e);
+		fab_wire_mx_put(b, &e);
+	}
+	check_same(b, fab_wire_mx_end(b, pg.next, pg.npairs), h, p);
+}
 
 static void decode_reply(struct fab_wire_buf *b, const struct fab_wire_hdr *h, const uint8_t *p)
 {
@@ -140,6 +164,8 @@ static void decode_reply(struct fab_wire_buf *b, const struct fab_wire_hdr *h, c
 	case FAB_WIRE_LAG_GET:
 		if (fab_wire_lags_decode(p, h->length, &lags) == 0)
 			check_same(b, fab_wire_lags_encode(b, h, &lags), h, p);
+	case FAB_WIRE_MATRIX_GET:
+		check_matrix(b, h, p);
 		break;
 	default:
 		break;

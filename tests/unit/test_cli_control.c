@@ -25,6 +25,7 @@
 #include "control/cli_parse.h"
 #include "control/cli_text.h"
 #include "control/ctl.h"
+#include "control/ctl_int.h"
 #include "tests/control/fake_dp.h"
 
 struct env {
@@ -241,6 +242,45 @@ static void test_dataplane_absent_then_present(void **state)
 	e->dp = fake_dp_start(e->dp_sock, text);
 	assert_true(run_until(e, synced, 2000));
 	free(text);
+}
+
+static bool never(struct env *e)
+{
+	(void)e;
+	return false;
+}
+
+/* A dataplane without --matrix is asked once per connection, not at every
+ * poll; show traffic and /metrics/p2p say the matrix is off. */
+static void test_matrix_off_asked_once(void **state)
+{
+	struct env *e = *state;
+	struct fake_dp_view v;
+	char *page = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	assert_true(run_until(e, synced, 2000));
+	run_until(e, never, 1000); /* ten polls */
+	fake_dp_view(e->dp, &v);
+	assert_int_equal(v.matrix_gets, 1);
+	assert_int_equal(v.refusals, 0);
+	exec_fails(e, "show traffic", NULL, -ENOTSUP, "start it with --matrix");
+	f = open_memstream(&page, &len);
+	assert_non_null(f);
+	assert_int_equal(ctl_p2p_metrics(e->ctl, f), 0);
+	fclose(f);
+	assert_non_null(strstr(page, "\npeerlan_p2p_matrix_enabled 0\n"));
+	assert_null(strstr(page, "peerlan_p2p_pairs"));
+	free(page);
+	fake_dp_view(e->dp, &v);
+	assert_int_equal(v.matrix_gets, 1);
+	/* A new connection may be to a dataplane restarted with --matrix: asked again. */
+	fake_dp_drop_client(e->dp);
+	run_until(e, never, 1000);
+	assert_true(ctl_dp_connected(e->ctl));
+	fake_dp_view(e->dp, &v);
+	assert_int_equal(v.matrix_gets, 2);
 }
 
 static void test_resync_pushes_config_when_dataplane_differs(void **state)
@@ -1557,6 +1597,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_connect_same_config_pushes_nothing, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_dataplane_absent_then_present, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_matrix_off_asked_once, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_resync_pushes_config_when_dataplane_differs, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_drift_is_undone, setup, teardown),

@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The exact member-to-member traffic matrix: frames and bytes forwarded
+ * between every pair of members of a LAN, by EtherType family.
+ *
+ * Each worker counts the frames it forwards in a table of its own, so the
+ * hot path takes no lock and no atomic read-modify-write; the main lcore
+ * adds the workers' tables together when asked (merged on read). A pair is
+ * keyed by what stays true of it across table swaps: the LAN's VLAN and
+ * both members' ASNs, which the configuration keeps unique. A member that
+ * is removed and provisioned again keeps its counts, one that moves to
+ * other ports or MACs too, and no member can inherit another's.
+ *
+ * The table is open addressing with linear probing over one 64-byte slot
+ * per pair, sized once at start: it grows with the pairs that talk, not
+ * with members squared. When it is 7/8 full, frames of pairs not yet in it
+ * are counted as lost (never under another pair), so the sums still add up.
+ */
+#ifndef PEERLAN_FABRIC_MATRIX_H
+#define PEERLAN_FABRIC_MATRIX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* EtherType families, as exported (afi label). */
+enum { FAB_AFI_IPV4, FAB_AFI_IPV6, FAB_AFI_OTHER, FAB_AFI__COUNT };
+
+#define FAB_MX_SLOTS_MIN     1024u
+#define FAB_MX_SLOTS_MAX     (1u << 20)
+#define FAB_MX_SLOTS_DEFAULT (1u << 18) /* 16 MiB, 229,376 pairs */
+
+/* One pair's counters; also the record the wire carries. */
+struct fab_mx_ent {
+	uint32_t src_asn;
+	uint32_t dst_asn;
+	uint16_t vlan;
+	uint16_t used; /* written last, with release order: a reader sees whole keys */
+	uint32_t pad;
+	uint64_t frames[FAB_AFI__COUNT];
+	uint64_t bytes[FAB_AFI__COUNT];
+};
+_Static_assert(sizeof(struct fab_mx_ent) == 64, "one pair, one cache line");
+
+struct fab_matrix {
+	struct fab_mx_ent *ent; /* mask + 1 slots */
+	uint32_t mask;
+	uint32_t npairs; /* slots in use */
+	uint32_t limit;  /* most pairs it takes */
+	/* Forwarded frames of pairs that found no room, and their bytes. */
+	uint64_t lost_frames;
+	uint64_t lost_bytes;
+};
+
+/* Bytes of a table of slots slots (a power of two). */
+size_t fab_matrix_size(uint32_t slots);
+/*
+ * Sets mx up over mem (fab_matrix_size(slots) bytes, zeroed, owned by the
+ * caller). 0, or -EINVAL if slots is not a power of two within
+ * FAB_MX_SLOTS_MIN..FAB_MX_SLOTS_MAX.
+ */
+int fab_matrix_init(struct fab_matrix *mx, void *mem, uint32_t slots);
+/* Empties mx (its memory stays). */
+void fab_matrix_clear(struct fab_matrix *mx);
+/* The family of an EtherType. */
+static inline unsigned fab_matrix_afi(uint16_t etype)
+{
+	return etype == 0x0800 ? FAB_AFI_IPV4 : etype == 0x86dd ? FAB_AFI_IPV6 : FAB_AFI_OTHER;
+}
+
+static inline uint32_t fab_matrix_hash(uint16_t vlan, uint32_t src, uint32_t dst)
+{
+	uint64_t k = ((uint64_t)src << 32 | dst) ^ ((uint64_t)vlan << 20);
+
+	return (uint32_t)(((k ^ (k >> 29)) * 0x9e3779b97f4a7c15ULL) >> 32);
+}
+
+/* The slot of a pair whose hash is h, a new one if there is room, else NULL. */
+static inline struct fab_mx_ent *fab_matrix_slot_h(struct fab_matrix *mx, uint32_t h, uint16_t vlan,
+						   uint32_t src, uint32_t dst)
+{
+	for (uint32_t i = h & mx->mask;; i = (i + 1) & mx->mask) {
+		struct fab_mx_ent *e = &mx->ent[i];
+
+		if (__builtin_expect(e->used, 1)) {
+			if (e->src_asn == src && e->dst_asn == dst && e->vlan == vlan)
+				return e;
+			continue;
+		}
+		if (mx->npairs >= mx->limit)
+			return NULL;
+		e->src_asn = src;
+		e->dst_asn = dst;
+		e->vlan = vlan;
+		mx->npairs++;
+		__atomic_store_n(&e->used, 1, __ATOMIC_RELEASE);
+		return e;
+	}
+}
+
+static inline struct fab_mx_ent *fab_matrix_slot(struct fab_matrix *mx, uint16_t vlan, uint32_t src,
+						 uint32_t dst)
+{
+	return fab_matrix_slot_h(mx, fab_matrix_hash(vlan, src, dst), vlan, src, dst);
+}
+
+/*
+ * Adds a frame of len bytes to slot e, or to the lost counters when e is
+ * NULL. Per frame: no lock, no atomic read-modify-write, no allocation;
+ * only the worker that owns mx writes it.
+ */
+static inline void fab_matrix_put(struct fab_matrix *mx, struct fab_mx_ent *e, unsigned afi,
+				  uint32_t len)
+{
+	if (__builtin_expect(e == NULL, 0)) {
+		mx->lost_frames++;
+		mx->lost_bytes += len;
+		return;
+	}
+	e->frames[afi]++;
+	e->bytes[afi] += len;
+}
+
+/* Counts one forwarded frame of len bytes. */
+static inline void fab_matrix_add(struct fab_matrix *mx, uint16_t vlan, uint32_t src, uint32_t dst,
+				  unsigned afi, uint32_t len)
+{
+	fab_matrix_put(mx, fab_matrix_slot(mx, vlan, src, dst), afi, len);
+}
+
+/*
+ * Adds every pair of from into to, as the main lcore merges the workers'
+ * tables while they count: a pair read while its worker adds to it gives
+ * either count, each a value it really had. Pairs that find no room in to
+ * are added to its lost counters.
+ */
+void fab_matrix_merge(struct fab_matrix *to, const struct fab_matrix *from);
+
+/*
+ * Calls fn on every pair of mx with a slot index from *cursor on, in slot
+ * order, until fn returns non-zero; *cursor is then the slot to go on from,
+ * or mask + 1 at the end.
+ */
+typedef int (*fab_matrix_fn)(void *arg, const struct fab_mx_ent *e);
+void fab_matrix_walk(const struct fab_matrix *mx, uint32_t *cursor, fab_matrix_fn fn, void *arg);
+
+/* Orders records by VLAN, source ASN, destination ASN (for qsort, bsearch). */
+int fab_matrix_cmp(const void *a, const void *b);
+
+#endif

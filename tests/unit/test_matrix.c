@@ -1,0 +1,373 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The traffic matrix: its table, the pipeline's pairs, the wire page. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "fabric/matrix_count.h"
+#include "fabric/proto.h"
+#include "fabric/wire.h"
+#include "fixture.h"
+#include "frames.h"
+
+#define SLOTS FAB_MX_SLOTS_MIN
+
+struct mx {
+	struct fab_matrix m;
+	void *mem;
+};
+
+static void mx_new(struct mx *x, uint32_t slots)
+{
+	x->mem = calloc(1, fab_matrix_size(slots));
+	assert_non_null(x->mem);
+	assert_int_equal(fab_matrix_init(&x->m, x->mem, slots), 0);
+}
+
+static const struct fab_mx_ent *find(const struct fab_matrix *m, uint16_t vlan, uint32_t s,
+				     uint32_t d)
+{
+	for (uint32_t i = 0; i <= m->mask; i++) {
+		const struct fab_mx_ent *e = &m->ent[i];
+
+		if (e->used && e->vlan == vlan && e->src_asn == s && e->dst_asn == d)
+			return e;
+	}
+	return NULL;
+}
+
+static void test_init_refuses_bad_sizes(void **state)
+{
+	struct fab_matrix m;
+	char mem[64];
+
+	(void)state;
+	assert_int_equal(fab_matrix_init(&m, mem, 1000), -EINVAL);
+	assert_int_equal(fab_matrix_init(&m, mem, FAB_MX_SLOTS_MIN / 2), -EINVAL);
+	assert_int_equal(fab_matrix_init(&m, mem, FAB_MX_SLOTS_MAX * 2), -EINVAL);
+	assert_int_equal(fab_matrix_init(&m, NULL, SLOTS), -EINVAL);
+	assert_int_equal(fab_matrix_size(1u << 19), 32u << 20);
+}
+
+/* Every pair apart, both directions apart, families apart, VLANs apart. */
+static void test_pairs_exact(void **state)
+{
+	struct mx x;
+	const struct fab_mx_ent *e;
+
+	(void)state;
+	mx_new(&x, SLOTS * 2);
+	for (uint32_t s = 1; s <= 30; s++)
+		for (uint32_t d = 1; d <= 30; d++)
+			for (uint32_t k = 0; k < s; k++)
+				fab_matrix_add(&x.m, 100, s, d, (s + d) % FAB_AFI__COUNT, 64 + d);
+	fab_matrix_add(&x.m, 200, 3, 4, FAB_AFI_IPV6, 1000);
+	assert_int_equal(x.m.npairs, 30 * 30 + 1);
+	for (uint32_t s = 1; s <= 30; s++)
+		for (uint32_t d = 1; d <= 30; d++) {
+			unsigned afi = (s + d) % FAB_AFI__COUNT;
+
+			e = find(&x.m, 100, s, d);
+			assert_non_null(e);
+			for (unsigned a = 0; a < FAB_AFI__COUNT; a++) {
+				assert_int_equal(e->frames[a], a == afi ? s : 0);
+				assert_int_equal(e->bytes[a], a == afi ? s * (64 + d) : 0);
+			}
+		}
+	e = find(&x.m, 200, 3, 4);
+	assert_non_null(e);
+	assert_int_equal(e->frames[FAB_AFI_IPV6], 1);
+	assert_int_equal(x.m.lost_frames, 0);
+	free(x.mem);
+}
+
+/* A full table counts the newcomers as lost, never under another pair. */
+static void test_full_table_loses_not_misattributes(void **state)
+{
+	struct mx x;
+	uint64_t total = 0;
+
+	(void)state;
+	mx_new(&x, SLOTS);
+	for (uint32_t s = 0; s < SLOTS; s++) {
+		fab_matrix_add(&x.m, 1, s, s + 1, FAB_AFI_IPV4, 100);
+		total++;
+	}
+	assert_int_equal(x.m.npairs, x.m.limit);
+	assert_int_equal(x.m.lost_frames, SLOTS - x.m.limit);
+	assert_int_equal(x.m.lost_bytes, (SLOTS - x.m.limit) * 100);
+	/* Pairs already in keep counting. */
+	fab_matrix_add(&x.m, 1, 0, 1, FAB_AFI_IPV4, 100);
+	total++;
+	assert_int_equal(find(&x.m, 1, 0, 1)->frames[FAB_AFI_IPV4], 2);
+	for (uint32_t i = 0; i <= x.m.mask; i++)
+		total -= x.m.ent[i].used ? x.m.ent[i].frames[FAB_AFI_IPV4] : 0;
+	assert_int_equal(total, x.m.lost_frames);
+	free(x.mem);
+}
+
+/* Merging on read adds the workers' tables; a walk in pages sees each pair once. */
+static void test_merge_and_walk(void **state)
+{
+	struct mx w1, w2, sum;
+	uint32_t seen = 0;
+
+	(void)state;
+	mx_new(&w1, SLOTS);
+	mx_new(&w2, SLOTS);
+	mx_new(&sum, SLOTS * 2);
+	for (uint32_t s = 0; s < 100; s++) {
+		fab_matrix_add(&w1.m, 10, s, 7, FAB_AFI_IPV4, 60);
+		fab_matrix_add(&w2.m, 10, s, 7, FAB_AFI_OTHER, 70);
+		fab_matrix_add(&w2.m, 10, 7, s, FAB_AFI_IPV6, 80);
+	}
+	w2.m.lost_frames = 5;
+	fab_matrix_merge(&sum.m, &w1.m);
+	fab_matrix_merge(&sum.m, &w2.m);
+	assert_int_equal(sum.m.lost_frames, 5);
+	for (uint32_t s = 0; s < 100; s++) {
+		const struct fab_mx_ent *e = find(&sum.m, 10, s, 7);
+
+		assert_non_null(e);
+		assert_int_equal(e->frames[FAB_AFI_IPV4], 1);
+		assert_int_equal(e->bytes[FAB_AFI_OTHER], 70);
+		assert_int_equal(e->bytes[FAB_AFI_IPV6], s == 7 ? 80 : 0);
+	}
+	/* 199 pairs: (s, 7) for 100 s and (7, s) for the 99 s != 7. */
+	assert_int_equal(sum.m.npairs, 199);
+	for (uint32_t i = 0; i <= sum.m.mask; i++)
+		seen += sum.m.ent[i].used;
+	assert_int_equal(seen, 199);
+	free(w1.mem);
+	free(w2.mem);
+	free(sum.mem);
+}
+
+struct stop_after {
+	uint32_t n, max;
+};
+
+static int stop_after(void *arg, const struct fab_mx_ent *e)
+{
+	struct stop_after *s = arg;
+
+	(void)e;
+	if (s->n == s->max)
+		return 1;
+	s->n++;
+	return 0;
+}
+
+static void test_walk_pages(void **state)
+{
+	struct mx x;
+	uint32_t cursor = 0, total = 0, pages = 0;
+
+	(void)state;
+	mx_new(&x, SLOTS);
+	for (uint32_t s = 0; s < 500; s++)
+		fab_matrix_add(&x.m, 1, s, 1, FAB_AFI_IPV4, 1);
+	while (cursor <= x.m.mask) {
+		struct stop_after sa = {.max = 64};
+
+		fab_matrix_walk(&x.m, &cursor, stop_after, &sa);
+		total += sa.n;
+		pages++;
+	}
+	assert_int_equal(total, 500);
+	assert_int_equal(pages, 8);
+	free(x.mem);
+}
+
+/* The pipeline names both bindings of a forward; steering and drops none. */
+static void test_pipeline_pairs(void **state)
+{
+	struct fab_model *m = fx_exchange();
+	struct fab_tables *t = fab_tables_build(m, 1);
+	uint8_t oper[FX_NPORTS] = {0};
+	struct fab_port_stats stats[FX_NPORTS];
+	struct fab_pipeline_ctx ctx = {.t = t, .oper = oper, .stats = stats};
+	struct fab_verdict v;
+	struct mx x;
+	struct fr fr;
+	struct fab_frame *f;
+	const struct fab_mx_ent *e;
+
+	(void)state;
+	assert_non_null(t);
+	mx_new(&x, SLOTS);
+	for (int full = 0; full < 2; full++) {
+		memset(stats, 0, sizeof(stats));
+		ctx.full_rules = full;
+		/* A to B, IPv4 (the fast path when allowed), then IPv6, then other. */
+		f = fr_ip4_frame(&fr, FX_MAC_B, FX_MAC_A, 0, 17, "192.0.2.10", "192.0.2.11", 100);
+		fab_pipeline_run(&ctx, FX_P_A, f, &v, 1);
+		assert_int_equal(v.action, FAB_ACT_FORWARD);
+		assert_int_not_equal(v.dst, 0);
+		fab_matrix_count(&x.m, t, &v, f->data, f->len);
+		f = fr_ip6_frame(&fr, FX_MAC_B, FX_MAC_A, 0, 17, "2001:db8::a", "2001:db8::b", 200);
+		fab_pipeline_run(&ctx, FX_P_A, f, &v, 1);
+		fab_matrix_count(&x.m, t, &v, f->data, f->len);
+		/* A to C on C's trunk: the tag is pushed, the family still read. */
+		f = fr_ip6_frame(&fr, FX_MAC_C, FX_MAC_A, 0, 17, "2001:db8::a", "2001:db8::c", 300);
+		fab_pipeline_run(&ctx, FX_P_A, f, &v, 1);
+		assert_int_equal(v.action, FAB_ACT_FORWARD);
+		fab_matrix_count(&x.m, t, &v, f->data, f->len);
+		/* C (tagged) to A: the tag is popped. */
+		f = fr_ip4_frame(&fr, FX_MAC_A, FX_MAC_C, 100, 17, "192.0.2.12", "192.0.2.10", 100);
+		fab_pipeline_run(&ctx, FX_P_C, f, &v, 1);
+		assert_int_equal(v.action, FAB_ACT_FORWARD);
+		fab_matrix_count(&x.m, t, &v, f->data, f->len);
+		/* An ARP request steered to its owner is no pair. */
+		f = fr_arp_frame(&fr, FAB_MAC_BROADCAST, FX_MAC_A, 0, 1, "192.0.2.10",
+				 "192.0.2.11");
+		fab_pipeline_run(&ctx, FX_P_A, f, &v, 1);
+		assert_int_equal(v.action, FAB_ACT_FORWARD);
+		assert_int_equal(v.dst, 0);
+		fab_matrix_count(&x.m, t, &v, f->data, f->len);
+		/* A drop is none either. */
+		f = fr_ip4_frame(&fr, 0x020000000099ULL, FX_MAC_A, 0, 17, "192.0.2.10",
+				 "192.0.2.11", 100);
+		fab_pipeline_run(&ctx, FX_P_A, f, &v, 1);
+		assert_int_equal(v.action, FAB_ACT_DROP);
+		assert_int_equal(v.dst, 0);
+		fab_matrix_count(&x.m, t, &v, f->data, f->len);
+	}
+	assert_int_equal(x.m.npairs, 3);
+	e = find(&x.m, 100, 64501, 64502);
+	assert_non_null(e);
+	assert_int_equal(e->frames[FAB_AFI_IPV4], 2);
+	assert_int_equal(e->frames[FAB_AFI_IPV6], 2);
+	assert_int_equal(e->frames[FAB_AFI_OTHER], 0);
+	assert_int_equal(e->bytes[FAB_AFI_IPV4], 2 * (14 + 20 + 100));
+	assert_int_equal(e->bytes[FAB_AFI_IPV6], 2 * (14 + 40 + 200));
+	e = find(&x.m, 100, 64501, 64503);
+	assert_non_null(e);
+	assert_int_equal(e->frames[FAB_AFI_IPV6], 2);
+	assert_int_equal(e->bytes[FAB_AFI_IPV6], 2 * (18 + 40 + 300)); /* as it left: tagged */
+	e = find(&x.m, 100, 64503, 64501);
+	assert_non_null(e);
+	assert_int_equal(e->frames[FAB_AFI_IPV4], 2);
+	assert_int_equal(e->bytes[FAB_AFI_IPV4], 2 * (14 + 20 + 100));
+	free(x.mem);
+	fab_tables_destroy(t);
+	fab_model_destroy(m);
+}
+
+/*
+ * A table swap that reorders members (so bindings change index) keeps every
+ * pair under its own ASNs: a member removed and another added in its place
+ * never inherit each other's counts.
+ */
+static void test_swap_keeps_pairs(void **state)
+{
+	struct fab_model *m1 = fx_exchange(), *m2;
+	struct fab_tables *t1 = fab_tables_build(m1, 1), *t2;
+	uint8_t oper[FX_NPORTS] = {0};
+	struct fab_port_stats stats[FX_NPORTS] = {0};
+	struct fab_pipeline_ctx ctx = {.t = t1, .oper = oper, .stats = stats};
+	struct fab_verdict v;
+	struct mx x;
+	struct fr fr;
+	struct fab_frame *f;
+
+	(void)state;
+	mx_new(&x, SLOTS);
+	f = fr_ip4_frame(&fr, FX_MAC_B, FX_MAC_A, 0, 17, "192.0.2.10", "192.0.2.11", 100);
+	fab_pipeline_run(&ctx, FX_P_A, f, &v, 1);
+	fab_matrix_count(&x.m, t1, &v, f->data, f->len);
+	/* The second table set: B's port now belongs to a new member (AS 65000),
+	 * listed first so that every binding index moves. */
+	m2 = fx_model();
+	uint16_t steer = fx_lan(m2, "steer", 100, FAB_NEIGH_STEER);
+	uint16_t lans[1] = {steer};
+	uint16_t pa = fx_port(m2, "a", FAB_PORT_EDGE, FAB_PORT_ACCESS, 1500, 1, lans);
+	uint16_t pb = fx_port(m2, "b", FAB_PORT_EDGE, FAB_PORT_ACCESS, 1500, 1, lans);
+	struct fab_binding *bn = fx_bind(m2, fx_member(m2, 65000, "N"), pb, steer);
+	struct fab_binding *ba = fx_bind(m2, fx_member(m2, 64501, "A"), pa, steer);
+
+	fx_mac(bn, FX_MAC_B);
+	fx_mac(ba, FX_MAC_A);
+	t2 = fab_tables_build(m2, 2);
+	assert_non_null(t2);
+	ctx.t = t2;
+	memset(stats, 0, sizeof(stats));
+	f = fr_ip4_frame(&fr, FX_MAC_B, FX_MAC_A, 0, 17, "192.0.2.10", "192.0.2.11", 100);
+	fab_pipeline_run(&ctx, pa, f, &v, 1);
+	assert_int_equal(v.action, FAB_ACT_FORWARD);
+	fab_matrix_count(&x.m, t2, &v, f->data, f->len);
+	assert_int_equal(find(&x.m, 100, 64501, 64502)->frames[FAB_AFI_IPV4], 1);
+	assert_int_equal(find(&x.m, 100, 64501, 65000)->frames[FAB_AFI_IPV4], 1);
+	free(x.mem);
+	fab_tables_destroy(t1);
+	fab_tables_destroy(t2);
+	fab_model_destroy(m1);
+	fab_model_destroy(m2);
+}
+
+/* The wire page: what goes in comes out; a length that lies is refused. */
+static void test_wire_page(void **state)
+{
+	struct fab_wire_buf b = {0};
+	struct fab_wire_hdr req = {.type = FAB_WIRE_MATRIX_GET, .id = 9}, h;
+	struct fab_wire_mx_page pg = {.start_time = 1234, .lost_frames = 5, .lost_bytes = 6}, out;
+	struct fab_mx_ent e = {.src_asn = 64501, .dst_asn = 4200000000u, .vlan = 100, .used = 1};
+	struct fab_mx_ent got;
+	uint32_t cursor;
+	long n;
+
+	(void)state;
+	e.frames[FAB_AFI_IPV6] = 7;
+	e.bytes[FAB_AFI_IPV6] = 1ULL << 40;
+	assert_int_equal(fab_wire_mx_get_encode(&b, 3, 77), 0);
+	n = fab_wire_frame(b.data, b.len, &h);
+	assert_true(n > 0);
+	assert_int_equal(fab_wire_mx_get_decode(b.data + FAB_WIRE_HDR_LEN, h.length, &cursor), 0);
+	assert_int_equal(cursor, 77);
+	fab_wire_buf_consume(&b, (size_t)n);
+	fab_wire_mx_begin(&b, &req, &pg);
+	fab_wire_mx_put(&b, &e);
+	fab_wire_mx_put(&b, &e);
+	assert_int_equal(fab_wire_mx_end(&b, 42, 2), 0);
+	n = fab_wire_frame(b.data, b.len, &h);
+	assert_true(n > 0);
+	assert_int_equal(h.flags, FAB_WIRE_F_REPLY);
+	assert_int_equal(fab_wire_mx_page_decode(b.data + FAB_WIRE_HDR_LEN, h.length, &out), 0);
+	assert_int_equal(out.start_time, 1234);
+	assert_int_equal(out.lost_frames, 5);
+	assert_int_equal(out.lost_bytes, 6);
+	assert_int_equal(out.next, 42);
+	assert_int_equal(out.npairs, 2);
+	fab_wire_mx_pair(&out, 1, &got);
+	assert_memory_equal(&got, &e, sizeof(e));
+	/* One byte short, one too many, a count that lies. */
+	assert_int_equal(fab_wire_mx_page_decode(b.data + FAB_WIRE_HDR_LEN, h.length - 1, &out),
+			 -EBADMSG);
+	b.data[FAB_WIRE_HDR_LEN + 31] = 3;
+	assert_int_equal(fab_wire_mx_page_decode(b.data + FAB_WIRE_HDR_LEN, h.length, &out),
+			 -EBADMSG);
+	assert_int_equal(fab_wire_mx_page_decode(b.data + FAB_WIRE_HDR_LEN, 10, &out), -EBADMSG);
+	fab_wire_buf_free(&b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_init_refuses_bad_sizes),
+	    cmocka_unit_test(test_pairs_exact),
+	    cmocka_unit_test(test_full_table_loses_not_misattributes),
+	    cmocka_unit_test(test_merge_and_walk),
+	    cmocka_unit_test(test_walk_pages),
+	    cmocka_unit_test(test_pipeline_pairs),
+	    cmocka_unit_test(test_swap_keeps_pairs),
+	    cmocka_unit_test(test_wire_page),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
