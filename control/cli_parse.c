@@ -55,6 +55,7 @@ static const struct {
 	const char *help; /* in `?` help */
 } placeholders[] = {
     {"NAME", CTL_ARG_PORT, "port name", "Port name"},
+    {"LAG", CTL_ARG_LAG, "LAG port name", "LAG port name"},
     {"LAN", CTL_ARG_LAN, "LAN name", "LAN name"},
     {"ASN", CTL_ARG_ASN, "AS number", "AS number, as 64500 or AS64500"},
     {"FILE", CTL_ARG_FILE, "file name", "File name"},
@@ -155,10 +156,11 @@ static int take_arg(const char *ph, const char *w, struct ctl_request *req, char
 
 	switch (placeholders[k].kind) {
 	case CTL_ARG_PORT:
+	case CTL_ARG_LAG:
 	case CTL_ARG_LAN:
 		if (len == 0 || len >= FAB_NAME_MAX)
 			goto bad;
-		snprintf(placeholders[k].kind == CTL_ARG_PORT ? req->port : req->lan, FAB_NAME_MAX,
+		snprintf(placeholders[k].kind == CTL_ARG_LAN ? req->lan : req->port, FAB_NAME_MAX,
 			 "%s", w);
 		return 0;
 	case CTL_ARG_FILE:

@@ -38,6 +38,7 @@ enum ctl_cmd {
 	CTL_SHOW_QUARANTINE,
 	CTL_SHOW_SPONGE,
 	CTL_SHOW_SYNC,
+	CTL_SHOW_LAG,
 	CTL_SHOW_CONFIG,
 	CTL_SHOW_CONFIG_HISTORY,
 	CTL_SHOW_NAMES,
@@ -160,6 +161,7 @@ bool ctl_cmd_takes_file(enum ctl_cmd cmd);
 enum ctl_arg {
 	CTL_ARG_NONE,
 	CTL_ARG_PORT,
+	CTL_ARG_LAG, /* a port name; completed from the LAG ports */
 	CTL_ARG_LAN,
 	CTL_ARG_ASN,
 	CTL_ARG_FILE,

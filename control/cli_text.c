@@ -98,6 +98,57 @@ static const char *rate(const json_t *rates, const char *key, char *buf)
 	return ctl_text_si((double)json_integer_value(v), buf, 16);
 }
 
+/* The words of one end's 802.1AX state, joined by commas. */
+static void lacp_state(const json_t *end, char *buf, size_t len)
+{
+	const json_t *v;
+	size_t i, o = 0;
+
+	buf[0] = '\0';
+	json_array_foreach((json_t *)json_object_get(end, "state"), i, v)
+	{
+		if (o < len)
+			o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? "," : "",
+					      json_string_value(v));
+	}
+}
+
+static void render_lag(const json_t *g, FILE *out)
+{
+	char b1[CLEAN_MAX], b2[CLEAN_MAX], s1[160], s2[160];
+	const json_t *l, *a, *p, *k;
+	size_t i;
+
+	fprintf(
+	    out, "%s: %lld of %lld links bundled, min-links %lld: %s (lacp %s, rate %s, hash %s)\n",
+	    str(g, "port", b1), num(g, "links_bundled"), num(g, "links_total"), num(g, "min_links"),
+	    str(g, "state", b2), json_string_value(json_object_get(g, "lacp")),
+	    json_string_value(json_object_get(g, "rate")),
+	    json_string_value(json_object_get(g, "hash")));
+	json_array_foreach((json_t *)json_object_get(g, "links"), i, l)
+	{
+		a = json_object_get(l, "actor");
+		p = json_object_get(l, "partner");
+		k = json_object_get(l, "counters");
+		lacp_state(a, s1, sizeof(s1));
+		lacp_state(p, s2, sizeof(s2));
+		fprintf(out, "  link %s: carrier %s, %s%s%s\n", str(l, "device", b1),
+			json_string_value(json_object_get(l, "carrier")),
+			json_is_true(json_object_get(l, "bundled")) ? "in the bundle" : "out: ",
+			json_is_true(json_object_get(l, "bundled")) ? "" : str(l, "why", b2), "");
+		fprintf(out, "    actor   system %s key %lld  %s\n", str(a, "system", b1),
+			num(a, "key"), s1);
+		fprintf(out, "    partner system %s key %lld  %s\n", str(p, "system", b1),
+			num(p, "key"), s2);
+		fprintf(out,
+			"    rx %lld frames %lld bytes, tx %lld frames %lld bytes, errors rx %lld "
+			"tx %lld; %lld bundle changes\n",
+			num(k, "rx_packets"), num(k, "rx_bytes"), num(k, "tx_packets"),
+			num(k, "tx_bytes"), num(k, "rx_errors"), num(k, "tx_errors"),
+			num(l, "bundle_changes"));
+	}
+}
+
 void ctl_render_ports(const struct ctl_request *req, const json_t *r, FILE *out)
 {
 	const json_t *p;
@@ -155,6 +206,8 @@ void ctl_render_port(const struct ctl_request *req, const json_t *r, FILE *out)
 	if (json_object_get(r, "errdisabled"))
 		fprintf(out, " (err-disabled by %s)", str(r, "errdisabled", b1));
 	fputc('\n', out);
+	if (json_object_get(r, "lag"))
+		render_lag(json_object_get(r, "lag"), out);
 	fprintf(out, "  description: %s\n", str(r, "description", b1));
 	fprintf(out, "  device: %s, %s %s port, mtu %lld, speed %lld Mb/s, violation %s\n",
 		str(r, "device", b1), str(r, "kind", b2), str(r, "mode", b3), num(r, "mtu"),
@@ -682,7 +735,7 @@ void ctl_text_error(const json_t *r, FILE *out)
 
 void ctl_render_names(const struct ctl_request *req, const json_t *r, FILE *out)
 {
-	static const char *const lists[] = {"ports", "lans", "addresses"};
+	static const char *const lists[] = {"ports", "lags", "lans", "addresses"};
 	char b[CLEAN_MAX], b2[CLEAN_MAX];
 	const json_t *v;
 	size_t i;
@@ -748,6 +801,17 @@ void ctl_render_sync(const struct ctl_request *req, const json_t *r, FILE *out)
 		fprintf(out, "last applied change (%s):\n", str(r, "last_applied", b1));
 		render_lines(json_object_get(r, "last_diff"), out);
 	}
+}
+
+void ctl_render_lag(const struct ctl_request *req, const json_t *r, FILE *out)
+{
+	const json_t *g;
+	size_t i;
+
+	(void)req;
+	if (json_array_size(json_object_get(r, "lags")) == 0)
+		fprintf(out, "no LAG\n");
+	json_array_foreach((json_t *)json_object_get(r, "lags"), i, g) render_lag(g, out);
 }
 
 void ctl_render_sync_now(const struct ctl_request *req, const json_t *r, FILE *out)

@@ -13,6 +13,7 @@
 
 #include "cli_import.h"
 #include "ctl_int.h"
+#include "ctl_lag.h"
 #include "ctl_persist.h"
 #include "fabric/diff.h"
 #include "fabric/pipeline.h"
@@ -386,6 +387,7 @@ void ctl_destroy(struct ctl *c)
 	ctl_psec_destroy(c->psec);
 	ctl_quar_destroy(c->quar);
 	ctl_events_destroy(c->events);
+	ctl_lag_free(c);
 	fab_model_destroy(c->running);
 	fab_model_destroy(c->previous);
 	fab_model_destroy(c->confirm_from);
@@ -477,6 +479,12 @@ static int call(struct ctl *c, int build_rc, uint32_t id, const uint8_t **p, siz
 		size_t errlen)
 {
 	return call_for(c, c->opts.answer_ms, build_rc, id, p, len, err, errlen);
+}
+
+int ctl_call(struct ctl *c, int build_rc, uint32_t id, const uint8_t **p, size_t *len, char *err,
+	     size_t errlen)
+{
+	return call(c, build_rc, id, p, len, err, errlen);
 }
 
 int ctl_dp_request(struct ctl *c, int build_rc, uint32_t id, char *err, size_t errlen)
@@ -757,6 +765,7 @@ static void poll_reads(struct ctl *c, uint64_t now)
 	c->probe_id = 0;
 	check_drift(c);
 	poll_counters(c);
+	ctl_lag_poll(c);
 	c->next_poll_ns = now + (uint64_t)c->opts.poll_ms * 1000000ULL;
 }
 

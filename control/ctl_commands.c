@@ -7,6 +7,7 @@
  */
 #include "cli_text.h"
 #include "ctl_int.h"
+#include "ctl_lag.h"
 #include "ctl_sync.h"
 
 #define RO CTL_F_READONLY
@@ -58,8 +59,12 @@ const struct ctl_command ctl_commands[] = {
      "Sponge parameters, sponged and pending addresses, spoofing events"},
     {CTL_SHOW_SYNC, "show sync", RO, ctl_sync_cmd, ctl_render_sync,
      "Sync from IXP Manager: last result and why, what is held back, failures"},
+    {CTL_SHOW_LAG, "show lag", RO, ctl_lag_cmd, ctl_render_lag,
+     "Every LAG with its links' LACP state and counters"},
+    {CTL_SHOW_LAG, "show lag LAG", RO, ctl_lag_cmd, ctl_render_lag,
+     "One LAG: each link's LACP state, partner, why it is out, counters"},
     {CTL_SHOW_NAMES, "show names", RO, ctl_show_names, ctl_render_names,
-     "Port, LAN and member names and sponged addresses, as the shell completes them"},
+     "Port, LAG, LAN and member names and sponged addresses, as the shell completes them"},
     {CTL_CLEAR_COUNTERS, "clear counters", 0, ctl_cmd_clear, ctl_render_clear,
      "Set the display baseline of every port (exported counters never go back)"},
     {CTL_CLEAR_COUNTERS, "clear counters NAME", 0, ctl_cmd_clear, ctl_render_clear,
@@ -162,6 +167,7 @@ const struct ctl_keyword_help ctl_keywords[] = {
     {"show port-security", "Violation actions and err-disabled ports"},
     {"show events", "Port-security state changes and CLI changes with their times"},
     {"show config", "The running configuration, or the history of committed ones"},
+    {"show lag", "LAGs: links, LACP state, partners, counters"},
     {"clear", "Reset display baselines"},
     {"clear counters", "Counters shown by the CLI"},
     {"port", "Change a port's state: shutdown, promotion, MAC swap"},

@@ -130,6 +130,7 @@ struct ctl {
 	uint64_t changes_ok, changes_failed;
 	struct ctl_metrics *metrics; /* NULL when management.metrics is off */
 	struct ctl_sync *sync;       /* NULL when management.sync is off */
+	struct fab_wire_lags lags;   /* the last LAG_GET read (ctl_lag.c) */
 
 	/* The CLI sockets. */
 	int cli_fd;
@@ -138,6 +139,9 @@ struct ctl {
 	uint64_t cli_ro_refused; /* read-only connections refused: its slots were full */
 };
 
+/* Sends the request built in the dataplane's buffer and waits for its reply (ctl.c). */
+int ctl_call(struct ctl *c, int build_rc, uint32_t id, const uint8_t **p, size_t *len, char *err,
+	     size_t errlen);
 uint64_t ctl_now_ns(void);
 /* Nanoseconds since the epoch, for event times. */
 uint64_t ctl_wall_ns(void);

@@ -9,6 +9,7 @@
 #include <microhttpd.h>
 
 #include "ctl_int.h"
+#include "ctl_lag.h"
 #include "ctl_metrics.h"
 #include "fabric/pipeline.h"
 
@@ -232,6 +233,7 @@ int ctl_metrics_render(struct ctl *c, FILE *out)
 	fprintf(out, "peerlan_config_changes_total{result=\"failure\"} %llu\n",
 		(unsigned long long)c->changes_failed);
 	port_states(c, out);
+	ctl_lag_metrics(c, out);
 	port_counters(c, out);
 	ctl_sponge_metrics(c, out);
 	ctl_sync_metrics(c, out);

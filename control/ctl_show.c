@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ctl_int.h"
+#include "ctl_lag.h"
 #include "fabric/pipeline.h"
 
 static const char *oper_name(uint8_t oper)
@@ -296,6 +297,8 @@ static int show_port(struct ctl *c, const struct ctl_request *r, json_t **out)
 		}
 	json_object_set_new(o, "macs", macs);
 	json_object_set_new(o, "swap_windows", ctl_swap_json(c, p->name));
+	if (ctl_lag_of(c, (uint16_t)i) != NULL)
+		json_object_set_new(o, "lag", ctl_lag_json(c, ctl_lag_of(c, (uint16_t)i)));
 	if (have_counters(c, (size_t)i)) {
 		const struct fab_port_stats *abs = &c->fresh->stats[i];
 		struct fab_port_stats s;
@@ -702,12 +705,16 @@ int ctl_show_config(struct ctl *c, const struct ctl_request *r, json_t **out)
 int ctl_show_names(struct ctl *c, const struct ctl_request *r, json_t **out)
 {
 	const struct fab_model *m = c->running;
-	json_t *ports = json_array(), *lans = json_array(), *members = json_array();
+	json_t *ports = json_array(), *lags = json_array(), *lans = json_array();
+	json_t *members = json_array();
 	json_t *addrs = ctl_sponge_addresses(c), *provisioned = json_array(), *a;
 	size_t i;
 
-	for (i = 0; i < m->nports; i++)
+	for (i = 0; i < m->nports; i++) {
 		json_array_append_new(ports, json_string(m->ports[i].name));
+		if (fab_port_is_lag(&m->ports[i]))
+			json_array_append_new(lags, json_string(m->ports[i].name));
+	}
 	for (i = 0; i < m->nlans; i++)
 		json_array_append_new(lans, json_string(m->lans[i].name));
 	for (i = 0; i < m->nmembers; i++)
@@ -738,7 +745,7 @@ int ctl_show_names(struct ctl *c, const struct ctl_request *r, json_t **out)
 	json_decref(addrs);
 	addrs = provisioned;
 	(void)r;
-	*out = json_pack("{s:o,s:o,s:o,s:o}", "ports", ports, "lans", lans, "members", members,
-			 "addresses", addrs);
+	*out = json_pack("{s:o,s:o,s:o,s:o,s:o}", "ports", ports, "lags", lags, "lans", lans,
+			 "members", members, "addresses", addrs);
 	return *out != NULL ? 0 : ctl_error(out, -ENOMEM, "out of memory");
 }

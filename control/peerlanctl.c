@@ -640,6 +640,7 @@ static void add_files(struct matches *ms, const char *partial)
 static void add_names(struct matches *ms, const char *placeholder, enum ctl_arg kind)
 {
 	const char *list = kind == CTL_ARG_PORT   ? "ports"
+			   : kind == CTL_ARG_LAG  ? "lags"
 			   : kind == CTL_ARG_LAN  ? "lans"
 			   : kind == CTL_ARG_ADDR ? "addresses"
 			   : kind == CTL_ARG_ASN  ? "members"

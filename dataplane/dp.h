@@ -98,6 +98,11 @@ struct dp_worker {
 	const struct fab_tables *punt_tables;
 	struct fab_bucket *storm;      /* FAB_STORM__COUNT per port, the pipeline's */
 	struct dp_sflow_worker *sflow; /* sampling state (dp_sflow.h) */
+	/* LAG ports whose bonding device must see a TX burst every 100 ms for
+	 * its LACPDUs to leave (dp_lag.c), idle or not: the first worker's. */
+	uint16_t *lag_eth;
+	uint16_t nlag;
+	uint64_t lag_next; /* TSC of the next empty burst */
 	/* Sub-rate ports' policers, per port, set again from each new table set. */
 	struct dp_police *police;
 	const struct fab_tables *police_tables;
@@ -107,10 +112,37 @@ struct dp_worker {
 	uint64_t rx_empty_seen[DP_RXQ_MAX] __rte_cache_aligned;
 } __rte_cache_aligned;
 
+/* One link of a LAG port (dp_lag.c): written by the main lcore only. */
+struct dp_link {
+	uint16_t eth_port;
+	bool hotplugged;
+	char ifname[IF_NAMESIZE]; /* as dp_port's: a driver that always says link up */
+	int if_err;
+	bool carrier;
+	bool in_bond;     /* a slave of the bond now (dp_lag.c takes it out without carrier) */
+	bool mismatch;    /* taken out: its partner is not the bundle's (dp_lag.c) */
+	uint64_t out_tsc; /* when it was taken out for that */
+	char mismatch_why[128];
+	bool bundled;                       /* collecting and distributing on both sides */
+	bool selected;                      /* the driver's LACP selection */
+	uint8_t actor_state, partner_state; /* 802.1AX state bits */
+	uint16_t actor_key, partner_key;
+	uint8_t actor_system[6], partner_system[6];
+	uint16_t agg_port;
+	uint32_t bundle_changes; /* joins and leaves seen */
+	char why[128];           /* why not bundled; "" when it is */
+};
+
 /* A port of the fabric, fixed for the life of the process. */
 struct dp_port {
 	char name[FAB_NAME_MAX];
-	char device[FAB_DEVICE_MAX];
+	char device[FAB_DEVICE_MAX]; /* for a LAG, its bonding device's name */
+	/* A LAG (lag.nlinks > 0): eth_port is its bonding device. */
+	struct fab_lag lag;
+	struct dp_link links[FAB_LAG_LINKS_MAX];
+	bool bonded;      /* the bonding device exists: free it on stop */
+	uint8_t nbundled; /* links in the bundle at the last poll */
+	bool polled;      /* nbundled has been read once */
 	uint16_t eth_port;
 	bool hotplugged; /* we probed it, so we remove it on exit */
 	bool started;
@@ -228,6 +260,33 @@ void dp_ports_poll_link(struct dp *dp);
 void dp_missed_start(struct dp *dp, uint16_t port);
 void dp_missed_poll(struct dp *dp);
 void dp_missed_fini(struct dp *dp);
+/* The ethdev name of a device string (its first field, PCI names canonical). */
+void dp_device_name(const char *device, char *name, size_t len);
+/* Notes the kernel interfaces of a port, or of each link of a LAG, to follow their carrier. */
+int dp_port_kernel_link(struct dp *dp, struct dp_port *p);
+/* Whether kernel interface ifname is up with carrier; *err: last error, logged once. */
+bool dp_kernel_running(struct dp *dp, const char *ifname, int *err);
+/*
+ * LAG ports (dp_lag.c), main lcore only. attach: probes the links and creates
+ * the bonding device in p->eth_port (configured and started like any port
+ * afterwards); detach: frees it and removes the links it probed. poll:
+ * refreshes each link's LACP state, logs links joining and leaving the
+ * bundle, and returns whether at least min-links are in it.
+ */
+int dp_lag_attach(struct dp *dp, struct dp_port *p);
+void dp_lag_detach(struct dp_port *p);
+bool dp_lag_poll(struct dp *dp, uint16_t port);
+/*
+ * Makes a running LAG's links those of lag: links taken out are removed from
+ * the bond (and their devices, if probed here); new ones are probed and
+ * added. On an error (written to why) the links done so far stay.
+ */
+int dp_lag_relink(struct dp *dp, uint16_t port, const struct fab_lag *lag, char *why,
+		  size_t whylen);
+struct fab_wire_buf;
+struct fab_wire_hdr;
+/* The LAG_GET reply to req, into out: every LAG's links as last polled. */
+int dp_lag_msg(struct dp *dp, struct fab_wire_buf *out, const struct fab_wire_hdr *req);
 /* The value of devarg `key` (",key=value") in device, into buf; 0, -ENOENT or -ENAMETOOLONG. */
 int dp_devarg(const char *device, const char *key, char *buf, size_t len);
 

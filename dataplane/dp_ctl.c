@@ -391,6 +391,12 @@ static void serve(struct dp *dp, const struct fab_wire_hdr *h, const uint8_t *p)
 	case FAB_WIRE_SPONGE_SET:
 		reply_rc(c, h, dp_sponge_msg(dp, p, h->length));
 		return;
+	case FAB_WIRE_LAG_GET:
+		if (h->length != 0)
+			break;
+		if (dp_lag_msg(dp, &c->out, h) < 0)
+			fab_wire_refusal(&c->out, h, -ENOMEM);
+		return;
 	default:
 		fab_wire_refusal(&c->out, h, -EOPNOTSUPP);
 		return;

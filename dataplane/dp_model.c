@@ -130,6 +130,13 @@ int dp_apply_model(struct dp *dp, struct fab_model *m, char *why, size_t whylen)
 	rc = check_ports_fixed(dp, m, &w);
 	if (rc < 0)
 		return rc;
+	/* A LAG's links follow the file: new ones are probed and added to the bond. */
+	for (uint16_t i = 0; i < dp->nports; i++) {
+		rc = dp_lag_relink(dp, i, &m->ports[i].lag, w.buf ? w.buf + w.off : NULL,
+				   w.buf ? w.len - w.off : 0);
+		if (rc < 0)
+			return rc;
+	}
 	/* The pre-filter first allows what either table set allows, then narrows to m's. */
 	rc = dp_xdpport_update_begin(dp, m);
 	if (rc < 0) {
@@ -144,6 +151,7 @@ int dp_apply_model(struct dp *dp, struct fab_model *m, char *why, size_t whylen)
 	}
 	for (uint16_t i = 0; i < dp->nports; i++) {
 		dp->admin_up[i] = m->ports[i].admin_up;
+		dp->ports[i].lag.min_links = m->ports[i].lag.min_links;
 		dp_port_oper_update(dp, i);
 	}
 	fab_model_destroy(dp->model);

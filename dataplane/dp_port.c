@@ -56,7 +56,7 @@ int dp_devarg(const char *device, const char *key, char *buf, size_t len)
  * The ethdev name of a device string: its first comma-separated field, with
  * a PCI address written the way the PCI bus names devices (0000:03:00.0).
  */
-static void device_name(const char *device, char *name, size_t len)
+void dp_device_name(const char *device, char *name, size_t len)
 {
 	struct rte_pci_addr addr;
 	size_t n = strcspn(device, ",");
@@ -76,7 +76,9 @@ static int port_attach(struct dp *dp, struct dp_port *p)
 	uint16_t id;
 	int rc;
 
-	device_name(p->device, name, sizeof(name));
+	if (p->lag.nlinks > 0)
+		return dp_lag_attach(dp, p);
+	dp_device_name(p->device, name, sizeof(name));
 	if (rte_eth_dev_get_port_by_name(name, &id) != 0) {
 		rc = dp_xdpport_devargs(dp, p, args, sizeof(args));
 		if (rc == 0)
@@ -208,63 +210,87 @@ static int port_configure(struct dp *dp, struct dp_port *p, uint16_t mtu)
  */
 static const char *const kernel_link_drivers[] = {"net_af_packet", "net_af_xdp"};
 
-/* Notes the port's kernel interface if its driver is one of those. */
-static int port_kernel_link(struct dp *dp, struct dp_port *p)
+/*
+ * The kernel interface of an ethdev whose driver is one of those, from its
+ * device string's iface=, into ifname ("" for other drivers); *ring_ifindex
+ * for net_af_packet, whose kernel ring's losses DPDK does not count.
+ */
+static int kernel_link(struct dp *dp, const char *who, uint16_t eth_port, const char *device,
+		       char *ifname, unsigned int *ring_ifindex)
 {
 	struct rte_eth_dev_info info;
 	bool listed = false;
 	int rc;
 
-	p->ifname[0] = '\0';
-	p->ring_ifindex = 0;
-	rc = rte_eth_dev_info_get(p->eth_port, &info);
+	ifname[0] = '\0';
+	*ring_ifindex = 0;
+	rc = rte_eth_dev_info_get(eth_port, &info);
 	if (rc < 0 || info.driver_name == NULL)
 		return 0;
 	for (size_t i = 0; i < RTE_DIM(kernel_link_drivers); i++)
 		listed |= strcmp(info.driver_name, kernel_link_drivers[i]) == 0;
 	if (!listed)
 		return 0;
-	rc = dp_devarg(p->device, "iface", p->ifname, sizeof(p->ifname));
+	rc = dp_devarg(device, "iface", ifname, IF_NAMESIZE);
 	if (rc < 0) {
-		p->ifname[0] = '\0';
-		dp_log("port %s (%s): no usable iface= to follow the link of: %s", p->name,
-		       p->device, strerror(-rc));
+		ifname[0] = '\0';
+		dp_log("port %s (%s): no usable iface= to follow the link of: %s", who, device,
+		       strerror(-rc));
 		return rc;
 	}
 	if (dp->ifflags_fd < 0) {
 		dp->ifflags_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 		if (dp->ifflags_fd < 0) {
 			rc = -errno;
-			dp_log("port %s: no socket to read interface flags with: %s", p->name,
+			dp_log("port %s: no socket to read interface flags with: %s", who,
 			       strerror(-rc));
 			return rc;
 		}
 	}
-	p->if_err = 0;
-	/* Its kernel ring's losses are nowhere in DPDK's counters (dp_missed.c). */
 	if (strcmp(info.driver_name, "net_af_packet") == 0)
-		p->ring_ifindex = info.if_index;
+		*ring_ifindex = info.if_index;
 	return 0;
 }
 
+/* Notes the kernel interfaces of the port, or of each link of a LAG. */
+int dp_port_kernel_link(struct dp *dp, struct dp_port *p)
+{
+	unsigned int unused;
+	int rc = 0;
+
+	p->if_err = 0;
+	if (p->lag.nlinks == 0)
+		return kernel_link(dp, p->name, p->eth_port, p->device, p->ifname,
+				   &p->ring_ifindex);
+	/* The bond follows its links' carrier itself: the links are read here. */
+	p->ifname[0] = '\0';
+	p->ring_ifindex = 0;
+	for (uint8_t k = 0; rc == 0 && k < p->lag.nlinks; k++) {
+		p->links[k].if_err = 0;
+		rc = kernel_link(dp, p->name, p->links[k].eth_port, p->lag.links[k],
+				 p->links[k].ifname, &unused);
+	}
+	return rc;
+}
+
 /*
- * Whether the port's kernel interface is up and running: administratively up
- * and with its carrier (IFF_RUNNING is the kernel's operstate up). An
- * interface that is gone or renamed reads as down; the error is logged once.
+ * Whether a kernel interface is up and running: administratively up and
+ * with its carrier (IFF_RUNNING is the kernel's operstate up). An interface
+ * that is gone or renamed reads as down; the error is logged once.
  */
-static bool port_kernel_running(struct dp *dp, struct dp_port *p)
+bool dp_kernel_running(struct dp *dp, const char *ifname, int *last_err)
 {
 	struct ifreq ifr;
 	int err = 0;
 
 	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", p->ifname);
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
 	if (ioctl(dp->ifflags_fd, SIOCGIFFLAGS, &ifr) < 0)
 		err = errno;
-	if (err != 0 && err != p->if_err)
-		dp_log("port %s: cannot read the flags of interface %s: %s; link taken as down",
-		       p->name, p->ifname, strerror(err));
-	p->if_err = err;
+	if (err != 0 && err != *last_err)
+		dp_log("cannot read the flags of interface %s: %s; link taken as down", ifname,
+		       strerror(err));
+	*last_err = err;
 	return err == 0 && (ifr.ifr_flags & (IFF_UP | IFF_RUNNING)) == (IFF_UP | IFF_RUNNING);
 }
 
@@ -287,7 +313,7 @@ int dp_ports_start(struct dp *dp, const struct fab_model *m)
 		if (rc == 0)
 			rc = dp_xdpport_start(dp, m, i);
 		if (rc == 0)
-			rc = port_kernel_link(dp, p);
+			rc = dp_port_kernel_link(dp, p);
 		if (rc == 0)
 			dp_missed_start(dp, i);
 		if (rc < 0) {
@@ -309,6 +335,10 @@ void dp_ports_stop(struct dp *dp)
 		struct rte_eth_dev_info info;
 		struct rte_device *dev = NULL;
 
+		if (p->lag.nlinks > 0 && !rte_eth_dev_is_valid_port(p->eth_port)) {
+			dp_lag_detach(p); /* links probed before the bond failed */
+			continue;
+		}
 		if (!rte_eth_dev_is_valid_port(p->eth_port) || (!p->started && !p->hotplugged))
 			continue;
 		if (rte_eth_dev_info_get(p->eth_port, &info) == 0)
@@ -320,9 +350,13 @@ void dp_ports_stop(struct dp *dp)
 			if (rc < 0)
 				dp_log("port %s: stop failed: %s", p->name, strerror(-rc));
 		}
-		rte_eth_dev_close(p->eth_port);
-		if (p->hotplugged && dev != NULL)
-			rte_dev_remove(dev);
+		if (p->lag.nlinks > 0) {
+			dp_lag_detach(p);
+		} else {
+			rte_eth_dev_close(p->eth_port);
+			if (p->hotplugged && dev != NULL)
+				rte_dev_remove(dev);
+		}
 		p->started = false;
 		p->hotplugged = false;
 		p->eth_port = RTE_MAX_ETHPORTS;
@@ -345,8 +379,10 @@ void dp_ports_poll_link(struct dp *dp)
 		memset(&link, 0, sizeof(link));
 		up = rte_eth_link_get_nowait(dp->ports[i].eth_port, &link) == 0 &&
 		     link.link_status == RTE_ETH_LINK_UP;
+		if (dp->ports[i].lag.nlinks > 0)
+			up = dp_lag_poll(dp, i) && up;
 		if (up && dp->ports[i].ifname[0] != '\0')
-			up = port_kernel_running(dp, &dp->ports[i]);
+			up = dp_kernel_running(dp, dp->ports[i].ifname, &dp->ports[i].if_err);
 		if (up != dp->link_up[i]) {
 			dp_log("port %s: link %s", dp->ports[i].name, up ? "up" : "down");
 			dp->link_changes[i]++;

@@ -113,6 +113,82 @@ static int port(const struct dp *dp, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+static void mac_text(const uint8_t *m, char *buf, size_t len)
+{
+	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+}
+
+/* One link of a LAG: its LACP state as the main lcore last read it, and its NIC counters. */
+static struct rte_tel_data *lag_link(const struct dp_port *p, uint8_t k)
+{
+	const struct dp_link *l = &p->links[k];
+	struct rte_tel_data *d = rte_tel_data_alloc();
+	struct rte_eth_stats st;
+	char mac[18];
+
+	if (d == NULL)
+		return NULL;
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "device", p->lag.links[k]);
+	rte_tel_data_add_dict_int(d, "ethdev_port", l->eth_port);
+	rte_tel_data_add_dict_string(d, "carrier", l->carrier ? "up" : "down");
+	rte_tel_data_add_dict_int(d, "bundled", l->bundled);
+	rte_tel_data_add_dict_string(d, "why", l->why);
+	rte_tel_data_add_dict_int(d, "actor_state", l->actor_state);
+	rte_tel_data_add_dict_int(d, "partner_state", l->partner_state);
+	rte_tel_data_add_dict_int(d, "actor_key", l->actor_key);
+	rte_tel_data_add_dict_int(d, "partner_key", l->partner_key);
+	mac_text(l->actor_system, mac, sizeof(mac));
+	rte_tel_data_add_dict_string(d, "actor_system", mac);
+	mac_text(l->partner_system, mac, sizeof(mac));
+	rte_tel_data_add_dict_string(d, "partner_system", mac);
+	rte_tel_data_add_dict_u64(d, "bundle_changes", l->bundle_changes);
+	memset(&st, 0, sizeof(st));
+	if (rte_eth_stats_get(l->eth_port, &st) == 0) {
+		rte_tel_data_add_dict_u64(d, "rx_packets", st.ipackets);
+		rte_tel_data_add_dict_u64(d, "tx_packets", st.opackets);
+		rte_tel_data_add_dict_u64(d, "rx_bytes", st.ibytes);
+		rte_tel_data_add_dict_u64(d, "tx_bytes", st.obytes);
+		rte_tel_data_add_dict_u64(d, "rx_errors", st.ierrors + st.imissed);
+		rte_tel_data_add_dict_u64(d, "tx_errors", st.oerrors);
+	}
+	return d;
+}
+
+static int lag(const struct dp *dp, const char *params, struct rte_tel_data *d)
+{
+	int port = port_lookup(dp, params);
+	const struct dp_port *p;
+
+	if (port < 0 || dp->ports[port].lag.nlinks == 0)
+		return -EINVAL;
+	p = &dp->ports[port];
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "name", p->name);
+	rte_tel_data_add_dict_string(d, "lacp", fab_lacp_mode_name(p->lag.lacp));
+	rte_tel_data_add_dict_string(d, "rate", fab_lacp_rate_name(p->lag.rate));
+	rte_tel_data_add_dict_string(d, "hash", fab_lag_hash_name(p->lag.hash));
+	rte_tel_data_add_dict_int(d, "min_links", p->lag.min_links);
+	rte_tel_data_add_dict_int(d, "links_bundled", p->nbundled);
+	rte_tel_data_add_dict_string(d, "oper", dp_oper_name(dp->oper[port]));
+	for (uint8_t k = 0; k < p->lag.nlinks; k++) {
+		struct rte_tel_data *l = lag_link(p, k);
+		char key[16];
+
+		if (l == NULL)
+			return -ENOMEM;
+		snprintf(key, sizeof(key), "link%u", k);
+		rte_tel_data_add_dict_container(d, key, l, 0);
+	}
+	return 0;
+}
+
+static int tel_lag(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	return with_dp(lag, params, d);
+}
+
 static int tel_status(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	(void)cmd;
@@ -154,6 +230,10 @@ int dp_telemetry_init(struct dp *dp)
 		rc = rte_telemetry_register_cmd(
 		    "/peerlan/port", tel_port,
 		    "A port's state, counters and drops by reason. Parameter: name or index.");
+	if (rc == 0)
+		rc = rte_telemetry_register_cmd(
+		    "/peerlan/lag", tel_lag,
+		    "A LAG's links: LACP state, partner, counters. Parameter: name or index.");
 	if (rc == 0)
 		rc = rte_telemetry_register_cmd(
 		    "/peerlan/sflow", tel_sflow,

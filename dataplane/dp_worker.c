@@ -351,6 +351,22 @@ static void inject_drain(struct dp_worker *w)
 		tx_enqueue(w, pkts[i]->port, pkts[i], tx_class(pkts[i]));
 }
 
+/*
+ * An empty TX burst on each LAG: the bonding driver sends the LACPDUs its
+ * state machines queued only from inside a TX burst, and an idle worker
+ * would otherwise let the partner time the links out.
+ */
+static void lag_tick(struct dp_worker *w)
+{
+	uint64_t now = rte_get_tsc_cycles();
+
+	if (now < w->lag_next)
+		return;
+	w->lag_next = now + w->dp->tsc_hz / 100;
+	for (uint16_t i = 0; i < w->nlag; i++)
+		rte_eth_tx_burst(w->lag_eth[i], w->index, NULL, 0);
+}
+
 int dp_worker_main(void *arg)
 {
 	struct dp_worker *w = arg;
@@ -376,6 +392,8 @@ int dp_worker_main(void *arg)
 		if (unlikely(!rte_ring_empty(w->inject)))
 			inject_drain(w);
 		tx_flush_all(w);
+		if (unlikely(w->nlag > 0))
+			lag_tick(w);
 		rte_rcu_qsbr_quiescent(dp->rcu, w->index);
 	}
 
@@ -430,6 +448,12 @@ int dp_workers_init(struct dp *dp)
 			return rc;
 		}
 	}
+	dp->workers[0].lag_eth = rte_zmalloc("dp_lag", sizeof(uint16_t) * dp->nports, 0);
+	if (dp->workers[0].lag_eth == NULL)
+		return -ENOMEM;
+	for (uint16_t p = 0; p < dp->nports; p++)
+		if (dp->ports[p].lag.nlinks > 0 && dp->ports[p].lag.lacp != FAB_LACP_ON)
+			dp->workers[0].lag_eth[dp->workers[0].nlag++] = dp->ports[p].eth_port;
 	/* Spread every (port, queue) over the workers in turn. */
 	for (uint16_t p = 0; p < dp->nports; p++) {
 		for (uint16_t q = 0; q < dp->ports[p].nrxq; q++, k++) {
@@ -473,6 +497,7 @@ void dp_workers_free(struct dp *dp)
 		rte_free(w->txdirty);
 		rte_free(w->punt_port);
 		rte_free(w->storm);
+		rte_free(w->lag_eth);
 		rte_free(w->police);
 		memset(w, 0, sizeof(*w));
 	}

@@ -252,7 +252,10 @@ static int dp_alloc(struct dp *dp, const struct fab_model *m, const char *path)
 
 		snprintf(p->name, sizeof(p->name), "%s", m->ports[i].name);
 		snprintf(p->device, sizeof(p->device), "%s", m->ports[i].device);
+		p->lag = m->ports[i].lag;
 		p->eth_port = RTE_MAX_ETHPORTS;
+		for (uint8_t k = 0; k < FAB_LAG_LINKS_MAX; k++)
+			p->links[k].eth_port = RTE_MAX_ETHPORTS;
 		dp->oper[i] = FAB_OPER_DOWN;
 		if (m->ports[i].mtu > dp->mtu_max)
 			dp->mtu_max = m->ports[i].mtu;
@@ -271,6 +274,19 @@ static unsigned int port_rx_reserve(const char *device)
 	enum { AF_XDP_RINGS = 2 * 2048 };
 
 	return strncmp(device, "net_af_xdp", 10) == 0 ? AF_XDP_RINGS : DP_RX_DESC;
+}
+
+/* Buffers one worker may hold for a port: a LAG's on each of its links. */
+static unsigned int port_mbufs(const struct dp_port *p)
+{
+	unsigned int n = 0;
+
+	if (p->lag.nlinks == 0)
+		return port_rx_reserve(p->device) + DP_TX_DESC + DP_BURST;
+	for (uint8_t k = 0; k < p->lag.nlinks; k++)
+		n += port_rx_reserve(p->lag.links[k]) + DP_TX_DESC + DP_BURST;
+	/* Room for one more link added live (docs/runbook.md). */
+	return n + DP_RX_DESC + DP_TX_DESC + DP_BURST;
 }
 
 static int dp_eal_resources(struct dp *dp)
@@ -315,8 +331,7 @@ static int dp_eal_resources(struct dp *dp)
 	/* Every RX and TX ring full, every TX buffer full, and the per-lcore caches. */
 	nb_mbuf = rte_lcore_count() * (POOL_CACHE + DP_BURST);
 	for (size_t p = 0; p < dp->nports; p++)
-		nb_mbuf +=
-		    dp->nworkers * (port_rx_reserve(dp->ports[p].device) + DP_TX_DESC + DP_BURST);
+		nb_mbuf += dp->nworkers * port_mbufs(&dp->ports[p]);
 	dp->pool = rte_pktmbuf_pool_create("dp_rx", nb_mbuf, POOL_CACHE, 0, (uint16_t)room,
 					   (int)rte_socket_id());
 	dp->punt_pool = rte_pktmbuf_pool_create("dp_punt", PUNT_POOL, POOL_CACHE, 0, (uint16_t)room,

@@ -512,6 +512,12 @@ static const struct enum_name port_kind_names[] = {{"edge", FAB_PORT_EDGE},
 static const struct enum_name port_mode_names[] = {{"access", FAB_PORT_ACCESS},
 						   {"trunk", FAB_PORT_TRUNK}};
 static const struct enum_name admin_names[] = {{"up", 1}, {"down", 0}};
+static const struct enum_name lacp_mode_names[] = {
+    {"active", FAB_LACP_ACTIVE}, {"passive", FAB_LACP_PASSIVE}, {"on", FAB_LACP_ON}};
+static const struct enum_name lacp_rate_names[] = {{"fast", FAB_LACP_FAST},
+						   {"slow", FAB_LACP_SLOW}};
+static const struct enum_name lag_hash_names[] = {
+    {"l2", FAB_LAG_HASH_L2}, {"l23", FAB_LAG_HASH_L23}, {"l34", FAB_LAG_HASH_L34}};
 
 /* A unicast MAC a member or the sponge may own. */
 static bool get_mac(struct loader *l, yaml_node_t *n, const char *what, fab_mac_t *out)
@@ -1145,6 +1151,88 @@ static void load_port_lans(struct loader *l, struct fab_port *port, yaml_node_t 
 }
 
 /*
+ * Reports dev if a port before this one, or this port's own links before it,
+ * already uses it: one device, one port (a link of a LAG included).
+ */
+static void check_device_unused(struct loader *l, yaml_node_t *n, const struct fab_port *port,
+				const char *dev)
+{
+	const struct fab_model *m = l->m;
+
+	for (size_t j = 0; j <= m->nports; j++) {
+		const struct fab_port *q = &m->ports[j];
+		bool used = j < m->nports && strcmp(q->device, dev) == 0;
+
+		for (uint8_t k = 0; !used && k < q->lag.nlinks; k++)
+			used = q->lag.links[k] != dev && strcmp(q->lag.links[k], dev) == 0;
+		if (!used)
+			continue;
+		if (q == port)
+			err(l, n, "link '%s' is listed twice in LAG '%s'", dev, port->name);
+		else if (dev == port->device)
+			err(l, n, "device of port '%s' is already used by port '%s' at line %u",
+			    port->name, q->name, l->port_device_line[j]);
+		else
+			err(l, n, "link '%s' of LAG '%s' is already used by port '%s' at line %u",
+			    dev, port->name, q->name, l->port_device_line[j]);
+		return;
+	}
+}
+
+/* A port's 'lag' mapping: its links and how they are bundled. */
+static void load_port_lag(struct loader *l, struct fab_port *port, yaml_node_t *n)
+{
+	enum { LINKS, LACP, RATE, MINL, HASH, N };
+	static const struct key keys[N] = {
+	    [LINKS] = {"links", true},     [LACP] = {"lacp", false}, [RATE] = {"rate", false},
+	    [MINL] = {"min-links", false}, [HASH] = {"hash", false},
+	};
+	struct fab_lag *lag = &port->lag;
+	yaml_node_t *v[N];
+	yaml_node_item_t *it;
+	uint32_t num;
+	size_t cnt;
+
+	lag->lacp = FAB_LACP_ACTIVE;
+	lag->rate = FAB_LACP_FAST;
+	lag->hash = FAB_LAG_HASH_L23;
+	lag->min_links = 1;
+	if (!map_fields(l, n, "'lag' of a port", "lag", keys, N, v))
+		return;
+	if (v[LACP])
+		GET_ENUM(l, v[LACP], "LACP mode", lacp_mode_names, &lag->lacp);
+	if (v[RATE])
+		GET_ENUM(l, v[RATE], "LACP rate", lacp_rate_names, &lag->rate);
+	if (v[HASH])
+		GET_ENUM(l, v[HASH], "LAG transmit hash", lag_hash_names, &lag->hash);
+	if (v[LINKS] == NULL)
+		return;
+	it = seq_items_max(l, v[LINKS], "'links' of a LAG", FAB_LAG_LINKS_MAX, "links of a LAG",
+			   &cnt);
+	if (it != NULL && cnt == 0)
+		err(l, v[LINKS], "LAG '%s' has no links", port->name);
+	for (size_t i = 0; it != NULL && i < cnt; i++) {
+		yaml_node_t *e = node(l, it[i]);
+		char *dev = lag->links[lag->nlinks];
+
+		if (!get_text(l, e, "link device", TEXT_FREE, dev, FAB_DEVICE_MAX))
+			continue;
+		if (dev[0] == '\0') {
+			err(l, e, "a link of LAG '%s' is empty", port->name);
+			continue;
+		}
+		check_device_unused(l, e, port, dev);
+		lag->nlinks++;
+	}
+	if (v[MINL] && get_u32(l, v[MINL], "'min-links'", false, 1, FAB_LAG_LINKS_MAX, &num)) {
+		lag->min_links = (uint8_t)num;
+		if (it != NULL && num > cnt)
+			err(l, v[MINL], "min-links %u of LAG '%s' is more than its %zu link(s)",
+			    num, port->name, cnt);
+	}
+}
+
+/*
  * A sub-rate port's policer: rate in bit/s, burst in bytes, by default 10 ms
  * at the rate and never less than the largest frame, which a smaller burst
  * would never let through.
@@ -1182,14 +1270,14 @@ static void load_rate_limit(struct loader *l, struct fab_port *port, yaml_node_t
 
 static void load_ports(struct loader *l, yaml_node_t *n)
 {
-	enum { NAME, DEV, DESC, KIND, MODE, LANS, ADMIN, MTU, SPEED, VIOL, RATE, N };
+	enum { NAME, DEV, LAG, DESC, KIND, MODE, LANS, ADMIN, MTU, SPEED, VIOL, RATE, N };
 	static const struct key keys[N] = {
-	    [NAME] = {"name", true},         [DEV] = {"device", true},
-	    [DESC] = {"description", false}, [KIND] = {"kind", false},
-	    [MODE] = {"mode", false},        [LANS] = {"lans", true},
-	    [ADMIN] = {"admin", false},      [MTU] = {"mtu", false},
-	    [SPEED] = {"speed", false},      [VIOL] = {"violation", false},
-	    [RATE] = {"rate-limit", false},
+	    [NAME] = {"name", true},       [DEV] = {"device", false},
+	    [LAG] = {"lag", false},        [DESC] = {"description", false},
+	    [KIND] = {"kind", false},      [MODE] = {"mode", false},
+	    [LANS] = {"lans", true},       [ADMIN] = {"admin", false},
+	    [MTU] = {"mtu", false},        [SPEED] = {"speed", false},
+	    [VIOL] = {"violation", false}, [RATE] = {"rate-limit", false},
 	};
 	struct fab_model *m = l->m;
 	size_t cnt;
@@ -1232,17 +1320,24 @@ static void load_ports(struct loader *l, yaml_node_t *n)
 		port->mtu = 1500;
 		port->violation = m->policy.violation;
 		l->port_conn_member[m->nports] = -1;
+		if (v[DEV] != NULL && v[LAG] != NULL)
+			err(l, v[LAG],
+			    "port '%s' has both 'device' and 'lag'; a LAG's devices are its links",
+			    port->name);
+		else if (v[DEV] == NULL && v[LAG] == NULL)
+			err(l, e, "port '%s' needs 'device' (one link) or 'lag' (several)",
+			    port->name);
 		if (v[DEV] &&
 		    get_text(l, v[DEV], "device", TEXT_FREE, port->device, sizeof(port->device))) {
 			if (port->device[0] == '\0')
 				err(l, v[DEV], "device of port '%s' is empty", port->name);
-			for (size_t j = 0; j < m->nports; j++)
-				if (strcmp(m->ports[j].device, port->device) == 0)
-					err(l, v[DEV],
-					    "device of port '%s' is already used by port '%s' at "
-					    "line %u",
-					    port->name, m->ports[j].name, l->port_device_line[j]);
+			else
+				check_device_unused(l, v[DEV], port, port->device);
 			l->port_device_line[m->nports] = line_of(v[DEV]);
+		}
+		if (v[LAG] != NULL && v[DEV] == NULL) {
+			load_port_lag(l, port, v[LAG]);
+			l->port_device_line[m->nports] = line_of(v[LAG]);
 		}
 		if (v[DESC])
 			get_text(l, v[DESC], "description", TEXT_FREE, port->description,

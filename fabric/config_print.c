@@ -168,7 +168,21 @@ static void print_ports(const struct fab_model *m, FILE *out)
 
 		fputs("  - ", out);
 		put_key_str(out, "", "name", p->name);
-		put_key_str(out, "    ", "device", p->device);
+		if (fab_port_is_lag(p)) {
+			fprintf(out, "    lag:\n      links:\n");
+			for (uint8_t k = 0; k < p->lag.nlinks; k++) {
+				fputs("        - ", out);
+				put_str(out, p->lag.links[k]);
+				fputc('\n', out);
+			}
+			fprintf(
+			    out,
+			    "      lacp: %s\n      rate: %s\n      min-links: %u\n      hash: %s\n",
+			    fab_lacp_mode_name(p->lag.lacp), fab_lacp_rate_name(p->lag.rate),
+			    p->lag.min_links, fab_lag_hash_name(p->lag.hash));
+		} else {
+			put_key_str(out, "    ", "device", p->device);
+		}
 		if (p->description[0] != '\0')
 			put_key_str(out, "    ", "description", p->description);
 		fprintf(out, "    kind: %s\n    mode: %s\n    lans: [", fab_port_kind_name(p->kind),

@@ -118,6 +118,17 @@ static void lan_fields(const struct fab_lan *lan, struct fields *f)
 	put(f, "blackhole ipv6", "%s", lan->blackhole.has_ipv6 ? a : "none");
 }
 
+/*
+ * A LAG's links and min-links change live (a link is added to or taken out
+ * of the running bond); its LACP mode, rate and hash are the driver's at
+ * start, and a port does not become a LAG or stop being one live.
+ */
+static bool lag_links_equal(const struct fab_lag *a, const struct fab_lag *b)
+{
+	return (a->nlinks == 0) == (b->nlinks == 0) && a->lacp == b->lacp && a->rate == b->rate &&
+	       a->hash == b->hash;
+}
+
 static void port_fields(const struct fab_model *m, const struct fab_port *p, struct fields *f)
 {
 	char lans[VALUE_MAX] = "";
@@ -127,6 +138,15 @@ static void port_fields(const struct fab_model *m, const struct fab_port *p, str
 		o += (size_t)snprintf(lans + o, sizeof(lans) - o, "%s%s", i ? "," : "",
 				      m->lans[p->lans[i]].name);
 	put(f, "device", "%s", p->device);
+	if (fab_port_is_lag(p)) {
+		char links[VALUE_MAX];
+
+		put(f, "lag", "%s", fab_port_devices(p, links, sizeof(links)));
+		put(f, "lacp", "%s", fab_lacp_mode_name(p->lag.lacp));
+		put(f, "lacp-rate", "%s", fab_lacp_rate_name(p->lag.rate));
+		put(f, "min-links", "%u", p->lag.min_links);
+		put(f, "hash", "%s", fab_lag_hash_name(p->lag.hash));
+	}
 	put(f, "description", "\"%s\"", p->description);
 	put(f, "kind", "%s", fab_port_kind_name(p->kind));
 	put(f, "mode", "%s", fab_port_mode_name(p->mode));
@@ -367,9 +387,13 @@ size_t fab_model_restart_reasons(const struct fab_model *a, const struct fab_mod
 		if (i < 0) {
 			reason(fn, arg, "port %s (%s) added: " FIXED, p->name, p->device);
 			n++;
-		} else if (strcmp(a->ports[i].device, p->device) != 0) {
+		} else if (strcmp(a->ports[i].device, p->device) != 0 ||
+			   !lag_links_equal(&a->ports[i].lag, &p->lag)) {
+			char from[FAB_DEVICE_MAX], to[FAB_DEVICE_MAX];
+
 			reason(fn, arg, "port %s: device %s -> %s: " FIXED, p->name,
-			       a->ports[i].device, p->device);
+			       fab_port_devices(&a->ports[i], from, sizeof(from)),
+			       fab_port_devices(p, to, sizeof(to)));
 			n++;
 		} else if ((size_t)i != j) {
 			moved++;

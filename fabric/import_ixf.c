@@ -328,6 +328,42 @@ static bool has_macs(struct imp *im, yaml_node_t *v)
 }
 
 /*
+ * A connection the map writes as a list of ports is a LAG: the fabric port
+ * of its first port, whose links are the devices of all of them. The map,
+ * not the export, says which links a LAG has: exports often list only the
+ * connected ones. LACP settings are the defaults (active, fast). False
+ * (reported) if a port is missing from the map.
+ */
+static bool map_lag(struct imp *im, struct conn_ctx *cc, const struct imap_conn *mc,
+		    struct fab_lag *lag)
+{
+	memset(lag, 0, sizeof(*lag));
+	if (mc->nports > FAB_LAG_LINKS_MAX) {
+		imp_err(im, &im->ixf, cc->node, cc->rec,
+			"a LAG of %zu ports (map line %u): at most %d", mc->nports, mc->line,
+			FAB_LAG_LINKS_MAX);
+		return false;
+	}
+	for (size_t i = 0; i < mc->nports; i++) {
+		struct imap_port *q = imp_map_port(im, mc->ports[i], true);
+
+		if (q == NULL) {
+			imp_err(im, &im->ixf, cc->node, cc->rec,
+				"link '%s' of the LAG (map line %u) is not in the map's ports",
+				mc->ports[i], mc->line);
+			return false;
+		}
+		snprintf(lag->links[lag->nlinks++], FAB_DEVICE_MAX, "%s", q->device);
+		q->used = true;
+	}
+	lag->lacp = FAB_LACP_ACTIVE;
+	lag->rate = FAB_LACP_FAST;
+	lag->min_links = 1;
+	lag->hash = FAB_LAG_HASH_L23;
+	return true;
+}
+
+/*
  * The port a connection is on, created on first use; -1 (reported) if it
  * cannot be. nlans is the number of distinct LANs it carries: IX-F lists a
  * VLAN once per address family in many exports, which is still one LAN.
@@ -342,25 +378,12 @@ static int conn_port(struct imp *im, struct conn_ctx *cc, const struct imap_conn
 	size_t nifs = 0;
 	const char *state;
 	char desc[FAB_DESC_MAX];
+	struct fab_lag lag;
 	int port;
 
 	if (mc->nports == 0) {
 		imp_err(im, f, cc->node, cc->rec, "the map names no port for it (line %u)",
 			mc->line);
-		return -1;
-	}
-	if (mc->nports > 1 || mc->lag) {
-		char ports[200] = "";
-		size_t o = 0;
-
-		for (size_t i = 0; i < mc->nports && o < sizeof(ports); i++)
-			o += (size_t)snprintf(ports + o, sizeof(ports) - o, "%s%s", i ? ", " : "",
-					      mc->ports[i]);
-		imp_err(im, f, cc->node, cc->rec,
-			"a LAG of port%s %s (map line %u): peerlan does not support LAGs yet, "
-			"and a LAG imported as a plain port would fail its LACP; exclude "
-			"AS%u/%zu in the map to import the rest",
-			mc->nports > 1 ? "s" : "", ports, mc->line, cc->asn, cc->index);
 		return -1;
 	}
 	mp = imp_map_port(im, mc->ports[0], true);
@@ -370,18 +393,28 @@ static int conn_port(struct imp *im, struct conn_ctx *cc, const struct imap_conn
 			mc->line);
 		return -1;
 	}
+	lag.nlinks = 0;
+	if ((mc->nports > 1 || mc->lag) && !map_lag(im, cc, mc, &lag))
+		return -1;
 	it = imp_list(im, f, imp_get(f, cn, "if_list"), cc->rec, "'if_list'", &nifs);
-	if (nifs > 1 && mp->kind != FAB_PORT_CORE) {
+	if (nifs > 1 && mp->kind != FAB_PORT_CORE && lag.nlinks == 0) {
 		imp_err(im, f, cc->node, cc->rec,
-			"%zu interfaces on edge port '%s' (a LAG): peerlan does not support LAGs "
-			"yet; exclude AS%u/%zu in the map to import the rest",
-			nifs, mp->name, cc->asn, cc->index);
+			"%zu interfaces on edge port '%s': a LAG, which is never imported as a "
+			"plain port; write its links as a list in the map (connections: "
+			"[[%s, ...]]), or exclude AS%u/%zu",
+			nifs, mp->name, mp->name, cc->asn, cc->index);
 		return -1;
 	}
-	/* if_speed is optional in the schema (and null in some exports). */
-	if (nifs == 1 && imp_get(f, imp_item(f, it, 0), "if_speed") != NULL)
-		imp_u32(im, f, imp_get(f, imp_item(f, it, 0), "if_speed"), cc->rec, "'if_speed'",
-			UINT32_MAX, &speed);
+	/* if_speed is optional in the schema (and null in some exports); a LAG's is
+	 * the sum of the links the export lists (often only those connected). */
+	for (size_t i = 0; i < nifs && (nifs == 1 || lag.nlinks > 0); i++) {
+		uint32_t one = 0;
+
+		if (imp_get(f, imp_item(f, it, i), "if_speed") != NULL &&
+		    imp_u32(im, f, imp_get(f, imp_item(f, it, i), "if_speed"), cc->rec,
+			    "'if_speed'", UINT32_MAX, &one))
+			speed += one;
+	}
 	port = fab_model_port_by_name(im->m, mp->name);
 	if (port >= 0) {
 		const struct fab_member *other = &im->m->members[port_user[port]];
@@ -401,6 +434,10 @@ static int conn_port(struct imp *im, struct conn_ctx *cc, const struct imap_conn
 			    speed, desc);
 	if (port < 0)
 		return -1;
+	if (lag.nlinks > 0) {
+		im->m->ports[port].device[0] = '\0';
+		im->m->ports[port].lag = lag;
+	}
 	if (im->m->ports[port].kind == FAB_PORT_CORE) {
 		/* A core port is the link to the switch a member is on, not that member's port. */
 		im->m->ports[port].mode =

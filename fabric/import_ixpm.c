@@ -18,6 +18,8 @@ struct iface {
 	const char *name;
 	uint32_t vid; /* virtualinterfaceid; ties LAG members to their master */
 	bool lag_master, lag_member;
+	bool fast_lacp;
+	uint32_t speed;
 };
 
 static void rec_of(char *rec, size_t size, const struct iface *x)
@@ -249,8 +251,69 @@ static void edge_bindings(struct imp *im, struct imp_file *f, const struct iface
 				member = owner(im, f, x, rec, NULL, 0, NULL, 0);
 }
 
-static void interface(struct imp *im, struct imp_file *f, const struct iface *x, const bool *known)
+/*
+ * The links of LAG master x: its member interfaces (those of its virtual
+ * interface), each mapped to a DPDK device by the map. The LAG is the
+ * fabric port of the map's entry for its first link. NULL (reported) if a
+ * link is missing from the map or there is none.
+ */
+static struct imap_port *lag_links(struct imp *im, struct imp_file *f, const struct iface *x,
+				   const char *rec, const struct iface *ifs, size_t n,
+				   struct fab_lag *lag, uint32_t *speed)
 {
+	struct imap_port *first = NULL;
+	bool bad = false;
+
+	memset(lag, 0, sizeof(*lag));
+	*speed = 0;
+	for (size_t k = 0; k < n; k++) {
+		const struct iface *l = &ifs[k];
+		struct imap_port *mp;
+
+		if (!l->lag_member || l->vid != x->vid)
+			continue;
+		if (imp_excluded(im, l->name)) {
+			imp_note(im, f, l->node, rec, "link %s excluded by the import map",
+				 l->name);
+			continue;
+		}
+		mp = imp_map_port(im, l->name, false);
+		if (mp == NULL) {
+			imp_err(im, f, l->node, rec,
+				"link %s of LAG %s is not in the import map's ports: map it to a "
+				"DPDK device, or exclude it",
+				l->name, x->name);
+			bad = true;
+			continue;
+		}
+		if (lag->nlinks == FAB_LAG_LINKS_MAX) {
+			imp_err(im, f, l->node, rec, "LAG %s has more than %d links", x->name,
+				FAB_LAG_LINKS_MAX);
+			bad = true;
+			break;
+		}
+		snprintf(lag->links[lag->nlinks++], FAB_DEVICE_MAX, "%s", mp->device);
+		mp->used = true;
+		*speed += l->speed;
+		if (first == NULL)
+			first = mp;
+	}
+	if (!bad && first == NULL)
+		imp_err(im, f, x->node, rec,
+			"LAG %s has no member port in the export (or all are excluded)", x->name);
+	if (bad || first == NULL)
+		return NULL;
+	lag->lacp = FAB_LACP_ACTIVE;
+	lag->rate = x->fast_lacp ? FAB_LACP_FAST : FAB_LACP_SLOW;
+	lag->min_links = 1;
+	lag->hash = FAB_LAG_HASH_L23;
+	return first;
+}
+
+static void interface(struct imp *im, struct imp_file *f, const struct iface *x, const bool *known,
+		      const struct iface *ifs, size_t nifs)
+{
+	struct fab_lag lag;
 	yaml_node_t *n = x->node, *d;
 	struct vlan_entry ents[16];
 	struct imap_port *mp;
@@ -271,7 +334,14 @@ static void interface(struct imp *im, struct imp_file *f, const struct iface *x,
 		return;
 	}
 	core = strcmp(type, "core") == 0;
-	mp = imp_map_port(im, x->name, false);
+	if (x->lag_master) {
+		mp = lag_links(im, f, x, rec, ifs, nifs, &lag, &speed);
+		if (mp == NULL)
+			return;
+	} else {
+		lag.nlinks = 0;
+		mp = imp_map_port(im, x->name, false);
+	}
 	if (mp == NULL) {
 		imp_err(im, f, n, rec,
 			"not in the import map's ports: map it to a DPDK device, or exclude it");
@@ -286,7 +356,7 @@ static void interface(struct imp *im, struct imp_file *f, const struct iface *x,
 		imp_bool(im, f, d, rec, "'dot1q'", &dot1q);
 	if ((d = imp_get(f, n, "shutdown")) != NULL)
 		imp_bool(im, f, d, rec, "'shutdown'", &shutdown);
-	if ((d = imp_get(f, n, "speed")) != NULL)
+	if ((d = imp_get(f, n, "speed")) != NULL && !x->lag_master)
 		imp_u32(im, f, d, rec, "'speed'", UINT32_MAX, &speed);
 	/* IXP Manager's sub-rate ports: rate_limit in Mb/s, null or 0 for none. */
 	if ((d = imp_get(f, n, "rate_limit")) != NULL && d->type == YAML_SCALAR_NODE &&
@@ -320,6 +390,10 @@ static void interface(struct imp *im, struct imp_file *f, const struct iface *x,
 	if (port < 0)
 		return;
 	im->m->ports[port].admin_up = !shutdown;
+	if (lag.nlinks > 0) {
+		im->m->ports[port].device[0] = '\0';
+		im->m->ports[port].lag = lag;
+	}
 	if (rate != 0) {
 		im->m->ports[port].rate_bps = (uint64_t)rate * 1000000;
 		im->m->ports[port].rate_burst = fab_rate_burst_default(im->m->ports[port].rate_bps);
@@ -343,44 +417,28 @@ static void interface(struct imp *im, struct imp_file *f, const struct iface *x,
 	edge_bindings(im, f, x, rec, port, ents, nents, quarantine);
 }
 
-/* LAGs: one error per LAG, naming the LAG and its member ports. */
-static void lag_report(struct imp *im, struct imp_file *f, const struct iface *ifs, size_t n,
+/*
+ * A LAG's member port: imported with its master (lag_links), so only a
+ * member without one, or whose master is excluded, is reported here.
+ */
+static void lag_member(struct imp *im, struct imp_file *f, const struct iface *ifs, size_t n,
 		       size_t i)
 {
 	const struct iface *x = &ifs[i];
-	char rec[IMP_REC_MAX], ports[256] = "";
-	size_t o = 0;
-	bool excluded = imp_excluded(im, x->name);
 	const struct iface *master = NULL;
+	char rec[IMP_REC_MAX];
 
 	rec_of(rec, sizeof(rec), x);
-	for (size_t k = 0; k < n; k++) {
-		if (ifs[k].vid != x->vid || k == i)
-			continue;
-		if (ifs[k].lag_master)
+	for (size_t k = 0; k < n; k++)
+		if (ifs[k].vid == x->vid && ifs[k].lag_master)
 			master = &ifs[k];
-		else if (o < sizeof(ports))
-			o += (size_t)snprintf(ports + o, sizeof(ports) - o, "%s%.40s",
-					      o ? ", " : "", ifs[k].name);
-	}
-	if (excluded) {
-		imp_note(im, f, x->node, rec, "excluded by the import map");
-		return;
-	}
-	if (x->lag_master)
+	if (master == NULL)
 		imp_err(im, f, x->node, rec,
-			"LAG %s with member ports %s: peerlan does not support LAGs yet; to import "
-			"the rest, list %s and its member ports under 'exclude' in the map",
-			x->name, ports[0] ? ports : "(none listed)", x->name);
-	else if (master == NULL)
-		imp_err(im, f, x->node, rec,
-			"a LAG member port without its LAG master: peerlan does not support LAGs "
-			"yet; exclude it in the map");
+			"a LAG member port without its LAG master (lagmaster: true with the same "
+			"virtualinterfaceid): the export is incomplete; exclude it in the map");
 	else if (imp_excluded(im, master->name))
-		imp_err(im, f, x->node, rec,
-			"member port of LAG %s, which the map excludes: exclude %s as well",
-			master->name, x->name);
-	/* A member of a LAG that is not excluded is named in the LAG's own error. */
+		imp_note(im, f, x->node, rec, "link of LAG %s, which the map excludes",
+			 master->name);
 }
 
 void imp_ixpm(struct imp *im)
@@ -427,6 +485,10 @@ void imp_ixpm(struct imp *im)
 			imp_bool(im, &lf, d, rec, "'lagframing'", &x->lag_member);
 		x->lag_member =
 		    !x->lag_master && (x->lag_member || imp_get(&lf, x->node, "lagindex") != NULL);
+		if ((d = imp_get(&lf, x->node, "fastlacp")) != NULL)
+			imp_bool(im, &lf, d, rec, "'fastlacp'", &x->fast_lacp);
+		if (x->lag_member && (d = imp_get(&lf, x->node, "speed")) != NULL)
+			imp_u32(im, &lf, d, rec, "'speed'", UINT32_MAX, &x->speed);
 		for (size_t k = 0; k < i; k++)
 			if (strcmp(ifs[k].name, x->name) == 0)
 				imp_err(im, &lf, x->node, rec,
@@ -436,13 +498,13 @@ void imp_ixpm(struct imp *im)
 	for (size_t i = 0; i < cnt; i++) {
 		char rec[IMP_REC_MAX];
 
-		if (ifs[i].lag_master || ifs[i].lag_member) {
-			lag_report(im, &lf, ifs, cnt, i);
+		if (ifs[i].lag_member) {
+			lag_member(im, &lf, ifs, cnt, i);
 		} else if (imp_excluded(im, ifs[i].name)) {
 			rec_of(rec, sizeof(rec), &ifs[i]);
 			imp_note(im, &lf, ifs[i].node, rec, "excluded by the import map");
 		} else {
-			interface(im, &lf, &ifs[i], known);
+			interface(im, &lf, &ifs[i], known, ifs, cnt);
 		}
 	}
 	imp_spare_ports(im);

@@ -197,8 +197,8 @@ static bool lan_equal(const struct fab_lan *a, const struct fab_lan *b)
 static bool port_equal(const struct fab_port *a, const struct fab_port *b)
 {
 	return strcmp(a->name, b->name) == 0 && strcmp(a->device, b->device) == 0 &&
-	       strcmp(a->description, b->description) == 0 && a->kind == b->kind &&
-	       a->mode == b->mode && a->nlans == b->nlans &&
+	       fab_lag_equal(&a->lag, &b->lag) && strcmp(a->description, b->description) == 0 &&
+	       a->kind == b->kind && a->mode == b->mode && a->nlans == b->nlans &&
 	       (a->nlans == 0 || memcmp(a->lans, b->lans, a->nlans * sizeof(*a->lans)) == 0) &&
 	       a->admin_up == b->admin_up && a->mtu == b->mtu && a->speed_mbps == b->speed_mbps &&
 	       a->rate_bps == b->rate_bps && a->rate_burst == b->rate_burst &&
@@ -599,4 +599,64 @@ const char *fab_sponge_state_name(enum fab_sponge_state s)
 	default:
 		return "alive";
 	}
+}
+
+const char *fab_lacp_mode_name(enum fab_lacp_mode m)
+{
+	switch (m) {
+	case FAB_LACP_PASSIVE:
+		return "passive";
+	case FAB_LACP_ON:
+		return "on";
+	case FAB_LACP_ACTIVE:
+	default:
+		return "active";
+	}
+}
+
+const char *fab_lacp_rate_name(enum fab_lacp_rate r)
+{
+	return r == FAB_LACP_SLOW ? "slow" : "fast";
+}
+
+const char *fab_lag_hash_name(enum fab_lag_hash h)
+{
+	switch (h) {
+	case FAB_LAG_HASH_L2:
+		return "l2";
+	case FAB_LAG_HASH_L34:
+		return "l34";
+	case FAB_LAG_HASH_L23:
+	default:
+		return "l23";
+	}
+}
+
+bool fab_lag_equal(const struct fab_lag *a, const struct fab_lag *b)
+{
+	if (a->nlinks != b->nlinks || a->min_links != b->min_links || a->lacp != b->lacp ||
+	    a->rate != b->rate || a->hash != b->hash)
+		return false;
+	for (uint8_t i = 0; i < a->nlinks; i++)
+		if (strcmp(a->links[i], b->links[i]) != 0)
+			return false;
+	return true;
+}
+
+const char *fab_port_devices(const struct fab_port *p, char *buf, size_t len)
+{
+	size_t o;
+
+	if (len == 0)
+		return buf;
+	if (!fab_port_is_lag(p)) {
+		snprintf(buf, len, "%s", p->device);
+		return buf;
+	}
+	o = (size_t)snprintf(buf, len, "lag(");
+	for (uint8_t i = 0; i < p->lag.nlinks && o < len; i++)
+		o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? "+" : "", p->lag.links[i]);
+	if (o < len)
+		snprintf(buf + o, len - o, ")");
+	return buf;
 }

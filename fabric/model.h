@@ -108,9 +108,44 @@ struct fab_lan {
 	struct fab_pos pos;
 };
 
+/* How a LAG negotiates its links (IEEE 802.1AX). */
+enum fab_lacp_mode {
+	FAB_LACP_ACTIVE,  /* sends LACPDUs unasked */
+	FAB_LACP_PASSIVE, /* answers a partner that sends them */
+	FAB_LACP_ON,      /* static: no LACP, every link with carrier carries */
+};
+
+enum fab_lacp_rate {
+	FAB_LACP_FAST, /* LACPDUs every second, 3 s timeout */
+	FAB_LACP_SLOW, /* every 30 s, 90 s timeout */
+};
+
+/* Which headers choose the link a frame leaves on: one flow, one link. */
+enum fab_lag_hash {
+	FAB_LAG_HASH_L2,
+	FAB_LAG_HASH_L23,
+	FAB_LAG_HASH_L34,
+};
+
+#define FAB_LAG_LINKS_MAX 8
+
+/*
+ * A port made of several links. The fabric sees the LAG as one port; its
+ * links exist only for the driver that bundles them. nlinks 0: a plain port.
+ */
+struct fab_lag {
+	char links[FAB_LAG_LINKS_MAX][FAB_DEVICE_MAX]; /* DPDK device strings */
+	uint8_t nlinks;
+	uint8_t min_links; /* fewer links distributing: the LAG is down */
+	enum fab_lacp_mode lacp;
+	enum fab_lacp_rate rate;
+	enum fab_lag_hash hash;
+};
+
 struct fab_port {
 	char name[FAB_NAME_MAX];
-	char device[FAB_DEVICE_MAX]; /* PCI address or vdev string */
+	char device[FAB_DEVICE_MAX]; /* PCI address or vdev string; "" for a LAG */
+	struct fab_lag lag;
 	char description[FAB_DESC_MAX];
 	enum fab_port_kind kind;
 	enum fab_port_mode mode;
@@ -322,5 +357,17 @@ const char *fab_port_kind_name(enum fab_port_kind k);
 const char *fab_port_mode_name(enum fab_port_mode m);
 const char *fab_violation_name(enum fab_violation v);
 const char *fab_sponge_state_name(enum fab_sponge_state s);
+const char *fab_lacp_mode_name(enum fab_lacp_mode m);
+const char *fab_lacp_rate_name(enum fab_lacp_rate r);
+const char *fab_lag_hash_name(enum fab_lag_hash h);
+/* True if the port is a LAG. */
+static inline bool fab_port_is_lag(const struct fab_port *p)
+{
+	return p->lag.nlinks > 0;
+}
+/* The port's device, or "lag(LINK+LINK...)" for a LAG, into buf; returns buf. */
+const char *fab_port_devices(const struct fab_port *p, char *buf, size_t len);
+/* Whether the two ports' LAG settings (links included) are the same. */
+bool fab_lag_equal(const struct fab_lag *a, const struct fab_lag *b);
 
 #endif

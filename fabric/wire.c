@@ -799,6 +799,7 @@ const char *fab_wire_type_name(uint8_t type)
 	    [FAB_WIRE_CLI] = "CLI",
 	    [FAB_WIRE_PORT_ERRDISABLE] = "PORT_ERRDISABLE",
 	    [FAB_WIRE_SPONGE_SET] = "SPONGE_SET",
+	    [FAB_WIRE_LAG_GET] = "LAG_GET",
 	};
 
 	return type > 0 && type < FAB_WIRE_TYPE__MAX ? names[type] : "unknown";

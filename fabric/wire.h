@@ -52,6 +52,8 @@ enum fab_wire_type {
 	FAB_WIRE_PORT_ERRDISABLE = 9,
 	/* control -> dataplane: the whole sponged set (wire_sponge.c). */
 	FAB_WIRE_SPONGE_SET = 10,
+	/* control -> dataplane: every LAG's links and their LACP state (wire_lag.c). */
+	FAB_WIRE_LAG_GET = 11,
 	FAB_WIRE_TYPE__MAX
 };
 
@@ -319,6 +321,37 @@ struct fab_wire_sponge_set {
 int fab_wire_sponge_set_encode(struct fab_wire_buf *b, uint32_t id,
 			       const struct fab_wire_sponge_set *m);
 int fab_wire_sponge_set_decode(const uint8_t *p, size_t len, struct fab_wire_sponge_set *m);
+
+/*
+ * LAG_GET reply (wire_lag.c); the request has no payload. One entry per LAG
+ * port, each link as the dataplane's main lcore last read it: carrier, in
+ * the bundle (collecting and distributing on both ends), the 802.1AX state
+ * bits and keys of both ends, the partner's system, why it is not bundled,
+ * and the link's own NIC counters. lags points at cap entries owned by the
+ * caller.
+ */
+#define FAB_WIRE_LAG_WHY 128
+struct fab_wire_lag_link {
+	char device[FAB_DEVICE_MAX];
+	uint8_t carrier, bundled, actor_state, partner_state;
+	uint16_t actor_key, partner_key;
+	uint8_t actor_system[6], partner_system[6];
+	uint32_t bundle_changes;
+	char why[FAB_WIRE_LAG_WHY];
+	uint64_t rx_packets, tx_packets, rx_bytes, tx_bytes, rx_errors, tx_errors;
+};
+struct fab_wire_lag {
+	uint16_t port; /* fabric port index */
+	uint8_t min_links, nbundled, nlinks;
+	struct fab_wire_lag_link links[FAB_LAG_LINKS_MAX];
+};
+struct fab_wire_lags {
+	uint16_t nlags, cap;
+	struct fab_wire_lag *lags;
+};
+int fab_wire_lags_encode(struct fab_wire_buf *b, const struct fab_wire_hdr *req,
+			 const struct fab_wire_lags *m);
+int fab_wire_lags_decode(const uint8_t *p, size_t len, struct fab_wire_lags *m);
 
 uint64_t fab_wire_config_digest(const struct fab_model *m);
 uint64_t fab_wire_fnv1a(const void *p, size_t n);

@@ -20,6 +20,7 @@ test_pkgs=(
 	python3 python3-scapy tcpdump tshark bird2 thc-ipv6 tcpreplay valgrind jq
 	iputils-ping ethtool systemd groff-base man-db
 	prometheus curl pmacct python3-yaml
+	openvswitch-switch # a LACP partner for the LAG tests (run in a test's own namespace)
 	libcap2-bin passwd # capsh and useradd for the privilege-drop test
 	libclang-rt-dev # libFuzzer and the sanitizer runtimes for tests/fuzz
 	snmpd snmp mrtg smitools # tests/snmp: the master agent, the clients, MIB checks

@@ -103,8 +103,9 @@ reject outside-prefix 's/2001:db8:100::11/2001:db8:999::11/' \
 	"address 2001:db8:999::11 is outside LAN 'peering'"
 reject unmapped-interface 's/name: port2$/name: port12/' \
 	"interface port12 (virtualinterfaceid 12)" "not in the import map's ports"
+# A LAG whose links the map does not give devices: each link named.
 reject lag '' "interface bond3 (virtualinterfaceid 13)" \
-	"LAG bond3 with member ports port3, port4: peerlan does not support LAGs yet" \
+	"link port3 of LAG bond3 is not in the import map's ports" \
 	'/^exclude:/d'
 # IX-F records are named by member and connection.
 sed 's/"192.0.2.11"/"198.51.100.11"/' "$ex/ixf-member-export.json" >"$tmp/ixf-bad.json"

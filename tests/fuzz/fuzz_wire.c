@@ -105,6 +105,9 @@ static void decode_request(struct fab_wire_buf *b, const struct fab_wire_hdr *h,
 	}
 }
 
+static struct fab_wire_lag lag_room[4];
+static struct fab_wire_lags lags = {.cap = 4, .lags = lag_room};
+
 static void decode_reply(struct fab_wire_buf *b, const struct fab_wire_hdr *h, const uint8_t *p)
 {
 	struct fab_wire_hello_rep hello;
@@ -133,6 +136,10 @@ static void decode_reply(struct fab_wire_buf *b, const struct fab_wire_hdr *h, c
 	case FAB_WIRE_CLI:
 		if (fab_wire_blob_decode(p, h->length, &blob, &n) == 0)
 			check_same(b, fab_wire_blob_rep_encode(b, h, blob, n), h, p);
+		break;
+	case FAB_WIRE_LAG_GET:
+		if (fab_wire_lags_decode(p, h->length, &lags) == 0)
+			check_same(b, fab_wire_lags_encode(b, h, &lags), h, p);
 		break;
 	default:
 		break;

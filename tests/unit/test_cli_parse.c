@@ -132,6 +132,13 @@ static void test_every_command(void **state)
 	assert_true(ctl_cmd_readonly(CTL_SHOW_QUARANTINE));
 	assert_int_equal(parse("clear counters port1", &r, err, sizeof(err)), 0);
 	assert_string_equal(r.port, "port1");
+	assert_int_equal(parse("sh lag lag1", &r, err, sizeof(err)), 0);
+	assert_int_equal(r.cmd, CTL_SHOW_LAG);
+	assert_string_equal(r.port, "lag1");
+	assert_true(ctl_cmd_readonly(CTL_SHOW_LAG));
+	assert_int_equal(parse("show lag", &r, err, sizeof(err)), 0);
+	assert_int_equal(r.cmd, CTL_SHOW_LAG);
+	assert_string_equal(r.port, "");
 	/* The words that travel are the keywords in full. */
 	assert_int_equal(parse("co ap f.yaml conf 5", &r, err, sizeof(err)), 0);
 	assert_int_equal(r.argc, 5);
@@ -293,7 +300,7 @@ static void test_completion(void **state)
 	w.n = 0;
 	assert_int_equal(ctl_cli_complete(1, show, "mem", collect, &w), 2);
 	w.n = 0;
-	assert_int_equal(ctl_cli_complete(1, show, "", collect, &w), 15);
+	assert_int_equal(ctl_cli_complete(1, show, "", collect, &w), 16);
 	w.n = 0;
 	assert_int_equal(ctl_cli_complete(2, port, "", collect, &w), 4);
 	assert_string_equal(w.v[0], "shutdown");
@@ -301,6 +308,11 @@ static void test_completion(void **state)
 	/* Where an argument is expected, its placeholder is offered. */
 	assert_int_equal(ctl_cli_complete(1, (char *[]){"port"}, "", collect, &w), 1);
 	assert_string_equal(w.v[0], "<NAME");
+	/* show lag completes LAG names, a list of its own in `show names`. */
+	w.n = 0;
+	assert_int_equal(ctl_cli_complete(2, (char *[]){"show", "lag"}, "", collect, &w), 1);
+	assert_string_equal(w.v[0], "<LAG");
+	assert_int_equal(w.n, 1);
 	assert_int_equal(ctl_cli_complete(1, bad, "", collect, &w), -EINVAL);
 }
 

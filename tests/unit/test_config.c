@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "fabric/config.h"
+#include "fabric/diff.h"
 
 #define EXAMPLE SOURCE_ROOT "/docs/example.yaml"
 #define FULL    SOURCE_ROOT "/tests/unit/configs/full.yaml"
@@ -871,7 +872,7 @@ static void test_missing_required(void **state)
 		     "'vlan' in LAN has no value");
 	expect_error("fabric: {name: t}\nlans: [{name: a, vlan: 1}]\nports:\n  - name: p9\n"
 		     "    lans: [a]\n",
-		     4, 5, "missing required key 'device' in port");
+		     4, 5, "port 'p9' needs 'device' (one link) or 'lag' (several)");
 	expect_error("fabric: {name: t}\nports:\n  - name: p9\n    device: net_null9\n", 3, 5,
 		     "missing required key 'lans' in port");
 	expect_base_error("  - name: B\n", 36, 5, "missing required key 'asn' in member");
@@ -951,6 +952,132 @@ static void test_port_errors(void **state)
 	expect_lans_error("ports:\n"
 			  "  - {name: p, device: d, lans: [a], description: \"x\\ny\"}\n",
 			  5, 50, "description contains a control character");
+}
+
+/* A LAG port: its links and settings, defaults, the printed form, and every error with its place. */
+static void test_lag(void **state)
+{
+	char *text =
+	    cat2(lans_head, "ports:\n"
+			    "  - name: g\n"
+			    "    lag: {links: [\"net_af_packet0,iface=a\", \"0000:03:00.1\"],\n"
+			    "          lacp: passive, rate: slow, min-links: 2, hash: l34}\n"
+			    "    lans: [a]\n"
+			    "  - {name: h, lag: {links: [x]}, lans: [a]}\n"
+			    "  - {name: p, device: d, lans: [a]}\n");
+	struct fab_model *m = load_ok(text);
+	const struct fab_port *g, *h;
+
+	(void)state;
+	g = &m->ports[0];
+	h = &m->ports[1];
+	assert_true(fab_port_is_lag(g));
+	assert_false(fab_port_is_lag(&m->ports[2]));
+	assert_int_equal(g->lag.nlinks, 2);
+	assert_string_equal(g->lag.links[1], "0000:03:00.1");
+	assert_int_equal(g->lag.lacp, FAB_LACP_PASSIVE);
+	assert_int_equal(g->lag.rate, FAB_LACP_SLOW);
+	assert_int_equal(g->lag.min_links, 2);
+	assert_int_equal(g->lag.hash, FAB_LAG_HASH_L34);
+	/* Defaults: active, fast, min-links 1, layer 2+3. */
+	assert_int_equal(h->lag.lacp, FAB_LACP_ACTIVE);
+	assert_int_equal(h->lag.rate, FAB_LACP_FAST);
+	assert_int_equal(h->lag.min_links, 1);
+	assert_int_equal(h->lag.hash, FAB_LAG_HASH_L23);
+	free(round_trip(m));
+	{
+		/* Links and min-links change live; LACP mode, rate and hash, or a
+		 * plain port becoming a LAG, need a restart. */
+		static const char *const live[] = {"[\"0000:03:00.1\", \"0000:03:00.2\"]",
+						   "[x, y]"};
+		static const struct {
+			const char *from, *to;
+		} fixed[] = {
+		    {"lacp: passive", "lacp: active"},
+		    {"hash: l34", "hash: l2"},
+		    {"{name: p, device: d, lans: [a]}", "{name: p, lag: {links: [d]}, lans: [a]}"}};
+		char buf[512];
+
+		for (size_t i = 0; i < 2; i++) {
+			char *t2 = strdup(text), *at;
+			struct fab_model *b;
+
+			assert_non_null(t2);
+			at = strstr(t2, i == 0 ? "[\"net_af_packet0,iface=a\", \"0000:03:00.1\"]"
+					       : "[x]");
+			assert_non_null(at);
+			{
+				const char *tail = strchr(at, ']') + 1;
+				char *n = malloc(strlen(t2) + 64);
+
+				assert_non_null(n);
+				snprintf(n, strlen(t2) + 64, "%.*s%s%s", (int)(at - t2), t2,
+					 live[i], tail);
+				free(t2);
+				t2 = n;
+			}
+			b = load_ok(t2);
+			assert_int_equal(fab_model_restart_text(m, b, false, buf, sizeof(buf)), 0);
+			fab_model_destroy(b);
+			free(t2);
+		}
+		for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
+			char *at = strstr(text, fixed[i].from), *t2;
+			struct fab_model *b;
+			size_t n = strlen(text) + 64;
+
+			assert_non_null(at);
+			t2 = malloc(n);
+			assert_non_null(t2);
+			snprintf(t2, n, "%.*s%s%s", (int)(at - text), text, fixed[i].to,
+				 at + strlen(fixed[i].from));
+			b = load_ok(t2);
+			assert_int_equal(fab_model_restart_text(m, b, false, buf, sizeof(buf)), 1);
+			fab_model_destroy(b);
+			free(t2);
+		}
+	}
+	fab_model_destroy(m);
+	free(text);
+
+	expect_lans_error("ports:\n"
+			  "  - {name: p, device: d, lans: [a]}\n"
+			  "  - name: g\n"
+			  "    lag: {links: [d, e]}\n"
+			  "    lans: [a]\n",
+			  7, 19, "link 'd' of LAG 'g' is already used by port 'p' at line 5");
+	expect_lans_error("ports:\n"
+			  "  - name: g\n"
+			  "    lag: {links: [e, e]}\n"
+			  "    lans: [a]\n",
+			  6, 22, "link 'e' is listed twice in LAG 'g'");
+	expect_lans_error("ports:\n"
+			  "  - name: g\n"
+			  "    lag: {links: [e, f]}\n"
+			  "    lans: [a]\n"
+			  "  - {name: q, device: f, lans: [a]}\n",
+			  8, 23, "device of port 'q' is already used by port 'g' at line 6");
+	expect_lans_error("ports:\n"
+			  "  - name: g\n"
+			  "    lag: {links: []}\n"
+			  "    lans: [a]\n",
+			  6, 18, "LAG 'g' has no links");
+	expect_lans_error("ports:\n"
+			  "  - name: g\n"
+			  "    lag: {links: [e, f], min-links: 3}\n"
+			  "    lans: [a]\n",
+			  6, 37, "min-links 3 of LAG 'g' is more than its 2 link(s)");
+	expect_lans_error("ports:\n"
+			  "  - name: g\n"
+			  "    lag: {links: [e], lacp: sometimes}\n"
+			  "    lans: [a]\n",
+			  6, 29, "invalid LACP mode 'sometimes'");
+	expect_lans_error("ports:\n"
+			  "  - name: g\n"
+			  "    device: d\n"
+			  "    lag: {links: [e]}\n"
+			  "    lans: [a]\n",
+			  7, 10, "port 'g' has both 'device' and 'lag'");
 }
 
 static void test_connection_errors(void **state)
@@ -1251,6 +1378,7 @@ int main(void)
 	    cmocka_unit_test(test_lan_defined_twice),
 	    cmocka_unit_test(test_lan_names_checked),
 	    cmocka_unit_test(test_port_errors),
+	    cmocka_unit_test(test_lag),
 	    cmocka_unit_test(test_connection_errors),
 	    cmocka_unit_test(test_core_port_carries_several_members),
 	    cmocka_unit_test(test_binding_errors),

@@ -272,28 +272,49 @@ static void test_ixpm_sample(void **state)
 	fab_config_errors_clear(&notes);
 }
 
-/* Without the exclusion the sample's LAG rejects the whole import, naming the LAG and its ports. */
+/* The sample's LAG bond3 of port3 and port4, mapped: one port, its links the members' devices. */
 static void test_ixpm_sample_lag(void **state)
 {
 	struct fab_config_errors e = {0};
-	char *map = map_rejected("exclude: [bond3, port3, port4]", "", &e);
+	char *a = variant(IXPM_MAP, "  - name: core1\n", NULL,
+			  "  - name: port3\n    device: \"0000:07:00.0\"\n"
+			  "  - name: port4\n    device: \"0000:07:00.1\"\n  - name: core1\n");
+	char *b = variant(a, "exclude: [bond3, port3, port4]", NULL, "");
+	char *map = variant(b, "  - asn: 64504\n", NULL,
+			    "  - asn: 64503\n    name: Example Eyeballs\n    interfaces: [bond3]\n"
+			    "  - asn: 64504\n");
+	struct fab_model *m = ixpm(L2, map, NULL, &e, NULL);
+	const struct fab_port *p;
 
 	(void)state;
-	expect(&e, L2, item_line(L2, "name: bond3", 0), "interface bond3 (virtualinterfaceid 13)",
-	       "LAG bond3 with member ports port3, port4", "does not support LAGs", NULL);
-	/* One error for the LAG, not one per member port nor a duplicate MAC. */
-	assert_int_equal(e.n, 1);
-	fab_config_errors_clear(&e);
+	assert_non_null(m);
+	p = port(m, "port3");
+	assert_true(fab_port_is_lag(p));
+	assert_int_equal(p->lag.nlinks, 2);
+	assert_string_equal(p->lag.links[0], "0000:07:00.0");
+	assert_string_equal(p->lag.links[1], "0000:07:00.1");
+	assert_string_equal(p->device, "");
+	assert_int_equal(p->lag.lacp, FAB_LACP_ACTIVE);
+	assert_int_equal(p->lag.rate, FAB_LACP_FAST); /* fastlacp: true */
+	assert_int_equal(p->lag.min_links, 1);
+	assert_int_equal(p->speed_mbps, 20000); /* the links' speeds */
+	assert_int_equal(fab_model_port_by_name(m, "port4"), -1);
+	assert_int_equal(member(m, 64503)->nconns, 1);
+	assert_int_equal(member(m, 64503)->conns[0].port, fab_model_port_by_name(m, "port3"));
+	assert_int_equal(member(m, 64503)->conns[0].bindings[0].macs[0], 0x02005e100003ULL);
+	assert_loads(m);
+	fab_model_destroy(m);
 	drop(map);
 
-	/* Excluding only the master leaves its member ports, each reported. */
-	map = map_rejected("exclude: [bond3, port3, port4]", "exclude: [bond3]", &e);
-	expect(&e, L2, item_line(L2, "name: port3", 0), "interface port3",
-	       "member port of LAG bond3", NULL);
-	expect(&e, L2, item_line(L2, "name: port4", 0), "interface port4",
-	       "member port of LAG bond3", NULL);
+	/* A link the map does not give a device is named, and nothing is imported. */
+	map = variant(b, "  - name: port4\n    device: \"0000:07:00.1\"\n", NULL, "");
+	assert_null(ixpm(L2, map, NULL, &e, NULL));
+	expect(&e, L2, 0, "interface bond3 (virtualinterfaceid 13)",
+	       "link port4 of LAG bond3 is not in the import map's ports", NULL);
 	fab_config_errors_clear(&e);
 	drop(map);
+	drop(b);
+	drop(a);
 }
 
 /* ASNs and names from an IX-F export given alongside, matched by MAC and address. */
@@ -381,6 +402,25 @@ static void test_ixf_sample(void **state)
 	fab_model_destroy(m);
 }
 
+/* The device the map (a file) gives the port named name. */
+static const char *port_device(const char *map, const char *name)
+{
+	static char dev[FAB_DEVICE_MAX];
+	char *text = slurp(map), *at, *q, needle[FAB_NAME_MAX + 16];
+
+	snprintf(needle, sizeof(needle), "name: %s\n", name);
+	at = strstr(text, needle);
+	assert_non_null(at);
+	at = strstr(at, "device: \"");
+	assert_non_null(at);
+	at += strlen("device: \"");
+	q = strchr(at, '"');
+	assert_non_null(q);
+	snprintf(dev, sizeof(dev), "%.*s", (int)(q - at), at);
+	free(text);
+	return dev;
+}
+
 static void test_ixf_sample_lag(void **state)
 {
 	struct fab_config_errors e = {0};
@@ -389,15 +429,28 @@ static void test_ixf_sample_lag(void **state)
 	char *map3 = variant(map2, "exclude: [AS64503/1]", NULL, "");
 	struct fab_model *m = ixf(IXF, map, &e);
 
+	const struct fab_port *p;
+
 	(void)state;
-	assert_null(m);
-	expect(&e, IXF, 0, "AS64503 connection 1", "a LAG of ports port3, port4",
-	       "does not support LAGs", NULL);
-	fab_config_errors_clear(&e);
-	/* Two interfaces in the export on one edge port of the map: still a LAG. */
+	/* The map's [[port3, port4]]: one LAG port, its links the two ports' devices. */
+	if (m == NULL)
+		fab_config_errors_print(&e, stderr);
+	assert_non_null(m);
+	p = port(m, "port3");
+	assert_true(fab_port_is_lag(p));
+	assert_int_equal(p->lag.nlinks, 2);
+	assert_string_equal(p->lag.links[0], port_device(IXF_MAP, "port3"));
+	assert_string_equal(p->lag.links[1], port_device(IXF_MAP, "port4"));
+	assert_int_equal(fab_model_port_by_name(m, "port4"), -1);
+	assert_int_equal(member(m, 64503)->conns[0].port, fab_model_port_by_name(m, "port3"));
+	assert_loads(m);
+	fab_model_destroy(m);
+	/* Two interfaces in the export on one edge port of the map: still a LAG, refused
+	 * until the map says which links it has. */
 	m = ixf(IXF, map3, &e);
 	assert_null(m);
-	expect(&e, IXF, 0, "AS64503 connection 1", "2 interfaces on edge port 'port3'", NULL);
+	expect(&e, IXF, 0, "AS64503 connection 1", "2 interfaces on edge port 'port3'",
+	       "never imported as a plain port", NULL);
 	fab_config_errors_clear(&e);
 	/* A name too long for the configuration is shortened, never mid-character. */
 	drop(map);
@@ -455,8 +508,8 @@ static void test_ixpm_errors(void **state)
 	       "addresses but no MAC", NULL);
 	expect(&e, L2_ERRORS, item_line(L2_ERRORS, "name: e12", 0), "interface e12", "untagged",
 	       NULL);
-	expect(&e, L2_ERRORS, item_line(L2_ERRORS, "name: e13", 0), "LAG e13 with member ports e14",
-	       NULL);
+	expect(&e, L2_ERRORS, item_line(L2_ERRORS, "name: e14", 0), "interface e13",
+	       "link e14 of LAG e13 is not in the import map's ports", NULL);
 	expect(&e, L2_ERRORS, line_of(L2_ERRORS, "02:00:5e:00:00:fe"), "interface e15",
 	       "sponge's MAC", NULL);
 	assert_int_equal(e.n, 13);
@@ -834,25 +887,30 @@ static void test_ixf_member_without_mac(void **state)
 	drop(b);
 }
 
-/* A LAG is never imported as a plain port, even with one link (listed). */
+/* A LAG of one link is a LAG (so a second link can join without an outage), never a plain port. */
 static void test_lag_of_one_link(void **state)
 {
 	struct fab_config_errors e = {0};
 	char *map =
 	    variant(IXF_MAP, "    connections: [port1]", NULL, "    connections: [[port1]]");
+	struct fab_model *m;
 	char *l2;
 
 	(void)state;
-	assert_null(ixf(IXF, map, &e));
-	expect(&e, IXF, 0, "AS64501 connection 1", "a LAG of port port1", "exclude AS64501/1",
-	       NULL);
-	fab_config_errors_clear(&e);
+	m = ixf(IXF, map, &e);
+	assert_non_null(m);
+	assert_true(fab_port_is_lag(port(m, "port1")));
+	assert_int_equal(port(m, "port1")->lag.nlinks, 1);
+	assert_string_equal(port(m, "port1")->lag.links[0], "0000:03:00.0");
+	assert_string_equal(port(m, "port1")->device, "");
+	fab_model_destroy(m);
 	drop(map);
 
+	/* A provisioner LAG member without its master: the export is incomplete. */
 	l2 = variant(L2, "  virtualinterfaceid: 11\n  lagframing: false\n", NULL,
 		     "  virtualinterfaceid: 11\n  lagframing: true\n");
 	assert_null(ixpm(l2, IXPM_MAP, NULL, &e, NULL));
-	expect(&e, l2, 0, "interface port1", "LAG", NULL);
+	expect(&e, l2, 0, "interface port1", "LAG member port without its LAG master", NULL);
 	fab_config_errors_clear(&e);
 	drop(l2);
 }
@@ -908,8 +966,10 @@ static void test_messages_and_keys(void **state)
 {
 	struct fab_config_errors e = {0};
 	static const char longname[] = "a-lag-master-with-a-long-name-as-some-switches-use-them";
-	char *l2 = variant(L2, "  name: bond3\n", NULL,
+	char *l1 = variant(L2, "  name: bond3\n", NULL,
 			   "  name: a-lag-master-with-a-long-name-as-some-switches-use-them\n");
+	char *l2 = variant(l1, "  name: port3\n", NULL,
+			   "  name: a-lag-link-with-a-long-name-as-some-switches-use-them-too\n");
 	char *map = variant(IXPM_MAP, "exclude: [bond3, port3, port4]", NULL, "exclude: []");
 	char *bad;
 	bool whole = false;
@@ -917,9 +977,9 @@ static void test_messages_and_keys(void **state)
 	(void)state;
 	assert_null(ixpm(l2, map, NULL, &e, NULL));
 	for (size_t i = 0; i < e.n; i++)
-		if (strstr(e.v[i].msg, longname) != NULL && strstr(e.v[i].msg, "member ports") &&
+		if (strstr(e.v[i].msg, longname) != NULL && strstr(e.v[i].msg, "-too of LAG") &&
 		    strlen(e.v[i].msg) > 255) {
-			const char *end = "under 'exclude' in the map";
+			const char *end = "or exclude it";
 			size_t n = strlen(e.v[i].msg);
 
 			whole = n > strlen(end) && strcmp(e.v[i].msg + n - strlen(end), end) == 0;
@@ -929,6 +989,7 @@ static void test_messages_and_keys(void **state)
 	assert_true(whole);
 	fab_config_errors_clear(&e);
 	drop(l2);
+	drop(l1);
 	drop(map);
 
 	bad = variant(IXF, "\"asnum\": 64502,", NULL, "\"asnum\": 64502, \"asnum\": 64599,");

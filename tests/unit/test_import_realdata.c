@@ -7,8 +7,10 @@
  * it must be refused with and why that is right.
  *
  * The exports name no ports, so the test writes the import map an operator
- * would: one port per connection at the exchange, one LAN per IX-F VLAN
- * (with a tag unrelated to the VLAN's id, as at IXP Manager exchanges).
+ * would: one port per connection at the exchange, a LAG of one port per
+ * link where the connection lists several interfaces, one LAN per IX-F
+ * VLAN (with a tag unrelated to the VLAN's id, as at IXP Manager
+ * exchanges).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -36,6 +38,7 @@ struct row {
 	const char *exclude; /* the map's exclude list, or NULL */
 	const char *error;   /* NULL: imports */
 	const char *why;
+	bool lag_as_port; /* the map writes a LAG as one plain port, as it must not */
 };
 
 #define NO_MACS "no connection has a MAC address"
@@ -54,15 +57,21 @@ static const struct row table[] = {
     {"arouteserver_tests_static_euroix_data_skip_routeserver_06.json", 0, NULL,
      "AS20144 connection 1: no vlan_list",
      "0.6, three VLANs: a connection without VLANs is named (and no MACs at all)"},
+    {"arouteserver_tests_static_euroix_data_skip_routeserver_07.json", 0, NULL, NULL,
+     "0.7 with MACs: a LAG of 3 links imports as one LAG port of three links"},
     {"arouteserver_tests_static_euroix_data_skip_routeserver_07.json", 0, NULL,
      "AS36040 connection 1: 3 interfaces on edge port",
-     "0.7 with MACs: a LAG of 3 links is refused, naming the connection to exclude"},
+     "the same LAG written in the map as a plain port: refused, never imported as one", true},
     {"arouteserver_tests_static_euroix_data_skip_routeserver_07.json", 0, "AS36040/1", NULL,
      "the same with the LAG excluded in the map: imports, members without MACs kept"},
+    {"arouteserver_tests_static_euroix_data_skip_routeserver_10.json", 0, NULL, NO_MACS,
+     "1.0: its LAGs import; the export gives no MACs"},
     {"arouteserver_tests_static_euroix_data_skip_routeserver_10.json", 0, NULL,
-     "AS397326 connection 1: 2 interfaces", "1.0: LAGs named; the export gives no MACs either"},
+     "AS397326 connection 1: 2 interfaces", "1.0, a LAG written as a plain port", true},
+    {"ixpm-ci-member-export-0.6-auth.json", 1, NULL, NO_MACS,
+     "IXP Manager's CI, two exchanges (the map picks one): its LAG imports; no MACs"},
     {"ixpm-ci-member-export-0.6-auth.json", 1, NULL, "AS1213 connection 1: 2 interfaces",
-     "IXP Manager's CI, two exchanges (the map picks one): its LAG is named"},
+     "the CI's LAG written as a plain port is named", true},
     {"ixpm-ci-member-export-0.6-auth.json", 1, "AS1213/1", NO_MACS,
      "the CI's database has no MACs: nothing would be forwarded"},
     {"ixpm-ci-member-export-0.6-unauth.json", 1, "AS1213/1", NO_MACS,
@@ -100,7 +109,7 @@ static json_t *exchange(json_t *root, uint32_t id)
 }
 
 /* Writes the map an operator would write for this export; its path (to free). */
-static char *write_map(const char *export, uint32_t ixp_id, const char *exclude)
+static char *write_map(const char *export, uint32_t ixp_id, const char *exclude, bool lag_as_port)
 {
 	json_error_t err;
 	json_t *root = json_load_file(export, 0, &err), *x, *v, *mb, *c;
@@ -135,7 +144,13 @@ static char *write_map(const char *export, uint32_t ixp_id, const char *exclude)
 	{
 		json_array_foreach(json_object_get(mb, "connection_list"), j, c)
 		{
+			size_t links = json_array_size(json_object_get(c, "if_list"));
+
 			fprintf(f, "  - {name: p%zu, device: net_null%zu}\n", nport + 1, nport + 1);
+			for (size_t k = 1; !lag_as_port && k < links; k++)
+				fprintf(f,
+					"  - {name: p%zul%zu, device: \"net_null%zu,link=%zu\"}\n",
+					nport + 1, k, nport + 1, k);
 			nport++;
 		}
 	}
@@ -147,6 +162,7 @@ static char *write_map(const char *export, uint32_t ixp_id, const char *exclude)
 	{
 		uint32_t xid = x ? (uint32_t)json_integer_value(json_object_get(x, "ixp_id")) : 0;
 		bool any = false;
+		size_t links;
 
 		json_array_foreach(json_object_get(mb, "connection_list"), j, c)
 		{
@@ -161,7 +177,15 @@ static char *write_map(const char *export, uint32_t ixp_id, const char *exclude)
 					    ? ""
 					    : "    name: named in the map\n");
 			any = true;
-			fprintf(f, "      - p%zu\n", nport);
+			links = json_array_size(json_object_get(c, "if_list"));
+			if (lag_as_port || links < 2) {
+				fprintf(f, "      - p%zu\n", nport);
+				continue;
+			}
+			fprintf(f, "      - [p%zu", nport);
+			for (size_t k = 1; k < links; k++)
+				fprintf(f, ", p%zul%zu", nport, k);
+			fprintf(f, "]\n");
 		}
 	}
 	assert_int_equal(fclose(f), 0);
@@ -202,7 +226,7 @@ static void test_realdata(void **state)
 		bool found = false;
 
 		snprintf(export, sizeof(export), "%s/%s", REALDATA, r->file);
-		map = write_map(export, r->ixp_id, r->exclude);
+		map = write_map(export, r->ixp_id, r->exclude, r->lag_as_port);
 		f.map = map;
 		m = fab_import(&f, &e, NULL);
 		for (size_t k = 0; r->error != NULL && k < e.n; k++)

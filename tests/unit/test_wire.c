@@ -229,6 +229,49 @@ static void test_sponge_set(void **state)
 	fab_wire_buf_free(&b);
 }
 
+static void test_lags(void **state)
+{
+	static struct fab_wire_lag in[2], out[2];
+	struct fab_wire_lags m = {.nlags = 2, .cap = 2, .lags = in};
+	struct fab_wire_lags m2 = {.cap = 2, .lags = out};
+	struct fab_wire_buf b = {0};
+	struct fab_wire_hdr h, req = {.type = FAB_WIRE_LAG_GET, .id = 8};
+	const uint8_t *p;
+
+	(void)state;
+	in[0] = (struct fab_wire_lag){.port = 3, .min_links = 2, .nbundled = 1, .nlinks = 2};
+	snprintf(in[0].links[0].device, sizeof(in[0].links[0].device), "0000:03:00.0");
+	snprintf(in[0].links[1].device, sizeof(in[0].links[1].device), "0000:03:00.1");
+	in[0].links[0].bundled = 1;
+	in[0].links[0].partner_key = 0x1234;
+	in[0].links[0].partner_system[5] = 0xfe;
+	in[0].links[0].tx_bytes = 1ULL << 40;
+	snprintf(in[0].links[1].why, sizeof(in[0].links[1].why), "no carrier");
+	in[1] = (struct fab_wire_lag){.port = 7, .min_links = 1, .nbundled = 0, .nlinks = 1};
+	assert_int_equal(fab_wire_lags_encode(&b, &req, &m), 0);
+	p = one_message(&b, &h);
+	assert_int_equal(h.type, FAB_WIRE_LAG_GET);
+	assert_int_equal(fab_wire_lags_decode(p, h.length, &m2), 0);
+	assert_int_equal(m2.nlags, 2);
+	assert_int_equal(out[0].port, 3);
+	assert_int_equal(out[0].nlinks, 2);
+	assert_string_equal(out[0].links[1].device, "0000:03:00.1");
+	assert_string_equal(out[0].links[1].why, "no carrier");
+	assert_int_equal(out[0].links[0].partner_key, 0x1234);
+	assert_int_equal(out[0].links[0].partner_system[5], 0xfe);
+	assert_int_equal(out[0].links[0].tx_bytes, 1ULL << 40);
+	assert_int_equal(out[1].port, 7);
+	/* Short by a byte; more LAGs than the room given. */
+	assert_int_equal(fab_wire_lags_decode(p, h.length - 1, &m2), -EBADMSG);
+	m2.cap = 1;
+	assert_int_equal(fab_wire_lags_decode(p, h.length, &m2), -EBADMSG);
+	m2.cap = 2;
+	/* More links bundled than the LAG has. */
+	((uint8_t *)p)[2 + 2 + 1] = 3;
+	assert_int_equal(fab_wire_lags_decode(p, h.length, &m2), -EBADMSG);
+	fab_wire_buf_free(&b);
+}
+
 static void test_errdisable(void **state)
 {
 	struct fab_wire_port_errdisable e = {.port = 5, .on = 1}, e2;
@@ -506,12 +549,19 @@ static void test_config_digest(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_hello_round_trip),  cmocka_unit_test(test_counters_round_trip),
-	    cmocka_unit_test(test_status_round_trip), cmocka_unit_test(test_frames_and_admin),
-	    cmocka_unit_test(test_cli_round_trip),    cmocka_unit_test(test_sponge_set),
-	    cmocka_unit_test(test_error_reply),       cmocka_unit_test(test_partial_reads),
-	    cmocka_unit_test(test_bad_headers),       cmocka_unit_test(test_oversized_encode),
-	    cmocka_unit_test(test_random_payloads),   cmocka_unit_test(test_config_digest),
+	    cmocka_unit_test(test_hello_round_trip),
+	    cmocka_unit_test(test_counters_round_trip),
+	    cmocka_unit_test(test_status_round_trip),
+	    cmocka_unit_test(test_frames_and_admin),
+	    cmocka_unit_test(test_cli_round_trip),
+	    cmocka_unit_test(test_sponge_set),
+	    cmocka_unit_test(test_lags),
+	    cmocka_unit_test(test_error_reply),
+	    cmocka_unit_test(test_partial_reads),
+	    cmocka_unit_test(test_bad_headers),
+	    cmocka_unit_test(test_oversized_encode),
+	    cmocka_unit_test(test_random_payloads),
+	    cmocka_unit_test(test_config_digest),
 	    cmocka_unit_test(test_errdisable),
 	};
 
