@@ -494,6 +494,9 @@ static void garbage_answer_refused(void **state)
 	assert_null(snmp_mib_build(m, q, NULL, NULL, NULL, 0, err, sizeof(err)));
 	assert_non_null(strstr(err, "no \"ports\" list"));
 	assert_int_equal(snmp_mib_ifindex(m, "has space"), 0);
+	json_decref(p);
+	json_decref(q);
+	/* A show lag answer without its list fails the build too. */
 	p = json_pack("{s:[{s:s}]}", "ports", "name", "lag1");
 	q = json_pack("{s:i}", "lags", 1);
 	assert_null(snmp_mib_build(m, p, NULL, NULL, q, 0, err, sizeof(err)));
