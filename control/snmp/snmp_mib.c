@@ -46,8 +46,10 @@ const size_t snmp_nsubtrees = sizeof(snmp_subtrees) / sizeof(snmp_subtrees[0]);
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
-/* The longest name kept in the state file: a LAG link's LAG/DEVICE. */
-#define SNMP_IFNAME_MAX 192
+/* The longest name kept in the state file: a LAG link's LAG/DEVICE, with
+ * the NUL; the width in load()'s format is one less. */
+#define SNMP_IFNAME_MAX 320
+_Static_assert(SNMP_IFNAME_MAX >= FAB_NAME_MAX + FAB_DEVICE_MAX, "LAG/DEVICE must fit");
 
 /* What one port looked like at the last build, by ifIndex. */
 struct port_hist {
@@ -122,7 +124,7 @@ static int load(struct snmp_mib *m, char *err, size_t errlen)
 		lineno++;
 		if (line[0] == '#' || line[0] == '\n')
 			continue;
-		n = sscanf(line, "%lu %191s %c", &idx, name, &extra);
+		n = sscanf(line, "%lu %319s %c", &idx, name, &extra);
 		if (n != 2 || idx == 0 || idx > INT32_MAX || snmp_mib_ifindex(m, name) != 0 ||
 		    strchr(line, '\n') == NULL) {
 			snprintf(err, errlen, "%s:%u: not \"IFINDEX NAME\" of a new name and index",
