@@ -4,9 +4,9 @@
  * IF-MIB, BRIDGE-MIB/Q-BRIDGE-MIB, IEEE8023-LAG-MIB and PEERLAN-MIB from
  * peerlan-control's read-only CLI socket.
  *
- * Two threads. The poller asks control for show ports, show mac-table and
- * show status every few seconds, each with a deadline, and builds a whole
- * new sorted view from the answers; the main thread runs net-snmp and
+ * Two threads. The poller asks control for show ports, show mac-table,
+ * show status and show lag every few seconds, each with a deadline, and
+ * builds a whole new sorted view from the answers; the main thread runs net-snmp and
  * answers snmpd from the newest view, taking a lock only to read which one
  * that is. So a slow or absent control never makes snmpd wait: its
  * requests are answered from the last view, and once that is older than
@@ -18,6 +18,7 @@
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,7 +165,10 @@ static int register_all(void)
 	return 0;
 }
 
-static json_t *ask(int fd, const char *cmd, unsigned timeout_ms, char *err, size_t errlen)
+/* NULL with err set on failure; *refused (if given) tells a command this
+ * control does not know or refuses from one it never answered. */
+static json_t *ask(int fd, const char *cmd, unsigned timeout_ms, bool *refused, char *err,
+		   size_t errlen)
 {
 	char line[64];
 	char *argv[4];
@@ -180,10 +184,14 @@ static json_t *ask(int fd, const char *cmd, unsigned timeout_ms, char *err, size
 	for (char *s = strtok(line, " "); s != NULL && argc < 4; s = strtok(NULL, " "))
 		argv[argc++] = s;
 	rc = ctl_cli_parse(argc, argv, r, err, errlen);
+	if (refused != NULL)
+		*refused = rc != 0;
 	if (rc == 0)
 		rc = ctl_client_call_timeout(fd, r, NULL, 0, (int)timeout_ms, &reply, err, errlen);
 	free(r);
 	if (rc != 0 && reply != NULL) {
+		if (refused != NULL)
+			*refused = true;
 		const char *m = json_string_value(json_object_get(reply, "error"));
 
 		snprintf(err, errlen, "%s: %s", cmd, m != NULL ? m : strerror(-rc));
@@ -193,29 +201,42 @@ static json_t *ask(int fd, const char *cmd, unsigned timeout_ms, char *err, size
 	return reply;
 }
 
-/* One round: the three answers, then a new view. 0 or -1 with err set. */
+/*
+ * One round: the four answers, then a new view. 0 or -1 with err set. A
+ * control that does not know show lag (older than LAGs) has none: the
+ * view is built without; one that does not answer it fails the round, so
+ * that LAGs never vanish from the view for a slow answer.
+ */
 static int refresh(const struct opts *o, struct snmp_mib *mib, char *err, size_t errlen)
 {
 	int fd = ctl_client_connect(o->socket);
-	json_t *ports = NULL, *macs = NULL, *status = NULL;
+	json_t *ports = NULL, *macs = NULL, *status = NULL, *lags = NULL;
+	bool lag_refused = false, lag_ok = false;
 	struct snmp_view *v = NULL, *old;
 
 	if (fd < 0) {
 		snprintf(err, errlen, "%s: %s", o->socket, strerror(-fd));
 		return -1;
 	}
-	ports = ask(fd, "show ports", o->timeout_ms, err, errlen);
+	ports = ask(fd, "show ports", o->timeout_ms, NULL, err, errlen);
 	if (ports != NULL)
-		macs = ask(fd, "show mac-table", o->timeout_ms, err, errlen);
+		macs = ask(fd, "show mac-table", o->timeout_ms, NULL, err, errlen);
 	if (macs != NULL)
-		status = ask(fd, "show status", o->timeout_ms, err, errlen);
+		status = ask(fd, "show status", o->timeout_ms, NULL, err, errlen);
+	if (status != NULL) {
+		lags = ask(fd, "show lag", o->timeout_ms, &lag_refused, err, errlen);
+		lag_ok = lags != NULL || lag_refused;
+		if (lags == NULL && lag_refused)
+			err[0] = '\0';
+	}
 	close(fd);
-	if (status != NULL)
-		v = snmp_mib_build(mib, ports, macs, status,
+	if (lag_ok)
+		v = snmp_mib_build(mib, ports, macs, status, lags,
 				   (uint32_t)((mono_ms() - start_ms) / 10), err, errlen);
 	json_decref(ports);
 	json_decref(macs);
 	json_decref(status);
+	json_decref(lags);
 	if (v == NULL)
 		return -1;
 	pthread_mutex_lock(&view_lock);

@@ -25,6 +25,11 @@ static const oid o_dot1dTpFdbEntry[] = {MIB2, 17, 4, 3, 1};
 static const oid o_dot1qTpFdbEntry[] = {MIB2, 17, 7, 1, 2, 2, 1};
 static const oid o_dot1qVlanFdbId[] = {MIB2, 17, 7, 1, 4, 2, 1, 3};
 static const oid o_dot1qVlanStaticName[] = {MIB2, 17, 7, 1, 4, 3, 1, 1};
+/* IEEE8023-LAG-MIB: dot3adAggEntry, dot3adAggPortListEntry, dot3adAggPortEntry */
+#define LAGMIB 1, 2, 840, 10006, 300, 43, 1
+static const oid o_dot3adAggEntry[] = {LAGMIB, 1, 1, 1};
+static const oid o_dot3adAggPortListEntry[] = {LAGMIB, 1, 2, 1};
+static const oid o_dot3adAggPortEntry[] = {LAGMIB, 2, 1, 1};
 /* PEERLAN-MIB plDropEntry */
 static const oid o_plDropEntry[] = {1, 3, 6, 1, 4, 1, SNMP_PEERLAN_ENTERPRISE, 1, 1, 1};
 
@@ -40,6 +45,11 @@ const struct snmp_subtree snmp_subtrees[] = {
 const size_t snmp_nsubtrees = sizeof(snmp_subtrees) / sizeof(snmp_subtrees[0]);
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
+
+/* The longest name kept in the state file: a LAG link's LAG/DEVICE, with
+ * the NUL; the width in load()'s format is one less. */
+#define SNMP_IFNAME_MAX 320
+_Static_assert(SNMP_IFNAME_MAX >= FAB_NAME_MAX + FAB_DEVICE_MAX, "LAG/DEVICE must fit");
 
 /* What one port looked like at the last build, by ifIndex. */
 struct port_hist {
@@ -66,7 +76,7 @@ struct snmp_mib {
 	size_t nhist;
 	int64_t dp_start; /* dataplane start, seconds on the agent's clock; -1 unknown */
 	uint32_t table_change;
-	size_t last_nports;
+	size_t last_nports; /* interfaces at the last build */
 };
 
 uint32_t snmp_mib_ifindex(const struct snmp_mib *m, const char *name)
@@ -97,7 +107,7 @@ static int add_name(struct snmp_mib *m, const char *name, uint32_t ifindex)
 static int load(struct snmp_mib *m, char *err, size_t errlen)
 {
 	FILE *f = fopen(m->path, "r");
-	char line[256];
+	char line[SNMP_IFNAME_MAX + 32];
 	unsigned lineno = 0;
 
 	if (f == NULL) {
@@ -107,14 +117,14 @@ static int load(struct snmp_mib *m, char *err, size_t errlen)
 		return -errno;
 	}
 	while (fgets(line, sizeof(line), f) != NULL) {
-		char name[FAB_NAME_MAX], extra;
+		char name[SNMP_IFNAME_MAX], extra;
 		unsigned long idx;
 		int n;
 
 		lineno++;
 		if (line[0] == '#' || line[0] == '\n')
 			continue;
-		n = sscanf(line, "%lu %63s %c", &idx, name, &extra);
+		n = sscanf(line, "%lu %319s %c", &idx, name, &extra);
 		if (n != 2 || idx == 0 || idx > INT32_MAX || snmp_mib_ifindex(m, name) != 0 ||
 		    strchr(line, '\n') == NULL) {
 			snprintf(err, errlen, "%s:%u: not \"IFINDEX NAME\" of a new name and index",
@@ -141,14 +151,15 @@ static int load(struct snmp_mib *m, char *err, size_t errlen)
 
 static int save(const struct snmp_mib *m)
 {
-	size_t cap = 64 + m->nnames * (FAB_NAME_MAX + 16), len = 0;
+	size_t cap = 64 + m->nnames * (SNMP_IFNAME_MAX + 16), len = 0;
 	char *buf = malloc(cap);
 	int rc;
 
 	if (buf == NULL)
 		return -ENOMEM;
 	len += (size_t)snprintf(buf, cap,
-				"# peerlan-snmp: the ifIndex of every port name it has served\n");
+				"# peerlan-snmp: the ifIndex of every port and LAG link name it "
+				"has served\n");
 	for (size_t i = 0; i < m->nnames; i++)
 		len += (size_t)snprintf(buf + len, cap - len, "%" PRIu32 " %s\n",
 					m->names[i].ifindex, m->names[i].name);
@@ -267,14 +278,20 @@ static void col_u64(struct build *b, const oid *entry, size_t elen, oid col, con
 	b_u64(b, p, elen + 1, idx, nidx, type, val);
 }
 
-static void col_str(struct build *b, const oid *entry, size_t elen, oid col, const oid *idx,
-		    size_t nidx, const char *s)
+static void col_bytes(struct build *b, const oid *entry, size_t elen, oid col, const oid *idx,
+		      size_t nidx, const void *s, size_t len)
 {
 	oid p[SNMP_OID_MAX];
 
 	memcpy(p, entry, elen * sizeof(oid));
 	p[elen] = col;
-	b_str(b, p, elen + 1, idx, nidx, s, strlen(s));
+	b_str(b, p, elen + 1, idx, nidx, s, len);
+}
+
+static void col_str(struct build *b, const oid *entry, size_t elen, oid col, const oid *idx,
+		    size_t nidx, const char *s)
+{
+	col_bytes(b, entry, elen, col, idx, nidx, s, strlen(s));
 }
 
 static void col_null_oid(struct build *b, const oid *entry, size_t elen, oid col, const oid *idx,
@@ -350,7 +367,9 @@ static uint32_t c32(uint64_t v)
 	return (uint32_t)v;
 }
 
-static void if_rows(struct build *b, json_t *port, uint32_t ifindex, const struct port_hist *h)
+/* ifTable and ifXTable: a port, a LAG or a LAG's link (iftype). */
+static void if_rows(struct build *b, json_t *port, uint32_t ifindex, const struct port_hist *h,
+		    int iftype)
 {
 	const oid idx[] = {ifindex};
 	const uint64_t *c = h->ctr;
@@ -363,7 +382,7 @@ static void if_rows(struct build *b, json_t *port, uint32_t ifindex, const struc
 	port_alias(port, alias, sizeof(alias));
 	col_int(b, e, el, 1, idx, 1, ASN_INTEGER, ifindex);
 	col_str(b, e, el, 2, idx, 1, name);
-	col_int(b, e, el, 3, idx, 1, ASN_INTEGER, 6); /* ethernetCsmacd */
+	col_int(b, e, el, 3, idx, 1, ASN_INTEGER, iftype);
 	col_int(b, e, el, 4, idx, 1, ASN_INTEGER, (int64_t)jnum(port, "mtu"));
 	col_u64(b, e, el, 5, idx, 1, ASN_GAUGE,
 		speed * 1000000 > UINT32_MAX ? UINT32_MAX : speed * 1000000);
@@ -386,7 +405,8 @@ static void if_rows(struct build *b, json_t *port, uint32_t ifindex, const struc
 	col_u64(b, e, el, 18, idx, 1, ASN_COUNTER,
 		c32(c[FAB_CTR_tx_multicast] + c[FAB_CTR_tx_broadcast]));
 	col_u64(b, e, el, 19, idx, 1, ASN_COUNTER, c32(c[FAB_CTR_tx_discards]));
-	col_u64(b, e, el, 20, idx, 1, ASN_COUNTER, 0);
+	col_u64(b, e, el, 20, idx, 1, ASN_COUNTER,
+		c32(jnum(json_object_get(port, "counters"), "tx_errors")));
 	col_u64(b, e, el, 21, idx, 1, ASN_GAUGE, 0);
 	col_null_oid(b, e, el, 22, idx, 1);
 
@@ -409,14 +429,21 @@ static void if_rows(struct build *b, json_t *port, uint32_t ifindex, const struc
 	col_int(b, x, xl, 17, idx, 1, ASN_INTEGER, 1); /* a connector */
 	col_str(b, x, xl, 18, idx, 1, alias);
 	col_u64(b, x, xl, 19, idx, 1, ASN_TIMETICKS, h->discontinuity);
+}
 
-	/* ifStackTable without LAGs: every port is both top and bottom. */
-	{
-		const oid top[] = {0, ifindex}, bottom[] = {ifindex, 0};
+/* ifStackStatus.HIGHER.LOWER active(1); 0 is nothing above or below. */
+static void stack_row(struct build *b, uint32_t higher, uint32_t lower)
+{
+	const oid idx[] = {higher, lower};
 
-		b_int(b, o_ifStackStatus, N(o_ifStackStatus), top, 2, ASN_INTEGER, 1);
-		b_int(b, o_ifStackStatus, N(o_ifStackStatus), bottom, 2, ASN_INTEGER, 1);
-	}
+	b_int(b, o_ifStackStatus, N(o_ifStackStatus), idx, 2, ASN_INTEGER, 1);
+}
+
+/* A port's rows outside IF-MIB: it is a bridge port and has drops. */
+static void bridge_port_rows(struct build *b, uint32_t ifindex, const struct port_hist *h)
+{
+	const oid idx[] = {ifindex};
+
 	/* BRIDGE-MIB: the bridge port number is the ifIndex. */
 	col_int(b, o_dot1dBasePortEntry, N(o_dot1dBasePortEntry), 1, idx, 1, ASN_INTEGER, ifindex);
 	col_int(b, o_dot1dBasePortEntry, N(o_dot1dBasePortEntry), 2, idx, 1, ASN_INTEGER, ifindex);
@@ -549,6 +576,211 @@ static void vlan_rows(struct build *b, json_t *ports)
 	free(seen);
 }
 
+/* IEEE 802.1AX actor/partner state bits as show lag names them, lowest
+ * first; LacpState BITS puts bit 0 in the top bit of its octet. */
+static const char *const lacp_bits[8] = {
+    "activity",   "timeout",      "aggregation", "synchronization",
+    "collecting", "distributing", "defaulted",   "expired",
+};
+
+static uint8_t lacp_state(json_t *end)
+{
+	json_t *s;
+	size_t i;
+	uint8_t v = 0;
+
+	json_array_foreach(json_object_get(end, "state"), i, s)
+	{
+		for (int k = 0; k < 8; k++)
+			if (json_is_string(s) && strcmp(json_string_value(s), lacp_bits[k]) == 0)
+				v |= (uint8_t)(0x80u >> k);
+	}
+	return v;
+}
+
+/* A system ID as 6 bytes; all zero when there is none. */
+static void system_id(json_t *end, uint8_t out[6])
+{
+	oid mac[6];
+
+	memset(out, 0, 6);
+	if (parse_mac(jstr(end, "system"), mac) == 0)
+		for (int k = 0; k < 6; k++)
+			out[k] = (uint8_t)mac[k];
+}
+
+static bool usable_name(const char *name, size_t max)
+{
+	return name[0] != '\0' && strlen(name) < max && strchr(name, ' ') == NULL &&
+	       strchr(name, '\n') == NULL;
+}
+
+/* The LAG of show lag on the port named port, or NULL. */
+static json_t *lag_of(json_t *lags, const char *port)
+{
+	json_t *g;
+	size_t i;
+
+	json_array_foreach(lags, i, g)
+	{
+		if (strcmp(jstr(g, "port"), port) == 0)
+			return g;
+	}
+	return NULL;
+}
+
+/* A link's name: LAG/DEVICE; false if it cannot be one. */
+static bool link_name(json_t *g, json_t *l, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "%s/%s", jstr(g, "port"), jstr(l, "device"));
+
+	return n > 0 && (size_t)n < len && jstr(l, "device")[0] != '\0' &&
+	       usable_name(buf, SNMP_IFNAME_MAX);
+}
+
+/* A link as a port of show ports: its carrier, the LAG's admin state,
+ * MTU and alias, its own NIC counters (every frame counted as unicast:
+ * the NIC does not tell them apart). */
+static json_t *link_as_port(json_t *port, json_t *l, const char *name)
+{
+	json_t *k = json_object_get(l, "counters");
+	json_t *p = json_pack(
+	    "{s:s, s:s, s:s, s:s, s:I, s:i, s:{s:I, s:I, s:I, s:I, s:I, s:I}, s:{}}", "name", name,
+	    "description", jstr(port, "description"), "admin", jstr(port, "admin"), "oper",
+	    strcmp(jstr(l, "carrier"), "up") == 0 ? "up" : "down", "mtu",
+	    (json_int_t)jnum(port, "mtu"), "speed_mbps", 0, "counters", "rx_octets",
+	    (json_int_t)jnum(k, "rx_bytes"), "rx_unicast", (json_int_t)jnum(k, "rx_packets"),
+	    "rx_errors", (json_int_t)jnum(k, "rx_errors"), "tx_octets",
+	    (json_int_t)jnum(k, "tx_bytes"), "tx_unicast", (json_int_t)jnum(k, "tx_packets"),
+	    "tx_errors", (json_int_t)jnum(k, "tx_errors"), "drop_reasons");
+
+	if (p != NULL && json_is_array(json_object_get(port, "members")))
+		json_object_set(p, "members", json_object_get(port, "members"));
+	return p;
+}
+
+/* What the interface did since the last build: ifLastChange and
+ * ifCounterDiscontinuityTime move, counters are read. */
+static void track(struct port_hist *h, json_t *port, bool restarted, uint32_t now_ticks)
+{
+	int oper = oper_status(jstr(port, "oper"));
+	bool backwards = false;
+
+	if (h->seen && oper != h->oper)
+		h->last_change = now_ticks;
+	h->oper = oper;
+	/* No counters (no dataplane): the last ones stay, frozen. */
+	if (read_counters(port, h, &backwards) && h->seen && (backwards || restarted))
+		h->discontinuity = now_ticks;
+	h->seen = true;
+}
+
+/*
+ * A LAG port's links: an ifTable row each, the stack LAG over link over
+ * nothing, and IEEE8023-LAG-MIB's aggregator (indexed by the LAG's
+ * ifIndex) and aggregation ports (by the link's). The aggregator's MAC and
+ * system are its actor system, as LACP announces them.
+ */
+static void lag_rows(struct build *b, struct snmp_mib *m, json_t *port, json_t *g,
+		     uint32_t lagindex, bool restarted, uint32_t now_ticks)
+{
+	const oid gi[] = {lagindex};
+	json_t *links = json_object_get(g, "links"), *l, *first = NULL, *bundled = NULL;
+	size_t i, nbits = ((size_t)m->max_ifindex + 7) / 8;
+	uint8_t *portlist = calloc(nbits + 1, 1), sys[6];
+	size_t nrows = 0;
+
+	if (portlist == NULL) {
+		b->rc = -ENOMEM;
+		return;
+	}
+	json_array_foreach(links, i, l)
+	{
+		char name[SNMP_IFNAME_MAX];
+		uint32_t li;
+		oid idx[1];
+		bool in = json_is_true(json_object_get(l, "bundled"));
+		json_t *lp, *actor = json_object_get(l, "actor"),
+			    *partner = json_object_get(l, "partner");
+		uint8_t st;
+
+		if (!link_name(g, l, name, sizeof(name)) || (li = snmp_mib_ifindex(m, name)) == 0)
+			continue;
+		lp = link_as_port(port, l, name);
+		if (lp == NULL) {
+			b->rc = -ENOMEM;
+			break;
+		}
+		track(&m->hist[li], lp, restarted, now_ticks);
+		if_rows(b, lp, li, &m->hist[li], 6); /* ethernetCsmacd */
+		json_decref(lp);
+		stack_row(b, lagindex, li);
+		stack_row(b, li, 0);
+		nrows++;
+		if (first == NULL)
+			first = l;
+		if (in && bundled == NULL)
+			bundled = l;
+		if (in)
+			portlist[(li - 1) / 8] |= (uint8_t)(0x80u >> ((li - 1) % 8));
+
+		idx[0] = li;
+		system_id(actor, sys);
+		col_bytes(b, o_dot3adAggPortEntry, N(o_dot3adAggPortEntry), 3, idx, 1, sys, 6);
+		col_int(b, o_dot3adAggPortEntry, N(o_dot3adAggPortEntry), 4, idx, 1, ASN_INTEGER,
+			(int64_t)jnum(actor, "key"));
+		col_int(b, o_dot3adAggPortEntry, N(o_dot3adAggPortEntry), 5, idx, 1, ASN_INTEGER,
+			(int64_t)jnum(actor, "key"));
+		system_id(partner, sys);
+		col_bytes(b, o_dot3adAggPortEntry, N(o_dot3adAggPortEntry), 9, idx, 1, sys, 6);
+		col_int(b, o_dot3adAggPortEntry, N(o_dot3adAggPortEntry), 11, idx, 1, ASN_INTEGER,
+			(int64_t)jnum(partner, "key"));
+		col_int(b, o_dot3adAggPortEntry, N(o_dot3adAggPortEntry), 12, idx, 1, ASN_INTEGER,
+			in ? lagindex : 0);
+		col_int(b, o_dot3adAggPortEntry, N(o_dot3adAggPortEntry), 13, idx, 1, ASN_INTEGER,
+			in ? lagindex : 0);
+		st = lacp_state(actor);
+		col_bytes(b, o_dot3adAggPortEntry, N(o_dot3adAggPortEntry), 21, idx, 1, &st, 1);
+		st = lacp_state(partner);
+		col_bytes(b, o_dot3adAggPortEntry, N(o_dot3adAggPortEntry), 23, idx, 1, &st, 1);
+		col_int(b, o_dot3adAggPortEntry, N(o_dot3adAggPortEntry), 24, idx, 1, ASN_INTEGER,
+			1); /* aggregatable: true */
+	}
+	if (nrows == 0)
+		stack_row(b, lagindex, 0);
+	/* The aggregator: its actor side from a link, its partner from a
+	 * bundled one (none: zeros). */
+	system_id(json_object_get(first, "actor"), sys);
+	col_bytes(b, o_dot3adAggEntry, N(o_dot3adAggEntry), 2, gi, 1, sys, 6);
+	col_bytes(b, o_dot3adAggEntry, N(o_dot3adAggEntry), 4, gi, 1, sys, 6);
+	col_int(b, o_dot3adAggEntry, N(o_dot3adAggEntry), 5, gi, 1, ASN_INTEGER, 1);
+	col_int(b, o_dot3adAggEntry, N(o_dot3adAggEntry), 6, gi, 1, ASN_INTEGER,
+		(int64_t)jnum(json_object_get(first, "actor"), "key"));
+	col_int(b, o_dot3adAggEntry, N(o_dot3adAggEntry), 7, gi, 1, ASN_INTEGER,
+		(int64_t)jnum(json_object_get(first, "actor"), "key"));
+	system_id(json_object_get(bundled, "partner"), sys);
+	col_bytes(b, o_dot3adAggEntry, N(o_dot3adAggEntry), 8, gi, 1, sys, 6);
+	col_int(b, o_dot3adAggEntry, N(o_dot3adAggEntry), 10, gi, 1, ASN_INTEGER,
+		(int64_t)jnum(json_object_get(bundled, "partner"), "key"));
+	/* PortList: one bit an ifIndex, ifIndex 1 the top bit of octet 0. */
+	col_bytes(b, o_dot3adAggPortListEntry, N(o_dot3adAggPortListEntry), 1, gi, 1, portlist,
+		  nbits);
+	free(portlist);
+}
+
+/* The name's ifIndex, a new one (saved later) if it has none. */
+static int give_ifindex(struct snmp_mib *m, const char *name, bool *added, char *err, size_t errlen)
+{
+	if (snmp_mib_ifindex(m, name) != 0)
+		return 0;
+	if (m->max_ifindex >= INT32_MAX || add_name(m, name, m->max_ifindex + 1) != 0) {
+		snprintf(err, errlen, "cannot give %s an ifIndex", name);
+		return -ENOMEM;
+	}
+	*added = true;
+	return 0;
+}
+
 /* Seconds the dataplane has been up, from show status; -1 if not known. */
 static int64_t dp_uptime(json_t *status)
 {
@@ -559,9 +791,11 @@ static int64_t dp_uptime(json_t *status)
 }
 
 struct snmp_view *snmp_mib_build(struct snmp_mib *m, json_t *ports, json_t *macs, json_t *status,
-				 uint32_t now_ticks, char *err, size_t errlen)
+				 json_t *lags, uint32_t now_ticks, char *err, size_t errlen)
 {
 	json_t *a = json_object_get(ports, "ports"), *p;
+	json_t *ga = lags != NULL ? json_object_get(lags, "lags") : NULL;
+	size_t nifs = 0;
 	struct build b = {.v = snmp_view_create()};
 	int64_t up = status != NULL ? dp_uptime(status) : -1;
 	bool restarted = false, added = false;
@@ -573,6 +807,11 @@ struct snmp_view *snmp_mib_build(struct snmp_mib *m, json_t *ports, json_t *macs
 	}
 	if (!json_is_array(a)) {
 		snprintf(err, errlen, "show ports: no \"ports\" list in the answer");
+		snmp_view_destroy(b.v);
+		return NULL;
+	}
+	if (lags != NULL && !json_is_array(ga)) {
+		snprintf(err, errlen, "show lag: no \"lags\" list in the answer");
 		snmp_view_destroy(b.v);
 		return NULL;
 	}
@@ -589,20 +828,34 @@ struct snmp_view *snmp_mib_build(struct snmp_mib *m, json_t *ports, json_t *macs
 	{
 		const char *name = jstr(p, "name");
 
-		if (name[0] == '\0' || strlen(name) >= FAB_NAME_MAX || strchr(name, ' ') ||
-		    strchr(name, '\n')) {
+		if (!usable_name(name, FAB_NAME_MAX)) {
 			snprintf(err, errlen, "show ports: a port without a usable name");
 			snmp_view_destroy(b.v);
 			return NULL;
 		}
-		if (snmp_mib_ifindex(m, name) == 0) {
-			if (m->max_ifindex >= INT32_MAX ||
-			    add_name(m, name, m->max_ifindex + 1) != 0) {
-				snprintf(err, errlen, "cannot give %s an ifIndex", name);
+		if (give_ifindex(m, name, &added, err, errlen) != 0) {
+			snmp_view_destroy(b.v);
+			return NULL;
+		}
+		nifs++;
+	}
+	/* Then the links of LAGs that are ports, after every port. */
+	json_array_foreach(a, i, p)
+	{
+		json_t *g = lag_of(ga, jstr(p, "name")), *l;
+		size_t k;
+
+		json_array_foreach(json_object_get(g, "links"), k, l)
+		{
+			char name[SNMP_IFNAME_MAX];
+
+			if (!link_name(g, l, name, sizeof(name)))
+				continue;
+			if (give_ifindex(m, name, &added, err, errlen) != 0) {
 				snmp_view_destroy(b.v);
 				return NULL;
 			}
-			added = true;
+			nifs++;
 		}
 	}
 	if (added) {
@@ -617,26 +870,25 @@ struct snmp_view *snmp_mib_build(struct snmp_mib *m, json_t *ports, json_t *macs
 		snmp_view_destroy(b.v);
 		return NULL;
 	}
-	if (json_array_size(a) != m->last_nports || added)
+	if (nifs != m->last_nports || added)
 		m->table_change = now_ticks;
-	m->last_nports = json_array_size(a);
+	m->last_nports = nifs;
 	json_array_foreach(a, i, p)
 	{
 		uint32_t ifindex = snmp_mib_ifindex(m, jstr(p, "name"));
 		struct port_hist *h = &m->hist[ifindex];
-		int oper = oper_status(jstr(p, "oper"));
-		bool backwards = false;
+		json_t *g = lag_of(ga, jstr(p, "name"));
 
-		if (h->seen && oper != h->oper)
-			h->last_change = now_ticks;
-		h->oper = oper;
-		/* No counters (no dataplane): the last ones stay, frozen. */
-		if (read_counters(p, h, &backwards) && h->seen && (backwards || restarted))
-			h->discontinuity = now_ticks;
-		h->seen = true;
-		if_rows(&b, p, ifindex, h);
+		track(h, p, restarted, now_ticks);
+		if_rows(&b, p, ifindex, h, g != NULL ? 161 : 6); /* ieee8023adLag, ethernetCsmacd */
+		bridge_port_rows(&b, ifindex, h);
+		stack_row(&b, 0, ifindex);
+		if (g != NULL)
+			lag_rows(&b, m, p, g, ifindex, restarted, now_ticks);
+		else
+			stack_row(&b, ifindex, 0);
 	}
-	b_int(&b, o_ifNumber, N(o_ifNumber), NULL, 0, ASN_INTEGER, (int64_t)json_array_size(a));
+	b_int(&b, o_ifNumber, N(o_ifNumber), NULL, 0, ASN_INTEGER, (int64_t)nifs);
 	b_u64(&b, o_ifTableLastChange, N(o_ifTableLastChange), NULL, 0, ASN_TIMETICKS,
 	      m->table_change);
 	b_int(&b, o_dot1dBaseNumPorts, N(o_dot1dBaseNumPorts), NULL, 0, ASN_INTEGER,

@@ -1,16 +1,18 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * What peerlan-snmp serves, built from peerlan-control's JSON answers
- * (show ports, show mac-table, show status): IF-MIB ifTable, ifXTable and
- * ifStackTable, BRIDGE-MIB and Q-BRIDGE-MIB forwarding tables, the
- * IEEE8023-LAG-MIB (empty until peerlan has LAGs) and PEERLAN-MIB's drops
- * by reason.
+ * (show ports, show mac-table, show status, show lag): IF-MIB ifTable,
+ * ifXTable and ifStackTable (a LAG over its links, each link a row of its
+ * own named LAG/DEVICE), BRIDGE-MIB and Q-BRIDGE-MIB forwarding tables,
+ * IEEE8023-LAG-MIB's aggregator and aggregation port tables and
+ * PEERLAN-MIB's drops by reason.
  *
  * It keeps what must outlive one snapshot: the ifIndex of every port name
  * ever seen, in a state file, so that pollers keep their graphs across
  * restarts and configuration changes (an index is never given to another
  * name); and per port, when its operational state last changed and when
- * its counters last started again (a dataplane restart).
+ * its counters last started again (a dataplane restart). LAG links are
+ * kept the same way, under their name LAG/DEVICE.
  */
 #ifndef PEERLAN_CONTROL_SNMP_MIB_H
 #define PEERLAN_CONTROL_SNMP_MIB_H
@@ -42,14 +44,15 @@ void snmp_mib_destroy(struct snmp_mib *m); /* NULL-safe */
 
 /*
  * A new sealed view (the caller owns it) from the answers of show ports,
- * show mac-table and show status (status may be NULL), at now_ticks
+ * show mac-table, show status and show lag (status and lags may be NULL:
+ * no LAGs), at now_ticks
  * (hundredths of a second since the agent started). New port names get
  * new ifIndexes, saved to the state file before the view is returned.
  * NULL with a message in err if an answer is not what control sends; a
  * view with a message in err if the state file could not be written.
  */
 struct snmp_view *snmp_mib_build(struct snmp_mib *m, json_t *ports, json_t *macs, json_t *status,
-				 uint32_t now_ticks, char *err, size_t errlen);
+				 json_t *lags, uint32_t now_ticks, char *err, size_t errlen);
 
 /* The ifIndex of a port name, 0 if it never had one. */
 uint32_t snmp_mib_ifindex(const struct snmp_mib *m, const char *name);

@@ -6,7 +6,8 @@
 # - snmpbulkwalk of IF-MIB and PEERLAN-MIB against peerlanctl --json show
 #   ports read just before and after: every port, values equal, counters
 #   between the two reads and increasing;
-# - the forwarding tables (BRIDGE-MIB, Q-BRIDGE-MIB), the empty LAG MIB;
+# - the forwarding tables (BRIDGE-MIB, Q-BRIDGE-MIB), the LAG MIB empty
+#   without LAGs;
 # - MRTG: cfgmaker makes a target per port named by ifName,
 #   and two mrtg runs record a non-zero rate on p1 (in) and p2 (out);
 # - the agent gone, or control gone: our objects are noSuchObject, the
@@ -14,7 +15,9 @@
 #   a restarted snmpd gets the agent back by itself;
 # - ifIndex stays across a control restart, a dataplane restart (which
 #   moves ifCounterDiscontinuityTime), an agent restart and a new
-#   configuration that adds a port before the others and one after.
+#   configuration that adds a port before the others and one after;
+# - that configuration's LAG: ifType ieee8023adLag, a row per link named
+#   LAG/DEVICE, the stack LAG over links, IEEE8023-LAG-MIB rows.
 # Usage: snmp_test.sh DATAPLANE CONTROL CTL AGENT
 set -euo pipefail
 
@@ -69,8 +72,12 @@ members:
 YAML
 }
 config "" "" >"$tmp/peerlan.yaml"
+# The second configuration also has a LAG of two links whose partner never
+# speaks LACP: carrier up, out of the bundle.
 config '  - {name: p0, device: "net_null2,no-rx=1", lans: [peering]}' \
-	'  - {name: p4, device: "net_null3,no-rx=1", lans: [peering]}' >"$tmp/more.yaml"
+	'  - {name: p4, device: "net_null3,no-rx=1", lans: [peering]}
+  - {name: lag5, lag: {links: ["net_null4,no-rx=1", "net_null5,no-rx=1"]}, lans: [peering]}' \
+	>"$tmp/more.yaml"
 
 status() { pl --json show status | jq -r "$1"; }
 
@@ -251,7 +258,7 @@ moved() { (($(disc) > 0)); }
 wait_for 30 "ifCounterDiscontinuityTime did not move" moved
 [[ $(ifmap) == "$(cat "$tmp/map0")" ]] || fail "ifIndex changed across a dataplane restart"
 
-echo "== a configuration with a port before the others and one after"
+echo "== a configuration with a port before the others, one after and a LAG"
 [[ ! -e $tmp/state/committed.yaml ]] || fail "a committed configuration would win"
 stop_pid "$ctl_pid"
 stop_pid "$dp_pid"
@@ -260,15 +267,41 @@ cp "$tmp/more.yaml" "$tmp/peerlan.yaml"
 start_dataplane
 start_control
 wait_synced
-wait_for 30 "the agent does not serve 5 ports" nports_served 5
+# 6 ports and the LAG's 2 links.
+wait_for 30 "the agent does not serve 8 interfaces" nports_served 8
 ifmap >"$tmp/map1"
-grep -v '^p[04] ' "$tmp/map1" | cmp -s - "$tmp/map0" ||
+grep -v '^\(p[04]\|lag5\)' "$tmp/map1" | cmp -s - "$tmp/map0" ||
 	fail "ifIndex changed with the configuration: $(cat "$tmp/map1")"
 [[ $(awk '$1 == "p0" || $1 == "p4" {print $2}' "$tmp/map1" | sort -n | tr '\n' ' ') == "4 5 " ]] ||
 	fail "new ports: $(cat "$tmp/map1")"
+lagmap=$(grep '^lag5' "$tmp/map1" | sort | tr '\n' ' ')
+[[ $lagmap == "lag5 6 lag5/net_null4,no-rx=1 7 lag5/net_null5,no-rx=1 8 " ]] ||
+	fail "the LAG and its links: $lagmap"
+walk_to "$tmp/walk1" || fail "snmpbulkwalk failed"
+g1() { python3 "$check" get "$tmp/walk1" "$1"; }
+[[ $(g1 .1.3.6.1.2.1.2.2.1.3.6) == 161 ]] || fail "the LAG's ifType"
+[[ $(g1 .1.3.6.1.2.1.2.2.1.3.7) == 6 ]] || fail "a link's ifType"
+# ifStackTable rows HIGHER.LOWER that name the LAG or a link, in walk order.
+stack=$(grep -o '^.1.3.6.1.2.1.31.1.2.1.3\.[0-9]*\.[0-9]*' "$tmp/walk1" |
+	sed 's/^.1.3.6.1.2.1.31.1.2.1.3.//' | grep -E '^[678]\.|\.[678]$' | tr '\n' ' ')
+[[ $stack == "0.6 6.7 6.8 7.0 8.0 " ]] || fail "ifStackTable: $stack"
+lacp_json=$(pl --json show lag lag5)
+key=$(jq '.lags[0].links[0].actor.key' <<<"$lacp_json")
+[[ $(g1 .1.2.840.10006.300.43.1.1.1.1.7.6) == "$key" ]] || fail "dot3adAggActorOperKey: $lacp_json"
+[[ $(g1 .1.2.840.10006.300.43.1.2.1.1.5.7) == "$key" ]] || fail "dot3adAggPortActorOperKey"
+# No partner speaks LACP: out of the bundle, no aggregator attached.
+[[ $(jq '[.lags[0].links[] | select(.bundled)] | length' <<<"$lacp_json") == 0 ]] ||
+	fail "a link in the bundle without a partner: $lacp_json"
+[[ $(g1 .1.2.840.10006.300.43.1.2.1.1.13.7) == 0 ]] || fail "dot3adAggPortAttachedAggID"
+[[ $(g1 .1.2.840.10006.300.43.1.2.1.1.12.8) == 0 ]] || fail "dot3adAggPortSelectedAggID"
+# ifOperStatus of a link is its carrier as show lag reports it.
+for k in 0 1; do
+	want=$(jq -r ".lags[0].links[$k].carrier" <<<"$lacp_json" | sed 's/^up$/1/; s/^down$/2/')
+	[[ $(g1 .1.3.6.1.2.1.2.2.1.8.$((7 + k))) == "$want" ]] || fail "link $k's ifOperStatus"
+done
 stop_agent
 start_agent
-wait_for 30 "the agent did not come back" nports_served 5
+wait_for 30 "the agent did not come back" nports_served 8
 ifmap >"$tmp/map2"
 cmp -s "$tmp/map1" "$tmp/map2" ||
 	fail "ifIndex not kept in the state file: $(cat "$tmp/map1") then $(cat "$tmp/map2")"
