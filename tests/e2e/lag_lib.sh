@@ -25,6 +25,16 @@ wait_for() { # wait_for SECONDS COMMAND...
 	done
 }
 
+partner_links() { # partner_links NS: the LAG's two links, ${id}a0/a1 here, b0/b1 in NS
+	local k
+	for k in 0 1; do
+		ip link add "${id}a$k" type veth peer name "b$k" netns "$1"
+		sysctl -qw "net.ipv4.conf.${id}a$k.arp_ignore=8" "net.ipv6.conf.${id}a$k.disable_ipv6=1"
+		ip link set "${id}a$k" up
+		ip netns exec "$1" sysctl -qw "net.ipv6.conf.b$k.disable_ipv6=1"
+		ip -n "$1" link set "b$k" up
+	done
+}
 member_ns() { # member_ns NS IF MAC IP
 	ip -n "$1" link set "$2" address "$3"
 	ip netns exec "$1" sysctl -qw "net.ipv6.conf.$2.disable_ipv6=1"

@@ -59,13 +59,7 @@ metrics=off
 source "$(dirname "$0")/../../scripts/lab.sh"
 LAB_DIR=$tmp lab_build_pad || { echo "cannot build the padding program: skipped"; exit 77; }
 for n in ov m1 m2; do ip netns add "$id$n"; done
-for k in 0 1; do
-	ip link add "${id}a$k" type veth peer name "b$k" netns "${id}ov"
-	sysctl -qw "net.ipv4.conf.${id}a$k.arp_ignore=8" "net.ipv6.conf.${id}a$k.disable_ipv6=1"
-	ip link set "${id}a$k" up
-	ip netns exec "${id}ov" sysctl -qw "net.ipv6.conf.b$k.disable_ipv6=1"
-	ip -n "${id}ov" link set "b$k" up
-done
+partner_links "${id}ov"
 ip link add e0 netns "${id}ov" type veth peer name eth0 netns "${id}m1"
 ip netns exec "${id}ov" sysctl -qw net.ipv6.conf.e0.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 ip -n "${id}ov" link set e0 up

@@ -58,13 +58,7 @@ source "$(dirname "$0")/lag_lib.sh"
 source "$(dirname "$0")/../../scripts/lab.sh"
 LAB_DIR=$tmp lab_build_pad || { echo "cannot build the padding program: skipped"; exit 77; }
 for n in tp m1 m2; do ip netns add "$id$n"; done
-for k in 0 1; do
-	ip link add "${id}a$k" type veth peer name "b$k" netns "${id}tp"
-	sysctl -qw "net.ipv4.conf.${id}a$k.arp_ignore=8" "net.ipv6.conf.${id}a$k.disable_ipv6=1"
-	ip link set "${id}a$k" up
-	ip netns exec "${id}tp" sysctl -qw "net.ipv6.conf.b$k.disable_ipv6=1"
-	ip -n "${id}tp" link set "b$k" up
-done
+partner_links "${id}tp"
 ip link add e0 netns "${id}tp" type veth peer name eth0 netns "${id}m1"
 ip netns exec "${id}tp" sysctl -qw net.ipv6.conf.e0.disable_ipv6=1
 ip -n "${id}tp" link set e0 up
