@@ -1340,6 +1340,7 @@ static void underlay_run(struct fab_pipeline_ctx *ctx, uint16_t in_port, struct 
 		run_chunk(ctx, port, sub, sv, k);
 		for (uint16_t j = 0; j < k; j++) {
 			frames[idx[j]] = sub[j];
+			frames[idx[j]].port = port;
 			verdicts[idx[j]] = sv[j];
 			verdicts[idx[j]].flags |= FAB_VF_MOVED;
 		}

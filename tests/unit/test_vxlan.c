@@ -231,6 +231,7 @@ static void test_decap(void **state)
 	assert_int_equal(f->len, inner->len);
 	assert_memory_equal(f->data, inner->data, inner->len);
 	assert_int_equal(f->headroom, FR_HEADROOM + 50);
+	assert_int_equal(f->port, P_V1);
 	assert_int_equal(e->stats[P_U].ctr[FAB_CTR_decapsulated], 1);
 	assert_int_equal(e->stats[P_U].ctr[FAB_CTR_rx_packets], 1);
 	assert_int_equal(e->stats[P_V1].ctr[FAB_CTR_rx_packets], 1);
