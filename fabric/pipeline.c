@@ -42,6 +42,14 @@
  *   7. on the way out (egress_rule): dst_mtu, no_buffer;
  *   8. storm, then quarantine (admit_rule), on frames all the others let
  *      through.
+ *
+ * VXLAN (fabric/vxlan.h) adds no rule: a remote node's VTEP is a trunk port
+ * whose egress word has FAB_T_VTEP, so a frame for a member behind it is
+ * decided as for any port and only encapsulated on the way out (encap(),
+ * from put_tag()); the underlay port's frames are classified and
+ * decapsulated first (underlay_run()) and then decided by the rules above
+ * as received on the sending VTEP's port, where rule 2's drop is counted as
+ * vxlan_src_mac and a forward to another VTEP as vxlan_transit.
  */
 #include <endian.h>
 #include <stdbool.h>
