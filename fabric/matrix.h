@@ -70,12 +70,6 @@ size_t fab_matrix_size(uint32_t slots);
 int fab_matrix_init(struct fab_matrix *mx, void *mem, uint32_t slots);
 /* Empties mx (its memory stays). */
 void fab_matrix_clear(struct fab_matrix *mx);
-/* The family of an EtherType. */
-static inline unsigned fab_matrix_afi(uint16_t etype)
-{
-	return etype == 0x0800 ? FAB_AFI_IPV4 : etype == 0x86dd ? FAB_AFI_IPV6 : FAB_AFI_OTHER;
-}
-
 static inline uint32_t fab_matrix_hash(uint16_t vlan, uint32_t src, uint32_t dst)
 {
 	uint64_t k = ((uint64_t)src << 32 | dst) ^ ((uint64_t)vlan << 20);
