@@ -103,6 +103,7 @@ struct burst {
 	uint16_t in_port;
 	bool from_vtep; /* in_port is a remote VTEP's: its frames came decapsulated */
 	uint32_t binding;
+	uint16_t mx; /* the sender's matrix id (tables_impl.h), for a forward's verdict */
 };
 
 /* The tag a frame leaving on its egress port needs, as egress() found it. */
@@ -367,8 +368,8 @@ static int forward(const struct burst *b, const struct fab_frame *f, const struc
 	/* Each node sends its own members' frames: a remote VTEP's are never relayed. */
 	if ((e->egress & FAB_T_VTEP) && b->from_vtep)
 		return drop(v, FAB_DROP_vxlan_transit);
-	v->src = (uint16_t)b->binding;
-	v->dst = (uint16_t)(e->binding + 1);
+	v->src = b->mx;
+	v->dst = e->mx;
 	return egress(f, m, p, f->len, e->port, e->egress, v, FAB_ACT_FORWARD, OUT_FORWARD);
 }
 
@@ -923,6 +924,7 @@ static int decide(struct burst *b, struct fab_frame *f, const struct meta *m, st
 	if (r != PASS)
 		return drop(v, b->from_vtep ? FAB_DROP_vxlan_src_mac : r);
 	b->binding = e->binding;
+	b->mx = e->mx;
 	r = group_rule(m->dst);
 	if (r != PASS)
 		return drop(v, r);
@@ -1104,7 +1106,7 @@ fast_pass(const struct burst *bp, const struct fab_t_port *p, const struct fab_f
 		e = &mac[fab_t_mac_slot_by(mult, disp, bshift, mask, key)];
 		if (unlikely(src_rule(e, key, b.in_port) != PASS))
 			goto miss;
-		src = e->binding;
+		src = e->mx;
 		/* The first loop left every group destination. */
 		key = dst_key[i];
 		dst = fab_t_mac_of_key(key) & ~FAB_MAC_GROUP;
@@ -1114,10 +1116,8 @@ fast_pass(const struct burst *bp, const struct fab_t_port *p, const struct fab_f
 		if (unlikely(egress_rule(len, FAB_ETH_HLEN, e->egress, 0, &tag) != PASS ||
 			     tag != TAG_KEEP))
 			goto miss;
-		verdicts[i] = (struct fab_verdict){.action = FAB_ACT_FORWARD,
-						   .port = e->port,
-						   .src = (uint16_t)src,
-						   .dst = (uint16_t)(e->binding + 1)};
+		verdicts[i] = (struct fab_verdict){
+		    .action = FAB_ACT_FORWARD, .port = e->port, .src = (uint16_t)src, .dst = e->mx};
 		sum += len;
 		continue;
 	miss:
