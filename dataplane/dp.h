@@ -154,7 +154,10 @@ struct dp_port {
 	uint16_t nrxq;
 	uint16_t ntxq;
 	uint16_t nic_mtu; /* MTU the NIC was configured with */
-	bool inject;      /* TX queue nworkers is the main lcore's (dp_inject.c) */
+	/* Frames longer than one standard buffer arrive as a chain (RX scatter,
+	 * or a driver that chains them on its own); else its buffers are big. */
+	bool scatter;
+	bool inject; /* TX queue nworkers is the main lcore's (dp_inject.c) */
 	/* The kernel interface (iface=) of a driver that reports link up
 	 * whatever that interface does (dp_port.c); "" for other drivers. */
 	char ifname[IF_NAMESIZE];
@@ -205,7 +208,11 @@ struct dp {
 	struct dp_worker *workers;
 	uint16_t nworkers;
 
-	struct rte_mempool *pool;      /* RX buffers */
+	struct rte_mempool *pool; /* RX buffers, of the standard size */
+	/* RX buffers for ports that can neither scatter nor take a jumbo frame in
+	 * a standard buffer, made when the first such port starts; nb_mbuf each. */
+	struct rte_mempool *pool_big;
+	unsigned int nb_mbuf;
 	struct rte_mempool *punt_pool; /* copies to control; separate so punts cannot starve RX */
 	uint64_t punt_consumed;        /* copies taken off the punt rings by the main lcore */
 	/* Per fabric port, what the main lcore counts: the fate of each punted

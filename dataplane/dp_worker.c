@@ -44,7 +44,7 @@ static void tx_send(struct dp_worker *w, uint16_t port)
 	for (uint16_t i = sent; i < b->n; i++) {
 		int c = tx_class(b->pkts[i]);
 
-		octets -= rte_pktmbuf_data_len(b->pkts[i]);
+		octets -= rte_pktmbuf_pkt_len(b->pkts[i]);
 		if (c >= 0)
 			b->ncls[c]--;
 		rte_pktmbuf_free(b->pkts[i]);
@@ -71,7 +71,7 @@ static inline void tx_enqueue(struct dp_worker *w, uint16_t port, struct rte_mbu
 		w->txdirty[w->ndirty++] = port;
 	}
 	b->pkts[b->n++] = m;
-	b->octets += rte_pktmbuf_data_len(m);
+	b->octets += rte_pktmbuf_pkt_len(m);
 	if (unlikely(cls >= 0))
 		b->ncls[cls]++;
 	if (unlikely(b->n == DP_BURST))
@@ -253,15 +253,18 @@ static uint16_t police(struct dp_worker *w, uint16_t port, struct rte_mbuf **pkt
 }
 
 /*
- * The pipeline's view of a received frame. No RX scatter is enabled and
- * buffers fit the largest MTU, so every frame is one segment. Its first
- * bytes are fetched while the loop goes on: the pipeline reads them all.
+ * The pipeline's view of a received frame. A jumbo frame received with RX
+ * scatter (dp_port.c) is a chain of buffers: the pipeline reads its headers
+ * in the first and counts, checks and forwards its whole length, and the
+ * rest of the chain goes out with it untouched (fabric/pipeline.h). Its
+ * first bytes are fetched while the loop goes on: the pipeline reads them all.
  */
 static inline void frame_of(struct fab_frame *f, struct rte_mbuf *m)
 {
 	f->data = rte_pktmbuf_mtod(m, uint8_t *);
 	rte_prefetch0(f->data);
-	f->len = rte_pktmbuf_data_len(m);
+	f->len = (uint16_t)rte_pktmbuf_pkt_len(m);
+	f->more = (uint16_t)(rte_pktmbuf_pkt_len(m) - rte_pktmbuf_data_len(m));
 	f->headroom = rte_pktmbuf_headroom(m);
 }
 
@@ -299,7 +302,7 @@ static inline void handle_burst(struct dp_worker *w, const struct dp_rxq *rxq,
 			/* The header as received, before the pipeline may rewrite it. */
 			if (--skip == 0)
 				skip = dp_sflow_take(
-				    sf, i, rxq->fab_port, frames[i].data, frames[i].len,
+				    sf, i, rxq->fab_port, &frames[i],
 				    w->stats[rxq->fab_port].ctr[FAB_CTR_rx_packets] + i + 1);
 		}
 	}
@@ -342,10 +345,11 @@ static inline void handle_burst(struct dp_worker *w, const struct dp_rxq *rxq,
 			continue;
 		}
 		if (v->flags != 0) {
-			/* A tag pushed or popped, or an answer: the frame moved or changed length. */
+			/* A tag pushed or popped, or an answer: the frame moved or changed
+			 * length, in its first buffer only. */
 			if (v->flags & FAB_VF_MOVED) {
 				m->data_off = (uint16_t)(frames[i].data - (uint8_t *)m->buf_addr);
-				m->data_len = frames[i].len;
+				m->data_len = (uint16_t)(frames[i].len - frames[i].more);
 				m->pkt_len = frames[i].len;
 			}
 			if (v->flags & FAB_VF_PUNT)

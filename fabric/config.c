@@ -1044,11 +1044,11 @@ static void load_blackhole(struct loader *l, struct fab_lan *lan, yaml_node_t *n
 
 static void load_lans(struct loader *l, yaml_node_t *n)
 {
-	enum { NAME, VLAN, KIND, V4, V6, NP, BH, N };
+	enum { NAME, VLAN, KIND, V4, V6, NP, BH, MTU, N };
 	static const struct key keys[N] = {
 	    [NAME] = {"name", true},     [VLAN] = {"vlan", true}, [KIND] = {"kind", false},
 	    [V4] = {"ipv4", false},      [V6] = {"ipv6", false},  [NP] = {"neighbor-policy", false},
-	    [BH] = {"blackhole", false},
+	    [BH] = {"blackhole", false}, [MTU] = {"mtu", false},
 	};
 	struct fab_model *m = l->m;
 	size_t cnt;
@@ -1065,7 +1065,7 @@ static void load_lans(struct loader *l, yaml_node_t *n)
 	for (size_t i = 0; i < cnt; i++) {
 		yaml_node_t *e = node(l, it[i]), *v[N];
 		struct fab_lan *lan = &m->lans[m->nlans];
-		uint32_t vlan;
+		uint32_t vlan, mtu;
 		int dup;
 
 		bool named;
@@ -1084,6 +1084,9 @@ static void load_lans(struct loader *l, yaml_node_t *n)
 		}
 		lan->pos = (struct fab_pos){line_of(e), (uint32_t)e->start_mark.column + 1};
 		lan->neigh = m->policy.neigh;
+		lan->mtu = FAB_MTU_DEFAULT;
+		if (v[MTU] && get_u32(l, v[MTU], "LAN MTU", false, FAB_MTU_MIN, FAB_MTU_MAX, &mtu))
+			lan->mtu = (uint16_t)mtu;
 		if (v[VLAN] && get_u32(l, v[VLAN], "VLAN id", false, 1, 4094, &vlan)) {
 			dup = fab_model_lan_by_vlan(m, (uint16_t)vlan);
 			if (dup >= 0)
@@ -1323,7 +1326,6 @@ static void load_ports(struct loader *l, yaml_node_t *n)
 		}
 		port->pos = (struct fab_pos){line_of(e), (uint32_t)e->start_mark.column + 1};
 		port->admin_up = true;
-		port->mtu = 1500;
 		port->violation = m->policy.violation;
 		l->port_conn_member[m->nports] = -1;
 		if (v[DEV] != NULL && v[LAG] != NULL)
@@ -1364,6 +1366,9 @@ static void load_ports(struct loader *l, yaml_node_t *n)
 			load_rate_limit(l, port, v[RATE]);
 		if (v[LANS])
 			load_port_lans(l, port, v[LANS]);
+		/* A port on the jumbo-frame LAN takes its frames unless told otherwise. */
+		if (v[MTU] == NULL)
+			port->mtu = fab_model_port_mtu_default(m, port);
 		if (named)
 			m->nports++;
 	}

@@ -69,7 +69,7 @@
 #define FAB_DROP_REASONS(X)                                                                        \
 	X(port_down, OTHER, "Ingress port is administratively down or err-disabled")               \
 	X(runt, ERROR, "Frame shorter than the 60-byte Ethernet minimum")                          \
-	X(oversize, OTHER, "Frame longer than the port MTU allows")                                \
+	X(oversize, OTHER, "Frame longer than the port's or its LAN's MTU allows")                 \
 	X(truncated, ERROR, "Header cut short: the frame ends inside a header the policy reads")   \
 	X(vlan_tagged_on_access, OFFENCE, "802.1Q tagged frame on an access port")                 \
 	X(vlan_untagged_on_trunk, OFFENCE, "Untagged frame on a trunk port")                       \
@@ -127,7 +127,9 @@
 	X(quarantine, OTHER, "Port is in quarantine: nothing reaches production")                  \
 	X(no_buffer, OTHER, "No buffer to build a reply or a copy")                                \
 	X(blackhole, OTHER, "Frame to the LAN's blackhole MAC (RFC 7999 blackholing)")             \
-	X(rate_limit, OTHER, "Over the sub-rate port's policed rate (ports rate-limit)")
+	X(rate_limit, OTHER, "Over the sub-rate port's policed rate (ports rate-limit)")           \
+	X(scattered, OTHER,                                                                        \
+	  "Frame in several buffers whose headers or ARP/ND message run past the first")
 
 #define FAB_X_ENUM_CTR(name, help)          FAB_CTR_##name,
 #define FAB_X_ENUM_DROP(name, class, help)  FAB_DROP_##name,

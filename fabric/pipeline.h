@@ -29,12 +29,25 @@
  * that outgrows its request). It edits only once every rule has decided
  * the frame leaves: a dropped frame keeps its bytes, data, len and headroom
  * as received.
+ *
+ * A frame longer than one receive buffer (a jumbo frame, with RX scatter)
+ * is in several: len is its whole length, and more says how many of those
+ * bytes are past the first buffer, where the pipeline never reads or
+ * writes. The first buffer holds the headers (FAB_SEG_MIN bytes at least,
+ * or the frame is dropped as scattered); ARP and ND, which the pipeline
+ * reads whole and may rewrite, must be in it entirely. A frame in one
+ * piece has more 0, and the pipeline leaves more as it was.
  */
 struct fab_frame {
 	uint8_t *data;
 	uint16_t len;
 	uint16_t headroom;
+	uint16_t more;
 };
+
+/* Bytes the first buffer of a frame in several must hold: every header the
+ * policy reads but an IPv6 extension chain, which is checked as it is walked. */
+#define FAB_SEG_MIN 128
 
 enum fab_action {
 	FAB_ACT_DROP,    /* counted under verdict.reason */
