@@ -212,7 +212,7 @@ struct dp {
 	/* RX buffers for ports that can neither scatter nor take a jumbo frame in
 	 * a standard buffer, made when the first such port starts; nb_mbuf each. */
 	struct rte_mempool *pool_big;
-	unsigned int nb_mbuf;
+	unsigned int nb_mbuf_big;
 	struct rte_mempool *punt_pool; /* copies to control; separate so punts cannot starve RX */
 	uint64_t punt_consumed;        /* copies taken off the punt rings by the main lcore */
 	/* Per fabric port, what the main lcore counts: the fate of each punted
@@ -263,6 +263,8 @@ int dp_reload(struct dp *dp);
 /* Frees retired table sets whose grace period has passed. */
 void dp_reclaim_poll(struct dp *dp);
 
+/* The most bytes one frame received on p may need in one buffer (dp_port.c). */
+uint32_t dp_port_frame(const struct dp *dp, const struct dp_port *p);
 /* Brings up every port of m; on error logs which and stops them all. */
 int dp_ports_start(struct dp *dp, const struct fab_model *m);
 /* Stops, closes and (if hotplugged) removes every port. Safe on partial starts. */

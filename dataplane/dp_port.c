@@ -117,47 +117,50 @@ static int port_attach(struct dp *dp, struct dp_port *p)
 static const char *const chaining_drivers[] = {"net_pcap"};
 
 /*
- * Bytes one received frame of this device may need in one buffer: its
- * largest frame, or for net_af_packet its kernel ring's frame size
- * (framesz=, 2048 by default), which the driver wants a buffer to hold.
+ * Bytes one received frame of this device may need in one buffer: the
+ * fabric's largest frame, except for net_af_packet, which receives at most
+ * its kernel ring's frame size (framesz=, 2048 by default, less the ring's
+ * own 32-byte header) and wants a buffer to hold that much: a 1500 port
+ * keeps standard buffers in a fabric with a jumbo LAN, a jumbo one is given
+ * framesz= (docs/dataplane.md).
  */
 static uint32_t device_frame(const struct dp *dp, const char *device)
 {
-	uint32_t need = dp->mtu_max + FRAME_OVERHEAD;
+	uint32_t fs = 2048;
 	char v[16];
 
-	if (strncmp(device, "net_af_packet", 13) == 0 &&
-	    dp_devarg(device, "framesz", v, sizeof(v)) == 0) {
-		uint32_t fs = (uint32_t)strtoul(v, NULL, 0);
+	if (strncmp(device, "net_af_packet", 13) != 0)
+		return dp->mtu_max + FRAME_OVERHEAD;
+	if (dp_devarg(device, "framesz", v, sizeof(v)) == 0)
+		fs = (uint32_t)strtoul(v, NULL, 0);
+	return fs > 32 ? fs - 32 : 0;
+}
 
-		/* TPACKET2_HDRLEN - sizeof(struct sockaddr_ll) of it is the ring's header. */
-		if (fs > 32 && fs - 32 > need)
-			need = fs - 32;
-	}
+uint32_t dp_port_frame(const struct dp *dp, const struct dp_port *p)
+{
+	uint32_t need = device_frame(dp, p->device);
+
+	for (uint8_t k = 0; k < p->lag.nlinks; k++)
+		need = RTE_MAX(need, device_frame(dp, p->lag.links[k]));
 	return need;
 }
 
-/* The big buffers: for the largest need of any port or LAG link. */
+/* The big buffers: for the largest need of any port. */
 static struct rte_mempool *pool_big(struct dp *dp)
 {
 	uint32_t room = 0;
 
 	if (dp->pool_big != NULL)
 		return dp->pool_big;
-	for (uint16_t i = 0; i < dp->nports; i++) {
-		const struct dp_port *q = &dp->ports[i];
-
-		room = RTE_MAX(room, device_frame(dp, q->device));
-		for (uint8_t k = 0; k < q->lag.nlinks; k++)
-			room = RTE_MAX(room, device_frame(dp, q->lag.links[k]));
-	}
+	for (uint16_t i = 0; i < dp->nports; i++)
+		room = RTE_MAX(room, dp_port_frame(dp, &dp->ports[i]));
 	room += RTE_PKTMBUF_HEADROOM;
-	dp->pool_big = rte_pktmbuf_pool_create("dp_rx_big", dp->nb_mbuf, 256, 0,
+	dp->pool_big = rte_pktmbuf_pool_create("dp_rx_big", dp->nb_mbuf_big, 256, 0,
 					       (uint16_t)RTE_MIN(room, (uint32_t)UINT16_MAX),
 					       (int)rte_socket_id());
 	if (dp->pool_big == NULL)
 		dp_log("cannot create the pool of big buffers (%u buffers of %u bytes): %s",
-		       dp->nb_mbuf, room, rte_strerror(rte_errno));
+		       dp->nb_mbuf_big, room, rte_strerror(rte_errno));
 	return dp->pool_big;
 }
 
@@ -175,13 +178,11 @@ static struct rte_mempool *port_pool(struct dp *dp, struct dp_port *p,
 				     const struct rte_eth_dev_info *info, struct rte_eth_conf *conf)
 {
 	uint32_t buf = (uint32_t)(rte_pktmbuf_data_room_size(dp->pool) - RTE_PKTMBUF_HEADROOM);
-	uint32_t need = device_frame(dp, p->device);
+	uint32_t need = dp_port_frame(dp, p);
 	bool chains = false;
 
-	for (uint8_t k = 0; k < p->lag.nlinks; k++)
-		need = RTE_MAX(need, device_frame(dp, p->lag.links[k]));
 	p->scatter = false;
-	if ((uint32_t)dp->mtu_max + FRAME_OVERHEAD <= buf && need <= buf)
+	if ((uint32_t)dp->mtu_max + FRAME_OVERHEAD <= buf)
 		return dp->pool;
 	if (info->tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
 		conf->txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;

@@ -364,7 +364,12 @@ static int dp_eal_resources(struct dp *dp)
 	nb_mbuf = rte_lcore_count() * (POOL_CACHE + DP_BURST);
 	for (size_t p = 0; p < dp->nports; p++)
 		nb_mbuf += dp->nworkers * port_mbufs(&dp->ports[p]);
-	dp->nb_mbuf = nb_mbuf;
+	/* Big buffers, if a port needs them, for the ports whose frames may not
+	 * fit a standard one: each one's rings and TX buffers, as above. */
+	dp->nb_mbuf_big = rte_lcore_count() * (POOL_CACHE + DP_BURST);
+	for (size_t p = 0; p < dp->nports; p++)
+		if (dp_port_frame(dp, &dp->ports[p]) > room - RTE_PKTMBUF_HEADROOM)
+			dp->nb_mbuf_big += dp->nworkers * port_mbufs(&dp->ports[p]);
 	dp->pool = rte_pktmbuf_pool_create("dp_rx", nb_mbuf, POOL_CACHE, 0, (uint16_t)room,
 					   (int)rte_socket_id());
 	dp->punt_pool = rte_pktmbuf_pool_create("dp_punt", PUNT_POOL, POOL_CACHE, 0, (uint16_t)room,
