@@ -46,6 +46,7 @@ struct dp_rxq {
 	uint16_t eth_port;
 	uint16_t queue;
 	uint16_t fab_port; /* index in the model and the tables */
+	bool scatter;      /* its port's frames may come in several buffers (dp_port.scatter) */
 };
 
 /* A sub-rate port's ingress policer, one per port per worker (dp_worker.c). */

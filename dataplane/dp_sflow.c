@@ -66,10 +66,9 @@ static uint32_t next_skip(struct dp_sflow_worker *s)
 	return 1 + (uint32_t)(xorshift64(&s->rng) % (2 * (uint64_t)s->rate - 1));
 }
 
-uint32_t dp_sflow_take(struct dp_sflow_worker *s, uint16_t idx, uint16_t port,
-		       const struct fab_frame *f, uint64_t pool)
+uint32_t dp_sflow_take(struct dp_sflow_worker *s, uint16_t idx, uint16_t port, const uint8_t *data,
+		       uint16_t len, uint16_t seg, uint64_t pool)
 {
-	uint16_t seg = (uint16_t)(f->len - f->more);
 	struct dp_sflow_sample *p;
 
 	if (s->rate == 0 || s->npending == DP_SFLOW_PENDING)
@@ -79,9 +78,9 @@ uint32_t dp_sflow_take(struct dp_sflow_worker *s, uint16_t idx, uint16_t port,
 	p->in = port;
 	p->pool = pool;
 	/* A jumbo frame's whole length, its header from the first buffer. */
-	p->frame_len = f->len;
+	p->frame_len = len;
 	p->hdr_len = seg < s->hdr_bytes ? seg : s->hdr_bytes;
-	memcpy(p->hdr, f->data, p->hdr_len);
+	memcpy(p->hdr, data, p->hdr_len);
 	return next_skip(s);
 }
 

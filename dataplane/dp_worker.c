@@ -253,19 +253,29 @@ static uint16_t police(struct dp_worker *w, uint16_t port, struct rte_mbuf **pkt
 }
 
 /*
- * The pipeline's view of a received frame. A jumbo frame received with RX
- * scatter (dp_port.c) is a chain of buffers: the pipeline reads its headers
- * in the first and counts, checks and forwards its whole length, and the
- * rest of the chain goes out with it untouched (fabric/pipeline.h). Its
- * first bytes are fetched while the loop goes on: the pipeline reads them all.
+ * The pipeline's view of a received frame, in one buffer. Its first bytes
+ * are fetched while the loop goes on: the pipeline reads them all.
  */
 static inline void frame_of(struct fab_frame *f, struct rte_mbuf *m)
 {
 	f->data = rte_pktmbuf_mtod(m, uint8_t *);
 	rte_prefetch0(f->data);
+	f->len = rte_pktmbuf_data_len(m);
+	f->headroom = rte_pktmbuf_headroom(m);
+}
+
+/*
+ * The same on a port that receives jumbo frames as chains of buffers (RX
+ * scatter, dp_port.c): the pipeline reads the headers in the first buffer
+ * and counts, checks and forwards the whole length; the rest of the chain
+ * goes out with it untouched (fabric/pipeline.h). Ports that never chain
+ * keep the plain frame_of(), and their bursts cost nothing more.
+ */
+static inline void frame_of_chain(struct fab_frame *f, struct rte_mbuf *m)
+{
+	frame_of(f, m);
 	f->len = (uint16_t)rte_pktmbuf_pkt_len(m);
 	f->more = (uint16_t)(rte_pktmbuf_pkt_len(m) - rte_pktmbuf_data_len(m));
-	f->headroom = rte_pktmbuf_headroom(m);
 }
 
 static inline void handle_burst(struct dp_worker *w, const struct dp_rxq *rxq,
@@ -291,18 +301,23 @@ static inline void handle_burst(struct dp_worker *w, const struct dp_rxq *rxq,
 			return;
 	}
 	skip = sf->skip[rxq->fab_port];
-	/* sFlow: most bursts hold no sample, and are counted down in one step. */
-	if (likely(skip > n)) {
+	if (unlikely(rxq->scatter)) {
+		for (uint16_t i = 0; i < n; i++)
+			frame_of_chain(&frames[i], pkts[i]);
+	} else {
 		for (uint16_t i = 0; i < n; i++)
 			frame_of(&frames[i], pkts[i]);
+	}
+	/* sFlow: most bursts hold no sample, and are counted down in one step. */
+	if (likely(skip > n)) {
 		skip -= n;
 	} else {
 		for (uint16_t i = 0; i < n; i++) {
-			frame_of(&frames[i], pkts[i]);
 			/* The header as received, before the pipeline may rewrite it. */
 			if (--skip == 0)
 				skip = dp_sflow_take(
-				    sf, i, rxq->fab_port, &frames[i],
+				    sf, i, rxq->fab_port, frames[i].data, frames[i].len,
+				    rte_pktmbuf_data_len(pkts[i]),
 				    w->stats[rxq->fab_port].ctr[FAB_CTR_rx_packets] + i + 1);
 		}
 	}
@@ -316,6 +331,7 @@ static inline void handle_burst(struct dp_worker *w, const struct dp_rxq *rxq,
 		punt_policer_set(w, ctx.t, ctx.now);
 	ctx.storm = w->storm;
 	ctx.full_rules = false;
+	ctx.segmented = rxq->scatter;
 	fab_pipeline_run(&ctx, rxq->fab_port, frames, verdicts, n);
 	if (mx != NULL)
 		fab_matrix_prepare(mx, ctx.t, verdicts, frames, n, pend);
@@ -348,8 +364,10 @@ static inline void handle_burst(struct dp_worker *w, const struct dp_rxq *rxq,
 			/* A tag pushed or popped, or an answer: the frame moved or changed
 			 * length, in its first buffer only. */
 			if (v->flags & FAB_VF_MOVED) {
+				uint16_t more = (uint16_t)(m->pkt_len - m->data_len);
+
 				m->data_off = (uint16_t)(frames[i].data - (uint8_t *)m->buf_addr);
-				m->data_len = (uint16_t)(frames[i].len - frames[i].more);
+				m->data_len = (uint16_t)(frames[i].len - more);
 				m->pkt_len = frames[i].len;
 			}
 			if (v->flags & FAB_VF_PUNT)
@@ -494,6 +512,7 @@ int dp_workers_init(struct dp *dp)
 			    .eth_port = dp->ports[p].eth_port,
 			    .queue = q,
 			    .fab_port = p,
+			    .scatter = dp->ports[p].scatter,
 			};
 		}
 	}

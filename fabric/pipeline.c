@@ -85,6 +85,7 @@ struct meta {
 	uint16_t l2len; /* Ethernet header with its tag, if any */
 	uint16_t etype; /* after the tag */
 	uint16_t lan;
+	uint16_t more; /* fab_frame.more, or 0 when the burst is not segmented */
 };
 
 /* What every frame of a burst shares, and the sender of the current one. */
@@ -448,7 +449,7 @@ static int arp(struct burst *b, const struct fab_frame *f, const struct meta *m,
 	int out;
 
 	/* Its padding is rewritten in an answer: all of it in the first buffer. */
-	if (f->more != 0)
+	if (m->more != 0)
 		return drop(v, FAB_DROP_scattered);
 	if (f->len - m->l2len < FAB_ARP_LEN ||
 	    fab_rd16(a + FAB_ARP_OFF_HTYPE) != FAB_ARP_HTYPE_ETH ||
@@ -598,7 +599,7 @@ static int nd(struct burst *b, const struct fab_frame *f, const struct meta *m,
 	int out;
 
 	/* Its checksum covers the whole message, which an answer rewrites. */
-	if (f->more != 0)
+	if (m->more != 0)
 		return drop(v, FAB_DROP_scattered);
 	if (mc && !nd_group_ok(dst, m->dst))
 		return drop(v, FAB_DROP_ipv6_multicast);
@@ -885,7 +886,7 @@ static int decide(struct burst *b, struct fab_frame *f, const struct meta *m, st
 	if (r != PASS)
 		return drop(v, r);
 	r = l3_rule(t->etype, m->etype, f->data + m->l2len, (uint32_t)(f->len - m->l2len),
-		    (uint32_t)(f->len - f->more - m->l2len), m->dst, true, &ec, &at);
+		    (uint32_t)(f->len - m->more - m->l2len), m->dst, true, &ec, &at);
 	if (r == NEIGH && ec == FAB_EC_ARP)
 		out = arp(b, f, m, v, &p);
 	else if (r == NEIGH)
@@ -964,7 +965,7 @@ static int parse(const struct fab_tables *t, const struct fab_t_port *p, struct 
 {
 	unsigned r;
 
-	if (unlikely(f->more != 0 && f->len - f->more < FAB_SEG_MIN))
+	if (unlikely(m->more != 0 && f->len - m->more < FAB_SEG_MIN))
 		return drop(v, FAB_DROP_scattered);
 	r = vlan_rule(t->etype, t->lans, p, p->mode, f->data, f->len, m);
 	if (r != PASS)
@@ -997,9 +998,9 @@ static int parse(const struct fab_tables *t, const struct fab_t_port *p, struct 
  * Returns the mask of the frames left to the full path, and adds the length
  * of those taken to *octets.
  */
-static __attribute__((noinline)) uint64_t
-fast_pass(const struct burst *bp, const struct fab_t_port *p, const struct fab_frame *frames,
-	  struct fab_verdict *verdicts, uint16_t n, uint64_t *octets)
+static inline __attribute__((always_inline)) uint64_t
+fast_pass_body(const struct burst *bp, const struct fab_t_port *p, const struct fab_frame *frames,
+	       struct fab_verdict *verdicts, uint16_t n, uint64_t *octets, bool segmented)
 {
 	struct burst b = *bp;              /* a copy the verdicts' stores cannot alias */
 	const struct fab_t_port port = *p; /* the same, for the port's fields */
@@ -1018,7 +1019,7 @@ fast_pass(const struct burst *bp, const struct fab_t_port *p, const struct fab_f
 		uint8_t ec;
 
 		/* A frame in several buffers is a jumbo frame, rare enough for the full path. */
-		if (unlikely(len < FAB_ETH_MIN_LEN || frames[i].more != 0))
+		if (unlikely(len < FAB_ETH_MIN_LEN || (segmented && frames[i].more != 0)))
 			goto leave;
 		/* Nothing to a group is forwarded unedited: ARP and ND are steered or answered. */
 		if (unlikely(d[0] & FAB_MAC_GROUP_BYTE0))
@@ -1093,6 +1094,27 @@ fast_pass(const struct burst *bp, const struct fab_t_port *p, const struct fab_f
 	return left;
 }
 
+/*
+ * The fast path for a burst whose frames are each in one buffer, the
+ * common case, which never reads fab_frame.more; and for one that may hold
+ * frames in several (fab_pipeline_ctx.segmented), which leaves those.
+ */
+static __attribute__((noinline)) uint64_t
+fast_pass(const struct burst *bp, const struct fab_t_port *p, const struct fab_frame *frames,
+	  struct fab_verdict *verdicts, uint16_t n, uint64_t *octets)
+{
+	return fast_pass_body(bp, p, frames, verdicts, n, octets, false);
+}
+
+static __attribute__((noinline)) uint64_t fast_pass_segmented(const struct burst *bp,
+							      const struct fab_t_port *p,
+							      const struct fab_frame *frames,
+							      struct fab_verdict *verdicts,
+							      uint16_t n, uint64_t *octets)
+{
+	return fast_pass_body(bp, p, frames, verdicts, n, octets, true);
+}
+
 /* The per-reason side of a drop: rare, so written straight to the counters. */
 static void count_drop(struct fab_port_stats *st, const struct meta *m, const struct fab_verdict *v,
 		       uint64_t now)
@@ -1125,7 +1147,9 @@ static void run_chunk(struct fab_pipeline_ctx *ctx, uint16_t in_port, struct fab
 	struct meta meta[FAB_BURST_MAX];
 
 	if (p->fast && !down && !ctx->full_rules) {
-		uint64_t left = fast_pass(&b, p, frames, verdicts, n, &octets);
+		uint64_t left = ctx->segmented
+				    ? fast_pass_segmented(&b, p, frames, verdicts, n, &octets)
+				    : fast_pass(&b, p, frames, verdicts, n, &octets);
 		uint64_t taken = (uint64_t)(n - __builtin_popcountll(left));
 
 		/* Most bursts leave nothing: all forwarded, all unicast. */
@@ -1150,6 +1174,7 @@ static void run_chunk(struct fab_pipeline_ctx *ctx, uint16_t in_port, struct fab
 		int out;
 
 		*v = (struct fab_verdict){.action = FAB_ACT_DROP};
+		m->more = ctx->segmented ? f->more : 0;
 		octets += f->len;
 		if (__builtin_expect(f->len >= FAB_ETH_MIN_LEN, 1)) {
 			m->dst = fab_rd_mac_wide(d);

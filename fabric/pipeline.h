@@ -36,7 +36,9 @@
  * writes. The first buffer holds the headers (FAB_SEG_MIN bytes at least,
  * or the frame is dropped as scattered); ARP and ND, which the pipeline
  * reads whole and may rewrite, must be in it entirely. A frame in one
- * piece has more 0, and the pipeline leaves more as it was.
+ * piece has more 0, and the pipeline leaves more as it was. more is read
+ * only when the context says the burst may be segmented: a caller whose
+ * port never chains frames need not set it.
  */
 struct fab_frame {
 	uint8_t *data;
@@ -103,6 +105,9 @@ struct fab_pipeline_ctx {
 	 * path for known unicast, which must reach the same verdicts.
 	 */
 	bool full_rules;
+	/* Frames of the burst may be in several buffers: fab_frame.more is set
+	 * on every frame. False: every frame is in one, more is not read. */
+	bool segmented;
 };
 
 /*

@@ -490,6 +490,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(stats, 0, sizeof(stats));
 	memset(stats2, 0, sizeof(stats2));
 	memcpy(before, stats, sizeof(before));
+	/* A burst with a frame in pieces is decided as a chaining port's. */
+	for (uint16_t i = 0; i < n; i++)
+		ctx.segmented |= mores[i] != 0;
+	ctx2.segmented = ctx.segmented;
 
 	fab_pipeline_run(&ctx, in_port, frames, verdicts, n);
 	fab_pipeline_run(&ctx2, in_port, frames2, verdicts2, n);
