@@ -382,7 +382,9 @@ lab_make_node() {
 	if [[ $node != rs ]]; then
 		ip -n "$ns" addr add "$(lab_lo4 "$node")/32" dev lo
 		ip -n "$ns" addr add "$(lab_lo6 "$node")/128" dev lo nodad
-		((LAB_JUMBO)) && lab_make_jumbo_if "$node"
+		if ((LAB_JUMBO)); then
+			lab_make_jumbo_if "$node"
+		fi
 	fi
 }
 

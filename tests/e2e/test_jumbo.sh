@@ -32,7 +32,7 @@ sent_whole() {
 # $COUNT pings of $2 bytes of payload from m1 to $3 (ping's other options
 # in $1): prints how many were answered.
 answered() {
-	lab_in m1 ping $1 -n -q -c "$COUNT" -i 0.2 -W 2 -M do -s "$2" "$3" 2>&1 |
+	lab_in m1 ping "$1" -n -q -c "$COUNT" -i 0.2 -W 2 -M do -s "$2" "$3" 2>&1 |
 		sed -n 's/.* \([0-9]*\) received.*/\1/p'
 }
 
