@@ -79,8 +79,14 @@ static const char *lans(const json_t *a, char *buf, size_t len)
 	buf[0] = '\0';
 	json_array_foreach(a, i, l)
 	{
-		int n = snprintf(buf + o, len - o, "%s%s(%lld)", o ? ", " : "", str(l, "lan", b),
-				 num(l, "vlan"));
+		char mtu[24] = "";
+		int n;
+
+		/* A jumbo-frame LAN says so; the usual 1500 goes without saying. */
+		if (num(l, "mtu") != FAB_MTU_DEFAULT)
+			snprintf(mtu, sizeof(mtu), ", mtu %lld", num(l, "mtu"));
+		n = snprintf(buf + o, len - o, "%s%s(%lld%s)", o ? ", " : "", str(l, "lan", b),
+			     num(l, "vlan"), mtu);
 
 		if (n < 0 || (size_t)n >= len - o)
 			break;

@@ -144,6 +144,7 @@ static json_t *port_lans(const struct fab_model *m, const struct fab_port *p)
 
 		json_object_set_new(o, "lan", json_string(l->name));
 		json_object_set_new(o, "vlan", json_integer(l->vlan));
+		json_object_set_new(o, "mtu", json_integer(l->mtu));
 		json_array_append_new(a, o);
 	}
 	return a;
