@@ -181,7 +181,8 @@ g() { python3 "$check" get "$tmp/walk" "$1"; }
 
 echo "== ifPhysAddress: the MAC address DPDK reports for the port"
 phys() { # phys IFINDEX: ifPhysAddress as aa:bb:cc:dd:ee:ff
-	snmp snmpget -Ox ".1.3.6.1.2.1.2.2.1.6.$1" | cut -d' ' -f2- | sed 's/ *$//' | tr 'A-F ' 'a-f:'
+	snmp snmpget -Ox ".1.3.6.1.2.1.2.2.1.6.$1" | cut -d' ' -f2- |
+		{ grep -o '[0-9A-Fa-f]\{2\}' || true; } | paste -sd: | tr A-F a-f
 }
 check_phys() { # check_phys PORT IFINDEX DPDK_NAME_PATTERN
 	local cli want got
