@@ -218,6 +218,8 @@ void ctl_render_port(const struct ctl_request *req, const json_t *r, FILE *out)
 	fprintf(out, "  device: %s, %s %s port, mtu %lld, speed %lld Mb/s, violation %s\n",
 		str(r, "device", b1), str(r, "kind", b2), str(r, "mode", b3), num(r, "mtu"),
 		num(r, "speed_mbps"), str(r, "violation", big));
+	if (json_object_get(r, "mac_address"))
+		fprintf(out, "  mac address: %s\n", str(r, "mac_address", b1));
 	fprintf(out, "  members: %s\n", members(json_object_get(r, "members"), big, sizeof(big)));
 	fprintf(out, "  lans: %s\n", lans(json_object_get(r, "lans"), big, sizeof(big)));
 	json_array_foreach(json_object_get(r, "macs"), i, m)
