@@ -142,7 +142,7 @@
 	X(vxlan_transit, OTHER,                                                                    \
 	  "Frame from a remote VTEP for a member behind another one: nodes do not relay")          \
 	X(underlay_other, OTHER,                                                                   \
-	  "Frame on the underlay port that is neither VXLAN nor ARP for this node's VTEP")     \
+	  "Frame on the underlay port that is neither VXLAN nor ARP for this node's VTEP")         \
 	X(scattered, OTHER,                                                                        \
 	  "Frame in several buffers whose headers or ARP/ND message run past the first")
 

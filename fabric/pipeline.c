@@ -1339,13 +1339,25 @@ static void underlay_run(struct fab_pipeline_ctx *ctx, uint16_t in_port, struct 
 		struct fab_vxlan_in in;
 		enum fab_vxlan_rx rx;
 		struct meta m = {.src = f->len >= 12 ? fab_rd_mac(f->data + FAB_ETH_OFF_SRC) : 0};
-		uint16_t lan;
+		uint16_t lan, more;
 
 		octets += f->len;
 		cls[fab_frame_class(f->data, f->len)]++;
-		rx = down ? FAB_VXLAN_RX_DROP
-			  : fab_vxlan_classify(f->data, f->len, t->vtep_ip, t->vtep_mac, &in);
-		in.reason = down ? FAB_DROP_port_down : in.reason;
+		more = ctx->segmented ? f->more : 0;
+		if (down || unlikely(more != 0 && f->len - more < FAB_SEG_MIN)) {
+			rx = FAB_VXLAN_RX_DROP;
+			in.reason = down ? FAB_DROP_port_down : FAB_DROP_scattered;
+		} else {
+			rx = fab_vxlan_classify(f->data, f->len, t->vtep_ip, t->vtep_mac, &in);
+		}
+		/* A frame in several buffers is VXLAN carrying a jumbo frame, or
+		 * nothing: its inner frame runs to its end (a tail past the first
+		 * buffer cannot be cut off). */
+		if (unlikely(more != 0) && rx != FAB_VXLAN_RX_DROP &&
+		    (rx != FAB_VXLAN_RX_DECAP || in.inner_len + FAB_VXLAN_OUTER_LEN != f->len)) {
+			rx = FAB_VXLAN_RX_DROP;
+			in.reason = FAB_DROP_scattered;
+		}
 		if (rx == FAB_VXLAN_RX_DECAP) {
 			vtep[i] = fab_t_pair_find(t->ip2vtep, t->nvteps, in.src_ip);
 			lan = fab_t_pair_find(t->vni2lan, t->nvni, in.vni);

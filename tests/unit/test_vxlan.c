@@ -215,6 +215,49 @@ static void test_encap_limits(void **state)
 	assert_int_equal(run1(e, P_T, f).port, P_U);
 }
 
+/*
+ * VXLAN in several buffers (an underlay with RX scatter): decapsulated when
+ * the outer headers are in the first buffer and the inner frame runs to the
+ * frame's end, its tail left where it was; any other frame in pieces on the
+ * underlay is dropped as scattered, since a tail past the first buffer
+ * cannot be cut off.
+ */
+static void test_underlay_segmented(void **state)
+{
+	struct env *e = *state;
+	struct fr in, out;
+	struct fab_frame *inner =
+	    fr_ip4_frame(&in, MAC_A, MAC_R1, 0, FAB_IPPROTO_UDP, "192.0.2.21", "192.0.2.10", 1000);
+	struct fab_frame *f = from_vtep(&out, inner, V1_IP, VNI1);
+	const uint8_t *end = f->data + f->len;
+	uint16_t more = (uint16_t)(f->len - 600);
+	struct fab_verdict v;
+
+	e->ctx.segmented = true;
+	f->more = more;
+	memset(&v, 0xaa, sizeof(v));
+	fab_pipeline_run(&e->ctx, P_U, f, &v, 1);
+	if (v.action == FAB_ACT_DROP)
+		fail_msg("dropped as %s", fab_drop_name(v.reason));
+	assert_int_equal(v.port, P_A);
+	assert_int_equal(f->len, inner->len);
+	assert_int_equal(f->more, more);
+	assert_ptr_equal(f->data + f->len, end);
+	assert_int_equal(e->stats[P_U].ctr[FAB_CTR_decapsulated], 1);
+
+	/* Four bytes after the inner frame: the outer IPv4 length says where it ends. */
+	f = from_vtep(&out, inner, V1_IP, VNI1);
+	f->len = (uint16_t)(f->len + 4);
+	f->more = (uint16_t)(f->len - 600);
+	expect_drop(e, P_U, f, FAB_DROP_scattered);
+	/* The outer headers and more not in a first buffer of FAB_SEG_MIN bytes. */
+	f = from_vtep(&out, inner, V1_IP, VNI1);
+	f->more = (uint16_t)(f->len - (FAB_SEG_MIN - 1));
+	expect_drop(e, P_U, f, FAB_DROP_scattered);
+	assert_int_equal(e->stats[P_U].ctr[FAB_CTR_decapsulated], 1);
+	assert_int_equal(e->stats[P_U].drop[FAB_DROP_scattered], 2);
+}
+
 /* A frame from V1 reaches A as R1 sent it, counted on U and then on V1. */
 static void test_decap(void **state)
 {
@@ -462,7 +505,7 @@ int main(void)
 	    T(test_encap),          T(test_encap_from_trunk),  T(test_encap_limits),
 	    T(test_decap),          T(test_decap_short_inner), T(test_decap_src_mac),
 	    T(test_underlay_drops), T(test_no_transit),        T(test_neigh_steered),
-	    T(test_underlay_arp),   T(test_underlay_burst),
+	    T(test_underlay_arp),   T(test_underlay_burst),    T(test_underlay_segmented),
 	};
 	int rc = cmocka_run_group_tests_name("vxlan", tests, NULL, NULL);
 
