@@ -90,10 +90,6 @@ static int lag_lacp_setup(struct dp_port *p)
 	rc = rte_eth_bond_8023ad_setup(p->eth_port, &conf);
 	if (rc == 0)
 		rc = rte_eth_bond_8023ad_agg_selection_set(p->eth_port, AGG_STABLE);
-	if (rc == 0 && p->lag.lacp == FAB_LACP_PASSIVE)
-		dp_log("port %s: LACP passive runs as active (DPDK's 802.3ad always sends); "
-		       "it aggregates with active and passive partners alike",
-		       p->name);
 	return rc;
 }
 
