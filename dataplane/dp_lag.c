@@ -156,6 +156,9 @@ static void link_release(struct dp_link *l)
 
 	if (l->hotplugged && rte_eth_dev_is_valid_port(l->eth_port) &&
 	    rte_eth_dev_info_get(l->eth_port, &info) == 0) {
+		/* The bond leaves a link it lets go started; a started device
+		 * cannot be closed, and removing it unclosed crashes. */
+		rte_eth_dev_stop(l->eth_port);
 		rte_eth_dev_close(l->eth_port);
 		rte_dev_remove(info.device);
 	}
