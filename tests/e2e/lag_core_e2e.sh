@@ -53,8 +53,8 @@ done
 tx0=$(link_ctr 0 tx_packets) tx1=$(link_ctr 1 tx_packets)
 rx0=$(link_ctr 0 rx_packets) rx1=$(link_ctr 1 rx_packets)
 for m in 1 3; do
-	flows "${id}m2" 192.0.2.2 "192.0.2.$m" >/dev/null
-	flows "${id}m$m" "192.0.2.$m" 192.0.2.2 >/dev/null
+	flows "${id}m2" 192.0.2.2 "192.0.2.$m"
+	flows "${id}m$m" "192.0.2.$m" 192.0.2.2
 done
 sent_all() { (($(link_ctr 0 tx_packets) + $(link_ctr 1 tx_packets) - tx0 - tx1 >= 600)); }
 wait_for 10 sent_all

@@ -188,17 +188,21 @@ lag() { tel /peerlan/lag,lag1 | jq -r ".[\"/peerlan/lag\"]$1"; }
 bundled() { [[ $(lag .links_bundled) == "$1" ]]; }
 link_ctr() { lag ".link$1.$2"; }
 
-flows() { # flows NS SRC DST [PER_FLOW [PAYLOAD]]: 64 UDP flows; prints the seconds taken
-	ip netns exec "$1" /usr/bin/python3 - "$2" "$3" "${4:-5}" "${5:-64}" <<'PY'
+flows() { # flows NS SRC DST [ROUNDS [PAYLOAD [PER_SECOND]]]: 64 UDP flows, a datagram of each per round
+	ip netns exec "$1" /usr/bin/python3 - "$2" "$3" "${4:-5}" "${5:-64}" "${6:-0}" <<'PY'
 import socket, sys, time
-t = time.monotonic()
+socks = []
 for port in range(40000, 40064):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind((sys.argv[1], port))
-    for _ in range(int(sys.argv[3])):
+    socks.append(s)
+rate, t, n = float(sys.argv[5]), time.monotonic(), 0
+for _ in range(int(sys.argv[3])):
+    for s in socks:
         s.sendto(b"x" * int(sys.argv[4]), (sys.argv[2], 9))
-    s.close()
-print("%.3f" % (time.monotonic() - t))
+        n += 1
+        if rate > 0:
+            time.sleep(max(0, t + n / rate - time.monotonic()))
 PY
 }
 

@@ -49,7 +49,7 @@ check "no LACPDU on either link in 4 s" no_lacpdu
 
 # --- spread: 64 UDP flows towards member 1 leave on both links
 tx0=$(link_ctr 0 tx_packets) tx1=$(link_ctr 1 tx_packets)
-flows "${id}m2" 192.0.2.2 192.0.2.1 >/dev/null
+flows "${id}m2" 192.0.2.2 192.0.2.1
 sent_all() { (($(link_ctr 0 tx_packets) + $(link_ctr 1 tx_packets) - tx0 - tx1 >= 320)); }
 wait_for 10 sent_all
 dtx0=$(($(link_ctr 0 tx_packets) - tx0)) dtx1=$(($(link_ctr 1 tx_packets) - tx1))

@@ -125,8 +125,8 @@ check "metrics: the link series name their LAG" \
 # --- spread: 64 UDP flows each way; l34 on both sides
 tx0=$(link_ctr 0 tx_packets) tx1=$(link_ctr 1 tx_packets)
 rx0=$(link_ctr 0 rx_packets) rx1=$(link_ctr 1 rx_packets)
-flows "${id}m2" 192.0.2.2 192.0.2.1 >/dev/null
-flows "${id}m1" 192.0.2.1 192.0.2.2 >/dev/null
+flows "${id}m2" 192.0.2.2 192.0.2.1
+flows "${id}m1" 192.0.2.1 192.0.2.2
 sleep 1
 dtx0=$(($(link_ctr 0 tx_packets) - tx0)) dtx1=$(($(link_ctr 1 tx_packets) - tx1))
 drx0=$(($(link_ctr 0 rx_packets) - rx0)) drx1=$(($(link_ctr 1 rx_packets) - rx1))
