@@ -129,8 +129,10 @@ struct dp_link {
 	bool mismatch;    /* taken out: its partner is not the bundle's (dp_lag.c) */
 	uint64_t out_tsc; /* when it was taken out for that */
 	char mismatch_why[128];
-	bool bundled;                       /* collecting and distributing on both sides */
-	bool selected;                      /* the driver's LACP selection */
+	bool suspended;     /* taken out: the LAG is below min-links (dp_lag.c) */
+	uint64_t since_tsc; /* last bundled, or last without carrier, or taken back */
+	bool bundled;       /* collecting and distributing on both sides */
+	bool selected;      /* the driver's LACP selection */
 	uint8_t actor_state, partner_state; /* 802.1AX state bits */
 	uint16_t actor_key, partner_key;
 	uint8_t actor_system[6], partner_system[6];

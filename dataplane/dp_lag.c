@@ -90,10 +90,6 @@ static int lag_lacp_setup(struct dp_port *p)
 	rc = rte_eth_bond_8023ad_setup(p->eth_port, &conf);
 	if (rc == 0)
 		rc = rte_eth_bond_8023ad_agg_selection_set(p->eth_port, AGG_STABLE);
-	if (rc == 0 && p->lag.lacp == FAB_LACP_PASSIVE)
-		dp_log("port %s: LACP passive runs as active (DPDK's 802.3ad always sends); "
-		       "it aggregates with active and passive partners alike",
-		       p->name);
 	return rc;
 }
 
@@ -160,6 +156,9 @@ static void link_release(struct dp_link *l)
 
 	if (l->hotplugged && rte_eth_dev_is_valid_port(l->eth_port) &&
 	    rte_eth_dev_info_get(l->eth_port, &info) == 0) {
+		/* The bond leaves a link it lets go started; a started device
+		 * cannot be closed, and removing it unclosed crashes. */
+		rte_eth_dev_stop(l->eth_port);
 		rte_eth_dev_close(l->eth_port);
 		rte_dev_remove(info.device);
 	}
@@ -251,6 +250,8 @@ static const char *link_reason(const struct dp_link *l, const struct dp_link *ag
 {
 	if (!l->carrier)
 		return "no carrier";
+	if (l->suspended)
+		return "taken out while the LAG is below min-links";
 	if (l->mismatch)
 		return l->mismatch_why;
 	if (l->actor_state & STATE_DEFAULTED)
@@ -278,7 +279,7 @@ static void link_follow_carrier(struct dp_port *p, uint8_t k)
 
 	if (!l->carrier)
 		l->mismatch = false; /* a new cable may have a new partner */
-	if (l->carrier == l->in_bond || l->mismatch)
+	if (l->carrier == l->in_bond || l->mismatch || l->suspended)
 		return;
 	if (l->carrier)
 		rc = rte_eth_bond_slave_add(p->eth_port, l->eth_port);
@@ -408,36 +409,99 @@ static void lag_one_partner(struct dp *dp, struct dp_port *p)
 	}
 }
 
+/* A link with carrier that has not joined the bundle this long after it
+ * could no longer counts as one that will (a partner that does not agree). */
+#define JOIN_GRACE_S 10
+
+/*
+ * Below min-links the LAG is down, and the member must hear it from LACP,
+ * or it keeps sending on the links still bundled into a port that drops
+ * everything. DPDK 22.11's 802.3ad offers no call to clear a live link's
+ * synchronization, collecting or distributing (only its external state
+ * machine mode, which leaves all of LACP to the application), so those
+ * links are taken out of the bond: their LACPDUs stop, and the partner
+ * expires them (3 s at its fast rate, 90 s at slow) and stops sending.
+ * They are taken back, to negotiate again, once enough links are there to
+ * reach min-links: those bundled, those taken out, and those with carrier
+ * that have had less than JOIN_GRACE_S to join. Links with carrier that a
+ * partner will not bundle do not count, or the LAG would never go down.
+ */
+static void lag_min_links(struct dp *dp, struct dp_port *p, const bool *in)
+{
+	uint64_t now = rte_get_tsc_cycles();
+	uint8_t could = 0;
+
+	for (uint8_t k = 0; k < p->lag.nlinks; k++) {
+		struct dp_link *l = &p->links[k];
+
+		if (in[k] || !l->carrier || !p->polled)
+			l->since_tsc = now;
+		if (l->carrier && !l->mismatch &&
+		    (in[k] || l->suspended || now - l->since_tsc < JOIN_GRACE_S * dp->tsc_hz))
+			could++;
+	}
+	for (uint8_t k = 0; k < p->lag.nlinks; k++) {
+		struct dp_link *l = &p->links[k];
+
+		if (could < p->lag.min_links && in[k] && l->in_bond) {
+			if (rte_eth_bond_slave_remove(p->eth_port, l->eth_port) < 0)
+				continue;
+			l->in_bond = false;
+			l->suspended = true;
+			l->actor_state = 0;
+			l->partner_state = 0;
+			dp_log("port %s: link %s taken out: %u link(s) could be in the bundle, "
+			       "below min-links %u; its partner stops when its LACPDUs do",
+			       p->name, p->lag.links[k], could, p->lag.min_links);
+		} else if (could >= p->lag.min_links && l->suspended && l->carrier) {
+			if (rte_eth_bond_slave_add(p->eth_port, l->eth_port) < 0)
+				continue;
+			l->in_bond = true;
+			l->suspended = false;
+			l->since_tsc = now;
+			dp_log("port %s: link %s taken back: %u link(s) could be in the bundle, "
+			       "min-links %u",
+			       p->name, p->lag.links[k], could, p->lag.min_links);
+		}
+	}
+}
+
 bool dp_lag_poll(struct dp *dp, uint16_t port)
 {
 	struct dp_port *p = &dp->ports[port];
 	const struct dp_link *agg = NULL;
+	bool in[FAB_LAG_LINKS_MAX];
 	uint8_t n = 0;
 
 	for (uint8_t k = 0; k < p->lag.nlinks; k++)
 		link_read(dp, p, k);
-	if (p->lag.lacp != FAB_LACP_ON)
+	if (p->lag.lacp != FAB_LACP_ON) {
 		lag_one_partner(dp, p);
+		for (uint8_t k = 0; k < p->lag.nlinks; k++)
+			in[k] = link_bundled(&p->links[k]);
+		lag_min_links(dp, p, in);
+	}
+	for (uint8_t k = 0; k < p->lag.nlinks; k++)
+		in[k] = link_bundled(&p->links[k]);
 	/* The aggregator the most links chose: links outside it say why. */
 	for (uint8_t k = 0; k < p->lag.nlinks && agg == NULL; k++)
-		if (link_bundled(&p->links[k]))
+		if (in[k])
 			agg = &p->links[k];
 	for (uint8_t k = 0; k < p->lag.nlinks; k++) {
 		struct dp_link *l = &p->links[k];
-		bool in = link_bundled(l);
 
-		n += in;
-		if (in != l->bundled) {
+		n += in[k];
+		if (in[k] != l->bundled) {
 			l->bundle_changes++;
-			if (in)
+			if (in[k])
 				dp_log("port %s: link %s joined the bundle", p->name,
 				       p->lag.links[k]);
 			else
 				dp_log("port %s: link %s left the bundle: %s", p->name,
 				       p->lag.links[k], link_reason(l, agg));
 		}
-		l->bundled = in;
-		snprintf(l->why, sizeof(l->why), "%s", in ? "" : link_reason(l, agg));
+		l->bundled = in[k];
+		snprintf(l->why, sizeof(l->why), "%s", in[k] ? "" : link_reason(l, agg));
 	}
 	if ((n >= p->lag.min_links) != (p->nbundled >= p->lag.min_links) || !p->polled)
 		dp_log("port %s: %u of %u link(s) in the bundle, min-links %u: LAG %s", p->name, n,

@@ -417,6 +417,41 @@ bool dp_kernel_running(struct dp *dp, const char *ifname, int *last_err)
 	return err == 0 && (ifr.ifr_flags & (IFF_UP | IFF_RUNNING)) == (IFF_UP | IFF_RUNNING);
 }
 
+/*
+ * The bonding driver makes a LAG's links active on its own link poll
+ * (every 10 ms for links without link interrupts), so right after the
+ * start a LAG's device says link down with every link up. Waits for that,
+ * at most 1 s, so that the first poll of the ports sees a static LAG up
+ * and it forwards from the first frame, not from the next poll.
+ */
+static void lag_wait_bonds(struct dp *dp)
+{
+	for (int t = 0; t < 100; t++) {
+		bool pending = false;
+
+		for (uint16_t i = 0; i < dp->nports && !pending; i++) {
+			const struct dp_port *p = &dp->ports[i];
+			struct rte_eth_link link;
+
+			if (p->lag.nlinks == 0 || !p->started)
+				continue;
+			memset(&link, 0, sizeof(link));
+			if (rte_eth_link_get_nowait(p->eth_port, &link) == 0 &&
+			    link.link_status == RTE_ETH_LINK_UP)
+				continue;
+			for (uint8_t k = 0; k < p->lag.nlinks && !pending; k++) {
+				memset(&link, 0, sizeof(link));
+				pending =
+				    rte_eth_link_get_nowait(p->links[k].eth_port, &link) == 0 &&
+				    link.link_status == RTE_ETH_LINK_UP;
+			}
+		}
+		if (!pending)
+			return;
+		rte_delay_ms(10);
+	}
+}
+
 int dp_ports_start(struct dp *dp, const struct fab_model *m)
 {
 	int rc;
@@ -449,6 +484,7 @@ int dp_ports_start(struct dp *dp, const struct fab_model *m)
 		}
 		p->started = true;
 	}
+	lag_wait_bonds(dp);
 	dp_ports_poll_link(dp);
 	return 0;
 }

@@ -1220,8 +1220,18 @@ static void load_port_lag(struct loader *l, struct fab_port *port, yaml_node_t *
 	lag->min_links = 1;
 	if (!map_fields(l, n, "'lag' of a port", "lag", keys, N, v))
 		return;
-	if (v[LACP])
+	if (v[LACP]) {
 		GET_ENUM(l, v[LACP], "LACP mode", lacp_mode_names, &lag->lacp);
+		/* DPDK 22.11's 802.3ad always sets its actor's LACP_ACTIVE bit and
+		 * has no call to clear it: a passive LAG would be active. */
+		if (lag->lacp == FAB_LACP_PASSIVE)
+			err(l, v[LACP],
+			    "LACP passive is not supported on LAG '%s': DPDK's bonding driver "
+			    "always "
+			    "sends LACPDUs; use 'active', which aggregates with a passive partner "
+			    "too",
+			    port->name);
+	}
 	if (v[RATE])
 		GET_ENUM(l, v[RATE], "LACP rate", lacp_rate_names, &lag->rate);
 	if (v[HASH])

@@ -58,6 +58,13 @@ LAB_NODES=()
 # yet, so that a member can be added by a live configuration change (ports
 # are fixed while the dataplane runs). Set before lab_init.
 LAB_SPARE=${LAB_SPARE:-0}
+# A member behind a LAG (scripts/lab.sh --lag NODE): its peerlan port is a
+# LAG of two links whose other end is an Open vSwitch bond (userspace
+# datapath, LACP active, fast) in a namespace of its own, NODE's router
+# hanging off that switch, as a member's router behind its own switch.
+# The kernel here has no bonding driver, so the router's own interface
+# cannot be the bond. Set before lab_init.
+LAB_LAG=${LAB_LAG:-}
 # 1: the members are on the jumbo-frame LAN too. Set before lab_init.
 LAB_JUMBO=${LAB_JUMBO:-0}
 
@@ -78,6 +85,8 @@ options:
   --port-type TYPE   af_packet (default) or af_xdp: how peerlan reaches a veth
   --fabric KIND      peerlan (default) or bridge: a plain Linux bridge in
                      place of peerlan, to compare what members see
+  --lag NODE         member NODE (m1..) reaches peerlan over a LAG of two
+                     links, negotiated with LACP by an Open vSwitch bond
   --jumbo            a second peering LAN with MTU 9000 (VLAN 200): each
                      member gets a port on it (mN-jumbo) and an interface
                      ixp1 with 198.51.100.(128+N) and 2001:db8:200::N
@@ -201,6 +210,11 @@ lab_init() {
 		lab_die "--port-type must be af_packet or af_xdp, not '$ptype'" || return
 	[[ $fabric == peerlan || $fabric == bridge ]] ||
 		lab_die "--fabric must be peerlan or bridge, not '$fabric'" || return
+	if [[ -n $LAB_LAG ]]; then
+		[[ $LAB_LAG =~ ^m[1-9][0-9]?$ ]] && ((${LAB_LAG#m} <= n)) ||
+			lab_die "--lag must name a member, m1..m$n, not '$LAB_LAG'" || return
+		[[ $fabric == peerlan ]] || lab_die "--lag needs the peerlan fabric" || return
+	fi
 	[[ $LAB_JUMBO == 0 || $ptype == af_packet ]] ||
 		lab_die "--jumbo needs --port-type af_packet (net_af_xdp takes no frame over 4 KB)" || return
 	for ((tries = 0; tries < 20; tries++)); do
@@ -216,8 +230,8 @@ lab_init() {
 			mkdir -p "$LAB_DIR/pid"
 			: >"$LAB_DIR/netns"
 			: >"$LAB_DIR/links"
-			printf 'LAB_ID=%s\nLAB_N=%s\nLAB_SPARE=%s\nLAB_PORT_TYPE=%s\nLAB_FABRIC=%s\nLAB_JUMBO=%s\n' \
-				"$LAB_ID" "$LAB_N" "$LAB_SPARE" "$LAB_PORT_TYPE" "$LAB_FABRIC" "$LAB_JUMBO" \
+			printf 'LAB_ID=%s\nLAB_N=%s\nLAB_SPARE=%s\nLAB_PORT_TYPE=%s\nLAB_FABRIC=%s\nLAB_LAG=%s\nLAB_JUMBO=%s\n' \
+				"$LAB_ID" "$LAB_N" "$LAB_SPARE" "$LAB_PORT_TYPE" "$LAB_FABRIC" "$LAB_LAG" "$LAB_JUMBO" \
 				>"$LAB_DIR/lab.env"
 			return 0
 		fi
@@ -237,6 +251,7 @@ lab_load() {
 	LAB_SPARE=${LAB_SPARE:-0}
 	LAB_PORT_TYPE=$(sed -n 's/^LAB_PORT_TYPE=//p' "$dir/lab.env")
 	LAB_FABRIC=$(sed -n 's/^LAB_FABRIC=//p' "$dir/lab.env")
+	LAB_LAG=$(sed -n 's/^LAB_LAG=//p' "$dir/lab.env")
 	LAB_JUMBO=$(sed -n 's/^LAB_JUMBO=//p' "$dir/lab.env")
 	LAB_JUMBO=${LAB_JUMBO:-0}
 	[[ $LAB_ID == "$id" && $LAB_N =~ ^[0-9]+$ ]] || lab_die "$dir/lab.env is damaged" || return
@@ -362,11 +377,14 @@ lab_make_node() {
 		net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2 >/dev/null
 	ip -n "$ns" link set lo up
 
-	echo "$hif" >>"$LAB_DIR/links"
 	if [[ $LAB_FABRIC == bridge ]]; then
+		echo "$hif" >>"$LAB_DIR/links"
 		ip link add "$hif" netns "$(lab_fabns)" type veth peer name ixp0 netns "$ns"
 		ip -n "$(lab_fabns)" link set "$hif" master fabric0 up
+	elif [[ $node == "$LAB_LAG" ]]; then
+		lab_make_lag_wires "$node"
 	else
+		echo "$hif" >>"$LAB_DIR/links"
 		ip link add "$hif" type veth peer name ixp0 netns "$ns"
 		# The host side is only a wire into peerlan: no addresses, no ARP
 		# answers, no IPv6, so nothing of the lab reaches the host's stack.
@@ -386,6 +404,101 @@ lab_make_node() {
 			lab_make_jumbo_if "$node"
 		fi
 	fi
+}
+
+# The wires of the member behind a LAG: two veths from the host (peerlan's
+# links, named after the node's with l0 and l1) into the partner switch's
+# namespace (b0, b1, the bond), and one from the switch (e0) to the
+# router's ixp0. The switch's namespace has no IPv6 and answers no ARP, so
+# the LAN sees only the router.
+lab_make_lag_wires() {
+	local node=$1 ns sw hif k
+	ns=$(lab_ns "$node")
+	sw=$(lab_swns "$node")
+	hif=$(lab_hostif "$node")
+	echo "$sw" >>"$LAB_DIR/netns"
+	ip netns add "$sw"
+	ip netns exec "$sw" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+		net.ipv6.conf.default.disable_ipv6=1 net.ipv4.conf.all.arp_ignore=8 \
+		net.ipv4.conf.default.arp_ignore=8 >/dev/null
+	for k in 0 1; do
+		echo "${hif}l$k" >>"$LAB_DIR/links"
+		ip link add "${hif}l$k" type veth peer name "b$k" netns "$sw"
+		lab_sysctl "net.ipv4.conf.${hif}l$k.arp_ignore=8" "net.ipv6.conf.${hif}l$k.disable_ipv6=1"
+		ip link set "${hif}l$k" up
+		ip -n "$sw" link set "b$k" up
+	done
+	ip link add e0 netns "$sw" type veth peer name ixp0 netns "$ns"
+	ip -n "$sw" link set e0 up
+}
+
+# The namespace of node $1's partner switch, and its state directory.
+lab_swns() { echo "$LAB_ID-${1}sw"; }
+lab_swdir() { echo "$LAB_DIR/$1-sw"; }
+
+# ovs-vsctl and ovs-appctl of node $1's partner switch.
+lab_swctl() {
+	local d
+	d=$(lab_swdir "$1")
+	shift
+	ovs-vsctl --db="unix:$d/db.sock" --timeout=30 "$@"
+}
+lab_swapp() {
+	local d
+	d=$(lab_swdir "$1")
+	shift
+	ovs-appctl -t "$d/vswitchd.ctl" "$@"
+}
+
+# Starts the partner switch of the member behind a LAG: Open vSwitch's
+# database and switch in the switch's namespace, with their files in the
+# lab's state directory (never the system's service), a netdev (userspace)
+# bridge and a bond of b0 and b1 with LACP active, fast, balance-tcp.
+lab_start_lag_switch() {
+	local node=$1 d sw
+	d=$(lab_swdir "$node")
+	sw=$(lab_swns "$node")
+	mkdir -p "$d"
+	ovsdb-tool create "$d/conf.db" /usr/share/openvswitch/vswitch.ovsschema ||
+		lab_die "ovsdb-tool cannot create $d/conf.db" || return
+	OVS_RUNDIR=$d OVS_LOGDIR=$d OVS_DBDIR=$d ip netns exec "$sw" ovsdb-server "$d/conf.db" \
+		--remote="punix:$d/db.sock" --pidfile="$d/ovsdb.pid" --unixctl="$d/ovsdb.ctl" \
+		--log-file="$d/ovsdb.log" --detach ||
+		lab_die "ovsdb-server of $node's switch did not start" || return
+	lab_record_pid "ovsdb-$node" "$(cat "$d/ovsdb.pid")"
+	lab_swctl "$node" --no-wait init
+	OVS_RUNDIR=$d OVS_LOGDIR=$d OVS_DBDIR=$d ip netns exec "$sw" ovs-vswitchd "unix:$d/db.sock" \
+		--pidfile="$d/vswitchd.pid" --unixctl="$d/vswitchd.ctl" --log-file="$d/vswitchd.log" \
+		--detach || lab_die "ovs-vswitchd of $node's switch did not start" || return
+	lab_record_pid "ovs-$node" "$(cat "$d/vswitchd.pid")"
+	lab_swctl "$node" add-br br0 -- set bridge br0 datapath_type=netdev \
+		-- add-bond br0 bond0 b0 b1 lacp=active bond_mode=balance-tcp \
+		other_config:lacp-time=fast -- add-port br0 e0 ||
+		lab_die "the bridge of $node's switch could not be made" || return
+}
+
+# A field of the LAG of node $1 as the dataplane sees it (/peerlan/lag).
+lab_lag() {
+	lab_telemetry "/peerlan/lag,$1" | jq -r ".[\"/peerlan/lag\"]$2"
+}
+
+# Waits up to $1 seconds for a command to succeed, trying every 0.2 s.
+lab_wait_for() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@" >/dev/null 2>&1; do
+		((SECONDS < end)) || return 1
+		sleep 0.2
+	done
+}
+
+lab_lag_bundled() { [[ $(lab_lag "$1" .links_bundled) == "$2" ]]; }
+
+# Waits up to $2 seconds until the LAG of node $1 has $3 links bundled.
+lab_wait_lag() {
+	lab_wait_for "$2" lab_lag_bundled "$1" "$3" && return 0
+	echo "LAG $1: $(lab_lag "$1" .links_bundled) links bundled after $2 s, not $3"
+	return 1
 }
 
 # A member's interface on the jumbo-frame LAN: ixp1, MTU 9000, joined by its
@@ -464,9 +577,11 @@ lab_make_bridge() {
 	fi
 }
 
-# The DPDK device of a node's port; $3 jumbo: its port on the jumbo LAN,
-# whose kernel ring frames hold 9216 bytes of IP (net_af_packet's framesz;
-# net_af_xdp takes no frame over 4 KB and the lab refuses --jumbo with it).
+# The DPDK device of a node's port, as vdev number $2; $3 jumbo: its port
+# on the jumbo LAN, whose kernel ring frames hold 9216 bytes of IP
+# (net_af_packet's framesz; net_af_xdp takes no frame over 4 KB and the lab
+# refuses --jumbo with it); $3 another name: that interface rather than the
+# node's veth (a link of a LAG).
 lab_port_device() {
 	local node=$1 idx=$2 iface
 	iface=$(lab_hostif "$node")
@@ -474,6 +589,7 @@ lab_port_device() {
 		echo "net_af_packet$idx,iface=$(lab_jhostif "$node"),blocksz=20480,framesz=10240,framecnt=256"
 		return
 	fi
+	[[ -n ${3:-} ]] && iface=$3
 	case $LAB_PORT_TYPE in
 	af_packet) echo "net_af_packet$idx,iface=$iface" ;;
 	af_xdp) echo "net_af_xdp$idx,iface=$iface,start_queue=0,queue_count=1" ;;
@@ -511,7 +627,18 @@ lab_write_config() {
 		echo "ports:"
 		for node in "${LAB_NODES[@]}" $(lab_spares); do
 			echo "  - name: $node"
-			echo "    device: $(lab_port_device "$node" "$idx")"
+			if [[ $node == "$LAB_LAG" ]]; then
+				# The second link's vdev number is past every port's.
+				echo "    lag:"
+				echo "      links:"
+				echo "        - $(lab_port_device "$node" "$idx" "$(lab_hostif "$node")l0")"
+				echo "        - $(lab_port_device "$node" $((idx + 64)) "$(lab_hostif "$node")l1")"
+				echo "      lacp: active"
+				echo "      rate: fast"
+				echo "      hash: l34"
+			else
+				echo "    device: $(lab_port_device "$node" "$idx")"
+			fi
 			if [[ $node == rs ]]; then
 				echo "    description: route server"
 			else
@@ -935,15 +1062,17 @@ lab_ping_bg() {
 }
 
 lab_show_nodes() {
-	local node what
+	local node what hif
 	printf '%-4s %-8s %-10s %-17s %-13s %-19s %-16s %s\n' node AS namespace MAC IPv4 IPv6 \
 		"host veth" announces
 	for node in "${LAB_NODES[@]}"; do
 		what="-"
 		[[ $node != rs ]] && what="$(lab_pfx4 "$node") $(lab_pfx6 "$node")"
+		hif=$(lab_hostif "$node")
+		[[ $node == "$LAB_LAG" ]] && hif="${hif}l0+l1"
 		printf '%-4s %-8s %-10s %-17s %-13s %-19s %-16s %s\n' "$node" "AS$(lab_asn "$node")" \
 			"$(lab_ns "$node")" "$(lab_mac "$node")" "$(lab_ip4 "$node")" "$(lab_ip6 "$node")" \
-			"$(lab_hostif "$node")" "$what"
+			"$hif" "$what"
 	done
 }
 
@@ -975,6 +1104,12 @@ lab_show_status() {
 	echo "== ports"
 	lab_show_ports
 	echo
+	if [[ -n $LAB_LAG ]] && lab_pid control >/dev/null; then
+		echo "== the LAG of $LAB_LAG (its partner: Open vSwitch in $(lab_swns "$LAB_LAG"))"
+		echo "\$ peerlanctl -s $(lab_cli_sock) show lag $LAB_LAG"
+		lab_peerlanctl show lag "$LAB_LAG"
+		echo
+	fi
 	echo "== BGP: $(lab_bgp_established) of $(lab_bgp_expected) session ends Established"
 }
 
@@ -1041,6 +1176,9 @@ lab_build() {
 		lab_start_dataplane || return
 		lab_start_control || return
 	fi
+	if [[ -n $LAB_LAG ]]; then
+		lab_start_lag_switch "$LAB_LAG" || return
+	fi
 	for node in "${LAB_NODES[@]}"; do
 		lab_start_bird "$node"
 	done
@@ -1105,6 +1243,18 @@ lab_preflight() {
 			}
 		done
 	fi
+	if [[ -n ${LAB_LAG:-} ]]; then
+		for tool in ovsdb-tool ovsdb-server ovs-vswitchd ovs-vsctl ovs-appctl; do
+			command -v "$tool" >/dev/null || {
+				echo "'$tool' is not installed (scripts/setup.sh --test installs it)"
+				return 1
+			}
+		done
+		[[ -r /usr/share/openvswitch/vswitch.ovsschema ]] || {
+			echo "no /usr/share/openvswitch/vswitch.ovsschema (openvswitch-switch)"
+			return 1
+		}
+	fi
 	if [[ ${LAB_PORT_TYPE:-af_packet} == af_xdp ]] &&
 		! python3 -c 'import socket; socket.socket(44, socket.SOCK_RAW)' 2>/dev/null; then
 		echo "this kernel has no AF_XDP sockets; use --port-type af_packet"
@@ -1128,6 +1278,7 @@ lab_main() {
 		--members) n=${2:-} && shift ;;
 		--port-type) ptype=${2:-} && shift ;;
 		--fabric) fabric=${2:-} && shift ;;
+		--lag) LAB_LAG=${2:-} && shift ;;
 		--jumbo) LAB_JUMBO=1 ;;
 		--id) id=${2:-} && shift ;;
 		--all) all=1 ;;

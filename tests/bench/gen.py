@@ -321,8 +321,18 @@ def generate(m, mix, n, seed, out_dir):
 # ---- configuration ----------------------------------------------------------
 
 
-def config_text(m, rx_device, tx_device, run_dir):
-    """The peerlan configuration for M members, in the documented YAML."""
+def port_device(dev, lag):
+    """A port's device lines: one device, or if dev is a list a LAG of those
+    devices with LACP mode lag."""
+    if not isinstance(dev, list):
+        return ['    device: "%s"' % dev]
+    return (["    lag:", "      links:"] + ['        - "%s"' % d for d in dev] +
+            ["      lacp: %s" % lag, "      hash: l23"])
+
+
+def config_text(m, rx_device, tx_device, run_dir, lag=None):
+    """The peerlan configuration for M members, in the documented YAML; a
+    device given as a list makes its port a LAG with LACP mode lag."""
     out = [
         "# Benchmark fabric: %d members behind two core ports (tests/bench/gen.py)." % m,
         "fabric:",
@@ -351,9 +361,7 @@ def config_text(m, rx_device, tx_device, run_dir):
     ]
     for name, dev, desc in (("core-a", rx_device, "all received traffic"),
                             ("core-b", tx_device, "all forwarded traffic")):
-        out += [
-            "  - name: %s" % name,
-            '    device: "%s"' % dev,
+        out += ["  - name: %s" % name] + port_device(dev, lag) + [
             '    description: "%s"' % desc,
             "    kind: core",
             "    lans: [peering]",
@@ -375,9 +383,9 @@ def config_text(m, rx_device, tx_device, run_dir):
     return "\n".join(out) + "\n"
 
 
-def write_config(path, m, rx_device, tx_device, run_dir):
+def write_config(path, m, rx_device, tx_device, run_dir, lag=None):
     with open(path, "w") as f:
-        f.write(config_text(m, rx_device, tx_device, run_dir))
+        f.write(config_text(m, rx_device, tx_device, run_dir, lag))
 
 
 def main(argv=None):

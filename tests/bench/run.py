@@ -48,6 +48,10 @@ import gen  # noqa: E402
 PROGRAMS = ("peerlan", "testpmd-io", "testpmd-macswap")
 RX_DEVICE = "net_pcap0"
 TX_DEVICE = "net_null0,no-rx=1"
+# --lag-cost: the sending core port as a LAG of two null links on DPDK's
+# bonding driver. The receiving one stays plain: the bonding driver sets
+# its links' MAC addresses, which net_pcap cannot do.
+LAG_TX_DEVICES = [TX_DEVICE, "net_null1,no-rx=1"]
 TESTPMD_BURST = 32
 SOURCE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -131,7 +135,11 @@ class Program:
             os.makedirs(os.path.join(run_dir, "state"), exist_ok=True)
             self.run_dir = run_dir
             cfg = os.path.join(run_dir, "peerlan.yaml")
-            gen.write_config(cfg, case["members"], rx, TX_DEVICE, run_dir)
+            if kind == "peerlan-lag":
+                gen.write_config(cfg, case["members"], rx, LAG_TX_DEVICES, run_dir,
+                                 lag=opts.lag_cost)
+            else:
+                gen.write_config(cfg, case["members"], rx, TX_DEVICE, run_dir)
             self.stats_path = os.path.join(run_dir, "stats.json")
             cmd = [opts.dataplane] + eal + ["--", "-c", cfg, "--stats-json", self.stats_path]
             # The matrix is off by default, and so in "peerlan" unless
@@ -634,20 +642,35 @@ def rate_report(opts, rates, setting="nohuge"):
     return out, summary
 
 
-def matrix_report(opts, rates, setting):
-    """peerlan with the traffic matrix on against the same build with it off."""
-    out = ["", "Traffic matrix cost, %s: Mpps per worker CPU second (median of %d; min-max)" %
-           (SETTING_NAMES[setting], opts.rounds),
-           "%-5s %-3s %-21s %-21s %-8s" % ("M", "mix", "matrix on", "matrix off", "on/off")]
+def pair_report(opts, rates, setting, title, pair, heads):
+    """Two builds or setups of peerlan, run in the same rounds, side by side:
+    their medians and the ratio of the first to the second."""
+    out = ["", "%s, %s: Mpps per worker CPU second (median of %d; min-max)" %
+           (title, SETTING_NAMES[setting], opts.rounds),
+           "%-5s %-3s %-21s %-21s %-8s" % ("M", "mix", heads[0], heads[1], "ratio")]
     for (m, mix), r in sorted(rates.items()):
-        cpu = {k: [x["cpu"] for x in r[k]] for k in ("peerlan", "peerlan-nomatrix")}
+        cpu = {k: [x["cpu"] for x in r[k]] for k in pair}
         med = {k: median(v) for k, v in cpu.items()}
         out.append("%-5d %-3s %-21s %-21s %-8.3f" % (
             m, mix, *["%s (%s-%s)" % (fmt_rate(med[k]), fmt_rate(min(cpu[k])),
                                      fmt_rate(max(cpu[k])))
-                      for k in ("peerlan", "peerlan-nomatrix")],
-            med["peerlan"] / med["peerlan-nomatrix"]))
+                      for k in pair],
+            med[pair[0]] / med[pair[1]]))
     return out
+
+
+def matrix_report(opts, rates, setting):
+    """peerlan with the traffic matrix on against the same build with it off."""
+    return pair_report(opts, rates, setting, "Traffic matrix cost (ratio: on/off)",
+                       ("peerlan", "peerlan-nomatrix"), ("matrix on", "matrix off"))
+
+
+def lag_report(opts, rates, setting):
+    """peerlan sending on a LAG against the same port plain."""
+    return pair_report(opts, rates, setting,
+                       "LAG cost, the sending core port a LAG of two links, lacp %s "
+                       "(ratio: LAG/plain)" %
+                       opts.lag_cost, ("peerlan-lag", "peerlan"), ("LAG ports", "plain ports"))
 
 
 def final_report(opts, summary, ipf, setting="nohuge"):
@@ -768,6 +791,11 @@ def parse_args(argv):
                    help="run peerlan with --matrix, and also peerlan --no-matrix in every "
                         "round and under callgrind (without this, peerlan runs with its "
                         "default: no matrix)")
+    p.add_argument("--lag-cost", choices=("on",), metavar="on",
+                   help="also run peerlan with its sending core port a LAG of two null "
+                        "links on net_bonding (lacp 'on': a static bundle, as LACP needs a "
+                        "partner that a null link cannot be), in every round and under "
+                        "callgrind")
     p.add_argument("--callgrind", default="10a,2000a,10d",
                    help="peerlan cases to run under callgrind, e.g. 10a,2000d ('' for none); "
                         "testpmd io runs once on the first")
@@ -862,7 +890,8 @@ def bench(opts):
             (m, mix, e["frames"], e["description"], e["forwarded"], e["steered"],
              json.dumps(e["drops"], sort_keys=True)))
     # --matrix-cost: the same build with the traffic matrix off, in the same rounds.
-    programs = PROGRAMS + (("peerlan-nomatrix",) if opts.matrix_cost else ())
+    programs = PROGRAMS + (("peerlan-nomatrix",) if opts.matrix_cost else ()) + (
+        ("peerlan-lag",) if opts.lag_cost else ())
     rates = {st: {key: {k: [] for k in programs} for key in cases} for st in opts.settings}
     summary = {}
     ipf, failed = [], None
@@ -890,6 +919,8 @@ def bench(opts):
             log("\n".join(lines))
             if opts.matrix_cost:
                 log("\n".join(matrix_report(opts, rates[st], st)))
+            if opts.lag_cost:
+                log("\n".join(lag_report(opts, rates[st], st)))
         save(opts, rates, summary, ipf, [])
         # Instructions do not depend on the page size: callgrind runs --no-huge.
         for i, key in enumerate(opts.cg_cases):
@@ -907,6 +938,12 @@ def bench(opts):
                 log("callgrind peerlan-nomatrix m%d-%s: %.1f instructions per frame; the "
                     "matrix adds %.1f" % (key[0], key[1], ipf[-1]["per_frame"],
                                          ipf[-2]["per_frame"] - ipf[-1]["per_frame"]))
+            if opts.lag_cost:
+                plain = ipf[-2 if opts.matrix_cost else -1]["per_frame"]
+                ipf.append(callgrind_run("peerlan-lag", opts, cases[key]))
+                log("callgrind peerlan-lag m%d-%s: %.1f instructions per frame; the LAGs "
+                    "add %.1f" % (key[0], key[1], ipf[-1]["per_frame"],
+                                  ipf[-1]["per_frame"] - plain))
     except BenchError as e:
         failed = e
         if not all(len(v) == opts.rounds for st in rates.values() for r in st.values()

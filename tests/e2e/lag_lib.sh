@@ -16,14 +16,7 @@ check() { # check WHAT COMMAND...
 	echo "FAIL - $what"; sed 's/^/    /' <<<"$out"; failed=$((failed + 1))
 	return 1
 }
-wait_for() { # wait_for SECONDS COMMAND...
-	local end=$((SECONDS + $1))
-	shift
-	until "$@" >/dev/null 2>&1; do
-		((SECONDS < end)) || return 1
-		sleep 0.2
-	done
-}
+wait_for() { lab_wait_for "$@"; } # scripts/lab.sh
 
 partner_links() { # partner_links NS: the LAG's two links, ${id}a0/a1 here, b0/b1 in NS
 	local k
@@ -34,6 +27,31 @@ partner_links() { # partner_links NS: the LAG's two links, ${id}a0/a1 here, b0/b
 		ip netns exec "$1" sysctl -qw "net.ipv6.conf.b$k.disable_ipv6=1"
 		ip -n "$1" link set "b$k" up
 	done
+}
+# The lab of a LAG test: namespaces $id$PARTNER, $id$mN for each member
+# behind the partner (default 1; its router's eth0 on the partner's
+# e<N-1>), and $id$m2, member 2 on peerlan's plain port ${id}c; the LAG's two
+# links into the partner (partner_links). Sources scripts/lab.sh.
+lag_lab() { # lag_lab PARTNER [N...]
+	local partner=$1 n m
+	shift
+	(($#)) || set -- 1
+	# shellcheck source=../../scripts/lab.sh
+	source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lab.sh"
+	LAB_DIR=$tmp lab_build_pad || { echo "cannot build the padding program: skipped"; exit 77; }
+	for n in "$partner" m2 "${@/#/m}"; do ip netns add "$id$n"; done
+	partner_links "$id$partner"
+	ip netns exec "$id$partner" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
+	for m in "$@"; do
+		ip link add "e$((m - 1))" netns "$id$partner" type veth peer name eth0 netns "${id}m$m"
+		ip netns exec "$id$partner" sysctl -qw "net.ipv6.conf.e$((m - 1)).disable_ipv6=1"
+		ip -n "$id$partner" link set "e$((m - 1))" up
+		member_ns "${id}m$m" eth0 "02:00:00:00:00:0$m" "192.0.2.$m"
+	done
+	ip link add "${id}c" type veth peer name eth0 netns "${id}m2"
+	sysctl -qw "net.ipv4.conf.${id}c.arp_ignore=8" "net.ipv6.conf.${id}c.disable_ipv6=1"
+	ip link set "${id}c" up
+	member_ns "${id}m2" eth0 02:00:00:00:00:02 192.0.2.2
 }
 member_ns() { # member_ns NS IF MAC IP
 	ip -n "$1" link set "$2" address "$3"
@@ -46,23 +64,35 @@ member_ns() { # member_ns NS IF MAC IP
 	tc -n "$1" filter add dev "$2" egress bpf direct-action obj "$tmp/pad60.o" sec tc
 }
 
-config() { # config MIN_LINKS [LINKS]
+# config MIN_LINKS [LINKS [core|static]]: core: lag1 is a core trunk, M1 and M3
+# behind it; static: lag1 has no LACP (lacp on), and the fabric answers ARP
+# itself (neighbor-policy proxy), so that no broadcast goes to the LAG.
+config() {
 	local links=${2:-"\"net_af_packet10,iface=${id}a0\", \"net_af_packet11,iface=${id}a1\""}
+	local kind='' m3='' lacp=active neigh=''
+	if [[ ${3:-} == static ]]; then
+		lacp=on neigh=', neighbor-policy: proxy'
+	fi
+	if [[ ${3:-} == core ]]; then
+		kind=$'\n    kind: core\n    mode: trunk'
+		m3=$'\n  - asn: 64503\n    name: M3\n    connections:\n      - {port: lag1, lans: [{lan: peering, macs: ["02:00:00:00:00:03"], ipv4: [192.0.2.3]}]}'
+	fi
 	cat <<YAML
 fabric: {name: lag-e2e}
 management: {control-socket: $tmp/dp.sock, cli-socket: $tmp/cli.sock,
              cli-readonly-socket: $tmp/cli-ro.sock, state-dir: $tmp/state, metrics: "$metrics"}
 lans:
-  - {name: peering, vlan: 100, ipv4: 192.0.2.0/24}
+  - {name: peering, vlan: 100, ipv4: 192.0.2.0/24$neigh}
 ports:
   - name: lag1
     lag:
       links: [$links]
-      lacp: active
+      lacp: "$lacp"
       rate: fast
       min-links: $1
-      hash: l34
-    lans: [peering]
+      hash: l34$kind
+    lans: [peering]${rate:+
+    rate-limit: {rate: $rate\}}
   - {name: p2, device: "net_af_packet12,iface=${id}c", lans: [peering]}
 members:
   - asn: 64501
@@ -72,8 +102,76 @@ members:
   - asn: 64502
     name: M2
     connections:
-      - {port: p2, lans: [{lan: peering, macs: ["02:00:00:00:00:02"], ipv4: [192.0.2.2]}]}
+      - {port: p2, lans: [{lan: peering, macs: ["02:00:00:00:00:02"], ipv4: [192.0.2.2]}]}$m3
 YAML
+}
+
+# The start of a test against Open vSwitch: skips unless root and the tools
+# are there; sets id (PREFIX and 4 hex digits), tmp, dp_pid, passed, failed;
+# and tears down on exit: the dataplane, OVS, the links ${id}a0/a1 and
+# ${id}c, and the namespaces $id$NS, showing the logs if a check failed.
+ovs_test_begin() { # ovs_test_begin PREFIX NS...
+	local tool
+	[[ $(id -u) == 0 ]] || { echo "needs root for network namespaces: skipped"; exit 77; }
+	for tool in jq ip ping ethtool clang ovs-vswitchd ovsdb-server ovs-vsctl ovsdb-tool ovs-appctl; do
+		command -v $tool >/dev/null || { echo "$tool is not installed (scripts/setup.sh --test installs it): skipped"; exit 77; }
+	done
+	[[ -r /usr/share/openvswitch/vswitch.ovsschema ]] || { echo "no vswitch.ovsschema: skipped"; exit 77; }
+	id=$1$(printf '%04x' $(($$ % 65536)))
+	tmp=$(mktemp -d "/tmp/$id.XXXX")
+	shift
+	test_ns=("$@")
+	dp_pid='' passed=0 failed=0 metrics=off
+	trap ovs_test_end EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+}
+ovs_test_end() {
+	local k n
+	[[ -n $dp_pid ]] && kill "$dp_pid" 2>/dev/null
+	ovs_stop
+	# Every child still running (pings, receivers): a wait for one left would hang.
+	kill $(jobs -p) 2>/dev/null
+	wait 2>/dev/null
+	for k in 0 1; do ip link del "${id}a$k" 2>/dev/null; done
+	ip link del "${id}c" 2>/dev/null
+	for n in "${test_ns[@]}"; do ip netns del "$id$n" 2>/dev/null; done
+	rm -rf "/var/run/dpdk/${id}d"
+	if ((failed > 0)); then
+		echo "# the dataplane's log:"; sed 's/^/#   /' "$tmp/dp.log"
+		echo "# OVS's LACP:"; appctl lacp/show 2>&1 | sed 's/^/#   /'
+	fi
+	rm -rf "$tmp"
+}
+
+# Open vSwitch in namespace $1, all of it in the test's directory (its own
+# database, sockets and pid files; never the system's service).
+ovs_start() { # ovs_start NS
+	export OVS_RUNDIR=$tmp OVS_LOGDIR=$tmp OVS_DBDIR=$tmp
+	ovsdb-tool create "$tmp/conf.db" /usr/share/openvswitch/vswitch.ovsschema || return 1
+	ip netns exec "$1" ovsdb-server "$tmp/conf.db" --remote="punix:$tmp/db.sock" \
+		--pidfile="$tmp/ovsdb.pid" --unixctl="$tmp/ovsdb.ctl" --log-file="$tmp/ovsdb.log" --detach ||
+		{ echo "FAIL - ovsdb-server did not start"; return 1; }
+	vsctl --no-wait init
+	ip netns exec "$1" ovs-vswitchd "unix:$tmp/db.sock" --pidfile="$tmp/vswitchd.pid" \
+		--unixctl="$tmp/vswitchd.ctl" --log-file="$tmp/vswitchd.log" --detach ||
+		{ echo "FAIL - ovs-vswitchd did not start"; return 1; }
+}
+ovs_stop() {
+	local p
+	for p in vswitchd ovsdb; do
+		[[ -s $tmp/$p.pid ]] && kill "$(cat "$tmp/$p.pid")" 2>/dev/null
+	done
+}
+vsctl() { ovs-vsctl --db="unix:$tmp/db.sock" --timeout=30 "$@"; }
+appctl() { ovs-appctl -t "$tmp/vswitchd.ctl" "$@"; }
+# OVS's bond0: negotiated, actor and partner collecting and distributing on both links.
+ovs_lacp_up() {
+	local out
+	out=$(appctl lacp/show bond0) || return 1
+	grep -q "status: active negotiated" <<<"$out" &&
+		(($(grep -c "actor state: activity timeout aggregation synchronized collecting distributing" <<<"$out") == 2)) &&
+		(($(grep -c "partner state: activity aggregation synchronized collecting distributing" <<<"$out") == 2))
 }
 
 tel() { # tel COMMAND: the dataplane's telemetry answer, as JSON
@@ -90,15 +188,21 @@ lag() { tel /peerlan/lag,lag1 | jq -r ".[\"/peerlan/lag\"]$1"; }
 bundled() { [[ $(lag .links_bundled) == "$1" ]]; }
 link_ctr() { lag ".link$1.$2"; }
 
-flows() { # flows NS SRC DST
-	ip netns exec "$1" /usr/bin/python3 - "$2" "$3" <<'PY'
-import socket, sys
+flows() { # flows NS SRC DST [ROUNDS [PAYLOAD [PER_SECOND]]]: 64 UDP flows, a datagram of each per round
+	ip netns exec "$1" /usr/bin/python3 - "$2" "$3" "${4:-5}" "${5:-64}" "${6:-0}" <<'PY'
+import socket, sys, time
+socks = []
 for port in range(40000, 40064):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind((sys.argv[1], port))
-    for _ in range(5):
-        s.sendto(b"x" * 64, (sys.argv[2], 9))
-    s.close()
+    socks.append(s)
+rate, t, n = float(sys.argv[5]), time.monotonic(), 0
+for _ in range(int(sys.argv[3])):
+    for s in socks:
+        s.sendto(b"x" * int(sys.argv[4]), (sys.argv[2], 9))
+        n += 1
+        if rate > 0:
+            time.sleep(max(0, t + n / rate - time.monotonic()))
 PY
 }
 

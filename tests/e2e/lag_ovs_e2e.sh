@@ -17,57 +17,12 @@
 set -uo pipefail
 
 dataplane=$(realpath "$1")
-[[ $(id -u) == 0 ]] || { echo "needs root for network namespaces: skipped"; exit 77; }
-for tool in ovs-vswitchd ovsdb-server ovs-vsctl ovsdb-tool ovs-appctl jq ip ping ethtool clang; do
-	command -v $tool >/dev/null || { echo "$tool is not installed (scripts/setup.sh --test installs it): skipped"; exit 77; }
-done
-schema=/usr/share/openvswitch/vswitch.ovsschema
-[[ -r $schema ]] || { echo "no $schema: skipped"; exit 77; }
-
-id=lgo$(printf '%04x' $(($$ % 65536)))
-tmp=$(mktemp -d "/tmp/$id.XXXX")
-dp_pid=''
-passed=0 failed=0
-export OVS_RUNDIR=$tmp OVS_LOGDIR=$tmp OVS_DBDIR=$tmp
-
-cleanup() {
-	[[ -n $dp_pid ]] && kill "$dp_pid" 2>/dev/null
-	for p in vswitchd ovsdb; do
-		[[ -s $tmp/$p.pid ]] && kill "$(cat "$tmp/$p.pid")" 2>/dev/null
-	done
-	# Every child still running (pings, receivers): a wait for one left would hang.
-	kill $(jobs -p) 2>/dev/null
-	wait 2>/dev/null
-	for k in 0 1; do ip link del "${id}a$k" 2>/dev/null; done
-	ip link del "${id}c" 2>/dev/null
-	for n in ov m1 m2; do ip netns del "$id$n" 2>/dev/null; done
-	rm -rf "/var/run/dpdk/${id}d"
-	if ((failed > 0)); then
-		echo "# the dataplane's log:"; sed 's/^/#   /' "$tmp/dp.log"
-		echo "# OVS's LACP:"; ovs-appctl -t "$tmp/vswitchd.ctl" lacp/show 2>&1 | sed 's/^/#   /'
-	fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
 # shellcheck source=lag_lib.sh
 source "$(dirname "$0")/lag_lib.sh"
-metrics=off
+ovs_test_begin lgo ov m1 m2
 
 # --- the lab
-source "$(dirname "$0")/../../scripts/lab.sh"
-LAB_DIR=$tmp lab_build_pad || { echo "cannot build the padding program: skipped"; exit 77; }
-for n in ov m1 m2; do ip netns add "$id$n"; done
-partner_links "${id}ov"
-ip link add e0 netns "${id}ov" type veth peer name eth0 netns "${id}m1"
-ip netns exec "${id}ov" sysctl -qw net.ipv6.conf.e0.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-ip -n "${id}ov" link set e0 up
-member_ns "${id}m1" eth0 02:00:00:00:00:01 192.0.2.1
-ip link add "${id}c" type veth peer name eth0 netns "${id}m2"
-sysctl -qw "net.ipv4.conf.${id}c.arp_ignore=8" "net.ipv6.conf.${id}c.disable_ipv6=1"
-ip link set "${id}c" up
-member_ns "${id}m2" eth0 02:00:00:00:00:02 192.0.2.2
+lag_lab ov
 
 config 1 >"$tmp/peerlan.yaml"
 "$dataplane" --no-huge -m 512 --no-pci --file-prefix "${id}d" -l 0,1 --log-level='*:warning' \
@@ -75,16 +30,7 @@ config 1 >"$tmp/peerlan.yaml"
 dp_pid=$!
 
 # Open vSwitch, all of it in the partner's namespace and the test's directory.
-ovsdb-tool create "$tmp/conf.db" "$schema"
-ip netns exec "${id}ov" ovsdb-server "$tmp/conf.db" --remote="punix:$tmp/db.sock" \
-	--pidfile="$tmp/ovsdb.pid" --unixctl="$tmp/ovsdb.ctl" --log-file="$tmp/ovsdb.log" --detach ||
-	{ echo "FAIL - ovsdb-server did not start"; exit 1; }
-vsctl() { ovs-vsctl --db="unix:$tmp/db.sock" --timeout=30 "$@"; }
-vsctl --no-wait init
-ip netns exec "${id}ov" ovs-vswitchd "unix:$tmp/db.sock" --pidfile="$tmp/vswitchd.pid" \
-	--unixctl="$tmp/vswitchd.ctl" --log-file="$tmp/vswitchd.log" --detach ||
-	{ echo "FAIL - ovs-vswitchd did not start"; exit 1; }
-appctl() { ovs-appctl -t "$tmp/vswitchd.ctl" "$@"; }
+ovs_start "${id}ov" || exit 1
 vsctl add-br br0 -- set bridge br0 datapath_type=netdev other_config:hwaddr=02:00:00:00:00:fd
 vsctl add-bond br0 bond0 b0 b1 lacp=active bond_mode=balance-tcp \
 	other_config:lacp-time=fast other_config:lacp-system-id=02:00:00:00:00:fe
@@ -92,13 +38,6 @@ vsctl add-port br0 e0
 
 # --- LACP
 check "peerlan: both links collecting and distributing within 60 s" wait_for 60 bundled 2
-ovs_lacp_up() {
-	local out
-	out=$(appctl lacp/show bond0) || return 1
-	grep -q "status: active negotiated" <<<"$out" &&
-		(($(grep -c "actor state: activity timeout aggregation synchronized collecting distributing" <<<"$out") == 2)) &&
-		(($(grep -c "partner state: activity aggregation synchronized collecting distributing" <<<"$out") == 2))
-}
 check "OVS: negotiated, actor and partner collecting and distributing on both links" wait_for 30 ovs_lacp_up
 check "the partner's system is OVS's bond (02:00:00:00:00:fe) on both links" \
 	test "$(lag .link0.partner_system) $(lag .link1.partner_system)" == "02:00:00:00:00:fe 02:00:00:00:00:fe"
@@ -135,6 +74,60 @@ vsctl del-port br0 b0 -- del-port br0 b1 \
 	other_config:lacp-time=fast other_config:lacp-system-id=02:00:00:00:00:fe
 check "one partner again: both links back in the bundle" wait_for 60 bundled 2
 check "member 1 reaches member 2 again" wait_for 20 ip netns exec "${id}m1" ping -c 1 -W 1 192.0.2.2
+
+# --- below min-links the LAG is down, and OVS hears it from peerlan's LACP
+config 2 >"$tmp/peerlan.yaml"
+kill -HUP "$dp_pid"
+min2() { [[ $(lag .min_links) == 2 ]] && bundled 2; }
+check "min-links 2 by a reload (SIGHUP), both links bundled" wait_for 30 min2
+member_enabled() { appctl bond/show bond0 | grep -q "member $1: enabled"; }
+check "OVS sends on both links" wait_for 30 eval "member_enabled b0 && member_enabled b1"
+ip -n "${id}ov" link set b0 down
+oper() { [[ $(lag .oper) == "$1" ]]; }
+check "link 0 cut at OVS: below min-links 2, the LAG is down" wait_for 30 oper down
+check "the other link is taken out, saying why" \
+	wait_for 10 eval '[[ $(lag .link1.why) == "taken out while the LAG is below min-links" ]]'
+b1_off() { appctl bond/show bond0 | grep -q "member b1: disabled"; }
+check "OVS stops sending on the link still up: its LACP partner went quiet" wait_for 30 b1_off
+check "OVS: b1's partner expired or defaulted" \
+	eval 'appctl lacp/show bond0 | sed -n "/member: b1/,/^member/p" | grep -Eq "member: b1: (expired|defaulted)"'
+ip -n "${id}ov" link set b0 up
+up2() { bundled 2 && oper up; }
+check "link 0 back: both links bundled again, the LAG up" wait_for 60 up2
+check "OVS sends on both links again" wait_for 30 eval "member_enabled b0 && member_enabled b1"
+check "member 1 reaches member 2" wait_for 20 ip netns exec "${id}m1" ping -c 1 -W 1 192.0.2.2
+
+# --- a sub-rate LAG (#25's policer): one policer for what all its links bring
+rate=2000000 config 1 >"$tmp/peerlan.yaml"
+kill -HUP "$dp_pid"
+min1() { [[ $(lag .min_links) == 1 ]]; }
+check "a 2 Mb/s rate-limit on the LAG (and min-links 1) by a reload" wait_for 30 min1
+port_ctr() { tel /peerlan/port,lag1 | jq -r ".[\"/peerlan/port\"]$1"; }
+f0=$(port_ctr .forwarded) p0=$(port_ctr '.drops.rate_limit // 0') r0=$(port_ctr .rx_packets)
+l0=$(link_ctr 0 rx_packets) l1=$(link_ctr 1 rx_packets)
+t0=$EPOCHREALTIME
+# 2,560 frames of 542 bytes, 2,560 a second (11 Mb/s), which OVS spreads over both links
+flows "${id}m1" 192.0.2.1 192.0.2.2 40 500 2560
+# Until nothing more comes in for a second; t1 is when the last did.
+last=$(port_ctr .rx_packets) t1=$EPOCHREALTIME still=0 tries=0
+while ((still < 5 && tries++ < 150)); do
+	sleep 0.2
+	now=$(port_ctr .rx_packets)
+	if [[ $now != "$last" ]]; then last=$now t1=$EPOCHREALTIME still=0; else still=$((still + 1)); fi
+done
+policed() {
+	local r f p d0 d1 ms bound
+	r=$(($(port_ctr .rx_packets) - r0)) f=$(($(port_ctr .forwarded) - f0))
+	p=$(($(port_ctr '.drops.rate_limit // 0') - p0))
+	d0=$(($(link_ctr 0 rx_packets) - l0)) d1=$(($(link_ctr 1 rx_packets) - l1))
+	ms=$(((${t1/./} - ${t0/./}) / 1000))
+	# At most the burst (10 ms at the rate, at least 9,242 bytes) and the
+	# rate over the whole time the frames came in, with 10% to spare.
+	bound=$(((9242 + 2000000 / 8 * ms / 1000) * 11 / 10 + 542))
+	echo "$r frames in (links: $d0 + $d1) within $ms ms: forwarded $f ($((f * 542)) bytes, at most $bound), $p under rate_limit"
+	((r >= 1000 && d0 >= 100 && d1 >= 100 && r - f - p >= 0 && r - f - p <= 5 && p > 0 && f * 542 <= bound))
+}
+check "what both links bring is policed together to the LAG's rate; the rest counted under rate_limit" policed
 
 echo "# $passed passed, $failed failed"
 ((failed == 0))

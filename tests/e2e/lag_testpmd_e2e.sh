@@ -55,18 +55,7 @@ trap 'exit 143' TERM
 source "$(dirname "$0")/lag_lib.sh"
 
 # --- the lab
-source "$(dirname "$0")/../../scripts/lab.sh"
-LAB_DIR=$tmp lab_build_pad || { echo "cannot build the padding program: skipped"; exit 77; }
-for n in tp m1 m2; do ip netns add "$id$n"; done
-partner_links "${id}tp"
-ip link add e0 netns "${id}tp" type veth peer name eth0 netns "${id}m1"
-ip netns exec "${id}tp" sysctl -qw net.ipv6.conf.e0.disable_ipv6=1
-ip -n "${id}tp" link set e0 up
-member_ns "${id}m1" eth0 02:00:00:00:00:01 192.0.2.1
-ip link add "${id}c" type veth peer name eth0 netns "${id}m2"
-sysctl -qw "net.ipv4.conf.${id}c.arp_ignore=8" "net.ipv6.conf.${id}c.disable_ipv6=1"
-ip link set "${id}c" up
-member_ns "${id}m2" eth0 02:00:00:00:00:02 192.0.2.2
+lag_lab tp
 
 metrics=127.0.0.1:$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 mkdir -p "$tmp/state"

@@ -1097,7 +1097,7 @@ static void test_lag(void **state)
 	    cat2(lans_head, "ports:\n"
 			    "  - name: g\n"
 			    "    lag: {links: [\"net_af_packet0,iface=a\", \"0000:03:00.1\"],\n"
-			    "          lacp: passive, rate: slow, min-links: 2, hash: l34}\n"
+			    "          lacp: on, rate: slow, min-links: 2, hash: l34}\n"
 			    "    lans: [a]\n"
 			    "  - {name: h, lag: {links: [x]}, lans: [a]}\n"
 			    "  - {name: p, device: d, lans: [a]}\n");
@@ -1111,7 +1111,7 @@ static void test_lag(void **state)
 	assert_false(fab_port_is_lag(&m->ports[2]));
 	assert_int_equal(g->lag.nlinks, 2);
 	assert_string_equal(g->lag.links[1], "0000:03:00.1");
-	assert_int_equal(g->lag.lacp, FAB_LACP_PASSIVE);
+	assert_int_equal(g->lag.lacp, FAB_LACP_ON);
 	assert_int_equal(g->lag.rate, FAB_LACP_SLOW);
 	assert_int_equal(g->lag.min_links, 2);
 	assert_int_equal(g->lag.hash, FAB_LAG_HASH_L34);
@@ -1129,7 +1129,7 @@ static void test_lag(void **state)
 		static const struct {
 			const char *from, *to;
 		} fixed[] = {
-		    {"lacp: passive", "lacp: active"},
+		    {"lacp: on", "lacp: active"},
 		    {"hash: l34", "hash: l2"},
 		    {"{name: p, device: d, lans: [a]}", "{name: p, lag: {links: [d]}, lans: [a]}"}};
 		char buf[512];
@@ -1203,6 +1203,14 @@ static void test_lag(void **state)
 			  "    lag: {links: [e, f], min-links: 3}\n"
 			  "    lans: [a]\n",
 			  6, 37, "min-links 3 of LAG 'g' is more than its 2 link(s)");
+	expect_lans_error(
+	    "ports:\n"
+	    "  - name: g\n"
+	    "    lag: {links: [e], lacp: passive}\n"
+	    "    lans: [a]\n",
+	    6, 29,
+	    "LACP passive is not supported on LAG 'g': DPDK's bonding driver always "
+	    "sends LACPDUs; use 'active', which aggregates with a passive partner too");
 	expect_lans_error("ports:\n"
 			  "  - name: g\n"
 			  "    lag: {links: [e], lacp: sometimes}\n"

@@ -338,6 +338,64 @@ static void test_ixpm_sample_lag(void **state)
 	drop(a);
 }
 
+/*
+ * An L2-LAG core bundle as IXP Manager exports it: the bundle (type core,
+ * lagmaster, lagmembers, no MACs in its VLANs) and each core link of it
+ * (lagmaster: false, the same virtualinterfaceid). It becomes one core
+ * trunk port that is a LAG of the links' devices, named after the first.
+ */
+static void test_ixpm_core_bundle_lag(void **state)
+{
+	/* One entry of the bundle: its name, then what only the master or a link has. */
+	static const char entry[] =
+	    "- type: core\n  description: 'Core: sw1 to sw2'\n  dot1q: true\n  stp: false\n"
+	    "  virtualinterfaceid: 90\n  corebundleid: 1\n  lagframing: true\n  lagindex: 10\n"
+	    "  vlans:\n  - number: 100\n    macaddresses: []\n  - number: 101\n"
+	    "    macaddresses: []\n  name: %s\n  fastlacp: false\n  shutdown: false\n%s";
+	static const char *const parts[][2] = {
+	    {"Port-Channel10", "  lagmaster: true\n  lagmembers: [port8, port9]\n"},
+	    {"port8", "  lagmaster: false\n  autoneg: true\n  speed: 100000\n"},
+	    {"port9", "  lagmaster: false\n  autoneg: true\n  speed: 100000\n"}};
+	char core_lag[2048];
+	size_t o = 0;
+	struct fab_config_errors e = {0};
+	struct fab_model *m;
+	const struct fab_port *p;
+	char *l2, *map;
+
+	(void)state;
+	for (size_t i = 0; i < 3; i++)
+		o += (size_t)snprintf(core_lag + o, sizeof(core_lag) - o, entry, parts[i][0],
+				      parts[i][1]);
+	assert_true(o < sizeof(core_lag));
+	l2 = variant(L2, "- type: core\n", "...", core_lag);
+	map = variant(IXPM_MAP, "    mtu: 9216\n", NULL,
+		      "    mtu: 9216\n  - name: core2\n    interface: port9\n"
+		      "    device: \"0000:06:00.1\"\n");
+	m = ixpm(l2, map, NULL, &e, NULL);
+	if (m == NULL)
+		fab_config_errors_print(&e, stderr);
+	assert_non_null(m);
+	p = port(m, "core1");
+	assert_int_equal(p->kind, FAB_PORT_CORE);
+	assert_int_equal(p->mode, FAB_PORT_TRUNK);
+	assert_int_equal(p->nlans, 2);
+	assert_int_equal(p->mtu, 9216);
+	assert_true(fab_port_is_lag(p));
+	assert_string_equal(p->device, "");
+	assert_int_equal(p->lag.nlinks, 2);
+	assert_string_equal(p->lag.links[0], "0000:06:00.0");
+	assert_string_equal(p->lag.links[1], "0000:06:00.1");
+	assert_int_equal(p->lag.lacp, FAB_LACP_ACTIVE);
+	assert_int_equal(p->lag.rate, FAB_LACP_SLOW); /* fastlacp: false */
+	assert_int_equal(p->speed_mbps, 200000);      /* the links' speeds */
+	assert_int_equal(fab_model_port_by_name(m, "core2"), -1);
+	assert_loads(m);
+	fab_model_destroy(m);
+	drop(map);
+	drop(l2);
+}
+
 /* ASNs and names from an IX-F export given alongside, matched by MAC and address. */
 static void test_ixpm_names_from_ixf(void **state)
 {
@@ -1198,6 +1256,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_ixpm_sample),
 	    cmocka_unit_test(test_ixpm_sample_lag),
+	    cmocka_unit_test(test_ixpm_core_bundle_lag),
 	    cmocka_unit_test(test_ixpm_lan_mtu),
 	    cmocka_unit_test(test_ixpm_names_from_ixf),
 	    cmocka_unit_test(test_doc_shows_map),
