@@ -43,7 +43,9 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import gen  # noqa: E402
+from hugepages import HugePages, HugePagesError  # noqa: E402
 
 PROGRAMS = ("peerlan", "testpmd-io", "testpmd-macswap")
 RX_DEVICE = "net_pcap0"
@@ -520,57 +522,29 @@ def callgrind_run(kind, opts, case):
 # ---- hugepages ----------------------------------------------------------------
 
 
-class HugePages:
-    """Reserves 2 MB hugepages for the run and mounts hugetlbfs on a private
-    directory, as docs/deployment.md does for a server; release() puts
-    nr_hugepages back to what it was and unmounts, and runs on every way out
-    (main's finally, SIGTERM included)."""
-
-    NR = "/proc/sys/vm/nr_hugepages"
+class BenchHugePages(HugePages):
+    """The run's hugepages on OUT/hugepages: one program runs at a time, and
+    EAL -m is what it takes, plus slack (dpdk-dumpcap's pool with
+    --capture-cost). release() runs on every way out (main's finally,
+    SIGTERM included)."""
 
     def __init__(self, opts):
-        self.dir = os.path.join(opts.out, "hugepages")
-        self.prev = None
-        self.mounted = False
-        # One program runs at a time; EAL -m is what it takes, plus slack.
-        self.pages = opts.mem // 2 + 64
-
-    @staticmethod
-    def free():
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("HugePages_Free:"):
-                    return int(line.split()[1])
-        return 0
+        super().__init__(os.path.join(opts.out, "hugepages"), opts.mem // 2 + 64)
 
     def reserve(self):
-        if os.getuid() != 0:
-            raise BenchError("hugepages: root is needed to reserve them (or --hugepages off)")
-        with open(self.NR) as f:
-            self.prev = int(f.read())
-        with open(self.NR, "w") as f:
-            f.write(str(self.prev + self.pages))
-        if self.free() < self.pages:
-            self.release()
-            raise BenchError("hugepages: the kernel gave fewer than %d free 2 MB pages" %
-                             self.pages)
-        os.makedirs(self.dir, exist_ok=True)
-        subprocess.run(["mount", "-t", "hugetlbfs", "-o", "pagesize=2M", "nodev", self.dir],
-                       check=True)
-        self.mounted = True
+        try:
+            d = super().reserve()
+        except HugePagesError as e:
+            raise BenchError("hugepages: %s (or --hugepages off)" % e)
         log("hugepages: %d reserved (nr_hugepages %d -> %d), hugetlbfs on %s" %
             (self.pages, self.prev, self.prev + self.pages, self.dir))
-        return self.dir
+        return d
 
     def release(self):
-        if self.mounted:
-            subprocess.run(["umount", self.dir])
-            self.mounted = False
-        if self.prev is not None:
-            with open(self.NR, "w") as f:
-                f.write(str(self.prev))
-            log("hugepages: nr_hugepages back to %d" % self.prev)
-            self.prev = None
+        prev = self.prev
+        super().release()
+        if prev is not None:
+            log("hugepages: nr_hugepages back to %d" % prev)
 
 
 # ---- the benchmark ----------------------------------------------------------
@@ -867,7 +841,7 @@ def bench(opts):
     try:
         huge_dir = None
         if "huge" in opts.settings:
-            opts.huge = HugePages(opts)
+            opts.huge = BenchHugePages(opts)
             huge_dir = opts.huge.reserve()
         per = {st: setting_cases(cases, st, huge_dir) for st in opts.settings}
         # Rounds outermost: a slow phase of a shared machine then hits every

@@ -786,13 +786,83 @@ def scenario_rate_limit(exe, work):
 
 # ---------------------------------------------------------------- live capture
 
+CAPTURE_MEM = 256  # EAL -m of the dataplane under capture, MB
+
+
+def capture_pages(work):
+    """Hugepages for the capture scenario: the dataplane's -m and room for
+    dpdk-dumpcap's pool, on a private hugetlbfs under work. Returns the
+    HugePages (release() it) or None after saying why they cannot be had."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+    from hugepages import HugePages, HugePagesError
+    huge = HugePages(os.path.join(work, "hugepages"), CAPTURE_MEM // 2 + 64)
+    try:
+        huge.reserve()
+    except (HugePagesError, OSError, subprocess.CalledProcessError) as e:
+        print(f"SKIP: DPDK's capture needs a dataplane with hugepages: {e}")
+        return None
+    return huge
+
+
+def start_dumpcap(dumpcap, dp, args):
+    """dpdk-dumpcap attached to dp; returns it and a queue of its output lines
+    once its callbacks are in place (it says "Capturing on"), or raises
+    Failed with what it said."""
+    cap = subprocess.Popen([dumpcap, f"--file-prefix={dp.prefix}"] + args,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines = queue.Queue()
+
+    def read():
+        for line in cap.stdout:
+            lines.put(line.rstrip("\n"))
+        lines.put(None)
+
+    threading.Thread(target=read, daemon=True).start()
+    said = []
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            line = lines.get(timeout=0.2)
+        except queue.Empty:
+            continue
+        if line is None:
+            break
+        said.append(line)
+        if "Capturing on" in line:
+            return cap, lines, said
+    cap.kill()
+    cap.wait()
+    raise Failed("dpdk-dumpcap did not attach to the dataplane within 30 s; it said:\n  " +
+                 "\n  ".join(x for x in said if x))
+
+
+def drain(lines, said):
+    while True:
+        line = lines.get(timeout=5)
+        if line is None:
+            return "\n".join(said)
+        said.append(line)
+
+
 def scenario_capture(exe, work):
-    """dpdk-dumpcap, as a secondary process of the running dataplane, captures
-    port1's frames in both directions and nothing of port2's other traffic."""
+    """dpdk-dumpcap, as a secondary process of the running dataplane (with
+    hugepages), captures port1's frames in both directions through a BPF
+    filter into pcapng, and nothing of port2's traffic to port3 nor what the
+    filter leaves out, while every frame is still forwarded."""
     dumpcap = shutil.which("dpdk-dumpcap")
-    if dumpcap is None:
-        print("SKIP: dpdk-dumpcap is not installed (Debian's dpdk package)")
+    if dumpcap is None or shutil.which("tshark") is None:
+        print("SKIP: dpdk-dumpcap (Debian's dpdk) or tshark is not installed")
         return SKIP
+    huge = capture_pages(work)
+    if huge is None:
+        return SKIP
+    try:
+        return capture_run(exe, work, dumpcap, huge.dir)
+    finally:
+        huge.release()
+
+
+def capture_run(exe, work, dumpcap, huge_dir):
     fifo1, fifo2 = os.path.join(work, "in-port1.pipe"), os.path.join(work, "in-port2.pipe")
     os.mkfifo(fifo1)
     os.mkfifo(fifo2)
@@ -809,41 +879,45 @@ def scenario_capture(exe, work):
     with open(cfg, "w") as f:
         f.write(config_yaml(ports, [(64501, "port1", [A1], [0x11]), (64502, "port2", [B], [0x12]),
                                     (64503, "port3", [C3], [0x33])]))
-    a_to_b, b_to_a, b_to_c = udp4(A1, B), udp4(B, A1, sport=41000), udp4(B, C3, sport=42000)
+    # Captured: DNS between A and B. Not captured: port1's NTP (the filter),
+    # and B's DNS to C (another port).
+    a_to_b, b_to_a = udp4(A1, B), udp4(B, A1, sport=41000)
+    a_ntp, b_to_c = udp4(A1, B, dport=123), udp4(B, C3, sport=42000)
     out = os.path.join(work, "port1.pcapng")
+    eal = ["--huge-dir", huge_dir, "-m", str(CAPTURE_MEM), "--no-pci", "-l", "0,1",
+           "--log-level=*:warning"]
 
-    dp = Dataplane(exe, work, cfg)
+    dp = Dataplane(exe, work, cfg, eal=eal)
     cap = None
     try:
         p1 = open_pipe(dp, fifo1)
         if p1 is None:
             return SKIP
         p2 = FifoWriter(fifo2, dp.proc)
-        dp.wait_line(r"forwarding on 3 port")
-        cap = subprocess.Popen([dumpcap, f"--file-prefix={dp.prefix}", "-i", "net_pcap0",
-                                "-w", out, "-a", "duration:30", "-c", str(2 * BURST)],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        # dumpcap says "Capturing on" once its callbacks are in place.
-        line, said = "", []
-        deadline = time.time() + 20
-        while "Capturing on" not in line and time.time() < deadline:
-            line = cap.stdout.readline()
-            if line == "" and cap.poll() is not None:
-                break
-            said.append(line.rstrip())
-        if "Capturing on" not in line:
-            cap.wait(5)
-            print("SKIP: dpdk-dumpcap cannot attach to the dataplane here:\n  " +
-                  "\n  ".join(x for x in said if x))
-            return SKIP
-        # First what port1 must not see, so that a capture of it would be
+        dp.wait_line(r"forwarding on 3 port", timeout=30)
+        port1 = dp.telemetry("/ethdev/list")[0]
+        check(dp.telemetry(f"/ethdev/info,{port1}")["name"] == "net_pcap0",
+              "DPDK port 0 is not port1's net_pcap0")
+        cap, lines, said = start_dumpcap(dumpcap, dp, ["-i", str(port1), "-f", "udp port 53",
+                                                       "-w", out, "-a", "duration:60",
+                                                       "-c", str(2 * BURST)])
+        # First what the capture must not take, so that any of it would be
         # among the 2 * BURST frames dumpcap stops after.
         p2.send_burst([], b_to_c)
-        wait_telemetry(dp, "/peerlan/port,port3", "tx_packets", BURST)
+        wait_telemetry(dp, "/peerlan/port,port3", "tx_packets", BURST, timeout=30)
+        p1.send_burst([], a_ntp)
         p1.send_burst([], a_to_b)  # port1 receives
         p2.send_burst([], b_to_a)  # port1 transmits
-        wait_telemetry(dp, "/peerlan/port,port2", "rx_packets", 2 * BURST)
-        rest = cap.communicate(timeout=40)[0]
+        wait_telemetry(dp, "/peerlan/port,port2", "rx_packets", 2 * BURST, timeout=30)
+        wait_telemetry(dp, "/peerlan/port,port1", "tx_packets", BURST, timeout=30)
+        wait_telemetry(dp, "/peerlan/port,port2", "tx_packets", 2 * BURST, timeout=30)
+        cap.wait(timeout=60)
+        rest = drain(lines, said)
+        # Forwarding went on during the capture, every frame accounted for.
+        for name, rx, fwd in (("port1", 2 * BURST, 2 * BURST), ("port2", 2 * BURST, 2 * BURST)):
+            st = dp.telemetry(f"/peerlan/port,{name}")
+            check(st["rx_packets"] == rx and st["forwarded"] == fwd,
+                  f"{name} during the capture: {st}")
         p1.close()
         p2.close()
     finally:
@@ -852,14 +926,18 @@ def scenario_capture(exe, work):
             cap.wait()
         dp.kill()
     check(cap.returncode == 0, f"dpdk-dumpcap exited with {cap.returncode}: {rest}")
-    got = subprocess.run(["tshark", "-r", out, "-T", "fields", "-e", "eth.src", "-e", "eth.dst"],
+    with open(out, "rb") as f:
+        check(f.read(4) == b"\x0a\x0d\x0d\x0a", f"{out} is not pcapng")
+    got = subprocess.run(["tshark", "-r", out, "-T", "fields", "-e", "eth.src", "-e", "eth.dst",
+                          "-e", "udp.dstport", "-e", "frame.packet_flags_direction"],
                          capture_output=True, text=True, check=True).stdout.split("\n")
-    pairs = [tuple(x.split("\t")) for x in got if x]
-    want = {(A1, B): BURST, (B, A1): BURST}
-    seen = {k: pairs.count(k) for k in set(pairs)}
+    rows = [tuple(x.split("\t")) for x in got if x]
+    seen = {k: rows.count(k) for k in set(rows)}
+    # pcapng's direction flag: 1 inbound (received on port1), 2 outbound.
+    want = {(A1, B, "53", "1"): BURST, (B, A1, "53", "2"): BURST}
     check(seen == want, f"captured {seen}, expected port1's {BURST} in and {BURST} out only")
-    print(f"capture: dpdk-dumpcap took port1's {BURST} received and {BURST} sent frames, "
-          f"none of port2 to port3")
+    print(f"capture: dpdk-dumpcap with 'udp port 53' took port1's {BURST} received and "
+          f"{BURST} sent frames, not its NTP nor port2 to port3, while all were forwarded")
     return 0
 
 
@@ -987,7 +1065,14 @@ SCENARIOS = {"policy": scenario_policy, "reload": scenario_reload,
              "rate-limit": scenario_rate_limit, "capture": scenario_capture}
 
 
+def on_term(sig, frame):
+    raise SystemExit(128 + sig)
+
+
 def main():
+    # meson's timeout sends SIGTERM: unwind, so that the dataplane is killed
+    # and hugepages are given back.
+    signal.signal(signal.SIGTERM, on_term)
     if len(sys.argv) != 3 or sys.argv[2] not in SCENARIOS:
         print(f"usage: {sys.argv[0]} DATAPLANE {{{','.join(SCENARIOS)}}}", file=sys.stderr)
         return 2
