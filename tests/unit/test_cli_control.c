@@ -886,8 +886,8 @@ static void test_swap_and_events_survive_restart(void **state)
 	/* A corrupted event file: an empty list and a working control, never a crash. */
 	static const char *const bad[] = {
 	    "{\"version\": 1, \"total\": 3, \"events\": [{\"wall_ns\": 1, \"ty",
-	    "{\"version\": 1, \"total\": 1, \"events\": [{\"wall_ns\": \"x\", \"type\": "
-	    "\"a\", \"port\": \"\", \"text\": \"b\"}]}",
+	    ("{\"version\": 1, \"total\": 1, \"events\": [{\"wall_ns\": \"x\", \"type\": "
+	     "\"a\", \"port\": \"\", \"text\": \"b\"}]}"),
 	    "{\"version\": 7, \"total\": 0, \"events\": []}",
 	    "[1, 2, 3]",
 	    "\x01\x02\xff",
