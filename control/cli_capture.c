@@ -70,9 +70,9 @@ static pid_t spawn(char *const *argv, int in, int out)
 		_exit(127);
 	if (out >= 0 && dup2(out, STDOUT_FILENO) < 0)
 		_exit(127);
-	if (in >= 0)
+	if (in > STDERR_FILENO)
 		close(in);
-	if (out >= 0)
+	if (out > STDERR_FILENO)
 		close(out);
 	execvp(argv[0], argv);
 	fprintf(stderr, "peerlanctl: cannot run %s: %s\n", argv[0], strerror(errno));
@@ -109,8 +109,11 @@ static void file_name(const char *port, char *buf, size_t len)
 	safe[i] = '\0';
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-	snprintf(buf, len, "%s/peerlan-%s-%s.pcapng", dir && *dir ? dir : CTL_CAPTURE_DIR, safe,
-		 stamp);
+	dir = dir && *dir ? dir : CTL_CAPTURE_DIR;
+	snprintf(buf, len, "%s/peerlan-%s-%s.pcapng", dir, safe, stamp);
+	/* dumpcap does not truncate: never hand it a file that exists. */
+	for (int n = 2; access(buf, F_OK) == 0 && n < 100; n++)
+		snprintf(buf, len, "%s/peerlan-%s-%s-%d.pcapng", dir, safe, stamp, n);
 }
 
 int ctl_cli_capture_run(const struct ctl_request *r, const json_t *info, bool json)
@@ -121,7 +124,9 @@ int ctl_cli_capture_run(const struct ctl_request *r, const json_t *info, bool js
 	char opt_prefix[FAB_NAME_MAX + 16], port_id[16], count[16], duration[32];
 	char file[FAB_PATH_MAX * 2], clean[FAB_PATH_MAX * 2];
 	char *argv[20];
-	int argc = 0, rc, fds[2] = {-1, -1};
+	char fifo_dir[] = "/tmp/peerlan-capture-XXXXXX";
+	mode_t old_mask = 0;
+	int argc = 0, rc;
 	pid_t dumpcap, tshark = -1;
 	struct sigaction sa = {.sa_handler = on_int}, old_int, old_term;
 	struct stat stt;
@@ -152,16 +157,23 @@ int ctl_cli_capture_run(const struct ctl_request *r, const json_t *info, bool js
 	}
 	argv[argc++] = "-w";
 	if (r->tshark) {
-		argv[argc++] = "-";
-		if (pipe(fds) != 0) {
-			fprintf(stderr, "peerlanctl: pipe: %s\n", strerror(errno));
+		/* A FIFO, not dumpcap's "-w -": dumpcap also prints on stdout. */
+		if (mkdtemp(fifo_dir) == NULL) {
+			fprintf(stderr, "peerlanctl: %s: %s\n", fifo_dir, strerror(errno));
 			return 1;
 		}
+		snprintf(file, sizeof(file), "%s/capture.pcapng", fifo_dir);
+		if (mkfifo(file, 0600) != 0) {
+			fprintf(stderr, "peerlanctl: %s: %s\n", file, strerror(errno));
+			rmdir(fifo_dir);
+			return 1;
+		}
+		argv[argc++] = file;
 	} else {
 		file_name(r->port, file, sizeof(file));
 		argv[argc++] = file;
 		/* Members' traffic: readable by root alone. */
-		umask(077);
+		old_mask = umask(077);
 	}
 	argv[argc] = NULL;
 
@@ -170,22 +182,36 @@ int ctl_cli_capture_run(const struct ctl_request *r, const json_t *info, bool js
 			r->port, device, (long long)dpdk_port,
 			r->tshark ? "through tshark" : "into ",
 			r->tshark ? "" : ctl_sanitize(file, clean, sizeof(clean)));
+	fflush(stderr);
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
 	/* dumpcap's own messages (and its counts at the end) go to stderr. */
-	dumpcap = spawn(argv, -1, r->tshark ? fds[1] : STDERR_FILENO);
+	dumpcap = spawn(argv, -1, STDERR_FILENO);
 	if (r->tshark && dumpcap > 0) {
-		char *targv[] = {"tshark", "-n", "-l", "-r", "-", NULL};
+		char *targv[] = {"tshark", "-n", "-l", "-r", file, NULL};
 
-		close(fds[1]);
-		tshark = spawn(targv, fds[0], -1);
-		close(fds[0]);
+		tshark = spawn(targv, -1, -1);
 	}
 	rc = dumpcap > 0 ? wait_child(dumpcap) : -1;
-	if (tshark > 0)
+	if (tshark > 0) {
+		/* A dumpcap that failed before opening the FIFO leaves tshark
+		 * waiting in open(): a writer that comes and goes releases it. */
+		int fd = open(file, O_WRONLY | O_NONBLOCK);
+
+		if (rc != 0)
+			kill(tshark, SIGTERM);
+		if (fd >= 0)
+			close(fd);
 		wait_child(tshark);
+	}
+	if (r->tshark) {
+		unlink(file);
+		rmdir(fifo_dir);
+	}
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
+	if (!r->tshark)
+		umask(old_mask);
 	if (rc != 0) {
 		fprintf(stderr,
 			"peerlanctl: dpdk-dumpcap failed (status %d); what it said is above\n", rc);

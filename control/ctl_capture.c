@@ -7,14 +7,28 @@
  * logged as an event with its user: a capture reads members' traffic.
  */
 #include <errno.h>
+#include <pwd.h>
 #include <string.h>
 
 #include "ctl_dp.h"
 #include "ctl_events.h"
 #include "ctl_int.h"
 
+/* The name of the uid the CLI socket read with SO_PEERCRED (-1: unknown). */
+static void user_of(int64_t uid, char *name, size_t len)
+{
+	struct passwd pw, *res = NULL;
+	char buf[1024];
+
+	if (uid >= 0 && getpwuid_r((uid_t)uid, &pw, buf, sizeof(buf), &res) == 0 && res != NULL)
+		snprintf(name, len, "%s", pw.pw_name);
+	else
+		snprintf(name, len, "an unknown user");
+}
+
 int ctl_capture_cmd(struct ctl *c, const struct ctl_request *r, json_t **out)
 {
+	char user[FAB_NAME_MAX];
 	int port = fab_model_port_by_name(c->running, r->port);
 	struct fab_wire_capture m;
 	char err[256];
@@ -42,8 +56,9 @@ int ctl_capture_cmd(struct ctl *c, const struct ctl_request *r, json_t **out)
 	if (!m.ready)
 		return ctl_error(out, -EOPNOTSUPP, "port %s cannot be captured: %s", r->port,
 				 m.why);
-	ctl_events_add(c->events, ctl_wall_ns(), "capture", r->port, "capture requested by %s",
-		       r->user[0] ? r->user : "an unknown user");
+	user_of(r->uid, user, sizeof(user));
+	ctl_events_add(c->events, ctl_wall_ns(), "capture", r->port,
+		       "capture requested by %s (uid %lld)", user, (long long)r->uid);
 	*out = json_pack("{s:s, s:s, s:i, s:s}", "port", r->port, "device", m.device, "dpdk_port",
 			 (int)m.dpdk_port, "file_prefix", m.file_prefix);
 	return 0;

@@ -232,8 +232,9 @@ struct dp {
 	uint64_t injected; /* frames control had the main lcore send */
 
 	/* Live capture by DPDK's tools as secondary processes (rte_pdump). */
-	bool capture_ready;
-	char capture_why[128]; /* why a capture tool cannot attach; "" when it can */
+	bool pdump_on;         /* rte_pdump_init() done */
+	bool capture_ready;    /* a capture tool can attach */
+	char capture_why[128]; /* why not; "" when it can */
 
 	uint64_t start_tsc;  /* for uptime */
 	uint64_t start_time; /* seconds since the epoch at start */

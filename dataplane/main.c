@@ -485,6 +485,15 @@ static int run(struct dp *dp, const struct options *o)
 			dp_log("cannot run as user %s: %s; stopping", o->user,
 			       rc == -ENOENT ? "no such user" : strerror(-rc));
 			got_stop = 1;
+		} else if (dp->capture_ready) {
+			/* A capture tool, as root, waits for our answers on a socket
+			 * in root's runtime directory, which this user cannot reach:
+			 * it would fail with "Fail to recv reply". Say so instead. */
+			dp->capture_ready = false;
+			snprintf(dp->capture_why, sizeof(dp->capture_why),
+				 "the dataplane runs as user %s (--user): DPDK's capture tools "
+				 "need it to run as root",
+				 o->user);
 		}
 	}
 	main_loop(dp, o);
@@ -539,6 +548,7 @@ static void capture_init(struct dp *dp, const struct options *o)
 		dp_log("live capture unavailable: rte_pdump_init: %s", rte_strerror(rte_errno));
 	}
 	dp->capture_ready = why == NULL;
+	dp->pdump_on = dp->capture_ready;
 	snprintf(dp->capture_why, sizeof(dp->capture_why), "%s", why ? why : "");
 }
 
@@ -635,7 +645,7 @@ int main(int argc, char **argv)
 	rc = run(&dp, &o);
 
 	dp_ctl_fini(&dp);
-	if (dp.capture_ready)
+	if (dp.pdump_on)
 		rte_pdump_uninit();
 	dp_telemetry_fini();
 	dp_ports_stop(&dp);

@@ -22,6 +22,10 @@ peerlan run its own
 counters must account for every frame with the outcome the generator wrote
 down for it, or the benchmark fails.
 
+--capture-cost (with --hugepages on) adds peerlan --no-capture and peerlan
+with dpdk-dumpcap capturing net_pcap0 (every frame, or only tcp port 179)
+to every round: what being ready for a capture costs, and what one costs.
+
 Instructions per frame come from callgrind on the same setup: counters are
 zeroed once the program is forwarding, dumped after a fixed number of frames,
 and only the worker thread's profile is read; its frame count is the number
@@ -140,6 +144,8 @@ class Program:
             # --matrix-cost compares it on (peerlan) with off (peerlan-nomatrix).
             if kind == "peerlan-nomatrix":
                 cmd.append("--no-matrix")
+            elif kind == "peerlan-nocapture":
+                cmd.append("--no-capture")
             elif opts.matrix_cost:
                 cmd.append("--matrix")
         else:
@@ -337,17 +343,68 @@ def check_accounting(stats, expect):
 # ---- throughput -------------------------------------------------------------
 
 
+class Dumpcap:
+    """dpdk-dumpcap capturing the RX port of a running peerlan (--capture-cost),
+    as a secondary process, into /dev/null: what the worker pays to run the
+    filter on every frame and copy those it takes into dumpcap's ring, not a
+    disk's speed. Every frame, or with filter only BGP (none of the
+    benchmark's frames: the filter runs on each, nothing is copied)."""
+
+    def __init__(self, prog, opts, bpf=None):
+        self.path = os.path.join(opts.out, "%s-dumpcap.log" % prog.prefix)
+        self.logf = open(self.path, "w")
+        self.proc = subprocess.Popen(
+            [opts.dumpcap, "--file-prefix=%s" % prog.prefix, "-i", str(prog.port),
+             "-w", "/dev/null"] + (["-f", bpf] if bpf else []),
+            stdout=self.logf, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + opts.start_timeout
+        # "Packets captured:" on stderr once its callbacks are in place.
+        while not self.said("Packets captured:"):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                said = self.said("")
+                self.stop()
+                prog.fail("dpdk-dumpcap did not attach:\n" + said)
+            time.sleep(0.05)
+
+    def said(self, what):
+        with open(self.path) as f:
+            text = f.read()
+        return text if what in text else ""
+
+    def stop(self):
+        """Stops it (as Ctrl-C does); returns its count of frames received and dropped."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.logf.close()
+        m = re.search(r"Packets received/dropped on interface '[^']*': (\d+)/(\d+)",
+                      self.said(""))
+        os.remove(self.path)
+        return "dumpcap %s/%s received/dropped" % m.groups() if m else "dumpcap: no count"
+
+
 def timed_run(kind, opts, case):
     p = Program(kind, opts, case)
     p.start()
+    cap, captured = None, ""
     try:
         p.wait_forwarding(opts.start_timeout)
         p.find_worker()
+        if kind in ("peerlan-capture", "peerlan-capture-bgp"):
+            cap = Dumpcap(p, opts, "tcp port 179" if kind.endswith("-bgp") else None)
         time.sleep(opts.warmup)
         t0, n0, c0 = p.sample()
         time.sleep(opts.duration)
         t1, n1, c1 = p.sample()
+        if cap is not None:
+            captured = cap.stop()
     except BaseException:
+        if cap is not None:
+            cap.stop()
         p.kill()
         raise
     p.stop()
@@ -364,6 +421,7 @@ def timed_run(kind, opts, case):
             raise BenchError("peerlan counted fewer frames than net_pcap0 delivered")
         shutil.rmtree(p.run_dir, ignore_errors=True)
         os.remove(p.log_path)
+        note = "%s; %s" % (note, captured) if captured else note
     else:
         os.remove(p.log_path)
     return rate, note
@@ -622,6 +680,28 @@ def matrix_report(opts, rates, setting):
     return out
 
 
+def capture_report(opts, rates, setting):
+    """peerlan ready to be captured but not captured, against --no-capture
+    (the cost of being ready) and against one port captured (dpdk-dumpcap
+    taking every frame of the receiving port)."""
+    kinds = ("peerlan-nocapture", "peerlan", "peerlan-capture-bgp", "peerlan-capture")
+    out = ["", "Capture cost, %s: Mpps per worker CPU second (median of %d; min-max)" %
+           (SETTING_NAMES[setting], opts.rounds),
+           "%-5s %-3s %-19s %-19s %-19s %-19s %-8s %-8s %-8s" %
+           ("M", "mix", "--no-capture", "ready, idle", "capt. tcp port 179", "capt. all",
+            "idle/off", "bgp/idle", "all/idle")]
+    for (m, mix), r in sorted(rates.items()):
+        cpu = {k: [x["cpu"] for x in r[k]] for k in kinds}
+        med = {k: median(v) for k, v in cpu.items()}
+        out.append("%-5d %-3s %-19s %-19s %-19s %-19s %-8.3f %-8.3f %-8.3f" % (
+            m, mix, *["%s (%s-%s)" % (fmt_rate(med[k]), fmt_rate(min(cpu[k])),
+                                     fmt_rate(max(cpu[k]))) for k in kinds],
+            med["peerlan"] / med["peerlan-nocapture"],
+            med["peerlan-capture-bgp"] / med["peerlan"],
+            med["peerlan-capture"] / med["peerlan"]))
+    return out
+
+
 def final_report(opts, summary, ipf, setting="nohuge"):
     """The instruction tables and profiles, and every target; returns both.
     The rate targets are judged on summary, the medians under setting."""
@@ -740,6 +820,11 @@ def parse_args(argv):
                    help="run peerlan with --matrix, and also peerlan --no-matrix in every "
                         "round and under callgrind (without this, peerlan runs with its "
                         "default: no matrix)")
+    p.add_argument("--capture-cost", action="store_true",
+                   help="also run peerlan --no-capture, and peerlan with dpdk-dumpcap "
+                        "capturing its receiving port, in every round (needs --hugepages on: "
+                        "capture tools attach to a dataplane with hugepages only)")
+    p.add_argument("--dumpcap", default="dpdk-dumpcap")
     p.add_argument("--callgrind", default="10a,2000a,10d",
                    help="peerlan cases to run under callgrind, e.g. 10a,2000d ('' for none); "
                         "testpmd io runs once on the first")
@@ -759,6 +844,8 @@ def parse_args(argv):
         opts.hugepages = "off" if opts.smoke else "both"
     opts.settings = {"both": ["huge", "nohuge"], "on": ["huge"], "off": ["nohuge"]}[
         opts.hugepages]
+    if opts.capture_cost and opts.hugepages != "on":
+        p.error("--capture-cost needs --hugepages on")
     opts.huge = None
     opts.members = [int(x) for x in opts.members.split(",") if x]
     opts.dataplane = opts.dataplane or os.path.join(opts.build, "dataplane", "peerlan-dataplane")
@@ -817,7 +904,8 @@ def main(argv=None):
 
 
 def bench(opts):
-    missing = [x for x in (opts.dataplane, opts.testpmd) if shutil.which(x) is None]
+    missing = [x for x in (opts.dataplane, opts.testpmd) +
+               ((opts.dumpcap,) if opts.capture_cost else ()) if shutil.which(x) is None]
     if opts.cg_cases:
         missing += [x for x in ("valgrind", "callgrind_control") if shutil.which(x) is None]
     if missing:
@@ -835,6 +923,8 @@ def bench(opts):
              json.dumps(e["drops"], sort_keys=True)))
     # --matrix-cost: the same build with the traffic matrix off, in the same rounds.
     programs = PROGRAMS + (("peerlan-nomatrix",) if opts.matrix_cost else ())
+    programs += (("peerlan-nocapture", "peerlan-capture-bgp", "peerlan-capture")
+                 if opts.capture_cost else ())
     rates = {st: {key: {k: [] for k in programs} for key in cases} for st in opts.settings}
     summary = {}
     ipf, failed = [], None
@@ -862,6 +952,8 @@ def bench(opts):
             log("\n".join(lines))
             if opts.matrix_cost:
                 log("\n".join(matrix_report(opts, rates[st], st)))
+            if opts.capture_cost:
+                log("\n".join(capture_report(opts, rates[st], st)))
         save(opts, rates, summary, ipf, [])
         # Instructions do not depend on the page size: callgrind runs --no-huge.
         for i, key in enumerate(opts.cg_cases):

@@ -805,43 +805,33 @@ def capture_pages(work):
 
 
 def start_dumpcap(dumpcap, dp, args):
-    """dpdk-dumpcap attached to dp; returns it and a queue of its output lines
-    once its callbacks are in place (it says "Capturing on"), or raises
-    Failed with what it said."""
+    """dpdk-dumpcap attached to dp; returns it and what it said once its
+    callbacks are in place, or raises Failed with what it said. It then
+    writes "Packets captured: N" on stderr (N updated in place, no newline);
+    its "Capturing on" goes to stdout, which a pipe holds back until it exits."""
     cap = subprocess.Popen([dumpcap, f"--file-prefix={dp.prefix}"] + args,
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    lines = queue.Queue()
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    said = []
 
     def read():
-        for line in cap.stdout:
-            lines.put(line.rstrip("\n"))
-        lines.put(None)
+        while True:
+            chunk = os.read(cap.stdout.fileno(), 4096)
+            if not chunk:
+                return
+            said.append(chunk.decode(errors="replace"))
 
-    threading.Thread(target=read, daemon=True).start()
-    said = []
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
     deadline = time.time() + 30
-    while time.time() < deadline:
-        try:
-            line = lines.get(timeout=0.2)
-        except queue.Empty:
-            continue
-        if line is None:
-            break
-        said.append(line)
-        if "Capturing on" in line:
-            return cap, lines, said
+    while time.time() < deadline and cap.poll() is None:
+        if "Packets captured:" in "".join(said):
+            return cap, reader, said
+        time.sleep(0.1)
     cap.kill()
     cap.wait()
+    reader.join(5)
     raise Failed("dpdk-dumpcap did not attach to the dataplane within 30 s; it said:\n  " +
-                 "\n  ".join(x for x in said if x))
-
-
-def drain(lines, said):
-    while True:
-        line = lines.get(timeout=5)
-        if line is None:
-            return "\n".join(said)
-        said.append(line)
+                 "".join(said).replace("\n", "\n  "))
 
 
 def scenario_capture(exe, work):
@@ -862,16 +852,50 @@ def scenario_capture(exe, work):
         huge.release()
 
 
+class VethPort:
+    """A veth pair: a net_pcap port reads end a (rx_iface=), and what the test
+    sends on end b with an AF_PACKET socket, the port receives. A capture
+    tool's secondary process opens the same device string; a pipe there
+    would block it (it reads the pcap header again), a live interface does
+    not. No addresses, no ARP, no IPv6: the kernel sends nothing of its own."""
+
+    def __init__(self, name):
+        self.name, self.peer = name + "a", name + "b"
+        subprocess.run(["ip", "link", "add", self.name, "type", "veth", "peer", "name",
+                        self.peer], check=True)
+        for end in (self.name, self.peer):
+            with open(f"/proc/sys/net/ipv6/conf/{end}/disable_ipv6", "w") as f:
+                f.write("1")
+            subprocess.run(["ip", "link", "set", end, "arp", "off", "up"], check=True)
+        self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+        self.sock.bind((self.peer, 0))
+
+    def send(self, frames):
+        for fr in frames:
+            self.sock.send(fr)
+
+    def remove(self):
+        self.sock.close()
+        subprocess.run(["ip", "link", "del", self.name], stderr=subprocess.DEVNULL)
+
+
 def capture_run(exe, work, dumpcap, huge_dir):
-    fifo1, fifo2 = os.path.join(work, "in-port1.pipe"), os.path.join(work, "in-port2.pipe")
-    os.mkfifo(fifo1)
-    os.mkfifo(fifo2)
     empty = os.path.join(work, "in-port3.pcap")
     write_pcap(empty, [])
-    ports = [("port1", f"net_pcap0,rx_pcap={fifo1},tx_pcap={os.path.join(work, 'o1.pcap')}",
-              "access", "up"),
-             ("port2", f"net_pcap1,rx_pcap={fifo2},tx_pcap={os.path.join(work, 'o2.pcap')}",
-              "access", "up"),
+    tag = f"pdc{os.getpid() % 100000}"
+    veths = []
+    try:
+        for i in (1, 2):
+            veths.append(VethPort(f"{tag}p{i}"))
+    except (OSError, subprocess.CalledProcessError) as e:
+        for d in veths:
+            d.remove()
+        print(f"SKIP: cannot make a veth pair for the ports: {e}")
+        return SKIP
+    ports = [("port1", f"net_pcap0,rx_iface={veths[0].name},"
+              f"tx_pcap={os.path.join(work, 'o1.pcap')}", "access", "up"),
+             ("port2", f"net_pcap1,rx_iface={veths[1].name},"
+              f"tx_pcap={os.path.join(work, 'o2.pcap')}", "access", "up"),
              ("port3", f"net_pcap2,rx_pcap={empty},tx_pcap={os.path.join(work, 'o3.pcap')}",
               "access", "up")]
     C3 = "02:00:5e:10:00:33"
@@ -890,48 +914,46 @@ def capture_run(exe, work, dumpcap, huge_dir):
     dp = Dataplane(exe, work, cfg, eal=eal)
     cap = None
     try:
-        p1 = open_pipe(dp, fifo1)
-        if p1 is None:
-            return SKIP
-        p2 = FifoWriter(fifo2, dp.proc)
         dp.wait_line(r"forwarding on 3 port", timeout=30)
         port1 = dp.telemetry("/ethdev/list")[0]
         check(dp.telemetry(f"/ethdev/info,{port1}")["name"] == "net_pcap0",
               "DPDK port 0 is not port1's net_pcap0")
-        cap, lines, said = start_dumpcap(dumpcap, dp, ["-i", str(port1), "-f", "udp port 53",
+        cap, reader, said = start_dumpcap(dumpcap, dp, ["-i", str(port1), "-f", "udp port 53",
                                                        "-w", out, "-a", "duration:60",
                                                        "-c", str(2 * BURST)])
         # First what the capture must not take, so that any of it would be
         # among the 2 * BURST frames dumpcap stops after.
-        p2.send_burst([], b_to_c)
+        veths[1].send([b_to_c] * BURST)
         wait_telemetry(dp, "/peerlan/port,port3", "tx_packets", BURST, timeout=30)
-        p1.send_burst([], a_ntp)
-        p1.send_burst([], a_to_b)  # port1 receives
-        p2.send_burst([], b_to_a)  # port1 transmits
-        wait_telemetry(dp, "/peerlan/port,port2", "rx_packets", 2 * BURST, timeout=30)
+        veths[0].send([a_ntp] * BURST)
+        veths[0].send([a_to_b] * BURST)  # port1 receives
+        veths[1].send([b_to_a] * BURST)  # port1 transmits
+        wait_telemetry(dp, "/peerlan/port,port1", "rx_packets", 2 * BURST, timeout=30)
         wait_telemetry(dp, "/peerlan/port,port1", "tx_packets", BURST, timeout=30)
         wait_telemetry(dp, "/peerlan/port,port2", "tx_packets", 2 * BURST, timeout=30)
         cap.wait(timeout=60)
-        rest = drain(lines, said)
+        reader.join(10)
+        rest = "".join(said)
         # Forwarding went on during the capture, every frame accounted for.
-        for name, rx, fwd in (("port1", 2 * BURST, 2 * BURST), ("port2", 2 * BURST, 2 * BURST)):
+        for name in ("port1", "port2"):
             st = dp.telemetry(f"/peerlan/port,{name}")
-            check(st["rx_packets"] == rx and st["forwarded"] == fwd,
+            check(st["rx_packets"] == 2 * BURST and st["forwarded"] == 2 * BURST,
                   f"{name} during the capture: {st}")
-        p1.close()
-        p2.close()
     finally:
         if cap is not None and cap.poll() is None:
             cap.kill()
             cap.wait()
         dp.kill()
+        for d in veths:
+            d.remove()
     check(cap.returncode == 0, f"dpdk-dumpcap exited with {cap.returncode}: {rest}")
     with open(out, "rb") as f:
         check(f.read(4) == b"\x0a\x0d\x0d\x0a", f"{out} is not pcapng")
     got = subprocess.run(["tshark", "-r", out, "-T", "fields", "-e", "eth.src", "-e", "eth.dst",
                           "-e", "udp.dstport", "-e", "frame.packet_flags_direction"],
                          capture_output=True, text=True, check=True).stdout.split("\n")
-    rows = [tuple(x.split("\t")) for x in got if x]
+    # tshark prints the direction flags in hex (0x00000001).
+    rows = [tuple(x.split("\t")[:3]) + (str(int(x.split("\t")[3], 0)),) for x in got if x]
     seen = {k: rows.count(k) for k in set(rows)}
     # pcapng's direction flag: 1 inbound (received on port1), 2 outbound.
     want = {(A1, B, "53", "1"): BURST, (B, A1, "53", "2"): BURST}
