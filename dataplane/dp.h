@@ -106,7 +106,7 @@ struct dp_worker {
 	uint16_t nlag;
 	uint64_t lag_next; /* TSC of the next empty burst */
 	/* The frames this worker forwards between members (dp_matrix.c). */
-	struct fab_matrix mx;
+	struct fab_mxw mx;
 	bool mx_on;
 	/* Sub-rate ports' policers, per port, set again from each new table set. */
 	struct dp_police *police;
@@ -219,6 +219,8 @@ struct dp {
 	uint32_t mx_slots;
 	struct fab_matrix mx;
 	void *mx_mem;
+	/* Its members' ids, given to each table set before it is published. */
+	struct fab_mx_ids mx_ids;
 
 	/* The XDP pre-filter of net_af_xdp ports (dp_xdpport.c), indexed by fabric port. */
 	struct dp_xdp **xdp;      /* NULL where a port has none */

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The traffic matrix's memory and its reading (fabric/matrix.h): one table
- * per worker, which only that worker writes, and one on the main lcore into
- * which the workers' tables are added when control asks for the first page.
+ * per worker, keyed by members' ids, which only that worker writes, and one
+ * on the main lcore, keyed by ASNs, into which the workers' tables are added
+ * when control asks for the first page.
  */
 #include <errno.h>
 #include <string.h>
@@ -25,7 +26,7 @@ int dp_matrix_init(struct dp *dp)
 		int socket = (int)rte_lcore_to_socket_id(w->lcore);
 		void *mem = rte_zmalloc_socket("dp_matrix", size, RTE_CACHE_LINE_SIZE, socket);
 
-		if (mem == NULL || fab_matrix_init(&w->mx, mem, dp->mx_slots) != 0) {
+		if (mem == NULL || fab_mxw_init(&w->mx, mem, dp->mx_slots) != 0) {
 			rte_free(mem);
 			dp_log("worker %u: cannot allocate the traffic matrix (%zu MiB): "
 			       "see --matrix-slots",
@@ -45,12 +46,13 @@ int dp_matrix_init(struct dp *dp)
 void dp_matrix_free(struct dp *dp)
 {
 	for (uint16_t i = 0; dp->workers != NULL && i < dp->nworkers; i++) {
-		rte_free(dp->workers[i].mx.ent);
-		dp->workers[i].mx = (struct fab_matrix){0};
+		rte_free(dp->workers[i].mx.slot);
+		dp->workers[i].mx = (struct fab_mxw){0};
 		dp->workers[i].mx_on = false;
 	}
 	rte_free(dp->mx_mem);
 	dp->mx_mem = NULL;
+	fab_mx_ids_free(&dp->mx_ids);
 }
 
 /* Adds every worker's table into dp->mx, afresh. */
@@ -59,7 +61,7 @@ static void sum(struct dp *dp)
 	fab_matrix_clear(&dp->mx);
 	for (uint16_t i = 0; i < dp->nworkers; i++)
 		if (dp->workers[i].mx_on)
-			fab_matrix_merge(&dp->mx, &dp->workers[i].mx);
+			fab_mxw_merge(&dp->mx, &dp->workers[i].mx, &dp->mx_ids);
 }
 
 struct page {

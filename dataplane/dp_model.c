@@ -104,6 +104,7 @@ int dp_tables_publish(struct dp *dp, const struct fab_model *m, uint64_t gen)
 		       strerror(errno));
 		return rc;
 	}
+	fab_tables_mx_ids(t, &dp->mx_ids);
 	rc = fab_tables_set_sponged(t, (const uint8_t(*)[16])dp->sponged, dp->nsponged);
 	if (rc < 0) {
 		fab_tables_destroy(t);

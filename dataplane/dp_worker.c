@@ -113,14 +113,6 @@ static inline uint32_t verdict_head(const struct fab_verdict *v)
 	return x;
 }
 
-/* Counts a run of k forwards in the traffic matrix (fabric/matrix_count.h). */
-static inline void matrix_run(struct fab_matrix *mx, const struct fab_mx_pend *p,
-			      const struct fab_frame *f, uint16_t k)
-{
-	for (uint16_t i = 0; i < k; i++)
-		fab_matrix_commit(mx, &p[i], f[i].len);
-}
-
 /* At the end of a poll loop: sends what waits, on the ports that have any. */
 static void tx_flush_all(struct dp_worker *w)
 {
@@ -273,8 +265,7 @@ static inline void handle_burst(struct dp_worker *w, const struct dp_rxq *rxq,
 	struct fab_verdict verdicts[DP_BURST];
 	struct fab_pipeline_ctx ctx;
 	struct dp_sflow_worker *sf = w->sflow;
-	struct fab_matrix *mx = w->mx_on ? &w->mx : NULL;
-	struct fab_mx_pend pend[DP_BURST];
+	struct fab_mxw *mx = w->mx_on ? &w->mx : NULL;
 	uint32_t skip;
 	/* Loaded after the burst arrived: a reload published while this worker
 	 * waited for frames applies to them. */
@@ -314,8 +305,6 @@ static inline void handle_burst(struct dp_worker *w, const struct dp_rxq *rxq,
 	ctx.storm = w->storm;
 	ctx.full_rules = false;
 	fab_pipeline_run(&ctx, rxq->fab_port, frames, verdicts, n);
-	if (mx != NULL)
-		fab_matrix_prepare(mx, ctx.t, verdicts, frames, n, pend);
 	if (unlikely(sf->npending > 0))
 		dp_sflow_commit(sf, verdicts, dp->nports);
 
@@ -336,7 +325,7 @@ static inline void handle_burst(struct dp_worker *w, const struct dp_rxq *rxq,
 			while (j < end && verdict_head(&verdicts[j]) == same)
 				octets += frames[j++].len;
 			if (mx != NULL)
-				matrix_run(mx, pend + i, frames + i, (uint16_t)(j - i));
+				fab_mxw_count(mx, verdicts + i, frames + i, (uint16_t)(j - i));
 			tx_enqueue_run(w, out, pkts + i, (uint16_t)(j - i), octets);
 			i = (uint16_t)(j - 1);
 			continue;
@@ -356,7 +345,7 @@ static inline void handle_burst(struct dp_worker *w, const struct dp_rxq *rxq,
 			continue;
 		}
 		if (mx != NULL)
-			matrix_run(mx, &pend[i], &frames[i], 1);
+			fab_mxw_count(mx, &verdicts[i], &frames[i], 1);
 		/* Everything the pipeline sends is unicast (fabric/pipeline.h). */
 		tx_enqueue(w, out, m, -1);
 	}

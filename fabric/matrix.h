@@ -3,18 +3,27 @@
  * The exact member-to-member traffic matrix: frames and bytes forwarded
  * between every pair of members of a LAN, by EtherType family.
  *
- * Each worker counts the frames it forwards in a table of its own, so the
- * hot path takes no lock and no atomic read-modify-write; the main lcore
- * adds the workers' tables together when asked (merged on read). A pair is
- * keyed by what stays true of it across table swaps: the LAN's VLAN and
- * both members' ASNs, which the configuration keeps unique. A member that
- * is removed and provisioned again keeps its counts, one that moves to
- * other ports or MACs too, and no member can inherit another's.
+ * Each worker counts the frames it forwards in a table of its own (struct
+ * fab_mxw), so the hot path takes no lock and no atomic read-modify-write;
+ * the main lcore adds the workers' tables together when asked (merged on
+ * read) into a table keyed by what the export names (struct fab_matrix:
+ * the LAN's VLAN and both ASNs).
  *
- * The table is open addressing with linear probing over one 64-byte slot
- * per pair, sized once at start: it grows with the pairs that talk, not
- * with members squared. When it is 7/8 full, frames of pairs not yet in it
- * are counted as lost (never under another pair), so the sums still add up.
+ * A worker's key is cheaper: each member of a LAN (its VLAN and ASN) gets a
+ * small id the first time a table set names it (struct fab_mx_ids), kept
+ * for the dataplane's life and never given to another. Each table set
+ * keeps the id in the MAC-table entries the pipeline loads anyway, and a
+ * forward's verdict carries both, so a forwarded frame costs one multiply,
+ * one probe and two adds; the ids are turned into ASNs only when the
+ * matrix is read.
+ * Across table swaps a member removed and provisioned again keeps its id
+ * and so its counts, one that moves to other ports or MACs too, and no
+ * member can inherit another's.
+ *
+ * Both tables are open addressing with linear probing over 64-byte slots,
+ * sized once at start: they grow with the pairs that talk, not with
+ * members squared. When one is 7/8 full, frames of pairs not yet in it are
+ * counted as lost (never under another pair), so the sums still add up.
  */
 #ifndef PEERLAN_FABRIC_MATRIX_H
 #define PEERLAN_FABRIC_MATRIX_H
@@ -61,12 +70,6 @@ size_t fab_matrix_size(uint32_t slots);
 int fab_matrix_init(struct fab_matrix *mx, void *mem, uint32_t slots);
 /* Empties mx (its memory stays). */
 void fab_matrix_clear(struct fab_matrix *mx);
-/* The family of an EtherType. */
-static inline unsigned fab_matrix_afi(uint16_t etype)
-{
-	return etype == 0x0800 ? FAB_AFI_IPV4 : etype == 0x86dd ? FAB_AFI_IPV6 : FAB_AFI_OTHER;
-}
-
 static inline uint32_t fab_matrix_hash(uint16_t vlan, uint32_t src, uint32_t dst)
 {
 	uint64_t k = ((uint64_t)src << 32 | dst) ^ ((uint64_t)vlan << 20);
@@ -128,14 +131,6 @@ static inline void fab_matrix_add(struct fab_matrix *mx, uint16_t vlan, uint32_t
 }
 
 /*
- * Adds every pair of from into to, as the main lcore merges the workers'
- * tables while they count: a pair read while its worker adds to it gives
- * either count, each a value it really had. Pairs that find no room in to
- * are added to its lost counters.
- */
-void fab_matrix_merge(struct fab_matrix *to, const struct fab_matrix *from);
-
-/*
  * Calls fn on every pair of mx with a slot index from *cursor on, in slot
  * order, until fn returns non-zero; *cursor is then the slot to go on from,
  * or mask + 1 at the end.
@@ -145,5 +140,84 @@ void fab_matrix_walk(const struct fab_matrix *mx, uint32_t *cursor, fab_matrix_f
 
 /* Orders records by VLAN, source ASN, destination ASN (for qsort, bsearch). */
 int fab_matrix_cmp(const void *a, const void *b);
+
+/*
+ * Members' ids (see the top of this file): id i (1..n) is the member who[i -
+ * 1]. FAB_MX_ID_NONE is what a member gets once FAB_MX_IDS_MAX are given
+ * out; its frames are counted as lost.
+ */
+#define FAB_MX_IDS_MAX 0xfffeu
+#define FAB_MX_ID_NONE 0xffffu
+
+struct fab_mx_who {
+	uint32_t asn;
+	uint16_t vlan;
+};
+
+struct fab_mx_ids {
+	struct fab_mx_who *who; /* by id - 1 */
+	uint16_t *order;        /* the ids sorted by VLAN then ASN */
+	uint32_t n, cap;
+};
+
+/* The id of (vlan, asn), a new one if it has none: FAB_MX_ID_NONE when
+ * FAB_MX_IDS_MAX are given out or memory runs out. */
+uint16_t fab_mx_ids_get(struct fab_mx_ids *ids, uint16_t vlan, uint32_t asn);
+/* Frees what ids holds (not ids itself); ids may be NULL. */
+void fab_mx_ids_free(struct fab_mx_ids *ids);
+
+/* A pair's key in a worker's table: the verdict's two ids as one word. */
+static inline uint32_t fab_mx_key(uint16_t src, uint16_t dst)
+{
+	return (uint32_t)dst << 16 | src;
+}
+
+/* One slot of a worker's table: a pair of ids and its counters. */
+struct fab_mxw_slot {
+	uint32_t key; /* fab_mx_key; 0: empty (ids start at 1) */
+	uint32_t pad;
+	uint64_t frames[FAB_AFI__COUNT];
+	uint64_t bytes[FAB_AFI__COUNT];
+	uint64_t pad2;
+};
+_Static_assert(sizeof(struct fab_mxw_slot) == 64, "one pair, one cache line");
+
+struct fab_mxw {
+	struct fab_mxw_slot *slot; /* mask + 1 slots */
+	uint32_t mask;
+	uint32_t shift; /* 32 - log2(mask + 1): the hash's top bits index the table */
+	uint32_t npairs;
+	uint32_t limit;
+	/* Forwarded frames of pairs that found no room, by family. */
+	struct fab_mxw_slot lost;
+};
+
+/* Sets mx up over mem (fab_matrix_size(slots) bytes, zeroed, owned by the
+ * caller). 0, or -EINVAL as fab_matrix_init. */
+int fab_mxw_init(struct fab_mxw *mx, void *mem, uint32_t slots);
+
+static inline uint32_t fab_mxw_hash(uint32_t key)
+{
+	return key * 0x9e3779b1u; /* the top bits index the table */
+}
+
+/* The slot of key (never 0) from e, the slot its hash names, on: a new one
+ * if there is room, else mx->lost. */
+struct fab_mxw_slot *fab_mxw_probe(struct fab_mxw *mx, struct fab_mxw_slot *e, uint32_t key);
+
+/* The slot of key (never 0), a new one if there is room, else mx->lost. */
+static inline struct fab_mxw_slot *fab_mxw_slot(struct fab_mxw *mx, uint32_t key)
+{
+	return fab_mxw_probe(mx, &mx->slot[fab_mxw_hash(key) >> mx->shift], key);
+}
+
+/*
+ * Adds every pair of the worker table from into to, with the ASNs ids
+ * gives their ids; the main lcore does it while the worker counts: a pair
+ * read while its worker adds to it gives either count, each a value it
+ * really had. Pairs of an id ids does not know, or that find no room in
+ * to, go to to's lost counters.
+ */
+void fab_mxw_merge(struct fab_matrix *to, const struct fab_mxw *from, const struct fab_mx_ids *ids);
 
 #endif

@@ -1,79 +1,70 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Counting a forwarded frame in the traffic matrix (matrix.h), for the
- * worker that carries out the pipeline's verdicts: the verdict names the
- * sender's and the receiver's bindings, and the table set they index gives
- * the key that outlives it (LAN VLAN, both ASNs).
+ * worker that carries out the pipeline's verdicts: a forward between two
+ * members names both members' ids, which outlive the table set.
  */
 #ifndef PEERLAN_FABRIC_MATRIX_COUNT_H
 #define PEERLAN_FABRIC_MATRIX_COUNT_H
 
+#include <string.h>
+
 #include "matrix.h"
 #include "pipeline.h"
-#include "tables_impl.h"
 
-/* A forward's pair, found before its frame is counted (fab_matrix_prepare). */
-struct fab_mx_pend {
-	uint32_t src, dst; /* ASNs */
-	uint32_t h;        /* fab_matrix_hash */
-	uint16_t vlan;
-	uint8_t afi;
-	uint8_t pair; /* 0: not a forward between members, nothing to count */
-};
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define FAB_MX_NET16(x) ((uint16_t)__builtin_bswap16(x))
+#else
+#define FAB_MX_NET16(x) ((uint16_t)(x))
+#endif
 
 /*
- * Finds the pair of each of n verdicts and fetches its slot while the
- * caller goes on: with a table of some MiB the slot is rarely in a cache,
- * and a burst's slots are then read side by side rather than one by one.
- * frames are as they leave (after any tag was pushed or popped); t is the
- * table set the verdicts were decided with.
+ * The family of a frame leaving with the header at d. Every forwarded frame
+ * has a whole Ethernet header, and a tagged one its tag. The EtherType is
+ * compared as the frame carries it (network order): no byte swap.
  */
-static inline void fab_matrix_prepare(const struct fab_matrix *mx, const struct fab_tables *t,
-				      const struct fab_verdict *v, const struct fab_frame *f,
-				      uint16_t n, struct fab_mx_pend *out)
+static inline unsigned fab_mx_afi_of(const uint8_t *d)
 {
+	uint16_t et;
+
+	memcpy(&et, d + 12, sizeof(et));
+	if (et == FAB_MX_NET16(0x8100))
+		memcpy(&et, d + 16, sizeof(et));
+	return et == FAB_MX_NET16(0x0800)   ? FAB_AFI_IPV4
+	       : et == FAB_MX_NET16(0x86dd) ? FAB_AFI_IPV6
+					    : FAB_AFI_OTHER;
+}
+
+/*
+ * Counts the frames f of verdicts v (n of each), as they leave (after any
+ * tag was pushed or popped), that are forwards between two members. Per
+ * frame: one multiply, one probe, the EtherType, two adds; no lock, no
+ * atomic read-modify-write, no allocation, no load but the verdict's, the
+ * frame's and the slot's. Only the worker that owns mx writes it.
+ */
+static inline void fab_mxw_count(struct fab_mxw *mx, const struct fab_verdict *v,
+				 const struct fab_frame *f, uint16_t n)
+{
+	/* In registers for the whole run: the stores below cannot change them. */
+	struct fab_mxw_slot *const slot = mx->slot;
+	const uint32_t shift = mx->shift;
+
 	for (uint16_t i = 0; i < n; i++) {
-		const struct fab_t_binding *s, *d;
-		const uint8_t *data = f[i].data;
-		struct fab_mx_pend *p = &out[i];
-		uint16_t et;
+		struct fab_mxw_slot *e;
+		uint32_t key;
+		unsigned afi;
 
-		p->pair = v[i].dst != 0 && v[i].action == FAB_ACT_FORWARD;
-		if (!p->pair)
+		/* Steered requests and drops name no receiver (pipeline.h). */
+		if (v[i].dst == 0)
 			continue;
-		s = &t->bindings[v[i].src];
-		d = &t->bindings[v[i].dst - 1];
-		/* Every forwarded frame has a whole Ethernet header, and a tagged one its tag. */
-		et = (uint16_t)(data[12] << 8 | data[13]);
-		if (et == 0x8100)
-			et = (uint16_t)(data[16] << 8 | data[17]);
-		p->src = s->asn;
-		p->dst = d->asn;
-		p->vlan = s->vlan;
-		p->afi = (uint8_t)fab_matrix_afi(et);
-		p->h = fab_matrix_hash(p->vlan, p->src, p->dst);
-		__builtin_prefetch(&mx->ent[p->h & mx->mask], 1);
+		key = fab_mx_key(v[i].src, v[i].dst);
+		e = &slot[fab_mxw_hash(key) >> shift];
+		if (__builtin_expect(e->key != key, 0))
+			e = fab_mxw_probe(mx, e, key);
+		afi = fab_mx_afi_of(f[i].data);
+		e->frames[afi]++;
+		e->bytes[afi] += f[i].len;
 	}
-}
-
-/* Counts a frame of len bytes under the pair fab_matrix_prepare found for it. */
-static inline void fab_matrix_commit(struct fab_matrix *mx, const struct fab_mx_pend *p,
-				     uint32_t len)
-{
-	if (p->pair)
-		fab_matrix_put(mx, fab_matrix_slot_h(mx, p->h, p->vlan, p->src, p->dst), p->afi,
-			       len);
-}
-
-/* Both at once, for one frame of verdict v (data, len: as it leaves). */
-static inline void fab_matrix_count(struct fab_matrix *mx, const struct fab_tables *t,
-				    const struct fab_verdict *v, const uint8_t *data, uint32_t len)
-{
-	struct fab_frame f = {.data = (uint8_t *)(uintptr_t)data, .len = (uint16_t)len};
-	struct fab_mx_pend p;
-
-	fab_matrix_prepare(mx, t, v, &f, 1, &p);
-	fab_matrix_commit(mx, &p, len);
 }
 
 #endif

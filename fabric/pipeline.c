@@ -93,6 +93,7 @@ struct burst {
 	uint64_t now;
 	uint16_t in_port;
 	uint32_t binding;
+	uint16_t mx; /* the sender's matrix id (tables_impl.h), for a forward's verdict */
 };
 
 /* The tag a frame leaving on its egress port needs, as egress() found it. */
@@ -311,8 +312,8 @@ static int forward(const struct burst *b, const struct fab_frame *f, const struc
 		return drop(v, FAB_DROP_blackhole);
 	if (r != PASS)
 		return drop(v, r);
-	v->src = (uint16_t)b->binding;
-	v->dst = (uint16_t)(e->binding + 1);
+	v->src = b->mx;
+	v->dst = e->mx;
 	return egress(f, m, p, f->len, e->port, e->egress, v, FAB_ACT_FORWARD, OUT_FORWARD);
 }
 
@@ -864,6 +865,7 @@ static int decide(struct burst *b, struct fab_frame *f, const struct meta *m, st
 	if (r != PASS)
 		return drop(v, r);
 	b->binding = e->binding;
+	b->mx = e->mx;
 	r = group_rule(m->dst);
 	if (r != PASS)
 		return drop(v, r);
@@ -1045,7 +1047,7 @@ fast_pass(const struct burst *bp, const struct fab_t_port *p, const struct fab_f
 		e = &mac[fab_t_mac_slot_by(mult, disp, bshift, mask, key)];
 		if (unlikely(src_rule(e, key, b.in_port) != PASS))
 			goto miss;
-		src = e->binding;
+		src = e->mx;
 		/* The first loop left every group destination. */
 		key = dst_key[i];
 		dst = fab_t_mac_of_key(key) & ~FAB_MAC_GROUP;
@@ -1055,10 +1057,8 @@ fast_pass(const struct burst *bp, const struct fab_t_port *p, const struct fab_f
 		if (unlikely(egress_rule(len, FAB_ETH_HLEN, e->egress, 0, &tag) != PASS ||
 			     tag != TAG_KEEP))
 			goto miss;
-		verdicts[i] = (struct fab_verdict){.action = FAB_ACT_FORWARD,
-						   .port = e->port,
-						   .src = (uint16_t)src,
-						   .dst = (uint16_t)(e->binding + 1)};
+		verdicts[i] = (struct fab_verdict){
+		    .action = FAB_ACT_FORWARD, .port = e->port, .src = (uint16_t)src, .dst = e->mx};
 		sum += len;
 		continue;
 	miss:

@@ -52,9 +52,10 @@ struct fab_verdict {
 	uint16_t port; /* fabric port index, for FORWARD and REPLY */
 	/*
 	 * DROP: reason, enum fab_drop_reason. A FORWARD between two members (not
-	 * a steered request): src, the sender's binding, and dst, the
-	 * receiver's binding plus one, for the traffic matrix
-	 * (fabric/matrix_count.h); dst is 0 on every other verdict.
+	 * a steered request): src and dst, the sender's and the receiver's ids
+	 * in the traffic matrix (fabric/matrix.h; never 0), so that the worker
+	 * counts the frame with what the verdict holds; dst is 0 on every other
+	 * verdict.
 	 */
 	union {
 		uint16_t reason;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "counters.h"
+#include "matrix.h"
 #include "proto.h"
 #include "tables_impl.h"
 
@@ -178,7 +179,8 @@ static int ent_insert(struct fab_t_ent *tab, uint32_t mask, uint64_t key, uint32
 			return -EINVAL;
 		i = (i + 1) & mask;
 	}
-	tab[i] = (struct fab_t_ent){.key = key, .binding = binding, .port = port};
+	tab[i] = (struct fab_t_ent){
+	    .key = key, .binding = (uint16_t)binding, .mx = FAB_MX_ID_NONE, .port = port};
 	return 0;
 }
 
@@ -476,7 +478,7 @@ struct fab_tables *fab_tables_build(const struct fab_model *m, uint64_t generati
 		rc = check_ports(m);
 	if (rc == 0)
 		rc = check_members(m, &nb, &nmac, &n4, &n6);
-	/* A verdict names a forward's bindings in 16 bits (pipeline.h). */
+	/* A table entry names its binding in 16 bits (tables_impl.h). */
 	if (rc == 0 && nb > FAB_T_BINDINGS_MAX)
 		rc = -E2BIG;
 	if (rc != 0) {
@@ -544,6 +546,17 @@ struct fab_tables *fab_tables_build(const struct fab_model *m, uint64_t generati
 		return NULL;
 	}
 	return t;
+}
+
+void fab_tables_mx_ids(struct fab_tables *t, struct fab_mx_ids *ids)
+{
+	for (uint32_t i = 0; i <= t->mac_mask; i++) {
+		struct fab_t_ent *e = &t->mac[i];
+
+		if (e->key != FAB_T_EMPTY)
+			e->mx = fab_mx_ids_get(ids, t->bindings[e->binding].vlan,
+					       t->bindings[e->binding].asn);
+	}
 }
 
 uint64_t fab_tables_generation(const struct fab_tables *t)

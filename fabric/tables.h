@@ -17,6 +17,7 @@
 #include "model.h"
 
 struct fab_tables;
+struct fab_mx_ids;
 
 /*
  * Compiles a validated model. The result does not refer to the model, which
@@ -24,6 +25,12 @@ struct fab_tables;
  * a model that breaks an invariant the loader should have caught).
  */
 struct fab_tables *fab_tables_build(const struct fab_model *m, uint64_t generation);
+/*
+ * Gives each binding of t the traffic matrix's id of its member on its LAN
+ * (matrix.h), new ones from ids for members it has not seen; before t is
+ * published, by the one thread that owns ids.
+ */
+void fab_tables_mx_ids(struct fab_tables *t, struct fab_mx_ids *ids);
 /* Frees a table set. Accepts NULL. Only after no reader can still hold it. */
 void fab_tables_destroy(struct fab_tables *t);
 

@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The layout of a compiled table set, shared by tables.c (which builds it)
- * and pipeline.c (which reads it on every frame), and matrix_count.h (which
- * reads the bindings of every forwarded frame). Nothing else includes this
- * header: other modules go through tables.h.
+ * and pipeline.c (which reads it on every frame). Nothing else includes
+ * this header: other modules go through tables.h.
  *
  * The address tables are open addressing with linear probing, a
  * power-of-two number of slots and a load factor of at most one half, so a
@@ -32,7 +31,11 @@
  */
 struct fab_t_ent {
 	uint64_t key;
-	uint32_t binding;
+	uint16_t binding; /* at most FAB_T_BINDINGS_MAX */
+	/* MAC table: the traffic matrix's id of the binding's member (matrix.h),
+	 * which a forward's verdict carries; FAB_MX_ID_NONE until
+	 * fab_tables_mx_ids gives it. Unused in the address tables. */
+	uint16_t mx;
 	uint16_t port;
 	/* MAC table: the egress word of port (fab_t_port.egress), kept in the
 	 * entry so that forwarding by MAC reads one cache line. Unused in the
@@ -52,7 +55,7 @@ struct fab_t_ent6 {
 	uint16_t port;
 };
 
-/* Bindings a table set holds: a verdict carries one plus one in 16 bits. */
+/* Bindings a table set holds: a table entry names one in 16 bits. */
 #define FAB_T_BINDINGS_MAX 65534
 
 /* What one member may use on one LAN through one port. */

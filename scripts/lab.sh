@@ -534,6 +534,8 @@ lab_hugepages_release() {
 
 # Starts peerlan-dataplane on the lab's ports and waits until its telemetry
 # answers. The worker lcore (1) polls at 100%; everything else shares lcore 0.
+# It counts the member-to-member matrix (--matrix, off by default for its
+# cost, which a lab's few frames never feel), for exercise 7 of docs/lab.md.
 lab_start_dataplane() {
 	local bin sock i
 	bin=$(lab_dataplane_bin)
@@ -549,7 +551,7 @@ lab_start_dataplane() {
 	fi
 	lab_spawn dataplane "$LAB_DIR/dataplane.log" "$bin" \
 		"${mem[@]}" --no-pci --file-prefix "$LAB_ID" -l 0,1 \
-		-- -c "$LAB_DIR/peerlan.yaml" --stats-json "$LAB_DIR/stats.json"
+		-- -c "$LAB_DIR/peerlan.yaml" --stats-json "$LAB_DIR/stats.json" --matrix
 	for ((i = 0; i < 300; i++)); do
 		if ! lab_pid dataplane >/dev/null; then
 			# DPDK's af_packet driver names its fanout group after the

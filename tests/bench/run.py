@@ -640,7 +640,9 @@ def rate_report(opts, rates, setting="nohuge"):
     w("")
     w("Throughput of one worker lcore, %s, Mpps per second of the worker's CPU time" %
       SETTING_NAMES[setting])
-    w("(median of %d runs of %.1f s; min-max)" % (opts.rounds, opts.duration))
+    w("(median of %d runs of %.1f s; min-max); peerlan with the traffic matrix %s" %
+      (opts.rounds, opts.duration,
+       "on (--matrix)" if opts.matrix_cost else "off (its default)"))
     w("%-5s %-3s %-21s %-21s %-21s %-6s %-9s" %
       ("M", "mix", "peerlan", "testpmd io", "testpmd macswap", "R_io", "R_macswap"))
     summary = {}

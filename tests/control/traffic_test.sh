@@ -97,6 +97,11 @@ for want in 'peerlan_p2p_bytes_total{lan="peering",src_asn="64501",dst_asn="6450
 $(cat "$tmp/p2p.txt")"
 done
 if grep -q 'afi="other"' "$tmp/p2p.txt"; then fail "a family that carried nothing is exported"; fi
+# The series docs/monitoring.md counts: two per (pair, family) that carried
+# traffic, here one pair in two families, and four more.
+series=$(grep -vc '^#' "$tmp/p2p.txt")
+[[ $series == $((2 * 2 + 4)) ]] || fail "$series series, want 8:
+$(cat "$tmp/p2p.txt")"
 grep -q '^peerlan_p2p_dataplane_start_time_seconds [0-9]' "$tmp/p2p.txt" || fail "no start time"
 if command -v promtool >/dev/null; then
 	promtool check metrics <"$tmp/p2p.txt" >/dev/null 2>&1 ||

@@ -225,7 +225,8 @@ def free_udp_port():
 
 def scenario_sfacctd(exe, work):
     """pmacct's sfacctd, configured as docs/monitoring.md says, builds the
-    member-to-member matrix from what the dataplane sends it."""
+    member-to-member matrix from what the dataplane sends it; the exact
+    matrix of the same traffic is printed beside it, as in docs/lab.md."""
     sfacctd = shutil.which("sfacctd") or shutil.which("sfacctd", path="/usr/sbin")
     if sfacctd is None:
         print("SKIP: sfacctd (Debian's pmacct) is not installed")
@@ -246,7 +247,7 @@ def scenario_sfacctd(exe, work):
                     f"    agent-address: {AGENT}\n"
                     f"    sampling-rate: {RATE}\n")
     time.sleep(0.5)  # sfacctd binds its socket
-    dp = Dataplane(exe, work, cfg, ["--idle-exit", "500"])
+    dp = Dataplane(exe, work, cfg, ["--idle-exit", "500", "--matrix"])
     rc = dp.wait()
     time.sleep(2.5)  # two refreshes of the print plugin
     coll.send_signal(signal.SIGINT)
@@ -264,11 +265,12 @@ def scenario_sfacctd(exe, work):
         rows = [line.strip().split(",") for line in f if line.strip()]
     check(rows and rows[0][:2] == ["SRC_MAC", "DST_MAC"], f"sfacctd's CSV: {rows[:2]}")
     head = rows[0]
-    total = {}
+    total, total_bytes = {}, {}
     for r in rows[1:]:
         key = (r[head.index("SRC_MAC")], r[head.index("DST_MAC")],
                r[head.index("IN_IFACE")], r[head.index("OUT_IFACE")])
         total[key] = total.get(key, 0) + int(r[head.index("PACKETS")])
+        total_bytes[key] = total_bytes.get(key, 0) + int(r[head.index("BYTES")])
     pkts = total.get((A1, B, "1", "2"), 0)
     check(set(total) == {(A1, B, "1", "2")}, f"sfacctd's matrix: {total}")
     # Renormalised by the sampling rate: about the frames sent, within 30%.
@@ -276,6 +278,17 @@ def scenario_sfacctd(exe, work):
     check(abs(pkts - want) <= 0.3 * want, f"sfacctd counted {pkts} packets A->B, want ~{want}")
     print(f"sfacctd: {pkts} packets from {A1} on ifIndex 1 to {B} on ifIndex 2 "
           f"(sent {want})")
+    # The exact matrix of the same traffic: every frame, to the byte.
+    mx = dp.read_stats().get("matrix")
+    check(isinstance(mx, dict), f"no matrix in --stats-json: {mx!r}")
+    exact = {(p["src_asn"], p["dst_asn"]): p["ipv4"] for p in mx["pairs"]}
+    check(exact == {(64501, 64502): {"frames": want, "bytes": want * FRAME_LEN}},
+          f"exact matrix {exact}, want {want} frames of {FRAME_LEN} bytes AS64501 -> AS64502")
+    est_b = total_bytes.get((A1, B, "1", "2"), 0)
+    print(f"{'AS64501 -> AS64502':20} {'frames':>8} {'bytes':>10}\n"
+          f"{'exact matrix':20} {want:8d} {want * FRAME_LEN:10d}\n"
+          f"{'sFlow 1 in %d' % RATE:20} {pkts:8d} {est_b:10d}"
+          f" ({100.0 * (pkts - want) / want:+.1f}% frames)")
     return 0
 
 

@@ -30,6 +30,34 @@ static void mx_new(struct mx *x, uint32_t slots)
 	assert_int_equal(fab_matrix_init(&x->m, x->mem, slots), 0);
 }
 
+/* A worker's table and the members' ids, as the dataplane keeps them. */
+struct wk {
+	struct fab_mxw w;
+	void *mem;
+	struct fab_mx_ids ids;
+};
+
+static void wk_new(struct wk *k, uint32_t slots)
+{
+	memset(k, 0, sizeof(*k));
+	k->mem = calloc(1, fab_matrix_size(slots));
+	assert_non_null(k->mem);
+	assert_int_equal(fab_mxw_init(&k->w, k->mem, slots), 0);
+}
+
+static void wk_free(struct wk *k)
+{
+	free(k->mem);
+	fab_mx_ids_free(&k->ids);
+}
+
+/* x, afresh: the sum of k as read by the main lcore. */
+static void wk_sum(struct mx *x, const struct wk *k)
+{
+	fab_matrix_clear(&x->m);
+	fab_mxw_merge(&x->m, &k->w, &k->ids);
+}
+
 static const struct fab_mx_ent *find(const struct fab_matrix *m, uint16_t vlan, uint32_t s,
 				     uint32_t d)
 {
@@ -112,25 +140,108 @@ static void test_full_table_loses_not_misattributes(void **state)
 	free(x.mem);
 }
 
-/* Merging on read adds the workers' tables; a walk in pages sees each pair once. */
+/* Adds a frame of len bytes of family afi under the ids of two members. */
+static void wk_add_to(struct fab_mxw *w, struct fab_mx_ids *ids, uint16_t vlan, uint32_t src,
+		      uint32_t dst, unsigned afi, uint32_t len)
+{
+	uint16_t s = fab_mx_ids_get(ids, vlan, src), d = fab_mx_ids_get(ids, vlan, dst);
+	struct fab_mxw_slot *e = fab_mxw_slot(w, fab_mx_key(s, d));
+
+	e->frames[afi]++;
+	e->bytes[afi] += len;
+}
+
+static void wk_add(struct wk *k, uint16_t vlan, uint32_t src, uint32_t dst, unsigned afi,
+		   uint32_t len)
+{
+	wk_add_to(&k->w, &k->ids, vlan, src, dst, afi, len);
+}
+
+/* Ids: one per member and LAN, the same each time it is asked for, never
+ * another's; past the last, none. */
+static void test_ids(void **state)
+{
+	struct fab_mx_ids ids = {0};
+	uint16_t a, b, c;
+
+	(void)state;
+	a = fab_mx_ids_get(&ids, 100, 64501);
+	b = fab_mx_ids_get(&ids, 100, 64502);
+	c = fab_mx_ids_get(&ids, 200, 64501);
+	assert_int_equal(a, 1);
+	assert_int_equal(b, 2);
+	assert_int_equal(c, 3);
+	assert_int_equal(fab_mx_ids_get(&ids, 100, 64501), a);
+	assert_int_equal(fab_mx_ids_get(&ids, 200, 64501), c);
+	/* Asked for in any order, every id stays its member's. */
+	for (uint32_t i = 0; i < FAB_MX_IDS_MAX - 3; i++)
+		assert_int_equal(fab_mx_ids_get(&ids, 300, 4200000000u - i * 7919u), 4 + i);
+	assert_int_equal(ids.n, FAB_MX_IDS_MAX);
+	assert_int_equal(fab_mx_ids_get(&ids, 300, 1), FAB_MX_ID_NONE);
+	assert_int_equal(fab_mx_ids_get(&ids, 300, 4200000000u - 1000 * 7919u), 1004);
+	assert_int_equal(fab_mx_ids_get(&ids, 100, 64502), b);
+	for (uint32_t i = 0; i < ids.n; i++)
+		assert_int_equal(fab_mx_ids_get(&ids, ids.who[i].vlan, ids.who[i].asn), i + 1);
+	fab_mx_ids_free(&ids);
+	fab_mx_ids_free(NULL);
+}
+
+/* A worker's full table counts the newcomers as lost, never under another
+ * pair. */
+static void test_worker_full(void **state)
+{
+	struct wk k;
+	struct mx x;
+	uint64_t total = 0;
+
+	(void)state;
+	wk_new(&k, SLOTS);
+	mx_new(&x, SLOTS * 2);
+	for (uint32_t s = 0; s < SLOTS; s++) {
+		wk_add(&k, 1, s, s + 1, FAB_AFI_IPV4, 100);
+		total++;
+	}
+	assert_int_equal(k.w.npairs, k.w.limit);
+	assert_int_equal(k.w.lost.frames[FAB_AFI_IPV4], SLOTS - k.w.limit);
+	/* Pairs already in keep counting. */
+	wk_add(&k, 1, 0, 1, FAB_AFI_IPV4, 100);
+	total++;
+	wk_sum(&x, &k);
+	assert_int_equal(find(&x.m, 1, 0, 1)->frames[FAB_AFI_IPV4], 2);
+	assert_int_equal(x.m.npairs, k.w.limit);
+	assert_int_equal(x.m.lost_frames, SLOTS - k.w.limit);
+	assert_int_equal(x.m.lost_bytes, (SLOTS - k.w.limit) * 100);
+	for (uint32_t i = 0; i <= x.m.mask; i++)
+		total -= x.m.ent[i].used ? x.m.ent[i].frames[FAB_AFI_IPV4] : 0;
+	assert_int_equal(total, x.m.lost_frames);
+	wk_free(&k);
+	free(x.mem);
+}
+
+/* Merging on read adds the workers' tables, and counts a pair of an id
+ * nobody was given as lost; a walk in pages sees each pair once. */
 static void test_merge_and_walk(void **state)
 {
-	struct mx w1, w2, sum;
+	struct wk w1, w2;
+	struct mx sum;
 	uint32_t seen = 0;
 
 	(void)state;
-	mx_new(&w1, SLOTS);
-	mx_new(&w2, SLOTS);
+	wk_new(&w1, SLOTS);
+	wk_new(&w2, SLOTS);
 	mx_new(&sum, SLOTS * 2);
 	for (uint32_t s = 0; s < 100; s++) {
-		fab_matrix_add(&w1.m, 10, s, 7, FAB_AFI_IPV4, 60);
-		fab_matrix_add(&w2.m, 10, s, 7, FAB_AFI_OTHER, 70);
-		fab_matrix_add(&w2.m, 10, 7, s, FAB_AFI_IPV6, 80);
+		/* The ids of both workers are the dataplane's one set. */
+		wk_add(&w1, 10, s, 7, FAB_AFI_IPV4, 60);
+		wk_add_to(&w2.w, &w1.ids, 10, s, 7, FAB_AFI_OTHER, 70);
+		wk_add_to(&w2.w, &w1.ids, 10, 7, s, FAB_AFI_IPV6, 80);
 	}
-	w2.m.lost_frames = 5;
-	fab_matrix_merge(&sum.m, &w1.m);
-	fab_matrix_merge(&sum.m, &w2.m);
-	assert_int_equal(sum.m.lost_frames, 5);
+	w2.w.lost.frames[FAB_AFI_IPV4] = 5;
+	fab_mxw_slot(&w2.w, fab_mx_key(FAB_MX_ID_NONE, 1))->frames[FAB_AFI_IPV6] += 3;
+	fab_mxw_slot(&w2.w, fab_mx_key(1, 1000))->frames[FAB_AFI_IPV6] += 4;
+	fab_mxw_merge(&sum.m, &w1.w, &w1.ids);
+	fab_mxw_merge(&sum.m, &w2.w, &w1.ids);
+	assert_int_equal(sum.m.lost_frames, 12);
 	for (uint32_t s = 0; s < 100; s++) {
 		const struct fab_mx_ent *e = find(&sum.m, 10, s, 7);
 
@@ -144,8 +255,8 @@ static void test_merge_and_walk(void **state)
 	for (uint32_t i = 0; i <= sum.m.mask; i++)
 		seen += sum.m.ent[i].used;
 	assert_int_equal(seen, 199);
-	free(w1.mem);
-	free(w2.mem);
+	wk_free(&w2);
+	wk_free(&w1);
 	free(sum.mem);
 }
 
@@ -195,6 +306,7 @@ static void test_pipeline_pairs(void **state)
 	struct fab_pipeline_ctx ctx = {.t = t, .oper = oper, .stats = stats};
 	struct fab_verdict v;
 	struct mx x;
+	struct wk k;
 	struct fr fr;
 	struct fab_frame *f;
 	const struct fab_mx_ent *e;
@@ -202,6 +314,8 @@ static void test_pipeline_pairs(void **state)
 	(void)state;
 	assert_non_null(t);
 	mx_new(&x, SLOTS);
+	wk_new(&k, SLOTS);
+	fab_tables_mx_ids(t, &k.ids);
 	for (int full = 0; full < 2; full++) {
 		memset(stats, 0, sizeof(stats));
 		ctx.full_rules = full;
@@ -210,35 +324,37 @@ static void test_pipeline_pairs(void **state)
 		fab_pipeline_run(&ctx, FX_P_A, f, &v, 1);
 		assert_int_equal(v.action, FAB_ACT_FORWARD);
 		assert_int_not_equal(v.dst, 0);
-		fab_matrix_count(&x.m, t, &v, f->data, f->len);
+		fab_mxw_count(&k.w, &v, f, 1);
 		f = fr_ip6_frame(&fr, FX_MAC_B, FX_MAC_A, 0, 17, "2001:db8::a", "2001:db8::b", 200);
 		fab_pipeline_run(&ctx, FX_P_A, f, &v, 1);
-		fab_matrix_count(&x.m, t, &v, f->data, f->len);
+		fab_mxw_count(&k.w, &v, f, 1);
 		/* A to C on C's trunk: the tag is pushed, the family still read. */
 		f = fr_ip6_frame(&fr, FX_MAC_C, FX_MAC_A, 0, 17, "2001:db8::a", "2001:db8::c", 300);
 		fab_pipeline_run(&ctx, FX_P_A, f, &v, 1);
 		assert_int_equal(v.action, FAB_ACT_FORWARD);
-		fab_matrix_count(&x.m, t, &v, f->data, f->len);
+		fab_mxw_count(&k.w, &v, f, 1);
 		/* C (tagged) to A: the tag is popped. */
 		f = fr_ip4_frame(&fr, FX_MAC_A, FX_MAC_C, 100, 17, "192.0.2.12", "192.0.2.10", 100);
 		fab_pipeline_run(&ctx, FX_P_C, f, &v, 1);
 		assert_int_equal(v.action, FAB_ACT_FORWARD);
-		fab_matrix_count(&x.m, t, &v, f->data, f->len);
+		fab_mxw_count(&k.w, &v, f, 1);
 		/* An ARP request steered to its owner is no pair. */
 		f = fr_arp_frame(&fr, FAB_MAC_BROADCAST, FX_MAC_A, 0, 1, "192.0.2.10",
 				 "192.0.2.11");
 		fab_pipeline_run(&ctx, FX_P_A, f, &v, 1);
 		assert_int_equal(v.action, FAB_ACT_FORWARD);
 		assert_int_equal(v.dst, 0);
-		fab_matrix_count(&x.m, t, &v, f->data, f->len);
+		fab_mxw_count(&k.w, &v, f, 1);
 		/* A drop is none either. */
 		f = fr_ip4_frame(&fr, 0x020000000099ULL, FX_MAC_A, 0, 17, "192.0.2.10",
 				 "192.0.2.11", 100);
 		fab_pipeline_run(&ctx, FX_P_A, f, &v, 1);
 		assert_int_equal(v.action, FAB_ACT_DROP);
 		assert_int_equal(v.dst, 0);
-		fab_matrix_count(&x.m, t, &v, f->data, f->len);
+		fab_mxw_count(&k.w, &v, f, 1);
 	}
+	assert_int_equal(k.w.npairs, 3);
+	wk_sum(&x, &k);
 	assert_int_equal(x.m.npairs, 3);
 	e = find(&x.m, 100, 64501, 64502);
 	assert_non_null(e);
@@ -256,6 +372,7 @@ static void test_pipeline_pairs(void **state)
 	assert_int_equal(e->frames[FAB_AFI_IPV4], 2);
 	assert_int_equal(e->bytes[FAB_AFI_IPV4], 2 * (14 + 20 + 100));
 	free(x.mem);
+	wk_free(&k);
 	fab_tables_destroy(t);
 	fab_model_destroy(m);
 }
@@ -274,14 +391,17 @@ static void test_swap_keeps_pairs(void **state)
 	struct fab_pipeline_ctx ctx = {.t = t1, .oper = oper, .stats = stats};
 	struct fab_verdict v;
 	struct mx x;
+	struct wk k;
 	struct fr fr;
 	struct fab_frame *f;
 
 	(void)state;
 	mx_new(&x, SLOTS);
+	wk_new(&k, SLOTS);
+	fab_tables_mx_ids(t1, &k.ids);
 	f = fr_ip4_frame(&fr, FX_MAC_B, FX_MAC_A, 0, 17, "192.0.2.10", "192.0.2.11", 100);
 	fab_pipeline_run(&ctx, FX_P_A, f, &v, 1);
-	fab_matrix_count(&x.m, t1, &v, f->data, f->len);
+	fab_mxw_count(&k.w, &v, f, 1);
 	/* The second table set: B's port now belongs to a new member (AS 65000),
 	 * listed first so that every binding index moves. */
 	m2 = fx_model();
@@ -296,15 +416,32 @@ static void test_swap_keeps_pairs(void **state)
 	fx_mac(ba, FX_MAC_A);
 	t2 = fab_tables_build(m2, 2);
 	assert_non_null(t2);
+	fab_tables_mx_ids(t2, &k.ids);
 	ctx.t = t2;
 	memset(stats, 0, sizeof(stats));
 	f = fr_ip4_frame(&fr, FX_MAC_B, FX_MAC_A, 0, 17, "192.0.2.10", "192.0.2.11", 100);
 	fab_pipeline_run(&ctx, pa, f, &v, 1);
 	assert_int_equal(v.action, FAB_ACT_FORWARD);
-	fab_matrix_count(&x.m, t2, &v, f->data, f->len);
+	fab_mxw_count(&k.w, &v, f, 1);
+	wk_sum(&x, &k);
+	assert_int_equal(x.m.npairs, 2);
 	assert_int_equal(find(&x.m, 100, 64501, 64502)->frames[FAB_AFI_IPV4], 1);
 	assert_int_equal(find(&x.m, 100, 64501, 65000)->frames[FAB_AFI_IPV4], 1);
+	/* The first table set again: B comes back with its own counts. */
+	fab_tables_destroy(t1);
+	t1 = fab_tables_build(m1, 3);
+	assert_non_null(t1);
+	fab_tables_mx_ids(t1, &k.ids);
+	ctx.t = t1;
+	f = fr_ip4_frame(&fr, FX_MAC_B, FX_MAC_A, 0, 17, "192.0.2.10", "192.0.2.11", 100);
+	fab_pipeline_run(&ctx, FX_P_A, f, &v, 1);
+	fab_mxw_count(&k.w, &v, f, 1);
+	wk_sum(&x, &k);
+	assert_int_equal(x.m.npairs, 2);
+	assert_int_equal(find(&x.m, 100, 64501, 64502)->frames[FAB_AFI_IPV4], 2);
+	assert_int_equal(find(&x.m, 100, 64501, 65000)->frames[FAB_AFI_IPV4], 1);
 	free(x.mem);
+	wk_free(&k);
 	fab_tables_destroy(t1);
 	fab_tables_destroy(t2);
 	fab_model_destroy(m1);
@@ -362,6 +499,8 @@ int main(void)
 	    cmocka_unit_test(test_init_refuses_bad_sizes),
 	    cmocka_unit_test(test_pairs_exact),
 	    cmocka_unit_test(test_full_table_loses_not_misattributes),
+	    cmocka_unit_test(test_ids),
+	    cmocka_unit_test(test_worker_full),
 	    cmocka_unit_test(test_merge_and_walk),
 	    cmocka_unit_test(test_walk_pages),
 	    cmocka_unit_test(test_pipeline_pairs),
