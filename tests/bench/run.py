@@ -44,6 +44,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -113,6 +114,20 @@ class Telemetry:
 # ---- one program on the benchmark ports -------------------------------------
 
 
+def short_path(opts, path):
+    """With --capture-cost, path through a symlink in a short directory: the
+    pcap driver keeps 64 bytes of its arguments for a secondary process
+    (dpdk-dumpcap), which fails to open a longer path cut there."""
+    if not opts.capture_cost:
+        return path
+    if opts.short_dir is None:
+        opts.short_dir = tempfile.mkdtemp(prefix="plbc")
+    link = os.path.join(opts.short_dir, os.path.basename(path))
+    if not os.path.lexists(link):
+        os.symlink(path, link)
+    return link
+
+
 class Program:
     """One DPDK primary process with its own --file-prefix and log."""
 
@@ -131,7 +146,7 @@ class Program:
         else:
             mem = ["--no-huge", "-m", str(opts.mem)]
         eal = ["-l", opts.lcores] + mem + ["--no-pci", "--file-prefix", self.prefix]
-        rx = "%s,rx_pcap=%s,infinite_rx=1" % (RX_DEVICE, case["pcap"])
+        rx = "%s,rx_pcap=%s,infinite_rx=1" % (RX_DEVICE, short_path(opts, case["pcap"]))
         if kind.startswith("peerlan"):
             run_dir = os.path.join(workdir, self.prefix)
             os.makedirs(os.path.join(run_dir, "state"), exist_ok=True)
@@ -849,6 +864,7 @@ def parse_args(argv):
     if opts.capture_cost and opts.hugepages != "on":
         p.error("--capture-cost needs --hugepages on")
     opts.huge = None
+    opts.short_dir = None
     opts.members = [int(x) for x in opts.members.split(",") if x]
     opts.dataplane = opts.dataplane or os.path.join(opts.build, "dataplane", "peerlan-dataplane")
     # Absolute: the configuration's socket paths and the device strings need it.
@@ -903,6 +919,8 @@ def main(argv=None):
         # Only once nothing maps them: the pages go back on every way out.
         if opts.huge is not None:
             opts.huge.release()
+        if opts.short_dir is not None:
+            shutil.rmtree(opts.short_dir, ignore_errors=True)
 
 
 def bench(opts):
