@@ -935,6 +935,13 @@ def capture_run(exe, work, dumpcap, huge_dir):
             st = dp.telemetry(f"/peerlan/port,{name}")
             check(st["rx_packets"] == 2 * BURST and st["forwarded"] == 2 * BURST,
                   f"{name} during the capture: {st}")
+        # And goes on once dumpcap has left (its process detaching from the
+        # ports must not stop them).
+        veths[0].send([a_to_b] * BURST)
+        wait_telemetry(dp, "/peerlan/port,port2", "tx_packets", 3 * BURST, timeout=30)
+        st = dp.telemetry("/peerlan/port,port1")
+        check(st["forwarded"] == 3 * BURST and sum(st["drops"].values()) == 0,
+              f"port1 after the capture: {st}")
     finally:
         if cap is not None and cap.poll() is None:
             cap.kill()

@@ -55,6 +55,12 @@ e2e_check "m1's BGP packets as sent on its port (to m1, outbound)" \
 	awk -v m="$M1_MAC" '$2 == m && ($5 == "0x00000002" || $5 == "2") { n++ } END { exit !n }' "$LAB_DIR/capture.txt"
 e2e_check "forwarding went on: m2's 200 pings to m1 all answered" e2e_ping_lost_nothing 1
 e2e_check "no BGP session flapped during the capture" e2e_no_flap "$sessions" "$(e2e_sessions_since)"
+# dumpcap's process leaving must not take the port with it.
+e2e_pings_done
+e2e_start_ping m2 "$(lab_ip4 m1)" 100
+e2e_check "after the capture, m2's 100 pings to m1 all answered" e2e_ping_lost_nothing 1
+m1_up() { lab_peerlanctl --json show port m1 | grep '"oper": "up"'; }
+e2e_check "m1's port is up after the capture" m1_up
 capture_logged() { lab_peerlanctl show events m1 | grep "capture requested by root (uid 0)"; }
 e2e_check "the capture is in the event log with its user" capture_logged
 e2e_finish
