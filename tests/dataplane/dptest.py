@@ -853,11 +853,9 @@ def scenario_capture(exe, work):
 
 
 class VethPort:
-    """A veth pair: a net_pcap port reads end a (rx_iface=), and what the test
-    sends on end b with an AF_PACKET socket, the port receives. A capture
-    tool's secondary process opens the same device string; a pipe there
-    would block it (it reads the pcap header again), a live interface does
-    not. No addresses, no ARP, no IPv6: the kernel sends nothing of its own."""
+    """A veth pair: a net_af_packet port on end a, and what the test sends on
+    end b with an AF_PACKET socket, the port receives. No addresses, no ARP,
+    no IPv6: the kernel sends nothing of its own."""
 
     def __init__(self, name):
         self.name, self.peer = name + "a", name + "b"
@@ -890,9 +888,9 @@ def capture_run(exe, work, dumpcap, huge_dir):
             d.remove()
         print(f"SKIP: cannot make a veth pair for the ports: {e}")
         return SKIP
-    # Short device strings: the pcap driver keeps 64 bytes of them for a
-    # secondary process. What the ports send is counted, not kept.
-    ports = [(f"port{i + 1}", f"net_pcap{i},rx_iface={v.name},tx_pcap=/dev/null", "access", "up")
+    # net_af_packet, as in the lab: a capture tool's process leaving stops
+    # net_pcap ports for good (its driver closes them in shared memory).
+    ports = [(f"port{i + 1}", f"net_af_packet{i},iface={v.name}", "access", "up")
              for i, v in enumerate(veths)]
     C3 = "02:00:5e:10:00:33"
     cfg = os.path.join(work, "fabric.yaml")
@@ -912,8 +910,8 @@ def capture_run(exe, work, dumpcap, huge_dir):
     try:
         dp.wait_line(r"forwarding on 3 port", timeout=30)
         port1 = dp.telemetry("/ethdev/list")[0]
-        check(dp.telemetry(f"/ethdev/info,{port1}")["name"] == "net_pcap0",
-              "DPDK port 0 is not port1's net_pcap0")
+        check(dp.telemetry(f"/ethdev/info,{port1}")["name"] == "net_af_packet0",
+              "DPDK port 0 is not port1's net_af_packet0")
         cap, reader, said = start_dumpcap(dumpcap, dp, ["-i", str(port1), "-f", "udp port 53",
                                                        "-w", out, "-a", "duration:60",
                                                        "-c", str(2 * BURST)])
