@@ -345,9 +345,13 @@ void ctl_sponge_punt(struct ctl *c, const struct fab_wire_frame_msg *f)
 		}
 		fab_sponge_heard(sp->s, claimed, now);
 	}
-	/* A request from a verified sender (never a DAD probe) counts as a query. */
+	/* A request from a verified sender (never a DAD probe) counts as a query,
+	 * unless its target is behind another node's VTEP: that node probes and
+	 * sponges its own members, and this one cannot reach them but by it. */
 	if ((nf.kind == FAB_NEIGH_ARP_REQUEST || nf.kind == FAB_NEIGH_NS) && claimed != NULL &&
-	    memcmp(&nf.sender, &nf.target, sizeof(nf.target)) != 0)
+	    memcmp(&nf.sender, &nf.target, sizeof(nf.target)) != 0 &&
+	    !(owner_of(sp->t, nf.lan, &nf.target, &owner) == 0 && owner.port < c->running->nports &&
+	      c->running->ports[owner.port].kind == FAB_PORT_VTEP))
 		fab_sponge_query(sp->s, &nf.target, &nf.sender, now);
 }
 

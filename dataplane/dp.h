@@ -149,7 +149,11 @@ struct dp_port {
 	uint8_t nbundled; /* links in the bundle at the last poll */
 	bool polled;      /* nbundled has been read once */
 	uint16_t eth_port;
-	bool hotplugged; /* we probed it, so we remove it on exit */
+	/* A remote node's VTEP (fabric/vxlan.h): no device of its own, its frames
+	 * leave by the underlay port, whose link is its link. */
+	bool vtep;
+	uint16_t underlay; /* the underlay's port index, for a VTEP port */
+	bool hotplugged;   /* we probed it, so we remove it on exit */
 	bool started;
 	uint16_t nrxq;
 	uint16_t ntxq;

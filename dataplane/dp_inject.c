@@ -25,6 +25,9 @@ int dp_inject(struct dp *dp, uint16_t port, const uint8_t *frame, uint16_t len)
 
 	if (port >= dp->nports || len < 14 || len > FAB_WIRE_FRAME_MAX)
 		return -EINVAL;
+	/* Members behind another node are that node's to probe and announce to. */
+	if (dp->ports[port].vtep)
+		return -EOPNOTSUPP;
 	if (__atomic_load_n(&dp->oper[port], __ATOMIC_ACQUIRE) != FAB_OPER_UP)
 		return -ENETDOWN;
 	m = rte_pktmbuf_alloc(dp->punt_pool);

@@ -301,6 +301,8 @@ int dp_ports_start(struct dp *dp, const struct fab_model *m)
 	for (uint16_t i = 0; i < dp->nports; i++) {
 		struct dp_port *p = &dp->ports[i];
 
+		if (p->vtep)
+			continue; /* no device: dp_ports_poll_link() gives it the underlay's link */
 		rc = port_attach(dp, p);
 		if (rc == 0)
 			rc = port_configure(dp, p, m->ports[i].mtu);
@@ -388,6 +390,15 @@ void dp_ports_poll_link(struct dp *dp)
 			dp->link_changes[i]++;
 		}
 		dp->link_up[i] = up;
+		dp_port_oper_update(dp, i);
+	}
+	/* A remote VTEP is reachable while the underlay port is up. */
+	for (uint16_t i = 0; i < dp->nports; i++) {
+		if (!dp->ports[i].vtep)
+			continue;
+		if (dp->link_up[dp->ports[i].underlay] != dp->link_up[i])
+			dp->link_changes[i]++;
+		dp->link_up[i] = dp->link_up[dp->ports[i].underlay];
 		dp_port_oper_update(dp, i);
 	}
 	dp_missed_poll(dp);

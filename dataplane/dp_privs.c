@@ -55,6 +55,8 @@ int dp_drop_privileges(struct dp *dp, const char *user)
 	for (uint16_t p = 0; p < dp->nports; p++) {
 		struct rte_eth_dev_info info;
 
+		if (dp->ports[p].vtep)
+			continue;
 		if (rte_eth_dev_info_get(dp->ports[p].eth_port, &info) != 0)
 			return -ENODEV;
 		for (size_t d = 0; d < sizeof(drivers) / sizeof(drivers[0]); d++)

@@ -245,16 +245,17 @@ static uint16_t police(struct dp_worker *w, uint16_t port, struct rte_mbuf **pkt
 }
 
 /*
- * The pipeline's view of a received frame. No RX scatter is enabled and
+ * The pipeline's view of a frame received on port. No RX scatter is enabled and
  * buffers fit the largest MTU, so every frame is one segment. Its first
  * bytes are fetched while the loop goes on: the pipeline reads them all.
  */
-static inline void frame_of(struct fab_frame *f, struct rte_mbuf *m)
+static inline void frame_of(struct fab_frame *f, struct rte_mbuf *m, uint16_t port)
 {
 	f->data = rte_pktmbuf_mtod(m, uint8_t *);
 	rte_prefetch0(f->data);
 	f->len = rte_pktmbuf_data_len(m);
 	f->headroom = rte_pktmbuf_headroom(m);
+	f->port = port;
 }
 
 static inline void handle_burst(struct dp_worker *w, const struct dp_rxq *rxq,
@@ -282,11 +283,11 @@ static inline void handle_burst(struct dp_worker *w, const struct dp_rxq *rxq,
 	/* sFlow: most bursts hold no sample, and are counted down in one step. */
 	if (likely(skip > n)) {
 		for (uint16_t i = 0; i < n; i++)
-			frame_of(&frames[i], pkts[i]);
+			frame_of(&frames[i], pkts[i], rxq->fab_port);
 		skip -= n;
 	} else {
 		for (uint16_t i = 0; i < n; i++) {
-			frame_of(&frames[i], pkts[i]);
+			frame_of(&frames[i], pkts[i], rxq->fab_port);
 			/* The header as received, before the pipeline may rewrite it. */
 			if (--skip == 0)
 				skip = dp_sflow_take(
@@ -337,8 +338,10 @@ static inline void handle_burst(struct dp_worker *w, const struct dp_rxq *rxq,
 				m->data_len = frames[i].len;
 				m->pkt_len = frames[i].len;
 			}
+			/* A copy comes from the port the frame was decided on: for one
+			 * decapsulated from the underlay, its VTEP's (fabric/pipeline.h). */
 			if (v->flags & FAB_VF_PUNT)
-				punt(w, m, rxq->fab_port, ctx.now);
+				punt(w, m, frames[i].port, ctx.now);
 		}
 		if (v->action == FAB_ACT_DROP || unlikely(out >= dp->nports)) {
 			rte_pktmbuf_free(m);

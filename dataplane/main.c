@@ -296,6 +296,10 @@ static int dp_alloc(struct dp *dp, const struct fab_model *m, const char *path)
 		snprintf(p->device, sizeof(p->device), "%s", m->ports[i].device);
 		p->lag = m->ports[i].lag;
 		p->eth_port = RTE_MAX_ETHPORTS;
+		p->vtep = m->ports[i].kind == FAB_PORT_VTEP;
+		for (size_t u = 0; u < m->nports; u++)
+			if (m->ports[u].kind == FAB_PORT_UNDERLAY)
+				p->underlay = (uint16_t)u;
 		for (uint8_t k = 0; k < FAB_LAG_LINKS_MAX; k++)
 			p->links[k].eth_port = RTE_MAX_ETHPORTS;
 		dp->oper[i] = FAB_OPER_DOWN;
@@ -323,6 +327,8 @@ static unsigned int port_mbufs(const struct dp_port *p)
 {
 	unsigned int n = 0;
 
+	if (p->vtep)
+		return 0;
 	if (p->lag.nlinks == 0)
 		return port_rx_reserve(p->device) + DP_TX_DESC + DP_BURST;
 	for (uint8_t k = 0; k < p->lag.nlinks; k++)

@@ -19,6 +19,7 @@
 
 #include "config.h"
 #include "import.h"
+#include "proto.h"
 
 /* A file larger than this is not a configuration; refuse it before parsing. */
 #define CONFIG_SIZE_MAX (64u << 20)
@@ -508,7 +509,9 @@ static const struct enum_name sponge_state_names[] = {
 static const struct enum_name lan_kind_names[] = {{"peering", FAB_LAN_PEERING},
 						  {"quarantine", FAB_LAN_QUARANTINE}};
 static const struct enum_name port_kind_names[] = {{"edge", FAB_PORT_EDGE},
-						   {"core", FAB_PORT_CORE}};
+						   {"core", FAB_PORT_CORE},
+						   {"underlay", FAB_PORT_UNDERLAY},
+						   {"vtep", FAB_PORT_VTEP}};
 static const struct enum_name port_mode_names[] = {{"access", FAB_PORT_ACCESS},
 						   {"trunk", FAB_PORT_TRUNK}};
 static const struct enum_name admin_names[] = {{"up", 1}, {"down", 0}};
@@ -1044,11 +1047,11 @@ static void load_blackhole(struct loader *l, struct fab_lan *lan, yaml_node_t *n
 
 static void load_lans(struct loader *l, yaml_node_t *n)
 {
-	enum { NAME, VLAN, KIND, V4, V6, NP, BH, N };
+	enum { NAME, VLAN, KIND, V4, V6, NP, BH, VNI, N };
 	static const struct key keys[N] = {
 	    [NAME] = {"name", true},     [VLAN] = {"vlan", true}, [KIND] = {"kind", false},
 	    [V4] = {"ipv4", false},      [V6] = {"ipv6", false},  [NP] = {"neighbor-policy", false},
-	    [BH] = {"blackhole", false},
+	    [BH] = {"blackhole", false}, [VNI] = {"vni", false},
 	};
 	struct fab_model *m = l->m;
 	size_t cnt;
@@ -1103,6 +1106,15 @@ static void load_lans(struct loader *l, yaml_node_t *n)
 			GET_ENUM(l, v[NP], "neighbor-policy", neigh_names, &lan->neigh);
 		if (v[BH])
 			load_blackhole(l, lan, v[BH]);
+		if (v[VNI] && get_u32(l, v[VNI], "VNI", false, 1, FAB_VNI_MAX, &lan->vni)) {
+			for (size_t j = 0; j < m->nlans; j++)
+				if (m->lans[j].vni == lan->vni) {
+					err(l, v[VNI],
+					    "VNI %u is already used by LAN '%s' at line %u",
+					    lan->vni, m->lans[j].name, m->lans[j].pos.line);
+					lan->vni = 0;
+				}
+		}
 		if (named)
 			m->nlans++;
 	}
@@ -1274,16 +1286,144 @@ static void load_rate_limit(struct loader *l, struct fab_port *port, yaml_node_t
 	port->rate_burst = burst ? burst : fab_rate_burst_default(bps);
 }
 
+/* An IPv4 unicast address for a VTEP: not 0, multicast, broadcast or class E. */
+static bool get_vtep_ip4(struct loader *l, yaml_node_t *n, const char *what, uint32_t *out)
+{
+	const char *s = scalar(l, n, what);
+	char buf[64];
+	uint32_t a;
+
+	if (s == NULL)
+		return false;
+	if (fab_ip4_parse(s, &a) != 0 || a == 0 || a >= 0xe0000000u || (a >> 24) == 127) {
+		err(l, n, "%s '%s' must be a unicast IPv4 address", what,
+		    show(s, buf, sizeof(buf)));
+		return false;
+	}
+	*out = a;
+	return true;
+}
+
+/* A remote node's VTEP: its address, and no device of its own. */
+static void load_port_vtep(struct loader *l, struct fab_port *port, yaml_node_t *e,
+			   yaml_node_t *remote, yaml_node_t *dev)
+{
+	port->mode = FAB_PORT_TRUNK;
+	if (dev != NULL)
+		err(l, dev, "VTEP port '%s' has no device: its frames leave by the underlay port",
+		    port->name);
+	if (remote == NULL)
+		err(l, e, "VTEP port '%s' needs 'remote', the other node's VTEP address",
+		    port->name);
+	else
+		get_vtep_ip4(l, remote, "'remote'", &port->vxlan.address);
+}
+
+/* This node's VTEP, on its underlay port. */
+static void load_port_underlay(struct loader *l, struct fab_port *port, yaml_node_t *e,
+			       yaml_node_t *addr, yaml_node_t *mac, yaml_node_t *nh)
+{
+	if (addr == NULL || mac == NULL || nh == NULL) {
+		err(l, e, "underlay port '%s' needs 'vtep-address', 'vtep-mac' and 'next-hop-mac'",
+		    port->name);
+		return;
+	}
+	get_vtep_ip4(l, addr, "'vtep-address'", &port->vxlan.address);
+	get_mac(l, mac, "'vtep-mac'", &port->vxlan.mac);
+	get_mac(l, nh, "'next-hop-mac'", &port->vxlan.next_hop_mac);
+}
+
+/*
+ * What only the whole list of ports shows: one underlay port at most, which
+ * every VTEP port needs; distinct remote addresses, none this node's own;
+ * a VNI on every LAN a VTEP port carries; room in the underlay's MTU for a
+ * VTEP port's frames and the 50 bytes VXLAN adds.
+ */
+static void check_vxlan(struct loader *l)
+{
+	const struct fab_model *m = l->m;
+	const struct fab_port *under = NULL;
+
+	for (size_t i = 0; i < m->nports; i++) {
+		const struct fab_port *p = &m->ports[i];
+
+		if (p->kind != FAB_PORT_UNDERLAY)
+			continue;
+		if (under != NULL)
+			errors_add(l->errs, l->file, p->pos.line, p->pos.col,
+				   "port '%s' is a second underlay port; a node has one VTEP, on "
+				   "'%s' at line %u",
+				   p->name, under->name, under->pos.line);
+		else
+			under = p;
+	}
+	for (size_t i = 0; i < m->nports; i++) {
+		const struct fab_port *p = &m->ports[i];
+		char a[16];
+
+		if (p->kind != FAB_PORT_VTEP)
+			continue;
+		fab_ip4_format(p->vxlan.address, a, sizeof(a));
+		if (under == NULL) {
+			errors_add(l->errs, l->file, p->pos.line, p->pos.col,
+				   "VTEP port '%s' needs a port of kind underlay to reach it",
+				   p->name);
+			continue;
+		}
+		if (p->vxlan.address != 0 && p->vxlan.address == under->vxlan.address)
+			errors_add(l->errs, l->file, p->pos.line, p->pos.col,
+				   "VTEP port '%s': remote %s is this node's own VTEP address",
+				   p->name, a);
+		for (size_t j = 0; j < i; j++)
+			if (m->ports[j].kind == FAB_PORT_VTEP && p->vxlan.address != 0 &&
+			    m->ports[j].vxlan.address == p->vxlan.address)
+				errors_add(l->errs, l->file, p->pos.line, p->pos.col,
+					   "VTEP port '%s': remote %s is already VTEP port '%s' at "
+					   "line %u",
+					   p->name, a, m->ports[j].name, m->ports[j].pos.line);
+		for (size_t k = 0; k < p->nlans; k++)
+			if (m->lans[p->lans[k]].vni == 0)
+				errors_add(l->errs, l->file, p->pos.line, p->pos.col,
+					   "VTEP port '%s' carries LAN '%s', which has no 'vni'",
+					   p->name, m->lans[p->lans[k]].name);
+		if ((uint32_t)p->mtu + FAB_VXLAN_OVERHEAD > under->mtu)
+			errors_add(l->errs, l->file, p->pos.line, p->pos.col,
+				   "VTEP port '%s': MTU %u and VXLAN's %u bytes exceed the "
+				   "underlay port's MTU %u",
+				   p->name, p->mtu, FAB_VXLAN_OVERHEAD, under->mtu);
+	}
+}
+
 static void load_ports(struct loader *l, yaml_node_t *n)
 {
-	enum { NAME, DEV, LAG, DESC, KIND, MODE, LANS, ADMIN, MTU, SPEED, VIOL, RATE, N };
+	enum {
+		NAME,
+		DEV,
+		LAG,
+		DESC,
+		KIND,
+		MODE,
+		LANS,
+		ADMIN,
+		MTU,
+		SPEED,
+		VIOL,
+		RATE,
+		REMOTE,
+		VADDR,
+		VMAC,
+		NHMAC,
+		N
+	};
 	static const struct key keys[N] = {
 	    [NAME] = {"name", true},       [DEV] = {"device", false},
 	    [LAG] = {"lag", false},        [DESC] = {"description", false},
 	    [KIND] = {"kind", false},      [MODE] = {"mode", false},
-	    [LANS] = {"lans", true},       [ADMIN] = {"admin", false},
+	    [LANS] = {"lans", false},      [ADMIN] = {"admin", false},
 	    [MTU] = {"mtu", false},        [SPEED] = {"speed", false},
 	    [VIOL] = {"violation", false}, [RATE] = {"rate-limit", false},
+	    [REMOTE] = {"remote", false},  [VADDR] = {"vtep-address", false},
+	    [VMAC] = {"vtep-mac", false},  [NHMAC] = {"next-hop-mac", false},
 	};
 	struct fab_model *m = l->m;
 	size_t cnt;
@@ -1326,14 +1466,44 @@ static void load_ports(struct loader *l, yaml_node_t *n)
 		port->mtu = 1500;
 		port->violation = m->policy.violation;
 		l->port_conn_member[m->nports] = -1;
-		if (v[DEV] != NULL && v[LAG] != NULL)
+		/* The kind first: it says which of the other keys the port needs. */
+		if (v[KIND])
+			GET_ENUM(l, v[KIND], "port kind", port_kind_names, &port->kind);
+		if (port->kind == FAB_PORT_VTEP) {
+			load_port_vtep(l, port, e, v[REMOTE], v[DEV] ? v[DEV] : v[LAG]);
+			if (v[MODE] != NULL || v[VADDR] != NULL || v[VMAC] != NULL ||
+			    v[NHMAC] != NULL)
+				err(l,
+				    v[MODE]    ? v[MODE]
+				    : v[VADDR] ? v[VADDR]
+				    : v[VMAC]  ? v[VMAC]
+					       : v[NHMAC],
+				    "VTEP port '%s' takes 'remote' and 'lans'; it is always a "
+				    "trunk "
+				    "of those LANs over VXLAN",
+				    port->name);
+		} else if (v[REMOTE] != NULL) {
+			err(l, v[REMOTE], "'remote' belongs to a port of kind vtep only");
+		}
+		if (port->kind == FAB_PORT_UNDERLAY)
+			load_port_underlay(l, port, e, v[VADDR], v[VMAC], v[NHMAC]);
+		else if (v[VADDR] != NULL || v[VMAC] != NULL || v[NHMAC] != NULL)
+			err(l,
+			    v[VADDR]  ? v[VADDR]
+			    : v[VMAC] ? v[VMAC]
+				      : v[NHMAC],
+			    "'vtep-address', 'vtep-mac' and 'next-hop-mac' belong to the port of "
+			    "kind underlay only");
+		if (port->kind == FAB_PORT_VTEP)
+			; /* load_port_vtep() said what it needs instead */
+		else if (v[DEV] != NULL && v[LAG] != NULL)
 			err(l, v[LAG],
 			    "port '%s' has both 'device' and 'lag'; a LAG's devices are its links",
 			    port->name);
 		else if (v[DEV] == NULL && v[LAG] == NULL)
 			err(l, e, "port '%s' needs 'device' (one link) or 'lag' (several)",
 			    port->name);
-		if (v[DEV] &&
+		if (v[DEV] && port->kind != FAB_PORT_VTEP &&
 		    get_text(l, v[DEV], "device", TEXT_FREE, port->device, sizeof(port->device))) {
 			if (port->device[0] == '\0')
 				err(l, v[DEV], "device of port '%s' is empty", port->name);
@@ -1341,16 +1511,14 @@ static void load_ports(struct loader *l, yaml_node_t *n)
 				check_device_unused(l, v[DEV], port, port->device);
 			l->port_device_line[m->nports] = line_of(v[DEV]);
 		}
-		if (v[LAG] != NULL && v[DEV] == NULL) {
+		if (v[LAG] != NULL && v[DEV] == NULL && port->kind != FAB_PORT_VTEP) {
 			load_port_lag(l, port, v[LAG]);
 			l->port_device_line[m->nports] = line_of(v[LAG]);
 		}
 		if (v[DESC])
 			get_text(l, v[DESC], "description", TEXT_FREE, port->description,
 				 sizeof(port->description));
-		if (v[KIND])
-			GET_ENUM(l, v[KIND], "port kind", port_kind_names, &port->kind);
-		if (v[MODE])
+		if (v[MODE] && port->kind != FAB_PORT_VTEP)
 			GET_ENUM(l, v[MODE], "port mode", port_mode_names, &port->mode);
 		if (v[ADMIN] && GET_ENUM(l, v[ADMIN], "admin state", admin_names, &up))
 			port->admin_up = up;
@@ -1362,11 +1530,19 @@ static void load_ports(struct loader *l, yaml_node_t *n)
 			GET_ENUM(l, v[VIOL], "violation action", violation_names, &port->violation);
 		if (v[RATE])
 			load_rate_limit(l, port, v[RATE]);
-		if (v[LANS])
+		if (port->kind == FAB_PORT_UNDERLAY && v[LANS] != NULL)
+			err(l, v[LANS],
+			    "underlay port '%s' carries no LAN: the LANs reach other nodes through "
+			    "VTEP ports and their VNIs",
+			    port->name);
+		else if (v[LANS])
 			load_port_lans(l, port, v[LANS]);
+		else if (port->kind != FAB_PORT_UNDERLAY)
+			err(l, e, "missing required key 'lans' in port");
 		if (named)
 			m->nports++;
 	}
+	check_vxlan(l);
 	if (m->nports < cnt) {
 		free(m->ports[m->nports].lans);
 		m->ports[m->nports].lans = NULL;
@@ -1652,6 +1828,13 @@ static void load_connections(struct loader *l, struct fab_member *mb, yaml_node_
 				port = -1;
 				break;
 			}
+		if (port >= 0 && m->ports[port].kind == FAB_PORT_UNDERLAY) {
+			err(l, v[PORT],
+			    "AS%u is connected to port '%s', the underlay: members behind another "
+			    "node connect to its VTEP port",
+			    mb->asn, name);
+			port = -1;
+		}
 		if (port < 0)
 			continue;
 		if (m->ports[port].kind == FAB_PORT_EDGE) {

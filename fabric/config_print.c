@@ -160,7 +160,24 @@ static void print_lans(const struct fab_model *m, FILE *out)
 		fprintf(out, "    neighbor-policy: %s\n", fab_neigh_policy_name(lan->neigh));
 		if (lan->blackhole.mac != 0)
 			print_blackhole(&lan->blackhole, out);
+		if (lan->vni != 0)
+			fprintf(out, "    vni: %u\n", lan->vni);
 	}
+}
+
+/* The VXLAN keys of an underlay or VTEP port. */
+static void print_vxlan(const struct fab_port *p, FILE *out)
+{
+	char a[16], mac[18], nh[18];
+
+	fab_ip4_format(p->vxlan.address, a, sizeof(a));
+	if (p->kind == FAB_PORT_VTEP)
+		fprintf(out, "    remote: %s\n", a);
+	if (p->kind != FAB_PORT_UNDERLAY)
+		return;
+	fab_mac_format(p->vxlan.mac, mac, sizeof(mac));
+	fab_mac_format(p->vxlan.next_hop_mac, nh, sizeof(nh));
+	fprintf(out, "    vtep-address: %s\n    vtep-mac: %s\n    next-hop-mac: %s\n", a, mac, nh);
 }
 
 static void print_ports(const struct fab_model *m, FILE *out)
@@ -183,19 +200,24 @@ static void print_ports(const struct fab_model *m, FILE *out)
 			    "      lacp: %s\n      rate: %s\n      min-links: %u\n      hash: %s\n",
 			    fab_lacp_mode_name(p->lag.lacp), fab_lacp_rate_name(p->lag.rate),
 			    p->lag.min_links, fab_lag_hash_name(p->lag.hash));
-		} else {
+		} else if (p->kind != FAB_PORT_VTEP) {
 			put_key_str(out, "    ", "device", p->device);
 		}
 		if (p->description[0] != '\0')
 			put_key_str(out, "    ", "description", p->description);
-		fprintf(out, "    kind: %s\n    mode: %s\n    lans: [", fab_port_kind_name(p->kind),
-			fab_port_mode_name(p->mode));
-		for (size_t k = 0; k < p->nlans; k++) {
-			fputs(k ? ", " : "", out);
-			put_str(out, m->lans[p->lans[k]].name);
+		fprintf(out, "    kind: %s\n", fab_port_kind_name(p->kind));
+		if (p->kind != FAB_PORT_VTEP)
+			fprintf(out, "    mode: %s\n", fab_port_mode_name(p->mode));
+		print_vxlan(p, out);
+		if (p->kind != FAB_PORT_UNDERLAY) {
+			fputs("    lans: [", out);
+			for (size_t k = 0; k < p->nlans; k++) {
+				fputs(k ? ", " : "", out);
+				put_str(out, m->lans[p->lans[k]].name);
+			}
+			fputs("]\n", out);
 		}
-		fprintf(out, "]\n    admin: %s\n    mtu: %u\n", p->admin_up ? "up" : "down",
-			p->mtu);
+		fprintf(out, "    admin: %s\n    mtu: %u\n", p->admin_up ? "up" : "down", p->mtu);
 		if (p->speed_mbps != 0)
 			fprintf(out, "    speed: %u\n", p->speed_mbps);
 		if (p->rate_bps != 0)

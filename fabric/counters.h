@@ -8,7 +8,10 @@
  * exported metric labels that NOC graphs depend on, so rename nothing.
  *
  * Accounting invariant (DESIGN.md, invariant 5), per port on ingress:
- *   rx_packets = forwarded + steered + answered + sum(drop reasons)
+ *   rx_packets = forwarded + steered + answered + decapsulated + sum(drop reasons)
+ * where decapsulated is 0 but on the underlay port: a VXLAN frame it
+ * decapsulates is counted again, as its inner frame, on the VTEP port of
+ * the node that sent it.
  * and for the copies the pipeline makes for the control process, once none
  * is on its way (in a punt ring or the control socket's output queue):
  *   punted = punt_delivered + punt_policed + punt_no_buffer + punt_ring_full
@@ -25,33 +28,35 @@
 #include <stdint.h>
 
 /* X(name, help) */
-#define FAB_PORT_COUNTERS(X)                                                                   \
-	X(rx_packets, "Frames received on the port")                                           \
-	X(rx_octets, "Octets received on the port, without FCS")                               \
-	X(rx_unicast, "Unicast frames received")                                               \
-	X(rx_multicast, "Multicast frames received (IPv6 ND and anything dropped)")            \
-	X(rx_broadcast, "Broadcast frames received (ARP and anything dropped)")                \
-	X(rx_discards, "Frames received and dropped, all reasons together")                    \
-	X(rx_errors, "Frames received that were malformed (runt, truncated header)")           \
-	X(forwarded, "Received frames forwarded to their destination port")                    \
-	X(steered, "ARP/ND requests sent only to the owner of the address")                    \
-	X(answered, "ARP/ND requests the fabric answered itself (proxy or sponge)")            \
-	X(punted, "Copies for the control process (not part of the accounting sum)")           \
-	X(tx_packets, "Frames transmitted on the port")                                        \
-	X(tx_octets, "Octets transmitted on the port, without FCS")                            \
-	X(tx_unicast, "Unicast frames transmitted")                                            \
-	X(tx_multicast, "Multicast frames transmitted")                                        \
-	X(tx_broadcast, "Broadcast frames transmitted")                                        \
-	X(tx_discards, "Frames for this port dropped because its transmit queue was full")     \
-	X(rx_missed, "Frames lost before the dataplane read them: device or kernel ring full " \
-		     "(not part of the accounting sum)")                                       \
-	X(punt_delivered, "Punted copies written to the control process's socket")             \
-	X(punt_policed, "Punted copies over the punt policer's rate (policy.punt)")            \
-	X(punt_no_buffer, "Punted copies lost for want of a buffer")                           \
-	X(punt_ring_full, "Punted copies lost because the punt ring was full")                 \
-	X(punt_no_control, "Punted copies lost because no control process was connected")      \
-	X(punt_socket_busy, "Punted copies lost because control read too slowly")              \
-	X(punt_disconnected, "Punted copies queued for control when its connection closed")
+#define FAB_PORT_COUNTERS(X)                                                                     \
+	X(rx_packets, "Frames received on the port")                                             \
+	X(rx_octets, "Octets received on the port, without FCS")                                 \
+	X(rx_unicast, "Unicast frames received")                                                 \
+	X(rx_multicast, "Multicast frames received (IPv6 ND and anything dropped)")              \
+	X(rx_broadcast, "Broadcast frames received (ARP and anything dropped)")                  \
+	X(rx_discards, "Frames received and dropped, all reasons together")                      \
+	X(rx_errors, "Frames received that were malformed (runt, truncated header)")             \
+	X(forwarded, "Received frames forwarded to their destination port")                      \
+	X(steered, "ARP/ND requests sent only to the owner of the address")                      \
+	X(answered, "ARP/ND requests the fabric answered itself (proxy or sponge)")              \
+	X(punted, "Copies for the control process (not part of the accounting sum)")             \
+	X(tx_packets, "Frames transmitted on the port")                                          \
+	X(tx_octets, "Octets transmitted on the port, without FCS")                              \
+	X(tx_unicast, "Unicast frames transmitted")                                              \
+	X(tx_multicast, "Multicast frames transmitted")                                          \
+	X(tx_broadcast, "Broadcast frames transmitted")                                          \
+	X(tx_discards, "Frames for this port dropped because its transmit queue was full")       \
+	X(rx_missed, "Frames lost before the dataplane read them: device or kernel ring full "   \
+		     "(not part of the accounting sum)")                                         \
+	X(punt_delivered, "Punted copies written to the control process's socket")               \
+	X(punt_policed, "Punted copies over the punt policer's rate (policy.punt)")              \
+	X(punt_no_buffer, "Punted copies lost for want of a buffer")                             \
+	X(punt_ring_full, "Punted copies lost because the punt ring was full")                   \
+	X(punt_no_control, "Punted copies lost because no control process was connected")        \
+	X(punt_socket_busy, "Punted copies lost because control read too slowly")                \
+	X(punt_disconnected, "Punted copies queued for control when its connection closed")      \
+	X(decapsulated, "VXLAN frames the underlay port decapsulated and passed on as received " \
+			"on their remote VTEP's port")
 
 /*
  * X(name, class, help): one reason per rule. The list's order is the
@@ -127,7 +132,17 @@
 	X(quarantine, OTHER, "Port is in quarantine: nothing reaches production")                  \
 	X(no_buffer, OTHER, "No buffer to build a reply or a copy")                                \
 	X(blackhole, OTHER, "Frame to the LAN's blackhole MAC (RFC 7999 blackholing)")             \
-	X(rate_limit, OTHER, "Over the sub-rate port's policed rate (ports rate-limit)")
+	X(rate_limit, OTHER, "Over the sub-rate port's policed rate (ports rate-limit)")           \
+	X(vxlan_src_mac, OFFENCE,                                                                  \
+	  "Frame from a remote VTEP whose source MAC the member database does not place there")    \
+	X(vxlan_unknown_vtep, OTHER, "VXLAN frame from an address that is no configured VTEP")     \
+	X(vxlan_unknown_vni, OTHER, "VXLAN frame with a VNI that no LAN of its VTEP uses")         \
+	X(vxlan_malformed, ERROR,                                                                  \
+	  "VXLAN frame with outer headers cut short, IPv4 options or fragments, or no VNI flag")   \
+	X(vxlan_transit, OTHER,                                                                    \
+	  "Frame from a remote VTEP for a member behind another one: nodes do not relay")          \
+	X(underlay_other, OTHER,                                                                   \
+	  "Frame on the underlay port that is neither VXLAN nor ARP for this node's VTEP")
 
 #define FAB_X_ENUM_CTR(name, help)          FAB_CTR_##name,
 #define FAB_X_ENUM_DROP(name, class, help)  FAB_DROP_##name,

@@ -118,6 +118,7 @@ static void lan_fields(const struct fab_lan *lan, struct fields *f)
 	put(f, "blackhole ipv4", "%s", lan->blackhole.ipv4 ? a : "none");
 	fab_ip6_format(&lan->blackhole.ipv6, a, sizeof(a));
 	put(f, "blackhole ipv6", "%s", lan->blackhole.has_ipv6 ? a : "none");
+	put(f, "vni", lan->vni ? "%u" : "none", lan->vni);
 }
 
 /*
@@ -159,6 +160,13 @@ static void port_fields(const struct fab_model *m, const struct fab_port *p, str
 	put(f, "rate-limit", p->rate_bps ? "%llu bit/s, burst %u" : "none",
 	    (unsigned long long)p->rate_bps, p->rate_burst);
 	put(f, "violation", "%s", fab_violation_name(p->violation));
+	fab_ip4_format(p->vxlan.address, lans, sizeof(lans));
+	put(f, p->kind == FAB_PORT_VTEP ? "remote" : "vtep-address", "%s",
+	    p->vxlan.address ? lans : "none");
+	fab_mac_format(p->vxlan.mac, lans, sizeof(lans));
+	put(f, "vtep-mac", "%s", p->vxlan.mac ? lans : "none");
+	fab_mac_format(p->vxlan.next_hop_mac, lans, sizeof(lans));
+	put(f, "next-hop-mac", "%s", p->vxlan.next_hop_mac ? lans : "none");
 }
 
 /* "~ WHAT KEY: old -> new" for each field that differs; returns the count. */

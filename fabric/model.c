@@ -192,7 +192,8 @@ static bool lan_equal(const struct fab_lan *a, const struct fab_lan *b)
 	       a->ipv6.len == b->ipv6.len && memcmp(a->ipv6.addr, b->ipv6.addr, 16) == 0 &&
 	       a->blackhole.mac == b->blackhole.mac && a->blackhole.ipv4 == b->blackhole.ipv4 &&
 	       a->blackhole.has_ipv6 == b->blackhole.has_ipv6 &&
-	       memcmp(&a->blackhole.ipv6, &b->blackhole.ipv6, sizeof(a->blackhole.ipv6)) == 0;
+	       memcmp(&a->blackhole.ipv6, &b->blackhole.ipv6, sizeof(a->blackhole.ipv6)) == 0 &&
+	       a->vni == b->vni;
 }
 
 static bool port_equal(const struct fab_port *a, const struct fab_port *b)
@@ -203,7 +204,8 @@ static bool port_equal(const struct fab_port *a, const struct fab_port *b)
 	       (a->nlans == 0 || memcmp(a->lans, b->lans, a->nlans * sizeof(*a->lans)) == 0) &&
 	       a->admin_up == b->admin_up && a->mtu == b->mtu && a->speed_mbps == b->speed_mbps &&
 	       a->rate_bps == b->rate_bps && a->rate_burst == b->rate_burst &&
-	       a->violation == b->violation;
+	       a->violation == b->violation && a->vxlan.address == b->vxlan.address &&
+	       a->vxlan.mac == b->vxlan.mac && a->vxlan.next_hop_mac == b->vxlan.next_hop_mac;
 }
 
 static bool mem_equal(const void *a, const void *b, size_t n)
@@ -567,7 +569,16 @@ const char *fab_neigh_policy_name(enum fab_neigh_policy p)
 
 const char *fab_port_kind_name(enum fab_port_kind k)
 {
-	return k == FAB_PORT_CORE ? "core" : "edge";
+	switch (k) {
+	case FAB_PORT_CORE:
+		return "core";
+	case FAB_PORT_UNDERLAY:
+		return "underlay";
+	case FAB_PORT_VTEP:
+		return "vtep";
+	default:
+		return "edge";
+	}
 }
 
 const char *fab_port_mode_name(enum fab_port_mode m)

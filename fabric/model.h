@@ -46,8 +46,10 @@ enum fab_neigh_policy {
 };
 
 enum fab_port_kind {
-	FAB_PORT_EDGE, /* one member's router */
-	FAB_PORT_CORE, /* a link to another switch; members behind it */
+	FAB_PORT_EDGE,     /* one member's router */
+	FAB_PORT_CORE,     /* a link to another switch; members behind it */
+	FAB_PORT_UNDERLAY, /* this node's VXLAN underlay link: carries no LAN itself */
+	FAB_PORT_VTEP,     /* another node's VTEP, reached over the underlay; members behind it */
 };
 
 enum fab_port_mode {
@@ -105,6 +107,7 @@ struct fab_lan {
 	struct fab_prefix6 ipv6;
 	enum fab_neigh_policy neigh; /* copied from the policy unless set */
 	struct fab_blackhole blackhole;
+	uint32_t vni; /* VXLAN network identifier, 1..2^24-1; 0: not carried over VXLAN */
 	struct fab_pos pos;
 };
 
@@ -142,6 +145,20 @@ struct fab_lag {
 	enum fab_lag_hash hash;
 };
 
+#define FAB_VNI_MAX 0xffffff
+
+/*
+ * VXLAN (RFC 7348, IPv4 underlay). On the underlay port: this node's VTEP,
+ * its address and MAC (the outer source, and what the port answers ARP
+ * for) and the next hop's MAC (the outer destination of every frame it
+ * encapsulates). On a VTEP port: the remote node's VTEP address alone.
+ */
+struct fab_vxlan_port {
+	uint32_t address; /* host byte order; 0 on other ports */
+	fab_mac_t mac;
+	fab_mac_t next_hop_mac;
+};
+
 struct fab_port {
 	char name[FAB_NAME_MAX];
 	char device[FAB_DEVICE_MAX]; /* PCI address or vdev string; "" for a LAG */
@@ -159,6 +176,7 @@ struct fab_port {
 	uint64_t rate_bps;
 	uint32_t rate_burst;
 	enum fab_violation violation;
+	struct fab_vxlan_port vxlan; /* FAB_PORT_UNDERLAY and FAB_PORT_VTEP only */
 	struct fab_pos pos;
 };
 

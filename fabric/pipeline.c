@@ -42,6 +42,14 @@
  *   7. on the way out (egress_rule): dst_mtu, no_buffer;
  *   8. storm, then quarantine (admit_rule), on frames all the others let
  *      through.
+ *
+ * VXLAN (fabric/vxlan.h) adds no rule: a remote node's VTEP is a trunk port
+ * whose egress word has FAB_T_VTEP, so a frame for a member behind it is
+ * decided as for any port and only encapsulated on the way out (encap(),
+ * from put_tag()); the underlay port's frames are classified and
+ * decapsulated first (underlay_run()) and then decided by the rules above
+ * as received on the sending VTEP's port, where rule 2's drop is counted as
+ * vxlan_src_mac and a forward to another VTEP as vxlan_transit.
  */
 #include <endian.h>
 #include <stdbool.h>
@@ -52,6 +60,7 @@
 #include "pipeline.h"
 #include "proto.h"
 #include "tables_impl.h"
+#include "vxlan.h"
 
 #define unlikely(x) __builtin_expect(!!(x), 0)
 
@@ -92,12 +101,13 @@ struct burst {
 	struct fab_bucket *storm; /* the ingress port's buckets, or NULL */
 	uint64_t now;
 	uint16_t in_port;
+	bool from_vtep; /* in_port is a remote VTEP's: its frames came decapsulated */
 	uint32_t binding;
 	uint16_t mx; /* the sender's matrix id (tables_impl.h), for a forward's verdict */
 };
 
 /* The tag a frame leaving on its egress port needs, as egress() found it. */
-enum { TAG_KEEP, TAG_PUSH, TAG_POP, TAG_SET };
+enum { TAG_KEEP, TAG_PUSH, TAG_POP, TAG_SET, TAG_VXLAN };
 
 /*
  * What the rules decided to do to a frame that leaves, beside its verdict:
@@ -200,12 +210,19 @@ uint16_t fab_icmp6_csum(const uint8_t *ip, const uint8_t *icmp, uint32_t len)
  * header and tag, may leave by a port whose egress word (fab_t_port.egress,
  * copied into each MAC-table entry) is eg, and the tag it must carry there:
  * on a trunk one 802.1Q tag with the LAN's VLAN and PCP 0, on an access port
- * none. headroom is what a tag to push needs.
+ * none; to a remote VTEP, untagged inside the outer headers VXLAN adds,
+ * which is what headroom must hold (less the tag it drops).
  */
 static inline __attribute__((always_inline)) unsigned
 egress_rule(uint32_t len, uint32_t l2len, uint16_t eg, uint16_t headroom, uint8_t *tag)
 {
-	if (eg & FAB_T_TRUNK) {
+	if (unlikely(eg & FAB_T_VTEP)) {
+		if (len - l2len > (uint32_t)(eg & FAB_T_MTU))
+			return FAB_DROP_dst_mtu;
+		if (headroom + l2len < FAB_VXLAN_OUTER_LEN + FAB_ETH_HLEN)
+			return FAB_DROP_no_buffer;
+		*tag = TAG_VXLAN;
+	} else if (eg & FAB_T_TRUNK) {
 		if (len - l2len > (uint32_t)(eg & ~FAB_T_TRUNK))
 			return FAB_DROP_dst_mtu;
 		*tag = TAG_SET;
@@ -245,11 +262,47 @@ egress(const struct fab_frame *f, const struct meta *m, struct plan *p, uint16_t
  * the Ethernet minimum keeps its length and closes the gap from the tail,
  * ending in zero padding.
  */
+/*
+ * Sends a frame to the remote VTEP v->port names: without its tag, inside
+ * the outer headers for that VTEP in the VNI of the frame's LAN, out of the
+ * underlay port. egress_rule() checked the headroom.
+ */
+static void encap(const struct burst *b, struct fab_frame *f, const struct meta *m,
+		  struct fab_verdict *v)
+{
+	const struct fab_tables *t = b->t;
+	uint8_t *d = f->data;
+	uint16_t len = f->len;
+	struct fab_vxlan_outer o = {.src_mac = t->vtep_mac,
+				    .dst_mac = t->nh_mac,
+				    .src_ip = t->vtep_ip,
+				    .dst_ip = t->ports[v->port].vtep_ip,
+				    .vni = t->lans[m->lan].vni};
+
+	if (m->l2len != FAB_ETH_HLEN) {
+		memmove(d + FAB_VLAN_HLEN, d, 2 * FAB_ETH_ADDR_LEN);
+		d += FAB_VLAN_HLEN;
+		len -= FAB_VLAN_HLEN;
+	}
+	o.sport = fab_vxlan_sport(d, len);
+	d -= FAB_VXLAN_OUTER_LEN;
+	fab_vxlan_write(d, &o, len);
+	f->headroom = (uint16_t)(f->headroom - (f->data - d));
+	f->data = d;
+	f->len = (uint16_t)(len + FAB_VXLAN_OUTER_LEN);
+	v->port = t->underlay;
+	v->flags |= FAB_VF_MOVED;
+}
+
 static inline void put_tag(const struct burst *b, struct fab_frame *f, const struct meta *m,
 			   uint8_t tag, struct fab_verdict *v)
 {
 	uint8_t *d = f->data;
 
+	if (tag == TAG_VXLAN) {
+		encap(b, f, m, v);
+		return;
+	}
 	if (tag == TAG_PUSH) {
 		d -= FAB_VLAN_HLEN;
 		memmove(d, d + FAB_VLAN_HLEN, 2 * FAB_ETH_ADDR_LEN);
@@ -312,6 +365,9 @@ static int forward(const struct burst *b, const struct fab_frame *f, const struc
 		return drop(v, FAB_DROP_blackhole);
 	if (r != PASS)
 		return drop(v, r);
+	/* Each node sends its own members' frames: a remote VTEP's are never relayed. */
+	if ((e->egress & FAB_T_VTEP) && b->from_vtep)
+		return drop(v, FAB_DROP_vxlan_transit);
 	v->src = b->mx;
 	v->dst = e->mx;
 	return egress(f, m, p, f->len, e->port, e->egress, v, FAB_ACT_FORWARD, OUT_FORWARD);
@@ -361,6 +417,8 @@ static int neigh_request(const struct burst *b, const struct fab_frame *f, const
 		return drop(v, FAB_DROP_hairpin);
 	if (!probe && b->t->lans[m->lan].neigh == FAB_NEIGH_PROXY)
 		return OUT_ANSWER;
+	if (b->from_vtep && b->t->ports[owner->port].kind == FAB_PORT_VTEP)
+		return drop(v, FAB_DROP_vxlan_transit);
 	/* Steering: only the owner's port sees the request. The sponge gets a copy
 	 * (policed by the dataplane) because an owner can be silent with its port up,
 	 * and only the requests show that; not of one the owner's port cannot take. */
@@ -862,8 +920,9 @@ static int decide(struct burst *b, struct fab_frame *f, const struct meta *m, st
 	int out;
 
 	r = src_rule(e, fab_t_mac_key(m->lan, m->src), b->in_port);
+	/* A remote VTEP sends only what the database places behind it. */
 	if (r != PASS)
-		return drop(v, r);
+		return drop(v, b->from_vtep ? FAB_DROP_vxlan_src_mac : r);
 	b->binding = e->binding;
 	b->mx = e->mx;
 	r = group_rule(m->dst);
@@ -1091,7 +1150,8 @@ static void run_chunk(struct fab_pipeline_ctx *ctx, uint16_t in_port, struct fab
 			  .storm =
 			      ctx->storm ? ctx->storm + (size_t)in_port * FAB_STORM__COUNT : NULL,
 			  .now = ctx->now,
-			  .in_port = in_port};
+			  .in_port = in_port,
+			  .from_vtep = ctx->t->ports[in_port].kind == FAB_PORT_VTEP};
 	const struct fab_t_port *p = &b.t->ports[in_port];
 	struct fab_port_stats *st = &ctx->stats[in_port];
 	bool down = ctx->oper[in_port] != FAB_OPER_UP;
@@ -1167,6 +1227,134 @@ static void run_chunk(struct fab_pipeline_ctx *ctx, uint16_t in_port, struct fab
 	st->ctr[FAB_CTR_answered] += outs[OUT_ANSWER];
 }
 
+/*
+ * The frame at f, VXLAN in the LAN lan, becomes its inner frame as a VTEP
+ * port receives it: tagged with the LAN's VLAN, as on a trunk, its tag
+ * written where the outer headers end. An inner frame under the Ethernet
+ * minimum (a sender need not pad it) is moved further into the outer
+ * headers and padded with zeros to the minimum, within the received bytes.
+ */
+static void decap(const struct fab_tables *t, struct fab_frame *f, uint16_t lan, uint16_t inner_len)
+{
+	uint8_t *in = f->data + FAB_VXLAN_OUTER_LEN;
+	uint32_t pad = inner_len + FAB_VLAN_HLEN < FAB_ETH_MIN_LEN
+			   ? FAB_ETH_MIN_LEN - inner_len - FAB_VLAN_HLEN
+			   : 0;
+	uint8_t *d = in - FAB_VLAN_HLEN - pad;
+
+	memmove(d, in, 2 * FAB_ETH_ADDR_LEN);
+	fab_wr16(d + 2 * FAB_ETH_ADDR_LEN, FAB_ETH_P_8021Q);
+	fab_wr16(d + FAB_ETH_HLEN, t->lans[lan].vlan);
+	if (pad != 0) {
+		memmove(d + 2 * FAB_ETH_ADDR_LEN + FAB_VLAN_HLEN, in + 2 * FAB_ETH_ADDR_LEN,
+			inner_len - 2 * FAB_ETH_ADDR_LEN);
+		memset(d + FAB_VLAN_HLEN + inner_len, 0, pad);
+	}
+	f->headroom = (uint16_t)(f->headroom + (d - f->data));
+	f->data = d;
+	f->len = (uint16_t)(inner_len + FAB_VLAN_HLEN + pad);
+}
+
+/* Turns an ARP request for this node's VTEP into its reply, in place. */
+static void underlay_arp_answer(const struct fab_tables *t, struct fab_frame *f)
+{
+	uint8_t *d = f->data;
+
+	fab_wr_mac(d, fab_rd_mac(d + FAB_ETH_OFF_SRC));
+	fab_wr_mac(d + FAB_ETH_OFF_SRC, t->vtep_mac);
+	fab_arp_answer(d + FAB_ETH_HLEN, t->vtep_mac);
+}
+
+/*
+ * The underlay port's burst: every frame is VXLAN for this node's VTEP, an
+ * ARP request for its address, or a drop, counted on the underlay port. A
+ * VXLAN frame from a configured VTEP in a VNI of a LAN that VTEP's port
+ * carries is counted as decapsulated there and decided by the rules as
+ * received on that VTEP port, with the frames of the same VTEP in one
+ * chunk; every verdict of such a frame carries FAB_VF_MOVED, since it is
+ * no longer where it was received, dropped or not.
+ */
+static void underlay_run(struct fab_pipeline_ctx *ctx, uint16_t in_port, struct fab_frame *frames,
+			 struct fab_verdict *verdicts, uint16_t n)
+{
+	const struct fab_tables *t = ctx->t;
+	struct fab_port_stats *st = &ctx->stats[in_port];
+	bool down = ctx->oper[in_port] != FAB_OPER_UP;
+	uint64_t cls[FAB_MAC_NO_CLASS + 1] = {0}, octets = 0, todo = 0, answered = 0, drops = 0;
+	uint16_t vtep[FAB_BURST_MAX];
+
+	for (unsigned i = 0; i < n; i++) {
+		struct fab_frame *f = &frames[i];
+		struct fab_verdict *v = &verdicts[i];
+		struct fab_vxlan_in in;
+		enum fab_vxlan_rx rx;
+		struct meta m = {.src = f->len >= 12 ? fab_rd_mac(f->data + FAB_ETH_OFF_SRC) : 0};
+		uint16_t lan;
+
+		octets += f->len;
+		cls[fab_frame_class(f->data, f->len)]++;
+		rx = down ? FAB_VXLAN_RX_DROP
+			  : fab_vxlan_classify(f->data, f->len, t->vtep_ip, t->vtep_mac, &in);
+		in.reason = down ? FAB_DROP_port_down : in.reason;
+		if (rx == FAB_VXLAN_RX_DECAP) {
+			vtep[i] = fab_t_pair_find(t->ip2vtep, t->nvteps, in.src_ip);
+			lan = fab_t_pair_find(t->vni2lan, t->nvni, in.vni);
+			if (vtep[i] == FAB_T_NO_PORT) {
+				rx = FAB_VXLAN_RX_DROP;
+				in.reason = FAB_DROP_vxlan_unknown_vtep;
+			} else if (lan == FAB_T_NO_LAN ||
+				   t->ports[vtep[i]].vlan2lan[t->lans[lan].vlan] != lan) {
+				rx = FAB_VXLAN_RX_DROP;
+				in.reason = FAB_DROP_vxlan_unknown_vni;
+			} else {
+				decap(t, f, lan, in.inner_len);
+				todo |= 1ULL << i;
+				continue;
+			}
+		}
+		if (rx == FAB_VXLAN_RX_ARP) {
+			underlay_arp_answer(t, f);
+			*v = (struct fab_verdict){.action = FAB_ACT_REPLY, .port = in_port};
+			answered++;
+			continue;
+		}
+		drop(v, in.reason);
+		count_drop(st, &m, v, ctx->now);
+		drops++;
+	}
+	st->ctr[FAB_CTR_rx_packets] += n;
+	st->ctr[FAB_CTR_rx_octets] += octets;
+	for (int c = 0; c < FAB_MAC_NO_CLASS; c++)
+		st->ctr[FAB_CTR_rx_unicast + c] += cls[c];
+	st->ctr[FAB_CTR_rx_discards] += drops;
+	st->ctr[FAB_CTR_answered] += answered;
+	st->ctr[FAB_CTR_decapsulated] += (uint64_t)__builtin_popcountll(todo);
+	/* One chunk per sending VTEP, in the order their first frames came. */
+	while (todo != 0) {
+		struct fab_frame sub[FAB_BURST_MAX];
+		struct fab_verdict sv[FAB_BURST_MAX];
+		uint8_t idx[FAB_BURST_MAX];
+		uint16_t k = 0, port = vtep[__builtin_ctzll(todo)];
+
+		for (uint64_t left = todo; left != 0; left &= left - 1) {
+			unsigned i = (unsigned)__builtin_ctzll(left);
+
+			if (vtep[i] != port)
+				continue;
+			idx[k] = (uint8_t)i;
+			sub[k++] = frames[i];
+			todo &= ~(1ULL << i);
+		}
+		run_chunk(ctx, port, sub, sv, k);
+		for (uint16_t j = 0; j < k; j++) {
+			frames[idx[j]] = sub[j];
+			frames[idx[j]].port = port;
+			verdicts[idx[j]] = sv[j];
+			verdicts[idx[j]].flags |= FAB_VF_MOVED;
+		}
+	}
+}
+
 void fab_pipeline_run(struct fab_pipeline_ctx *ctx, uint16_t in_port, struct fab_frame *frames,
 		      struct fab_verdict *verdicts, uint16_t n)
 {
@@ -1180,6 +1368,9 @@ void fab_pipeline_run(struct fab_pipeline_ctx *ctx, uint16_t in_port, struct fab
 	for (uint32_t i = 0; i < n; i += FAB_BURST_MAX) {
 		uint16_t k = (uint16_t)(n - i < FAB_BURST_MAX ? n - i : FAB_BURST_MAX);
 
-		run_chunk(ctx, in_port, frames + i, verdicts + i, k);
+		if (in_port == ctx->t->underlay)
+			underlay_run(ctx, in_port, frames + i, verdicts + i, k);
+		else
+			run_chunk(ctx, in_port, frames + i, verdicts + i, k);
 	}
 }

@@ -25,15 +25,23 @@
  * turns a request it answers into the reply, and pushes or pops the 802.1Q
  * tag for the egress port, moving data by 4 bytes into or out of the
  * headroom. data and len are updated accordingly; headroom must say how
- * many bytes before data may be written (8 are enough: a tag, or an answer
- * that outgrows its request). It edits only once every rule has decided
- * the frame leaves: a dropped frame keeps its bytes, data, len and headroom
- * as received.
+ * many bytes before data may be written (8 are enough for a tag, or an
+ * answer that outgrows its request; a frame to a remote VTEP needs 50 for
+ * VXLAN's outer headers, FAB_VXLAN_OUTER_LEN). It edits only once every
+ * rule has decided the frame leaves: a dropped frame keeps its bytes,
+ * data, len and headroom as received. A frame received on the underlay
+ * port and decapsulated is, from then on, its inner frame (tagged with its
+ * LAN's VLAN, as received on its VTEP's trunk): every verdict of it carries
+ * FAB_VF_MOVED, a drop included.
  */
 struct fab_frame {
 	uint8_t *data;
 	uint16_t len;
 	uint16_t headroom;
+	/* Written by the pipeline on a frame it decapsulated from the underlay
+	 * port (and left alone on any other): the VTEP port it was decided as
+	 * received on, the port its copy for control comes from. */
+	uint16_t port;
 };
 
 enum fab_action {

@@ -147,4 +147,13 @@
 #define FAB_ND_NA_SOLICITED 0x40
 #define FAB_ND_NA_OVERRIDE  0x20
 
+/* VXLAN (RFC 7348) over IPv4: outer Ethernet, IPv4 without options, UDP, VXLAN. */
+#define FAB_VXLAN_PORT      4789
+#define FAB_VXLAN_HLEN      8
+#define FAB_VXLAN_FLAG_I    0x08 /* first byte: the VNI is valid */
+#define FAB_VXLAN_OUTER_LEN (FAB_ETH_HLEN + FAB_IPV4_HLEN_MIN + FAB_UDP_HLEN + FAB_VXLAN_HLEN)
+/* What the underlay's IP MTU needs beside a LAN's: outer IPv4, UDP, VXLAN, inner Ethernet. */
+#define FAB_VXLAN_OVERHEAD  (FAB_IPV4_HLEN_MIN + FAB_UDP_HLEN + FAB_VXLAN_HLEN + FAB_ETH_HLEN)
+#define FAB_VXLAN_SPORT_MIN 49152 /* entropy source ports: 49152..65535 (RFC 7348 5) */
+
 #endif

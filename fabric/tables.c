@@ -57,11 +57,11 @@ static int check_lans(const struct fab_model *m)
 	for (size_t i = 0; i < m->nlans; i++) {
 		const struct fab_lan *l = &m->lans[i];
 
-		if (l->vlan < 1 || l->vlan > FAB_VLAN_MAX - 1 ||
+		if (l->vlan < 1 || l->vlan > FAB_VLAN_MAX - 1 || l->vni > FAB_VNI_MAX ||
 		    (l->neigh != FAB_NEIGH_STEER && l->neigh != FAB_NEIGH_PROXY))
 			return -EINVAL;
 		for (size_t j = 0; j < i; j++)
-			if (m->lans[j].vlan == l->vlan)
+			if (m->lans[j].vlan == l->vlan || (l->vni != 0 && m->lans[j].vni == l->vni))
 				return -EINVAL;
 	}
 	return 0;
@@ -69,16 +69,25 @@ static int check_lans(const struct fab_model *m)
 
 static int check_ports(const struct fab_model *m)
 {
+	int underlay = -1;
+
 	if (m->nports > FAB_PORTS_MAX || (m->nports > 0 && m->ports == NULL))
 		return -EINVAL;
 	for (size_t i = 0; i < m->nports; i++) {
 		const struct fab_port *p = &m->ports[i];
 
+		bool under = p->kind == FAB_PORT_UNDERLAY;
+
 		if ((p->mode != FAB_PORT_ACCESS && p->mode != FAB_PORT_TRUNK) ||
-		    (p->kind != FAB_PORT_EDGE && p->kind != FAB_PORT_CORE) ||
-		    p->mtu < FAB_MTU_MIN || p->mtu > FAB_MTU_MAX || p->nlans == 0 ||
-		    p->lans == NULL || (p->mode == FAB_PORT_ACCESS && p->nlans != 1))
+		    p->kind > FAB_PORT_VTEP || p->mtu < FAB_MTU_MIN || p->mtu > FAB_MTU_MAX ||
+		    (under ? p->nlans != 0 || underlay >= 0 || p->vxlan.address == 0
+			   : p->nlans == 0 || p->lans == NULL) ||
+		    (!under && p->mode == FAB_PORT_ACCESS && p->nlans != 1) ||
+		    (p->kind == FAB_PORT_VTEP &&
+		     (p->mode != FAB_PORT_TRUNK || p->vxlan.address == 0)))
 			return -EINVAL;
+		if (under)
+			underlay = (int)i;
 		for (size_t k = 0; k < p->nlans; k++) {
 			if (p->lans[k] >= m->nlans)
 				return -EINVAL;
@@ -86,6 +95,22 @@ static int check_ports(const struct fab_model *m)
 				if (p->lans[j] == p->lans[k])
 					return -EINVAL;
 		}
+	}
+	/* A VTEP port is reached through the underlay, in its LANs' VNIs. */
+	for (size_t i = 0; i < m->nports; i++) {
+		const struct fab_port *p = &m->ports[i];
+
+		if (p->kind != FAB_PORT_VTEP)
+			continue;
+		if (underlay < 0 || p->vxlan.address == m->ports[underlay].vxlan.address)
+			return -EINVAL;
+		for (size_t k = 0; k < p->nlans; k++)
+			if (m->lans[p->lans[k]].vni == 0)
+				return -EINVAL;
+		for (size_t j = 0; j < i; j++)
+			if (m->ports[j].kind == FAB_PORT_VTEP &&
+			    m->ports[j].vxlan.address == p->vxlan.address)
+				return -EINVAL;
 	}
 	return 0;
 }
@@ -237,12 +262,16 @@ static void build_ports(struct fab_tables *t, const struct fab_model *m)
 		tp->mode = (uint8_t)p->mode;
 		tp->kind = (uint8_t)p->kind;
 		tp->mtu = p->mtu;
-		tp->egress = (uint16_t)(p->mtu | (p->mode == FAB_PORT_TRUNK ? FAB_T_TRUNK : 0));
+		tp->egress = (uint16_t)(p->mtu | (p->mode == FAB_PORT_TRUNK ? FAB_T_TRUNK : 0) |
+					(p->kind == FAB_PORT_VTEP ? FAB_T_VTEP : 0));
 		tp->max_len[0] = (uint16_t)(p->mtu + FAB_ETH_HLEN);
 		tp->max_len[1] = (uint16_t)(p->mtu + FAB_ETH_HLEN + FAB_VLAN_HLEN);
-		tp->access_lan = p->mode == FAB_PORT_ACCESS ? p->lans[0] : FAB_T_NO_LAN;
-		/* The one place the fast path's eligibility is decided (tables_impl.h). */
-		tp->fast = p->mode == FAB_PORT_ACCESS &&
+		tp->access_lan =
+		    p->mode == FAB_PORT_ACCESS && p->nlans > 0 ? p->lans[0] : FAB_T_NO_LAN;
+		tp->vtep_ip = p->kind == FAB_PORT_VTEP ? p->vxlan.address : 0;
+		/* The one place the fast path's eligibility is decided (tables_impl.h):
+		 * never the underlay's, whose frames are decapsulated first. */
+		tp->fast = p->mode == FAB_PORT_ACCESS && tp->access_lan != FAB_T_NO_LAN &&
 			   t->lans[tp->access_lan].kind != FAB_LAN_QUARANTINE;
 		tp->storm[FAB_STORM_ARP] = m->policy.storm_arp;
 		tp->storm[FAB_STORM_ND] = m->policy.storm_nd;
@@ -458,7 +487,46 @@ void fab_tables_destroy(struct fab_tables *t)
 	free(t->etype);
 	free(t->vlan2lan);
 	free(t->sponged);
+	free(t->vni2lan);
+	free(t->ip2vtep);
 	free(t);
+}
+
+static int pair_cmp(const void *a, const void *b)
+{
+	const struct fab_t_pair *x = a, *y = b;
+
+	return x->key < y->key ? -1 : x->key > y->key;
+}
+
+/* The VTEP of this node and the lookups of its underlay port (tables_impl.h). */
+static int build_vxlan(struct fab_tables *t, const struct fab_model *m)
+{
+	t->underlay = FAB_T_NO_PORT;
+	t->vni2lan = calloc(m->nlans ? m->nlans : 1, sizeof(*t->vni2lan));
+	t->ip2vtep = calloc(m->nports ? m->nports : 1, sizeof(*t->ip2vtep));
+	if (t->vni2lan == NULL || t->ip2vtep == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < m->nlans; i++)
+		if (m->lans[i].vni != 0)
+			t->vni2lan[t->nvni++] =
+			    (struct fab_t_pair){.key = m->lans[i].vni, .val = (uint16_t)i};
+	for (size_t i = 0; i < m->nports; i++) {
+		const struct fab_port *p = &m->ports[i];
+
+		if (p->kind == FAB_PORT_UNDERLAY) {
+			t->underlay = (uint16_t)i;
+			t->vtep_ip = p->vxlan.address;
+			t->vtep_mac = p->vxlan.mac;
+			t->nh_mac = p->vxlan.next_hop_mac;
+		} else if (p->kind == FAB_PORT_VTEP) {
+			t->ip2vtep[t->nvteps++] =
+			    (struct fab_t_pair){.key = p->vxlan.address, .val = (uint16_t)i};
+		}
+	}
+	qsort(t->vni2lan, t->nvni, sizeof(*t->vni2lan), pair_cmp);
+	qsort(t->ip2vtep, t->nvteps, sizeof(*t->ip2vtep), pair_cmp);
+	return 0;
 }
 
 struct fab_tables *fab_tables_build(const struct fab_model *m, uint64_t generation)
@@ -527,12 +595,15 @@ struct fab_tables *fab_tables_build(const struct fab_model *m, uint64_t generati
 						.kind = (uint8_t)m->lans[i].kind,
 						.bh_mac = bh->mac,
 						.bh_ip4 = bh->ipv4,
-						.bh_has6 = bh->has_ipv6 && bh->mac != 0};
+						.bh_has6 = bh->has_ipv6 && bh->mac != 0,
+						.vni = m->lans[i].vni};
 		memcpy(t->lans[i].bh_ip6, bh->ipv6.b, sizeof(t->lans[i].bh_ip6));
 	}
 	build_etype(t, &m->policy);
 	build_ports(t, m);
-	rc = build_members(t, m);
+	rc = build_vxlan(t, m);
+	if (rc == 0)
+		rc = build_members(t, m);
 	if (rc == 0) {
 		struct fab_t_ent *lin = t->mac;
 
@@ -626,7 +697,7 @@ int fab_tables_lan_of(const struct fab_tables *t, uint16_t port, uint16_t vlan)
 		return -1;
 	p = &t->ports[port];
 	if (p->mode == FAB_PORT_ACCESS)
-		return vlan == 0 ? p->access_lan : -1;
+		return vlan == 0 && p->access_lan != FAB_T_NO_LAN ? p->access_lan : -1;
 	lan = vlan == 0 ? FAB_T_NO_LAN : p->vlan2lan[vlan];
 	return lan == FAB_T_NO_LAN ? -1 : lan;
 }

@@ -44,7 +44,10 @@ struct fab_t_ent {
 };
 
 #define FAB_T_TRUNK 0x8000 /* in fab_t_ent.egress; every MTU is below it */
-_Static_assert(FAB_MTU_MAX < FAB_T_TRUNK, "an MTU fits beside the trunk flag");
+#define FAB_T_VTEP  0x4000 /* in fab_t_ent.egress: a remote VTEP, reached by encapsulation */
+#define FAB_T_MTU   0x3fff /* the MTU's bits of an egress word */
+_Static_assert(FAB_MTU_MAX <= FAB_T_MTU, "an MTU fits beside the trunk and VTEP flags");
+#define FAB_T_NO_PORT 0xffff
 
 /* One slot of the IPv6 table; lan == FAB_T_NO_LAN marks it empty. */
 struct fab_t_ent6 {
@@ -91,6 +94,7 @@ struct fab_t_port {
 	/* A sub-rate port's ingress policer (fab_tables_port_rate), for the dataplane. */
 	uint64_t rate_bps;
 	uint32_t rate_burst;
+	uint32_t vtep_ip; /* a VTEP port: the remote node's VTEP address, host order */
 };
 
 struct fab_t_lan {
@@ -103,7 +107,32 @@ struct fab_t_lan {
 	bool bh_has6;
 	fab_mac_t bh_mac;
 	uint8_t bh_ip6[16];
+	uint32_t vni; /* 0: not carried over VXLAN */
 };
+
+/* A sorted (key, value) pair: a VNI and its LAN, or a VTEP address and its port. */
+struct fab_t_pair {
+	uint32_t key;
+	uint16_t val;
+};
+
+/* The value of key in the n sorted pairs at a, or FAB_T_NO_PORT (also FAB_T_NO_LAN). */
+static inline uint16_t fab_t_pair_find(const struct fab_t_pair *a, uint32_t n, uint32_t key)
+{
+	uint32_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (a[mid].key == key)
+			return a[mid].val;
+		if (a[mid].key < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return FAB_T_NO_PORT;
+}
 
 /*
  * EtherType classes in fab_tables.etype: small values pick the parser,
@@ -143,6 +172,19 @@ struct fab_tables {
 	uint32_t nsponged;
 	struct fab_rate punt_port; /* the policy's punt policer, for the dataplane */
 	struct fab_rate punt_total;
+	/*
+	 * VXLAN: the underlay port (FAB_T_NO_PORT: none, and no VTEP ports),
+	 * this node's VTEP and the next hop, and what a received VXLAN frame is
+	 * looked up by: its VNI (to a LAN) and its outer source (to a VTEP port).
+	 */
+	uint16_t underlay;
+	uint32_t vtep_ip; /* host order */
+	fab_mac_t vtep_mac;
+	fab_mac_t nh_mac;
+	struct fab_t_pair *vni2lan;
+	struct fab_t_pair *ip2vtep;
+	uint32_t nvni;
+	uint32_t nvteps;
 };
 
 static inline uint64_t fab_t_mac_key(uint16_t lan, fab_mac_t mac)

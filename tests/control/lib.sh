@@ -137,3 +137,31 @@ with open(sys.argv[1], "wb") as o:
         o.write(struct.pack("<IIII", 0, i, len(f), len(f)) + f)
 PY
 }
+
+# A host-side veth carries no IP processing (the machine's own addresses may
+# overlap the documentation ranges).
+host_veth() {
+	sysctl -qw "net.ipv4.conf.$1.arp_ignore=8" "net.ipv6.conf.$1.disable_ipv6=1"
+	ip link set "$1" up
+}
+
+# Interface $2 of namespace $1 pads what it sends to the Ethernet minimum, as
+# a NIC does, and computes its own checksums; $tmp/pad60.o is scripts/lab.sh's
+# lab_build_pad program.
+nic_like() {
+	ip netns exec "$1" ethtool -K "$2" tx off sg off tso off gso off >/dev/null
+	tc -n "$1" qdisc add dev "$2" clsact
+	tc -n "$1" filter add dev "$2" egress bpf direct-action obj "$tmp/pad60.o" sec tc
+}
+
+# A member router in namespace $1: eth0 with MAC $2, 192.0.2.$3/24 and
+# 2001:db8::$3/64 (no DAD, no router discovery), up.
+netns_member() {
+	ip -n "$1" link set eth0 address "$2"
+	ip -n "$1" addr add "192.0.2.$3/24" dev eth0
+	ip netns exec "$1" sysctl -qw net.ipv6.conf.eth0.accept_ra=0 \
+		net.ipv6.conf.eth0.router_solicitations=0
+	ip -n "$1" addr add "2001:db8::$3/64" dev eth0 nodad
+	ip -n "$1" link set eth0 up
+	ip -n "$1" link set lo up
+}

@@ -7,7 +7,7 @@ with --no-huge on its own --file-prefix, and checks the exact frames every
 port transmitted and the counters it reports, including the accounting
 invariant rx_packets = forwarded + steered + answered + sum(drops).
 
-    dptest.py DATAPLANE SCENARIO      SCENARIO: policy, reload, bad-device
+    dptest.py DATAPLANE SCENARIO      SCENARIO: policy, reload, bad-device, vxlan, ...
 
 Exit status: 0 passed, 1 failed, 77 cannot run here (the reason is printed).
 """
@@ -37,6 +37,7 @@ try:
                                     ICMPv6NDOptSrcLLAddr, IPv6, IPv6ExtHdrDestOpt,
                                     IPv6ExtHdrFragment, IPv6ExtHdrHopByHop, RouterAlert)
     from scapy.layers.l2 import ARP, LLC, SNAP, STP, Dot1Q, Dot3, Ether
+    from scapy.layers.vxlan import VXLAN
     from scapy.packet import Raw
 except ImportError as e:
     print(f"SKIP: scapy is not available to {sys.executable}: {e}")
@@ -1086,6 +1087,102 @@ def scenario_workers(exe, work):
 SCENARIOS = {"policy": scenario_policy, "reload": scenario_reload,
              "bad-device": scenario_bad_device, "workers": scenario_workers,
              "rate-limit": scenario_rate_limit, "capture": scenario_capture}
+
+
+# ---------------------------------------------------------------- VXLAN
+
+VTEP_MAC, NH_MAC = "02:aa:00:00:00:01", "02:bb:00:00:00:01"
+VTEP_IP, R_VTEP = "198.18.0.1", "198.18.0.2"
+VNI = 10100
+R = "02:00:5e:10:00:31"  # member R, behind the remote VTEP
+
+
+def vxlan(inner, src=R_VTEP, dst=VTEP_IP, smac=NH_MAC, dmac=VTEP_MAC, sport=50000):
+    """inner inside the outer headers of RFC 7348, as a VTEP builds them."""
+    return bytes(Ether(src=smac, dst=dmac) / IP(src=src, dst=dst, flags="DF", ttl=64, id=0) /
+                 UDP(sport=sport, dport=4789, chksum=0) / VXLAN(flags=0x08, vni=VNI) /
+                 Raw(bytes(inner)))
+
+
+def scenario_vxlan(exe, work):
+    """port1 (member A) and the underlay port (this node's VTEP 198.18.0.1)
+    on pcap, and VTEP port b for the node at 198.18.0.2 with member R behind
+    it. Frames to R leave the underlay in VXLAN, exactly; VXLAN from b
+    reaches A as R sent it; b may not send from a MAC that is not R's; the
+    underlay answers ARP for its VTEP address and drops VXLAN from unknown
+    VTEPs; every counter adds up."""
+    to_r = udp4(A1, R)
+    arp_r = arp_req(A1, 0x11, 0x31)
+    from_r = udp4(R, A1)
+    spoofed = udp4(B, A1)
+    who_has = pad(Ether(src=NH_MAC, dst=BCAST) /
+                  ARP(op=1, hwsrc=NH_MAC, psrc="198.18.0.254", pdst=VTEP_IP))
+    inputs = {"port1": [to_r, arp_r],
+              "under": [vxlan(from_r), vxlan(spoofed), who_has, vxlan(from_r, src="198.18.0.9")]}
+    dev = {}
+    for i, name in enumerate(inputs):
+        rx, tx = os.path.join(work, f"in-{name}.pcap"), os.path.join(work, f"out-{name}.pcap")
+        write_pcap(rx, inputs[name])
+        dev[name] = f"net_pcap{i},rx_pcap={rx},tx_pcap={tx}"
+    cfg = os.path.join(work, "fabric.yaml")
+    with open(cfg, "w") as f:
+        f.write(f"""fabric: {{name: test-ix}}
+lans:
+  - {{name: peering, vlan: {VLAN}, vni: {VNI}, ipv4: 192.0.2.0/24, ipv6: "2001:db8:100::/64"}}
+ports:
+  - {{name: port1, device: "{dev['port1']}", lans: [peering]}}
+  - {{name: under, kind: underlay, device: "{dev['under']}", mtu: 1600,
+     vtep-address: {VTEP_IP}, vtep-mac: "{VTEP_MAC}", next-hop-mac: "{NH_MAC}"}}
+  - {{name: b, kind: vtep, remote: {R_VTEP}, lans: [peering]}}
+members:
+  - asn: 64501
+    name: A
+    connections:
+      - port: port1
+        lans: [{{lan: peering, macs: ["{A1}"], ipv4: [{ip4(0x11)}], ipv6: ["{ip6(0x11)}"]}}]
+  - asn: 64531
+    name: R
+    connections:
+      - port: b
+        lans: [{{lan: peering, macs: ["{R}"], ipv4: [{ip4(0x31)}], ipv6: ["{ip6(0x31)}"]}}]
+""")
+    dp = run_to_idle(exe, work, cfg)
+    if dp is None:
+        return SKIP
+    stats = dp.read_stats()["ports"]
+    out1 = read_pcap(os.path.join(work, "out-port1.pcap"))
+    under = read_pcap(os.path.join(work, "out-under.pcap"))
+    check(out1 == [from_r], f"port1 sent {[f.hex() for f in out1]}, not R's frame as sent")
+    reply = pad(Ether(src=VTEP_MAC, dst=NH_MAC) /
+                ARP(op=2, hwsrc=VTEP_MAC, psrc=VTEP_IP, hwdst=NH_MAC, pdst="198.18.0.254"))
+    check(len(under) == 3, f"the underlay sent {len(under)} frames, not 3")
+    encap = [f for f in under if f != reply]
+    check(reply in under, "the underlay did not answer ARP for its VTEP address")
+    # The source port is the inner flow's hash: from the range, and the rest exact.
+    for got, inner in zip(encap, (to_r, with_dst(arp_r, R))):
+        sport = struct.unpack_from(">H", got, 34)[0]
+        check(sport >= 49152, f"UDP source port {sport} is not an entropy port")
+        want = vxlan(inner, src=VTEP_IP, dst=R_VTEP, smac=VTEP_MAC, dmac=NH_MAC, sport=sport)
+        check(got == want, f"encapsulated frame\n  {got.hex()}\nis not\n  {want.hex()}")
+    want = {"port1": {"rx_packets": 2, "forwarded": 1, "steered": 1, "tx_packets": 1},
+            "under": {"rx_packets": 4, "decapsulated": 2, "answered": 1, "rx_discards": 1,
+                      "tx_packets": 3},
+            "b": {"rx_packets": 2, "forwarded": 1, "rx_discards": 1}}
+    drops = {"under": {"vxlan_unknown_vtep": 1}, "b": {"vxlan_src_mac": 1}, "port1": {}}
+    for port, ctrs in want.items():
+        s = stats[port]
+        for k, v in ctrs.items():
+            check(s[k] == v, f"{port}: {k} is {s[k]}, expected {v}")
+        got = {r: n for r, n in s["drops"].items() if n}
+        check(got == drops[port], f"{port}: drops {got}, expected {drops[port]}")
+        total = (s["forwarded"] + s["steered"] + s["answered"] + s["decapsulated"] +
+                 sum(s["drops"].values()))
+        check(s["rx_packets"] == total, f"{port}: rx_packets {s['rx_packets']} != {total}")
+    print("vxlan: encapsulated, decapsulated, refused and answered as expected")
+    return 0
+
+
+SCENARIOS["vxlan"] = scenario_vxlan
 
 
 def on_term(sig, frame):

@@ -45,18 +45,9 @@ LAB_DIR=$tmp lab_build_pad || { echo "cannot build the padding program: skipped"
 for i in 1 2 3; do
 	ip netns add "${id}m$i"
 	ip link add "${id}h$i" type veth peer name eth0 netns "${id}m$i"
-	sysctl -qw "net.ipv4.conf.${id}h$i.arp_ignore=8" "net.ipv6.conf.${id}h$i.disable_ipv6=1"
-	ip link set "${id}h$i" up
-	ip -n "${id}m$i" link set eth0 address "02:00:00:00:00:0$i"
-	ip -n "${id}m$i" addr add "192.0.2.$i/24" dev eth0
-	ip netns exec "${id}m$i" sysctl -qw net.ipv6.conf.eth0.accept_ra=0 \
-		net.ipv6.conf.eth0.router_solicitations=0
-	ip -n "${id}m$i" addr add "2001:db8::$i/64" dev eth0 nodad
-	ip -n "${id}m$i" link set eth0 up
-	ip -n "${id}m$i" link set lo up
-	ip netns exec "${id}m$i" ethtool -K eth0 tx off sg off tso off gso off >/dev/null
-	tc -n "${id}m$i" qdisc add dev eth0 clsact
-	tc -n "${id}m$i" filter add dev eth0 egress bpf direct-action obj "$tmp/pad60.o" sec tc
+	host_veth "${id}h$i"
+	netns_member "${id}m$i" "02:00:00:00:00:0$i" "$i"
+	nic_like "${id}m$i" eth0
 done
 
 {

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Fuzzes the per-frame pipeline: any bytes, as a burst of frames on any
- * port of the test exchange (tests/unit/fixture.h), with any ports down,
+ * port of the test exchange (tests/unit/fixture.h) and of the VXLAN ports
+ * added to it (an underlay port, and a remote VTEP with member R behind it
+ * on both LANs), with any ports down,
  * either LAN or both in quarantine, the sponge on or off and answering for
  * a set of addresses or none, and storm control on or off.
  *
@@ -20,7 +22,12 @@
  * asker, from the owner of the address it answers for or from the sponge
  * for an address it answers for. A dropped frame is left exactly as it was
  * received, and is copied for control exactly when its reason is one that
- * asks for a copy. Counters must add up. And the same burst decided with
+ * asks for a copy. A frame for R leaves the underlay port inside outer
+ * headers the oracle checks field by field, and is judged as if it left
+ * on R's VTEP port. A frame on the underlay port is VXLAN the oracle
+ * decapsulates itself, judged as received on the VTEP port; or an ARP
+ * request for this node's VTEP, answered; or dropped under one of the
+ * underlay's reasons. Counters must add up. And the same burst decided with
  * the fast path off (full_rules) must give the same verdicts, the same
  * frames and the same counters.
  */
@@ -34,11 +41,25 @@
 #include "fabric/pipeline.h"
 #include "fabric/proto.h"
 #include "fabric/tables.h"
+#include "fabric/vxlan.h"
 #include "tests/unit/fixture.h"
 #include "tests/fuzz/fuzz.h"
 
-#define HEADROOM   8
-#define MAX_FRAMES (2 * FAB_BURST_MAX + 3) /* past one burst, to cross chunks */
+/* The headroom of each frame: enough for a tag, or (CTX_ROOMY) for VXLAN's outer headers. */
+#define HEADROOM       8
+#define HEADROOM_VXLAN FAB_VXLAN_OUTER_LEN
+#define MAX_FRAMES     (2 * FAB_BURST_MAX + 3) /* past one burst, to cross chunks */
+
+/* The VXLAN ports added to the fixture exchange, and what identifies them. */
+#define P_U       FX_NPORTS       /* the underlay port */
+#define P_V       (FX_NPORTS + 1) /* the remote VTEP's port */
+#define NPORTS    (FX_NPORTS + 2)
+#define VTEP_IP   0xc6120001u /* 198.18.0.1, this node's */
+#define V_IP      0xc6120002u
+#define VTEP_MAC  0x02aa00000001ULL
+#define NH_MAC    0x02bb00000001ULL
+#define VNI_STEER 10100
+#define VNI_PROXY 10200
 
 /* The context byte. */
 #define CTX_QUARANTINE_STEER 0x01 /* the steering LAN (VLAN 100) is a quarantine LAN */
@@ -47,6 +68,7 @@
 #define CTX_SPONGE_OFF       0x08 /* the policy turns the sponge off */
 #define CTX_STORM            0x10 /* storm control on, at STORM_PPS with a burst of STORM_BURST */
 #define CTX_VARIANTS         0x10 /* the bits below CTX_STORM each select other tables */
+#define CTX_ROOMY            0x20 /* frames have room for VXLAN's outer headers in front */
 #define STORM_PPS            2
 #define BH_MAC               0x02005e000666ULL
 #define STORM_BURST          3
@@ -80,6 +102,33 @@ static const bool punt_reason[FAB_DROP__COUNT] = {
     [FAB_DROP_sponge_mac] = true,     [FAB_DROP_quarantine] = true,
 };
 
+/* The underlay port, the remote VTEP's port and member R behind it on both LANs. */
+static void add_vxlan(struct fab_model *m)
+{
+	static const uint16_t both[] = {FX_LAN_STEER, FX_LAN_PROXY};
+	struct fab_binding *b;
+	int r;
+
+	m->lans[FX_LAN_STEER].vni = VNI_STEER;
+	m->lans[FX_LAN_PROXY].vni = VNI_PROXY;
+	if (fx_port(m, "u", FAB_PORT_UNDERLAY, FAB_PORT_ACCESS, 1600, 0, NULL) != P_U ||
+	    fx_port(m, "v", FAB_PORT_VTEP, FAB_PORT_TRUNK, 1500, 2, both) != P_V)
+		abort();
+	m->ports[P_U].vxlan =
+	    (struct fab_vxlan_port){.address = VTEP_IP, .mac = VTEP_MAC, .next_hop_mac = NH_MAC};
+	m->ports[P_V].vxlan.address = V_IP;
+	m->ports[P_V].device[0] = '\0';
+	r = fx_member(m, 64599, "R");
+	b = fx_bind(m, r, P_V, FX_LAN_STEER);
+	fx_mac(b, 0x020000000021ULL);
+	fx_ip4(b, "192.0.2.33");
+	fx_ip6(b, "2001:db8::21");
+	b = fx_bind(m, r, P_V, FX_LAN_PROXY);
+	fx_mac(b, 0x020000000121ULL);
+	fx_ip4(b, "198.51.100.33");
+	fx_ip6(b, "2001:db8:1::21");
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
@@ -112,6 +161,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 					   .ipv4 = fx_parse4("192.0.2.66"),
 					   .has_ipv6 = true,
 					   .ipv6 = fx_parse6("2001:db8::66")};
+		add_vxlan(m);
 		m->policy.storm_arp = (struct fab_rate){.pps = STORM_PPS, .burst = STORM_BURST};
 		m->policy.storm_nd = (struct fab_rate){.pps = STORM_PPS, .burst = STORM_BURST};
 		t = fab_tables_build(m, 1);
@@ -363,19 +413,124 @@ static void check_reply(uint16_t in_port, const uint8_t *oper, const uint8_t *or
 	}
 }
 
-/* rx = forwarded + steered + answered + drops, per reason as the verdicts say. */
-static void check_counters(uint16_t in_port, const struct fab_port_stats *before,
-			   const struct fab_port_stats *after, const struct fab_verdict *v,
-			   uint16_t n, uint64_t octets)
+/* The ones' complement sum of an IPv4 header without options (0xffff when right). */
+static uint16_t ip4_sum(const uint8_t *ip)
 {
-	uint64_t fwd = 0, rep = 0, punt = 0, drops[FAB_DROP__COUNT] = {0}, ndrop = 0;
+	uint32_t s = 0;
 
-	for (uint16_t p = 0; p < nports; p++)
-		if (p != in_port || in_port >= nports)
-			CHECK(memcmp(&before[p], &after[p], sizeof(before[p])) == 0);
-	if (in_port >= nports)
-		return;
+	for (int i = 0; i < FAB_IPV4_HLEN_MIN; i += 2)
+		s += rd16(ip + i);
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
+/* A LAN's VLAN by its VNI, or 0. */
+static uint16_t vlan_of_vni(uint32_t vni)
+{
+	return vni == VNI_STEER ? 100 : vni == VNI_PROXY ? 200 : 0;
+}
+
+/*
+ * The frame of len bytes at d as the VTEP port gets it: with the tag of the
+ * LAN of vni after its addresses, padded with zeros to the Ethernet minimum.
+ * Returns its length in out.
+ */
+static uint16_t tagged_inner(const uint8_t *d, uint16_t len, uint32_t vni, uint8_t *out)
+{
+	uint16_t n = (uint16_t)(len + FAB_VLAN_HLEN);
+
+	memcpy(out, d, 12);
+	out[12] = 0x81;
+	out[13] = 0;
+	out[14] = (uint8_t)(vlan_of_vni(vni) >> 8);
+	out[15] = (uint8_t)vlan_of_vni(vni);
+	memcpy(out + 16, d + 12, len - 12u);
+	for (; n < FAB_ETH_MIN_LEN; n++)
+		out[n] = 0;
+	return n;
+}
+
+/*
+ * Whether a frame received on the underlay is VXLAN for this node from the
+ * remote VTEP in a VNI it carries, by RFC 7348 and the oracle's own reading:
+ * if so, out holds the inner frame as the VTEP port gets it (tagged_inner),
+ * *olen its length.
+ */
+static bool oracle_decap(const uint8_t *d, uint16_t len, uint8_t *out, uint16_t *olen)
+{
+	const uint8_t *ip = d + FAB_ETH_HLEN;
+	uint16_t iplen;
+	uint32_t vni;
+
+	if (len < FAB_VXLAN_OUTER_LEN + FAB_ETH_HLEN || rd16(d + 12) != FAB_ETH_P_IPV4 ||
+	    rd_mac(d) != VTEP_MAC || ip[0] != 0x45 || ip[9] != FAB_IPPROTO_UDP ||
+	    rd32(ip + 16) != VTEP_IP || rd32(ip + 12) != V_IP || rd16(ip + 22) != 4789 ||
+	    (rd16(ip + 6) & 0x3fff) != 0 || ip4_sum(ip) != 0xffff || !(ip[28] & 0x08))
+		return false;
+	iplen = rd16(ip + 2);
+	vni = rd32(ip + 32) >> 8;
+	if (iplen < 50 || iplen > len - FAB_ETH_HLEN || vlan_of_vni(vni) == 0)
+		return false;
+	*olen = tagged_inner(d + FAB_VXLAN_OUTER_LEN, (uint16_t)(iplen - 36), vni, out);
+	return true;
+}
+
+/*
+ * A frame this node sends the remote VTEP: outer headers as RFC 7348 and
+ * this node's VTEP say, field by field; returns in out the inner frame as
+ * it would leave the VTEP's port were it a trunk (tagged_inner), for the
+ * checks of any frame that leaves a port, and its length.
+ */
+static uint16_t check_outer(const uint8_t *d, uint16_t len, uint8_t *out)
+{
+	const uint8_t *ip = d + FAB_ETH_HLEN, *udp = ip + 20, *vx = udp + 8;
+
+	CHECK(len >= FAB_VXLAN_OUTER_LEN + FAB_ETH_HLEN);
+	CHECK(rd_mac(d) == NH_MAC && rd_mac(d + 6) == VTEP_MAC && rd16(d + 12) == FAB_ETH_P_IPV4);
+	CHECK(ip[0] == 0x45 && rd16(ip + 2) == len - FAB_ETH_HLEN && rd16(ip + 6) == 0x4000);
+	CHECK(ip[8] == 64 && ip[9] == FAB_IPPROTO_UDP && ip4_sum(ip) == 0xffff);
+	CHECK(rd32(ip + 12) == VTEP_IP && rd32(ip + 16) == V_IP);
+	CHECK(rd16(udp) >= 49152 && rd16(udp + 2) == 4789 && rd16(udp + 4) == len - 34);
+	CHECK(rd16(udp + 6) == 0 && rd32(vx) == 0x08000000 && vx[7] == 0);
+	CHECK(vlan_of_vni(rd32(vx + 4) >> 8) != 0);
+	/* The inner frame carries no tag: its LAN is the VNI. */
+	CHECK(rd16(d + FAB_VXLAN_OUTER_LEN + 12) != FAB_ETH_P_8021Q);
+	return tagged_inner(d + FAB_VXLAN_OUTER_LEN, (uint16_t)(len - FAB_VXLAN_OUTER_LEN),
+			    rd32(vx + 4) >> 8, out);
+}
+
+/* An answer of the underlay port: ARP for this node's VTEP, back to the asker. */
+static void check_underlay_reply(const uint8_t *orig, uint16_t olen, const struct fab_frame *f)
+{
+	const uint8_t *a = f->data + FAB_ETH_HLEN, *q = orig + FAB_ETH_HLEN;
+
+	CHECK(olen >= FAB_ETH_HLEN + FAB_ARP_LEN && f->len == olen);
+	CHECK(rd16(orig + 12) == FAB_ETH_P_ARP && rd16(q + 6) == FAB_ARP_OP_REQUEST);
+	CHECK(rd32(q + 24) == VTEP_IP);
+	CHECK(rd_mac(f->data) == rd_mac(orig + 6) && rd_mac(f->data + 6) == VTEP_MAC);
+	CHECK(rd16(a + 6) == FAB_ARP_OP_REPLY && rd_mac(a + 8) == VTEP_MAC);
+	CHECK(rd32(a + 14) == VTEP_IP && rd_mac(a + 18) == rd_mac(q + 8));
+	CHECK(rd32(a + 24) == rd32(q + 14));
+}
+
+/*
+ * One port's counters against the verdicts of the frames counted on it
+ * (at[i] == port): rx = forwarded + steered + answered + decap + drops,
+ * per reason as the verdicts say, where decap is how many it passed on.
+ */
+static void check_port_counters(uint16_t port, const struct fab_port_stats *before,
+				const struct fab_port_stats *after, const struct fab_verdict *v,
+				const uint16_t *at, uint16_t n, uint64_t octets, uint64_t decap)
+{
+	uint64_t fwd = 0, rep = 0, punt = 0, drops[FAB_DROP__COUNT] = {0}, ndrop = 0, mine = 0;
+	const uint64_t *b = before[port].ctr, *a = after[port].ctr;
+	uint64_t sum = 0;
+
 	for (uint16_t i = 0; i < n; i++) {
+		if (at[i] != port)
+			continue;
+		mine++;
 		fwd += v[i].action == FAB_ACT_FORWARD;
 		rep += v[i].action == FAB_ACT_REPLY;
 		punt += (v[i].flags & FAB_VF_PUNT) != 0;
@@ -384,18 +539,16 @@ static void check_counters(uint16_t in_port, const struct fab_port_stats *before
 			ndrop++;
 		}
 	}
-	const uint64_t *b = before[in_port].ctr, *a = after[in_port].ctr;
-	uint64_t sum = 0;
-
 	for (int r = 0; r < FAB_DROP__COUNT; r++) {
-		CHECK(after[in_port].drop[r] - before[in_port].drop[r] == drops[r]);
-		sum += after[in_port].drop[r] - before[in_port].drop[r];
+		CHECK(after[port].drop[r] - before[port].drop[r] == drops[r]);
+		sum += after[port].drop[r] - before[port].drop[r];
 	}
-	CHECK(a[FAB_CTR_rx_packets] - b[FAB_CTR_rx_packets] == n);
+	CHECK(a[FAB_CTR_rx_packets] - b[FAB_CTR_rx_packets] == mine + decap);
 	CHECK(a[FAB_CTR_rx_octets] - b[FAB_CTR_rx_octets] == octets);
+	CHECK(a[FAB_CTR_decapsulated] - b[FAB_CTR_decapsulated] == decap);
 	CHECK(a[FAB_CTR_rx_packets] - b[FAB_CTR_rx_packets] ==
 	      a[FAB_CTR_forwarded] - b[FAB_CTR_forwarded] + a[FAB_CTR_steered] -
-		  b[FAB_CTR_steered] + a[FAB_CTR_answered] - b[FAB_CTR_answered] + sum);
+		  b[FAB_CTR_steered] + a[FAB_CTR_answered] - b[FAB_CTR_answered] + decap + sum);
 	CHECK(a[FAB_CTR_forwarded] - b[FAB_CTR_forwarded] + a[FAB_CTR_steered] -
 		  b[FAB_CTR_steered] ==
 	      fwd);
@@ -405,35 +558,66 @@ static void check_counters(uint16_t in_port, const struct fab_port_stats *before
 	CHECK(a[FAB_CTR_rx_errors] - b[FAB_CTR_rx_errors] <= ndrop);
 	CHECK(a[FAB_CTR_rx_unicast] - b[FAB_CTR_rx_unicast] + a[FAB_CTR_rx_multicast] -
 		  b[FAB_CTR_rx_multicast] + a[FAB_CTR_rx_broadcast] - b[FAB_CTR_rx_broadcast] <=
-	      n);
+	      mine + decap);
+}
+
+/* The counters of every port: only those of the ports the frames reached changed. */
+static void check_counters(uint16_t in_port, const struct fab_port_stats *before,
+			   const struct fab_port_stats *after, const struct fab_verdict *v,
+			   const uint16_t *at, uint16_t n, uint64_t octets, uint64_t v_octets)
+{
+	uint64_t decap = 0;
+
+	for (uint16_t i = 0; i < n; i++)
+		decap += at[i] == P_V && in_port == P_U;
+	for (uint16_t p = 0; p < nports; p++)
+		if (in_port >= nports || (p != in_port && (p != P_V || in_port != P_U)))
+			CHECK(memcmp(&before[p], &after[p], sizeof(before[p])) == 0);
+	if (in_port >= nports)
+		return;
+	check_port_counters(in_port, before, after, v, at, n, octets, in_port == P_U ? decap : 0);
+	if (in_port == P_U)
+		check_port_counters(P_V, before, after, v, at, n, v_octets, 0);
+}
+
+/* The reasons the underlay port drops a frame for before any member's rule. */
+static bool underlay_reason(unsigned r)
+{
+	return r == FAB_DROP_port_down || r == FAB_DROP_runt || r == FAB_DROP_underlay_other ||
+	       r == FAB_DROP_vxlan_malformed || r == FAB_DROP_vxlan_unknown_vtep ||
+	       r == FAB_DROP_vxlan_unknown_vni;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct fab_port_stats stats[FX_NPORTS], before[FX_NPORTS];
+	static struct fab_port_stats stats[NPORTS], before[NPORTS];
 	static struct fab_frame frames[MAX_FRAMES];
 	static struct fab_verdict verdicts[MAX_FRAMES];
-	static struct fab_port_stats stats2[FX_NPORTS];
+	static struct fab_port_stats stats2[NPORTS];
 	static struct fab_frame frames2[MAX_FRAMES];
 	static struct fab_verdict verdicts2[MAX_FRAMES];
 	static uint8_t *bufs[MAX_FRAMES], *origs[MAX_FRAMES], *bufs2[MAX_FRAMES];
-	static uint16_t olens[MAX_FRAMES];
-	static struct fab_bucket storm[FX_NPORTS * FAB_STORM__COUNT];
-	static struct fab_bucket storm2[FX_NPORTS * FAB_STORM__COUNT];
-	static uint8_t fill[HEADROOM];
-	uint8_t oper[FX_NPORTS];
+	static uint16_t olens[MAX_FRAMES], at[MAX_FRAMES];
+	static struct fab_bucket storm[NPORTS * FAB_STORM__COUNT];
+	static struct fab_bucket storm2[NPORTS * FAB_STORM__COUNT];
+	static uint8_t fill[HEADROOM_VXLAN];
+	static uint8_t inner[MAX_FRAMES][65536 + 64];
+	static uint16_t ilens[MAX_FRAMES];
+	static uint8_t out[65536 + 64];
+	uint8_t oper[NPORTS];
 	struct fab_pipeline_ctx ctx, ctx2;
-	uint16_t in_port, n = 0;
-	uint64_t octets = 0;
+	uint16_t in_port, n = 0, room;
+	uint64_t octets = 0, v_octets = 0;
 	size_t off = 3;
 
 	if (size < 3)
 		return 0;
 	in_port = (uint16_t)(data[0] % (nports + 1));
-	for (uint16_t p = 0; p < FX_NPORTS; p++)
+	for (uint16_t p = 0; p < NPORTS; p++)
 		oper[p] = (data[1] >> p) & 1 ? FAB_OPER_DOWN : FAB_OPER_UP;
 	model = models[data[2] % CTX_VARIANTS];
 	tables = variants[data[2] % CTX_VARIANTS];
+	room = data[2] & CTX_ROOMY ? HEADROOM_VXLAN : HEADROOM;
 	/* Both runs start from full buckets, so each input decides the same way every time. */
 	memset(storm, 0, sizeof(storm));
 	memset(storm2, 0, sizeof(storm2));
@@ -453,21 +637,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		off += 2;
 		if (len > size - off)
 			len = (uint16_t)(size - off);
-		bufs[n] = malloc((size_t)HEADROOM + len);
-		bufs2[n] = malloc((size_t)HEADROOM + len);
+		bufs[n] = malloc((size_t)room + len);
+		bufs2[n] = malloc((size_t)room + len);
 		origs[n] = malloc(len ? len : 1);
 		if (bufs[n] == NULL || bufs2[n] == NULL || origs[n] == NULL)
 			abort();
-		memcpy(bufs[n], fill, HEADROOM);
-		memcpy(bufs[n] + HEADROOM, data + off, len);
-		memcpy(bufs2[n], bufs[n], (size_t)HEADROOM + len);
-		frames2[n] = (struct fab_frame){
-		    .data = bufs2[n] + HEADROOM, .len = len, .headroom = HEADROOM};
+		memcpy(bufs[n], fill, room);
+		memcpy(bufs[n] + room, data + off, len);
+		memcpy(bufs2[n], bufs[n], (size_t)room + len);
+		frames2[n] =
+		    (struct fab_frame){.data = bufs2[n] + room, .len = len, .headroom = room};
 		memcpy(origs[n], data + off, len);
 		olens[n] = len;
-		frames[n] = (struct fab_frame){
-		    .data = bufs[n] + HEADROOM, .len = len, .headroom = HEADROOM};
+		frames[n] =
+		    (struct fab_frame){.data = bufs[n] + room, .len = len, .headroom = room};
 		octets += len;
+		/* On the underlay, the oracle decides for itself what is VXLAN to decapsulate. */
+		at[n] = in_port;
+		if (in_port == P_U && oper[P_U] == FAB_OPER_UP &&
+		    oracle_decap(origs[n], len, inner[n], &ilens[n])) {
+			at[n] = P_V;
+			v_octets += ilens[n];
+		}
 		off += len;
 		n++;
 	}
@@ -479,10 +670,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fab_pipeline_run(&ctx2, in_port, frames2, verdicts2, n);
 	CHECK(memcmp(stats, stats2, sizeof(stats)) == 0);
 
-	check_counters(in_port, before, stats, verdicts, n, octets);
+	check_counters(in_port, before, stats, verdicts, at, n, octets, v_octets);
 	for (uint16_t i = 0; i < n; i++) {
 		const struct fab_frame *f = &frames[i];
 		const struct fab_verdict *v = &verdicts[i];
+		bool decap = at[i] != in_port;
+		/* What the rules judged: the frame as received, or its inner frame. */
+		const uint8_t *orig = decap ? inner[i] : origs[i];
+		uint16_t olen = decap ? ilens[i] : olens[i], from = at[i];
+		struct fab_frame leaves = *f;
+		struct fab_verdict as = *v;
 
 		if (verbose)
 			fprintf(stderr, "ctx %#x port %u frame %u (%u bytes): %s %s port %u%s\n",
@@ -495,53 +692,88 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* Fast path or full rules: one outcome. */
 		CHECK(memcmp(v, &verdicts2[i], sizeof(*v)) == 0);
 		CHECK(f->len == frames2[i].len && f->headroom == frames2[i].headroom);
-		CHECK(memcmp(bufs[i], bufs2[i], (size_t)HEADROOM + olens[i]) == 0);
+		CHECK(memcmp(bufs[i], bufs2[i], (size_t)room + olens[i]) == 0);
 		/* The frame stays inside its buffer, and headroom says where it starts. */
 		CHECK(f->data >= bufs[i] && f->data - bufs[i] == f->headroom);
-		CHECK(f->data + f->len <= bufs[i] + HEADROOM + olens[i]);
+		CHECK(f->data + f->len <= bufs[i] + room + olens[i]);
 		CHECK(v->action <= FAB_ACT_REPLY &&
 		      (v->flags & ~(FAB_VF_PUNT | FAB_VF_MOVED)) == 0);
-		/* MOVED is set exactly on frames that leave changed in place or length. */
+		/* MOVED is set exactly on frames that leave changed in place or length,
+		 * and on every decapsulated frame, which is no longer where it came. */
 		CHECK(((v->flags & FAB_VF_MOVED) != 0) ==
-		      (v->action != FAB_ACT_DROP &&
-		       (f->data != bufs[i] + HEADROOM || f->len != olens[i])));
+		      (decap || (v->action != FAB_ACT_DROP &&
+				 (f->data != bufs[i] + room || f->len != olens[i]))));
 		/* Whatever leaves goes to a provisioned MAC, never a group. */
 		CHECK(v->action == FAB_ACT_DROP || (f->len >= 6 && !(f->data[0] & 1)));
-		if (in_port >= nports || oper[in_port] != FAB_OPER_UP)
+		if (in_port >= nports || oper[in_port] != FAB_OPER_UP || oper[from] != FAB_OPER_UP)
 			CHECK(v->action == FAB_ACT_DROP && v->reason == FAB_DROP_port_down);
 		/* The matrix's pair is named on forwards only (fabric/pipeline.h). */
 		CHECK(v->dst == 0 || v->action == FAB_ACT_FORWARD);
+		/* The underlay's own frames are answered or dropped there, for its reasons. */
+		if (in_port == P_U && !decap) {
+			CHECK(v->action != FAB_ACT_FORWARD);
+			if (v->action == FAB_ACT_REPLY) {
+				CHECK(v->port == P_U && v->flags == 0);
+				check_underlay_reply(origs[i], olens[i], f);
+				goto next;
+			}
+			CHECK(underlay_reason(v->reason));
+		}
+		if (decap)
+			CHECK(v->action != FAB_ACT_DROP || !underlay_reason(v->reason) ||
+			      v->reason == FAB_DROP_port_down);
+		/* A frame for R leaves the underlay in VXLAN: judged as it would leave R's port. */
+		if (v->action != FAB_ACT_DROP && v->port == P_U) {
+			CHECK(!decap && in_port != P_U);
+			leaves = (struct fab_frame){.data = out,
+						    .len = check_outer(f->data, f->len, out)};
+			as.port = P_V;
+		}
 		switch (v->action) {
 		case FAB_ACT_DROP:
 			/* A drop is the whole decision: no port left from a plan it overturned. */
 			CHECK(v->reason < FAB_DROP__COUNT && v->port == 0 && v->dst == 0);
-			/* A dropped frame is left as received, headroom included, whatever
-			 * a rule before the one that dropped it had planned for it... */
-			CHECK(f->len == olens[i] && f->data == bufs[i] + HEADROOM &&
-			      f->headroom == HEADROOM);
-			CHECK(memcmp(f->data, origs[i], olens[i]) == 0);
-			CHECK(memcmp(bufs[i], fill, HEADROOM) == 0);
+			/* A dropped frame is left as received (or as decapsulated), headroom
+			 * included, whatever a rule before the one that dropped it had
+			 * planned for it... */
+			CHECK(f->len == olen && memcmp(f->data, orig, olen) == 0);
+			if (!decap) {
+				CHECK(f->data == bufs[i] + room && f->headroom == room);
+				CHECK(memcmp(bufs[i], fill, room) == 0);
+			}
 			/* ... and copied for control exactly when its reason asks for it. */
 			CHECK(((v->flags & FAB_VF_PUNT) != 0) == punt_reason[v->reason]);
 			/* With the sponge off no MAC is the sponge's, not even 0. */
 			CHECK(v->reason != FAB_DROP_sponge_mac || model->policy.sponge.enabled);
 			/* Only frames to the blackhole MAC of the steering LAN are blackholed. */
 			CHECK(v->reason != FAB_DROP_blackhole ||
-			      (olens[i] >= FAB_ETH_ADDR_LEN && rd_mac(origs[i]) == BH_MAC));
+			      (olen >= FAB_ETH_ADDR_LEN && rd_mac(orig) == BH_MAC));
+			/* The remote VTEP's own reason for a source it may not use. */
+			CHECK(v->reason != FAB_DROP_vxlan_src_mac || from == P_V);
+			CHECK(v->reason != FAB_DROP_src_mac_violation || from != P_V);
 			break;
 		case FAB_ACT_FORWARD:
 			/* Only a steered request carries a copy, for the sponge if it is on. */
 			CHECK(!(v->flags & FAB_VF_PUNT) ||
-			      (neigh_request(origs[i], olens[i]) && model->policy.sponge.enabled));
-			check_forward(in_port, oper, origs[i], olens[i], f, v);
+			      (neigh_request(orig, olen) && model->policy.sponge.enabled));
+			/* Nodes do not relay: from R's VTEP never back into the underlay. */
+			CHECK(from != P_V || v->port != P_U);
+			check_forward(from, oper, orig, olen, &leaves, &as);
 			break;
 		case FAB_ACT_REPLY:
 			/* Copied exactly when the requester is sponged: its owner speaks. */
-			CHECK(((v->flags & FAB_VF_PUNT) != 0) ==
-			      requester_sponged(origs[i], olens[i]));
-			check_reply(in_port, oper, origs[i], olens[i], f, v);
+			CHECK(((v->flags & FAB_VF_PUNT) != 0) == requester_sponged(orig, olen));
+			if (from == P_V) {
+				/* An answer to R goes back to its VTEP, in VXLAN. */
+				CHECK(v->port == P_U);
+				leaves = (struct fab_frame){
+				    .data = out, .len = check_outer(f->data, f->len, out)};
+				as.port = P_V;
+			}
+			check_reply(from, oper, orig, olen, &leaves, &as);
 			break;
 		}
+	next:
 		free(bufs[i]);
 		free(bufs2[i]);
 		free(origs[i]);

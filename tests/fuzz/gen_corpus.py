@@ -22,6 +22,7 @@ from scapy.all import (ARP, BOOTP, DHCP, GRE, ICMP, IP, LLC, SNAP, STP, TCP, UDP
                        ICMPv6MLReport2, ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6ND_RA, ICMPv6ND_RS,
                        ICMPv6ND_Redirect, ICMPv6NDOptDstLLAddr, ICMPv6NDOptSrcLLAddr, IPv6,
                        IPv6ExtHdrDestOpt, IPv6ExtHdrFragment, IPv6ExtHdrHopByHop, Raw, raw)
+from scapy.layers.vxlan import VXLAN
 from scapy.contrib.igmp import IGMP
 from scapy.contrib.ospf import OSPF_Hdr
 from scapy.layers.dhcp6 import DHCP6_Solicit
@@ -34,11 +35,17 @@ OUT = os.path.join(HERE, 'corpus')
 
 # The test exchange (tests/unit/fixture.h).
 P_A, P_B, P_C, P_CORE, P_F, P_G = range(6)
+# The VXLAN ports fuzz_pipeline.c adds: the underlay, member R's remote VTEP; then none.
+P_U, P_V, P_NONE = 6, 7, 8
+R = 0x21
+VTEP_MAC, NH_MAC, VTEP_IP, V_IP = '02:aa:00:00:00:01', '02:bb:00:00:00:01', '198.18.0.1', '198.18.0.2'
+CTX_ROOMY = 0x20
 STEER, PROXY = 100, 200
 # The context byte of fuzz_pipeline.c.
 CTX_QUARANTINE_STEER, CTX_QUARANTINE_PROXY, CTX_SPONGED, CTX_SPONGE_OFF, CTX_STORM = \
     0x01, 0x02, 0x04, 0x08, 0x10
 STORM_BURST = 3
+VNI = {STEER: 10100, PROXY: 10200}
 
 
 def mac(x, lan=STEER):
@@ -187,7 +194,7 @@ def pipeline_seeds():
     s['multicast-other'] = seed(P_A, [Ether(src=a, dst='03:00:00:00:00:01') / IP()])
     s['dst-port-down'] = seed(P_A, [Ether(src=a, dst=b) / tcp], down=1 << P_B)
     s['port-down'] = seed(P_A, [Ether(src=a, dst=b) / tcp], down=1 << P_A)
-    s['unknown-port'] = seed(6, [Ether(src=a, dst=b) / tcp])
+    s['unknown-port'] = seed(P_NONE, [Ether(src=a, dst=b) / tcp])
 
     # IPv6 control protocols, plain and behind extension headers.
     all_nodes, all_routers = 'ff02::1', 'ff02::2'
@@ -362,6 +369,37 @@ def pipeline_seeds():
                            ctx=CTX_SPONGE_OFF | CTX_SPONGED)
     s['sponge-mac'] = seed(P_B, [arp(b, 2, ip4(B), ip4(A), dst='02:00:5e:00:00:fe')],
                            ctx=CTX_SPONGED)
+
+    # VXLAN: frames for R leave the underlay encapsulated (with room for it, and without).
+    r, r2 = mac(R), mac(R, PROXY)
+    to_r = [Ether(src=a, dst=r) / IP(src=ip4(A), dst=ip4(R)) / UDP(sport=1, dport=2),
+            arp(a, 1, ip4(A), ip4(R)), ns(a, ip6(A), ip6(R)),
+            eth(c2, r2, PROXY, PROXY) / IPv6(src=ip6(C, PROXY), dst=ip6(R, PROXY)) / UDP()]
+    s['vxlan-encap'] = seed(P_A, to_r[:3], ctx=CTX_ROOMY)
+    s['vxlan-encap-trunk'] = seed(P_C, to_r[3:], ctx=CTX_ROOMY)
+    s['vxlan-encap-no-room'] = seed(P_A, to_r[:1])
+
+    def vx(inner, src=V_IP, vni=VNI[STEER], dst_mac=VTEP_MAC, dport=4789, flags=0x08):
+        return raw(Ether(src=NH_MAC, dst=dst_mac) / IP(src=src, dst=VTEP_IP, flags='DF') /
+                   UDP(sport=50000, dport=dport) / VXLAN(flags=flags, vni=vni) / Raw(raw(inner)))
+
+    from_r = Ether(src=r, dst=a) / IP(src=ip4(R), dst=ip4(A)) / UDP(sport=2, dport=1)
+    s['vxlan-decap'] = seed(P_U, [
+        vx(from_r), vx(arp(r, 1, ip4(R), ip4(A))), vx(ns(r, ip6(R), ip6(C))),
+        vx(Ether(src=r2, dst=c2) / IPv6(src=ip6(R, PROXY), dst=ip6(C, PROXY)) / UDP(),
+           vni=VNI[PROXY]),
+        vx(raw(Ether(src=r, dst=a) / ARP(op=2, hwsrc=r, psrc=ip4(R), hwdst=a, pdst=ip4(A))))])
+    s['vxlan-decap-refused'] = seed(P_U, [
+        vx(Ether(src=b, dst=a) / IP(src=ip4(B), dst=ip4(A)) / UDP()),
+        vx(from_r, src='198.18.0.9'), vx(from_r, vni=4242), vx(from_r, flags=0),
+        vx(from_r, dport=4790), vx(from_r, dst_mac=NH_MAC), pad(from_r),
+        vx(Ether(src=r, dst=mac(D)) / IP(src=ip4(R), dst=ip4(D)) / UDP())])
+    s['vxlan-underlay-arp'] = seed(P_U, [
+        pad(Ether(src=NH_MAC, dst=BCAST) / ARP(op=1, hwsrc=NH_MAC, psrc='198.18.0.254',
+                                               pdst=VTEP_IP)),
+        pad(Ether(src=NH_MAC, dst=BCAST) / ARP(op=1, hwsrc=NH_MAC, psrc='198.18.0.254',
+                                               pdst='198.18.0.7'))])
+    s['vxlan-vtep-down'] = seed(P_U, [vx(from_r)], down=1 << P_V)
     return s
 
 

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fabric/counters.h"
 #include "fixture.h"
 
 /* Appends one zeroed element to *arr (n elements of sz bytes) and returns it. */
@@ -153,4 +154,21 @@ struct fab_model *fx_exchange(void)
 	fx_member_on(m, fx_member(m, 64506, "F"), FX_P_F, proxy, 0xf);
 	fx_member_on(m, fx_member(m, 64507, "G"), FX_P_G, steer, 0x7);
 	return m;
+}
+
+bool fx_accounts(const struct fab_port_stats *stats, size_t n)
+{
+	for (size_t p = 0; p < n; p++) {
+		const uint64_t *c = stats[p].ctr;
+		uint64_t drops = 0;
+
+		for (int r = 0; r < FAB_DROP__COUNT; r++)
+			drops += stats[p].drop[r];
+		if (c[FAB_CTR_rx_packets] != c[FAB_CTR_forwarded] + c[FAB_CTR_steered] +
+						 c[FAB_CTR_answered] + c[FAB_CTR_decapsulated] +
+						 drops ||
+		    c[FAB_CTR_rx_discards] != drops)
+			return false;
+	}
+	return true;
 }

@@ -7,6 +7,8 @@
 #ifndef PEERLAN_TESTS_FIXTURE_H
 #define PEERLAN_TESTS_FIXTURE_H
 
+#include <stdbool.h>
+
 #include "fabric/model.h"
 
 /* An empty model with the policy defaults. */
@@ -21,6 +23,13 @@ struct fab_binding *fx_bind(struct fab_model *m, int member, uint16_t port, uint
 void fx_mac(struct fab_binding *b, fab_mac_t mac);
 void fx_ip4(struct fab_binding *b, const char *addr);
 void fx_ip6(struct fab_binding *b, const char *addr);
+/*
+ * DESIGN.md invariant 5 on each of the n ports of stats: rx_packets is
+ * forwarded + steered + answered + decapsulated + every drop, and
+ * rx_discards every drop.
+ */
+struct fab_port_stats;
+bool fx_accounts(const struct fab_port_stats *stats, size_t n);
 /* Parses or aborts; for literals in tests. */
 uint32_t fx_parse4(const char *s);
 struct fab_ip6 fx_parse6(const char *s);

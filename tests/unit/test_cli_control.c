@@ -1196,6 +1196,74 @@ static const char sponge_restart_policy[] =
 static const uint8_t a1[16] = {[10] = 0xff, [11] = 0xff, 192, 0, 2, 1};
 static const uint8_t a2[16] = {[10] = 0xff, [11] = 0xff, 192, 0, 2, 2};
 
+/* text with the first `from` replaced by `to`; the caller frees it. */
+static char *replaced(const char *text, const char *from, const char *to)
+{
+	const char *at = strstr(text, from);
+	char *t = NULL;
+
+	assert_non_null(at);
+	assert_true(asprintf(&t, "%.*s%s%s", (int)(at - text), text, to, at + strlen(from)) > 0);
+	return t;
+}
+
+static bool sponged_a1(struct env *e)
+{
+	fake_dp_view(e->dp, &sp_view);
+	return sp_view.nsponged == 1 && memcmp(sp_view.sponged[0], a1, 16) == 0;
+}
+
+/*
+ * Requests for a member behind another node's VTEP are that node's sponge's:
+ * asked for again and again, R is never probed or sponged here, while One,
+ * asked for after it, is.
+ */
+static void test_sponge_leaves_remote_members(void **state)
+{
+	struct env *e = *state;
+	static const char member_r[] =
+	    "  - asn: 64505\n"
+	    "    name: R\n"
+	    "    connections:\n"
+	    "      - port: r\n"
+	    "        lans:\n"
+	    "          - {lan: peering, macs: [02:00:00:00:00:05], ipv4: "
+	    "[192.0.2.5]}\n";
+	char *extra = NULL, *base, *lan, *text;
+	json_t *o;
+
+	assert_true(asprintf(&extra, "%s%s%s", member2, member_r, sponge_policy) > 0);
+	/* The LAN in a VNI, and p3 turned into an underlay port and a remote VTEP. */
+	base = config_text(e, extra);
+	lan = replaced(base, "ipv4: 192.0.2.0/24}", "ipv4: 192.0.2.0/24, vni: 10100}");
+	text = replaced(lan, "  - {name: p3, device: net_null2, lans: [peering]}\n",
+			"  - {name: u, kind: underlay, device: net_null2, mtu: 1600, "
+			"vtep-address: 198.18.0.1, vtep-mac: 02:aa:00:00:00:01, "
+			"next-hop-mac: 02:bb:00:00:00:01}\n"
+			"  - {name: r, kind: vtep, remote: 198.18.0.2, lans: [peering]}\n");
+	write_file(e->cfg, text);
+	fake_dp_ports_fixed(e->dp, false); /* a restarted dataplane with the new ports */
+	fake_dp_reload(e->dp, text);
+	restart_ctl(e);
+
+	for (int i = 0; i < 5; i++)
+		punt_arp(e, 1, 1, 2, "192.0.2.2", "192.0.2.5");
+	for (int i = 0; i < 5; i++)
+		punt_arp(e, 1, 1, 2, "192.0.2.2", "192.0.2.1");
+	assert_true(run_until(e, sponged_a1, 2000));
+	/* Every probe went to One's port, none to R's VTEP (port 3). */
+	assert_int_equal(sp_view.inject_port, 0);
+	o = exec_ok(e, "show sponge", NULL);
+	assert_int_equal(json_integer_value(json_object_get(o, "inject_errors")), 0);
+	json_decref(o);
+	fake_dp_view(e->dp, &sp_view);
+	assert_int_equal(sp_view.nsponged, 1);
+	free(extra);
+	free(base);
+	free(lan);
+	free(text);
+}
+
 /* Whether the last SPONGE_SET the dataplane got holds addr. */
 static bool dp_sponges(const struct fake_dp_view *v, const uint8_t addr[16])
 {
@@ -1363,17 +1431,6 @@ static void says(const json_t *o, const char *key, const char *part)
 
 	if (v == NULL || strstr(v, part) == NULL)
 		fail_msg("%s is '%s', not with '%s'", key, v ? v : "(none)", part);
-}
-
-/* text with the first `from` replaced by `to`; the caller frees it. */
-static char *replaced(const char *text, const char *from, const char *to)
-{
-	const char *at = strstr(text, from);
-	char *t = NULL;
-
-	assert_non_null(at);
-	assert_true(asprintf(&t, "%.*s%s%s", (int)(at - text), text, to, at + strlen(from)) > 0);
-	return t;
 }
 
 static bool exists(const char *dir, const char *name)
@@ -1618,6 +1675,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_dataplane_sends_garbage, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_cli_sockets, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_sponge, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_sponge_leaves_remote_members, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_sponge_restart_reverifies, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_sponge_restart_owner_answers, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_management_change_refused, setup, teardown),

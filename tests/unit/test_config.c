@@ -14,6 +14,7 @@
 
 #include "fabric/config.h"
 #include "fabric/diff.h"
+#include "fabric/tables.h"
 
 #define EXAMPLE SOURCE_ROOT "/docs/example.yaml"
 #define FULL    SOURCE_ROOT "/tests/unit/configs/full.yaml"
@@ -613,6 +614,106 @@ static void test_management_sync(void **state)
 			       "    interfaces: https://ixp.example.net/l.yaml\n");
 	expect_error(text, 4, 5, "map");
 	free(text);
+}
+
+/* Asserts that head followed by extra is rejected as expect_error() says. */
+static void expect_error_after(const char *head, const char *extra, uint32_t line, uint32_t col,
+			       const char *sub)
+{
+	char *text = cat2(head, extra);
+
+	expect_error(text, line, col, sub);
+	free(text);
+}
+
+/* A node's VTEP on its underlay port, remote VTEPs as ports, VNIs on LANs. */
+static void test_vxlan(void **state)
+{
+	static const char head[] = "fabric: {name: t}\n"                          /* 1 */
+				   "lans:\n"                                      /* 2 */
+				   "  - {name: peering, vlan: 100, vni: 10100}\n" /* 3 */
+				   "  - {name: other, vlan: 200}\n"               /* 4 */
+				   "ports:\n"                                     /* 5 */
+				   "  - name: u\n"                                /* 6 */
+				   "    kind: underlay\n"                         /* 7 */
+				   "    device: net_null0\n"                      /* 8 */
+				   "    mtu: 1600\n"                              /* 9 */
+				   "    vtep-address: 198.18.0.1\n"               /* 10 */
+				   "    vtep-mac: 02:aa:00:00:00:01\n"            /* 11 */
+				   "    next-hop-mac: 02:bb:00:00:00:01\n"        /* 12 */
+				   "  - name: b\n"                                /* 13 */
+				   "    kind: vtep\n"                             /* 14 */
+				   "    remote: 198.18.0.2\n"                     /* 15 */
+				   "    lans: [peering]\n";                       /* 16 */
+	static const char member[] = "members:\n"                                 /* 17 */
+				     "  - asn: 64501\n"                           /* 18 */
+				     "    name: R\n"                              /* 19 */
+				     "    connections:\n"                         /* 20 */
+				     "      - port: b\n"                          /* 21 */
+				     "        lans:\n"                            /* 22 */
+				     "          - lan: peering\n"                 /* 23 */
+				     "            macs: [02:00:00:00:00:21]\n";
+	struct fab_config_errors e = {0};
+	struct fab_model *m;
+	struct fab_tables *t;
+	char *text;
+
+	(void)state;
+	text = cat2(head, member);
+	m = load_ok(text);
+	assert_int_equal(m->lans[0].vni, 10100);
+	assert_int_equal(m->ports[0].kind, FAB_PORT_UNDERLAY);
+	assert_int_equal(m->ports[0].nlans, 0);
+	assert_int_equal(m->ports[0].vxlan.address, 0xc6120001u);
+	assert_int_equal(m->ports[0].vxlan.next_hop_mac, 0x02bb00000001ULL);
+	assert_int_equal(m->ports[1].kind, FAB_PORT_VTEP);
+	assert_int_equal(m->ports[1].mode, FAB_PORT_TRUNK);
+	assert_string_equal(m->ports[1].device, "");
+	assert_int_equal(m->ports[1].vxlan.address, 0xc6120002u);
+	assert_int_equal(fab_config_recheck(m, "printed", &e), 0);
+	t = fab_tables_build(m, 1);
+	assert_non_null(t);
+	fab_tables_destroy(t);
+	fab_model_destroy(m);
+	free(text);
+
+	expect_error_after(head, "  - {name: c, kind: vtep, remote: 198.18.0.2, lans: [peering]}\n",
+			   17, 5, "remote 198.18.0.2 is already VTEP port 'b' at line 13");
+	expect_error_after(head, "  - {name: c, kind: vtep, remote: 198.18.0.1, lans: [peering]}\n",
+			   17, 5, "remote 198.18.0.1 is this node's own VTEP address");
+	expect_error_after(head, "  - {name: c, kind: vtep, remote: 198.18.0.3, lans: [other]}\n",
+			   17, 5, "VTEP port 'c' carries LAN 'other', which has no 'vni'");
+	expect_error_after(head,
+			   "  - {name: c, kind: vtep, remote: 198.18.0.3, lans: [peering], "
+			   "mtu: 1551}\n",
+			   17, 5,
+			   "MTU 1551 and VXLAN's 50 bytes exceed the underlay port's MTU 1600");
+	expect_error_after(head, "  - {name: c, kind: vtep, remote: 224.0.0.1, lans: [peering]}\n",
+			   17, 35, "'remote' '224.0.0.1' must be a unicast IPv4 address");
+	expect_error_after(
+	    head, "  - {name: c, kind: vtep, device: x, remote: 198.18.0.3, lans: [peering]}\n", 17,
+	    35, "VTEP port 'c' has no device");
+	expect_error_after(head, "  - {name: c, kind: vtep, lans: [peering]}\n", 17, 5,
+			   "needs 'remote'");
+	expect_error_after(head,
+			   "  - {name: c, kind: underlay, device: y, vtep-address: 198.18.0.9, "
+			   "vtep-mac: 02:aa:00:00:00:02, next-hop-mac: 02:bb:00:00:00:01}\n",
+			   17, 5, "port 'c' is a second underlay port");
+	expect_error_after(head, "  - {name: c, device: y, remote: 198.18.0.3, lans: [peering]}\n",
+			   17, 34, "'remote' belongs to a port of kind vtep only");
+	expect_error_after(head,
+			   "members:\n  - asn: 64501\n    name: R\n    connections:\n"
+			   "      - port: u\n        lans: []\n",
+			   21, 15, "the underlay");
+	/* Without an underlay port, a VTEP port has no way out. */
+	expect_error("fabric: {name: t}\nlans: [{name: p, vlan: 1, vni: 1}]\nports:\n"
+		     "  - {name: b, kind: vtep, remote: 198.18.0.2, lans: [p]}\n",
+		     4, 5, "needs a port of kind underlay");
+	expect_error("fabric: {name: t}\nlans:\n  - {name: p, vlan: 1, vni: 7}\n"
+		     "  - {name: q, vlan: 2, vni: 7}\n",
+		     4, 29, "VNI 7 is already used by LAN 'p' at line 3");
+	expect_error("fabric: {name: t}\nlans: [{name: p, vlan: 1, vni: 16777216}]\n", 2, 32,
+		     "VNI 16777216 is out of range");
 }
 
 static void test_empty_file(void **state)
@@ -1360,6 +1461,8 @@ int main(void)
 	    cmocka_unit_test(test_yaml_syntax_error),
 	    cmocka_unit_test(test_nesting_too_deep),
 	    cmocka_unit_test(test_management_sync),
+	    cmocka_unit_test(test_vxlan),
+	    cmocka_unit_test(test_vxlan),
 	    cmocka_unit_test(test_empty_file),
 	    cmocka_unit_test(test_unknown_key_suggests),
 	    cmocka_unit_test(test_unknown_key_without_close_match),

@@ -57,9 +57,9 @@ static void test_drop_classes(void **state)
 	assert_false(fab_drop_is_offence(FAB_DROP__COUNT));
 	for (int r = 0; r < FAB_DROP__COUNT; r++)
 		n[fab_drop_class(r)]++;
-	/* The four malformed-frame reasons, and the sender's violations. */
-	assert_int_equal(n[FAB_DROP_CLASS_ERROR], 4);
-	assert_int_equal(n[FAB_DROP_CLASS_OFFENCE], 33);
+	/* The five malformed-frame reasons, and the sender's violations. */
+	assert_int_equal(n[FAB_DROP_CLASS_ERROR], 5);
+	assert_int_equal(n[FAB_DROP_CLASS_OFFENCE], 34);
 }
 
 static void test_stats_add_sums_and_keeps_newest_offender(void **state)

@@ -13,30 +13,14 @@
 #include "fabric/proto.h"
 #include "fixture.h"
 #include "frames.h"
+#include "pipe_env.h"
 
-/* Set for the second run of every test below: no fast path, the full rules only. */
-static bool full_rules;
-
-/* The fixture exchange with port F down, and one worker's counters. */
-struct env {
-	struct fab_tables *t;
-	uint8_t oper[FX_NPORTS];
-	struct fab_port_stats stats[FX_NPORTS];
-	struct fab_bucket storm[FX_NPORTS * FAB_STORM__COUNT]; /* used where a test says */
-	struct fab_pipeline_ctx ctx;
-};
-
+/* The fixture exchange with port F down. */
 static struct env *env_new(struct fab_model *m)
 {
-	struct env *e = calloc(1, sizeof(*e));
+	struct env *e = pe_env_new(m);
 
-	assert_non_null(e);
-	e->t = fab_tables_build(m, 1);
-	assert_non_null(e->t);
-	fab_model_destroy(m);
 	e->oper[FX_P_F] = FAB_OPER_DOWN;
-	e->ctx = (struct fab_pipeline_ctx){
-	    .t = e->t, .oper = e->oper, .stats = e->stats, .now = 7, .full_rules = full_rules};
 	return e;
 }
 
@@ -44,55 +28,6 @@ static int setup(void **state)
 {
 	*state = env_new(fx_exchange());
 	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct env *e = *state;
-
-	fab_tables_destroy(e->t);
-	free(e);
-	return 0;
-}
-
-static uint64_t drops(const struct fab_port_stats *s)
-{
-	uint64_t n = 0;
-
-	for (int r = 0; r < FAB_DROP__COUNT; r++)
-		n += s->drop[r];
-	return n;
-}
-
-/* DESIGN.md invariant 5, on every port, after every run. */
-static void check_accounting(const struct env *e)
-{
-	for (int p = 0; p < FX_NPORTS; p++) {
-		const uint64_t *c = e->stats[p].ctr;
-
-		assert_int_equal(c[FAB_CTR_rx_packets], c[FAB_CTR_forwarded] + c[FAB_CTR_steered] +
-							    c[FAB_CTR_answered] +
-							    drops(&e->stats[p]));
-		assert_int_equal(c[FAB_CTR_rx_discards], drops(&e->stats[p]));
-	}
-}
-
-static struct fab_verdict run1(struct env *e, uint16_t in, struct fab_frame *f)
-{
-	struct fab_verdict v;
-
-	memset(&v, 0xaa, sizeof(v));
-	fab_pipeline_run(&e->ctx, in, f, &v, 1);
-	check_accounting(e);
-	return v;
-}
-
-static void expect_drop(struct env *e, uint16_t in, struct fab_frame *f, int reason)
-{
-	struct fab_verdict v = run1(e, in, f);
-
-	assert_int_equal(v.action, FAB_ACT_DROP);
-	assert_string_equal(fab_drop_name(v.reason), fab_drop_name(reason));
 }
 
 static void expect_fwd_flags(struct env *e, uint16_t in, struct fab_frame *f, uint16_t out,
