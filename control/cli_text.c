@@ -79,8 +79,14 @@ static const char *lans(const json_t *a, char *buf, size_t len)
 	buf[0] = '\0';
 	json_array_foreach(a, i, l)
 	{
-		int n = snprintf(buf + o, len - o, "%s%s(%lld)", o ? ", " : "", str(l, "lan", b),
-				 num(l, "vlan"));
+		char mtu[24] = "";
+		int n;
+
+		/* A jumbo-frame LAN says so; the usual 1500 goes without saying. */
+		if (num(l, "mtu") != FAB_MTU_DEFAULT)
+			snprintf(mtu, sizeof(mtu), ", mtu %lld", num(l, "mtu"));
+		n = snprintf(buf + o, len - o, "%s%s(%lld%s)", o ? ", " : "", str(l, "lan", b),
+			     num(l, "vlan"), mtu);
 
 		if (n < 0 || (size_t)n >= len - o)
 			break;
@@ -212,6 +218,8 @@ void ctl_render_port(const struct ctl_request *req, const json_t *r, FILE *out)
 	fprintf(out, "  device: %s, %s %s port, mtu %lld, speed %lld Mb/s, violation %s\n",
 		str(r, "device", b1), str(r, "kind", b2), str(r, "mode", b3), num(r, "mtu"),
 		num(r, "speed_mbps"), str(r, "violation", big));
+	if (json_object_get(r, "mac_address"))
+		fprintf(out, "  mac address: %s\n", str(r, "mac_address", b1));
 	fprintf(out, "  members: %s\n", members(json_object_get(r, "members"), big, sizeof(big)));
 	fprintf(out, "  lans: %s\n", lans(json_object_get(r, "lans"), big, sizeof(big)));
 	json_array_foreach(json_object_get(r, "macs"), i, m)

@@ -15,6 +15,7 @@
 #include "ctl_int.h"
 #include "ctl_lag.h"
 #include "ctl_persist.h"
+#include "fabric/bytes.h"
 #include "fabric/diff.h"
 #include "fabric/pipeline.h"
 #include "sanitize.h"
@@ -635,6 +636,30 @@ static int dp_hello(struct ctl *c, char *err, size_t errlen)
 	return rc;
 }
 
+/* Each port's MAC address; an older dataplane refuses the question and
+ * control goes on without them. */
+static void dp_port_info(struct ctl *c)
+{
+	uint32_t id = ctl_dp_next_id(c->dp);
+	struct fab_wire_buf *b = ctl_dp_out(c->dp);
+	struct fab_wire_port_info m;
+	const uint8_t *p;
+	size_t len;
+	char err[256];
+
+	c->dp_nmacs = 0;
+	fab_wire_begin(b, FAB_WIRE_PORT_INFO, 0, id, 0);
+	if (call(c, fab_wire_finish(b), id, &p, &len, err, sizeof(err)) != 0)
+		return;
+	if (fab_wire_port_info_decode(p, len, &m) != 0) {
+		ctl_log("dataplane sent a malformed PORT_INFO reply");
+		return;
+	}
+	for (uint16_t i = 0; i < m.nports; i++)
+		c->dp_macs[i] = fab_rd_mac(m.macs[i]);
+	c->dp_nmacs = m.nports;
+}
+
 /* On every (re)connect: say hello, then bring the dataplane to the running state. */
 static int dp_sync(struct ctl *c)
 {
@@ -658,6 +683,7 @@ static int dp_sync(struct ctl *c)
 		ctl_log("cannot give the dataplane the sponged set: %s", c->dp_error);
 		return rc;
 	}
+	dp_port_info(c);
 	c->synced = true;
 	c->connects++;
 	/* A restarted dataplane forgot err-disabled ports and counts from 0. */

@@ -92,7 +92,12 @@ struct ctl {
 	struct fab_wire_status dp_status;
 	struct fab_wire_port_state dp_ports[FAB_PORTS_MAX];
 	uint64_t dp_status_ns; /* when dp_status was read */
-	char dp_error[256];    /* last failure to bring the dataplane in line */
+	/* Each port's MAC address as the dataplane's driver reports it, read
+	 * on every (re)connect (ports change only with a dataplane restart);
+	 * dp_nmacs 0 when the dataplane does not tell (an older one). */
+	fab_mac_t dp_macs[FAB_PORTS_MAX];
+	uint16_t dp_nmacs;
+	char dp_error[256]; /* last failure to bring the dataplane in line */
 	/* A request got no reply in time: since when (0: it answers), and the
 	 * reply count then; a later reply ends it (ctl_dp_replies). */
 	uint64_t stall_ns, stall_wall_ns;

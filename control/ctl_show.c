@@ -144,6 +144,7 @@ static json_t *port_lans(const struct fab_model *m, const struct fab_port *p)
 
 		json_object_set_new(o, "lan", json_string(l->name));
 		json_object_set_new(o, "vlan", json_integer(l->vlan));
+		json_object_set_new(o, "mtu", json_integer(l->mtu));
 		json_array_append_new(a, o);
 	}
 	return a;
@@ -158,6 +159,9 @@ static void port_state(const struct ctl *c, size_t i, json_t *o)
 	json_object_set_new(o, "admin", json_string(p->admin_up ? "up" : "down"));
 	json_object_set_new(o, "oper",
 			    json_string(known ? oper_name(c->dp_ports[i].oper) : "unknown"));
+	/* The port's own address, as the dataplane's driver reports it. */
+	if (known && i < c->dp_nmacs && c->dp_macs[i] != 0)
+		json_object_set_new(o, "mac_address", mac_json(c->dp_macs[i]));
 	if (ctl_psec_errdisabled(c->psec, (uint16_t)i))
 		json_object_set_new(
 		    o, "errdisabled",

@@ -46,6 +46,7 @@ struct dp_rxq {
 	uint16_t eth_port;
 	uint16_t queue;
 	uint16_t fab_port; /* index in the model and the tables */
+	bool scatter;      /* its port's frames may come in several buffers (dp_port.scatter) */
 };
 
 /* A sub-rate port's ingress policer, one per port per worker (dp_worker.c). */
@@ -158,7 +159,10 @@ struct dp_port {
 	uint16_t nrxq;
 	uint16_t ntxq;
 	uint16_t nic_mtu; /* MTU the NIC was configured with */
-	bool inject;      /* TX queue nworkers is the main lcore's (dp_inject.c) */
+	/* Frames longer than one standard buffer arrive as a chain (RX scatter,
+	 * or a driver that chains them on its own); else its buffers are big. */
+	bool scatter;
+	bool inject; /* TX queue nworkers is the main lcore's (dp_inject.c) */
 	/* The kernel interface (iface=) of a driver that reports link up
 	 * whatever that interface does (dp_port.c); "" for other drivers. */
 	char ifname[IF_NAMESIZE];
@@ -209,7 +213,11 @@ struct dp {
 	struct dp_worker *workers;
 	uint16_t nworkers;
 
-	struct rte_mempool *pool;      /* RX buffers */
+	struct rte_mempool *pool; /* RX buffers, of the standard size */
+	/* RX buffers for ports that can neither scatter nor take a jumbo frame in
+	 * a standard buffer, made when the first such port starts; nb_mbuf each. */
+	struct rte_mempool *pool_big;
+	unsigned int nb_mbuf_big;
 	struct rte_mempool *punt_pool; /* copies to control; separate so punts cannot starve RX */
 	uint64_t punt_consumed;        /* copies taken off the punt rings by the main lcore */
 	/* Per fabric port, what the main lcore counts: the fate of each punted
@@ -267,6 +275,8 @@ int dp_reload(struct dp *dp);
 /* Frees retired table sets whose grace period has passed. */
 void dp_reclaim_poll(struct dp *dp);
 
+/* The most bytes one frame received on p may need in one buffer (dp_port.c). */
+uint32_t dp_port_frame(const struct dp *dp, const struct dp_port *p);
 /* Brings up every port of m; on error logs which and stops them all. */
 int dp_ports_start(struct dp *dp, const struct fab_model *m);
 /* Stops, closes and (if hotplugged) removes every port. Safe on partial starts. */

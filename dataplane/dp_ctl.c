@@ -307,6 +307,23 @@ static void reply_rc(struct dp_ctl *c, const struct fab_wire_hdr *h, int rc)
 		fab_wire_put_error(&c->out, h, rc, strerror(-rc));
 }
 
+/* Each port's MAC address as its driver reports it now (a LAG: its bond's,
+ * which the driver may take from another link when links come and go). */
+static void port_info(struct dp *dp, const struct fab_wire_hdr *h)
+{
+	static uint8_t macs[FAB_PORTS_MAX][6];
+	struct fab_wire_port_info m = {.nports = dp->nports, .macs = (const uint8_t(*)[6])macs};
+
+	for (uint16_t i = 0; i < dp->nports; i++) {
+		struct rte_ether_addr a;
+
+		if (rte_eth_macaddr_get(dp->ports[i].eth_port, &a) != 0)
+			memset(&a, 0, sizeof(a));
+		memcpy(macs[i], a.addr_bytes, 6);
+	}
+	fab_wire_port_info_encode(&dp->ctl->out, h, &m);
+}
+
 /* Port security: control decides, the dataplane only applies the state. */
 static void port_errdisable(struct dp *dp, const struct fab_wire_hdr *h, const uint8_t *p)
 {
@@ -420,6 +437,11 @@ static void serve(struct dp *dp, const struct fab_wire_hdr *h, const uint8_t *p)
 		return;
 	case FAB_WIRE_SPONGE_SET:
 		reply_rc(c, h, dp_sponge_msg(dp, p, h->length));
+		return;
+	case FAB_WIRE_PORT_INFO:
+		if (h->length != 0)
+			break;
+		port_info(dp, h);
 		return;
 	case FAB_WIRE_CAPTURE_INFO:
 		capture_info(dp, h, p);

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -107,8 +108,127 @@ static int port_attach(struct dp *dp, struct dp_port *p)
 	return 0;
 }
 
+/* Ethernet header, two tags (a double-tagged frame must still arrive whole
+ * to be counted) and the FCS some NICs keep: a frame beside its MTU. */
+#define FRAME_OVERHEAD (RTE_ETHER_HDR_LEN + 8 + 4)
+
+/* Drivers that chain a frame longer than the buffer on their own without
+ * offering RX scatter (DPDK 22.11's net_pcap). */
+static const char *const chaining_drivers[] = {"net_pcap"};
+
+/*
+ * Bytes one received frame of this device may need in one buffer: the
+ * fabric's largest frame, except for net_af_packet, which receives at most
+ * its kernel ring's frame size (framesz=, 2048 by default, less the ring's
+ * own 32-byte header) and wants a buffer to hold that much: a 1500 port
+ * keeps standard buffers in a fabric with a jumbo LAN, a jumbo one is given
+ * framesz= (docs/dataplane.md).
+ */
+static uint32_t device_frame(const struct dp *dp, const char *device)
+{
+	uint32_t fs = 2048;
+	char v[16];
+
+	if (strncmp(device, "net_af_packet", 13) != 0)
+		return dp->mtu_max + FRAME_OVERHEAD;
+	if (dp_devarg(device, "framesz", v, sizeof(v)) == 0)
+		fs = (uint32_t)strtoul(v, NULL, 0);
+	return fs > 32 ? fs - 32 : 0;
+}
+
+uint32_t dp_port_frame(const struct dp *dp, const struct dp_port *p)
+{
+	uint32_t need = device_frame(dp, p->device);
+
+	for (uint8_t k = 0; k < p->lag.nlinks; k++)
+		need = RTE_MAX(need, device_frame(dp, p->lag.links[k]));
+	return need;
+}
+
+/* The big buffers: for the largest need of any port. */
+static struct rte_mempool *pool_big(struct dp *dp)
+{
+	uint32_t room = 0;
+
+	if (dp->pool_big != NULL)
+		return dp->pool_big;
+	for (uint16_t i = 0; i < dp->nports; i++)
+		room = RTE_MAX(room, dp_port_frame(dp, &dp->ports[i]));
+	room += RTE_PKTMBUF_HEADROOM;
+	dp->pool_big = rte_pktmbuf_pool_create("dp_rx_big", dp->nb_mbuf_big, 256, 0,
+					       (uint16_t)RTE_MIN(room, (uint32_t)UINT16_MAX),
+					       (int)rte_socket_id());
+	if (dp->pool_big == NULL)
+		dp_log("cannot create the pool of big buffers (%u buffers of %u bytes): %s",
+		       dp->nb_mbuf_big, room, rte_strerror(rte_errno));
+	return dp->pool_big;
+}
+
+/*
+ * The RX buffers of a port, and the offloads that go with them. A jumbo
+ * frame is received as a chain of standard buffers where the device can
+ * scatter: the pipeline reads only the first (fabric/pipeline.h), and a
+ * 1500 LAN costs nothing more. A device that cannot gets buffers big
+ * enough for its largest frame. Where frames longer than a standard buffer
+ * exist at all, every device that offers it sends chains (MULTI_SEGS);
+ * without jumbo frames no offload is asked for, so each driver keeps its
+ * fastest paths.
+ */
+static struct rte_mempool *port_pool(struct dp *dp, struct dp_port *p,
+				     const struct rte_eth_dev_info *info, struct rte_eth_conf *conf)
+{
+	uint32_t buf = (uint32_t)(rte_pktmbuf_data_room_size(dp->pool) - RTE_PKTMBUF_HEADROOM);
+	uint32_t need = dp_port_frame(dp, p);
+	bool chains = false;
+
+	p->scatter = false;
+	if ((uint32_t)dp->mtu_max + FRAME_OVERHEAD <= buf)
+		return dp->pool;
+	if (info->tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
+		conf->txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	else
+		dp_log("port %s (%s): the device does not offer multi-segment TX; jumbo frames "
+		       "received in several buffers may not leave by it",
+		       p->name, p->device);
+	if (need <= buf)
+		return dp->pool;
+	for (size_t i = 0; i < RTE_DIM(chaining_drivers); i++)
+		chains |= info->driver_name != NULL &&
+			  strcmp(info->driver_name, chaining_drivers[i]) == 0;
+	if (info->rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER) {
+		conf->rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
+		p->scatter = true;
+	} else if (chains) {
+		p->scatter = true;
+	}
+	return p->scatter ? dp->pool : pool_big(dp);
+}
+
+/*
+ * The MTU to configure the device with: the largest of the fabric, where
+ * the driver takes it. Some (net_af_packet in DPDK 22.11) say they take no
+ * more than 1518-byte frames yet receive whatever their kernel ring holds:
+ * the pipeline checks every frame's length against its port and LAN anyway.
+ */
+static uint16_t device_mtu(const struct dp_port *p, const struct rte_eth_dev_info *info)
+{
+	uint32_t overhead = RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN;
+	uint32_t mtu;
+
+	if (info->max_mtu != UINT16_MAX && info->max_rx_pktlen > info->max_mtu)
+		overhead = info->max_rx_pktlen - info->max_mtu;
+	mtu = info->max_rx_pktlen > overhead ? info->max_rx_pktlen - overhead : p->nic_mtu;
+	if (mtu >= p->nic_mtu)
+		return p->nic_mtu;
+	dp_log("port %s (%s): the driver takes an MTU of at most %u; longer frames arrive as "
+	       "far as it lets them",
+	       p->name, p->device, mtu);
+	return (uint16_t)RTE_MAX(mtu, (uint32_t)RTE_ETHER_MIN_MTU);
+}
+
 static int port_configure(struct dp *dp, struct dp_port *p, uint16_t mtu)
 {
+	struct rte_mempool *pool;
 	struct rte_eth_conf conf;
 	struct rte_eth_dev_info info;
 	uint16_t nb_rxd = DP_RX_DESC, nb_txd = DP_TX_DESC;
@@ -159,7 +279,10 @@ static int port_configure(struct dp *dp, struct dp_port *p, uint16_t mtu)
 		return -EINVAL;
 	}
 	p->nic_mtu = RTE_MIN(dp->mtu_max, info.max_mtu);
-	conf.rxmode.mtu = p->nic_mtu;
+	conf.rxmode.mtu = device_mtu(p, &info);
+	pool = port_pool(dp, p, &info, &conf);
+	if (pool == NULL)
+		return -ENOMEM;
 
 	rc = rte_eth_dev_configure(p->eth_port, p->nrxq, p->ntxq, &conf);
 	/* Some drivers (net_tap) want as many TX queues as RX queues: injected
@@ -177,7 +300,7 @@ static int port_configure(struct dp *dp, struct dp_port *p, uint16_t mtu)
 		return rc;
 	}
 	for (uint16_t q = 0; q < p->nrxq; q++) {
-		rc = rte_eth_rx_queue_setup(p->eth_port, q, nb_rxd, socket, NULL, dp->pool);
+		rc = rte_eth_rx_queue_setup(p->eth_port, q, nb_rxd, socket, NULL, pool);
 		if (rc < 0) {
 			dp_log("port %s (%s): cannot set up RX queue %u: %s", p->name, p->device, q,
 			       strerror(-rc));

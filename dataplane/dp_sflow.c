@@ -67,7 +67,7 @@ static uint32_t next_skip(struct dp_sflow_worker *s)
 }
 
 uint32_t dp_sflow_take(struct dp_sflow_worker *s, uint16_t idx, uint16_t port, const uint8_t *data,
-		       uint16_t len, uint64_t pool)
+		       uint16_t len, uint16_t seg, uint64_t pool)
 {
 	struct dp_sflow_sample *p;
 
@@ -77,8 +77,9 @@ uint32_t dp_sflow_take(struct dp_sflow_worker *s, uint16_t idx, uint16_t port, c
 	s->pending_idx[s->npending++] = idx;
 	p->in = port;
 	p->pool = pool;
+	/* A jumbo frame's whole length, its header from the first buffer. */
 	p->frame_len = len;
-	p->hdr_len = len < s->hdr_bytes ? len : s->hdr_bytes;
+	p->hdr_len = seg < s->hdr_bytes ? seg : s->hdr_bytes;
 	memcpy(p->hdr, data, p->hdr_len);
 	return next_skip(s);
 }

@@ -68,9 +68,11 @@ struct rte_tel_data;
 int dp_sflow_telemetry(const struct dp *dp, const char *params, struct rte_tel_data *d);
 
 /* Slow path of a sample: copies the header, returns the next skip count.
- * pool: this worker's frames received on port up to and including this one. */
+ * The frame is len bytes, seg of them at data (its first buffer, whence
+ * the header); pool: this worker's frames received on port up to and
+ * including this one. */
 uint32_t dp_sflow_take(struct dp_sflow_worker *s, uint16_t idx, uint16_t port, const uint8_t *data,
-		       uint16_t len, uint64_t pool);
+		       uint16_t len, uint16_t seg, uint64_t pool);
 /* After the verdicts: queues the burst's samples with their output ports. */
 void dp_sflow_commit(struct dp_sflow_worker *s, const struct fab_verdict *v, uint16_t nports);
 

@@ -44,7 +44,7 @@ static void tx_send(struct dp_worker *w, uint16_t port)
 	for (uint16_t i = sent; i < b->n; i++) {
 		int c = tx_class(b->pkts[i]);
 
-		octets -= rte_pktmbuf_data_len(b->pkts[i]);
+		octets -= rte_pktmbuf_pkt_len(b->pkts[i]);
 		if (c >= 0)
 			b->ncls[c]--;
 		rte_pktmbuf_free(b->pkts[i]);
@@ -71,7 +71,7 @@ static inline void tx_enqueue(struct dp_worker *w, uint16_t port, struct rte_mbu
 		w->txdirty[w->ndirty++] = port;
 	}
 	b->pkts[b->n++] = m;
-	b->octets += rte_pktmbuf_data_len(m);
+	b->octets += rte_pktmbuf_pkt_len(m);
 	if (unlikely(cls >= 0))
 		b->ncls[cls]++;
 	if (unlikely(b->n == DP_BURST))
@@ -245,8 +245,7 @@ static uint16_t police(struct dp_worker *w, uint16_t port, struct rte_mbuf **pkt
 }
 
 /*
- * The pipeline's view of a frame received on port. No RX scatter is enabled and
- * buffers fit the largest MTU, so every frame is one segment. Its first
+ * The pipeline's view of a frame received on port, in one buffer. Its first
  * bytes are fetched while the loop goes on: the pipeline reads them all.
  */
 static inline void frame_of(struct fab_frame *f, struct rte_mbuf *m, uint16_t port)
@@ -256,6 +255,20 @@ static inline void frame_of(struct fab_frame *f, struct rte_mbuf *m, uint16_t po
 	f->len = rte_pktmbuf_data_len(m);
 	f->headroom = rte_pktmbuf_headroom(m);
 	f->port = port;
+}
+
+/*
+ * The same on a port that receives jumbo frames as chains of buffers (RX
+ * scatter, dp_port.c): the pipeline reads the headers in the first buffer
+ * and counts, checks and forwards the whole length; the rest of the chain
+ * goes out with it untouched (fabric/pipeline.h). Ports that never chain
+ * keep the plain frame_of(), and their bursts cost nothing more.
+ */
+static inline void frame_of_chain(struct fab_frame *f, struct rte_mbuf *m, uint16_t port)
+{
+	frame_of(f, m, port);
+	f->len = (uint16_t)rte_pktmbuf_pkt_len(m);
+	f->more = (uint16_t)(rte_pktmbuf_pkt_len(m) - rte_pktmbuf_data_len(m));
 }
 
 static inline void handle_burst(struct dp_worker *w, const struct dp_rxq *rxq,
@@ -280,18 +293,23 @@ static inline void handle_burst(struct dp_worker *w, const struct dp_rxq *rxq,
 			return;
 	}
 	skip = sf->skip[rxq->fab_port];
-	/* sFlow: most bursts hold no sample, and are counted down in one step. */
-	if (likely(skip > n)) {
+	if (unlikely(rxq->scatter)) {
+		for (uint16_t i = 0; i < n; i++)
+			frame_of_chain(&frames[i], pkts[i], rxq->fab_port);
+	} else {
 		for (uint16_t i = 0; i < n; i++)
 			frame_of(&frames[i], pkts[i], rxq->fab_port);
+	}
+	/* sFlow: most bursts hold no sample, and are counted down in one step. */
+	if (likely(skip > n)) {
 		skip -= n;
 	} else {
 		for (uint16_t i = 0; i < n; i++) {
-			frame_of(&frames[i], pkts[i], rxq->fab_port);
 			/* The header as received, before the pipeline may rewrite it. */
 			if (--skip == 0)
 				skip = dp_sflow_take(
 				    sf, i, rxq->fab_port, frames[i].data, frames[i].len,
+				    rte_pktmbuf_data_len(pkts[i]),
 				    w->stats[rxq->fab_port].ctr[FAB_CTR_rx_packets] + i + 1);
 		}
 	}
@@ -305,6 +323,7 @@ static inline void handle_burst(struct dp_worker *w, const struct dp_rxq *rxq,
 		punt_policer_set(w, ctx.t, ctx.now);
 	ctx.storm = w->storm;
 	ctx.full_rules = false;
+	ctx.segmented = rxq->scatter;
 	fab_pipeline_run(&ctx, rxq->fab_port, frames, verdicts, n);
 	if (unlikely(sf->npending > 0))
 		dp_sflow_commit(sf, verdicts, dp->nports);
@@ -332,10 +351,13 @@ static inline void handle_burst(struct dp_worker *w, const struct dp_rxq *rxq,
 			continue;
 		}
 		if (v->flags != 0) {
-			/* A tag pushed or popped, or an answer: the frame moved or changed length. */
+			/* A tag pushed or popped, or an answer: the frame moved or changed
+			 * length, in its first buffer only. */
 			if (v->flags & FAB_VF_MOVED) {
+				uint16_t more = (uint16_t)(m->pkt_len - m->data_len);
+
 				m->data_off = (uint16_t)(frames[i].data - (uint8_t *)m->buf_addr);
-				m->data_len = frames[i].len;
+				m->data_len = (uint16_t)(frames[i].len - more);
 				m->pkt_len = frames[i].len;
 			}
 			/* A copy comes from the port the frame was decided on: for one
@@ -482,6 +504,7 @@ int dp_workers_init(struct dp *dp)
 			    .eth_port = dp->ports[p].eth_port,
 			    .queue = q,
 			    .fab_port = p,
+			    .scatter = dp->ports[p].scatter,
 			};
 		}
 	}

@@ -342,9 +342,10 @@ static int dp_eal_resources(struct dp *dp)
 	unsigned int lcore;
 	uint16_t i = 0;
 	size_t rcu_size;
-	/* Room for the largest frame: Ethernet header, two tags (a double-tagged
-	 * frame must still arrive whole to be counted) and the FCS some NICs keep. */
-	uint32_t room = RTE_PKTMBUF_HEADROOM + dp->mtu_max + RTE_ETHER_HDR_LEN + 8 + 4;
+	/* The standard buffer: a 1500 LAN's frames fit one; a jumbo frame arrives
+	 * in several where the port can scatter, else in one from pool_big
+	 * (dp_port.c). Copies for control are chained alike. */
+	uint32_t room = RTE_MBUF_DEFAULT_BUF_SIZE;
 	unsigned int nb_mbuf;
 
 	dp->tsc_hz = rte_get_tsc_hz();
@@ -374,12 +375,16 @@ static int dp_eal_resources(struct dp *dp)
 	if (dp->rcu == NULL || rte_rcu_qsbr_init(dp->rcu, dp->nworkers) != 0)
 		return -ENOMEM;
 
-	if (room < RTE_MBUF_DEFAULT_BUF_SIZE)
-		room = RTE_MBUF_DEFAULT_BUF_SIZE;
 	/* Every RX and TX ring full, every TX buffer full, and the per-lcore caches. */
 	nb_mbuf = rte_lcore_count() * (POOL_CACHE + DP_BURST);
 	for (size_t p = 0; p < dp->nports; p++)
 		nb_mbuf += dp->nworkers * port_mbufs(&dp->ports[p]);
+	/* Big buffers, if a port needs them, for the ports whose frames may not
+	 * fit a standard one: each one's rings and TX buffers, as above. */
+	dp->nb_mbuf_big = rte_lcore_count() * (POOL_CACHE + DP_BURST);
+	for (size_t p = 0; p < dp->nports; p++)
+		if (dp_port_frame(dp, &dp->ports[p]) > room - RTE_PKTMBUF_HEADROOM)
+			dp->nb_mbuf_big += dp->nworkers * port_mbufs(&dp->ports[p]);
 	dp->pool = rte_pktmbuf_pool_create("dp_rx", nb_mbuf, POOL_CACHE, 0, (uint16_t)room,
 					   (int)rte_socket_id());
 	dp->punt_pool = rte_pktmbuf_pool_create("dp_punt", PUNT_POOL, POOL_CACHE, 0, (uint16_t)room,
@@ -404,6 +409,7 @@ static void dp_free(struct dp *dp)
 	fab_model_destroy(dp->model);
 	free(dp->sponged);
 	rte_mempool_free(dp->pool);
+	rte_mempool_free(dp->pool_big);
 	rte_mempool_free(dp->punt_pool);
 	rte_free(dp->rcu);
 	dp_xdpport_free(dp);

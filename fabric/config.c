@@ -1047,11 +1047,11 @@ static void load_blackhole(struct loader *l, struct fab_lan *lan, yaml_node_t *n
 
 static void load_lans(struct loader *l, yaml_node_t *n)
 {
-	enum { NAME, VLAN, KIND, V4, V6, NP, BH, VNI, N };
+	enum { NAME, VLAN, KIND, V4, V6, NP, BH, VNI, MTU, N };
 	static const struct key keys[N] = {
 	    [NAME] = {"name", true},     [VLAN] = {"vlan", true}, [KIND] = {"kind", false},
 	    [V4] = {"ipv4", false},      [V6] = {"ipv6", false},  [NP] = {"neighbor-policy", false},
-	    [BH] = {"blackhole", false}, [VNI] = {"vni", false},
+	    [BH] = {"blackhole", false}, [VNI] = {"vni", false},  [MTU] = {"mtu", false},
 	};
 	struct fab_model *m = l->m;
 	size_t cnt;
@@ -1068,7 +1068,7 @@ static void load_lans(struct loader *l, yaml_node_t *n)
 	for (size_t i = 0; i < cnt; i++) {
 		yaml_node_t *e = node(l, it[i]), *v[N];
 		struct fab_lan *lan = &m->lans[m->nlans];
-		uint32_t vlan;
+		uint32_t vlan, mtu;
 		int dup;
 
 		bool named;
@@ -1087,6 +1087,9 @@ static void load_lans(struct loader *l, yaml_node_t *n)
 		}
 		lan->pos = (struct fab_pos){line_of(e), (uint32_t)e->start_mark.column + 1};
 		lan->neigh = m->policy.neigh;
+		lan->mtu = FAB_MTU_DEFAULT;
+		if (v[MTU] && get_u32(l, v[MTU], "LAN MTU", false, FAB_MTU_MIN, FAB_MTU_MAX, &mtu))
+			lan->mtu = (uint16_t)mtu;
 		if (v[VLAN] && get_u32(l, v[VLAN], "VLAN id", false, 1, 4094, &vlan)) {
 			dup = fab_model_lan_by_vlan(m, (uint16_t)vlan);
 			if (dup >= 0)
@@ -1463,7 +1466,6 @@ static void load_ports(struct loader *l, yaml_node_t *n)
 		}
 		port->pos = (struct fab_pos){line_of(e), (uint32_t)e->start_mark.column + 1};
 		port->admin_up = true;
-		port->mtu = 1500;
 		port->violation = m->policy.violation;
 		l->port_conn_member[m->nports] = -1;
 		/* The kind first: it says which of the other keys the port needs. */
@@ -1539,6 +1541,9 @@ static void load_ports(struct loader *l, yaml_node_t *n)
 			load_port_lans(l, port, v[LANS]);
 		else if (port->kind != FAB_PORT_UNDERLAY)
 			err(l, e, "missing required key 'lans' in port");
+		/* A port on the jumbo-frame LAN takes its frames unless told otherwise. */
+		if (v[MTU] == NULL)
+			port->mtu = fab_model_port_mtu_default(m, port);
 		if (named)
 			m->nports++;
 	}

@@ -144,8 +144,8 @@ static void print_lans(const struct fab_model *m, FILE *out)
 
 		fputs("  - ", out);
 		put_key_str(out, "", "name", lan->name);
-		fprintf(out, "    vlan: %u\n    kind: %s\n", lan->vlan,
-			fab_lan_kind_name(lan->kind));
+		fprintf(out, "    vlan: %u\n    kind: %s\n    mtu: %u\n", lan->vlan,
+			fab_lan_kind_name(lan->kind), lan->mtu);
 		if (lan->ipv4.set) {
 			fab_ip4_format(lan->ipv4.addr, a, sizeof(a));
 			fprintf(out, "    ipv4: %s/%u\n", a, lan->ipv4.len);

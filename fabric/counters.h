@@ -74,7 +74,7 @@
 #define FAB_DROP_REASONS(X)                                                                        \
 	X(port_down, OTHER, "Ingress port is administratively down or err-disabled")               \
 	X(runt, ERROR, "Frame shorter than the 60-byte Ethernet minimum")                          \
-	X(oversize, OTHER, "Frame longer than the port MTU allows")                                \
+	X(oversize, OTHER, "Frame longer than the port's or its LAN's MTU allows")                 \
 	X(truncated, ERROR, "Header cut short: the frame ends inside a header the policy reads")   \
 	X(vlan_tagged_on_access, OFFENCE, "802.1Q tagged frame on an access port")                 \
 	X(vlan_untagged_on_trunk, OFFENCE, "Untagged frame on a trunk port")                       \
@@ -142,7 +142,9 @@
 	X(vxlan_transit, OTHER,                                                                    \
 	  "Frame from a remote VTEP for a member behind another one: nodes do not relay")          \
 	X(underlay_other, OTHER,                                                                   \
-	  "Frame on the underlay port that is neither VXLAN nor ARP for this node's VTEP")
+	  "Frame on the underlay port that is neither VXLAN nor ARP for this node's VTEP")     \
+	X(scattered, OTHER,                                                                        \
+	  "Frame in several buffers whose headers or ARP/ND message run past the first")
 
 #define FAB_X_ENUM_CTR(name, help)          FAB_CTR_##name,
 #define FAB_X_ENUM_DROP(name, class, help)  FAB_DROP_##name,

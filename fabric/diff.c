@@ -105,6 +105,7 @@ static void lan_fields(const struct fab_lan *lan, struct fields *f)
 
 	put(f, "vlan", "%u", lan->vlan);
 	put(f, "kind", "%s", fab_lan_kind_name(lan->kind));
+	put(f, "mtu", "%u", lan->mtu);
 	fab_ip4_format(lan->ipv4.addr, a, sizeof(a));
 	put(f, "ipv4", lan->ipv4.set ? "%s/%u" : "none", a, lan->ipv4.len);
 	memcpy(p.b, lan->ipv6.addr, sizeof(p.b));

@@ -744,7 +744,7 @@ int imp_add_port(struct imp *im, struct imap_port *mp, enum fab_port_kind kind,
 	p->kind = mp->kind >= 0 ? (enum fab_port_kind)mp->kind : kind;
 	p->mode = mp->mode >= 0 ? (enum fab_port_mode)mp->mode : mode;
 	p->admin_up = true;
-	p->mtu = mp->mtu ? mp->mtu : 1500;
+	p->mtu = mp->mtu; /* 0: the default once its LANs are known (fab_import) */
 	p->speed_mbps = speed_mbps;
 	p->violation = mp->violation >= 0 ? (enum fab_violation)mp->violation : m->policy.violation;
 	mp->used = true;
@@ -1028,6 +1028,9 @@ struct fab_model *fab_import(const struct fab_import_files *files, struct fab_co
 	else
 		imp_ixpm(&im);
 	map_unused(&im, &map);
+	for (size_t i = 0; i < im.m->nports; i++)
+		if (im.m->ports[i].mtu == 0)
+			im.m->ports[i].mtu = fab_model_port_mtu_default(im.m, &im.m->ports[i]);
 	if (im.nomem)
 		imp_err(&im, NULL, NULL, NULL, "out of memory");
 	if (errs->n == n0)

@@ -187,9 +187,10 @@ struct fab_model *fab_model_clone(const struct fab_model *m)
 static bool lan_equal(const struct fab_lan *a, const struct fab_lan *b)
 {
 	return strcmp(a->name, b->name) == 0 && a->vlan == b->vlan && a->kind == b->kind &&
-	       a->neigh == b->neigh && a->ipv4.set == b->ipv4.set && a->ipv4.len == b->ipv4.len &&
-	       a->ipv4.addr == b->ipv4.addr && a->ipv6.set == b->ipv6.set &&
-	       a->ipv6.len == b->ipv6.len && memcmp(a->ipv6.addr, b->ipv6.addr, 16) == 0 &&
+	       a->mtu == b->mtu && a->neigh == b->neigh && a->ipv4.set == b->ipv4.set &&
+	       a->ipv4.len == b->ipv4.len && a->ipv4.addr == b->ipv4.addr &&
+	       a->ipv6.set == b->ipv6.set && a->ipv6.len == b->ipv6.len &&
+	       memcmp(a->ipv6.addr, b->ipv6.addr, 16) == 0 &&
 	       a->blackhole.mac == b->blackhole.mac && a->blackhole.ipv4 == b->blackhole.ipv4 &&
 	       a->blackhole.has_ipv6 == b->blackhole.has_ipv6 &&
 	       memcmp(&a->blackhole.ipv6, &b->blackhole.ipv6, sizeof(a->blackhole.ipv6)) == 0 &&
@@ -377,6 +378,16 @@ int fab_model_member_by_asn(const struct fab_model *m, uint32_t asn)
 		if (m->members[i].asn == asn)
 			return (int)i;
 	return -1;
+}
+
+uint16_t fab_model_port_mtu_default(const struct fab_model *m, const struct fab_port *p)
+{
+	uint16_t mtu = 0;
+
+	for (size_t i = 0; i < p->nlans; i++)
+		if (p->lans[i] < m->nlans && m->lans[p->lans[i]].mtu > mtu)
+			mtu = m->lans[p->lans[i]].mtu;
+	return mtu ? mtu : FAB_MTU_DEFAULT;
 }
 
 int fab_model_member_by_port(const struct fab_model *m, uint16_t port)

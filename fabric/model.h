@@ -23,6 +23,7 @@
 #define FAB_VLAN_MAX      4095
 #define FAB_MTU_MIN       576
 #define FAB_MTU_MAX       9216
+#define FAB_MTU_DEFAULT   1500
 #define FAB_PORTS_MAX     1024 /* fabric port indexes fit in uint16_t with room */
 #define FAB_LANS_MAX      256
 
@@ -108,6 +109,10 @@ struct fab_lan {
 	enum fab_neigh_policy neigh; /* copied from the policy unless set */
 	struct fab_blackhole blackhole;
 	uint32_t vni; /* VXLAN network identifier, 1..2^24-1; 0: not carried over VXLAN */
+	/* Largest IP packet on the LAN (1500; 9000 on a jumbo-frame LAN): a
+	 * longer frame on it is dropped at ingress as oversize, whatever the
+	 * port's own MTU. */
+	uint16_t mtu;
 	struct fab_pos pos;
 };
 
@@ -355,6 +360,8 @@ int fab_model_lan_by_name(const struct fab_model *m, const char *name);
 int fab_model_lan_by_vlan(const struct fab_model *m, uint16_t vlan);
 int fab_model_port_by_name(const struct fab_model *m, const char *name);
 int fab_model_member_by_asn(const struct fab_model *m, uint32_t asn);
+/* A port's MTU when none is given: the largest of its LANs' (1500 without LANs). */
+uint16_t fab_model_port_mtu_default(const struct fab_model *m, const struct fab_port *p);
 /* The member connected to an edge port, or -1 (also for core ports). */
 int fab_model_member_by_port(const struct fab_model *m, uint16_t port);
 

@@ -25,7 +25,8 @@
  * order, which is not the order of FAB_DROP_REASONS (its order numbers the
  * reasons); the fast path may call them in another, since for it any drop
  * only means "leave":
- *   1. port_down, runt (run_chunk), then oversize and the VLAN checks
+ *   1. port_down, runt (run_chunk), scattered (parse), then oversize (the
+ *      port's MTU, and the LAN's once the tag names it) and the VLAN checks
  *      (vlan_rule);
  *   2. src_mac_violation (src_rule);
  *   3. edp, link_local, cisco_discovery (group_rule);
@@ -33,7 +34,8 @@
  *      (l3_rule);
  *   5. the protocol's own rules (ipv4_rule, ipv6_rule; arp() and nd() for
  *      ARP and ND), each once the headers it reads are known to be whole
- *      (truncated, arp_malformed), ending for ARP requests and neighbour
+ *      (truncated, arp_malformed) and, in a frame of several buffers, in
+ *      the first (scattered), ending for ARP requests and neighbour
  *      solicitations with the LAN's blackhole answer, the sponge's, or the
  *      neighbour policy (neigh_request());
  *   6. for a frame forwarded by its destination MAC (forward_rule):
@@ -92,6 +94,7 @@ struct meta {
 	uint16_t l2len; /* Ethernet header with its tag, if any */
 	uint16_t etype; /* after the tag */
 	uint16_t lan;
+	uint16_t more; /* fab_frame.more, or 0 when the burst is not segmented */
 };
 
 /* What every frame of a burst shares, and the sender of the current one. */
@@ -504,6 +507,9 @@ static int arp(struct burst *b, const struct fab_frame *f, const struct meta *m,
 	bool probe;
 	int out;
 
+	/* Its padding is rewritten in an answer: all of it in the first buffer. */
+	if (m->more != 0)
+		return drop(v, FAB_DROP_scattered);
 	if (f->len - m->l2len < FAB_ARP_LEN ||
 	    fab_rd16(a + FAB_ARP_OFF_HTYPE) != FAB_ARP_HTYPE_ETH ||
 	    fab_rd16(a + FAB_ARP_OFF_PTYPE) != FAB_ARP_PTYPE_IPV4 ||
@@ -651,6 +657,9 @@ static int nd(struct burst *b, const struct fab_frame *f, const struct meta *m,
 	bool dad;
 	int out;
 
+	/* Its checksum covers the whole message, which an answer rewrites. */
+	if (m->more != 0)
+		return drop(v, FAB_DROP_scattered);
 	if (mc && !nd_group_ok(dst, m->dst))
 		return drop(v, FAB_DROP_ipv6_multicast);
 	if (frag || ip[FAB_IPV6_OFF_HLIM] != FAB_ND_HOP_LIMIT || icmp[FAB_ICMP6_OFF_CODE] != 0 ||
@@ -761,9 +770,12 @@ struct nd_at {
  * forwarded), since the first fragment, which must hold the whole header
  * chain (RFC 7112) or is dropped as truncated, was judged in full. Returns
  * NEIGH for a neighbour solicitation or advertisement, with where it is.
+ * seg is how many of the avail bytes are in the frame's first buffer
+ * (fab_frame.more): a header past it is not read, and the frame is
+ * dropped as scattered.
  */
-static inline __attribute__((always_inline)) unsigned ipv6_rule(const uint8_t *ip, uint32_t avail,
-								fab_mac_t dst, struct nd_at *at)
+static inline __attribute__((always_inline)) unsigned
+ipv6_rule(const uint8_t *ip, uint32_t avail, uint32_t seg, fab_mac_t dst, struct nd_at *at)
 {
 	uint32_t off = FAB_IPV6_HLEN, end;
 	bool frag = false, mc;
@@ -786,6 +798,8 @@ static inline __attribute__((always_inline)) unsigned ipv6_rule(const uint8_t *i
 			return FAB_DROP_ipv6_ext_chain;
 		if (off + FAB_IPV6_EXT_HLEN_MIN > end)
 			return FAB_DROP_truncated;
+		if (unlikely(off + FAB_IPV6_EXT_HLEN_MIN > seg))
+			return FAB_DROP_scattered;
 		if (nh == FAB_IPPROTO_FRAGMENT) {
 			if (fab_rd16(h + 2) & FAB_IPV6_FRAG_OFF)
 				return mc ? FAB_DROP_ipv6_multicast : PASS;
@@ -808,6 +822,9 @@ static inline __attribute__((always_inline)) unsigned ipv6_rule(const uint8_t *i
 
 		if (off + FAB_ICMP6_HLEN > end)
 			return FAB_DROP_truncated;
+		/* Behind an extension chain, which FAB_SEG_MIN does not cover. */
+		if (unlikely(off + FAB_ICMP6_HLEN > seg))
+			return FAB_DROP_scattered;
 		t = icmp6_type[ip[off + FAB_ICMP6_OFF_TYPE]];
 		if (t & DROP_CLASS)
 			return t & ~DROP_CLASS;
@@ -818,6 +835,8 @@ static inline __attribute__((always_inline)) unsigned ipv6_rule(const uint8_t *i
 	} else if (cls == P_UDP) {
 		if (off + FAB_UDP_HLEN > end)
 			return FAB_DROP_truncated;
+		if (unlikely(off + FAB_UDP_HLEN > seg))
+			return FAB_DROP_scattered;
 		if (port_pair_in(ip + off, FAB_UDP_DHCP6_CLIENT))
 			return FAB_DROP_ipv6_dhcp;
 	}
@@ -829,16 +848,15 @@ static inline __attribute__((always_inline)) unsigned ipv6_rule(const uint8_t *i
  * on the bytes after the Ethernet header and tag. NEIGH for ARP, and for
  * ND (where *at says), which arp() and nd() decide with the tables.
  */
-static inline __attribute__((always_inline)) unsigned l3_rule(const uint8_t *etypes, uint16_t etype,
-							      const uint8_t *l3, uint32_t avail,
-							      fab_mac_t dst, bool opts, uint8_t *ec,
-							      struct nd_at *at)
+static inline __attribute__((always_inline)) unsigned
+l3_rule(const uint8_t *etypes, uint16_t etype, const uint8_t *l3, uint32_t avail, uint32_t seg,
+	fab_mac_t dst, bool opts, uint8_t *ec, struct nd_at *at)
 {
 	*ec = etypes[etype];
 	if (*ec == FAB_EC_IPV4)
 		return ipv4_rule(l3, avail, dst, opts);
 	if (*ec == FAB_EC_IPV6)
-		return ipv6_rule(l3, avail, dst, at);
+		return ipv6_rule(l3, avail, seg, dst, at);
 	if (*ec == FAB_EC_ARP)
 		return NEIGH;
 	return *ec == FAB_EC_OTHER ? PASS : *ec & ~FAB_EC_DROP;
@@ -928,8 +946,8 @@ static int decide(struct burst *b, struct fab_frame *f, const struct meta *m, st
 	r = group_rule(m->dst);
 	if (r != PASS)
 		return drop(v, r);
-	r = l3_rule(t->etype, m->etype, f->data + m->l2len, (uint32_t)(f->len - m->l2len), m->dst,
-		    true, &ec, &at);
+	r = l3_rule(t->etype, m->etype, f->data + m->l2len, (uint32_t)(f->len - m->l2len),
+		    (uint32_t)(f->len - m->more - m->l2len), m->dst, true, &ec, &at);
 	if (r == NEIGH && ec == FAB_EC_ARP)
 		out = arp(b, f, m, v, &p);
 	else if (r == NEIGH)
@@ -960,10 +978,9 @@ static int decide(struct burst *b, struct fab_frame *f, const struct meta *m, st
  * port's, a constant on the fast path), which sets the frame's LAN, header
  * length and EtherType in m.
  */
-static inline __attribute__((always_inline)) unsigned vlan_rule(const uint8_t *etype,
-								const struct fab_t_port *p,
-								uint8_t mode, const uint8_t *d,
-								uint32_t len, struct meta *m)
+static inline __attribute__((always_inline)) unsigned
+vlan_rule(const uint8_t *etype, const struct fab_t_lan *lans, const struct fab_t_port *p,
+	  uint8_t mode, const uint8_t *d, uint32_t len, struct meta *m)
 {
 	uint16_t outer = fab_rd16(d + FAB_ETH_OFF_TYPE);
 	/* Every TPID is classed QINQ (tables.c): one look tells an untagged frame. */
@@ -981,6 +998,9 @@ static inline __attribute__((always_inline)) unsigned vlan_rule(const uint8_t *e
 		m->lan = p->vlan2lan[fab_rd16(d + FAB_ETH_HLEN) & FAB_VLAN_VID_MASK];
 		if (m->lan == FAB_T_NO_LAN)
 			return FAB_DROP_vlan_not_allowed;
+		/* The jumbo LAN's frames beside the 1500 one's on a trunk. */
+		if (len > lans[m->lan].max_len)
+			return FAB_DROP_oversize;
 		m->l2len = FAB_ETH_HLEN + FAB_VLAN_HLEN;
 		return PASS;
 	}
@@ -1004,8 +1024,11 @@ static inline __attribute__((always_inline)) unsigned vlan_rule(const uint8_t *e
 static int parse(const struct fab_tables *t, const struct fab_t_port *p, struct fab_frame *f,
 		 struct meta *m, struct fab_verdict *v)
 {
-	unsigned r = vlan_rule(t->etype, p, p->mode, f->data, f->len, m);
+	unsigned r;
 
+	if (unlikely(m->more != 0 && f->len - m->more < FAB_SEG_MIN))
+		return drop(v, FAB_DROP_scattered);
+	r = vlan_rule(t->etype, t->lans, p, p->mode, f->data, f->len, m);
 	if (r != PASS)
 		return drop(v, r);
 	m->ssrc = fab_t_mac_slot(t, fab_t_mac_key(m->lan, m->src));
@@ -1036,9 +1059,9 @@ static int parse(const struct fab_tables *t, const struct fab_t_port *p, struct 
  * Returns the mask of the frames left to the full path, and adds the length
  * of those taken to *octets.
  */
-static __attribute__((noinline)) uint64_t
-fast_pass(const struct burst *bp, const struct fab_t_port *p, const struct fab_frame *frames,
-	  struct fab_verdict *verdicts, uint16_t n, uint64_t *octets)
+static inline __attribute__((always_inline)) uint64_t
+fast_pass_body(const struct burst *bp, const struct fab_t_port *p, const struct fab_frame *frames,
+	       struct fab_verdict *verdicts, uint16_t n, uint64_t *octets, bool segmented)
 {
 	struct burst b = *bp;              /* a copy the verdicts' stores cannot alias */
 	const struct fab_t_port port = *p; /* the same, for the port's fields */
@@ -1056,7 +1079,8 @@ fast_pass(const struct burst *bp, const struct fab_t_port *p, const struct fab_f
 		struct meta m;
 		uint8_t ec;
 
-		if (unlikely(len < FAB_ETH_MIN_LEN))
+		/* A frame in several buffers is a jumbo frame, rare enough for the full path. */
+		if (unlikely(len < FAB_ETH_MIN_LEN || (segmented && frames[i].more != 0)))
 			goto leave;
 		/* Nothing to a group is forwarded unedited: ARP and ND are steered or answered. */
 		if (unlikely(d[0] & FAB_MAC_GROUP_BYTE0))
@@ -1067,10 +1091,12 @@ fast_pass(const struct burst *bp, const struct fab_t_port *p, const struct fab_f
 		 * drop bit tested again, which l3_rule's PASS already rules out, says so
 		 * to the compiler: vlan_rule's tag tests then fold away. */
 		if (unlikely(l3_rule(etypes, fab_rd16(d + FAB_ETH_OFF_TYPE), d + FAB_ETH_HLEN,
-				     len - FAB_ETH_HLEN, m.dst, false, &ec, &at) != PASS ||
+				     len - FAB_ETH_HLEN, len - FAB_ETH_HLEN, m.dst, false, &ec,
+				     &at) != PASS ||
 			     (ec & FAB_EC_DROP)))
 			goto leave;
-		if (unlikely(vlan_rule(etypes, &port, FAB_PORT_ACCESS, d, len, &m) != PASS))
+		if (unlikely(vlan_rule(etypes, t->lans, &port, FAB_PORT_ACCESS, d, len, &m) !=
+			     PASS))
 			goto leave;
 		if (unlikely(group_rule(m.dst) != PASS))
 			goto leave;
@@ -1127,6 +1153,27 @@ fast_pass(const struct burst *bp, const struct fab_t_port *p, const struct fab_f
 	return left;
 }
 
+/*
+ * The fast path for a burst whose frames are each in one buffer, the
+ * common case, which never reads fab_frame.more; and for one that may hold
+ * frames in several (fab_pipeline_ctx.segmented), which leaves those.
+ */
+static __attribute__((noinline)) uint64_t
+fast_pass(const struct burst *bp, const struct fab_t_port *p, const struct fab_frame *frames,
+	  struct fab_verdict *verdicts, uint16_t n, uint64_t *octets)
+{
+	return fast_pass_body(bp, p, frames, verdicts, n, octets, false);
+}
+
+static __attribute__((noinline)) uint64_t fast_pass_segmented(const struct burst *bp,
+							      const struct fab_t_port *p,
+							      const struct fab_frame *frames,
+							      struct fab_verdict *verdicts,
+							      uint16_t n, uint64_t *octets)
+{
+	return fast_pass_body(bp, p, frames, verdicts, n, octets, true);
+}
+
 /* The per-reason side of a drop: rare, so written straight to the counters. */
 static void count_drop(struct fab_port_stats *st, const struct meta *m, const struct fab_verdict *v,
 		       uint64_t now)
@@ -1160,7 +1207,9 @@ static void run_chunk(struct fab_pipeline_ctx *ctx, uint16_t in_port, struct fab
 	struct meta meta[FAB_BURST_MAX];
 
 	if (p->fast && !down && !ctx->full_rules) {
-		uint64_t left = fast_pass(&b, p, frames, verdicts, n, &octets);
+		uint64_t left = ctx->segmented
+				    ? fast_pass_segmented(&b, p, frames, verdicts, n, &octets)
+				    : fast_pass(&b, p, frames, verdicts, n, &octets);
 		uint64_t taken = (uint64_t)(n - __builtin_popcountll(left));
 
 		/* Most bursts leave nothing: all forwarded, all unicast. */
@@ -1185,6 +1234,7 @@ static void run_chunk(struct fab_pipeline_ctx *ctx, uint16_t in_port, struct fab
 		int out;
 
 		*v = (struct fab_verdict){.action = FAB_ACT_DROP};
+		m->more = ctx->segmented ? f->more : 0;
 		octets += f->len;
 		if (__builtin_expect(f->len >= FAB_ETH_MIN_LEN, 1)) {
 			m->dst = fab_rd_mac_wide(d);

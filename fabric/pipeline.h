@@ -33,6 +33,16 @@
  * port and decapsulated is, from then on, its inner frame (tagged with its
  * LAN's VLAN, as received on its VTEP's trunk): every verdict of it carries
  * FAB_VF_MOVED, a drop included.
+ *
+ * A frame longer than one receive buffer (a jumbo frame, with RX scatter)
+ * is in several: len is its whole length, and more says how many of those
+ * bytes are past the first buffer, where the pipeline never reads or
+ * writes. The first buffer holds the headers (FAB_SEG_MIN bytes at least,
+ * or the frame is dropped as scattered); ARP and ND, which the pipeline
+ * reads whole and may rewrite, must be in it entirely. A frame in one
+ * piece has more 0, and the pipeline leaves more as it was. more is read
+ * only when the context says the burst may be segmented: a caller whose
+ * port never chains frames need not set it.
  */
 struct fab_frame {
 	uint8_t *data;
@@ -42,7 +52,12 @@ struct fab_frame {
 	 * port (and left alone on any other): the VTEP port it was decided as
 	 * received on, the port its copy for control comes from. */
 	uint16_t port;
+	uint16_t more;
 };
+
+/* Bytes the first buffer of a frame in several must hold: every header the
+ * policy reads but an IPv6 extension chain, which is checked as it is walked. */
+#define FAB_SEG_MIN 128
 
 enum fab_action {
 	FAB_ACT_DROP,    /* counted under verdict.reason */
@@ -99,6 +114,9 @@ struct fab_pipeline_ctx {
 	 * path for known unicast, which must reach the same verdicts.
 	 */
 	bool full_rules;
+	/* Frames of the burst may be in several buffers: fab_frame.more is set
+	 * on every frame. False: every frame is in one, more is not read. */
+	bool segmented;
 };
 
 /*

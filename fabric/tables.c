@@ -58,6 +58,7 @@ static int check_lans(const struct fab_model *m)
 		const struct fab_lan *l = &m->lans[i];
 
 		if (l->vlan < 1 || l->vlan > FAB_VLAN_MAX - 1 || l->vni > FAB_VNI_MAX ||
+		    l->mtu < FAB_MTU_MIN || l->mtu > FAB_MTU_MAX ||
 		    (l->neigh != FAB_NEIGH_STEER && l->neigh != FAB_NEIGH_PROXY))
 			return -EINVAL;
 		for (size_t j = 0; j < i; j++)
@@ -258,16 +259,22 @@ static void build_ports(struct fab_tables *t, const struct fab_model *m)
 	for (size_t i = 0; i < m->nports; i++) {
 		const struct fab_port *p = &m->ports[i];
 		struct fab_t_port *tp = &t->ports[i];
+		uint16_t mtu;
 
 		tp->mode = (uint8_t)p->mode;
 		tp->kind = (uint8_t)p->kind;
 		tp->mtu = p->mtu;
 		tp->egress = (uint16_t)(p->mtu | (p->mode == FAB_PORT_TRUNK ? FAB_T_TRUNK : 0) |
 					(p->kind == FAB_PORT_VTEP ? FAB_T_VTEP : 0));
-		tp->max_len[0] = (uint16_t)(p->mtu + FAB_ETH_HLEN);
-		tp->max_len[1] = (uint16_t)(p->mtu + FAB_ETH_HLEN + FAB_VLAN_HLEN);
 		tp->access_lan =
 		    p->mode == FAB_PORT_ACCESS && p->nlans > 0 ? p->lans[0] : FAB_T_NO_LAN;
+		/* Untagged, an access port's frames are its LAN's: the smaller MTU
+		 * holds. Tagged, the port's here and the LAN's once the tag names it. */
+		mtu = p->mtu;
+		if (tp->access_lan != FAB_T_NO_LAN && m->lans[tp->access_lan].mtu < mtu)
+			mtu = m->lans[tp->access_lan].mtu;
+		tp->max_len[0] = (uint16_t)(mtu + FAB_ETH_HLEN);
+		tp->max_len[1] = (uint16_t)(p->mtu + FAB_ETH_HLEN + FAB_VLAN_HLEN);
 		tp->vtep_ip = p->kind == FAB_PORT_VTEP ? p->vxlan.address : 0;
 		/* The one place the fast path's eligibility is decided (tables_impl.h):
 		 * never the underlay's, whose frames are decapsulated first. */
@@ -590,13 +597,15 @@ struct fab_tables *fab_tables_build(const struct fab_model *m, uint64_t generati
 	for (size_t i = 0; i < m->nlans; i++) {
 		const struct fab_blackhole *bh = &m->lans[i].blackhole;
 
-		t->lans[i] = (struct fab_t_lan){.vlan = m->lans[i].vlan,
-						.neigh = (uint8_t)m->lans[i].neigh,
-						.kind = (uint8_t)m->lans[i].kind,
-						.bh_mac = bh->mac,
-						.bh_ip4 = bh->ipv4,
-						.bh_has6 = bh->has_ipv6 && bh->mac != 0,
-						.vni = m->lans[i].vni};
+		t->lans[i] = (struct fab_t_lan){
+		    .vlan = m->lans[i].vlan,
+		    .max_len = (uint16_t)(m->lans[i].mtu + FAB_ETH_HLEN + FAB_VLAN_HLEN),
+		    .neigh = (uint8_t)m->lans[i].neigh,
+		    .kind = (uint8_t)m->lans[i].kind,
+		    .bh_mac = bh->mac,
+		    .bh_ip4 = bh->ipv4,
+		    .bh_has6 = bh->has_ipv6 && bh->mac != 0,
+		    .vni = m->lans[i].vni};
 		memcpy(t->lans[i].bh_ip6, bh->ipv6.b, sizeof(t->lans[i].bh_ip6));
 	}
 	build_etype(t, &m->policy);

@@ -76,10 +76,12 @@ struct fab_t_port {
 	const uint16_t *vlan2lan; /* trunk ports: 4096 entries, FAB_T_NO_LAN if not carried */
 	uint16_t access_lan;      /* access ports: the one LAN */
 	uint16_t mtu;
-	uint16_t egress;     /* mtu, with FAB_T_TRUNK set on a trunk: what the egress rule reads */
-	uint16_t max_len[2]; /* largest frame: [0] untagged, [1] with one 802.1Q tag */
-	uint8_t mode;        /* enum fab_port_mode */
-	uint8_t kind;        /* enum fab_port_kind */
+	uint16_t egress; /* mtu, with FAB_T_TRUNK set on a trunk: what the egress rule reads */
+	/* Largest frame: [0] untagged (an access port's: its LAN's MTU if smaller),
+	 * [1] with one 802.1Q tag (the port's; fab_t_lan.max_len then checks the LAN's). */
+	uint16_t max_len[2];
+	uint8_t mode; /* enum fab_port_mode */
+	uint8_t kind; /* enum fab_port_kind */
 	/*
 	 * Whether the pipeline's fast path may decide this port's frames: an
 	 * access port whose LAN is not the quarantine LAN. The fast path calls
@@ -99,8 +101,9 @@ struct fab_t_port {
 
 struct fab_t_lan {
 	uint16_t vlan;
-	uint8_t neigh; /* enum fab_neigh_policy */
-	uint8_t kind;  /* enum fab_lan_kind */
+	uint16_t max_len; /* largest tagged frame: the LAN's MTU, Ethernet header and tag */
+	uint8_t neigh;    /* enum fab_neigh_policy */
+	uint8_t kind;     /* enum fab_lan_kind */
 	/* RFC 7999 blackholing (struct fab_blackhole): the MAC, 0 when off, is
 	 * in no MAC-table slot, so only the full path meets frames sent to it. */
 	uint32_t bh_ip4; /* 0: none */

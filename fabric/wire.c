@@ -530,6 +530,28 @@ int fab_wire_status_decode(const uint8_t *p, size_t len, struct fab_wire_status 
 	return fab_wire_rd_end(&r);
 }
 
+int fab_wire_port_info_encode(struct fab_wire_buf *b, const struct fab_wire_hdr *req,
+			      const struct fab_wire_port_info *m)
+{
+	fab_wire_begin(b, req->type, FAB_WIRE_F_REPLY, req->id, 0);
+	fab_wire_put_u16(b, m->nports);
+	fab_wire_put_bytes(b, m->macs, (size_t)m->nports * 6);
+	return fab_wire_finish(b);
+}
+
+int fab_wire_port_info_decode(const uint8_t *p, size_t len, struct fab_wire_port_info *m)
+{
+	struct fab_wire_rd r;
+
+	fab_wire_rd_init(&r, p, len);
+	m->nports = fab_wire_get_u16(&r);
+	if (r.err || m->nports > FAB_PORTS_MAX || len - r.off != (size_t)m->nports * 6)
+		return -EBADMSG;
+	m->macs = (const uint8_t(*)[6])(p + r.off);
+	r.off = len;
+	return fab_wire_rd_end(&r);
+}
+
 /*
  * Counters travel with their own counts, so that a control built with a
  * longer or shorter list of reasons than the dataplane still reads the ones
@@ -799,6 +821,7 @@ const char *fab_wire_type_name(uint8_t type)
 	    [FAB_WIRE_CLI] = "CLI",
 	    [FAB_WIRE_PORT_ERRDISABLE] = "PORT_ERRDISABLE",
 	    [FAB_WIRE_SPONGE_SET] = "SPONGE_SET",
+	    [FAB_WIRE_PORT_INFO] = "PORT_INFO",
 	    [FAB_WIRE_LAG_GET] = "LAG_GET",
 	    [FAB_WIRE_MATRIX_GET] = "MATRIX_GET",
 	};

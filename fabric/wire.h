@@ -56,8 +56,10 @@ enum fab_wire_type {
 	FAB_WIRE_LAG_GET = 11,
 	/* control -> dataplane: a page of the member-to-member matrix (wire_matrix.c). */
 	FAB_WIRE_MATRIX_GET = 12,
+	/* control -> dataplane: every port's MAC address (fab_wire_port_info). */
+	FAB_WIRE_PORT_INFO = 13,
 	/* control -> dataplane: what dpdk-dumpcap needs to capture a port (wire_capture.c). */
-	FAB_WIRE_CAPTURE_INFO = 13,
+	FAB_WIRE_CAPTURE_INFO = 14,
 	FAB_WIRE_TYPE__MAX
 };
 
@@ -233,6 +235,24 @@ struct fab_wire_status {
 int fab_wire_status_encode(struct fab_wire_buf *b, const struct fab_wire_hdr *req,
 			   const struct fab_wire_status *m);
 int fab_wire_status_decode(const uint8_t *p, size_t len, struct fab_wire_status *m);
+
+/*
+ * PORT_INFO reply; the request has no payload. What the dataplane's driver
+ * reports of each port that STATUS, polled every second, need not carry:
+ * its MAC address (for a LAG, its bonding device's), all zero when the
+ * driver gives none. A message of its own, so that a control that asks it
+ * of an older dataplane gets "message type not supported" and goes on,
+ * and an older control never sees it. macs points into the payload after
+ * decode, nports entries of 6 bytes.
+ */
+struct fab_wire_port_info {
+	uint16_t nports;
+	const uint8_t (*macs)[6];
+};
+/* macs: nports entries, owned by the caller. */
+int fab_wire_port_info_encode(struct fab_wire_buf *b, const struct fab_wire_hdr *req,
+			      const struct fab_wire_port_info *m);
+int fab_wire_port_info_decode(const uint8_t *p, size_t len, struct fab_wire_port_info *m);
 
 /* COUNTERS_GET reply; the request has no payload. ports and stats point at
  * nports entries each, owned by the caller (decode needs FAB_PORTS_MAX). */

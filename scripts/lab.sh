@@ -32,6 +32,15 @@ LAB_LAN6=2001:db8:100::/64
 LAB_BH4=192.0.2.66
 LAB_BH6=2001:db8:100::66
 LAB_BH_MAC=02:70:6c:00:06:66
+# The jumbo-frame LAN (--jumbo): a second peering LAN with MTU 9000, on which
+# each member has a second port and router interface (ixp1); no BGP runs on
+# it. Its fabric ports take frames up to 9216 bytes of IP, as a switch port
+# does, so that what a member sends over the LAN's MTU reaches peerlan and
+# is dropped there as oversize.
+LAB_JLAN4=198.51.100.128/25
+LAB_JLAN6=2001:db8:200::/64
+LAB_JMTU=9000
+LAB_JPORT_MTU=9216
 # BGP timers are short so that a lost dataplane is noticed, and a restored
 # one recovered, in seconds rather than minutes; they allow for a machine
 # whose one spare core is shared by every router.
@@ -49,6 +58,8 @@ LAB_NODES=()
 # yet, so that a member can be added by a live configuration change (ports
 # are fixed while the dataplane runs). Set before lab_init.
 LAB_SPARE=${LAB_SPARE:-0}
+# 1: the members are on the jumbo-frame LAN too. Set before lab_init.
+LAB_JUMBO=${LAB_JUMBO:-0}
 # 1: the dataplane runs on hugepages the lab reserves and gives back (a
 # hugetlbfs of its own under its state directory), as a server's does, so
 # that DPDK's capture tools can attach to it (`peerlanctl capture`). Set
@@ -75,6 +86,9 @@ options:
   --port-type TYPE   af_packet (default) or af_xdp: how peerlan reaches a veth
   --fabric KIND      peerlan (default) or bridge: a plain Linux bridge in
                      place of peerlan, to compare what members see
+  --jumbo            a second peering LAN with MTU 9000 (VLAN 200): each
+                     member gets a port on it (mN-jumbo) and an interface
+                     ixp1 with 198.51.100.(128+N) and 2001:db8:200::N
   --id ID            the lab to show or tear down
   --all              with down: every lab on this machine
   --kill             with restart: kill the dataplane with SIGKILL
@@ -129,6 +143,14 @@ lab_mac() {
 lab_asn() {
 	echo $((LAB_ASN_BASE + $(lab_num "$1")))
 }
+
+# On the jumbo-frame LAN member i is 198.51.100.(128+i), 2001:db8:200::i,
+# MAC 02:70:6c:00:01:ii, on the port mi-jumbo.
+lab_jip4() { echo "198.51.100.$((128 + $(lab_num "$1")))"; }
+lab_jip6() { echo "2001:db8:200::$(lab_num "$1")"; }
+lab_jmac() { printf '02:70:6c:00:01:%02x\n' "$(lab_num "$1")"; }
+lab_jport() { echo "$1-jumbo"; }
+lab_jhostif() { echo "$LAB_ID-$1j"; }
 
 lab_lo4() { echo "198.51.100.$(lab_num "$1")"; }
 lab_lo6() { echo "2001:db8:$(lab_num "$1")::1"; }
@@ -189,6 +211,8 @@ lab_init() {
 		lab_die "--port-type must be af_packet or af_xdp, not '$ptype'" || return
 	[[ $fabric == peerlan || $fabric == bridge ]] ||
 		lab_die "--fabric must be peerlan or bridge, not '$fabric'" || return
+	[[ $LAB_JUMBO == 0 || $ptype == af_packet ]] ||
+		lab_die "--jumbo needs --port-type af_packet (net_af_xdp takes no frame over 4 KB)" || return
 	for ((tries = 0; tries < 20; tries++)); do
 		id=pl$(od -An -N2 -tx1 /dev/urandom | tr -d ' \n')
 		if ! ip netns list | grep -q "^$id-" && ! ip -o link show | grep -q ": $id-" &&
@@ -202,8 +226,9 @@ lab_init() {
 			mkdir -p "$LAB_DIR/pid"
 			: >"$LAB_DIR/netns"
 			: >"$LAB_DIR/links"
-			printf 'LAB_ID=%s\nLAB_N=%s\nLAB_SPARE=%s\nLAB_PORT_TYPE=%s\nLAB_FABRIC=%s\nLAB_HUGEPAGES=%s\n' \
-				"$LAB_ID" "$LAB_N" "$LAB_SPARE" "$LAB_PORT_TYPE" "$LAB_FABRIC" "$LAB_HUGEPAGES" \
+			printf 'LAB_ID=%s\nLAB_N=%s\nLAB_SPARE=%s\nLAB_PORT_TYPE=%s\nLAB_FABRIC=%s\nLAB_JUMBO=%s\nLAB_HUGEPAGES=%s\n' \
+				"$LAB_ID" "$LAB_N" "$LAB_SPARE" "$LAB_PORT_TYPE" "$LAB_FABRIC" "$LAB_JUMBO" \
+				"$LAB_HUGEPAGES" \
 				>"$LAB_DIR/lab.env"
 			return 0
 		fi
@@ -223,6 +248,8 @@ lab_load() {
 	LAB_SPARE=${LAB_SPARE:-0}
 	LAB_PORT_TYPE=$(sed -n 's/^LAB_PORT_TYPE=//p' "$dir/lab.env")
 	LAB_FABRIC=$(sed -n 's/^LAB_FABRIC=//p' "$dir/lab.env")
+	LAB_JUMBO=$(sed -n 's/^LAB_JUMBO=//p' "$dir/lab.env")
+	LAB_JUMBO=${LAB_JUMBO:-0}
 	LAB_HUGEPAGES=$(sed -n 's/^LAB_HUGEPAGES=//p' "$dir/lab.env")
 	LAB_HUGEPAGES=${LAB_HUGEPAGES:-0}
 	[[ $LAB_ID == "$id" && $LAB_N =~ ^[0-9]+$ ]] || lab_die "$dir/lab.env is damaged" || return
@@ -368,7 +395,33 @@ lab_make_node() {
 	if [[ $node != rs ]]; then
 		ip -n "$ns" addr add "$(lab_lo4 "$node")/32" dev lo
 		ip -n "$ns" addr add "$(lab_lo6 "$node")/128" dev lo nodad
+		if ((LAB_JUMBO)); then
+			lab_make_jumbo_if "$node"
+		fi
 	fi
+}
+
+# A member's interface on the jumbo-frame LAN: ixp1, MTU 9000, joined by its
+# own veth to its own fabric port (or to the comparison bridge).
+lab_make_jumbo_if() {
+	local node=$1 ns hif
+	ns=$(lab_ns "$node")
+	hif=$(lab_jhostif "$node")
+	echo "$hif" >>"$LAB_DIR/links"
+	if [[ $LAB_FABRIC == bridge ]]; then
+		ip link add "$hif" netns "$(lab_fabns)" mtu "$LAB_JPORT_MTU" type veth \
+			peer name ixp1 netns "$ns" mtu "$LAB_JMTU"
+		ip -n "$(lab_fabns)" link set "$hif" master fabric1 up
+	else
+		ip link add "$hif" mtu "$LAB_JPORT_MTU" type veth peer name ixp1 netns "$ns" mtu "$LAB_JMTU"
+		lab_sysctl "net.ipv4.conf.$hif.arp_ignore=8" "net.ipv6.conf.$hif.disable_ipv6=1"
+		ip link set "$hif" up
+	fi
+	lab_make_wire "$node" ixp1
+	ip -n "$ns" link set ixp1 address "$(lab_jmac "$node")"
+	ip -n "$ns" addr add "$(lab_jip4 "$node")/${LAB_JLAN4#*/}" dev ixp1
+	ip -n "$ns" addr add "$(lab_jip6 "$node")/64" dev ixp1 nodad
+	ip -n "$ns" link set ixp1 up
 }
 
 # A veth is not a wire, and left alone it hands the other end what no NIC
@@ -379,10 +432,10 @@ lab_make_node() {
 # as a NIC does: checksums and segmentation in software, and short frames
 # padded to 60 bytes by a small tc program.
 lab_make_wire() {
-	local node=$1
-	lab_in "$node" ethtool -K ixp0 tx off sg off tso off gso off >/dev/null
-	lab_in "$node" tc qdisc add dev ixp0 clsact
-	lab_in "$node" tc filter add dev ixp0 egress bpf direct-action obj "$LAB_DIR/pad60.o" sec tc
+	local node=$1 dev=${2:-ixp0}
+	lab_in "$node" ethtool -K "$dev" tx off sg off tso off gso off >/dev/null
+	lab_in "$node" tc qdisc add dev "$dev" clsact
+	lab_in "$node" tc filter add dev "$dev" egress bpf direct-action obj "$LAB_DIR/pad60.o" sec tc
 }
 
 # Compiles the padding program of lab_make_wire into the state directory.
@@ -418,13 +471,25 @@ lab_make_bridge() {
 		net.ipv4.conf.default.arp_ignore=8 >/dev/null
 	ip -n "$ns" link add fabric0 type bridge stp_state 0 mcast_snooping 0
 	ip -n "$ns" link set fabric0 up
+	if ((LAB_JUMBO)); then
+		ip -n "$ns" link add fabric1 type bridge stp_state 0 mcast_snooping 0
+		ip -n "$ns" link set fabric1 up
+	fi
 }
 
+# The DPDK device of a node's port; $3 jumbo: its port on the jumbo LAN,
+# whose kernel ring frames hold 9216 bytes of IP (net_af_packet's framesz;
+# net_af_xdp takes no frame over 4 KB and the lab refuses --jumbo with it).
 lab_port_device() {
-	local node=$1 idx=$2
+	local node=$1 idx=$2 iface
+	iface=$(lab_hostif "$node")
+	if [[ ${3:-} == jumbo ]]; then
+		echo "net_af_packet$idx,iface=$(lab_jhostif "$node"),blocksz=20480,framesz=10240,framecnt=256"
+		return
+	fi
 	case $LAB_PORT_TYPE in
-	af_packet) echo "net_af_packet$idx,iface=$(lab_hostif "$node")" ;;
-	af_xdp) echo "net_af_xdp$idx,iface=$(lab_hostif "$node"),start_queue=0,queue_count=1" ;;
+	af_packet) echo "net_af_packet$idx,iface=$iface" ;;
+	af_xdp) echo "net_af_xdp$idx,iface=$iface,start_queue=0,queue_count=1" ;;
 	esac
 }
 
@@ -449,6 +514,13 @@ lab_write_config() {
 		echo "    ipv4: $LAB_LAN4"
 		echo "    ipv6: $LAB_LAN6"
 		echo "    blackhole: {mac: $LAB_BH_MAC, ipv4: $LAB_BH4, ipv6: \"$LAB_BH6\"}"
+		if ((LAB_JUMBO)); then
+			echo "  - name: jumbo"
+			echo "    vlan: 200"
+			echo "    mtu: $LAB_JMTU"
+			echo "    ipv4: $LAB_JLAN4"
+			echo "    ipv6: $LAB_JLAN6"
+		fi
 		echo "ports:"
 		for node in "${LAB_NODES[@]}" $(lab_spares); do
 			echo "  - name: $node"
@@ -459,6 +531,14 @@ lab_write_config() {
 				echo "    description: member router $node"
 			fi
 			echo "    lans: [peering]"
+			idx=$((idx + 1))
+		done
+		for node in "${LAB_NODES[@]}" $(lab_spares); do
+			[[ $node != rs ]] && ((LAB_JUMBO)) || continue
+			echo "  - name: $(lab_jport "$node")"
+			echo "    device: $(lab_port_device "$node" "$idx" jumbo)"
+			echo "    description: member router $node on the jumbo-frame LAN"
+			echo "    lans: [jumbo]"
 			idx=$((idx + 1))
 		done
 		echo "members:"
@@ -476,6 +556,13 @@ lab_write_config() {
 			echo "            macs: [$(lab_mac "$node")]"
 			echo "            ipv4: [$(lab_ip4 "$node")]"
 			echo "            ipv6: [$(lab_ip6 "$node")]"
+			[[ $node != rs ]] && ((LAB_JUMBO)) || continue
+			echo "      - port: $(lab_jport "$node")"
+			echo "        lans:"
+			echo "          - lan: jumbo"
+			echo "            macs: [$(lab_jmac "$node")]"
+			echo "            ipv4: [$(lab_jip4 "$node")]"
+			echo "            ipv6: [$(lab_jip6 "$node")]"
 		done
 	} >"$f"
 	mkdir -p "$LAB_DIR/state"
@@ -981,6 +1068,28 @@ EOF
 EOF
 }
 
+# A 9000-byte IPv4 and IPv6 ping (don't fragment) between every pair of
+# members on the jumbo-frame LAN; says which fail.
+lab_check_jumbo() {
+	local a b ok=0
+	for a in $(lab_members); do
+		for b in $(lab_members); do
+			[[ $a != "$b" ]] || continue
+			lab_in "$a" ping -n -q -c 2 -W 2 -M do -s $((LAB_JMTU - 28)) "$(lab_jip4 "$b")" \
+				>/dev/null 2>&1 || {
+				echo "$a cannot reach $b with 9000 bytes of IPv4 on the jumbo LAN"
+				ok=1
+			}
+			lab_in "$a" ping -6 -n -q -c 2 -W 2 -M do -s $((LAB_JMTU - 48)) "$(lab_jip6 "$b")" \
+				>/dev/null 2>&1 || {
+				echo "$a cannot reach $b with 9000 bytes of IPv6 on the jumbo LAN"
+				ok=1
+			}
+		done
+	done
+	return $ok
+}
+
 # --- the whole lab ----------------------------------------------------------------
 
 # Builds a lab in LAB_DIR (after lab_init): namespaces, veths, fabric, bird.
@@ -1086,6 +1195,7 @@ lab_main() {
 		--members) n=${2:-} && shift ;;
 		--port-type) ptype=${2:-} && shift ;;
 		--fabric) fabric=${2:-} && shift ;;
+		--jumbo) LAB_JUMBO=1 ;;
 		--id) id=${2:-} && shift ;;
 		--all) all=1 ;;
 		--kill) kill=1 ;;
@@ -1185,6 +1295,11 @@ lab_main() {
 		lab_birdc m1 show route
 		echo
 		lab_check_routes || ok=0
+		if ((LAB_JUMBO)); then
+			echo "== the jumbo-frame LAN: 9000-byte pings (DF set) between every pair"
+			lab_check_jumbo && echo "every pair answers, IPv4 and IPv6" || ok=0
+			echo
+		fi
 		echo "== ports after the demo"
 		lab_show_ports
 		echo

@@ -29,6 +29,7 @@
 #include <net-snmp/net-snmp-config.h>
 #include <net-snmp/net-snmp-includes.h>
 #include <net-snmp/agent/net-snmp-agent-includes.h>
+#include <net-snmp/agent/agent_callbacks.h>
 
 #include "control/cli_client.h"
 #include "control/cli_parse.h"
@@ -64,37 +65,36 @@ static void on_signal(int sig)
 	running = 0;
 }
 
-/* Sets the request's value from o. */
-static void set_value(netsnmp_request_info *r, const struct snmp_view *v, const struct snmp_obj *o)
+/* Sets the varbind's value from o. */
+static void set_value(netsnmp_variable_list *vb, const struct snmp_view *v,
+		      const struct snmp_obj *o)
 {
 	static const oid zero_dot_zero[] = {0, 0};
 
 	switch (o->type) {
 	case ASN_OCTET_STR:
-		snmp_set_var_typed_value(r->requestvb, ASN_OCTET_STR, snmp_view_text(v, o),
-					 o->slen);
+		snmp_set_var_typed_value(vb, ASN_OCTET_STR, snmp_view_text(v, o), o->slen);
 		break;
 	case ASN_OBJECT_ID:
-		snmp_set_var_typed_value(r->requestvb, ASN_OBJECT_ID, zero_dot_zero,
-					 sizeof(zero_dot_zero));
+		snmp_set_var_typed_value(vb, ASN_OBJECT_ID, zero_dot_zero, sizeof(zero_dot_zero));
 		break;
 	case ASN_COUNTER64: {
 		struct counter64 c = {.high = (u_long)(o->v.u >> 32),
 				      .low = (u_long)(o->v.u & 0xffffffffu)};
 
-		snmp_set_var_typed_value(r->requestvb, ASN_COUNTER64, &c, sizeof(c));
+		snmp_set_var_typed_value(vb, ASN_COUNTER64, &c, sizeof(c));
 		break;
 	}
 	case ASN_INTEGER: {
 		long l = (long)o->v.i;
 
-		snmp_set_var_typed_value(r->requestvb, ASN_INTEGER, &l, sizeof(l));
+		snmp_set_var_typed_value(vb, ASN_INTEGER, &l, sizeof(l));
 		break;
 	}
 	default: { /* Counter32, Gauge32, TimeTicks, Unsigned32 */
 		u_long u = (u_long)(o->v.u & 0xffffffffu);
 
-		snmp_set_var_typed_value(r->requestvb, o->type, &u, sizeof(u));
+		snmp_set_var_typed_value(vb, o->type, &u, sizeof(u));
 		break;
 	}
 	}
@@ -105,41 +105,64 @@ static bool under(const oid *name, size_t len, const oid *root, size_t rlen)
 	return len >= rlen && snmp_oid_compare(name, rlen, root, rlen) == 0;
 }
 
-/* One handler for every subtree: reads the current view. */
+/*
+ * The object that answers a GETNEXT of name: name itself if inclusive and
+ * it is there, else the first one after it; none (NULL) past end (endlen
+ * 0: no end) or past the view. v may be NULL (nothing served).
+ */
+static const struct snmp_obj *next_obj(const struct snmp_view *v, const oid *name, size_t len,
+				       bool inclusive, const oid *end, size_t endlen)
+{
+	const struct snmp_obj *o = inclusive ? snmp_view_get(v, name, len) : NULL;
+
+	if (o == NULL)
+		o = snmp_view_next(v, name, len);
+	if (o != NULL && endlen > 0 && snmp_oid_compare(o->name, o->len, end, endlen) >= 0)
+		return NULL;
+	return o;
+}
+
+/* GET: the object named, or why there is none. */
+static void get_value(netsnmp_variable_list *vb, const struct snmp_view *v)
+{
+	const struct snmp_obj *o = snmp_view_get(v, vb->name, vb->name_length);
+
+	if (o != NULL)
+		set_value(vb, v, o);
+	else
+		snmp_set_var_typed_value(vb, v == NULL ? SNMP_NOSUCHOBJECT : SNMP_NOSUCHINSTANCE,
+					 NULL, 0);
+}
+
+/*
+ * The handler registered for every subtree: what net-snmp's agent engine
+ * calls for a request that answer_direct() leaves to it (a GETBULK from a
+ * master that sends them, a non-default context).
+ */
 static int handle(netsnmp_mib_handler *handler, netsnmp_handler_registration *reg,
 		  netsnmp_agent_request_info *info, netsnmp_request_info *requests)
 {
 	(void)handler;
 	pthread_mutex_lock(&view_lock);
 	for (netsnmp_request_info *r = requests; r != NULL; r = r->next) {
-		const netsnmp_variable_list *vb = r->requestvb;
+		netsnmp_variable_list *vb = r->requestvb;
 		const struct snmp_obj *o;
 
 		if (r->processed)
 			continue;
 		switch (info->mode) {
 		case MODE_GET:
-			if (current == NULL) {
-				netsnmp_set_request_error(info, r, SNMP_NOSUCHOBJECT);
-				break;
-			}
-			o = snmp_view_get(current, vb->name, vb->name_length);
-			if (o == NULL)
-				netsnmp_set_request_error(info, r, SNMP_NOSUCHINSTANCE);
-			else
-				set_value(r, current, o);
+			get_value(vb, current);
 			break;
 		case MODE_GETNEXT:
-			o = snmp_view_next(current, vb->name, vb->name_length);
+			o = next_obj(current, vb->name, vb->name_length, r->inclusive != 0,
+				     r->range_end, r->range_end != NULL ? r->range_end_len : 0);
 			/* Past our subtree, or the range the master asked for: not
 			 * ours to answer, the agent moves on. */
 			if (o == NULL || !under(o->name, o->len, reg->rootoid, reg->rootoid_len))
 				break;
-			if (r->range_end != NULL && r->range_end_len > 0 &&
-			    snmp_oid_compare(o->name, o->len, r->range_end, r->range_end_len) >= 0)
-				break;
-			snmp_set_var_objid(r->requestvb, o->name, o->len);
-			set_value(r, current, o);
+			snmp_set_var_objid(vb, o->name, o->len);
+			set_value(vb, current, o);
 			break;
 		default:
 			netsnmp_set_request_error(info, r, SNMP_ERR_NOTWRITABLE);
@@ -147,6 +170,82 @@ static int handle(netsnmp_mib_handler *handler, netsnmp_handler_registration *re
 		}
 	}
 	pthread_mutex_unlock(&view_lock);
+	return SNMP_ERR_NOERROR;
+}
+
+/*
+ * The AgentX PDU types of RFC 2741 (section 6.1), as net-snmp's AgentX
+ * session hands them to its callback in pdu->command.
+ */
+enum { AX_MSG_GET = 5, AX_MSG_GETNEXT = 6, AX_MSG_RESPONSE = 18 };
+
+static netsnmp_callback ax_engine; /* net-snmp's own callback of the session */
+
+/*
+ * The AgentX session's callback. net-snmp's subagent passes every request
+ * from the master on to its own agent engine through an internal session
+ * (two pipe round trips and a request cache per PDU) and back. snmpd's
+ * master sends a GETBULK to a subagent as one AgentX GETNEXT per
+ * repetition, so a walk of 500 ports is 20,000 such PDUs: the GET and
+ * GETNEXT of the default context are answered here, straight from the
+ * view, with the same answers; everything else (responses, close, other
+ * contexts) goes to net-snmp's callback.
+ */
+static int answer_direct(int op, netsnmp_session *s, int reqid, netsnmp_pdu *pdu, void *magic)
+{
+	netsnmp_pdu *resp;
+
+	if (op != NETSNMP_CALLBACK_OP_RECEIVED_MESSAGE || pdu == NULL ||
+	    (pdu->command != AX_MSG_GET && pdu->command != AX_MSG_GETNEXT) ||
+	    pdu->community_len != 0 || (resp = snmp_clone_pdu(pdu)) == NULL)
+		return ax_engine(op, s, reqid, pdu, magic);
+	pthread_mutex_lock(&view_lock);
+	for (netsnmp_variable_list *vb = resp->variables; vb != NULL; vb = vb->next_variable) {
+		const struct snmp_obj *o;
+		/* The search range's end, or none (a null OID). */
+		size_t endlen = vb->val.objid != NULL ? vb->val_len / sizeof(oid) : 0;
+		oid end[MAX_OID_LEN];
+
+		if (endlen > MAX_OID_LEN)
+			endlen = 0;
+		if (endlen > 0)
+			memcpy(end, vb->val.objid, endlen * sizeof(oid));
+		if (pdu->command == AX_MSG_GET) {
+			get_value(vb, current);
+			continue;
+		}
+		o = next_obj(current, vb->name, vb->name_length, vb->type == ASN_PRIV_INCL_RANGE,
+			     end, endlen);
+		if (o == NULL) { /* RFC 2741 7.2.3.2: the start name, endOfMibView */
+			snmp_set_var_typed_value(vb, SNMP_ENDOFMIBVIEW, NULL, 0);
+			continue;
+		}
+		snmp_set_var_objid(vb, o->name, o->len);
+		set_value(vb, current, o);
+	}
+	pthread_mutex_unlock(&view_lock);
+	resp->command = AX_MSG_RESPONSE;
+	resp->errstat = SNMP_ERR_NOERROR;
+	resp->errindex = 0;
+	resp->time = netsnmp_get_agent_uptime();
+	if (snmp_send(s, resp) == 0)
+		snmp_free_pdu(resp);
+	return 1;
+}
+
+/* A new AgentX session with the master (at start and after every
+ * reconnection): its requests come to answer_direct() first. */
+static int on_session(int major, int minor, void *server, void *client)
+{
+	netsnmp_session *s = server;
+
+	(void)major;
+	(void)minor;
+	(void)client;
+	if (s != NULL && s->callback != answer_direct) {
+		ax_engine = s->callback;
+		s->callback = answer_direct;
+	}
 	return SNMP_ERR_NOERROR;
 }
 
@@ -435,7 +534,9 @@ int main(int argc, char **argv)
 		snmp_mib_destroy(mib);
 		return 1;
 	}
-	if (register_all() != 0) {
+	if (register_all() != 0 ||
+	    snmp_register_callback(SNMP_CALLBACK_APPLICATION, SNMPD_CALLBACK_INDEX_START,
+				   on_session, NULL) != SNMPERR_SUCCESS) {
 		snmp_mib_destroy(mib);
 		return 1;
 	}

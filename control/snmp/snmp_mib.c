@@ -305,6 +305,37 @@ static void col_null_oid(struct build *b, const oid *entry, size_t elen, oid col
 		b->rc = snmp_view_null_oid(b->v, p, elen + 1, idx, nidx);
 }
 
+static int parse_mac(const char *s, oid out[6])
+{
+	unsigned v[6];
+	char extra;
+
+	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
+		   &extra) != 6)
+		return -EINVAL;
+	for (int i = 0; i < 6; i++)
+		out[i] = v[i];
+	return 0;
+}
+
+/* The MAC address at key of o as 6 bytes; all zero when there is none. */
+static void mac_bytes(json_t *o, const char *key, uint8_t out[6])
+{
+	oid mac[6];
+
+	memset(out, 0, 6);
+	if (parse_mac(jstr(o, key), mac) == 0)
+		for (int k = 0; k < 6; k++)
+			out[k] = (uint8_t)mac[k];
+}
+
+static bool mac_known(const uint8_t mac[6])
+{
+	static const uint8_t zero[6];
+
+	return memcmp(mac, zero, 6) != 0;
+}
+
 enum { UP = 1, DOWN = 2, UNKNOWN = 4 };
 
 static int oper_status(const char *s)
@@ -376,6 +407,7 @@ static void if_rows(struct build *b, json_t *port, uint32_t ifindex, const struc
 	const char *name = jstr(port, "name");
 	uint64_t speed = jnum(port, "speed_mbps");
 	char alias[256];
+	uint8_t mac[6];
 	const oid *e = o_ifEntry, *x = o_ifXEntry;
 	size_t el = N(o_ifEntry), xl = N(o_ifXEntry);
 
@@ -386,7 +418,10 @@ static void if_rows(struct build *b, json_t *port, uint32_t ifindex, const struc
 	col_int(b, e, el, 4, idx, 1, ASN_INTEGER, (int64_t)jnum(port, "mtu"));
 	col_u64(b, e, el, 5, idx, 1, ASN_GAUGE,
 		speed * 1000000 > UINT32_MAX ? UINT32_MAX : speed * 1000000);
-	col_str(b, e, el, 6, idx, 1, ""); /* the dataplane reports no port MAC */
+	/* The port's MAC address as the dataplane's driver reports it (a
+	 * LAG's: its bond's); empty when it is not known (a LAG's link). */
+	mac_bytes(port, "mac_address", mac);
+	col_bytes(b, e, el, 6, idx, 1, mac, mac_known(mac) ? 6 : 0);
 	col_int(b, e, el, 7, idx, 1, ASN_INTEGER,
 		strcmp(jstr(port, "admin"), "up") == 0 ? UP : DOWN);
 	col_int(b, e, el, 8, idx, 1, ASN_INTEGER, h->oper);
@@ -456,19 +491,6 @@ static void bridge_port_rows(struct build *b, uint32_t ifindex, const struct por
 		col_str(b, o_plDropEntry, N(o_plDropEntry), 2, di, 2, fab_drop_name(k));
 		col_u64(b, o_plDropEntry, N(o_plDropEntry), 3, di, 2, ASN_COUNTER64, h->drop[k]);
 	}
-}
-
-static int parse_mac(const char *s, oid out[6])
-{
-	unsigned v[6];
-	char extra;
-
-	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
-		   &extra) != 6)
-		return -EINVAL;
-	for (int i = 0; i < 6; i++)
-		out[i] = v[i];
-	return 0;
 }
 
 struct fdb_ent {
@@ -598,17 +620,6 @@ static uint8_t lacp_state(json_t *end)
 	return v;
 }
 
-/* A system ID as 6 bytes; all zero when there is none. */
-static void system_id(json_t *end, uint8_t out[6])
-{
-	oid mac[6];
-
-	memset(out, 0, 6);
-	if (parse_mac(jstr(end, "system"), mac) == 0)
-		for (int k = 0; k < 6; k++)
-			out[k] = (uint8_t)mac[k];
-}
-
 static bool usable_name(const char *name, size_t max)
 {
 	return name[0] != '\0' && strlen(name) < max && strchr(name, ' ') == NULL &&
@@ -725,13 +736,13 @@ static void lag_rows(struct build *b, struct snmp_mib *m, json_t *port, json_t *
 			portlist[(li - 1) / 8] |= (uint8_t)(0x80u >> ((li - 1) % 8));
 
 		idx[0] = li;
-		system_id(actor, sys);
+		mac_bytes(actor, "system", sys);
 		col_bytes(b, o_dot3adAggPortEntry, N(o_dot3adAggPortEntry), 3, idx, 1, sys, 6);
 		col_int(b, o_dot3adAggPortEntry, N(o_dot3adAggPortEntry), 4, idx, 1, ASN_INTEGER,
 			(int64_t)jnum(actor, "key"));
 		col_int(b, o_dot3adAggPortEntry, N(o_dot3adAggPortEntry), 5, idx, 1, ASN_INTEGER,
 			(int64_t)jnum(actor, "key"));
-		system_id(partner, sys);
+		mac_bytes(partner, "system", sys);
 		col_bytes(b, o_dot3adAggPortEntry, N(o_dot3adAggPortEntry), 9, idx, 1, sys, 6);
 		col_int(b, o_dot3adAggPortEntry, N(o_dot3adAggPortEntry), 11, idx, 1, ASN_INTEGER,
 			(int64_t)jnum(partner, "key"));
@@ -750,7 +761,7 @@ static void lag_rows(struct build *b, struct snmp_mib *m, json_t *port, json_t *
 		stack_row(b, lagindex, 0);
 	/* The aggregator: its actor side from a link, its partner from a
 	 * bundled one (none: zeros). */
-	system_id(json_object_get(first, "actor"), sys);
+	mac_bytes(json_object_get(first, "actor"), "system", sys);
 	col_bytes(b, o_dot3adAggEntry, N(o_dot3adAggEntry), 2, gi, 1, sys, 6);
 	col_bytes(b, o_dot3adAggEntry, N(o_dot3adAggEntry), 4, gi, 1, sys, 6);
 	col_int(b, o_dot3adAggEntry, N(o_dot3adAggEntry), 5, gi, 1, ASN_INTEGER, 1);
@@ -758,7 +769,7 @@ static void lag_rows(struct build *b, struct snmp_mib *m, json_t *port, json_t *
 		(int64_t)jnum(json_object_get(first, "actor"), "key"));
 	col_int(b, o_dot3adAggEntry, N(o_dot3adAggEntry), 7, gi, 1, ASN_INTEGER,
 		(int64_t)jnum(json_object_get(first, "actor"), "key"));
-	system_id(json_object_get(bundled, "partner"), sys);
+	mac_bytes(json_object_get(bundled, "partner"), "system", sys);
 	col_bytes(b, o_dot3adAggEntry, N(o_dot3adAggEntry), 8, gi, 1, sys, 6);
 	col_int(b, o_dot3adAggEntry, N(o_dot3adAggEntry), 10, gi, 1, ASN_INTEGER,
 		(int64_t)jnum(json_object_get(bundled, "partner"), "key"));

@@ -335,7 +335,11 @@ static struct xdp_state *state_from_model(const struct fab_model *m, uint16_t po
 	s->admin_up = p->admin_up;
 	if (!p->admin_up || down)
 		s->cfg.flags |= DP_XDP_F_DOWN;
+	/* An access port's frames are its LAN's: the smaller MTU holds, as in
+	 * the pipeline; a trunk's LANs are told apart there. */
 	s->cfg.max_len = p->mtu + FAB_ETH_HLEN + (trunk ? FAB_VLAN_HLEN : 0);
+	if (!trunk && p->nlans == 1 && p->lans[0] < m->nlans && m->lans[p->lans[0]].mtu < p->mtu)
+		s->cfg.max_len = m->lans[p->lans[0]].mtu + FAB_ETH_HLEN;
 	return s;
 fail:
 	state_free(s);

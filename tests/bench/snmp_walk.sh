@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# The time of a full IF-MIB walk (ifTable and ifXTable: snmpbulkwalk of
-# interfaces and ifMIB) through Debian's snmpd and peerlan-snmp, for a
-# fabric of N ports (default 500) on the fake dataplane, each port with
-# its member. A figure for docs/performance.md, run by hand; it asserts no
-# speed. Holds the lab lock while its daemons run.
+# The time of a full IF-MIB walk (ifTable and ifXTable: the interfaces and
+# ifXTable subtrees) through Debian's snmpd and peerlan-snmp, for a fabric
+# of N ports (default 500) on the fake dataplane, each port with its
+# member; and, as the baseline of the same run, the same walk of a second
+# snmpd serving its own IF-MIB of a network namespace with N veth
+# interfaces (N/2 pairs, N even) and its loopback. Each run walks both with snmpbulkwalk
+# (GETBULK, SNMP_MAXREP repetitions) and with snmpwalk (GETNEXT); the
+# medians and their ratios are printed at the end. A figure for
+# docs/performance.md, run by hand; it asserts no speed. Holds the lab
+# lock while its daemons run.
 #
 #   [SNMP_MAXREP=50] [SNMP_PERF=perf.data] tests/bench/snmp_walk.sh BUILD_DIR [N] [RUNS]
 # SNMP_PERF records peerlan-snmp with perf(1) during the runs.
@@ -14,8 +19,9 @@ control=$build/control/peerlan-control ctl=$build/control/peerlanctl
 fakedp=$build/tests/control/fake-dataplane agent=$build/control/snmp/peerlan-snmp
 # shellcheck source=../control/lib.sh
 source "$(dirname "$0")/../control/lib.sh"
-snmpd_pid= agent_pid=
-trap 'stop_pid "$agent_pid"; stop_pid "$snmpd_pid"; cleanup' EXIT
+snmpd_pid= agent_pid= base_pid=
+ns=plsnmpb-$$
+trap 'stop_pid "$agent_pid"; stop_pid "$snmpd_pid"; stop_pid "$base_pid"; ip netns delete "$ns" 2>/dev/null; cleanup' EXIT
 mkdir "$tmp/nomibs"
 export MIBDIRS=$tmp/nomibs MIBS=
 
@@ -45,8 +51,24 @@ rocommunity public 127.0.0.1
 dontLogTCPWrappersConnects yes
 CONF
 
+# The baseline: N veth interfaces in a namespace of the run's own.
+{
+	echo "link set lo up"
+	for ((i = 1; i <= nports; i += 2)); do echo "link add v$i type veth peer name v$((i + 1))"; done
+} >"$tmp/links"
+cat >"$tmp/base.conf" <<CONF
+agentaddress udp:127.0.0.1:$port
+rocommunity public 127.0.0.1
+dontLogTCPWrappersConnects yes
+CONF
+
 exec 9>/tmp/peerlan-lab.lock
 flock 9
+ip netns add "$ns"
+ip -n "$ns" -batch "$tmp/links"
+SNMP_PERSISTENT_DIR=$tmp/snmp-base ip netns exec "$ns" /usr/sbin/snmpd -f -Lo -C \
+	-c "$tmp/base.conf" >>"$tmp/base.log" 2>&1 &
+base_pid=$!
 "$fakedp" "$tmp/dp.sock" "$tmp/peerlan.yaml" 2>>"$tmp/fdp.log" &
 dp_pid=$!
 start_control
@@ -60,16 +82,36 @@ agent_pid=$!
 served() { [[ $(snmpget -v2c -c public -Oqv "127.0.0.1:$port" .1.3.6.1.2.1.2.1.0 2>/dev/null) == "$nports" ]]; }
 wait_for 60 "the agent does not serve $nports ports" served
 
+base_up() { [[ $(ip netns exec "$ns" snmpget -v2c -c public -Oqv "127.0.0.1:$port" .1.3.6.1.2.1.2.1.0 2>/dev/null) == $((nports + 1)) ]]; }
+wait_for 60 "the baseline snmpd does not serve $nports veth interfaces" base_up
+
+# walk TOOL [ip netns exec NS]: ms for the whole walk; the objects in $tmp/walk.
 walk() {
-	snmpbulkwalk -v2c -c public -On -Cr"${SNMP_MAXREP:-50}" "127.0.0.1:$port" .1.3.6.1.2.1.2 >"$tmp/walk"
-	snmpbulkwalk -v2c -c public -On -Cr"${SNMP_MAXREP:-50}" "127.0.0.1:$port" .1.3.6.1.2.1.31.1.1 >>"$tmp/walk"
-}
-[[ -n ${SNMP_PERF:-} ]] && { perf record -q -g -o "$SNMP_PERF" -p "$agent_pid" 2>/dev/null & perf_pid=$!; sleep 1; }
-for ((r = 1; r <= runs; r++)); do
+	local tool=$1 t0 t1 opt=()
+	shift
+	[[ $tool == snmpbulkwalk ]] && opt=(-Cr"${SNMP_MAXREP:-50}")
 	t0=$(date +%s%N)
-	walk
+	"$@" "$tool" -v2c -c public -On "${opt[@]}" "127.0.0.1:$port" .1.3.6.1.2.1.2 >"$tmp/walk"
+	"$@" "$tool" -v2c -c public -On "${opt[@]}" "127.0.0.1:$port" .1.3.6.1.2.1.31.1.1 >>"$tmp/walk"
 	t1=$(date +%s%N)
-	echo "run $r: $(wc -l <"$tmp/walk") objects in $(((t1 - t0) / 1000000)) ms"
+	echo $(((t1 - t0) / 1000000))
+}
+median() { tr ' ' '\n' | grep . | sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+[[ -n ${SNMP_PERF:-} ]] && { perf record -q -g -o "$SNMP_PERF" -p "$agent_pid" 2>/dev/null & perf_pid=$!; sleep 1; }
+declare -A ms
+for ((r = 1; r <= runs; r++)); do
+	for tool in snmpbulkwalk snmpwalk; do
+		t=$(walk $tool)
+		n=$(wc -l <"$tmp/walk")
+		tb=$(walk $tool ip netns exec "$ns")
+		nb=$(wc -l <"$tmp/walk")
+		ms[$tool]+=" $t" ms[base-$tool]+=" $tb"
+		echo "run $r $tool: peerlan-snmp $n objects in $t ms, snmpd's own $nb objects in $tb ms"
+	done
+done
+for tool in snmpbulkwalk snmpwalk; do
+	m=$(median <<<"${ms[$tool]}") mb=$(median <<<"${ms[base-$tool]}")
+	echo "median $tool: peerlan-snmp $m ms, snmpd's own $mb ms, ratio $(awk -v a="$m" -v b="$mb" 'BEGIN {printf "%.2f", a / b}')"
 done
 # CPU time of each process over all runs (clock ticks of user + system).
 cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }

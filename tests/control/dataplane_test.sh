@@ -7,6 +7,7 @@
 # restarts it (it resyncs without a push, forwarding never stops), checks
 # from the dataplane's own final counters that no frame went unaccounted,
 # and restarts the dataplane (control pushes the committed configuration).
+# show port gives each port's MAC address as DPDK's telemetry reports it.
 # Usage: dataplane_test.sh DATAPLANE CONTROL CTL
 set -euo pipefail
 
@@ -71,6 +72,12 @@ wait_synced
 r0=$(rx)
 sleep 0.5
 (($(rx) > r0)) || fail "p1 receives nothing"
+# show port gives each port's MAC address as DPDK reports it.
+for pd in p1:net_pcap0 p2:net_null0; do
+	want=$(dpdk_macs "$prefix" | awk -v n="${pd#*:}" '$1 == n {print $2}')
+	got=$(pl --json show port "${pd%:*}" | jq -r .mac_address)
+	[[ -n $want && $got == "$want" ]] || fail "${pd%:*}: show port's MAC $got, DPDK's $want"
+done
 
 echo "== apply a configuration that adds a member"
 pl config apply "$tmp/new.yaml" | grep -q "generation 2" || fail "apply"

@@ -153,6 +153,22 @@ static void serve(struct fake_dp *f, const struct fab_wire_hdr *h, const uint8_t
 		fab_wire_hello_rep_encode(&f->out, h, &hello);
 		return;
 	}
+	case FAB_WIRE_PORT_INFO: {
+		/* Port i's address: 02:fd:00:00 and i, as a driver reports one. */
+		static uint8_t macs[FAB_PORTS_MAX][6];
+		struct fab_wire_port_info m = {.nports = f->v.nports,
+					       .macs = (const uint8_t(*)[6])macs};
+
+		if (h->length != 0)
+			break;
+		for (uint16_t i = 0; i < f->v.nports; i++) {
+			const uint8_t a[6] = {0x02, 0xfd, 0, 0, (uint8_t)(i >> 8), (uint8_t)i};
+
+			memcpy(macs[i], a, 6);
+		}
+		fab_wire_port_info_encode(&f->out, h, &m);
+		return;
+	}
 	case FAB_WIRE_SPONGE_SET: {
 		struct fab_wire_sponge_set m;
 

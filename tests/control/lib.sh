@@ -138,6 +138,23 @@ with open(sys.argv[1], "wb") as o:
 PY
 }
 
+# dpdk_macs FILE_PREFIX: "NAME MAC" for every ethdev of the dataplane
+# started with that --file-prefix, as DPDK's telemetry reports them.
+dpdk_macs() {
+	/usr/bin/python3 - "/var/run/dpdk/$1/dpdk_telemetry.v2" <<'PY'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.connect(sys.argv[1])
+s.recv(16384)
+def ask(cmd):
+    s.send(cmd.encode())
+    return json.loads(s.recv(1 << 20))
+for i in ask("/ethdev/list")["/ethdev/list"]:
+    info = ask("/ethdev/info,%d" % i)["/ethdev/info"]
+    print(info["name"], info["mac_addr"].lower())
+PY
+}
+
 # A host-side veth carries no IP processing (the machine's own addresses may
 # overlap the documentation ranges).
 host_veth() {

@@ -469,31 +469,14 @@ def policy_cases():
     return cases
 
 
-def scenario_policy(exe, work):
-    ports = [("port1", "access", "up"), ("port2", "access", "up"), ("port3", "trunk", "up"),
-             ("port4", "access", "down")]
-    cases = policy_cases()
-    inputs = {p: [] for p in PORTS}
-    for _, port, frame, _ in cases:
-        inputs[port].append(frame)
-    devices = []
-    for i, (name, mode, admin) in enumerate(ports):
-        rx, tx = os.path.join(work, f"in-{name}.pcap"), os.path.join(work, f"out-{name}.pcap")
-        write_pcap(rx, inputs[name])
-        devices.append((name, f"net_pcap{i},rx_pcap={rx},tx_pcap={tx}", mode, admin))
-    members = [(64501, "port1", [A1, A2], [0x11]), (64502, "port2", [B], [0x12]),
-               (64503, "port3", [C], [0x13]), (64504, "port4", [D], [0x14])]
-    cfg = os.path.join(work, "fabric.yaml")
-    with open(cfg, "w") as f:
-        f.write(config_yaml(devices, members, blackhole=True))
-
-    dp = run_to_idle(exe, work, cfg)
-    if dp is None:
-        return SKIP
+def check_cases(work, dp, cases, ports):
+    """What the dataplane dp did with cases (policy_cases()'s form) on ports:
+    every frame transmitted where expected and nothing else, the counters of
+    every port as the cases say, every copy for control accounted for."""
     stats = dp.read_stats()["ports"]
 
     errors = []
-    for port in PORTS:
+    for port in ports:
         got = read_pcap(os.path.join(work, f"out-{port}.pcap"))
         want = [e[2] for _, _, _, e in cases
                 if e[0] in ("fwd", "steer", "answer") and e[1] == port]
@@ -555,13 +538,13 @@ def scenario_policy(exe, work):
     # process here, those the main lcore took off the rings are no_control.
     outcomes = ("punt_delivered", "punt_policed", "punt_no_buffer", "punt_ring_full",
                 "punt_no_control", "punt_socket_busy", "punt_disconnected")
-    for p in PORTS:
+    for p in ports:
         s = stats[p]
         if s["punted"] != sum(s[k] for k in outcomes):
             errors.append(f"{p}: {s['punted']} copies punted but " +
                           ", ".join(f"{k} {s[k]}" for k in outcomes))
-    punted = sum(stats[p]["punted"] for p in PORTS)
-    in_worker = sum(stats[p][k] for p in PORTS
+    punted = sum(stats[p]["punted"] for p in ports)
+    in_worker = sum(stats[p][k] for p in ports
                     for k in ("punt_policed", "punt_no_buffer", "punt_ring_full"))
     consumed = dp.read_stats()["punt_consumed"]
     if punted != consumed + in_worker:
@@ -569,7 +552,135 @@ def scenario_policy(exe, work):
                       f"and {in_worker} lost before them")
     check(not errors, f"{len(errors)} problem(s) in {len(cases)} cases:\n  " +
           "\n  ".join(errors))
+
+
+def scenario_policy(exe, work):
+    ports = [("port1", "access", "up"), ("port2", "access", "up"), ("port3", "trunk", "up"),
+             ("port4", "access", "down")]
+    cases = policy_cases()
+    inputs = {p: [] for p in PORTS}
+    for _, port, frame, _ in cases:
+        inputs[port].append(frame)
+    devices = []
+    for i, (name, mode, admin) in enumerate(ports):
+        rx, tx = os.path.join(work, f"in-{name}.pcap"), os.path.join(work, f"out-{name}.pcap")
+        write_pcap(rx, inputs[name])
+        devices.append((name, f"net_pcap{i},rx_pcap={rx},tx_pcap={tx}", mode, admin))
+    members = [(64501, "port1", [A1, A2], [0x11]), (64502, "port2", [B], [0x12]),
+               (64503, "port3", [C], [0x13]), (64504, "port4", [D], [0x14])]
+    cfg = os.path.join(work, "fabric.yaml")
+    with open(cfg, "w") as f:
+        f.write(config_yaml(devices, members, blackhole=True))
+
+    dp = run_to_idle(exe, work, cfg)
+    if dp is None:
+        return SKIP
+    check_cases(work, dp, cases, PORTS)
     print(f"policy: {len(cases)} cases on {len(PORTS)} ports as expected")
+    return 0
+
+
+# ---------------------------------------------------------------- jumbo-frame LAN
+
+JUMBO_VLAN = 200
+
+
+def jumbo_config(devices):
+    """peering (VLAN 100, MTU 1500) and jumbo (VLAN 200, MTU 9000): A on port1
+    and B on port2 on jumbo, C on port3 trunking both, D on port4 on peering.
+    No port sets an MTU: each takes the largest of its LANs'."""
+    lans = {"port1": "[jumbo]", "port2": "[jumbo]", "port3": "[peering, jumbo]",
+            "port4": "[peering]"}
+    out = ["fabric: {name: test-ix}", "lans:",
+           "  - {name: peering, vlan: 100, ipv4: 192.0.2.0/24, ipv6: \"2001:db8:100::/64\"}",
+           f"  - {{name: jumbo, vlan: {JUMBO_VLAN}, mtu: 9000, ipv4: 198.51.100.0/24, "
+           "ipv6: \"2001:db8:200::/64\"}", "ports:"]
+    for name, device, mode in devices:
+        out.append(f"  - {{name: {name}, device: \"{device}\", mode: {mode}, "
+                   f"lans: {lans[name]}}}")
+    out.append("members:")
+    for asn, port, mac, n, on in ((64501, "port1", A1, 0x11, ["jumbo"]),
+                                  (64502, "port2", B, 0x12, ["jumbo"]),
+                                  (64503, "port3", C, 0x13, ["peering", "jumbo"]),
+                                  (64504, "port4", D, 0x14, ["peering"])):
+        out += [f"  - {{asn: {asn}, name: M{asn}, connections: [{{port: {port}, lans: ["]
+        out[-1] += ", ".join(
+            f"{{lan: {lan}, macs: [\"{mac}\"], ipv4: [{j4(n) if lan == 'jumbo' else ip4(n)}]}}"
+            for lan in on) + "]}]}"
+    return "\n".join(out) + "\n"
+
+
+def j4(n):
+    return f"198.51.100.{n}"
+
+
+def j6(n):
+    return f"2001:db8:200::{n:x}"
+
+
+def jumbo_cases():
+    """Frames longer than one 2048-byte buffer, which net_pcap hands over as a
+    chain: forwarded whole, tag pushed and popped in the first buffer only,
+    checked against their LAN's MTU (not the port's) by their whole length."""
+    cases = []
+
+    def fwd(name, port, frame, out_port, out=None):
+        cases.append((name, port, frame, ("fwd", out_port, frame if out is None else out)))
+
+    def drop(name, port, frame, reason):
+        cases.append((name, port, frame, ("drop", reason)))
+
+    def v4(src, dst, sn, dn, ip_len, vlan=None):
+        eth = Ether(src=src, dst=dst) / Dot1Q(vlan=vlan) if vlan else Ether(src=src, dst=dst)
+        return of_len(eth / IP(src=sn, dst=dn, flags="DF") / ICMP(), ip_len + 14 +
+                      (4 if vlan else 0))
+
+    def v6(src, dst, sn, dn, ip_len):
+        return of_len(Ether(src=src, dst=dst) / IPv6(src=sn, dst=dn) / ICMPv6EchoRequest(),
+                      ip_len + 14)
+
+    big = v4(A1, B, j4(0x11), j4(0x12), 9000)
+    fwd("9000 bytes of IPv4 on the jumbo LAN", "port1", big, "port2")
+    fwd("9000 bytes of IPv6 on the jumbo LAN", "port2", v6(B, A1, j6(0x12), j6(0x11), 9000),
+        "port1")
+    drop("9001 bytes of IPv4 on the jumbo LAN", "port1", v4(A1, B, j4(0x11), j4(0x12), 9001),
+         "oversize")
+    drop("9001 bytes of IPv6 on the jumbo LAN", "port2", v6(B, A1, j6(0x12), j6(0x11), 9001),
+         "oversize")
+    frame = v4(A1, C, j4(0x11), j4(0x13), 9000)
+    fwd("9000 bytes to a trunk: tag pushed", "port1", frame, "port3",
+        push_tag(frame, JUMBO_VLAN))
+    frame = v4(C, B, j4(0x13), j4(0x12), 9000, vlan=JUMBO_VLAN)
+    fwd("9000 bytes from a trunk: tag popped", "port3", frame, "port2", pop_tag(frame))
+    fwd("1500 bytes tagged for the 1500 LAN", "port3",
+        v4(C, D, ip4(0x13), ip4(0x14), 1500, vlan=VLAN), "port4",
+        pop_tag(v4(C, D, ip4(0x13), ip4(0x14), 1500, vlan=VLAN)))
+    drop("1501 bytes tagged for the 1500 LAN on the 9000 trunk", "port3",
+         v4(C, D, ip4(0x13), ip4(0x14), 1501, vlan=VLAN), "oversize")
+    drop("1501 bytes on the 1500 LAN", "port4", v4(D, C, ip4(0x14), ip4(0x13), 1501),
+         "oversize")
+    drop("ARP request of 3000 bytes, past its first buffer", "port1",
+         of_len(Ether(src=A1, dst=BCAST) / ARP(op=1, hwsrc=A1, psrc=j4(0x11),
+                                                pdst=j4(0x12)), 3000), "scattered")
+    return cases
+
+
+def scenario_jumbo(exe, work):
+    ports = [("port1", "access"), ("port2", "access"), ("port3", "trunk"), ("port4", "access")]
+    cases = jumbo_cases()
+    devices = []
+    for i, (name, mode) in enumerate(ports):
+        rx, tx = os.path.join(work, f"in-{name}.pcap"), os.path.join(work, f"out-{name}.pcap")
+        write_pcap(rx, [c[2] for c in cases if c[1] == name])
+        devices.append((name, f"net_pcap{i},rx_pcap={rx},tx_pcap={tx}", mode))
+    cfg = os.path.join(work, "fabric.yaml")
+    with open(cfg, "w") as f:
+        f.write(jumbo_config(devices))
+    dp = run_to_idle(exe, work, cfg)
+    if dp is None:
+        return SKIP
+    check_cases(work, dp, cases, [p for p, _ in ports])
+    print(f"jumbo: {len(cases)} cases on {len(ports)} ports as expected")
     return 0
 
 
@@ -1086,7 +1197,8 @@ def scenario_workers(exe, work):
 
 SCENARIOS = {"policy": scenario_policy, "reload": scenario_reload,
              "bad-device": scenario_bad_device, "workers": scenario_workers,
-             "rate-limit": scenario_rate_limit, "capture": scenario_capture}
+             "rate-limit": scenario_rate_limit, "capture": scenario_capture,
+             "jumbo": scenario_jumbo}
 
 
 # ---------------------------------------------------------------- VXLAN

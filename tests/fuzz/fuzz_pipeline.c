@@ -13,7 +13,11 @@
  * length and that many bytes (cut short by the end of the input). Each
  * frame lives in its own allocation of exactly HEADROOM + len bytes, so
  * AddressSanitizer catches any read or write outside
- * [data - headroom, data + len).
+ * [data - headroom, data + len). A length with its top bit set is a frame
+ * in several buffers (a jumbo frame received with RX scatter): one more
+ * byte k, before the frame's bytes, puts FAB_SEG_MIN - 8 + 4 * k of them in
+ * the first buffer, and the rest (fab_frame.more) are poisoned while the
+ * pipeline runs, so that any access past the first buffer is caught too.
  *
  * The oracle aborts unless every frame that leaves is one the exchange's
  * rules allow: a forward from a provisioned source to the provisioned owner
@@ -44,6 +48,8 @@
 #include "fabric/vxlan.h"
 #include "tests/unit/fixture.h"
 #include "tests/fuzz/fuzz.h"
+
+#include <sanitizer/asan_interface.h>
 
 /* The headroom of each frame: enough for a tag, or (CTX_ROOMY) for VXLAN's outer headers. */
 #define HEADROOM       8
@@ -597,7 +603,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct fab_frame frames2[MAX_FRAMES];
 	static struct fab_verdict verdicts2[MAX_FRAMES];
 	static uint8_t *bufs[MAX_FRAMES], *origs[MAX_FRAMES], *bufs2[MAX_FRAMES];
-	static uint16_t olens[MAX_FRAMES], at[MAX_FRAMES];
+	static uint16_t olens[MAX_FRAMES], at[MAX_FRAMES], mores[MAX_FRAMES];
 	static struct fab_bucket storm[NPORTS * FAB_STORM__COUNT];
 	static struct fab_bucket storm2[NPORTS * FAB_STORM__COUNT];
 	static uint8_t fill[HEADROOM_VXLAN];
@@ -632,9 +638,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ctx2.storm = ctx.storm != NULL ? storm2 : NULL;
 	ctx2.full_rules = true;
 	while (n < MAX_FRAMES && off + 2 <= size) {
-		uint16_t len = rd16(data + off);
+		uint16_t len = rd16(data + off), more = 0, seg = 0;
 
 		off += 2;
+		if ((len & 0x8000) && off < size) {
+			len &= 0x7fff;
+			seg = (uint16_t)(FAB_SEG_MIN - 8 + 4 * data[off++]);
+		}
 		if (len > size - off)
 			len = (uint16_t)(size - off);
 		bufs[n] = malloc((size_t)room + len);
@@ -649,8 +659,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    (struct fab_frame){.data = bufs2[n] + room, .len = len, .headroom = room};
 		memcpy(origs[n], data + off, len);
 		olens[n] = len;
-		frames[n] =
-		    (struct fab_frame){.data = bufs[n] + room, .len = len, .headroom = room};
+		if (seg != 0 && seg < len)
+			more = (uint16_t)(len - seg);
+		frames[n] = (struct fab_frame){
+		    .data = bufs[n] + room, .len = len, .headroom = room, .more = more};
+		frames2[n].more = more;
+		mores[n] = more;
+		ASAN_POISON_MEMORY_REGION(bufs[n] + room + len - more, more);
+		ASAN_POISON_MEMORY_REGION(bufs2[n] + room + len - more, more);
 		octets += len;
 		/* On the underlay, the oracle decides for itself what is VXLAN to decapsulate. */
 		at[n] = in_port;
@@ -665,9 +681,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(stats, 0, sizeof(stats));
 	memset(stats2, 0, sizeof(stats2));
 	memcpy(before, stats, sizeof(before));
+	/* A burst with a frame in pieces is decided as a chaining port's. */
+	for (uint16_t i = 0; i < n; i++)
+		ctx.segmented |= mores[i] != 0;
+	ctx2.segmented = ctx.segmented;
 
 	fab_pipeline_run(&ctx, in_port, frames, verdicts, n);
 	fab_pipeline_run(&ctx2, in_port, frames2, verdicts2, n);
+	for (uint16_t i = 0; i < n; i++) {
+		ASAN_UNPOISON_MEMORY_REGION(bufs[i] + room + olens[i] - mores[i], mores[i]);
+		ASAN_UNPOISON_MEMORY_REGION(bufs2[i] + room + olens[i] - mores[i], mores[i]);
+	}
 	CHECK(memcmp(stats, stats2, sizeof(stats)) == 0);
 
 	check_counters(in_port, before, stats, verdicts, at, n, octets, v_octets);
@@ -692,6 +716,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* Fast path or full rules: one outcome. */
 		CHECK(memcmp(v, &verdicts2[i], sizeof(*v)) == 0);
 		CHECK(f->len == frames2[i].len && f->headroom == frames2[i].headroom);
+		/* What lies past the first buffer stays as it is, and where it is. */
+		CHECK(f->more == mores[i] && frames2[i].more == mores[i]);
+		CHECK(mores[i] == 0 ||
+		      f->data + f->len - f->more == bufs[i] + room + olens[i] - mores[i]);
 		CHECK(memcmp(bufs[i], bufs2[i], (size_t)room + olens[i]) == 0);
 		/* The frame stays inside its buffer, and headroom says where it starts. */
 		CHECK(f->data >= bufs[i] && f->data - bufs[i] == f->headroom);

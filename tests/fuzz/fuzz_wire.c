@@ -143,6 +143,7 @@ static void decode_reply(struct fab_wire_buf *b, const struct fab_wire_hdr *h, c
 {
 	struct fab_wire_hello_rep hello;
 	struct fab_wire_status st = {.ports = ports};
+	struct fab_wire_port_info info;
 	const uint8_t *blob;
 	size_t n;
 
@@ -178,6 +179,11 @@ static void decode_reply(struct fab_wire_buf *b, const struct fab_wire_hdr *h, c
 	case FAB_WIRE_LAG_GET:
 		if (fab_wire_lags_decode(p, h->length, &lags) == 0)
 			check_same(b, fab_wire_lags_encode(b, h, &lags), h, p);
+		break;
+	case FAB_WIRE_PORT_INFO:
+		if (fab_wire_port_info_decode(p, h->length, &info) == 0)
+			check_same(b, fab_wire_port_info_encode(b, h, &info), h, p);
+		break;
 	case FAB_WIRE_MATRIX_GET:
 		check_matrix(b, h, p);
 		break;

@@ -434,6 +434,8 @@ def wire_seeds():
         'status-rep': msg(2, hello_rep + struct.pack('>QQH', 10**9, 0, 2) +
                           b'\x01\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x07',
                           REP),
+        'port-info-req': msg(13, b''),
+        'port-info-rep': msg(13, struct.pack('>H', 2) + bytes.fromhex('0270636170000270636170ff'), REP),
         'counters-req': msg(3, b''),
         'counters-rep': msg(3, struct.pack('>QHHH', 77, 1, nctr, ndrop) + port, REP),
         'counters-rep-short-lists': msg(3, struct.pack('>QHHH', 77, 1, 2, 1) +

@@ -6,6 +6,8 @@
 # - snmpbulkwalk of IF-MIB and PEERLAN-MIB against peerlanctl --json show
 #   ports read just before and after: every port, values equal, counters
 #   between the two reads and increasing;
+# - ifPhysAddress of each port (and of the LAG, its bond's) is the MAC
+#   address show port gives and DPDK's telemetry reports for that ethdev;
 # - the forwarding tables (BRIDGE-MIB, Q-BRIDGE-MIB), the LAG MIB empty
 #   without LAGs;
 # - MRTG: cfgmaker makes a target per port named by ifName,
@@ -177,6 +179,23 @@ g() { python3 "$check" get "$tmp/walk" "$1"; }
 [[ $(g ".1.3.6.1.2.1.2.2.1.5.$i1") == 4294967295 ]] || fail "p1's ifSpeed"
 [[ $(g ".1.3.6.1.2.1.31.1.2.1.3.0.$i1") == 1 ]] || fail "ifStackTable"
 
+echo "== ifPhysAddress: the MAC address DPDK reports for the port"
+phys() { # phys IFINDEX: ifPhysAddress as aa:bb:cc:dd:ee:ff
+	snmp snmpget -Ox ".1.3.6.1.2.1.2.2.1.6.$1" | cut -d' ' -f2- |
+		{ grep -o '[0-9A-Fa-f]\{2\}' || true; } | paste -sd: | tr A-F a-f
+}
+check_phys() { # check_phys PORT IFINDEX DPDK_NAME_PATTERN
+	local cli want got
+	cli=$(pl --json show port "$1" | jq -r .mac_address)
+	want=$(dpdk_macs "$prefix" | awk -v n="$3" '$1 ~ n {print $2}')
+	got=$(phys "$2")
+	[[ -n $want && $want != 00:00:00:00:00:00 && $cli == "$want" && $got == "$want" ]] ||
+		fail "$1: ifPhysAddress $got, show port $cli, DPDK $want"
+}
+check_phys p1 "$i1" '^net_pcap0$'
+check_phys p2 "$i2" '^net_null0$'
+pl show port p1 | grep -q "^  mac address: $(phys "$i1")$" || fail "show port p1: no mac address"
+
 echo "== forwarding tables: every provisioned MAC, status mgmt"
 [[ $(g ".1.3.6.1.2.1.17.7.1.2.2.1.2.100.2.0.0.0.0.1") == "$i1" ]] || fail "dot1qTpFdbPort"
 [[ $(g ".1.3.6.1.2.1.17.7.1.2.2.1.3.100.2.0.0.0.0.1") == 5 ]] || fail "dot1qTpFdbStatus"
@@ -281,6 +300,8 @@ walk_to "$tmp/walk1" || fail "snmpbulkwalk failed"
 g1() { python3 "$check" get "$tmp/walk1" "$1"; }
 [[ $(g1 .1.3.6.1.2.1.2.2.1.3.6) == 161 ]] || fail "the LAG's ifType"
 [[ $(g1 .1.3.6.1.2.1.2.2.1.3.7) == 6 ]] || fail "a link's ifType"
+check_phys lag5 6 '^net_bonding_peerlan'
+check_phys p0 "$(awk '$1 == "p0" {print $2}' "$tmp/map1")" '^net_null2$'
 # ifStackTable rows HIGHER.LOWER that name the LAG or a link, in walk order.
 stack=$(grep -o '^.1.3.6.1.2.1.31.1.2.1.3\.[0-9]*\.[0-9]*' "$tmp/walk1" |
 	sed 's/^.1.3.6.1.2.1.31.1.2.1.3.//' | grep -E '^[678]\.|\.[678]$' | tr '\n' ' ')

@@ -115,6 +115,9 @@ static json_t *ports_json(const char *const *spec, size_t n)
 			      "name", name, "description", "", "admin", "up", "oper", oper, "mtu",
 			      1500, "speed_mbps", 100000, "members", "asn", 64500 + (int)i, "name",
 			      "Member", "lans", "lan", "peering", "vlan", 100);
+		/* The first port's MAC address is known, the others' are not. */
+		if (i == 0)
+			json_object_set_new(p, "mac_address", json_string("02:fd:00:00:00:01"));
 		if (rx >= 0) {
 			json_object_set_new(p, "counters",
 					    json_pack("{s:I, s:I}", "rx_octets", (json_int_t)rx,
@@ -183,6 +186,15 @@ static void ifindex_kept_across_reorder_and_restart(void **state)
 	assert_int_equal(snmp_mib_ifindex(m, "p2"), 2);
 	assert_int_equal(val(v, 6, 2, true), 20);  /* ifHCInOctets */
 	assert_int_equal(val(v, 10, 2, true), 40); /* ifHCOutOctets */
+	{ /* ifPhysAddress: the 6 bytes of the address, empty when not known */
+		const struct snmp_obj *o1 = GET(v, IFE, 6, 1), *o2 = GET(v, IFE, 6, 2);
+
+		assert_non_null(o1);
+		assert_int_equal(o1->slen, 6);
+		assert_memory_equal(snmp_view_text(v, o1), "\x02\xfd\x00\x00\x00\x01", 6);
+		assert_non_null(o2);
+		assert_int_equal(o2->slen, 0);
+	}
 	snmp_view_destroy(v);
 	snmp_mib_destroy(m);
 

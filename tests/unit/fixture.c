@@ -36,6 +36,7 @@ uint16_t fx_lan(struct fab_model *m, const char *name, uint16_t vlan, enum fab_n
 	l->vlan = vlan;
 	l->kind = FAB_LAN_PEERING;
 	l->neigh = neigh;
+	l->mtu = FAB_MTU_DEFAULT;
 	return (uint16_t)(m->nlans - 1);
 }
 
@@ -137,6 +138,9 @@ struct fab_model *fx_exchange(void)
 	struct fab_model *m = fx_model();
 	uint16_t steer = fx_lan(m, "peering", 100, FAB_NEIGH_STEER);
 	uint16_t proxy = fx_lan(m, "peering-proxy", 200, FAB_NEIGH_PROXY);
+
+	/* Jumbo frames on 100, where the ports' own MTUs are what limits; 1500 on 200. */
+	m->lans[steer].mtu = 9000;
 	const uint16_t both[] = {steer, proxy};
 
 	fx_port(m, "a", FAB_PORT_EDGE, FAB_PORT_ACCESS, 1500, 1, &steer);

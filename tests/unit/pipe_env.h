@@ -62,6 +62,8 @@ static inline struct fab_verdict run1(struct env *e, uint16_t in, struct fab_fra
 	struct fab_verdict v;
 
 	memset(&v, 0xaa, sizeof(v));
+	/* As the dataplane says it: only a port that chains frames reads more. */
+	e->ctx.segmented = f->more != 0;
 	fab_pipeline_run(&e->ctx, in, f, &v, 1);
 	check_accounting(e);
 	return v;

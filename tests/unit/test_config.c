@@ -1003,6 +1003,41 @@ static void expect_lans_error(const char *extra, uint32_t line, uint32_t col, co
 	free(text);
 }
 
+/*
+ * A LAN's MTU: 1500 unless given, 576 to 9216, and the default of the
+ * ports that carry it (the largest of their LANs'), which may set their own.
+ */
+static void test_lan_mtu(void **state)
+{
+	static const char text[] =
+	    "fabric: {name: t}\n"
+	    "lans:\n  - {name: std, vlan: 100}\n  - {name: jumbo, vlan: 200, mtu: 9000}\n"
+	    "ports:\n"
+	    "  - {name: p1, device: d1, lans: [std]}\n"
+	    "  - {name: p2, device: d2, lans: [jumbo]}\n"
+	    "  - {name: p3, device: d3, mode: trunk, lans: [std, jumbo]}\n"
+	    "  - {name: p4, device: d4, lans: [jumbo], mtu: 1500}\n";
+	struct fab_config_errors e = {0};
+	struct fab_model *m = load(text, &e);
+
+	(void)state;
+	assert_non_null(m);
+	assert_int_equal(m->lans[0].mtu, 1500);
+	assert_int_equal(m->lans[1].mtu, 9000);
+	assert_int_equal(m->ports[0].mtu, 1500);
+	assert_int_equal(m->ports[1].mtu, 9000);
+	assert_int_equal(m->ports[2].mtu, 9000);
+	assert_int_equal(m->ports[3].mtu, 1500);
+	fab_model_destroy(m);
+	fab_config_errors_clear(&e);
+	expect_error("fabric: {name: t}\nlans:\n  - {name: a, vlan: 1, mtu: 9217}\n", 3, 29,
+		     "LAN MTU 9217 is out of range (576 to 9216)");
+	expect_error("fabric: {name: t}\nlans:\n  - {name: a, vlan: 1, mtu: 575}\n", 3, 29,
+		     "LAN MTU 575 is out of range");
+	expect_error("fabric: {name: t}\nlans:\n  - {name: a, vlan: 1, mtu: jumbo}\n", 3, 29,
+		     "LAN MTU must be a number");
+}
+
 static void test_lan_defined_twice(void **state)
 {
 	(void)state;
@@ -1479,6 +1514,7 @@ int main(void)
 	    cmocka_unit_test(test_enum_errors),
 	    cmocka_unit_test(test_missing_required),
 	    cmocka_unit_test(test_lan_defined_twice),
+	    cmocka_unit_test(test_lan_mtu),
 	    cmocka_unit_test(test_lan_names_checked),
 	    cmocka_unit_test(test_port_errors),
 	    cmocka_unit_test(test_lag),

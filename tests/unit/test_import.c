@@ -272,6 +272,27 @@ static void test_ixpm_sample(void **state)
 	fab_config_errors_clear(&notes);
 }
 
+/*
+ * Neither export carries an MTU: a jumbo-frame LAN's is in the map, and
+ * the ports on it without one of their own take it.
+ */
+static void test_ixpm_lan_mtu(void **state)
+{
+	struct fab_config_errors e = {0};
+	char *map = variant(IXPM_MAP, "    vlan: 100\n", NULL, "    vlan: 100\n    mtu: 9000\n");
+	struct fab_model *m = ixpm(L2, map, NULL, &e, NULL);
+
+	(void)state;
+	assert_non_null(m);
+	assert_int_equal(m->lans[fab_model_lan_by_name(m, "peering")].mtu, 9000);
+	assert_int_equal(m->lans[fab_model_lan_by_name(m, "quarantine")].mtu, 1500);
+	assert_int_equal(port(m, "port1")->mtu, 9000);
+	assert_int_equal(port(m, "port5")->mtu, 1500); /* quarantine only */
+	assert_int_equal(port(m, "core1")->mtu, 9216); /* its own */
+	fab_model_destroy(m);
+	drop(map);
+}
+
 /* The sample's LAG bond3 of port3 and port4, mapped: one port, its links the members' devices. */
 static void test_ixpm_sample_lag(void **state)
 {
@@ -1177,6 +1198,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_ixpm_sample),
 	    cmocka_unit_test(test_ixpm_sample_lag),
+	    cmocka_unit_test(test_ixpm_lan_mtu),
 	    cmocka_unit_test(test_ixpm_names_from_ixf),
 	    cmocka_unit_test(test_doc_shows_map),
 	    cmocka_unit_test(test_ixf_sample),

@@ -255,6 +255,7 @@ static void test_model_clone_equal(void **state)
 	a->nlans = a->nports = a->nmembers = 1;
 	snprintf(a->lans[0].name, sizeof(a->lans[0].name), "%s", "peering");
 	a->lans[0].vlan = 100;
+	a->lans[0].mtu = FAB_MTU_DEFAULT;
 	a->ports[0].lans = malloc(sizeof(lan0));
 	assert_non_null(a->ports[0].lans);
 	a->ports[0].lans[0] = lan0;

@@ -116,6 +116,114 @@ static void test_port_down_and_size(void **state)
 	expect_drop(e, FX_P_C, fr_raw(&fr), FAB_DROP_oversize);
 }
 
+/*
+ * The LAN's MTU, not only the port's: C's trunk takes 9000 bytes of IP, and
+ * so does LAN 100, but LAN 200 is a 1500 LAN, so the same port drops 1501
+ * bytes tagged for it as oversize while it forwards 9000 on LAN 100.
+ */
+static void test_lan_mtu(void **state)
+{
+	struct env *e = *state;
+	struct fr fr;
+
+	fr_ip4_frame(&fr, FX_MAC_E2, FX_MAC_C2, 200, FAB_IPPROTO_TCP, "198.51.100.12",
+		     "198.51.100.14", 1480);
+	assert_int_equal(fr.len, 1518);
+	expect_fwd(e, FX_P_C, fr_raw(&fr), FX_P_CORE);
+	fr_ip4_frame(&fr, FX_MAC_E2, FX_MAC_C2, 200, FAB_IPPROTO_TCP, "198.51.100.12",
+		     "198.51.100.14", 1481);
+	expect_drop(e, FX_P_C, fr_raw(&fr), FAB_DROP_oversize);
+	fr_ip6_frame(&fr, FX_MAC_E2, FX_MAC_C2, 200, FAB_IPPROTO_TCP, "2001:db8:1::c",
+		     "2001:db8:1::e", 1461);
+	expect_drop(e, FX_P_C, fr_raw(&fr), FAB_DROP_oversize);
+	fr_ip6_frame(&fr, FX_MAC_D, FX_MAC_C, 100, FAB_IPPROTO_TCP, "2001:db8::c", "2001:db8::d",
+		     8960);
+	expect_fwd(e, FX_P_C, fr_raw(&fr), FX_P_CORE);
+	assert_int_equal(e->stats[FX_P_C].drop[FAB_DROP_oversize], 2);
+}
+
+/* A frame in buffers of seg bytes: what lies past the first is the caller's. */
+static struct fab_frame *segmented(struct fr *fr, uint16_t seg)
+{
+	fr->f.more = (uint16_t)(fr->f.len - seg);
+	return &fr->f;
+}
+
+/*
+ * Jumbo frames in several buffers: forwarded by the full path (the fast
+ * path leaves them), their length the whole frame's, nothing past the first
+ * buffer read or written; ARP and ND, which the fabric rewrites, and
+ * headers past the first buffer are dropped as scattered.
+ */
+static void test_segmented_frames(void **state)
+{
+	struct env *e = *state;
+	struct fab_frame *f;
+	struct fr fr;
+	uint8_t tail[64];
+
+	/* 9000 bytes of IP from C, tagged, to D on the core: 2048 in the first buffer. */
+	fr_ip4_frame(&fr, FX_MAC_D, FX_MAC_C, 100, FAB_IPPROTO_UDP, "192.0.2.12", "192.0.2.13",
+		     8980);
+	f = segmented(&fr, 2048);
+	expect_fwd(e, FX_P_C, f, FX_P_CORE);
+	assert_int_equal(f->len, 9018);
+	assert_int_equal(f->more, 9018 - 2048);
+	assert_int_equal(e->stats[FX_P_C].ctr[FAB_CTR_rx_octets], 9018);
+	/* Still oversize by the whole length, not the first buffer's. */
+	fr_ip4_frame(&fr, FX_MAC_D, FX_MAC_C, 100, FAB_IPPROTO_UDP, "192.0.2.12", "192.0.2.13",
+		     8981);
+	expect_drop(e, FX_P_C, segmented(&fr, 2048), FAB_DROP_oversize);
+
+	/* A fast-path port (A, access): left to the full path, forwarded as it is. */
+	fr_ip4_frame(&fr, FX_MAC_B, FX_MAC_A, 0, FAB_IPPROTO_TCP, "192.0.2.10", "192.0.2.11", 1480);
+	expect_fwd(e, FX_P_A, segmented(&fr, 1000), FX_P_B);
+	assert_int_equal(e->stats[FX_P_A].ctr[FAB_CTR_forwarded], 1);
+
+	/* The tag popped for A: the first buffer's addresses move, the rest stays. */
+	fr_ip4_frame(&fr, FX_MAC_A, FX_MAC_C, 100, FAB_IPPROTO_TCP, "192.0.2.12", "192.0.2.10",
+		     1400);
+	memset(fr.buf + FR_HEADROOM + 1024, 0x5a, fr.len - 1024);
+	memcpy(tail, fr.buf + FR_HEADROOM + 1024, sizeof(tail));
+	f = segmented(&fr, 1024);
+	expect_fwd_flags(e, FX_P_C, f, FX_P_A, 0);
+	assert_int_equal(f->len, 1400 + 20 + 14);
+	assert_int_equal(f->more, fr.len - 1024);
+	assert_int_equal(f->len - f->more, 1020);
+	assert_memory_equal(fr.buf + FR_HEADROOM + 1024, tail, sizeof(tail));
+
+	/* Headers past the first buffer are never read. */
+	fr_ip4_frame(&fr, FX_MAC_D, FX_MAC_C, 100, FAB_IPPROTO_UDP, "192.0.2.12", "192.0.2.13",
+		     3000);
+	expect_drop(e, FX_P_C, segmented(&fr, FAB_SEG_MIN - 1), FAB_DROP_scattered);
+	fr_eth(&fr, FX_MAC_D, FX_MAC_C, 100, FAB_ETH_P_IPV6);
+	fr_ipv6(&fr, FAB_IPPROTO_DSTOPTS, "2001:db8::c", "2001:db8::d", 64, 88 + 8 + 3000);
+	fr_u8(&fr, FAB_IPPROTO_UDP); /* one destination-options header of 88 bytes */
+	fr_u8(&fr, 10);
+	fr_u8(&fr, 1);
+	fr_u8(&fr, 84);
+	fr_zero(&fr, 84 + 8 + 3000);
+	fr_raw(&fr);
+	expect_drop(e, FX_P_C, segmented(&fr, FAB_SEG_MIN), FAB_DROP_scattered);
+	fr_raw(&fr);
+	expect_drop(e, FX_P_C, segmented(&fr, FAB_SEG_MIN + 2), FAB_DROP_scattered);
+	fr_raw(&fr);
+	expect_fwd(e, FX_P_C, segmented(&fr, 18 + 40 + 88 + 8), FX_P_CORE);
+
+	/* ARP and ND are read whole and may be rewritten: never in pieces. */
+	fr_arp_frame(&fr, FAB_MAC_BROADCAST, FX_MAC_A, 0, FAB_ARP_OP_REQUEST, "192.0.2.10",
+		     "192.0.2.11");
+	fr_zero(&fr, 200);
+	fr_raw(&fr);
+	expect_drop(e, FX_P_A, segmented(&fr, 160), FAB_DROP_scattered);
+	fr_ns(&fr, 0, FX_MAC_A, 0, "2001:db8::a", NULL, "2001:db8::b", FX_MAC_A);
+	fr_zero(&fr, 200);
+	fr_raw(&fr);
+	expect_drop(e, FX_P_A, segmented(&fr, 160), FAB_DROP_scattered);
+	assert_int_equal(e->stats[FX_P_A].drop[FAB_DROP_scattered], 2);
+	assert_int_equal(e->stats[FX_P_C].drop[FAB_DROP_scattered], 3);
+}
+
 static void test_vlan(void **state)
 {
 	struct env *e = *state;
@@ -1487,6 +1595,8 @@ int main(void)
 	    T(test_sponged_sender_heard),
 	    cmocka_unit_test(test_sponge_off),
 	    cmocka_unit_test(test_blackhole),
+	    T(test_lan_mtu),
+	    T(test_segmented_frames),
 	    T(test_unicast_drops),
 	    T(test_egress_tags),
 	    cmocka_unit_test(test_storm_drop_leaves_frame),

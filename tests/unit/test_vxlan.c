@@ -63,6 +63,8 @@ static struct fab_model *fabric(void)
 	l2 = fx_lan(m, "two", 200, FAB_NEIGH_STEER);
 	m->lans[l1].vni = VNI1;
 	m->lans[l2].vni = VNI2;
+	/* A jumbo LAN, so that the VTEP's own MTU is what limits a frame to it. */
+	m->lans[l1].mtu = 9000;
 	both[0] = l1;
 	both[1] = l2;
 	fx_port(m, "a", FAB_PORT_EDGE, FAB_PORT_ACCESS, 1500, 1, &l1);

@@ -152,6 +152,29 @@ static void test_status_round_trip(void **state)
 	fab_wire_buf_free(&b);
 }
 
+static void test_port_info(void **state)
+{
+	const uint8_t macs[2][6] = {{0x02, 0x70, 0x63, 0x61, 0x70, 0x00}, {0}};
+	struct fab_wire_port_info m = {.nports = 2, .macs = macs}, m2;
+	struct fab_wire_hdr req = {.type = FAB_WIRE_PORT_INFO, .id = 4}, h;
+	struct fab_wire_buf b = {0};
+	const uint8_t *p;
+
+	(void)state;
+	assert_int_equal(fab_wire_port_info_encode(&b, &req, &m), 0);
+	p = one_message(&b, &h);
+	assert_int_equal(h.type, FAB_WIRE_PORT_INFO);
+	assert_int_equal(fab_wire_port_info_decode(p, h.length, &m2), 0);
+	assert_int_equal(m2.nports, 2);
+	assert_memory_equal(m2.macs, macs, sizeof(macs));
+	/* A count that does not match the addresses that follow is refused. */
+	assert_int_equal(fab_wire_port_info_decode(p, h.length - 1, &m2), -EBADMSG);
+	((uint8_t *)p)[1] = 3;
+	assert_int_equal(fab_wire_port_info_decode(p, h.length, &m2), -EBADMSG);
+	assert_int_equal(fab_wire_port_info_decode(p, 1, &m2), -EBADMSG);
+	fab_wire_buf_free(&b);
+}
+
 static void test_frames_and_admin(void **state)
 {
 	uint8_t frame[64];
@@ -595,6 +618,7 @@ int main(void)
 	    cmocka_unit_test(test_cli_round_trip),
 	    cmocka_unit_test(test_sponge_set),
 	    cmocka_unit_test(test_lags),
+	    cmocka_unit_test(test_port_info),
 	    cmocka_unit_test(test_error_reply),
 	    cmocka_unit_test(test_partial_reads),
 	    cmocka_unit_test(test_bad_headers),

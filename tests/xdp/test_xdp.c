@@ -189,6 +189,8 @@ static struct fab_model *model_build(void)
 	m->lans = calloc(2, sizeof(*m->lans));
 	snprintf(m->lans[0].name, sizeof(m->lans[0].name), "peering");
 	m->lans[0].vlan = VLAN_PEERING;
+	m->lans[0].mtu = FAB_MTU_DEFAULT;
+	m->lans[1].mtu = FAB_MTU_DEFAULT;
 	snprintf(m->lans[1].name, sizeof(m->lans[1].name), "backup");
 	m->lans[1].vlan = VLAN_BACKUP;
 
