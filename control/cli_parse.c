@@ -59,14 +59,17 @@ static const struct {
     {"LAN", CTL_ARG_LAN, "LAN name", "LAN name"},
     {"ASN", CTL_ARG_ASN, "AS number", "AS number, as 64500 or AS64500"},
     {"FILE", CTL_ARG_FILE, "file name", "File name"},
-    {"SECONDS", CTL_ARG_SECONDS, "number of seconds", "Seconds to wait for `config confirm`"},
+    {"SECONDS", CTL_ARG_SECONDS, "number of seconds",
+     "Seconds: to wait for `config confirm`, or to capture (1 to 86400)"},
     {"MAC", CTL_ARG_MAC, "MAC address", "MAC address"},
     {"DURATION", CTL_ARG_DURATION, "duration", "How long: 90, 90s, 30m, 4h or 2d (at most 7d)"},
     {"ADDRESS", CTL_ARG_ADDR, "IPv4 or IPv6 address", "IPv4 or IPv6 address"},
     {"N", CTL_ARG_NUMBER, "history number", "Number in `show config history` (1: the last)"},
     {"TEXT", CTL_ARG_TEXT, "comment", "A comment, in quotes if it has blanks"},
     {"MEMBER", CTL_ARG_MEMBER, "member", "A member's AS number (64500, AS64500) or name"},
-    {"COUNT", CTL_ARG_COUNT, "count", "How many lines, 1 to 1000000"},
+    {"COUNT", CTL_ARG_COUNT, "count", "How many lines or frames, 1 to 1000000"},
+    {"FILTER", CTL_ARG_FILTER, "capture filter",
+     "A capture filter in libpcap syntax, in quotes if it has blanks: \"tcp port 179\""},
 };
 
 static int placeholder(const char *w)
@@ -223,6 +226,11 @@ static int take_arg(const char *ph, const char *w, struct ctl_request *req, char
 	case CTL_ARG_COUNT:
 		if (parse_u32(w, 1, 1000000, &req->top) != 0)
 			goto bad;
+		return 0;
+	case CTL_ARG_FILTER:
+		if (len == 0 || len >= sizeof(req->filter))
+			goto bad;
+		snprintf(req->filter, sizeof(req->filter), "%s", w);
 		return 0;
 	case CTL_ARG_TEXT:
 		if (len >= sizeof(req->comment))
@@ -397,6 +405,7 @@ static int walk(int argc, char *const *argv, struct walk *wk, struct ctl_request
 			keep_only(wk, i, kw);
 			if (strcmp(kw, "ipv4") == 0 || strcmp(kw, "ipv6") == 0)
 				req->family = kw[3] - '0';
+			req->tshark |= strcmp(kw, "tshark") == 0;
 			snprintf(req->argv[req->argc++], sizeof(req->argv[0]), "%s", kw);
 			wk->used = i + 1;
 			continue;

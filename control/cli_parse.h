@@ -66,6 +66,7 @@ enum ctl_cmd {
 	CTL_MONITOR_EVENTS, /* run by peerlanctl: new events as they come */
 	CTL_CONFIG_SYNC_NOW,
 	CTL_CONFIG_SYNC_ACCEPT,
+	CTL_CAPTURE, /* control tells how; peerlanctl runs dpdk-dumpcap (cli_capture.h) */
 	CTL_CMD__COUNT
 };
 
@@ -75,6 +76,9 @@ enum ctl_cmd {
 /* Longest comment of a change, and how many committed configurations are kept. */
 #define CTL_COMMENT_MAX 128
 #define CTL_HISTORY_MAX 20
+
+/* Longest BPF expression of `capture port NAME filter FILTER`, with the NUL. */
+#define CTL_FILTER_MAX FAB_PATH_MAX
 
 /* Longest time a `config apply ... confirm` may wait: one day. */
 #define CTL_CONFIRM_MAX_S 86400
@@ -95,6 +99,8 @@ struct ctl_request {
 	char comment[CTL_COMMENT_MAX]; /* ... comment TEXT: kept in the audit log */
 	char member[FAB_NAME_MAX];     /* show traffic member MEMBER, when not an ASN */
 	uint32_t top;                  /* show traffic ... top COUNT; 0: every pair */
+	char filter[CTL_FILTER_MAX];   /* capture ... filter FILTER: a BPF expression */
+	bool tshark;                   /* capture ... tshark */
 	/* The command in full words, keywords expanded: what travels to control. */
 	uint16_t argc;
 	char argv[FAB_WIRE_ARGS_MAX][FAB_PATH_MAX];
@@ -113,7 +119,7 @@ struct ctl;
  * keywords and argument placeholders in order: NAME (a port), LAN, ASN
  * FILE, SECONDS, MAC, DURATION, ADDRESS,
  * N (a history number), TEXT (a comment), MEMBER (an ASN or a member's
- * name), COUNT (how many lines). ASN is a member's AS number. Completion, `?` help, the
+ * name), COUNT (how many lines or frames), FILTER (a BPF expression). ASN is a member's AS number. Completion, `?` help, the
  * read-only rule, dispatch in control, rendering in peerlanctl and the
  * table in docs/cli.md all come from the rows.
  */
@@ -177,6 +183,7 @@ enum ctl_arg {
 	CTL_ARG_TEXT,
 	CTL_ARG_MEMBER,
 	CTL_ARG_COUNT,
+	CTL_ARG_FILTER,
 };
 
 /*

@@ -178,6 +178,24 @@ const struct ctl_command ctl_commands[] = {
     {CTL_MONITOR_EVENTS, "monitor events", CTL_F_LOCAL, NULL, NULL,
      "Every new event as it is logged (port security, links, changes from the CLI) until "
      "Ctrl-C"},
+    /* capture: control says how to reach the port; peerlanctl runs
+     * dpdk-dumpcap (cli_capture.c), as root. */
+    {CTL_CAPTURE, "capture port NAME", 0, ctl_capture_cmd, NULL,
+     "Capture the frames the port receives and sends into a pcapng file, until Ctrl-C"},
+    {CTL_CAPTURE, "capture port NAME filter FILTER", 0, ctl_capture_cmd, NULL,
+     "The same, only frames that match a capture filter (libpcap syntax)"},
+    {CTL_CAPTURE, "capture port NAME count COUNT", 0, ctl_capture_cmd, NULL,
+     "Capture until COUNT frames (or Ctrl-C)"},
+    {CTL_CAPTURE, "capture port NAME seconds SECONDS", 0, ctl_capture_cmd, NULL,
+     "Capture for SECONDS (or until Ctrl-C)"},
+    {CTL_CAPTURE, "capture port NAME filter FILTER count COUNT", 0, ctl_capture_cmd, NULL,
+     "Capture COUNT frames that match the filter"},
+    {CTL_CAPTURE, "capture port NAME filter FILTER seconds SECONDS", 0, ctl_capture_cmd, NULL,
+     "Capture the frames that match the filter for SECONDS"},
+    {CTL_CAPTURE, "capture port NAME tshark", 0, ctl_capture_cmd, NULL,
+     "Show the frames decoded by tshark as they come, until Ctrl-C (no file)"},
+    {CTL_CAPTURE, "capture port NAME filter FILTER tshark", 0, ctl_capture_cmd, NULL,
+     "The same, only frames that match the filter"},
     {CTL_CMD_NONE, NULL, 0, NULL, NULL, NULL},
 };
 
@@ -211,5 +229,7 @@ const struct ctl_keyword_help ctl_keywords[] = {
     {"set neighbor", "A neighbor's sponge state"},
     {"watch", "A show command redrawn every second"},
     {"monitor", "Events as they come"},
+    {"capture", "Capture a port's traffic with dpdk-dumpcap (as root)"},
+    {"capture port", "The port to capture"},
     {NULL, NULL},
 };

@@ -175,6 +175,8 @@ void ctl_p2p_tick(struct ctl *c, uint64_t now);
 /* Reads it now. 0 or a negative errno (-ENOTSUP: the dataplane counts none). */
 int ctl_p2p_read(struct ctl *c);
 int ctl_show_traffic(struct ctl *c, const struct ctl_request *r, json_t **out);
+/* capture port NAME (ctl_capture.c): how dpdk-dumpcap reaches the port. */
+int ctl_capture_cmd(struct ctl *c, const struct ctl_request *r, json_t **out);
 /* The /metrics/p2p page. 0 or a negative errno. */
 int ctl_p2p_metrics(struct ctl *c, FILE *out);
 

@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli_capture.h"
 #include "cli_client.h"
 #include "cli_import.h"
 #include "cli_parse.h"
@@ -455,6 +456,34 @@ static int parse_filters(int argc, char *const *argv, struct output *o)
 	return 0;
 }
 
+/* capture port NAME ...: control says how, dpdk-dumpcap does it (cli_capture.h). */
+static int capture(struct session *s, const struct ctl_request *r, const struct output *o)
+{
+	char err[512];
+	json_t *reply = NULL;
+	int rc;
+
+	if (ctl_cli_capture_check(r, err, sizeof(err)) != 0)
+		return fail(o->json, "%s", err);
+	rc = call(s, r, NULL, 0, &reply, err, sizeof(err));
+	if (reply == NULL)
+		return fail(o->json, "%s", err);
+	if (rc != 0) {
+		if (o->json) {
+			json_dumpf(reply, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+			fputc('\n', stdout);
+		} else {
+			ctl_text_error(reply, stderr);
+		}
+		json_decref(reply);
+		return 1;
+	}
+	fflush(stdout);
+	rc = ctl_cli_capture_run(r, reply, o->json);
+	json_decref(reply);
+	return rc;
+}
+
 /* One line of words: [--json] COMMAND [| FILTER]... Returns 0 or 1. */
 static int run_words(struct session *s, int argc, char *const *argv)
 {
@@ -503,6 +532,11 @@ static int run_words(struct session *s, int argc, char *const *argv)
 			rc = fail(o.json, "%s", err);
 		else
 			rc = watch(s, &inner, &o);
+		output_free(&o);
+		return rc;
+	}
+	if (r.cmd == CTL_CAPTURE) {
+		rc = capture(s, &r, &o);
 		output_free(&o);
 		return rc;
 	}

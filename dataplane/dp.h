@@ -247,6 +247,11 @@ struct dp {
 	uint32_t nsponged;
 	uint64_t injected; /* frames control had the main lcore send */
 
+	/* Live capture by DPDK's tools as secondary processes (rte_pdump). */
+	bool pdump_on;         /* rte_pdump_init() done */
+	bool capture_ready;    /* a capture tool can attach */
+	char capture_why[128]; /* why not; "" when it can */
+
 	uint64_t start_tsc;  /* for uptime */
 	uint64_t start_time; /* seconds since the epoch at start */
 	uint64_t tsc_hz;

@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include <rte_eal.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
@@ -344,6 +345,34 @@ static void port_errdisable(struct dp *dp, const struct fab_wire_hdr *h, const u
 	fab_wire_empty_rep(&c->out, h);
 }
 
+/* What dpdk-dumpcap needs to capture a port: our EAL file prefix (the last
+ * element of the runtime directory) and the port's ethdev. */
+static void capture_info(struct dp *dp, const struct fab_wire_hdr *h, const uint8_t *p)
+{
+	struct dp_ctl *c = dp->ctl;
+	struct fab_wire_capture m = {0};
+	const char *dir = rte_eal_get_runtime_dir();
+	const char *base = strrchr(dir, '/');
+	char name[RTE_ETH_NAME_MAX_LEN] = "";
+
+	if (fab_wire_capture_req_decode(p, h->length, &m.port) != 0) {
+		fab_wire_refusal(&c->out, h, -EBADMSG);
+		return;
+	}
+	if (m.port >= dp->nports) {
+		fab_wire_put_error(&c->out, h, -ENOENT, "no such port");
+		return;
+	}
+	m.dpdk_port = dp->ports[m.port].eth_port;
+	if (rte_eth_dev_get_name_by_port(m.dpdk_port, name) != 0)
+		name[0] = '\0';
+	snprintf(m.device, sizeof(m.device), "%s", name);
+	snprintf(m.file_prefix, sizeof(m.file_prefix), "%s", base ? base + 1 : dir);
+	m.ready = dp->capture_ready;
+	snprintf(m.why, sizeof(m.why), "%s", dp->capture_why);
+	fab_wire_capture_rep_encode(&c->out, h, &m);
+}
+
 static void serve(struct dp *dp, const struct fab_wire_hdr *h, const uint8_t *p)
 {
 	struct dp_ctl *c = dp->ctl;
@@ -413,6 +442,9 @@ static void serve(struct dp *dp, const struct fab_wire_hdr *h, const uint8_t *p)
 		if (h->length != 0)
 			break;
 		port_info(dp, h);
+		return;
+	case FAB_WIRE_CAPTURE_INFO:
+		capture_info(dp, h, p);
 		return;
 	case FAB_WIRE_LAG_GET:
 		if (h->length != 0)

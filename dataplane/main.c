@@ -47,6 +47,7 @@ struct options {
 	bool preflight;
 	bool no_xdp_filter;
 	bool matrix;           /* --matrix: count the member-to-member matrix */
+	bool no_capture;       /* --no-capture: no rte_pdump_init */
 	uint32_t matrix_slots; /* its table's size per worker */
 };
 
@@ -100,6 +101,9 @@ static void usage(FILE *out)
 	    "      --matrix-slots N  pairs each worker's matrix table has room for with\n"
 	    "                       --matrix, a power of two (64 bytes each, 7/8 usable;\n"
 	    "                       default 262144: 16 MiB)\n"
+	    "      --no-capture     refuse live capture: dpdk-dumpcap and dpdk-pdump cannot\n"
+	    "                       attach (capture needs hugepages, not --no-huge, and\n"
+	    "                       no --user)\n"
 	    "  -h, --help           this text\n"
 	    "\n"
 	    "Signals: SIGHUP reloads the configuration (a file that fails validation\n"
@@ -133,7 +137,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		OPT_USER,
 		OPT_MATRIX,
 		OPT_NO_MATRIX,
-		OPT_MATRIX_SLOTS
+		OPT_MATRIX_SLOTS,
+		OPT_NO_CAPTURE
 	};
 	static const struct option longopts[] = {
 	    {"config", required_argument, NULL, 'c'},
@@ -146,6 +151,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	    {"matrix", no_argument, NULL, OPT_MATRIX},
 	    {"no-matrix", no_argument, NULL, OPT_NO_MATRIX},
 	    {"matrix-slots", required_argument, NULL, OPT_MATRIX_SLOTS},
+	    {"no-capture", no_argument, NULL, OPT_NO_CAPTURE},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -177,6 +183,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_NO_MATRIX:
 			o->matrix = false;
+			break;
+		case OPT_NO_CAPTURE:
+			o->no_capture = true;
 			break;
 		case OPT_MATRIX_SLOTS: {
 			uint64_t v;
@@ -489,6 +498,15 @@ static int run(struct dp *dp, const struct options *o)
 			dp_log("cannot run as user %s: %s; stopping", o->user,
 			       rc == -ENOENT ? "no such user" : strerror(-rc));
 			got_stop = 1;
+		} else if (dp->capture_ready) {
+			/* A capture tool, as root, waits for our answers on a socket
+			 * in root's runtime directory, which this user cannot reach:
+			 * it would fail with "Fail to recv reply". Say so instead. */
+			dp->capture_ready = false;
+			snprintf(dp->capture_why, sizeof(dp->capture_why),
+				 "the dataplane runs as user %s (--user): DPDK's capture tools "
+				 "need it to run as root",
+				 o->user);
 		}
 	}
 	main_loop(dp, o);
@@ -520,6 +538,31 @@ static const char *eal_lcores(int sep, char **argv)
 			return argv[i] + 2;
 	}
 	return NULL;
+}
+
+/*
+ * Live capture with DPDK's own dpdk-dumpcap and dpdk-pdump, as secondary
+ * processes: they install their RX/TX callbacks on the ports they capture
+ * and take them away when they stop, so a port nobody captures runs as
+ * before. A secondary process maps the primary's hugepages: with
+ * --no-huge there is nothing for it to map.
+ */
+static void capture_init(struct dp *dp, const struct options *o)
+{
+	const char *why = NULL;
+
+	if (o->no_capture)
+		why = "the dataplane runs with --no-capture";
+	else if (!rte_eal_has_hugepages())
+		why = "the dataplane runs without hugepages (--no-huge): DPDK's capture tools "
+		      "attach as secondary processes, which need its hugepages";
+	else if (rte_pdump_init() < 0) {
+		why = "rte_pdump_init failed (see the dataplane's log)";
+		dp_log("live capture unavailable: rte_pdump_init: %s", rte_strerror(rte_errno));
+	}
+	dp->capture_ready = why == NULL;
+	dp->pdump_on = dp->capture_ready;
+	snprintf(dp->capture_why, sizeof(dp->capture_why), "%s", why ? why : "");
 }
 
 int main(int argc, char **argv)
@@ -609,17 +652,14 @@ int main(int argc, char **argv)
 	}
 	if (dp_telemetry_init(&dp) < 0)
 		dp_log("telemetry commands not registered; counters are still in --stats-json");
-	/* Live capture with DPDK's own dpdk-dumpcap and dpdk-pdump, as secondary
-	 * processes: they install their RX/TX callbacks on the ports they
-	 * capture, so a port nobody captures runs as before. */
-	if (rte_pdump_init() < 0)
-		dp_log("live capture unavailable: rte_pdump_init: %s", rte_strerror(rte_errno));
+	capture_init(&dp, &o);
 	dp_ctl_init(&dp);
 
 	rc = run(&dp, &o);
 
 	dp_ctl_fini(&dp);
-	rte_pdump_uninit();
+	if (dp.pdump_on)
+		rte_pdump_uninit();
 	dp_telemetry_fini();
 	dp_ports_stop(&dp);
 	dp_free(&dp);

@@ -58,6 +58,8 @@ enum fab_wire_type {
 	FAB_WIRE_MATRIX_GET = 12,
 	/* control -> dataplane: every port's MAC address (fab_wire_port_info). */
 	FAB_WIRE_PORT_INFO = 13,
+	/* control -> dataplane: what dpdk-dumpcap needs to capture a port (wire_capture.c). */
+	FAB_WIRE_CAPTURE_INFO = 14,
 	FAB_WIRE_TYPE__MAX
 };
 
@@ -410,5 +412,26 @@ uint64_t fab_wire_config_digest(const struct fab_model *m);
 uint64_t fab_wire_fnv1a(const void *p, size_t n);
 
 const char *fab_wire_type_name(uint8_t type);
+
+/*
+ * CAPTURE_INFO: what DPDK's capture tools (dpdk-dumpcap, dpdk-pdump, run as
+ * secondary processes of the dataplane) need to capture one port. The
+ * request carries the fabric port; the reply the EAL's --file-prefix, the
+ * port's DPDK port id and device name, and whether a secondary process can
+ * attach at all (why not, when it cannot: no hugepages, capture off).
+ */
+struct fab_wire_capture {
+	uint16_t port;      /* fabric port: request and reply */
+	uint16_t dpdk_port; /* its ethdev port id */
+	uint8_t ready;      /* 1: a capture tool can attach */
+	char file_prefix[FAB_NAME_MAX];
+	char device[FAB_NAME_MAX]; /* the ethdev's name */
+	char why[128];             /* when not ready */
+};
+int fab_wire_capture_req_encode(struct fab_wire_buf *b, uint32_t id, uint16_t port);
+int fab_wire_capture_req_decode(const uint8_t *p, size_t len, uint16_t *port);
+int fab_wire_capture_rep_encode(struct fab_wire_buf *b, const struct fab_wire_hdr *req,
+				const struct fab_wire_capture *m);
+int fab_wire_capture_rep_decode(const uint8_t *p, size_t len, struct fab_wire_capture *m);
 
 #endif

@@ -67,6 +67,14 @@ LAB_SPARE=${LAB_SPARE:-0}
 LAB_LAG=${LAB_LAG:-}
 # 1: the members are on the jumbo-frame LAN too. Set before lab_init.
 LAB_JUMBO=${LAB_JUMBO:-0}
+# 1: the dataplane runs on hugepages the lab reserves and gives back (a
+# hugetlbfs of its own under its state directory), as a server's does, so
+# that DPDK's capture tools can attach to it (`peerlanctl capture`). Set
+# before lab_init; 0 runs it with --no-huge.
+LAB_HUGEPAGES=${LAB_HUGEPAGES:-0}
+# The dataplane's EAL -m, MB; hugepages reserved: this and room for a capture.
+LAB_MEM=512
+LAB_HUGE_NR=$((LAB_MEM / 2 + 64))
 
 lab_usage() {
 	cat <<'EOF'
@@ -94,6 +102,8 @@ options:
   --all              with down: every lab on this machine
   --kill             with restart: kill the dataplane with SIGKILL
   --no-setup         do not install packages or build (already done)
+  --hugepages        run the dataplane on hugepages the lab reserves and gives
+                     back at down, so that `peerlanctl capture` works
 EOF
 }
 
@@ -230,8 +240,9 @@ lab_init() {
 			mkdir -p "$LAB_DIR/pid"
 			: >"$LAB_DIR/netns"
 			: >"$LAB_DIR/links"
-			printf 'LAB_ID=%s\nLAB_N=%s\nLAB_SPARE=%s\nLAB_PORT_TYPE=%s\nLAB_FABRIC=%s\nLAB_LAG=%s\nLAB_JUMBO=%s\n' \
+			printf 'LAB_ID=%s\nLAB_N=%s\nLAB_SPARE=%s\nLAB_PORT_TYPE=%s\nLAB_FABRIC=%s\nLAB_LAG=%s\nLAB_JUMBO=%s\nLAB_HUGEPAGES=%s\n' \
 				"$LAB_ID" "$LAB_N" "$LAB_SPARE" "$LAB_PORT_TYPE" "$LAB_FABRIC" "$LAB_LAG" "$LAB_JUMBO" \
+				"$LAB_HUGEPAGES" \
 				>"$LAB_DIR/lab.env"
 			return 0
 		fi
@@ -254,6 +265,8 @@ lab_load() {
 	LAB_LAG=$(sed -n 's/^LAB_LAG=//p' "$dir/lab.env")
 	LAB_JUMBO=$(sed -n 's/^LAB_JUMBO=//p' "$dir/lab.env")
 	LAB_JUMBO=${LAB_JUMBO:-0}
+	LAB_HUGEPAGES=$(sed -n 's/^LAB_HUGEPAGES=//p' "$dir/lab.env")
+	LAB_HUGEPAGES=${LAB_HUGEPAGES:-0}
 	[[ $LAB_ID == "$id" && $LAB_N =~ ^[0-9]+$ ]] || lab_die "$dir/lab.env is damaged" || return
 	LAB_DIR=$dir
 	lab_set_nodes
@@ -690,6 +703,49 @@ lab_telemetry_sock() {
 	echo "/var/run/dpdk/$LAB_ID/dpdk_telemetry.v2"
 }
 
+# Reserves LAB_HUGE_NR 2 MB pages and mounts hugetlbfs on
+# LAB_DIR/hugepages for the dataplane; nr_hugepages as it was is recorded
+# first, so that lab_hugepages_release (from lab_teardown) gives them back.
+lab_hugepages_reserve() {
+	local dir=$LAB_DIR/hugepages prev free
+	mountpoint -q "$dir" 2>/dev/null && return 0
+	[[ -w /proc/sys/vm/nr_hugepages ]] || lab_die "this kernel offers no hugepages to reserve" || return
+	prev=$(cat /proc/sys/vm/nr_hugepages)
+	echo "$prev" >"$LAB_DIR/hugepages.prev"
+	echo $((prev + LAB_HUGE_NR)) >/proc/sys/vm/nr_hugepages
+	free=$(awk '/^HugePages_Free:/ { print $2 }' /proc/meminfo)
+	if ((free < LAB_HUGE_NR)); then
+		lab_hugepages_release
+		lab_die "the kernel gave $free of the $LAB_HUGE_NR free 2 MB hugepages the lab needs"
+		return
+	fi
+	mkdir -p "$dir"
+	mount -t hugetlbfs -o pagesize=2M nodev "$dir" || {
+		lab_hugepages_release
+		lab_die "cannot mount hugetlbfs on $dir"
+		return
+	}
+	lab_log "hugepages: $LAB_HUGE_NR reserved (nr_hugepages $prev -> $((prev + LAB_HUGE_NR))), hugetlbfs on $dir"
+}
+
+# Unmounts the lab's hugetlbfs (once nothing maps it) and puts nr_hugepages
+# back to what it was before the lab reserved any.
+lab_hugepages_release() {
+	local dir=$LAB_DIR/hugepages i
+	if mountpoint -q "$dir" 2>/dev/null; then
+		for ((i = 0; i < 100; i++)); do
+			umount "$dir" 2>/dev/null && break
+			sleep 0.1
+		done
+		mountpoint -q "$dir" && umount --lazy "$dir"
+	fi
+	if [[ -f $LAB_DIR/hugepages.prev ]]; then
+		cat "$LAB_DIR/hugepages.prev" >/proc/sys/vm/nr_hugepages
+		lab_log "hugepages: nr_hugepages back to $(cat "$LAB_DIR/hugepages.prev")"
+		rm -f "$LAB_DIR/hugepages.prev"
+	fi
+}
+
 # Starts peerlan-dataplane on the lab's ports and waits until its telemetry
 # answers. The worker lcore (1) polls at 100%; everything else shares lcore 0.
 # It counts the member-to-member matrix (--matrix, off by default for its
@@ -702,8 +758,13 @@ lab_start_dataplane() {
 		lab_die "peerlan-dataplane rejects the lab's configuration $LAB_DIR/peerlan.yaml" || return
 	sock=$(lab_telemetry_sock)
 	rm -f "$sock"
+	local mem=(--no-huge -m "$LAB_MEM")
+	if [[ $LAB_HUGEPAGES == 1 ]]; then
+		lab_hugepages_reserve || return
+		mem=(--huge-dir "$LAB_DIR/hugepages" -m "$LAB_MEM")
+	fi
 	lab_spawn dataplane "$LAB_DIR/dataplane.log" "$bin" \
-		--no-huge -m 512 --no-pci --file-prefix "$LAB_ID" -l 0,1 \
+		"${mem[@]}" --no-pci --file-prefix "$LAB_ID" -l 0,1 \
 		-- -c "$LAB_DIR/peerlan.yaml" --stats-json "$LAB_DIR/stats.json" --matrix
 	for ((i = 0; i < 300; i++)); do
 		if ! lab_pid dataplane >/dev/null; then
@@ -1129,6 +1190,11 @@ EOF
   the control's log:        $LAB_DIR/control.log
   its log and config:       $LAB_DIR/dataplane.log  $LAB_DIR/peerlan.yaml
 EOF
+		if [[ $LAB_HUGEPAGES == 1 ]]; then
+			cat <<EOF
+  capture m1's BGP:         peerlanctl -s $(lab_cli_sock) capture port m1 filter "tcp port 179" count 20
+EOF
+		fi
 	fi
 	cat <<EOF
   this summary again:       scripts/lab.sh status --id $LAB_ID
@@ -1217,6 +1283,7 @@ lab_teardown() {
 	if [[ $LAB_ID =~ ^pl[0-9a-f]{4}$ ]]; then
 		rm -rf "/var/run/dpdk/$LAB_ID"
 	fi
+	lab_hugepages_release
 	rm -rf "$LAB_DIR"
 	lab_log "lab $LAB_ID removed"
 	LAB_DIR=
@@ -1284,6 +1351,7 @@ lab_main() {
 		--all) all=1 ;;
 		--kill) kill=1 ;;
 		--no-setup) setup=0 ;;
+		--hugepages) LAB_HUGEPAGES=1 ;;
 		*)
 			lab_usage >&2
 			lab_die "unknown option '$1'"

@@ -241,4 +241,24 @@ kill -INT "$mon_pid"
 wait "$mon_pid" || fail "monitor events did not end with status 0 on Ctrl-C"
 [[ $(grep -c "port p3 shutdown" "$tmp/monitor") == 1 ]] || fail "monitor showed an event twice"
 
+echo "== capture: the errors a NOC sees before any capture ($SECONDS s)"
+# The fake dataplane answers as one started with --no-huge; a capture itself
+# is tested against the real dataplane (dataplane-capture, test_capture).
+if command -v dpdk-dumpcap >/dev/null && [[ $(id -u) == 0 ]]; then
+	{ pl capture port nosuch 2>&1 || true; } | grep -q "no such port: nosuch" ||
+		fail "capture of an unknown port: no clear error"
+	{ pl capture port p1 2>&1 || true; } | grep -q "port p1 cannot be captured: .*hugepages" ||
+		fail "capture from a dataplane without hugepages: no clear error"
+	{ pl --json capture port p1 || true; } | jq -e '.error | test("hugepages")' >/dev/null ||
+		fail "capture --json error"
+else
+	echo "(not as root, or without dpdk-dumpcap: only what needs neither)"
+fi
+{ PATH=/nonexistent "$ctl" -s "$tmp/cli.sock" capture port p1 2>&1 || true; } |
+	grep -q -e "dpdk-dumpcap is not installed" -e "capture needs root" ||
+	fail "capture without dpdk-dumpcap: no clear error"
+{ "$ctl" -s "$tmp/cli-ro.sock" capture port p1 2>&1 || true; } |
+	grep -q -e "show commands only" -e "capture needs root" ||
+	fail "the read-only socket told how to capture"
+
 echo "all control CLI tests passed"

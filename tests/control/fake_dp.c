@@ -221,6 +221,22 @@ static void serve(struct fake_dp *f, const struct fab_wire_hdr *h, const uint8_t
 		fab_wire_empty_rep(&f->out, h);
 		return;
 	}
+	case FAB_WIRE_CAPTURE_INFO: {
+		/* As a dataplane started with --no-huge answers. */
+		struct fab_wire_capture m = {.ready = 0};
+
+		if (fab_wire_capture_req_decode(p, h->length, &m.port) != 0)
+			break;
+		if (m.port >= f->v.nports) {
+			fab_wire_put_error(&f->out, h, -ENOENT, "no such port");
+			return;
+		}
+		m.dpdk_port = m.port;
+		snprintf(m.file_prefix, sizeof(m.file_prefix), "fake");
+		snprintf(m.why, sizeof(m.why), "the dataplane runs without hugepages (--no-huge)");
+		fab_wire_capture_rep_encode(&f->out, h, &m);
+		return;
+	}
 	case FAB_WIRE_MATRIX_GET:
 		f->v.matrix_gets++;
 		fab_wire_put_error(&f->out, h, -ENOTSUP, "the dataplane counts no matrix");

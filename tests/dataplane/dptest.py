@@ -898,80 +898,181 @@ def scenario_rate_limit(exe, work):
 
 # ---------------------------------------------------------------- live capture
 
+CAPTURE_MEM = 256  # EAL -m of the dataplane under capture, MB
+
+
+def capture_pages(work):
+    """Hugepages for the capture scenario: the dataplane's -m and room for
+    dpdk-dumpcap's pool, on a private hugetlbfs under work. Returns the
+    HugePages (release() it) or None after saying why they cannot be had."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+    from hugepages import HugePages, HugePagesError
+    huge = HugePages(os.path.join(work, "hugepages"), CAPTURE_MEM // 2 + 64)
+    try:
+        huge.reserve()
+    except (HugePagesError, OSError, subprocess.CalledProcessError) as e:
+        print(f"SKIP: DPDK's capture needs a dataplane with hugepages: {e}")
+        return None
+    return huge
+
+
+def start_dumpcap(dumpcap, dp, args):
+    """dpdk-dumpcap attached to dp; returns it and what it said once its
+    callbacks are in place, or raises Failed with what it said. It then
+    writes "Packets captured: N" on stderr (N updated in place, no newline);
+    its "Capturing on" goes to stdout, which a pipe holds back until it exits."""
+    cap = subprocess.Popen([dumpcap, f"--file-prefix={dp.prefix}"] + args,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    said = []
+
+    def read():
+        while True:
+            chunk = os.read(cap.stdout.fileno(), 4096)
+            if not chunk:
+                return
+            said.append(chunk.decode(errors="replace"))
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    deadline = time.time() + 30
+    while time.time() < deadline and cap.poll() is None:
+        if "Packets captured:" in "".join(said):
+            return cap, reader, said
+        time.sleep(0.1)
+    cap.kill()
+    cap.wait()
+    reader.join(5)
+    raise Failed("dpdk-dumpcap did not attach to the dataplane within 30 s; it said:\n  " +
+                 "".join(said).replace("\n", "\n  "))
+
+
 def scenario_capture(exe, work):
-    """dpdk-dumpcap, as a secondary process of the running dataplane, captures
-    port1's frames in both directions and nothing of port2's other traffic."""
+    """dpdk-dumpcap, as a secondary process of the running dataplane (with
+    hugepages), captures port1's frames in both directions through a BPF
+    filter into pcapng, and nothing of port2's traffic to port3 nor what the
+    filter leaves out, while every frame is still forwarded."""
     dumpcap = shutil.which("dpdk-dumpcap")
-    if dumpcap is None:
-        print("SKIP: dpdk-dumpcap is not installed (Debian's dpdk package)")
+    if dumpcap is None or shutil.which("tshark") is None:
+        print("SKIP: dpdk-dumpcap (Debian's dpdk) or tshark is not installed")
         return SKIP
-    fifo1, fifo2 = os.path.join(work, "in-port1.pipe"), os.path.join(work, "in-port2.pipe")
-    os.mkfifo(fifo1)
-    os.mkfifo(fifo2)
-    empty = os.path.join(work, "in-port3.pcap")
-    write_pcap(empty, [])
-    ports = [("port1", f"net_pcap0,rx_pcap={fifo1},tx_pcap={os.path.join(work, 'o1.pcap')}",
-              "access", "up"),
-             ("port2", f"net_pcap1,rx_pcap={fifo2},tx_pcap={os.path.join(work, 'o2.pcap')}",
-              "access", "up"),
-             ("port3", f"net_pcap2,rx_pcap={empty},tx_pcap={os.path.join(work, 'o3.pcap')}",
-              "access", "up")]
+    huge = capture_pages(work)
+    if huge is None:
+        return SKIP
+    try:
+        return capture_run(exe, work, dumpcap, huge.dir)
+    finally:
+        huge.release()
+
+
+class VethPort:
+    """A veth pair: a net_af_packet port on end a, and what the test sends on
+    end b with an AF_PACKET socket, the port receives. No addresses, no ARP,
+    no IPv6: the kernel sends nothing of its own."""
+
+    def __init__(self, name):
+        self.name, self.peer = name + "a", name + "b"
+        subprocess.run(["ip", "link", "add", self.name, "type", "veth", "peer", "name",
+                        self.peer], check=True)
+        for end in (self.name, self.peer):
+            with open(f"/proc/sys/net/ipv6/conf/{end}/disable_ipv6", "w") as f:
+                f.write("1")
+            subprocess.run(["ip", "link", "set", end, "arp", "off", "up"], check=True)
+        self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+        self.sock.bind((self.peer, 0))
+
+    def send(self, frames):
+        for fr in frames:
+            self.sock.send(fr)
+
+    def remove(self):
+        self.sock.close()
+        subprocess.run(["ip", "link", "del", self.name], stderr=subprocess.DEVNULL)
+
+
+def capture_run(exe, work, dumpcap, huge_dir):
+    tag = f"pdc{os.getpid() % 100000}"
+    veths = []
+    try:
+        for i in (1, 2, 3):
+            veths.append(VethPort(f"{tag}p{i}"))
+    except (OSError, subprocess.CalledProcessError) as e:
+        for d in veths:
+            d.remove()
+        print(f"SKIP: cannot make a veth pair for the ports: {e}")
+        return SKIP
+    # net_af_packet, as in the lab: a capture tool's process leaving stops
+    # net_pcap ports for good (its driver closes them in shared memory).
+    ports = [(f"port{i + 1}", f"net_af_packet{i},iface={v.name}", "access", "up")
+             for i, v in enumerate(veths)]
     C3 = "02:00:5e:10:00:33"
     cfg = os.path.join(work, "fabric.yaml")
     with open(cfg, "w") as f:
         f.write(config_yaml(ports, [(64501, "port1", [A1], [0x11]), (64502, "port2", [B], [0x12]),
                                     (64503, "port3", [C3], [0x33])]))
-    a_to_b, b_to_a, b_to_c = udp4(A1, B), udp4(B, A1, sport=41000), udp4(B, C3, sport=42000)
+    # Captured: DNS between A and B. Not captured: port1's NTP (the filter),
+    # and B's DNS to C (another port).
+    a_to_b, b_to_a = udp4(A1, B), udp4(B, A1, sport=41000)
+    a_ntp, b_to_c = udp4(A1, B, dport=123), udp4(B, C3, sport=42000)
     out = os.path.join(work, "port1.pcapng")
+    eal = ["--huge-dir", huge_dir, "-m", str(CAPTURE_MEM), "--no-pci", "-l", "0,1",
+           "--log-level=*:warning"]
 
-    dp = Dataplane(exe, work, cfg)
+    dp = Dataplane(exe, work, cfg, eal=eal)
     cap = None
     try:
-        p1 = open_pipe(dp, fifo1)
-        if p1 is None:
-            return SKIP
-        p2 = FifoWriter(fifo2, dp.proc)
-        dp.wait_line(r"forwarding on 3 port")
-        cap = subprocess.Popen([dumpcap, f"--file-prefix={dp.prefix}", "-i", "net_pcap0",
-                                "-w", out, "-a", "duration:30", "-c", str(2 * BURST)],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        # dumpcap says "Capturing on" once its callbacks are in place.
-        line, said = "", []
-        deadline = time.time() + 20
-        while "Capturing on" not in line and time.time() < deadline:
-            line = cap.stdout.readline()
-            if line == "" and cap.poll() is not None:
-                break
-            said.append(line.rstrip())
-        if "Capturing on" not in line:
-            cap.wait(5)
-            print("SKIP: dpdk-dumpcap cannot attach to the dataplane here:\n  " +
-                  "\n  ".join(x for x in said if x))
-            return SKIP
-        # First what port1 must not see, so that a capture of it would be
+        dp.wait_line(r"forwarding on 3 port", timeout=30)
+        port1 = dp.telemetry("/ethdev/list")[0]
+        check(dp.telemetry(f"/ethdev/info,{port1}")["name"] == "net_af_packet0",
+              "DPDK port 0 is not port1's net_af_packet0")
+        cap, reader, said = start_dumpcap(dumpcap, dp, ["-i", str(port1), "-f", "udp port 53",
+                                                       "-w", out, "-a", "duration:60",
+                                                       "-c", str(2 * BURST)])
+        # First what the capture must not take, so that any of it would be
         # among the 2 * BURST frames dumpcap stops after.
-        p2.send_burst([], b_to_c)
-        wait_telemetry(dp, "/peerlan/port,port3", "tx_packets", BURST)
-        p1.send_burst([], a_to_b)  # port1 receives
-        p2.send_burst([], b_to_a)  # port1 transmits
-        wait_telemetry(dp, "/peerlan/port,port2", "rx_packets", 2 * BURST)
-        rest = cap.communicate(timeout=40)[0]
-        p1.close()
-        p2.close()
+        veths[1].send([b_to_c] * BURST)
+        wait_telemetry(dp, "/peerlan/port,port3", "tx_packets", BURST, timeout=30)
+        veths[0].send([a_ntp] * BURST)
+        veths[0].send([a_to_b] * BURST)  # port1 receives
+        veths[1].send([b_to_a] * BURST)  # port1 transmits
+        wait_telemetry(dp, "/peerlan/port,port1", "rx_packets", 2 * BURST, timeout=30)
+        wait_telemetry(dp, "/peerlan/port,port1", "tx_packets", BURST, timeout=30)
+        wait_telemetry(dp, "/peerlan/port,port2", "tx_packets", 2 * BURST, timeout=30)
+        cap.wait(timeout=60)
+        reader.join(10)
+        rest = "".join(said)
+        # Forwarding went on during the capture, every frame accounted for.
+        for name in ("port1", "port2"):
+            st = dp.telemetry(f"/peerlan/port,{name}")
+            check(st["rx_packets"] == 2 * BURST and st["forwarded"] == 2 * BURST,
+                  f"{name} during the capture: {st}")
+        # And goes on once dumpcap has left (its process detaching from the
+        # ports must not stop them).
+        veths[0].send([a_to_b] * BURST)
+        wait_telemetry(dp, "/peerlan/port,port2", "tx_packets", 3 * BURST, timeout=30)
+        st = dp.telemetry("/peerlan/port,port1")
+        check(st["forwarded"] == 3 * BURST and sum(st["drops"].values()) == 0,
+              f"port1 after the capture: {st}")
     finally:
         if cap is not None and cap.poll() is None:
             cap.kill()
             cap.wait()
         dp.kill()
+        for d in veths:
+            d.remove()
     check(cap.returncode == 0, f"dpdk-dumpcap exited with {cap.returncode}: {rest}")
-    got = subprocess.run(["tshark", "-r", out, "-T", "fields", "-e", "eth.src", "-e", "eth.dst"],
+    with open(out, "rb") as f:
+        check(f.read(4) == b"\x0a\x0d\x0d\x0a", f"{out} is not pcapng")
+    got = subprocess.run(["tshark", "-r", out, "-T", "fields", "-e", "eth.src", "-e", "eth.dst",
+                          "-e", "udp.dstport", "-e", "frame.packet_flags_direction"],
                          capture_output=True, text=True, check=True).stdout.split("\n")
-    pairs = [tuple(x.split("\t")) for x in got if x]
-    want = {(A1, B): BURST, (B, A1): BURST}
-    seen = {k: pairs.count(k) for k in set(pairs)}
+    # tshark prints the direction flags in hex (0x00000001).
+    rows = [tuple(x.split("\t")[:3]) + (str(int(x.split("\t")[3], 0)),) for x in got if x]
+    seen = {k: rows.count(k) for k in set(rows)}
+    # pcapng's direction flag: 1 inbound (received on port1), 2 outbound.
+    want = {(A1, B, "53", "1"): BURST, (B, A1, "53", "2"): BURST}
     check(seen == want, f"captured {seen}, expected port1's {BURST} in and {BURST} out only")
-    print(f"capture: dpdk-dumpcap took port1's {BURST} received and {BURST} sent frames, "
-          f"none of port2 to port3")
+    print(f"capture: dpdk-dumpcap with 'udp port 53' took port1's {BURST} received and "
+          f"{BURST} sent frames, not its NTP nor port2 to port3, while all were forwarded")
     return 0
 
 
@@ -1196,7 +1297,14 @@ members:
 SCENARIOS["vxlan"] = scenario_vxlan
 
 
+def on_term(sig, frame):
+    raise SystemExit(128 + sig)
+
+
 def main():
+    # meson's timeout sends SIGTERM: unwind, so that the dataplane is killed
+    # and hugepages are given back.
+    signal.signal(signal.SIGTERM, on_term)
     if len(sys.argv) != 3 or sys.argv[2] not in SCENARIOS:
         print(f"usage: {sys.argv[0]} DATAPLANE {{{','.join(SCENARIOS)}}}", file=sys.stderr)
         return 2

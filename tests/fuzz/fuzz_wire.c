@@ -102,6 +102,13 @@ static void decode_request(struct fab_wire_buf *b, const struct fab_wire_hdr *h,
 			check_same(b, fab_wire_mx_get_encode(b, h->id, cursor), h, p);
 		break;
 	}
+	case FAB_WIRE_CAPTURE_INFO: {
+		uint16_t port;
+
+		if (fab_wire_capture_req_decode(p, h->length, &port) == 0)
+			check_same(b, fab_wire_capture_req_encode(b, h->id, port), h, p);
+		break;
+	}
 	case FAB_WIRE_CLI:
 		if (fab_wire_cli_decode(p, h->length, &u.cli) == 0) {
 			CHECK(u.cli.argc <= FAB_WIRE_ARGS_MAX);
@@ -162,6 +169,13 @@ static void decode_reply(struct fab_wire_buf *b, const struct fab_wire_hdr *h, c
 		if (fab_wire_blob_decode(p, h->length, &blob, &n) == 0)
 			check_same(b, fab_wire_blob_rep_encode(b, h, blob, n), h, p);
 		break;
+	case FAB_WIRE_CAPTURE_INFO: {
+		struct fab_wire_capture cap;
+
+		if (fab_wire_capture_rep_decode(p, h->length, &cap) == 0)
+			check_same(b, fab_wire_capture_rep_encode(b, h, &cap), h, p);
+		break;
+	}
 	case FAB_WIRE_LAG_GET:
 		if (fab_wire_lags_decode(p, h->length, &lags) == 0)
 			check_same(b, fab_wire_lags_encode(b, h, &lags), h, p);

@@ -140,7 +140,7 @@ static void test_every_command(void **state)
 		assert_int_equal(show, (c->flags & CTL_F_READONLY) != 0);
 		assert_false(show && (c->flags & CTL_F_CHANGE));
 		assert_true(c->render != NULL || c->cmd == CTL_WATCH ||
-			    c->cmd == CTL_MONITOR_EVENTS);
+			    c->cmd == CTL_MONITOR_EVENTS || c->cmd == CTL_CAPTURE);
 		assert_true((c->handler == NULL) == ((c->flags & CTL_F_LOCAL) != 0));
 	}
 	assert_true(ctl_cmd_readonly(CTL_SHOW_QUARANTINE));
@@ -185,7 +185,7 @@ static void test_ambiguous_unknown_missing(void **state)
 {
 	(void)state;
 	expect_error("show po", "ambiguous argument: po (ports, port, port-security)");
-	expect_error("c", "ambiguous argument: c (clear, config)");
+	expect_error("c", "ambiguous argument: c (clear, config, capture)");
 	expect_error("show m", "ambiguous");
 	expect_error("config c", "ambiguous argument: c (check, confirm)");
 	/* A prefix shared by several keywords is resolved when only one of
@@ -302,15 +302,46 @@ static void collect(void *arg, const char *word, enum ctl_arg kind)
 	snprintf(w->v[w->n++], sizeof(w->v[0]), "%s%s", placeholder ? "<" : "", word);
 }
 
+/* capture: the filter is one word (quoted in a shell), the stops numbers. */
+static void test_capture(void **state)
+{
+	struct ctl_request r;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(parse("capture port p1", &r, err, sizeof(err)), 0);
+	assert_int_equal(r.cmd, CTL_CAPTURE);
+	assert_string_equal(r.port, "p1");
+	assert_true(r.filter[0] == '\0' && r.top == 0 && r.seconds == 0 && !r.tshark);
+	assert_false(ctl_cmd_readonly(CTL_CAPTURE));
+	{
+		char *w[] = {"cap", "port", "p1", "filter", "tcp port 179", "count", "20"};
+
+		assert_int_equal(ctl_cli_parse(7, w, &r, err, sizeof(err)), 0);
+		assert_int_equal(r.cmd, CTL_CAPTURE);
+		assert_string_equal(r.filter, "tcp port 179");
+		assert_int_equal(r.top, 20);
+		assert_string_equal(r.argv[4], "tcp port 179");
+	}
+	assert_int_equal(parse("capture port p1 seconds 30", &r, err, sizeof(err)), 0);
+	assert_int_equal(r.seconds, 30);
+	assert_int_equal(parse("capture port p1 tshark", &r, err, sizeof(err)), 0);
+	assert_true(r.tshark);
+	assert_int_equal(parse("capture port p1 count 0", &r, err, sizeof(err)), -EINVAL);
+	assert_int_equal(parse("capture port p1 seconds 86401", &r, err, sizeof(err)), -EINVAL);
+	assert_int_equal(parse("capture port p1 tshark count 5", &r, err, sizeof(err)), -EINVAL);
+}
+
 static void test_completion(void **state)
 {
 	struct words w = {0};
 	char *show[] = {"show"}, *port[] = {"port", "p1"}, *bad[] = {"bogus"};
 
 	(void)state;
-	assert_int_equal(ctl_cli_complete(0, NULL, "c", collect, &w), 2);
+	assert_int_equal(ctl_cli_complete(0, NULL, "c", collect, &w), 3);
 	assert_string_equal(w.v[0], "clear");
 	assert_string_equal(w.v[1], "config");
+	assert_string_equal(w.v[2], "capture");
 	w.n = 0;
 	assert_int_equal(ctl_cli_complete(1, show, "mem", collect, &w), 2);
 	w.n = 0;
@@ -447,6 +478,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(test_prefixes),
 	    cmocka_unit_test(test_ambiguous_unknown_missing),
 	    cmocka_unit_test(test_readonly_and_file_commands),
+	    cmocka_unit_test(test_capture),
 	    cmocka_unit_test(test_completion),
 	    cmocka_unit_test(test_help_lists_every_command),
 	    cmocka_unit_test(test_config_import),

@@ -295,6 +295,45 @@ static void test_lags(void **state)
 	fab_wire_buf_free(&b);
 }
 
+/* CAPTURE_INFO: a port asked, its capture parameters answered, lengths checked. */
+static void test_capture_info(void **state)
+{
+	struct fab_wire_capture m = {.port = 4, .dpdk_port = 9, .ready = 1}, m2;
+	struct fab_wire_buf b = {0};
+	struct fab_wire_hdr h;
+	const uint8_t *p;
+	uint16_t port;
+
+	(void)state;
+	assert_int_equal(fab_wire_capture_req_encode(&b, 5, 4), 0);
+	p = one_message(&b, &h);
+	assert_int_equal(h.type, FAB_WIRE_CAPTURE_INFO);
+	assert_int_equal(fab_wire_capture_req_decode(p, h.length, &port), 0);
+	assert_int_equal(port, 4);
+	assert_int_equal(fab_wire_capture_req_decode(p, h.length - 1, &port), -EBADMSG);
+	assert_int_equal(fab_wire_capture_req_decode(p, 0, &port), -EBADMSG);
+	fab_wire_buf_free(&b);
+
+	snprintf(m.file_prefix, sizeof(m.file_prefix), "peerlan");
+	snprintf(m.device, sizeof(m.device), "0000:03:00.0");
+	h = (struct fab_wire_hdr){.type = FAB_WIRE_CAPTURE_INFO, .id = 5};
+	assert_int_equal(fab_wire_capture_rep_encode(&b, &h, &m), 0);
+	p = one_message(&b, &h);
+	assert_true(h.flags & FAB_WIRE_F_REPLY);
+	assert_int_equal(fab_wire_capture_rep_decode(p, h.length, &m2), 0);
+	assert_int_equal(m2.port, 4);
+	assert_int_equal(m2.dpdk_port, 9);
+	assert_int_equal(m2.ready, 1);
+	assert_string_equal(m2.file_prefix, "peerlan");
+	assert_string_equal(m2.device, "0000:03:00.0");
+	assert_string_equal(m2.why, "");
+	/* Short by a byte; ready neither 0 nor 1. */
+	assert_int_equal(fab_wire_capture_rep_decode(p, h.length - 1, &m2), -EBADMSG);
+	((uint8_t *)p)[4] = 2;
+	assert_int_equal(fab_wire_capture_rep_decode(p, h.length, &m2), -EBADMSG);
+	fab_wire_buf_free(&b);
+}
+
 static void test_errdisable(void **state)
 {
 	struct fab_wire_port_errdisable e = {.port = 5, .on = 1}, e2;
@@ -587,6 +626,7 @@ int main(void)
 	    cmocka_unit_test(test_random_payloads),
 	    cmocka_unit_test(test_config_digest),
 	    cmocka_unit_test(test_errdisable),
+	    cmocka_unit_test(test_capture_info),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
