@@ -306,10 +306,20 @@ check_phys p0 "$(awk '$1 == "p0" {print $2}' "$tmp/map1")" '^net_null2$'
 stack=$(grep -o '^.1.3.6.1.2.1.31.1.2.1.3\.[0-9]*\.[0-9]*' "$tmp/walk1" |
 	sed 's/^.1.3.6.1.2.1.31.1.2.1.3.//' | grep -E '^[678]\.|\.[678]$' | tr '\n' ' ')
 [[ $stack == "0.6 6.7 6.8 7.0 8.0 " ]] || fail "ifStackTable: $stack"
-lacp_json=$(pl --json show lag lag5)
-key=$(jq '.lags[0].links[0].actor.key' <<<"$lacp_json")
-[[ $(g1 .1.2.840.10006.300.43.1.1.1.1.7.6) == "$key" ]] || fail "dot3adAggActorOperKey: $lacp_json"
-[[ $(g1 .1.2.840.10006.300.43.1.2.1.1.5.7) == "$key" ]] || fail "dot3adAggPortActorOperKey"
+# The bond sets its actor key from the links' speed once they are up; the
+# agent's view may be a few seconds older than show lag's, so both must come
+# to agree (the walk again each time), not agree at once.
+lag_keys_agree() {
+	lacp_json=$(pl --json show lag lag5)
+	key=$(jq '.lags[0].links[0].actor.key' <<<"$lacp_json")
+	walk_to "$tmp/walk1" || return 1
+	local agg port
+	agg=$(g1 .1.2.840.10006.300.43.1.1.1.1.7.6) port=$(g1 .1.2.840.10006.300.43.1.2.1.1.5.7)
+	[[ $agg == "$key" && $port == "$key" ]] && return 0
+	echo "actor keys: show lag $key, dot3adAggActorOperKey $agg, dot3adAggPortActorOperKey $port" >&2
+	return 1
+}
+wait_for 30 "the LAG MIB's actor keys never equal show lag's" lag_keys_agree
 # No partner speaks LACP: out of the bundle, no aggregator attached.
 [[ $(jq '[.lags[0].links[] | select(.bundled)] | length' <<<"$lacp_json") == 0 ]] ||
 	fail "a link in the bundle without a partner: $lacp_json"
