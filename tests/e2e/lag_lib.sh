@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # shellcheck shell=bash
 #
-# Shared by the LAG tests (lag_testpmd_e2e.sh, lag_ovs_e2e.sh): assertions,
+# Shared by the LAG tests (lag_*_e2e.sh): assertions,
 # waiting, a member's namespace, the fabric's configuration, the dataplane's
 # telemetry and flows to spread. The caller sets id (names), tmp (its
 # directory) and metrics (ADDRESS:PORT or off) and counts passed and failed.
@@ -127,21 +127,26 @@ ovs_test_begin() { # ovs_test_begin PREFIX NS...
 	trap 'exit 143' TERM
 }
 ovs_test_end() {
-	local k n
 	[[ -n $dp_pid ]] && kill "$dp_pid" 2>/dev/null
 	ovs_stop
-	# Every child still running (pings, receivers): a wait for one left would hang.
-	kill $(jobs -p) 2>/dev/null
-	wait 2>/dev/null
-	for k in 0 1; do ip link del "${id}a$k" 2>/dev/null; done
-	ip link del "${id}c" 2>/dev/null
-	for n in "${test_ns[@]}"; do ip netns del "$id$n" 2>/dev/null; done
-	rm -rf "/var/run/dpdk/${id}d"
+	lab_del
 	if ((failed > 0)); then
 		echo "# the dataplane's log:"; sed 's/^/#   /' "$tmp/dp.log"
 		echo "# OVS's LACP:"; appctl lacp/show 2>&1 | sed 's/^/#   /'
 	fi
 	rm -rf "$tmp"
+}
+# The lab's teardown once its processes are told to stop: every child still
+# running (pings, receivers; a wait for one left would hang), the links, the
+# namespaces $id$NS of test_ns and the DPDK runtime directories.
+lab_del() {
+	local k n
+	kill $(jobs -p) 2>/dev/null
+	wait 2>/dev/null
+	for k in 0 1; do ip link del "${id}a$k" 2>/dev/null; done
+	ip link del "${id}c" 2>/dev/null
+	for n in "${test_ns[@]}"; do ip netns del "$id$n" 2>/dev/null; done
+	rm -rf "/var/run/dpdk/${id}d" "/var/run/dpdk/${id}t"
 }
 
 # Open vSwitch in namespace $1, all of it in the test's directory (its own
@@ -210,4 +215,159 @@ spread() {
 	echo "peerlan sent $1 + $2 frames on the two links, received $3 + $4"
 	# Each link carries a share; a partner's slow path may lose a few first frames.
 	(($1 >= 32 && $2 >= 32 && $1 + $2 >= 160 && $3 >= 32 && $4 >= 32 && $3 + $4 >= 160))
+}
+
+# The start of a test against testpmd, as ovs_test_begin: sets id, tmp,
+# test_ns, passed, failed, metrics (off) and the pids the teardown stops.
+tp_test_begin() { # tp_test_begin PREFIX NS...
+	local tool
+	[[ $(id -u) == 0 ]] || { echo "needs root for network namespaces: skipped"; exit 77; }
+	for tool in dpdk-testpmd jq ip ping ethtool clang; do
+		command -v $tool >/dev/null || { echo "$tool is not installed: skipped"; exit 77; }
+	done
+	id=$1$(printf '%04x' $(($$ % 65536)))
+	tmp=$(mktemp -d "/tmp/$id.XXXX")
+	shift
+	test_ns=("$@")
+	dp_pid='' tp_pid='' holder='' keepalive='' ctl_pid='' passed=0 failed=0 metrics=off
+	trap tp_test_end EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+}
+tp_test_end() {
+	local p
+	for p in "$ctl_pid" "$dp_pid" "$tp_pid" "$holder" "$keepalive"; do
+		[[ -n $p ]] && kill "$p" 2>/dev/null
+	done
+	lab_del
+	if ((failed > 0)); then
+		echo "# the dataplane's log:"; sed 's/^/#   /' "$tmp/dp.log"
+		[[ -n $ctl_pid ]] && { echo "# control's log:"; sed 's/^/#   /' "$tmp/ctl.log"; }
+		echo "# testpmd's output:"; tail -n 60 "$tmp/tp.log" | sed 's/^/#   /'
+	fi
+	rm -rf "$tmp"
+}
+
+# testpmd in namespace NS: ports 0 and 1 on the LAG's links b0/b1, port 2 on
+# IFACE, port 3 a net_bonding 802.3ad bond of 0 and 1 (system
+# 02:00:00:00:00:fe, layer 3+4 hash); it io-forwards between 2 and 3, as a
+# member's switch would. It reads its commands from a FIFO held open for its
+# whole life (tp).
+testpmd_start() { # testpmd_start NS IFACE
+	mkfifo "$tmp/tp.in"
+	sleep 1000000 >"$tmp/tp.in" &
+	holder=$!
+	ip netns exec "$1" stdbuf -oL dpdk-testpmd --no-huge -m 512 --no-pci --file-prefix "${id}t" -l 0,1 \
+		--vdev net_af_packet0,iface=b0 --vdev net_af_packet1,iface=b1 --vdev "net_af_packet2,iface=$2" \
+		-- -i --no-lsc-interrupt --total-num-mbufs=8192 <"$tmp/tp.in" >>"$tmp/tp.log" 2>&1 &
+	tp_pid=$!
+	exec 9>"$tmp/tp.in"
+	wait_for 30 tp_said "testpmd>" || { echo "FAIL - testpmd did not start"; cat "$tmp/tp.log"; exit 1; }
+	# From here a failed step is reported and the test goes on.
+	tp "create bonded device 4 0"
+	wait_for 10 tp_said "Using mode 4"
+	tp "add bonding slave 0 3"
+	tp "add bonding slave 1 3"
+	tp "set bonding mac_addr 3 02:00:00:00:00:fe"
+	tp "set bonding balance_xmit_policy 3 l34"
+	tp "port start 3"
+	tp "set portlist 2,3"
+	tp "set fwd io"
+	tp "start"
+}
+tp() { echo "$*" >&9; }
+tp_said() { grep -q -- "$1" "$tmp/tp.log"; }
+# testpmd's bond: actor and partner collecting and distributing on both links.
+tp_lacp_up() {
+	local n
+	: >"$tmp/tp.log"
+	tp "show bonding lacp info 3"
+	sleep 0.5
+	n=$(grep -ac "port state: ACTIVE AGGREGATION SYNCHRONIZATION COLLECTING DISTRIBUTING" "$tmp/tp.log") || true
+	((n >= 4)) # actor and partner, on each of the two links
+}
+
+# One UDP flow from member 2 (192.0.2.2:41000) to DST:9, 100 datagrams a
+# second, each numbered.
+udp_flow() { # udp_flow COUNT [DST]
+	ip netns exec "${id}m2" /usr/bin/python3 - "$1" "${2:-192.0.2.1}" <<'PY'
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("192.0.2.2", 41000))
+t = time.monotonic()
+for i in range(int(sys.argv[1])):
+    s.sendto(i.to_bytes(4, "big"), (sys.argv[2], 9))
+    t += 0.01
+    time.sleep(max(0, t - time.monotonic()))
+PY
+}
+# The number of distinct datagrams member M (default 1) receives on port 9
+# until 3 s of silence.
+recv_count() { # recv_count [M]
+	ip netns exec "${id}m${1:-1}" /usr/bin/python3 - "192.0.2.${1:-1}" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], 9))
+s.settimeout(3)
+got = set()
+try:
+    while True:
+        got.add(int.from_bytes(s.recv(16)[:4], "big"))
+except socket.timeout:
+    pass
+print(len(got))
+PY
+}
+
+# A link cut mid-traffic: one UDP flow from member 2 to member M, 100
+# datagrams a second for 8 s, counted where they arrive. The cut is the
+# partner's end (in namespace NS) of the flow's link, b$cut: its carrier
+# goes, as with a cable. Sets cut; checks and reports the loss (at most
+# MAX_LOST datagrams, default 150).
+cut_mid_flow() { # cut_mid_flow NS M [MAX_LOST]
+	local before snd rcv
+	max_lost=${3:-150}
+	before=$(link_ctr 0 tx_packets)
+	udp_flow 50 "192.0.2.$2"
+	if (($(link_ctr 0 tx_packets) - before >= 50)); then cut=0; else cut=1; fi
+	recv_count "$2" >"$tmp/cut.out" &
+	rcv=$!
+	sleep 0.5
+	udp_flow 800 "192.0.2.$2" &
+	snd=$!
+	sleep 2
+	ip -n "$1" link set "b$cut" down
+	wait $snd
+	wait $rcv
+	got=$(cat "$tmp/cut.out")
+	check "the flow to member $2 moves to the other link when its link is cut; loss measured" flow_loss
+}
+flow_loss() {
+	echo "link $cut (the flow's) cut: $((800 - got)) of 800 datagrams lost at 100/s (~$(((800 - got) * 10)) ms)"
+	[[ -n $got ]] && ((got > 0 && 800 - got <= max_lost))
+}
+
+# A core LAG with members 1 and 3 behind the partner: both reach member 2
+# over VLAN 100, and 64 UDP flows each way for each of them spread over both
+# links.
+core_reach_spread() {
+	local m tx0 tx1 rx0 rx1 dtx0 dtx1 drx0 drx1
+	core_reach "behind the core reaches member 2 over VLAN 100"
+	tx0=$(link_ctr 0 tx_packets) tx1=$(link_ctr 1 tx_packets)
+	rx0=$(link_ctr 0 rx_packets) rx1=$(link_ctr 1 rx_packets)
+	for m in 1 3; do
+		flows "${id}m2" 192.0.2.2 "192.0.2.$m"
+		flows "${id}m$m" "192.0.2.$m" 192.0.2.2
+	done
+	wait_for 10 sent_since "$tx0" "$tx1" 600
+	dtx0=$(($(link_ctr 0 tx_packets) - tx0)) dtx1=$(($(link_ctr 1 tx_packets) - tx1))
+	drx0=$(($(link_ctr 0 rx_packets) - rx0)) drx1=$(($(link_ctr 1 rx_packets) - rx1))
+	check "2 x 64 flows each way spread over both links of the core LAG" spread $dtx0 $dtx1 $drx0 $drx1
+}
+sent_since() { (($(link_ctr 0 tx_packets) + $(link_ctr 1 tx_packets) - $1 - $2 >= $3)); }
+core_reach() { # core_reach WHAT: members 1 and 3 each reach member 2 within 20 s
+	local m
+	for m in 1 3; do
+		check "member $m $1" wait_for 20 ip netns exec "${id}m$m" ping -c 1 -W 1 192.0.2.2
+	done
 }

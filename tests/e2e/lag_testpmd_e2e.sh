@@ -18,41 +18,11 @@
 set -uo pipefail
 
 dataplane=$(realpath "$1") control=$(realpath "$2") ctl=$(realpath "$3")
-[[ $(id -u) == 0 ]] || { echo "needs root for network namespaces: skipped"; exit 77; }
-for tool in dpdk-testpmd jq ip ping ethtool clang curl; do
-	command -v $tool >/dev/null || { echo "$tool is not installed: skipped"; exit 77; }
-done
-/usr/bin/python3 -c 'import scapy' 2>/dev/null || { echo "scapy is not installed: skipped"; exit 77; }
-
-id=lgt$(printf '%04x' $(($$ % 65536)))
-tmp=$(mktemp -d "/tmp/$id.XXXX")
-dp_pid='' tp_pid='' holder='' keepalive='' ctl_pid=''
-passed=0 failed=0
-
-cleanup() {
-	[[ -n $ctl_pid ]] && kill "$ctl_pid" 2>/dev/null
-	[[ -n $dp_pid ]] && kill "$dp_pid" 2>/dev/null
-	[[ -n $tp_pid ]] && kill "$tp_pid" 2>/dev/null
-	[[ -n $holder ]] && kill "$holder" 2>/dev/null
-	[[ -n $keepalive ]] && kill "$keepalive" 2>/dev/null
-	# Every child still running (pings, receivers): a wait for one left would hang.
-	kill $(jobs -p) 2>/dev/null
-	wait 2>/dev/null
-	for k in 0 1; do ip link del "${id}a$k" 2>/dev/null; done
-	ip link del "${id}c" 2>/dev/null
-	for n in tp m1 m2; do ip netns del "$id$n" 2>/dev/null; done
-	rm -rf "/var/run/dpdk/${id}d" "/var/run/dpdk/${id}t"
-	if ((failed > 0)); then
-		echo "# the dataplane's log:"; sed 's/^/#   /' "$tmp/dp.log"
-		echo "# control's log:"; sed 's/^/#   /' "$tmp/ctl.log"
-	fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
 # shellcheck source=lag_lib.sh
 source "$(dirname "$0")/lag_lib.sh"
+tp_test_begin lgt tp m1 m2
+command -v curl >/dev/null || { echo "curl is not installed: skipped"; exit 77; }
+/usr/bin/python3 -c 'import scapy' 2>/dev/null || { echo "scapy is not installed: skipped"; exit 77; }
 
 # --- the lab
 lag_lab tp
@@ -69,29 +39,7 @@ pl() { "$ctl" -s "$tmp/cli.sock" "$@"; }
 synced() { [[ $(pl --json show status | jq -r .dataplane.in_sync) == true ]]; }
 wait_for 30 synced || { echo "FAIL - control did not sync with the dataplane"; cat "$tmp/ctl.log"; exit 1; }
 
-# testpmd reads its commands from a FIFO held open for its whole life.
-mkfifo "$tmp/tp.in"
-sleep 1000000 >"$tmp/tp.in" &
-holder=$!
-ip netns exec "${id}tp" stdbuf -oL dpdk-testpmd --no-huge -m 512 --no-pci --file-prefix "${id}t" -l 0,1 \
-	--vdev net_af_packet0,iface=b0 --vdev net_af_packet1,iface=b1 --vdev net_af_packet2,iface=e0 \
-	-- -i --no-lsc-interrupt --total-num-mbufs=8192 <"$tmp/tp.in" >>"$tmp/tp.log" 2>&1 &
-tp_pid=$!
-exec 9>"$tmp/tp.in"
-tp() { echo "$*" >&9; }
-tp_said() { grep -q -- "$1" "$tmp/tp.log"; }
-wait_for 30 tp_said "testpmd>" || { echo "FAIL - testpmd did not start"; cat "$tmp/tp.log"; exit 1; }
-# From here a failed step is reported and the test goes on.
-tp "create bonded device 4 0"
-wait_for 10 tp_said "Using mode 4"
-tp "add bonding slave 0 3"
-tp "add bonding slave 1 3"
-tp "set bonding mac_addr 3 02:00:00:00:00:fe"
-tp "set bonding balance_xmit_policy 3 l34"
-tp "port start 3"
-tp "set portlist 2,3"
-tp "set fwd io"
-tp "start"
+testpmd_start "${id}tp" e0
 
 # --- LACP
 # Member 1 keeps sending (its ARP at first): testpmd's io forwarding bursts
@@ -99,14 +47,6 @@ tp "start"
 ip netns exec "${id}m1" ping -q -i 0.2 192.0.2.2 >/dev/null 2>&1 &
 keepalive=$!
 check "peerlan: both links collecting and distributing within 60 s" wait_for 60 bundled 2
-tp_lacp_up() {
-	local n
-	: >"$tmp/tp.log"
-	tp "show bonding lacp info 3"
-	sleep 0.5
-	n=$(grep -ac "port state: ACTIVE AGGREGATION SYNCHRONIZATION COLLECTING DISTRIBUTING" "$tmp/tp.log") || true
-	((n >= 4)) # actor and partner, on each of the two links
-}
 check "testpmd: actor and partner collecting and distributing on both links" wait_for 10 tp_lacp_up
 check "the partner's system is testpmd's bond (02:00:00:00:00:fe) on both links" \
 	test "$(lag .link0.partner_system) $(lag .link1.partner_system)" == "02:00:00:00:00:fe 02:00:00:00:00:fe"
@@ -137,51 +77,7 @@ check "64 flows each way spread over both links by the hash" spread $dtx0 $dtx1 
 # partner's end of the flow's link (its carrier goes, as with a cable).
 # Only this direction is measured: testpmd's bond, on af_packet, cannot see
 # the carrier and keeps sending on the cut link until LACP times out.
-udp_flow() { # udp_flow COUNT: from 192.0.2.2:41000 to 192.0.2.1:9, 100 a second
-	ip netns exec "${id}m2" /usr/bin/python3 - "$1" <<'PY'
-import socket, sys, time
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("192.0.2.2", 41000))
-t = time.monotonic()
-for i in range(int(sys.argv[1])):
-    s.sendto(i.to_bytes(4, "big"), ("192.0.2.1", 9))
-    t += 0.01
-    time.sleep(max(0, t - time.monotonic()))
-PY
-}
-before=$(link_ctr 0 tx_packets)
-udp_flow 50
-if (($(link_ctr 0 tx_packets) - before >= 50)); then cut=0; else cut=1; fi
-recv_count() { # the number of distinct datagrams member 1 receives on port 9 until 3 s of silence
-	ip netns exec "${id}m1" /usr/bin/python3 - <<'PY'
-import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("192.0.2.1", 9))
-s.settimeout(3)
-got = set()
-try:
-    while True:
-        got.add(int.from_bytes(s.recv(16)[:4], "big"))
-except socket.timeout:
-    pass
-print(len(got))
-PY
-}
-recv_count >"$tmp/cut.out" &
-rcv_pid=$!
-sleep 0.5
-udp_flow 800 &
-snd_pid=$!
-sleep 2
-ip -n "${id}tp" link set "b$cut" down
-wait $snd_pid
-wait $rcv_pid
-got=$(cat "$tmp/cut.out")
-loss() {
-	echo "link $cut (the flow's) cut: $((800 - got)) of 800 datagrams lost at 100/s (~$(((800 - got) * 10)) ms)"
-	[[ -n $got ]] && ((got > 0 && 800 - got <= 150))
-}
-check "the flow moves to the other link when its link is cut; loss measured" loss
+cut_mid_flow "${id}tp" 1
 check "the LAG stays up with one link (min-links 1)" bundled 1
 check "the cut link says why it is out" test "$(lag ".link$cut.why")" == "no carrier"
 ev_left() { pl show events | grep "lag-link" | grep -q "left the bundle: no carrier"; }
