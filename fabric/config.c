@@ -1407,6 +1407,75 @@ static void check_vxlan(struct loader *l)
 	}
 }
 
+static void load_evpn(struct loader *l, yaml_node_t *n)
+{
+	enum { ASN, RID, NEIGH, NASN, N };
+	static const struct key keys[N] = {
+	    [ASN] = {"asn", true},
+	    [RID] = {"router-id", false},
+	    [NEIGH] = {"neighbors", true},
+	    [NASN] = {"neighbor-asn", false},
+	};
+	struct fab_evpn *e = &l->m->evpn;
+	yaml_node_t *v[N];
+	yaml_node_item_t *it;
+	size_t cnt;
+
+	if (!map_fields(l, n, "'evpn'", "evpn", keys, N, v))
+		return;
+	if (v[ASN])
+		get_u32(l, v[ASN], "'asn'", false, 1, UINT32_MAX, &e->asn);
+	if (v[RID])
+		get_vtep_ip4(l, v[RID], "'router-id'", &e->router_id);
+	if (v[NASN])
+		get_u32(l, v[NASN], "'neighbor-asn'", false, 1, UINT32_MAX, &e->neighbor_asn);
+	else
+		e->neighbor_asn = e->asn;
+	it = v[NEIGH] ? seq_items_max(l, v[NEIGH], "'neighbors'", FAB_EVPN_NEIGHBORS_MAX,
+				      "neighbors", &cnt)
+		      : NULL;
+	if (v[NEIGH] != NULL && it != NULL && cnt == 0)
+		err(l, v[NEIGH], "'neighbors' needs at least one address: the route reflector");
+	for (size_t i = 0; it != NULL && i < cnt; i++) {
+		yaml_node_t *a = node(l, it[i]);
+		uint32_t addr;
+
+		if (!get_vtep_ip4(l, a, "a neighbor", &addr))
+			continue;
+		for (size_t j = 0; j < e->nneighbors; j++)
+			if (e->neighbors[j] == addr) {
+				err(l, a, "neighbor listed twice");
+				addr = 0;
+			}
+		if (addr != 0)
+			e->neighbors[e->nneighbors++] = addr;
+	}
+}
+
+/*
+ * EVPN needs this node's VTEP (the next hop of its routes, and the router
+ * id unless one is given); a VTEP port follows BGP only with EVPN on.
+ */
+static void check_evpn(struct loader *l, yaml_node_t *section)
+{
+	struct fab_model *m = l->m;
+	const struct fab_port *under = NULL;
+
+	for (size_t i = 0; i < m->nports; i++)
+		if (m->ports[i].kind == FAB_PORT_UNDERLAY)
+			under = &m->ports[i];
+	if (section != NULL && m->evpn.asn != 0 && under == NULL)
+		err(l, section, "'evpn' needs a port of kind underlay: this node's VTEP");
+	else if (section != NULL && m->evpn.router_id == 0 && under != NULL)
+		m->evpn.router_id = under->vxlan.address;
+	for (size_t i = 0; i < m->nports; i++)
+		if (m->ports[i].vxlan.evpn && m->evpn.asn == 0)
+			errors_add(l->errs, l->file, m->ports[i].pos.line, m->ports[i].pos.col,
+				   "VTEP port '%s' has 'evpn: true' but the configuration has no "
+				   "'evpn' section",
+				   m->ports[i].name);
+}
+
 static void load_ports(struct loader *l, yaml_node_t *n)
 {
 	enum {
@@ -1426,6 +1495,7 @@ static void load_ports(struct loader *l, yaml_node_t *n)
 		VADDR,
 		VMAC,
 		NHMAC,
+		EVPN,
 		N
 	};
 	static const struct key keys[N] = {
@@ -1437,6 +1507,7 @@ static void load_ports(struct loader *l, yaml_node_t *n)
 	    [VIOL] = {"violation", false}, [RATE] = {"rate-limit", false},
 	    [REMOTE] = {"remote", false},  [VADDR] = {"vtep-address", false},
 	    [VMAC] = {"vtep-mac", false},  [NHMAC] = {"next-hop-mac", false},
+	    [EVPN] = {"evpn", false},
 	};
 	struct fab_model *m = l->m;
 	size_t cnt;
@@ -1494,8 +1565,12 @@ static void load_ports(struct loader *l, yaml_node_t *n)
 				    "trunk "
 				    "of those LANs over VXLAN",
 				    port->name);
-		} else if (v[REMOTE] != NULL) {
-			err(l, v[REMOTE], "'remote' belongs to a port of kind vtep only");
+			if (v[EVPN] != NULL)
+				get_bool(l, v[EVPN], "'evpn'", &port->vxlan.evpn);
+		} else if (v[REMOTE] != NULL || v[EVPN] != NULL) {
+			err(l, v[REMOTE] ? v[REMOTE] : v[EVPN],
+			    "'%s' belongs to a port of kind vtep only",
+			    v[REMOTE] ? "remote" : "evpn");
 		}
 		if (port->kind == FAB_PORT_UNDERLAY)
 			load_port_underlay(l, port, e, v[VADDR], v[VMAC], v[NHMAC]);
@@ -1919,11 +1994,12 @@ static void load_members(struct loader *l, yaml_node_t *n, fab_mac_t sponge_mac)
 
 static void load_root(struct loader *l, yaml_node_t *root)
 {
-	enum { FABRIC, POLICY, MGMT, LANS, PORTS, MEMBERS, N };
+	enum { FABRIC, POLICY, MGMT, EVPN, LANS, PORTS, MEMBERS, N };
 	static const struct key keys[N] = {
 	    [FABRIC] = {"fabric", true},    [POLICY] = {"policy", false},
-	    [MGMT] = {"management", false}, [LANS] = {"lans", false},
-	    [PORTS] = {"ports", false},     [MEMBERS] = {"members", false},
+	    [MGMT] = {"management", false}, [EVPN] = {"evpn", false},
+	    [LANS] = {"lans", false},       [PORTS] = {"ports", false},
+	    [MEMBERS] = {"members", false},
 	};
 	yaml_node_t *v[N];
 
@@ -1940,6 +2016,9 @@ static void load_root(struct loader *l, yaml_node_t *root)
 		load_lans(l, v[LANS]);
 	if (v[PORTS])
 		load_ports(l, v[PORTS]);
+	if (v[EVPN])
+		load_evpn(l, v[EVPN]);
+	check_evpn(l, v[EVPN]);
 	if (v[MEMBERS])
 		load_members(l, v[MEMBERS], l->m->policy.sponge.mac);
 }

@@ -165,6 +165,22 @@ static void print_lans(const struct fab_model *m, FILE *out)
 	}
 }
 
+static void print_evpn(const struct fab_evpn *e, FILE *out)
+{
+	char a[16];
+
+	if (e->asn == 0)
+		return;
+	fab_ip4_format(e->router_id, a, sizeof(a));
+	fprintf(out, "evpn:\n  asn: %u\n  router-id: %s\n  neighbor-asn: %u\n  neighbors: [",
+		e->asn, a, e->neighbor_asn);
+	for (size_t i = 0; i < e->nneighbors; i++) {
+		fab_ip4_format(e->neighbors[i], a, sizeof(a));
+		fprintf(out, "%s%s", i ? ", " : "", a);
+	}
+	fputs("]\n", out);
+}
+
 /* The VXLAN keys of an underlay or VTEP port. */
 static void print_vxlan(const struct fab_port *p, FILE *out)
 {
@@ -173,6 +189,8 @@ static void print_vxlan(const struct fab_port *p, FILE *out)
 	fab_ip4_format(p->vxlan.address, a, sizeof(a));
 	if (p->kind == FAB_PORT_VTEP)
 		fprintf(out, "    remote: %s\n", a);
+	if (p->kind == FAB_PORT_VTEP && p->vxlan.evpn)
+		fputs("    evpn: true\n", out);
 	if (p->kind != FAB_PORT_UNDERLAY)
 		return;
 	fab_mac_format(p->vxlan.mac, mac, sizeof(mac));
@@ -301,6 +319,7 @@ int fab_config_print(const struct fab_model *m, FILE *out)
 	put_key_str(out, "  ", "name", m->name);
 	print_policy(&m->policy, out);
 	print_management(&m->mgmt, out);
+	print_evpn(&m->evpn, out);
 	print_lans(m, out);
 	print_ports(m, out);
 	print_members(m, out);

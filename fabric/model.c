@@ -206,7 +206,8 @@ static bool port_equal(const struct fab_port *a, const struct fab_port *b)
 	       a->admin_up == b->admin_up && a->mtu == b->mtu && a->speed_mbps == b->speed_mbps &&
 	       a->rate_bps == b->rate_bps && a->rate_burst == b->rate_burst &&
 	       a->violation == b->violation && a->vxlan.address == b->vxlan.address &&
-	       a->vxlan.mac == b->vxlan.mac && a->vxlan.next_hop_mac == b->vxlan.next_hop_mac;
+	       a->vxlan.mac == b->vxlan.mac && a->vxlan.next_hop_mac == b->vxlan.next_hop_mac &&
+	       a->vxlan.evpn == b->vxlan.evpn;
 }
 
 static bool mem_equal(const void *a, const void *b, size_t n)
@@ -330,11 +331,18 @@ size_t fab_mgmt_changes(const struct fab_management *a, const struct fab_managem
 	return n;
 }
 
+static bool evpn_equal(const struct fab_evpn *a, const struct fab_evpn *b)
+{
+	return a->asn == b->asn && a->router_id == b->router_id && a->nneighbors == b->nneighbors &&
+	       a->neighbor_asn == b->neighbor_asn &&
+	       mem_equal(a->neighbors, b->neighbors, a->nneighbors * sizeof(a->neighbors[0]));
+}
+
 bool fab_model_equal(const struct fab_model *a, const struct fab_model *b)
 {
 	if (strcmp(a->name, b->name) != 0 || !policy_equal(&a->policy, &b->policy) ||
-	    fab_mgmt_changes(&a->mgmt, &b->mgmt, NULL, 0) != 0 || a->nlans != b->nlans ||
-	    a->nports != b->nports || a->nmembers != b->nmembers)
+	    fab_mgmt_changes(&a->mgmt, &b->mgmt, NULL, 0) != 0 || !evpn_equal(&a->evpn, &b->evpn) ||
+	    a->nlans != b->nlans || a->nports != b->nports || a->nmembers != b->nmembers)
 		return false;
 	for (size_t i = 0; i < a->nlans; i++)
 		if (!lan_equal(&a->lans[i], &b->lans[i]))

@@ -162,6 +162,24 @@ struct fab_vxlan_port {
 	uint32_t address; /* host byte order; 0 on other ports */
 	fab_mac_t mac;
 	fab_mac_t next_hop_mac;
+	/* A VTEP port whose members are reachable only while BGP EVPN carries
+	 * a type-2 route for them from that VTEP (control/ctl_evpn.c). */
+	bool evpn;
+};
+
+#define FAB_EVPN_NEIGHBORS_MAX 8
+
+/*
+ * BGP EVPN (RFC 7432, 8365, 9161) through the BGP speaker beside the node
+ * (gobgpd, driven by peerlan-evpn). Off while asn is 0. Route distinguishers
+ * are ROUTER-ID:VNI and route targets ASN:VNI, one EVI per LAN with a VNI.
+ */
+struct fab_evpn {
+	uint32_t asn;
+	uint32_t router_id;                         /* host order */
+	uint32_t neighbors[FAB_EVPN_NEIGHBORS_MAX]; /* host order: reflectors or peers */
+	size_t nneighbors;
+	uint32_t neighbor_asn; /* the neighbours' AS: asn itself (iBGP) unless set */
 };
 
 struct fab_port {
@@ -323,6 +341,7 @@ struct fab_model {
 	char name[FAB_NAME_MAX];
 	struct fab_policy policy;
 	struct fab_management mgmt;
+	struct fab_evpn evpn;
 	struct fab_lan *lans;
 	size_t nlans;
 	struct fab_port *ports;

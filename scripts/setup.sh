@@ -24,6 +24,7 @@ test_pkgs=(
 	libcap2-bin passwd # capsh and useradd for the privilege-drop test
 	libclang-rt-dev # libFuzzer and the sanitizer runtimes for tests/fuzz
 	snmpd snmp mrtg smitools # tests/snmp: the master agent, the clients, MIB checks
+	gobgpd frr # tests/evpn: the BGP speaker beside peerlan and an EVPN leaf
 )
 
 want=("${build_pkgs[@]}")
