@@ -192,6 +192,20 @@ bool fab_evpn_any(const struct fab_model *m)
 	return false;
 }
 
+/* The LAN's position among those with a VNI, from 1; 0 if none has it. */
+static unsigned evi_number(const struct fab_model *m, uint32_t vni)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < m->nlans; i++)
+		if (m->lans[i].vni != 0) {
+			n++;
+			if (m->lans[i].vni == vni)
+				return n;
+		}
+	return 0;
+}
+
 static void put(struct fab_evpn_route *out, size_t max, size_t *n, const struct fab_evpn_route *r)
 {
 	if (*n < max)
@@ -209,8 +223,10 @@ size_t fab_evpn_local(const struct fab_model *m, struct fab_evpn_route *out, siz
 	for (size_t i = 0; i < m->nlans; i++)
 		if (m->lans[i].vni != 0)
 			put(out, max, &n,
-			    &(struct fab_evpn_route){
-				.type = FAB_EVPN_IMET, .vni = m->lans[i].vni, .vtep = vtep});
+			    &(struct fab_evpn_route){.type = FAB_EVPN_IMET,
+						     .evi = (uint16_t)evi_number(m, m->lans[i].vni),
+						     .vni = m->lans[i].vni,
+						     .vtep = vtep});
 	for (size_t k = 0; k < m->nmembers; k++)
 		for (size_t c = 0; c < m->members[k].nconns; c++) {
 			const struct fab_connection *cn = &m->members[k].conns[c];
@@ -225,6 +241,7 @@ size_t fab_evpn_local(const struct fab_model *m, struct fab_evpn_route *out, siz
 
 				if (r.vni == 0 || bd->nmacs == 0)
 					continue;
+				r.evi = (uint16_t)evi_number(m, r.vni);
 				for (size_t i = 0; i < bd->nmacs; i++) {
 					r.mac = bd->macs[i];
 					put(out, max, &n, &r);
@@ -250,33 +267,17 @@ size_t fab_evpn_local(const struct fab_model *m, struct fab_evpn_route *out, siz
 	return n;
 }
 
-/* The LAN's position among those with a VNI, from 1; 0 if none has it. */
-static unsigned evi_number(const struct fab_model *m, uint32_t vni)
-{
-	unsigned n = 0;
-
-	for (size_t i = 0; i < m->nlans; i++)
-		if (m->lans[i].vni != 0) {
-			n++;
-			if (m->lans[i].vni == vni)
-				return n;
-		}
-	return 0;
-}
-
-void fab_evpn_rd(const struct fab_model *m, uint32_t vni, char *buf, size_t len)
+void fab_evpn_rd(uint32_t router_id, uint16_t evi, char *buf, size_t len)
 {
 	char a[16];
 
-	fab_ip4_format(m->evpn.router_id, a, sizeof(a));
-	snprintf(buf, len, "%s:%u", a, evi_number(m, vni));
+	fab_ip4_format(router_id, a, sizeof(a));
+	snprintf(buf, len, "%s:%u", a, evi);
 }
 
-void fab_evpn_rt(const struct fab_model *m, uint32_t vni, char *buf, size_t len)
+void fab_evpn_rt(uint32_t asn, uint32_t vni, char *buf, size_t len)
 {
-	uint32_t asn = m->evpn.asn > 65535 ? m->evpn.asn & 0xffff : m->evpn.asn;
-
-	snprintf(buf, len, "%u:%u", asn, vni);
+	snprintf(buf, len, "%u:%u", asn > 65535 ? asn & 0xffff : asn, vni);
 }
 
 void fab_evpn_route_format(const struct fab_evpn_route *r, char *buf, size_t len)

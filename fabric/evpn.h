@@ -31,6 +31,7 @@ enum fab_evpn_type {
 struct fab_evpn_route {
 	uint8_t type;   /* enum fab_evpn_type */
 	uint8_t family; /* type 2: 0 (MAC only), 4 or 6 */
+	uint16_t evi;   /* this node's routes: the number of the RD (fab_evpn_rd); else 0 */
 	uint32_t vni;
 	uint32_t vtep;  /* the originating VTEP (next hop), host order */
 	fab_mac_t mac;  /* type 2 */
@@ -91,11 +92,11 @@ bool fab_evpn_any(const struct fab_model *m);
  */
 size_t fab_evpn_local(const struct fab_model *m, struct fab_evpn_route *out, size_t max);
 
-/* Route distinguisher ROUTER-ID:N (N: the LAN's position among those with a
- * VNI, from 1) and route target ASN:VNI (the ASN's low 16 bits above 65535,
- * as FRR derives it), as text. */
-void fab_evpn_rd(const struct fab_model *m, uint32_t vni, char *buf, size_t len);
-void fab_evpn_rt(const struct fab_model *m, uint32_t vni, char *buf, size_t len);
+/* Route distinguisher ROUTER-ID:EVI (EVI: the LAN's position among those
+ * with a VNI, from 1, as fab_evpn_local sets it) and route target ASN:VNI
+ * (the ASN's low 16 bits above 65535, as FRR derives it), as text. */
+void fab_evpn_rd(uint32_t router_id, uint16_t evi, char *buf, size_t len);
+void fab_evpn_rt(uint32_t asn, uint32_t vni, char *buf, size_t len);
 
 /* One route as a line of text ("type-2 vni 100 vtep 192.0.2.2 mac ... ip ..."). */
 void fab_evpn_route_format(const struct fab_evpn_route *r, char *buf, size_t len);

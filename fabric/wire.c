@@ -824,6 +824,8 @@ const char *fab_wire_type_name(uint8_t type)
 	    [FAB_WIRE_PORT_INFO] = "PORT_INFO",
 	    [FAB_WIRE_LAG_GET] = "LAG_GET",
 	    [FAB_WIRE_MATRIX_GET] = "MATRIX_GET",
+	    [FAB_WIRE_CAPTURE_INFO] = "CAPTURE_INFO",
+	    [FAB_WIRE_EVPN] = "EVPN",
 	};
 
 	return type > 0 && type < FAB_WIRE_TYPE__MAX ? names[type] : "unknown";

@@ -60,6 +60,10 @@ enum fab_wire_type {
 	FAB_WIRE_PORT_INFO = 13,
 	/* control -> dataplane: what dpdk-dumpcap needs to capture a port (wire_capture.c). */
 	FAB_WIRE_CAPTURE_INFO = 14,
+	/* peerlan-evpn -> control, on the read-write CLI socket: the EVPN routes
+	 * BGP holds and the sessions' state; the reply: what this node
+	 * announces (wire_evpn.h). */
+	FAB_WIRE_EVPN = 15,
 	FAB_WIRE_TYPE__MAX
 };
 

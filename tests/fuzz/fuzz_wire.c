@@ -17,6 +17,7 @@
 
 #include "fabric/matrix.h"
 #include "fabric/wire.h"
+#include "fabric/wire_evpn.h"
 #include "tests/fuzz/fuzz.h"
 
 static struct fab_wire_port_state ports[FAB_PORTS_MAX], ports2[FAB_PORTS_MAX];
@@ -59,6 +60,16 @@ static void check_counters(struct fab_wire_buf *b, const struct fab_wire_hdr *h,
 	CHECK(memcmp(ports, ports2, m.nports * sizeof(ports[0])) == 0);
 	CHECK(memcmp(stats, stats2, m.nports * sizeof(stats[0])) == 0);
 	fab_wire_buf_consume(b, b->len);
+}
+
+static struct fab_evpn_route evpn_routes[FAB_WIRE_EVPN_ROUTES_MAX];
+
+/* Reads every record of an EVPN list into evpn_routes. */
+static void evpn_recs(const uint8_t *recs, uint32_t n)
+{
+	CHECK(n <= FAB_WIRE_EVPN_ROUTES_MAX);
+	for (uint32_t i = 0; i < n; i++)
+		fab_wire_evpn_rec(recs, i, &evpn_routes[i]);
 }
 
 static void decode_request(struct fab_wire_buf *b, const struct fab_wire_hdr *h, const uint8_t *p)
@@ -107,6 +118,17 @@ static void decode_request(struct fab_wire_buf *b, const struct fab_wire_hdr *h,
 
 		if (fab_wire_capture_req_decode(p, h->length, &port) == 0)
 			check_same(b, fab_wire_capture_req_encode(b, h->id, port), h, p);
+		break;
+	}
+	case FAB_WIRE_EVPN: {
+		struct fab_wire_evpn_routes m;
+
+		if (fab_wire_evpn_routes_decode(p, h->length, &m) == 0) {
+			evpn_recs(m.recs, m.n);
+			check_same(b,
+				   fab_wire_evpn_routes_encode(b, h->id, m.flags, evpn_routes, m.n),
+				   h, p);
+		}
 		break;
 	}
 	case FAB_WIRE_CLI:
@@ -187,6 +209,15 @@ static void decode_reply(struct fab_wire_buf *b, const struct fab_wire_hdr *h, c
 	case FAB_WIRE_MATRIX_GET:
 		check_matrix(b, h, p);
 		break;
+	case FAB_WIRE_EVPN: {
+		struct fab_wire_evpn_local m;
+
+		if (fab_wire_evpn_local_decode(p, h->length, &m) == 0) {
+			evpn_recs(m.recs, m.n);
+			check_same(b, fab_wire_evpn_local_encode(b, h, &m, evpn_routes, m.n), h, p);
+		}
+		break;
+	}
 	default:
 		break;
 	}

@@ -5,6 +5,7 @@
  * or refused and why, what a withdrawal leaves in the compiled tables, and
  * the routes this node announces.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -19,6 +20,7 @@
 #include "fabric/config.h"
 #include "fabric/evpn.h"
 #include "fabric/tables.h"
+#include "fabric/wire_evpn.h"
 
 #define VTEP_B 0xc6120002u /* 198.18.0.2: node B, EVPN */
 #define VTEP_S 0xc6120003u /* 198.18.0.3: node S, static */
@@ -285,16 +287,91 @@ static void test_local(void **state)
 	    line, "type-2 vni 10100 vtep 198.18.0.1 mac 02:00:5e:10:00:01 ip 2001:db8::1");
 	/* Only the count when out has no room. */
 	assert_int_equal(fab_evpn_local(m, NULL, 0), 5);
-	fab_evpn_rd(m, 10200, rd, sizeof(rd));
+	assert_int_equal(r[1].evi, 2);
+	fab_evpn_rd(m->evpn.router_id, r[1].evi, rd, sizeof(rd));
 	assert_string_equal(rd, "198.18.0.1:2");
-	fab_evpn_rt(m, 10200, rt, sizeof(rt));
+	fab_evpn_rt(m->evpn.asn, 10200, rt, sizeof(rt));
 	assert_string_equal(rt, "65000:10200");
-	m->evpn.asn = 4200000001u;
-	fab_evpn_rt(m, 10100, rt, sizeof(rt));
+	fab_evpn_rt(4200000001u, 10100, rt, sizeof(rt));
 	assert_string_equal(rt, "59905:10100");
 	m->evpn.asn = 0;
 	assert_int_equal(fab_evpn_local(m, r, 8), 0);
 	fab_model_destroy(m);
+}
+
+/* The message round trip, and each way a record or a length can lie. */
+static void test_wire(void **state)
+{
+	struct fab_evpn_route in[3] = {mac_route(VTEP_B, MAC_B),
+				       mac_route(VTEP_B, MAC_B),
+				       {.type = FAB_EVPN_IMET, .vni = 10100, .vtep = VTEP_B}},
+			      out;
+	struct fab_wire_buf b = {0};
+	struct fab_wire_evpn_routes m;
+	struct fab_wire_evpn_local loc = {.asn = 65000,
+					  .router_id = 1,
+					  .nneighbors = 2,
+					  .neighbors = {7, 8}},
+				   back;
+	struct fab_wire_hdr h = {.id = 9};
+	uint8_t *p;
+	size_t len;
+
+	(void)state;
+	in[1].family = 6;
+	in[1].ip[0] = 0x20;
+	in[1].ip[15] = 2;
+	assert_int_equal(fab_wire_evpn_routes_encode(&b, 1, FAB_WIRE_EVPN_UP, in, 3), 0);
+	p = b.data + FAB_WIRE_HDR_LEN;
+	len = b.len - FAB_WIRE_HDR_LEN;
+	assert_int_equal(len, 1 + 4 + 3 * FAB_WIRE_EVPN_REC);
+	assert_int_equal(fab_wire_evpn_routes_decode(p, len, &m), 0);
+	assert_int_equal(m.flags, FAB_WIRE_EVPN_UP);
+	assert_int_equal(m.n, 3);
+	for (uint32_t i = 0; i < 3; i++) {
+		fab_wire_evpn_rec(m.recs, i, &out);
+		assert_memory_equal(&out, &in[i], sizeof(out));
+	}
+	/* A short or long payload, an unknown flag, a count that lies. */
+	assert_int_equal(fab_wire_evpn_routes_decode(p, len - 1, &m), -EBADMSG);
+	p[0] = 0x80;
+	assert_int_equal(fab_wire_evpn_routes_decode(p, len, &m), -EBADMSG);
+	p[0] = 0;
+	p[4] = 4;
+	assert_int_equal(fab_wire_evpn_routes_decode(p, len, &m), -EBADMSG);
+	p[4] = 3;
+	/* Record 2: a type 4; a type 3 with a MAC; record 1: family 5; padding set. */
+	p[5 + 2 * FAB_WIRE_EVPN_REC] = 4;
+	assert_int_equal(fab_wire_evpn_routes_decode(p, len, &m), -EBADMSG);
+	assert_int_equal(m.bad, 2);
+	p[5 + 2 * FAB_WIRE_EVPN_REC] = 3;
+	p[5 + 2 * FAB_WIRE_EVPN_REC + 13] = 1;
+	assert_int_equal(fab_wire_evpn_routes_decode(p, len, &m), -EBADMSG);
+	p[5 + 2 * FAB_WIRE_EVPN_REC + 13] = 0;
+	p[5 + FAB_WIRE_EVPN_REC + 1] = 5;
+	assert_int_equal(fab_wire_evpn_routes_decode(p, len, &m), -EBADMSG);
+	assert_int_equal(m.bad, 1);
+	p[5 + FAB_WIRE_EVPN_REC + 1] = 6;
+	p[5 + 18] = 1;
+	assert_int_equal(fab_wire_evpn_routes_decode(p, len, &m), -EBADMSG);
+	assert_int_equal(m.bad, 0);
+	p[5 + 18] = 0;
+	assert_int_equal(fab_wire_evpn_routes_decode(p, len, &m), 0);
+	/* The reply. */
+	b.len = 0;
+	assert_int_equal(fab_wire_evpn_local_encode(&b, &h, &loc, in, 1), 0);
+	assert_int_equal(
+	    fab_wire_evpn_local_decode(b.data + FAB_WIRE_HDR_LEN, b.len - FAB_WIRE_HDR_LEN, &back),
+	    0);
+	assert_int_equal(back.asn, 65000);
+	assert_int_equal(back.nneighbors, 2);
+	assert_int_equal(back.neighbors[1], 8);
+	assert_int_equal(back.n, 1);
+	b.data[FAB_WIRE_HDR_LEN + 16] = FAB_EVPN_NEIGHBORS_MAX + 1;
+	assert_int_equal(
+	    fab_wire_evpn_local_decode(b.data + FAB_WIRE_HDR_LEN, b.len - FAB_WIRE_HDR_LEN, &back),
+	    -EBADMSG);
+	fab_wire_buf_free(&b);
 }
 
 int main(void)
@@ -302,7 +379,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_config), cmocka_unit_test(test_config_errors),
 	    cmocka_unit_test(test_check),  cmocka_unit_test(test_filter),
-	    cmocka_unit_test(test_local),
+	    cmocka_unit_test(test_local),  cmocka_unit_test(test_wire),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
