@@ -67,6 +67,38 @@ static int wait_fd(int fd, short events, int timeout_ms)
 	return rc == 0 ? -ETIMEDOUT : 0;
 }
 
+int ctl_client_exchange(int fd, struct fab_wire_buf *out, struct fab_wire_buf *in, int timeout_ms,
+			struct fab_wire_hdr *h, char *err, size_t errlen)
+{
+	long n = 0;
+	int rc = 0;
+
+	while (rc == 0 && out->len > 0) {
+		rc = wait_fd(fd, POLLOUT, timeout_ms);
+		if (rc == 0)
+			rc = fab_wire_buf_write(out, fd);
+		if (rc == -EAGAIN)
+			rc = 0;
+	}
+	/* Refused, control closed before reading: its message may wait below. */
+	if (rc == -EPIPE || rc == -ECONNRESET)
+		rc = 0;
+	while (rc == 0 && (n = fab_wire_frame(in->data, in->len, h)) == 0) {
+		rc = wait_fd(fd, POLLIN, timeout_ms);
+		if (rc == 0)
+			rc = fab_wire_buf_read(in, fd);
+		if (rc == -EAGAIN)
+			rc = 0;
+	}
+	if (rc == 0 && n < 0)
+		rc = (int)n;
+	if (rc != 0)
+		snprintf(err, errlen, "%s",
+			 rc == -ECONNRESET ? "peerlan-control closed the connection"
+					   : strerror(-rc));
+	return rc;
+}
+
 int ctl_client_call(int fd, const struct ctl_request *r, const char *file, size_t file_len,
 		    json_t **reply, char *err, size_t errlen)
 {
@@ -81,7 +113,6 @@ int ctl_client_call_timeout(int fd, const struct ctl_request *r, const char *fil
 	struct fab_wire_cli *w = calloc(1, sizeof(*w));
 	struct fab_wire_buf out = {0}, in = {0};
 	struct fab_wire_hdr h;
-	long n = 0;
 	int rc;
 
 	*reply = NULL;
@@ -93,31 +124,10 @@ int ctl_client_call_timeout(int fd, const struct ctl_request *r, const char *fil
 	w->file_len = file_len;
 	rc = fab_wire_cli_encode(&out, id, w);
 	free(w);
-	while (rc == 0 && out.len > 0) {
-		rc = wait_fd(fd, POLLOUT, timeout_ms);
-		if (rc == 0)
-			rc = fab_wire_buf_write(&out, fd);
-		if (rc == -EAGAIN)
-			rc = 0;
-	}
-	/* Refused, control closed before reading: its message may wait below. */
-	if (rc == -EPIPE || rc == -ECONNRESET)
-		rc = 0;
-	while (rc == 0 && (n = fab_wire_frame(in.data, in.len, &h)) == 0) {
-		rc = wait_fd(fd, POLLIN, timeout_ms);
-		if (rc == 0)
-			rc = fab_wire_buf_read(&in, fd);
-		if (rc == -EAGAIN)
-			rc = 0;
-	}
-	if (rc == 0 && n < 0)
-		rc = (int)n;
-	if (rc != 0) {
-		snprintf(err, errlen, "%s",
-			 rc == -ECONNRESET ? "peerlan-control closed the connection"
-					   : strerror(-rc));
+	if (rc == 0)
+		rc = ctl_client_exchange(fd, &out, &in, timeout_ms, &h, err, errlen);
+	if (rc != 0)
 		goto out;
-	}
 	{
 		const uint8_t *p = in.data + FAB_WIRE_HDR_LEN, *blob;
 		size_t blen;

@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "cli_parse.h"
+#include "fabric/wire.h"
 
 /* A connected socket, or a negative errno. */
 int ctl_client_connect(const char *path);
@@ -25,6 +26,14 @@ int ctl_client_call(int fd, const struct ctl_request *r, const char *file, size_
  * (ctl_client_call waits up to 60 s, long enough for a configuration push). */
 int ctl_client_call_timeout(int fd, const struct ctl_request *r, const char *file, size_t file_len,
 			    int timeout_ms, json_t **reply, char *err, size_t errlen);
+
+/*
+ * Sends what out holds and waits for one whole message into in (at its
+ * start), whose header goes to *h; timeout_ms for each wait. 0 or a
+ * negative errno of the transport with a message in err.
+ */
+int ctl_client_exchange(int fd, struct fab_wire_buf *out, struct fab_wire_buf *in, int timeout_ms,
+			struct fab_wire_hdr *h, char *err, size_t errlen);
 
 /* Reads a whole file of at most max bytes. 0 or a negative errno. */
 int ctl_client_read_file(const char *path, size_t max, char **text, size_t *len);

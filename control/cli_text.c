@@ -811,6 +811,38 @@ void ctl_render_sync(const struct ctl_request *req, const json_t *r, FILE *out)
 	}
 }
 
+void ctl_render_evpn(const struct ctl_request *req, const json_t *r, FILE *out)
+{
+	char b1[CLEAN_MAX], b2[CLEAN_MAX], b3[CLEAN_MAX];
+	const json_t *v, *last = json_object_get(r, "last_update_s");
+	const char *k;
+	size_t i;
+
+	(void)req;
+	if (!json_is_true(json_object_get(r, "enabled"))) {
+		fprintf(out, "EVPN is off: the configuration has no evpn section\n");
+		return;
+	}
+	fprintf(out, "session:   %s", str(r, "session", b1));
+	if (json_is_integer(last))
+		fprintf(out, " (peerlan-evpn's last update %lld s ago)", num(r, "last_update_s"));
+	fprintf(out, "\nroutes:    %lld installed, %lld refused\nrefusals: ", num(r, "installed"),
+		num(r, "refused_now"));
+	json_object_foreach((json_t *)json_object_get(r, "refused_total"), k, v)
+	    fprintf(out, " %s=%lld", k, (long long)json_integer_value(v));
+	fputc('\n', out);
+	json_array_foreach((json_t *)json_object_get(r, "routes"), i, v)
+	{
+		fprintf(out, "  %-9s %-12s %s", str(v, "state", b1), str(v, "port", b2),
+			str(v, "route", b3));
+		if (json_object_get(v, "member"))
+			fprintf(out, " AS%lld", num(v, "member"));
+		if (json_object_get(v, "reason"))
+			fprintf(out, ": %s", str(v, "reason", b1));
+		fputc('\n', out);
+	}
+}
+
 void ctl_render_lag(const struct ctl_request *req, const json_t *r, FILE *out)
 {
 	const json_t *g;

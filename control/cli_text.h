@@ -42,6 +42,7 @@ void ctl_render_traffic(const struct ctl_request *req, const json_t *r, FILE *ou
 void ctl_render_config_history(const struct ctl_request *req, const json_t *r, FILE *out);
 void ctl_render_sync(const struct ctl_request *req, const json_t *r, FILE *out);
 void ctl_render_lag(const struct ctl_request *req, const json_t *r, FILE *out);
+void ctl_render_evpn(const struct ctl_request *req, const json_t *r, FILE *out);
 void ctl_render_sync_now(const struct ctl_request *req, const json_t *r, FILE *out);
 /* Writes an error reply: its one-line message, then any list of errors. */
 void ctl_text_error(const json_t *reply, FILE *out);

@@ -390,6 +390,7 @@ void ctl_destroy(struct ctl *c)
 	ctl_quar_destroy(c->quar);
 	ctl_events_destroy(c->events);
 	ctl_lag_free(c);
+	ctl_evpn_free(c);
 	fab_model_destroy(c->running);
 	fab_model_destroy(c->previous);
 	fab_model_destroy(c->confirm_from);
@@ -605,17 +606,41 @@ static int reconcile_admin(struct ctl *c, const struct fab_model *m, char *err, 
 static int push_model(struct ctl *c, const struct fab_model *m, const char *text, size_t len,
 		      char *err, size_t errlen)
 {
-	int rc;
+	struct fab_model *f = ctl_evpn_filtered(c, m);
+	char *ftext = NULL;
+	int rc = 0;
 
-	if (fab_wire_config_digest(m) != c->dp_status.hello.digest) {
-		rc = dp_config_set(c, text, len, err, errlen);
-		if (rc != 0)
-			return rc;
+	if (f == NULL && errno != 0) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
 	}
-	rc = ctl_dp_status(c, err, errlen);
+	/* Members behind EVPN VTEP ports go only while BGP announces them. */
+	if (f != NULL) {
+		rc = model_text(f, &ftext, &len);
+		text = ftext;
+		m = f;
+	}
+	if (rc == 0) {
+		c->pushed_digest = fab_wire_config_digest(m);
+		if (c->pushed_digest != c->dp_status.hello.digest)
+			rc = dp_config_set(c, text, len, err, errlen);
+	} else {
+		snprintf(err, errlen, "cannot print the configuration: %s", strerror(-rc));
+	}
+	if (rc == 0)
+		rc = ctl_dp_status(c, err, errlen);
 	if (rc == 0)
 		rc = reconcile_admin(c, m, err, errlen);
+	free(ftext);
+	fab_model_destroy(f);
 	return rc;
+}
+
+int ctl_push_running(struct ctl *c, char *err, size_t errlen)
+{
+	if (!c->synced)
+		return -ENOTCONN;
+	return push_model(c, c->running, c->running_text, c->running_len, err, errlen);
 }
 
 static int dp_hello(struct ctl *c, char *err, size_t errlen)
@@ -756,7 +781,7 @@ static void check_drift(struct ctl *c)
 
 	if (ctl_dp_status(c, err, sizeof(err)) != 0)
 		return;
-	if (c->dp_status.hello.digest != c->running_digest)
+	if (c->dp_status.hello.digest != c->pushed_digest)
 		ctl_log("the dataplane's generation %llu is not the running configuration; "
 			"pushing it again",
 			(unsigned long long)c->dp_status.hello.generation);

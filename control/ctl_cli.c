@@ -240,6 +240,17 @@ static bool handle(struct ctl *c, struct ctl_client *cl)
 		const uint8_t *p = cl->in.data + FAB_WIRE_HDR_LEN;
 		int rc = fab_wire_check(&h);
 
+		if (rc == 0 && h.type == FAB_WIRE_EVPN && !(h.flags & FAB_WIRE_F_REPLY)) {
+			/* peerlan-evpn's routes change forwarding: not on the read-only socket. */
+			if (cl->readonly)
+				fab_wire_put_error(
+				    &cl->out, &h, -EACCES,
+				    "EVPN routes are taken on the read-write socket only");
+			else
+				ctl_evpn_message(c, &h, p, h.length, &cl->out);
+			fab_wire_buf_consume(&cl->in, (size_t)n);
+			continue;
+		}
 		if (rc == 0 && (h.type != FAB_WIRE_CLI || (h.flags & FAB_WIRE_F_REPLY)))
 			rc = -EOPNOTSUPP;
 		if (rc == 0 && fab_wire_cli_decode(p, h.length, &req) != 0)

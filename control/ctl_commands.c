@@ -7,6 +7,7 @@
  */
 #include "cli_text.h"
 #include "ctl_int.h"
+#include "ctl_evpn.h"
 #include "ctl_lag.h"
 #include "ctl_sync.h"
 
@@ -63,6 +64,9 @@ const struct ctl_command ctl_commands[] = {
      "Every LAG with its links' LACP state and counters"},
     {CTL_SHOW_LAG, "show lag LAG", RO, ctl_lag_cmd, ctl_render_lag,
      "One LAG: each link's LACP state, partner, why it is out, counters"},
+    {CTL_SHOW_EVPN, "show evpn", RO, ctl_evpn_cmd, ctl_render_evpn,
+     "BGP EVPN: the session's state, every route received from other VTEPs, installed or "
+     "refused and why, refusals counted by reason"},
     {CTL_SHOW_TRAFFIC, "show traffic", RO, ctl_show_traffic, ctl_render_traffic,
      "Exact frames and bytes between every pair of members that have exchanged traffic, busiest "
      "first, with rates"},
@@ -211,6 +215,7 @@ const struct ctl_keyword_help ctl_keywords[] = {
     {"show events", "Port-security state changes and CLI changes with their times"},
     {"show config", "The running configuration, or the history of committed ones"},
     {"show lag", "LAGs: links, LACP state, partners, counters"},
+    {"show evpn", "BGP EVPN routes from other VTEPs and the session's state"},
     {"show traffic", "The exact member-to-member traffic matrix"},
     {"clear", "Reset display baselines"},
     {"clear counters", "Counters shown by the CLI"},

@@ -17,6 +17,7 @@
 #include "ctl.h"
 #include "ctl_dp.h"
 #include "ctl_events.h"
+#include "ctl_evpn.h"
 #include "ctl_portsec.h"
 #include "ctl_quarantine.h"
 #include "ctl_metrics.h"
@@ -137,6 +138,10 @@ struct ctl {
 	struct ctl_sync *sync;       /* NULL when management.sync is off */
 	struct fab_wire_lags lags;   /* the last LAG_GET read (ctl_lag.c) */
 	struct ctl_p2p *p2p;         /* the traffic matrix's reads (ctl_p2p.c) */
+	struct ctl_evpn evpn;        /* BGP EVPN routes from peerlan-evpn (ctl_evpn.c) */
+	/* The digest of what was last pushed or compared: the running
+	 * configuration, less inactive EVPN members (ctl_evpn_filtered). */
+	uint64_t pushed_digest;
 
 	/* The CLI sockets. */
 	int cli_fd;
@@ -206,6 +211,10 @@ void ctl_sponge_metrics(const struct ctl *c, FILE *out);
  */
 int ctl_neigh_event_text(char *buf, size_t len, const char *member, const char *port,
 			 const char *addr, const char *owner);
+
+/* Brings a synced dataplane to the running configuration now (after an
+ * EVPN change). 0 or a negative errno with the reason in err. */
+int ctl_push_running(struct ctl *c, char *err, size_t errlen);
 
 /* Reads the dataplane's STATUS now into c->dp_status. 0 or a negative errno. */
 int ctl_dp_status(struct ctl *c, char *err, size_t errlen);

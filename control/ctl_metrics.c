@@ -234,6 +234,7 @@ int ctl_metrics_render(struct ctl *c, FILE *out)
 		(unsigned long long)c->changes_failed);
 	port_states(c, out);
 	ctl_lag_metrics(c, out);
+	ctl_evpn_metrics(c, out);
 	port_counters(c, out);
 	ctl_sponge_metrics(c, out);
 	ctl_sync_metrics(c, out);

@@ -601,7 +601,7 @@ static int show_status(struct ctl *c, json_t **out)
 			json_object_set_new(dp, "config_digest", json_string(digest));
 			json_object_set_new(
 			    dp, "in_sync",
-			    json_boolean(c->dp_status.hello.digest == c->running_digest));
+			    json_boolean(c->dp_status.hello.digest == c->pushed_digest));
 			json_object_set_new(dp, "uptime_s",
 					    u64_json(c->dp_status.uptime_ns / 1000000000));
 			json_object_set_new(dp, "workers", json_integer(c->dp_status.nworkers));

@@ -345,7 +345,7 @@ static void test_completion(void **state)
 	w.n = 0;
 	assert_int_equal(ctl_cli_complete(1, show, "mem", collect, &w), 2);
 	w.n = 0;
-	assert_int_equal(ctl_cli_complete(1, show, "", collect, &w), 17);
+	assert_int_equal(ctl_cli_complete(1, show, "", collect, &w), 18);
 	w.n = 0;
 	assert_int_equal(ctl_cli_complete(2, port, "", collect, &w), 4);
 	assert_string_equal(w.v[0], "shutdown");
