@@ -56,6 +56,19 @@ int ctl_client_read_file(const char *path, size_t max, char **text, size_t *len)
 	return 0;
 }
 
+int ctl_parse_uint(const char *s, unsigned min, unsigned max, unsigned *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
+		return -EINVAL;
+	*out = (unsigned)v;
+	return 0;
+}
+
 /* Blocks until fd is ready for events or the deadline passes. */
 static int wait_fd(int fd, short events, int timeout_ms)
 {

@@ -35,6 +35,9 @@ int ctl_client_call_timeout(int fd, const struct ctl_request *r, const char *fil
 int ctl_client_exchange(int fd, struct fab_wire_buf *out, struct fab_wire_buf *in, int timeout_ms,
 			struct fab_wire_hdr *h, char *err, size_t errlen);
 
+/* A decimal number of a command-line option, min..max. 0 or -EINVAL. */
+int ctl_parse_uint(const char *s, unsigned min, unsigned max, unsigned *out);
+
 /* Reads a whole file of at most max bytes. 0 or a negative errno. */
 int ctl_client_read_file(const char *path, size_t max, char **text, size_t *len);
 

@@ -413,19 +413,6 @@ static void usage(FILE *f)
 		   "  -h, --help\n");
 }
 
-static int parse_uint(const char *s, unsigned min, unsigned max, unsigned *out)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
-		return -EINVAL;
-	*out = (unsigned)v;
-	return 0;
-}
-
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
 	static const struct option lo[] = {
@@ -454,13 +441,13 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			o->state_dir = optarg;
 			break;
 		case 'r':
-			rc = parse_uint(optarg, 1, 3600, &o->refresh_s);
+			rc = ctl_parse_uint(optarg, 1, 3600, &o->refresh_s);
 			break;
 		case 't':
-			rc = parse_uint(optarg, 10, 60000, &o->timeout_ms);
+			rc = ctl_parse_uint(optarg, 10, 60000, &o->timeout_ms);
 			break;
 		case 'S':
-			rc = parse_uint(optarg, 1, 86400, &o->stale_s);
+			rc = ctl_parse_uint(optarg, 1, 86400, &o->stale_s);
 			break;
 		case 'h':
 			usage(stdout);

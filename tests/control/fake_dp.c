@@ -32,6 +32,23 @@ struct fake_dp {
 	struct fab_port_stats *stats;
 };
 
+/* What a test may read back: each configuration taken, in FAKE_DP_CONFIG_OUT. */
+static void keep_config(const char *text, size_t len)
+{
+	const char *path = getenv("FAKE_DP_CONFIG_OUT");
+	char tmp[4096];
+	FILE *f;
+
+	if (path == NULL || snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+		return;
+	f = fopen(tmp, "w");
+	if (f == NULL)
+		return;
+	fwrite(text, 1, len, f);
+	if (fclose(f) == 0)
+		rename(tmp, path);
+}
+
 static uint64_t now_ns(void)
 {
 	struct timespec ts;
@@ -151,6 +168,7 @@ static void serve(struct fake_dp *f, const struct fab_wire_hdr *h, const uint8_t
 		hello.digest = f->v.digest;
 		hello.nports = f->v.nports;
 		fab_wire_hello_rep_encode(&f->out, h, &hello);
+		keep_config(c.text, c.len);
 		return;
 	}
 	case FAB_WIRE_PORT_INFO: {
