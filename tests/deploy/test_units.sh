@@ -76,7 +76,8 @@ echo "== systemd-analyze security"
 for c in "${copies[@]}"; do
 	name=$(basename "$c")
 	threshold=100
-	[[ $name == peerlan-control.service || $name == peerlan-snmp.service ]] && threshold=20
+	[[ $name == peerlan-control.service || $name == peerlan-snmp.service ||
+		$name == peerlan-evpn.service ]] && threshold=20
 	if ! systemd-analyze security --offline=yes --threshold=$threshold "$c" >"$tmp/security" 2>&1; then
 		tail -n 3 "$tmp/security"
 		echo "FAIL: $name: exposure over $threshold/10"
