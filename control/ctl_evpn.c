@@ -53,17 +53,23 @@ static int earlier(const struct ctl_evpn *e, const struct fab_evpn_route *r)
 	return hit ? e->verdicts[hit - e->routes] : -1;
 }
 
-/* Judges the new set, counts and reports each refusal once, and keeps the set. */
-static void take(struct ctl *c, struct fab_evpn_route *routes, uint8_t *verdicts, size_t n)
+/*
+ * Judges the new set, counts and reports each refusal once, and keeps the
+ * set. Returns whether it differs from the one kept before.
+ */
+static bool take(struct ctl *c, struct fab_evpn_route *routes, uint8_t *verdicts, size_t n)
 {
 	struct ctl_evpn *e = &c->evpn;
 	unsigned logged = 0, unlogged = 0;
+	bool changed = n != e->nroutes;
 
 	for (size_t i = 0; i < n; i++) {
 		enum fab_evpn_verdict v = fab_evpn_check(c->running, &routes[i], NULL);
 		char line[160];
 
 		verdicts[i] = (uint8_t)v;
+		if (!changed && route_cmp(&routes[i], &e->routes[i]) != 0)
+			changed = true;
 		if (v == FAB_EVPN_OK || earlier(e, &routes[i]) == (int)v)
 			continue;
 		e->refused[v]++;
@@ -87,6 +93,7 @@ static void take(struct ctl *c, struct fab_evpn_route *routes, uint8_t *verdicts
 	e->routes = routes;
 	e->verdicts = verdicts;
 	e->nroutes = n;
+	return changed;
 }
 
 static void session(struct ctl *c, bool up)
@@ -172,9 +179,10 @@ void ctl_evpn_message(struct ctl *c, const struct fab_wire_hdr *h, const uint8_t
 	session(c, m.flags & FAB_WIRE_EVPN_UP);
 	e->heard = true;
 	e->last_ns = ctl_now_ns();
+	/* Only a changed set is pushed: the adapter reports every second. */
 	if (e->session_up) {
-		take(c, routes, verdicts, n);
-		if (c->synced && ctl_push_running(c, err, sizeof(err)) != 0)
+		if (take(c, routes, verdicts, n) && c->synced &&
+		    ctl_push_running(c, err, sizeof(err)) != 0)
 			ctl_log("cannot give the dataplane the EVPN routes: %s", err);
 	} else {
 		free(routes);
