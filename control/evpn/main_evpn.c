@@ -187,15 +187,17 @@ static void configure(const struct opts *o, const struct fab_wire_evpn_local *lo
 	snprintf(asn, sizeof(asn), "%u", loc->asn);
 	snprintf(nasn, sizeof(nasn), "%u", loc->neighbor_asn);
 	fab_ip4_format(loc->router_id, rid, sizeof(rid));
-	if (gobgp(o, (const char *[]){"-j", "global", NULL}, &out, &len) == 0) {
-		g = json_loadb(out, len, 0, NULL);
-		if (json_integer_value(json_object_get(g, "asn")) == 0) {
-			logf_("starting the speaker's BGP: AS %s, router id %s", asn, rid);
-			gobgp_do(o, (const char *[]){"global", "as", asn, "router-id", rid, NULL});
-		}
-		json_decref(g);
-	}
+	/* gobgpd not there: nothing to configure, the caller says so once. */
+	if (gobgp(o, (const char *[]){"-j", "global", NULL}, &out, &len) != 0)
+		return;
+	g = json_loadb(out, len, 0, NULL);
 	free(out);
+	if (json_integer_value(json_object_get(g, "asn")) == 0) {
+		logf_("starting the speaker's BGP: AS %s, router id %s", asn, rid);
+		if (gobgp_do(o, (const char *[]){"global", "as", asn, "router-id", rid, NULL}) != 0)
+			logf_("gobgp could not start BGP");
+	}
+	json_decref(g);
 	for (uint8_t i = 0; i < loc->nneighbors; i++) {
 		bool known = false;
 
@@ -451,10 +453,12 @@ int main(int argc, char **argv)
 		if (rc != 0 && strcmp(err, last_err) != 0)
 			logf_("%s", err);
 		snprintf(last_err, sizeof(last_err), "%s", rc != 0 ? err : "");
-		if (rc == 0 && loc.asn != 0 && s.reachable) {
+		/* A gobgpd without a global configuration lists no neighbour:
+		 * it is given one first, and answers from the next round. */
+		if (rc == 0 && loc.asn != 0)
 			configure(&o, &loc, s.neighbors, s.nneighbors);
+		if (rc == 0 && loc.asn != 0 && s.reachable)
 			reconcile(&o, &loc, s.paths, s.npaths);
-		}
 		free(s.paths);
 		if (o.once)
 			break;
