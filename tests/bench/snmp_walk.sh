@@ -111,6 +111,7 @@ all_cpus=$(taskset -p -c $$ | awk '{print $NF}')
 configs=(peerlan-snmp)
 [[ $pin != none ]] && configs+=("peerlan-snmp pinned to CPU $pin")
 declare -A ms
+echo "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
 for ((r = 1; r <= runs; r++)); do
 	for tool in snmpbulkwalk snmpwalk; do
 		for c in "${configs[@]}"; do
@@ -127,6 +128,7 @@ for ((r = 1; r <= runs; r++)); do
 	done
 done
 place "$all_cpus"
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 for tool in snmpbulkwalk snmpwalk; do
 	mb=$(median <<<"${ms[base-$tool]}")
 	for c in "${configs[@]}"; do
