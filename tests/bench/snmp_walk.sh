@@ -28,7 +28,7 @@ fakedp=$build/tests/control/fake-dataplane agent=$build/control/snmp/peerlan-snm
 source "$(dirname "$0")/../control/lib.sh"
 snmpd_pid= agent_pid= base_pid=
 ns=plsnmpb-$$
-trap 'stop_pid "$agent_pid"; stop_pid "$snmpd_pid"; stop_pid "$base_pid"; ip netns delete "$ns" 2>/dev/null; cleanup' EXIT
+trap 'stop_pid "$agent_pid"; stop_pid "$snmpd_pid"; stop_pid "$base_pid"; ip netns delete "$ns" 2>/dev/null || true; cleanup' EXIT
 mkdir "$tmp/nomibs"
 export MIBDIRS=$tmp/nomibs MIBS=
 
