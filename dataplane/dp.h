@@ -169,6 +169,9 @@ struct dp_port {
 	 * whatever that interface does (dp_port.c); "" for other drivers. */
 	char ifname[IF_NAMESIZE];
 	int if_err; /* the last error reading its flags, logged once */
+	/* net_pcap: its link is up from start to stop, read as such, not from
+	 * the device's shared state, which a capture tool's exit sets down. */
+	bool link_is_started;
 	/* rx_missed (dp_missed.c): main lcore only, but missed, which readers load. */
 	uint64_t missed;   /* what rx_missed shows; never goes down */
 	uint64_t imissed0; /* the device's imissed at start */
