@@ -253,7 +253,9 @@ struct dp {
 	/* Live capture by DPDK's tools as secondary processes (rte_pdump). */
 	bool pdump_on;         /* rte_pdump_init() done */
 	bool capture_ready;    /* a capture tool can attach */
-	char capture_why[128]; /* why not; "" when it can */
+	char capture_why[256]; /* why not; "" when it can */
+	uint32_t capture_uid;  /* who the tool must run as (--user; 0: root) */
+	uint32_t capture_gid;
 
 	uint64_t start_tsc;  /* for uptime */
 	uint64_t start_time; /* seconds since the epoch at start */
