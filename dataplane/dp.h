@@ -422,6 +422,10 @@ void dp_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  */
 int dp_drop_privileges(struct dp *dp, const char *user);
 
+/* Answers to capture tools wait for the workers' quiescent states in rcu
+ * (dp_pdump.c); call once rte_pdump_init() is done and rcu is set up. */
+void dp_pdump_sync_workers(struct rte_rcu_qsbr *rcu);
+
 /* The traffic matrix (dp_matrix.c). Allocates each worker's table and the
  * main lcore's sum, nothing when mx_slots is 0; 0 or -ENOMEM (logged). */
 int dp_matrix_init(struct dp *dp);

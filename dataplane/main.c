@@ -553,6 +553,8 @@ static void capture_init(struct dp *dp, const struct options *o)
 	}
 	dp->capture_ready = why == NULL;
 	dp->pdump_on = dp->capture_ready;
+	if (dp->pdump_on)
+		dp_pdump_sync_workers(dp->rcu);
 	snprintf(dp->capture_why, sizeof(dp->capture_why), "%s", why ? why : "");
 }
 
@@ -649,8 +651,10 @@ int main(int argc, char **argv)
 	rc = run(&dp, &o);
 
 	dp_ctl_fini(&dp);
-	if (dp.pdump_on)
+	if (dp.pdump_on) {
 		rte_pdump_uninit();
+		dp_pdump_sync_workers(NULL); /* dp.rcu goes below */
+	}
 	dp_telemetry_fini();
 	dp_ports_stop(&dp);
 	dp_free(&dp);
