@@ -1213,7 +1213,7 @@ EOF
 		cat <<EOF
   the exchange's CLI:       peerlanctl -s $(lab_cli_sock)
   one port, its drops:      peerlanctl -s $(lab_cli_sock) show port m1
-  the dataplane:            dpdk-telemetry.py -f $LAB_ID
+  the dataplane:            RUNTIME_DIRECTORY=$(lab_runtime_dir) dpdk-telemetry.py -f $LAB_ID
   the control's log:        $LAB_DIR/control.log
   its log and config:       $LAB_DIR/dataplane.log  $LAB_DIR/peerlan.yaml
 EOF
