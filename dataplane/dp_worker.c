@@ -18,7 +18,6 @@
 
 #include "dp.h"
 #include "dp_sflow.h"
-#include "fabric/matrix_count.h"
 
 /* The class a transmitted frame is counted under, for those not known to be unicast. */
 static inline int tx_class(const struct rte_mbuf *m)
@@ -279,7 +278,6 @@ static inline void handle_burst(struct dp_worker *w, const struct dp_rxq *rxq,
 	struct fab_verdict verdicts[DP_BURST];
 	struct fab_pipeline_ctx ctx;
 	struct dp_sflow_worker *sf = w->sflow;
-	struct fab_mxw *mx = w->mx_on ? &w->mx : NULL;
 	uint32_t skip;
 	/* Loaded after the burst arrived: a reload published while this worker
 	 * waited for frames applies to them. */
@@ -324,6 +322,8 @@ static inline void handle_burst(struct dp_worker *w, const struct dp_rxq *rxq,
 	ctx.storm = w->storm;
 	ctx.full_rules = false;
 	ctx.segmented = rxq->scatter;
+	/* The pipeline counts the matrix as it decides (fabric/matrix_count.h). */
+	ctx.mx = w->mx_on ? &w->mx : NULL;
 	fab_pipeline_run(&ctx, rxq->fab_port, frames, verdicts, n);
 	if (unlikely(sf->npending > 0))
 		dp_sflow_commit(sf, verdicts, dp->nports);
@@ -344,8 +344,6 @@ static inline void handle_burst(struct dp_worker *w, const struct dp_rxq *rxq,
 			/* A port's buffer is sent as soon as it is full: room >= 1. */
 			while (j < end && verdict_head(&verdicts[j]) == same)
 				octets += frames[j++].len;
-			if (mx != NULL)
-				fab_mxw_count(mx, verdicts + i, frames + i, (uint16_t)(j - i));
 			tx_enqueue_run(w, out, pkts + i, (uint16_t)(j - i), octets);
 			i = (uint16_t)(j - 1);
 			continue;
@@ -369,8 +367,6 @@ static inline void handle_burst(struct dp_worker *w, const struct dp_rxq *rxq,
 			rte_pktmbuf_free(m);
 			continue;
 		}
-		if (mx != NULL)
-			fab_mxw_count(mx, &verdicts[i], &frames[i], 1);
 		/* Everything the pipeline sends is unicast (fabric/pipeline.h). */
 		tx_enqueue(w, out, m, -1);
 	}

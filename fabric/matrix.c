@@ -116,7 +116,7 @@ int fab_mxw_init(struct fab_mxw *mx, void *mem, uint32_t slots)
 		return -EINVAL;
 	*mx = (struct fab_mxw){.slot = mem,
 			       .mask = slots - 1,
-			       .shift = 32u - (uint32_t)__builtin_ctz(slots),
+			       .omask = (slots - 1) * (uint32_t)sizeof(struct fab_mxw_slot),
 			       .limit = slots - slots / 8};
 	return 0;
 }

@@ -185,7 +185,7 @@ _Static_assert(sizeof(struct fab_mxw_slot) == 64, "one pair, one cache line");
 struct fab_mxw {
 	struct fab_mxw_slot *slot; /* mask + 1 slots */
 	uint32_t mask;
-	uint32_t shift; /* 32 - log2(mask + 1): the hash's top bits index the table */
+	uint32_t omask; /* mask * 64: the bits of a slot's offset (fab_mxw_off) */
 	uint32_t npairs;
 	uint32_t limit;
 	/* Forwarded frames of pairs that found no room, by family. */
@@ -196,9 +196,24 @@ struct fab_mxw {
  * caller). 0, or -EINVAL as fab_matrix_init. */
 int fab_mxw_init(struct fab_mxw *mx, void *mem, uint32_t slots);
 
-static inline uint32_t fab_mxw_hash(uint32_t key)
+/*
+ * The byte offset of key's slot in a table of omask / 64 + 1 slots: bits of
+ * a multiplicative hash, the top ones of a table of FAB_MX_SLOTS_MAX (keys
+ * that differ only in their top two bits, destination ids from 16,384, share
+ * a slot in a smaller one, and probe). A constant shift and a mask, so that
+ * the hot path holds no shift count.
+ */
+static inline uint32_t fab_mxw_off(uint32_t key, uint32_t omask)
 {
-	return key * 0x9e3779b1u; /* the top bits index the table */
+	return (key * 0x9e3779b1u) >> 6 & omask;
+}
+_Static_assert(FAB_MX_SLOTS_MAX == 1u << (32 - 6 - 6),
+	       "the hash's top bits index the largest table");
+
+/* The slot key's hash names in mx. */
+static inline struct fab_mxw_slot *fab_mxw_home(const struct fab_mxw *mx, uint32_t key)
+{
+	return (struct fab_mxw_slot *)((char *)mx->slot + fab_mxw_off(key, mx->omask));
 }
 
 /* The slot of key (never 0) from e, the slot its hash names, on: a new one
@@ -208,7 +223,7 @@ struct fab_mxw_slot *fab_mxw_probe(struct fab_mxw *mx, struct fab_mxw_slot *e, u
 /* The slot of key (never 0), a new one if there is room, else mx->lost. */
 static inline struct fab_mxw_slot *fab_mxw_slot(struct fab_mxw *mx, uint32_t key)
 {
-	return fab_mxw_probe(mx, &mx->slot[fab_mxw_hash(key) >> mx->shift], key);
+	return fab_mxw_probe(mx, fab_mxw_home(mx, key), key);
 }
 
 /*

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Counting a forwarded frame in the traffic matrix (matrix.h), for the
- * worker that carries out the pipeline's verdicts: a forward between two
- * members names both members' ids, which outlive the table set.
+ * pipeline, which runs in the worker that forwards it: a forward between
+ * two members names both members' ids, which outlive the table set.
  */
 #ifndef PEERLAN_FABRIC_MATRIX_COUNT_H
 #define PEERLAN_FABRIC_MATRIX_COUNT_H
@@ -36,35 +36,30 @@ static inline unsigned fab_mx_afi_of(const uint8_t *d)
 }
 
 /*
- * Counts the frames f of verdicts v (n of each), as they leave (after any
- * tag was pushed or popped), that are forwards between two members. Per
- * frame: one multiply, one probe, the EtherType, two adds; no lock, no
- * atomic read-modify-write, no allocation, no load but the verdict's, the
- * frame's and the slot's. Only the worker that owns mx writes it.
+ * Counts a frame of len bytes and family afi under key (fab_mx_key). Per
+ * frame: one multiply, one probe, two adds; no lock, no atomic
+ * read-modify-write, no allocation. Only the worker that owns mx writes it.
+ */
+static inline void fab_mxw_add(struct fab_mxw *mx, uint32_t key, unsigned afi, uint32_t len)
+{
+	struct fab_mxw_slot *e = fab_mxw_home(mx, key);
+
+	if (__builtin_expect(e->key != key, 0))
+		e = fab_mxw_probe(mx, e, key);
+	e->frames[afi]++;
+	e->bytes[afi] += len;
+}
+
+/*
+ * Counts frame f of verdict v as it leaves (after any tag was pushed or
+ * popped) if v forwards it between two members: steered requests, answers
+ * and drops name no receiver (pipeline.h).
  */
 static inline void fab_mxw_count(struct fab_mxw *mx, const struct fab_verdict *v,
-				 const struct fab_frame *f, uint16_t n)
+				 const struct fab_frame *f)
 {
-	/* In registers for the whole run: the stores below cannot change them. */
-	struct fab_mxw_slot *const slot = mx->slot;
-	const uint32_t shift = mx->shift;
-
-	for (uint16_t i = 0; i < n; i++) {
-		struct fab_mxw_slot *e;
-		uint32_t key;
-		unsigned afi;
-
-		/* Steered requests and drops name no receiver (pipeline.h). */
-		if (v[i].dst == 0)
-			continue;
-		key = fab_mx_key(v[i].src, v[i].dst);
-		e = &slot[fab_mxw_hash(key) >> shift];
-		if (__builtin_expect(e->key != key, 0))
-			e = fab_mxw_probe(mx, e, key);
-		afi = fab_mx_afi_of(f[i].data);
-		e->frames[afi]++;
-		e->bytes[afi] += f[i].len;
-	}
+	if (v->action == FAB_ACT_FORWARD && v->dst != 0)
+		fab_mxw_add(mx, fab_mx_key(v->src, v->dst), fab_mx_afi_of(f->data), f->len);
 }
 
 #endif

@@ -58,6 +58,7 @@
 #include <string.h>
 
 #include "bytes.h"
+#include "matrix_count.h"
 #include "neigh.h"
 #include "pipeline.h"
 #include "proto.h"
@@ -67,6 +68,9 @@
 #define unlikely(x) __builtin_expect(!!(x), 0)
 
 _Static_assert((int)FAB_DROP__COUNT < (int)FAB_EC_DROP, "reasons must fit beside the class flag");
+_Static_assert((int)FAB_EC_IPV4 == (int)FAB_AFI_IPV4 && (int)FAB_EC_IPV6 == (int)FAB_AFI_IPV6 &&
+		   (int)FAB_EC_OTHER == (int)FAB_AFI_OTHER,
+	       "the fast path counts a frame in the matrix under its EtherType class");
 _Static_assert(FAB_BURST_MAX <= 64, "a burst's frames to decide fit one 64-bit mask");
 _Static_assert(FAB_CTR_rx_multicast == FAB_CTR_rx_unicast + 1 &&
 		   FAB_CTR_rx_broadcast == FAB_CTR_rx_unicast + 2 &&
@@ -1039,6 +1043,26 @@ static int parse(const struct fab_tables *t, const struct fab_t_port *p, struct 
 }
 
 /*
+ * A forward to port between the members of pair (fab_mx_key: the verdict's
+ * src and dst as one word in memory, on a little-endian machine), stored in
+ * two words so that the pair, which the matrix uses too, is made once.
+ */
+static inline void forward_verdict(struct fab_verdict *v, uint16_t port, uint32_t pair)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint32_t head = FAB_ACT_FORWARD | (uint32_t)port << 16;
+
+	memcpy(v, &head, sizeof(head));
+	memcpy(&v->src, &pair, sizeof(pair));
+#else
+	*v = (struct fab_verdict){.action = FAB_ACT_FORWARD,
+				  .port = port,
+				  .src = (uint16_t)pair,
+				  .dst = (uint16_t)(pair >> 16)};
+#endif
+}
+
+/*
  * The fast path: the full path's rules, specialised. For a port whose
  * fab_t_port.fast flag is set (an access port outside quarantine) it calls
  * the same rule functions with the constants that flag makes true: an
@@ -1058,10 +1082,18 @@ static int parse(const struct fab_tables *t, const struct fab_t_port *p, struct 
  * the frames that pass, the second looks both keys up and applies the rest.
  * Returns the mask of the frames left to the full path, and adds the length
  * of those taken to *octets.
+ *
+ * With mx (the traffic matrix, a constant per instance so that the path
+ * without it has not one instruction more), the second loop also counts
+ * each frame it takes, which leaves unedited and untagged: its pair is its
+ * verdict's ids, its family the EtherType class the first loop read. A
+ * frame whose pair is not in the slot its hash names is counted after the
+ * loop, which so calls nothing and keeps its registers.
  */
 static inline __attribute__((always_inline)) uint64_t
 fast_pass_body(const struct burst *bp, const struct fab_t_port *p, const struct fab_frame *frames,
-	       struct fab_verdict *verdicts, uint16_t n, uint64_t *octets, bool segmented)
+	       struct fab_verdict *verdicts, uint16_t n, uint64_t *octets, bool segmented,
+	       struct fab_mxw *mx)
 {
 	struct burst b = *bp;              /* a copy the verdicts' stores cannot alias */
 	const struct fab_t_port port = *p; /* the same, for the port's fields */
@@ -1070,7 +1102,8 @@ fast_pass_body(const struct burst *bp, const struct fab_t_port *p, const struct 
 	/* The MAC-table keys, LAN included: the second loop holds one register less. */
 	uint64_t src_key[FAB_BURST_MAX], dst_key[FAB_BURST_MAX];
 	uint16_t cand_len[FAB_BURST_MAX];
-	uint64_t left = 0, sum = 0, todo;
+	uint8_t cand_ec[FAB_BURST_MAX];
+	uint64_t left = 0, sum = 0, todo, probe = 0;
 
 	for (unsigned i = 0; i < n; i++) {
 		const uint8_t *d = frames[i].data;
@@ -1107,6 +1140,8 @@ fast_pass_body(const struct burst *bp, const struct fab_t_port *p, const struct 
 		dst_key[i] = fab_t_mac_key(port.access_lan, m.dst);
 		src_key[i] = fab_t_mac_key(port.access_lan, fab_rd_mac_wide(d + FAB_ETH_ADDR_LEN));
 		cand_len[i] = (uint16_t)len;
+		if (mx != NULL)
+			cand_ec[i] = ec;
 		continue;
 	leave:
 		left |= 1ULL << i;
@@ -1117,6 +1152,8 @@ fast_pass_body(const struct burst *bp, const struct fab_t_port *p, const struct 
 	const uint64_t mult = t->mac_mult;
 	const uint32_t mask = t->mac_mask;
 	const unsigned bshift = t->mac_bshift;
+	char *const mbase = mx != NULL ? (char *)mx->slot : NULL;
+	const uint32_t momask = mx != NULL ? mx->omask : 0;
 
 	todo = ~left & (n == 64 ? UINT64_MAX : (1ULL << n) - 1);
 	for (; todo != 0; todo &= todo - 1) {
@@ -1125,7 +1162,7 @@ fast_pass_body(const struct burst *bp, const struct fab_t_port *p, const struct 
 		uint64_t key = src_key[i];
 		const struct fab_t_ent *e;
 		fab_mac_t dst;
-		uint32_t src;
+		uint32_t src, pair;
 		uint8_t tag;
 
 		/* fab_t_mac_slot, twice, with the table's fields at hand. */
@@ -1142,12 +1179,29 @@ fast_pass_body(const struct burst *bp, const struct fab_t_port *p, const struct 
 		if (unlikely(egress_rule(len, FAB_ETH_HLEN, e->egress, 0, &tag) != PASS ||
 			     tag != TAG_KEEP))
 			goto miss;
-		verdicts[i] = (struct fab_verdict){
-		    .action = FAB_ACT_FORWARD, .port = e->port, .src = (uint16_t)src, .dst = e->mx};
+		pair = fab_mx_key((uint16_t)src, e->mx);
+		forward_verdict(&verdicts[i], e->port, pair);
 		sum += len;
+		if (mx != NULL) {
+			struct fab_mxw_slot *s =
+			    (struct fab_mxw_slot *)(mbase + fab_mxw_off(pair, momask));
+
+			if (unlikely(s->key != pair)) {
+				probe |= 1ULL << i;
+			} else {
+				s->frames[cand_ec[i]]++;
+				s->bytes[cand_ec[i]] += len;
+			}
+		}
 		continue;
 	miss:
 		left |= 1ULL << i;
+	}
+	for (; probe != 0; probe &= probe - 1) {
+		unsigned i = (unsigned)__builtin_ctzll(probe);
+
+		fab_mxw_add(mx, fab_mx_key(verdicts[i].src, verdicts[i].dst), cand_ec[i],
+			    cand_len[i]);
 	}
 	*octets += sum;
 	return left;
@@ -1156,13 +1210,14 @@ fast_pass_body(const struct burst *bp, const struct fab_t_port *p, const struct 
 /*
  * The fast path for a burst whose frames are each in one buffer, the
  * common case, which never reads fab_frame.more; and for one that may hold
- * frames in several (fab_pipeline_ctx.segmented), which leaves those.
+ * frames in several (fab_pipeline_ctx.segmented), which leaves those. Each
+ * without the traffic matrix and with it (mx, never NULL).
  */
 static __attribute__((noinline)) uint64_t
 fast_pass(const struct burst *bp, const struct fab_t_port *p, const struct fab_frame *frames,
 	  struct fab_verdict *verdicts, uint16_t n, uint64_t *octets)
 {
-	return fast_pass_body(bp, p, frames, verdicts, n, octets, false);
+	return fast_pass_body(bp, p, frames, verdicts, n, octets, false, NULL);
 }
 
 static __attribute__((noinline)) uint64_t fast_pass_segmented(const struct burst *bp,
@@ -1171,7 +1226,22 @@ static __attribute__((noinline)) uint64_t fast_pass_segmented(const struct burst
 							      struct fab_verdict *verdicts,
 							      uint16_t n, uint64_t *octets)
 {
-	return fast_pass_body(bp, p, frames, verdicts, n, octets, true);
+	return fast_pass_body(bp, p, frames, verdicts, n, octets, true, NULL);
+}
+
+static __attribute__((noinline, nonnull)) uint64_t
+fast_pass_mx(const struct burst *bp, const struct fab_t_port *p, const struct fab_frame *frames,
+	     struct fab_verdict *verdicts, uint16_t n, uint64_t *octets, struct fab_mxw *mx)
+{
+	return fast_pass_body(bp, p, frames, verdicts, n, octets, false, mx);
+}
+
+static __attribute__((noinline, nonnull)) uint64_t
+fast_pass_segmented_mx(const struct burst *bp, const struct fab_t_port *p,
+		       const struct fab_frame *frames, struct fab_verdict *verdicts, uint16_t n,
+		       uint64_t *octets, struct fab_mxw *mx)
+{
+	return fast_pass_body(bp, p, frames, verdicts, n, octets, true, mx);
 }
 
 /* The per-reason side of a drop: rare, so written straight to the counters. */
@@ -1207,9 +1277,17 @@ static void run_chunk(struct fab_pipeline_ctx *ctx, uint16_t in_port, struct fab
 	struct meta meta[FAB_BURST_MAX];
 
 	if (p->fast && !down && !ctx->full_rules) {
-		uint64_t left = ctx->segmented
-				    ? fast_pass_segmented(&b, p, frames, verdicts, n, &octets)
-				    : fast_pass(&b, p, frames, verdicts, n, &octets);
+		uint64_t left;
+
+		if (ctx->mx != NULL)
+			left = ctx->segmented
+				   ? fast_pass_segmented_mx(&b, p, frames, verdicts, n, &octets,
+							    ctx->mx)
+				   : fast_pass_mx(&b, p, frames, verdicts, n, &octets, ctx->mx);
+		else
+			left = ctx->segmented
+				   ? fast_pass_segmented(&b, p, frames, verdicts, n, &octets)
+				   : fast_pass(&b, p, frames, verdicts, n, &octets);
 		uint64_t taken = (uint64_t)(n - __builtin_popcountll(left));
 
 		/* Most bursts leave nothing: all forwarded, all unicast. */
@@ -1266,6 +1344,8 @@ static void run_chunk(struct fab_pipeline_ctx *ctx, uint16_t in_port, struct fab
 			count_drop(st, &meta[i], &verdicts[i], ctx->now);
 		else
 			st->ctr[FAB_CTR_punted] += verdicts[i].flags & FAB_VF_PUNT;
+		if (ctx->mx != NULL && out == OUT_FORWARD)
+			fab_mxw_count(ctx->mx, &verdicts[i], &frames[i]);
 	}
 	st->ctr[FAB_CTR_rx_packets] += n;
 	st->ctr[FAB_CTR_rx_octets] += octets;

@@ -17,6 +17,8 @@
 #include "counters.h"
 #include "tables.h"
 
+struct fab_mxw;
+
 #define FAB_BURST_MAX 64
 
 /*
@@ -117,6 +119,12 @@ struct fab_pipeline_ctx {
 	/* Frames of the burst may be in several buffers: fab_frame.more is set
 	 * on every frame. False: every frame is in one, more is not read. */
 	bool segmented;
+	/*
+	 * This worker's traffic matrix (fabric/matrix.h), which the pipeline
+	 * counts every forward between two members into, as the frame leaves
+	 * (its tag pushed or popped); NULL: no matrix.
+	 */
+	struct fab_mxw *mx;
 };
 
 /*
