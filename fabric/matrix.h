@@ -198,16 +198,16 @@ int fab_mxw_init(struct fab_mxw *mx, void *mem, uint32_t slots);
 
 /*
  * The byte offset of key's slot in a table of omask / 64 + 1 slots: bits of
- * a multiplicative hash, the top ones of a table of FAB_MX_SLOTS_MAX (keys
- * that differ only in their top two bits, destination ids from 16,384, share
- * a slot in a smaller one, and probe). A constant shift and a mask, so that
- * the hot path holds no shift count.
+ * a multiplicative hash, the top ones for a table of FAB_MX_SLOTS_MAX, the
+ * ones below them for a smaller one (as good: a 64-bit product's bits from
+ * the 32nd up each depend on every bit of the key). A constant shift and a
+ * mask, so that the hot path holds no shift count.
  */
-static inline uint32_t fab_mxw_off(uint32_t key, uint32_t omask)
+static inline uint64_t fab_mxw_off(uint32_t key, uint64_t omask)
 {
-	return (key * 0x9e3779b1u) >> 6 & omask;
+	return (key * 0x9e3779b97f4a7c15ULL) >> (64 - 26) & omask;
 }
-_Static_assert(FAB_MX_SLOTS_MAX == 1u << (32 - 6 - 6),
+_Static_assert((uint64_t)FAB_MX_SLOTS_MAX * 64 == 1ULL << 26,
 	       "the hash's top bits index the largest table");
 
 /* The slot key's hash names in mx. */
