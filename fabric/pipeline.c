@@ -1180,7 +1180,14 @@ fast_pass_body(const struct burst *bp, const struct fab_t_port *p, const struct 
 			     tag != TAG_KEEP))
 			goto miss;
 		pair = fab_mx_key((uint16_t)src, e->mx);
-		forward_verdict(&verdicts[i], e->port, pair);
+		/* Without the matrix, the compiler does best with the verdict as a whole. */
+		if (mx != NULL)
+			forward_verdict(&verdicts[i], e->port, pair);
+		else
+			verdicts[i] = (struct fab_verdict){.action = FAB_ACT_FORWARD,
+							   .port = e->port,
+							   .src = (uint16_t)src,
+							   .dst = e->mx};
 		sum += len;
 		if (mx != NULL) {
 			struct fab_mxw_slot *s =
