@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Counting a forwarded frame in the traffic matrix (matrix.h), for the
- * pipeline, which runs in the worker that forwards it: a forward between
- * two members names both members' ids, which outlive the table set.
+ * worker that carries out the pipeline's verdicts: a forward between two
+ * members names both members' ids, which outlive the table set, and the
+ * pipeline gives its EtherType family (fab_pipeline_ctx.afi).
  */
 #ifndef PEERLAN_FABRIC_MATRIX_COUNT_H
 #define PEERLAN_FABRIC_MATRIX_COUNT_H
 
+#include <stddef.h>
 #include <string.h>
 
 #include "matrix.h"
@@ -36,30 +38,35 @@ static inline unsigned fab_mx_afi_of(const uint8_t *d)
 }
 
 /*
- * Counts a frame of len bytes and family afi under key (fab_mx_key). Per
- * frame: one multiply, one probe, two adds; no lock, no atomic
- * read-modify-write, no allocation. Only the worker that owns mx writes it.
+ * Counts a frame of len bytes and family *afi that verdict v forwards, if
+ * between two members (steered requests, answers and drops name no
+ * receiver, pipeline.h), in mx, whose slots and offset mask are slot and
+ * omask (the caller holds them over a burst: the counters' stores cannot
+ * change them). Its pair is the verdict's second word: no load but the
+ * slot's, one multiply, two adds; no lock, no atomic read-modify-write, no
+ * allocation. Only the worker that owns mx writes it.
  */
-static inline void fab_mxw_add(struct fab_mxw *mx, uint32_t key, unsigned afi, uint32_t len)
+static inline __attribute__((always_inline)) void fab_mxw_count(struct fab_mxw *mx, char *slot,
+								uint32_t omask,
+								const struct fab_verdict *v,
+								const uint8_t *afi, uint32_t len)
 {
-	struct fab_mxw_slot *e = fab_mxw_home(mx, key);
+	struct fab_mxw_slot *e;
+	uint32_t key;
+	unsigned a;
 
+	if (__builtin_expect(v->dst == 0, 0))
+		return;
+	memcpy(&key, &v->src, sizeof(key));
+	a = *afi; /* before the stores, which may alias a byte */
+	e = (struct fab_mxw_slot *)(slot + fab_mxw_off(key, omask));
 	if (__builtin_expect(e->key != key, 0))
 		e = fab_mxw_probe(mx, e, key);
-	e->frames[afi]++;
-	e->bytes[afi] += len;
+	e->frames[a]++;
+	e->bytes[a] += len;
 }
-
-/*
- * Counts frame f of verdict v as it leaves (after any tag was pushed or
- * popped) if v forwards it between two members: steered requests, answers
- * and drops name no receiver (pipeline.h).
- */
-static inline void fab_mxw_count(struct fab_mxw *mx, const struct fab_verdict *v,
-				 const struct fab_frame *f)
-{
-	if (v->action == FAB_ACT_FORWARD && v->dst != 0)
-		fab_mxw_add(mx, fab_mx_key(v->src, v->dst), fab_mx_afi_of(f->data), f->len);
-}
+_Static_assert(offsetof(struct fab_verdict, dst) == offsetof(struct fab_verdict, src) + 2 &&
+		   __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+	       "a verdict's src and dst read as one word are fab_mx_key(src, dst)");
 
 #endif

@@ -1043,26 +1043,6 @@ static int parse(const struct fab_tables *t, const struct fab_t_port *p, struct 
 }
 
 /*
- * A forward to port between the members of pair (fab_mx_key: the verdict's
- * src and dst as one word in memory, on a little-endian machine), stored in
- * two words so that the pair, which the matrix uses too, is made once.
- */
-static inline void forward_verdict(struct fab_verdict *v, uint16_t port, uint32_t pair)
-{
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	uint32_t head = FAB_ACT_FORWARD | (uint32_t)port << 16;
-
-	memcpy(v, &head, sizeof(head));
-	memcpy(&v->src, &pair, sizeof(pair));
-#else
-	*v = (struct fab_verdict){.action = FAB_ACT_FORWARD,
-				  .port = port,
-				  .src = (uint16_t)pair,
-				  .dst = (uint16_t)(pair >> 16)};
-#endif
-}
-
-/*
  * The fast path: the full path's rules, specialised. For a port whose
  * fab_t_port.fast flag is set (an access port outside quarantine) it calls
  * the same rule functions with the constants that flag makes true: an
@@ -1083,17 +1063,15 @@ static inline void forward_verdict(struct fab_verdict *v, uint16_t port, uint32_
  * Returns the mask of the frames left to the full path, and adds the length
  * of those taken to *octets.
  *
- * With mx (the traffic matrix, a constant per instance so that the path
- * without it has not one instruction more), the second loop also counts
- * each frame it takes, which leaves unedited and untagged: its pair is its
- * verdict's ids, its family the EtherType class the first loop read. A
- * frame whose pair is not in the slot its hash names is counted after the
- * loop, which so calls nothing and keeps its registers.
+ * With afi (fab_pipeline_ctx.afi; NULL or not in each instance, so that the
+ * path without it has not one instruction more), the first loop writes
+ * each frame's EtherType class, which is its family in the traffic matrix
+ * if it is taken: it leaves unedited and untagged.
  */
 static inline __attribute__((always_inline)) uint64_t
 fast_pass_body(const struct burst *bp, const struct fab_t_port *p, const struct fab_frame *frames,
 	       struct fab_verdict *verdicts, uint16_t n, uint64_t *octets, bool segmented,
-	       struct fab_mxw *mx)
+	       uint8_t *afi)
 {
 	struct burst b = *bp;              /* a copy the verdicts' stores cannot alias */
 	const struct fab_t_port port = *p; /* the same, for the port's fields */
@@ -1102,8 +1080,7 @@ fast_pass_body(const struct burst *bp, const struct fab_t_port *p, const struct 
 	/* The MAC-table keys, LAN included: the second loop holds one register less. */
 	uint64_t src_key[FAB_BURST_MAX], dst_key[FAB_BURST_MAX];
 	uint16_t cand_len[FAB_BURST_MAX];
-	uint8_t cand_ec[FAB_BURST_MAX];
-	uint64_t left = 0, sum = 0, todo, probe = 0;
+	uint64_t left = 0, sum = 0, todo;
 
 	for (unsigned i = 0; i < n; i++) {
 		const uint8_t *d = frames[i].data;
@@ -1140,8 +1117,8 @@ fast_pass_body(const struct burst *bp, const struct fab_t_port *p, const struct 
 		dst_key[i] = fab_t_mac_key(port.access_lan, m.dst);
 		src_key[i] = fab_t_mac_key(port.access_lan, fab_rd_mac_wide(d + FAB_ETH_ADDR_LEN));
 		cand_len[i] = (uint16_t)len;
-		if (mx != NULL)
-			cand_ec[i] = ec;
+		if (afi != NULL)
+			afi[i] = ec;
 		continue;
 	leave:
 		left |= 1ULL << i;
@@ -1152,8 +1129,6 @@ fast_pass_body(const struct burst *bp, const struct fab_t_port *p, const struct 
 	const uint64_t mult = t->mac_mult;
 	const uint32_t mask = t->mac_mask;
 	const unsigned bshift = t->mac_bshift;
-	char *const mbase = mx != NULL ? (char *)mx->slot : NULL;
-	const uint32_t momask = mx != NULL ? mx->omask : 0;
 
 	todo = ~left & (n == 64 ? UINT64_MAX : (1ULL << n) - 1);
 	for (; todo != 0; todo &= todo - 1) {
@@ -1162,7 +1137,7 @@ fast_pass_body(const struct burst *bp, const struct fab_t_port *p, const struct 
 		uint64_t key = src_key[i];
 		const struct fab_t_ent *e;
 		fab_mac_t dst;
-		uint32_t src, pair;
+		uint32_t src;
 		uint8_t tag;
 
 		/* fab_t_mac_slot, twice, with the table's fields at hand. */
@@ -1179,36 +1154,12 @@ fast_pass_body(const struct burst *bp, const struct fab_t_port *p, const struct 
 		if (unlikely(egress_rule(len, FAB_ETH_HLEN, e->egress, 0, &tag) != PASS ||
 			     tag != TAG_KEEP))
 			goto miss;
-		pair = fab_mx_key((uint16_t)src, e->mx);
-		/* Without the matrix, the compiler does best with the verdict as a whole. */
-		if (mx != NULL)
-			forward_verdict(&verdicts[i], e->port, pair);
-		else
-			verdicts[i] = (struct fab_verdict){.action = FAB_ACT_FORWARD,
-							   .port = e->port,
-							   .src = (uint16_t)src,
-							   .dst = e->mx};
+		verdicts[i] = (struct fab_verdict){
+		    .action = FAB_ACT_FORWARD, .port = e->port, .src = (uint16_t)src, .dst = e->mx};
 		sum += len;
-		if (mx != NULL) {
-			struct fab_mxw_slot *s =
-			    (struct fab_mxw_slot *)(mbase + fab_mxw_off(pair, momask));
-
-			if (unlikely(s->key != pair)) {
-				probe |= 1ULL << i;
-			} else {
-				s->frames[cand_ec[i]]++;
-				s->bytes[cand_ec[i]] += len;
-			}
-		}
 		continue;
 	miss:
 		left |= 1ULL << i;
-	}
-	for (; probe != 0; probe &= probe - 1) {
-		unsigned i = (unsigned)__builtin_ctzll(probe);
-
-		fab_mxw_add(mx, fab_mx_key(verdicts[i].src, verdicts[i].dst), cand_ec[i],
-			    cand_len[i]);
 	}
 	*octets += sum;
 	return left;
@@ -1218,7 +1169,7 @@ fast_pass_body(const struct burst *bp, const struct fab_t_port *p, const struct 
  * The fast path for a burst whose frames are each in one buffer, the
  * common case, which never reads fab_frame.more; and for one that may hold
  * frames in several (fab_pipeline_ctx.segmented), which leaves those. Each
- * without the traffic matrix and with it (mx, never NULL).
+ * without the families for the traffic matrix and with them (afi).
  */
 static __attribute__((noinline)) uint64_t
 fast_pass(const struct burst *bp, const struct fab_t_port *p, const struct fab_frame *frames,
@@ -1237,18 +1188,18 @@ static __attribute__((noinline)) uint64_t fast_pass_segmented(const struct burst
 }
 
 static __attribute__((noinline, nonnull)) uint64_t
-fast_pass_mx(const struct burst *bp, const struct fab_t_port *p, const struct fab_frame *frames,
-	     struct fab_verdict *verdicts, uint16_t n, uint64_t *octets, struct fab_mxw *mx)
+fast_pass_afi(const struct burst *bp, const struct fab_t_port *p, const struct fab_frame *frames,
+	      struct fab_verdict *verdicts, uint16_t n, uint64_t *octets, uint8_t *afi)
 {
-	return fast_pass_body(bp, p, frames, verdicts, n, octets, false, mx);
+	return fast_pass_body(bp, p, frames, verdicts, n, octets, false, afi);
 }
 
 static __attribute__((noinline, nonnull)) uint64_t
-fast_pass_segmented_mx(const struct burst *bp, const struct fab_t_port *p,
-		       const struct fab_frame *frames, struct fab_verdict *verdicts, uint16_t n,
-		       uint64_t *octets, struct fab_mxw *mx)
+fast_pass_segmented_afi(const struct burst *bp, const struct fab_t_port *p,
+			const struct fab_frame *frames, struct fab_verdict *verdicts, uint16_t n,
+			uint64_t *octets, uint8_t *afi)
 {
-	return fast_pass_body(bp, p, frames, verdicts, n, octets, true, mx);
+	return fast_pass_body(bp, p, frames, verdicts, n, octets, true, afi);
 }
 
 /* The per-reason side of a drop: rare, so written straight to the counters. */
@@ -1286,11 +1237,11 @@ static void run_chunk(struct fab_pipeline_ctx *ctx, uint16_t in_port, struct fab
 	if (p->fast && !down && !ctx->full_rules) {
 		uint64_t left;
 
-		if (ctx->mx != NULL)
+		if (ctx->afi != NULL)
 			left = ctx->segmented
-				   ? fast_pass_segmented_mx(&b, p, frames, verdicts, n, &octets,
-							    ctx->mx)
-				   : fast_pass_mx(&b, p, frames, verdicts, n, &octets, ctx->mx);
+				   ? fast_pass_segmented_afi(&b, p, frames, verdicts, n, &octets,
+							     ctx->afi)
+				   : fast_pass_afi(&b, p, frames, verdicts, n, &octets, ctx->afi);
 		else
 			left = ctx->segmented
 				   ? fast_pass_segmented(&b, p, frames, verdicts, n, &octets)
@@ -1351,8 +1302,8 @@ static void run_chunk(struct fab_pipeline_ctx *ctx, uint16_t in_port, struct fab
 			count_drop(st, &meta[i], &verdicts[i], ctx->now);
 		else
 			st->ctr[FAB_CTR_punted] += verdicts[i].flags & FAB_VF_PUNT;
-		if (ctx->mx != NULL && out == OUT_FORWARD)
-			fab_mxw_count(ctx->mx, &verdicts[i], &frames[i]);
+		if (ctx->afi != NULL && out == OUT_FORWARD)
+			ctx->afi[i] = (uint8_t)fab_mx_afi_of(frames[i].data);
 	}
 	st->ctr[FAB_CTR_rx_packets] += n;
 	st->ctr[FAB_CTR_rx_octets] += octets;
@@ -1482,7 +1433,7 @@ static void underlay_run(struct fab_pipeline_ctx *ctx, uint16_t in_port, struct 
 	while (todo != 0) {
 		struct fab_frame sub[FAB_BURST_MAX];
 		struct fab_verdict sv[FAB_BURST_MAX];
-		uint8_t idx[FAB_BURST_MAX];
+		uint8_t idx[FAB_BURST_MAX], safi[FAB_BURST_MAX], *afi = ctx->afi;
 		uint16_t k = 0, port = vtep[__builtin_ctzll(todo)];
 
 		for (uint64_t left = todo; left != 0; left &= left - 1) {
@@ -1494,8 +1445,12 @@ static void underlay_run(struct fab_pipeline_ctx *ctx, uint16_t in_port, struct 
 			sub[k++] = frames[i];
 			todo &= ~(1ULL << i);
 		}
+		ctx->afi = afi != NULL ? safi : NULL;
 		run_chunk(ctx, port, sub, sv, k);
+		ctx->afi = afi;
 		for (uint16_t j = 0; j < k; j++) {
+			if (afi != NULL)
+				afi[idx[j]] = safi[j];
 			frames[idx[j]] = sub[j];
 			frames[idx[j]].port = port;
 			verdicts[idx[j]] = sv[j];
@@ -1516,10 +1471,15 @@ void fab_pipeline_run(struct fab_pipeline_ctx *ctx, uint16_t in_port, struct fab
 	/* Callers may pass more than a burst; decide it a burst at a time. */
 	for (uint32_t i = 0; i < n; i += FAB_BURST_MAX) {
 		uint16_t k = (uint16_t)(n - i < FAB_BURST_MAX ? n - i : FAB_BURST_MAX);
+		uint8_t *afi = ctx->afi;
 
+		/* The chunk's families from its first frame's on. */
+		if (afi != NULL)
+			ctx->afi = afi + i;
 		if (in_port == ctx->t->underlay)
 			underlay_run(ctx, in_port, frames + i, verdicts + i, k);
 		else
 			run_chunk(ctx, in_port, frames + i, verdicts + i, k);
+		ctx->afi = afi;
 	}
 }

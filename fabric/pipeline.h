@@ -17,8 +17,6 @@
 #include "counters.h"
 #include "tables.h"
 
-struct fab_mxw;
-
 #define FAB_BURST_MAX 64
 
 /*
@@ -120,11 +118,12 @@ struct fab_pipeline_ctx {
 	 * on every frame. False: every frame is in one, more is not read. */
 	bool segmented;
 	/*
-	 * This worker's traffic matrix (fabric/matrix.h), which the pipeline
-	 * counts every forward between two members into, as the frame leaves
-	 * (its tag pushed or popped); NULL: no matrix.
+	 * For the caller's traffic matrix (fabric/matrix.h): afi[i] is set to
+	 * the EtherType family of frame i if it is forwarded, as it leaves (its
+	 * tag pushed or popped); NULL: not wanted. The fast path writes the
+	 * class it read anyway, so that counting a frame reads none of it.
 	 */
-	struct fab_mxw *mx;
+	uint8_t *afi;
 };
 
 /*
