@@ -334,7 +334,13 @@ static inline __attribute__((always_inline)) void handle_burst_body(struct dp_wo
 	ctx.storm = w->storm;
 	ctx.full_rules = false;
 	ctx.segmented = rxq->scatter;
-	ctx.afi = mx != NULL ? afis : NULL;
+	if (mx != NULL) {
+		/* A family for the verdicts that name no pair too (fab_mxw_count). */
+		memset(afis, FAB_AFI_OTHER, sizeof(afis));
+		ctx.afi = afis;
+	} else {
+		ctx.afi = NULL;
+	}
 	fab_pipeline_run(&ctx, rxq->fab_port, frames, verdicts, n);
 	if (unlikely(sf->npending > 0))
 		dp_sflow_commit(sf, verdicts, dp->nports);

@@ -127,7 +127,8 @@ struct fab_mxw_slot *fab_mxw_probe(struct fab_mxw *mx, struct fab_mxw_slot *e, u
 		e = &mx->slot[i];
 		if (e->key == key)
 			return e;
-		if (e->key == 0)
+		/* Slot 0 is no pair's (matrix.h). */
+		if (e->key == 0 && i != 0)
 			break;
 	}
 	if (mx->npairs >= mx->limit)

@@ -174,7 +174,9 @@ static inline uint32_t fab_mx_key(uint16_t src, uint16_t dst)
 
 /* One slot of a worker's table: a pair of ids and its counters. */
 struct fab_mxw_slot {
-	uint32_t key; /* fab_mx_key; 0: empty (ids start at 1) */
+	/* fab_mx_key; 0: empty (ids start at 1). Slot 0 is never a pair's: the
+	 * verdicts that name no pair count there (matrix_count.h), unread. */
+	uint32_t key;
 	uint32_t pad;
 	uint64_t frames[FAB_AFI__COUNT];
 	uint64_t bytes[FAB_AFI__COUNT];
@@ -199,13 +201,15 @@ int fab_mxw_init(struct fab_mxw *mx, void *mem, uint32_t slots);
 /*
  * The byte offset of key's slot in a table of omask / 64 + 1 slots: bits of
  * a multiplicative hash, the top ones for a table of FAB_MX_SLOTS_MAX, the
- * ones below them for a smaller one (as good: a 64-bit product's bits from
- * the 32nd up each depend on every bit of the key). A constant shift and a
- * mask, so that the hot path holds no shift count.
+ * ones below them for a smaller one (the product modulo 2^30 for the
+ * default table: keys that differ only in their top two bits, destination
+ * ids from 16,384 on, share a home slot there, and probe). A constant
+ * shift and a mask, so that the hot path holds no shift count; key 0 (no
+ * pair) has offset 0.
  */
 static inline uint64_t fab_mxw_off(uint32_t key, uint64_t omask)
 {
-	return (key * 0x9e3779b97f4a7c15ULL) >> (64 - 26) & omask;
+	return (uint32_t)(key * 0x9e3779b1u) >> 6 & omask;
 }
 _Static_assert((uint64_t)FAB_MX_SLOTS_MAX * 64 == 1ULL << 26,
 	       "the hash's top bits index the largest table");

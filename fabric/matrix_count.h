@@ -38,13 +38,15 @@ static inline unsigned fab_mx_afi_of(const uint8_t *d)
 }
 
 /*
- * Counts a frame of len bytes and family *afi that verdict v forwards, if
- * between two members (steered requests, answers and drops name no
- * receiver, pipeline.h), in mx, whose slots and offset mask are slot and
- * omask (the caller holds them over a burst: the counters' stores cannot
- * change them). Its pair is the verdict's second word: no load but the
- * slot's, one multiply, two adds; no lock, no atomic read-modify-write, no
- * allocation. Only the worker that owns mx writes it.
+ * Counts a frame of len bytes and family *afi (0 to FAB_AFI__COUNT - 1)
+ * that verdict v, not a drop, sends, in mx, whose slots and offset mask are
+ * slot and omask (the caller holds them over a burst: the counters' stores
+ * cannot change them). Its pair is the verdict's second word: no load but
+ * the slot's, one multiply, two adds, and no test of whether it names a
+ * pair: a steered request or an answer names none, both its ids 0
+ * (pipeline.h), and counts in slot 0, which no pair takes and no one reads.
+ * No lock, no atomic read-modify-write, no allocation. Only the worker that
+ * owns mx writes it.
  */
 static inline __attribute__((always_inline)) void fab_mxw_count(struct fab_mxw *mx, char *slot,
 								uint32_t omask,
@@ -55,8 +57,6 @@ static inline __attribute__((always_inline)) void fab_mxw_count(struct fab_mxw *
 	uint32_t key;
 	unsigned a;
 
-	if (__builtin_expect(v->dst == 0, 0))
-		return;
 	memcpy(&key, &v->src, sizeof(key));
 	a = *afi; /* before the stores, which may alias a byte */
 	e = (struct fab_mxw_slot *)(slot + fab_mxw_off(key, omask));

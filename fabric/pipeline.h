@@ -77,8 +77,8 @@ struct fab_verdict {
 	 * DROP: reason, enum fab_drop_reason. A FORWARD between two members (not
 	 * a steered request): src and dst, the sender's and the receiver's ids
 	 * in the traffic matrix (fabric/matrix.h; never 0), so that the worker
-	 * counts the frame with what the verdict holds; dst is 0 on every other
-	 * verdict.
+	 * counts the frame with what the verdict holds; both are 0 on every
+	 * other verdict but a drop.
 	 */
 	union {
 		uint16_t reason;

@@ -752,6 +752,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* The matrix's pair is named on forwards only (fabric/pipeline.h), with
 		 * the family of the frame as it leaves. */
 		CHECK(v->dst == 0 || v->action == FAB_ACT_FORWARD);
+		CHECK(v->dst != 0 || v->src == 0 || v->action == FAB_ACT_DROP);
 		CHECK(!(data[2] & CTX_MATRIX) || v->dst == 0 ||
 		      (afi[i] == fab_mx_afi_of(f->data) && afi2[i] == afi[i]));
 		/* The underlay's own frames are answered or dropped there, for its reasons. */

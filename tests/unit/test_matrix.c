@@ -218,6 +218,47 @@ static void test_worker_full(void **state)
 	free(x.mem);
 }
 
+/*
+ * Slot 0 is no pair's: a pair whose hash names it takes the next one, and
+ * the verdicts that name no pair, which count there, never show as a pair.
+ */
+static void test_slot_zero(void **state)
+{
+	struct fab_verdict pair = {.action = FAB_ACT_FORWARD, .port = 1};
+	struct fab_verdict none = {.action = FAB_ACT_FORWARD, .port = 1};
+	uint8_t afi = FAB_AFI_IPV6;
+	struct wk k;
+	struct mx x;
+
+	(void)state;
+	wk_new(&k, SLOTS);
+	mx_new(&x, SLOTS);
+	for (uint32_t asn = 64500; asn < 64700; asn++)
+		assert_int_not_equal(fab_mx_ids_get(&k.ids, 100, asn), FAB_MX_ID_NONE);
+	for (uint16_t s = 1; s <= 200 && pair.dst == 0; s++)
+		for (uint16_t d = 1; d <= 200 && pair.dst == 0; d++)
+			if (s != d && fab_mxw_off(fab_mx_key(s, d), k.w.omask) == 0) {
+				pair.src = s;
+				pair.dst = d;
+			}
+	assert_int_not_equal(pair.dst, 0);
+	for (int i = 0; i < 3; i++) {
+		fab_mxw_count(&k.w, (char *)k.w.slot, k.w.omask, &pair, &afi, 100);
+		fab_mxw_count(&k.w, (char *)k.w.slot, k.w.omask, &none, &afi, 60);
+	}
+	assert_int_equal(k.w.slot[0].key, 0);
+	assert_int_equal(k.w.slot[1].key, fab_mx_key(pair.src, pair.dst));
+	assert_int_equal(k.w.slot[1].frames[FAB_AFI_IPV6], 3);
+	assert_int_equal(k.w.npairs, 1);
+	wk_sum(&x, &k);
+	assert_int_equal(x.m.npairs, 1);
+	assert_int_equal(x.m.lost_frames, 0);
+	assert_int_equal(
+	    find(&x.m, 100, 64500 + pair.src - 1, 64500 + pair.dst - 1)->bytes[FAB_AFI_IPV6], 300);
+	wk_free(&k);
+	free(x.mem);
+}
+
 /* Merging on read adds the workers' tables, and counts a pair of an id
  * nobody was given as lost; a walk in pages sees each pair once. */
 static void test_merge_and_walk(void **state)
@@ -307,7 +348,7 @@ static void run_counted(struct fab_pipeline_ctx *ctx, uint16_t port, struct fab_
 	uint8_t afi[FAB_BURST_MAX];
 
 	assert_true(n <= FAB_BURST_MAX);
-	memset(afi, 0xff, sizeof(afi));
+	memset(afi, FAB_AFI_OTHER, sizeof(afi));
 	ctx->afi = afi;
 	fab_pipeline_run(ctx, port, f, v, n);
 	ctx->afi = NULL;
@@ -316,6 +357,8 @@ static void run_counted(struct fab_pipeline_ctx *ctx, uint16_t port, struct fab_
 			continue;
 		if (v[i].dst != 0)
 			assert_int_equal(afi[i], fab_mx_afi_of(f[i].data));
+		else
+			assert_int_equal(v[i].src, 0);
 		fab_mxw_count(&k->w, (char *)k->w.slot, k->w.omask, &v[i], &afi[i], f[i].len);
 	}
 }
@@ -629,6 +672,7 @@ int main(void)
 	    cmocka_unit_test(test_full_table_loses_not_misattributes),
 	    cmocka_unit_test(test_ids),
 	    cmocka_unit_test(test_worker_full),
+	    cmocka_unit_test(test_slot_zero),
 	    cmocka_unit_test(test_merge_and_walk),
 	    cmocka_unit_test(test_walk_pages),
 	    cmocka_unit_test(test_pipeline_pairs),
