@@ -70,7 +70,7 @@
 _Static_assert((int)FAB_DROP__COUNT < (int)FAB_EC_DROP, "reasons must fit beside the class flag");
 _Static_assert((int)FAB_EC_IPV4 == (int)FAB_AFI_IPV4 && (int)FAB_EC_IPV6 == (int)FAB_AFI_IPV6 &&
 		   (int)FAB_EC_OTHER == (int)FAB_AFI_OTHER,
-	       "the fast path counts a frame in the matrix under its EtherType class");
+	       "the fast path gives a frame's EtherType class as its family in the matrix");
 _Static_assert(FAB_BURST_MAX <= 64, "a burst's frames to decide fit one 64-bit mask");
 _Static_assert(FAB_CTR_rx_multicast == FAB_CTR_rx_unicast + 1 &&
 		   FAB_CTR_rx_broadcast == FAB_CTR_rx_unicast + 2 &&
@@ -1442,6 +1442,9 @@ static void underlay_run(struct fab_pipeline_ctx *ctx, uint16_t in_port, struct 
 			if (vtep[i] != port)
 				continue;
 			idx[k] = (uint8_t)i;
+			/* Kept for a frame that is not forwarded. */
+			if (afi != NULL)
+				safi[k] = afi[i];
 			sub[k++] = frames[i];
 			todo &= ~(1ULL << i);
 		}

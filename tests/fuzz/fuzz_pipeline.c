@@ -642,8 +642,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ctx2.storm = ctx.storm != NULL ? storm2 : NULL;
 	ctx2.full_rules = true;
 	if (data[2] & CTX_MATRIX) {
-		memset(afi, 0xff, sizeof(afi));
-		memset(afi2, 0xff, sizeof(afi2));
+		/* As a worker does: a family for every frame, forwarded or not. */
+		memset(afi, FAB_AFI_OTHER, sizeof(afi));
+		memset(afi2, FAB_AFI_OTHER, sizeof(afi2));
 		ctx.afi = afi;
 		ctx2.afi = afi2;
 	}
@@ -755,6 +756,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(v->dst != 0 || v->src == 0 || v->action == FAB_ACT_DROP);
 		CHECK(!(data[2] & CTX_MATRIX) || v->dst == 0 ||
 		      (afi[i] == fab_mx_afi_of(f->data) && afi2[i] == afi[i]));
+		/* A verdict that names no pair is counted too, under whatever family
+		 * it has, which must index the counters. */
+		CHECK(!(data[2] & CTX_MATRIX) || v->action == FAB_ACT_DROP ||
+		      (afi[i] < FAB_AFI__COUNT && afi2[i] < FAB_AFI__COUNT));
 		/* The underlay's own frames are answered or dropped there, for its reasons. */
 		if (in_port == P_U && !decap) {
 			CHECK(v->action != FAB_ACT_FORWARD);
