@@ -171,8 +171,8 @@ void fab_mxw_merge(struct fab_matrix *to, const struct fab_mxw *from, const stru
 
 		if (key == 0)
 			continue;
-		s = who_of(ids, key & 0xffff);
-		d = who_of(ids, key >> 16);
+		s = who_of(ids, fab_mx_key_src(key));
+		d = who_of(ids, fab_mx_key_dst(key));
 		/* Both are of one LAN: a frame is forwarded within its LAN only. */
 		add_slot(to, s && d ? fab_matrix_slot(to, s->vlan, s->asn, d->asn) : NULL, e);
 	}

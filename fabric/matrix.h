@@ -166,10 +166,31 @@ uint16_t fab_mx_ids_get(struct fab_mx_ids *ids, uint16_t vlan, uint32_t asn);
 /* Frees what ids holds (not ids itself); ids may be NULL. */
 void fab_mx_ids_free(struct fab_mx_ids *ids);
 
-/* A pair's key in a worker's table: the verdict's two ids as one word. */
+/*
+ * A pair's key in a worker's table: the verdict's two ids as one word, as
+ * they lie in memory (src, then dst), so that the worker reads it in one
+ * load on either byte order.
+ */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define FAB_MX_SRC_SHIFT 0
+#define FAB_MX_DST_SHIFT 16
+#else
+#define FAB_MX_SRC_SHIFT 16
+#define FAB_MX_DST_SHIFT 0
+#endif
 static inline uint32_t fab_mx_key(uint16_t src, uint16_t dst)
 {
-	return (uint32_t)dst << 16 | src;
+	return (uint32_t)src << FAB_MX_SRC_SHIFT | (uint32_t)dst << FAB_MX_DST_SHIFT;
+}
+
+static inline uint16_t fab_mx_key_src(uint32_t key)
+{
+	return (uint16_t)(key >> FAB_MX_SRC_SHIFT);
+}
+
+static inline uint16_t fab_mx_key_dst(uint32_t key)
+{
+	return (uint16_t)(key >> FAB_MX_DST_SHIFT);
 }
 
 /* One slot of a worker's table: a pair of ids and its counters. */

@@ -65,8 +65,7 @@ static inline __attribute__((always_inline)) void fab_mxw_count(struct fab_mxw *
 	e->frames[a]++;
 	e->bytes[a] += len;
 }
-_Static_assert(offsetof(struct fab_verdict, dst) == offsetof(struct fab_verdict, src) + 2 &&
-		   __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+_Static_assert(offsetof(struct fab_verdict, dst) == offsetof(struct fab_verdict, src) + 2,
 	       "a verdict's src and dst read as one word are fab_mx_key(src, dst)");
 
 #endif
