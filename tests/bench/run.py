@@ -866,7 +866,8 @@ def parse_args(argv):
     p.add_argument("--mixes", default="abcd")
     p.add_argument("--frames", type=int, default=4096, help="distinct frames per pcap")
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--rounds", type=int, default=5)
+    p.add_argument("--rounds", type=int, default=5,
+                   help="rounds of throughput runs (0: none, callgrind only)")
     p.add_argument("--warmup", type=float, default=0.5, help="seconds before measuring")
     p.add_argument("--duration", type=float, default=2.0, help="seconds measured per run")
     p.add_argument("--lcores", default="0,1", help="EAL -l: main lcore, then one worker")
@@ -1022,6 +1023,9 @@ def bench(opts):
                              fmt_rate(rate["wall"]), 100 * rate["share"], note))
         # Printed and saved now, so that a run stopped under callgrind keeps them.
         for st in opts.settings:
+            if opts.rounds == 0:
+                summary[st] = {}
+                continue
             lines, summary[st] = rate_report(opts, rates[st], st)
             log("\n".join(lines))
             if opts.matrix_cost:
