@@ -330,9 +330,18 @@ def port_device(dev, lag):
             ["      lacp: %s" % lag, "      hash: l23"])
 
 
-def config_text(m, rx_device, tx_device, run_dir, lag=None):
+# The exchange services the benchmark can switch on (run.py --services-cost):
+# the receiving port as a sub-rate port whose rate no mix reaches (every
+# frame passes its policer, none is dropped by it), and the LAN's RFC 7999
+# blackhole, which no frame of the mixes is sent to.
+RATE_LIMIT_BPS = 400000000000
+BLACKHOLE_MAC = 0x02005E000666
+
+
+def config_text(m, rx_device, tx_device, run_dir, lag=None, service=None):
     """The peerlan configuration for M members, in the documented YAML; a
-    device given as a list makes its port a LAG with LACP mode lag."""
+    device given as a list makes its port a LAG with LACP mode lag; service
+    "rate-limit" or "blackhole" switches that service on."""
     out = [
         "# Benchmark fabric: %d members behind two core ports (tests/bench/gen.py)." % m,
         "fabric:",
@@ -357,8 +366,12 @@ def config_text(m, rx_device, tx_device, run_dir, lag=None):
         "    vlan: %d" % LAN_VLAN,
         "    ipv4: %s/24" % ip4_text(LAN_V4),
         "    ipv6: %s/64" % ip6_text(LAN_V6),
-        "ports:",
     ]
+    if service == "blackhole":
+        out.append('    blackhole: {mac: %s, ipv4: %s, ipv6: "%s"}' %
+                   (mac_text(BLACKHOLE_MAC), ip4_text(LAN_V4 + 254),
+                    ip6_text(LAN_V6[:12] + bytes.fromhex("00010666"))))
+    out.append("ports:")
     for name, dev, desc in (("core-a", rx_device, "all received traffic"),
                             ("core-b", tx_device, "all forwarded traffic")):
         out += ["  - name: %s" % name] + port_device(dev, lag) + [
@@ -366,6 +379,8 @@ def config_text(m, rx_device, tx_device, run_dir, lag=None):
             "    kind: core",
             "    lans: [peering]",
         ]
+        if service == "rate-limit" and name == "core-a":
+            out.append("    rate-limit: {rate: %d}" % RATE_LIMIT_BPS)
     out.append("members:")
     for mb in members(m):
         out += [
@@ -383,9 +398,9 @@ def config_text(m, rx_device, tx_device, run_dir, lag=None):
     return "\n".join(out) + "\n"
 
 
-def write_config(path, m, rx_device, tx_device, run_dir, lag=None):
+def write_config(path, m, rx_device, tx_device, run_dir, lag=None, service=None):
     with open(path, "w") as f:
-        f.write(config_text(m, rx_device, tx_device, run_dir, lag))
+        f.write(config_text(m, rx_device, tx_device, run_dir, lag, service))
 
 
 def main(argv=None):
