@@ -307,10 +307,15 @@ lab_move_member() {
 		lab_write_node_config "$s" "$(LAB_DP=$s lab_pdir)/move.yaml"
 		LAB_DP=$s lab_peerlanctl config apply "$(LAB_DP=$s lab_pdir)/move.yaml" \
 			comment "$node moves from node $from to node $to" >/dev/null || {
+			# A node already changed goes back to its running file.
 			lab_set_site "$node" "$from"
+			[[ $s == a ]] || LAB_DP=a lab_peerlanctl config apply \
+				"$(LAB_DP=a lab_pdir)/peerlan.yaml" >/dev/null
 			lab_die "node $s refused the move of $node (peerlanctl config apply)"
 			return
 		}
+	done
+	for s in "${LAB_PEERLAN_SITES[@]}"; do
 		mv "$(LAB_DP=$s lab_pdir)/move.yaml" "$(LAB_DP=$s lab_pdir)/peerlan.yaml"
 	done
 	lab_leaf_entries

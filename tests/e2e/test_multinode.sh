@@ -135,13 +135,15 @@ sys.exit(1 if bad else 0)
 PY
 }
 
-# No broadcast or multicast frame was ever received from or sent to a VTEP
-# port of either node.
+# No VTEP port of either node ever received a broadcast or multicast frame
+# (what it receives is what its VTEP sent, decapsulated; what is sent to a
+# VTEP is counted on the underlay port, in unicast outer headers, which the
+# captures read instead).
 no_bum_on_vteps() {
 	local s p c n rc=0
 	for s in "${LAB_PEERLAN_SITES[@]}"; do
 		for p in $(vtep_ports "$s"); do
-			for c in rx_broadcast rx_multicast tx_broadcast tx_multicast; do
+			for c in rx_broadcast rx_multicast; do
 				n=$(ctr "$s" "$p" "$c")
 				[[ $n == 0 ]] || {
 					echo "node $s port $p: $c $n"
@@ -194,7 +196,7 @@ agree() {
 	}
 }
 e2e_check "the nodes steered from their VTEP ports every request the capture saw arrive (a $steered_a >= $req_a, b $steered_b >= $req_b)" agree
-e2e_check "no VTEP port of either node received or sent a broadcast or multicast frame" no_bum_on_vteps
+e2e_check "no VTEP port of either node received a broadcast or multicast frame" no_bum_on_vteps
 
 # --- node b's dataplane dies and comes back --------------------------------
 
