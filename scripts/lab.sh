@@ -72,6 +72,11 @@ LAB_JUMBO=${LAB_JUMBO:-0}
 # that DPDK's capture tools can attach to it (`peerlanctl capture`). Set
 # before lab_init; 0 runs it with --no-huge.
 LAB_HUGEPAGES=${LAB_HUGEPAGES:-0}
+# A user for the dataplane to switch to once started (--user), as the
+# service does: its DPDK runtime directory is then LAB_DIR/run/dpdk/LAB_ID
+# (RUNTIME_DIRECTORY, as systemd's RuntimeDirectory= sets it), a directory
+# of that user's. Set before lab_init; empty: the dataplane stays root.
+LAB_USER=${LAB_USER:-}
 # The dataplane's EAL -m, MB; hugepages reserved: this and room for a capture.
 LAB_MEM=512
 LAB_HUGE_NR=$((LAB_MEM / 2 + 64))
@@ -112,6 +117,8 @@ options:
   --no-setup         do not install packages or build (already done)
   --hugepages        run the dataplane on hugepages the lab reserves and gives
                      back at down, so that `peerlanctl capture` works
+  --user USER        the dataplane switches to USER once started (--user), as
+                     the service does; its DPDK runtime directory is the lab's
 EOF
 }
 
@@ -236,8 +243,8 @@ lab_init() {
 	if ((LAB_MULTI)); then
 		((n >= 3)) || lab_die "--multi-node needs at least 3 members (one per node)" || return
 		[[ $fabric == peerlan && -z $LAB_LAG && $LAB_JUMBO == 0 && $LAB_HUGEPAGES == 0 &&
-			$LAB_SPARE == 0 ]] ||
-			lab_die "--multi-node goes with neither --fabric bridge, --lag, --jumbo nor --hugepages" ||
+			$LAB_SPARE == 0 && -z $LAB_USER ]] ||
+			lab_die "--multi-node goes with neither --fabric bridge, --lag, --jumbo, --hugepages nor --user" ||
 			return
 	fi
 	[[ $LAB_JUMBO == 0 || $ptype == af_packet ]] ||
@@ -256,9 +263,9 @@ lab_init() {
 			: >"$LAB_DIR/netns"
 			: >"$LAB_DIR/links"
 			((LAB_MULTI)) && lab_place_default
-			printf 'LAB_ID=%s\nLAB_N=%s\nLAB_SPARE=%s\nLAB_PORT_TYPE=%s\nLAB_FABRIC=%s\nLAB_LAG=%s\nLAB_JUMBO=%s\nLAB_HUGEPAGES=%s\nLAB_MULTI=%s\nLAB_MOVER=%s\n' \
+			printf 'LAB_ID=%s\nLAB_N=%s\nLAB_SPARE=%s\nLAB_PORT_TYPE=%s\nLAB_FABRIC=%s\nLAB_LAG=%s\nLAB_JUMBO=%s\nLAB_HUGEPAGES=%s\nLAB_USER=%s\nLAB_MULTI=%s\nLAB_MOVER=%s\n' \
 				"$LAB_ID" "$LAB_N" "$LAB_SPARE" "$LAB_PORT_TYPE" "$LAB_FABRIC" "$LAB_LAG" "$LAB_JUMBO" \
-				"$LAB_HUGEPAGES" "$LAB_MULTI" "$LAB_MOVER" \
+				"$LAB_HUGEPAGES" "$LAB_USER" "$LAB_MULTI" "$LAB_MOVER" \
 				>"$LAB_DIR/lab.env"
 			return 0
 		fi
@@ -283,6 +290,7 @@ lab_load() {
 	LAB_JUMBO=${LAB_JUMBO:-0}
 	LAB_HUGEPAGES=$(sed -n 's/^LAB_HUGEPAGES=//p' "$dir/lab.env")
 	LAB_HUGEPAGES=${LAB_HUGEPAGES:-0}
+	LAB_USER=$(sed -n 's/^LAB_USER=//p' "$dir/lab.env")
 	LAB_MULTI=$(sed -n 's/^LAB_MULTI=//p' "$dir/lab.env")
 	LAB_MULTI=${LAB_MULTI:-0}
 	LAB_MOVER=$(sed -n 's/^LAB_MOVER=//p' "$dir/lab.env")
@@ -750,7 +758,17 @@ lab_dpname() { echo "dataplane${LAB_DP:+-$LAB_DP}"; }
 lab_ctlname() { echo "control${LAB_DP:+-$LAB_DP}"; }
 
 lab_telemetry_sock() {
-	echo "/var/run/dpdk/$(lab_prefix)/dpdk_telemetry.v2"
+	echo "$(lab_runtime_dir)/dpdk/$(lab_prefix)/dpdk_telemetry.v2"
+}
+
+# Where the dataplane's EAL keeps dpdk/LAB_ID: root's /var/run, or with
+# LAB_USER a directory of that user's (as systemd's RuntimeDirectory=).
+lab_runtime_dir() {
+	if [[ -n $LAB_USER ]]; then
+		echo "$LAB_DIR/run"
+	else
+		echo /var/run
+	fi
 }
 
 # Reserves LAB_HUGE_NR 2 MB pages and mounts hugetlbfs on
@@ -818,9 +836,18 @@ lab_start_dataplane() {
 		lab_hugepages_reserve || return
 		mem=(--huge-dir "$LAB_DIR/hugepages" -m "$LAB_MEM")
 	fi
-	lab_spawn "$name" "$d/dataplane.log" "$bin" \
+	local user=()
+	if [[ -n $LAB_USER ]]; then
+		id -u "$LAB_USER" >/dev/null 2>&1 || lab_die "no user $LAB_USER for the dataplane" || return
+		# A directory of the user's, as the service's RuntimeDirectory=;
+		# the counters file written at exit, as that user, made here.
+		install -d -m 0700 -o "$LAB_USER" "$LAB_DIR/run"
+		install -m 0640 -o "$LAB_USER" /dev/null "$d/stats.json"
+		user=(--user "$LAB_USER")
+	fi
+	RUNTIME_DIRECTORY=$(lab_runtime_dir) lab_spawn "$name" "$d/dataplane.log" "$bin" \
 		"${mem[@]}" --no-pci --file-prefix "$(lab_prefix)" "${lcores[@]}" \
-		-- -c "$d/peerlan.yaml" --stats-json "$d/stats.json" --matrix
+		-- -c "$d/peerlan.yaml" --stats-json "$d/stats.json" --matrix "${user[@]}"
 	for ((i = 0; i < 300; i++)); do
 		if ! lab_pid "$name" >/dev/null; then
 			# DPDK's af_packet driver names its fanout group after the
@@ -1272,7 +1299,7 @@ EOF
 		cat <<EOF
   the exchange's CLI:       peerlanctl -s $(lab_cli_sock)
   one port, its drops:      peerlanctl -s $(lab_cli_sock) show port m1
-  the dataplane:            dpdk-telemetry.py -f $LAB_ID
+  the dataplane:            RUNTIME_DIRECTORY=$(lab_runtime_dir) dpdk-telemetry.py -f $LAB_ID
   the control's log:        $LAB_DIR/control.log
   its log and config:       $LAB_DIR/dataplane.log  $LAB_DIR/peerlan.yaml
 EOF
@@ -1442,6 +1469,7 @@ lab_main() {
 		--kill) kill=1 ;;
 		--no-setup) setup=0 ;;
 		--hugepages) LAB_HUGEPAGES=1 ;;
+		--user) LAB_USER=${2:-} && shift ;;
 		--multi-node) LAB_MULTI=1 ;;
 		--node) node=${2:-} && shift ;;
 		-*)

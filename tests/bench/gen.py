@@ -367,13 +367,22 @@ def port_device(dev, lag):
             ["      lacp: %s" % lag, "      hash: l23"])
 
 
-def config_text(m, rx_device, tx_device, run_dir, lag=None, vxlan=None):
+# The exchange services the benchmark can switch on (run.py --services-cost):
+# the receiving port as a sub-rate port whose rate no mix reaches (every
+# frame passes its policer, none is dropped by it), and the LAN's RFC 7999
+# blackhole, which no frame of the mixes is sent to.
+RATE_LIMIT_BPS = 400000000000
+BLACKHOLE_MAC = 0x02005E000666
+
+
+def config_text(m, rx_device, tx_device, run_dir, lag=None, service=None, vxlan=None):
     """The peerlan configuration for M members, in the documented YAML; a
-    device given as a list makes its port a LAG with LACP mode lag. vxlan
-    "encap": core-b's members sit behind a remote VTEP instead, and what is
-    sent to them leaves by an underlay port on tx_device; "decap": core-a's
-    members do, and what they send arrives in VXLAN on an underlay port on
-    rx_device (write_vxlan_pcap)."""
+    device given as a list makes its port a LAG with LACP mode lag; service
+    "rate-limit" or "blackhole" switches that service on. vxlan "encap":
+    core-b's members sit behind a remote VTEP instead, and what is sent to
+    them leaves by an underlay port on tx_device; "decap": core-a's members
+    do, and what they send arrives in VXLAN on an underlay port on rx_device
+    (write_vxlan_pcap)."""
     out = [
         "# Benchmark fabric: %d members behind two core ports (tests/bench/gen.py)." % m,
         "fabric:",
@@ -399,6 +408,10 @@ def config_text(m, rx_device, tx_device, run_dir, lag=None, vxlan=None):
         "    ipv4: %s/24" % ip4_text(LAN_V4),
         "    ipv6: %s/64" % ip6_text(LAN_V6),
     ]
+    if service == "blackhole":
+        out.append('    blackhole: {mac: %s, ipv4: %s, ipv6: "%s"}' %
+                   (mac_text(BLACKHOLE_MAC), ip4_text(LAN_V4 + 254),
+                    ip6_text(LAN_V6[:12] + bytes.fromhex("00010666"))))
     if vxlan:
         out.append("    vni: %d" % VNI)
     out.append("ports:")
@@ -424,6 +437,8 @@ def config_text(m, rx_device, tx_device, run_dir, lag=None, vxlan=None):
             "    kind: core",
             "    lans: [peering]",
         ]
+        if service == "rate-limit" and name == "core-a":
+            out.append("    rate-limit: {rate: %d}" % RATE_LIMIT_BPS)
     out.append("members:")
     for mb in members(m):
         out += [
@@ -441,9 +456,9 @@ def config_text(m, rx_device, tx_device, run_dir, lag=None, vxlan=None):
     return "\n".join(out) + "\n"
 
 
-def write_config(path, m, rx_device, tx_device, run_dir, lag=None, vxlan=None):
+def write_config(path, m, rx_device, tx_device, run_dir, lag=None, service=None, vxlan=None):
     with open(path, "w") as f:
-        f.write(config_text(m, rx_device, tx_device, run_dir, lag, vxlan))
+        f.write(config_text(m, rx_device, tx_device, run_dir, lag, service, vxlan))
 
 
 def main(argv=None):

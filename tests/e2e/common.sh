@@ -67,6 +67,9 @@ e2e_lab_up() {
 	fi
 }
 
+# Commands a test adds, run once the lab is down (e.g. removing a user).
+E2E_ON_END=()
+
 # On a failure, shows what the lab looked like before it goes away.
 e2e_end_trap() {
 	local rc=$? f
@@ -80,6 +83,10 @@ e2e_end_trap() {
 		done
 	fi
 	lab_teardown
+	local c
+	for c in "${E2E_ON_END[@]}"; do
+		eval "$c"
+	done
 }
 
 # Waits for every BGP session and its routes, as every test starts with.
