@@ -664,7 +664,11 @@ static int nd(struct burst *b, const struct fab_frame *f, const struct meta *m,
 	/* Its checksum covers the whole message, which an answer rewrites. */
 	if (m->more != 0)
 		return drop(v, FAB_DROP_scattered);
-	if (mc && !nd_group_ok(dst, m->dst))
+	/* Another node steers a solicitation as this one does: to its owner's
+	 * MAC, still to the target's solicited-node group (checked below). */
+	if (mc && !nd_group_ok(dst, m->dst) &&
+	    !(b->from_vtep && !(m->dst & FAB_MAC_GROUP) &&
+	      icmp[FAB_ICMP6_OFF_TYPE] == FAB_ICMP6_NS))
 		return drop(v, FAB_DROP_ipv6_multicast);
 	if (frag || ip[FAB_IPV6_OFF_HLIM] != FAB_ND_HOP_LIMIT || icmp[FAB_ICMP6_OFF_CODE] != 0 ||
 	    len < FAB_ND_MSG_LEN || target[0] == FAB_IPV6_MCAST ||

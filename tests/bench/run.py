@@ -22,6 +22,12 @@ peerlan run its own
 counters must account for every frame with the outcome the generator wrote
 down for it, or the benchmark fails.
 
+--vxlan-cost adds peerlan-encap (the receiving members behind a remote VTEP:
+every frame leaves encapsulated by an underlay port on net_null0) and
+peerlan-decap (the sending members behind it: the same frames, each inside
+VXLAN from that VTEP, arrive on an underlay port on net_pcap0) to every
+round and to callgrind, beside peerlan on the plain ports.
+
 --services-cost adds peerlan with its receiving port a sub-rate port (a
 rate no mix reaches: every frame is metered, none dropped) and peerlan with
 the LAN's RFC 7999 blackhole configured, to every round and under callgrind.
@@ -64,6 +70,7 @@ TX_DEVICE = "net_null0,no-rx=1"
 # its links' MAC addresses, which net_pcap cannot do.
 LAG_TX_DEVICES = [TX_DEVICE, "net_null1,no-rx=1"]
 TESTPMD_BURST = 32
+VXLAN_KINDS = ("peerlan-encap", "peerlan-decap")
 SOURCE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
@@ -154,7 +161,8 @@ class Program:
         else:
             mem = ["--no-huge", "-m", str(opts.mem)]
         eal = ["-l", opts.lcores] + mem + ["--no-pci", "--file-prefix", self.prefix]
-        rx = "%s,rx_pcap=%s,infinite_rx=1" % (RX_DEVICE, short_path(opts, case["pcap"]))
+        pcap = case["vxlan_pcap"] if kind == "peerlan-decap" else case["pcap"]
+        rx = "%s,rx_pcap=%s,infinite_rx=1" % (RX_DEVICE, short_path(opts, pcap))
         if kind.startswith("peerlan"):
             run_dir = os.path.join(workdir, self.prefix)
             os.makedirs(os.path.join(run_dir, "state"), exist_ok=True)
@@ -163,6 +171,9 @@ class Program:
             if kind == "peerlan-lag":
                 gen.write_config(cfg, case["members"], rx, LAG_TX_DEVICES, run_dir,
                                  lag=opts.lag_cost)
+            elif kind in VXLAN_KINDS:
+                gen.write_config(cfg, case["members"], rx, TX_DEVICE, run_dir,
+                                 vxlan=kind.split("-")[1])
             else:
                 service = {"peerlan-ratelimit": "rate-limit",
                            "peerlan-blackhole": "blackhole"}.get(kind)
@@ -327,6 +338,20 @@ def expected_counts(expect, received):
     return counts
 
 
+def kind_expect(kind, expect):
+    """What peerlan of this kind counts for the case's frames, and where:
+    encapsulated, they leave by the underlay port; decapsulated, they are
+    counted on the VTEP port they came from, where a source MAC the database
+    does not place behind that VTEP is vxlan_src_mac."""
+    if kind == "peerlan-encap":
+        return dict(expect, egress="underlay")
+    if kind == "peerlan-decap":
+        rename = {"src_mac_violation": "vxlan_src_mac"}
+        return dict(expect, ingress="node-a", outcomes=[rename.get(n, n)
+                                                        for n in expect["outcomes"]])
+    return expect
+
+
 def check_accounting(stats, expect):
     """Every frame peerlan received is forwarded, steered or dropped exactly as
     the generator says; returns a one-line summary or raises BenchError."""
@@ -447,8 +472,9 @@ def timed_run(kind, opts, case):
         stats = p.stats()
         # Capture runs too: dumpcap has left by now, and the ports must
         # have forwarded through its leaving.
-        note = check_accounting(stats, case["expect"])
-        if stats["ports"][case["expect"]["ingress"]]["rx_packets"] < n1:
+        expect = kind_expect(kind, case["expect"])
+        note = check_accounting(stats, expect)
+        if stats["ports"][expect["ingress"]]["rx_packets"] < n1:
             raise BenchError("peerlan counted fewer frames than net_pcap0 delivered")
         shutil.rmtree(p.run_dir, ignore_errors=True)
         os.remove(p.log_path)
@@ -565,7 +591,7 @@ def callgrind_run(kind, opts, case):
         raise
     p.stop(timeout=300)
     if kind.startswith("peerlan"):
-        check_accounting(p.stats(), case["expect"])
+        check_accounting(p.stats(), kind_expect(kind, case["expect"]))
         shutil.rmtree(p.run_dir, ignore_errors=True)
     dumps = [os.path.join(opts.out, f) for f in os.listdir(opts.out)
              if f.startswith(os.path.basename(outbase) + ".%d.1-" % p.proc.pid)]
@@ -648,6 +674,10 @@ def make_cases(opts):
             e = gen.generate(m, mix, opts.frames, opts.seed, pcap_dir)
             cases[(m, mix)] = {"members": m, "mix": mix, "expect": e,
                                "pcap": os.path.join(pcap_dir, "m%d-%s.pcap" % (m, mix))}
+            if opts.vxlan_cost:
+                c = cases[(m, mix)]
+                c["vxlan_pcap"] = os.path.join(pcap_dir, "m%d-%s-vxlan.pcap" % (m, mix))
+                gen.write_vxlan_pcap(c["pcap"], c["vxlan_pcap"])
     return cases
 
 
@@ -738,6 +768,25 @@ def services_report(opts, rates, setting):
                         "Blackhole cost, the LAN's blackhole configured, no frame to it "
                         "(ratio: blackhole/plain)",
                         ("peerlan-blackhole", "peerlan"), ("blackhole", "plain")))
+
+
+def vxlan_report(opts, rates, setting):
+    """peerlan encapsulating every frame, and decapsulating every frame,
+    against the same frames between plain ports, in the same rounds."""
+    kinds = ("peerlan", "peerlan-encap", "peerlan-decap")
+    out = ["", "VXLAN cost, %s: Mpps per worker CPU second (median of %d; min-max)" %
+           (SETTING_NAMES[setting], opts.rounds),
+           "%-5s %-3s %-21s %-21s %-21s %-11s %-11s" %
+           ("M", "mix", "plain ports", "encap (to a VTEP)", "decap (from a VTEP)",
+            "encap/plain", "decap/plain")]
+    for (m, mix), r in sorted(rates.items()):
+        cpu = {k: [x["cpu"] for x in r[k]] for k in kinds}
+        med = {k: median(v) for k, v in cpu.items()}
+        out.append("%-5d %-3s %-21s %-21s %-21s %-11.3f %-11.3f" % (
+            m, mix, *["%s (%s-%s)" % (fmt_rate(med[k]), fmt_rate(min(cpu[k])),
+                                     fmt_rate(max(cpu[k]))) for k in kinds],
+            med["peerlan-encap"] / med["peerlan"], med["peerlan-decap"] / med["peerlan"]))
+    return out
 
 
 def capture_report(opts, rates, setting):
@@ -894,6 +943,10 @@ def parse_args(argv):
                    help="also run peerlan --no-capture, and peerlan with dpdk-dumpcap "
                         "capturing its receiving port, in every round (needs --hugepages on: "
                         "capture tools attach to a dataplane with hugepages only)")
+    p.add_argument("--vxlan-cost", action="store_true",
+                   help="also run peerlan encapsulating every frame to a remote VTEP, and "
+                        "decapsulating every frame from one, in every round and under "
+                        "callgrind")
     p.add_argument("--dumpcap", default="dpdk-dumpcap")
     p.add_argument("--callgrind", default="10a,2000a,10d",
                    help="peerlan cases to run under callgrind, e.g. 10a,2000d ('' for none); "
@@ -1000,6 +1053,7 @@ def bench(opts):
     programs += (("peerlan-nocapture", "peerlan-capture-bgp", "peerlan-capture")
                  if opts.capture_cost else ())
     programs += ("peerlan-ratelimit", "peerlan-blackhole") if opts.services_cost else ()
+    programs += VXLAN_KINDS if opts.vxlan_cost else ()
     rates = {st: {key: {k: [] for k in programs} for key in cases} for st in opts.settings}
     summary = {}
     ipf, failed = [], None
@@ -1034,6 +1088,8 @@ def bench(opts):
                 log("\n".join(lag_report(opts, rates[st], st)))
             if opts.capture_cost:
                 log("\n".join(capture_report(opts, rates[st], st)))
+            if opts.vxlan_cost:
+                log("\n".join(vxlan_report(opts, rates[st], st)))
             if opts.services_cost:
                 log("\n".join(services_report(opts, rates[st], st)))
         save(opts, rates, summary, ipf, [])
@@ -1054,12 +1110,13 @@ def bench(opts):
                     "matrix adds %.1f" % (key[0], key[1], ipf[-1]["per_frame"],
                                          ipf[-2]["per_frame"] - ipf[-1]["per_frame"]))
             plain = ipf[-2 if opts.matrix_cost else -1]["per_frame"]
-            if opts.services_cost:
-                for kind in ("peerlan-ratelimit", "peerlan-blackhole"):
-                    ipf.append(callgrind_run(kind, opts, cases[key]))
-                    log("callgrind %s m%d-%s: %.1f instructions per frame; %+.1f against "
-                        "plain" % (kind, key[0], key[1], ipf[-1]["per_frame"],
-                                   ipf[-1]["per_frame"] - plain))
+            extra = ((("peerlan-ratelimit", "peerlan-blackhole") if opts.services_cost else ()) +
+                     (VXLAN_KINDS if opts.vxlan_cost else ()))
+            for kind in extra:
+                ipf.append(callgrind_run(kind, opts, cases[key]))
+                log("callgrind %s m%d-%s: %.1f instructions per frame; %+.1f against "
+                    "plain" % (kind, key[0], key[1], ipf[-1]["per_frame"],
+                               ipf[-1]["per_frame"] - plain))
             if opts.lag_cost:
                 ipf.append(callgrind_run("peerlan-lag", opts, cases[key]))
                 log("callgrind peerlan-lag m%d-%s: %.1f instructions per frame; the LAGs "
