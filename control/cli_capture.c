@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,29 +55,82 @@ int ctl_cli_capture_check(const struct ctl_request *r, char *err, size_t errlen)
 	return 0;
 }
 
-/* Ctrl-C goes to dpdk-dumpcap, which stops and writes what it has; we wait for it. */
+static volatile pid_t dumpcap_pid;
+
+/* Ctrl-C (the terminal's goes to dumpcap too) or a SIGTERM of ours: dumpcap
+ * stops and writes what it has; we wait for it. */
 static void on_int(int sig)
 {
 	(void)sig;
+	if (dumpcap_pid > 0)
+		kill(dumpcap_pid, SIGINT);
 }
 
-static pid_t spawn(char *const *argv, int in, int out)
+/*
+ * dpdk-dumpcap, its output on our stderr. A dataplane that switched user
+ * answers only that user's secondary processes, so dumpcap runs as it
+ * (uid 0: as we are); RUNTIME_DIRECTORY tells its EAL where the
+ * dataplane's runtime directory is, which for a user is not where it
+ * would look by itself.
+ */
+static pid_t spawn_dumpcap(char *const *argv, const char *runtime_dir, uid_t uid, gid_t gid)
 {
 	pid_t pid = fork();
 
 	if (pid != 0)
 		return pid;
-	if (in >= 0 && dup2(in, STDIN_FILENO) < 0)
+	if (dup2(STDERR_FILENO, STDOUT_FILENO) < 0 || setenv("RUNTIME_DIRECTORY", runtime_dir, 1))
 		_exit(127);
-	if (out >= 0 && dup2(out, STDOUT_FILENO) < 0)
+	if (uid != 0 && (setgroups(1, &gid) != 0 || setgid(gid) != 0 || setuid(uid) != 0)) {
+		fprintf(stderr, "peerlanctl: cannot run dpdk-dumpcap as uid %u: %s\n",
+			(unsigned int)uid, strerror(errno));
 		_exit(127);
-	if (in > STDERR_FILENO)
-		close(in);
-	if (out > STDERR_FILENO)
-		close(out);
+	}
 	execvp(argv[0], argv);
 	fprintf(stderr, "peerlanctl: cannot run %s: %s\n", argv[0], strerror(errno));
 	_exit(127);
+}
+
+/* tshark reading the FIFO, its output ours. */
+static pid_t spawn_tshark(const char *fifo)
+{
+	char *argv[] = {"tshark", "-n", "-l", "-r", (char *)fifo, NULL};
+	pid_t pid = fork();
+
+	if (pid != 0)
+		return pid;
+	execvp(argv[0], argv);
+	fprintf(stderr, "peerlanctl: cannot run tshark: %s\n", strerror(errno));
+	_exit(127);
+}
+
+/* A process copying the FIFO into out, the file we made for the operator. */
+static pid_t spawn_copy(const char *fifo, int out)
+{
+	char buf[65536];
+	pid_t pid = fork();
+	ssize_t n;
+	int in;
+
+	if (pid != 0)
+		return pid;
+	in = open(fifo, O_RDONLY);
+	if (in < 0)
+		_exit(1);
+	while ((n = read(in, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue; /* Ctrl-C: dumpcap stops and writes the rest */
+		if (n < 0)
+			_exit(1);
+		for (ssize_t off = 0, w; off < n; off += w) {
+			w = write(out, buf + off, (size_t)(n - off));
+			if (w < 0 && errno == EINTR)
+				w = 0;
+			else if (w < 0)
+				_exit(1);
+		}
+	}
+	_exit(0);
 }
 
 static int wait_child(pid_t pid)
@@ -116,22 +170,48 @@ static void file_name(const char *port, char *buf, size_t len)
 		snprintf(buf, len, "%s/peerlan-%s-%s-%d.pcapng", dir, safe, stamp, n);
 }
 
+/* Says where the capture is (text or JSON). */
+static void report(const struct ctl_request *r, const json_t *info, const char *file,
+		   const struct stat *st, bool json)
+{
+	char clean[FAB_PATH_MAX * 2];
+
+	if (json) {
+		json_t *o = json_pack("{s:s, s:O, s:O, s:s, s:I}", "port", r->port, "device",
+				      json_object_get(info, "device"), "dpdk_port",
+				      json_object_get(info, "dpdk_port"), "file", file, "bytes",
+				      (json_int_t)st->st_size);
+
+		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+		fputc('\n', stdout);
+		json_decref(o);
+		return;
+	}
+	ctl_sanitize(file, clean, sizeof(clean));
+	printf("capture of port %s: %s (%lld bytes, pcapng)\n", r->port, clean,
+	       (long long)st->st_size);
+	printf("open it with: tshark -r %s   (or Wireshark; it is readable by root only)\n", clean);
+}
+
 int ctl_cli_capture_run(const struct ctl_request *r, const json_t *info, bool json)
 {
 	const char *prefix = json_string_value(json_object_get(info, "file_prefix"));
 	const char *device = json_string_value(json_object_get(info, "device"));
+	const char *runtime_dir = json_string_value(json_object_get(info, "runtime_dir"));
 	json_int_t dpdk_port = json_integer_value(json_object_get(info, "dpdk_port"));
+	uid_t uid = (uid_t)json_integer_value(json_object_get(info, "uid"));
+	gid_t gid = (gid_t)json_integer_value(json_object_get(info, "gid"));
 	char opt_prefix[FAB_NAME_MAX + 16], port_id[16], count[16], duration[32];
-	char file[FAB_PATH_MAX * 2], clean[FAB_PATH_MAX * 2];
+	char fifo[FAB_PATH_MAX], file[FAB_PATH_MAX * 2], clean[FAB_PATH_MAX * 2];
 	char *argv[20];
 	char fifo_dir[] = "/tmp/peerlan-capture-XXXXXX";
-	mode_t old_mask = 0;
-	int argc = 0, rc;
-	pid_t dumpcap, tshark = -1;
+	int argc = 0, rc, out = -1;
+	bool copied = false;
+	pid_t dumpcap, reader;
 	struct sigaction sa = {.sa_handler = on_int}, old_int, old_term;
 	struct stat stt;
 
-	if (prefix == NULL || device == NULL) {
+	if (prefix == NULL || device == NULL || runtime_dir == NULL) {
 		fprintf(stderr, "peerlanctl: control's answer lacks the dataplane's file prefix\n");
 		return 1;
 	}
@@ -155,27 +235,35 @@ int ctl_cli_capture_run(const struct ctl_request *r, const json_t *info, bool js
 		argv[argc++] = "-a";
 		argv[argc++] = duration;
 	}
+	/* dumpcap writes into a FIFO (not "-w -": it also prints on stdout),
+	 * which tshark reads, or we copy into the file: dumpcap may run as the
+	 * dataplane's user, and the file is root's alone (members' traffic). */
+	if (mkdtemp(fifo_dir) == NULL) {
+		fprintf(stderr, "peerlanctl: %s: %s\n", fifo_dir, strerror(errno));
+		return 1;
+	}
+	snprintf(fifo, sizeof(fifo), "%s/capture.pcapng", fifo_dir);
+	if (mkfifo(fifo, 0600) != 0 ||
+	    (uid != 0 && (chown(fifo_dir, uid, gid) != 0 || chown(fifo, uid, gid) != 0))) {
+		fprintf(stderr, "peerlanctl: %s: %s\n", fifo, strerror(errno));
+		unlink(fifo);
+		rmdir(fifo_dir);
+		return 1;
+	}
 	argv[argc++] = "-w";
-	if (r->tshark) {
-		/* A FIFO, not dumpcap's "-w -": dumpcap also prints on stdout. */
-		if (mkdtemp(fifo_dir) == NULL) {
-			fprintf(stderr, "peerlanctl: %s: %s\n", fifo_dir, strerror(errno));
-			return 1;
-		}
-		snprintf(file, sizeof(file), "%s/capture.pcapng", fifo_dir);
-		if (mkfifo(file, 0600) != 0) {
-			fprintf(stderr, "peerlanctl: %s: %s\n", file, strerror(errno));
+	argv[argc++] = fifo;
+	argv[argc] = NULL;
+	if (!r->tshark) {
+		file_name(r->port, file, sizeof(file));
+		out = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (out < 0) {
+			fprintf(stderr, "peerlanctl: %s: %s\n",
+				ctl_sanitize(file, clean, sizeof(clean)), strerror(errno));
+			unlink(fifo);
 			rmdir(fifo_dir);
 			return 1;
 		}
-		argv[argc++] = file;
-	} else {
-		file_name(r->port, file, sizeof(file));
-		argv[argc++] = file;
-		/* Members' traffic: readable by root alone. */
-		old_mask = umask(077);
 	}
-	argv[argc] = NULL;
 
 	if (!json)
 		fprintf(stderr, "capturing port %s (%s, DPDK port %lld) %s%s; Ctrl-C stops\n",
@@ -185,59 +273,42 @@ int ctl_cli_capture_run(const struct ctl_request *r, const json_t *info, bool js
 	fflush(stderr);
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
-	/* dumpcap's own messages (and its counts at the end) go to stderr. */
-	dumpcap = spawn(argv, -1, STDERR_FILENO);
-	if (r->tshark && dumpcap > 0) {
-		char *targv[] = {"tshark", "-n", "-l", "-r", file, NULL};
-
-		tshark = spawn(targv, -1, -1);
-	}
+	dumpcap = spawn_dumpcap(argv, runtime_dir, uid, gid);
+	dumpcap_pid = dumpcap;
+	reader = dumpcap < 0 ? -1 : r->tshark ? spawn_tshark(fifo) : spawn_copy(fifo, out);
 	rc = dumpcap > 0 ? wait_child(dumpcap) : -1;
-	if (tshark > 0) {
-		/* A dumpcap that failed before opening the FIFO leaves tshark
+	if (reader > 0) {
+		/* A dumpcap that failed before opening the FIFO leaves the reader
 		 * waiting in open(): a writer that comes and goes releases it. */
-		int fd = open(file, O_WRONLY | O_NONBLOCK);
+		int fd = open(fifo, O_WRONLY | O_NONBLOCK);
 
 		if (rc != 0)
-			kill(tshark, SIGTERM);
+			kill(reader, SIGTERM);
 		if (fd >= 0)
 			close(fd);
-		wait_child(tshark);
+		copied = wait_child(reader) == 0 || r->tshark;
 	}
-	if (r->tshark) {
-		unlink(file);
-		rmdir(fifo_dir);
-	}
+	dumpcap_pid = 0;
+	unlink(fifo);
+	rmdir(fifo_dir);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
-	if (!r->tshark)
-		umask(old_mask);
+	if (out >= 0 && (fstat(out, &stt) != 0 || close(out) != 0))
+		copied = false;
+	if (rc == 0 && !copied) {
+		fprintf(stderr, "peerlanctl: could not write the capture into %s\n",
+			ctl_sanitize(file, clean, sizeof(clean)));
+		unlink(file);
+		return 1;
+	}
 	if (rc != 0) {
+		if (!r->tshark)
+			unlink(file);
 		fprintf(stderr,
 			"peerlanctl: dpdk-dumpcap failed (status %d); what it said is above\n", rc);
 		return 1;
 	}
-	if (r->tshark)
-		return 0;
-	if (stat(file, &stt) != 0) {
-		fprintf(stderr, "peerlanctl: dpdk-dumpcap wrote no file %s\n",
-			ctl_sanitize(file, clean, sizeof(clean)));
-		return 1;
-	}
-	if (json) {
-		json_t *o = json_pack("{s:s, s:s, s:i, s:s, s:I}", "port", r->port, "device",
-				      device, "dpdk_port", (int)dpdk_port, "file", file, "bytes",
-				      (json_int_t)stt.st_size);
-
-		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
-		fputc('\n', stdout);
-		json_decref(o);
-	} else {
-		ctl_sanitize(file, clean, sizeof(clean));
-		printf("capture of port %s: %s (%lld bytes, pcapng)\n", r->port, clean,
-		       (long long)stt.st_size);
-		printf("open it with: tshark -r %s   (or Wireshark; it is readable by root only)\n",
-		       clean);
-	}
+	if (!r->tshark)
+		report(r, info, file, &stt, json);
 	return 0;
 }

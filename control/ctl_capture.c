@@ -59,7 +59,8 @@ int ctl_capture_cmd(struct ctl *c, const struct ctl_request *r, json_t **out)
 	user_of(r->uid, user, sizeof(user));
 	ctl_events_add(c->events, ctl_wall_ns(), "capture", r->port,
 		       "capture requested by %s (uid %lld)", user, (long long)r->uid);
-	*out = json_pack("{s:s, s:s, s:i, s:s}", "port", r->port, "device", m.device, "dpdk_port",
-			 (int)m.dpdk_port, "file_prefix", m.file_prefix);
+	*out = json_pack("{s:s, s:s, s:i, s:s, s:s, s:I, s:I}", "port", r->port, "device", m.device,
+			 "dpdk_port", (int)m.dpdk_port, "file_prefix", m.file_prefix, "runtime_dir",
+			 m.runtime_dir, "uid", (json_int_t)m.uid, "gid", (json_int_t)m.gid);
 	return 0;
 }

@@ -169,6 +169,9 @@ struct dp_port {
 	 * whatever that interface does (dp_port.c); "" for other drivers. */
 	char ifname[IF_NAMESIZE];
 	int if_err; /* the last error reading its flags, logged once */
+	/* net_pcap: its link is up from start to stop, read as such, not from
+	 * the device's shared state, which a capture tool's exit sets down. */
+	bool link_is_started;
 	/* rx_missed (dp_missed.c): main lcore only, but missed, which readers load. */
 	uint64_t missed;   /* what rx_missed shows; never goes down */
 	uint64_t imissed0; /* the device's imissed at start */
@@ -250,7 +253,9 @@ struct dp {
 	/* Live capture by DPDK's tools as secondary processes (rte_pdump). */
 	bool pdump_on;         /* rte_pdump_init() done */
 	bool capture_ready;    /* a capture tool can attach */
-	char capture_why[128]; /* why not; "" when it can */
+	char capture_why[256]; /* why not; "" when it can */
+	uint32_t capture_uid;  /* who the tool must run as (--user; 0: root) */
+	uint32_t capture_gid;
 
 	uint64_t start_tsc;  /* for uptime */
 	uint64_t start_time; /* seconds since the epoch at start */
@@ -416,6 +421,10 @@ void dp_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * 0 or a negative errno; the caller stops on an error.
  */
 int dp_drop_privileges(struct dp *dp, const char *user);
+
+/* Answers to capture tools wait for the workers' quiescent states in rcu
+ * (dp_pdump.c); call once rte_pdump_init() is done and rcu is set up. */
+void dp_pdump_sync_workers(struct rte_rcu_qsbr *rcu);
 
 /* The traffic matrix (dp_matrix.c). Allocates each worker's table and the
  * main lcore's sum, nothing when mx_slots is 0; 0 or -ENOMEM (logged). */

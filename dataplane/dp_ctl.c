@@ -346,7 +346,8 @@ static void port_errdisable(struct dp *dp, const struct fab_wire_hdr *h, const u
 }
 
 /* What dpdk-dumpcap needs to capture a port: our EAL file prefix (the last
- * element of the runtime directory) and the port's ethdev. */
+ * element of the runtime directory, RUNTIME_DIR/dpdk/PREFIX), RUNTIME_DIR,
+ * who it must run as, and the port's ethdev. */
 static void capture_info(struct dp *dp, const struct fab_wire_hdr *h, const uint8_t *p)
 {
 	struct dp_ctl *c = dp->ctl;
@@ -368,6 +369,15 @@ static void capture_info(struct dp *dp, const struct fab_wire_hdr *h, const uint
 		name[0] = '\0';
 	snprintf(m.device, sizeof(m.device), "%s", name);
 	snprintf(m.file_prefix, sizeof(m.file_prefix), "%s", base ? base + 1 : dir);
+	snprintf(m.runtime_dir, sizeof(m.runtime_dir), "%.*s", (int)(base ? base - dir : 0), dir);
+	/* the dpdk directory above the prefix's */
+	base = strrchr(m.runtime_dir, '/');
+	if (base != NULL)
+		m.runtime_dir[base - m.runtime_dir] = '\0';
+	if (m.runtime_dir[0] == '\0')
+		snprintf(m.runtime_dir, sizeof(m.runtime_dir), "/");
+	m.uid = dp->capture_uid;
+	m.gid = dp->capture_gid;
 	m.ready = dp->capture_ready;
 	snprintf(m.why, sizeof(m.why), "%s", dp->capture_why);
 	fab_wire_capture_rep_encode(&c->out, h, &m);

@@ -382,9 +382,22 @@ int dp_port_kernel_link(struct dp *dp, struct dp_port *p)
 	int rc = 0;
 
 	p->if_err = 0;
-	if (p->lag.nlinks == 0)
+	p->link_is_started = false;
+	if (p->lag.nlinks == 0) {
+		struct rte_eth_dev_info info;
+
+		/* net_pcap's link is only what its start and stop write into the
+		 * device's data, which DPDK shares with secondary processes. A
+		 * capture tool (dpdk-dumpcap) probes every device and, as it exits
+		 * (rte_eal_cleanup), removes them, running net_pcap's stop on that
+		 * shared data: the link would read down until the dataplane
+		 * restarted, and every frame would be dropped under port_down. */
+		p->link_is_started = rte_eth_dev_info_get(p->eth_port, &info) == 0 &&
+				     info.driver_name != NULL &&
+				     strcmp(info.driver_name, "net_pcap") == 0;
 		return kernel_link(dp, p->name, p->eth_port, p->device, p->ifname,
 				   &p->ring_ifindex);
+	}
 	/* The bond follows its links' carrier itself: the links are read here. */
 	p->ifname[0] = '\0';
 	p->ring_ifindex = 0;
@@ -538,8 +551,9 @@ void dp_ports_poll_link(struct dp *dp)
 		if (!dp->ports[i].started)
 			continue;
 		memset(&link, 0, sizeof(link));
-		up = rte_eth_link_get_nowait(dp->ports[i].eth_port, &link) == 0 &&
-		     link.link_status == RTE_ETH_LINK_UP;
+		up = dp->ports[i].link_is_started ||
+		     (rte_eth_link_get_nowait(dp->ports[i].eth_port, &link) == 0 &&
+		      link.link_status == RTE_ETH_LINK_UP);
 		if (dp->ports[i].lag.nlinks > 0)
 			up = dp_lag_poll(dp, i) && up;
 		if (up && dp->ports[i].ifname[0] != '\0')

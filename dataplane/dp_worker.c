@@ -271,15 +271,25 @@ static inline void frame_of_chain(struct fab_frame *f, struct rte_mbuf *m, uint1
 	f->more = (uint16_t)(rte_pktmbuf_pkt_len(m) - rte_pktmbuf_data_len(m));
 }
 
-static inline void handle_burst(struct dp_worker *w, const struct dp_rxq *rxq,
-				struct rte_mbuf **pkts, uint16_t n)
+/*
+ * A burst, from its frames to their queues. With mx, the worker's traffic
+ * matrix (an instance of its own, so that the loop without it has not one
+ * instruction more), it counts each forward in the loop that queues it.
+ */
+static inline __attribute__((always_inline)) void handle_burst_body(struct dp_worker *w,
+								    const struct dp_rxq *rxq,
+								    struct rte_mbuf **pkts,
+								    uint16_t n, struct fab_mxw *mx)
 {
 	struct dp *dp = w->dp;
 	struct fab_frame frames[DP_BURST];
 	struct fab_verdict verdicts[DP_BURST];
+	uint8_t afis[DP_BURST];
 	struct fab_pipeline_ctx ctx;
+	/* In registers for the whole burst: the counters' stores cannot change them. */
+	char *const mslot = mx != NULL ? (char *)mx->slot : NULL;
+	const uint32_t momask = mx != NULL ? mx->omask : 0;
 	struct dp_sflow_worker *sf = w->sflow;
-	struct fab_mxw *mx = w->mx_on ? &w->mx : NULL;
 	uint32_t skip;
 	/* Loaded after the burst arrived: a reload published while this worker
 	 * waited for frames applies to them. */
@@ -324,6 +334,13 @@ static inline void handle_burst(struct dp_worker *w, const struct dp_rxq *rxq,
 	ctx.storm = w->storm;
 	ctx.full_rules = false;
 	ctx.segmented = rxq->scatter;
+	if (mx != NULL) {
+		/* A family for the verdicts that name no pair too (fab_mxw_count). */
+		memset(afis, FAB_AFI_OTHER, sizeof(afis));
+		ctx.afi = afis;
+	} else {
+		ctx.afi = NULL;
+	}
 	fab_pipeline_run(&ctx, rxq->fab_port, frames, verdicts, n);
 	if (unlikely(sf->npending > 0))
 		dp_sflow_commit(sf, verdicts, dp->nports);
@@ -341,11 +358,16 @@ static inline void handle_burst(struct dp_worker *w, const struct dp_rxq *rxq,
 			uint16_t room = (uint16_t)(DP_BURST - w->txb[out].n), j = i + 1;
 			uint16_t end = n - i > room ? i + room : n;
 
-			/* A port's buffer is sent as soon as it is full: room >= 1. */
-			while (j < end && verdict_head(&verdicts[j]) == same)
-				octets += frames[j++].len;
 			if (mx != NULL)
-				fab_mxw_count(mx, verdicts + i, frames + i, (uint16_t)(j - i));
+				fab_mxw_count(mx, mslot, momask, v, &afis[i], frames[i].len);
+			/* A port's buffer is sent as soon as it is full: room >= 1. */
+			while (j < end && verdict_head(&verdicts[j]) == same) {
+				octets += frames[j].len;
+				if (mx != NULL)
+					fab_mxw_count(mx, mslot, momask, &verdicts[j], &afis[j],
+						      frames[j].len);
+				j++;
+			}
 			tx_enqueue_run(w, out, pkts + i, (uint16_t)(j - i), octets);
 			i = (uint16_t)(j - 1);
 			continue;
@@ -370,10 +392,22 @@ static inline void handle_burst(struct dp_worker *w, const struct dp_rxq *rxq,
 			continue;
 		}
 		if (mx != NULL)
-			fab_mxw_count(mx, &verdicts[i], &frames[i], 1);
+			fab_mxw_count(mx, mslot, momask, v, &afis[i], frames[i].len);
 		/* Everything the pipeline sends is unicast (fabric/pipeline.h). */
 		tx_enqueue(w, out, m, -1);
 	}
+}
+
+static inline void handle_burst(struct dp_worker *w, const struct dp_rxq *rxq,
+				struct rte_mbuf **pkts, uint16_t n)
+{
+	handle_burst_body(w, rxq, pkts, n, NULL);
+}
+
+static __attribute__((noinline)) void handle_burst_mx(struct dp_worker *w, const struct dp_rxq *rxq,
+						      struct rte_mbuf **pkts, uint16_t n)
+{
+	handle_burst_body(w, rxq, pkts, n, &w->mx);
 }
 
 /* Frames the main lcore could not send itself (dp_inject.c): rare, so the
@@ -422,7 +456,9 @@ int dp_worker_main(void *arg)
 			if (n < DP_BURST)
 				__atomic_store_n(&w->rx_empty[i], w->rx_empty[i] + 1,
 						 __ATOMIC_RELEASE);
-			if (n > 0)
+			if (n > 0 && unlikely(w->mx_on))
+				handle_burst_mx(w, rxq, pkts, n);
+			else if (n > 0)
 				handle_burst(w, rxq, pkts, n);
 		}
 		if (unlikely(!rte_ring_empty(w->inject)))

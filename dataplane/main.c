@@ -102,8 +102,8 @@ static void usage(FILE *out)
 	    "                       --matrix, a power of two (64 bytes each, 7/8 usable;\n"
 	    "                       default 262144: 16 MiB)\n"
 	    "      --no-capture     refuse live capture: dpdk-dumpcap and dpdk-pdump cannot\n"
-	    "                       attach (capture needs hugepages, not --no-huge, and\n"
-	    "                       no --user)\n"
+	    "                       attach (capture needs hugepages, not --no-huge; with\n"
+	    "                       --user, the tools run as USER: peerlanctl capture does)\n"
 	    "  -h, --help           this text\n"
 	    "\n"
 	    "Signals: SIGHUP reloads the configuration (a file that fails validation\n"
@@ -498,15 +498,6 @@ static int run(struct dp *dp, const struct options *o)
 			dp_log("cannot run as user %s: %s; stopping", o->user,
 			       rc == -ENOENT ? "no such user" : strerror(-rc));
 			got_stop = 1;
-		} else if (dp->capture_ready) {
-			/* A capture tool, as root, waits for our answers on a socket
-			 * in root's runtime directory, which this user cannot reach:
-			 * it would fail with "Fail to recv reply". Say so instead. */
-			dp->capture_ready = false;
-			snprintf(dp->capture_why, sizeof(dp->capture_why),
-				 "the dataplane runs as user %s (--user): DPDK's capture tools "
-				 "need it to run as root",
-				 o->user);
 		}
 	}
 	main_loop(dp, o);
@@ -562,6 +553,8 @@ static void capture_init(struct dp *dp, const struct options *o)
 	}
 	dp->capture_ready = why == NULL;
 	dp->pdump_on = dp->capture_ready;
+	if (dp->pdump_on)
+		dp_pdump_sync_workers(dp->rcu);
 	snprintf(dp->capture_why, sizeof(dp->capture_why), "%s", why ? why : "");
 }
 
@@ -658,8 +651,10 @@ int main(int argc, char **argv)
 	rc = run(&dp, &o);
 
 	dp_ctl_fini(&dp);
-	if (dp.pdump_on)
+	if (dp.pdump_on) {
 		rte_pdump_uninit();
+		dp_pdump_sync_workers(NULL); /* dp.rcu goes below */
+	}
 	dp_telemetry_fini();
 	dp_ports_stop(&dp);
 	dp_free(&dp);

@@ -116,7 +116,7 @@ int fab_mxw_init(struct fab_mxw *mx, void *mem, uint32_t slots)
 		return -EINVAL;
 	*mx = (struct fab_mxw){.slot = mem,
 			       .mask = slots - 1,
-			       .shift = 32u - (uint32_t)__builtin_ctz(slots),
+			       .omask = (slots - 1) * (uint32_t)sizeof(struct fab_mxw_slot),
 			       .limit = slots - slots / 8};
 	return 0;
 }
@@ -127,7 +127,8 @@ struct fab_mxw_slot *fab_mxw_probe(struct fab_mxw *mx, struct fab_mxw_slot *e, u
 		e = &mx->slot[i];
 		if (e->key == key)
 			return e;
-		if (e->key == 0)
+		/* Slot 0 is no pair's (matrix.h). */
+		if (e->key == 0 && i != 0)
 			break;
 	}
 	if (mx->npairs >= mx->limit)
@@ -170,8 +171,8 @@ void fab_mxw_merge(struct fab_matrix *to, const struct fab_mxw *from, const stru
 
 		if (key == 0)
 			continue;
-		s = who_of(ids, key & 0xffff);
-		d = who_of(ids, key >> 16);
+		s = who_of(ids, fab_mx_key_src(key));
+		d = who_of(ids, fab_mx_key_dst(key));
 		/* Both are of one LAN: a frame is forwarded within its LAN only. */
 		add_slot(to, s && d ? fab_matrix_slot(to, s->vlan, s->asn, d->asn) : NULL, e);
 	}

@@ -166,15 +166,38 @@ uint16_t fab_mx_ids_get(struct fab_mx_ids *ids, uint16_t vlan, uint32_t asn);
 /* Frees what ids holds (not ids itself); ids may be NULL. */
 void fab_mx_ids_free(struct fab_mx_ids *ids);
 
-/* A pair's key in a worker's table: the verdict's two ids as one word. */
+/*
+ * A pair's key in a worker's table: the verdict's two ids as one word, as
+ * they lie in memory (src, then dst), so that the worker reads it in one
+ * load on either byte order.
+ */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define FAB_MX_SRC_SHIFT 0
+#define FAB_MX_DST_SHIFT 16
+#else
+#define FAB_MX_SRC_SHIFT 16
+#define FAB_MX_DST_SHIFT 0
+#endif
 static inline uint32_t fab_mx_key(uint16_t src, uint16_t dst)
 {
-	return (uint32_t)dst << 16 | src;
+	return (uint32_t)src << FAB_MX_SRC_SHIFT | (uint32_t)dst << FAB_MX_DST_SHIFT;
+}
+
+static inline uint16_t fab_mx_key_src(uint32_t key)
+{
+	return (uint16_t)(key >> FAB_MX_SRC_SHIFT);
+}
+
+static inline uint16_t fab_mx_key_dst(uint32_t key)
+{
+	return (uint16_t)(key >> FAB_MX_DST_SHIFT);
 }
 
 /* One slot of a worker's table: a pair of ids and its counters. */
 struct fab_mxw_slot {
-	uint32_t key; /* fab_mx_key; 0: empty (ids start at 1) */
+	/* fab_mx_key; 0: empty (ids start at 1). Slot 0 is never a pair's: the
+	 * verdicts that name no pair count there (matrix_count.h), unread. */
+	uint32_t key;
 	uint32_t pad;
 	uint64_t frames[FAB_AFI__COUNT];
 	uint64_t bytes[FAB_AFI__COUNT];
@@ -185,7 +208,7 @@ _Static_assert(sizeof(struct fab_mxw_slot) == 64, "one pair, one cache line");
 struct fab_mxw {
 	struct fab_mxw_slot *slot; /* mask + 1 slots */
 	uint32_t mask;
-	uint32_t shift; /* 32 - log2(mask + 1): the hash's top bits index the table */
+	uint32_t omask; /* mask * 64: the bits of a slot's offset (fab_mxw_off) */
 	uint32_t npairs;
 	uint32_t limit;
 	/* Forwarded frames of pairs that found no room, by family. */
@@ -196,9 +219,26 @@ struct fab_mxw {
  * caller). 0, or -EINVAL as fab_matrix_init. */
 int fab_mxw_init(struct fab_mxw *mx, void *mem, uint32_t slots);
 
-static inline uint32_t fab_mxw_hash(uint32_t key)
+/*
+ * The byte offset of key's slot in a table of omask / 64 + 1 slots: bits of
+ * a multiplicative hash, the top ones for a table of FAB_MX_SLOTS_MAX, the
+ * ones below them for a smaller one (the product modulo 2^30 for the
+ * default table: keys that differ only in their top two bits, destination
+ * ids from 16,384 on, share a home slot there, and probe). A constant
+ * shift and a mask, so that the hot path holds no shift count; key 0 (no
+ * pair) has offset 0.
+ */
+static inline uint64_t fab_mxw_off(uint32_t key, uint64_t omask)
 {
-	return key * 0x9e3779b1u; /* the top bits index the table */
+	return (uint32_t)(key * 0x9e3779b1u) >> 6 & omask;
+}
+_Static_assert((uint64_t)FAB_MX_SLOTS_MAX * 64 == 1ULL << 26,
+	       "the hash's top bits index the largest table");
+
+/* The slot key's hash names in mx. */
+static inline struct fab_mxw_slot *fab_mxw_home(const struct fab_mxw *mx, uint32_t key)
+{
+	return (struct fab_mxw_slot *)((char *)mx->slot + fab_mxw_off(key, mx->omask));
 }
 
 /* The slot of key (never 0) from e, the slot its hash names, on: a new one
@@ -208,7 +248,7 @@ struct fab_mxw_slot *fab_mxw_probe(struct fab_mxw *mx, struct fab_mxw_slot *e, u
 /* The slot of key (never 0), a new one if there is room, else mx->lost. */
 static inline struct fab_mxw_slot *fab_mxw_slot(struct fab_mxw *mx, uint32_t key)
 {
-	return fab_mxw_probe(mx, &mx->slot[fab_mxw_hash(key) >> mx->shift], key);
+	return fab_mxw_probe(mx, fab_mxw_home(mx, key), key);
 }
 
 /*

@@ -2,11 +2,13 @@
 /*
  * Counting a forwarded frame in the traffic matrix (matrix.h), for the
  * worker that carries out the pipeline's verdicts: a forward between two
- * members names both members' ids, which outlive the table set.
+ * members names both members' ids, which outlive the table set, and the
+ * pipeline gives its EtherType family (fab_pipeline_ctx.afi).
  */
 #ifndef PEERLAN_FABRIC_MATRIX_COUNT_H
 #define PEERLAN_FABRIC_MATRIX_COUNT_H
 
+#include <stddef.h>
 #include <string.h>
 
 #include "matrix.h"
@@ -36,35 +38,34 @@ static inline unsigned fab_mx_afi_of(const uint8_t *d)
 }
 
 /*
- * Counts the frames f of verdicts v (n of each), as they leave (after any
- * tag was pushed or popped), that are forwards between two members. Per
- * frame: one multiply, one probe, the EtherType, two adds; no lock, no
- * atomic read-modify-write, no allocation, no load but the verdict's, the
- * frame's and the slot's. Only the worker that owns mx writes it.
+ * Counts a frame of len bytes and family *afi (0 to FAB_AFI__COUNT - 1)
+ * that verdict v, not a drop, sends, in mx, whose slots and offset mask are
+ * slot and omask (the caller holds them over a burst: the counters' stores
+ * cannot change them). Its pair is the verdict's second word: no load but
+ * the slot's, one multiply, two adds, and no test of whether it names a
+ * pair: a steered request or an answer names none, both its ids 0
+ * (pipeline.h), and counts in slot 0, which no pair takes and no one reads.
+ * No lock, no atomic read-modify-write, no allocation. Only the worker that
+ * owns mx writes it.
  */
-static inline void fab_mxw_count(struct fab_mxw *mx, const struct fab_verdict *v,
-				 const struct fab_frame *f, uint16_t n)
+static inline __attribute__((always_inline)) void fab_mxw_count(struct fab_mxw *mx, char *slot,
+								uint32_t omask,
+								const struct fab_verdict *v,
+								const uint8_t *afi, uint32_t len)
 {
-	/* In registers for the whole run: the stores below cannot change them. */
-	struct fab_mxw_slot *const slot = mx->slot;
-	const uint32_t shift = mx->shift;
+	struct fab_mxw_slot *e;
+	uint32_t key;
+	unsigned a;
 
-	for (uint16_t i = 0; i < n; i++) {
-		struct fab_mxw_slot *e;
-		uint32_t key;
-		unsigned afi;
-
-		/* Steered requests and drops name no receiver (pipeline.h). */
-		if (v[i].dst == 0)
-			continue;
-		key = fab_mx_key(v[i].src, v[i].dst);
-		e = &slot[fab_mxw_hash(key) >> shift];
-		if (__builtin_expect(e->key != key, 0))
-			e = fab_mxw_probe(mx, e, key);
-		afi = fab_mx_afi_of(f[i].data);
-		e->frames[afi]++;
-		e->bytes[afi] += f[i].len;
-	}
+	memcpy(&key, &v->src, sizeof(key));
+	a = *afi; /* before the stores, which may alias a byte */
+	e = (struct fab_mxw_slot *)(slot + fab_mxw_off(key, omask));
+	if (__builtin_expect(e->key != key, 0))
+		e = fab_mxw_probe(mx, e, key);
+	e->frames[a]++;
+	e->bytes[a] += len;
 }
+_Static_assert(offsetof(struct fab_verdict, dst) == offsetof(struct fab_verdict, src) + 2,
+	       "a verdict's src and dst read as one word are fab_mx_key(src, dst)");
 
 #endif

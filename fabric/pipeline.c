@@ -58,6 +58,7 @@
 #include <string.h>
 
 #include "bytes.h"
+#include "matrix_count.h"
 #include "neigh.h"
 #include "pipeline.h"
 #include "proto.h"
@@ -67,6 +68,9 @@
 #define unlikely(x) __builtin_expect(!!(x), 0)
 
 _Static_assert((int)FAB_DROP__COUNT < (int)FAB_EC_DROP, "reasons must fit beside the class flag");
+_Static_assert((int)FAB_EC_IPV4 == (int)FAB_AFI_IPV4 && (int)FAB_EC_IPV6 == (int)FAB_AFI_IPV6 &&
+		   (int)FAB_EC_OTHER == (int)FAB_AFI_OTHER,
+	       "the fast path gives a frame's EtherType class as its family in the matrix");
 _Static_assert(FAB_BURST_MAX <= 64, "a burst's frames to decide fit one 64-bit mask");
 _Static_assert(FAB_CTR_rx_multicast == FAB_CTR_rx_unicast + 1 &&
 		   FAB_CTR_rx_broadcast == FAB_CTR_rx_unicast + 2 &&
@@ -660,7 +664,11 @@ static int nd(struct burst *b, const struct fab_frame *f, const struct meta *m,
 	/* Its checksum covers the whole message, which an answer rewrites. */
 	if (m->more != 0)
 		return drop(v, FAB_DROP_scattered);
-	if (mc && !nd_group_ok(dst, m->dst))
+	/* Another node steers a solicitation as this one does: to its owner's
+	 * MAC, still to the target's solicited-node group (checked below). */
+	if (mc && !nd_group_ok(dst, m->dst) &&
+	    !(b->from_vtep && !(m->dst & FAB_MAC_GROUP) &&
+	      icmp[FAB_ICMP6_OFF_TYPE] == FAB_ICMP6_NS))
 		return drop(v, FAB_DROP_ipv6_multicast);
 	if (frag || ip[FAB_IPV6_OFF_HLIM] != FAB_ND_HOP_LIMIT || icmp[FAB_ICMP6_OFF_CODE] != 0 ||
 	    len < FAB_ND_MSG_LEN || target[0] == FAB_IPV6_MCAST ||
@@ -1058,10 +1066,16 @@ static int parse(const struct fab_tables *t, const struct fab_t_port *p, struct 
  * the frames that pass, the second looks both keys up and applies the rest.
  * Returns the mask of the frames left to the full path, and adds the length
  * of those taken to *octets.
+ *
+ * With afi (fab_pipeline_ctx.afi; NULL or not in each instance, so that the
+ * path without it has not one instruction more), the first loop writes
+ * each frame's EtherType class, which is its family in the traffic matrix
+ * if it is taken: it leaves unedited and untagged.
  */
 static inline __attribute__((always_inline)) uint64_t
 fast_pass_body(const struct burst *bp, const struct fab_t_port *p, const struct fab_frame *frames,
-	       struct fab_verdict *verdicts, uint16_t n, uint64_t *octets, bool segmented)
+	       struct fab_verdict *verdicts, uint16_t n, uint64_t *octets, bool segmented,
+	       uint8_t *afi)
 {
 	struct burst b = *bp;              /* a copy the verdicts' stores cannot alias */
 	const struct fab_t_port port = *p; /* the same, for the port's fields */
@@ -1107,6 +1121,8 @@ fast_pass_body(const struct burst *bp, const struct fab_t_port *p, const struct 
 		dst_key[i] = fab_t_mac_key(port.access_lan, m.dst);
 		src_key[i] = fab_t_mac_key(port.access_lan, fab_rd_mac_wide(d + FAB_ETH_ADDR_LEN));
 		cand_len[i] = (uint16_t)len;
+		if (afi != NULL)
+			afi[i] = ec;
 		continue;
 	leave:
 		left |= 1ULL << i;
@@ -1156,13 +1172,14 @@ fast_pass_body(const struct burst *bp, const struct fab_t_port *p, const struct 
 /*
  * The fast path for a burst whose frames are each in one buffer, the
  * common case, which never reads fab_frame.more; and for one that may hold
- * frames in several (fab_pipeline_ctx.segmented), which leaves those.
+ * frames in several (fab_pipeline_ctx.segmented), which leaves those. Each
+ * without the families for the traffic matrix and with them (afi).
  */
 static __attribute__((noinline)) uint64_t
 fast_pass(const struct burst *bp, const struct fab_t_port *p, const struct fab_frame *frames,
 	  struct fab_verdict *verdicts, uint16_t n, uint64_t *octets)
 {
-	return fast_pass_body(bp, p, frames, verdicts, n, octets, false);
+	return fast_pass_body(bp, p, frames, verdicts, n, octets, false, NULL);
 }
 
 static __attribute__((noinline)) uint64_t fast_pass_segmented(const struct burst *bp,
@@ -1171,7 +1188,22 @@ static __attribute__((noinline)) uint64_t fast_pass_segmented(const struct burst
 							      struct fab_verdict *verdicts,
 							      uint16_t n, uint64_t *octets)
 {
-	return fast_pass_body(bp, p, frames, verdicts, n, octets, true);
+	return fast_pass_body(bp, p, frames, verdicts, n, octets, true, NULL);
+}
+
+static __attribute__((noinline, nonnull)) uint64_t
+fast_pass_afi(const struct burst *bp, const struct fab_t_port *p, const struct fab_frame *frames,
+	      struct fab_verdict *verdicts, uint16_t n, uint64_t *octets, uint8_t *afi)
+{
+	return fast_pass_body(bp, p, frames, verdicts, n, octets, false, afi);
+}
+
+static __attribute__((noinline, nonnull)) uint64_t
+fast_pass_segmented_afi(const struct burst *bp, const struct fab_t_port *p,
+			const struct fab_frame *frames, struct fab_verdict *verdicts, uint16_t n,
+			uint64_t *octets, uint8_t *afi)
+{
+	return fast_pass_body(bp, p, frames, verdicts, n, octets, true, afi);
 }
 
 /* The per-reason side of a drop: rare, so written straight to the counters. */
@@ -1207,9 +1239,17 @@ static void run_chunk(struct fab_pipeline_ctx *ctx, uint16_t in_port, struct fab
 	struct meta meta[FAB_BURST_MAX];
 
 	if (p->fast && !down && !ctx->full_rules) {
-		uint64_t left = ctx->segmented
-				    ? fast_pass_segmented(&b, p, frames, verdicts, n, &octets)
-				    : fast_pass(&b, p, frames, verdicts, n, &octets);
+		uint64_t left;
+
+		if (ctx->afi != NULL)
+			left = ctx->segmented
+				   ? fast_pass_segmented_afi(&b, p, frames, verdicts, n, &octets,
+							     ctx->afi)
+				   : fast_pass_afi(&b, p, frames, verdicts, n, &octets, ctx->afi);
+		else
+			left = ctx->segmented
+				   ? fast_pass_segmented(&b, p, frames, verdicts, n, &octets)
+				   : fast_pass(&b, p, frames, verdicts, n, &octets);
 		uint64_t taken = (uint64_t)(n - __builtin_popcountll(left));
 
 		/* Most bursts leave nothing: all forwarded, all unicast. */
@@ -1266,6 +1306,8 @@ static void run_chunk(struct fab_pipeline_ctx *ctx, uint16_t in_port, struct fab
 			count_drop(st, &meta[i], &verdicts[i], ctx->now);
 		else
 			st->ctr[FAB_CTR_punted] += verdicts[i].flags & FAB_VF_PUNT;
+		if (ctx->afi != NULL && out == OUT_FORWARD)
+			ctx->afi[i] = (uint8_t)fab_mx_afi_of(frames[i].data);
 	}
 	st->ctr[FAB_CTR_rx_packets] += n;
 	st->ctr[FAB_CTR_rx_octets] += octets;
@@ -1395,7 +1437,7 @@ static void underlay_run(struct fab_pipeline_ctx *ctx, uint16_t in_port, struct 
 	while (todo != 0) {
 		struct fab_frame sub[FAB_BURST_MAX];
 		struct fab_verdict sv[FAB_BURST_MAX];
-		uint8_t idx[FAB_BURST_MAX];
+		uint8_t idx[FAB_BURST_MAX], safi[FAB_BURST_MAX], *afi = ctx->afi;
 		uint16_t k = 0, port = vtep[__builtin_ctzll(todo)];
 
 		for (uint64_t left = todo; left != 0; left &= left - 1) {
@@ -1404,11 +1446,18 @@ static void underlay_run(struct fab_pipeline_ctx *ctx, uint16_t in_port, struct 
 			if (vtep[i] != port)
 				continue;
 			idx[k] = (uint8_t)i;
+			/* Kept for a frame that is not forwarded. */
+			if (afi != NULL)
+				safi[k] = afi[i];
 			sub[k++] = frames[i];
 			todo &= ~(1ULL << i);
 		}
+		ctx->afi = afi != NULL ? safi : NULL;
 		run_chunk(ctx, port, sub, sv, k);
+		ctx->afi = afi;
 		for (uint16_t j = 0; j < k; j++) {
+			if (afi != NULL)
+				afi[idx[j]] = safi[j];
 			frames[idx[j]] = sub[j];
 			frames[idx[j]].port = port;
 			verdicts[idx[j]] = sv[j];
@@ -1429,10 +1478,15 @@ void fab_pipeline_run(struct fab_pipeline_ctx *ctx, uint16_t in_port, struct fab
 	/* Callers may pass more than a burst; decide it a burst at a time. */
 	for (uint32_t i = 0; i < n; i += FAB_BURST_MAX) {
 		uint16_t k = (uint16_t)(n - i < FAB_BURST_MAX ? n - i : FAB_BURST_MAX);
+		uint8_t *afi = ctx->afi;
 
+		/* The chunk's families from its first frame's on. */
+		if (afi != NULL)
+			ctx->afi = afi + i;
 		if (in_port == ctx->t->underlay)
 			underlay_run(ctx, in_port, frames + i, verdicts + i, k);
 		else
 			run_chunk(ctx, in_port, frames + i, verdicts + i, k);
+		ctx->afi = afi;
 	}
 }

@@ -77,8 +77,8 @@ struct fab_verdict {
 	 * DROP: reason, enum fab_drop_reason. A FORWARD between two members (not
 	 * a steered request): src and dst, the sender's and the receiver's ids
 	 * in the traffic matrix (fabric/matrix.h; never 0), so that the worker
-	 * counts the frame with what the verdict holds; dst is 0 on every other
-	 * verdict.
+	 * counts the frame with what the verdict holds; both are 0 on every
+	 * other verdict but a drop.
 	 */
 	union {
 		uint16_t reason;
@@ -117,6 +117,13 @@ struct fab_pipeline_ctx {
 	/* Frames of the burst may be in several buffers: fab_frame.more is set
 	 * on every frame. False: every frame is in one, more is not read. */
 	bool segmented;
+	/*
+	 * For the caller's traffic matrix (fabric/matrix.h): afi[i] is set to
+	 * the EtherType family of frame i if it is forwarded, as it leaves (its
+	 * tag pushed or popped); NULL: not wanted. The fast path writes the
+	 * class it read anyway, so that counting a frame reads none of it.
+	 */
+	uint8_t *afi;
 };
 
 /*

@@ -139,13 +139,15 @@ static inline uint16_t fab_t_pair_find(const struct fab_t_pair *a, uint32_t n, u
 
 /*
  * EtherType classes in fab_tables.etype: small values pick the parser,
- * FAB_EC_DROP | reason drops the frame under that reason.
+ * FAB_EC_DROP | reason drops the frame under that reason. The classes of
+ * frames forwarded unedited are the traffic matrix's families (matrix.h),
+ * so that the fast path counts a frame under the class it already read.
  */
 enum {
-	FAB_EC_OTHER = 0, /* allowed, no layer-3 rule applies */
-	FAB_EC_IPV4 = 1,
-	FAB_EC_ARP = 2,
-	FAB_EC_IPV6 = 3,
+	FAB_EC_IPV4 = 0,
+	FAB_EC_IPV6 = 1,
+	FAB_EC_OTHER = 2, /* allowed, no layer-3 rule applies */
+	FAB_EC_ARP = 3,
 	FAB_EC_DROP = 0x80,
 };
 

@@ -422,7 +422,10 @@ const char *fab_wire_type_name(uint8_t type);
  * secondary processes of the dataplane) need to capture one port. The
  * request carries the fabric port; the reply the EAL's --file-prefix, the
  * port's DPDK port id and device name, and whether a secondary process can
- * attach at all (why not, when it cannot: no hugepages, capture off).
+ * attach at all (why not, when it cannot: no hugepages, capture off). A
+ * dataplane that switched user (--user) answers only that user's secondary
+ * processes: the tool must run as uid/gid, with RUNTIME_DIRECTORY set to
+ * runtime_dir, where the EAL finds dpdk/PREFIX.
  */
 struct fab_wire_capture {
 	uint16_t port;      /* fabric port: request and reply */
@@ -430,7 +433,10 @@ struct fab_wire_capture {
 	uint8_t ready;      /* 1: a capture tool can attach */
 	char file_prefix[FAB_NAME_MAX];
 	char device[FAB_NAME_MAX]; /* the ethdev's name */
-	char why[128];             /* when not ready */
+	char why[256];             /* when not ready */
+	uint32_t uid;              /* the dataplane's user (0: root) */
+	uint32_t gid;              /* and group */
+	char runtime_dir[FAB_PATH_MAX];
 };
 int fab_wire_capture_req_encode(struct fab_wire_buf *b, uint32_t id, uint16_t port);
 int fab_wire_capture_req_decode(const uint8_t *p, size_t len, uint16_t *port);

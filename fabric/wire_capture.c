@@ -33,6 +33,9 @@ int fab_wire_capture_rep_encode(struct fab_wire_buf *b, const struct fab_wire_hd
 	fab_wire_put_str(b, m->file_prefix);
 	fab_wire_put_str(b, m->device);
 	fab_wire_put_str(b, m->why);
+	fab_wire_put_u32(b, m->uid);
+	fab_wire_put_u32(b, m->gid);
+	fab_wire_put_str(b, m->runtime_dir);
 	return fab_wire_finish(b);
 }
 
@@ -48,8 +51,11 @@ int fab_wire_capture_rep_decode(const uint8_t *p, size_t len, struct fab_wire_ca
 	fab_wire_get_str(&r, m->file_prefix, sizeof(m->file_prefix));
 	fab_wire_get_str(&r, m->device, sizeof(m->device));
 	fab_wire_get_str(&r, m->why, sizeof(m->why));
+	m->uid = fab_wire_get_u32(&r);
+	m->gid = fab_wire_get_u32(&r);
+	fab_wire_get_str(&r, m->runtime_dir, sizeof(m->runtime_dir));
 	if (fab_wire_rd_end(&r) != 0 || m->port >= FAB_PORTS_MAX || m->ready > 1 ||
-	    (m->ready && m->file_prefix[0] == '\0'))
+	    (m->ready && (m->file_prefix[0] == '\0' || m->runtime_dir[0] != '/')))
 		return -EBADMSG;
 	return 0;
 }

@@ -72,9 +72,16 @@ LAB_JUMBO=${LAB_JUMBO:-0}
 # that DPDK's capture tools can attach to it (`peerlanctl capture`). Set
 # before lab_init; 0 runs it with --no-huge.
 LAB_HUGEPAGES=${LAB_HUGEPAGES:-0}
+# A user for the dataplane to switch to once started (--user), as the
+# service does: its DPDK runtime directory is then LAB_DIR/run/dpdk/LAB_ID
+# (RUNTIME_DIRECTORY, as systemd's RuntimeDirectory= sets it), a directory
+# of that user's. Set before lab_init; empty: the dataplane stays root.
+LAB_USER=${LAB_USER:-}
 # The dataplane's EAL -m, MB; hugepages reserved: this and room for a capture.
 LAB_MEM=512
 LAB_HUGE_NR=$((LAB_MEM / 2 + 64))
+# shellcheck source=lab-multinode.sh
+source "$LAB_ROOT/scripts/lab-multinode.sh"
 
 lab_usage() {
 	cat <<'EOF'
@@ -87,6 +94,8 @@ commands:
   restart  stop peerlan-dataplane of a running lab and start it again
            (--kill: with SIGKILL, as a crash would)
   down     tear a running lab down (the only one, or --id ID, or --all)
+  move     move NODE a|b: move a member of a multi-node lab to the other
+           peerlan node (both nodes' configurations, the leaf, the cable)
 
 options:
   --members N        member routers, 2..15 (default 4), plus the route server
@@ -95,6 +104,10 @@ options:
                      place of peerlan, to compare what members see
   --lag NODE         member NODE (m1..) reaches peerlan over a LAG of two
                      links, negotiated with LACP by an Open vSwitch bond
+  --multi-node       two peerlan nodes (a, b) and a foreign EVPN leaf (the
+                     kernel's vxlan and bridge) joined by VXLAN over a routed
+                     underlay, members spread over them (3..15 members)
+  --node a|b         with restart: which node of a multi-node lab
   --jumbo            a second peering LAN with MTU 9000 (VLAN 200): each
                      member gets a port on it (mN-jumbo) and an interface
                      ixp1 with 198.51.100.(128+N) and 2001:db8:200::N
@@ -104,6 +117,8 @@ options:
   --no-setup         do not install packages or build (already done)
   --hugepages        run the dataplane on hugepages the lab reserves and gives
                      back at down, so that `peerlanctl capture` works
+  --user USER        the dataplane switches to USER once started (--user), as
+                     the service does; its DPDK runtime directory is the lab's
 EOF
 }
 
@@ -225,6 +240,13 @@ lab_init() {
 			lab_die "--lag must name a member, m1..m$n, not '$LAB_LAG'" || return
 		[[ $fabric == peerlan ]] || lab_die "--lag needs the peerlan fabric" || return
 	fi
+	if ((LAB_MULTI)); then
+		((n >= 3)) || lab_die "--multi-node needs at least 3 members (one per node)" || return
+		[[ $fabric == peerlan && -z $LAB_LAG && $LAB_JUMBO == 0 && $LAB_HUGEPAGES == 0 &&
+			$LAB_SPARE == 0 && -z $LAB_USER ]] ||
+			lab_die "--multi-node goes with neither --fabric bridge, --lag, --jumbo, --hugepages nor --user" ||
+			return
+	fi
 	[[ $LAB_JUMBO == 0 || $ptype == af_packet ]] ||
 		lab_die "--jumbo needs --port-type af_packet (net_af_xdp takes no frame over 4 KB)" || return
 	for ((tries = 0; tries < 20; tries++)); do
@@ -240,9 +262,10 @@ lab_init() {
 			mkdir -p "$LAB_DIR/pid"
 			: >"$LAB_DIR/netns"
 			: >"$LAB_DIR/links"
-			printf 'LAB_ID=%s\nLAB_N=%s\nLAB_SPARE=%s\nLAB_PORT_TYPE=%s\nLAB_FABRIC=%s\nLAB_LAG=%s\nLAB_JUMBO=%s\nLAB_HUGEPAGES=%s\n' \
+			((LAB_MULTI)) && lab_place_default
+			printf 'LAB_ID=%s\nLAB_N=%s\nLAB_SPARE=%s\nLAB_PORT_TYPE=%s\nLAB_FABRIC=%s\nLAB_LAG=%s\nLAB_JUMBO=%s\nLAB_HUGEPAGES=%s\nLAB_USER=%s\nLAB_MULTI=%s\nLAB_MOVER=%s\n' \
 				"$LAB_ID" "$LAB_N" "$LAB_SPARE" "$LAB_PORT_TYPE" "$LAB_FABRIC" "$LAB_LAG" "$LAB_JUMBO" \
-				"$LAB_HUGEPAGES" \
+				"$LAB_HUGEPAGES" "$LAB_USER" "$LAB_MULTI" "$LAB_MOVER" \
 				>"$LAB_DIR/lab.env"
 			return 0
 		fi
@@ -267,6 +290,10 @@ lab_load() {
 	LAB_JUMBO=${LAB_JUMBO:-0}
 	LAB_HUGEPAGES=$(sed -n 's/^LAB_HUGEPAGES=//p' "$dir/lab.env")
 	LAB_HUGEPAGES=${LAB_HUGEPAGES:-0}
+	LAB_USER=$(sed -n 's/^LAB_USER=//p' "$dir/lab.env")
+	LAB_MULTI=$(sed -n 's/^LAB_MULTI=//p' "$dir/lab.env")
+	LAB_MULTI=${LAB_MULTI:-0}
+	LAB_MOVER=$(sed -n 's/^LAB_MOVER=//p' "$dir/lab.env")
 	[[ $LAB_ID == "$id" && $LAB_N =~ ^[0-9]+$ ]] || lab_die "$dir/lab.env is damaged" || return
 	LAB_DIR=$dir
 	lab_set_nodes
@@ -396,6 +423,10 @@ lab_make_node() {
 		ip -n "$(lab_fabns)" link set "$hif" master fabric0 up
 	elif [[ $node == "$LAB_LAG" ]]; then
 		lab_make_lag_wires "$node"
+	elif ((LAB_MULTI)) && [[ $(lab_site "$node") == leaf ]]; then
+		lab_make_leaf_cable "$node"
+	elif ((LAB_MULTI)) && [[ $node == "$LAB_MOVER" ]]; then
+		lab_make_patch "$node"
 	else
 		echo "$hif" >>"$LAB_DIR/links"
 		ip link add "$hif" type veth peer name ixp0 netns "$ns"
@@ -429,11 +460,7 @@ lab_make_lag_wires() {
 	ns=$(lab_ns "$node")
 	sw=$(lab_swns "$node")
 	hif=$(lab_hostif "$node")
-	echo "$sw" >>"$LAB_DIR/netns"
-	ip netns add "$sw"
-	ip netns exec "$sw" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-		net.ipv6.conf.default.disable_ipv6=1 net.ipv4.conf.all.arp_ignore=8 \
-		net.ipv4.conf.default.arp_ignore=8 >/dev/null
+	lab_quiet_ns "$sw"
 	for k in 0 1; do
 		echo "${hif}l$k" >>"$LAB_DIR/links"
 		ip link add "${hif}l$k" type veth peer name "b$k" netns "$sw"
@@ -572,16 +599,22 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 EOF
 }
 
+# Makes (and records) namespace $1 for a switch or a wire: no IPv6, no ARP
+# answers, so that the LAN sees nothing of it.
+lab_quiet_ns() {
+	echo "$1" >>"$LAB_DIR/netns"
+	ip netns add "$1"
+	ip netns exec "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+		net.ipv6.conf.default.disable_ipv6=1 net.ipv4.conf.all.arp_ignore=8 \
+		net.ipv4.conf.default.arp_ignore=8 >/dev/null
+}
+
 # The comparison fabric: one Linux bridge in a namespace of its own, with no
 # address and no IPv6, flooding as any learning switch does.
 lab_make_bridge() {
 	local ns
 	ns=$(lab_fabns)
-	echo "$ns" >>"$LAB_DIR/netns"
-	ip netns add "$ns"
-	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-		net.ipv6.conf.default.disable_ipv6=1 net.ipv4.conf.all.arp_ignore=8 \
-		net.ipv4.conf.default.arp_ignore=8 >/dev/null
+	lab_quiet_ns "$ns"
 	ip -n "$ns" link add fabric0 type bridge stp_state 0 mcast_snooping 0
 	ip -n "$ns" link set fabric0 up
 	if ((LAB_JUMBO)); then
@@ -609,6 +642,54 @@ lab_port_device() {
 	esac
 }
 
+# The head of a peerlan configuration: fabric name $1, the management
+# sockets and state in directory $2, the peering LAN (with VNI $3 if given).
+lab_config_head() {
+	echo "fabric:"
+	echo "  name: $1"
+	echo "management:"
+	echo "  control-socket: $2/control.sock"
+	echo "  cli-socket: $2/cli.sock"
+	echo "  cli-readonly-socket: $2/cli-ro.sock"
+	echo "  state-dir: $2/state"
+	echo "  metrics: off"
+	echo "lans:"
+	echo "  - name: peering"
+	echo "    vlan: 100"
+	[[ -z ${3:-} ]] || echo "    vni: $3"
+	echo "    ipv4: $LAB_LAN4"
+	echo "    ipv6: $LAB_LAN6"
+	echo "    blackhole: {mac: $LAB_BH_MAC, ipv4: $LAB_BH4, ipv6: \"$LAB_BH6\"}"
+}
+
+# The description and LAN of node $1's port on the peering LAN.
+lab_config_port_tail() {
+	if [[ $1 == rs ]]; then
+		echo "    description: route server"
+	else
+		echo "    description: member router $1"
+	fi
+	echo "    lans: [peering]"
+}
+
+# Node $1 as a member, connected to the peering LAN on port $2.
+lab_config_member() {
+	local node=$1
+	echo "  - asn: $(lab_asn "$node")"
+	if [[ $node == rs ]]; then
+		echo "    name: route-server"
+	else
+		echo "    name: member-$node"
+	fi
+	echo "    connections:"
+	echo "      - port: $2"
+	echo "        lans:"
+	echo "          - lan: peering"
+	echo "            macs: [$(lab_mac "$node")]"
+	echo "            ipv4: [$(lab_ip4 "$node")]"
+	echo "            ipv6: [$(lab_ip6 "$node")]"
+}
+
 # The peerlan configuration: one peering LAN, one access port per node and
 # spare, and each node (not the spares) a member with the one MAC and the
 # addresses it was given. Written to $1 (default the lab's peerlan.yaml).
@@ -616,20 +697,7 @@ lab_write_config() {
 	local f=${1:-$LAB_DIR/peerlan.yaml} node idx=0
 	{
 		echo "# The peerlan configuration of lab $LAB_ID, written by scripts/lab.sh."
-		echo "fabric:"
-		echo "  name: lab-$LAB_ID"
-		echo "management:"
-		echo "  control-socket: $LAB_DIR/control.sock"
-		echo "  cli-socket: $LAB_DIR/cli.sock"
-		echo "  cli-readonly-socket: $LAB_DIR/cli-ro.sock"
-		echo "  state-dir: $LAB_DIR/state"
-		echo "  metrics: off"
-		echo "lans:"
-		echo "  - name: peering"
-		echo "    vlan: 100"
-		echo "    ipv4: $LAB_LAN4"
-		echo "    ipv6: $LAB_LAN6"
-		echo "    blackhole: {mac: $LAB_BH_MAC, ipv4: $LAB_BH4, ipv6: \"$LAB_BH6\"}"
+		lab_config_head "lab-$LAB_ID" "$LAB_DIR"
 		if ((LAB_JUMBO)); then
 			echo "  - name: jumbo"
 			echo "    vlan: 200"
@@ -652,12 +720,7 @@ lab_write_config() {
 			else
 				echo "    device: $(lab_port_device "$node" "$idx")"
 			fi
-			if [[ $node == rs ]]; then
-				echo "    description: route server"
-			else
-				echo "    description: member router $node"
-			fi
-			echo "    lans: [peering]"
+			lab_config_port_tail "$node"
 			idx=$((idx + 1))
 		done
 		for node in "${LAB_NODES[@]}" $(lab_spares); do
@@ -670,19 +733,7 @@ lab_write_config() {
 		done
 		echo "members:"
 		for node in "${LAB_NODES[@]}"; do
-			echo "  - asn: $(lab_asn "$node")"
-			if [[ $node == rs ]]; then
-				echo "    name: route-server"
-			else
-				echo "    name: member-$node"
-			fi
-			echo "    connections:"
-			echo "      - port: $node"
-			echo "        lans:"
-			echo "          - lan: peering"
-			echo "            macs: [$(lab_mac "$node")]"
-			echo "            ipv4: [$(lab_ip4 "$node")]"
-			echo "            ipv6: [$(lab_ip6 "$node")]"
+			lab_config_member "$node" "$node"
 			[[ $node != rs ]] && ((LAB_JUMBO)) || continue
 			echo "      - port: $(lab_jport "$node")"
 			echo "        lans:"
@@ -699,8 +750,25 @@ lab_dataplane_bin() {
 	echo "$LAB_BUILD/dataplane/peerlan-dataplane"
 }
 
+# A multi-node lab's nodes (LAB_DP=a, b) each have a state directory, DPDK
+# file prefix and process names of their own; the single node has the lab's.
+lab_pdir() { echo "$LAB_DIR${LAB_DP:+/node-$LAB_DP}"; }
+lab_prefix() { echo "$LAB_ID${LAB_DP:+-$LAB_DP}"; }
+lab_dpname() { echo "dataplane${LAB_DP:+-$LAB_DP}"; }
+lab_ctlname() { echo "control${LAB_DP:+-$LAB_DP}"; }
+
 lab_telemetry_sock() {
-	echo "/var/run/dpdk/$LAB_ID/dpdk_telemetry.v2"
+	echo "$(lab_runtime_dir)/dpdk/$(lab_prefix)/dpdk_telemetry.v2"
+}
+
+# Where the dataplane's EAL keeps dpdk/LAB_ID: root's /var/run, or with
+# LAB_USER a directory of that user's (as systemd's RuntimeDirectory=).
+lab_runtime_dir() {
+	if [[ -n $LAB_USER ]]; then
+		echo "$LAB_DIR/run"
+	else
+		echo /var/run
+	fi
 }
 
 # Reserves LAB_HUGE_NR 2 MB pages and mounts hugetlbfs on
@@ -751,11 +819,16 @@ lab_hugepages_release() {
 # It counts the member-to-member matrix (--matrix, off by default for its
 # cost, which a lab's few frames never feel), for exercise 7 of docs/lab.md.
 lab_start_dataplane() {
-	local bin sock i
+	local bin sock i d name lcores
+	d=$(lab_pdir)
+	name=$(lab_dpname)
+	lcores=(-l 0,1)
+	# The second node of a multi-node lab puts its worker on the other CPU.
+	[[ ${LAB_DP:-a} == a ]] || lcores=(--lcores "0@1,1@0")
 	bin=$(lab_dataplane_bin)
 	[[ -x $bin ]] || lab_die "$bin is not built (does 'ninja -C $LAB_BUILD' build the dataplane?)" || return
-	"$bin" -- --check -c "$LAB_DIR/peerlan.yaml" >/dev/null ||
-		lab_die "peerlan-dataplane rejects the lab's configuration $LAB_DIR/peerlan.yaml" || return
+	"$bin" -- --check -c "$d/peerlan.yaml" >/dev/null ||
+		lab_die "peerlan-dataplane rejects the lab's configuration $d/peerlan.yaml" || return
 	sock=$(lab_telemetry_sock)
 	rm -f "$sock"
 	local mem=(--no-huge -m "$LAB_MEM")
@@ -763,23 +836,32 @@ lab_start_dataplane() {
 		lab_hugepages_reserve || return
 		mem=(--huge-dir "$LAB_DIR/hugepages" -m "$LAB_MEM")
 	fi
-	lab_spawn dataplane "$LAB_DIR/dataplane.log" "$bin" \
-		"${mem[@]}" --no-pci --file-prefix "$LAB_ID" -l 0,1 \
-		-- -c "$LAB_DIR/peerlan.yaml" --stats-json "$LAB_DIR/stats.json" --matrix
+	local user=()
+	if [[ -n $LAB_USER ]]; then
+		id -u "$LAB_USER" >/dev/null 2>&1 || lab_die "no user $LAB_USER for the dataplane" || return
+		# A directory of the user's, as the service's RuntimeDirectory=;
+		# the counters file written at exit, as that user, made here.
+		install -d -m 0700 -o "$LAB_USER" "$LAB_DIR/run"
+		install -m 0640 -o "$LAB_USER" /dev/null "$d/stats.json"
+		user=(--user "$LAB_USER")
+	fi
+	RUNTIME_DIRECTORY=$(lab_runtime_dir) lab_spawn "$name" "$d/dataplane.log" "$bin" \
+		"${mem[@]}" --no-pci --file-prefix "$(lab_prefix)" "${lcores[@]}" \
+		-- -c "$d/peerlan.yaml" --stats-json "$d/stats.json" --matrix "${user[@]}"
 	for ((i = 0; i < 300; i++)); do
-		if ! lab_pid dataplane >/dev/null; then
+		if ! lab_pid "$name" >/dev/null; then
 			# DPDK's af_packet driver names its fanout group after the
 			# process id, which may collide with a group of another
 			# process on this machine; a new process gets a new id.
-			if grep -q "could not set PACKET_FANOUT" "$LAB_DIR/dataplane.log" &&
+			if grep -q "could not set PACKET_FANOUT" "$d/dataplane.log" &&
 				((${LAB_FANOUT_RETRY:-0} < 3)); then
 				lab_log "af_packet fanout group taken; starting the dataplane again"
-				mv "$LAB_DIR/dataplane.log" "$LAB_DIR/dataplane.log.$((${LAB_FANOUT_RETRY:-0} + 1))"
+				mv "$d/dataplane.log" "$d/dataplane.log.$((${LAB_FANOUT_RETRY:-0} + 1))"
 				LAB_FANOUT_RETRY=$((${LAB_FANOUT_RETRY:-0} + 1)) lab_start_dataplane
 				return
 			fi
-			tail -n 20 "$LAB_DIR/dataplane.log" >&2
-			lab_die "peerlan-dataplane exited; its log is above and in $LAB_DIR/dataplane.log"
+			tail -n 20 "$d/dataplane.log" >&2
+			lab_die "peerlan-dataplane exited; its log is above and in $d/dataplane.log"
 			return
 		fi
 		[[ -S $sock ]] && lab_telemetry / >/dev/null 2>&1 && return 0
@@ -793,7 +875,7 @@ lab_control_bin() {
 }
 
 lab_cli_sock() {
-	echo "$LAB_DIR/cli.sock"
+	echo "$(lab_pdir)/cli.sock"
 }
 
 # peerlanctl on the lab's read-write CLI socket.
@@ -810,25 +892,27 @@ lab_control_status() {
 # the state directory once there is one, as after any restart) and waits up
 # to 30 s until it is connected to the dataplane and in sync with it.
 lab_start_control() {
-	local bin i
+	local bin i d name
+	d=$(lab_pdir)
+	name=$(lab_ctlname)
 	bin=$(lab_control_bin)
 	[[ -x $bin ]] || lab_die "$bin is not built" || return
-	lab_spawn control "$LAB_DIR/control.log" "$bin" -c "$LAB_DIR/peerlan.yaml"
+	lab_spawn "$name" "$d/control.log" "$bin" -c "$d/peerlan.yaml"
 	for ((i = 0; i < 300; i++)); do
-		if ! lab_pid control >/dev/null; then
-			tail -n 20 "$LAB_DIR/control.log" >&2
-			lab_die "peerlan-control exited; its log is above and in $LAB_DIR/control.log"
+		if ! lab_pid "$name" >/dev/null; then
+			tail -n 20 "$d/control.log" >&2
+			lab_die "peerlan-control exited; its log is above and in $d/control.log"
 			return
 		fi
 		[[ $(lab_control_status .dataplane.in_sync) == true ]] && return 0
 		sleep 0.1
 	done
-	lab_die "peerlan-control is not in sync with the dataplane after 30 s (see $LAB_DIR/control.log)"
+	lab_die "peerlan-control is not in sync with the dataplane after 30 s (see $d/control.log)"
 }
 
 # Stops the dataplane; "-KILL" as argument kills it as a crash would.
 lab_stop_dataplane() {
-	lab_stop "$@" dataplane
+	lab_stop "$@" "$(lab_dpname)"
 }
 
 # Takes the fabric away as a crash would (peerlan-dataplane killed with
@@ -1131,6 +1215,12 @@ lab_show_nodes() {
 		[[ $node != rs ]] && what="$(lab_pfx4 "$node") $(lab_pfx6 "$node")"
 		hif=$(lab_hostif "$node")
 		[[ $node == "$LAB_LAG" ]] && hif="${hif}l0+l1"
+		if ((LAB_MULTI)); then
+			case $(lab_site "$node") in
+			leaf) hif="leaf: br0 $node" ;;
+			*) [[ $node == "$LAB_MOVER" ]] && hif="$(lab_cable_if "$node" a)/b" ;;
+			esac
+		fi
 		printf '%-4s %-8s %-10s %-17s %-13s %-19s %-16s %s\n' "$node" "AS$(lab_asn "$node")" \
 			"$(lab_ns "$node")" "$(lab_mac "$node")" "$(lab_ip4 "$node")" "$(lab_ip6 "$node")" \
 			"$hif" "$what"
@@ -1140,10 +1230,10 @@ lab_show_nodes() {
 lab_show_ports() {
 	if [[ $LAB_FABRIC == bridge ]]; then
 		ip -n "$(lab_fabns)" -s link show master fabric0
-	elif lab_pid control >/dev/null; then
+	elif lab_pid "$(lab_ctlname)" >/dev/null; then
 		echo "\$ peerlanctl -s $(lab_cli_sock) show ports"
 		lab_peerlanctl show ports
-	elif lab_pid dataplane >/dev/null; then
+	elif lab_pid "$(lab_dpname)" >/dev/null; then
 		lab_show_ports_telemetry
 	else
 		echo "peerlan-dataplane is not running"
@@ -1162,6 +1252,12 @@ lab_show_status() {
 	echo "== lab $LAB_ID: $LAB_N members and a route server on a $LAB_FABRIC fabric ($LAB_PORT_TYPE ports)"
 	lab_show_nodes
 	echo
+	if ((LAB_MULTI)); then
+		lab_show_multi
+		echo
+		echo "== BGP: $(lab_bgp_established) of $(lab_bgp_expected) session ends Established"
+		return
+	fi
 	echo "== ports"
 	lab_show_ports
 	echo
@@ -1182,11 +1278,28 @@ lab_show_attach() {
   the route server:         birdc -s $(lab_ctl rs) show route
   watch its LAN:            ip netns exec $(lab_ns m1) tcpdump -eni ixp0
 EOF
+	if ((LAB_MULTI)); then
+		cat <<EOF
+  node a's CLI:             peerlanctl -s $(LAB_DP=a lab_cli_sock)
+  node b's CLI:             peerlanctl -s $(LAB_DP=b lab_cli_sock)
+  a node's telemetry:       dpdk-telemetry.py -f $(LAB_DP=a lab_prefix)
+  logs and configurations:  $LAB_DIR/node-a/  $LAB_DIR/node-b/
+  the underlay's VXLAN:     ip netns exec $(lab_undns) tcpdump -eni ua udp port 4789
+  the leaf:                 bridge -n $(lab_leafns) fdb show dev vx; ip -n $(lab_leafns) neigh show dev br0
+  kill node b:              kill -9 \$(cut -d' ' -f1 $LAB_DIR/pid/dataplane-b)
+  start it again:           scripts/lab.sh restart --id $LAB_ID --node b
+  move $LAB_MOVER to node b:        scripts/lab.sh move --id $LAB_ID $LAB_MOVER b
+  this summary again:       scripts/lab.sh status --id $LAB_ID
+== tear down
+  scripts/lab.sh down --id $LAB_ID
+EOF
+		return
+	fi
 	if [[ $LAB_FABRIC == peerlan ]]; then
 		cat <<EOF
   the exchange's CLI:       peerlanctl -s $(lab_cli_sock)
   one port, its drops:      peerlanctl -s $(lab_cli_sock) show port m1
-  the dataplane:            dpdk-telemetry.py -f $LAB_ID
+  the dataplane:            RUNTIME_DIRECTORY=$(lab_runtime_dir) dpdk-telemetry.py -f $LAB_ID
   the control's log:        $LAB_DIR/control.log
   its log and config:       $LAB_DIR/dataplane.log  $LAB_DIR/peerlan.yaml
 EOF
@@ -1230,6 +1343,10 @@ lab_check_jumbo() {
 # Builds a lab in LAB_DIR (after lab_init): namespaces, veths, fabric, bird.
 lab_build() {
 	local node
+	if ((LAB_MULTI)); then
+		lab_build_multi
+		return
+	fi
 	lab_build_pad
 	if [[ $LAB_FABRIC == bridge ]]; then
 		lab_make_bridge
@@ -1281,7 +1398,7 @@ lab_teardown() {
 		done <"$LAB_DIR/netns"
 	fi
 	if [[ $LAB_ID =~ ^pl[0-9a-f]{4}$ ]]; then
-		rm -rf "/var/run/dpdk/$LAB_ID"
+		rm -rf "/var/run/dpdk/$LAB_ID" "/var/run/dpdk/$LAB_ID-a" "/var/run/dpdk/$LAB_ID-b"
 	fi
 	lab_hugepages_release
 	rm -rf "$LAB_DIR"
@@ -1296,7 +1413,7 @@ lab_preflight() {
 		return 1
 	}
 	local tool
-	for tool in ip bird birdc ping python3 jq ethtool tc clang gcc; do
+	for tool in ip bird birdc ping python3 jq ethtool tc clang gcc bridge; do
 		command -v "$tool" >/dev/null || {
 			echo "'$tool' is not installed (scripts/setup.sh --test installs it)"
 			return 1
@@ -1333,7 +1450,7 @@ lab_preflight() {
 # --- the command ---------------------------------------------------------------
 
 lab_main() {
-	local cmd=${1:-} n=4 ptype=af_packet fabric=peerlan id='' all=0 kill=0 setup=1 why
+	local cmd=${1:-} n=4 ptype=af_packet fabric=peerlan id='' all=0 kill=0 setup=1 why node='' args=()
 	if [[ -z $cmd || $cmd == -h || $cmd == --help ]]; then
 		lab_usage
 		[[ -n $cmd ]]
@@ -1352,7 +1469,16 @@ lab_main() {
 		--kill) kill=1 ;;
 		--no-setup) setup=0 ;;
 		--hugepages) LAB_HUGEPAGES=1 ;;
+		--user) LAB_USER=${2:-} && shift ;;
+		--multi-node) LAB_MULTI=1 ;;
+		--node) node=${2:-} && shift ;;
+		-*)
+			lab_usage >&2
+			lab_die "unknown option '$1'"
+			return
+			;;
 		*)
+			[[ $cmd == move ]] && args+=("$1") && shift && continue
 			lab_usage >&2
 			lab_die "unknown option '$1'"
 			return
@@ -1363,7 +1489,7 @@ lab_main() {
 
 	case $cmd in
 	up | demo) ;;
-	status | down | restart)
+	status | down | restart | move)
 		if [[ -z $id ]]; then
 			local labs
 			labs=$(lab_list)
@@ -1385,15 +1511,27 @@ lab_main() {
 			echo
 			lab_show_attach
 			;;
+		move)
+			((LAB_MULTI)) || lab_die "lab $LAB_ID has one node; move needs --multi-node" || return
+			((${#args[@]} == 2)) || lab_die "usage: scripts/lab.sh move [--id ID] NODE a|b" || return
+			lab_move_member "${args[0]}" "${args[1]}" || return
+			lab_log "${args[0]} now sits on node ${args[1]}"
+			lab_show_multi
+			;;
 		restart)
 			[[ $LAB_FABRIC == peerlan ]] || lab_die "lab $LAB_ID has no dataplane" || return
+			if ((LAB_MULTI)); then
+				[[ $node == a || $node == b ]] ||
+					lab_die "lab $LAB_ID has two nodes: say which with --node a|b" || return
+				export LAB_DP=$node
+			fi
 			if ((kill)); then
 				lab_stop_dataplane -KILL
 			else
 				lab_stop_dataplane
 			fi
 			lab_start_dataplane || return
-			lab_log "peerlan-dataplane of lab $LAB_ID started again (pid $(lab_pid dataplane))"
+			lab_log "peerlan-dataplane of lab $LAB_ID${LAB_DP:+ node $LAB_DP} started again (pid $(lab_pid "$(lab_dpname)"))"
 			lab_show_ports
 			;;
 		down) lab_teardown ;;
@@ -1452,7 +1590,11 @@ lab_main() {
 			echo
 		fi
 		echo "== ports after the demo"
-		lab_show_ports
+		if ((LAB_MULTI)); then
+			lab_show_multi
+		else
+			lab_show_ports
+		fi
 		echo
 		((ok)) && echo "demo: the exchange works" || echo "demo: something above did not work"
 		((ok))

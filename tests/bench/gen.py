@@ -43,6 +43,14 @@ MAC_BASE = 0x02005E100000  # member i has MAC_BASE + i + 1
 SPOOF_BASE = 0x02005E200000  # never provisioned
 SPONGE_MAC = 0x02005E0000FE  # the configuration's default, kept away from members
 ETH_MIN = 60  # 64 bytes on the wire with the FCS, which pcaps do not hold
+# VXLAN (run.py --vxlan-cost): this node's VTEP and the remote one that half
+# of the members sit behind, the underlay's next hop, and the LAN's VNI.
+VTEP_LOCAL = (198 << 24) | (18 << 16) | 1  # 198.18.0.1
+VTEP_REMOTE = (198 << 24) | (18 << 16) | 2  # 198.18.0.2
+VTEP_MAC = 0x02AA00000001
+NH_MAC = 0x02BB00000001
+VNI = 10100
+UNDERLAY_MTU = 1600
 
 MIXES = {
     # kind: share of the frames; the rest is known unicast.
@@ -272,6 +280,35 @@ def mix_kinds(mix, n, rng):
     return kinds
 
 
+def read_pcap(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    frames, off = [], 24
+    while off + 16 <= len(data):
+        n = struct.unpack_from("<I", data, off + 8)[0]
+        frames.append(data[off + 16:off + 16 + n])
+        off += 16 + n
+    return frames
+
+
+def vxlan_of(frame):
+    """frame as the remote VTEP sends it to this node: inside outer Ethernet
+    (next hop to this VTEP), IPv4 (DF, TTL 64), UDP to 4789 from a source
+    port of the inner flow (checksum 0, as RFC 7348 allows) and VXLAN."""
+    sport = 49152 + (sum(frame[:34]) * 2654435761 & 0x3FFF)
+    udp = struct.pack("!HHHH", sport, 4789, 16 + len(frame), 0) + \
+        struct.pack("!II", 0x08000000, VNI << 8) + frame
+    hdr = struct.pack("!BBHHHBBHII", 0x45, 0, 20 + len(udp), 0, 0x4000, 64, 17, 0,
+                      VTEP_REMOTE, VTEP_LOCAL)
+    hdr = hdr[:10] + struct.pack("!H", csum(hdr)) + hdr[12:]
+    return eth(VTEP_MAC, NH_MAC, 0x0800, hdr + udp)
+
+
+def write_vxlan_pcap(src, dst):
+    """The frames of pcap src, each inside VXLAN from the remote VTEP, to dst."""
+    write_pcap(dst, [vxlan_of(f) for f in read_pcap(src)])
+
+
 def write_pcap(path, frames):
     with open(path, "wb") as f:
         f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
@@ -330,9 +367,22 @@ def port_device(dev, lag):
             ["      lacp: %s" % lag, "      hash: l23"])
 
 
-def config_text(m, rx_device, tx_device, run_dir, lag=None):
+# The exchange services the benchmark can switch on (run.py --services-cost):
+# the receiving port as a sub-rate port whose rate no mix reaches (every
+# frame passes its policer, none is dropped by it), and the LAN's RFC 7999
+# blackhole, which no frame of the mixes is sent to.
+RATE_LIMIT_BPS = 400000000000
+BLACKHOLE_MAC = 0x02005E000666
+
+
+def config_text(m, rx_device, tx_device, run_dir, lag=None, service=None, vxlan=None):
     """The peerlan configuration for M members, in the documented YAML; a
-    device given as a list makes its port a LAG with LACP mode lag."""
+    device given as a list makes its port a LAG with LACP mode lag; service
+    "rate-limit" or "blackhole" switches that service on. vxlan "encap":
+    core-b's members sit behind a remote VTEP instead, and what is sent to
+    them leaves by an underlay port on tx_device; "decap": core-a's members
+    do, and what they send arrives in VXLAN on an underlay port on rx_device
+    (write_vxlan_pcap)."""
     out = [
         "# Benchmark fabric: %d members behind two core ports (tests/bench/gen.py)." % m,
         "fabric:",
@@ -357,22 +407,45 @@ def config_text(m, rx_device, tx_device, run_dir, lag=None):
         "    vlan: %d" % LAN_VLAN,
         "    ipv4: %s/24" % ip4_text(LAN_V4),
         "    ipv6: %s/64" % ip6_text(LAN_V6),
-        "ports:",
     ]
+    if service == "blackhole":
+        out.append('    blackhole: {mac: %s, ipv4: %s, ipv6: "%s"}' %
+                   (mac_text(BLACKHOLE_MAC), ip4_text(LAN_V4 + 254),
+                    ip6_text(LAN_V6[:12] + bytes.fromhex("00010666"))))
+    if vxlan:
+        out.append("    vni: %d" % VNI)
+    out.append("ports:")
+    remote = {"encap": "core-b", "decap": "core-a"}.get(vxlan)
     for name, dev, desc in (("core-a", rx_device, "all received traffic"),
                             ("core-b", tx_device, "all forwarded traffic")):
+        if name == remote:
+            out += ["  - name: underlay"] + port_device(dev, lag) + [
+                '    description: "%s, in VXLAN"' % desc,
+                "    kind: underlay",
+                "    mtu: %d" % UNDERLAY_MTU,
+                "    vtep-address: %s" % ip4_text(VTEP_LOCAL),
+                '    vtep-mac: "%s"' % mac_text(VTEP_MAC),
+                '    next-hop-mac: "%s"' % mac_text(NH_MAC),
+                "  - name: node-%s" % name[-1],
+                "    kind: vtep",
+                "    remote: %s" % ip4_text(VTEP_REMOTE),
+                "    lans: [peering]",
+            ]
+            continue
         out += ["  - name: %s" % name] + port_device(dev, lag) + [
             '    description: "%s"' % desc,
             "    kind: core",
             "    lans: [peering]",
         ]
+        if service == "rate-limit" and name == "core-a":
+            out.append("    rate-limit: {rate: %d}" % RATE_LIMIT_BPS)
     out.append("members:")
     for mb in members(m):
         out += [
             "  - asn: %d" % mb.asn,
             "    name: %s" % mb.name,
             "    connections:",
-            "      - port: %s" % mb.port,
+            "      - port: %s" % ("node-" + mb.port[-1] if mb.port == remote else mb.port),
             "        lans:",
             "          - lan: peering",
             "            macs: [%s]" % mac_text(mb.mac),
@@ -383,9 +456,9 @@ def config_text(m, rx_device, tx_device, run_dir, lag=None):
     return "\n".join(out) + "\n"
 
 
-def write_config(path, m, rx_device, tx_device, run_dir, lag=None):
+def write_config(path, m, rx_device, tx_device, run_dir, lag=None, service=None, vxlan=None):
     with open(path, "w") as f:
-        f.write(config_text(m, rx_device, tx_device, run_dir, lag))
+        f.write(config_text(m, rx_device, tx_device, run_dir, lag, service, vxlan))
 
 
 def main(argv=None):

@@ -5,23 +5,30 @@
 # member; and, as the baseline of the same run, the same walk of a second
 # snmpd serving its own IF-MIB of a network namespace with N veth
 # interfaces (N/2 pairs, N even) and its loopback. Each run walks both with snmpbulkwalk
-# (GETBULK, SNMP_MAXREP repetitions) and with snmpwalk (GETNEXT); the
-# medians and their ratios are printed at the end. A figure for
-# docs/performance.md, run by hand; it asserts no speed. Holds the lab
-# lock while its daemons run.
+# (GETBULK, SNMP_MAXREP repetitions) and with snmpwalk (GETNEXT), and
+# peerlan-snmp in two placements: wherever the scheduler puts snmpd and
+# peerlan-snmp ("unpinned"), and both pinned to the one CPU SNMP_PIN
+# (default the last; "none" leaves it out), as a CPUAffinity= drop-in on
+# both units puts them on one housekeeping CPU (docs/deployment.md). The
+# medians and their ratios to the baseline are printed at the end. A
+# figure for docs/performance.md, run by hand; it asserts no speed. Holds
+# the lab lock while its daemons run.
 #
-#   [SNMP_MAXREP=50] [SNMP_PERF=perf.data] tests/bench/snmp_walk.sh BUILD_DIR [N] [RUNS]
+#   [SNMP_MAXREP=50] [SNMP_PIN=CPU|none] [SNMP_PERF=perf.data] \
+#       tests/bench/snmp_walk.sh BUILD_DIR [N] [RUNS]
 # SNMP_PERF records peerlan-snmp with perf(1) during the runs.
 set -euo pipefail
 
 build=$(realpath "$1") nports=${2:-500} runs=${3:-5}
+pin=${SNMP_PIN:-$(($(nproc) - 1))}
+[[ $pin == none || $pin =~ ^[0-9]+$ ]] || { echo "SNMP_PIN=$pin: a CPU number or none" >&2; exit 2; }
 control=$build/control/peerlan-control ctl=$build/control/peerlanctl
 fakedp=$build/tests/control/fake-dataplane agent=$build/control/snmp/peerlan-snmp
 # shellcheck source=../control/lib.sh
 source "$(dirname "$0")/../control/lib.sh"
 snmpd_pid= agent_pid= base_pid=
 ns=plsnmpb-$$
-trap 'stop_pid "$agent_pid"; stop_pid "$snmpd_pid"; stop_pid "$base_pid"; ip netns delete "$ns" 2>/dev/null; cleanup' EXIT
+trap 'stop_pid "$agent_pid"; stop_pid "$snmpd_pid"; stop_pid "$base_pid"; ip netns delete "$ns" 2>/dev/null || true; cleanup' EXIT
 mkdir "$tmp/nomibs"
 export MIBDIRS=$tmp/nomibs MIBS=
 
@@ -98,20 +105,36 @@ walk() {
 }
 median() { tr ' ' '\n' | grep . | sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 [[ -n ${SNMP_PERF:-} ]] && { perf record -q -g -o "$SNMP_PERF" -p "$agent_pid" 2>/dev/null & perf_pid=$!; sleep 1; }
+# place CPUS: snmpd's and peerlan-snmp's threads on CPUS (a taskset list).
+place() { taskset -a -p -c "$1" "$snmpd_pid" >/dev/null && taskset -a -p -c "$1" "$agent_pid" >/dev/null; }
+all_cpus=$(taskset -p -c $$ | awk '{print $NF}')
+configs=(peerlan-snmp)
+[[ $pin != none ]] && configs+=("peerlan-snmp pinned to CPU $pin")
 declare -A ms
+echo "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
 for ((r = 1; r <= runs; r++)); do
 	for tool in snmpbulkwalk snmpwalk; do
-		t=$(walk $tool)
-		n=$(wc -l <"$tmp/walk")
+		for c in "${configs[@]}"; do
+			if [[ $c == *pinned* ]]; then place "$pin"; else place "$all_cpus"; fi
+			t=$(walk $tool)
+			n=$(wc -l <"$tmp/walk")
+			ms[$c-$tool]+=" $t"
+			echo "run $r $tool: $c, $n objects in $t ms"
+		done
 		tb=$(walk $tool ip netns exec "$ns")
 		nb=$(wc -l <"$tmp/walk")
-		ms[$tool]+=" $t" ms[base-$tool]+=" $tb"
-		echo "run $r $tool: peerlan-snmp $n objects in $t ms, snmpd's own $nb objects in $tb ms"
+		ms[base-$tool]+=" $tb"
+		echo "run $r $tool: snmpd's own, $nb objects in $tb ms"
 	done
 done
+place "$all_cpus"
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 for tool in snmpbulkwalk snmpwalk; do
-	m=$(median <<<"${ms[$tool]}") mb=$(median <<<"${ms[base-$tool]}")
-	echo "median $tool: peerlan-snmp $m ms, snmpd's own $mb ms, ratio $(awk -v a="$m" -v b="$mb" 'BEGIN {printf "%.2f", a / b}')"
+	mb=$(median <<<"${ms[base-$tool]}")
+	for c in "${configs[@]}"; do
+		m=$(median <<<"${ms[$c-$tool]}")
+		echo "median $tool: $c $m ms, snmpd's own $mb ms, ratio $(awk -v a="$m" -v b="$mb" 'BEGIN {printf "%.2f", a / b}')"
+	done
 done
 # CPU time of each process over all runs (clock ticks of user + system).
 cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }

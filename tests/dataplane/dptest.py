@@ -946,11 +946,13 @@ def start_dumpcap(dumpcap, dp, args):
                  "".join(said).replace("\n", "\n  "))
 
 
-def scenario_capture(exe, work):
+def capture_scenario(exe, work, kind):
     """dpdk-dumpcap, as a secondary process of the running dataplane (with
     hugepages), captures port1's frames in both directions through a BPF
     filter into pcapng, and nothing of port2's traffic to port3 nor what the
-    filter leaves out, while every frame is still forwarded."""
+    filter leaves out, while every frame is still forwarded, and after it
+    has left. kind: the ports' driver, "af_packet" (as in the lab) or "pcap"
+    (as in the benchmark)."""
     dumpcap = shutil.which("dpdk-dumpcap")
     if dumpcap is None or shutil.which("tshark") is None:
         print("SKIP: dpdk-dumpcap (Debian's dpdk) or tshark is not installed")
@@ -959,13 +961,24 @@ def scenario_capture(exe, work):
     if huge is None:
         return SKIP
     try:
-        return capture_run(exe, work, dumpcap, huge.dir)
+        return capture_run(exe, work, dumpcap, huge.dir, kind)
     finally:
         huge.release()
 
 
+def scenario_capture(exe, work):
+    return capture_scenario(exe, work, "af_packet")
+
+
+def scenario_capture_pcap(exe, work):
+    """On net_pcap ports, whose driver, in the capture tool's process, sets
+    the link down in the device's shared state as the tool exits: the
+    dataplane must go on forwarding all the same."""
+    return capture_scenario(exe, work, "pcap")
+
+
 class VethPort:
-    """A veth pair: a net_af_packet port on end a, and what the test sends on
+    """A veth pair: a port (net_af_packet or net_pcap) on end a, and what the test sends on
     end b with an AF_PACKET socket, the port receives. No addresses, no ARP,
     no IPv6: the kernel sends nothing of its own."""
 
@@ -989,7 +1002,7 @@ class VethPort:
         subprocess.run(["ip", "link", "del", self.name], stderr=subprocess.DEVNULL)
 
 
-def capture_run(exe, work, dumpcap, huge_dir):
+def capture_run(exe, work, dumpcap, huge_dir, kind):
     tag = f"pdc{os.getpid() % 100000}"
     veths = []
     try:
@@ -1000,9 +1013,12 @@ def capture_run(exe, work, dumpcap, huge_dir):
             d.remove()
         print(f"SKIP: cannot make a veth pair for the ports: {e}")
         return SKIP
-    # net_af_packet, as in the lab: a capture tool's process leaving stops
-    # net_pcap ports for good (its driver closes them in shared memory).
-    ports = [(f"port{i + 1}", f"net_af_packet{i},iface={v.name}", "access", "up")
+    # net_pcap: short device strings (the driver keeps 64 bytes of them for
+    # a secondary process, which opens them too); what the ports send is
+    # counted, not kept.
+    devices = {"af_packet": "net_af_packet{i},iface={v}",
+               "pcap": "net_pcap{i},rx_iface={v},tx_pcap=/dev/null"}
+    ports = [(f"port{i + 1}", devices[kind].format(i=i, v=v.name), "access", "up")
              for i, v in enumerate(veths)]
     C3 = "02:00:5e:10:00:33"
     cfg = os.path.join(work, "fabric.yaml")
@@ -1022,8 +1038,8 @@ def capture_run(exe, work, dumpcap, huge_dir):
     try:
         dp.wait_line(r"forwarding on 3 port", timeout=30)
         port1 = dp.telemetry("/ethdev/list")[0]
-        check(dp.telemetry(f"/ethdev/info,{port1}")["name"] == "net_af_packet0",
-              "DPDK port 0 is not port1's net_af_packet0")
+        check(dp.telemetry(f"/ethdev/info,{port1}")["name"] == f"net_{kind}0",
+              f"DPDK port 0 is not port1's net_{kind}0")
         cap, reader, said = start_dumpcap(dumpcap, dp, ["-i", str(port1), "-f", "udp port 53",
                                                        "-w", out, "-a", "duration:60",
                                                        "-c", str(2 * BURST)])
@@ -1046,9 +1062,19 @@ def capture_run(exe, work, dumpcap, huge_dir):
             check(st["rx_packets"] == 2 * BURST and st["forwarded"] == 2 * BURST,
                   f"{name} during the capture: {st}")
         # And goes on once dumpcap has left (its process detaching from the
-        # ports must not stop them).
+        # ports must not stop them): port1 still up once the dataplane has
+        # looked at the links again (every 100 ms; its uptime moving on by
+        # two seconds is many looks later), and a burst forwarded.
+        up_since = dp.telemetry("/peerlan/status")["uptime_s"]
+        deadline = time.time() + 30
+        while dp.telemetry("/peerlan/status")["uptime_s"] < up_since + 2:
+            check(time.time() < deadline, "the dataplane's uptime does not move")
+            time.sleep(0.1)
+        st = dp.telemetry("/peerlan/port,port1")
+        check(st["link"] == "up" and st["oper"] == "up",
+              f"port1 after the capture: link {st['link']}, oper {st['oper']}")
         veths[0].send([a_to_b] * BURST)
-        wait_telemetry(dp, "/peerlan/port,port2", "tx_packets", 3 * BURST, timeout=30)
+        wait_telemetry(dp, "/peerlan/port,port1", "rx_packets", 3 * BURST, timeout=30)
         st = dp.telemetry("/peerlan/port,port1")
         check(st["forwarded"] == 3 * BURST and sum(st["drops"].values()) == 0,
               f"port1 after the capture: {st}")
@@ -1071,8 +1097,9 @@ def capture_run(exe, work, dumpcap, huge_dir):
     # pcapng's direction flag: 1 inbound (received on port1), 2 outbound.
     want = {(A1, B, "53", "1"): BURST, (B, A1, "53", "2"): BURST}
     check(seen == want, f"captured {seen}, expected port1's {BURST} in and {BURST} out only")
-    print(f"capture: dpdk-dumpcap with 'udp port 53' took port1's {BURST} received and "
-          f"{BURST} sent frames, not its NTP nor port2 to port3, while all were forwarded")
+    print(f"capture on net_{kind}: dpdk-dumpcap with 'udp port 53' took port1's {BURST} "
+          f"received and {BURST} sent frames, not its NTP nor port2 to port3, while all were "
+          f"forwarded, and after it left")
     return 0
 
 
@@ -1198,6 +1225,7 @@ def scenario_workers(exe, work):
 SCENARIOS = {"policy": scenario_policy, "reload": scenario_reload,
              "bad-device": scenario_bad_device, "workers": scenario_workers,
              "rate-limit": scenario_rate_limit, "capture": scenario_capture,
+             "capture-pcap": scenario_capture_pcap,
              "jumbo": scenario_jumbo}
 
 

@@ -67,18 +67,26 @@ e2e_lab_up() {
 	fi
 }
 
+# Commands a test adds, run once the lab is down (e.g. removing a user).
+E2E_ON_END=()
+
 # On a failure, shows what the lab looked like before it goes away.
 e2e_end_trap() {
-	local rc=$?
+	local rc=$? f
 	if ((E2E_FAILED > 0 || rc != 0)) && [[ -n $LAB_DIR && -d $LAB_DIR ]]; then
 		echo "# the lab at the end:"
 		lab_show_status 2>&1 | sed 's/^/#   /'
-		if [[ -f $LAB_DIR/dataplane.log ]]; then
-			echo "# the last lines of the dataplane's log:"
-			tail -n 20 "$LAB_DIR/dataplane.log" | sed 's/^/#   /'
-		fi
+		for f in "$LAB_DIR/dataplane.log" "$LAB_DIR"/node-*/dataplane.log; do
+			[[ -f $f ]] || continue
+			echo "# the last lines of ${f#"$LAB_DIR"/}:"
+			tail -n 20 "$f" | sed 's/^/#   /'
+		done
 	fi
 	lab_teardown
+	local c
+	for c in "${E2E_ON_END[@]}"; do
+		eval "$c"
+	done
 }
 
 # Waits for every BGP session and its routes, as every test starts with.

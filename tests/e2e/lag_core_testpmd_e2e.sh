@@ -93,10 +93,7 @@ keepalive=$!
 check "peerlan: both links of the core LAG collecting and distributing within 60 s" wait_for 60 bundled 2
 check "testpmd: actor and partner collecting and distributing on both links" wait_for 30 tp_lacp_up
 tp_active() {
-	: >"$tmp/tp.log"
-	tp "show bonding config 3"
-	sleep 0.5
-	grep -aq "Active Slaves (2): \[[01] [01]\]" "$tmp/tp.log"
+	tp_query "show bonding config 3" && grep -aq "Active Slaves (2): \[[01] [01]\]" "$tmp/tp.log"
 }
 check "testpmd: both links active in its bond" wait_for 30 tp_active
 check "the partner's system is testpmd's bond (02:00:00:00:00:fe) on both links" \
@@ -118,7 +115,7 @@ check "the cut link says why" test "$(lag ".link$cut.why")" == "no carrier"
 ip -n "${id}m2" neigh replace 192.0.2.1 lladdr 02:00:00:00:00:01 dev eth0 nud permanent
 recv_count 1 >"$tmp/m1.out" &
 rcv_pid=$!
-sleep 0.5
+wait_for 30 receiving 1
 udp_flow 100 192.0.2.1
 wait $rcv_pid
 m1_got() { echo "member 1 got $(cat "$tmp/m1.out") of 100"; (($(cat "$tmp/m1.out") >= 98)); }

@@ -216,6 +216,30 @@ spread() {
 	# Each link carries a share; a partner's slow path may lose a few first frames.
 	(($1 >= 32 && $2 >= 32 && $1 + $2 >= 160 && $3 >= 32 && $4 >= 32 && $3 + $4 >= 160))
 }
+# The LAG's link counters: tx of links 0 and 1, then rx of links 0 and 1.
+link_ctrs() { lag ' | "\(.link0.tx_packets) \(.link1.tx_packets) \(.link0.rx_packets) \(.link1.rx_packets)"'; }
+spread_since() { # spread_since TX0 TX1 RX0 RX1: spread of what the links counted since link_ctrs
+	local ctr
+	read -ra ctr <<<"$(link_ctrs)"
+	spread $((ctr[0] - $1)) $((ctr[1] - $2)) $((ctr[2] - $3)) $((ctr[3] - $4))
+}
+# 64 UDP flows each way between member 2 and each member M (default 1)
+# behind the LAG; checks WHAT: both directions spread over both links, as
+# soon as the links' counters show it (within 30 s).
+spread_both_ways() { # spread_both_ways WHAT [M...]
+	local what=$1 m c
+	shift
+	(($#)) || set -- 1
+	c=$(link_ctrs)
+	for m in "$@"; do
+		flows "${id}m2" 192.0.2.2 "192.0.2.$m"
+		flows "${id}m$m" "192.0.2.$m" 192.0.2.2
+	done
+	# shellcheck disable=SC2086 # the four counters
+	wait_for 30 spread_since $c
+	# shellcheck disable=SC2086
+	check "$what" spread_since $c
+}
 
 # The start of a test against testpmd, as ovs_test_begin: sets id, tmp,
 # test_ns, passed, failed, metrics (off) and the pids the teardown stops.
@@ -277,12 +301,17 @@ testpmd_start() { # testpmd_start NS IFACE
 }
 tp() { echo "$*" >&9; }
 tp_said() { grep -q -- "$1" "$tmp/tp.log"; }
+# testpmd's answer to COMMAND, alone in $tmp/tp.log: waits (30 s at most)
+# for the prompt that follows it.
+tp_query() { # tp_query COMMAND
+	: >"$tmp/tp.log"
+	tp "$1"
+	wait_for 30 tp_said "testpmd> "
+}
 # testpmd's bond: actor and partner collecting and distributing on both links.
 tp_lacp_up() {
 	local n
-	: >"$tmp/tp.log"
-	tp "show bonding lacp info 3"
-	sleep 0.5
+	tp_query "show bonding lacp info 3" || return 1
 	n=$(grep -ac "port state: ACTIVE AGGREGATION SYNCHRONIZATION COLLECTING DISTRIBUTING" "$tmp/tp.log") || true
 	((n >= 4)) # actor and partner, on each of the two links
 }
@@ -302,7 +331,8 @@ for i in range(int(sys.argv[1])):
 PY
 }
 # The number of distinct datagrams member M (default 1) receives on port 9
-# until 3 s of silence.
+# until 3 s of silence; start it in the background, then wait until
+# receiving M.
 recv_count() { # recv_count [M]
 	ip netns exec "${id}m${1:-1}" /usr/bin/python3 - "192.0.2.${1:-1}" <<'PY'
 import socket, sys
@@ -318,6 +348,10 @@ except socket.timeout:
 print(len(got))
 PY
 }
+receiving() { [[ -n $(ss -N "${id}m${1:-1}" -Hlun 'sport = :9') ]]; } # receiving [M]
+# flowed LINK BEFORE N: link LINK has sent N frames since its tx_packets was BEFORE.
+flowed() { (($(link_ctr "$1" tx_packets) - $2 >= $3)); }
+either_flowed() { flowed 0 "$1" "$3" || flowed 1 "$2" "$3"; } # either_flowed BEFORE0 BEFORE1 N
 
 # A link cut mid-traffic: one UDP flow from member 2 to member M, 100
 # datagrams a second for 8 s, counted where they arrive. The cut is the
@@ -325,17 +359,24 @@ PY
 # goes, as with a cable. Sets cut; checks and reports the loss (at most
 # MAX_LOST datagrams, default 150).
 cut_mid_flow() { # cut_mid_flow NS M [MAX_LOST]
-	local before snd rcv
+	local before b0 b1 snd rcv
 	max_lost=${3:-150}
-	before=$(link_ctr 0 tx_packets)
+	# Member 2 is told member M's MAC: an ARP exchange during the cut would
+	# measure the partner's way back, not peerlan (testpmd's bond keeps
+	# sending on a cut af_packet link until LACP times out, about 3 s).
+	ip -n "${id}m2" neigh replace "192.0.2.$2" lladdr "02:00:00:00:00:0$2" dev eth0 nud permanent
+	b0=$(link_ctr 0 tx_packets) b1=$(link_ctr 1 tx_packets)
 	udp_flow 50 "192.0.2.$2"
-	if (($(link_ctr 0 tx_packets) - before >= 50)); then cut=0; else cut=1; fi
+	wait_for 30 either_flowed "$b0" "$b1" 50
+	if flowed 0 "$b0" 50; then cut=0; else cut=1; fi
 	recv_count "$2" >"$tmp/cut.out" &
 	rcv=$!
-	sleep 0.5
+	wait_for 30 receiving "$2"
+	before=$(link_ctr "$cut" tx_packets)
 	udp_flow 800 "192.0.2.$2" &
 	snd=$!
-	sleep 2
+	# The cut 2 s into the flow: once 200 datagrams have crossed its link.
+	wait_for 30 flowed "$cut" "$before" 200
 	ip -n "$1" link set "b$cut" down
 	wait $snd
 	wait $rcv
@@ -351,20 +392,9 @@ flow_loss() {
 # over VLAN 100, and 64 UDP flows each way for each of them spread over both
 # links.
 core_reach_spread() {
-	local m tx0 tx1 rx0 rx1 dtx0 dtx1 drx0 drx1
 	core_reach "behind the core reaches member 2 over VLAN 100"
-	tx0=$(link_ctr 0 tx_packets) tx1=$(link_ctr 1 tx_packets)
-	rx0=$(link_ctr 0 rx_packets) rx1=$(link_ctr 1 rx_packets)
-	for m in 1 3; do
-		flows "${id}m2" 192.0.2.2 "192.0.2.$m"
-		flows "${id}m$m" "192.0.2.$m" 192.0.2.2
-	done
-	wait_for 10 sent_since "$tx0" "$tx1" 600
-	dtx0=$(($(link_ctr 0 tx_packets) - tx0)) dtx1=$(($(link_ctr 1 tx_packets) - tx1))
-	drx0=$(($(link_ctr 0 rx_packets) - rx0)) drx1=$(($(link_ctr 1 rx_packets) - rx1))
-	check "2 x 64 flows each way spread over both links of the core LAG" spread $dtx0 $dtx1 $drx0 $drx1
+	spread_both_ways "2 x 64 flows each way spread over both links of the core LAG" 1 3
 }
-sent_since() { (($(link_ctr 0 tx_packets) + $(link_ctr 1 tx_packets) - $1 - $2 >= $3)); }
 core_reach() { # core_reach WHAT: members 1 and 3 each reach member 2 within 20 s
 	local m
 	for m in 1 3; do

@@ -45,14 +45,7 @@ check "member 1 behind the LAG reaches member 2" \
 	wait_for 20 ip netns exec "${id}m1" ping -c 1 -W 1 192.0.2.2
 
 # --- spread: 64 UDP flows each way
-tx0=$(link_ctr 0 tx_packets) tx1=$(link_ctr 1 tx_packets)
-rx0=$(link_ctr 0 rx_packets) rx1=$(link_ctr 1 rx_packets)
-flows "${id}m2" 192.0.2.2 192.0.2.1
-flows "${id}m1" 192.0.2.1 192.0.2.2
-sleep 1
-dtx0=$(($(link_ctr 0 tx_packets) - tx0)) dtx1=$(($(link_ctr 1 tx_packets) - tx1))
-drx0=$(($(link_ctr 0 rx_packets) - rx0)) drx1=$(($(link_ctr 1 rx_packets) - rx1))
-check "64 flows each way spread over both links by the hash" spread $dtx0 $dtx1 $drx0 $drx1
+spread_both_ways "64 flows each way spread over both links by the hash"
 
 # --- another partner system on one link: that link leaves the bundle, saying why
 vsctl del-port br0 bond0 \

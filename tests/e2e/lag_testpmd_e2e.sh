@@ -63,14 +63,7 @@ check "metrics: the link series name their LAG" \
 	bash -c "curl -sf http://$metrics/metrics | grep -q '^peerlan_lag_link_tx_packets_total{lag=\"lag1\",link=\"net_af_packet10,iface=${id}a0\"} [0-9]'"
 
 # --- spread: 64 UDP flows each way; l34 on both sides
-tx0=$(link_ctr 0 tx_packets) tx1=$(link_ctr 1 tx_packets)
-rx0=$(link_ctr 0 rx_packets) rx1=$(link_ctr 1 rx_packets)
-flows "${id}m2" 192.0.2.2 192.0.2.1
-flows "${id}m1" 192.0.2.1 192.0.2.2
-sleep 1
-dtx0=$(($(link_ctr 0 tx_packets) - tx0)) dtx1=$(($(link_ctr 1 tx_packets) - tx1))
-drx0=$(($(link_ctr 0 rx_packets) - rx0)) drx1=$(($(link_ctr 1 rx_packets) - rx1))
-check "64 flows each way spread over both links by the hash" spread $dtx0 $dtx1 $drx0 $drx1
+spread_both_ways "64 flows each way spread over both links by the hash"
 
 # --- a link cut mid-traffic: one UDP flow from member 2 to member 1, 100
 # datagrams a second for 8 s, counted where they arrive. The cut is the
@@ -110,10 +103,12 @@ check "one link in the bundle" wait_for 10 bundled 1
 # change there), so it says nothing of peerlan.
 recv_count >"$tmp/add.out" &
 rcv_pid=$!
-sleep 0.5
+wait_for 30 receiving
+tx0=$(link_ctr 0 tx_packets)
 udp_flow 600 &
 snd_pid=$!
-sleep 2
+# The link added 2 s into the flow: once 200 datagrams have crossed.
+wait_for 30 flowed 0 "$tx0" 200
 config 1 >"$tmp/two.yaml"
 check "config apply: the second link added to the running LAG (no restart)" \
 	pl config apply "$tmp/two.yaml"
@@ -137,8 +132,8 @@ lacpdu = bytes([1, 1]) + bytes(108)
 sendp(Ether(src="02:00:00:00:00:02", dst="01:80:c2:00:00:02", type=0x8809) / Raw(lacpdu),
       iface="eth0", count=5, verbose=False)
 PY
-sleep 0.5
 lacp_dropped() { echo "drops on p2: $d0 -> $(drops)"; (($(drops) - d0 == 5)); }
+wait_for 30 lacp_dropped
 check "5 LACPDUs on the plain port p2 are dropped and counted" lacp_dropped
 check "the LAG took no harm" oper up
 

@@ -2,18 +2,25 @@
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # Live capture as the NOC runs it: the lab's dataplane on hugepages (which
-# the lab reserves and gives back), `peerlanctl capture port m1 filter "tcp
-# port 179"` running Debian's dpdk-dumpcap as its secondary process. The
+# the lab reserves and gives back) and, as the service runs it, switched to
+# an unprivileged user (--user, a throwaway system user here);
+# `peerlanctl capture port m1 filter "tcp port 179"` run by root runs
+# Debian's dpdk-dumpcap as that user, its secondary process. The
 # pcapng file holds m1's BGP packets in both directions, received and sent
 # on m1's port, and nothing of the other members' sessions, which run on
 # the same LAN meanwhile; no session flaps and m2's pings to m1 all come
 # back while the capture runs.
 source "$(dirname "$0")/common.sh"
 
-e2e_require jq tshark dpdk-dumpcap
+e2e_require jq tshark dpdk-dumpcap useradd userdel
 [[ ${LAB_FABRIC:-peerlan} == peerlan ]] || e2e_skip "capture is peerlan's, not a bridge's"
 [[ -w /proc/sys/vm/nr_hugepages ]] || e2e_skip "this kernel offers no hugepages to reserve"
 LAB_HUGEPAGES=1
+LAB_USER=plcap$(printf '%04x' $(($$ % 65536)))
+useradd --system --no-create-home --shell /usr/sbin/nologin "$LAB_USER" ||
+	e2e_skip "cannot create a system user for the dataplane"
+trap 'userdel "$LAB_USER"' EXIT
+E2E_ON_END+=('userdel "$LAB_USER"')
 e2e_lab_up 3
 e2e_wait_converged
 
@@ -37,6 +44,8 @@ e2e_check "it said where the file is and how to open it" \
 	grep -q "^open it with: tshark -r $FILE" "$LAB_DIR/capture.out"
 e2e_check "the file is in PEERLAN_CAPTURE_DIR, readable by root only" \
 	test "$(stat -c '%a %U' "$FILE" 2>&1)" == "600 root"
+dataplane_user() { test "$(ps -o uid= -p "$(lab_pid dataplane)" | tr -d ' ')" == "$(id -u "$LAB_USER")"; }
+e2e_check "the dataplane ran as $LAB_USER meanwhile" dataplane_user
 
 # Each packet: source MAC, destination MAC, ports, pcapng direction (1 in,
 # 2 out; tshark prints it in hex).

@@ -33,7 +33,8 @@
  * request for this node's VTEP, answered; or dropped under one of the
  * underlay's reasons. Counters must add up. And the same burst decided with
  * the fast path off (full_rules) must give the same verdicts, the same
- * frames and the same counters.
+ * frames and the same counters; with the families for the traffic matrix
+ * asked for (CTX_MATRIX), each forward's must be its frame's as it leaves.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -41,6 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fabric/matrix_count.h"
 #include "fabric/model.h"
 #include "fabric/pipeline.h"
 #include "fabric/proto.h"
@@ -75,6 +77,7 @@
 #define CTX_STORM            0x10 /* storm control on, at STORM_PPS with a burst of STORM_BURST */
 #define CTX_VARIANTS         0x10 /* the bits below CTX_STORM each select other tables */
 #define CTX_ROOMY            0x20 /* frames have room for VXLAN's outer headers in front */
+#define CTX_MATRIX           0x40 /* the pipeline gives the families for the traffic matrix */
 #define STORM_PPS            2
 #define BH_MAC               0x02005e000666ULL
 #define STORM_BURST          3
@@ -596,6 +599,7 @@ static bool underlay_reason(unsigned r)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	static uint8_t afi[MAX_FRAMES], afi2[MAX_FRAMES];
 	static struct fab_port_stats stats[NPORTS], before[NPORTS];
 	static struct fab_frame frames[MAX_FRAMES];
 	static struct fab_verdict verdicts[MAX_FRAMES];
@@ -637,6 +641,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ctx2.stats = stats2;
 	ctx2.storm = ctx.storm != NULL ? storm2 : NULL;
 	ctx2.full_rules = true;
+	if (data[2] & CTX_MATRIX) {
+		/* As a worker does: a family for every frame, forwarded or not. */
+		memset(afi, FAB_AFI_OTHER, sizeof(afi));
+		memset(afi2, FAB_AFI_OTHER, sizeof(afi2));
+		ctx.afi = afi;
+		ctx2.afi = afi2;
+	}
 	while (n < MAX_FRAMES && off + 2 <= size) {
 		uint16_t len = rd16(data + off), more = 0, seg = 0;
 
@@ -739,8 +750,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(v->action == FAB_ACT_DROP || (f->len >= 6 && !(f->data[0] & 1)));
 		if (in_port >= nports || oper[in_port] != FAB_OPER_UP || oper[from] != FAB_OPER_UP)
 			CHECK(v->action == FAB_ACT_DROP && v->reason == FAB_DROP_port_down);
-		/* The matrix's pair is named on forwards only (fabric/pipeline.h). */
+		/* The matrix's pair is named on forwards only (fabric/pipeline.h), with
+		 * the family of the frame as it leaves. */
 		CHECK(v->dst == 0 || v->action == FAB_ACT_FORWARD);
+		CHECK(v->dst != 0 || v->src == 0 || v->action == FAB_ACT_DROP);
+		CHECK(!(data[2] & CTX_MATRIX) || v->dst == 0 ||
+		      (afi[i] == fab_mx_afi_of(f->data) && afi2[i] == afi[i]));
+		/* A verdict that names no pair is counted too, under whatever family
+		 * it has, which must index the counters. */
+		CHECK(!(data[2] & CTX_MATRIX) || v->action == FAB_ACT_DROP ||
+		      (afi[i] < FAB_AFI__COUNT && afi2[i] < FAB_AFI__COUNT));
 		/* The underlay's own frames are answered or dropped there, for its reasons. */
 		if (in_port == P_U && !decap) {
 			CHECK(v->action != FAB_ACT_FORWARD);

@@ -218,6 +218,47 @@ static void test_worker_full(void **state)
 	free(x.mem);
 }
 
+/*
+ * Slot 0 is no pair's: a pair whose hash names it takes the next one, and
+ * the verdicts that name no pair, which count there, never show as a pair.
+ */
+static void test_slot_zero(void **state)
+{
+	struct fab_verdict pair = {.action = FAB_ACT_FORWARD, .port = 1};
+	struct fab_verdict none = {.action = FAB_ACT_FORWARD, .port = 1};
+	uint8_t afi = FAB_AFI_IPV6;
+	struct wk k;
+	struct mx x;
+
+	(void)state;
+	wk_new(&k, SLOTS);
+	mx_new(&x, SLOTS);
+	for (uint32_t asn = 64500; asn < 64700; asn++)
+		assert_int_not_equal(fab_mx_ids_get(&k.ids, 100, asn), FAB_MX_ID_NONE);
+	for (uint16_t s = 1; s <= 200 && pair.dst == 0; s++)
+		for (uint16_t d = 1; d <= 200 && pair.dst == 0; d++)
+			if (s != d && fab_mxw_off(fab_mx_key(s, d), k.w.omask) == 0) {
+				pair.src = s;
+				pair.dst = d;
+			}
+	assert_int_not_equal(pair.dst, 0);
+	for (int i = 0; i < 3; i++) {
+		fab_mxw_count(&k.w, (char *)k.w.slot, k.w.omask, &pair, &afi, 100);
+		fab_mxw_count(&k.w, (char *)k.w.slot, k.w.omask, &none, &afi, 60);
+	}
+	assert_int_equal(k.w.slot[0].key, 0);
+	assert_int_equal(k.w.slot[1].key, fab_mx_key(pair.src, pair.dst));
+	assert_int_equal(k.w.slot[1].frames[FAB_AFI_IPV6], 3);
+	assert_int_equal(k.w.npairs, 1);
+	wk_sum(&x, &k);
+	assert_int_equal(x.m.npairs, 1);
+	assert_int_equal(x.m.lost_frames, 0);
+	assert_int_equal(
+	    find(&x.m, 100, 64500 + pair.src - 1, 64500 + pair.dst - 1)->bytes[FAB_AFI_IPV6], 300);
+	wk_free(&k);
+	free(x.mem);
+}
+
 /* Merging on read adds the workers' tables, and counts a pair of an id
  * nobody was given as lost; a walk in pages sees each pair once. */
 static void test_merge_and_walk(void **state)
@@ -296,7 +337,33 @@ static void test_walk_pages(void **state)
 	free(x.mem);
 }
 
-/* The pipeline names both bindings of a forward; steering and drops none. */
+/*
+ * Decides the n frames f on port as a worker with the matrix on does, and
+ * counts them in k as it does: every verdict but a drop, with the family
+ * the pipeline gave, which must be the frame's as it leaves.
+ */
+static void run_counted(struct fab_pipeline_ctx *ctx, uint16_t port, struct fab_frame *f,
+			struct fab_verdict *v, uint16_t n, struct wk *k)
+{
+	uint8_t afi[FAB_BURST_MAX];
+
+	assert_true(n <= FAB_BURST_MAX);
+	memset(afi, FAB_AFI_OTHER, sizeof(afi));
+	ctx->afi = afi;
+	fab_pipeline_run(ctx, port, f, v, n);
+	ctx->afi = NULL;
+	for (uint16_t i = 0; i < n; i++) {
+		if (v[i].action == FAB_ACT_DROP)
+			continue;
+		if (v[i].dst != 0)
+			assert_int_equal(afi[i], fab_mx_afi_of(f[i].data));
+		else
+			assert_int_equal(v[i].src, 0);
+		fab_mxw_count(&k->w, (char *)k->w.slot, k->w.omask, &v[i], &afi[i], f[i].len);
+	}
+}
+
+/* The pipeline names both members of a forward; steering and drops none. */
 static void test_pipeline_pairs(void **state)
 {
 	struct fab_model *m = fx_exchange();
@@ -321,37 +388,31 @@ static void test_pipeline_pairs(void **state)
 		ctx.full_rules = full;
 		/* A to B, IPv4 (the fast path when allowed), then IPv6, then other. */
 		f = fr_ip4_frame(&fr, FX_MAC_B, FX_MAC_A, 0, 17, "192.0.2.10", "192.0.2.11", 100);
-		fab_pipeline_run(&ctx, FX_P_A, f, &v, 1);
+		run_counted(&ctx, FX_P_A, f, &v, 1, &k);
 		assert_int_equal(v.action, FAB_ACT_FORWARD);
 		assert_int_not_equal(v.dst, 0);
-		fab_mxw_count(&k.w, &v, f, 1);
 		f = fr_ip6_frame(&fr, FX_MAC_B, FX_MAC_A, 0, 17, "2001:db8::a", "2001:db8::b", 200);
-		fab_pipeline_run(&ctx, FX_P_A, f, &v, 1);
-		fab_mxw_count(&k.w, &v, f, 1);
+		run_counted(&ctx, FX_P_A, f, &v, 1, &k);
 		/* A to C on C's trunk: the tag is pushed, the family still read. */
 		f = fr_ip6_frame(&fr, FX_MAC_C, FX_MAC_A, 0, 17, "2001:db8::a", "2001:db8::c", 300);
-		fab_pipeline_run(&ctx, FX_P_A, f, &v, 1);
+		run_counted(&ctx, FX_P_A, f, &v, 1, &k);
 		assert_int_equal(v.action, FAB_ACT_FORWARD);
-		fab_mxw_count(&k.w, &v, f, 1);
 		/* C (tagged) to A: the tag is popped. */
 		f = fr_ip4_frame(&fr, FX_MAC_A, FX_MAC_C, 100, 17, "192.0.2.12", "192.0.2.10", 100);
-		fab_pipeline_run(&ctx, FX_P_C, f, &v, 1);
+		run_counted(&ctx, FX_P_C, f, &v, 1, &k);
 		assert_int_equal(v.action, FAB_ACT_FORWARD);
-		fab_mxw_count(&k.w, &v, f, 1);
 		/* An ARP request steered to its owner is no pair. */
 		f = fr_arp_frame(&fr, FAB_MAC_BROADCAST, FX_MAC_A, 0, 1, "192.0.2.10",
 				 "192.0.2.11");
-		fab_pipeline_run(&ctx, FX_P_A, f, &v, 1);
+		run_counted(&ctx, FX_P_A, f, &v, 1, &k);
 		assert_int_equal(v.action, FAB_ACT_FORWARD);
 		assert_int_equal(v.dst, 0);
-		fab_mxw_count(&k.w, &v, f, 1);
 		/* A drop is none either. */
 		f = fr_ip4_frame(&fr, 0x020000000099ULL, FX_MAC_A, 0, 17, "192.0.2.10",
 				 "192.0.2.11", 100);
-		fab_pipeline_run(&ctx, FX_P_A, f, &v, 1);
+		run_counted(&ctx, FX_P_A, f, &v, 1, &k);
 		assert_int_equal(v.action, FAB_ACT_DROP);
 		assert_int_equal(v.dst, 0);
-		fab_mxw_count(&k.w, &v, f, 1);
 	}
 	assert_int_equal(k.w.npairs, 3);
 	wk_sum(&x, &k);
@@ -373,6 +434,119 @@ static void test_pipeline_pairs(void **state)
 	assert_int_equal(e->bytes[FAB_AFI_IPV4], 2 * (14 + 20 + 100));
 	free(x.mem);
 	wk_free(&k);
+	fab_tables_destroy(t);
+	fab_model_destroy(m);
+}
+
+/*
+ * A burst of several pairs and families, decided by the fast path (which
+ * gives the class it read as the family) and by the full path (a tag
+ * pushed, a drop, a steered request) together: every pair exact, the same
+ * with the full rules only, and the pairs adding up to the frames
+ * forwarded.
+ */
+static void test_pipeline_burst(void **state)
+{
+	enum { N = 14 };
+	struct fab_model *m = fx_exchange();
+	struct fab_tables *t;
+	uint8_t oper[FX_NPORTS] = {0};
+	struct fab_port_stats stats[FX_NPORTS];
+	struct fab_pipeline_ctx ctx = {.oper = oper, .stats = stats};
+	struct fab_frame f[N];
+	struct fab_verdict v[N];
+	struct fr *fr = calloc(N, sizeof(*fr));
+	const struct fab_mx_ent *e;
+	struct mx x;
+	struct wk k;
+
+	(void)state;
+	assert_non_null(fr);
+	m->policy.ethertypes[m->policy.nethertypes++] = 0x88b5;
+	t = fab_tables_build(m, 1);
+	assert_non_null(t);
+	ctx.t = t;
+	mx_new(&x, SLOTS);
+	for (int full = 0; full < 2; full++) {
+		unsigned i = 0;
+		uint64_t sum = 0;
+
+		wk_new(&k, SLOTS);
+		fab_tables_mx_ids(t, &k.ids);
+		ctx.full_rules = full;
+		memset(stats, 0, sizeof(stats));
+		for (unsigned j = 0; j < 3; j++, i++)
+			f[i] = *fr_ip4_frame(&fr[i], FX_MAC_B, FX_MAC_A, 0, 17, "192.0.2.10",
+					     "192.0.2.11", 100 + 10 * j);
+		f[i] = *fr_ip6_frame(&fr[i], FX_MAC_B, FX_MAC_A, 0, 17, "2001:db8::a",
+				     "2001:db8::b", 200);
+		i++;
+		/* C's trunk: the full path pushes the tag. */
+		f[i] = *fr_ip6_frame(&fr[i], FX_MAC_C, FX_MAC_A, 0, 17, "2001:db8::a",
+				     "2001:db8::c", 300);
+		i++;
+		f[i] = *fr_ip6_frame(&fr[i], FX_MAC_B, FX_MAC_A, 0, 17, "2001:db8::a",
+				     "2001:db8::b", 210);
+		i++;
+		for (unsigned j = 0; j < 2; j++) {
+			fr_eth(&fr[i], FX_MAC_B, FX_MAC_A, 0, 0x88b5);
+			fr_zero(&fr[i], 60 + 20 * j);
+			f[i] = *fr_done(&fr[i]);
+			i++;
+		}
+		f[i] = *fr_ip4_frame(&fr[i], 0x020000000099ULL, FX_MAC_A, 0, 17, "192.0.2.10",
+				     "192.0.2.11", 100);
+		i++;
+		f[i] = *fr_arp_frame(&fr[i], FAB_MAC_BROADCAST, FX_MAC_A, 0, 1, "192.0.2.10",
+				     "192.0.2.11");
+		i++;
+		f[i] =
+		    *fr_ip4_frame(&fr[i], FX_MAC_G, FX_MAC_A, 0, 6, "192.0.2.10", "192.0.2.7", 40);
+		i++;
+		f[i] = *fr_ip6_frame(&fr[i], FX_MAC_C, FX_MAC_A, 0, 17, "2001:db8::a",
+				     "2001:db8::c", 100);
+		i++;
+		f[i] = *fr_ip4_frame(&fr[i], FX_MAC_B, FX_MAC_A, 0, 17, "192.0.2.10", "192.0.2.11",
+				     500);
+		i++;
+		f[i] = *fr_ip6_frame(&fr[i], FX_MAC_G, FX_MAC_A, 0, 17, "2001:db8::a",
+				     "2001:db8::7", 64);
+		i++;
+		assert_int_equal(i, N);
+		run_counted(&ctx, FX_P_A, f, v, N, &k);
+		assert_true(fx_accounts(stats, FX_NPORTS));
+		assert_int_equal(k.w.npairs, 3);
+		wk_sum(&x, &k);
+		assert_int_equal(x.m.lost_frames, 0);
+		e = find(&x.m, 100, 64501, 64502);
+		assert_non_null(e);
+		assert_int_equal(e->frames[FAB_AFI_IPV4], 4);
+		assert_int_equal(e->bytes[FAB_AFI_IPV4], 4 * (14 + 20) + 100 + 110 + 120 + 500);
+		assert_int_equal(e->frames[FAB_AFI_IPV6], 2);
+		assert_int_equal(e->bytes[FAB_AFI_IPV6], 2 * (14 + 40) + 200 + 210);
+		assert_int_equal(e->frames[FAB_AFI_OTHER], 2);
+		assert_int_equal(e->bytes[FAB_AFI_OTHER], (14 + 60) + (14 + 80));
+		e = find(&x.m, 100, 64501, 64503);
+		assert_non_null(e);
+		assert_int_equal(e->frames[FAB_AFI_IPV6], 2);
+		assert_int_equal(e->bytes[FAB_AFI_IPV6], 2 * (18 + 40) + 300 + 100);
+		assert_int_equal(e->frames[FAB_AFI_IPV4] + e->frames[FAB_AFI_OTHER], 0);
+		e = find(&x.m, 100, 64501, 64507);
+		assert_non_null(e);
+		assert_int_equal(e->frames[FAB_AFI_IPV4], 1);
+		assert_int_equal(e->bytes[FAB_AFI_IPV4], 14 + 20 + 40);
+		assert_int_equal(e->frames[FAB_AFI_IPV6], 1);
+		assert_int_equal(e->bytes[FAB_AFI_IPV6], 14 + 40 + 64);
+		for (uint32_t j = 0; j <= x.m.mask; j++)
+			if (x.m.ent[j].used)
+				for (unsigned a = 0; a < FAB_AFI__COUNT; a++)
+					sum += x.m.ent[j].frames[a];
+		assert_int_equal(sum, stats[FX_P_A].ctr[FAB_CTR_forwarded]);
+		assert_int_equal(sum, 12);
+		wk_free(&k);
+	}
+	free(x.mem);
+	free(fr);
 	fab_tables_destroy(t);
 	fab_model_destroy(m);
 }
@@ -400,8 +574,7 @@ static void test_swap_keeps_pairs(void **state)
 	wk_new(&k, SLOTS);
 	fab_tables_mx_ids(t1, &k.ids);
 	f = fr_ip4_frame(&fr, FX_MAC_B, FX_MAC_A, 0, 17, "192.0.2.10", "192.0.2.11", 100);
-	fab_pipeline_run(&ctx, FX_P_A, f, &v, 1);
-	fab_mxw_count(&k.w, &v, f, 1);
+	run_counted(&ctx, FX_P_A, f, &v, 1, &k);
 	/* The second table set: B's port now belongs to a new member (AS 65000),
 	 * listed first so that every binding index moves. */
 	m2 = fx_model();
@@ -420,9 +593,8 @@ static void test_swap_keeps_pairs(void **state)
 	ctx.t = t2;
 	memset(stats, 0, sizeof(stats));
 	f = fr_ip4_frame(&fr, FX_MAC_B, FX_MAC_A, 0, 17, "192.0.2.10", "192.0.2.11", 100);
-	fab_pipeline_run(&ctx, pa, f, &v, 1);
+	run_counted(&ctx, pa, f, &v, 1, &k);
 	assert_int_equal(v.action, FAB_ACT_FORWARD);
-	fab_mxw_count(&k.w, &v, f, 1);
 	wk_sum(&x, &k);
 	assert_int_equal(x.m.npairs, 2);
 	assert_int_equal(find(&x.m, 100, 64501, 64502)->frames[FAB_AFI_IPV4], 1);
@@ -434,8 +606,7 @@ static void test_swap_keeps_pairs(void **state)
 	fab_tables_mx_ids(t1, &k.ids);
 	ctx.t = t1;
 	f = fr_ip4_frame(&fr, FX_MAC_B, FX_MAC_A, 0, 17, "192.0.2.10", "192.0.2.11", 100);
-	fab_pipeline_run(&ctx, FX_P_A, f, &v, 1);
-	fab_mxw_count(&k.w, &v, f, 1);
+	run_counted(&ctx, FX_P_A, f, &v, 1, &k);
 	wk_sum(&x, &k);
 	assert_int_equal(x.m.npairs, 2);
 	assert_int_equal(find(&x.m, 100, 64501, 64502)->frames[FAB_AFI_IPV4], 2);
@@ -501,9 +672,11 @@ int main(void)
 	    cmocka_unit_test(test_full_table_loses_not_misattributes),
 	    cmocka_unit_test(test_ids),
 	    cmocka_unit_test(test_worker_full),
+	    cmocka_unit_test(test_slot_zero),
 	    cmocka_unit_test(test_merge_and_walk),
 	    cmocka_unit_test(test_walk_pages),
 	    cmocka_unit_test(test_pipeline_pairs),
+	    cmocka_unit_test(test_pipeline_burst),
 	    cmocka_unit_test(test_swap_keeps_pairs),
 	    cmocka_unit_test(test_wire_page),
 	};

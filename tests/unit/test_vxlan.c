@@ -428,6 +428,37 @@ static void test_neigh_steered(void **state)
 	assert_int_equal(e->stats[P_V1].ctr[FAB_CTR_steered], 1);
 }
 
+/*
+ * A solicitation another peerlan node steered arrives as it left that node:
+ * to its owner's MAC, still addressed to the target's solicited-node group.
+ * It reaches its owner (two nodes' IPv6 sessions hang on it); the same pair
+ * from a member's own port stays an offence, and from a VTEP so does one to
+ * a group that is not the target's.
+ */
+static void test_neigh_steered_by_peer(void **state)
+{
+	struct env *e = *state;
+	struct fr in, out;
+	struct fab_frame *f =
+	    fr_ns(&in, MAC_A, MAC_R1, 0, "2001:db8::21", NULL, "2001:db8::a", MAC_R1);
+	struct fab_verdict v = run1(e, P_U, from_vtep(&out, f, V1_IP, VNI1));
+
+	if (v.action == FAB_ACT_DROP)
+		fail_msg("dropped as %s", fab_drop_name(v.reason));
+	assert_int_equal(v.action, FAB_ACT_FORWARD);
+	assert_int_equal(v.port, P_A);
+	assert_int_equal(fr_rd_mac(out.f.data), MAC_A);
+	assert_int_equal(e->stats[P_V1].ctr[FAB_CTR_steered], 1);
+	f = fr_ns(&in, MAC_R1, MAC_A, 0, "2001:db8::a", NULL, "2001:db8::21", MAC_A);
+	v = run1(e, P_A, f);
+	assert_int_equal(v.action, FAB_ACT_DROP);
+	assert_int_equal(v.reason, FAB_DROP_ipv6_multicast);
+	f = fr_ns(&in, MAC_A, MAC_R1, 0, "2001:db8::21", "ff02::1:ff00:c", "2001:db8::a", MAC_R1);
+	v = run1(e, P_U, from_vtep(&out, f, V1_IP, VNI1));
+	assert_int_equal(v.action, FAB_ACT_DROP);
+	assert_int_equal(v.reason, FAB_DROP_nd_malformed);
+}
+
 /* The underlay answers ARP for this node's VTEP address, and nothing else. */
 static void test_underlay_arp(void **state)
 {
@@ -502,10 +533,19 @@ static void test_underlay_burst(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    T(test_encap),          T(test_encap_from_trunk),  T(test_encap_limits),
-	    T(test_decap),          T(test_decap_short_inner), T(test_decap_src_mac),
-	    T(test_underlay_drops), T(test_no_transit),        T(test_neigh_steered),
-	    T(test_underlay_arp),   T(test_underlay_burst),    T(test_underlay_segmented),
+	    T(test_encap),
+	    T(test_encap_from_trunk),
+	    T(test_encap_limits),
+	    T(test_decap),
+	    T(test_decap_short_inner),
+	    T(test_decap_src_mac),
+	    T(test_underlay_drops),
+	    T(test_no_transit),
+	    T(test_neigh_steered),
+	    T(test_neigh_steered_by_peer),
+	    T(test_underlay_arp),
+	    T(test_underlay_burst),
+	    T(test_underlay_segmented),
 	};
 	int rc = cmocka_run_group_tests_name("vxlan", tests, NULL, NULL);
 

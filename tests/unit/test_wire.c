@@ -298,7 +298,8 @@ static void test_lags(void **state)
 /* CAPTURE_INFO: a port asked, its capture parameters answered, lengths checked. */
 static void test_capture_info(void **state)
 {
-	struct fab_wire_capture m = {.port = 4, .dpdk_port = 9, .ready = 1}, m2;
+	struct fab_wire_capture m = {.port = 4, .dpdk_port = 9, .ready = 1, .uid = 998, .gid = 997},
+				m2;
 	struct fab_wire_buf b = {0};
 	struct fab_wire_hdr h;
 	const uint8_t *p;
@@ -316,6 +317,7 @@ static void test_capture_info(void **state)
 
 	snprintf(m.file_prefix, sizeof(m.file_prefix), "peerlan");
 	snprintf(m.device, sizeof(m.device), "0000:03:00.0");
+	snprintf(m.runtime_dir, sizeof(m.runtime_dir), "/run/peerlan");
 	h = (struct fab_wire_hdr){.type = FAB_WIRE_CAPTURE_INFO, .id = 5};
 	assert_int_equal(fab_wire_capture_rep_encode(&b, &h, &m), 0);
 	p = one_message(&b, &h);
@@ -327,9 +329,18 @@ static void test_capture_info(void **state)
 	assert_string_equal(m2.file_prefix, "peerlan");
 	assert_string_equal(m2.device, "0000:03:00.0");
 	assert_string_equal(m2.why, "");
+	assert_int_equal(m2.uid, 998);
+	assert_int_equal(m2.gid, 997);
+	assert_string_equal(m2.runtime_dir, "/run/peerlan");
 	/* Short by a byte; ready neither 0 nor 1. */
 	assert_int_equal(fab_wire_capture_rep_decode(p, h.length - 1, &m2), -EBADMSG);
 	((uint8_t *)p)[4] = 2;
+	assert_int_equal(fab_wire_capture_rep_decode(p, h.length, &m2), -EBADMSG);
+	fab_wire_buf_free(&b);
+	/* Ready, but no absolute runtime directory to find the dataplane in. */
+	m.runtime_dir[0] = '\0';
+	assert_int_equal(fab_wire_capture_rep_encode(&b, &h, &m), 0);
+	p = one_message(&b, &h);
 	assert_int_equal(fab_wire_capture_rep_decode(p, h.length, &m2), -EBADMSG);
 	fab_wire_buf_free(&b);
 }
