@@ -20,6 +20,10 @@
 
 # 1: the multi-node mode. Set before lab_init.
 LAB_MULTI=${LAB_MULTI:-0}
+# 1: --evpn, the remote owners carried by BGP EVPN (see lab_build_evpn).
+LAB_EVPN=${LAB_EVPN:-0}
+# The exporter ports of nodes a and b (EVPN mode), chosen at lab_init.
+LAB_METRICS_PORTS=${LAB_METRICS_PORTS:-}
 # The member that has a cable to both peerlan nodes (a patch panel), so
 # that it can be moved from one to the other: the last member on node a.
 LAB_MOVER=
@@ -225,11 +229,16 @@ lab_patch() {
 # its node's vtep port.
 lab_write_node_config() {
 	local site=$1 f=${2:-} node s idx=0 d
+	# Read by lab_config_head: the node's exporter, in EVPN mode.
+	local LAB_METRICS_LISTEN=
 	d=$(LAB_DP=$site lab_pdir)
 	f=${f:-$d/peerlan.yaml}
 	mkdir -p "$d/state"
+	# shellcheck disable=SC2034
+	((LAB_EVPN)) && LAB_METRICS_LISTEN=127.0.0.1:$(lab_metrics_port "$site")
 	{
 		echo "# The configuration of node $site of lab $LAB_ID, written by scripts/lab.sh."
+		((LAB_EVPN)) && echo "evpn: {asn: $LAB_EVPN_ASN, neighbors: [$(lab_rr_ip "$site")]}"
 		lab_config_head "lab-$LAB_ID-$site" "$d" "$LAB_VNI"
 		echo "ports:"
 		for node in "${LAB_NODES[@]}"; do
@@ -253,6 +262,7 @@ lab_write_node_config() {
 			echo "    remote: $(lab_vtep_ip "$s")"
 			echo "    lans: [peering]"
 			echo "    mtu: 1500"
+			((LAB_EVPN)) && echo "    evpn: true"
 		done
 		echo "members:"
 		for node in "${LAB_NODES[@]}"; do
@@ -277,7 +287,11 @@ lab_build_multi() {
 	for node in "${LAB_NODES[@]}"; do
 		lab_make_node "$node"
 	done
-	lab_leaf_entries
+	if ((LAB_EVPN)); then
+		lab_build_evpn_speakers || return
+	else
+		lab_leaf_entries
+	fi
 	for s in "${LAB_PEERLAN_SITES[@]}"; do
 		lab_write_node_config "$s"
 		LAB_DP=$s lab_start_dataplane || return
@@ -285,6 +299,12 @@ lab_build_multi() {
 	for s in "${LAB_PEERLAN_SITES[@]}"; do
 		LAB_DP=$s lab_start_control || return
 	done
+	if ((LAB_EVPN)); then
+		for s in "${LAB_PEERLAN_SITES[@]}"; do
+			lab_start_node_speaker "$s" || return
+		done
+		lab_wait_evpn || return
+	fi
 	for node in "${LAB_NODES[@]}"; do
 		lab_start_bird "$node"
 	done
@@ -318,7 +338,7 @@ lab_move_member() {
 	for s in "${LAB_PEERLAN_SITES[@]}"; do
 		mv "$(LAB_DP=$s lab_pdir)/move.yaml" "$(LAB_DP=$s lab_pdir)/peerlan.yaml"
 	done
-	lab_leaf_entries
+	((LAB_EVPN)) || lab_leaf_entries
 	lab_patch "$node" "$to"
 }
 
@@ -338,4 +358,226 @@ lab_show_multi() {
 	echo
 	echo "== the leaf: bridge fdb show dev vx"
 	bridge -n "$(lab_leafns)" fdb show dev vx | grep -v '^33:33\|^01:00'
+	((LAB_EVPN)) || return 0
+	for s in "${LAB_PEERLAN_SITES[@]}"; do
+		echo
+		echo "== node $s: peerlanctl show evpn"
+		LAB_DP=$s lab_peerlanctl show evpn
+	done
+	echo
+	echo "== the route reflector: show bgp l2vpn evpn summary"
+	lab_vtysh und "show bgp l2vpn evpn summary"
+}
+
+# --- BGP EVPN (--evpn) --------------------------------------------------------
+#
+# Beside each peerlan node S (a, b) a namespace ID-bgpS holds its BGP
+# speaker: gobgpd (its API on the namespace's own 127.0.0.1:50051) and
+# peerlan-evpn, which drives it from the node's peerlan-control (CLI socket)
+# through the gobgp command. The namespace reaches the underlay router by a
+# veth (10.99.N.2, the router's end 10.99.N.1). The underlay router runs
+# FRR's bgpd as the route reflector of AS 65000, its clients the two gobgpds
+# and the leaf; the leaf runs FRR's zebra and bgpd with advertise-all-vni
+# over its vxlan device and bridge, in place of the static entries. Process
+# names: gobgpd-S, evpn-S, zebra-und, bgpd-und, zebra-leaf, bgpd-leaf; FRR's
+# files in LAB_DIR/frr-und and frr-leaf.
+
+LAB_EVPN_ASN=65000
+LAB_GOBGP_API=127.0.0.1:50051
+LAB_FRR=/usr/lib/frr
+
+lab_evpn_bin() { echo "$LAB_BUILD/control/evpn/peerlan-evpn"; }
+lab_bgpns() { echo "$LAB_ID-bgp$1"; }
+# The speaker of peerlan node S: 10.99.N.2; its reflector, the router's end.
+lab_speaker_ip() { echo "10.99.$(lab_site_num "$1").2"; }
+lab_rr_ip() {
+	if [[ $1 == leaf ]]; then lab_und_ip leaf; else echo "10.99.$(lab_site_num "$1").1"; fi
+}
+lab_metrics_port() {
+	local p
+	read -r -a p <<<"$LAB_METRICS_PORTS"
+	echo "${p[$(($(lab_site_num "$1") - 1))]}"
+}
+
+# Two free TCP ports on the host's loopback, for the nodes' exporters.
+lab_evpn_ports() {
+	LAB_METRICS_PORTS=$(python3 -c '
+import socket
+s = [socket.socket() for _ in range(2)]
+for x in s:
+    x.bind(("127.0.0.1", 0))
+print(" ".join(str(x.getsockname()[1]) for x in s))')
+}
+
+lab_frrdir() { echo "$LAB_DIR/frr-$1"; }
+# vtysh on the FRR of WHERE (und or leaf).
+lab_vtysh() {
+	local where=$1
+	shift
+	ip netns exec "$LAB_ID-$where" vtysh --vty_socket "$(lab_frrdir "$where")" -c "$@"
+}
+
+# FRR's configuration for WHERE: the reflector (und) with its three
+# clients, or the leaf, a client advertising every local VNI.
+lab_frr_conf() {
+	local where=$1 s
+	echo "frr defaults datacenter"
+	echo "hostname $LAB_ID-$where"
+	if [[ $where == leaf ]]; then
+		# The VTEPs are reached through the leaf's default route: without
+		# this, FRR would take the peerlan nodes' next hops as unreachable.
+		echo "ip nht resolve-via-default"
+	fi
+	echo "router bgp $LAB_EVPN_ASN"
+	if [[ $where == und ]]; then
+		echo " bgp router-id $(lab_und_ip leaf)"
+		echo " no bgp default ipv4-unicast"
+		echo " neighbor fabric peer-group"
+		echo " neighbor fabric remote-as $LAB_EVPN_ASN"
+		echo " neighbor fabric timers 3 9"
+		echo " neighbor fabric timers connect 1"
+		for s in "${LAB_PEERLAN_SITES[@]}"; do
+			echo " neighbor $(lab_speaker_ip "$s") peer-group fabric"
+		done
+		echo " neighbor $(lab_vtep_ip leaf) peer-group fabric"
+		echo " address-family l2vpn evpn"
+		echo "  neighbor fabric activate"
+		echo "  neighbor fabric route-reflector-client"
+		echo " exit-address-family"
+	else
+		echo " bgp router-id $(lab_vtep_ip leaf)"
+		echo " no bgp default ipv4-unicast"
+		echo " neighbor $(lab_und_ip leaf) remote-as $LAB_EVPN_ASN"
+		echo " neighbor $(lab_und_ip leaf) timers 3 9"
+		echo " neighbor $(lab_und_ip leaf) timers connect 1"
+		echo " address-family l2vpn evpn"
+		echo "  neighbor $(lab_und_ip leaf) activate"
+		echo "  advertise-all-vni"
+		echo " exit-address-family"
+	fi
+}
+
+# Starts FRR's daemon D (zebra or bgpd) in the namespace of WHERE, each
+# FRR with its own path space, sockets and files.
+lab_start_frr() {
+	local where=$1 d=$2 dir
+	dir=$(lab_frrdir "$where")
+	lab_spawn "$d-$where" "$dir/$d.log" ip netns exec "$LAB_ID-$where" "$LAB_FRR/$d" \
+		-N "$LAB_ID-$where" --vty_socket "$dir" -z "$dir/zserv.api" -i "$dir/$d.pid" \
+		-f "$dir/frr.conf" -P 0
+}
+
+lab_start_frr_all() {
+	local where=$1 dir i
+	dir=$(lab_frrdir "$where")
+	mkdir -p "$dir"
+	lab_frr_conf "$where" >"$dir/frr.conf"
+	# FRR drops to its own user: it must reach its directory.
+	chmod o+x "$LAB_DIR"
+	chown -R frr:frr "$dir"
+	lab_start_frr "$where" zebra || return
+	for ((i = 0; i < 300; i++)); do
+		[[ -S $dir/zserv.api ]] && break
+		sleep 0.1
+	done
+	[[ -S $dir/zserv.api ]] || lab_die "FRR's zebra in $LAB_ID-$where did not start ($dir/zebra.log)" ||
+		return
+	lab_start_frr "$where" bgpd
+}
+
+# The speakers' namespaces and links, the reflector and the leaf's FRR.
+# The leaf's vxlan port floods nothing (see docs/lab.md): FRR installs an
+# all-zeros FDB entry per type-3 route, which would otherwise send every
+# broadcast and multicast frame of the leaf's members into the fabric.
+lab_build_evpn_speakers() {
+	local s ns leaf node
+	leaf=$(lab_leafns)
+	for s in "${LAB_PEERLAN_SITES[@]}"; do
+		ns=$(lab_bgpns "$s")
+		echo "$ns" >>"$LAB_DIR/netns"
+		ip netns add "$ns"
+		ip -n "$ns" link set lo up
+		ip link add bgp netns "$ns" type veth peer name "b$s" netns "$(lab_undns)"
+		ip -n "$ns" addr add "$(lab_speaker_ip "$s")/24" dev bgp
+		ip -n "$(lab_undns)" addr add "$(lab_rr_ip "$s")/24" dev "b$s"
+		ip -n "$ns" link set bgp up
+		ip -n "$(lab_undns)" link set "b$s" up
+	done
+	bridge -n "$leaf" link set dev vx flood off mcast_flood off bcast_flood off
+	# The leaf's members, known to its bridge (and so to zebra) from the
+	# start rather than once they have sent a frame.
+	for node in $(lab_site_nodes leaf); do
+		bridge -n "$leaf" fdb replace "$(lab_mac "$node")" dev "$node" master static
+	done
+	lab_start_frr_all und || return
+	lab_start_frr_all leaf
+}
+
+lab_start_gobgpd() {
+	local s=$1
+	lab_spawn "gobgpd-$s" "$(LAB_DP=$s lab_pdir)/gobgpd.log" ip netns exec "$(lab_bgpns "$s")" \
+		gobgpd --api-hosts "$LAB_GOBGP_API" --pprof-disable -l info -p
+}
+
+lab_start_evpn() {
+	local s=$1
+	lab_spawn "evpn-$s" "$(LAB_DP=$s lab_pdir)/evpn.log" ip netns exec "$(lab_bgpns "$s")" \
+		"$(lab_evpn_bin)" --socket "$(LAB_DP=$s lab_cli_sock)" --api "$LAB_GOBGP_API" --settle 1000
+}
+
+# Node S's speaker: gobgpd, then peerlan-evpn (which waits for its API).
+lab_start_node_speaker() {
+	lab_start_gobgpd "$1" && lab_start_evpn "$1"
+}
+
+# How many members peerlan node S has installed routes for (any session
+# state: the last known routes stay), and how many the database places on
+# another VTEP.
+lab_evpn_installed() {
+	LAB_DP=$1 lab_peerlanctl --json show evpn |
+		jq -r '[.routes[] | select(.state == "installed" and .member != null) | .member] | unique | length'
+}
+lab_evpn_remote() {
+	local node n=0
+	for node in "${LAB_NODES[@]}"; do
+		[[ $(lab_site "$node") == "$1" ]] || n=$((n + 1))
+	done
+	echo "$n"
+}
+
+# True when peerlan node S has every remote member's route installed, and
+# (unless $2 is "kept") its session up.
+lab_evpn_ready() {
+	local s=$1
+	[[ ${2:-} == kept ]] || [[ $(LAB_DP=$s lab_peerlanctl --json show evpn | jq -r .session) == up ]] ||
+		return 1
+	[[ $(lab_evpn_installed "$s") == "$(lab_evpn_remote "$s")" ]]
+}
+
+# Waits up to 60 s until both nodes have every remote member's route and
+# the leaf's vxlan device has the MAC of every member on a peerlan node.
+lab_wait_evpn() {
+	local end=$((SECONDS + 60)) s ok node
+	while ((SECONDS < end)); do
+		ok=1
+		for s in "${LAB_PEERLAN_SITES[@]}"; do
+			lab_evpn_ready "$s" 2>/dev/null || ok=0
+		done
+		for node in "${LAB_NODES[@]}"; do
+			[[ $(lab_site "$node") != leaf ]] || continue
+			bridge -n "$(lab_leafns)" fdb show dev vx |
+				grep -q "^$(lab_mac "$node") dst $(lab_vtep_ip "$(lab_site "$node")")" || ok=0
+		done
+		((ok)) && return 0
+		sleep 0.1
+	done
+	{
+		for s in "${LAB_PEERLAN_SITES[@]}"; do
+			echo "node $s: $(LAB_DP=$s lab_peerlanctl show evpn 2>&1)"
+			tail -n 5 "$(LAB_DP=$s lab_pdir)/evpn.log"
+		done
+		lab_vtysh und "show bgp l2vpn evpn summary"
+		bridge -n "$(lab_leafns)" fdb show dev vx
+	} >&2
+	lab_die "BGP EVPN did not converge within 60 s (node logs evpn.log, gobgpd.log; $LAB_DIR/frr-*)"
 }

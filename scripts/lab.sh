@@ -107,6 +107,9 @@ options:
   --multi-node       two peerlan nodes (a, b) and a foreign EVPN leaf (the
                      kernel's vxlan and bridge) joined by VXLAN over a routed
                      underlay, members spread over them (3..15 members)
+  --evpn             with --multi-node: the remote owners carried by BGP EVPN
+                     (gobgpd and peerlan-evpn beside each node, FRR as the
+                     leaf's speaker and as the route reflector)
   --node a|b         with restart: which node of a multi-node lab
   --jumbo            a second peering LAN with MTU 9000 (VLAN 200): each
                      member gets a port on it (mN-jumbo) and an interface
@@ -247,6 +250,7 @@ lab_init() {
 			lab_die "--multi-node goes with neither --fabric bridge, --lag, --jumbo, --hugepages nor --user" ||
 			return
 	fi
+	((LAB_EVPN == 0 || LAB_MULTI)) || lab_die "--evpn needs --multi-node" || return
 	[[ $LAB_JUMBO == 0 || $ptype == af_packet ]] ||
 		lab_die "--jumbo needs --port-type af_packet (net_af_xdp takes no frame over 4 KB)" || return
 	for ((tries = 0; tries < 20; tries++)); do
@@ -263,9 +267,10 @@ lab_init() {
 			: >"$LAB_DIR/netns"
 			: >"$LAB_DIR/links"
 			((LAB_MULTI)) && lab_place_default
-			printf 'LAB_ID=%s\nLAB_N=%s\nLAB_SPARE=%s\nLAB_PORT_TYPE=%s\nLAB_FABRIC=%s\nLAB_LAG=%s\nLAB_JUMBO=%s\nLAB_HUGEPAGES=%s\nLAB_USER=%s\nLAB_MULTI=%s\nLAB_MOVER=%s\n' \
+			((LAB_EVPN)) && lab_evpn_ports
+			printf 'LAB_ID=%s\nLAB_N=%s\nLAB_SPARE=%s\nLAB_PORT_TYPE=%s\nLAB_FABRIC=%s\nLAB_LAG=%s\nLAB_JUMBO=%s\nLAB_HUGEPAGES=%s\nLAB_USER=%s\nLAB_MULTI=%s\nLAB_MOVER=%s\nLAB_EVPN=%s\nLAB_METRICS_PORTS=%s\n' \
 				"$LAB_ID" "$LAB_N" "$LAB_SPARE" "$LAB_PORT_TYPE" "$LAB_FABRIC" "$LAB_LAG" "$LAB_JUMBO" \
-				"$LAB_HUGEPAGES" "$LAB_USER" "$LAB_MULTI" "$LAB_MOVER" \
+				"$LAB_HUGEPAGES" "$LAB_USER" "$LAB_MULTI" "$LAB_MOVER" "$LAB_EVPN" "$LAB_METRICS_PORTS" \
 				>"$LAB_DIR/lab.env"
 			return 0
 		fi
@@ -294,6 +299,9 @@ lab_load() {
 	LAB_MULTI=$(sed -n 's/^LAB_MULTI=//p' "$dir/lab.env")
 	LAB_MULTI=${LAB_MULTI:-0}
 	LAB_MOVER=$(sed -n 's/^LAB_MOVER=//p' "$dir/lab.env")
+	LAB_EVPN=$(sed -n 's/^LAB_EVPN=//p' "$dir/lab.env")
+	LAB_EVPN=${LAB_EVPN:-0}
+	LAB_METRICS_PORTS=$(sed -n 's/^LAB_METRICS_PORTS=//p' "$dir/lab.env")
 	[[ $LAB_ID == "$id" && $LAB_N =~ ^[0-9]+$ ]] || lab_die "$dir/lab.env is damaged" || return
 	LAB_DIR=$dir
 	lab_set_nodes
@@ -652,7 +660,7 @@ lab_config_head() {
 	echo "  cli-socket: $2/cli.sock"
 	echo "  cli-readonly-socket: $2/cli-ro.sock"
 	echo "  state-dir: $2/state"
-	echo "  metrics: off"
+	echo "  metrics: ${LAB_METRICS_LISTEN:-off}"
 	echo "lans:"
 	echo "  - name: peering"
 	echo "    vlan: 100"
@@ -1398,7 +1406,8 @@ lab_teardown() {
 		done <"$LAB_DIR/netns"
 	fi
 	if [[ $LAB_ID =~ ^pl[0-9a-f]{4}$ ]]; then
-		rm -rf "/var/run/dpdk/$LAB_ID" "/var/run/dpdk/$LAB_ID-a" "/var/run/dpdk/$LAB_ID-b"
+		rm -rf "/var/run/dpdk/$LAB_ID" "/var/run/dpdk/$LAB_ID-a" "/var/run/dpdk/$LAB_ID-b" \
+			"/var/run/frr/$LAB_ID-und" "/var/run/frr/$LAB_ID-leaf"
 	fi
 	lab_hugepages_release
 	rm -rf "$LAB_DIR"
@@ -1426,6 +1435,18 @@ lab_preflight() {
 				return 1
 			}
 		done
+	fi
+	if ((${LAB_EVPN:-0})); then
+		for tool in gobgpd gobgp vtysh /usr/lib/frr/zebra /usr/lib/frr/bgpd; do
+			command -v "$tool" >/dev/null || {
+				echo "'$tool' is not installed (scripts/setup.sh --test installs it)"
+				return 1
+			}
+		done
+		[[ -x $(lab_evpn_bin) ]] || {
+			echo "$(lab_evpn_bin) is not built"
+			return 1
+		}
 	fi
 	if [[ -n ${LAB_LAG:-} ]]; then
 		for tool in ovsdb-tool ovsdb-server ovs-vswitchd ovs-vsctl ovs-appctl; do
@@ -1471,6 +1492,7 @@ lab_main() {
 		--hugepages) LAB_HUGEPAGES=1 ;;
 		--user) LAB_USER=${2:-} && shift ;;
 		--multi-node) LAB_MULTI=1 ;;
+		--evpn) LAB_EVPN=1 ;;
 		--node) node=${2:-} && shift ;;
 		-*)
 			lab_usage >&2

@@ -9,9 +9,21 @@
 # dataplane killed the others forward on without loss and b's member comes
 # back with it; a member moved from node a to node b by a configuration
 # change on both is reachable again.
+#
+# With E2E_EVPN=1 (test_multinode_evpn) the lab runs with --evpn: the
+# remote owners come from BGP EVPN (gobgpd and peerlan-evpn beside each
+# node, FRR on the leaf and as the route reflector). Besides the above: the
+# sessions are up, a MAC that the database does not place on the leaf is
+# refused by both nodes; node b's death (dataplane, gobgpd, peerlan-evpn)
+# withdraws its member's routes from node a and the leaf; the moved member
+# is reachable once node b announces it; with the reflector's bgpd killed
+# the peerlan nodes forward on with their last routes and report the
+# session's loss (event, metric), and everything comes back with it.
 source "$(dirname "$0")/common.sh"
 
-e2e_require tcpdump bridge
+# Before e2e_require: the lab's preflight checks the EVPN mode's tools too.
+LAB_EVPN=${E2E_EVPN:-0}
+e2e_require tcpdump bridge curl
 [[ $LAB_FABRIC == peerlan ]] || e2e_skip "the multi-node lab is peerlan's"
 modprobe vxlan 2>/dev/null || true
 ip link add "e2e-vx-$$" type vxlan id 1 dstport 4789 2>/dev/null ||
@@ -42,6 +54,47 @@ full_size() {
 	done
 }
 e2e_check "1500-byte packets (DF) between the members on node a, node b and the leaf" full_size
+
+# --- BGP EVPN: the sessions, a route the database does not allow -------------
+
+# jq on peerlan node $1's `show evpn`.
+evpn_q() { LAB_DP=$1 lab_peerlanctl --json show evpn | jq -e "$2" >/dev/null; }
+# True if node $1 has (or, with !, has not) an installed route of member $2.
+has_member() { evpn_q "$1" "[.routes[] | select(.state == \"installed\" and .member == $(lab_asn "$2"))] | length > 0"; }
+leaf_has() { bridge -n "$(lab_leafns)" fdb show dev vx | grep -q "^$(lab_mac "$1") dst $2"; }
+metric() {
+	curl -sf --max-time 10 "http://127.0.0.1:$(lab_metrics_port "$1")/metrics" |
+		awk -v k="$2" '$1 == k { print $2 }'
+}
+stray=02:70:6c:99:99:99
+if ((LAB_EVPN)); then
+	rr_clients() {
+		lab_vtysh und "show bgp l2vpn evpn summary json" |
+			jq -e '[.peers[] | select(.state == "Established")] | length == 3' >/dev/null
+	}
+	e2e_check "the reflector has its three clients (two gobgpds, the leaf) Established" lab_wait_for 30 rr_clients
+	sessions_up() { evpn_q a '.session == "up"' && evpn_q b '.session == "up"'; }
+	e2e_check "both nodes' EVPN sessions up" sessions_up
+	metric_up() { [[ $(metric a peerlan_evpn_session_up) == 1 && $(metric b peerlan_evpn_session_up) == 1 ]]; }
+	e2e_check "peerlan_evpn_session_up 1 on both nodes" metric_up
+	e2e_check "the leaf announces $stray, which the database does not place there" \
+		bridge -n "$(lab_leafns)" fdb add "$stray" dev "$(lab_site_nodes leaf | head -n 1)" master static
+	refused() {
+		local s
+		for s in a b; do
+			evpn_q "$s" "[.routes[] | select(.state == \"refused\" and (.route | test(\"$stray\")))] | length > 0" &&
+				LAB_DP=$s lab_peerlanctl --json show events |
+				jq -e "[.events[] | select(.type == \"evpn-refused\" and (.text | test(\"$stray\")))] | length > 0" \
+					>/dev/null || return 1
+		done
+	}
+	e2e_check "both nodes refuse the route for $stray, with an evpn-refused event" lab_wait_for 30 refused
+	not_installed() {
+		! LAB_DP=a lab_peerlanctl show mac-table | grep -q "$stray" &&
+			! LAB_DP=b lab_peerlanctl show mac-table | grep -q "$stray"
+	}
+	e2e_check "$stray is in neither node's MAC table" not_installed
+fi
 
 # --- ARP and ND are never flooded across the fabric --------------------------
 
@@ -210,13 +263,25 @@ before=$(e2e_sessions_since "$gone")
 e2e_start_ping m1 "$(lab_ip4 m3)" 1000
 e2e_start_ping m3 "$(lab_ip6 m4)" 1000
 e2e_start_ping m4 "$(lab_lo4 m3)" 1000 -I "$(lab_lo4 m4)"
-kill_b() { LAB_DP=b lab_stop_dataplane -KILL; }
-start_b() { LAB_DP=b lab_start_dataplane; }
-e2e_check "node b's dataplane killed (SIGKILL)" kill_b
+if ((LAB_EVPN)); then
+	kill_b() { lab_stop -KILL dataplane-b gobgpd-b evpn-b; }
+	start_b() { LAB_DP=b lab_start_dataplane && lab_start_node_speaker b; }
+	what="node b's dataplane, gobgpd and peerlan-evpn"
+else
+	kill_b() { LAB_DP=b lab_stop_dataplane -KILL; }
+	start_b() { LAB_DP=b lab_start_dataplane; }
+	what="node b's dataplane"
+fi
+e2e_check "$what killed (SIGKILL)" kill_b
 no_reach() { ! lab_ping "$gone" "$(lab_ip4 rs)"; }
 e2e_check "$gone reaches nobody with its node down" no_reach
+if ((LAB_EVPN)); then
+	withdrawn() { ! has_member a "$gone" && ! leaf_has "$gone" "$(lab_vtep_ip b)"; }
+	e2e_check "$gone's routes withdrawn: gone from node a's show evpn and the leaf's FDB within 30 s" \
+		lab_wait_for 30 withdrawn
+fi
 e2e_check "the route server's sessions with $gone time out within 40 s" lab_wait_for 40 sessions_down
-e2e_check "node b's dataplane started again" start_b
+e2e_check "$what started again" start_b
 b_in_sync() { [[ $(LAB_DP=b lab_control_status .dataplane.in_sync) == true ]]; }
 e2e_check "node b's control in sync with its new dataplane within 30 s" lab_wait_for 30 b_in_sync
 e2e_check "m1 (a) -> m3 (leaf), IPv4: all 1000 pings answered while b was down" e2e_ping_lost_nothing 1
@@ -225,6 +290,10 @@ e2e_check "m4 -> m3's prefix: all 1000 pings answered while b was down" e2e_ping
 e2e_pings_done
 e2e_check "no session among the members of node a and the leaf flapped" \
 	e2e_no_flap "$before" "$(e2e_sessions_since "$gone")"
+if ((LAB_EVPN)); then
+	back() { has_member a "$gone" && leaf_has "$gone" "$(lab_vtep_ip b)"; }
+	e2e_check "$gone's routes back on node a and the leaf within 60 s" lab_wait_for 60 back
+fi
 e2e_wait_converged
 e2e_check "every pair reaches each other again, $gone included" lab_check_reachability
 
@@ -238,6 +307,11 @@ on_b() {
 		LAB_DP=a lab_peerlanctl show member "$(lab_asn "$mover")" | grep -q "port node-b"
 }
 e2e_check "node b has $mover on its port, node a behind node-b" lab_wait_for 30 on_b
+if ((LAB_EVPN)); then
+	moved() { has_member a "$mover" && leaf_has "$mover" "$(lab_vtep_ip b)" && ! has_member b "$mover"; }
+	e2e_check "node b announces $mover: installed on node a, the leaf's FDB at node b's VTEP, within 30 s" \
+		lab_wait_for 30 moved
+fi
 reach_mover() {
 	local n
 	for n in rs m1 m2 m3; do
@@ -249,4 +323,45 @@ e2e_wait_converged
 e2e_check "every pair reaches each other with $mover on node b" lab_check_reachability
 via_b() { (($(ctr b "$mover" forwarded) > 0)); }
 e2e_check "node b forwards $mover's frames from its port" via_b
+
+# --- BGP EVPN: the reflector's bgpd dies and comes back -------------------------
+
+if ((LAB_EVPN)); then
+	e2e_check "the reflector's bgpd killed (SIGKILL)" lab_stop -KILL bgpd-und
+	down_both() { evpn_q a '.session == "down"' && evpn_q b '.session == "down"'; }
+	e2e_check "both nodes see the session down within 30 s" lab_wait_for 30 down_both
+	metric_down() { [[ $(metric a peerlan_evpn_session_up) == 0 && $(metric b peerlan_evpn_session_up) == 0 ]]; }
+	e2e_check "peerlan_evpn_session_up 0 on both nodes" metric_down
+	down_event() {
+		local s
+		for s in a b; do
+			LAB_DP=$s lab_peerlanctl --json show events |
+				jq -e '[.events[] | select(.type == "bgp-down")] | length > 0' >/dev/null || return 1
+		done
+	}
+	e2e_check "a bgp-down event on both nodes" down_event
+	# The leaf (FRR without graceful restart) drops the routes of its lost
+	# session: the pairs that keep forwarding are those of the peerlan nodes.
+	peerlan_pairs() {
+		local x y
+		for x in $(lab_site_nodes a) $(lab_site_nodes b); do
+			for y in $(lab_site_nodes a) $(lab_site_nodes b); do
+				[[ $x != "$y" && $(lab_site "$x") != $(lab_site "$y") ]] || continue
+				lab_ping "$x" "$(lab_ip4 "$y")" && lab_ping "$x" "$(lab_ip6 "$y")" || {
+					echo "$x -> $y lost"
+					return 1
+				}
+			done
+		done
+	}
+	e2e_check "members on node a and node b reach each other with the last routes" peerlan_pairs
+	kept() { lab_evpn_ready a kept && lab_evpn_ready b kept; }
+	e2e_check "both nodes keep every remote member's route installed" kept
+	e2e_check "the reflector's bgpd started again" lab_start_frr und bgpd
+	e2e_check "the sessions and every route back within 60 s" lab_wait_evpn
+	e2e_check "peerlan_evpn_session_up 1 again" lab_wait_for 30 metric_up
+	# The leaf's member lost its sessions while the leaf had no routes.
+	e2e_wait_converged
+	e2e_check "every pair reaches each other with the reflector back" lab_check_reachability
+fi
 e2e_finish
