@@ -621,9 +621,13 @@ static int push_model(struct ctl *c, const struct fab_model *m, const char *text
 		m = f;
 	}
 	if (rc == 0) {
-		c->pushed_digest = fab_wire_config_digest(m);
-		if (c->pushed_digest != c->dp_status.hello.digest)
+		uint64_t digest = fab_wire_config_digest(m);
+
+		if (digest != c->dp_status.hello.digest)
 			rc = dp_config_set(c, text, len, err, errlen);
+		/* A refused file leaves the dataplane on what was pushed before. */
+		if (rc == 0)
+			c->pushed_digest = digest;
 	} else {
 		snprintf(err, errlen, "cannot print the configuration: %s", strerror(-rc));
 	}

@@ -51,8 +51,13 @@ e2e_check "the dataplane ran as $LAB_USER meanwhile" dataplane_user
 # 2 out; tshark prints it in hex).
 tshark -r "$FILE" -T fields -e eth.src -e eth.dst -e tcp.srcport -e tcp.dstport \
 	-e frame.packet_flags_direction >"$LAB_DIR/capture.txt" 2>"$LAB_DIR/tshark.err"
-e2e_check "tshark reads it as pcapng, $COUNT packets" \
-	test "$(head -c 4 "$FILE" | od -An -tx1 | tr -d ' ')$(wc -l <"$LAB_DIR/capture.txt")" == "0a0d0d0a$COUNT"
+# dpdk-dumpcap checks the count after each burst it takes from the ring, so
+# the last burst can bring it a few past COUNT.
+pcapng_of_count() {
+	[[ $(head -c 4 "$FILE" | od -An -tx1 | tr -d ' ') == 0a0d0d0a ]] &&
+		(($(wc -l <"$LAB_DIR/capture.txt") >= COUNT && $(wc -l <"$LAB_DIR/capture.txt") < COUNT + 32))
+}
+e2e_check "tshark reads it as pcapng, $COUNT packets or the few more of dumpcap's last burst" pcapng_of_count
 all_bgp_of_m1() {
 	awk -v m="$M1_MAC" '($1 != m && $2 != m) || ($3 != 179 && $4 != 179) { print "not m1'"'"'s BGP: " $0; bad = 1 }
 		END { exit bad }' "$LAB_DIR/capture.txt"
