@@ -36,6 +36,8 @@ teardown() {
 	stop_pid "$zebra_pid"
 	cleanup
 	for ns in "$node" "$leaf" "$member"; do ip netns delete "$ns" 2>/dev/null || true; done
+	# FRR keeps a run directory per -N name, which its daemons do not remove.
+	rm -rf "/var/run/frr/plevpn$$"
 }
 trap teardown EXIT
 for ns in "$node" "$leaf" "$member"; do
