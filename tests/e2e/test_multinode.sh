@@ -94,6 +94,42 @@ if ((LAB_EVPN)); then
 			! LAB_DP=b lab_peerlanctl show mac-table | grep -q "$stray"
 	}
 	e2e_check "$stray is in neither node's MAC table" not_installed
+	# The leaf answers its member's ARP and ND itself (neigh_suppress) from
+	# what FRR installed of the nodes' MAC+IP routes; peerlan steers the
+	# requests of its members to the owner. Both must give the database's
+	# MAC for every address.
+	neigh_mac() { ip -n "$1" neigh show "$2" dev "$3" | awk '{ for (i = 1; i < NF; i++) if ($i == "lladdr") print $(i + 1) }'; }
+	suppression_agrees() {
+		local n ip got leaf_member
+		leaf_member=$(lab_site_nodes leaf | head -n 1)
+		for n in $(lab_site_nodes a) $(lab_site_nodes b); do
+			for ip in "$(lab_ip4 "$n")" "$(lab_ip6 "$n")"; do
+				got=$(neigh_mac "$(lab_leafns)" "$ip" br0)
+				[[ $got == "$(lab_mac "$n")" ]] || {
+					echo "the leaf answers $ip with '$got', the database says $(lab_mac "$n")"
+					return 1
+				}
+				lab_ping "$leaf_member" "$ip" >/dev/null || return 1
+				got=$(neigh_mac "$(lab_ns "$leaf_member")" "$ip" ixp0)
+				[[ $got == "$(lab_mac "$n")" ]] || {
+					echo "$leaf_member resolved $ip to '$got', the database says $(lab_mac "$n")"
+					return 1
+				}
+			done
+		done
+		for n in $(lab_site_nodes a) $(lab_site_nodes b); do
+			for ip in "$(lab_ip4 "$leaf_member")" "$(lab_ip6 "$leaf_member")"; do
+				lab_ping "$n" "$ip" >/dev/null || return 1
+				got=$(neigh_mac "$(lab_ns "$n")" "$ip" ixp0)
+				[[ $got == "$(lab_mac "$leaf_member")" ]] || {
+					echo "$n resolved $ip to '$got' through peerlan, the database says $(lab_mac "$leaf_member")"
+					return 1
+				}
+			done
+		done
+	}
+	e2e_check "the leaf's ARP/ND suppression and peerlan's answers give the database's MAC for every address" \
+		suppression_agrees
 fi
 
 # --- ARP and ND are never flooded across the fabric --------------------------
