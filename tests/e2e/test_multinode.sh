@@ -98,33 +98,25 @@ if ((LAB_EVPN)); then
 	# what FRR installed of the nodes' MAC+IP routes; peerlan steers the
 	# requests of its members to the owner. Both must give the database's
 	# MAC for every address.
-	neigh_mac() { ip -n "$1" neigh show "$2" dev "$3" | awk '{ for (i = 1; i < NF; i++) if ($i == "lladdr") print $(i + 1) }'; }
+	# mac_is WHO NS IP DEV OWNER: NS's neighbour entry for IP on DEV is OWNER's MAC.
+	mac_is() {
+		local got
+		got=$(ip -n "$2" neigh show "$3" dev "$4" | awk '{ for (i = 1; i < NF; i++) if ($i == "lladdr") print $(i + 1) }')
+		[[ $got == "$(lab_mac "$5")" ]] || echo "$1 resolves $3 to '$got', the database says $(lab_mac "$5")"
+		[[ $got == "$(lab_mac "$5")" ]]
+	}
 	suppression_agrees() {
-		local n ip got leaf_member
+		local n ip leaf_member
 		leaf_member=$(lab_site_nodes leaf | head -n 1)
 		for n in $(lab_site_nodes a) $(lab_site_nodes b); do
 			for ip in "$(lab_ip4 "$n")" "$(lab_ip6 "$n")"; do
-				got=$(neigh_mac "$(lab_leafns)" "$ip" br0)
-				[[ $got == "$(lab_mac "$n")" ]] || {
-					echo "the leaf answers $ip with '$got', the database says $(lab_mac "$n")"
-					return 1
-				}
-				lab_ping "$leaf_member" "$ip" >/dev/null || return 1
-				got=$(neigh_mac "$(lab_ns "$leaf_member")" "$ip" ixp0)
-				[[ $got == "$(lab_mac "$n")" ]] || {
-					echo "$leaf_member resolved $ip to '$got', the database says $(lab_mac "$n")"
-					return 1
-				}
+				mac_is "the leaf" "$(lab_leafns)" "$ip" br0 "$n" || return 1
+				lab_ping "$leaf_member" "$ip" || return 1
+				mac_is "$leaf_member" "$(lab_ns "$leaf_member")" "$ip" ixp0 "$n" || return 1
 			done
-		done
-		for n in $(lab_site_nodes a) $(lab_site_nodes b); do
 			for ip in "$(lab_ip4 "$leaf_member")" "$(lab_ip6 "$leaf_member")"; do
-				lab_ping "$n" "$ip" >/dev/null || return 1
-				got=$(neigh_mac "$(lab_ns "$n")" "$ip" ixp0)
-				[[ $got == "$(lab_mac "$leaf_member")" ]] || {
-					echo "$n resolved $ip to '$got' through peerlan, the database says $(lab_mac "$leaf_member")"
-					return 1
-				}
+				lab_ping "$n" "$ip" || return 1
+				mac_is "$n (through peerlan)" "$(lab_ns "$n")" "$ip" ixp0 "$leaf_member" || return 1
 			done
 		done
 	}
