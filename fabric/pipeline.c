@@ -105,7 +105,8 @@ struct meta {
 struct burst {
 	const struct fab_tables *t;
 	const uint8_t *oper;
-	struct fab_bucket *storm; /* the ingress port's buckets, or NULL */
+	struct fab_bucket *storm;     /* the ingress port's buckets, or NULL */
+	struct fab_port_stats *stats; /* every port's, for a VTEP's sent frames (encap()) */
 	uint64_t now;
 	uint16_t in_port;
 	bool from_vtep;   /* in_port is a remote VTEP's: its frames came decapsulated */
@@ -292,6 +293,11 @@ static void encap(const struct burst *b, struct fab_frame *f, const struct meta 
 		d += FAB_VLAN_HLEN;
 		len -= FAB_VLAN_HLEN;
 	}
+	/* Sent to that VTEP, as the member sent it without its tag; the
+	 * underlay port counts it again as it leaves, with the outer headers. */
+	b->stats[v->port].ctr[FAB_CTR_tx_packets]++;
+	b->stats[v->port].ctr[FAB_CTR_tx_unicast]++;
+	b->stats[v->port].ctr[FAB_CTR_tx_octets] += len;
 	o.sport = fab_vxlan_sport(d, len);
 	d -= FAB_VXLAN_OUTER_LEN;
 	fab_vxlan_write(d, &o, len);
@@ -1230,6 +1236,7 @@ static void run_chunk(struct fab_pipeline_ctx *ctx, uint16_t in_port, struct fab
 			  .oper = ctx->oper,
 			  .storm =
 			      ctx->storm ? ctx->storm + (size_t)in_port * FAB_STORM__COUNT : NULL,
+			  .stats = ctx->stats,
 			  .now = ctx->now,
 			  .in_port = in_port,
 			  .from_vtep = ctx->t->ports[in_port].kind == FAB_PORT_VTEP,
