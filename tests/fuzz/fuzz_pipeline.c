@@ -570,6 +570,30 @@ static void check_port_counters(uint16_t port, const struct fab_port_stats *befo
 	      mine + decap);
 }
 
+/*
+ * The VTEP's port, when the frames came from a member's: it counts those
+ * encapsulated to it as sent (packets and unicast exactly, octets within
+ * what the frames can be), and nothing else changes.
+ */
+static void check_vtep_sent(uint16_t in_port, const struct fab_port_stats *before,
+			    const struct fab_port_stats *after, const struct fab_verdict *v,
+			    uint16_t n)
+{
+	struct fab_port_stats was = before[P_V];
+	uint64_t enc = 0, sent;
+
+	for (uint16_t i = 0; i < n; i++)
+		enc += v[i].action == FAB_ACT_FORWARD && v[i].port == P_U && in_port != P_U;
+	sent = after[P_V].ctr[FAB_CTR_tx_octets] - was.ctr[FAB_CTR_tx_octets];
+	CHECK(after[P_V].ctr[FAB_CTR_tx_packets] - was.ctr[FAB_CTR_tx_packets] == enc);
+	CHECK(after[P_V].ctr[FAB_CTR_tx_unicast] - was.ctr[FAB_CTR_tx_unicast] == enc);
+	CHECK(sent >= enc * FAB_ETH_HLEN && sent <= enc * UINT16_MAX);
+	was.ctr[FAB_CTR_tx_packets] = after[P_V].ctr[FAB_CTR_tx_packets];
+	was.ctr[FAB_CTR_tx_unicast] = after[P_V].ctr[FAB_CTR_tx_unicast];
+	was.ctr[FAB_CTR_tx_octets] = after[P_V].ctr[FAB_CTR_tx_octets];
+	CHECK(memcmp(&was, &after[P_V], sizeof(was)) == 0);
+}
+
 /* The counters of every port: only those of the ports the frames reached changed. */
 static void check_counters(uint16_t in_port, const struct fab_port_stats *before,
 			   const struct fab_port_stats *after, const struct fab_verdict *v,
@@ -579,9 +603,12 @@ static void check_counters(uint16_t in_port, const struct fab_port_stats *before
 
 	for (uint16_t i = 0; i < n; i++)
 		decap += at[i] == P_V && in_port == P_U;
-	for (uint16_t p = 0; p < nports; p++)
-		if (in_port >= nports || (p != in_port && (p != P_V || in_port != P_U)))
+	for (uint16_t p = 0; p < nports; p++) {
+		if (in_port < nports && p == P_V && in_port != P_U && in_port != P_V)
+			check_vtep_sent(in_port, before, after, v, n);
+		else if (in_port >= nports || (p != in_port && (p != P_V || in_port != P_U)))
 			CHECK(memcmp(&before[p], &after[p], sizeof(before[p])) == 0);
+	}
 	if (in_port >= nports)
 		return;
 	check_port_counters(in_port, before, after, v, at, n, octets, in_port == P_U ? decap : 0);
@@ -774,9 +801,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (decap)
 			CHECK(v->action != FAB_ACT_DROP || !underlay_reason(v->reason) ||
 			      v->reason == FAB_DROP_port_down);
-		/* A frame for R leaves the underlay in VXLAN: judged as it would leave R's port. */
+		/* A frame for R leaves the underlay in VXLAN: judged as it would leave R's port.
+		 * From R, only an answer goes back to R (no transit). */
 		if (v->action != FAB_ACT_DROP && v->port == P_U) {
-			CHECK(!decap && in_port != P_U);
+			CHECK((!decap && in_port != P_U) || (decap && v->action == FAB_ACT_REPLY));
 			leaves = (struct fab_frame){.data = out,
 						    .len = check_outer(f->data, f->len, out)};
 			as.port = P_V;
