@@ -264,6 +264,8 @@ struct dp {
 	uint64_t tsc_hz;
 	uint64_t ns_mult; /* TSC cycles to nanoseconds: (cycles * ns_mult) >> 32 */
 	volatile bool stop;
+	bool hold;      /* workers wait out of their bursts (dp_workers_hold) */
+	uint32_t holds; /* nested dp_workers_hold calls; main lcore only */
 };
 
 /* Sets oper[port] from admin, errdisabled and link. Main lcore only. */
@@ -350,6 +352,15 @@ int dp_workers_init(struct dp *dp);
 void dp_workers_free(struct dp *dp);
 /* The worker lcore's loop; arg is its struct dp_worker. */
 int dp_worker_main(void *arg);
+/*
+ * Keeps every worker out of its RX and TX bursts until dp_workers_resume:
+ * returns once each has finished the bursts it was in. For what a burst
+ * reads without a lock, such as a bond's links (dp_lag.c). Main lcore only;
+ * calls nest. Workers forward nothing meanwhile, so hold for as little as
+ * the change takes.
+ */
+void dp_workers_hold(struct dp *dp);
+void dp_workers_resume(struct dp *dp);
 /*
  * Takes every copy off the punt rings, the only place that does: each goes
  * to the control process's output queue or is counted under the reason it

@@ -46,6 +46,29 @@ static uint8_t bond_policy(enum fab_lag_hash h)
 	}
 }
 
+/*
+ * A bond's RX and TX bursts, in the workers, copy its list of active links
+ * without a lock and then read them. A link is removed while the workers
+ * hold (dp_workers_hold), so that no burst has it in its copy afterwards
+ * and it can be closed; the hold lasts for the removal alone. A link is
+ * added without one: no burst reads it until it is in the list, and the
+ * driver sets it up (the long part) before it puts it there.
+ */
+static int bond_add(struct dp_port *p, uint16_t link)
+{
+	return rte_eth_bond_slave_add(p->eth_port, link);
+}
+
+static int bond_remove(struct dp *dp, struct dp_port *p, uint16_t link)
+{
+	int rc;
+
+	dp_workers_hold(dp);
+	rc = rte_eth_bond_slave_remove(p->eth_port, link);
+	dp_workers_resume(dp);
+	return rc;
+}
+
 /* Finds or probes one link; its ethdev id in *id. */
 static int link_attach(struct dp_port *p, uint8_t k, uint16_t *id)
 {
@@ -185,7 +208,7 @@ int dp_lag_relink(struct dp *dp, uint16_t port, const struct fab_lag *lag, char 
 		if (stays)
 			continue;
 		if (p->links[k].in_bond)
-			rte_eth_bond_slave_remove(p->eth_port, p->links[k].eth_port);
+			bond_remove(dp, p, p->links[k].eth_port);
 		link_release(&p->links[k]);
 		dp_log("port %s: link %s taken out of the LAG", p->name, was.links[k]);
 	}
@@ -205,7 +228,7 @@ int dp_lag_relink(struct dp *dp, uint16_t port, const struct fab_lag *lag, char 
 			rc = link_attach(p, n, &l->eth_port);
 			l->hotplugged = p->links[n].hotplugged;
 			if (rc == 0)
-				rc = rte_eth_bond_slave_add(p->eth_port, l->eth_port);
+				rc = bond_add(p, l->eth_port);
 			if (rc < 0) {
 				if (why != NULL && whylen > 0)
 					snprintf(why, whylen, "port %s: cannot add link %s: %s",
@@ -272,7 +295,7 @@ static const char *link_reason(const struct dp_link *l, const struct dp_link *ag
  * the bond loses such a link with its carrier and takes it back with it,
  * as it does by itself for a NIC's link.
  */
-static void link_follow_carrier(struct dp_port *p, uint8_t k)
+static void link_follow_carrier(struct dp *dp, struct dp_port *p, uint8_t k)
 {
 	struct dp_link *l = &p->links[k];
 	int rc;
@@ -282,9 +305,9 @@ static void link_follow_carrier(struct dp_port *p, uint8_t k)
 	if (l->carrier == l->in_bond || l->mismatch || l->suspended)
 		return;
 	if (l->carrier)
-		rc = rte_eth_bond_slave_add(p->eth_port, l->eth_port);
+		rc = bond_add(p, l->eth_port);
 	else
-		rc = rte_eth_bond_slave_remove(p->eth_port, l->eth_port);
+		rc = bond_remove(dp, p, l->eth_port);
 	if (rc < 0) {
 		dp_log("port %s: cannot %s link %s: %s", p->name,
 		       l->carrier ? "take back" : "take out", p->lag.links[k], strerror(-rc));
@@ -309,7 +332,7 @@ static void link_read(struct dp *dp, struct dp_port *p, uint8_t k)
 	if (l->ifname[0] != '\0') {
 		if (l->carrier)
 			l->carrier = dp_kernel_running(dp, l->ifname, &l->if_err);
-		link_follow_carrier(p, k);
+		link_follow_carrier(dp, p, k);
 	}
 	if (p->lag.lacp == FAB_LACP_ON) {
 		l->actor_state = l->carrier ? LACP_UP : 0;
@@ -382,7 +405,7 @@ static void lag_one_partner(struct dp *dp, struct dp_port *p)
 		char want[18], got[18];
 
 		if (l->mismatch && l->carrier && now - l->out_tsc > MISMATCH_PROBE_S * dp->tsc_hz) {
-			if (rte_eth_bond_slave_add(p->eth_port, l->eth_port) == 0) {
+			if (bond_add(p, l->eth_port) == 0) {
 				l->in_bond = true;
 				l->mismatch = false;
 			}
@@ -390,7 +413,7 @@ static void lag_one_partner(struct dp *dp, struct dp_port *p)
 		}
 		if (ref < 0 || !partner_known(l) || same_partner(l, &p->links[ref]))
 			continue;
-		if (rte_eth_bond_slave_remove(p->eth_port, l->eth_port) < 0)
+		if (bond_remove(dp, p, l->eth_port) < 0)
 			continue;
 		l->in_bond = false;
 		l->mismatch = true;
@@ -444,7 +467,7 @@ static void lag_min_links(struct dp *dp, struct dp_port *p, const bool *in)
 		struct dp_link *l = &p->links[k];
 
 		if (could < p->lag.min_links && in[k] && l->in_bond) {
-			if (rte_eth_bond_slave_remove(p->eth_port, l->eth_port) < 0)
+			if (bond_remove(dp, p, l->eth_port) < 0)
 				continue;
 			l->in_bond = false;
 			l->suspended = true;
@@ -454,7 +477,7 @@ static void lag_min_links(struct dp *dp, struct dp_port *p, const bool *in)
 			       "below min-links %u; its partner stops when its LACPDUs do",
 			       p->name, p->lag.links[k], could, p->lag.min_links);
 		} else if (could >= p->lag.min_links && l->suspended && l->carrier) {
-			if (rte_eth_bond_slave_add(p->eth_port, l->eth_port) < 0)
+			if (bond_add(p, l->eth_port) < 0)
 				continue;
 			l->in_bond = true;
 			l->suspended = false;

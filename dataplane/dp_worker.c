@@ -14,6 +14,7 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_pause.h>
 #include <rte_prefetch.h>
 
 #include "dp.h"
@@ -437,6 +438,36 @@ static void lag_tick(struct dp_worker *w)
 		rte_eth_tx_burst(w->lag_eth[i], w->index, NULL, 0);
 }
 
+void dp_workers_hold(struct dp *dp)
+{
+	if (dp->holds++ > 0 || dp->rcu == NULL) /* nested, or no workers yet */
+		return;
+	/* Stored before the grace period's token: a worker that reports a
+	 * quiescent state for that token then reads hold set. */
+	__atomic_store_n(&dp->hold, true, __ATOMIC_SEQ_CST);
+	rte_rcu_qsbr_synchronize(dp->rcu, RTE_QSBR_THRID_INVALID);
+}
+
+void dp_workers_resume(struct dp *dp)
+{
+	if (dp->holds == 0 || --dp->holds > 0)
+		return;
+	__atomic_store_n(&dp->hold, false, __ATOMIC_RELEASE);
+}
+
+/* Out of every burst while the main lcore changes what they touch; still
+ * reporting quiescent states, which is what it waits for. */
+static void worker_hold(struct dp_worker *w)
+{
+	struct dp *dp = w->dp;
+
+	while (__atomic_load_n(&dp->hold, __ATOMIC_ACQUIRE) &&
+	       !__atomic_load_n(&dp->stop, __ATOMIC_RELAXED)) {
+		rte_rcu_qsbr_quiescent(dp->rcu, w->index);
+		rte_pause();
+	}
+}
+
 int dp_worker_main(void *arg)
 {
 	struct dp_worker *w = arg;
@@ -447,6 +478,10 @@ int dp_worker_main(void *arg)
 	rte_rcu_qsbr_thread_online(dp->rcu, w->index);
 
 	while (!__atomic_load_n(&dp->stop, __ATOMIC_RELAXED)) {
+		if (unlikely(__atomic_load_n(&dp->hold, __ATOMIC_ACQUIRE))) {
+			worker_hold(w);
+			continue;
+		}
 		for (uint16_t i = 0; i < w->nrxq; i++) {
 			const struct dp_rxq *rxq = &w->rxq[i];
 			uint16_t n = rte_eth_rx_burst(rxq->eth_port, rxq->queue, pkts, DP_BURST);
