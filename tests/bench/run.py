@@ -832,7 +832,7 @@ def pair_report(opts, rates, setting, title, pair, heads):
 
 
 def quartiles(v):
-    """The first and third quartiles of v (the median of each half's values)."""
+    """The first and third quartiles of v, interpolated between its values."""
     if len(v) < 2:
         return (v[0], v[0]) if v else (float("nan"), float("nan"))
     q = statistics.quantiles(v, n=4, method="inclusive")
