@@ -306,6 +306,33 @@ static struct fab_model *load_start_config(const struct ctl_opts *o, struct fab_
 	return saved;
 }
 
+/*
+ * After a restart, `config rollback` still goes back once: to the history's
+ * second newest entry, if the newest is what runs (the committed file).
+ */
+static void previous_from_history(struct ctl *c)
+{
+	struct fab_model *m = c->commit_stale ? NULL : ctl_swap_strip(c, c->running);
+	json_t *h = history_load(c);
+	const char *newest = json_string_value(json_object_get(json_array_get(h, 0), "text"));
+	const char *before = json_string_value(json_object_get(json_array_get(h, 1), "text"));
+	struct fab_config_errors e = {0};
+	char *text = NULL;
+	size_t len = 0;
+
+	if (m != NULL && newest != NULL && before != NULL && model_text(m, &text, &len) == 0 &&
+	    strlen(newest) == len && memcmp(newest, text, len) == 0) {
+		c->previous = fab_config_load_sent(before, strlen(before), "history 2", &e);
+		if (c->previous == NULL)
+			ctl_log("`config rollback` has no previous configuration: history 2 no "
+				"longer loads");
+	}
+	fab_config_errors_clear(&e);
+	free(text);
+	fab_model_destroy(m);
+	json_decref(h);
+}
+
 static int push_errdisable(void *arg, uint16_t port, bool on);
 
 static void who_is_control(struct ctl *c)
@@ -362,6 +389,7 @@ struct ctl *ctl_create(const struct ctl_opts *opts, struct fab_config_errors *er
 		errno = EINVAL;
 		return NULL;
 	}
+	previous_from_history(c);
 	c->fresh = calloc(1, sizeof(*c->fresh));
 	for (int i = 0; i < CTL_SAMPLES; i++)
 		c->samples[i] = calloc(1, sizeof(*c->samples[i]));

@@ -105,10 +105,12 @@ struct meta {
 struct burst {
 	const struct fab_tables *t;
 	const uint8_t *oper;
-	struct fab_bucket *storm; /* the ingress port's buckets, or NULL */
+	struct fab_bucket *storm;     /* the ingress port's buckets, or NULL */
+	struct fab_port_stats *stats; /* every port's, for a VTEP's sent frames (encap()) */
 	uint64_t now;
 	uint16_t in_port;
-	bool from_vtep; /* in_port is a remote VTEP's: its frames came decapsulated */
+	bool from_vtep;   /* in_port is a remote VTEP's: its frames came decapsulated */
+	bool from_switch; /* in_port leads to another switch (core or VTEP), which may steer */
 	uint32_t binding;
 	uint16_t mx; /* the sender's matrix id (tables_impl.h), for a forward's verdict */
 };
@@ -291,6 +293,11 @@ static void encap(const struct burst *b, struct fab_frame *f, const struct meta 
 		d += FAB_VLAN_HLEN;
 		len -= FAB_VLAN_HLEN;
 	}
+	/* Sent to that VTEP, as the member sent it without its tag; the
+	 * underlay port counts it again as it leaves, with the outer headers. */
+	b->stats[v->port].ctr[FAB_CTR_tx_packets]++;
+	b->stats[v->port].ctr[FAB_CTR_tx_unicast]++;
+	b->stats[v->port].ctr[FAB_CTR_tx_octets] += len;
 	o.sport = fab_vxlan_sport(d, len);
 	d -= FAB_VXLAN_OUTER_LEN;
 	fab_vxlan_write(d, &o, len);
@@ -664,10 +671,11 @@ static int nd(struct burst *b, const struct fab_frame *f, const struct meta *m,
 	/* Its checksum covers the whole message, which an answer rewrites. */
 	if (m->more != 0)
 		return drop(v, FAB_DROP_scattered);
-	/* Another node steers a solicitation as this one does: to its owner's
-	 * MAC, still to the target's solicited-node group (checked below). */
+	/* Another node, behind a VTEP or a core link, steers a solicitation as
+	 * this one does: to its owner's MAC, still to the target's
+	 * solicited-node group (checked below). */
 	if (mc && !nd_group_ok(dst, m->dst) &&
-	    !(b->from_vtep && !(m->dst & FAB_MAC_GROUP) &&
+	    !(b->from_switch && !(m->dst & FAB_MAC_GROUP) &&
 	      icmp[FAB_ICMP6_OFF_TYPE] == FAB_ICMP6_NS))
 		return drop(v, FAB_DROP_ipv6_multicast);
 	if (frag || ip[FAB_IPV6_OFF_HLIM] != FAB_ND_HOP_LIMIT || icmp[FAB_ICMP6_OFF_CODE] != 0 ||
@@ -1228,9 +1236,12 @@ static void run_chunk(struct fab_pipeline_ctx *ctx, uint16_t in_port, struct fab
 			  .oper = ctx->oper,
 			  .storm =
 			      ctx->storm ? ctx->storm + (size_t)in_port * FAB_STORM__COUNT : NULL,
+			  .stats = ctx->stats,
 			  .now = ctx->now,
 			  .in_port = in_port,
-			  .from_vtep = ctx->t->ports[in_port].kind == FAB_PORT_VTEP};
+			  .from_vtep = ctx->t->ports[in_port].kind == FAB_PORT_VTEP,
+			  .from_switch = ctx->t->ports[in_port].kind == FAB_PORT_VTEP ||
+					 ctx->t->ports[in_port].kind == FAB_PORT_CORE};
 	const struct fab_t_port *p = &b.t->ports[in_port];
 	struct fab_port_stats *st = &ctx->stats[in_port];
 	bool down = ctx->oper[in_port] != FAB_OPER_UP;

@@ -148,9 +148,14 @@ refused=$(ctr leaf 'drops.vxlan_src_mac')
 (($(ctr underlay answered) > 0)) || fail "the underlay answered no ARP for its VTEP"
 (($(ctr leaf steered) > 0)) || fail "no ARP/ND from the leaf was steered"
 (($(ctr p1 steered) > 0)) || fail "no ARP/ND from m1 was steered to the leaf"
+# What went to the leaf is counted sent on its VTEP port, and again, with
+# the outer headers, on the underlay port (which also sends its ARP answers).
+(($(ctr leaf tx_packets) > 0)) || fail "the leaf's VTEP port counted nothing sent"
+(($(ctr underlay tx_packets) >= $(ctr leaf tx_packets))) ||
+	fail "the underlay sent $(ctr underlay tx_packets) frames, fewer than the $(ctr leaf tx_packets) to the leaf"
 for p in p1 underlay leaf; do
 	sum_check "$p" || fail "port $p: the counters do not add up: $(jq -c ".ports.$p" "$tmp/stats.json")"
 done
 echo "   m3's frames refused: $refused; decapsulated: $(ctr underlay decapsulated)," \
-	"steered from the leaf: $(ctr leaf steered)"
+	"steered from the leaf: $(ctr leaf steered); sent to the leaf: $(ctr leaf tx_packets)"
 echo "vxlan_e2e: passed"

@@ -739,6 +739,11 @@ static void test_nd_steer(void **state)
 	expect_steer(e, FX_P_A, f, FX_P_CORE);
 	assert_int_equal(fr_rd_mac(f->data), FX_MAC_D);
 	assert_int_equal(fr_rd16(f->data + 14), 100);
+	/* From the core, as the switch behind it (another peerlan node) steered
+	 * it: to the owner's MAC, still to the target's solicited-node group. */
+	f = fr_ns(&fr, FX_MAC_A, FX_MAC_D, 100, "2001:db8::d", NULL, "2001:db8::a", FX_MAC_D);
+	expect_steer(e, FX_P_CORE, f, FX_P_A);
+	assert_int_equal(fr_rd_mac(f->data), FX_MAC_A);
 	/* Routers solicit from their link-local address too. */
 	expect_steer(e, FX_P_A,
 		     fr_ns(&fr, 0, FX_MAC_A, 0, "fe80::a", NULL, "2001:db8::b", FX_MAC_A), FX_P_B);

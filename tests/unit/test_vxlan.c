@@ -173,6 +173,11 @@ static void test_encap(void **state)
 	assert_memory_equal(f->data, want.f.data, f->len);
 	assert_int_equal(csum(f->data + 14, 20), 0);
 	assert_int_equal(e->stats[P_A].ctr[FAB_CTR_forwarded], 1);
+	/* V1's port counts it sent, as the member sent it. */
+	assert_int_equal(e->stats[P_V1].ctr[FAB_CTR_tx_packets], 1);
+	assert_int_equal(e->stats[P_V1].ctr[FAB_CTR_tx_unicast], 1);
+	assert_int_equal(e->stats[P_V1].ctr[FAB_CTR_tx_octets], copy.f.len);
+	assert_int_equal(e->stats[P_V2].ctr[FAB_CTR_tx_packets], 0);
 	/* The entropy port is the flow's: the same again, another for another flow. */
 	assert_int_equal(fab_vxlan_sport(copy.f.data, copy.f.len), sport);
 	fr_udp4_frame(&copy, MAC_R1, MAC_A, 0, "192.0.2.10", "192.0.2.99", 1000, 2000);
@@ -196,6 +201,8 @@ static void test_encap_from_trunk(void **state)
 	assert_int_equal(f->len, want.f.len);
 	assert_memory_equal(f->data, want.f.data, f->len);
 	assert_int_equal(f->headroom, FR_HEADROOM - 50 + 4);
+	/* Counted sent on V2's port without the tag it came with. */
+	assert_int_equal(e->stats[P_V2].ctr[FAB_CTR_tx_octets], copy.f.len);
 }
 
 /* Too little room in front for the outer headers, or too long for V1's MTU. */
