@@ -106,7 +106,9 @@ struct dp_worker {
 	uint16_t *lag_eth;
 	uint16_t nlag;
 	uint64_t lag_next; /* TSC of the next empty burst */
-	/* The frames this worker forwards between members (dp_matrix.c). */
+	/* The frames this worker forwards between members (dp_matrix.c), and
+	 * whether it counts them: read once per burst, written (atomically) by
+	 * dp_matrix_set on another thread. */
 	struct fab_mxw mx;
 	bool mx_on;
 	/* Sub-rate ports' policers, per port, set again from each new table set. */
@@ -448,6 +450,11 @@ struct fab_wire_buf;
 struct fab_wire_hdr;
 int dp_matrix_page(struct dp *dp, struct fab_wire_buf *b, const struct fab_wire_hdr *h,
 		   uint32_t cursor);
+/* Whether the workers count: 1 or 0, -ENOTSUP without --matrix. */
+int dp_matrix_state(const struct dp *dp);
+/* Switches every worker's counting on or off, from the next burst on; the
+ * tables keep what they hold. 0, or -ENOTSUP without --matrix. */
+int dp_matrix_set(struct dp *dp, bool on);
 /* Every pair, summed, for --stats-json; JSON null when the matrix is off. */
 json_t *dp_matrix_json(struct dp *dp);
 

@@ -33,7 +33,7 @@ int dp_matrix_init(struct dp *dp)
 			       i, size >> 20);
 			return -ENOMEM;
 		}
-		w->mx_on = true;
+		__atomic_store_n(&w->mx_on, true, __ATOMIC_RELEASE);
 	}
 	dp->mx_mem = rte_zmalloc("dp_matrix_sum", size, RTE_CACHE_LINE_SIZE);
 	if (dp->mx_mem == NULL || fab_matrix_init(&dp->mx, dp->mx_mem, dp->mx_slots) != 0) {
@@ -48,19 +48,41 @@ void dp_matrix_free(struct dp *dp)
 	for (uint16_t i = 0; dp->workers != NULL && i < dp->nworkers; i++) {
 		rte_free(dp->workers[i].mx.slot);
 		dp->workers[i].mx = (struct fab_mxw){0};
-		dp->workers[i].mx_on = false;
+		__atomic_store_n(&dp->workers[i].mx_on, false, __ATOMIC_RELEASE);
 	}
 	rte_free(dp->mx_mem);
 	dp->mx_mem = NULL;
 	fab_mx_ids_free(&dp->mx_ids);
 }
 
-/* Adds every worker's table into dp->mx, afresh. */
+int dp_matrix_state(const struct dp *dp)
+{
+	if (dp->mx_mem == NULL)
+		return -ENOTSUP;
+	return dp->nworkers > 0 && __atomic_load_n(&dp->workers[0].mx_on, __ATOMIC_RELAXED);
+}
+
+/*
+ * Each worker reads its flag once per burst, after the burst arrived, and
+ * counts the whole burst or none of it: what the tables hold stays exact
+ * for the bursts counted, and monotonic, whatever the switch does.
+ */
+int dp_matrix_set(struct dp *dp, bool on)
+{
+	if (dp->mx_mem == NULL)
+		return -ENOTSUP;
+	for (uint16_t i = 0; i < dp->nworkers; i++)
+		__atomic_store_n(&dp->workers[i].mx_on, on, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* Adds every worker's table into dp->mx, afresh: switched off, a table
+ * keeps what it counted. */
 static void sum(struct dp *dp)
 {
 	fab_matrix_clear(&dp->mx);
 	for (uint16_t i = 0; i < dp->nworkers; i++)
-		if (dp->workers[i].mx_on)
+		if (dp->workers[i].mx.slot != NULL)
 			fab_mxw_merge(&dp->mx, &dp->workers[i].mx, &dp->mx_ids);
 }
 

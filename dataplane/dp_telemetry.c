@@ -6,6 +6,7 @@
  *   /peerlan/status                generation, uptime, version
  *   /peerlan/ports                 the ports, by index, with their names
  *   /peerlan/port,<name|index>     a port's state, counters and drops by reason
+ *   /peerlan/matrix[,on|off]       whether the traffic matrix counts; switches it
  *
  * The callbacks run on DPDK's telemetry thread. The telemetry library takes
  * no user data, so the dataplane is reached through a file-scope pointer
@@ -207,6 +208,45 @@ static int tel_port(const char *cmd, const char *params, struct rte_tel_data *d)
 	return with_dp(port, params, d);
 }
 
+/*
+ * The traffic matrix's switch, a diagnostic knob (docs/dataplane.md): the
+ * benchmark measures the matrix's cost in one process by turning it off and
+ * on. Only the dataplane's own user reaches the telemetry socket (the EAL's
+ * runtime directory is 0700).
+ */
+static int matrix(const char *params, struct rte_tel_data *d)
+{
+	int rc = 0, state;
+
+	pthread_mutex_lock(&tel_lock);
+	if (tel_dp == NULL) {
+		pthread_mutex_unlock(&tel_lock);
+		return -ENODEV;
+	}
+	if (params != NULL && strcmp(params, "on") == 0)
+		rc = dp_matrix_set(tel_dp, true);
+	else if (params != NULL && strcmp(params, "off") == 0)
+		rc = dp_matrix_set(tel_dp, false);
+	else if (params != NULL && *params != '\0')
+		rc = -EINVAL;
+	state = dp_matrix_state(tel_dp);
+	pthread_mutex_unlock(&tel_lock);
+	if (rc == -EINVAL)
+		return rc;
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "state",
+				     state > 0    ? "on"
+				     : state == 0 ? "off"
+						  : "not started");
+	return 0;
+}
+
+static int tel_matrix(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	return matrix(params, d);
+}
+
 static int tel_sflow(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	(void)cmd;
@@ -238,6 +278,11 @@ int dp_telemetry_init(struct dp *dp)
 		rc = rte_telemetry_register_cmd(
 		    "/peerlan/sflow", tel_sflow,
 		    "sFlow export: settings, samples and datagrams sent. No parameters.");
+	if (rc == 0)
+		rc = rte_telemetry_register_cmd(
+		    "/peerlan/matrix", tel_matrix,
+		    "Traffic matrix: whether it counts. Parameter: none, on or off (started "
+		    "with --matrix).");
 	return rc;
 }
 

@@ -491,7 +491,8 @@ int dp_worker_main(void *arg)
 			if (n < DP_BURST)
 				__atomic_store_n(&w->rx_empty[i], w->rx_empty[i] + 1,
 						 __ATOMIC_RELEASE);
-			if (n > 0 && unlikely(w->mx_on))
+			/* The matrix's switch, once per burst (dp_matrix_set). */
+			if (n > 0 && unlikely(__atomic_load_n(&w->mx_on, __ATOMIC_RELAXED)))
 				handle_burst_mx(w, rxq, pkts, n);
 			else if (n > 0)
 				handle_burst(w, rxq, pkts, n);

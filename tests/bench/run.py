@@ -28,6 +28,15 @@ peerlan-decap (the sending members behind it: the same frames, each inside
 VXLAN from that VTEP, arrive on an underlay port on net_pcap0) to every
 round and to callgrind, beside peerlan on the plain ports.
 
+--matrix-cost runs peerlan with its traffic matrix (--matrix), and measures
+what the matrix costs in one process: in every round one more peerlan
+switches it off and on over DPDK telemetry (/peerlan/matrix,on|off), in
+short phases (--matrix-phase) in the order on off off on on off ..., and
+takes the ratio of the rates of each adjacent on and off phase
+(--matrix-pairs of them a round). Neighbours, page layout and caches
+weigh on both phases of a pair alike; the median ratio and its quartiles
+are the cost. Under callgrind it runs peerlan --no-matrix beside peerlan.
+
 --services-cost adds peerlan with its receiving port a sub-rate port (a
 rate no mix reaches: every frame is metered, none dropped) and peerlan with
 the LAN's RFC 7999 blackhole configured, to every round and under callgrind.
@@ -181,7 +190,8 @@ class Program:
             self.stats_path = os.path.join(run_dir, "stats.json")
             cmd = [opts.dataplane] + eal + ["--", "-c", cfg, "--stats-json", self.stats_path]
             # The matrix is off by default, and so in "peerlan" unless
-            # --matrix-cost compares it on (peerlan) with off (peerlan-nomatrix).
+            # --matrix-cost turns it on (peerlan, peerlan-switch), where
+            # callgrind compares it with off (peerlan-nomatrix).
             if kind == "peerlan-nomatrix":
                 cmd.append("--no-matrix")
             elif kind == "peerlan-nocapture":
@@ -441,7 +451,88 @@ class Dumpcap:
         return "dumpcap %s/%s received/dropped" % m.groups() if m else "dumpcap: no count"
 
 
+def check_matrix(stats, expect, switched):
+    """The traffic matrix of a run with --matrix: on from the start, its
+    pairs add up to exactly the frames forwarded; switched off and on, to
+    fewer, and more than none. Returns a note for the run's line."""
+    mx = stats.get("matrix")
+    if not isinstance(mx, dict):
+        raise BenchError("peerlan ran with --matrix but --stats-json has no matrix")
+    frames = sum(p[a]["frames"] for p in mx["pairs"] for a in ("ipv4", "ipv6", "other"))
+    forwarded = stats["ports"][expect["ingress"]]["forwarded"]
+    if mx["lost_frames"] != 0:
+        raise BenchError("the traffic matrix lost %d frames" % mx["lost_frames"])
+    if switched and not 0 < frames < forwarded:
+        raise BenchError("switched off and on, the traffic matrix counted %d of %d frames "
+                         "forwarded" % (frames, forwarded))
+    if not switched and frames != forwarded:
+        raise BenchError("the traffic matrix counted %d frames, %d were forwarded" %
+                         (frames, forwarded))
+    return "matrix: %d pairs, %d frames%s" % (len(mx["pairs"]), frames,
+                                              " (switched)" if switched else " = forwarded")
+
+
+def peerlan_checks(p, kind, opts, case, n_seen):
+    """After a peerlan run: its accounting, its matrix; returns its note."""
+    stats = p.stats()
+    expect = kind_expect(kind, case["expect"])
+    note = check_accounting(stats, expect)
+    if stats["ports"][expect["ingress"]]["rx_packets"] < n_seen:
+        raise BenchError("peerlan counted fewer frames than net_pcap0 delivered")
+    if opts.matrix_cost and kind in ("peerlan", "peerlan-switch"):
+        note += "; " + check_matrix(stats, expect, kind == "peerlan-switch")
+    return note
+
+
+def switch_run(kind, opts, case):
+    """--matrix-cost: one peerlan with --matrix, the matrix switched off
+    and on over telemetry in phases of opts.matrix_phase seconds, in the
+    order on off, off on, on off, ... so that a drift of the machine's
+    speed tilts half the pairs one way and half the other. Each phase's
+    rate is frames per worker CPU second, as in timed_run."""
+    p = Program(kind, opts, case)
+    p.start()
+    phases = []
+    try:
+        p.wait_forwarding(opts.start_timeout)
+        p.find_worker()
+        time.sleep(opts.warmup)
+        for k in range(opts.matrix_pairs):
+            for mode in (("on", "off"), ("off", "on"))[k % 2]:
+                state = p.tel.query("/peerlan/matrix,%s" % mode)
+                if not isinstance(state, dict) or state.get("state") != mode:
+                    p.fail("/peerlan/matrix,%s answered %r" % (mode, state))
+                t0, n0, c0 = p.sample()
+                time.sleep(opts.matrix_phase)
+                t1, n1, c1 = p.sample()
+                if c1 - c0 < 0.05 * (t1 - t0):
+                    raise BenchError("%s ran for only %.3f s of %.2f s; the machine is too "
+                                     "busy to measure" % (kind, c1 - c0, t1 - t0))
+                phases.append((mode, (n1 - n0) / (c1 - c0), (n1 - n0) / (t1 - t0),
+                               (c1 - c0) / (t1 - t0), n1))
+    except BaseException:
+        p.kill()
+        raise
+    p.stop()
+    note = peerlan_checks(p, kind, opts, case, phases[-1][4])
+    shutil.rmtree(p.run_dir, ignore_errors=True)
+    os.remove(p.log_path)
+    on = [x for x in phases if x[0] == "on"]
+    off = [x for x in phases if x[0] == "off"]
+    ratios = []
+    for k in range(0, len(phases), 2):
+        a, b = phases[k], phases[k + 1]
+        ratios.append(a[1] / b[1] if a[0] == "on" else b[1] / a[1])
+    rate = {"cpu": median([x[1] for x in on]), "wall": median([x[2] for x in on]),
+            "share": median([x[3] for x in on]), "off_cpu": median([x[1] for x in off]),
+            "ratios": ratios}
+    note = "on/off median %.3f of %d pairs; %s" % (median(ratios), len(ratios), note)
+    return rate, note
+
+
 def timed_run(kind, opts, case):
+    if kind == "peerlan-switch":
+        return switch_run(kind, opts, case)
     p = Program(kind, opts, case)
     p.start()
     cap, captured = None, ""
@@ -469,13 +560,9 @@ def timed_run(kind, opts, case):
             "share": (c1 - c0) / (t1 - t0)}
     note = ""
     if kind.startswith("peerlan"):
-        stats = p.stats()
         # Capture runs too: dumpcap has left by now, and the ports must
         # have forwarded through its leaving.
-        expect = kind_expect(kind, case["expect"])
-        note = check_accounting(stats, expect)
-        if stats["ports"][expect["ingress"]]["rx_packets"] < n1:
-            raise BenchError("peerlan counted fewer frames than net_pcap0 delivered")
+        note = peerlan_checks(p, kind, opts, case, n1)
         shutil.rmtree(p.run_dir, ignore_errors=True)
         os.remove(p.log_path)
         note = "%s; %s" % (note, captured) if captured else note
@@ -744,10 +831,40 @@ def pair_report(opts, rates, setting, title, pair, heads):
     return out
 
 
+def quartiles(v):
+    """The first and third quartiles of v, interpolated between its values."""
+    if len(v) < 2:
+        return (v[0], v[0]) if v else (float("nan"), float("nan"))
+    q = statistics.quantiles(v, n=4, method="inclusive")
+    return q[0], q[2]
+
+
+def matrix_ratios(rates):
+    """Every on/off ratio of a case's switched runs, in order."""
+    return [x for run in rates.get("peerlan-switch", []) for x in run["ratios"]]
+
+
 def matrix_report(opts, rates, setting):
-    """peerlan with the traffic matrix on against the same build with it off."""
-    return pair_report(opts, rates, setting, "Traffic matrix cost (ratio: on/off)",
-                       ("peerlan", "peerlan-nomatrix"), ("matrix on", "matrix off"))
+    """The traffic matrix on against off in one process: the ratios of
+    adjacent phases, pooled over the rounds, and each round's median."""
+    out = ["", "Traffic matrix cost in one process, %s: the matrix switched off and on in "
+           "phases of %.2f s, ratio on/off of each adjacent pair of phases (Mpps per worker "
+           "CPU second)" % (SETTING_NAMES[setting], opts.matrix_phase),
+           "%-5s %-3s %-6s %-8s %-17s %-17s %-10s %-10s %s" %
+           ("M", "mix", "pairs", "median", "quartiles", "min-max", "on", "off",
+            "median of each round")]
+    for (m, mix), r in sorted(rates.items()):
+        runs = r.get("peerlan-switch", [])
+        v = matrix_ratios(r)
+        if not v:
+            continue
+        q1, q3 = quartiles(v)
+        out.append("%-5d %-3s %-6d %-8.3f %-17s %-17s %-10s %-10s %s" % (
+            m, mix, len(v), median(v), "%.3f-%.3f" % (q1, q3),
+            "%.3f-%.3f" % (min(v), max(v)), fmt_rate(median([x["cpu"] for x in runs])),
+            fmt_rate(median([x["off_cpu"] for x in runs])),
+            " ".join("%.3f" % median(x["ratios"]) for x in runs)))
+    return out
 
 
 def lag_report(opts, rates, setting):
@@ -811,9 +928,10 @@ def capture_report(opts, rates, setting):
     return out
 
 
-def final_report(opts, summary, ipf, setting="nohuge"):
+def final_report(opts, summary, ipf, setting="nohuge", rates=None):
     """The instruction tables and profiles, and every target; returns both.
-    The rate targets are judged on summary, the medians under setting."""
+    The rate targets are judged on summary, the medians under setting, and
+    the matrix's on rates, with --matrix-cost, on the ratios in rates."""
     out = []
     w = out.append
     targets = []
@@ -828,6 +946,10 @@ def final_report(opts, summary, ipf, setting="nohuge"):
             target("M=%d mix a: R_macswap >= 1.0" % m, med["peerlan"] / med["testpmd-macswap"],
                    1.0)
             target("M=%d mix a: R_io >= 0.8" % m, med["peerlan"] / med["testpmd-io"], 0.8)
+            v = matrix_ratios((rates or {}).get((m, mix), {}))
+            if v:
+                target("M=%d mix a: matrix on/off, one process (median) >= 0.97" % m,
+                       median(v), 0.97)
     # Cases are compared on peerlan's own rate per CPU second: every round
     # runs every case, so the machine's load weighs on all of them alike.
     ms = sorted({m for m, _ in summary})
@@ -927,9 +1049,14 @@ def parse_args(argv):
                         "the hugepage figures are the headline; --smoke: off)")
     p.add_argument("--start-timeout", type=float, default=30.0)
     p.add_argument("--matrix-cost", action="store_true",
-                   help="run peerlan with --matrix, and also peerlan --no-matrix in every "
-                        "round and under callgrind (without this, peerlan runs with its "
-                        "default: no matrix)")
+                   help="run peerlan with --matrix, and in every round one more peerlan that "
+                        "switches the matrix off and on in phases (ratio on/off of adjacent "
+                        "phases); under callgrind also peerlan --no-matrix (without this, "
+                        "peerlan runs with its default: no matrix)")
+    p.add_argument("--matrix-pairs", type=int, default=40,
+                   help="--matrix-cost: pairs of on and off phases per round")
+    p.add_argument("--matrix-phase", type=float, default=0.25,
+                   help="--matrix-cost: seconds measured per phase")
     p.add_argument("--lag-cost", choices=("on",), metavar="on",
                    help="also run peerlan with its sending core port a LAG of two null "
                         "links on net_bonding (lacp 'on': a static bundle, as LACP needs a "
@@ -963,6 +1090,7 @@ def parse_args(argv):
     if opts.smoke:
         opts.members, opts.mixes, opts.frames = "10", "bc", 1024
         opts.rounds, opts.warmup, opts.duration, opts.callgrind = 1, 0.2, 0.5, ""
+        opts.matrix_pairs, opts.matrix_phase = 2, 0.1
     if opts.hugepages is None:
         opts.hugepages = "off" if opts.smoke else "both"
     opts.settings = {"both": ["huge", "nohuge"], "on": ["huge"], "off": ["nohuge"]}[
@@ -1001,8 +1129,11 @@ def rereport(path):
     for st in [x for x in ("huge", "nohuge") if x in rates]:
         lines, summary[st] = rate_report(opts, rates[st], st)
         log("\n".join(lines))
+        if opts.matrix_cost:
+            log("\n".join(matrix_report(opts, rates[st], st)))
     head = "huge" if "huge" in summary else "nohuge"
-    log("\n".join(final_report(opts, summary[head], saved["instructions"], head)[0]))
+    log("\n".join(final_report(opts, summary[head], saved["instructions"], head,
+                               rates[head])[0]))
     return 0
 
 
@@ -1047,8 +1178,8 @@ def bench(opts):
         log("m%d-%s: %d frames (%s): forwarded %d, steered %d, drops %s" %
             (m, mix, e["frames"], e["description"], e["forwarded"], e["steered"],
              json.dumps(e["drops"], sort_keys=True)))
-    # --matrix-cost: the same build with the traffic matrix off, in the same rounds.
-    programs = PROGRAMS + (("peerlan-nomatrix",) if opts.matrix_cost else ()) + (
+    # --matrix-cost: the matrix switched off and on in one process, every round.
+    programs = PROGRAMS + (("peerlan-switch",) if opts.matrix_cost else ()) + (
         ("peerlan-lag",) if opts.lag_cost else ())
     programs += (("peerlan-nocapture", "peerlan-capture-bgp", "peerlan-capture")
                  if opts.capture_cost else ())
@@ -1130,7 +1261,7 @@ def bench(opts):
             return 1
     # A failure under callgrind still leaves complete throughput figures.
     head = opts.settings[0]
-    lines, targets = final_report(opts, summary[head], ipf, head)
+    lines, targets = final_report(opts, summary[head], ipf, head, rates[head])
     if lines:
         log("\n".join(lines))
     save(opts, rates, summary, ipf, targets)

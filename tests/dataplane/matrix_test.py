@@ -6,9 +6,12 @@ pair's frames and bytes out exact.
 Three members on three ports (B on an access port, A with two MACs on an
 access port fed through a pipe, C on a trunk), IPv4, IPv6 and ARP replies (the "other"
 family), two workers, and a table swap in the middle that gives B's port
-and MAC to a new member N: B keeps what it had, N starts at zero. The
-dataplane's --stats-json carries the workers' tables summed, as control
-reads them; the sum over pairs must equal the frames forwarded.
+and MAC to a new member N: B keeps what it had, N starts at zero. Then
+the matrix is switched off over telemetry (/peerlan/matrix,off) for one
+burst, which it must not count, and on again for one more, which it
+must. The dataplane's --stats-json carries the workers' tables summed, as
+control reads them; the sum over pairs must equal the frames forwarded
+while it counted.
 
     matrix_test.py DATAPLANE
 
@@ -160,6 +163,22 @@ def run(exe, work):
         for f in burst:
             dst = "C" if f[:6] == bytes.fromhex(C.replace(":", "")) else "N"
             add(want, "A", dst, push_tag(f) if dst == "C" else f)
+
+        # Switched off, a whole burst goes uncounted; on again, the next counts.
+        check(dp.telemetry("/peerlan/matrix") == {"state": "on"}, "matrix not on at start")
+        check(dp.telemetry("/peerlan/matrix,maybe") is None, "a bad parameter was taken")
+        check(dp.telemetry("/peerlan/matrix,off") == {"state": "off"}, "matrix not off")
+        check(dp.telemetry("/peerlan/matrix") == {"state": "off"}, "matrix off did not stay")
+        pipe.send_burst(burst, runt)
+        wait_telemetry(dp, "/peerlan/port,port2", "rx_packets", 3 * BURST)
+        uncounted = [push_tag(f) if f[:6] == bytes.fromhex(C.replace(":", "")) else f
+                     for f in burst]
+        check(dp.telemetry("/peerlan/matrix,on") == {"state": "on"}, "matrix not on again")
+        pipe.send_burst(burst, runt)
+        wait_telemetry(dp, "/peerlan/port,port2", "rx_packets", 4 * BURST)
+        for f in burst:
+            dst = "C" if f[:6] == bytes.fromhex(C.replace(":", "")) else "N"
+            add(want, "A", dst, push_tag(f) if dst == "C" else f)
         pipe.close()
         dp.proc.send_signal(signal.SIGTERM)
         rc = dp.wait()
@@ -184,17 +203,22 @@ def run(exe, work):
     check((VLAN, ASN["A"], ASN["B"]) in got and (VLAN, ASN["A"], ASN["N"]) in got,
           "the swap did not keep B's pair and N's apart")
 
-    # The sum over pairs is what was forwarded on the LAN, and what left.
+    # The sum over pairs is what was forwarded on the LAN while the matrix
+    # counted, and what left but the uncounted burst.
     frames = sum(v[a][0] for v in got.values() for a in v)
     octets = sum(v[a][1] for v in got.values() for a in v)
     forwarded = sum(stats["ports"][p]["forwarded"] for p in ("port1", "port2", "port3"))
-    check(frames == forwarded, f"pairs sum to {frames} frames, forwarded {forwarded}")
+    check(frames == forwarded - len(uncounted),
+          f"pairs sum to {frames} frames, forwarded {forwarded}, {len(uncounted)} uncounted")
     out = [f for p in ("port1", "port2", "port3") for q in range(queues)
            for f in read_pcap(os.path.join(work, f"out-{p}-q{q}.pcap"))]
-    check(frames == len(out) and octets == sum(map(len, out)),
-          f"pairs sum to {frames} frames / {octets} bytes, ports sent {len(out)} / "
-          f"{sum(map(len, out))}")
-    print(f"matrix: {len(got)} pairs exact over a table swap, {frames} frames = forwarded")
+    left = len(out) - len(uncounted)
+    left_octets = sum(map(len, out)) - sum(map(len, uncounted))
+    check(frames == left and octets == left_octets,
+          f"pairs sum to {frames} frames / {octets} bytes, ports sent {left} / "
+          f"{left_octets} while it counted")
+    print(f"matrix: {len(got)} pairs exact over a table swap and off and on again, "
+          f"{frames} frames = forwarded while counting")
     return 0
 
 
