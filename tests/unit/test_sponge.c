@@ -451,6 +451,17 @@ static unsigned probes_for(const struct fab_sponge_action *act, size_t n, const 
 	return k;
 }
 
+/* The tick at t probes a and b, once each, and does nothing else. */
+static void assert_probes_two(struct fab_sponge *s, uint64_t t, const struct fab_naddr *a,
+			      const struct fab_naddr *b)
+{
+	struct fab_sponge_action act[8];
+
+	assert_int_equal(fab_sponge_tick(s, t, act, 8), 2);
+	assert_int_equal(probes_for(act, 2, a), 1);
+	assert_int_equal(probes_for(act, 2, b), 1);
+}
+
 /*
  * A dead state older than the sponge's own verification (5 probes a second
  * apart and one more second: 6 s) is not sponged on load: it is probed
@@ -478,9 +489,7 @@ static void test_load_stale_dead_is_verified(void **state)
 
 	/* Probed at once, learning period or not, then once a second. */
 	assert_true(fab_sponge_learning(s, t));
-	assert_int_equal(fab_sponge_tick(s, t, act, 8), 2);
-	assert_int_equal(probes_for(act, 2, &a), 1);
-	assert_int_equal(probes_for(act, 2, &b), 1);
+	assert_probes_two(s, t, &a, &b);
 	/* b's owner answers: ALIVE, and never sponged. */
 	assert_int_equal(fab_sponge_heard(s, &b, t + 300), FAB_SPONGE_PENDING);
 	for (unsigned i = 1; i < 5; i++) {
@@ -520,9 +529,7 @@ static void test_load_fresh_dead_is_kept_and_rechecked(void **state)
 	assert_int_equal(fab_sponge_sponged(s, NULL, 0), 2);
 	assert_state_since(s, &a, t, FAB_SPONGE_DEAD, t - 5999);
 
-	assert_int_equal(fab_sponge_tick(s, t, act, 8), 2);
-	assert_int_equal(probes_for(act, 2, &a), 1);
-	assert_int_equal(probes_for(act, 2, &b), 1);
+	assert_probes_two(s, t, &a, &b);
 	/* b was back: its answer unsponges it. */
 	assert_int_equal(fab_sponge_heard(s, &b, t + 200), FAB_SPONGE_DEAD);
 	assert_int_equal(fab_sponge_sponged(s, NULL, 0), 1);
@@ -568,9 +575,7 @@ static void test_load_old_format_and_static(void **state)
 	assert_int_equal(fab_sponge_sponged(s, NULL, 0), 2);
 	/* Only the dead ones are probed; the static ones never. */
 	for (unsigned i = 0; i < 5; i++) {
-		assert_int_equal(fab_sponge_tick(s, t + i * 1000, act, 8), 2);
-		assert_int_equal(probes_for(act, 2, &a), 1);
-		assert_int_equal(probes_for(act, 2, &d), 1);
+		assert_probes_two(s, t + i * 1000, &a, &d);
 	}
 	assert_int_equal(fab_sponge_tick(s, t + 5000, act, 8), 0);
 	assert_int_equal(fab_sponge_sponged(s, NULL, 0), 4);
