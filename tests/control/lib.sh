@@ -82,6 +82,26 @@ $(member_yaml 1 One)
 YAML
 }
 
+# evpn_node_yaml: the part of an EVPN node's configuration that the EVPN
+# tests share: LAN peering on VNI 10100, member port p1, and the underlay
+# port of VTEP 198.18.0.1. It ends in the ports list: the caller appends its
+# VTEP ports, then the members.
+evpn_node_yaml() {
+	cat <<YAML
+lans:
+  - {name: peering, vlan: 100, vni: 10100, ipv4: 192.0.2.0/24, ipv6: "2001:db8::/64"}
+ports:
+  - {name: p1, device: net_null0, lans: [peering]}
+  - name: underlay
+    kind: underlay
+    device: net_null1
+    mtu: 1600
+    vtep-address: 198.18.0.1
+    vtep-mac: 02:aa:00:00:00:01
+    next-hop-mac: 02:bb:00:00:00:01
+YAML
+}
+
 # The script defines status(), which reads `show status --json`.
 # start_control [OPTION...]: options go to peerlan-control.
 start_control() {
