@@ -109,6 +109,21 @@ start_control() {
 	ctl_pid=$!
 }
 
+# start_dataplane LOG [OPTION...]: the real dataplane ($dataplane) on
+# $tmp/peerlan.yaml in the background, its pid in $dp_pid and its output
+# appended to $tmp/LOG; no hugepages, no PCI scan, cores 0 and 1, DPDK's
+# files under the script's --file-prefix $prefix. OPTIONs go to the
+# dataplane after its configuration. With $dp_netns set, it runs in that
+# network namespace.
+start_dataplane() {
+	local log=$1 netns=()
+	shift
+	[[ -z ${dp_netns:-} ]] || netns=(ip netns exec "$dp_netns")
+	"${netns[@]}" "$dataplane" --no-huge -m 512 --no-pci --file-prefix "$prefix" -l 0,1 \
+		--log-level='*:warning' -- -c "$tmp/peerlan.yaml" "$@" >>"$tmp/$log" 2>&1 &
+	dp_pid=$!
+}
+
 # start_beside_fake_dp [SOCKET]: the fake dataplane ($fakedp) on SOCKET
 # (by default $tmp/dp.sock) with $tmp/peerlan.yaml, its errors in
 # $tmp/dp.log, and control beside it; returns once they are in sync.
