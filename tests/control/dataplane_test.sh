@@ -34,21 +34,12 @@ ports:
   - {name: p2, device: "net_null0,no-rx=1", lans: [peering]}
   - {name: p3, device: "$1", lans: [peering]}
 members:
-  - asn: 64501
-    name: One
-    connections:
-      - {port: p1, lans: [{lan: peering, macs: ["02:00:00:00:00:01"], ipv4: [192.0.2.1]}]}
-  - asn: 64502
-    name: Two
-    connections:
-      - {port: p2, lans: [{lan: peering, macs: ["02:00:00:00:00:02"], ipv4: [192.0.2.2]}]}
+$(member_yaml 1 One)
+$(member_yaml 2 Two)
 $2
 YAML
 }
-three='  - asn: 64503
-    name: Three
-    connections:
-      - {port: p3, lans: [{lan: peering, macs: ["02:00:00:00:00:03"], ipv4: [192.0.2.3]}]}'
+three=$(member_yaml 3 Three)
 config "net_null1,no-rx=1" "" >"$tmp/peerlan.yaml"
 config "net_null1,no-rx=1" "$three" >"$tmp/new.yaml"
 config "net_null7,no-rx=1" "$three" >"$tmp/moved.yaml" # a port device changed: refused
@@ -57,15 +48,8 @@ printf 'fabric: {name: x}\nports: 5\n' >"$tmp/bad.yaml"
 status() { pl --json show status | jq -r "$1"; }
 rx() { pl --json show port p1 | jq -r '.counters.rx_packets'; }
 
-start_dataplane() {
-	"$dataplane" --no-huge -m 512 --no-pci --file-prefix "$prefix" -l 0,1 \
-		--log-level='*:warning' -- -c "$tmp/peerlan.yaml" --stats-json "$tmp/stats.json" \
-		>>"$tmp/dp.log" 2>&1 &
-	dp_pid=$!
-}
-
 echo "== start"
-start_dataplane
+start_dataplane dp.log --stats-json "$tmp/stats.json"
 start_control
 wait_synced
 [[ $(status .dataplane.generation) == 1 ]] || fail "generation is not 1"
@@ -134,7 +118,7 @@ $(jq .ports.p1.forwarded "$tmp/stats.json") forwarded"
 
 echo "== restart the dataplane from its file: control pushes the committed configuration"
 rm -f "$tmp/stats.json"
-start_dataplane
+start_dataplane dp.log --stats-json "$tmp/stats.json"
 wait_synced
 [[ $(status .dataplane.generation) == 2 ]] || fail "committed configuration not pushed"
 [[ $(grep -c "3 ports, 3 members" "$tmp/dp.log") == 2 ]] || fail "dp did not get member 3 again"

@@ -31,17 +31,7 @@ cat >"$tmp/peerlan.yaml" <<YAML
 fabric: {name: evpn-test}
 $(management_yaml)
 evpn: {asn: 65000, neighbors: [198.18.0.254]}
-lans:
-  - {name: peering, vlan: 100, vni: 10100, ipv4: 192.0.2.0/24, ipv6: "2001:db8::/64"}
-ports:
-  - {name: p1, device: net_null0, lans: [peering]}
-  - name: underlay
-    kind: underlay
-    device: net_null1
-    mtu: 1600
-    vtep-address: 198.18.0.1
-    vtep-mac: 02:aa:00:00:00:01
-    next-hop-mac: 02:bb:00:00:00:01
+$(evpn_node_yaml)
   - {name: node-b, kind: vtep, remote: 198.18.0.2, evpn: true, lans: [peering]}
   - {name: node-s, kind: vtep, remote: 198.18.0.3, lans: [peering]}
 members:
@@ -69,11 +59,7 @@ not_in_dp() { ! grep -q "$1" "$FAKE_DP_CONFIG_OUT"; }
 round() { "$evpn" --once --settle 0 --socket "$tmp/cli.sock" --gobgp "$fakegobgp" \
 	--api 127.0.0.1:1 2>>"$tmp/evpn.log"; }
 
-"$fakedp" "$tmp/dp.sock" "$tmp/peerlan.yaml" 2>>"$tmp/dp.log" &
-dp_pid=$!
-start_control
-wait_for 30 "control did not start" test -S "$tmp/cli.sock"
-wait_synced
+start_beside_fake_dp
 
 # 1.
 wait_for 30 "the dataplane never got a configuration" test -f "$FAKE_DP_CONFIG_OUT"

@@ -21,22 +21,7 @@ source "$(dirname "$0")/lib.sh"
 # machine, far below the 20 s of two blocking calls.
 BOUND=3
 
-cat >"$tmp/peerlan.yaml" <<YAML
-fabric: {name: test-ix}
-$(management_yaml)
-lans:
-  - {name: peering, vlan: 100, ipv4: 192.0.2.0/24}
-ports:
-  - {name: p1, device: net_null0, lans: [peering]}
-  - {name: p2, device: net_null1, lans: [peering]}
-members:
-  - asn: 64501
-    name: One
-    connections:
-      - port: p1
-        lans:
-          - {lan: peering, macs: [02:00:00:00:00:01], ipv4: [192.0.2.1]}
-YAML
+null_ports_yaml "$(management_yaml)" >"$tmp/peerlan.yaml"
 
 status() { pl --json show status | jq -r "$1"; }
 scrape() { curl -sf --max-time 10 "http://$metrics_listen/metrics"; }
@@ -54,11 +39,8 @@ timed() {
 }
 
 echo "== start ($SECONDS s)"
-"$fakedp" "$tmp/dp.sock" "$tmp/peerlan.yaml" &
-dp_pid=$!
-# shellcheck disable=SC2119 # no options for control
-start_control
-wait_synced
+# shellcheck disable=SC2119 # on the default socket
+start_beside_fake_dp
 scrape >"$tmp/metrics.txt" || fail "scrape"
 grep -qx 'peerlan_dataplane_up 1' "$tmp/metrics.txt" || fail "dataplane not up in /metrics"
 

@@ -53,11 +53,86 @@ YAML
 
 pl() { "$ctl" -s "$tmp/cli.sock" "$@"; }
 
+# member_yaml N NAME: a members: item for member NAME, AS6450N, on port pN in
+# LAN peering with MAC 02:00:00:00:00:0N and 192.0.2.N (N from 1 to 9).
+member_yaml() {
+	cat <<YAML
+  - asn: $((64500 + $1))
+    name: $2
+    connections:
+      - {port: p$1, lans: [{lan: peering, macs: ["02:00:00:00:00:0$1"], ipv4: [192.0.2.$1]}]}
+YAML
+}
+
+# null_ports_yaml MANAGEMENT: the smallest useful configuration for the fake
+# dataplane, with the management section given: LAN peering, net_null ports
+# p1 and p2, member One on p1. It ends in the members list: the caller may
+# append members.
+null_ports_yaml() {
+	cat <<YAML
+fabric: {name: test-ix}
+$1
+lans:
+  - {name: peering, vlan: 100, ipv4: 192.0.2.0/24}
+ports:
+  - {name: p1, device: net_null0, lans: [peering]}
+  - {name: p2, device: net_null1, lans: [peering]}
+members:
+$(member_yaml 1 One)
+YAML
+}
+
+# evpn_node_yaml: the part of an EVPN node's configuration that the EVPN
+# tests share: LAN peering on VNI 10100, member port p1, and the underlay
+# port of VTEP 198.18.0.1. It ends in the ports list: the caller appends its
+# VTEP ports, then the members.
+evpn_node_yaml() {
+	cat <<YAML
+lans:
+  - {name: peering, vlan: 100, vni: 10100, ipv4: 192.0.2.0/24, ipv6: "2001:db8::/64"}
+ports:
+  - {name: p1, device: net_null0, lans: [peering]}
+  - name: underlay
+    kind: underlay
+    device: net_null1
+    mtu: 1600
+    vtep-address: 198.18.0.1
+    vtep-mac: 02:aa:00:00:00:01
+    next-hop-mac: 02:bb:00:00:00:01
+YAML
+}
+
 # The script defines status(), which reads `show status --json`.
 # start_control [OPTION...]: options go to peerlan-control.
 start_control() {
 	"$control" -c "$tmp/peerlan.yaml" "$@" 2>>"$tmp/ctl.log" &
 	ctl_pid=$!
+}
+
+# start_dataplane LOG [OPTION...]: the real dataplane ($dataplane) on
+# $tmp/peerlan.yaml in the background, its pid in $dp_pid and its output
+# appended to $tmp/LOG; no hugepages, no PCI scan, cores 0 and 1, DPDK's
+# files under the script's --file-prefix $prefix. OPTIONs go to the
+# dataplane after its configuration. With $dp_netns set, it runs in that
+# network namespace.
+start_dataplane() {
+	local log=$1 netns=()
+	shift
+	[[ -z ${dp_netns:-} ]] || netns=(ip netns exec "$dp_netns")
+	"${netns[@]}" "$dataplane" --no-huge -m 512 --no-pci --file-prefix "$prefix" -l 0,1 \
+		--log-level='*:warning' -- -c "$tmp/peerlan.yaml" "$@" >>"$tmp/$log" 2>&1 &
+	dp_pid=$!
+}
+
+# start_beside_fake_dp [SOCKET]: the fake dataplane ($fakedp) on SOCKET
+# (by default $tmp/dp.sock) with $tmp/peerlan.yaml, its errors in
+# $tmp/dp.log, and control beside it; returns once they are in sync.
+start_beside_fake_dp() {
+	"$fakedp" "${1:-$tmp/dp.sock}" "$tmp/peerlan.yaml" 2>>"$tmp/dp.log" &
+	dp_pid=$!
+	start_control
+	wait_for 30 "control did not start" test -S "$tmp/cli.sock"
+	wait_synced
 }
 
 # hold_connections SOCKET N: opens N connections to a Unix socket and holds

@@ -33,31 +33,11 @@ management() {
 }
 
 config() { # config SOCKET STATE EXTRA_MEMBERS
-	cat <<YAML
-fabric: {name: test-ix}
-$(management "$1" "$2")
-lans:
-  - {name: peering, vlan: 100, ipv4: 192.0.2.0/24}
-ports:
-  - {name: p1, device: net_null0, lans: [peering]}
-  - {name: p2, device: net_null1, lans: [peering]}
-members:
-  - asn: 64501
-    name: One
-    connections:
-      - port: p1
-        lans:
-          - {lan: peering, macs: [02:00:00:00:00:01], ipv4: [192.0.2.1]}
-$3
-YAML
+	null_ports_yaml "$(management "$1" "$2")"
+	echo "$3"
 }
 
-member2='  - asn: 64502
-    name: Two
-    connections:
-      - port: p2
-        lans:
-          - {lan: peering, macs: [02:00:00:00:00:02], ipv4: [192.0.2.2]}'
+member2=$(member_yaml 2 Two)
 
 config "$tmp/dp.sock" "$tmp/state" "" >"$tmp/peerlan.yaml"
 config "$tmp/dp.sock" "$tmp/state" "$member2" >"$tmp/two.yaml"
@@ -85,10 +65,7 @@ chmod 0644 "$tmp"/u/*
 as_nobody() { setpriv --reuid="$nobody" --regid="$nogroup" --clear-groups "$@"; }
 
 echo "== start ($SECONDS s)"
-"$fakedp" "$tmp/dp.sock" "$tmp/peerlan.yaml" &
-dp_pid=$!
-start_control
-wait_synced
+start_beside_fake_dp
 [[ $(stat -c %G "$tmp/cli.sock") == "$group" ]] || fail "the CLI socket is not group $group's"
 
 echo "== the CLI group reads exports with its own rights ($SECONDS s)"
@@ -134,10 +111,7 @@ pl config apply "$tmp/two.yaml" | grep -q "committed as generation 2" || fail "a
 stop_pid "$ctl_pid"
 stop_pid "$dp_pid"
 cp "$tmp/moved.yaml" "$tmp/peerlan.yaml"
-"$fakedp" "$tmp/dp2.sock" "$tmp/peerlan.yaml" &
-dp_pid=$!
-start_control
-wait_synced
+start_beside_fake_dp "$tmp/dp2.sock"
 [[ $(status '.dataplane.socket') == "$tmp/dp2.sock" ]] || fail "control is not on the new socket"
 pl show members | grep -q AS64502 || fail "the commit was lost over the restart"
 [[ $(status '.dataplane.generation') == 2 ]] || fail "the commit was not pushed"

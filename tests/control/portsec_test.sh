@@ -66,22 +66,10 @@ ports:
   - {name: p5, device: "net_tap1,iface=$qtap", lans: [quarantine]}
   - {name: p6, device: "net_null1,no-rx=1", lans: [quarantine]}
 members:
-  - asn: 64501
-    name: One
-    connections:
-      - {port: p1, lans: [{lan: peering, macs: ["02:00:00:00:00:01"], ipv4: [192.0.2.1]}]}
-  - asn: 64502
-    name: Two
-    connections:
-      - {port: p2, lans: [{lan: peering, macs: ["02:00:00:00:00:02"], ipv4: [192.0.2.2]}]}
-  - asn: 64503
-    name: Three
-    connections:
-      - {port: p3, lans: [{lan: peering, macs: ["02:00:00:00:00:03"], ipv4: [192.0.2.3]}]}
-  - asn: 64504
-    name: Four
-    connections:
-      - {port: p4, lans: [{lan: peering, macs: ["02:00:00:00:00:04"], ipv4: [192.0.2.4]}]}
+$(member_yaml 1 One)
+$(member_yaml 2 Two)
+$(member_yaml 3 Three)
+$(member_yaml 4 Four)
   - asn: 64505
     name: Five
     connections:
@@ -97,9 +85,8 @@ status() { pl --json show status | jq -r "$1"; }
 psec() { pl --json show port-security "$1" | jq -r ".ports[0].$2"; }
 is_state() { [[ $(psec "$1" state) == "$2" ]]; }
 
-ip netns exec "$ns" "$dataplane" --no-huge -m 512 --no-pci --file-prefix "$prefix" -l 0,1 \
-	--log-level='*:warning' -- -c "$tmp/peerlan.yaml" >>"$tmp/dp.log" 2>&1 &
-dp_pid=$!
+dp_netns=$ns
+start_dataplane dp.log
 start_control
 wait_synced
 

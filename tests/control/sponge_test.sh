@@ -70,22 +70,9 @@ ports:
   - {name: p1, device: "net_pcap0,rx_pcap=$tmp/storm.pcap,infinite_rx=1,tx_pcap=$tmp/p1-out.pcap", lans: [peering]}
   - {name: p2, device: "net_pcap1,rx_pcap=$tmp/p2-in.pcap,infinite_rx=1,tx_pcap=$tmp/p2-q0.pcap,tx_pcap=$tmp/p2-q1.pcap", lans: [peering]}
 members:
-  - asn: 64501
-    name: One
-    connections:
-      - {port: p1, lans: [{lan: peering, macs: ["02:00:00:00:00:01"], ipv4: [192.0.2.1]}]}
-  - asn: 64502
-    name: Two
-    connections:
-      - {port: p2, lans: [{lan: peering, macs: ["02:00:00:00:00:02"], ipv4: [192.0.2.2]}]}
+$(member_yaml 1 One)
+$(member_yaml 2 Two)
 YAML
-
-start_dataplane() { # start_dataplane LOG
-	"$dataplane" --no-huge -m 512 --no-pci --file-prefix "$prefix" -l 0,1 \
-		--log-level='*:warning' -- -c "$tmp/peerlan.yaml" --stats-json "$tmp/stats.json" \
-		>>"$tmp/$1" 2>&1 &
-	dp_pid=$!
-}
 
 state() { # state ADDRESS
 	pl --json show sponge | jq -r --arg a "$1" '.addresses[] | select(.address == $a) | .state'
@@ -108,7 +95,7 @@ heard() { # heard ADDRESS: whether control has heard from it since it was sponge
 }
 
 echo "== start under an ARP storm"
-start_dataplane dp.log
+start_dataplane dp.log --stats-json "$tmp/stats.json"
 "$control" -c "$tmp/peerlan.yaml" 2>>"$tmp/ctl.log" &
 ctl_pid=$!
 for _ in $(seq 150); do
@@ -169,7 +156,7 @@ echo "== restart it: control gives it the sponged set; Two comes back and is uns
 rm -f "$stats"
 cp "$tmp/garp.pcap" "$tmp/p2-in.pcap"
 heard 192.0.2.2 && fail "192.0.2.2 heard before it spoke"
-start_dataplane dp2.log
+start_dataplane dp2.log --stats-json "$tmp/stats.json"
 for _ in $(seq 100); do heard 192.0.2.2 && break; sleep 0.1; done
 heard 192.0.2.2 || fail "Two's gratuitous ARP did not reach the sponge"
 sleep 0.3

@@ -112,17 +112,7 @@ cat >"$tmp/peerlan.yaml" <<YAML
 fabric: {name: evpn-frr-test}
 $(management_yaml)
 evpn: {asn: 65000, router-id: 198.18.0.1, neighbors: [198.18.0.2]}
-lans:
-  - {name: peering, vlan: 100, vni: 10100, ipv4: 192.0.2.0/24, ipv6: "2001:db8::/64"}
-ports:
-  - {name: p1, device: net_null0, lans: [peering]}
-  - name: underlay
-    kind: underlay
-    device: net_null1
-    mtu: 1600
-    vtep-address: 198.18.0.1
-    vtep-mac: 02:aa:00:00:00:01
-    next-hop-mac: 02:bb:00:00:00:01
+$(evpn_node_yaml)
   - {name: leaf, kind: vtep, remote: 198.18.0.2, evpn: true, lans: [peering]}
 members:
   - asn: 64501
@@ -140,11 +130,7 @@ status() { pl --json show status | jq -r "$1"; }
 evpn_show() { pl --json show evpn | jq -r "$1"; }
 session_is() { [[ $(evpn_show .session) == "$1" ]]; }
 metric() { curl -sf --max-time 10 "http://$metrics_listen/metrics" | awk -v k="$1" '$1 == k {print $2}'; }
-"$fakedp" "$tmp/dp.sock" "$tmp/peerlan.yaml" 2>>"$tmp/dp.log" &
-dp_pid=$!
-start_control
-wait_for 30 "control did not start" test -S "$tmp/cli.sock"
-wait_synced
+start_beside_fake_dp
 ip netns exec "$node" gobgpd --api-hosts 127.0.0.1:50051 --pprof-disable -l info -p \
 	>>"$tmp/gobgpd.log" 2>&1 &
 gobgp_pid=$!

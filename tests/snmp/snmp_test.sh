@@ -56,10 +56,7 @@ $1
   - {name: p3, device: "net_null1,no-rx=1", lans: [peering]}
 $2
 members:
-  - asn: 64501
-    name: One
-    connections:
-      - {port: p1, lans: [{lan: peering, macs: ["02:00:00:00:00:01"], ipv4: [192.0.2.1]}]}
+$(member_yaml 1 One)
   - asn: 64502
     name: Two
     connections:
@@ -67,10 +64,7 @@ members:
         lans:
           - {lan: peering, macs: ["02:00:00:00:00:02"], ipv4: [192.0.2.2]}
           - {lan: second, macs: ["02:00:00:00:00:02"], ipv4: [198.51.100.2]}
-  - asn: 64503
-    name: Three
-    connections:
-      - {port: p3, lans: [{lan: peering, macs: ["02:00:00:00:00:03"], ipv4: [192.0.2.3]}]}
+$(member_yaml 3 Three)
 YAML
 }
 config "" "" >"$tmp/peerlan.yaml"
@@ -82,12 +76,6 @@ config '  - {name: p0, device: "net_null2,no-rx=1", lans: [peering]}' \
 	>"$tmp/more.yaml"
 
 status() { pl --json show status | jq -r "$1"; }
-
-start_dataplane() {
-	"$dataplane" --no-huge -m 512 --no-pci --file-prefix "$prefix" -l 0,1 \
-		--log-level='*:warning' -- -c "$tmp/peerlan.yaml" >>"$tmp/dp.log" 2>&1 &
-	dp_pid=$!
-}
 
 port=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 # The lines docs/monitoring.md gives, with the test's socket and port.
@@ -143,7 +131,7 @@ ifmap() { walk_to "$tmp/w" && python3 "$check" ifmap "$tmp/w"; }
 hc_in() { snmp snmpget .1.3.6.1.2.1.31.1.1.1.6."$1" | cut -d' ' -f2; }
 
 echo "== start everything"
-start_dataplane
+start_dataplane dp.log
 start_control
 wait_synced
 start_snmpd
@@ -273,7 +261,7 @@ disc() { snmp snmpget ".1.3.6.1.2.1.31.1.1.1.19.$i1" | cut -d' ' -f2; }
 echo "== dataplane restart: same ifIndexes, ifCounterDiscontinuityTime moves"
 stop_pid "$dp_pid"
 dp_pid=
-start_dataplane
+start_dataplane dp.log
 wait_synced
 moved() { (($(disc) > 0)); }
 wait_for 30 "ifCounterDiscontinuityTime did not move" moved
@@ -285,7 +273,7 @@ stop_pid "$ctl_pid"
 stop_pid "$dp_pid"
 ctl_pid= dp_pid=
 cp "$tmp/more.yaml" "$tmp/peerlan.yaml"
-start_dataplane
+start_dataplane dp.log
 start_control
 wait_synced
 # 6 ports and the LAG's 2 links.

@@ -192,6 +192,16 @@ static void exec_fails(struct env *e, const char *line, const char *file_text, i
 	json_decref(out);
 }
 
+/* Turns the loop until control is in sync; returns the dataplane's configuration digest. */
+static uint64_t synced_digest(struct env *e)
+{
+	struct fake_dp_view v;
+
+	assert_true(run_until(e, synced, 2000));
+	fake_dp_view(e->dp, &v);
+	return v.digest;
+}
+
 /* Turns the loop until the dataplane saw these many pushes and we are synced. */
 static void run_until_pushed(struct env *e, unsigned config_sets, unsigned port_admins,
 			     struct fake_dp_view *v)
@@ -288,11 +298,8 @@ static void test_resync_pushes_config_when_dataplane_differs(void **state)
 	struct env *e = *state;
 	char *other = config_text(e, member2);
 	struct fake_dp_view v;
-	uint64_t digest;
+	uint64_t digest = synced_digest(e);
 
-	assert_true(run_until(e, synced, 2000));
-	fake_dp_view(e->dp, &v);
-	digest = v.digest;
 	/* The dataplane restarts with another file: control brings it back. */
 	fake_dp_restart(e->dp, other);
 	fake_dp_view(e->dp, &v);
@@ -316,11 +323,8 @@ static void test_drift_is_undone(void **state)
 	struct env *e = *state;
 	char *other = config_text(e, member2);
 	struct fake_dp_view v;
-	uint64_t digest;
+	uint64_t digest = synced_digest(e);
 
-	assert_true(run_until(e, synced, 2000));
-	fake_dp_view(e->dp, &v);
-	digest = v.digest;
 	fake_dp_reload(e->dp, other);
 	run_until_pushed(e, 1, 0, &v);
 	assert_int_equal(v.config_sets, 1);
@@ -336,11 +340,8 @@ static void test_confirm_runs_out_while_disconnected(void **state)
 	struct env *e = *state;
 	char *text = config_text(e, member2);
 	struct fake_dp_view v;
-	uint64_t digest0;
+	uint64_t digest0 = synced_digest(e);
 
-	assert_true(run_until(e, synced, 2000));
-	fake_dp_view(e->dp, &v);
-	digest0 = v.digest;
 	json_decref(exec_ok(e, "config apply new.yaml confirm 1", text));
 	fake_dp_stop(e->dp);
 	e->dp = NULL;
@@ -504,12 +505,9 @@ static void test_apply_confirm_times_out_and_rolls_back(void **state)
 	struct env *e = *state;
 	char *text = config_text(e, member2);
 	struct fake_dp_view v;
-	uint64_t digest0;
+	uint64_t digest0 = synced_digest(e);
 	json_t *o = NULL;
 
-	assert_true(run_until(e, synced, 2000));
-	fake_dp_view(e->dp, &v);
-	digest0 = v.digest;
 	o = exec_ok(e, "config apply new.yaml confirm 1", text);
 	assert_int_equal(json_integer_value(json_object_get(o, "confirm_within_s")), 1);
 	json_decref(o);

@@ -193,6 +193,24 @@ static const struct fab_member *member(const struct fab_model *m, uint32_t asn)
 	return &m->members[i];
 }
 
+/* Asserts that the import gave a model, printing what it said first (why, when it gave none). */
+static void assert_imported(const struct fab_model *m, const struct fab_config_errors *e)
+{
+	fab_config_errors_print(e, stderr);
+	assert_non_null(m);
+}
+
+/* Port name of m, asserted to be on exactly one LAN, of the given kind. */
+static const struct fab_port *one_lan_port(const struct fab_model *m, const char *name,
+					   enum fab_lan_kind kind)
+{
+	const struct fab_port *p = port(m, name);
+
+	assert_int_equal(p->nlans, 1);
+	assert_int_equal(m->lans[p->lans[0]].kind, kind);
+	return p;
+}
+
 /* The result loads through the configuration loader to the same fabric. */
 static void assert_loads(const struct fab_model *m)
 {
@@ -212,8 +230,7 @@ static void test_ixpm_sample(void **state)
 	int peering, quarantine;
 
 	(void)state;
-	fab_config_errors_print(&e, stderr);
-	assert_non_null(m);
+	assert_imported(m, &e);
 	assert_int_equal(e.n, 0);
 	assert_loads(m);
 	assert_string_equal(m->name, "example-ix");
@@ -424,8 +441,7 @@ static void test_ixpm_names_from_ixf(void **state)
 	fab_config_errors_clear(&e);
 
 	m = ixpm(L2, map[2], IXF, &e, NULL);
-	fab_config_errors_print(&e, stderr);
-	assert_non_null(m);
+	assert_imported(m, &e);
 	assert_string_equal(member(m, 64501)->name, "Example Transit");
 	assert_string_equal(member(m, 64502)->name, "Example Content");
 	assert_string_equal(m->ports[member(m, 64502)->conns[0].port].name, "port2");
@@ -455,8 +471,7 @@ static void test_ixf_sample(void **state)
 	int peering;
 
 	(void)state;
-	fab_config_errors_print(&e, stderr);
-	assert_non_null(m);
+	assert_imported(m, &e);
 	assert_loads(m);
 	peering = fab_model_lan_by_name(m, "peering");
 	lan = &m->lans[peering];
@@ -538,8 +553,7 @@ static void test_ixf_sample_lag(void **state)
 		      "\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9"
 		      "\u00e9\u00e9\u00e9\u00e9\"");
 	m = ixf(map, IXF_MAP, &e);
-	fab_config_errors_print(&e, stderr);
-	assert_non_null(m);
+	assert_imported(m, &e);
 	/* 16 bytes, then 23 two-byte characters fit in 63 and the 24th does not. */
 	assert_int_equal(strlen(member(m, 64501)->name), 16 + 2 * 23);
 	assert_int_equal((unsigned char)member(m, 64501)->name[16 + 2 * 23 - 1], 0xa9);
@@ -667,8 +681,7 @@ static void test_file_and_map_errors(void **state)
 		bad = variant(IXF, "\"version\": \"1.0\"", NULL,
 			      i ? "\"version\": \"0.7\"" : "\"version\": \"0.6\"");
 		m = ixf(bad, IXF_MAP, &e);
-		fab_config_errors_print(&e, stderr);
-		assert_non_null(m);
+		assert_imported(m, &e);
 		fab_model_destroy(m);
 		drop(bad);
 	}
@@ -769,8 +782,7 @@ static void test_ixf_vlan_id_is_not_the_tag(void **state)
 	int lan;
 
 	(void)state;
-	fab_config_errors_print(&e, stderr);
-	assert_non_null(m);
+	assert_imported(m, &e);
 	lan = port(m, "port1")->lans[0];
 	assert_int_equal(m->lans[lan].vlan, 100);
 	assert_string_equal(m->lans[lan].name, "peering");
@@ -787,8 +799,7 @@ static void test_ixf_vlan_id_is_not_the_tag(void **state)
 		char *b5 = variant(b4, "\"vlan_id\": 1,", NULL, "\"vlan_id\": 0,");
 
 		m = ixf(b5, map, &e);
-		fab_config_errors_print(&e, stderr);
-		assert_non_null(m);
+		assert_imported(m, &e);
 		assert_int_equal(m->lans[port(m, "rs1")->lans[0]].vlan, 100);
 		fab_model_destroy(m);
 		drop(b2);
@@ -819,8 +830,7 @@ static void test_ixf_mode_from_distinct_vlans(void **state)
 	const struct fab_connection *c;
 
 	(void)state;
-	fab_config_errors_print(&e, stderr);
-	assert_non_null(m);
+	assert_imported(m, &e);
 	assert_int_equal(port(m, "port1")->mode, FAB_PORT_ACCESS);
 	assert_int_equal(port(m, "port1")->nlans, 1);
 	c = &member(m, 64501)->conns[0];
@@ -841,14 +851,10 @@ static void test_ixpm_quarantine_without_mac(void **state)
 			   "      ipv4: 192.0.2.14\n      ipv6: 2001:db8:100::14\n"
 			   "  shutdown: false\n");
 	struct fab_model *m = ixpm(l2, IXPM_MAP, NULL, &e, NULL);
-	const struct fab_port *p;
 
 	(void)state;
-	fab_config_errors_print(&e, stderr);
-	assert_non_null(m);
-	p = port(m, "port5");
-	assert_int_equal(p->nlans, 1);
-	assert_int_equal(m->lans[p->lans[0]].kind, FAB_LAN_QUARANTINE);
+	assert_imported(m, &e);
+	one_lan_port(m, "port5", FAB_LAN_QUARANTINE);
 	member(m, 64504); /* kept, being provisioned */
 	fab_model_destroy(m);
 	drop(l2);
@@ -870,22 +876,17 @@ static void test_ixpm_spare_port(void **state)
 	const struct fab_port *p;
 
 	(void)state;
-	fab_config_errors_print(&e, stderr);
-	assert_non_null(m);
+	assert_imported(m, &e);
 	assert_int_equal(e.n, 0);
-	p = port(m, "port9");
+	p = one_lan_port(m, "port9", FAB_LAN_QUARANTINE);
 	assert_int_equal(p->kind, FAB_PORT_EDGE);
 	assert_int_equal(p->mode, FAB_PORT_ACCESS);
-	assert_int_equal(p->nlans, 1);
-	assert_int_equal(m->lans[p->lans[0]].kind, FAB_LAN_QUARANTINE);
 	for (size_t i = 0; i < m->nmembers; i++)
 		for (size_t c = 0; c < m->members[i].nconns; c++)
 			assert_string_not_equal(m->ports[m->members[i].conns[c].port].name,
 						"port9");
 	/* port6 is in the export: its VLANs, not the map's. */
-	p = port(m, "port6");
-	assert_int_equal(p->nlans, 1);
-	assert_int_equal(m->lans[p->lans[0]].kind, FAB_LAN_PEERING);
+	one_lan_port(m, "port6", FAB_LAN_PEERING);
 	assert_loads(m);
 	fab_model_destroy(m);
 	drop(map);
@@ -909,8 +910,7 @@ static void test_ixf_optional_fields(void **state)
 	struct fab_import_files f = {.format = FAB_IMPORT_IXF, .map = IXF_MAP};
 
 	(void)state;
-	fab_config_errors_print(&e, stderr);
-	assert_non_null(m);
+	assert_imported(m, &e);
 	assert_string_equal(member(m, 64510)->name, "Example IX Route Servers");
 	assert_true(port(m, "port1")->admin_up);
 	assert_int_equal(port(m, "port1")->speed_mbps, 0);
@@ -955,8 +955,7 @@ static void test_ixf_member_without_mac(void **state)
 	struct fab_model *m = fab_import(&f, &e, &notes);
 
 	(void)state;
-	fab_config_errors_print(&e, stderr);
-	assert_non_null(m);
+	assert_imported(m, &e);
 	assert_int_equal(port(m, "port2")->nlans, 1);
 	assert_int_equal(member(m, 64502)->nconns, 0);
 	assert_true(has_msg(&notes, "AS64502 connection 1 vlan_id 1: no MAC address yet"));

@@ -54,6 +54,17 @@ static int storm(struct fab_sponge *s, const char *target, unsigned n, uint64_t 
 	return st;
 }
 
+/* Asserts that a is in state since since_ms (the sponge's clock), as fab_sponge_get says at now. */
+static void assert_state_since(const struct fab_sponge *s, const struct fab_naddr *a, uint64_t now,
+			       enum fab_sponge_state state, uint64_t since_ms)
+{
+	struct fab_sponge_info info;
+
+	assert_int_equal(fab_sponge_get(s, a, now, &info), 0);
+	assert_int_equal(info.state, state);
+	assert_int_equal(info.since_ms, since_ms);
+}
+
 static void test_addresses(void **state)
 {
 	struct fab_naddr a;
@@ -349,9 +360,8 @@ static void test_persistence(void **state)
 	assert_int_equal(fab_sponge_load(r, tmp, 50000, W0 + 2000, &bad), 0);
 	assert_int_equal(fab_sponge_load(r, path, 50000, W0 + 2000, &bad), 0);
 	assert_int_equal(fab_sponge_sponged(r, NULL, 0), 2);
-	assert_int_equal(fab_sponge_get(r, &a, T0, &info), 0);
-	assert_int_equal(info.state, FAB_SPONGE_DEAD);
-	assert_int_equal(info.since_ms, 48000); /* the time it entered, on the new clock */
+	/* Since the time it entered, on the new clock. */
+	assert_state_since(r, &a, T0, FAB_SPONGE_DEAD, 48000);
 	assert_int_equal(fab_sponge_get(r, &b, T0, &info), 0);
 	assert_int_equal(info.state, FAB_SPONGE_STATIC);
 	/* Only sponged addresses are saved. */
@@ -441,6 +451,17 @@ static unsigned probes_for(const struct fab_sponge_action *act, size_t n, const 
 	return k;
 }
 
+/* The tick at t probes a and b, once each, and does nothing else. */
+static void assert_probes_two(struct fab_sponge *s, uint64_t t, const struct fab_naddr *a,
+			      const struct fab_naddr *b)
+{
+	struct fab_sponge_action act[8];
+
+	assert_int_equal(fab_sponge_tick(s, t, act, 8), 2);
+	assert_int_equal(probes_for(act, 2, a), 1);
+	assert_int_equal(probes_for(act, 2, b), 1);
+}
+
 /*
  * A dead state older than the sponge's own verification (5 probes a second
  * apart and one more second: 6 s) is not sponged on load: it is probed
@@ -451,7 +472,6 @@ static void test_load_stale_dead_is_verified(void **state)
 	struct fab_sponge_policy p = policy();
 	struct fab_sponge *s;
 	struct fab_sponge_action act[8];
-	struct fab_sponge_info info;
 	struct fab_naddr a = addr("192.0.2.1"), b = addr("2001:db8::1");
 	struct state_file sf;
 	uint64_t t = T0, gen;
@@ -469,9 +489,7 @@ static void test_load_stale_dead_is_verified(void **state)
 
 	/* Probed at once, learning period or not, then once a second. */
 	assert_true(fab_sponge_learning(s, t));
-	assert_int_equal(fab_sponge_tick(s, t, act, 8), 2);
-	assert_int_equal(probes_for(act, 2, &a), 1);
-	assert_int_equal(probes_for(act, 2, &b), 1);
+	assert_probes_two(s, t, &a, &b);
 	/* b's owner answers: ALIVE, and never sponged. */
 	assert_int_equal(fab_sponge_heard(s, &b, t + 300), FAB_SPONGE_PENDING);
 	for (unsigned i = 1; i < 5; i++) {
@@ -484,9 +502,7 @@ static void test_load_stale_dead_is_verified(void **state)
 	assert_int_equal(fab_sponge_tick(s, t + 5000, act, 8), 1);
 	assert_int_equal(act[0].kind, FAB_SPONGE_ANNOUNCE);
 	assert_int_equal(fab_sponge_sponged(s, NULL, 0), 1);
-	assert_int_equal(fab_sponge_get(s, &a, t, &info), 0);
-	assert_int_equal(info.state, FAB_SPONGE_DEAD);
-	assert_int_equal(info.since_ms, t + 5000);
+	assert_state_since(s, &a, t, FAB_SPONGE_DEAD, t + 5000);
 	assert_int_equal(state_of(s, &b), FAB_SPONGE_ALIVE);
 	assert_int_equal(fab_sponge_tick(s, t + 60000, act, 8), 0);
 	sponge_done(s, &sf);
@@ -502,7 +518,6 @@ static void test_load_fresh_dead_is_kept_and_rechecked(void **state)
 	struct fab_sponge_policy p = policy();
 	struct fab_sponge *s;
 	struct fab_sponge_action act[8];
-	struct fab_sponge_info info;
 	struct fab_naddr a = addr("192.0.2.1"), b = addr("2001:db8::1");
 	struct state_file sf;
 	uint64_t t = T0, gen;
@@ -512,13 +527,9 @@ static void test_load_fresh_dead_is_kept_and_rechecked(void **state)
 	s = sponge_from(&p, "dead 192.0.2.1 1796083200\ndead 2001:db8::1 1796083200\n", W0 + 5999,
 			&sf);
 	assert_int_equal(fab_sponge_sponged(s, NULL, 0), 2);
-	assert_int_equal(fab_sponge_get(s, &a, t, &info), 0);
-	assert_int_equal(info.state, FAB_SPONGE_DEAD);
-	assert_int_equal(info.since_ms, t - 5999);
+	assert_state_since(s, &a, t, FAB_SPONGE_DEAD, t - 5999);
 
-	assert_int_equal(fab_sponge_tick(s, t, act, 8), 2);
-	assert_int_equal(probes_for(act, 2, &a), 1);
-	assert_int_equal(probes_for(act, 2, &b), 1);
+	assert_probes_two(s, t, &a, &b);
 	/* b was back: its answer unsponges it. */
 	assert_int_equal(fab_sponge_heard(s, &b, t + 200), FAB_SPONGE_DEAD);
 	assert_int_equal(fab_sponge_sponged(s, NULL, 0), 1);
@@ -531,9 +542,7 @@ static void test_load_fresh_dead_is_kept_and_rechecked(void **state)
 	assert_int_equal(fab_sponge_tick(s, t + 5000, act, 8), 0);
 	assert_int_equal(fab_sponge_tick(s, t + 60000, act, 8), 0);
 	assert_int_equal(fab_sponge_generation(s), gen);
-	assert_int_equal(fab_sponge_get(s, &a, t, &info), 0);
-	assert_int_equal(info.state, FAB_SPONGE_DEAD);
-	assert_int_equal(info.since_ms, t - 5999);
+	assert_state_since(s, &a, t, FAB_SPONGE_DEAD, t - 5999);
 	assert_int_equal(state_of(s, &b), FAB_SPONGE_ALIVE);
 	sponge_done(s, &sf);
 }
@@ -549,7 +558,6 @@ static void test_load_old_format_and_static(void **state)
 	struct fab_sponge_policy p = policy();
 	struct fab_sponge *s;
 	struct fab_sponge_action act[8];
-	struct fab_sponge_info info;
 	struct fab_naddr a = addr("192.0.2.1"), b = addr("192.0.2.2"), c = addr("192.0.2.3"),
 			 d = addr("2001:db8::4");
 	struct state_file sf;
@@ -561,17 +569,13 @@ static void test_load_old_format_and_static(void **state)
 			"static 192.0.2.3 1700000000\ndead 2001:db8::4 1796083260\n",
 			W0, &sf);
 	assert_int_equal(state_of(s, &a), FAB_SPONGE_PENDING);
-	assert_int_equal(fab_sponge_get(s, &b, t, &info), 0);
-	assert_int_equal(info.state, FAB_SPONGE_STATIC);
-	assert_int_equal(info.since_ms, t);
+	assert_state_since(s, &b, t, FAB_SPONGE_STATIC, t);
 	assert_int_equal(state_of(s, &c), FAB_SPONGE_STATIC);
 	assert_int_equal(state_of(s, &d), FAB_SPONGE_PENDING);
 	assert_int_equal(fab_sponge_sponged(s, NULL, 0), 2);
 	/* Only the dead ones are probed; the static ones never. */
 	for (unsigned i = 0; i < 5; i++) {
-		assert_int_equal(fab_sponge_tick(s, t + i * 1000, act, 8), 2);
-		assert_int_equal(probes_for(act, 2, &a), 1);
-		assert_int_equal(probes_for(act, 2, &d), 1);
+		assert_probes_two(s, t + i * 1000, &a, &d);
 	}
 	assert_int_equal(fab_sponge_tick(s, t + 5000, act, 8), 0);
 	assert_int_equal(fab_sponge_sponged(s, NULL, 0), 4);
