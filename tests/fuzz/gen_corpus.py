@@ -10,10 +10,11 @@ big-endian length and the bytes. The other corpora are
 the repository's sample files, a few broken ones, and encoded control
 messages and CLI lines. Run it again after changing the fixture or the wire
 format, and commit the result:  /usr/bin/python3 tests/fuzz/gen_corpus.py
+A failing input a fuzzer found is kept as tests/fuzz/corpus/TARGET/regress-*,
+which this script leaves in place.
 """
 import os
 import re
-import shutil
 import struct
 import sys
 
@@ -483,9 +484,13 @@ def cli_seeds():
 
 
 def write(target, seeds):
+    """Replaces a target's generated seeds; inputs a fuzzer once found
+    failing, kept as regress-*, stay."""
     d = os.path.join(OUT, target)
-    shutil.rmtree(d, ignore_errors=True)
-    os.makedirs(d)
+    os.makedirs(d, exist_ok=True)
+    for name in os.listdir(d):
+        if not name.startswith('regress-'):
+            os.remove(os.path.join(d, name))
     for name, data in sorted(seeds.items()):
         with open(os.path.join(d, name), 'wb') as f:
             f.write(data)
