@@ -1317,8 +1317,11 @@ static void run_chunk(struct fab_pipeline_ctx *ctx, uint16_t in_port, struct fab
 			count_drop(st, &meta[i], &verdicts[i], ctx->now);
 		else
 			st->ctr[FAB_CTR_punted] += verdicts[i].flags & FAB_VF_PUNT;
+		/* As it leaves: a frame sent to a VTEP, as its member sent it. */
 		if (ctx->afi != NULL && out == OUT_FORWARD)
-			ctx->afi[i] = (uint8_t)fab_mx_afi_of(frames[i].data);
+			ctx->afi[i] = (uint8_t)fab_mx_afi_of(
+			    frames[i].data +
+			    (verdicts[i].port == b.t->underlay ? FAB_VXLAN_OUTER_LEN : 0));
 	}
 	st->ctr[FAB_CTR_rx_packets] += n;
 	st->ctr[FAB_CTR_rx_octets] += octets;

@@ -778,11 +778,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (in_port >= nports || oper[in_port] != FAB_OPER_UP || oper[from] != FAB_OPER_UP)
 			CHECK(v->action == FAB_ACT_DROP && v->reason == FAB_DROP_port_down);
 		/* The matrix's pair is named on forwards only (fabric/pipeline.h), with
-		 * the family of the frame as it leaves. */
+		 * the family of the frame as it leaves (to a VTEP: the inner frame's). */
 		CHECK(v->dst == 0 || v->action == FAB_ACT_FORWARD);
 		CHECK(v->dst != 0 || v->src == 0 || v->action == FAB_ACT_DROP);
 		CHECK(!(data[2] & CTX_MATRIX) || v->dst == 0 ||
-		      (afi[i] == fab_mx_afi_of(f->data) && afi2[i] == afi[i]));
+		      (afi[i] ==
+			   fab_mx_afi_of(f->data + (v->port == P_U ? FAB_VXLAN_OUTER_LEN : 0)) &&
+		       afi2[i] == afi[i]));
 		/* A verdict that names no pair is counted too, under whatever family
 		 * it has, which must index the counters. */
 		CHECK(!(data[2] & CTX_MATRIX) || v->action == FAB_ACT_DROP ||

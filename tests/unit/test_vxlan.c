@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "fabric/matrix.h"
 #include "fabric/pipeline.h"
 #include "fabric/proto.h"
 #include "fabric/vxlan.h"
@@ -203,6 +204,32 @@ static void test_encap_from_trunk(void **state)
 	assert_int_equal(f->headroom, FR_HEADROOM - 50 + 4);
 	/* Counted sent on V2's port without the tag it came with. */
 	assert_int_equal(e->stats[P_V2].ctr[FAB_CTR_tx_octets], copy.f.len);
+}
+
+/*
+ * For the traffic matrix, a frame sent to a VTEP is of its own family, as
+ * the member sent it, not of the outer headers' IPv4: from an access port
+ * and from a trunk.
+ */
+static void test_encap_family(void **state)
+{
+	struct env *e = *state;
+	struct fr in;
+	struct fab_verdict v;
+	uint8_t afi = FAB_AFI_OTHER;
+	struct fab_frame *f =
+	    fr_ip6_frame(&in, MAC_R1, MAC_A, 0, 17, "2001:db8::a", "2001:db8::21", 100);
+
+	e->ctx.afi = &afi;
+	v = run1(e, P_A, f);
+	assert_int_equal(v.port, P_U);
+	assert_int_equal(afi, FAB_AFI_IPV6);
+	afi = FAB_AFI_OTHER;
+	f = fr_ip6_frame(&in, MAC_R2B, MAC_C2, 200, 17, "2001:db8:1::c", "2001:db8:1::22", 100);
+	v = run1(e, P_T, f);
+	assert_int_equal(v.port, P_U);
+	assert_int_equal(afi, FAB_AFI_IPV6);
+	e->ctx.afi = NULL;
 }
 
 /* Too little room in front for the outer headers, or too long for V1's MTU. */
@@ -542,6 +569,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    T(test_encap),
 	    T(test_encap_from_trunk),
+	    T(test_encap_family),
 	    T(test_encap_limits),
 	    T(test_decap),
 	    T(test_decap_short_inner),
