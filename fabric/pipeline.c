@@ -1055,6 +1055,24 @@ static int parse(const struct fab_tables *t, const struct fab_t_port *p, struct 
 }
 
 /*
+ * The fast path's frame for a remote VTEP (egress word eg), from an access
+ * port on LAN lan, its forward in v: encapsulated as the full path does, if
+ * it fits the VTEP's MTU and its buffer's headroom; false leaves it to the
+ * full path, v and the frame untouched.
+ */
+static __attribute__((noinline)) bool fast_encap(const struct burst *b, struct fab_frame *f,
+						 uint16_t lan, uint16_t eg, struct fab_verdict *v)
+{
+	struct meta m = {.l2len = FAB_ETH_HLEN, .lan = lan};
+	uint8_t tag;
+
+	if (egress_rule(f->len, FAB_ETH_HLEN, eg, f->headroom, &tag) != PASS || tag != TAG_VXLAN)
+		return false;
+	encap(b, f, &m, v);
+	return true;
+}
+
+/*
  * The fast path: the full path's rules, specialised. For a port whose
  * fab_t_port.fast flag is set (an access port outside quarantine) it calls
  * the same rule functions with the constants that flag makes true: an
@@ -1081,7 +1099,7 @@ static int parse(const struct fab_tables *t, const struct fab_t_port *p, struct 
  * if it is taken: it leaves unedited and untagged.
  */
 static inline __attribute__((always_inline)) uint64_t
-fast_pass_body(const struct burst *bp, const struct fab_t_port *p, const struct fab_frame *frames,
+fast_pass_body(const struct burst *bp, const struct fab_t_port *p, struct fab_frame *frames,
 	       struct fab_verdict *verdicts, uint16_t n, uint64_t *octets, bool segmented,
 	       uint8_t *afi)
 {
@@ -1163,11 +1181,15 @@ fast_pass_body(const struct burst *bp, const struct fab_t_port *p, const struct 
 		e = &mac[fab_t_mac_slot_by(mult, disp, bshift, mask, key)];
 		if (unlikely(forward_rule(&b, dst, key, e) != PASS))
 			goto miss;
-		if (unlikely(egress_rule(len, FAB_ETH_HLEN, e->egress, 0, &tag) != PASS ||
-			     tag != TAG_KEEP))
-			goto miss;
 		verdicts[i] = (struct fab_verdict){
 		    .action = FAB_ACT_FORWARD, .port = e->port, .src = (uint16_t)src, .dst = e->mx};
+		if (unlikely(egress_rule(len, FAB_ETH_HLEN, e->egress, 0, &tag) != PASS ||
+			     tag != TAG_KEEP)) {
+			/* To a remote VTEP: encapsulated here, as the full path does. */
+			if (!(e->egress & FAB_T_VTEP) ||
+			    !fast_encap(&b, &frames[i], port.access_lan, e->egress, &verdicts[i]))
+				goto miss;
+		}
 		sum += len;
 		continue;
 	miss:
@@ -1184,23 +1206,21 @@ fast_pass_body(const struct burst *bp, const struct fab_t_port *p, const struct 
  * without the families for the traffic matrix and with them (afi).
  */
 static __attribute__((noinline)) uint64_t
-fast_pass(const struct burst *bp, const struct fab_t_port *p, const struct fab_frame *frames,
+fast_pass(const struct burst *bp, const struct fab_t_port *p, struct fab_frame *frames,
 	  struct fab_verdict *verdicts, uint16_t n, uint64_t *octets)
 {
 	return fast_pass_body(bp, p, frames, verdicts, n, octets, false, NULL);
 }
 
-static __attribute__((noinline)) uint64_t fast_pass_segmented(const struct burst *bp,
-							      const struct fab_t_port *p,
-							      const struct fab_frame *frames,
-							      struct fab_verdict *verdicts,
-							      uint16_t n, uint64_t *octets)
+static __attribute__((noinline)) uint64_t
+fast_pass_segmented(const struct burst *bp, const struct fab_t_port *p, struct fab_frame *frames,
+		    struct fab_verdict *verdicts, uint16_t n, uint64_t *octets)
 {
 	return fast_pass_body(bp, p, frames, verdicts, n, octets, true, NULL);
 }
 
 static __attribute__((noinline, nonnull)) uint64_t
-fast_pass_afi(const struct burst *bp, const struct fab_t_port *p, const struct fab_frame *frames,
+fast_pass_afi(const struct burst *bp, const struct fab_t_port *p, struct fab_frame *frames,
 	      struct fab_verdict *verdicts, uint16_t n, uint64_t *octets, uint8_t *afi)
 {
 	return fast_pass_body(bp, p, frames, verdicts, n, octets, false, afi);
@@ -1208,7 +1228,7 @@ fast_pass_afi(const struct burst *bp, const struct fab_t_port *p, const struct f
 
 static __attribute__((noinline, nonnull)) uint64_t
 fast_pass_segmented_afi(const struct burst *bp, const struct fab_t_port *p,
-			const struct fab_frame *frames, struct fab_verdict *verdicts, uint16_t n,
+			struct fab_frame *frames, struct fab_verdict *verdicts, uint16_t n,
 			uint64_t *octets, uint8_t *afi)
 {
 	return fast_pass_body(bp, p, frames, verdicts, n, octets, true, afi);
