@@ -273,19 +273,35 @@ struct speaker {
 	size_t npaths;
 };
 
+/* The speaker's sessions: how many are established, and their neighbours. */
+static int read_sessions(const struct opts *o, unsigned *established, uint32_t *addrs, size_t *n)
+{
+	char *out = NULL;
+	size_t len = 0;
+	int rc = gobgp(o, (const char *[]){"-j", "neighbor", NULL}, &out, &len);
+
+	if (rc == 0)
+		rc = evpn_gobgp_neighbors(out, len, established, addrs, 64, n);
+	free(out);
+	return rc;
+}
+
+/*
+ * The sessions, the RIB, and the sessions again: gobgpd empties the RIB of
+ * a session's routes as the session drops, so a RIB read while one dropped
+ * is no withdrawal. Such a round counts as one without an established
+ * session, and control keeps the routes it has.
+ */
 static void read_speaker(const struct opts *o, struct speaker *s)
 {
 	char *out = NULL;
-	size_t len = 0, skipped = 0;
+	size_t len = 0, skipped = 0, nafter = 0;
+	unsigned after = 0;
+	uint32_t addrs[64];
 
 	memset(s, 0, sizeof(*s));
-	if (gobgp(o, (const char *[]){"-j", "neighbor", NULL}, &out, &len) != 0 ||
-	    evpn_gobgp_neighbors(out, len, &s->established, s->neighbors, 64, &s->nneighbors) !=
-		0) {
-		free(out);
+	if (read_sessions(o, &s->established, s->neighbors, &s->nneighbors) != 0)
 		return;
-	}
-	free(out);
 	if (gobgp(o, (const char *[]){"-j", "global", "rib", "-a", "evpn", NULL}, &out, &len) !=
 		0 ||
 	    evpn_gobgp_rib(out, len, &s->paths, &s->npaths, &skipped) != 0) {
@@ -293,6 +309,14 @@ static void read_speaker(const struct opts *o, struct speaker *s)
 		return;
 	}
 	free(out);
+	if (read_sessions(o, &after, addrs, &nafter) != 0) {
+		free(s->paths);
+		s->paths = NULL;
+		s->npaths = 0;
+		return;
+	}
+	if (after < s->established)
+		s->established = 0;
 	s->reachable = true;
 }
 

@@ -10,8 +10,9 @@
 #    routes, node B's own MAC is installed (the dataplane gets it), a MAC
 #    the database places elsewhere is refused: event, counter, never
 #    installed.
-# 3. The session drops (and the speaker's RIB empties, as gobgpd's does):
-#    the routes stay installed, with a bgp-down event and the session at 0.
+# 3. The session drops (and the speaker's RIB empties, as gobgpd's does),
+#    also while the adapter reads the RIB: the routes stay installed, with
+#    a bgp-down event and the session at 0.
 # 4. The session is back without node B's route: withdrawn, its member
 #    gone from the dataplane's configuration.
 # 5. A malformed message gets an error and changes nothing; the read-only
@@ -130,10 +131,17 @@ round || fail "the second round failed"
 [[ $(evpn_show '.refused_total["not-placed"]') == 1 ]] || fail "a standing refusal counted twice"
 ! grep -qE "^global rib -a evpn (add|del) " "$calls" || fail "routes announced again: $(cat "$calls")"
 
-# 3. The session drops; gobgpd forgets the routes it learnt.
-echo '[{"conf": {"neighbor_address": "198.18.0.254"}, "state": {"session_state": 3}}]' \
-	>"$FAKE_GOBGP_DIR/neighbors.json"
+# 3. The session drops while the adapter reads the RIB, which gobgpd then
+# empties: the sessions it read before are no longer up, and that empty
+# RIB is no withdrawal.
 echo '{}' >"$FAKE_GOBGP_DIR/rib.json"
+echo '[{"conf": {"neighbor_address": "198.18.0.254"}, "state": {"session_state": 3}}]' \
+	>"$FAKE_GOBGP_DIR/neighbors-after-rib.json"
+round || fail "the round in which the session dropped failed"
+[[ ! -f $FAKE_GOBGP_DIR/neighbors-after-rib.json ]] || fail "the fake speaker's session did not drop"
+[[ $(evpn_show .installed) == 3 ]] || fail "routes lost with a session that dropped during the round"
+in_dp 02:00:5e:10:00:02 || fail "node B's member left the dataplane with a session that dropped during the round"
+# The session down; gobgpd has forgotten the routes it learnt.
 round || fail "the round without a session failed"
 [[ $(evpn_show .session) == down ]] || fail "session: $(evpn_show .session)"
 [[ $(evpn_show .installed) == 3 ]] || fail "routes lost with the session"
