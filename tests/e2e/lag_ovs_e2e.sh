@@ -20,6 +20,7 @@ dataplane=$(realpath "$1")
 # shellcheck source=lag_lib.sh
 source "$(dirname "$0")/lag_lib.sh"
 ovs_test_begin lgo ov m1 m2
+/usr/bin/python3 -c 'import scapy' 2>/dev/null || { echo "scapy is not installed: skipped"; exit 77; }
 
 # --- the lab
 lag_lab ov
@@ -90,7 +91,29 @@ check "link 0 back: both links bundled again, the LAG up" wait_for 60 up2
 check "OVS sends on both links again" wait_for 30 eval "member_enabled b0 && member_enabled b1"
 check "member 1 reaches member 2" wait_for 20 ip netns exec "${id}m1" ping -c 1 -W 1 192.0.2.2
 
-# --- a sub-rate LAG (#25's policer): one policer for what all its links bring
+# --- a sub-rate LAG (#25's policer): one policer for what all its links bring.
+# The frames are member 1's, sent straight into both links from OVS's side:
+# OVS's own hash may put every flow on one link for a while (it moves a
+# disabled member's flows to the other and leaves them there until it
+# rebalances under load), and then "both links" would be one.
+links_flows() { # links_flows COUNT PER_SECOND: UDP from member 1 to 2, alternately on b0 and b1
+	ip netns exec "${id}ov" /usr/bin/python3 - "$1" "$2" <<'PY'
+import socket, sys, time
+from scapy.all import IP, UDP, Ether, Raw
+frames = [bytes(Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02") /
+                IP(src="192.0.2.1", dst="192.0.2.2") / UDP(sport=40000 + k, dport=9) /
+                Raw(b"x" * 500)) for k in range(64)]
+socks = []
+for name in ("b0", "b1"):
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    s.bind((name, 0))
+    socks.append(s)
+count, rate, t = int(sys.argv[1]), float(sys.argv[2]), time.monotonic()
+for n in range(count):
+    socks[n % 2].send(frames[n % 64])
+    time.sleep(max(0, t + (n + 1) / rate - time.monotonic()))
+PY
+}
 rate=2000000 config 1 >"$tmp/peerlan.yaml"
 kill -HUP "$dp_pid"
 min1() { [[ $(lag .min_links) == 1 ]]; }
@@ -99,8 +122,8 @@ port_ctr() { tel /peerlan/port,lag1 | jq -r ".[\"/peerlan/port\"]$1"; }
 f0=$(port_ctr .forwarded) p0=$(port_ctr '.drops.rate_limit // 0') r0=$(port_ctr .rx_packets)
 l0=$(link_ctr 0 rx_packets) l1=$(link_ctr 1 rx_packets)
 t0=$EPOCHREALTIME
-# 2,560 frames of 542 bytes, 2,560 a second (11 Mb/s), which OVS spreads over both links
-flows "${id}m1" 192.0.2.1 192.0.2.2 40 500 2560
+# 2,560 frames of 542 bytes, 2,560 a second (11 Mb/s), half on each link
+links_flows 2560 2560
 # Until nothing more comes in for a second; t1 is when the last did.
 last=$(port_ctr .rx_packets) t1=$EPOCHREALTIME still=0 tries=0
 while ((still < 5 && tries++ < 150)); do
