@@ -59,13 +59,18 @@ static int bond_add(struct dp_port *p, uint16_t link)
 	return rte_eth_bond_slave_add(p->eth_port, link);
 }
 
-static int bond_remove(struct dp *dp, struct dp_port *p, uint16_t link)
+/* Link k out of the bond; the log says how long forwarding waited for it. */
+static int bond_remove(struct dp *dp, struct dp_port *p, uint8_t k)
 {
+	uint64_t t0 = rte_get_tsc_cycles();
 	int rc;
 
 	dp_workers_hold(dp);
-	rc = rte_eth_bond_slave_remove(p->eth_port, link);
+	rc = rte_eth_bond_slave_remove(p->eth_port, p->links[k].eth_port);
 	dp_workers_resume(dp);
+	dp_log("port %s: link %s removed from the bond, the workers held for %lu us", p->name,
+	       p->lag.links[k],
+	       (unsigned long)((rte_get_tsc_cycles() - t0) * 1000000 / dp->tsc_hz));
 	return rc;
 }
 
@@ -208,7 +213,7 @@ int dp_lag_relink(struct dp *dp, uint16_t port, const struct fab_lag *lag, char 
 		if (stays)
 			continue;
 		if (p->links[k].in_bond)
-			bond_remove(dp, p, p->links[k].eth_port);
+			bond_remove(dp, p, k);
 		link_release(&p->links[k]);
 		dp_log("port %s: link %s taken out of the LAG", p->name, was.links[k]);
 	}
@@ -307,7 +312,7 @@ static void link_follow_carrier(struct dp *dp, struct dp_port *p, uint8_t k)
 	if (l->carrier)
 		rc = bond_add(p, l->eth_port);
 	else
-		rc = bond_remove(dp, p, l->eth_port);
+		rc = bond_remove(dp, p, k);
 	if (rc < 0) {
 		dp_log("port %s: cannot %s link %s: %s", p->name,
 		       l->carrier ? "take back" : "take out", p->lag.links[k], strerror(-rc));
@@ -413,7 +418,7 @@ static void lag_one_partner(struct dp *dp, struct dp_port *p)
 		}
 		if (ref < 0 || !partner_known(l) || same_partner(l, &p->links[ref]))
 			continue;
-		if (bond_remove(dp, p, l->eth_port) < 0)
+		if (bond_remove(dp, p, k) < 0)
 			continue;
 		l->in_bond = false;
 		l->mismatch = true;
@@ -467,7 +472,7 @@ static void lag_min_links(struct dp *dp, struct dp_port *p, const bool *in)
 		struct dp_link *l = &p->links[k];
 
 		if (could < p->lag.min_links && in[k] && l->in_bond) {
-			if (bond_remove(dp, p, l->eth_port) < 0)
+			if (bond_remove(dp, p, k) < 0)
 				continue;
 			l->in_bond = false;
 			l->suspended = true;

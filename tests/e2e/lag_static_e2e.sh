@@ -86,9 +86,17 @@ relinks() {
 	done
 	echo "10 rounds: the LAG went to one link and back to two each time"
 }
+# Each removal held the workers, and the log says for how long.
+holds() {
+	local us
+	mapfile -t us < <(sed -n 's/.*removed from the bond, the workers held for \([0-9]*\) us$/\1/p' "$tmp/dp.log" | sort -n)
+	echo "${#us[@]} removals held the workers: min ${us[0]:-?} us, median ${us[${#us[@]} / 2]:-?} us, max ${us[-1]:-?} us"
+	((${#us[@]} >= 10))
+}
 check "a link taken out and added again 10 times under a flood both ways" relinks
 kill "$flood1" "$flood2" 2>/dev/null
 check "the dataplane is still running" kill -0 "$dp_pid"
+check "the log says how long each removal held forwarding" holds
 check "member 1 reaches member 2 after the reloads" wait_for 20 ip netns exec "${id}m1" ping -c 1 -W 1 192.0.2.2
 
 echo "# $passed passed, $failed failed"
