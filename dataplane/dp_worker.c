@@ -104,6 +104,20 @@ _Static_assert(sizeof(struct fab_verdict) == 8, "a verdict is one 8-byte word");
 
 _Static_assert(offsetof(struct fab_verdict, src) == 4, "action, flags and port: 4 bytes");
 
+_Static_assert(DP_BURST <= 64, "a burst's forwards counted far are bits of one word");
+
+/*
+ * fab_mxw_count_home for frame i of a burst: 0 if it counted the frame,
+ * else the frame's bit, for the loop after the burst's (fab_mxw_count_far).
+ */
+static inline __attribute__((always_inline)) uint64_t mx_home(char *slot, uint32_t omask,
+							      const struct fab_verdict *v,
+							      const uint8_t *afi, uint32_t len,
+							      unsigned i)
+{
+	return fab_mxw_count_home(slot, omask, v, afi, len) ? 0 : 1ULL << i;
+}
+
 /* What a verdict does to a frame (action, flags, port) as one word: its
  * second half names the pair for the matrix, which a run may change. */
 static inline uint32_t verdict_head(const struct fab_verdict *v)
@@ -290,6 +304,7 @@ static inline __attribute__((always_inline)) void handle_burst_body(struct dp_wo
 	/* In registers for the whole burst: the counters' stores cannot change them. */
 	char *const mslot = mx != NULL ? (char *)mx->slot : NULL;
 	const uint32_t momask = mx != NULL ? mx->omask : 0;
+	uint64_t far = 0; /* the forwards fab_mxw_count_far counts, by index */
 	struct dp_sflow_worker *sf = w->sflow;
 	uint32_t skip;
 	/* Loaded after the burst arrived: a reload published while this worker
@@ -360,13 +375,13 @@ static inline __attribute__((always_inline)) void handle_burst_body(struct dp_wo
 			uint16_t end = n - i > room ? i + room : n;
 
 			if (mx != NULL)
-				fab_mxw_count(mx, mslot, momask, v, &afis[i], frames[i].len);
+				far |= mx_home(mslot, momask, v, &afis[i], frames[i].len, i);
 			/* A port's buffer is sent as soon as it is full: room >= 1. */
 			while (j < end && verdict_head(&verdicts[j]) == same) {
 				octets += frames[j].len;
 				if (mx != NULL)
-					fab_mxw_count(mx, mslot, momask, &verdicts[j], &afis[j],
-						      frames[j].len);
+					far |= mx_home(mslot, momask, &verdicts[j], &afis[j],
+						       frames[j].len, j);
 				j++;
 			}
 			tx_enqueue_run(w, out, pkts + i, (uint16_t)(j - i), octets);
@@ -393,9 +408,15 @@ static inline __attribute__((always_inline)) void handle_burst_body(struct dp_wo
 			continue;
 		}
 		if (mx != NULL)
-			fab_mxw_count(mx, mslot, momask, v, &afis[i], frames[i].len);
+			far |= mx_home(mslot, momask, v, &afis[i], frames[i].len, i);
 		/* Everything the pipeline sends is unicast (fabric/pipeline.h). */
 		tx_enqueue(w, out, m, -1);
+	}
+	/* The forwards whose pair was not at home: new pairs, and collisions. */
+	for (; far != 0; far &= far - 1) {
+		unsigned i = (unsigned)__builtin_ctzll(far);
+
+		fab_mxw_count_far(mx, &verdicts[i], afis[i], frames[i].len);
 	}
 }
 

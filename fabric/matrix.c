@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "matrix.h"
+#include "matrix_count.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -177,4 +178,15 @@ void fab_mxw_merge(struct fab_matrix *to, const struct fab_mxw *from, const stru
 		add_slot(to, s && d ? fab_matrix_slot(to, s->vlan, s->asn, d->asn) : NULL, e);
 	}
 	add_slot(to, NULL, &from->lost);
+}
+
+void fab_mxw_count_far(struct fab_mxw *mx, const struct fab_verdict *v, unsigned afi, uint32_t len)
+{
+	struct fab_mxw_slot *e;
+	uint32_t key;
+
+	memcpy(&key, &v->src, sizeof(key));
+	e = fab_mxw_slot(mx, key);
+	e->frames[afi]++;
+	e->bytes[afi] += len;
 }

@@ -243,8 +243,8 @@ static void test_slot_zero(void **state)
 			}
 	assert_int_not_equal(pair.dst, 0);
 	for (int i = 0; i < 3; i++) {
-		fab_mxw_count(&k.w, (char *)k.w.slot, k.w.omask, &pair, &afi, 100);
-		fab_mxw_count(&k.w, (char *)k.w.slot, k.w.omask, &none, &afi, 60);
+		fab_mxw_count(&k.w, &pair, &afi, 100);
+		fab_mxw_count(&k.w, &none, &afi, 60);
 	}
 	assert_int_equal(k.w.slot[0].key, 0);
 	assert_int_equal(k.w.slot[1].key, fab_mx_key(pair.src, pair.dst));
@@ -359,7 +359,7 @@ static void run_counted(struct fab_pipeline_ctx *ctx, uint16_t port, struct fab_
 			assert_int_equal(afi[i], fab_mx_afi_of(f[i].data));
 		else
 			assert_int_equal(v[i].src, 0);
-		fab_mxw_count(&k->w, (char *)k->w.slot, k->w.omask, &v[i], &afi[i], f[i].len);
+		fab_mxw_count(&k->w, &v[i], &afi[i], f[i].len);
 	}
 }
 
