@@ -35,6 +35,11 @@ int dp_matrix_init(struct dp *dp)
 		}
 		__atomic_store_n(&w->mx_on, true, __ATOMIC_RELEASE);
 	}
+#if defined(PEERLAN_MATRIX_PROBE) && PEERLAN_MATRIX_PROBE != 0
+	dp_log("a measurement build (PEERLAN_MATRIX_PROBE=%d): the traffic matrix does not "
+	       "count the traffic",
+	       PEERLAN_MATRIX_PROBE);
+#endif
 	dp->mx_mem = rte_zmalloc("dp_matrix_sum", size, RTE_CACHE_LINE_SIZE);
 	if (dp->mx_mem == NULL || fab_matrix_init(&dp->mx, dp->mx_mem, dp->mx_slots) != 0) {
 		dp_log("cannot allocate the traffic matrix's sum (%zu MiB)", size >> 20);
@@ -149,5 +154,10 @@ json_t *dp_matrix_json(struct dp *dp)
 	fab_matrix_walk(&dp->mx, &cursor, pair_json, pairs);
 	o = json_pack("{s:o,s:I,s:I}", "pairs", pairs, "lost_frames",
 		      (json_int_t)dp->mx.lost_frames, "lost_bytes", (json_int_t)dp->mx.lost_bytes);
+#if defined(PEERLAN_MATRIX_PROBE) && PEERLAN_MATRIX_PROBE != 0
+	/* A measurement build (dp_worker.c): its counts are not the traffic. */
+	if (o != NULL)
+		json_object_set_new(o, "probe", json_integer(PEERLAN_MATRIX_PROBE));
+#endif
 	return o != NULL ? o : json_null();
 }

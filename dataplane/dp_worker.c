@@ -109,13 +109,43 @@ _Static_assert(DP_BURST <= 64, "a burst's forwards counted far are bits of one w
 /*
  * fab_mxw_count_home for frame i of a burst: 0 if it counted the frame,
  * else the frame's bit, for the loop after the burst's (fab_mxw_count_far).
+ *
+ * A measurement build (docs/performance.md, "what each step of a count
+ * costs") is built with -DPEERLAN_MATRIX_PROBE=N: the matrix's instance of
+ * the burst's code then does only a part of the counting, so that the
+ * benchmark's --matrix-probe can measure that part alone, on against off
+ * in one process: 1 nothing (the instance and the families alone), 2 one
+ * add of the length to one counter, 3 the pair's home slot found and its
+ * key compared, no add. Its matrix counts nothing that is the traffic, and
+ * --stats-json says which probe it was built with.
  */
 static inline __attribute__((always_inline)) uint64_t mx_home(char *slot, uint32_t omask,
 							      const struct fab_verdict *v,
 							      const uint8_t *afi, uint32_t len,
 							      unsigned i)
 {
+#if !defined(PEERLAN_MATRIX_PROBE) || PEERLAN_MATRIX_PROBE == 0
 	return fab_mxw_count_home(slot, omask, v, afi, len) ? 0 : 1ULL << i;
+#elif PEERLAN_MATRIX_PROBE == 1
+	(void)slot, (void)omask, (void)v, (void)afi, (void)len, (void)i;
+	return 0;
+#elif PEERLAN_MATRIX_PROBE == 2
+	(void)omask, (void)v, (void)afi, (void)i;
+	((struct fab_mxw_slot *)slot)->bytes[0] += len;
+	return 0;
+#elif PEERLAN_MATRIX_PROBE == 3
+	const struct fab_mxw_slot *e;
+	uint32_t key;
+
+	(void)afi, (void)len, (void)i;
+	memcpy(&key, &v->src, sizeof(key));
+	e = (const struct fab_mxw_slot *)(slot + fab_mxw_off(key, omask));
+	/* Not optimised away: the slot's load, its compare. */
+	__asm__ volatile("" : : "r"(e->key == key));
+	return 0;
+#else
+#error "PEERLAN_MATRIX_PROBE is 1, 2 or 3"
+#endif
 }
 
 /* What a verdict does to a frame (action, flags, port) as one word: its

@@ -36,6 +36,8 @@ takes the ratio of the rates of each adjacent on and off phase
 (--matrix-pairs of them a round). Neighbours, page layout and caches
 weigh on both phases of a pair alike; the median ratio and its quartiles
 are the cost. Under callgrind it runs peerlan --no-matrix beside peerlan.
+--matrix-probe does that alone, for a dataplane built to do only a part of
+the counting (-DPEERLAN_MATRIX_PROBE=N, docs/performance.md).
 
 --services-cost adds peerlan with its receiving port a sub-rate port (a
 rate no mix reaches: every frame is metered, none dropped) and peerlan with
@@ -479,6 +481,15 @@ def peerlan_checks(p, kind, opts, case, n_seen):
     note = check_accounting(stats, expect)
     if stats["ports"][expect["ingress"]]["rx_packets"] < n_seen:
         raise BenchError("peerlan counted fewer frames than net_pcap0 delivered")
+    probe = (stats.get("matrix") or {}).get("probe")
+    if opts.matrix_probe:
+        if probe is None:
+            raise BenchError("--matrix-probe needs a dataplane built with "
+                             "-DPEERLAN_MATRIX_PROBE=N (docs/performance.md)")
+        return note + "; matrix probe %d (counts nothing)" % probe
+    if probe is not None:
+        raise BenchError("%s is a measurement build (PEERLAN_MATRIX_PROBE=%d), whose matrix "
+                         "counts nothing: run it with --matrix-probe" % (opts.dataplane, probe))
     if opts.matrix_cost and kind in ("peerlan", "peerlan-switch"):
         note += "; " + check_matrix(stats, expect, kind == "peerlan-switch")
     return note
@@ -1053,6 +1064,10 @@ def parse_args(argv):
                         "switches the matrix off and on in phases (ratio on/off of adjacent "
                         "phases); under callgrind also peerlan --no-matrix (without this, "
                         "peerlan runs with its default: no matrix)")
+    p.add_argument("--matrix-probe", action="store_true",
+                   help="--matrix-cost for a dataplane built with -DPEERLAN_MATRIX_PROBE=N, "
+                        "whose matrix does only a part of the counting: runs only the "
+                        "switched peerlan and reports its ratios (docs/performance.md)")
     p.add_argument("--matrix-pairs", type=int, default=40,
                    help="--matrix-cost: pairs of on and off phases per round")
     p.add_argument("--matrix-phase", type=float, default=0.25,
@@ -1100,6 +1115,10 @@ def parse_args(argv):
     opts.huge = None
     opts.short_dir = None
     opts.members = [int(x) for x in opts.members.split(",") if x]
+    if opts.matrix_probe:
+        if opts.lag_cost or opts.capture_cost or opts.vxlan_cost or opts.services_cost:
+            p.error("--matrix-probe measures the matrix alone")
+        opts.matrix_cost = True
     opts.dataplane = opts.dataplane or os.path.join(opts.build, "dataplane", "peerlan-dataplane")
     # Absolute: the configuration's socket paths and the device strings need it.
     opts.out = os.path.abspath(opts.out or os.path.join(opts.build,
@@ -1179,7 +1198,8 @@ def bench(opts):
             (m, mix, e["frames"], e["description"], e["forwarded"], e["steered"],
              json.dumps(e["drops"], sort_keys=True)))
     # --matrix-cost: the matrix switched off and on in one process, every round.
-    programs = PROGRAMS + (("peerlan-switch",) if opts.matrix_cost else ()) + (
+    programs = (() if opts.matrix_probe else PROGRAMS) + (
+        ("peerlan-switch",) if opts.matrix_cost else ()) + (
         ("peerlan-lag",) if opts.lag_cost else ())
     programs += (("peerlan-nocapture", "peerlan-capture-bgp", "peerlan-capture")
                  if opts.capture_cost else ())
@@ -1206,6 +1226,13 @@ def bench(opts):
                             "%7s Mpps wall (%3.0f%% CPU)  %s" %
                             (key[0], key[1], rnd + 1, st, kind, fmt_rate(rate["cpu"]),
                              fmt_rate(rate["wall"]), 100 * rate["share"], note))
+        if opts.matrix_probe:
+            # A part of the counting, on against off: nothing else to report.
+            for st in opts.settings:
+                log("\n".join(matrix_report(opts, rates[st], st)))
+            save(opts, rates, summary, ipf, [])
+            log("\nbench: finished in %.0f s" % (time.monotonic() - started))
+            return 0
         # Printed and saved now, so that a run stopped under callgrind keeps them.
         for st in opts.settings:
             if opts.rounds == 0:
