@@ -259,6 +259,61 @@ static void test_slot_zero(void **state)
 	free(x.mem);
 }
 
+/*
+ * What the worker's loop counts and what it leaves for after it: a pair
+ * is counted at home only once it is in its home slot; a new pair, and one
+ * whose home another pair took, are left (false, nothing counted) and
+ * fab_mxw_count_far counts them, the second one slot on, every time.
+ */
+static void test_home_and_far(void **state)
+{
+	struct fab_verdict a = {.action = FAB_ACT_FORWARD, .port = 1};
+	struct fab_verdict b = {.action = FAB_ACT_FORWARD, .port = 1};
+	uint8_t v4 = FAB_AFI_IPV4, v6 = FAB_AFI_IPV6;
+	char *slot;
+	struct wk k;
+
+	(void)state;
+	wk_new(&k, SLOTS);
+	slot = (char *)k.w.slot;
+	/* Two pairs that share a home slot other than 0. */
+	for (uint16_t s = 1; s <= 200 && b.dst == 0; s++)
+		for (uint16_t d = 1; d <= 200 && b.dst == 0; d++) {
+			uint64_t off = fab_mxw_off(fab_mx_key(s, d), k.w.omask);
+
+			if (s == d || off == 0)
+				continue;
+			if (a.dst == 0) {
+				a.src = s;
+				a.dst = d;
+			} else if (off == fab_mxw_off(fab_mx_key(a.src, a.dst), k.w.omask)) {
+				b.src = s;
+				b.dst = d;
+			}
+		}
+	assert_int_not_equal(b.dst, 0);
+
+	assert_false(fab_mxw_count_home(slot, k.w.omask, &a, &v4, 100));
+	assert_int_equal(k.w.npairs, 0);
+	fab_mxw_count_far(&k.w, &a, v4, 100);
+	assert_true(fab_mxw_count_home(slot, k.w.omask, &a, &v4, 100));
+	assert_true(fab_mxw_count_home(slot, k.w.omask, &a, &v6, 1500));
+	for (int i = 0; i < 3; i++) {
+		assert_false(fab_mxw_count_home(slot, k.w.omask, &b, &v6, 80));
+		fab_mxw_count_far(&k.w, &b, v6, 80);
+	}
+	assert_int_equal(k.w.npairs, 2);
+	assert_int_equal(fab_mxw_slot(&k.w, fab_mx_key(a.src, a.dst))->frames[FAB_AFI_IPV4], 2);
+	assert_int_equal(fab_mxw_slot(&k.w, fab_mx_key(a.src, a.dst))->bytes[FAB_AFI_IPV4], 200);
+	assert_int_equal(fab_mxw_slot(&k.w, fab_mx_key(a.src, a.dst))->bytes[FAB_AFI_IPV6], 1500);
+	assert_int_equal(fab_mxw_slot(&k.w, fab_mx_key(a.src, a.dst))->frames[FAB_AFI_IPV6], 1);
+	assert_int_equal(fab_mxw_slot(&k.w, fab_mx_key(b.src, b.dst))->frames[FAB_AFI_IPV6], 3);
+	assert_int_equal(fab_mxw_slot(&k.w, fab_mx_key(b.src, b.dst))->bytes[FAB_AFI_IPV6], 240);
+	assert_int_equal(fab_mxw_slot(&k.w, fab_mx_key(b.src, b.dst))->frames[FAB_AFI_IPV4], 0);
+	assert_int_equal(k.w.npairs, 2);
+	wk_free(&k);
+}
+
 /* Merging on read adds the workers' tables, and counts a pair of an id
  * nobody was given as lost; a walk in pages sees each pair once. */
 static void test_merge_and_walk(void **state)
@@ -673,6 +728,7 @@ int main(void)
 	    cmocka_unit_test(test_ids),
 	    cmocka_unit_test(test_worker_full),
 	    cmocka_unit_test(test_slot_zero),
+	    cmocka_unit_test(test_home_and_far),
 	    cmocka_unit_test(test_merge_and_walk),
 	    cmocka_unit_test(test_walk_pages),
 	    cmocka_unit_test(test_pipeline_pairs),
