@@ -1118,6 +1118,8 @@ def parse_args(argv):
     if opts.matrix_probe:
         if opts.lag_cost or opts.capture_cost or opts.vxlan_cost or opts.services_cost:
             p.error("--matrix-probe measures the matrix alone")
+        if opts.callgrind:
+            p.error("--matrix-probe runs nothing under callgrind: give --callgrind ''")
         opts.matrix_cost = True
     opts.dataplane = opts.dataplane or os.path.join(opts.build, "dataplane", "peerlan-dataplane")
     # Absolute: the configuration's socket paths and the device strings need it.
@@ -1145,6 +1147,10 @@ def rereport(path):
     log("bench: results of: %s" % saved["command"])
     log(saved["machine"])
     summary = {}
+    if opts.matrix_probe:
+        for st in [x for x in ("huge", "nohuge") if x in rates]:
+            log("\n".join(matrix_report(opts, rates[st], st)))
+        return 0
     for st in [x for x in ("huge", "nohuge") if x in rates]:
         lines, summary[st] = rate_report(opts, rates[st], st)
         log("\n".join(lines))
