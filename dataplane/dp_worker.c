@@ -381,7 +381,7 @@ static inline __attribute__((always_inline)) void handle_burst_body(struct dp_wo
 	ctx.full_rules = false;
 	ctx.segmented = rxq->scatter;
 	if (mx != NULL) {
-		/* A family for the verdicts that name no pair too (fab_mxw_count). */
+		/* A family for the verdicts that name no pair too (fab_mxw_count_home). */
 		memset(afis, FAB_AFI_OTHER, sizeof(afis));
 		ctx.afi = afis;
 	} else {

@@ -76,13 +76,6 @@ static inline __attribute__((always_inline)) bool fab_mxw_count_home(char *slot,
  * from its home, a new one if there is room, else mx->lost. */
 void fab_mxw_count_far(struct fab_mxw *mx, const struct fab_verdict *v, unsigned afi, uint32_t len);
 
-/* Counts a frame as fab_mxw_count_home does, whichever slot its pair has. */
-static inline void fab_mxw_count(struct fab_mxw *mx, const struct fab_verdict *v,
-				 const uint8_t *afi, uint32_t len)
-{
-	if (!fab_mxw_count_home((char *)mx->slot, mx->omask, v, afi, len))
-		fab_mxw_count_far(mx, v, *afi, len);
-}
 _Static_assert(offsetof(struct fab_verdict, dst) == offsetof(struct fab_verdict, src) + 2,
 	       "a verdict's src and dst read as one word are fab_mx_key(src, dst)");
 
